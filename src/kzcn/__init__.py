@@ -1,0 +1,1 @@
+"""kzcn: the 2023 Kazakhstan-China citizen-information exchange, as data."""

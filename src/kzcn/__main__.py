@@ -1,0 +1,5 @@
+"""`python -m kzcn`."""
+
+from kzcn.cli import main
+
+main()

@@ -1,0 +1,26 @@
+"""The shared model base: one configuration for every kzcn model."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class KzcnModel(BaseModel):
+    """Base of every kzcn model.
+
+    - `extra="forbid"`: an unknown field is an error, never silently dropped.
+    - `frozen`: records are values; nothing mutates an exchanged message.
+    - `strict`: no coercion (`"5"` is not 5, a number is not a date), so that
+      the models accept exactly what the JSON Schema accepts. Validate JSON
+      text with `model_validate_json`; dates then come as `YYYY-MM-DD` strings.
+    - `hide_input_in_errors`: `str(ValidationError)` never echoes a value.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        hide_input_in_errors=True,
+        validate_default=False,
+        use_enum_values=True,
+    )

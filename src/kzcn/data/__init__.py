@@ -1,0 +1,1 @@
+"""Data tables shipped with kzcn (each file names its sources)."""

@@ -1,0 +1,189 @@
+"""The error-code catalogue: every problem kzcn reports has a stable code from here.
+
+Codes are dotted slugs (`family.specific`), so a caller can filter by family
+(`name.*`, `iin.*`). Titles and descriptions never contain record values: a
+problem message is built from the catalogue and the field path only, which is
+what keeps reports redacted by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+Severity = Literal["error", "warning"]
+
+__all__ = [
+    "CATALOGUE",
+    "ErrorCode",
+    "Severity",
+    "error_info",
+    "kzcn_error",
+    "raise_errors",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One entry of the catalogue."""
+
+    code: str
+    title: str
+    description: str
+    severity: Severity = "error"
+
+
+def _entries() -> tuple[ErrorCode, ...]:
+    e = ErrorCode
+    w: Severity = "warning"
+    return (
+        # --- structure (pydantic's and JSON Schema's own checks, renamed) ---
+        e("structure.missing_field", "Missing field", "A required field is absent."),
+        e("structure.extra_field", "Unknown field", "A field that the schema does not define."),
+        e("structure.wrong_type", "Wrong type", "The value has the wrong JSON type."),
+        e("structure.not_allowed", "Value not allowed", "The value is not one of the allowed."),
+        e("structure.pattern", "Wrong format", "The text does not have the required format."),
+        e("structure.length", "Wrong length", "The text or list is too short or too long."),
+        e("structure.range", "Out of range", "The number is outside the allowed range."),
+        e("structure.unknown_kind", "Unknown message kind", "`kind` is missing or unknown."),
+        e("structure.not_unique", "Repeated item", "A list holds the same item twice."),
+        e("structure.invalid", "Invalid value", "The value fails a structural check."),
+        e("date.invalid", "Invalid date", "Not a real calendar date in YYYY-MM-DD form."),
+        e("date.future", "Date in the future", "A date of birth lies after today."),
+        # --- names ---
+        e("name.homoglyph", "Homoglyph", "A letter from the other script that looks like one of "
+          "this script (Cyrillic А in a Latin name, Latin A in a Cyrillic one)."),
+        e("name.wrong_script", "Wrong script", "A letter from a script this field does not take."),
+        e("name.invisible_character", "Invisible character",
+          "A zero-width, bidirectional-control or byte-order-mark character."),
+        e("name.not_nfc", "Not NFC", "The text is not in Unicode Normalization Form C."),
+        e("name.whitespace", "Bad spacing",
+          "Leading, trailing or doubled spaces, or a tab or line break."),
+        e("name.lowercase", "Lower case in Latin name",
+          "Latin names are upper case, as printed on documents."),
+        e("name.invalid_character", "Character not allowed",
+          "A digit or punctuation other than space, hyphen (and apostrophe in Latin)."),
+        e("name.national_script", "Not national characters",
+          "`name_national` holds Latin or Cyrillic letters instead of the issuing state's script."),
+        # --- places, countries, photos ---
+        e("country.unknown", "Unknown country", "Not an assigned ISO 3166-1 alpha-3 code."),
+        e("place.admin_code", "Bad administrative code",
+          "A GB/T 2260 code is 6 digits, a KATO code 9 digits."),
+        e("photo.data_uri", "Image inside the record",
+          "A `data:` URI embeds the image; records carry a reference only."),
+        # --- documents ---
+        e("document.number_format", "Document number format",
+          "The number does not have the format of this state's document of this type."),
+        e("document.issued_before_birth", "Issued before birth",
+          "The document's date of issue is before the holder's date of birth."),
+        e("document.expiry_before_issue", "Expiry not after issue",
+          "The date of expiry is on or before the date of issue."),
+        # --- Kazakhstan IIN ---
+        e("iin.format", "IIN format", "An IIN is 12 digits; digit 7 is 1-6 (century and sex)."),
+        e("iin.checksum", "IIN check digit", "The IIN's check digit is wrong."),
+        e("iin.birth_date_mismatch", "IIN and birth date disagree",
+          "The IIN's first six digits and century digit do not give the date of birth."),
+        e("iin.sex_mismatch", "IIN and sex disagree",
+          "The IIN's digit 7 is odd for men, even for women."),
+        # --- Chinese resident ID number ---
+        e("resident_id.format", "Resident ID format",
+          "A resident ID number is 17 digits and a digit or X (GB 11643)."),
+        e("resident_id.checksum", "Resident ID check digit",
+          "The ISO 7064 MOD 11-2 check character is wrong."),
+        e("resident_id.birth_date_mismatch", "Resident ID and birth date disagree",
+          "Characters 7-14 of the resident ID number do not give the date of birth."),
+        e("resident_id.sex_mismatch", "Resident ID and sex disagree",
+          "The sequence code (characters 15-17) is odd for men, even for women."),
+        e("personal_number.format", "Personal number format",
+          "For citizens of other states the personal number is 5-20 of A-Z and 0-9."),
+        # --- machine-readable zone ---
+        e("mrz.format", "MRZ layout", "MRZ lines must be TD3 (2 x 44) or TD1 (3 x 30) of A-Z, "
+          "0-9 and <, with the right document code."),
+        e("mrz.check_digit", "MRZ check digit", "A 7-3-1 check digit of the MRZ is wrong."),
+        e("mrz.mismatch", "MRZ disagrees with record",
+          "A field the MRZ repeats differs from the record."),
+        # --- messages: the regime's rules ---
+        e("message.same_state", "Same state", "Sender and recipient must be different parties."),
+        e("message.sent_before_force", "Sent before entry into force",
+          "The agreement applies to messages sent from 2023-11-10."),
+        e("message.authority_state", "Authority of another state",
+          "The authority does not belong to the state it is given for."),
+        e("message.subject_citizenship", "Whose citizen",
+          "The subject's citizenship does not fit the kind and direction of the message."),
+        e("message.former_citizenship", "Former citizenship",
+          "The former citizenship must be the recipient's state."),
+        e("message.decided_before_force", "Decided before entry into force",
+          "Acquisitions notified as current must be decided on or after 2023-11-10."),
+        e("message.decided_after_force", "Decided after entry into force",
+          "Prior citizenship changes are those decided before 2023-11-10."),
+        e("message.date_order", "Dates out of order",
+          "A date that must follow another comes before it."),
+        e("message.channel", "Wrong channel", "This kind goes through diplomatic channels."),
+        e("message.reply_required", "Reply without request",
+          "A status reply names the request it answers in `in_reply_to`."),
+        e("message.terminated_on", "Termination date",
+          "`terminated_on` is given when, and only when, the status is terminated."),
+        e("message.termination_evidence", "Termination evidence",
+          "Evidence of termination accompanies a terminated former citizenship only."),
+        e("message.entry_ban", "Entry ban date",
+          "`entry_ban_until` is given when, and only when, an entry ban is among the measures."),
+        e("message.crossing_document", "Crossing document",
+          "A crossing's document number is not one of the subject's documents."),
+        e("message.overstay", "Overstay without a limit",
+          "An overstay needs a permitted-stay date before its detection."),
+        e("message.partial_scope", "Partial suspension without areas",
+          "A partial suspension names the areas it suspends; a full one names none."),
+        # --- deadlines: warnings ---
+        e("deadline.prior_change", "Late historical list", "Changes decided before the agreement "
+          "were due within 6 months of entry into force (by 2024-05-10).", w),
+        e("deadline.status_reply", "Late status reply",
+          "A status reply is due within 2 months of receiving the list.", w),
+        e("deadline.suspension", "Late suspension notice",
+          "A suspension is notified no later than 72 hours after the decision.", w),
+        # --- input: reading files (reported per line by the validator) ---
+        e("input.not_utf8", "Not UTF-8", "The line is not valid UTF-8."),
+        e("input.bom", "Byte-order mark", "The file starts with a UTF-8 byte-order mark."),
+        e("input.not_json", "Not JSON", "The line is not a JSON document."),
+        e("input.truncated", "Truncated line", "The last line ends in the middle of a document."),
+        e("input.not_object", "Not an object", "A message must be a JSON object."),
+        e("input.too_large", "Line too large", "The line is larger than the limit."),
+        e("input.too_deep", "Nested too deep", "The document nests deeper than the limit."),
+        e("input.empty", "Empty input", "The file holds no records."),
+        e("input.blank_line", "Blank line", "A blank line between records.", w),
+        e("input.csv_column", "Unknown CSV column", "A CSV column that maps to no field."),
+        e("input.csv_row", "Bad CSV row", "A CSV row with more or fewer cells than the header."),
+    )
+
+
+#: Every code kzcn can report, by code.
+CATALOGUE: dict[str, ErrorCode] = {entry.code: entry for entry in _entries()}
+
+
+def error_info(code: str) -> ErrorCode:
+    """Return the catalogue entry for `code` (KeyError for an unknown code)."""
+    return CATALOGUE[code]
+
+
+def kzcn_error(code: str) -> PydanticCustomError:
+    """A pydantic error carrying a catalogue code; its message is the entry's title.
+
+    The message deliberately names no value: values stay out of `msg`.
+    """
+    entry = CATALOGUE[code]
+    return PydanticCustomError(code, f"{entry.title}: {entry.description}")
+
+
+def raise_errors(title: str, found: list[tuple[tuple[str | int, ...], str]]) -> None:
+    """Raise one ValidationError holding every `(location, code)` found, if any.
+
+    Raised inside a model validator, pydantic prefixes each location with the
+    model's own, so cross-field rules can point at the exact field.
+    """
+    if not found:
+        return
+    raise ValidationError.from_exception_data(
+        title,
+        [InitErrorDetails(type=kzcn_error(code), loc=loc, input=None) for loc, code in found],
+    )

@@ -1,0 +1,142 @@
+"""Check digits and formats of the identifiers the agreement exchanges.
+
+Pure functions, no models: the Kazakh IIN, the Chinese resident ID number
+(GB 11643-1999), ICAO 9303 check digits, and document-number formats by
+issuing state and document type. The generator uses the same functions to
+compute the digits it writes, so what it makes and what the models check
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+__all__ = [
+    "DOCUMENT_NUMBER_PATTERNS",
+    "OTHER_DOCUMENT_NUMBER_PATTERN",
+    "document_number_pattern",
+    "iin_check_digit",
+    "iin_problems",
+    "icao_check_digit",
+    "resident_id_check_char",
+    "resident_id_problems",
+]
+
+# --- Kazakhstan IIN ----------------------------------------------------------
+
+_IIN_W1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+_IIN_W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+_IIN_CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
+_IIN_RE = re.compile(r"\d{12}")
+
+
+def iin_check_digit(first11: str) -> int | None:
+    """The IIN check digit of 11 digits, or None when both weight sequences give 10.
+
+    Sum of digit x weight mod 11 with weights 1..11; if that is 10, again with
+    3..11,1,2; if still 10 the serial cannot be used.
+    """
+    digits = [int(c) for c in first11]
+    for weights in (_IIN_W1, _IIN_W2):
+        check = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        if check != 10:
+            return check
+    return None
+
+
+def iin_birth_date(iin: str) -> date | None:
+    """The date of birth an IIN encodes, or None when it encodes no real date."""
+    century = _IIN_CENTURY.get(iin[6])
+    if century is None:
+        return None
+    try:
+        return date(century + int(iin[0:2]), int(iin[2:4]), int(iin[4:6]))
+    except ValueError:
+        return None
+
+
+def iin_problems(iin: str, date_of_birth: date, sex: str) -> list[str]:
+    """Catalogue codes of what is wrong with `iin` for a person born then, of that sex."""
+    if not _IIN_RE.fullmatch(iin) or iin[6] not in _IIN_CENTURY:
+        return ["iin.format"]
+    problems = []
+    if iin_check_digit(iin[:11]) != int(iin[11]):
+        problems.append("iin.checksum")
+    if iin_birth_date(iin) != date_of_birth:
+        problems.append("iin.birth_date_mismatch")
+    if (int(iin[6]) % 2 == 1) != (sex == "M"):
+        problems.append("iin.sex_mismatch")
+    return problems
+
+
+# --- China resident ID number (GB 11643-1999) --------------------------------
+
+_RID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_RID_CHECK = "10X98765432"
+_RID_RE = re.compile(r"[1-8]\d{16}[\dX]")
+RESIDENT_ID_PATTERN = (
+    r"^[1-8][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]$"
+)
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    total = sum(int(c) * w for c, w in zip(first17, _RID_WEIGHTS, strict=True))
+    return _RID_CHECK[total % 11]
+
+
+def resident_id_problems(number: str, date_of_birth: date | None, sex: str | None) -> list[str]:
+    """Catalogue codes of what is wrong with a resident ID number.
+
+    `date_of_birth` and `sex` are None when only the number itself is checked
+    (a document number outside a person record).
+    """
+    if not _RID_RE.fullmatch(number) or not re.fullmatch(RESIDENT_ID_PATTERN, number):
+        return ["resident_id.format"]
+    problems = []
+    if resident_id_check_char(number[:17]) != number[17]:
+        problems.append("resident_id.checksum")
+    if date_of_birth is not None and number[6:14] != date_of_birth.strftime("%Y%m%d"):
+        problems.append("resident_id.birth_date_mismatch")
+    if sex is not None and (int(number[14:17]) % 2 == 1) != (sex == "M"):
+        problems.append("resident_id.sex_mismatch")
+    return problems
+
+
+# --- ICAO 9303 ---------------------------------------------------------------
+
+
+def _mrz_value(char: str) -> int:
+    if char.isdigit():
+        return int(char)
+    if "A" <= char <= "Z":
+        return ord(char) - ord("A") + 10
+    return 0  # the filler `<`
+
+
+def icao_check_digit(field: str) -> str:
+    """The ICAO 9303 check digit of an MRZ field: weights 7, 3, 1, sum mod 10."""
+    weights = (7, 3, 1)
+    return str(sum(_mrz_value(c) * weights[i % 3] for i, c in enumerate(field)) % 10)
+
+
+# --- document numbers --------------------------------------------------------
+
+#: Number formats by (issuing state, document type), as JSON Schema patterns.
+DOCUMENT_NUMBER_PATTERNS: dict[tuple[str, str], str] = {
+    ("KAZ", "passport"): r"^N[0-9]{8}$",
+    ("KAZ", "identity_card"): r"^[0-9]{9}$",
+    # G + 8 digits before 2012, E + 8 digits from 2012, E + a letter other than I, O + 7 digits
+    # from 2017 (Guangzhou PSB notice, 2024).
+    ("CHN", "passport"): r"^(G[0-9]{8}|E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7})$",
+    ("CHN", "identity_card"): RESIDENT_ID_PATTERN,
+}
+OTHER_DOCUMENT_NUMBER_PATTERN = r"^[A-Z0-9]{5,20}$"
+_COMPILED = {key: re.compile(p) for key, p in DOCUMENT_NUMBER_PATTERNS.items()}
+_OTHER = re.compile(OTHER_DOCUMENT_NUMBER_PATTERN)
+
+
+def document_number_pattern(issuing_state: str, document_type: str) -> re.Pattern[str]:
+    """The compiled number pattern for this state's document of this type."""
+    return _COMPILED.get((issuing_state, document_type), _OTHER)

@@ -1,0 +1,492 @@
+"""The six message kinds of the regime, as one discriminated union `Message`.
+
+Rules a message breaks are errors (raised by the models). Deadlines are not
+errors: a late message is still a message. They come back from
+`message_warnings()` as `(location, code)` pairs of warning severity.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, model_validator
+
+from kzcn._base import KzcnModel
+from kzcn._version import SCHEMA_VERSION
+from kzcn.authorities import AUTHORITIES, AuthorityCode, Party
+from kzcn.errors import raise_errors
+from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
+from kzcn.person import PersonRecord
+from kzcn.privacy import privacy
+from kzcn.types import CountryCode
+
+__all__ = [
+    "ENTRY_INTO_FORCE",
+    "MESSAGE_KINDS",
+    "PRIOR_CHANGES_DUE",
+    "BorderCrossing",
+    "CitizenshipAcquisition",
+    "CitizenshipStatusReply",
+    "EntryStayExitViolation",
+    "Message",
+    "MessageAdapter",
+    "PartyAuthority",
+    "PriorCitizenshipChange",
+    "StatisticsRow",
+    "SuspensionNotice",
+    "TerminationEvidence",
+    "VisaFreeStatistics",
+    "message_warnings",
+]
+
+Problem = tuple[tuple[str | int, ...], str]
+
+#: The agreement entered into force on 10 November 2023.
+ENTRY_INTO_FORCE = date(2023, 11, 10)
+#: Lists of changes decided before then were due within 6 months of it.
+PRIOR_CHANGES_DUE = date(2024, 5, 10)
+#: A status reply is due within 2 months of receiving the list.
+STATUS_REPLY_MONTHS = 2
+#: A suspension is notified no later than 72 hours after the decision.
+SUSPENSION_NOTICE_DAYS = 3
+
+_UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+MessageId = Annotated[str, Field(pattern=_UUID_PATTERN, json_schema_extra={"format": "uuid"})]
+
+Channel = Literal["diplomatic", "competent_authority"]
+Acquisition = Literal["admission", "restoration"]
+FormerCitizenshipStatus = Literal["terminated", "retained", "termination_pending", "unknown"]
+ReplyStatus = Literal["retained", "terminated", "no_record"]
+Violation = Literal[
+    "illegal_entry", "illegal_exit", "overstay", "failure_to_register",
+    "purpose_of_stay_violation", "invalid_document", "other",
+]
+Measure = Literal[
+    "warning", "fine", "administrative_detention", "deportation", "entry_ban", "criminal_case"
+]
+CrossingPoint = Literal[
+    "khorgos_khorgos", "nur_zholy", "dostyk_alashankou", "altynkol_khorgos_rail",
+    "bakhty_baketu", "maikapshagai_jimunai", "kolzhat_dulata", "other",
+]
+Purpose = Literal[
+    "tourism", "business", "private", "study", "work", "medical", "transit", "official", "other"
+]
+Area = Literal[
+    "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
+    "entry_stay_exit_violation",
+]
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole calendar months, clamped to the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _authority_rules() -> list[JsonValue]:
+    return [
+        {
+            "if": {"properties": {"state": {"const": state}}, "required": ["state"]},
+            "then": {"properties": {"authority": {"enum": codes}}},
+        }
+        for state, codes in (
+            ("KAZ", [a.code for a in AUTHORITIES.values() if a.state == "KAZ"]),
+            ("CHN", [a.code for a in AUTHORITIES.values() if a.state == "CHN"]),
+        )
+    ]
+
+
+class PartyAuthority(KzcnModel):
+    """A party to the agreement and the authority acting for it."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": _authority_rules()})
+
+    state: Party = Field(description="The party: KAZ or CHN.")
+    authority: AuthorityCode = Field(description="The competent authority; belongs to `state`.")
+
+    @model_validator(mode="after")
+    def _authority_of_state(self) -> PartyAuthority:
+        if AUTHORITIES[self.authority].state != self.state:
+            raise_errors("PartyAuthority", [(("authority",), "message.authority_state")])
+        return self
+
+
+def _different_parties() -> list[JsonValue]:
+    return [
+        {
+            "if": {"properties": {"sender": {"properties": {"state": {"const": state}}}}},
+            "then": {"properties": {"recipient": {"properties": {"state": {"const": other}}}}},
+        }
+        for state, other in (("KAZ", "CHN"), ("CHN", "KAZ"))
+    ]
+
+
+class _Envelope(KzcnModel):
+    """Fields every message carries."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": _different_parties()})
+    _date_field: ClassVar[str | None] = None
+
+    schema_version: Literal["1.0"] = Field(description="Version of the kzcn message schema.")
+    message_id: MessageId = Field(description="Unique identifier of this message (UUID).")
+    sender: PartyAuthority = Field(description="Sending party and authority.")
+    recipient: PartyAuthority = Field(description="Receiving party and authority.")
+    sent_on: date = Field(description="Date the message was sent; on or after 2023-11-10.")
+    channel: Channel = Field(description="Diplomatic channels or competent authorities directly.")
+    in_reply_to: MessageId | None = Field(
+        default=None, description="The message this one answers, if any."
+    )
+    synthetic: bool = Field(description="True for generated data; kzcn always writes true.")
+
+    @model_validator(mode="after")
+    def _message_rules(self) -> _Envelope:
+        raise_errors(type(self).__name__, self.problems())
+        return self
+
+    def problems(self) -> list[Problem]:
+        """Rule violations: the envelope's, then the kind's."""
+        found: list[Problem] = []
+        if self.sender.state == self.recipient.state:
+            found.append((("recipient", "state"), "message.same_state"))
+        if self.sent_on < ENTRY_INTO_FORCE:
+            found.append((("sent_on",), "message.sent_before_force"))
+        return found + self.kind_problems()
+
+    def kind_problems(self) -> list[Problem]:
+        """Rules of the kind; overridden by each kind."""
+        return []
+
+    def warnings(self) -> list[Problem]:
+        """Deadline warnings of the kind; overridden where a deadline applies."""
+        return []
+
+    def _not_after_sending(self, *fields: str) -> list[Problem]:
+        return [
+            ((name,), "message.date_order")
+            for name in fields
+            if (value := getattr(self, name)) is not None and value > self.sent_on
+        ]
+
+
+assert SCHEMA_VERSION == "1.0", "update the schema_version literal with SCHEMA_VERSION"  # noqa: S101
+
+
+class TerminationEvidence(KzcnModel):
+    """Proof that the former citizenship ended: a certificate's number, date and issuer."""
+
+    certificate_number: str = Field(
+        pattern=OTHER_DOCUMENT_NUMBER_PATTERN,
+        description="Number of the certificate of termination.",
+        json_schema_extra=privacy("direct_identifier"),
+    )
+    issued_on: date = Field(description="Date of the certificate.")
+    issuer: str = Field(
+        min_length=1, max_length=100, description="Authority that issued the certificate."
+    )
+
+
+class _CitizenshipChange(_Envelope):
+    """A citizen of the recipient's state admitted to or restored in the sender's citizenship."""
+
+    subject: PersonRecord = Field(
+        description="The person; `citizenship` is the sender's state."
+    )
+    acquisition: Acquisition = Field(
+        description="Admission to, or restoration of, the sender's citizenship.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    decided_on: date = Field(description="Date of the decision on citizenship.")
+    decision_reference: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Reference of the decision (decree or order number).",
+        json_schema_extra=privacy("direct_identifier"),
+    )
+    former_citizenship: CountryCode = Field(
+        description="The citizenship held before: the recipient's state.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
+    former_citizenship_status: FormerCitizenshipStatus = Field(
+        description="Whether the former citizenship has ended.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    termination_evidence: TerminationEvidence | None = Field(
+        default=None,
+        description="Certificate of termination, when the former citizenship is terminated.",
+    )
+
+    def kind_problems(self) -> list[Problem]:
+        """Whose citizen, which former citizenship, which dates."""
+        found: list[Problem] = []
+        if self.subject.citizenship != self.sender.state:
+            found.append((("subject", "citizenship"), "message.subject_citizenship"))
+        if self.former_citizenship != self.recipient.state:
+            found.append((("former_citizenship",), "message.former_citizenship"))
+        found += self._decision_date_problems()
+        if self.termination_evidence is not None:
+            if self.former_citizenship_status != "terminated":
+                found.append((("termination_evidence",), "message.termination_evidence"))
+            if self.termination_evidence.issued_on > self.sent_on:
+                found.append((("termination_evidence", "issued_on"), "message.date_order"))
+        return found + self._not_after_sending("decided_on")
+
+    def _decision_date_problems(self) -> list[Problem]:
+        return []
+
+
+class CitizenshipAcquisition(_CitizenshipChange):
+    """Article 1(2): a current admission to or restoration of citizenship."""
+
+    kind: Literal["citizenship_acquisition"] = Field(description="Message kind.")
+
+    def _decision_date_problems(self) -> list[Problem]:
+        if self.decided_on < ENTRY_INTO_FORCE:
+            return [(("decided_on",), "message.decided_before_force")]
+        return []
+
+
+class PriorCitizenshipChange(_CitizenshipChange):
+    """Article 1(3): a change of citizenship decided before the agreement entered into force."""
+
+    kind: Literal["prior_citizenship_change"] = Field(description="Message kind.")
+
+    def _decision_date_problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        if self.decided_on >= ENTRY_INTO_FORCE:
+            found.append((("decided_on",), "message.decided_after_force"))
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        return found
+
+    def warnings(self) -> list[Problem]:
+        """Due within 6 months of entry into force."""
+        return [(("sent_on",), "deadline.prior_change")] if self.sent_on > PRIOR_CHANGES_DUE else []
+
+
+class CitizenshipStatusReply(_Envelope):
+    """The answer to a list: whether a person kept or terminated the former citizenship."""
+
+    kind: Literal["citizenship_status_reply"] = Field(description="Message kind.")
+    subject: PersonRecord = Field(description="The person the list asked about.")
+    request_received_on: date = Field(
+        description="Date the list being answered was received; the reply is due 2 months "
+        "later."
+    )
+    status: ReplyStatus = Field(
+        description="Retained, terminated, or no record of the person.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    terminated_on: date | None = Field(
+        default=None,
+        description="Date the citizenship ended; given only when terminated.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+
+    def kind_problems(self) -> list[Problem]:
+        """A reply answers something, and a termination has a date."""
+        found: list[Problem] = []
+        if self.in_reply_to is None:
+            found.append((("in_reply_to",), "message.reply_required"))
+        if (self.terminated_on is not None) != (self.status == "terminated"):
+            found.append((("terminated_on",), "message.terminated_on"))
+        return found + self._not_after_sending("request_received_on", "terminated_on")
+
+    def warnings(self) -> list[Problem]:
+        """Due within 2 months of receiving the list."""
+        due = add_months(self.request_received_on, STATUS_REPLY_MONTHS)
+        return [(("sent_on",), "deadline.status_reply")] if self.sent_on > due else []
+
+
+class BorderCrossing(KzcnModel):
+    """One entry or exit record."""
+
+    direction: Literal["entry", "exit"] = Field(
+        description="Entry into or exit from the sender's state.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.whereabouts"),
+    )
+    crossed_on: date = Field(
+        description="Date of the crossing.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.whereabouts"),
+    )
+    crossing_point: CrossingPoint = Field(
+        description="Border crossing point (Kazakhstan name - China name), or other.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.whereabouts"),
+    )
+    document_number: str = Field(
+        pattern=OTHER_DOCUMENT_NUMBER_PATTERN,
+        description="Number of the document shown; one of the subject's documents.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+
+
+class EntryStayExitViolation(_Envelope):
+    """Article 1(4): a citizen of the recipient's state broke entry, stay or exit rules."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": _different_parties(),
+            "properties": {"measures": {"uniqueItems": True}},
+        }
+    )
+
+    kind: Literal["entry_stay_exit_violation"] = Field(description="Message kind.")
+    subject: PersonRecord = Field(
+        description="The person; `citizenship` is the recipient's state."
+    )
+    violation: Violation = Field(
+        description="What rule was broken.", json_schema_extra=privacy("sensitive", "gdpr.offences")
+    )
+    occurred_on: date = Field(
+        description="Date of the violation.", json_schema_extra=privacy("quasi_identifier")
+    )
+    detected_on: date = Field(
+        description="Date it was detected; not before it occurred.",
+        json_schema_extra=privacy("quasi_identifier"),
+    )
+    crossings: list[BorderCrossing] = Field(
+        default_factory=list, description="Entry and exit records that bear on the violation."
+    )
+    permitted_stay_until: date | None = Field(
+        default=None,
+        description="Last day of permitted stay; required for an overstay.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.whereabouts"),
+    )
+    measures: list[Measure] = Field(
+        default_factory=list,
+        description="Measures taken, each at most once.",
+        json_schema_extra=privacy("sensitive", "gdpr.offences"),
+    )
+    entry_ban_until: date | None = Field(
+        default=None,
+        description="End of the entry ban; given when, and only when, a ban is a measure.",
+        json_schema_extra=privacy("sensitive", "gdpr.offences"),
+    )
+    legal_provision: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The provision of law that was broken, as cited by the sender.",
+        json_schema_extra=privacy("sensitive", "gdpr.offences"),
+    )
+
+    def kind_problems(self) -> list[Problem]:
+        """Whose citizen, which dates, which documents, which measures."""
+        found: list[Problem] = []
+        if self.subject.citizenship != self.recipient.state:
+            found.append((("subject", "citizenship"), "message.subject_citizenship"))
+        if self.detected_on < self.occurred_on:
+            found.append((("detected_on",), "message.date_order"))
+        if self.violation == "overstay" and (
+            self.permitted_stay_until is None or self.permitted_stay_until >= self.detected_on
+        ):
+            found.append((("permitted_stay_until",), "message.overstay"))
+        if len(set(self.measures)) != len(self.measures):
+            found.append((("measures",), "structure.not_unique"))
+        if (self.entry_ban_until is not None) != ("entry_ban" in self.measures):
+            found.append((("entry_ban_until",), "message.entry_ban"))
+        found += self._crossing_problems()
+        return found + self._not_after_sending("detected_on")
+
+    def _crossing_problems(self) -> list[Problem]:
+        numbers = {document.number for document in self.subject.documents}
+        found: list[Problem] = []
+        for index, crossing in enumerate(self.crossings):
+            if crossing.document_number not in numbers:
+                found.append((("crossings", index, "document_number"), "message.crossing_document"))
+            if crossing.crossed_on > self.sent_on:
+                found.append((("crossings", index, "crossed_on"), "message.date_order"))
+        return found
+
+
+class StatisticsRow(KzcnModel):
+    """Counts for one purpose of stay over the period."""
+
+    purpose: Purpose = Field(description="Purpose of stay.")
+    visa_free_entries: int = Field(ge=0, description="Visa-free entries.")
+    visa_free_exits: int = Field(ge=0, description="Visa-free exits.")
+    visas_issued: int = Field(ge=0, description="Visas issued.")
+
+
+class VisaFreeStatistics(_Envelope):
+    """Article 1(1): aggregate counts of visa-free travel and visas; no person in it."""
+
+    kind: Literal["visa_free_statistics"] = Field(description="Message kind.")
+    citizens_of: CountryCode = Field(description="Whose citizens the counts are of.")
+    period_start: date = Field(description="First day of the period counted.")
+    period_end: date = Field(description="Last day of the period counted.")
+    rows: list[StatisticsRow] = Field(
+        min_length=1, description="One row per purpose of stay, each purpose at most once."
+    )
+
+    def kind_problems(self) -> list[Problem]:
+        """The period runs forward and ends before sending; purposes are not repeated."""
+        found: list[Problem] = []
+        if self.period_end < self.period_start:
+            found.append((("period_end",), "message.date_order"))
+        purposes = [row.purpose for row in self.rows]
+        if len(set(purposes)) != len(purposes):
+            found.append((("rows",), "structure.not_unique"))
+        return found + self._not_after_sending("period_end")
+
+
+class SuspensionNotice(_Envelope):
+    """A party suspends the agreement, fully or partly."""
+
+    kind: Literal["suspension_notice"] = Field(description="Message kind.")
+    grounds: Literal["national_security", "public_order", "public_health"] = Field(
+        description="Why the agreement is suspended."
+    )
+    scope: Literal["full", "partial"] = Field(description="The whole agreement or some areas.")
+    suspended_areas: list[Area] = Field(
+        default_factory=list,
+        description="For a partial suspension, the areas of Article 1 suspended.",
+    )
+    decided_on: date = Field(description="Date of the decision to suspend.")
+    effective_from: date = Field(description="Date the suspension takes effect.")
+
+    def kind_problems(self) -> list[Problem]:
+        """Diplomatic channel, a consistent scope, and dates in order."""
+        found: list[Problem] = []
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        if (self.scope == "partial") != bool(self.suspended_areas):
+            found.append((("suspended_areas",), "message.partial_scope"))
+        if self.effective_from < self.decided_on:
+            found.append((("effective_from",), "message.date_order"))
+        return found + self._not_after_sending("decided_on")
+
+    def warnings(self) -> list[Problem]:
+        """Due no later than 72 hours after the decision (days, as the dates are days)."""
+        late = self.sent_on > self.decided_on + timedelta(days=SUSPENSION_NOTICE_DAYS)
+        return [(("sent_on",), "deadline.suspension")] if late else []
+
+
+Message = Annotated[
+    CitizenshipAcquisition
+    | PriorCitizenshipChange
+    | CitizenshipStatusReply
+    | EntryStayExitViolation
+    | VisaFreeStatistics
+    | SuspensionNotice,
+    Field(discriminator="kind"),
+]
+"""Any message of the regime, told apart by `kind`."""
+
+MessageAdapter: TypeAdapter[Message] = TypeAdapter(Message)
+
+#: The kinds, in the order of SPEC §2.5.
+MESSAGE_KINDS: tuple[str, ...] = (
+    "citizenship_acquisition",
+    "prior_citizenship_change",
+    "citizenship_status_reply",
+    "entry_stay_exit_violation",
+    "visa_free_statistics",
+    "suspension_notice",
+)
+
+
+def message_warnings(message: Message) -> list[Problem]:
+    """Deadline warnings of a valid message, as `(location, code)` pairs."""
+    return message.warnings()

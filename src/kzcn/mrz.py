@@ -1,0 +1,190 @@
+"""ICAO 9303 machine-readable zones: layout, check digits and agreement with the record.
+
+Two layouts are accepted: TD3 (passport books, 2 lines of 44) and TD1 (cards,
+3 lines of 30). Problems are returned as `(location, code)` pairs where the
+location is relative to the document's `mrz` list (a line index).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from kzcn.identifiers import icao_check_digit
+
+__all__ = ["MrzFields", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
+
+Problem = tuple[tuple[str | int, ...], str]
+_LINE_RE = re.compile(r"[A-Z0-9<]+")
+
+
+@dataclass(frozen=True, slots=True)
+class MrzFields:
+    """The fields of an MRZ, each with the line it sits on (for error locations)."""
+
+    layout: str
+    document_code: str
+    issuing_state: str
+    number: str
+    nationality: str
+    birth: str
+    sex: str
+    expiry: str
+    optional: str
+    names: str
+    lines: tuple[str, ...]
+    checks: tuple[tuple[int, str, str], ...]  # (line, field text, check character)
+    composite: tuple[int, str, str]
+    name_line: int
+    number_line: int
+    birth_line: int
+
+
+def _td3(lines: tuple[str, ...]) -> MrzFields:
+    one, two = lines
+    composite_text = two[0:10] + two[13:20] + two[21:43]
+    return MrzFields(
+        layout="TD3",
+        document_code=one[0:2],
+        issuing_state=one[2:5],
+        number=two[0:9],
+        nationality=two[10:13],
+        birth=two[13:19],
+        sex=two[20],
+        expiry=two[21:27],
+        optional=two[28:42],
+        names=one[5:44],
+        lines=lines,
+        checks=((1, two[0:9], two[9]), (1, two[13:19], two[19]), (1, two[21:27], two[27]),
+                (1, two[28:42], two[42])),
+        composite=(1, composite_text, two[43]),
+        name_line=0,
+        number_line=1,
+        birth_line=1,
+    )
+
+
+def _td1(lines: tuple[str, ...]) -> MrzFields:
+    one, two, three = lines
+    composite_text = one[5:30] + two[0:7] + two[8:15] + two[18:29]
+    return MrzFields(
+        layout="TD1",
+        document_code=one[0:2],
+        issuing_state=one[2:5],
+        number=one[5:14],
+        nationality=two[15:18],
+        birth=two[0:6],
+        sex=two[7],
+        expiry=two[8:14],
+        optional=one[15:30],
+        names=three,
+        lines=lines,
+        checks=((0, one[5:14], one[14]), (1, two[0:6], two[6]), (1, two[8:14], two[14])),
+        composite=(1, composite_text, two[29]),
+        name_line=2,
+        number_line=0,
+        birth_line=1,
+    )
+
+
+def parse_mrz(lines: list[str]) -> MrzFields | None:
+    """Split MRZ lines into fields, or None when the layout is neither TD3 nor TD1."""
+    shape = tuple(len(line) for line in lines)
+    if not all(_LINE_RE.fullmatch(line) for line in lines):
+        return None
+    if shape == (44, 44) and lines[0][0] == "P":
+        return _td3(tuple(lines))
+    if shape == (30, 30, 30) and lines[0][0] in "IAC":
+        return _td1(tuple(lines))
+    return None
+
+
+def _check_ok(text: str, check: str) -> bool:
+    # An empty optional field may carry `<` instead of a digit (ICAO 9303-4, 4.2.2.2).
+    return check == icao_check_digit(text) or (check == "<" and set(text) <= {"<"})
+
+
+def check_digit_problems(fields: MrzFields) -> list[Problem]:
+    """Every wrong check digit, located at its line."""
+    found: list[Problem] = [
+        ((line,), "mrz.check_digit")
+        for line, text, check in fields.checks
+        if not _check_ok(text, check)
+    ]
+    line, text, check = fields.composite
+    if check != icao_check_digit(text):
+        found.append(((line,), "mrz.check_digit"))
+    return sorted(set(found))
+
+
+def mrz_date(value: date | None) -> str:
+    """A date as the MRZ writes it (YYMMDD), or the filler for no date."""
+    return value.strftime("%y%m%d") if value else "<<<<<<"
+
+
+def encode_name(latin: str) -> str:
+    """A Latin name as the MRZ spells it: spaces and hyphens become `<`, apostrophes go."""
+    return latin.replace("'", "").replace(" ", "<").replace("-", "<")
+
+
+def name_field(surname: str, given_names: str, width: int) -> str:
+    """The MRZ name field: SURNAME<<GIVEN<NAMES, cut or padded to `width`."""
+    text = encode_name(surname) + "<<" + encode_name(given_names)
+    return text[:width].ljust(width, "<")
+
+
+def _field(text: str, width: int) -> str:
+    return text[:width].ljust(width, "<")
+
+
+def _with_checks(text: str) -> str:
+    return text + icao_check_digit(text)
+
+
+@dataclass(frozen=True, slots=True)
+class MrzInput:
+    """What an MRZ is written from."""
+
+    document_code: str
+    issuing_state: str
+    number: str
+    nationality: str
+    birth: date
+    sex: str
+    expiry: date | None
+    optional: str
+    surname: str
+    given_names: str
+
+
+def td3_lines(data: MrzInput) -> list[str]:
+    """The two TD3 lines for a passport, every check digit computed."""
+    one = _field(data.document_code, 2) + data.issuing_state + name_field(
+        data.surname, data.given_names, 39
+    )
+    number = _with_checks(_field(data.number, 9))
+    birth = _with_checks(mrz_date(data.birth))
+    expiry = mrz_date(data.expiry)
+    expiry += icao_check_digit(expiry)
+    optional = _field(data.optional, 14)
+    optional += "<" if set(optional) == {"<"} else icao_check_digit(optional)
+    two = number + data.nationality + birth + data.sex + expiry + optional
+    composite = two[0:10] + two[13:20] + two[21:43]
+    return [one, two + icao_check_digit(composite)]
+
+
+def td1_lines(data: MrzInput) -> list[str]:
+    """The three TD1 lines for a card, every check digit computed."""
+    one = (
+        _field(data.document_code, 2) + data.issuing_state + _with_checks(_field(data.number, 9))
+        + _field(data.optional, 15)
+    )
+    expiry = mrz_date(data.expiry)
+    two = (
+        _with_checks(mrz_date(data.birth)) + data.sex + expiry + icao_check_digit(expiry)
+        + data.nationality + "<" * 11
+    )
+    composite = one[5:30] + two[0:7] + two[8:15] + two[18:29]
+    three = name_field(data.surname, data.given_names, 30)
+    return [one, two + icao_check_digit(composite), three]

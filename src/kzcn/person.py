@@ -1,0 +1,300 @@
+"""The exchanged personal data: `PersonRecord` and its `IdentityDocument`s."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, JsonValue, model_validator
+
+from kzcn._base import KzcnModel
+from kzcn.errors import raise_errors
+from kzcn.identifiers import (
+    DOCUMENT_NUMBER_PATTERNS,
+    OTHER_DOCUMENT_NUMBER_PATTERN,
+    RESIDENT_ID_PATTERN,
+    document_number_pattern,
+    iin_problems,
+    resident_id_problems,
+)
+from kzcn.mrz import MrzFields, check_digit_problems, mrz_date, name_field, parse_mrz
+from kzcn.privacy import privacy
+from kzcn.types import BiscriptName, CountryCode, NationalCharacters, PhotoReference, Place
+
+__all__ = [
+    "DocumentType",
+    "EthnicNationality",
+    "IdentityDocument",
+    "PersonRecord",
+    "Sex",
+]
+
+Problem = tuple[tuple[str | int, ...], str]
+
+DocumentType = Literal[
+    "passport", "identity_card", "residence_permit", "travel_document", "certificate_of_return"
+]
+Sex = Literal["F", "M"]
+EthnicNationality = Literal[
+    "kazakh", "uyghur", "han", "hui", "kyrgyz", "dungan", "russian", "uzbek", "tatar", "xibe",
+    "mongol", "other", "not_stated",
+]
+
+_MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{44}$")]
+
+
+def _number_rules() -> list[JsonValue]:
+    rules: list[JsonValue] = []
+    for (state, kind), pattern in DOCUMENT_NUMBER_PATTERNS.items():
+        rules.append(
+            {
+                "if": {
+                    "properties": {
+                        "issuing_state": {"const": state},
+                        "document_type": {"const": kind},
+                    },
+                    "required": ["issuing_state", "document_type"],
+                },
+                "then": {"properties": {"number": {"pattern": pattern}}},
+            }
+        )
+    return rules
+
+
+class IdentityDocument(KzcnModel):
+    """An identity document: series, number, date of issue and issuing authority."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": _number_rules(),
+            "x-kzcn-rules": [
+                "CHN identity_card numbers carry an ISO 7064 MOD 11-2 check character.",
+                "date_of_expiry is after date_of_issue.",
+                "MRZ check digits (7-3-1) and the fields the MRZ repeats agree with the record.",
+            ],
+        }
+    )
+
+    document_type: DocumentType = Field(description="Kind of document.")
+    issuing_state: CountryCode = Field(description="State that issued the document.")
+    series: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z0-9]{1,4}$",
+        description="Document series, where the state uses one.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+    number: str = Field(
+        description="Document number; format by issuing state and type: KAZ passport N + 8 "
+        "digits, KAZ identity card 9 digits, CHN passport G or E + 8 digits or E + letter + 7 "
+        "digits, CHN identity card the 18-character resident ID number; otherwise 5-20 of A-Z "
+        "and 0-9.",
+        json_schema_extra={
+            "pattern": OTHER_DOCUMENT_NUMBER_PATTERN,
+            **privacy("direct_identifier", "kz94v.restricted"),
+        },
+    )
+    date_of_issue: date = Field(
+        description="Date of issue.", json_schema_extra=privacy("other")
+    )
+    date_of_expiry: date | None = Field(
+        default=None,
+        description="Date of expiry, after the date of issue; null for documents without one.",
+        json_schema_extra=privacy("other"),
+    )
+    issuing_authority: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Issuing authority as printed on the document.",
+        json_schema_extra=privacy("quasi_identifier"),
+    )
+    mrz: list[_MRZ_LINE] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=3,
+        description="Machine-readable zone: TD3 (2 lines of 44) or TD1 (3 lines of 30).",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+
+    @model_validator(mode="after")
+    def _document_rules(self) -> IdentityDocument:
+        raise_errors("IdentityDocument", self.problems())
+        return self
+
+    def problems(self) -> list[Problem]:
+        """Rule violations of the document alone (no holder data needed)."""
+        found: list[Problem] = []
+        if not document_number_pattern(self.issuing_state, self.document_type).fullmatch(
+            self.number
+        ):
+            found.append((("number",), "document.number_format"))
+        elif (self.issuing_state, self.document_type) == ("CHN", "identity_card"):
+            found += [(("number",), c) for c in resident_id_problems(self.number, None, None)]
+        if self.date_of_expiry is not None and self.date_of_expiry <= self.date_of_issue:
+            found.append((("date_of_expiry",), "document.expiry_before_issue"))
+        if self.mrz is not None:
+            found += [(("mrz", *loc), code) for loc, code in self._mrz_problems(self.mrz)]
+        return found
+
+    def _mrz_problems(self, lines: list[str]) -> list[Problem]:
+        fields = parse_mrz(lines)
+        if fields is None or (self.document_type == "passport") != (fields.layout == "TD3"):
+            return [((), "mrz.format")]
+        found = check_digit_problems(fields)
+        mismatches = [
+            fields.issuing_state != self.issuing_state,
+            fields.number.rstrip("<") != self.number[:9],
+            fields.expiry != mrz_date(self.date_of_expiry),
+            self.document_type == "passport" and fields.nationality != self.issuing_state,
+        ]
+        if any(mismatches):
+            found.append(((fields.number_line,), "mrz.mismatch"))
+        return found
+
+    def parsed_mrz(self) -> MrzFields | None:
+        """The MRZ split into fields (None when absent or malformed)."""
+        return parse_mrz(self.mrz) if self.mrz else None
+
+
+def _personal_number_rules() -> list[JsonValue]:
+    return [
+        {
+            "if": {
+                "properties": {"citizenship": {"const": state}, "personal_number": {"type": "string"}},
+                "required": ["citizenship"],
+            },
+            "then": {"properties": {"personal_number": {"pattern": pattern}}},
+        }
+        for state, pattern in (("KAZ", r"^[0-9]{12}$"), ("CHN", RESIDENT_ID_PATTERN))
+    ]
+
+
+class PersonRecord(KzcnModel):
+    """The personal data the agreement exchanges about one person."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": _personal_number_rules(),
+            "x-kzcn-rules": [
+                "date_of_birth is not in the future.",
+                "A KAZ personal number (IIN) has a valid check digit and agrees with "
+                "date_of_birth and sex.",
+                "A CHN personal number (resident ID) has a valid check character and agrees "
+                "with date_of_birth and sex.",
+                "Every document is issued on or after date_of_birth.",
+                "MRZ date of birth, sex and names agree with the record.",
+            ],
+        }
+    )
+
+    surname: BiscriptName = Field(
+        description="Surname (ICAO primary identifier) in Cyrillic and Latin script.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+    given_names: BiscriptName = Field(
+        description="Given names (ICAO secondary identifier) in Cyrillic and Latin script.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+    patronymic: BiscriptName | None = Field(
+        default=None,
+        description="Patronymic: Russian -ович/-овна or Kazakh -ұлы/-қызы; null if none.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+    name_national: NationalCharacters | None = Field(
+        default=None,
+        description="The full name in Han characters, for citizens of China.",
+        json_schema_extra=privacy("direct_identifier"),
+    )
+    sex: Sex = Field(
+        description="Sex as on documents: F or M (ICAO 9303 codes; both states issue only these).",
+        json_schema_extra=privacy("quasi_identifier"),
+    )
+    date_of_birth: date = Field(
+        description="Date of birth; not in the future.",
+        json_schema_extra=privacy("quasi_identifier", "kz94v.restricted"),
+    )
+    place_of_birth: Place = Field(
+        description="Place of birth.", json_schema_extra=privacy("quasi_identifier")
+    )
+    citizenship: CountryCode = Field(
+        description="Current citizenship.", json_schema_extra=privacy("quasi_identifier")
+    )
+    ethnic_nationality: EthnicNationality = Field(
+        description="Ethnic nationality (национальность / 民族) as recorded by the state; "
+        "not citizenship.",
+        json_schema_extra=privacy(
+            "sensitive", "gdpr.ethnic_origin", "pipl.specific_identity", "kz94v.restricted"
+        ),
+    )
+    personal_number: str | None = Field(
+        default=None,
+        description="KAZ: the 12-digit IIN; CHN: the 18-character resident ID number; "
+        "otherwise 5-20 of A-Z and 0-9.",
+        json_schema_extra={
+            "pattern": OTHER_DOCUMENT_NUMBER_PATTERN,
+            **privacy("direct_identifier", "kz94v.restricted"),
+        },
+    )
+    documents: list[IdentityDocument] = Field(
+        min_length=1, description="Identity documents; at least one."
+    )
+    photo: PhotoReference | None = Field(
+        default=None,
+        description="Reference to the photograph; never the image itself.",
+        json_schema_extra=privacy(
+            "direct_identifier", "gdpr.biometric", "pipl.biometric", "kz94v.biometric"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _person_rules(self) -> PersonRecord:
+        raise_errors("PersonRecord", self.problems())
+        return self
+
+    def problems(self, today: date | None = None) -> list[Problem]:
+        """Cross-field rule violations of the record."""
+        found: list[Problem] = []
+        if self.date_of_birth > (today or date.today()):  # noqa: DTZ011 - a calendar date
+            found.append((("date_of_birth",), "date.future"))
+        found += self._personal_number_problems()
+        for index, document in enumerate(self.documents):
+            found += [(("documents", index, *loc), code) for loc, code in self._holder(document)]
+        return found
+
+    def _personal_number_problems(self) -> list[Problem]:
+        number = self.personal_number
+        if number is None:
+            return []
+        if self.citizenship == "KAZ":
+            codes = iin_problems(number, self.date_of_birth, self.sex)
+        elif self.citizenship == "CHN":
+            codes = resident_id_problems(number, self.date_of_birth, self.sex)
+        else:
+            other_ok = re.fullmatch(OTHER_DOCUMENT_NUMBER_PATTERN, number)
+            codes = [] if other_ok else ["personal_number.format"]
+        return [(("personal_number",), code) for code in codes]
+
+    def _holder(self, document: IdentityDocument) -> list[Problem]:
+        """Where a document must agree with its holder."""
+        found: list[Problem] = []
+        if document.date_of_issue < self.date_of_birth:
+            found.append((("date_of_issue",), "document.issued_before_birth"))
+        if (document.issuing_state, document.document_type) == ("CHN", "identity_card"):
+            found += [
+                (("number",), code)
+                for code in resident_id_problems(document.number, self.date_of_birth, self.sex)
+                if code.endswith("_mismatch")
+            ]
+        fields = document.parsed_mrz()
+        if fields is not None and self._mrz_disagrees(fields):
+            found.append((("mrz", fields.birth_line), "mrz.mismatch"))
+        return found
+
+    def _mrz_disagrees(self, fields: MrzFields) -> bool:
+        width = len(fields.names)
+        expected = name_field(self.surname.latin, self.given_names.latin, width)
+        return (
+            fields.birth != mrz_date(self.date_of_birth)
+            or fields.sex != self.sex
+            or fields.names != expected
+        )

@@ -1,0 +1,121 @@
+"""The problem record every engine and reporter shares, and pydantic-error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from kzcn.errors import CATALOGUE, Severity
+from kzcn.messages import MESSAGE_KINDS
+
+__all__ = ["Problem", "code_for_pydantic_type", "json_path", "problems_from_error"]
+
+# pydantic-core error types -> catalogue codes. Custom kzcn errors already carry
+# a catalogue code as their type and pass through unchanged.
+_PYDANTIC_CODES: dict[str, str] = {
+    "missing": "structure.missing_field",
+    "extra_forbidden": "structure.extra_field",
+    "union_tag_invalid": "structure.unknown_kind",
+    "union_tag_not_found": "structure.unknown_kind",
+    "literal_error": "structure.not_allowed",
+    "enum": "structure.not_allowed",
+    "string_pattern_mismatch": "structure.pattern",
+    "string_too_short": "structure.length",
+    "string_too_long": "structure.length",
+    "too_short": "structure.length",
+    "too_long": "structure.length",
+    "greater_than": "structure.range",
+    "greater_than_equal": "structure.range",
+    "less_than": "structure.range",
+    "less_than_equal": "structure.range",
+    "json_invalid": "input.not_json",
+    "json_type": "input.not_json",
+}
+
+
+def code_for_pydantic_type(error_type: str) -> str:
+    """The catalogue code for a pydantic error type."""
+    if error_type in CATALOGUE:
+        return error_type
+    if error_type in _PYDANTIC_CODES:
+        return _PYDANTIC_CODES[error_type]
+    if error_type.startswith("date"):
+        return "date.invalid"
+    if error_type.endswith(("_type", "_parsing")) or error_type == "model_attributes_type":
+        return "structure.wrong_type"
+    return "structure.invalid"
+
+
+def json_path(loc: Sequence[str | int]) -> str:
+    """A pydantic location as a JSONPath: `("documents", 0, "number")` -> `$.documents[0].number`."""
+    parts = ["$"]
+    for item in loc:
+        parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
+    return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong (or late) in one record.
+
+    `value` holds the offending value only when the caller asked for values
+    (`show_values`); otherwise it is None and nothing personal leaves here.
+    """
+
+    code: str
+    path: str
+    severity: Severity = "error"
+    file: str | None = None
+    line: int | None = None
+    value: object = None
+
+    @property
+    def title(self) -> str:
+        """The catalogue title of the code."""
+        return CATALOGUE[self.code].title
+
+    @property
+    def message(self) -> str:
+        """A message built from the catalogue only: it names no record value."""
+        entry = CATALOGUE[self.code]
+        return f"{entry.title}: {entry.description}"
+
+
+def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    # Discriminated unions put the tag first: ("citizenship_acquisition", "subject", ...).
+    if loc and loc[0] in MESSAGE_KINDS:
+        return loc[1:]
+    return loc
+
+
+def _problem(detail: ErrorDetails, *, show_values: bool, file: str | None,
+             line: int | None) -> Problem:
+    code = code_for_pydantic_type(detail["type"])
+    value = detail.get("input") if show_values else None
+    return Problem(
+        code=code,
+        path=json_path(_strip_tag(detail["loc"])),
+        severity=CATALOGUE[code].severity,
+        file=file,
+        line=line,
+        value=value if show_values else None,
+    )
+
+
+def problems_from_error(
+    error: ValidationError,
+    *,
+    show_values: bool = False,
+    file: str | None = None,
+    line: int | None = None,
+) -> list[Problem]:
+    """Map a pydantic ValidationError to problems, dropping input values by default."""
+    return [
+        _problem(detail, show_values=show_values, file=file, line=line)
+        for detail in error.errors(include_url=False, include_context=False,
+                                   include_input=show_values)
+    ]
+
