@@ -64,7 +64,8 @@ def unflatten(
         parts = column.split(".")
         json_type = (types or {}).get(".".join("*" if p.isdigit() else p for p in parts), "string")
         _set(root, parts, _parse_scalar(cell, json_type))
-    return _lists(root)
+    rebuilt: dict[str, Any] = _lists(root)
+    return rebuilt
 
 
 def _set(node: dict[str, Any], parts: list[str], value: Any) -> None:

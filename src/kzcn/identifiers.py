@@ -16,9 +16,9 @@ __all__ = [
     "DOCUMENT_NUMBER_PATTERNS",
     "OTHER_DOCUMENT_NUMBER_PATTERN",
     "document_number_pattern",
+    "icao_check_digit",
     "iin_check_digit",
     "iin_problems",
-    "icao_check_digit",
     "resident_id_check_char",
     "resident_id_problems",
 ]

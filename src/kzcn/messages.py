@@ -86,6 +86,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _codes_of(state: str) -> list[JsonValue]:
+    return [a.code for a in AUTHORITIES.values() if a.state == state]
+
+
 def _authority_rules() -> list[JsonValue]:
     return [
         {
@@ -93,8 +97,8 @@ def _authority_rules() -> list[JsonValue]:
             "then": {"properties": {"authority": {"enum": codes}}},
         }
         for state, codes in (
-            ("KAZ", [a.code for a in AUTHORITIES.values() if a.state == "KAZ"]),
-            ("CHN", [a.code for a in AUTHORITIES.values() if a.state == "CHN"]),
+            ("KAZ", _codes_of("KAZ")),
+            ("CHN", _codes_of("CHN")),
         )
     ]
 
@@ -325,13 +329,6 @@ class BorderCrossing(KzcnModel):
 class EntryStayExitViolation(_Envelope):
     """Article 1(4): a citizen of the recipient's state broke entry, stay or exit rules."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "allOf": _different_parties(),
-            "properties": {"measures": {"uniqueItems": True}},
-        }
-    )
-
     kind: Literal["entry_stay_exit_violation"] = Field(description="Message kind.")
     subject: PersonRecord = Field(
         description="The person; `citizenship` is the recipient's state."
@@ -357,7 +354,7 @@ class EntryStayExitViolation(_Envelope):
     measures: list[Measure] = Field(
         default_factory=list,
         description="Measures taken, each at most once.",
-        json_schema_extra=privacy("sensitive", "gdpr.offences"),
+        json_schema_extra={"uniqueItems": True, **privacy("sensitive", "gdpr.offences")},
     )
     entry_ban_until: date | None = Field(
         default=None,

@@ -160,7 +160,10 @@ def _personal_number_rules() -> list[JsonValue]:
     return [
         {
             "if": {
-                "properties": {"citizenship": {"const": state}, "personal_number": {"type": "string"}},
+                "properties": {
+                    "citizenship": {"const": state},
+                    "personal_number": {"type": "string"},
+                },
                 "required": ["citizenship"],
             },
             "then": {"properties": {"personal_number": {"pattern": pattern}}},
@@ -177,10 +180,14 @@ class PersonRecord(KzcnModel):
             "allOf": _personal_number_rules(),
             "x-kzcn-rules": [
                 "date_of_birth is not in the future.",
-                "A KAZ personal number (IIN) has a valid check digit and agrees with "
-                "date_of_birth and sex.",
-                "A CHN personal number (resident ID) has a valid check character and agrees "
-                "with date_of_birth and sex.",
+                (
+                    "A KAZ personal number (IIN) has a valid check digit and agrees with "
+                    "date_of_birth and sex."
+                ),
+                (
+                    "A CHN personal number (resident ID) has a valid check character and agrees "
+                    "with date_of_birth and sex."
+                ),
                 "Every document is issued on or after date_of_birth.",
                 "MRZ date of birth, sex and names agree with the record.",
             ],

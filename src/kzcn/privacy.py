@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic.json_schema import JsonDict
+from pydantic import JsonValue
 
 __all__ = [
     "LEGAL_CATEGORIES",
@@ -77,7 +77,7 @@ LEGAL_CATEGORIES: dict[str, LegalCategory] = {
 _BASE = ("gdpr.personal", "pipl.personal", "kz94v.personal")
 
 
-def privacy(role: PrivacyRole, *categories: str) -> JsonDict:
+def privacy(role: PrivacyRole, *categories: str) -> dict[str, JsonValue]:
     """The `json_schema_extra` of a personal-data field.
 
     Every personal field is personal data under all three laws; `categories`

@@ -8,20 +8,20 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, JsonValue, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
 from kzcn.errors import kzcn_error, raise_errors
 
 __all__ = [
     "CYRILLIC_LETTERS",
+    "BiscriptName",
     "CountryCode",
     "CyrillicName",
     "LatinName",
     "NationalCharacters",
-    "Place",
     "PhotoReference",
-    "BiscriptName",
+    "Place",
     "assigned_country_codes",
     "name_problem",
 ]
@@ -95,9 +95,17 @@ def _bad_spacing(value: str) -> bool:
     )
 
 
+def _has_native_letter(value: str, script: Script) -> bool:
+    if script == "latin":
+        return any(ch.isascii() and ch.isalpha() for ch in value)
+    return any(ch in _CYRILLIC_SET for ch in value)
+
+
 def _foreign_letter_code(value: str, script: Script) -> str | None:
+    # A look-alike hiding among this script's letters is a homoglyph; a name
+    # with no letter of this script at all was typed in the wrong script.
     lookalikes = _CYRILLIC_LOOKALIKES if script == "latin" else _LATIN_LOOKALIKES
-    if any(ch in lookalikes for ch in value):
+    if any(ch in lookalikes for ch in value) and _has_native_letter(value, script):
         return "name.homoglyph"
     if script == "latin":
         foreign = any(ch in _CYRILLIC_SET or _is_letter_of_script(ch, "cyrillic") for ch in value)
@@ -127,9 +135,10 @@ def name_problem(value: str, script: Script) -> str | None:
         return "name.not_nfc"
     if _bad_spacing(value):
         return "name.whitespace"
-    foreign = _foreign_letter_code(value, script)
-    if foreign:
-        return foreign
+    return _foreign_letter_code(value, script) or _letter_case_code(value, script)
+
+
+def _letter_case_code(value: str, script: Script) -> str:
     if script == "latin" and any("a" <= ch <= "z" for ch in value):
         return "name.lowercase"
     return "name.invalid_character"
@@ -249,6 +258,9 @@ def _check_photo_uri(value: str) -> str:
     return value
 
 
+PhotoUri = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_check_photo_uri)]
+
+
 class PhotoReference(KzcnModel):
     """A reference to a photograph held elsewhere; never the image itself."""
 
@@ -259,7 +271,7 @@ class PhotoReference(KzcnModel):
     media_type: Literal["image/jpeg", "image/png", "image/jp2"] = Field(
         description="Media type of the image file."
     )
-    uri: Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_check_photo_uri)] | None = Field(
+    uri: PhotoUri | None = Field(
         default=None,
         description="Where the image is held: a relative path or a `urn:`; never a `data:` URI.",
         json_schema_extra={"not": {"pattern": "^\\s*[Dd][Aa][Tt][Aa]:"}},

@@ -11,7 +11,16 @@ from rich.console import Console
 
 from kzcn._version import __version__
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "UsageError", "app", "err_console", "fail", "run"]
+__all__ = [
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UsageError",
+    "app",
+    "err_console",
+    "fail",
+    "run",
+]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

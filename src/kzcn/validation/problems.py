@@ -50,11 +50,8 @@ def code_for_pydantic_type(error_type: str) -> str:
 
 
 def json_path(loc: Sequence[str | int]) -> str:
-    """A pydantic location as a JSONPath: `("documents", 0, "number")` -> `$.documents[0].number`."""
-    parts = ["$"]
-    for item in loc:
-        parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
-    return "".join(parts)
+    """A pydantic location as a JSONPath: `("documents", 0)` -> `$.documents[0]`."""
+    return "$" + "".join(f"[{item}]" if isinstance(item, int) else f".{item}" for item in loc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +92,12 @@ def _problem(detail: ErrorDetails, *, show_values: bool, file: str | None,
              line: int | None) -> Problem:
     code = code_for_pydantic_type(detail["type"])
     value = detail.get("input") if show_values else None
+    loc = _strip_tag(detail["loc"])
+    if code == "structure.unknown_kind":
+        loc = ("kind",)  # pydantic locates a bad tag at the message itself
     return Problem(
         code=code,
-        path=json_path(_strip_tag(detail["loc"])),
+        path=json_path(loc),
         severity=CATALOGUE[code].severity,
         file=file,
         line=line,

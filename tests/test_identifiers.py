@@ -1,0 +1,154 @@
+"""Check digits and number formats, against published samples."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kzcn.identifiers import (
+    document_number_pattern,
+    icao_check_digit,
+    iin_check_digit,
+    iin_problems,
+    resident_id_check_char,
+    resident_id_problems,
+)
+from kzcn.mrz import MrzInput, parse_mrz, td1_lines, td3_lines
+
+
+@pytest.mark.parametrize(
+    ("iin", "expected"),
+    [
+        ("791028302728", 8),  # weights 1..11 give the digit directly
+        ("061211600012", 2),  # the first sum is 10: the second weight sequence decides
+    ],
+)
+def test_iin_check_digit_of_published_samples(iin: str, expected: int) -> None:
+    assert iin_check_digit(iin[:11]) == expected
+
+
+def test_iin_with_both_sums_ten_has_no_check_digit() -> None:
+    # Found by search: both weighted sums are 10 mod 11; such a serial is never issued.
+    unusable = next(
+        first11
+        for serial in range(10_000)
+        if iin_check_digit(first11 := f"7910283{serial:04d}") is None
+    )
+    for last in "0123456789":
+        assert iin_problems(unusable + last, date(1979, 10, 28), "M") == ["iin.checksum"]
+
+
+@pytest.mark.parametrize(
+    ("iin", "born", "sex", "codes"),
+    [
+        ("791028302728", date(1979, 10, 28), "M", []),
+        ("791028302720", date(1979, 10, 28), "M", ["iin.checksum"]),
+        ("791028302728", date(1979, 10, 29), "M", ["iin.birth_date_mismatch"]),
+        ("791028302728", date(1979, 10, 28), "F", ["iin.sex_mismatch"]),
+        ("79102830272", date(1979, 10, 28), "M", ["iin.format"]),
+        ("791028702728", date(1979, 10, 28), "M", ["iin.format"]),  # century digit 7
+        ("7910283027AB", date(1979, 10, 28), "M", ["iin.format"]),
+    ],
+)
+def test_iin_problems(iin: str, born: date, sex: str, codes: list[str]) -> None:
+    assert iin_problems(iin, born, sex) == codes
+
+
+def test_resident_id_published_sample() -> None:
+    assert resident_id_check_char("34052419800101001") == "X"
+    assert resident_id_problems("34052419800101001X", date(1980, 1, 1), "M") == []
+
+
+@pytest.mark.parametrize(
+    ("number", "born", "sex", "codes"),
+    [
+        ("34052419800101001X", date(1980, 1, 2), "M", ["resident_id.birth_date_mismatch"]),
+        ("34052419800101001X", date(1980, 1, 1), "F", ["resident_id.sex_mismatch"]),
+        ("340524198001010010", date(1980, 1, 1), "M", ["resident_id.checksum"]),
+        ("34052419801301001X", None, None, ["resident_id.format"]),  # month 13
+        ("04052419800101001X", None, None, ["resident_id.format"]),  # area code starts with 0
+        ("34052419800101001x", None, None, ["resident_id.format"]),  # lower-case x
+    ],
+)
+def test_resident_id_problems(
+    number: str, born: date | None, sex: str | None, codes: list[str]
+) -> None:
+    assert resident_id_problems(number, born, sex) == codes
+
+
+@pytest.mark.parametrize(
+    ("field", "digit"),
+    [("L898902C3", "6"), ("740812", "2"), ("120415", "9"), ("ZE184226B<<<<<", "1")],
+)
+def test_icao_check_digits_of_the_specimen(field: str, digit: str) -> None:
+    assert icao_check_digit(field) == digit
+
+
+def test_icao_composite_of_the_specimen() -> None:
+    line = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    composite = line[0:10] + line[13:20] + line[21:43]
+    assert icao_check_digit(composite) == line[43]
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "number", "ok"),
+    [
+        ("KAZ", "passport", "N12345678", True),
+        ("KAZ", "passport", "N1234567", False),
+        ("KAZ", "identity_card", "012345678", True),
+        ("KAZ", "identity_card", "N12345678", False),
+        ("CHN", "passport", "G12345678", True),
+        ("CHN", "passport", "E12345678", True),
+        ("CHN", "passport", "EA1234567", True),
+        ("CHN", "passport", "EI1234567", False),
+        ("CHN", "passport", "EO1234567", False),
+        ("CHN", "passport", "K12345678", False),
+        ("CHN", "identity_card", "34052419800101001X", True),
+        ("CHN", "identity_card", "3405241980010100", False),
+        ("KGZ", "passport", "AC1234567", True),
+        ("KGZ", "passport", "AC12", False),
+        ("KGZ", "passport", "ac1234567", False),
+    ],
+)
+def test_document_number_formats(state: str, kind: str, number: str, ok: bool) -> None:
+    assert bool(document_number_pattern(state, kind).fullmatch(number)) is ok
+
+
+def _sample(expiry: date | None) -> MrzInput:
+    return MrzInput(
+        "P<", "KAZ", "N12345678", "KAZ", date(1985, 3, 14), "M", expiry, "850314300123",
+        "KASYMOV", "NURLAN SERIK",
+    )
+
+
+def test_td3_written_lines_parse_back_with_every_field() -> None:
+    lines = td3_lines(_sample(date(2032, 5, 19)))
+    fields = parse_mrz(lines)
+    assert fields is not None
+    assert (fields.layout, fields.issuing_state, fields.number) == ("TD3", "KAZ", "N12345678")
+    assert (fields.birth, fields.sex, fields.expiry) == ("850314", "M", "320519")
+    assert fields.names.rstrip("<") == "KASYMOV<<NURLAN<SERIK"
+    assert [len(line) for line in lines] == [44, 44]
+
+
+def test_td1_written_lines_parse_back() -> None:
+    card = MrzInput(
+        "ID", "KAZ", "012345678", "KAZ", date(1990, 7, 2), "F", None, "", "KASYMOVA", "AIGUL"
+    )
+    fields = parse_mrz(td1_lines(card))
+    assert fields is not None
+    assert (fields.layout, fields.number, fields.expiry) == ("TD1", "012345678", "<<<<<<")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["P<KAZ", "N1"],  # too short
+        ["X" * 44, "X" * 44],  # a passport MRZ starts with P
+        ["I" + "<" * 29] * 2,  # TD1 has three lines
+        ["p<kaz" + "<" * 39, "<" * 44],  # lower case is not an MRZ character
+    ],
+)
+def test_malformed_mrz_does_not_parse(lines: list[str]) -> None:
+    assert parse_mrz(lines) is None

@@ -1,0 +1,136 @@
+"""The committed JSON Schema files are exactly what the models generate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from kzcn import __version__
+from kzcn.cli import app
+from kzcn.person import PersonRecord
+from kzcn.privacy import LEGAL_CATEGORIES, PRIVACY_KEY, privacy
+from kzcn.schema import SCHEMA_NAMES, build_schema, check_schema_files, render_schema
+
+SCHEMA_DIR = ROOT / "schema"
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_committed_schema_matches_the_models(name: str) -> None:
+    committed = (SCHEMA_DIR / f"{name}.schema.json").read_text("utf-8")
+    assert committed == render_schema(name), "run `kzcn schema` and commit schema/"
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_schema_head(name: str) -> None:
+    schema = build_schema(name)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == f"urn:kzcn:schema:{name}:1.0"
+    assert schema["version"] == "1.0"
+
+
+def test_rendering_is_deterministic_and_ends_with_newline() -> None:
+    first, second = render_schema("message"), render_schema("message")
+    assert first == second
+    assert first.endswith("}\n")
+    assert json.loads(first) == build_schema("message")
+
+
+def test_unknown_schema_name_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown schema"):
+        build_schema("visa")
+
+
+def test_check_reports_stale_and_missing(tmp_path: Path) -> None:
+    (tmp_path / "message.schema.json").write_text("{}\n", encoding="utf-8")
+    result = check_schema_files(tmp_path)
+    assert not result.ok
+    assert [p.name for p in result.stale] == ["message.schema.json"]
+    assert [p.name for p in result.missing] == ["person.schema.json"]
+
+
+def _walk(node: Any, path: str = "$") -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if "properties" in node and isinstance(node["properties"], dict):
+            found += [(f"{path}.{k}", v) for k, v in node["properties"].items()]
+        for key, value in node.items():
+            found += _walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _walk(value, f"{path}[{index}]")
+    return found
+
+
+def test_every_property_has_a_description() -> None:
+    schema = build_schema("message")
+    undocumented = [
+        path
+        for path, prop in _walk(schema["$defs"])
+        if ".allOf" not in path and "description" not in prop and "$ref" not in prop
+    ]
+    assert undocumented == []
+
+
+def test_privacy_annotations_name_known_categories() -> None:
+    annotated = [
+        prop[PRIVACY_KEY] for _, prop in _walk(build_schema("message")) if PRIVACY_KEY in prop
+    ]
+    assert len(annotated) > 20
+    for note in annotated:
+        assert note["role"] in {"direct_identifier", "quasi_identifier", "sensitive", "other"}
+        assert set(note["categories"]) <= set(LEGAL_CATEGORIES)
+
+
+@pytest.mark.parametrize(
+    ("field", "role", "category"),
+    [
+        ("ethnic_nationality", "sensitive", "gdpr.ethnic_origin"),
+        ("photo", "direct_identifier", "gdpr.biometric"),
+        ("photo", "direct_identifier", "kz94v.biometric"),
+        ("date_of_birth", "quasi_identifier", "kz94v.restricted"),
+        ("surname", "direct_identifier", "gdpr.personal"),
+    ],
+)
+def test_person_fields_carry_their_privacy_role(field: str, role: str, category: str) -> None:
+    extra = PersonRecord.model_fields[field].json_schema_extra
+    assert isinstance(extra, dict)
+    note = extra[PRIVACY_KEY]
+    assert isinstance(note, dict)
+    assert note["role"] == role
+    assert isinstance(note["categories"], list)
+    assert category in note["categories"]
+
+
+def test_unknown_legal_category_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown legal categories"):
+        privacy("sensitive", "gdpr.astrology")
+
+
+runner = CliRunner()
+
+
+def test_cli_schema_check_passes_on_the_committed_files() -> None:
+    result = runner.invoke(app, ["schema", "--check", "--out", str(SCHEMA_DIR)])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+
+
+def test_cli_schema_writes_then_check_detects_drift(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["schema", "--out", str(tmp_path)]).exit_code == 0
+    assert runner.invoke(app, ["schema", "--check", "--out", str(tmp_path)]).exit_code == 0
+    target = tmp_path / "person.schema.json"
+    target.write_text(target.read_text("utf-8").replace('"1.0"', '"0.9"'), encoding="utf-8")
+    result = runner.invoke(app, ["schema", "--check", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "stale" in result.output
+
+
+def test_cli_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"kzcn {__version__}"
