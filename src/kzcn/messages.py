@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
 from kzcn._base import KzcnModel
-from kzcn._version import SCHEMA_VERSION
+from kzcn._version import SchemaVersion
 from kzcn.authorities import AUTHORITIES, AuthorityCode, Party
 from kzcn.errors import raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
@@ -132,9 +132,8 @@ class _Envelope(KzcnModel):
     """Fields every message carries."""
 
     model_config = ConfigDict(json_schema_extra={"allOf": _different_parties()})
-    _date_field: ClassVar[str | None] = None
 
-    schema_version: Literal["1.0"] = Field(description="Version of the kzcn message schema.")
+    schema_version: SchemaVersion = Field(description="Version of the kzcn message schema.")
     message_id: MessageId = Field(description="Unique identifier of this message (UUID).")
     sender: PartyAuthority = Field(description="Sending party and authority.")
     recipient: PartyAuthority = Field(description="Receiving party and authority.")
@@ -173,9 +172,6 @@ class _Envelope(KzcnModel):
             for name in fields
             if (value := getattr(self, name)) is not None and value > self.sent_on
         ]
-
-
-assert SCHEMA_VERSION == "1.0", "update the schema_version literal with SCHEMA_VERSION"  # noqa: S101
 
 
 class TerminationEvidence(KzcnModel):
