@@ -154,6 +154,8 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.blank_line", "Blank line", "A blank line between records.", w),
         e("input.csv_column", "Unknown CSV column", "A CSV column that maps to no field."),
         e("input.csv_row", "Bad CSV row", "A CSV row with more or fewer cells than the header."),
+        e("input.compression", "Damaged compressed input",
+          "The gzip stream is corrupt or cut short; nothing after this point can be read."),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import mul
 
 __all__ = [
     "DOCUMENT_NUMBER_PATTERNS",
@@ -23,12 +24,18 @@ __all__ = [
     "resident_id_problems",
 ]
 
+# 0-9 count as themselves, A-Z as 10-35, the filler `<` as 0; any other
+# character is not an MRZ character and counts as 0 too (it fails the layout).
+_MRZ_VALUES = bytes(
+    b - 48 if 48 <= b <= 57 else b - 55 if 65 <= b <= 90 else 0 for b in range(256)
+)
+
 # --- Kazakhstan IIN ----------------------------------------------------------
 
 _IIN_W1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _IIN_W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 _IIN_CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
-_IIN_RE = re.compile(r"\d{12}")
+_IIN_RE = re.compile(r"[0-9]{12}")
 
 
 def iin_check_digit(first11: str) -> int | None:
@@ -37,9 +44,9 @@ def iin_check_digit(first11: str) -> int | None:
     Sum of digit x weight mod 11 with weights 1..11; if that is 10, again with
     3..11,1,2; if still 10 the serial cannot be used.
     """
-    digits = [int(c) for c in first11]
+    digits = first11.encode("ascii").translate(_MRZ_VALUES)
     for weights in (_IIN_W1, _IIN_W2):
-        check = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        check: int = sum(map(mul, digits, weights)) % 11
         if check != 10:
             return check
     return None
@@ -74,15 +81,19 @@ def iin_problems(iin: str, date_of_birth: date, sex: str) -> list[str]:
 
 _RID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RID_CHECK = "10X98765432"
-_RID_RE = re.compile(r"[1-8]\d{16}[\dX]")
 RESIDENT_ID_PATTERN = (
     r"^[1-8][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]$"
 )
+_RID_FULL_RE = re.compile(RESIDENT_ID_PATTERN.strip("^$"))
+
+
+def _yyyymmdd(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def resident_id_check_char(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _RID_WEIGHTS, strict=True))
+    total: int = sum(map(mul, first17.encode("ascii").translate(_MRZ_VALUES), _RID_WEIGHTS))
     return _RID_CHECK[total % 11]
 
 
@@ -92,12 +103,12 @@ def resident_id_problems(number: str, date_of_birth: date | None, sex: str | Non
     `date_of_birth` and `sex` are None when only the number itself is checked
     (a document number outside a person record).
     """
-    if not _RID_RE.fullmatch(number) or not re.fullmatch(RESIDENT_ID_PATTERN, number):
+    if not _RID_FULL_RE.fullmatch(number):
         return ["resident_id.format"]
     problems = []
     if resident_id_check_char(number[:17]) != number[17]:
         problems.append("resident_id.checksum")
-    if date_of_birth is not None and number[6:14] != date_of_birth.strftime("%Y%m%d"):
+    if date_of_birth is not None and number[6:14] != _yyyymmdd(date_of_birth):
         problems.append("resident_id.birth_date_mismatch")
     if sex is not None and (int(number[14:17]) % 2 == 1) != (sex == "M"):
         problems.append("resident_id.sex_mismatch")
@@ -107,18 +118,14 @@ def resident_id_problems(number: str, date_of_birth: date | None, sex: str | Non
 # --- ICAO 9303 ---------------------------------------------------------------
 
 
-def _mrz_value(char: str) -> int:
-    if char.isdigit():
-        return int(char)
-    if "A" <= char <= "Z":
-        return ord(char) - ord("A") + 10
-    return 0  # the filler `<`
+_ICAO_WEIGHTS = (7, 3, 1) * 15  # long enough for the longest MRZ field (44)
 
 
 def icao_check_digit(field: str) -> str:
     """The ICAO 9303 check digit of an MRZ field: weights 7, 3, 1, sum mod 10."""
-    weights = (7, 3, 1)
-    return str(sum(_mrz_value(c) * weights[i % 3] for i, c in enumerate(field)) % 10)
+    values = field.encode("ascii", "replace").translate(_MRZ_VALUES)
+    total: int = sum(map(mul, values, _ICAO_WEIGHTS))
+    return str(total % 10)
 
 
 # --- document numbers --------------------------------------------------------

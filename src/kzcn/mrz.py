@@ -120,7 +120,7 @@ def check_digit_problems(fields: MrzFields) -> list[Problem]:
 
 def mrz_date(value: date | None) -> str:
     """A date as the MRZ writes it (YYMMDD), or the filler for no date."""
-    return value.strftime("%y%m%d") if value else "<<<<<<"
+    return f"{value.year % 100:02d}{value.month:02d}{value.day:02d}" if value else "<<<<<<"
 
 
 def encode_name(latin: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, model_validator
@@ -133,11 +134,11 @@ class IdentityDocument(KzcnModel):
         if self.date_of_expiry is not None and self.date_of_expiry <= self.date_of_issue:
             found.append((("date_of_expiry",), "document.expiry_before_issue"))
         if self.mrz is not None:
-            found += [(("mrz", *loc), code) for loc, code in self._mrz_problems(self.mrz)]
+            found += [(("mrz", *loc), code) for loc, code in self._mrz_problems()]
         return found
 
-    def _mrz_problems(self, lines: list[str]) -> list[Problem]:
-        fields = parse_mrz(lines)
+    def _mrz_problems(self) -> list[Problem]:
+        fields = self.mrz_fields
         if fields is None or (self.document_type == "passport") != (fields.layout == "TD3"):
             return [((), "mrz.format")]
         found = check_digit_problems(fields)
@@ -151,8 +152,9 @@ class IdentityDocument(KzcnModel):
             found.append(((fields.number_line,), "mrz.mismatch"))
         return found
 
-    def parsed_mrz(self) -> MrzFields | None:
-        """The MRZ split into fields (None when absent or malformed)."""
+    @cached_property
+    def mrz_fields(self) -> MrzFields | None:
+        """The MRZ split into fields (None when absent or malformed); parsed once."""
         return parse_mrz(self.mrz) if self.mrz else None
 
 
@@ -292,7 +294,7 @@ class PersonRecord(KzcnModel):
                 for code in resident_id_problems(document.number, self.date_of_birth, self.sex)
                 if code.endswith("_mismatch")
             ]
-        fields = document.parsed_mrz()
+        fields = document.mrz_fields
         if fields is not None and self._mrz_disagrees(fields):
             found.append((("mrz", fields.birth_line), "mrz.mismatch"))
         return found

@@ -206,7 +206,7 @@ class BiscriptName(KzcnModel):
 
 # --- places ------------------------------------------------------------------
 
-_ADMIN_CODE_RE = {"CHN": re.compile(r"[1-8]\d{5}"), "KAZ": re.compile(r"\d{9}")}
+_ADMIN_CODE_RE = {"CHN": re.compile(r"[1-8][0-9]{5}"), "KAZ": re.compile(r"[0-9]{9}")}
 _OTHER_ADMIN_CODE_RE = re.compile(r"[A-Z0-9-]{1,16}")
 
 

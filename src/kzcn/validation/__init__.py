@@ -1,14 +1,62 @@
-"""Validation: turn records into problems with stable codes, never printing."""
+"""Validation: turn records into problems with stable codes, never printing.
 
+- `validate_message(text)`: one message, one `RecordResult`.
+- `validate_file(path)`, `validate_stream(stream)`, `validate_records(items)`:
+  a lazy `Validation`, one `RecordResult` per record as it is read.
+- Two engines: `model` (the pydantic models, every rule, deadline warnings)
+  and `schema` (the committed JSON Schema only).
+- `report(...)` streams results through a text or JSON reporter and can split
+  the input into valid and invalid records, byte for byte.
+"""
+
+from kzcn.validation.core import (
+    EngineName,
+    make_engine,
+    validate_file,
+    validate_message,
+    validate_records,
+    validate_stream,
+)
+from kzcn.validation.engines import Engine, ModelEngine
 from kzcn.validation.problems import Problem, json_path, problems_from_error
-from kzcn.validation.core import FileReport, RecordResult, validate_file, validate_message
+from kzcn.validation.readers import FORMATS, MAX_DEPTH, MAX_RECORD_BYTES, InputFormat
+from kzcn.validation.report import (
+    REPORTERS,
+    JsonReporter,
+    Outcome,
+    Splitter,
+    TextReporter,
+    report,
+    summary_line,
+)
+from kzcn.validation.results import RecordResult, Summary, Validation
+from kzcn.validation.schema_engine import SchemaEngine
 
 __all__ = [
-    "FileReport",
+    "FORMATS",
+    "MAX_DEPTH",
+    "MAX_RECORD_BYTES",
+    "REPORTERS",
+    "Engine",
+    "EngineName",
+    "InputFormat",
+    "JsonReporter",
+    "ModelEngine",
+    "Outcome",
     "Problem",
     "RecordResult",
+    "SchemaEngine",
+    "Splitter",
+    "Summary",
+    "TextReporter",
+    "Validation",
     "json_path",
+    "make_engine",
     "problems_from_error",
+    "report",
+    "summary_line",
     "validate_file",
     "validate_message",
+    "validate_records",
+    "validate_stream",
 ]

@@ -1,51 +1,65 @@
-"""Validate messages and files with the models; results are objects, never printed."""
+"""The library API: validate a message, a file, a stream or records; never print.
+
+Example:
+    >>> from pathlib import Path
+    >>> from kzcn.validation import validate_file
+    >>> run = validate_file(Path("examples/valid/suspension_notice.json"))
+    >>> [result.valid for result in run]
+    [True]
+    >>> run.summary.records, run.summary.invalid
+    (1, 0)
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import IO, Literal
 
-import orjson
-from pydantic import ValidationError
+from kzcn.validation.engines import Engine, ModelEngine
+from kzcn.validation.readers import (
+    MAX_RECORD_BYTES,
+    InputFormat,
+    Unit,
+    record_units,
+    units_for_stream,
+)
+from kzcn.validation.results import RecordResult, Validation
+from kzcn.validation.schema_engine import SchemaEngine
 
-from kzcn.errors import CATALOGUE
-from kzcn.messages import Message, MessageAdapter, message_warnings
-from kzcn.validation.problems import Problem, json_path, problems_from_error
+__all__ = [
+    "EngineName",
+    "make_engine",
+    "validate_file",
+    "validate_message",
+    "validate_records",
+    "validate_stream",
+]
 
-__all__ = ["FileReport", "RecordResult", "validate_file", "validate_message"]
-
-
-@dataclass(frozen=True, slots=True)
-class RecordResult:
-    """The outcome for one record: where it came from, and its problems."""
-
-    file: str | None
-    line: int | None
-    problems: tuple[Problem, ...]
-    message: Message | None = None
-
-    @property
-    def valid(self) -> bool:
-        """True when no problem is an error (warnings allowed)."""
-        return not any(p.severity == "error" for p in self.problems)
+EngineName = Literal["model", "schema"]
 
 
-@dataclass(slots=True)
-class FileReport:
-    """Every record result of one file."""
+def make_engine(engine: EngineName | Engine = "model", *, show_values: bool = False) -> Engine:
+    """An engine by name (`model` or `schema`); an engine instance passes through."""
+    if isinstance(engine, Engine):
+        return engine
+    if engine == "model":
+        return ModelEngine(show_values=show_values)
+    if engine == "schema":
+        return SchemaEngine(show_values=show_values)
+    raise ValueError(f"unknown engine {engine!r}; choose model or schema")
 
-    file: str
-    records: list[RecordResult] = field(default_factory=list)
 
-    @property
-    def valid(self) -> bool:
-        """True when every record is valid."""
-        return all(r.valid for r in self.records)
+def _unit_lines(unit: Unit) -> int:
+    return unit.lines
 
-    @property
-    def problems(self) -> list[Problem]:
-        """All problems, in file order."""
-        return [p for r in self.records for p in r.problems]
+
+def _validation(name: str, units: Iterator[Unit], engine: Engine) -> Validation:
+    def check(unit: Unit) -> RecordResult:
+        return engine.check(unit, name)
+
+    return Validation(name, units, check, _unit_lines)
 
 
 def validate_message(
@@ -54,35 +68,113 @@ def validate_message(
     show_values: bool = False,
     file: str | None = None,
     line: int | None = None,
+    engine: EngineName | Engine = "model",
 ) -> RecordResult:
-    """Validate one message given as JSON text: errors, or warnings of a valid one."""
-    try:
-        message = MessageAdapter.validate_json(text)
-    except ValidationError as error:
-        problems = problems_from_error(error, show_values=show_values, file=file, line=line)
-        return RecordResult(file, line, tuple(problems))
-    warnings = tuple(
-        Problem(code, json_path(loc), CATALOGUE[code].severity, file, line)
-        for loc, code in message_warnings(message)
+    """Validate one message given as JSON text: its errors, or the warnings of a valid one.
+
+    Without `line`, the message counts as line 1 of its text.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    unit = Unit(line or 1, data, data, at_eof=True)
+    return make_engine(engine, show_values=show_values).check(unit, file)
+
+
+def _stream_units(
+    source: IO[bytes], name: str, input_format: InputFormat | None, max_record_bytes: int
+) -> Iterator[Unit]:
+    with closing(source):
+        yield from units_for_stream(
+            source, name=name, input_format=input_format, max_record_bytes=max_record_bytes
+        )
+
+
+def validate_stream(  # noqa: PLR0913 - keyword-only options of a public function
+    source: IO[bytes],
+    *,
+    name: str = "-",
+    input_format: InputFormat | None = None,
+    engine: EngineName | Engine = "model",
+    show_values: bool = False,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> Validation:
+    """Validate a binary stream (standard input, a socket, an open file), lazily.
+
+    Args:
+        source: Bytes to read; gzip is recognised by its magic number. Closed
+            when the validation has been iterated to the end.
+        name: What to call the input in results (`file`).
+        input_format: `json`, `jsonl` or `csv`; None to tell from `name`,
+            else from the first bytes.
+        engine: `model` (default), `schema`, or an engine instance.
+        show_values: Keep offending values in problems.
+        max_record_bytes: A record longer than this is reported
+            (`input.too_large`), not parsed.
+
+    Returns:
+        A `Validation`: iterate it for one `RecordResult` per record.
+    """
+    units = _stream_units(source, name, input_format, max_record_bytes)
+    return _validation(name, units, make_engine(engine, show_values=show_values))
+
+
+def validate_file(
+    path: str | Path,
+    *,
+    input_format: InputFormat | None = None,
+    engine: EngineName | Engine = "model",
+    show_values: bool = False,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> Validation:
+    """Validate a `.json`, `.jsonl`/`.ndjson` or `.csv` file (optionally `.gz`), lazily.
+
+    The file is opened at once, so a missing file or a directory raises
+    `OSError` here rather than during iteration; it is read as the returned
+    `Validation` is iterated, one record at a time (a `.json` file whole).
+
+    Args:
+        path: The file.
+        input_format: Overrides the format the file name implies.
+        engine: `model` (default), `schema`, or an engine instance.
+        show_values: Keep offending values in problems.
+        max_record_bytes: A record longer than this is reported, not parsed.
+
+    Returns:
+        A `Validation`: iterate it for one `RecordResult` per record.
+
+    Raises:
+        OSError: The file cannot be opened (missing, a directory, no access).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a directory")
+    source = path.open("rb")
+    return validate_stream(
+        source,
+        name=str(path),
+        input_format=input_format,
+        engine=engine,
+        show_values=show_values,
+        max_record_bytes=max_record_bytes,
     )
-    return RecordResult(file, line, warnings, message)
 
 
-def validate_file(path: Path, *, show_values: bool = False) -> FileReport:
-    """Validate a `.json` file holding one message or an array of them."""
-    report = FileReport(str(path))
-    raw = path.read_bytes()
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        report.records.append(
-            RecordResult(str(path), 1, (Problem("input.not_json", "$", file=str(path), line=1),))
-        )
-        return report
-    items = data if isinstance(data, list) else [data]
-    for index, item in enumerate(items, start=1):
-        report.records.append(
-            validate_message(orjson.dumps(item), show_values=show_values, file=str(path),
-                             line=index)
-        )
-    return report
+def validate_records(
+    records: Iterable[object],
+    *,
+    name: str = "<records>",
+    engine: EngineName | Engine = "model",
+    show_values: bool = False,
+) -> Validation:
+    """Validate records already in memory, lazily; `line` is the position from 1.
+
+    Args:
+        records: JSON texts (`str` or `bytes`) or parsed objects (mappings).
+            Anything else is reported as `input.not_object`.
+        name: What to call the input in results (`file`).
+        engine: `model` (default), `schema`, or an engine instance.
+        show_values: Keep offending values in problems.
+
+    Returns:
+        A `Validation`: iterate it for one `RecordResult` per record.
+    """
+    return _validation(name, record_units(records), make_engine(engine, show_values=show_values))

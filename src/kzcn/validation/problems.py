@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +12,13 @@ from pydantic_core import ErrorDetails
 from kzcn.errors import CATALOGUE, Severity
 from kzcn.messages import MESSAGE_KINDS
 
-__all__ = ["Problem", "code_for_pydantic_type", "json_path", "problems_from_error"]
+__all__ = [
+    "Problem",
+    "code_for_pydantic_type",
+    "json_path",
+    "problem",
+    "problems_from_error",
+]
 
 # pydantic-core error types -> catalogue codes. Custom kzcn errors already carry
 # a catalogue code as their type and pass through unchanged.
@@ -35,6 +42,10 @@ _PYDANTIC_CODES: dict[str, str] = {
     "json_type": "input.not_json",
 }
 
+# A key is shown in a path only when it looks like a field name. Keys are input
+# too: an unknown key could be a personal value typed into the wrong place.
+_SHOWN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
 
 def code_for_pydantic_type(error_type: str) -> str:
     """The catalogue code for a pydantic error type."""
@@ -49,9 +60,19 @@ def code_for_pydantic_type(error_type: str) -> str:
     return "structure.invalid"
 
 
+def _segment(item: str | int) -> str:
+    if isinstance(item, int):
+        return f"[{item}]"
+    return f".{item}" if _SHOWN_KEY.fullmatch(item) else "[?]"
+
+
 def json_path(loc: Sequence[str | int]) -> str:
-    """A pydantic location as a JSONPath: `("documents", 0)` -> `$.documents[0]`."""
-    return "$" + "".join(f"[{item}]" if isinstance(item, int) else f".{item}" for item in loc)
+    """A location as a JSONPath: `("documents", 0)` -> `$.documents[0]`.
+
+    A key that does not look like a field name is shown as `[?]`, so that a
+    value pasted where a key belongs does not leak into a report.
+    """
+    return "$" + "".join(_segment(item) for item in loc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +102,18 @@ class Problem:
         return f"{entry.title}: {entry.description}"
 
 
+def problem(
+    code: str,
+    loc: Sequence[str | int] = (),
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    value: object = None,
+) -> Problem:
+    """A problem for `code` at `loc`, with the catalogue's severity."""
+    return Problem(code, json_path(loc), CATALOGUE[code].severity, file, line, value)
+
+
 def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     # Discriminated unions put the tag first: ("citizenship_acquisition", "subject", ...).
     if loc and loc[0] in MESSAGE_KINDS:
@@ -88,21 +121,15 @@ def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return loc
 
 
-def _problem(detail: ErrorDetails, *, show_values: bool, file: str | None,
-             line: int | None) -> Problem:
+def _problem(
+    detail: ErrorDetails, *, show_values: bool, file: str | None, line: int | None
+) -> Problem:
     code = code_for_pydantic_type(detail["type"])
-    value = detail.get("input") if show_values else None
     loc = _strip_tag(detail["loc"])
     if code == "structure.unknown_kind":
         loc = ("kind",)  # pydantic locates a bad tag at the message itself
-    return Problem(
-        code=code,
-        path=json_path(loc),
-        severity=CATALOGUE[code].severity,
-        file=file,
-        line=line,
-        value=value if show_values else None,
-    )
+    value = detail.get("input") if show_values else None
+    return problem(code, loc, file=file, line=line, value=value)
 
 
 def problems_from_error(
@@ -112,10 +139,15 @@ def problems_from_error(
     file: str | None = None,
     line: int | None = None,
 ) -> list[Problem]:
-    """Map a pydantic ValidationError to problems, dropping input values by default."""
+    """Map a pydantic ValidationError to problems, dropping input values by default.
+
+    `include_context=False` matters as much as `include_input`: a pattern
+    error's context is harmless, but a custom error's context could carry a
+    value, and messages are rebuilt from the catalogue anyway.
+    """
     return [
         _problem(detail, show_values=show_values, file=file, line=line)
-        for detail in error.errors(include_url=False, include_context=False,
-                                   include_input=show_values)
+        for detail in error.errors(
+            include_url=False, include_context=False, include_input=show_values
+        )
     ]
-

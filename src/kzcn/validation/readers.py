@@ -1,0 +1,513 @@
+"""Reading input into units: one per record, each with the exact bytes it came from.
+
+Readers never judge a record; they only say what made a unit unreadable
+(a blank line, bytes that are not UTF-8, a line over the size limit, a CSV
+row of the wrong width) and hand the rest to an engine. Every input byte
+ends up in exactly one unit's `raw` (a CSV header's bytes in its own unit),
+which is what lets `--valid-out`/`--invalid-out` lose nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import itertools
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal, cast
+
+import orjson
+
+from kzcn.validation.columns import CsvLayout, csv_layout
+from kzcn.validation.results import Role
+
+__all__ = [
+    "BOM",
+    "FORMATS",
+    "MAX_DEPTH",
+    "MAX_RECORD_BYTES",
+    "InputFormat",
+    "Unit",
+    "csv_units",
+    "diagnose_json",
+    "format_for_name",
+    "json_units",
+    "jsonl_units",
+    "nesting_too_deep",
+    "open_binary",
+    "record_units",
+    "sniff_format",
+    "units_for_stream",
+]
+
+InputFormat = Literal["json", "jsonl", "csv"]
+FORMATS: tuple[InputFormat, ...] = ("json", "jsonl", "csv")
+
+BOM = b"\xef\xbb\xbf"
+_GZIP_MAGIC = b"\x1f\x8b"
+#: A message is a few kilobytes; a record over this many bytes is not one.
+MAX_RECORD_BYTES = 1 << 20
+#: Nesting deeper than this is refused. A message nests about 6 deep, and
+#: pydantic's JSON parser stops at about 200, so every engine uses this limit.
+MAX_DEPTH = 200
+_SNIFF_BYTES = 1 << 16
+_SUFFIXES: dict[str, InputFormat] = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+}
+# Errors a damaged gzip stream raises while being read.
+_COMPRESSION_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+Found = tuple[tuple[str, tuple[str | int, ...]], ...]
+
+
+@dataclass(slots=True)
+class Unit:
+    """One record's worth of input, not yet validated.
+
+    Attributes:
+        line: Line the unit starts on, 1-based.
+        raw: The input bytes the unit closes (see `RecordResult.raw`).
+        text: JSON text to validate, or None.
+        obj: An already-built object to validate (a CSV row), or None.
+        found: `(code, location)` of input problems found while reading.
+        role: `record`, `blank` or `header`.
+        lines: How many input lines `raw` spans.
+        at_eof: The text runs to the end of the input with no line end, so
+            a parse that runs out of data means the input was cut short.
+    """
+
+    line: int
+    raw: bytes | None
+    text: bytes | None = None
+    obj: dict[str, Any] | None = None
+    found: Found = ()
+    role: Role = "record"
+    lines: int = 1
+    at_eof: bool = False
+
+
+def count_lines(data: bytes) -> int:
+    """Lines in `data`, counting an unterminated last line."""
+    if not data:
+        return 0
+    return data.count(b"\n") + (not data.endswith(b"\n"))
+
+
+def unit_lines(unit: Unit) -> int:
+    """The lines a unit spans (for counting skipped input)."""
+    return unit.lines
+
+
+# --- opening and sniffing ----------------------------------------------------
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that replays bytes already read, then continues with the source."""
+
+    def __init__(self, prefix: bytes, source: IO[bytes]) -> None:
+        self._prefix = memoryview(prefix)
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            size = min(len(buffer), len(self._prefix))
+            buffer[:size] = self._prefix[:size]
+            self._prefix = self._prefix[size:]
+            return size
+        data = self._source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def peek_stream(source: IO[bytes], size: int = _SNIFF_BYTES) -> tuple[bytes, IO[bytes]]:
+    """The first `size` bytes of `source`, and a stream that still starts at the beginning."""
+    prefix = source.read(size)
+    return prefix, io.BufferedReader(_Prefixed(prefix, source), buffer_size=_SNIFF_BYTES)
+
+
+def open_binary(source: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+    """Decompress gzip transparently (by magic number, not name); return a prefix and stream."""
+    prefix, stream = peek_stream(source)
+    if prefix.startswith(_GZIP_MAGIC):
+        gz = cast("IO[bytes]", gzip.GzipFile(fileobj=stream, mode="rb"))
+        try:
+            return peek_stream(gz)
+        except _COMPRESSION_ERRORS:
+            # Unreadable from the first byte: let the reader report it per line.
+            return b"", cast("IO[bytes]", _Broken())
+    return prefix, stream
+
+
+class _Broken(io.RawIOBase):
+    """A stream whose first read fails the way a damaged gzip stream does."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        del buffer
+        raise EOFError("compressed stream is damaged")
+
+
+def format_for_name(name: str) -> InputFormat | None:
+    """The format a file name implies (`.jsonl.gz` -> jsonl), or None."""
+    path = Path(name.lower())
+    if path.suffix == ".gz":
+        path = path.with_suffix("")
+    return _SUFFIXES.get(path.suffix)
+
+
+def sniff_format(prefix: bytes) -> InputFormat:
+    """Guess the format from the first bytes of the (decompressed) input."""
+    head = prefix.removeprefix(BOM).lstrip()
+    if head.startswith(b"["):
+        return "json"
+    first_line = head.split(b"\n", 1)[0]
+    if head.startswith(b"{"):
+        try:
+            orjson.loads(first_line)
+        except orjson.JSONDecodeError:
+            return "json"  # an object spread over several lines
+        return "jsonl"
+    if b"," in first_line and b'"' not in first_line[:1]:
+        return "csv"
+    return "jsonl"
+
+
+def units_for_stream(
+    source: IO[bytes],
+    *,
+    name: str,
+    input_format: InputFormat | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> Iterator[Unit]:
+    """Units of any input: format from `input_format`, else the name, else sniffed."""
+    prefix, stream = open_binary(source)
+    chosen = input_format or format_for_name(name) or sniff_format(prefix)
+    if chosen == "json":
+        return _json_stream_units(stream, max_record_bytes)
+    if chosen == "csv":
+        return csv_units(stream, max_record_bytes=max_record_bytes)
+    return jsonl_units(stream, max_record_bytes=max_record_bytes)
+
+
+# --- JSON text diagnosis -----------------------------------------------------
+
+
+def nesting_too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """True when `value` nests deeper than `limit` objects and arrays."""
+    # Iterative on purpose: a recursive walk would itself hit the recursion limit.
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children: Iterable[object] = ()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _parse_error_code(error: orjson.JSONDecodeError, *, at_eof: bool) -> str:
+    reason = error.msg.lower()
+    if "depth" in reason or "recursion" in reason:
+        return "input.too_deep"
+    if "byte order mark" in reason:
+        return "input.bom"
+    if at_eof and "end of data" in reason:
+        return "input.truncated"
+    return "input.not_json"
+
+
+def diagnose_json(text: bytes, *, at_eof: bool = False) -> str | None:
+    """The input code of JSON text that is not a usable message object, or None.
+
+    Called only after a fast validation failed, so it may be thorough: it
+    tells bytes that are not UTF-8, text that is not JSON, JSON cut short at
+    the end of the input, nesting beyond `MAX_DEPTH`, and JSON that is not an
+    object apart.
+    """
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return "input.not_utf8"
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        return _parse_error_code(error, at_eof=at_eof)
+    if not isinstance(value, dict):
+        return "input.not_object"
+    if nesting_too_deep(value):
+        return "input.too_deep"
+    return None
+
+
+# --- JSON Lines --------------------------------------------------------------
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes | None]:
+    """The stream's lines; None once where a damaged gzip stream stops making sense."""
+    try:
+        yield from stream
+    except _COMPRESSION_ERRORS:
+        yield None
+
+
+def _compression_unit(line: int) -> Unit:
+    return Unit(line, b"", found=(("input.compression", ()),), lines=0)
+
+
+def jsonl_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
+    """One unit per line of JSON Lines; an empty input gives one `input.empty` unit."""
+    number = 0
+    records = 0
+    for raw in _lines(stream):
+        number += 1
+        if raw is None:
+            yield _compression_unit(number)
+            return
+        if len(raw) > max_record_bytes:
+            yield Unit(number, raw, found=(("input.too_large", ()),))
+        elif raw.isspace():
+            yield Unit(number, raw, found=(("input.blank_line", ()),), role="blank")
+            continue
+        else:
+            yield Unit(number, raw, raw, at_eof=not raw.endswith(b"\n"))
+        records += 1
+    if not records:
+        yield Unit(max(number, 1), b"", found=(("input.empty", ()),), lines=0)
+
+
+# --- a JSON document: one object, or an array of them -------------------------
+
+# Strings (so brackets inside them are skipped) and the structural characters.
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+_OPEN, _CLOSE, _COMMA = frozenset(b"[{"), frozenset(b"]}"), ord(",")
+
+
+def _array_separators(data: bytes, start: int) -> list[int] | None:
+    """Offsets of `[`, each top-level `,` and `]` of the array at `start`, or None if unbalanced."""
+    separators: list[int] = []
+    depth = 0
+    for match in _JSON_TOKENS.finditer(data, start):
+        char = data[match.start()]
+        if char in _OPEN:
+            depth += 1
+            if depth == 1:
+                separators.append(match.start())
+        elif char in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                separators.append(match.start())
+                tail_is_blank = not data[match.end() :].strip()
+                return separators if tail_is_blank else None
+        elif char == _COMMA and depth == 1:
+            separators.append(match.start())
+    return None
+
+
+def json_units(data: bytes, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
+    """Units of a JSON document: one per element of a top-level array, else one.
+
+    Elements are validated one by one (each reported at the line it starts
+    on), but the file is one unit for splitting: its bytes go whole to the
+    valid or the invalid side, since a JSON document cannot be cut by lines.
+    """
+    lines = count_lines(data)
+    found: Found = ()
+    body = data
+    if body.startswith(BOM):
+        found, body = (("input.bom", ()),), body[len(BOM) :]
+    stripped = body.lstrip()
+    if not stripped:
+        yield Unit(1, data, found=(*found, ("input.empty", ())), lines=lines)
+        return
+    separators = None
+    if stripped.startswith(b"["):
+        separators = _array_separators(body, len(body) - len(stripped))
+    if separators is None:
+        if len(body) > max_record_bytes:
+            yield Unit(1, data, found=(*found, ("input.too_large", ())), lines=lines)
+            return
+        yield Unit(1, data, body, found=found, lines=lines, at_eof=True)
+        return
+    yield from _array_elements(body, separators, data, found, max_record_bytes)
+
+
+def _array_elements(
+    body: bytes, separators: list[int], data: bytes, found: Found, max_record_bytes: int
+) -> Iterator[Unit]:
+    spans = list(itertools.pairwise(separators))
+    if len(spans) == 1 and not body[spans[0][0] + 1 : spans[0][1]].strip():
+        yield Unit(1, data, found=(*found, ("input.empty", ())), lines=count_lines(data))
+        return
+    line, position = 1, 0
+    for index, (left, right) in enumerate(spans):
+        element = body[left + 1 : right]
+        start = left + 1 + (len(element) - len(element.lstrip()))
+        line += body.count(b"\n", position, start)
+        position = start
+        last = index == len(spans) - 1
+        unit = Unit(
+            line,
+            data if last else None,
+            element.strip(),
+            found=found if index == 0 else (),
+            lines=count_lines(data) if last else 0,
+        )
+        if len(element) > max_record_bytes:
+            unit.text, unit.found = None, (*unit.found, ("input.too_large", ()))
+        yield unit
+
+
+def _json_stream_units(stream: IO[bytes], max_record_bytes: int) -> Iterator[Unit]:
+    try:
+        data = stream.read()
+    except _COMPRESSION_ERRORS:
+        yield _compression_unit(1)
+        return
+    yield from json_units(data, max_record_bytes=max_record_bytes)
+
+
+# --- CSV ---------------------------------------------------------------------
+
+
+class _RawLines:
+    """Text lines for `csv.reader`, remembering the exact bytes of the row being read.
+
+    Decoding with `surrogateescape` and no newline translation makes the
+    round trip exact: the text of a row encodes back to the very bytes read,
+    even when they are not UTF-8 (which the encoding then reveals).
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._text = io.TextIOWrapper(
+            stream, encoding="utf-8", errors="surrogateescape", newline=""
+        )
+        self.pending: list[str] = []
+        self.damaged = False
+        self.number = 0  # lines taken so far
+
+    def lines(self) -> Iterator[str]:
+        """The decoded lines, each remembered until `take()`."""
+        pending = self.pending
+        try:
+            for line in self._text:
+                pending.append(line)
+                yield line
+        except _COMPRESSION_ERRORS:
+            self.damaged = True
+
+    def take(self) -> tuple[bytes, int, bool]:
+        """The bytes of the row just read, its line count, and whether they were not UTF-8."""
+        count = len(self.pending)
+        text = self.pending[0] if count == 1 else "".join(self.pending)
+        self.pending.clear()
+        self.number += count
+        try:
+            return text.encode("utf-8"), count, False
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "surrogateescape"), count, True
+
+
+def _csv_header(row: list[str], raw: bytes, count: int, bad: bool) -> tuple[CsvLayout, Unit]:
+    found: list[tuple[str, tuple[str | int, ...]]] = []
+    if row and row[0].startswith("\ufeff"):
+        row = [row[0].removeprefix("\ufeff"), *row[1:]]
+        found.append(("input.bom", ()))
+    if bad:
+        found.append(("input.not_utf8", ()))
+    layout = csv_layout(row)
+    found += [("input.csv_column", (column,)) for column in layout.unknown]
+    return layout, Unit(1, raw, found=tuple(found), role="header", lines=count)
+
+
+def _csv_row_unit(
+    layout: CsvLayout,
+    row: list[str],
+    read: tuple[bytes, int, bool],
+    line: int,
+    max_record_bytes: int,
+) -> Unit:
+    raw, count, bad = read
+    if not row:
+        return Unit(line, raw, found=(("input.blank_line", ()),), role="blank", lines=count)
+    if bad:
+        return Unit(line, raw, found=(("input.not_utf8", ()),), lines=count)
+    if len(raw) > max_record_bytes:
+        return Unit(line, raw, found=(("input.too_large", ()),), lines=count)
+    if len(row) != len(layout.header):
+        return Unit(line, raw, found=(("input.csv_row", ()),), lines=count)
+    return Unit(line, raw, obj=layout.build(row), lines=count)
+
+
+def _csv_error_unit(error: csv.Error, raw: bytes, start: tuple[int, int]) -> Unit:
+    code = "input.too_large" if "field larger" in str(error) else "input.csv_row"
+    return Unit(start[0], raw, found=((code, ()),), lines=start[1])
+
+
+def csv_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
+    """A header unit, then one unit per row, built into nested objects by dotted columns."""
+    lines = _RawLines(stream)
+    reader = csv.reader(lines.lines(), strict=True)
+    layout: CsvLayout | None = None
+    records = 0
+    while True:
+        first = lines.number + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raw, count, _ = lines.take()
+            yield _csv_error_unit(error, raw, (first, count))
+            records += 1
+            continue
+        read = lines.take()
+        if layout is None:
+            layout, header = _csv_header(row, *read)
+            yield header
+            continue
+        unit = _csv_row_unit(layout, row, read, first, max_record_bytes)
+        records += unit.role == "record"
+        yield unit
+    yield from _csv_tail(lines, records)
+
+
+def _csv_tail(lines: _RawLines, records: int) -> Iterator[Unit]:
+    if lines.damaged:
+        raw, count, _ = lines.take()  # a partial row before the damage: keep its bytes
+        yield Unit(lines.number - count + 1, raw, found=(("input.compression", ()),), lines=count)
+    elif not records:
+        yield Unit(max(lines.number, 1), b"", found=(("input.empty", ()),), lines=0)
+
+
+# --- records already in memory -------------------------------------------------
+
+
+def record_units(records: Iterable[object]) -> Iterator[Unit]:
+    """Units of in-memory records: JSON text (str or bytes) or mappings; line = position."""
+    for number, item in enumerate(records, start=1):
+        if isinstance(item, str):
+            text = item.encode("utf-8", "surrogatepass")
+            yield Unit(number, text, text)
+        elif isinstance(item, bytes | bytearray | memoryview):
+            text = bytes(item)
+            yield Unit(number, text, text)
+        elif isinstance(item, Mapping):
+            yield Unit(number, b"", obj=dict(item))
+        else:
+            yield Unit(number, b"", found=(("input.not_object", ()),))

@@ -1,0 +1,321 @@
+"""Bad input is data, not a crash: each kind of bad input gets its own code, on its own line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from conftest import EXAMPLES
+from kzcn.validation import EngineName, validate_file, validate_stream
+from kzcn.validation.columns import column_types, csv_layout
+from kzcn.validation.readers import BOM, diagnose_json, format_for_name, sniff_format
+
+ENGINES: list[EngineName] = ["model", "schema"]
+
+
+def _compact(name: str) -> bytes:
+    return orjson.dumps(json.loads((EXAMPLES / "valid" / f"{name}.json").read_text("utf-8")))
+
+
+GOOD = _compact("suspension_notice") + b"\n"
+# A valid line after every bad one shows that reading goes on: it must stay silent.
+UNKNOWN_KIND = b'{"kind": "no_such_kind"}\n'
+
+
+def _found(path: Path, engine: EngineName) -> list[tuple[int | None, str]]:
+    return [
+        (p.line, p.code) for result in validate_file(path, engine=engine) for p in result.problems
+    ]
+
+
+BAD_JSONL: list[tuple[str, bytes, list[tuple[int, str]]]] = [
+    ("invalid_utf8", GOOD + b'{"kind": "\xff\xfe"}\n' + GOOD, [(2, "input.not_utf8")]),
+    ("bom", BOM + GOOD + GOOD, [(1, "input.bom")]),
+    (
+        "bom_on_invalid_record",
+        BOM + UNKNOWN_KIND,
+        [(1, "input.bom"), (1, "structure.unknown_kind")],
+    ),
+    ("crlf", GOOD.replace(b"\n", b"\r\n") * 2, []),
+    ("blank_line", GOOD + b"\n" + GOOD, [(2, "input.blank_line")]),
+    ("whitespace_line", GOOD + b" \t \r\n" + GOOD, [(2, "input.blank_line")]),
+    ("truncated_last_line", GOOD + GOOD[:40], [(2, "input.truncated")]),
+    ("last_line_without_newline", GOOD + GOOD.rstrip(), []),
+    (
+        "not_json",
+        GOOD + b"name,surname\n" + UNKNOWN_KIND,
+        [(2, "input.not_json"), (3, "structure.unknown_kind")],
+    ),
+    ("cut_mid_file", GOOD[:40] + b"\n" + GOOD, [(1, "input.not_json")]),
+    ("scalar", b"42\n" + GOOD, [(1, "input.not_object")]),
+    ("string", b'"IVANOV"\n' + GOOD, [(1, "input.not_object")]),
+    ("null", b"null\n" + GOOD, [(1, "input.not_object")]),
+    ("array", b"[" + GOOD.rstrip() + b"]\n" + GOOD, [(1, "input.not_object")]),
+    (
+        "nested_10000_objects",
+        b'{"a":' * 10_000 + b"1" + b"}" * 10_000 + b"\n" + GOOD,
+        [(1, "input.too_deep")],
+    ),
+    ("nested_10000_arrays", b"[" * 10_000 + b"]" * 10_000 + b"\n" + GOOD, [(1, "input.too_deep")]),
+    ("nested_300", b'{"a":' * 300 + b"1" + b"}" * 300 + b"\n" + GOOD, [(1, "input.too_deep")]),
+    (
+        "line_of_10_mb",
+        GOOD + b'{"kind": "' + b"x" * 10_000_000 + b'"}\n' + GOOD,
+        [(2, "input.too_large")],
+    ),
+    ("empty_file", b"", [(1, "input.empty")]),
+    (
+        "only_blank_lines",
+        b"\n\n",
+        [(1, "input.blank_line"), (2, "input.blank_line"), (2, "input.empty")],
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("content", "expected"), [c[1:] for c in BAD_JSONL], ids=[c[0] for c in BAD_JSONL]
+)
+def test_bad_jsonl_input_is_reported_per_line(
+    tmp_path: Path, engine: EngineName, content: bytes, expected: list[tuple[int, str]]
+) -> None:
+    path = tmp_path / "input.jsonl"
+    path.write_bytes(content)
+    assert _found(path, engine) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_line_is_read_after_bad_ones(tmp_path: Path, engine: EngineName) -> None:
+    path = tmp_path / "input.jsonl"
+    path.write_bytes(b"\xff\n" + b"{\n" + b"7\n" + UNKNOWN_KIND + GOOD)
+    run = validate_file(path, engine=engine)
+    found = [(p.line, p.code) for result in run for p in result.problems]
+    assert found == [
+        (1, "input.not_utf8"),
+        (2, "input.not_json"),
+        (3, "input.not_object"),
+        (4, "structure.unknown_kind"),
+    ]
+    assert (run.summary.records, run.summary.valid, run.summary.invalid) == (5, 1, 4)
+
+
+BAD_JSON: list[tuple[str, bytes, list[tuple[int, str]]]] = [
+    ("empty_array", b"[ ]\n", [(1, "input.empty")]),
+    ("empty_file", b"", [(1, "input.empty")]),
+    ("scalar_element", b"[\n" + GOOD.rstrip() + b",\n  3\n]\n", [(3, "input.not_object")]),
+    (
+        "elements_on_their_lines",
+        b"[\n" + GOOD.rstrip() + b",\n" + UNKNOWN_KIND.rstrip() + b"\n]",
+        [(3, "structure.unknown_kind")],
+    ),
+    ("bom", BOM + GOOD, [(1, "input.bom")]),
+    ("truncated", b"[" + GOOD.rstrip() + b", " + GOOD[:30], [(1, "input.truncated")]),
+    ("not_json", b"{'kind': 'x'}", [(1, "input.not_json")]),
+    ("trailing_garbage", b"[" + GOOD.rstrip() + b"] x", [(1, "input.not_json")]),
+    ("deep_element", b"[" + b"[" * 10_000 + b"]" * 10_000 + b"]", [(1, "input.too_deep")]),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("content", "expected"), [c[1:] for c in BAD_JSON], ids=[c[0] for c in BAD_JSON]
+)
+def test_bad_json_document_is_reported(
+    tmp_path: Path, engine: EngineName, content: bytes, expected: list[tuple[int, str]]
+) -> None:
+    path = tmp_path / "input.json"
+    path.write_bytes(content)
+    assert _found(path, engine) == expected
+
+
+def test_a_json_array_reports_each_element_at_its_first_line(tmp_path: Path) -> None:
+    pretty = json.dumps([json.loads(GOOD), {"kind": "x"}, json.loads(GOOD)], indent=2)
+    path = tmp_path / "input.json"
+    path.write_text(pretty, "utf-8")
+    lines = pretty.splitlines()
+    expected_line = next(i for i, text in enumerate(lines, 1) if '"x"' in text) - 1
+    assert _found(path, "model") == [(expected_line, "structure.unknown_kind")]
+
+
+# --- CSV -----------------------------------------------------------------------------
+
+
+def _csv(header: list[str], *rows: list[str]) -> bytes:
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _suspension_csv(drop: str | None = None, extra: str | None = None) -> bytes:
+    from kzcn.flat import flatten  # noqa: PLC0415
+
+    cells = flatten(json.loads(GOOD))
+    if drop:
+        cells.pop(drop)
+    if extra:
+        cells[extra] = "something"
+    return _csv(list(cells), list(cells.values()), list(cells.values()))
+
+
+BAD_CSV: list[tuple[str, bytes, list[tuple[int, str]] | None]] = [
+    ("valid", _suspension_csv(), []),
+    (
+        "missing_column",
+        _suspension_csv(drop="decided_on"),
+        [(2, "structure.missing_field"), (3, "structure.missing_field")],
+    ),
+    (
+        "unknown_column",
+        _suspension_csv(extra="remarks"),
+        [(1, "input.csv_column"), (2, "structure.extra_field"), (3, "structure.extra_field")],
+    ),
+    (
+        "short_row",
+        _suspension_csv().rstrip(b"\r\n").rsplit(b",", 1)[0] + b"\r\n",
+        [(3, "input.csv_row")],
+    ),
+    ("header_only", _suspension_csv().split(b"\r\n", 1)[0] + b"\r\n", [(1, "input.empty")]),
+    ("empty_file", b"", [(1, "input.empty")]),
+    ("bom", BOM + _suspension_csv(), [(1, "input.bom")]),
+    ("blank_row", _suspension_csv() + b"\r\n", [(4, "input.blank_line")]),
+    (
+        "invalid_utf8",
+        _suspension_csv().replace(b"public_health", b"public_\xffhealth", 1),
+        [(2, "input.not_utf8")],
+    ),
+    ("count_as_text", _csv(["kind", "rows.0.visas_issued"], ["visa_free_statistics", "12x"]), None),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("content", "expected"), [c[1:] for c in BAD_CSV], ids=[c[0] for c in BAD_CSV]
+)
+def test_bad_csv_is_reported_per_row(
+    tmp_path: Path, engine: EngineName, content: bytes, expected: list[tuple[int, str]] | None
+) -> None:
+    path = tmp_path / "input.csv"
+    path.write_bytes(content)
+    found = _found(path, engine)
+    if expected is None:  # only that the text in an integer column is a wrong type
+        assert (2, "structure.wrong_type") in found
+    else:
+        assert found == expected
+
+
+def test_csv_columns_take_their_json_types_from_the_schema() -> None:
+    types = column_types()
+    assert types["rows.*.visas_issued"] == "integer"
+    assert types["synthetic"] == "boolean"
+    assert types["subject.documents.*.number"] == "string"
+    assert types["subject.documents.*.mrz.*"] == "string"
+    layout = csv_layout(
+        [
+            "synthetic",
+            "rows.0.visas_issued",
+            "rows.1.purpose",
+            "subject.documents.0.number",
+            "x.0",
+            "x.2",
+        ]
+    )
+    assert layout.unknown == ("x.0", "x.2")
+    built = layout.build(["true", "12", "work", "000123", "a", "b"])
+    assert built == {
+        "synthetic": True,
+        "rows": [{"visas_issued": 12}, {"purpose": "work"}],
+        "subject": {"documents": [{"number": "000123"}]},
+        "x": {"0": "a", "2": "b"},
+    }
+    assert layout.build(["", "", "", "", "", ""]) == {}
+
+
+def test_a_column_name_is_never_code() -> None:
+    # The generated row builder holds indexes only; names stay data, even odd ones.
+    layout = csv_layout(["__import__('os')", 'k"ind\n', "0"])
+    assert layout.build(["x", "y", "z"]) == {"__import__('os')": "x", 'k"ind\n': "y", "0": "z"}
+
+
+# --- compression, standard input, sniffing ----------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_gzip_is_read_transparently(tmp_path: Path, engine: EngineName) -> None:
+    path = tmp_path / "input.jsonl.gz"
+    path.write_bytes(gzip.compress(GOOD + UNKNOWN_KIND))
+    assert _found(path, engine) == [(2, "structure.unknown_kind")]
+
+
+def test_damaged_gzip_is_reported_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "input.jsonl.gz"
+    path.write_bytes(gzip.compress(GOOD * 200)[:300])
+    found = _found(path, "model")
+    assert found[-1][1] == "input.compression"
+    assert all(code in {"input.compression", "input.truncated"} for _, code in found)
+
+
+def test_a_stream_is_sniffed(tmp_path: Path) -> None:
+    path = tmp_path / "no_suffix"
+    path.write_bytes(_suspension_csv())
+    with path.open("rb") as stream:
+        run = validate_stream(stream, name="-")
+        assert [r.valid for r in run if r.role == "record"] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        (b"[{", "json"),
+        (b'{\n  "kind"', "json"),
+        (b'{"kind": "x"}\n{', "jsonl"),
+        (b"kind,subject.sex\n", "csv"),
+        (b"hello", "jsonl"),
+        (BOM + b"[", "json"),
+    ],
+)
+def test_sniff_format(prefix: bytes, expected: str) -> None:
+    assert sniff_format(prefix) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.json", "json"),
+        ("a.JSONL", "jsonl"),
+        ("a.ndjson", "jsonl"),
+        ("a.csv.gz", "csv"),
+        ("a.txt", None),
+    ],
+)
+def test_format_for_name(name: str, expected: str | None) -> None:
+    assert format_for_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "at_eof", "expected"),
+    [
+        (b'{"a": 1}', False, None),
+        (b'{"a": ', True, "input.truncated"),
+        (b'{"a": ', False, "input.not_json"),
+        (b"\xc3\x28", False, "input.not_utf8"),
+        (b"[]", False, "input.not_object"),
+    ],
+)
+def test_diagnose_json(text: bytes, at_eof: bool, expected: str | None) -> None:
+    assert diagnose_json(text, at_eof=at_eof) == expected
+
+
+def test_missing_file_and_directory_raise_oserror_at_once(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        validate_file(tmp_path / "missing.jsonl")
+    with pytest.raises(IsADirectoryError):
+        validate_file(tmp_path)
