@@ -274,5 +274,5 @@ class PhotoReference(KzcnModel):
     uri: PhotoUri | None = Field(
         default=None,
         description="Where the image is held: a relative path or a `urn:`; never a `data:` URI.",
-        json_schema_extra={"not": {"pattern": "^\\s*[Dd][Aa][Tt][Aa]:"}},
+        json_schema_extra={"not": {"type": "string", "pattern": "^\\s*[Dd][Aa][Tt][Aa]:"}},
     )

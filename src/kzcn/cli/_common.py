@@ -74,10 +74,12 @@ def run(application: typer.Typer) -> None:
     try:
         application(standalone_mode=True)
     except UsageError as error:
-        err_console().print(f"kzcn: error: {error}", markup=False)
+        err_console().print(f"kzcn: error: {error}", markup=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except Exception as error:
         if _DEBUG["on"]:
             raise
-        err_console().print(f"kzcn: error: {type(error).__name__}: {error}", markup=False)
+        err_console().print(
+            f"kzcn: error: {type(error).__name__}: {error}", markup=False, soft_wrap=True
+        )
         sys.exit(EXIT_USAGE)

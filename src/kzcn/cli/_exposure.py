@@ -1,10 +1,253 @@
-"""Placeholder: the command is added by its own issue."""
+"""`kzcn exposure` and `kzcn fields`: the privacy-exposure report and the data dictionary.
+
+The terminal tables (rich) live here and only here; Markdown, JSON and HTML
+come from the library's pure reporters.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from kzcn.authorities import Language
+from kzcn.catalogue import LANGUAGES, catalogue_dict, labels, render_catalogue_markdown
+from kzcn.cli._common import fail
+from kzcn.exposure import (
+    DEFAULT_QI,
+    DEFAULT_THRESHOLD,
+    ExposureResult,
+    QuasiIdentifierError,
+    compute_exposure,
+    render_html,
+    render_json,
+    render_markdown,
+    write_per_record,
+)
+from kzcn.exposure._format import (
+    EXPLAIN,
+    count,
+    field_names,
+    kind_name,
+    metric_rows,
+    percent,
+    skipped_text,
+)
+
+EXPOSURE_FORMATS = ("text", "md", "json", "html")
+FIELDS_FORMATS = ("text", "md", "json")
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (none yet)."""
-    del app
+    """Add `exposure` and `fields` to the app."""
+    app.command(
+        "exposure",
+        help="Measure what a dataset of messages reveals about the people in it "
+        "(k-anonymity, ARX risks, l-diversity, which fields identify, coarsening).",
+    )(exposure)
+    app.command(
+        "fields",
+        help="Print the data dictionary: every field, its meaning, privacy role, legal "
+        "categories and the kinds that carry it.",
+    )(fields)
+
+
+def _console(out: Path | None) -> Console:
+    no_color = bool(os.environ.get("NO_COLOR")) or out is not None
+    if out is None:
+        return Console(no_color=no_color, highlight=False)
+    return Console(file=out.open("w", encoding="utf-8"), no_color=True, highlight=False, width=140)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+# --- exposure -------------------------------------------------------------------
+
+
+def _tables(result: ExposureResult) -> list[Table | str]:
+    summary = result.input
+    read = Table(title="What was read", show_header=False)
+    for name, value in (
+        ("source", summary.source),
+        ("messages analysed", count(summary.messages)),
+        ("skipped", skipped_text(result)),
+        ("messages without a person", count(summary.messages_without_subject)),
+        ("distinct persons", count(summary.persons)),
+    ):
+        read.add_row(name, value)
+    kinds = Table("kind", "authority → authority", "messages", title="Messages per kind")
+    for row in result.kind_flows:
+        kinds.add_row(
+            kind_name(row.kind),
+            f"{row.sender_authority} → {row.recipient_authority}",
+            count(row.messages),
+        )
+    crossing = Table("field", "role", "messages", "people", title="Personal fields crossing")
+    for flow in result.field_flows:
+        crossing.add_row(flow.path, str(flow.role), count(flow.messages), count(flow.people))
+    risk = Table("metric", "value", "meaning", title=f"Risk over {', '.join(result.settings.qi)}")
+    for name, value, meaning in metric_rows(result):
+        risk.add_row(name, value, meaning)
+    sizes = Table("class size", "classes", "people", title="Class sizes")
+    for b in result.risk.histogram:
+        sizes.add_row(b.label, count(b.classes), count(b.records))
+    diversity = result.diversity
+    entropy = "-" if diversity.entropy_l is None else f"{diversity.entropy_l:.4f}"
+    ldiv = Table(
+        "distinct l",
+        "entropy l",
+        "classes with one value",
+        title=f"l-diversity of {diversity.sensitive}",
+    )
+    ldiv.add_row(count(diversity.distinct_l), entropy, count(diversity.classes_homogeneous))
+    subsets = Table("fields", "unique", "k", title="Which fields identify")
+    for subset in result.subsets:
+        subsets.add_row(
+            field_names(subset.fields), percent(subset.sample_uniqueness), count(subset.k)
+        )
+    ladder = Table("birth date", "birthplace", "unique", "k", title="Generalisation ladder")
+    for step in result.ladder:
+        ladder.add_row(
+            step.date_level, step.place_level, percent(step.sample_uniqueness), count(step.k)
+        )
+    return [read, kinds, crossing, risk, EXPLAIN["risk"], sizes, ldiv, subsets, ladder]
+
+
+def _render(result: ExposureResult, fmt: str, out: Path | None) -> None:
+    if fmt == "text":
+        console = _console(out)
+        for item in _tables(result):
+            console.print(item)
+        if out is not None:
+            console.file.close()
+        return
+    renderers = {"md": render_markdown, "json": render_json, "html": render_html}
+    _write(renderers[fmt](result), out)
+
+
+def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
+    file: Annotated[str, typer.Argument(help="JSONL or JSON file of messages, or - for stdin.")],
+    qi: Annotated[
+        str,
+        typer.Option("--qi", help="Quasi-identifiers: comma-separated paths into the person."),
+    ] = ",".join(DEFAULT_QI),
+    sensitive: Annotated[
+        str | None,
+        typer.Option(
+            "--sensitive",
+            help="Sensitive attribute (default ethnic_nationality, or citizenship when "
+            "ethnic_nationality is a QI).",
+            show_default=False,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Risk threshold τ for 'records at risk'.")
+    ] = DEFAULT_THRESHOLD,
+    candidates: Annotated[
+        str | None,
+        typer.Option(
+            "--candidates",
+            help="Fields whose subsets are checked (default: the QIs, citizenship, "
+            "ethnic_nationality).",
+            show_default=False,
+        ),
+    ] = None,
+    max_subset: Annotated[int, typer.Option("--max-subset", help="Largest subset size.")] = 4,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Report format: {', '.join(EXPOSURE_FORMATS)}.")
+    ] = "text",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the report here.", show_default=False)
+    ] = None,
+    per_record: Annotated[
+        Path | None,
+        typer.Option(
+            "--per-record",
+            help="Write one JSON line per input line: class size, risk and the minimal "
+            "field subsets that single it out (never the values).",
+            show_default=False,
+        ),
+    ] = None,
+    validate: Annotated[
+        bool, typer.Option("--validate", help="Skip messages the models reject (slower).")
+    ] = False,
+) -> None:
+    """Write the privacy-exposure report of FILE."""
+    if fmt not in EXPOSURE_FORMATS:
+        fail(f"unknown format {fmt!r}; choose from {', '.join(EXPOSURE_FORMATS)}")
+    try:
+        result = compute_exposure(
+            file,
+            qi=qi,
+            sensitive=sensitive,
+            threshold=threshold,
+            candidates=candidates,
+            max_subset=max_subset,
+            per_record=per_record is not None,
+            validate=validate,
+        )
+    except (QuasiIdentifierError, FileNotFoundError, ValueError) as error:
+        fail(str(error))
+    _render(result, fmt, out)
+    if per_record is not None:
+        write_per_record(result, per_record)
+
+
+# --- fields ---------------------------------------------------------------------
+
+
+def _fields_table(language: Language) -> Table:
+    data = catalogue_dict(language)
+    text = labels(language)
+    table = Table(title=str(data["title"]))
+    table.add_column(text.text("field"), no_wrap=True)
+    for name in ("label", "role", "categories", "kinds"):
+        table.add_column(text.text(name))
+    for entry in data["fields"]:
+        table.add_row(
+            entry["path"],
+            entry["label"],
+            entry["role_label"],
+            ", ".join(c["code"] for c in entry["categories"]),
+            ", ".join(k["kind"] for k in entry["kinds"]),
+        )
+    return table
+
+
+def fields(
+    lang: Annotated[str, typer.Option("--lang", help=f"Language: {', '.join(LANGUAGES)}.")] = "en",
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Format: {', '.join(FIELDS_FORMATS)}.")
+    ] = "text",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write it here.", show_default=False)
+    ] = None,
+) -> None:
+    """Print the data dictionary."""
+    if lang not in LANGUAGES:
+        fail(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
+    if fmt not in FIELDS_FORMATS:
+        fail(f"unknown format {fmt!r}; choose from {', '.join(FIELDS_FORMATS)}")
+    language: Language = lang
+    if fmt == "json":
+        data = catalogue_dict(language)
+        _write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n", out)
+    elif fmt == "md":
+        _write(render_catalogue_markdown(language), out)
+    else:
+        console = _console(out)
+        console.print(_fields_table(language))
+        if out is not None:
+            console.file.close()

@@ -1,10 +1,107 @@
-"""Placeholder: the command is added by its own issue."""
+"""`kzcn generate`: reproducible synthetic messages, optionally with labelled corruption."""
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from kzcn.cli._common import err_console, fail
+from kzcn.synth import DEFAULT_MIX, FORMATS, Mix, MixError, write_dataset
+
+#: Runs at least this large show a progress bar (on an interactive stderr).
+PROGRESS_THRESHOLD = 20_000
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (none yet)."""
-    del app
+    """Add the command to the app."""
+    app.command(
+        "generate",
+        help="Write reproducible synthetic messages (every one marked synthetic: true).",
+    )(generate)
+
+
+def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented option
+    count: Annotated[int, typer.Option("--count", "-n", help="Number of messages.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same bytes.")] = 0,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only this kind (repeatable).", show_default=False),
+    ] = None,
+    mix: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mix",
+            help="Weights as KIND[:SENDER]=WEIGHT, comma-separated or repeated, e.g. "
+            "citizenship_acquisition:KAZ=80,entry_stay_exit_violation=20.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")
+    ] = "jsonl",
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
+    invalid_rate: Annotated[
+        float | None,
+        typer.Option("--invalid-rate", help="Share of records to corrupt (0-1); needs --labels.",
+                     show_default=False),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="Write one JSON line per record: valid, fault, codes.",
+                     show_default=False),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Generate messages; see `kzcn generate --help`."""
+    if count < 0:
+        fail(f"--count must be 0 or more, not {count}")
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if invalid_rate is not None and not 0.0 <= invalid_rate <= 1.0:
+        fail(f"--invalid-rate must be between 0 and 1, not {invalid_rate}")
+    if (invalid_rate is None) != (labels is None):
+        fail("--invalid-rate and --labels go together: give both or neither")
+    chosen = _mix(kind or [], mix or [])
+    with ExitStack() as stack:
+        stream = _open(stack, out)
+        label_stream = stack.enter_context(labels.open("wb")) if labels is not None else None
+        show = not quiet and count >= PROGRESS_THRESHOLD and sys.stderr.isatty()
+        progress = stack.enter_context(_progress()) if show else None
+        task = progress.add_task("generating", total=count) if progress else None
+
+        def advance(done: int) -> None:
+            if progress is not None and task is not None:
+                progress.update(task, completed=done)
+
+        write_dataset(stream, count, seed=seed, mix=chosen, fmt=fmt,
+                      invalid_rate=invalid_rate or 0.0, labels=label_stream,
+                      progress=advance if show else None)
+
+
+def _mix(kinds: list[str], specs: list[str]) -> Mix:
+    try:
+        chosen = Mix.parse(specs) if specs else DEFAULT_MIX
+        return chosen.only(kinds) if kinds else chosen
+    except MixError as error:
+        fail(str(error))
+
+
+def _open(stack: ExitStack, out: str) -> IO[bytes]:
+    if out == "-":
+        return typer.get_binary_stream("stdout")
+    try:
+        return stack.enter_context(Path(out).open("wb"))
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        *Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err_console(), transient=True,
+    )

@@ -1,0 +1,367 @@
+"""`compute_exposure`: read messages, find the persons, measure, and return the result."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from kzcn.catalogue import FieldEntry, catalogue
+from kzcn.exposure import _engine as engine
+from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
+from kzcn.exposure._read import Extracted, ExtractPlan, read_records, read_source
+from kzcn.exposure.result import (
+    ExposureResult,
+    ExposureSettings,
+    FieldFlow,
+    InputSummary,
+    KindFlow,
+)
+from kzcn.messages import MESSAGE_KINDS
+
+__all__ = [
+    "DEFAULT_QI",
+    "DEFAULT_THRESHOLD",
+    "NOTES",
+    "Source",
+    "compute_exposure",
+    "default_sensitive",
+    "write_per_record",
+]
+
+DEFAULT_QI = ("date_of_birth", "sex", "place_of_birth.locality", "ethnic_nationality")
+DEFAULT_THRESHOLD = 0.2
+#: Fields added to the QIs to make the candidate list of "which fields identify".
+EXTRA_CANDIDATES = ("citizenship", "ethnic_nationality")
+DEFAULT_MAX_SUBSET = 4
+
+NOTES = (
+    (
+        "One row per distinct person: messages whose subjects share an identity document "
+        "(issuing state, document type and number), directly or through other messages, are "
+        "one person; the person's values are those of their first message in input order."
+    ),
+    (
+        "Messages without a subject (visa-free statistics, suspension notices) are counted in "
+        "the flows but not in the person metrics."
+    ),
+    (
+        "A missing (null) value is a value of its own: people with no recorded locality form "
+        "classes together."
+    ),
+    (
+        "Lines that are not JSON, not an object, of an unknown kind, or a person kind without a "
+        "subject are skipped and counted by reason; the report does not validate messages "
+        "unless asked to (then messages the models reject are skipped as `invalid`)."
+    ),
+    (
+        "Risk figures are sample-based (ARX prosecutor and marketer models, no population "
+        "table): they describe this dataset, and a sample unique may not be unique in the "
+        "population."
+    ),
+)
+
+Source = str | Path | bytes | Iterable[Mapping[str, Any] | Any]
+
+
+def default_sensitive(qi: Sequence[str]) -> str:
+    """`ethnic_nationality` unless it is a QI, then `citizenship`."""
+    return "citizenship" if "ethnic_nationality" in qi else "ethnic_nationality"
+
+
+def _paths(value: Sequence[str] | str | None, default: Sequence[str]) -> tuple[str, ...]:
+    items = (
+        list(default)
+        if value is None
+        else (value.split(",") if isinstance(value, str) else list(value))
+    )
+    cleaned = tuple(dict.fromkeys(item.strip().removeprefix("subject.") for item in items))
+    cleaned = tuple(item for item in cleaned if item)
+    if not cleaned:
+        raise QuasiIdentifierError("give at least one field")
+    return cleaned
+
+
+def _person_kinds() -> frozenset[str]:
+    return frozenset(kind for f in catalogue().by_path("subject") for kind in f.kinds)
+
+
+def _flow_fields() -> tuple[FieldEntry, ...]:
+    """Personal fields with their own annotation (not the parts of an annotated field)."""
+    return tuple(f for f in catalogue().fields if f.personal and f.role and not f.inherited)
+
+
+def _presence_paths(fields: Sequence[FieldEntry]) -> tuple[tuple[str, ...], ...]:
+    optional = [f.path for f in fields if not f.required]
+    return tuple(tuple(path.replace("[]", ".[]").split(".")) for path in optional)
+
+
+def _carried(fields: Sequence[FieldEntry]) -> dict[str, frozenset[str]]:
+    """Per kind, the optional personal fields it can carry (dotted, `[]` as a segment)."""
+    return {
+        kind: frozenset(
+            f.path.replace("[]", ".[]") for f in fields if not f.required and kind in f.kinds
+        )
+        for kind in MESSAGE_KINDS
+    }
+
+
+def _read(source: Source, plan: ExtractPlan, workers: int | None) -> tuple[Extracted, str]:
+    if isinstance(source, bytes):
+        return read_source(source, plan), "<bytes>"
+    if isinstance(source, str) and source == "-":
+        return read_source(sys.stdin.buffer.read(), plan), "-"
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"{source}: no such file")
+        return read_source(path, plan, workers), str(source)
+    return read_records(source, plan), "<records>"
+
+
+def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
+    columns = ["kind", "sender_state", "sender_authority", "recipient_state", "recipient_authority"]
+    counted = messages.group_by(columns).agg(pl.len().alias("messages"))
+    order = {kind: index for index, kind in enumerate(MESSAGE_KINDS)}
+    rows = [KindFlow(**row) for row in counted.iter_rows(named=True)]
+    return tuple(
+        sorted(
+            rows,
+            key=lambda r: (
+                order.get(r.kind, 99),
+                -r.messages,
+                str(r.sender_authority),
+                str(r.recipient_authority),
+            ),
+        )
+    )
+
+
+def _field_flows(
+    messages: pl.DataFrame, people: pl.DataFrame, fields: Sequence[FieldEntry]
+) -> tuple[FieldFlow, ...]:
+    """Per personal field: messages that carry a value, and distinct persons behind them."""
+    optional = [f.path for f in fields if not f.required]
+    carried = []
+    for entry in fields:
+        in_kind = pl.col("kind").is_in(list(entry.kinds))
+        if entry.required:
+            carries = in_kind
+        else:
+            bit = 1 << optional.index(entry.path)
+            carries = in_kind & ((pl.col("presence") & bit) != 0)
+        carried.append(carries.alias(entry.path))
+    frame = messages.select("line", *carried).join(
+        people.select("line", "person"), on="line", how="left"
+    )
+    counts = frame.select(
+        *[pl.col(f.path).sum().alias(f"m:{f.path}") for f in fields],
+        *[
+            pl.col("person").filter(pl.col(f.path)).drop_nulls().n_unique().alias(f"p:{f.path}")
+            for f in fields
+        ],
+    ).row(0, named=True)
+    return tuple(
+        FieldFlow(
+            f.path,
+            f.owner,
+            f.role,
+            f.categories,
+            int(counts[f"m:{f.path}"] or 0),
+            int(counts[f"p:{f.path}"] or 0),
+        )
+        for f in fields
+    )
+
+
+def _settings(
+    qi: Sequence[ResolvedPath],
+    sensitive: ResolvedPath,
+    candidates: Sequence[ResolvedPath],
+    threshold: float,
+    max_subset: int,
+) -> ExposureSettings:
+    keys = {r.path: r.key for r in (*qi, sensitive, *candidates)}
+    return ExposureSettings(
+        qi=tuple(r.path for r in qi),
+        sensitive=sensitive.path,
+        threshold=threshold,
+        candidates=tuple(r.path for r in candidates),
+        max_subset=max_subset,
+        keys=keys,
+        notes=NOTES,
+    )
+
+
+def _check_options(threshold: float, max_subset: int) -> None:
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
+    if max_subset < 1:
+        raise ValueError(f"max_subset must be at least 1, not {max_subset}")
+
+
+def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of the report
+    source: Source,
+    *,
+    qi: Sequence[str] | str | None = None,
+    sensitive: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    candidates: Sequence[str] | str | None = None,
+    max_subset: int = DEFAULT_MAX_SUBSET,
+    per_record: bool = False,
+    validate: bool = False,
+    workers: int | None = None,
+) -> ExposureResult:
+    """Measure what a dataset of messages exposes about the people in it.
+
+    Args:
+        source: A path (JSONL, or a JSON object or array), `-` for standard
+            input, the file's bytes, or an iterable of messages (dicts or
+            kzcn models).
+        qi: Quasi-identifier paths into the subject's person record, as a
+            list or a comma-separated string (default `DEFAULT_QI`).
+        sensitive: The sensitive attribute (default `ethnic_nationality`
+            unless it is a QI, then `citizenship`).
+        threshold: τ of ARX's "records at risk" (risk 1/size above it).
+        candidates: Fields whose subsets are checked for uniqueness (default:
+            the QIs plus citizenship and ethnic nationality).
+        max_subset: Largest subset checked.
+        per_record: Also compute one row per input line (`result.per_record`).
+        validate: Skip messages the models reject (slow: builds every model).
+        workers: Processes that parse a large file (default: one per CPU).
+
+    Returns:
+        The typed result the reporters render.
+
+    Raises:
+        QuasiIdentifierError: A path is not a single-valued person field.
+        FileNotFoundError: `source` names no file.
+        ValueError: `threshold` or `max_subset` is out of range.
+    """
+    _check_options(threshold, max_subset)
+    qi_paths = _paths(qi, DEFAULT_QI)
+    resolved_qi = [resolve(p) for p in qi_paths]
+    resolved_sensitive = resolve(sensitive or default_sensitive(qi_paths))
+    candidate_paths = _paths(candidates, [*qi_paths, *EXTRA_CANDIDATES])
+    resolved_candidates = [resolve(p) for p in candidate_paths]
+
+    flow_fields = _flow_fields()
+    extra = tuple(
+        dict.fromkeys(
+            r.extra
+            for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)
+            if r.extra is not None
+        )
+    )
+    plan = ExtractPlan(
+        kinds=frozenset(MESSAGE_KINDS),
+        person_kinds=_person_kinds(),
+        extra_paths=extra,
+        presence=_presence_paths(flow_fields),
+        carried=_carried(flow_fields),
+        validate=validate,
+    )
+    extracted, source_name = _read(source, plan, workers)
+    messages = extracted.messages
+    people = engine.person_rows(messages, extracted.documents)
+    persons = people.filter(pl.col("line") == pl.col("person"))
+
+    keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
+    keys.update(engine.ladder_columns(resolved_qi))
+    coded = engine.CodedColumns.build(persons, keys)
+    qi_names = [r.path for r in resolved_qi]
+    subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
+
+    skipped = extracted.skipped.group_by("reason").len().sort("reason")
+    summary = InputSummary(
+        source=source_name,
+        positions=extracted.positions,
+        lines=extracted.lines,
+        messages=messages.height,
+        skipped=dict(zip(skipped["reason"].to_list(), skipped["len"].to_list(), strict=True)),
+        messages_with_subject=people.height,
+        messages_without_subject=messages.height - people.height,
+        persons=persons.height,
+    )
+    return ExposureResult(
+        settings=_settings(
+            resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
+        ),
+        input=summary,
+        kind_flows=_kind_flows(messages),
+        field_flows=_field_flows(messages, people, flow_fields),
+        risk=engine.risk_metrics(coded.class_sizes(qi_names), threshold),
+        diversity=engine.diversity(
+            coded, qi_names, resolved_sensitive.path, resolved_sensitive.path
+        ),
+        subsets=engine.subset_rows(coded, subsets, threshold),
+        ladder=engine.ladder(coded, resolved_qi, threshold),
+        per_record=(
+            _per_record(extracted, people, persons, coded=coded, qi=qi_names, subsets=subsets)
+            if per_record
+            else None
+        ),
+    )
+
+
+def _per_record(  # noqa: PLR0913 - the pieces computed above, passed on
+    extracted: Extracted,
+    people: pl.DataFrame,
+    persons: pl.DataFrame,
+    *,
+    coded: engine.CodedColumns,
+    qi: Sequence[str],
+    subsets: Sequence[tuple[str, ...]],
+) -> pl.DataFrame:
+    """One row per input line: class size, risk and the subsets that single it out."""
+    per_person = pl.concat(
+        [
+            persons.select("person"),
+            coded.sizes_per_row(qi).to_frame("class_size"),
+            engine.minimal_unique_subsets(coded, subsets),
+        ],
+        how="horizontal",
+    )
+    with_person = (
+        extracted.messages.select("line", "has_subject")
+        .join(people.select("line", "person"), on="line", how="left")
+        .join(per_person, on="person", how="left")
+        .with_columns(
+            pl.when(pl.col("has_subject"))
+            .then(pl.lit("person"))
+            .otherwise(pl.lit("no_subject"))
+            .alias("status"),
+            pl.lit(None, pl.String).alias("reason"),
+        )
+    )
+    skipped = extracted.skipped.select("line", pl.lit("skipped").alias("status"), pl.col("reason"))
+    return (
+        pl.concat([with_person, skipped], how="diagonal_relaxed")
+        .with_columns((1.0 / pl.col("class_size")).alias("risk"))
+        .select(
+            "line",
+            "status",
+            "reason",
+            "class_size",
+            "risk",
+            "unique_subset_count",
+            "minimal_unique_subsets",
+        )
+        .sort("line")
+    )
+
+
+def write_per_record(result: ExposureResult, path: Path) -> None:
+    """Write the per-record exposure as JSON lines (`result` must have been computed with it).
+
+    Each line: `line`, `status` (`person`, `no_subject`, `skipped`), `reason`
+    (why a line was skipped), `class_size`, `risk` (1/class_size),
+    `unique_subset_count` and `minimal_unique_subsets` (field subsets joined
+    by `+`). No value of the record is ever written.
+    """
+    if result.per_record is None:
+        raise ValueError("compute the result with per_record=True first")
+    result.per_record.write_ndjson(path)

@@ -1,0 +1,352 @@
+"""The metrics: columnar group-bys in polars over one row per distinct person.
+
+Measurements (`tests/benchmarks/bench_exposure.py`, and the anchors in
+`shared/reference/exposure-anchors.md`) put polars group-bys at about a
+thousand times pycanon's speed on a million people, so every metric is a
+group-by; nothing loops over classes in Python.
+
+Definitions (ARX, `RiskModelSampleSummary`): f = class size, n = people,
+C = classes, τ = threshold. Prosecutor highest = 1/min f; records at risk =
+share of people with 1/f > τ; average = C/n. Marketer = Σ f/F / n, which is
+C/n without a population table (F = f). Distinct l = fewest distinct
+sensitive values in a class; entropy l = min over classes of exp(H),
+H = ln s - Σ c ln c / s (natural log), reported as a float.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import cast
+
+import polars as pl
+
+from kzcn.exposure._qi import DATE_LEVELS, PLACE_LEVELS, ResolvedPath, date_expr, place_expr
+from kzcn.exposure.result import Diversity, HistogramBin, LadderRow, RiskMetrics, SubsetRow
+
+__all__ = [
+    "HISTOGRAM_EDGES",
+    "CodedColumns",
+    "diversity",
+    "ladder",
+    "minimal_unique_subsets",
+    "person_rows",
+    "risk_metrics",
+    "subset_rows",
+]
+
+#: Lower edges of the class-size histogram's bins (the last is open).
+HISTOGRAM_EDGES = (1, 2, 3, 4, 5, 10, 20, 50, 100)
+
+# Integer keys are combined by mixed radix while the product of cardinalities
+# stays below this; past it, the group-by runs on the code columns together.
+_MAX_RADIX = 2**62
+
+
+# --- persons ---------------------------------------------------------------------
+
+
+def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """The message rows with a subject, each with `person`: its person's first line.
+
+    Two messages are about the same person when their subjects share a
+    document (issuing state, type and number); sharing is followed
+    transitively (connected components, found by propagating the smallest
+    line number until nothing changes). A person's values are those of their
+    first message in input order. A subject without documents is a person of
+    its own.
+
+    Documents are compared by a 64-bit hash of their key (a collision among a
+    few million documents has a probability below one in a million), and only
+    documents seen on more than one line take part in the propagation, which
+    keeps it small: most people appear once.
+
+    Args:
+        messages: One row per message (`line`, `has_subject`, values).
+        documents: `line`, `document` pairs of the subjects' documents.
+    """
+    rows = messages.filter(pl.col("has_subject"))
+    edges = documents.select("line", pl.col("document").hash().alias("document")).unique()
+    shared = (
+        edges.group_by("document")
+        .agg(pl.len().alias("lines"))
+        .filter(pl.col("lines") > 1)
+        .select("document")
+    )
+    edges = edges.join(shared, on="document", how="semi")
+    labels = edges.select("line").unique().with_columns(pl.col("line").alias("person"))
+    while edges.height:
+        by_document = (
+            edges.join(labels, on="line")
+            .group_by("document")
+            .agg(pl.col("person").min().alias("document_person"))
+        )
+        updated = (
+            edges.join(by_document, on="document")
+            .group_by("line")
+            .agg(pl.col("document_person").min().alias("person"))
+        )
+        changed = updated.join(labels, on="line", suffix="_old").filter(
+            pl.col("person") != pl.col("person_old")
+        )
+        labels = updated
+        if changed.height == 0:
+            break
+    return (
+        rows.join(labels, on="line", how="left")
+        .with_columns(pl.col("person").fill_null(pl.col("line")))
+        .sort("line")
+    )
+
+
+# --- coded columns -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CodedColumns:
+    """Key columns turned into small integers once, so that many group-bys are cheap.
+
+    `frame` has one Int64 code column per key, 0..cardinality-1. Values are
+    coded through a 64-bit hash (ranking integers is several times faster than
+    ranking strings; a collision among a million values has a probability
+    below one in ten million). Null hashes to a value of its own, so it is a
+    value of its own.
+    """
+
+    frame: pl.DataFrame
+    cardinality: dict[str, int]
+
+    @classmethod
+    def build(cls, persons: pl.DataFrame, keys: dict[str, pl.Expr]) -> CodedColumns:
+        """Code each key expression over `persons` (null is a value of its own)."""
+        frame = persons.select(
+            [
+                (expr.hash().rank("dense").cast(pl.Int64) - 1).alias(name)
+                for name, expr in keys.items()
+            ]
+        )
+        cardinality = {
+            name: int(cast("int", frame[name].max() or 0)) + 1 if frame.height else 1
+            for name in keys
+        }
+        return cls(frame, cardinality)
+
+    def key(self, names: Sequence[str]) -> pl.Expr:
+        """One Int64 key for the combination of `names` (mixed radix)."""
+        expr: pl.Expr = pl.lit(0, dtype=pl.Int64)
+        for name in names:
+            expr = expr * self.cardinality[name] + pl.col(name)
+        return expr
+
+    def fits(self, names: Sequence[str]) -> bool:
+        """Whether `names` can share one Int64 key."""
+        return math.prod(self.cardinality[name] for name in names) < _MAX_RADIX
+
+    def sizes_per_row(self, names: Sequence[str]) -> pl.Series:
+        """Each row's class size over `names`."""
+        if not names:
+            return pl.Series("size", [self.frame.height] * self.frame.height, dtype=pl.Int64)
+        # Past 2**62 value combinations, group on the code columns together.
+        expr = pl.len().over(self.key(names) if self.fits(names) else list(names))
+        return self.frame.select(expr.cast(pl.Int64).alias("size"))["size"]
+
+    def class_sizes(self, names: Sequence[str]) -> pl.Series:
+        """The size of every class over `names`."""
+        if not names:
+            return pl.Series("size", [self.frame.height] if self.frame.height else [], pl.Int64)
+        group = [self.key(names).alias("key")] if self.fits(names) else list(names)
+        return self.frame.group_by(group).agg(pl.len().cast(pl.Int64).alias("size"))["size"]
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+
+def _histogram(sizes: pl.Series) -> tuple[HistogramBin, ...]:
+    bins: list[HistogramBin] = []
+    for index, low in enumerate(HISTOGRAM_EDGES):
+        high = HISTOGRAM_EDGES[index + 1] - 1 if index + 1 < len(HISTOGRAM_EDGES) else None
+        mask = (sizes >= low) if high is None else ((sizes >= low) & (sizes <= high))
+        chosen = sizes.filter(mask)
+        bins.append(HistogramBin(low, high, chosen.len(), int(chosen.sum() or 0)))
+    return tuple(bins)
+
+
+def _at_risk(sizes: pl.Series, threshold: float) -> int:
+    """People whose risk 1/f exceeds τ (strictly, as ARX counts them)."""
+    return int(sizes.filter(1.0 / sizes > threshold).sum() or 0)
+
+
+def risk_metrics(sizes: pl.Series, threshold: float) -> RiskMetrics:
+    """ARX's sample-based figures from the class sizes."""
+    records, classes = int(sizes.sum() or 0), sizes.len()
+    if records == 0:
+        return RiskMetrics(0, 0, None, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, _histogram(sizes), ())
+    k = int(sizes.min())  # type: ignore[arg-type]
+    unique = int((sizes == 1).sum())
+    at_risk = _at_risk(sizes, threshold)
+    exact = sizes.value_counts(sort=False).sort("size")
+    return RiskMetrics(
+        records=records,
+        classes=classes,
+        k=k,
+        unique_records=unique,
+        sample_uniqueness=unique / records,
+        prosecutor_highest=1.0 / k,
+        prosecutor_average=classes / records,
+        records_at_risk=at_risk / records,
+        records_at_risk_count=at_risk,
+        # Σ over classes of f/F, divided by n; F = f without a population table.
+        marketer=classes / records,
+        histogram=_histogram(sizes),
+        class_sizes=tuple(zip(exact["size"].to_list(), exact["count"].to_list(), strict=True)),
+    )
+
+
+def diversity(coded: CodedColumns, qi: Sequence[str], sensitive: str, name: str) -> Diversity:
+    """Distinct and entropy l-diversity of `sensitive` within the classes over `qi`."""
+    if coded.frame.height == 0:
+        return Diversity(name, None, None, 0, 0)
+    frame = coded.frame.select(
+        (coded.key(qi) if qi else pl.lit(0, dtype=pl.Int64)).alias("class"),
+        pl.col(sensitive).alias("value"),
+    )
+    counts = frame.group_by("class", "value").agg(pl.len().cast(pl.Float64).alias("c"))
+    per_class = counts.group_by("class").agg(
+        pl.len().alias("distinct"),
+        pl.col("c").sum().alias("s"),
+        (pl.col("c") * pl.col("c").log()).sum().alias("c_log_c"),
+    )
+    # H = ln s - Σ c ln c / s, which is -Σ p ln p with p = c/s.
+    per_class = per_class.with_columns(
+        (pl.col("s").log() - pl.col("c_log_c") / pl.col("s")).exp().alias("exp_h")
+    )
+    homogeneous = per_class.filter(pl.col("distinct") == 1)
+    return Diversity(
+        sensitive=name,
+        distinct_l=int(per_class["distinct"].min()),  # type: ignore[arg-type]
+        # exp(0) of a pure class can come out as 0.9999999999999998; 1 is exact.
+        entropy_l=max(1.0, float(per_class["exp_h"].min())),  # type: ignore[arg-type]
+        classes_homogeneous=homogeneous.height,
+        records_homogeneous=int(homogeneous["s"].sum() or 0),
+    )
+
+
+def _summary(sizes: pl.Series, threshold: float) -> tuple[int, int | None, int, float, float]:
+    records = int(sizes.sum() or 0)
+    if records == 0:
+        return 0, None, 0, 0.0, 0.0
+    unique = int((sizes == 1).sum())
+    at_risk = _at_risk(sizes, threshold)
+    return sizes.len(), int(sizes.min()), unique, unique / records, at_risk / records  # type: ignore[arg-type]
+
+
+def candidate_subsets(candidates: Sequence[str], max_size: int) -> list[tuple[str, ...]]:
+    """Every non-empty subset of `candidates` up to `max_size` fields, smallest first."""
+    return [
+        subset
+        for size in range(1, min(max_size, len(candidates)) + 1)
+        for subset in combinations(candidates, size)
+    ]
+
+
+def subset_rows(
+    coded: CodedColumns, subsets: Sequence[tuple[str, ...]], threshold: float
+) -> tuple[SubsetRow, ...]:
+    """Uniqueness on each subset, most identifying first (then fewer fields first)."""
+    rows = []
+    for subset in subsets:
+        classes, k, unique, uniqueness, at_risk = _summary(coded.class_sizes(subset), threshold)
+        rows.append(SubsetRow(subset, classes, k, unique, uniqueness, at_risk))
+    return tuple(sorted(rows, key=lambda r: (-r.sample_uniqueness, len(r.fields), r.fields)))
+
+
+def ladder_keys(resolved: Sequence[ResolvedPath]) -> tuple[list[str], list[str]]:
+    """The date and place levels the ladder walks for this QI set."""
+    generalised = {r.generalises for r in resolved}
+    dates = list(DATE_LEVELS) if "date" in generalised else ["full"]
+    places = ["-"]
+    place_paths = [r.path for r in resolved if r.generalises == "place"]
+    if place_paths:
+        finest = min(PLACE_LEVELS.index(_level_of(path)) for path in place_paths)
+        places = list(PLACE_LEVELS[finest:])
+    return dates, places
+
+
+def _level_of(path: str) -> str:
+    if path.startswith("place_of_birth.region"):
+        return "region"
+    if path == "place_of_birth.country":
+        return "country"
+    return "locality"
+
+
+def ladder_columns(resolved: Sequence[ResolvedPath]) -> dict[str, pl.Expr]:
+    """Key expressions of every ladder level, named `date:<level>` and `place:<level>`."""
+    dates, places = ladder_keys(resolved)
+    columns: dict[str, pl.Expr] = {}
+    if "date" in {r.generalises for r in resolved}:
+        columns.update({f"date:{level}": date_expr(level) for level in dates})
+    if places != ["-"]:
+        columns.update({f"place:{level}": place_expr(level) for level in places})
+    return columns
+
+
+def ladder(
+    coded: CodedColumns, resolved: Sequence[ResolvedPath], threshold: float
+) -> tuple[LadderRow, ...]:
+    """Uniqueness at every (date level, place level), other QIs kept as they are."""
+    dates, places = ladder_keys(resolved)
+    others = [r.path for r in resolved if r.generalises is None]
+    has_date = "date" in {r.generalises for r in resolved}
+    rows = []
+    for date_level in dates:
+        for place_level in places:
+            names = list(others)
+            if has_date:
+                names.append(f"date:{date_level}")
+            if place_level != "-":
+                names.append(f"place:{place_level}")
+            sizes = coded.class_sizes(names)
+            classes, k, unique, uniqueness, at_risk = _summary(sizes, threshold)
+            qi = tuple(_ladder_label(name) for name in names)
+            rows.append(
+                LadderRow(date_level, place_level, qi, classes, k, unique, uniqueness, at_risk)
+            )
+    return tuple(rows)
+
+
+def _ladder_label(name: str) -> str:
+    if name.startswith("date:"):
+        level = name.removeprefix("date:")
+        return "date_of_birth" if level == "full" else f"date_of_birth ({level})"
+    if name.startswith("place:"):
+        return f"place_of_birth ({name.removeprefix('place:')})"
+    return name
+
+
+def minimal_unique_subsets(coded: CodedColumns, subsets: Sequence[tuple[str, ...]]) -> pl.DataFrame:
+    """Per person: how many subsets single them out, and the minimal ones.
+
+    A subset is minimal when it singles the person out and none of its own
+    proper subsets does (so every larger subset containing it does too).
+    """
+    unique = {subset: coded.sizes_per_row(subset) == 1 for subset in subsets}
+    minimal_exprs = []
+    for subset, flags in unique.items():
+        smaller = [unique[s] for s in unique if len(s) < len(subset) and set(s) <= set(subset)]
+        minimal = flags
+        for other in smaller:
+            minimal = minimal & ~other
+        name = "+".join(subset)
+        minimal_exprs.append(
+            pl.when(pl.lit(minimal)).then(pl.lit(name)).otherwise(pl.lit(None, pl.String))
+        )
+    count = pl.sum_horizontal([pl.lit(flags).cast(pl.Int64) for flags in unique.values()])
+    return coded.frame.select(
+        count.alias("unique_subset_count") if unique else pl.lit(0).alias("unique_subset_count"),
+        (pl.concat_list(minimal_exprs).list.drop_nulls() if minimal_exprs else pl.lit([])).alias(
+            "minimal_unique_subsets"
+        ),
+    )

@@ -1,0 +1,541 @@
+"""Reading messages into one row per message, straight from parsed JSON.
+
+The exposure report needs a dozen values per message, not the models: at a
+million messages, building pydantic models would take minutes, so lines are
+parsed with orjson and only the needed values are picked out. A line that
+cannot be read as a message of a known kind is skipped and counted by reason;
+full validation is `kzcn validate`'s job (or pass `validate=True`, which
+skips every message the models reject).
+
+Large files are split at line boundaries and parsed by worker processes
+(`spawn`, since forking a process that has started polars' thread pool can
+deadlock), each returning its rows as Arrow IPC bytes.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, cast
+
+import orjson
+import polars as pl
+
+__all__ = ["ExtractPlan", "Extracted", "read_records", "read_source"]
+
+#: Files at least this large are parsed by worker processes.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+
+ENVELOPE_COLUMNS = ("sender_state", "sender_authority", "recipient_state", "recipient_authority")
+
+#: Person columns every message row has, besides the plan's extra paths.
+BASE_PERSON_PATHS: dict[str, tuple[str, ...]] = {
+    "date_of_birth": ("date_of_birth",),
+    "sex": ("sex",),
+    "citizenship": ("citizenship",),
+    "ethnic_nationality": ("ethnic_nationality",),
+    "place_country": ("place_of_birth", "country"),
+    "place_region": ("place_of_birth", "region"),
+    "place_locality": ("place_of_birth", "locality"),
+    "place_admin_code": ("place_of_birth", "admin_code"),
+}
+
+SKIP_NOT_JSON = "not_json"
+SKIP_NOT_OBJECT = "not_an_object"
+SKIP_UNKNOWN_KIND = "unknown_kind"
+SKIP_NO_SUBJECT = "missing_subject"
+SKIP_MALFORMED = "malformed"
+SKIP_INVALID = "invalid"
+SKIP_BLANK = "blank_line"
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractPlan:
+    """What to pick out of each message (plain data, so it crosses to workers).
+
+    Attributes:
+        kinds: Known message kinds.
+        person_kinds: Kinds that carry a `subject`.
+        extra_paths: Person-record paths beyond the base columns, as segments.
+        presence: Optional fields whose presence is recorded, as
+            (path segments from the message root, `[]` marking list items).
+        carried: Per kind, the presence paths (dotted) that kind can carry.
+        validate: Run every message through the models first.
+    """
+
+    kinds: frozenset[str]
+    person_kinds: frozenset[str]
+    extra_paths: tuple[tuple[str, ...], ...] = ()
+    presence: tuple[tuple[str, ...], ...] = ()
+    carried: dict[str, frozenset[str]] = field(default_factory=dict)
+    validate: bool = False
+
+
+@dataclass(slots=True)
+class Extracted:
+    """Rows of all readable messages, what was skipped, and the subjects' documents.
+
+    Attributes:
+        messages: One row per readable message (see `_Columns.frames`).
+        skipped: `line`, `reason` of every line not analysed.
+        documents: `line`, `document` (`STATE|TYPE|NUMBER`) of every subject document.
+        lines: Lines (or items) read.
+        positions: `line` or `item`: what the `line` numbers count.
+    """
+
+    messages: pl.DataFrame
+    skipped: pl.DataFrame
+    documents: pl.DataFrame
+    lines: int
+    positions: str = "line"
+
+
+# --- one message ------------------------------------------------------------------
+#
+# This is the hot loop of the whole report (a million lines): type checks are
+# `type(x) is dict` (orjson makes plain dicts; an ABC `isinstance` costs ten
+# times more), low-cardinality strings are interned so a column holds one
+# object per distinct value, and the presence checks are grouped per kind.
+
+
+def _value_key(value: Any) -> str | None:
+    """The grouping key of a value: names by their Latin form, objects as sorted JSON."""
+    if value is None or type(value) is str:
+        return value
+    if type(value) is dict:
+        if "latin" in value:
+            latin = value["latin"]
+            return latin if type(latin) is str else None
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(value).decode()
+
+
+def _get(node: Any, segments: tuple[str, ...]) -> Any:
+    for segment in segments:
+        if type(node) is not dict:
+            return None
+        node = node.get(segment)
+    return node
+
+
+def _present(node: Any, segments: tuple[str, ...]) -> bool:
+    """Whether a value sits at `segments`; `[]` fans out over a list's items."""
+    for position, segment in enumerate(segments):
+        if segment == "[]":
+            rest = segments[position + 1 :]
+            return type(node) is list and any(_present(item, rest) for item in node)
+        if type(node) is not dict:
+            return False
+        node = node.get(segment)
+    return node is not None and node != []
+
+
+@dataclass(frozen=True, slots=True)
+class _Checks:
+    """One kind's presence checks, grouped by shape so the hot loop does not recurse.
+
+    Each check carries its bit: `subject.<key>`, `subject.documents[].<key>`,
+    `<key>` or `<key>.<child>`, `<list>[].<key>` (grouped by list, so each list
+    is walked once), and `other` for any other shape.
+    """
+
+    subject: tuple[tuple[int, str], ...] = ()
+    documents: tuple[tuple[int, str], ...] = ()
+    message: tuple[tuple[int, str, str | None], ...] = ()
+    lists: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+    other: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+
+def _checks_of(plan: ExtractPlan, kind: str) -> _Checks:
+    groups: dict[str, list[Any]] = {"subject": [], "documents": [], "message": [], "other": []}
+    lists: dict[str, list[tuple[int, str]]] = {}
+    carried = plan.carried.get(kind, frozenset())
+    for position, segments in enumerate(plan.presence):
+        if ".".join(segments) not in carried:
+            continue
+        bit = 1 << position
+        match segments:
+            case ("subject", key):
+                groups["subject"].append((bit, key))
+            case ("subject", "documents", "[]", key):
+                groups["documents"].append((bit, key))
+            case (key,) if key != "subject":
+                groups["message"].append((bit, key, None))
+            case (key, child) if key != "subject" and child != "[]":
+                groups["message"].append((bit, key, child))
+            case (key, "[]", child) if key != "subject":
+                lists.setdefault(key, []).append((bit, child))
+            case _:
+                groups["other"].append((bit, segments))
+    return _Checks(
+        **{name: tuple(items) for name, items in groups.items()},
+        lists=tuple((key, tuple(children)) for key, children in lists.items()),
+    )
+
+
+@dataclass(slots=True)
+class _Columns:
+    """Rows being collected: one tuple per readable message, transposed at the end.
+
+    One tuple append per message is several times cheaper than an append per column.
+    """
+
+    plan: ExtractPlan
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    document_line: list[int] = field(default_factory=list)
+    document_key: list[str] = field(default_factory=list)
+    skipped_line: list[int] = field(default_factory=list)
+    skipped_reason: list[str] = field(default_factory=list)
+
+    def skip(self, index: int, reason: str) -> None:
+        self.skipped_line.append(index)
+        self.skipped_reason.append(reason)
+
+    def frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Messages, skipped lines, and (line, document) pairs.
+
+        A value of the wrong JSON type (a number where a string belongs) is
+        kept as its text (`strict=False`); the report does not validate.
+        """
+        names = [*BASE_PERSON_PATHS, *(".".join(p) for p in self.plan.extra_paths)]
+        head = ("line", "kind", *ENVELOPE_COLUMNS, "has_subject", "presence")
+        types: list[pl.DataType] = [
+            pl.Int64(), pl.String(), pl.String(), pl.String(), pl.String(), pl.String(),
+            pl.Boolean(), pl.Int64(), *[pl.String()] * len(names),
+        ]  # fmt: skip
+        columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(types)
+        messages = pl.DataFrame(
+            [
+                pl.Series(name, column, dtype, strict=False)
+                for name, column, dtype in zip((*head, *names), columns, types, strict=True)
+            ]
+        )
+        skipped = pl.DataFrame(
+            [
+                pl.Series("line", self.skipped_line, pl.Int64),
+                pl.Series("reason", self.skipped_reason, pl.String),
+            ]
+        )
+        documents = pl.DataFrame(
+            [
+                pl.Series("line", self.document_line, pl.Int64),
+                pl.Series("document", self.document_key, pl.String),
+            ]
+        )
+        return messages, skipped, documents
+
+
+def _validator(plan: ExtractPlan) -> Callable[[bytes], bool] | None:
+    if not plan.validate:
+        return None
+    from pydantic import ValidationError  # noqa: PLC0415 - only when asked to validate
+
+    from kzcn.messages import MessageAdapter  # noqa: PLC0415 - ditto
+
+    def valid(raw: bytes) -> bool:
+        try:
+            MessageAdapter.validate_json(raw)
+        except ValidationError:
+            return False
+        return True
+
+    return valid
+
+
+def _parse_lines(lines: Iterable[bytes], plan: ExtractPlan, first: int) -> _Columns:
+    """`_parse_all` with the cyclic garbage collector paused.
+
+    The loop makes millions of small containers and no reference cycles; the
+    collector would rescan them again and again (about 15% of the time).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_all(lines, plan, first)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _skip_reason(
+    message: Any, checks: dict[str, _Checks], plan: ExtractPlan, raw: bytes,
+    valid: Callable[[bytes], bool] | None,
+) -> str | None:  # fmt: skip
+    if type(message) is not dict:
+        return SKIP_NOT_OBJECT
+    kind = message.get("kind")
+    if type(kind) is not str or kind not in checks:
+        return SKIP_UNKNOWN_KIND
+    if kind in plan.person_kinds and type(message.get("subject")) is not dict:
+        return SKIP_NO_SUBJECT
+    if valid is not None and not valid(raw):
+        return SKIP_INVALID
+    return None
+
+
+def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame on purpose
+    lines: Iterable[bytes], plan: ExtractPlan, first: int
+) -> _Columns:
+    """Parse JSONL lines numbered from `first`; the hot loop of the whole report.
+
+    At a million lines every function call and generator counts, so the
+    picking-out is written inline here (about twice as fast as helper calls).
+    Everything for one message is computed before its row is appended, so a
+    message that raises half-way (a shape no message has) leaves nothing behind.
+    """
+    columns = _Columns(plan)
+    checks = {kind: _checks_of(plan, kind) for kind in plan.kinds}
+    valid = _validator(plan)
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    # Low-cardinality strings are interned: a column then holds one object per value.
+    intern = cast("Callable[[Any, Any], Any]", {}.setdefault)
+    append, person_kinds, extra = columns.rows.append, plan.person_kinds, plan.extra_paths
+    document_line, document_key = columns.document_line, columns.document_key
+    no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
+    for index, raw in enumerate(lines, start=first):
+        try:
+            message = loads(raw)
+        except decode_error:
+            columns.skip(index, SKIP_BLANK if not raw.strip() else SKIP_NOT_JSON)
+            continue
+        kind = message.get("kind") if type(message) is dict else None
+        kind_checks = checks.get(kind) if type(kind) is str else None
+        if (
+            kind_checks is None
+            or valid is not None
+            or (kind in person_kinds and type(message.get("subject")) is not dict)
+        ):
+            reason = _skip_reason(message, checks, plan, raw, valid)
+            if reason is not None:
+                columns.skip(index, reason)
+                continue
+        assert kind_checks is not None  # noqa: S101 - `_skip_reason` returned None
+        has_subject = kind in person_kinds
+        try:
+            sender, recipient = message.get("sender") or {}, message.get("recipient") or {}
+            state, authority = sender.get("state"), sender.get("authority")
+            to_state, to_authority = recipient.get("state"), recipient.get("authority")
+            bits = 0
+            for bit, key, child in kind_checks.message:
+                value = message.get(key)
+                if child is not None and value is not None:
+                    value = value.get(child)
+                if value is not None and value != []:
+                    bits |= bit
+            for key, children in kind_checks.lists:
+                for item in message.get(key) or ():
+                    for bit, child in children:
+                        if item.get(child) is not None:
+                            bits |= bit
+            for bit, segments in kind_checks.other:
+                if _present(message, segments):
+                    bits |= bit
+            keys: list[str] = []
+            if has_subject:
+                subject = message["subject"]
+                place = subject.get("place_of_birth") or {}
+                region, locality = place.get("region"), place.get("locality")
+                sex, citizenship = subject.get("sex"), subject.get("citizenship")
+                ethnic, country = subject.get("ethnic_nationality"), place.get("country")
+                region_key = None if region is None else region.get("latin")
+                locality_key = None if locality is None else locality.get("latin")
+                person: tuple[Any, ...] = (
+                    subject.get("date_of_birth"),
+                    intern(sex, sex),
+                    intern(citizenship, citizenship),
+                    intern(ethnic, ethnic),
+                    intern(country, country),
+                    intern(region_key, region_key),
+                    intern(locality_key, locality_key),
+                    place.get("admin_code"),
+                )
+                if extra:
+                    person += tuple(_value_key(_get(subject, path)) for path in extra)
+                for bit, key in kind_checks.subject:
+                    if subject.get(key) is not None:
+                        bits |= bit
+                for document in subject.get("documents") or ():
+                    number = document.get("number")
+                    if type(number) is str:
+                        keys.append(
+                            f"{document.get('issuing_state')}|{document.get('document_type')}"
+                            f"|{number}"
+                        )
+                    for bit, key in kind_checks.documents:
+                        if document.get(key) is not None:
+                            bits |= bit
+            else:
+                person = no_person
+            row = (
+                index,
+                intern(kind, kind),
+                intern(state, state),
+                intern(authority, authority),
+                intern(to_state, to_state),
+                intern(to_authority, to_authority),
+                has_subject,
+                bits,
+                *person,
+            )
+        except (TypeError, AttributeError):  # a list where a name belongs, and the like
+            columns.skip(index, SKIP_MALFORMED)
+            continue
+        append(row)
+        if keys:
+            document_line.extend([index] * len(keys))
+            document_key.extend(keys)
+    return columns
+
+
+# --- files and workers ----------------------------------------------------------
+
+
+def _to_ipc(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    return buffer.getvalue()
+
+
+def _lines_of_range(path: str, start: int, end: int) -> Iterator[bytes]:
+    with Path(path).open("rb") as handle:
+        handle.seek(start)
+        position = start
+        while position < end:
+            raw = handle.readline()
+            if not raw:
+                return
+            position += len(raw)
+            yield raw
+
+
+class _Counted:
+    """Counts the lines it hands out."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines, self.count = lines, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self.lines:
+            self.count += 1
+            yield raw
+
+
+def parse_range(
+    path: str, start: int, end: int, plan: ExtractPlan
+) -> tuple[bytes, bytes, bytes, int]:
+    """Worker: parse the lines in bytes [start, end) of `path`, numbered from 0.
+
+    Returns the message, skipped and document frames as IPC bytes, and the line count.
+    """
+    counted = _Counted(_lines_of_range(path, start, end))
+    messages, skipped, documents = _parse_lines(counted, plan, 0).frames()
+    return _to_ipc(messages), _to_ipc(skipped), _to_ipc(documents), counted.count
+
+
+def _split_points(path: Path, parts: int) -> list[int]:
+    """Byte offsets that cut the file into `parts` pieces at line starts."""
+    size = path.stat().st_size
+    points = [0]
+    with path.open("rb") as handle:
+        for part in range(1, parts):
+            handle.seek(max(size * part // parts, points[-1]))
+            handle.readline()
+            points.append(min(handle.tell(), size))
+    points.append(size)
+    return points
+
+
+def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
+    points = _split_points(path, workers)
+    context = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        futures = [
+            pool.submit(parse_range, str(path), points[i], points[i + 1], plan)
+            for i in range(1, workers)
+        ]
+        # The parent parses the first piece while the workers start up.
+        results = [parse_range(str(path), points[0], points[1], plan)]
+        results += [future.result() for future in futures]
+    parts: list[list[pl.DataFrame]] = [[], [], []]
+    offset = 1
+    for *frames, count in results:
+        for part, frame in zip(parts, frames, strict=True):
+            part.append(pl.read_ipc(io.BytesIO(frame)).with_columns(pl.col("line") + offset))
+        offset += count
+    messages, skipped, documents = (pl.concat(part) for part in parts)
+    return Extracted(messages, skipped, documents, offset - 1)
+
+
+def _workers(size: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    if size < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _looks_like_json_document(head: bytes) -> bool:
+    """A JSON array, or one object spread over several lines (a `.json` file)."""
+    text = head.lstrip()
+    if text.startswith(b"["):
+        return True
+    first_line = text.split(b"\n", 1)[0].strip()
+    return text.startswith(b"{") and first_line == b"{"
+
+
+def _extracted(columns: _Columns, lines: int, positions: str) -> Extracted:
+    messages, skipped, documents = columns.frames()
+    return Extracted(messages, skipped, documents, lines, positions)
+
+
+def _from_document(data: bytes, plan: ExtractPlan) -> Extracted:
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        columns = _Columns(plan)
+        columns.skip(1, SKIP_NOT_JSON)
+        return _extracted(columns, 1, "item")
+    items = document if isinstance(document, list) else [document]
+    lines = (orjson.dumps(item) for item in items)
+    return _extracted(_parse_lines(lines, plan, 1), len(items), "item")
+
+
+def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
+    counted = _Counted(lines)
+    columns = _parse_lines(counted, plan, 1)
+    return _extracted(columns, counted.count, "line")
+
+
+def read_source(source: Path | bytes, plan: ExtractPlan, workers: int | None = None) -> Extracted:
+    """Read a file (JSONL, or JSON object or array) or its bytes."""
+    if isinstance(source, bytes):
+        if _looks_like_json_document(source[:4096]):
+            return _from_document(source, plan)
+        return _from_lines(iter(io.BytesIO(source)), plan)
+    with source.open("rb") as handle:
+        head = handle.read(4096)
+    if source.suffix.lower() == ".json" or _looks_like_json_document(head):
+        return _from_document(source.read_bytes(), plan)
+    size = source.stat().st_size
+    count = _workers(size, workers)
+    if count == 1:
+        return _from_lines(_lines_of_range(str(source), 0, size), plan)
+    return _parallel(source, plan, count)
+
+
+def read_records(records: Iterable[Any], plan: ExtractPlan) -> Extracted:
+    """Read messages already in memory: dicts, or kzcn models (dumped as JSON)."""
+
+    def as_line(record: Any) -> bytes:
+        if hasattr(record, "model_dump_json"):
+            return str(record.model_dump_json()).encode()
+        return orjson.dumps(record)
+
+    lines = [as_line(record) for record in records]
+    return _extracted(_parse_lines(lines, plan, 1), len(lines), "item")

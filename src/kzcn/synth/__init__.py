@@ -1,0 +1,39 @@
+"""Synthetic data: realistic, reproducible, clearly synthetic messages of every kind.
+
+- `Generator` / `generate`: messages as JSON-ready dicts from a seeded random
+  source (the bulk path: no model is built per message).
+- `corrupt` / `FAULTS`: realistic faults with the error codes they must raise.
+- `write_dataset`: JSONL, JSON or CSV output with optional labelled corruption.
+- `csv_columns` / `column_types`: the CSV layout, derived from the JSON Schema.
+"""
+
+from kzcn.synth.columns import column_types, csv_columns
+from kzcn.synth.corruption import FAULTS, Corruption, Fault, corrupt
+from kzcn.synth.generator import DEFAULT_MIX, LIST_LIMITS, Generator, Mix, MixError, generate
+from kzcn.synth.people import POPULATIONS, People, Population, RandomSource
+from kzcn.synth.writers import FORMATS, Format, Label, Summary, labelled_messages, write_dataset
+
+__all__ = [
+    "DEFAULT_MIX",
+    "FAULTS",
+    "FORMATS",
+    "LIST_LIMITS",
+    "POPULATIONS",
+    "Corruption",
+    "Fault",
+    "Format",
+    "Generator",
+    "Label",
+    "Mix",
+    "MixError",
+    "People",
+    "Population",
+    "RandomSource",
+    "Summary",
+    "column_types",
+    "corrupt",
+    "csv_columns",
+    "generate",
+    "labelled_messages",
+    "write_dataset",
+]

@@ -1,0 +1,105 @@
+"""CSV columns of messages, derived from the JSON Schema (so they follow the models).
+
+- `column_types()`: dotted path (list indexes as `*`) → JSON type, for every
+  leaf that is not a string (integers, booleans). `kzcn.flat.unflatten(row,
+  column_types())` turns a CSV row back into a message the validator accepts;
+  the validator reads CSV with the same map.
+- `csv_columns()`: the fixed header `kzcn generate --format csv` writes: every
+  leaf of every kind, lists expanded up to the generator's longest lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from kzcn.schema import build_schema
+
+__all__ = ["column_types", "csv_columns", "leaf_paths"]
+
+Schema = Mapping[str, Any]
+
+
+def _resolve(node: Schema, defs: Schema) -> Schema:
+    while "$ref" in node:
+        node = defs[node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def _branches(node: Schema, defs: Schema) -> list[Schema]:
+    """The alternatives of a node (`anyOf`/`oneOf`), each resolved; nulls dropped."""
+    node = _resolve(node, defs)
+    options = node.get("anyOf") or node.get("oneOf")
+    if not options:
+        return [node]
+    found = []
+    for option in options:
+        found += [b for b in _branches(option, defs) if b.get("type") != "null"]
+    return found
+
+
+def leaf_paths(schema: Schema | None = None) -> Iterator[tuple[str, str]]:
+    """Every `(dotted path with *, JSON type)` leaf of the message schema, in schema order."""
+    root = schema if schema is not None else build_schema("message")
+    defs = root.get("$defs", {})
+    yield from _walk(root, defs, "")
+
+
+def _walk(node: Schema, defs: Schema, path: str) -> Iterator[tuple[str, str]]:
+    for branch in _branches(node, defs):
+        kind = branch.get("type")
+        if kind == "object" or "properties" in branch:
+            for name, child in branch.get("properties", {}).items():
+                yield from _walk(child, defs, f"{path}.{name}" if path else name)
+        elif kind == "array":
+            yield from _walk(branch.get("items", {}), defs, f"{path}.*")
+        else:
+            yield path, kind if isinstance(kind, str) else "string"
+
+
+@cache
+def column_types() -> dict[str, str]:
+    """Non-string leaves of the message schema: `{"rows.*.visas_issued": "integer", …}`."""
+    return {path: kind for path, kind in leaf_paths() if kind not in ("string", "null")}
+
+
+def _concrete(
+    node: Schema, defs: Schema, path: str, pattern: str, limits: Mapping[str, int]
+) -> Iterator[str]:
+    """Leaf columns with real indexes, each list element's columns together."""
+    for branch in _branches(node, defs):
+        if branch.get("type") == "object" or "properties" in branch:
+            for name, child in branch.get("properties", {}).items():
+                yield from _concrete(child, defs, f"{path}.{name}" if path else name,
+                                     f"{pattern}.{name}" if pattern else name, limits)
+        elif branch.get("type") == "array":
+            for index in range(limits.get(pattern, 0)):
+                yield from _concrete(branch.get("items", {}), defs, f"{path}.{index}",
+                                     f"{pattern}.*", limits)
+        else:
+            yield path
+
+
+@cache
+def _columns(limits: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
+    root = build_schema("message")
+    seen = list(dict.fromkeys(_concrete(root, root.get("$defs", {}), "", "", dict(limits))))
+    # The discriminator reads best next to the message ID, not after the envelope.
+    seen.remove("kind")
+    seen.insert(seen.index("message_id") + 1, "kind")
+    return tuple(seen)
+
+
+def csv_columns(limits: Mapping[str, int] | None = None) -> list[str]:
+    """The CSV header: every leaf column of every kind, lists expanded up to `limits`.
+
+    `limits` maps a list's dotted path (indexes as `*`) to its longest length;
+    the default is the generator's `LIST_LIMITS`. The order is the schema's, so
+    the header is the same in every run.
+    """
+    if limits is None:
+        from kzcn.synth.generator import LIST_LIMITS  # noqa: PLC0415 - avoids an import cycle
+
+        limits = LIST_LIMITS
+    return list(_columns(tuple(sorted(limits.items()))))

@@ -1,0 +1,319 @@
+"""Realistic faults with ground truth: each turns a valid message into an invalid one.
+
+A fault changes one thing, the way records go wrong in practice (a Cyrillic
+letter typed into a Latin name, a copied zero-width space, a mistyped check
+digit, swapped dates …), and returns the error codes the validator must then
+report, exactly: `kzcn.validation.validate_message` on the corrupted message
+gives those codes and no others (`tests/test_synth_corruption.py` proves it
+over thousands of records). A fault that does not fit a message (no person in
+it, no MRZ …) returns None, and `corrupt` tries the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+
+from kzcn.identifiers import iin_check_digit
+from kzcn.synth.people import RandomSource, mrz_lines
+
+__all__ = ["FAULTS", "Corruption", "Fault", "corrupt"]
+
+JsonDict = dict[str, Any]
+Apply = Callable[[JsonDict, RandomSource], "list[str] | None"]
+
+# Latin capitals and the Cyrillic letters that look the same.
+_TO_CYRILLIC = {"A": "А", "B": "В", "E": "Е", "K": "К", "M": "М", "H": "Н", "O": "О",
+                "P": "Р", "C": "С", "T": "Т", "X": "Х", "Y": "У"}
+_TO_LATIN = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+             "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
+             "Р": "P", "С": "C", "Т": "T", "Х": "X"}
+# Kazakh letters left untransliterated in a Latin name (none of them a look-alike).
+_KAZAKH_LETTERS = {"A": "Ә", "U": "Ұ", "K": "Қ", "N": "Ң", "O": "Ө", "G": "Ғ"}
+_ZERO_WIDTH_SPACE = "\u200b"
+_DATA_URI = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQN"
+_OTHER_AUTHORITY = {"KAZ": ("CHN_MFA", "CHN_NIA"), "CHN": ("KAZ_MIA", "KAZ_MFA", "KAZ_MLSPP")}
+_IMPOSSIBLE_DAYS = ("02-30", "02-31", "04-31", "06-31", "09-31", "11-31")
+
+
+def _index(rng: RandomSource, size: int) -> int:
+    return int(rng.random() * size)
+
+
+def _replace_one(text: str, table: dict[str, str], rng: RandomSource) -> str | None:
+    """`text` with one of its characters found in `table` replaced, or None if none is."""
+    positions = [i for i, ch in enumerate(text) if ch in table]
+    if not positions:
+        return None
+    i = positions[_index(rng, len(positions))]
+    return text[:i] + table[text[i]] + text[i + 1:]
+
+
+def _name_fault(field: str, script: str, table: dict[str, str], code: str) -> Apply:
+    def apply(message: JsonDict, rng: RandomSource) -> list[str] | None:
+        subject = message.get("subject")
+        if subject is None:
+            return None
+        changed = _replace_one(subject[field][script], table, rng)
+        if changed is None:
+            return None
+        subject[field][script] = changed
+        return [code]
+
+    return apply
+
+
+def _invisible_character(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    subject = message.get("subject")
+    if subject is None:
+        return None
+    name = subject["surname"]["cyrillic"]
+    i = 1 + _index(rng, max(len(name) - 1, 1))
+    subject["surname"]["cyrillic"] = name[:i] + _ZERO_WIDTH_SPACE + name[i:]
+    return ["name.invisible_character"]
+
+
+def _lowercase_latin(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    del rng
+    subject = message.get("subject")
+    if subject is None:
+        return None
+    subject["given_names"]["latin"] = subject["given_names"]["latin"].title()
+    return ["name.lowercase"]
+
+
+def _personal_number(message: JsonDict, length: int) -> str | None:
+    subject = message.get("subject")
+    number = subject.get("personal_number") if subject else None
+    return number if number is not None and len(number) == length else None
+
+
+def _iin_check_digit(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    iin = _personal_number(message, 12)
+    if iin is None or message["subject"]["citizenship"] != "KAZ":
+        return None
+    wrong = (int(iin[11]) + 1 + _index(rng, 9)) % 10
+    message["subject"]["personal_number"] = iin[:11] + str(wrong)
+    return ["iin.checksum"]
+
+
+def _iin_sex_mismatch(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    del rng
+    iin = _personal_number(message, 12)
+    if iin is None or message["subject"]["citizenship"] != "KAZ":
+        return None
+    # Digit 7 is century and sex: 3/4, 5/6. Flip the sex, keep the check digit valid.
+    flipped = iin[:6] + str(int(iin[6]) + (1 if int(iin[6]) % 2 else -1)) + iin[7:11]
+    check = iin_check_digit(flipped)
+    if check is None:
+        return None
+    message["subject"]["personal_number"] = flipped + str(check)
+    return ["iin.sex_mismatch"]
+
+
+def _resident_id_check(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    number = _personal_number(message, 18)
+    if number is None or message["subject"]["citizenship"] != "CHN":
+        return None
+    choices = [c for c in "0123456789X" if c != number[17]]
+    message["subject"]["personal_number"] = number[:17] + choices[_index(rng, len(choices))]
+    return ["resident_id.checksum"]
+
+
+def _documents(message: JsonDict, test: Callable[[JsonDict], bool]) -> list[JsonDict]:
+    subject = message.get("subject")
+    return [d for d in subject["documents"] if test(d)] if subject else []
+
+
+def _mrz_check_digit(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    documents = _documents(message, lambda d: d["mrz"] is not None)
+    if not documents:
+        return None
+    lines = documents[_index(rng, len(documents))]["mrz"]
+    # The birth-date check digit: it shares its line with the composite check,
+    # so the validator reports one problem at that line.
+    line, position = (1, 19) if len(lines) == 2 else (1, 6)
+    text = lines[line]
+    digit = str((int(text[position]) + 1 + _index(rng, 9)) % 10)
+    lines[line] = text[:position] + digit + text[position + 1:]
+    return ["mrz.check_digit"]
+
+
+def _rewrite_mrz(message: JsonDict, document: JsonDict) -> None:
+    if document["mrz"] is not None:
+        document["mrz"] = mrz_lines(message["subject"], document)
+
+
+def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    documents = _documents(message, lambda d: d["date_of_expiry"] is not None)
+    if not documents:
+        return None
+    document = documents[_index(rng, len(documents))]
+    document["date_of_issue"], document["date_of_expiry"] = (
+        document["date_of_expiry"], document["date_of_issue"]
+    )
+    _rewrite_mrz(message, document)  # the MRZ repeats the expiry: keep it in step
+    return ["document.expiry_before_issue"]
+
+
+def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    documents = _documents(message, lambda _: True)
+    if not documents:
+        return None
+    document = documents[_index(rng, len(documents))]
+    born = date.fromisoformat(message["subject"]["date_of_birth"]).toordinal()
+    document["date_of_issue"] = date.fromordinal(born - 1 - _index(rng, 3650)).isoformat()
+    return ["document.issued_before_birth"]
+
+
+def _letter_o_for_zero(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    documents = _documents(message, lambda _: True)
+    if not documents:
+        return None
+    document = documents[_index(rng, len(documents))]
+    document["number"] = document["number"][:-1] + "O"
+    _rewrite_mrz(message, document)
+    return ["document.number_format"]
+
+
+def _same_state(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    del rng
+    # Kinds whose other rules do not depend on the recipient, so one code results.
+    if message["kind"] not in ("citizenship_status_reply", "visa_free_statistics",
+                               "suspension_notice"):
+        return None
+    message["recipient"] = dict(message["sender"])
+    return ["message.same_state"]
+
+
+def _foreign_authority(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    sender = message["sender"]
+    choices = _OTHER_AUTHORITY[sender["state"]]
+    message["sender"] = {"state": sender["state"], "authority": choices[_index(rng, len(choices))]}
+    return ["message.authority_state"]
+
+
+_REQUIRED = ("sent_on", "channel", "message_id", "synthetic")
+_REQUIRED_PERSON = ("sex", "date_of_birth", "citizenship", "ethnic_nationality")
+
+
+def _missing_field(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    subject = message.get("subject")
+    if subject is not None and rng.random() < 0.6:
+        del subject[_REQUIRED_PERSON[_index(rng, len(_REQUIRED_PERSON))]]
+    else:
+        del message[_REQUIRED[_index(rng, len(_REQUIRED))]]
+    return ["structure.missing_field"]
+
+
+def _impossible_date(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    subject = message.get("subject")
+    target = subject if subject is not None and rng.random() < 0.5 else message
+    field = "date_of_birth" if target is subject else "sent_on"
+    target[field] = target[field][:5] + _IMPOSSIBLE_DAYS[_index(rng, len(_IMPOSSIBLE_DAYS))]
+    return ["date.invalid"]
+
+
+def _data_uri_photo(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    subject = message.get("subject")
+    if subject is None:
+        return None
+    photo = subject["photo"] or {"sha256": f"{rng.getrandbits(256):064x}",
+                                 "media_type": "image/jpeg", "uri": None}
+    photo["uri"] = _DATA_URI
+    subject["photo"] = photo
+    return ["photo.data_uri"]
+
+
+def _dates_out_of_order(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    fields = {"citizenship_acquisition": "decided_on", "entry_stay_exit_violation": "detected_on"}
+    field = fields.get(message["kind"])
+    if field is None:
+        return None
+    sent = date.fromisoformat(message["sent_on"]).toordinal()
+    message[field] = date.fromordinal(sent + 1 + _index(rng, 30)).isoformat()
+    return ["message.date_order"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A named way a record goes wrong."""
+
+    name: str
+    description: str
+    apply: Apply
+
+
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in (
+        Fault("latin_homoglyph", "A Cyrillic look-alike letter in the Latin surname.",
+              _name_fault("surname", "latin", _TO_CYRILLIC, "name.homoglyph")),
+        Fault("cyrillic_homoglyph", "A Latin look-alike letter in the Cyrillic given name.",
+              _name_fault("given_names", "cyrillic", _TO_LATIN, "name.homoglyph")),
+        Fault("invisible_character", "A zero-width space inside the Cyrillic surname.",
+              _invisible_character),
+        Fault("untransliterated_letter", "A Kazakh letter left in the Latin surname.",
+              _name_fault("surname", "latin", _KAZAKH_LETTERS, "name.wrong_script")),
+        Fault("lowercase_latin", "The Latin given name in title case, not capitals.",
+              _lowercase_latin),
+        Fault("iin_check_digit", "A mistyped IIN check digit.", _iin_check_digit),
+        Fault("iin_sex_mismatch", "An IIN whose century/sex digit is of the other sex.",
+              _iin_sex_mismatch),
+        Fault("resident_id_check_digit", "A mistyped resident ID check character.",
+              _resident_id_check),
+        Fault("mrz_check_digit", "A mistyped MRZ check digit.", _mrz_check_digit),
+        Fault("swapped_issue_expiry", "Date of issue and date of expiry swapped.",
+              _swapped_issue_expiry),
+        Fault("issued_before_birth", "A document dated before its holder's birth.",
+              _issued_before_birth),
+        Fault("letter_o_for_zero", "The letter O typed for a zero in a document number.",
+              _letter_o_for_zero),
+        Fault("same_state", "The recipient is the sender's own state.", _same_state),
+        Fault("foreign_authority", "The sender's authority belongs to the other state.",
+              _foreign_authority),
+        Fault("missing_field", "A required field left out.", _missing_field),
+        Fault("impossible_date", "A date that does not exist, such as 2023-02-30.",
+              _impossible_date),
+        Fault("data_uri_photo", "The photograph embedded as a data: URI.", _data_uri_photo),
+        Fault("dates_out_of_order", "A decision or detection dated after sending.",
+              _dates_out_of_order),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Corruption:
+    """A corrupted copy of a message, the fault applied and the codes it must raise."""
+
+    message: JsonDict
+    fault: str
+    codes: tuple[str, ...]
+
+
+def corrupt(
+    message: JsonDict, rng: RandomSource, faults: Sequence[str] | None = None
+) -> Corruption:
+    """Apply one fault, drawn from `faults` (default: all), to a copy of `message`.
+
+    The original is not changed (its parts may be shared with other messages).
+    Faults that do not fit the message are skipped; the draw is seeded by `rng`.
+
+    Raises:
+        KeyError: for an unknown fault name.
+        ValueError: if none of `faults` fits the message.
+    """
+    names = list(faults) if faults is not None else list(FAULTS)
+    remaining = [FAULTS[name] for name in names]
+    while remaining:
+        # Draw without replacement, so every fitting fault is equally likely.
+        fault = remaining.pop(_index(rng, len(remaining)))
+        copy = orjson.loads(orjson.dumps(message))
+        codes = fault.apply(copy, rng)
+        if codes is not None:
+            return Corruption(copy, fault.name, tuple(sorted(codes)))
+    raise ValueError(f"none of the faults {names} fits a {message.get('kind')} message")

@@ -1,0 +1,108 @@
+"""`kzcn generate` through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from kzcn.cli import app
+from kzcn.validation import validate_message
+
+runner = CliRunner()
+
+
+def test_default_writes_valid_jsonl_to_stdout() -> None:
+    result = runner.invoke(app, ["generate", "-n", "20", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout_bytes.splitlines()
+    assert len(lines) == 20
+    assert all(validate_message(line).valid for line in lines)
+
+
+def test_same_seed_same_bytes_different_seed_different_bytes() -> None:
+    def run(seed: str) -> bytes:
+        return runner.invoke(app, ["generate", "-n", "30", "--seed", seed]).stdout_bytes
+
+    assert run("1") == run("1")
+    assert run("1") != run("2")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_formats_to_a_file(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    result = runner.invoke(app, ["generate", "-n", "5", "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+    if fmt == "json":
+        assert len(orjson.loads(out.read_bytes())) == 5
+
+
+def test_kind_restricts_the_kinds() -> None:
+    result = runner.invoke(app, ["generate", "-n", "40", "--kind", "suspension_notice",
+                                 "--kind", "visa_free_statistics"])
+    kinds = {orjson.loads(line)["kind"] for line in result.stdout_bytes.splitlines()}
+    assert kinds == {"suspension_notice", "visa_free_statistics"}
+
+
+def test_mix_sets_kinds_and_directions() -> None:
+    result = runner.invoke(app, ["generate", "-n", "40", "--mix",
+                                 "entry_stay_exit_violation:CHN=1"])
+    messages = [orjson.loads(line) for line in result.stdout_bytes.splitlines()]
+    assert {(m["kind"], m["sender"]["state"]) for m in messages} == {
+        ("entry_stay_exit_violation", "CHN")}
+
+
+def test_invalid_rate_with_labels(tmp_path: Path) -> None:
+    out, labels = tmp_path / "o.jsonl", tmp_path / "l.jsonl"
+    result = runner.invoke(app, ["generate", "-n", "300", "--invalid-rate", "0.4",
+                                 "--labels", str(labels), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    truth = [orjson.loads(x) for x in labels.read_bytes().splitlines()]
+    lines = out.read_bytes().splitlines()
+    assert len(truth) == len(lines) == 300
+    for line, label in zip(lines, truth, strict=True):
+        codes = sorted(p.code for p in validate_message(line).problems if p.severity == "error")
+        assert codes == label["codes"]
+    assert 80 < sum(not label["valid"] for label in truth) < 160
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-n", "-5"], "--count must be 0 or more"),
+        (["--kind", "nope"], "unknown kind"),
+        (["--mix", "citizenship_acquisition=x"], "not a number"),
+        (["--invalid-rate", "1.5", "--labels", "l.jsonl"], "between 0 and 1"),
+        (["--invalid-rate", "0.1"], "go together"),
+        (["--labels", "l.jsonl"], "go together"),
+        (["--format", "xml"], "--format must be one of"),
+        (["--out", "/nonexistent-dir/x.jsonl"], "cannot write"),
+    ],
+)
+def test_bad_arguments_fail_with_one_clear_line(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["generate", *args])
+    assert result.exit_code != 0
+    assert message in str(result.exception)
+
+
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]])
+def test_no_progress_bar_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch,
+                                              quiet: list[str]) -> None:
+    monkeypatch.setattr("kzcn.cli._generate.PROGRESS_THRESHOLD", 10)
+    result = runner.invoke(app, ["generate", "-n", "50", "--out", "/dev/null", *quiet])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+def test_usage_errors_exit_2_with_one_line_on_stderr() -> None:
+    import subprocess  # noqa: PLC0415 - only this test runs the console script
+    import sys  # noqa: PLC0415
+
+    done = subprocess.run([sys.executable, "-m", "kzcn", "generate", "--count", "-1"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "kzcn: error: --count must be 0 or more, not -1"
+    assert done.stdout == ""
