@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import given, settings
 
 import kzcn
-from kzcn.strategies import messages
+from kzcn.strategies import message_models
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,7 +54,7 @@ def export_schema(directory: Path) -> list[Path]:
 
 
 @settings(max_examples=25, deadline=None)
-@given(messages())
+@given(message_models())
 def test_my_consumer_accepts_every_valid_message(message: kzcn.Message) -> None:
     """A property test of *your* code, fed by kzcn's strategies."""
     assert message.synthetic is True

@@ -7,6 +7,7 @@ check digits and cross-field rules are beyond a JSON Schema.)
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import EXAMPLES, ROOT
+from kzcn import strategies as kst
 from kzcn.messages import MessageAdapter
 
 
@@ -72,9 +74,14 @@ _JSON_VALUES = st.recursive(
 )
 
 
+def _valid_messages() -> st.SearchStrategy[Any]:
+    """Hand-written examples and generated messages of every kind, all valid."""
+    return st.sampled_from(_valid_examples()).map(json.loads) | kst.messages()
+
+
 @st.composite
 def structural_mutations(draw: st.DrawFn) -> Any:
-    message = json.loads(draw(st.sampled_from(_valid_examples())))
+    message = copy.deepcopy(draw(_valid_messages()))
     path = draw(st.sampled_from(_paths(message)[1:]))
     parent = message
     for step in path[:-1]:
@@ -98,6 +105,13 @@ def test_every_valid_example_passes_both() -> None:
         message = json.loads(text)
         assert _model_accepts(message)
         assert _validator().is_valid(message)
+
+
+@settings(max_examples=150)
+@given(kst.messages())
+def test_hypothesis_built_messages_pass_models_and_schema(message: Any) -> None:
+    assert _model_accepts(message)
+    assert _validator().is_valid(message)
 
 
 @settings(max_examples=500)

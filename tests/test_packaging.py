@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
+from doc_commands import install_commands
 from kzcn import __version__
 
 
@@ -41,15 +43,63 @@ def test_wheel_schema_files_are_the_committed_ones(wheel: Path) -> None:
             assert packed == (ROOT / "schema" / f"{name}.schema.json").read_bytes()
 
 
+def _checkout(into: Path) -> Path:
+    """The tracked files, as a fresh clone would have them."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            target = into / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return into
+
+
 @pytest.fixture(scope="module")
-def fresh_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new venv with only the wheel (and its dependencies from the index) installed."""
-    env = tmp_path_factory.mktemp("venv")
-    venv.create(env, with_pip=True)
-    subprocess.run(
-        [str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)], check=True
+def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's first command, run as written in a copy of the repository."""
+    clone = _checkout(tmp_path_factory.mktemp("clone"))
+    command = install_commands(ROOT / "README.md")[0]
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env["PATH"] = os.pathsep.join(
+        p for p in env["PATH"].split(os.pathsep) if not p.startswith(sys.prefix)
     )
-    return env
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=clone, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return clone
+
+
+@pytest.fixture(scope="module")
+def fresh_env(readme_run: Path) -> Path:
+    """The virtual environment the README's command made."""
+    return readme_run / ".venv"
+
+
+@pytest.mark.slow
+def test_readme_first_command_writes_the_whole_tour(readme_run: Path) -> None:
+    out = readme_run / "kzcn-demo"
+    expected = {
+        "messages.jsonl", "messages.csv", "labels.jsonl", "validation.txt", "validation.json",
+        "exposure.html", "exposure.md", "exposure.json", "fields.en.md",
+        "schema/message.schema.json", "schema/person.schema.json",
+    }
+    written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert expected <= written
+    assert (out / "messages.jsonl").read_bytes().count(b"\n") == 20_000
+
+
+@pytest.mark.slow
+def test_the_package_is_installed_not_linked(fresh_env: Path) -> None:
+    done = subprocess.run(
+        [str(fresh_env / "bin" / "python"), "-c", "import kzcn; print(kzcn.__file__)"],
+        capture_output=True, text=True, check=True,
+    )
+    assert "site-packages" in done.stdout
 
 
 @pytest.mark.slow
@@ -68,7 +118,7 @@ def test_python_dash_m_lists_every_command(fresh_env: Path) -> None:
         text=True,
         check=True,
     )
-    for command in ("schema", "validate"):
+    for command in ("demo", "exposure", "fields", "generate", "schema", "validate"):
         assert f"  {command} " in out.stdout
 
 

@@ -182,9 +182,15 @@ class TerminationEvidence(KzcnModel):
         description="Number of the certificate of termination.",
         json_schema_extra=privacy("direct_identifier"),
     )
-    issued_on: date = Field(description="Date of the certificate.")
+    issued_on: date = Field(
+        description="Date of the certificate.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
     issuer: str = Field(
-        min_length=1, max_length=100, description="Authority that issued the certificate."
+        min_length=1,
+        max_length=100,
+        description="Authority that issued the certificate.",
+        json_schema_extra=privacy("other"),
     )
 
 
@@ -198,7 +204,10 @@ class _CitizenshipChange(_Envelope):
         description="Admission to, or restoration of, the sender's citizenship.",
         json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
     )
-    decided_on: date = Field(description="Date of the decision on citizenship.")
+    decided_on: date = Field(
+        description="Date of the decision on citizenship.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
     decision_reference: str = Field(
         min_length=1,
         max_length=100,

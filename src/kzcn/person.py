@@ -77,8 +77,14 @@ class IdentityDocument(KzcnModel):
         }
     )
 
-    document_type: DocumentType = Field(description="Kind of document.")
-    issuing_state: CountryCode = Field(description="State that issued the document.")
+    document_type: DocumentType = Field(
+        description="Kind of document.", json_schema_extra=privacy("other")
+    )
+    issuing_state: CountryCode = Field(
+        description="State that issued the document; for a former passport, it reveals the "
+        "former citizenship.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
     series: str | None = Field(
         default=None,
         pattern=r"^[A-Z0-9]{1,4}$",

@@ -1,10 +1,71 @@
-"""Placeholder: the command is added by its own issue."""
+"""`kzcn demo`: the one-command tour."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from kzcn.catalogue import LANGUAGES
+from kzcn.cli._common import err_console, fail
+from kzcn.demo import DEFAULT_COUNT, DEFAULT_SEED, DemoError, DemoResult, run_demo
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (none yet)."""
-    del app
+    """Add the command to the app."""
+    app.command(
+        "demo",
+        help="The tour: generate a seeded synthetic dataset, validate it, and write the "
+        "exposure report, data dictionary and JSON Schema into one folder.",
+    )(demo)
+
+
+def _summary(result: DemoResult) -> str:
+    share = f"{result.unique_share:.1%}"
+    fields = ", ".join(result.qi)
+    validation = result.validation
+    lines = [
+        f"kzcn demo: wrote {len(result.files)} files to {result.out}/ (all data synthetic)",
+        f"  messages: {result.messages} generated, {result.corrupted} deliberately corrupted",
+        (
+            f"  validation: {validation.valid} valid, {validation.invalid} invalid, "
+            f"{validation.with_warnings} with deadline warnings"
+        ),
+        f"  exposure: {share} of {result.people} people are unique on {fields}",
+        f"  open: {result.html_report}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path(
+        "kzcn-demo"
+    ),
+    count: Annotated[int, typer.Option("--count", "-n", help="Messages to generate.")] = (
+        DEFAULT_COUNT
+    ),
+    seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same files.")] = (
+        DEFAULT_SEED
+    ),
+    lang: Annotated[str, typer.Option("--lang", help="Data dictionary language: en, ru, kk, zh.")]
+    = "en",
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty folder not made by the demo.")
+    ] = False,
+) -> None:
+    """Run the tour and print where everything is."""
+    if lang not in LANGUAGES:
+        fail(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
+    if count < 0:
+        fail(f"--count must be 0 or more, not {count}")
+    console = err_console()
+    try:
+        with console.status("kzcn demo") as status:
+            result = run_demo(
+                out, count=count, seed=seed, lang=lang, force=force,
+                progress=lambda step: status.update(f"kzcn demo: {step}"),
+            )
+    except DemoError as error:
+        fail(str(error))
+    typer.echo(_summary(result), nl=False)
