@@ -208,8 +208,11 @@ def main() -> None:
         "--out",
         str(report),
     ]
+    # The machine may be shared: the load before and after says how far to trust the times.
+    load_before = os.getloadavg()[0]
     seconds, peak, code = run_tree(command)
     assert code == 0, code
+    print(f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")  # noqa: T201
     data = orjson.loads(report.read_bytes())
     print(f"data: {path} ({args.count:,} messages, {size / 1e9:.2f} GB, source {source})")  # noqa: T201
     print(  # noqa: T201

@@ -145,25 +145,40 @@ def _field_flows(
 ) -> tuple[FieldFlow, ...]:
     """Per personal field: messages that carry a value, and distinct persons behind them."""
     optional = [f.path for f in fields if not f.required]
+    # Each kind as one bit, so that "is the kind one of these" is an integer
+    # test per field rather than a string lookup per field and message.
+    kind_bits = {kind: 1 << index for index, kind in enumerate(MESSAGE_KINDS)}
+    kind_bit = pl.col("kind").replace_strict(kind_bits, default=0, return_dtype=pl.Int64)
     carried = []
     for entry in fields:
-        in_kind = pl.col("kind").is_in(list(entry.kinds))
+        mask = sum(kind_bits.get(kind, 0) for kind in set(entry.kinds))
+        in_kind = (pl.col("kind_bit") & mask) != 0
         if entry.required:
             carries = in_kind
         else:
             bit = 1 << optional.index(entry.path)
             carries = in_kind & ((pl.col("presence") & bit) != 0)
         carried.append(carries.alias(entry.path))
-    frame = messages.select("line", *carried).join(
-        people.select("line", "person"), on="line", how="left"
+    frame = (
+        messages.select("line", "presence", kind_bit.alias("kind_bit"))
+        .select("line", *carried)
+        .join(people.select("line", "person"), on="line", how="left")
     )
-    counts = frame.select(
-        *[pl.col(f.path).sum().alias(f"m:{f.path}") for f in fields],
-        *[
-            pl.col("person").filter(pl.col(f.path)).drop_nulls().n_unique().alias(f"p:{f.path}")
-            for f in fields
-        ],
-    ).row(0, named=True)
+    # One group-by over persons answers every field (a distinct count per
+    # field would hash a million person numbers once per field).
+    per_person = (
+        frame.filter(pl.col("person").is_not_null())
+        .group_by("person")
+        .agg(pl.col(f.path).any() for f in fields)
+    )
+    counts = {
+        **frame.select(pl.col(f.path).sum().alias(f"m:{f.path}") for f in fields).row(
+            0, named=True
+        ),
+        **per_person.select(pl.col(f.path).sum().alias(f"p:{f.path}") for f in fields).row(
+            0, named=True
+        ),
+    }
     return tuple(
         FieldFlow(
             f.path,

@@ -1,15 +1,16 @@
 """Reading messages into one row per message, straight from parsed JSON.
 
 The exposure report needs a dozen values per message, not the models: at a
-million messages, building pydantic models would take minutes, so lines are
-parsed with orjson and only the needed values are picked out. A line that
-cannot be read as a message of a known kind is skipped and counted by reason;
-full validation is `kzcn validate`'s job (or pass `validate=True`, which
-skips every message the models reject).
+million messages, building pydantic models would take minutes, so only the
+needed values are picked out: by a narrow msgspec decoder where it can
+(`_fast`), else by orjson. A line that cannot be read as a message of a known
+kind is skipped and counted by reason; full validation is `kzcn validate`'s
+job (or pass `validate=True`, which skips every message the models reject).
 
-Large files are split at line boundaries and parsed by worker processes
-(`spawn`, since forking a process that has started polars' thread pool can
-deadlock), each returning its rows as Arrow IPC bytes.
+Large files are split at line boundaries into pieces parsed by worker
+processes and the parent (`spawn`, since forking a process that has started
+polars' thread pool can deadlock), the workers returning their rows as Arrow
+IPC bytes.
 """
 
 from __future__ import annotations
@@ -20,17 +21,27 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice, pairwise
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, cast
 
+import msgspec
 import orjson
 import polars as pl
+
+from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
 __all__ = ["ExtractPlan", "Extracted", "read_records", "read_source"]
 
 #: Files at least this large are parsed by worker processes.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+#: Pieces of a file per process (see `_parallel`).
+PIECES_PER_PROCESS = 8
+#: Lines parsed between two conversions to frames (see `_Columns`).
+_BATCH_LINES = 16_384
+#: Read buffer: few large reads, since a system call is dear in a sandbox.
+_READ_BYTES = 1024 * 1024
 
 ENVELOPE_COLUMNS = ("sender_state", "sender_authority", "recipient_state", "recipient_authority")
 
@@ -181,9 +192,13 @@ def _checks_of(plan: ExtractPlan, kind: str) -> _Checks:
 
 @dataclass(slots=True)
 class _Columns:
-    """Rows being collected: one tuple per readable message, transposed at the end.
+    """Rows being collected: one tuple per readable message, transposed per batch.
 
-    One tuple append per message is several times cheaper than an append per column.
+    One tuple append per message is several times cheaper than an append per
+    column. Every batch of lines is turned into frames (`flush`) and its
+    Python objects freed, so the allocator reuses the same memory instead of
+    asking the system for more: fresh pages cost more than the parsing itself
+    on a sandboxed machine, and the peak memory stays flat.
     """
 
     plan: ExtractPlan
@@ -192,13 +207,31 @@ class _Columns:
     document_key: list[str] = field(default_factory=list)
     skipped_line: list[int] = field(default_factory=list)
     skipped_reason: list[str] = field(default_factory=list)
+    done: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = field(default_factory=list)
 
     def skip(self, index: int, reason: str) -> None:
         self.skipped_line.append(index)
         self.skipped_reason.append(reason)
 
+    def flush(self) -> None:
+        """Turn the rows collected so far into frames, and start afresh."""
+        self.done.append(self._batch())
+        self.rows, self.document_line, self.document_key = [], [], []
+        self.skipped_line, self.skipped_reason = [], []
+
     def frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        """Messages, skipped lines, and (line, document) pairs.
+        """Messages, skipped lines, and (line, document) pairs."""
+        if self.rows or self.skipped_line or not self.done:
+            self.flush()
+        if len(self.done) == 1:
+            return self.done[0]
+        messages, skipped, documents = (
+            pl.concat(part, rechunk=True) for part in zip(*self.done, strict=True)
+        )
+        return messages, skipped, documents
+
+    def _batch(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """The current rows as frames.
 
         A value of the wrong JSON type (a number where a string belongs) is
         kept as its text (`strict=False`); the report does not validate.
@@ -249,15 +282,33 @@ def _validator(plan: ExtractPlan) -> Callable[[bytes], bool] | None:
 
 
 def _parse_lines(lines: Iterable[bytes], plan: ExtractPlan, first: int) -> _Columns:
-    """`_parse_all` with the cyclic garbage collector paused.
+    """Parse lines with the cyclic garbage collector paused.
 
     The loop makes millions of small containers and no reference cycles; the
     collector would rescan them again and again (about 15% of the time).
+    The narrow msgspec decoder (`_fast`) reads every line it can; the others,
+    and every line of a plan it does not cover, go through `_parse_all`.
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse_all(lines, plan, first)
+        fast = fast_plan(
+            kinds=plan.kinds,
+            extra_paths=plan.extra_paths,
+            presence=plan.presence,
+            carried=plan.carried,
+            validate=plan.validate,
+        )
+        columns = _Columns(plan)
+        remaining = iter(lines)
+        while batch := list(islice(remaining, _BATCH_LINES)):
+            if fast is None:
+                _parse_all(batch, plan, first, columns)
+            else:
+                _parse_fast(batch, plan, fast, first, columns)
+            first += len(batch)
+            columns.flush()
+        return columns
     finally:
         if collecting:
             gc.enable()
@@ -280,16 +331,17 @@ def _skip_reason(
 
 
 def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame on purpose
-    lines: Iterable[bytes], plan: ExtractPlan, first: int
+    lines: Iterable[bytes], plan: ExtractPlan, first: int, columns: _Columns
 ) -> _Columns:
-    """Parse JSONL lines numbered from `first`; the hot loop of the whole report.
+    """Parse JSONL lines numbered from `first` into `columns`: the general path.
 
-    At a million lines every function call and generator counts, so the
-    picking-out is written inline here (about twice as fast as helper calls).
-    Everything for one message is computed before its row is appended, so a
-    message that raises half-way (a shape no message has) leaves nothing behind.
+    It reads any line: every line when the fast path does not cover the plan,
+    and otherwise the lines the fast path could not decode. At a million
+    lines every function call and generator counts, so the picking-out is
+    written inline here (about twice as fast as helper calls). Everything for
+    one message is computed before its row is appended, so a message that
+    raises half-way (a shape no message has) leaves nothing behind.
     """
-    columns = _Columns(plan)
     checks = {kind: _checks_of(plan, kind) for kind in plan.kinds}
     valid = _validator(plan)
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
@@ -393,6 +445,108 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
     return columns
 
 
+def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame on purpose
+    lines: Iterable[bytes], plan: ExtractPlan, fast: FastPlan, first: int, columns: _Columns
+) -> None:
+    """Parse lines with the narrow decoder; any line it cannot take goes to `_parse_all`.
+
+    The row is the one `_parse_all` would make (same columns, same order).
+    """
+    decode, decode_error, all_checks, person_kinds = (
+        fast.decode, msgspec.DecodeError, fast.checks, plan.person_kinds,
+    )  # fmt: skip
+    intern = cast("Callable[[Any, Any], Any]", {}.setdefault)
+    append, extra = columns.rows.append, fast.extra
+    document_line, document_key = columns.document_line, columns.document_key
+    no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
+    for index, raw in enumerate(lines, start=first):
+        try:
+            message = decode(raw)
+        except decode_error:
+            message = None
+        kind = None if message is None else message.kind
+        subject: Any = None if message is None else message.subject
+        has_subject = kind in person_kinds
+        checks = all_checks.get(kind)  # type: ignore[arg-type]
+        if checks is None or (has_subject and subject is None):
+            _parse_all((raw,), plan, index, columns)
+            continue
+        bits = 0
+        for bit, key, child in checks.message:
+            value = getattr(message, key)
+            if child is not None and value is not None:
+                value = getattr(value, child)
+            if value is not None and non_empty(value):
+                bits |= bit
+        for key, children in checks.lists:
+            for item in getattr(message, key) or ():
+                for bit, child in children:
+                    value = getattr(item, child)
+                    if value and value != NULL:  # `given`, inline: it runs per item
+                        bits |= bit
+        if has_subject:
+            place = subject.place_of_birth
+            if place is None:
+                country = region_key = locality_key = admin_code = None
+            else:
+                country, admin_code = place.country, place.admin_code
+                region_key = None if place.region is None else place.region.latin
+                locality_key = None if place.locality is None else place.locality.latin
+            sex, citizenship, ethnic = subject.sex, subject.citizenship, subject.ethnic_nationality
+            person: tuple[Any, ...] = (
+                subject.date_of_birth,
+                intern(sex, sex),
+                intern(citizenship, citizenship),
+                intern(ethnic, ethnic),
+                intern(country, country),
+                intern(region_key, region_key),
+                intern(locality_key, locality_key),
+                admin_code,
+            )
+            if extra:
+                person += tuple(
+                    _value_key(_get(getattr(subject, head), rest)) for head, rest in extra
+                )
+            for bit, key in checks.subject:
+                value = getattr(subject, key)
+                if value and value != NULL:  # `given`
+                    bits |= bit
+            for bit, key in checks.subject_values:
+                if getattr(subject, key) is not None:
+                    bits |= bit
+            for document in subject.documents or ():
+                number = document.number
+                if number is not None:
+                    document_line.append(index)
+                    document_key.append(
+                        f"{document.issuing_state}|{document.document_type}|{number}"
+                    )
+                for bit, key in checks.documents:
+                    value = getattr(document, key)
+                    if value and value != NULL:  # `given`
+                        bits |= bit
+        else:
+            person = no_person
+        sender, recipient = message.sender, message.recipient
+        state, authority = (None, None) if sender is None else (sender.state, sender.authority)
+        to_state, to_authority = (
+            (None, None) if recipient is None else (recipient.state, recipient.authority)
+        )
+        append(
+            (
+                index,
+                intern(kind, kind),
+                intern(state, state),
+                intern(authority, authority),
+                intern(to_state, to_state),
+                intern(to_authority, to_authority),
+                has_subject,
+                bits,
+                *person,
+            )
+        )
+
+
 # --- files and workers ----------------------------------------------------------
 
 
@@ -403,7 +557,7 @@ def _to_ipc(frame: pl.DataFrame) -> bytes:
 
 
 def _lines_of_range(path: str, start: int, end: int) -> Iterator[bytes]:
-    with Path(path).open("rb") as handle:
+    with Path(path).open("rb", buffering=_READ_BYTES) as handle:
         handle.seek(start)
         position = start
         while position < end:
@@ -426,16 +580,21 @@ class _Counted:
             yield raw
 
 
+def _range_frames(
+    path: str, start: int, end: int, plan: ExtractPlan
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+    """The lines in bytes [start, end) of `path`, numbered from 0, as frames, and their count."""
+    counted = _Counted(_lines_of_range(path, start, end))
+    messages, skipped, documents = _parse_lines(counted, plan, 0).frames()
+    return messages, skipped, documents, counted.count
+
+
 def parse_range(
     path: str, start: int, end: int, plan: ExtractPlan
 ) -> tuple[bytes, bytes, bytes, int]:
-    """Worker: parse the lines in bytes [start, end) of `path`, numbered from 0.
-
-    Returns the message, skipped and document frames as IPC bytes, and the line count.
-    """
-    counted = _Counted(_lines_of_range(path, start, end))
-    messages, skipped, documents = _parse_lines(counted, plan, 0).frames()
-    return _to_ipc(messages), _to_ipc(skipped), _to_ipc(documents), counted.count
+    """Worker: `_range_frames`, with the frames as IPC bytes."""
+    messages, skipped, documents, count = _range_frames(path, start, end, plan)
+    return _to_ipc(messages), _to_ipc(skipped), _to_ipc(documents), count
 
 
 def _split_points(path: Path, parts: int) -> list[int]:
@@ -452,21 +611,37 @@ def _split_points(path: Path, parts: int) -> list[int]:
 
 
 def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
-    points = _split_points(path, workers)
+    """Parse the file in pieces: the workers from the front, the parent from the back.
+
+    The parent parses the first piece while the workers start up, then takes
+    every piece from the end that no worker has started yet (a pending
+    future can be cancelled), so neither side waits long for the other
+    however slowly the workers start or however busy the machine is.
+    """
+    points = _split_points(path, workers * PIECES_PER_PROCESS)
+    ranges = list(pairwise(points))
     context = get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
-        futures = [
-            pool.submit(parse_range, str(path), points[i], points[i + 1], plan)
-            for i in range(1, workers)
-        ]
-        # The parent parses the first piece while the workers start up.
-        results = [parse_range(str(path), points[0], points[1], plan)]
-        results += [future.result() for future in futures]
+        futures = {
+            index: pool.submit(parse_range, str(path), start, end, plan)
+            for index, (start, end) in enumerate(ranges)
+            if index > 0
+        }
+        results = {0: _range_frames(str(path), *ranges[0], plan)}
+        for index in sorted(futures, reverse=True):
+            if futures[index].cancel():
+                results[index] = _range_frames(str(path), *ranges[index], plan)
+        for index, future in futures.items():
+            if index not in results:
+                *blobs, lines = future.result()
+                messages, skipped, documents = (pl.read_ipc(io.BytesIO(b)) for b in blobs)
+                results[index] = messages, skipped, documents, lines
     parts: list[list[pl.DataFrame]] = [[], [], []]
     offset = 1
-    for *frames, count in results:
+    for index in range(len(ranges)):
+        *frames, count = results[index]
         for part, frame in zip(parts, frames, strict=True):
-            part.append(pl.read_ipc(io.BytesIO(frame)).with_columns(pl.col("line") + offset))
+            part.append(frame.with_columns(pl.col("line") + offset))
         offset += count
     messages, skipped, documents = (pl.concat(part) for part in parts)
     return Extracted(messages, skipped, documents, offset - 1)

@@ -1,0 +1,231 @@
+"""The fast path of reading: msgspec decodes only the values the report needs.
+
+Parsing a whole message into dicts (orjson) builds thousands of objects the
+report never looks at (names, MRZ lines, photo hashes). A narrow msgspec
+`Struct` skips every field it does not declare without allocating, and
+optional fields whose only question is "is a value there?" are declared as
+`msgspec.Raw` (a slice of the line, nothing parsed). On the generated
+million-message file this halves the reading time (see
+`tests/benchmarks/bench_exposure.py`).
+
+The Structs are typed strictly (a string where a string belongs), so a line
+of any unusual shape fails to decode and is read by the general orjson path
+instead, which decides what it is (skipped, malformed, or kept with its value
+as text). The fast path therefore gives the row the general path would, with
+one difference in what counts as JSON: bytes in a field the report never reads
+are skipped, not checked, so a line whose only fault is there (invalid UTF-8
+in such a string, a number too large for a float) is read rather than skipped
+as `not_json`.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+__all__ = ["EMPTY_LIST", "NULL", "FastChecks", "FastPlan", "fast_plan", "given", "non_empty"]
+
+NULL = msgspec.Raw(b"null")
+EMPTY_LIST = msgspec.Raw(b"[]")
+
+#: Subject fields the rows always hold, and their types.
+_SUBJECT_VALUES = ("date_of_birth", "sex", "citizenship", "ethnic_nationality")
+_SUBJECT_TAKEN = frozenset({*_SUBJECT_VALUES, "place_of_birth", "documents"})
+_MESSAGE_TAKEN = frozenset({"kind", "sender", "recipient", "subject"})
+_DOCUMENT_TAKEN = frozenset({"document_type", "issuing_state", "number"})
+
+_Text = str | None
+_Field = tuple[str, Any, Any]
+
+
+def given(raw: msgspec.Raw) -> bool:
+    """A value is there: the field was in the object and is not null."""
+    return bool(raw) and raw != NULL
+
+
+def non_empty(raw: msgspec.Raw) -> bool:
+    """`given`, and not an empty list (which the message-level checks ignore)."""
+    if not raw or raw in (NULL, EMPTY_LIST):
+        return False
+    text = bytes(raw)
+    # `[ ]`, with whitespace inside, is an empty list too.
+    return not (text.startswith(b"[") and not text[1:-1].strip())
+
+
+@dataclass(frozen=True, slots=True)
+class FastChecks:
+    """One kind's presence checks over the decoded Structs (only what the kind can carry).
+
+    Attributes:
+        subject: (bit, field) checked with `given` on the subject.
+        subject_values: (bit, field) of subject fields also decoded as values
+            (an extra path starts there), checked with `is not None`.
+        documents: (bit, field) checked with `given` on every document.
+        message: (bit, field, child) checked with `non_empty` on the message
+            (or on its `field` object's `child`).
+        lists: (field, ((bit, child), ...)) checked with `given` on every item.
+    """
+
+    subject: tuple[tuple[int, str], ...]
+    subject_values: tuple[tuple[int, str], ...]
+    documents: tuple[tuple[int, str], ...]
+    message: tuple[tuple[int, str, str | None], ...]
+    lists: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+
+    def only(self, mask: int) -> FastChecks:
+        """The checks whose bit is in `mask`."""
+        lists = ((key, tuple(c for c in children if c[0] & mask)) for key, children in self.lists)
+        return FastChecks(
+            subject=tuple(c for c in self.subject if c[0] & mask),
+            subject_values=tuple(c for c in self.subject_values if c[0] & mask),
+            documents=tuple(c for c in self.documents if c[0] & mask),
+            message=tuple(c for c in self.message if c[0] & mask),
+            lists=tuple((key, children) for key, children in lists if children),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FastPlan:
+    """The narrow decoder, and per known kind its presence checks.
+
+    Attributes:
+        decode: Bytes of one line to its message Struct (raises `msgspec.DecodeError`).
+        checks: Per known kind, the checks of the paths that kind can carry.
+        extra: (subject field, remaining segments) of every extra path.
+    """
+
+    decode: Callable[[bytes], Any]
+    checks: dict[str, FastChecks]
+    extra: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _struct(name: str, fields: list[_Field]) -> Any:
+    # No Struct here can be part of a reference cycle, so the collector need not track them.
+    return msgspec.defstruct(name, fields, gc=False)
+
+
+def _name_ok(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")
+
+
+@dataclass(slots=True)
+class _Shapes:
+    """The presence checks sorted by shape while the Structs are planned."""
+
+    subject: dict[str, int]
+    documents: dict[str, int]
+    message: dict[str, int]
+    children: dict[str, dict[str, int]]
+    lists: dict[str, dict[str, int]]
+
+
+def _shapes(presence: tuple[tuple[str, ...], ...]) -> _Shapes | None:
+    """Presence paths by shape (bit per path), or None for a shape the fast path lacks."""
+    shapes = _Shapes({}, {}, {}, {}, {})
+    for position, segments in enumerate(presence):
+        bit = 1 << position
+        match segments:
+            case ("subject", key) if key not in _SUBJECT_TAKEN:
+                shapes.subject[key] = shapes.subject.get(key, 0) | bit
+            case ("subject", "documents", "[]", key) if key not in _DOCUMENT_TAKEN:
+                shapes.documents[key] = shapes.documents.get(key, 0) | bit
+            case (key,) if key not in _MESSAGE_TAKEN:
+                shapes.message[key] = shapes.message.get(key, 0) | bit
+            case (key, child) if key not in _MESSAGE_TAKEN and child != "[]":
+                shapes.children.setdefault(key, {})[child] = bit
+            case (key, "[]", child) if key not in _MESSAGE_TAKEN:
+                shapes.lists.setdefault(key, {})[child] = bit
+            case _:
+                return None
+    groups = (*shapes.children.values(), *shapes.lists.values())
+    names = [
+        *shapes.subject, *shapes.documents, *shapes.message, *shapes.children, *shapes.lists,
+        *(child for group in groups for child in group),
+    ]  # fmt: skip
+    message_keys = [*shapes.message, *shapes.children, *shapes.lists]
+    if len(set(message_keys)) != len(message_keys) or not all(_name_ok(n) for n in names):
+        return None
+    return shapes
+
+
+def fast_plan(
+    *,
+    kinds: frozenset[str],
+    extra_paths: tuple[tuple[str, ...], ...],
+    presence: tuple[tuple[str, ...], ...],
+    carried: dict[str, frozenset[str]],
+    validate: bool,
+) -> FastPlan | None:
+    """The narrow decoder for this plan, or None when a path has a shape it does not cover."""
+    shapes = _shapes(presence)
+    if validate or shapes is None:
+        return None
+    extra_heads = {path[0] for path in extra_paths}
+    if extra_heads & _SUBJECT_TAKEN or not all(_name_ok(head) for head in extra_heads):
+        return None
+    raw: Any = (msgspec.Raw, msgspec.Raw())
+    name = _struct("Name", [("latin", _Text, None)])
+    party = _struct("Party", [("state", _Text, None), ("authority", _Text, None)])
+    place = _struct(
+        "Place",
+        [
+            ("country", _Text, None),
+            ("region", name | None, None),
+            ("locality", name | None, None),
+            ("admin_code", _Text, None),
+        ],
+    )
+    document = _struct(
+        "Document",
+        [
+            *((key, _Text, None) for key in sorted(_DOCUMENT_TAKEN)),
+            *((k, *raw) for k in shapes.documents),
+        ],
+    )
+    subject_fields: list[_Field] = [
+        *((key, _Text, None) for key in _SUBJECT_VALUES),
+        ("place_of_birth", place | None, None),
+        ("documents", list[document] | None, None),  # type: ignore[valid-type]
+        *((key, Any, None) for key in sorted(extra_heads)),
+        *((key, *raw) for key in shapes.subject if key not in extra_heads),
+    ]
+    message_fields: list[_Field] = [
+        ("kind", _Text, None),
+        ("sender", party | None, None),
+        ("recipient", party | None, None),
+        ("subject", _struct("Subject", subject_fields) | None, None),
+        *((key, *raw) for key in shapes.message),
+        *(
+            (key, _struct(f"Part_{key}", [(c, *raw) for c in children]) | None, None)
+            for key, children in shapes.children.items()
+        ),
+        *(
+            (key, list[_struct(f"Item_{key}", [(c, *raw) for c in children])] | None, None)  # type: ignore[misc]
+            for key, children in shapes.lists.items()
+        ),
+    ]
+    every = FastChecks(
+        subject=tuple((bit, k) for k, bit in shapes.subject.items() if k not in extra_heads),
+        subject_values=tuple((bit, k) for k, bit in shapes.subject.items() if k in extra_heads),
+        documents=tuple((bit, k) for k, bit in shapes.documents.items()),
+        message=(
+            *((bit, k, None) for k, bit in shapes.message.items()),
+            *((bit, k, c) for k, group in shapes.children.items() for c, bit in group.items()),
+        ),
+        lists=tuple(
+            (k, tuple((b, c) for c, b in group.items())) for k, group in shapes.lists.items()
+        ),
+    )
+    bits = {".".join(segments): 1 << i for i, segments in enumerate(presence)}
+    return FastPlan(
+        decode=msgspec.json.Decoder(_struct("Message", message_fields)).decode,
+        checks={
+            kind: every.only(sum(bits[path] for path in carried.get(kind, ()) if path in bits))
+            for kind in kinds
+        },
+        extra=tuple((path[0], path[1:]) for path in extra_paths),
+    )
