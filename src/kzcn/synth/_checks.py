@@ -1,17 +1,21 @@
-"""Check digits and MRZ lines for the hot path, by table arithmetic.
+"""Check digits and MRZ pieces for the hot path, by table arithmetic.
 
 `kzcn.identifiers` and `kzcn.mrz` are the reference (the models check with
 them); at 5-40 µs per identifier they alone would cap the bulk generator far
 below its target. Here a check digit is a sum of precomputed partial sums:
 numbers are drawn as integers and split into 4-digit blocks whose weighted
-digit sums come from tables, and dates (which repeat) are summed once each.
-`tests/test_synth_checks.py` proves, over many thousands of inputs, that these
-functions give exactly what the reference functions give.
+digit sums come from tables, and dates (which repeat: `kzcn.synth.people`
+keeps them per day) are summed from 2-digit blocks. `kzcn.synth.people`
+assembles the MRZ lines from these pieces. `tests/test_synth_checks.py`
+proves, over many thousands of inputs, that these functions, and the MRZ
+lines of generated documents, give exactly what the reference functions give.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from itertools import cycle
+from operator import mul
 
 from kzcn.mrz import name_field
 
@@ -21,21 +25,24 @@ __all__ = [
     "MrzDate",
     "icao_check",
     "iin_head",
-    "mrz_date",
     "name_line",
     "resident_id_check",
-    "td1",
-    "td3",
+    "rid_code_sum",
+    "rid_date_sum",
+    "rid_tail",
     "weighted",
 ]
 
 _ICAO_W = (7, 3, 1)
 _VALUE = {str(d): d for d in range(10)} | {chr(65 + i): 10 + i for i in range(26)} | {"<": 0}
+_CHAR_VALUE = _VALUE.__getitem__
+# The weights 7, 3, 1 rotated so that the first applies to a character at position `shift`.
+_ROTATED = tuple(_ICAO_W[s:] + _ICAO_W[:s] for s in range(3))
 
 
 def weighted(text: str, shift: int = 0) -> int:
     """Σ value × weight of an MRZ text whose first character sits at position `shift`."""
-    return sum(_VALUE[c] * _ICAO_W[(i + shift) % 3] for i, c in enumerate(text))
+    return sum(map(mul, map(_CHAR_VALUE, text), cycle(_ROTATED[shift])))
 
 
 def icao_check(text: str) -> str:
@@ -43,14 +50,26 @@ def icao_check(text: str) -> str:
     return str(weighted(text) % 10)
 
 
-def _digit_table(width: int, shift: int) -> tuple[int, ...]:
-    return tuple(weighted(str(n).zfill(width), shift) for n in range(10**width))
+def _pairs(tens: int, units: int) -> tuple[int, ...]:
+    """Weighted digit sums of every 2-digit block 00-99 under the weights (tens, units)."""
+    return tuple(tens * (n // 10) + units * (n % 10) for n in range(100))
 
+
+def _quads(high: tuple[int, ...], low: tuple[int, ...]) -> tuple[int, ...]:
+    """Sums of every 4-digit block 0000-9999 from the sums of its two 2-digit halves."""
+    return tuple(h + lo for h in high for lo in low)
+
+
+# The MRZ sum of a 2-digit block whose first digit sits at a position ≡ shift (mod 3).
+_MRZ2 = tuple(_pairs(r[0], r[1]) for r in _ROTATED)
 
 #: Zero-padded 4-digit strings, so a block of a number is a list look-up.
-DIGITS4 = tuple(str(n).zfill(4) for n in range(10_000))
-_T4 = tuple(_digit_table(4, s) for s in range(3))
-_T3 = tuple(_digit_table(3, s) for s in range(3))
+DIGITS4 = tuple(f"{n:04d}" for n in range(10_000))
+# MRZ sums of 4- and 3-digit blocks starting at a position ≡ shift (mod 3),
+# built from 2-digit blocks (at import: a digit-by-digit build took 0.1 s).
+_T4 = tuple(_quads(_MRZ2[s], _MRZ2[(s + 2) % 3]) for s in range(3))
+_T3 = tuple(_quads(tuple(_ICAO_W[s] * d for d in range(10)), _MRZ2[(s + 1) % 3])
+            for s in range(3))
 
 
 @cache
@@ -59,25 +78,39 @@ def name_line(surname: str, given: str, width: int) -> str:
     return name_field(surname, given, width)
 
 
+def _date_sums(yy: int, mm: int, dd: int) -> tuple[int, int, int]:
+    """MRZ sums of YYMMDD starting at positions ≡ 0, 1, 2 (mod 3), from three block look-ups.
+
+    The month starts 2 and the day 4 (≡ 1) positions after the year.
+    """
+    m0, m1, m2 = _MRZ2
+    return m0[yy] + m2[mm] + m1[dd], m1[yy] + m0[mm] + m2[dd], m2[yy] + m1[mm] + m0[dd]
+
+
 class MrzDate:
     """A date as the MRZ writes it, with its check digit and its composite sums."""
 
     __slots__ = ("check", "field", "shift1", "shift2", "text")
 
     def __init__(self, iso: str | None) -> None:
-        self.text = iso[2:4] + iso[5:7] + iso[8:10] if iso else "<<<<<<"
-        self.check = icao_check(self.text)
-        self.field = self.text + self.check  # the date and its check digit, as printed
+        if not iso:
+            # No date: filler, whose check digit and sums are 0.
+            self.text, self.check, self.field = "<<<<<<", "0", "<<<<<<0"
+            self.shift1 = self.shift2 = 0
+            return
+        # Built once per distinct day, but there are tens of thousands: inline sums.
+        yy, mm, dd = iso[2:4], iso[5:7], iso[8:10]
+        y, m, d = int(yy), int(mm), int(dd)
+        m0, m1, m2 = _MRZ2
+        check = (m0[y] + m2[m] + m1[d]) % 10
+        self.text = text = yy + mm + dd
+        self.check = str(check)
+        self.field = text + self.check  # the date and its check digit, as printed
         # The date and its check digit sit at composite offsets ≡ 1 (birth) and
-        # ≡ 2 (expiry) mod 3 in both TD3 and TD1.
-        self.shift1 = weighted(self.text + self.check, 1)
-        self.shift2 = weighted(self.text + self.check, 2)
-
-
-@cache
-def mrz_date(iso: str | None) -> MrzDate:
-    """The MRZ form of an ISO date (cached: dates repeat)."""
-    return MrzDate(iso)
+        # ≡ 2 (expiry) mod 3 in both TD3 and TD1; the check digit 6 places on
+        # has the weight of the first character.
+        self.shift1 = m1[y] + m0[m] + m2[d] + check * _ICAO_W[1]
+        self.shift2 = m2[y] + m1[m] + m0[d] + check * _ICAO_W[2]
 
 
 # --- document numbers --------------------------------------------------------
@@ -108,8 +141,10 @@ def number_sum7(prefix: str, value: int) -> tuple[str, int]:
 
 _IIN_W1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _IIN_W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
-_SERIAL_W1 = tuple(sum(int(c) * w for c, w in zip(s, _IIN_W1[7:], strict=True)) for s in DIGITS4)
-_SERIAL_W2 = tuple(sum(int(c) * w for c, w in zip(s, _IIN_W2[7:], strict=True)) for s in DIGITS4)
+_W12, _W34, _W56, _W78 = _pairs(1, 2), _pairs(3, 4), _pairs(5, 6), _pairs(7, 8)
+# Weighted sums of the 4-digit serial (IIN positions 7-10) under each weighting.
+_SERIAL_W1 = _quads(_pairs(*_IIN_W1[7:9]), _pairs(*_IIN_W1[9:11]))
+_SERIAL_W2 = _quads(_pairs(*_IIN_W2[7:9]), _pairs(*_IIN_W2[9:11]))
 
 
 class IinParts:
@@ -118,12 +153,16 @@ class IinParts:
     __slots__ = ("head", "mrz0", "mrz1", "w1", "w2")
 
     def __init__(self, head: str) -> None:
+        # YYMMDD as three 2-digit blocks and the century digit: table look-ups, no loop.
+        yy, mm, dd, century = int(head[0:2]), int(head[2:4]), int(head[4:6]), int(head[6])
         self.head = head
-        self.w1 = sum(int(c) * w for c, w in zip(head, _IIN_W1, strict=False))
-        self.w2 = sum(int(c) * w for c, w in zip(head, _IIN_W2, strict=False))
-        # MRZ sums of the 7 digits when the IIN starts at a position ≡ 0 or 1 (mod 3).
-        self.mrz0 = weighted(head, 0)
-        self.mrz1 = weighted(head, 1)
+        self.w1 = _W12[yy] + _W34[mm] + _W56[dd] + 7 * century
+        self.w2 = _W34[yy] + _W56[mm] + _W78[dd] + 9 * century
+        # MRZ sums of the 7 digits when the IIN starts at a position ≡ 0 or 1 (mod 3);
+        # the century digit is 6 places on, with the first digit's weight.
+        sums = _date_sums(yy, mm, dd)
+        self.mrz0 = sums[0] + century * _ICAO_W[0]
+        self.mrz1 = sums[1] + century * _ICAO_W[1]
 
 
 @cache
@@ -160,66 +199,32 @@ _SEQUENCE = tuple(sum(int(c) * w for c, w in zip(str(n).zfill(3), _RID_W[14:], s
 
 
 @cache
-def _rid_code(code: str) -> int:
-    return sum(int(c) * w for c, w in zip(code, _RID_W[:6], strict=True))
+def rid_code_sum(code: str) -> int:
+    """Weighted sum of a resident ID's 6-digit address code (cached: codes repeat)."""
+    return sum(map(mul, map(int, code), _RID_W[:6]))
 
 
-@cache
-def _rid_date(yyyymmdd: str) -> int:
-    return sum(int(c) * w for c, w in zip(yyyymmdd, _RID_W[6:14], strict=True))
+_RID_DATE = tuple(_pairs(_RID_W[i], _RID_W[i + 1]) for i in range(6, 14, 2))
+
+
+def rid_date_sum(yyyymmdd: str) -> int:
+    """Weighted sum of a resident ID's 8-digit birth day (four 2-digit blocks)."""
+    c, y, m, d = _RID_DATE
+    return (c[int(yyyymmdd[0:2])] + y[int(yyyymmdd[2:4])] + m[int(yyyymmdd[4:6])]
+            + d[int(yyyymmdd[6:8])])
+
+
+def rid_tail(code_sum: int, date_sum: int, sequence: int) -> str:
+    """The last four characters of a resident ID: sequence and check, from partial sums."""
+    return DIGITS4[sequence][1:] + _RID_CHECK[(code_sum + date_sum + _SEQUENCE[sequence]) % 11]
 
 
 def resident_id_check(code: str, yyyymmdd: str, sequence: int) -> str:
     """Check character of a resident ID from its address code, birth day and sequence."""
-    return _RID_CHECK[(_rid_code(code) + _rid_date(yyyymmdd) + _SEQUENCE[sequence]) % 11]
+    return rid_tail(rid_code_sum(code), rid_date_sum(yyyymmdd), sequence)[3]
 
 
 # --- MRZ lines -------------------------------------------------------------------
-
-_OPTIONAL14_FILLER = "<" * 14
-
-
-def td3(  # noqa: PLR0913, PLR0917 - hot path: a record per call would cost more than it reads
-    code: str, state: str, number: str, number_sum: int, birth: str, sex: str, expiry: str,
-    optional: str, optional_sum: int, surname: str, given: str,
-) -> list[str]:
-    """TD3 lines (the text `kzcn.mrz.td3_lines` gives) from precomputed sums.
-
-    `optional` is at most 14 characters with MRZ sum `optional_sum`; "" for none.
-    """
-    number_check = number_sum % 10
-    born = mrz_date(birth)
-    ends = mrz_date(expiry)
-    if optional:
-        optional_check = optional_sum % 10
-        optional_text = optional.ljust(14, "<") + str(optional_check)
-    else:
-        optional_check = 0
-        optional_text = _OPTIONAL14_FILLER + "<"
-    composite = (number_sum + number_check * 7 + born.shift1 + ends.shift2 + optional_sum
-                 + optional_check)
-    line_two = (f"{number}{number_check}{state}{born.field}{sex}{ends.field}{optional_text}"
-                f"{composite % 10}")
-    return [code + state + name_line(surname, given, 39), line_two]
-
-
-def td1(  # noqa: PLR0913, PLR0917 - hot path, as td3
-    code: str, state: str, number: str, number_sum: int, birth: str, sex: str, expiry: str,
-    optional: str, optional_sum_shift1: int, surname: str, given: str,
-) -> list[str]:
-    """TD1 lines (the text `kzcn.mrz.td1_lines` gives) from precomputed sums.
-
-    `optional` is at most 15 characters; its MRZ sum is taken at composite
-    offset 10, hence `optional_sum_shift1`.
-    """
-    number_check = number_sum % 10
-    born = mrz_date(birth)
-    ends = mrz_date(expiry)
-    # The composite skips the nationality: line 2 positions 16-18 are not in it.
-    composite = (number_sum + number_check * 7 + optional_sum_shift1 + born.shift1
-                 + ends.shift2)
-    return [
-        f"{code}{state}{number}{number_check}{optional:<<15}",
-        f"{born.field}{sex}{ends.field}{state}<<<<<<<<<<<{composite % 10}",
-        name_line(surname, given, 30),
-    ]
+# The generator writes TD3 and TD1 lines itself (`kzcn.synth.people`), from the
+# number sums above, `MrzDate` pieces and `name_line`: a call per line, with a
+# dozen arguments, would cost more than the text.

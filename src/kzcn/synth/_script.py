@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 __all__ = ["cyrillic_to_latin", "palladius", "pinyin_to_latin"]
 
 _ICAO = {
@@ -59,6 +61,7 @@ _WHOLE = {
 _VOWELS = frozenset("аеёиоуэюя")
 
 
+@cache  # the name tables repeat a few hundred syllables thousands of times
 def _syllable(pinyin: str) -> str:
     if pinyin in _WHOLE:
         return _WHOLE[pinyin]

@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from kzcn.synth._checks import rid_code_sum
 from kzcn.synth._script import cyrillic_to_latin, palladius, pinyin_to_latin
 
 __all__ = [
@@ -157,6 +158,7 @@ class PlaceRow:
     code: str
     police: str
     weights: tuple[int, ...]
+    code_sum: int = 0  # the resident-ID weighted sum of `code` (Chinese places only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +269,8 @@ def _places_chn() -> tuple[PlaceRow, ...]:
             "locality": {"cyrillic": county_cyr, "latin": county_lat},
             "admin_code": code,
         }
-        rows.append(PlaceRow(place, code, police, tuple(int(w) for w in weights)))
+        rows.append(PlaceRow(place, code, police, tuple(int(w) for w in weights),
+                             rid_code_sum(code)))
     return tuple(rows)
 
 

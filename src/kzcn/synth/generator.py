@@ -54,6 +54,9 @@ _PARTIES = {
     for code in ("KAZ_MIA", "KAZ_MLSPP", "KAZ_MFA", "CHN_MFA", "CHN_NIA")
 }
 _OTHER = {"KAZ": "CHN", "CHN": "KAZ"}
+# A version-4 UUID: the version nibble set to 4, the variant bits to 10.
+_UUID_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 class MixError(ValueError):
@@ -192,6 +195,7 @@ class Generator:
         self.rng = rng if rng is not None else random.Random(0)  # noqa: S311 - not crypto
         self.people = People(self.rng)
         self._random = self.rng.random
+        self._bits = self.rng.getrandbits
         self._between = self.people.between
         self.mix = mix
         self._choices = [(kind, sender) for kind, sender, w in mix.entries if w > 0]
@@ -233,9 +237,7 @@ class Generator:
 
     def uuid(self) -> str:
         """A version-4 UUID drawn from the random source (so seeded)."""
-        n = self.rng.getrandbits(128)
-        n = (n & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
-        h = f"{n:032x}"
+        h = (self._bits(128) & _UUID_KEEP | _UUID_SET).to_bytes(16, "big").hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _envelope(self, kind: str, sender: str, recipient: str, sent: int,

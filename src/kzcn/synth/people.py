@@ -16,15 +16,16 @@ from typing import Any, Protocol
 
 from kzcn import mrz as reference_mrz
 from kzcn.synth._checks import (
-    DIGITS4,
+    IinParts,
+    MrzDate,
     iin_from,
-    iin_head,
+    name_line,
     number_sum7,
     number_sum8,
     number_sum9,
-    resident_id_check,
-    td1,
-    td3,
+    rid_code_sum,
+    rid_date_sum,
+    rid_tail,
 )
 from kzcn.synth._tables import NamePart, PlaceRow, Tables, tables
 
@@ -56,7 +57,7 @@ def iso_table() -> list[str]:
 
 def iso(ordinal: int) -> str:
     """The ISO date of a day ordinal (from the table: no date object per call)."""
-    return iso_table()[ordinal - _FIRST]
+    return (_ISO or iso_table())[ordinal - _FIRST]
 
 
 def add_years(ordinal: int, years: int) -> int:
@@ -137,7 +138,7 @@ _KAZ_MIA = _T.authority("KAZ", "passport", _KAZ_MIA_FROM)
 
 
 class _Weighted:
-    """Weighted choice by bisection over cumulative weights."""
+    """Weighted choice by bisection over cumulative weights (inlined where drawn)."""
 
     __slots__ = ("cumulative", "items", "total")
 
@@ -147,22 +148,88 @@ class _Weighted:
         self.cumulative = list(accumulate(w for _, w in kept))
         self.total = self.cumulative[-1]
 
-    def pick(self, r: float) -> PlaceRow:
-        return self.items[bisect(self.cumulative, r * self.total)]
+
+class _Born:
+    """Everything derived from a birth day, computed once per day (birth days repeat)."""
+
+    __slots__ = ("iin", "iso", "mrz", "ordinal", "rid_sum", "ymd")
+
+    def __init__(self, ordinal: int) -> None:
+        day = iso_table()[ordinal - _FIRST]
+        self.ordinal = ordinal
+        self.iso = day
+        self.mrz = MrzDate(day)
+        self.ymd = day[0:4] + day[5:7] + day[8:10]
+        self.rid_sum = rid_date_sum(self.ymd)
+        # IIN heads: YYMMDD and the century/sex digit (3/4 before 2000, 5/6 after).
+        yymmdd = self.ymd[2:]
+        if day < "2000":
+            self.iin = {"M": IinParts(yymmdd + "3"), "F": IinParts(yymmdd + "4")}
+        else:
+            self.iin = {"M": IinParts(yymmdd + "5"), "F": IinParts(yymmdd + "6")}
 
 
-@dataclass(slots=True)
-class _Person:
-    """What the document builders need to know of the holder."""
+_BORN: dict[int, _Born] = {}
 
-    record: JsonDict
-    birth: int
-    sex: str
-    place: PlaceRow
-    iin: str = ""
-    iin_mrz0: int = 0  # MRZ weighted sums of the IIN at positions ≡ 0 and 1 (mod 3)
-    iin_mrz1: int = 0
-    resident_id: str | None = None
+
+def _born(ordinal: int) -> _Born:
+    found = _BORN.get(ordinal)
+    if found is None:
+        found = _BORN[ordinal] = _Born(ordinal)
+    return found
+
+
+# Expiry of a document by its issue day (issue days repeat), as ISO text and
+# MRZ form; one cache per term: Kazakh documents run 10 years less a day,
+# Chinese passports 10 years to the day, Chinese cards 5, 10 or 20 years.
+_Expiry = tuple[str, MrzDate]
+_KAZ_TERM: dict[int, _Expiry] = {}
+_CHN_TERM: dict[int, _Expiry] = {}
+_CARD_TERMS: dict[int, dict[int, str]] = {5: {}, 10: {}, 20: {}}  # no MRZ: ISO text only
+
+
+def _expiry(cache: dict[int, _Expiry], issued: int, years: int, back: int) -> _Expiry:
+    """Compute and cache the expiry of a document issued on `issued` (callers look first)."""
+    text = iso(add_years(issued, years) - back)
+    found = cache[issued] = (text, MrzDate(text))
+    return found
+
+
+class _Holder:
+    """What the document builders need to know of the holder (one per person)."""
+
+    __slots__ = ("born", "given", "iin", "iin_mrz0", "iin_mrz1", "place", "resident_id",
+                 "sex", "surname")
+
+    def __init__(self, born: _Born, sex: str, place: PlaceRow, surname: str,
+                 given: str) -> None:
+        self.born = born
+        self.sex = sex
+        self.place = place
+        self.surname = surname  # Latin, for the MRZ
+        self.given = given
+        self.iin = ""
+        self.iin_mrz0 = 0  # MRZ weighted sums of the IIN at positions ≡ 0 and 1 (mod 3)
+        self.iin_mrz1 = 0
+        self.resident_id: str | None = None
+
+
+def _weighted_places(t: Tables) -> dict[tuple[str, str], _Weighted]:
+    return {
+        ("KAZ", ethnic): _Weighted(list(t.places_kaz), [p.weights[col] for p in t.places_kaz])
+        for ethnic, col in _KAZ_WEIGHT.items()
+    } | {
+        ("CHN", ethnic): _Weighted(list(t.places_chn), [p.weights[col] for p in t.places_chn])
+        for ethnic, col in _CHN_WEIGHT.items()
+    }
+
+
+# `between` draws 32 bits; wider spans (none in the generator) fall back to random().
+_SPAN_BITS = 1 << 32
+
+
+# Built once: a Faker provider or a Hypothesis strategy makes a `People` per draw.
+_DEFAULT_PLACES = _weighted_places(_T)
 
 
 class People:
@@ -173,21 +240,20 @@ class People:
         self._random = rng.random
         self._bits = rng.getrandbits
         self._iso = iso_table()
-        self.tables = table or tables()
-        t = self.tables
-        self._places = {
-            ("KAZ", ethnic): _Weighted(list(t.places_kaz), [p.weights[col] for p in t.places_kaz])
-            for ethnic, col in _KAZ_WEIGHT.items()
-        } | {
-            ("CHN", ethnic): _Weighted(list(t.places_chn), [p.weights[col] for p in t.places_chn])
-            for ethnic, col in _CHN_WEIGHT.items()
-        }
+        self.tables = table or _T
+        self._places = _DEFAULT_PLACES if self.tables is _T else _weighted_places(self.tables)
+        self._by_population = {key: self._places[(p.born_in, p.ethnic)]
+                               for key, p in POPULATIONS.items()}
 
     # --- small draws ---------------------------------------------------------
 
     def between(self, low: int, high: int) -> int:
         """A whole number in [low, high]."""
-        return low + int(self._random() * (high - low + 1))
+        span = high - low + 1
+        if span > _SPAN_BITS:
+            return low + int(self._random() * span)
+        # 32 random bits scaled by a multiply and a shift: cheaper than int(random() * n).
+        return low + (self._bits(32) * span >> 32)
 
     def chance(self, p: float) -> bool:
         """True with probability p."""
@@ -231,114 +297,109 @@ class People:
                 record kept by the former state of someone who left it).
             with_number: include the personal number (IIN or resident ID).
         """
+        # The hot path of the bulk generator: one call builds the whole record
+        # (names, numbers, documents, photo), with few calls and no date objects.
         pop = POPULATIONS[population]
-        sex = "M" if self._random() < 0.5 else "F"
+        rnd = self._random
+        sex = "M" if rnd() < 0.5 else "F"
         latest = min(as_of - 18 * YEAR - 5, born_before or as_of)
-        birth = latest - int(self._random() * 40 * YEAR) - int(self._random() * 12 * YEAR)
-        place = self._places[(pop.born_in, pop.ethnic)].pick(self._random())
-        record = self._names(pop, sex)
-        record["sex"] = sex
-        record["date_of_birth"] = self._iso[birth - _FIRST]
-        record["place_of_birth"] = place.place
-        holder = _Person(record, birth, sex, place)
-        if pop.citizenship == "KAZ" or former == "KAZ":
-            holder.iin, holder.iin_mrz0, holder.iin_mrz1 = self.iin(birth, sex)
-        if pop.citizenship == "CHN" or pop.born_in == "CHN":
-            holder.resident_id = self.resident_id(place.code, birth, sex)
-        record["citizenship"] = citizenship or pop.citizenship
-        record["ethnic_nationality"] = pop.ethnic
-        number = holder.iin if pop.citizenship == "KAZ" else holder.resident_id
-        record["personal_number"] = number if with_number else None
-        record["documents"] = self._documents(holder, pop, as_of, naturalised_on, former,
-                                              traveller=traveller)
-        record["photo"] = self.photo() if self._random() < 0.85 else None
-        return record
-
-    def _names(self, pop: Population, sex: str) -> JsonDict:
-        if pop.ethnic == "han":
-            return self._han_names(sex)
-        if pop.ethnic == "russian":
-            return self._russian_names(sex)
-        table = self.tables.kazakh if pop.ethnic == "kazakh" else self.tables.uyghur
-        own: NamePart = self.pick(table[sex])
-        father: NamePart = self.pick(table["M"])
-        if pop.citizenship == "CHN":
-            return self._chinese_minority_names(own, father)
-        return self._kazakhstan_names(own, father, pop, sex)
-
-    def _chinese_minority_names(self, own: NamePart, father: NamePart) -> JsonDict:
-        # Personal name · father's name, no surname; the personal name is printed
-        # first, as the primary identifier (reference sheet §5).
+        birth = latest - int(rnd() * 40 * YEAR) - int(rnd() * 12 * YEAR)
+        places = self._by_population[population]
+        place = places.items[bisect(places.cumulative, rnd() * places.total)]
+        surname, given, patronymic, national = self._names(pop, sex)
+        born = _BORN.get(birth) or _born(birth)
+        holder = _Holder(born, sex, place, surname["latin"], given["latin"])
+        state = pop.citizenship
+        if state == "KAZ" or former == "KAZ":
+            holder.iin, holder.iin_mrz0, holder.iin_mrz1 = self._iin(born.iin[sex])
+        if state == "CHN" or pop.born_in == "CHN":
+            holder.resident_id = self._resident_id(place.code, place.code_sum, born, sex)
+        number = holder.iin if state == "KAZ" else holder.resident_id
+        # Documents of the current state are issued after naturalisation, if any.
+        earliest = max(birth + 16 * YEAR, (naturalised_on or 0) + 7)
+        docs: list[JsonDict] = []
+        if traveller or rnd() < 0.4:
+            docs.append(self._passport(holder, state, earliest, as_of, True))  # noqa: FBT003
+        if not docs or rnd() < 0.9:
+            docs.append(self._kaz_card(holder, earliest, as_of) if state == "KAZ"
+                        else self._chn_card(holder, earliest, as_of))
+        if former is not None and naturalised_on is not None:
+            # Old documents carry the name as the former state wrote it, which may
+            # differ from the record's: their MRZ is left out rather than contradict it.
+            earliest = birth + 16 * YEAR
+            if former == "CHN":
+                docs.append(self._chn_card(holder, earliest, naturalised_on - 30))
+            if former == "KAZ" or rnd() < 0.4:
+                docs.append(self._passport(holder, former, earliest, naturalised_on - 30,
+                                           False))  # noqa: FBT003
         return {
-            "surname": own.han_biscript,
-            "given_names": father.han_biscript,
-            "patronymic": None,
-            "name_national": own.han + "·" + father.han,
+            "surname": surname,
+            "given_names": given,
+            "patronymic": patronymic,
+            "name_national": national,
+            "sex": sex,
+            "date_of_birth": born.iso,
+            "place_of_birth": place.place,
+            "citizenship": citizenship or state,
+            "ethnic_nationality": pop.ethnic,
+            "personal_number": number if with_number else None,
+            "documents": docs,
+            "photo": self.photo() if rnd() < 0.85 else None,
         }
 
-    def _kazakhstan_names(
-        self, own: NamePart, father: NamePart, pop: Population, sex: str
-    ) -> JsonDict:
+    def _names(self, pop: Population, sex: str) -> tuple[JsonDict, JsonDict, JsonDict | None,
+                                                         str | None]:
+        """Surname, given names, patronymic and national-script name."""
+        rnd = self._random
+        t = self.tables
+        ethnic = pop.ethnic
+        index = 0 if sex == "M" else 1
+        if ethnic == "han":
+            surnames, given_names = t.han_surnames, t.han_given[sex]
+            first = surnames[int(rnd() * len(surnames))]
+            second = given_names[int(rnd() * len(given_names))]
+            return first.biscript, second.biscript, None, first.han + second.han
+        if ethnic == "russian":
+            names = t.russian
+            father_index = int(rnd() * len(names.male))
+            own_names = names.male if sex == "M" else names.female
+            own: NamePart = own_names[int(rnd() * len(own_names))]
+            return (names.surnames[int(rnd() * len(names.surnames))][index], own.biscript,
+                    names.patronymics[father_index][index], None)
+        table = t.kazakh if ethnic == "kazakh" else t.uyghur
+        own_names, men = table[sex], table["M"]
+        own = own_names[int(rnd() * len(own_names))]
+        father: NamePart = men[int(rnd() * len(men))]
+        if pop.citizenship == "CHN":
+            # Personal name · father's name, no surname; the personal name is printed
+            # first, as the primary identifier (reference sheet §5).
+            return (own.han_biscript, father.han_biscript, None,
+                    own.han + "·" + father.han)
         family = father.family
         assert family is not None  # noqa: S101 - every male table name has derived forms
-        index = 0 if sex == "M" else 1
-        kazakh = pop.ethnic == "kazakh"
-        roll = self._random()
+        kazakh = ethnic == "kazakh"
+        roll = rnd()
         if pop.born_in == "CHN":
             # Repatriates usually take the father's name as surname (Халимов, or Халимұлы).
             surname = family.clan[index] if kazakh and roll < 0.3 else family.surname[index]
             patronymic = family.clan[index] if kazakh and 0.3 <= roll < 0.75 else None
-            national: str | None = own.han + "·" + father.han
+            return surname, own.biscript, patronymic, own.han + "·" + father.han
+        grandfather: NamePart = self.pick(t.kazakh["M"] if kazakh else t.uyghur["M"])
+        assert grandfather.family is not None  # noqa: S101 - male table name
+        surname = grandfather.family.surname[index]
+        if kazakh and roll < 0.12:
+            surname, patronymic = family.clan[index], None
+        elif kazakh and roll < 0.55:
+            patronymic = family.clan[index]
+        elif roll < 0.93:
+            patronymic = family.russian[index]
         else:
-            grandfather: NamePart = self.pick(self.tables.kazakh["M"] if kazakh
-                                              else self.tables.uyghur["M"])
-            assert grandfather.family is not None  # noqa: S101 - male table name
-            surname = grandfather.family.surname[index]
-            if kazakh and roll < 0.12:
-                surname, patronymic = family.clan[index], None
-            elif kazakh and roll < 0.55:
-                patronymic = family.clan[index]
-            elif roll < 0.93:
-                patronymic = family.russian[index]
-            else:
-                patronymic = None
-            national = None
-        return {
-            "surname": surname,
-            "given_names": own.biscript,
-            "patronymic": patronymic,
-            "name_national": national,
-        }
-
-    def _russian_names(self, sex: str) -> JsonDict:
-        names = self.tables.russian
-        index = 0 if sex == "M" else 1
-        father = self.between(0, len(names.male) - 1)
-        own: NamePart = self.pick(names.male if sex == "M" else names.female)
-        return {
-            "surname": self.pick(names.surnames)[index],
-            "given_names": own.biscript,
-            "patronymic": names.patronymics[father][index],
-            "name_national": None,
-        }
-
-    def _han_names(self, sex: str) -> JsonDict:
-        surname = self.pick(self.tables.han_surnames)
-        given = self.pick(self.tables.han_given[sex])
-        return {
-            "surname": surname.biscript,
-            "given_names": given.biscript,
-            "patronymic": None,
-            "name_national": surname.han + given.han,
-        }
+            patronymic = None
+        return surname, own.biscript, patronymic, None
 
     # --- identifiers ---------------------------------------------------------
 
-    def iin(self, birth: int, sex: str) -> tuple[str, int, int]:
-        """A valid IIN for that birth day and sex, with its MRZ sums at shifts 0 and 1."""
-        day = self._iso[birth - _FIRST]
-        century = (3 if day < "2000" else 5) + (0 if sex == "M" else 1)
-        parts = iin_head(day[2:4] + day[5:7] + day[8:10] + str(century))
+    def _iin(self, parts: IinParts) -> tuple[str, int, int]:
         serial = int(self._random() * 10_000)
         while True:
             found = iin_from(parts, serial)
@@ -346,16 +407,21 @@ class People:
                 return found
             serial = (serial + 1) % 10_000  # both weightings give 10: the serial is unusable
 
+    def _resident_id(self, code: str, code_sum: int, born: _Born, sex: str) -> str:
+        sequence = int(self._random() * 500) * 2 + (1 if sex == "M" else 0)
+        return code + born.ymd + rid_tail(code_sum, born.rid_sum, sequence)
+
+    def iin(self, birth: int, sex: str) -> tuple[str, int, int]:
+        """A valid IIN for that birth day and sex, with its MRZ sums at shifts 0 and 1."""
+        return self._iin(_born(birth).iin[sex])
+
     def resident_id(self, code: str, birth: int, sex: str) -> str:
         """An 18-character resident ID number: address code, birth day, sequence, check."""
-        day = self._iso[birth - _FIRST]
-        ymd = day[0:4] + day[5:7] + day[8:10]
-        sequence = int(self._random() * 500) * 2 + (1 if sex == "M" else 0)
-        return code + ymd + DIGITS4[sequence][1:] + resident_id_check(code, ymd, sequence)
+        return self._resident_id(code, rid_code_sum(code), _born(birth), sex)
 
     def photo(self) -> JsonDict:
         """A reference to a photograph: a digest, a media type and a relative path or URN."""
-        digest = f"{self._bits(256):064x}"
+        digest = self._bits(256).to_bytes(32, "big").hex()  # = f"{n:064x}", twice as fast
         roll = self._random()
         media = _MEDIA[int(roll * 10)]
         # Always a location: a reference that says where nothing is helps no one.
@@ -367,54 +433,27 @@ class People:
 
     # --- documents -----------------------------------------------------------
 
-    def _documents(  # noqa: PLR0913 - the person's facts, passed through from `person`
-        self,
-        holder: _Person,
-        pop: Population,
-        as_of: int,
-        naturalised_on: int | None,
-        former: str | None,
-        *,
-        traveller: bool,
-    ) -> list[JsonDict]:
-        state = pop.citizenship
-        # Documents of the current state are issued after naturalisation, if any.
-        earliest = max(holder.birth + 16 * YEAR, (naturalised_on or 0) + 7)
-        docs: list[JsonDict] = []
-        if traveller or self._random() < 0.4:
-            docs.append(self.passport(holder, state, self._issued(earliest, as_of, 10)))
-        if not docs or self._random() < 0.9:
-            docs.append(self.identity_card(holder, state, earliest, as_of))
-        if former is not None and naturalised_on is not None:
-            docs += self._former_documents(holder, former, naturalised_on)
-        return docs
-
-    def _former_documents(self, holder: _Person, former: str, decided: int) -> list[JsonDict]:
-        # Old documents carry the name as the former state wrote it, which may
-        # differ from the record's: their MRZ is left out rather than contradict it.
-        earliest = holder.birth + 16 * YEAR
-        docs = []
-        if former == "CHN":
-            docs.append(self.identity_card(holder, "CHN", earliest, decided - 30, mrz=False))
-        if former == "KAZ" or self._random() < 0.4:
-            docs.append(self.passport(holder, former, self._issued(earliest, decided - 30, 10),
-                                      mrz=False))
-        return docs
-
     def _issued(self, earliest: int, as_of: int, years: int) -> int:
         """An issue day such that the document is still valid on `as_of`."""
-        low = max(earliest, as_of - years * YEAR + 30)
+        # Comparisons rather than min/max calls: this runs for every document.
         high = as_of - 1
-        low = min(low, high)
-        return low + int(self._random() * (high - low + 1))
+        low = as_of - years * YEAR + 30
+        if earliest > low:  # noqa: PLR1730
+            low = earliest
+        if low > high:  # noqa: PLR1730
+            low = high
+        return low + (self._bits(32) * (high - low + 1) >> 32)  # as in `between`
 
-    def passport(self, holder: _Person, state: str, issued: int, *, mrz: bool = True) -> JsonDict:
-        """A passport of `state` issued that day (TD3 MRZ unless `mrz` is False)."""
-        iso_of = self._iso
-        value = int(self._random() * 100_000_000)
+    def _passport(  # hot path: positional arguments (kwargs calls cost more)
+        self, holder: _Holder, state: str, earliest: int, as_of: int, mrz: bool,
+    ) -> JsonDict:
+        """A passport of `state` valid on `as_of` (TD3 MRZ unless `mrz` is False)."""
+        rnd = self._random
+        issued = self._issued(earliest, as_of, 10)
+        value = int(rnd() * 100_000_000)
         if state == "KAZ":
             number, total = number_sum8("N", value)
-            expiry = _plus_years(issued, 10) - 1
+            expiry, expiry_mrz = _KAZ_TERM.get(issued) or _expiry(_KAZ_TERM, issued, 10, 1)
             authority = _KAZ_MIA if issued >= _KAZ_MIA_FROM else _KAZ_MOJ
         else:
             if issued < _CHN_PASSPORT_E:
@@ -422,74 +461,87 @@ class People:
             elif issued < _CHN_PASSPORT_EX:
                 number, total = number_sum8("E", value)
             else:
-                letter = _PASSPORT_LETTERS[int(self._random() * 24)]
+                letter = _PASSPORT_LETTERS[int(rnd() * 24)]
                 number, total = number_sum7("E" + letter, value // 10)
-            expiry = _plus_years(issued, 10)
+            expiry, expiry_mrz = _CHN_TERM.get(issued) or _expiry(_CHN_TERM, issued, 10, 0)
             authority = _CHN_NIA if issued >= _CHN_NIA_FROM else _CHN_MPS
-        expiry_iso = iso_of[expiry - _FIRST]
         lines = None
         if mrz:
-            record = holder.record
-            optional, optional_sum = (holder.iin, holder.iin_mrz0) if state == "KAZ" else ("", 0)
-            lines = td3("P<" if state == "KAZ" else "PO", state, number, total,
-                        record["date_of_birth"], holder.sex, expiry_iso, optional, optional_sum,
-                        record["surname"]["latin"], record["given_names"]["latin"])
+            # TD3 (the text `kzcn.mrz.td3_lines` gives); Kazakhstan writes the IIN
+            # into the 14-character optional field, China leaves it empty.
+            born = holder.born.mrz
+            if state == "KAZ":
+                optional_check = holder.iin_mrz0 % 10
+                optional = f"{holder.iin}<<{optional_check}"
+                optional_sum = holder.iin_mrz0 + optional_check
+                code = "P<KAZ"
+            else:
+                optional, optional_sum, code = "<<<<<<<<<<<<<<<", 0, "POCHN"
+            check = total % 10
+            composite = total + check * 7 + born.shift1 + expiry_mrz.shift2 + optional_sum
+            lines = [code + name_line(holder.surname, holder.given, 39),
+                     (f"{number}{check}{state}{born.field}{holder.sex}{expiry_mrz.field}"
+                      f"{optional}{composite % 10}")]
         return {
             "document_type": "passport",
             "issuing_state": state,
             "series": None,
             "number": number,
-            "date_of_issue": iso_of[issued - _FIRST],
-            "date_of_expiry": expiry_iso,
+            "date_of_issue": self._iso[issued - _FIRST],
+            "date_of_expiry": expiry,
             "issuing_authority": authority,
             "mrz": lines,
         }
 
-    def identity_card(
-        self, holder: _Person, state: str, earliest: int, as_of: int, *, mrz: bool = True
-    ) -> JsonDict:
-        """A national identity card of `state` (KAZ cards carry a TD1 MRZ)."""
-        iso_of = self._iso
-        if state == "KAZ":
-            issued = self._issued(earliest, as_of, 10)
-            number, total = number_sum9(int(self._random() * 1_000_000_000))
-            expiry_iso = iso_of[_plus_years(issued, 10) - 1 - _FIRST]
-            lines = None
-            if mrz:
-                record = holder.record
-                lines = td1("ID", "KAZ", number, total, record["date_of_birth"], holder.sex,
-                            expiry_iso, holder.iin, holder.iin_mrz1,
-                            record["surname"]["latin"], record["given_names"]["latin"])
-            return {
-                "document_type": "identity_card",
-                "issuing_state": "KAZ",
-                "series": None,
-                "number": number,
-                "date_of_issue": iso_of[issued - _FIRST],
-                "date_of_expiry": expiry_iso,
-                "issuing_authority": _KAZ_MIA if issued >= _KAZ_MIA_FROM else _KAZ_MOJ,
-                "mrz": lines,
-            }
+    def _kaz_card(self, holder: _Holder, earliest: int, as_of: int) -> JsonDict:
+        """A Kazakh identity card valid on `as_of`, with its TD1 MRZ."""
+        rnd = self._random
+        issued = self._issued(earliest, as_of, 10)
+        number, total = number_sum9(int(rnd() * 1_000_000_000))
+        expiry, expiry_mrz = _KAZ_TERM.get(issued) or _expiry(_KAZ_TERM, issued, 10, 1)
+        # TD1 (the text `kzcn.mrz.td1_lines` gives): the IIN in the 15-character
+        # optional field; the composite skips the nationality (line 2, 16-18).
+        born = holder.born.mrz
+        check = total % 10
+        composite = total + check * 7 + holder.iin_mrz1 + born.shift1 + expiry_mrz.shift2
+        return {
+            "document_type": "identity_card",
+            "issuing_state": "KAZ",
+            "series": None,
+            "number": number,
+            "date_of_issue": self._iso[issued - _FIRST],
+            "date_of_expiry": expiry,
+            "issuing_authority": _KAZ_MIA if issued >= _KAZ_MIA_FROM else _KAZ_MOJ,
+            "mrz": [
+                f"IDKAZ{number}{check}{holder.iin}<<<",
+                f"{born.field}{holder.sex}{expiry_mrz.field}KAZ<<<<<<<<<<<{composite % 10}",
+                name_line(holder.surname, holder.given, 30),
+            ],
+        }
+
+    def _chn_card(self, holder: _Holder, earliest: int, as_of: int) -> JsonDict:
+        """A Chinese resident identity card valid on `as_of` (no MRZ)."""
         issued = self._issued(earliest, as_of, 20)
+        # Terms by age at issue: 5, 10, 20 years, or long-term from 46.
+        age = (issued - holder.born.ordinal) // YEAR
+        if age >= 46:
+            expiry = None
+        else:
+            years = 5 if age < 16 else 10 if age <= 25 else 20
+            cache = _CARD_TERMS[years]
+            expiry = cache.get(issued)
+            if expiry is None:
+                expiry = cache[issued] = iso(add_years(issued, years))
         return {
             "document_type": "identity_card",
             "issuing_state": "CHN",
             "series": None,
             "number": holder.resident_id,
-            "date_of_issue": iso_of[issued - _FIRST],
-            "date_of_expiry": _chn_card_expiry(issued, holder.birth),
+            "date_of_issue": self._iso[issued - _FIRST],
+            "date_of_expiry": expiry,
             "issuing_authority": holder.place.police,
             "mrz": None,
         }
-
-
-def _chn_card_expiry(issued: int, birth: int) -> str | None:
-    """Terms of the resident identity card by age at issue: 5, 10, 20 years or long-term."""
-    age = (issued - birth) // YEAR
-    if age >= 46:
-        return None
-    years = 5 if age < 16 else 10 if age <= 25 else 20
-    return iso(add_years(issued, years))
 
 
 def mrz_lines(record: JsonDict, document: JsonDict) -> list[str]:
