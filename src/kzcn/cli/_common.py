@@ -69,10 +69,10 @@ def _root(
     _DEBUG["on"] = debug
 
 
-def run(application: typer.Typer) -> None:
+def run(application: typer.Typer, args: list[str] | None = None) -> None:
     """Run the app: usage errors and crashes become one line (a traceback only with --debug)."""
     try:
-        application(standalone_mode=True)
+        application(args=args, standalone_mode=True)
     except UsageError as error:
         err_console().print(f"kzcn: error: {error}", markup=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)

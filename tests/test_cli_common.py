@@ -1,0 +1,74 @@
+"""The CLI's shared edge: errors as one line, exit 2, a traceback only with --debug."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from kzcn.cli import _common
+from kzcn.cli._common import fail, run
+
+
+def _app(error: Exception) -> typer.Typer:
+    app = typer.Typer(rich_markup_mode=None)
+
+    @app.command()
+    def boom() -> None:
+        raise error
+
+    return app
+
+
+def test_usage_error_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run(_app(_common.UsageError("--count must be 0 or more, not -1" + " (x)" * 40)), [])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, "a long message must not wrap"
+    assert err.startswith("kzcn: error: --count must be 0 or more")
+
+
+def test_unexpected_error_is_one_line_without_debug(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(_common._DEBUG, "on", value=False)
+    with pytest.raises(SystemExit) as stopped:
+        run(_app(RuntimeError("disk on fire")), [])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == "kzcn: error: RuntimeError: disk on fire\n"
+
+
+def test_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(_common._DEBUG, "on", value=True)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run(_app(RuntimeError("disk on fire")), [])
+
+
+def test_fail_raises_usage_error() -> None:
+    with pytest.raises(_common.UsageError, match="bad"):
+        fail("bad")
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kzcn", "validate", "/no/such/file.jsonl"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "kzcn: error: /no/such/file.jsonl: no such file\n"
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_shell_completion_completes_commands() -> None:
+    script = Path(sys.executable).parent / "kzcn"  # completion is keyed to the command's name
+    done = subprocess.run(
+        [str(script)],
+        env={"_KZCN_COMPLETE": "complete_bash", "COMP_WORDS": "kzcn val", "COMP_CWORD": "1",
+             "PATH": ""},
+        capture_output=True, text=True, check=False,
+    )
+    assert done.stdout.split() == ["validate"]
