@@ -16,3 +16,8 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def example_files(folder: str) -> list[Path]:
+    """The example messages of `examples/<folder>/`, without their `.expected.json` sidecars."""
+    return sorted(p for p in (EXAMPLES / folder).glob("*.json") if ".expected" not in p.name)

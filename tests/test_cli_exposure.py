@@ -9,21 +9,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from typer.testing import CliRunner
 
+from cli_runner import invoke_command
 from exposure_fixtures import write_jsonl
-from kzcn.cli import app
-from kzcn.cli._common import UsageError
 
 
 def invoke(args: Sequence[str], stdin: bytes | None = None) -> tuple[int, str]:
-    """Run the command as `kzcn` does: a usage error is exit 2 and one line."""
-    result = CliRunner().invoke(app, ["exposure", *args], input=stdin)
-    if isinstance(result.exception, UsageError):
-        return 2, f"kzcn: error: {result.exception}\n"
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.output
+    return invoke_command("exposure", args, stdin)
 
 
 @pytest.fixture(scope="module")

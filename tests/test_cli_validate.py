@@ -16,23 +16,13 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from cli_runner import invoke_command
+from conftest import EXAMPLES, example_files
 from kzcn.cli import app
-from kzcn.cli._common import UsageError
 
 
 def invoke(args: Sequence[str], stdin: bytes | None = None) -> tuple[int, str]:
-    """Run the command as `kzcn` does: a usage error is exit 2 and one line."""
-    result = CliRunner().invoke(app, ["validate", *args], input=stdin)
-    if isinstance(result.exception, UsageError):
-        return 2, f"kzcn: error: {result.exception}\n"
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.output
-
-
-def _cases(folder: str) -> list[Path]:
-    return sorted(p for p in (EXAMPLES / folder).glob("*.json") if ".expected" not in p.name)
+    return invoke_command("validate", args, stdin)
 
 
 def _line(path: Path) -> bytes:
@@ -41,13 +31,13 @@ def _line(path: Path) -> bytes:
 
 @pytest.mark.parametrize("engine", ["model", "schema"])
 def test_valid_examples_pass(engine: str) -> None:
-    code, out = invoke([*map(str, _cases("valid")), "--engine", engine])
+    code, out = invoke([*map(str, example_files("valid")), "--engine", engine])
     assert code == 0, out
     assert out.splitlines()[-1].startswith("summary: 6 files, ")
     assert "6 valid, 0 invalid" in out
 
 
-@pytest.mark.parametrize("path", _cases("invalid"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("invalid"), ids=lambda p: p.stem)
 def test_invalid_examples_report_exactly_their_codes(path: Path) -> None:
     expected = json.loads(path.with_suffix(".expected.json").read_text("utf-8"))
     code, out = invoke([str(path), "--format", "json"])
@@ -59,7 +49,7 @@ def test_invalid_examples_report_exactly_their_codes(path: Path) -> None:
     assert code == (1 if expected["schema"] == "reject" else 0)
 
 
-@pytest.mark.parametrize("path", _cases("warnings"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("warnings"), ids=lambda p: p.stem)
 def test_warnings_pass_unless_strict(path: Path) -> None:
     code, out = invoke([str(path)])
     assert code == 0
@@ -102,7 +92,7 @@ def test_json_report_is_one_document(tmp_path: Path) -> None:
     }
     assert report["summary"]["records_invalid"] == 2
     assert report["summary"]["codes"] == {"input.not_object": 1, "structure.unknown_kind": 1}
-    code, out = invoke([*map(str, _cases("valid")), "--format", "json"])
+    code, out = invoke([*map(str, example_files("valid")), "--format", "json"])
     assert code == 0
     assert json.loads(out)["problems"] == []
 
@@ -201,7 +191,7 @@ _CORRUPTIONS = [
 def _corrupted_file(path: Path, count: int, seed: int) -> list[bytes]:
     """Valid examples with about one line in five corrupted, and some raw garbage."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not a secret
-    examples = [json.loads(p.read_text("utf-8")) for p in _cases("valid")]
+    examples = [json.loads(p.read_text("utf-8")) for p in example_files("valid")]
     lines: list[bytes] = []
     for index in range(count):
         message: dict[str, Any] = dict(rng.choice(examples))
@@ -239,7 +229,7 @@ def test_valid_and_invalid_out_lose_nothing(tmp_path: Path, engine: str) -> None
 def test_csv_split_keeps_the_header_in_both(tmp_path: Path) -> None:
     from kzcn.flat import column_order, flatten  # noqa: PLC0415
 
-    rows = [flatten(json.loads(p.read_text("utf-8"))) for p in _cases("valid")]
+    rows = [flatten(json.loads(p.read_text("utf-8"))) for p in example_files("valid")]
     rows[2]["kind"] = "unknown"
     columns = column_order(rows)
     header = ",".join(columns) + "\r\n"
@@ -266,7 +256,8 @@ def test_csv_split_keeps_the_header_in_both(tmp_path: Path) -> None:
 
 def test_a_json_file_goes_whole_to_one_side(tmp_path: Path) -> None:
     data = tmp_path / "d.json"
-    data.write_text(json.dumps([{"kind": "x"}, json.loads(_line(_cases("valid")[0]))], indent=2))
+    first_valid = json.loads(_line(example_files("valid")[0]))
+    data.write_text(json.dumps([{"kind": "x"}, first_valid], indent=2))
     valid, invalid = tmp_path / "v.json", tmp_path / "i.json.gz"
     assert invoke([str(data), "--valid-out", str(valid), "--invalid-out", str(invalid)])[0] == 1
     assert valid.read_bytes() == b""

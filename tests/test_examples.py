@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import ROOT, example_files
 from kzcn.messages import MESSAGE_KINDS
 from kzcn.validation import validate_message
 
@@ -23,25 +23,24 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
     )
 
 
-def _cases(folder: str) -> list[Path]:
-    return sorted(p for p in (EXAMPLES / folder).glob("*.json") if ".expected" not in p.name)
-
-
 def _expected(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.with_suffix(".expected.json").read_text("utf-8"))
     return data
 
 
+PROBLEM_EXAMPLES = example_files("invalid") + example_files("warnings")
+
+
 def test_there_is_one_valid_example_of_each_kind() -> None:
-    kinds = sorted(json.loads(p.read_text("utf-8"))["kind"] for p in _cases("valid"))
+    kinds = sorted(json.loads(p.read_text("utf-8"))["kind"] for p in example_files("valid"))
     assert kinds == sorted(MESSAGE_KINDS)
 
 
 def test_there_are_at_least_25_invalid_examples() -> None:
-    assert len(_cases("invalid")) >= 25
+    assert len(example_files("invalid")) >= 25
 
 
-@pytest.mark.parametrize("path", _cases("valid"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("valid"), ids=lambda p: p.stem)
 def test_valid_examples_pass_models_and_schema(path: Path) -> None:
     result = validate_message(path.read_bytes())
     assert result.problems == ()
@@ -50,7 +49,7 @@ def test_valid_examples_pass_models_and_schema(path: Path) -> None:
     _schema_validator().validate(json.loads(path.read_text("utf-8")))
 
 
-@pytest.mark.parametrize("path", _cases("invalid") + _cases("warnings"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PROBLEM_EXAMPLES, ids=lambda p: p.stem)
 def test_problem_examples_report_exactly_their_codes(path: Path) -> None:
     expected = _expected(path)
     result = validate_message(path.read_bytes())
@@ -59,13 +58,13 @@ def test_problem_examples_report_exactly_their_codes(path: Path) -> None:
     assert got == want
 
 
-@pytest.mark.parametrize("path", _cases("invalid") + _cases("warnings"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PROBLEM_EXAMPLES, ids=lambda p: p.stem)
 def test_schema_accepts_or_rejects_as_recorded(path: Path) -> None:
     accepted = _schema_validator().is_valid(json.loads(path.read_text("utf-8")))
     assert accepted is (_expected(path)["schema"] == "accept")
 
 
-@pytest.mark.parametrize("path", _cases("invalid"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", example_files("invalid"), ids=lambda p: p.stem)
 def test_schema_rejects_every_structural_problem(path: Path) -> None:
     semantic_families = (
         "iin.", "resident_id.", "mrz.", "message.", "document.issued", "document.expiry"
