@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kzcn.cli import app
+from kzcn.cli._generate import PARALLEL_THRESHOLD, _default_jobs
 from kzcn.validation import validate_message
 
 runner = CliRunner()
@@ -79,6 +80,7 @@ def test_invalid_rate_with_labels(tmp_path: Path) -> None:
         (["--invalid-rate", "0.1"], "go together"),
         (["--labels", "l.jsonl"], "go together"),
         (["--format", "xml"], "--format must be one of"),
+        (["--jobs", "0"], "--jobs must be 1 or more"),
         (["--out", "/nonexistent-dir/x.jsonl"], "cannot write"),
     ],
 )
@@ -106,3 +108,27 @@ def test_usage_errors_exit_2_with_one_line_on_stderr() -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == "kzcn: error: --count must be 0 or more, not -1"
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("labelled", [False, True])
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_jobs_do_not_change_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      fmt: str, labelled: bool) -> None:
+    # Small chunks, so that 45 messages make five of them for two workers.
+    monkeypatch.setattr("kzcn.synth.generator.CHUNK", 10)
+    monkeypatch.setattr("kzcn.synth.writers.CHUNK", 10)
+
+    def run(jobs: str) -> tuple[bytes, bytes]:
+        out, labels = tmp_path / f"{jobs}.{fmt}", tmp_path / f"{jobs}.labels"
+        extra = ["--invalid-rate", "0.3", "--labels", str(labels)] if labelled else []
+        result = runner.invoke(app, ["generate", "-n", "45", "--seed", "5", "--format", fmt,
+                                     "--out", str(out), "--jobs", jobs, *extra])
+        assert result.exit_code == 0, result.output
+        return out.read_bytes(), labels.read_bytes() if labelled else b""
+
+    assert run("1") == run("2")
+
+
+def test_jobs_default_to_every_cpu_only_for_large_runs() -> None:
+    assert _default_jobs(PARALLEL_THRESHOLD - 1) == 1
+    assert _default_jobs(PARALLEL_THRESHOLD) >= 1

@@ -1,4 +1,4 @@
-"""Writers: JSONL, JSON array and CSV, and the CSV round trip through the validator."""
+"""Writers: JSONL, JSON array and CSV, the CSV round trip, and chunks made by worker processes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ import orjson
 import pytest
 
 from kzcn.flat import unflatten
-from kzcn.synth import LIST_LIMITS, column_types, csv_columns, write_dataset
+from kzcn.synth import (
+    LIST_LIMITS,
+    column_types,
+    csv_columns,
+    generate,
+    generator,
+    labelled_messages,
+    write_dataset,
+    writers,
+)
+from kzcn.synth.generator import CHUNK, chunk_messages
 from kzcn.validation import validate_message
 
 
@@ -91,3 +101,94 @@ def test_progress_is_reported_to_the_end() -> None:
 def test_bad_arguments_are_refused(count: int, rate: float) -> None:
     with pytest.raises(ValueError, match=r"count|invalid_rate"):
         write_dataset(io.BytesIO(), count, invalid_rate=rate, labels=io.BytesIO())
+
+
+# --- chunks and worker processes ------------------------------------------------
+
+SMALL_CHUNK = 10
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Chunks of 10 messages, so that boundaries are cheap to cross (workers get spans)."""
+    monkeypatch.setattr(generator, "CHUNK", SMALL_CHUNK)
+    monkeypatch.setattr(writers, "CHUNK", SMALL_CHUNK)
+    return SMALL_CHUNK
+
+
+def _run(fmt: str, count: int, jobs: int, rate: float | None, seed: int = 4) -> tuple[bytes, bytes]:
+    out, labels = io.BytesIO(), io.BytesIO()
+    write_dataset(out, count, seed=seed, fmt=fmt, jobs=jobs,  # type: ignore[arg-type]
+                  invalid_rate=rate or 0.0, labels=labels if rate is not None else None)
+    return out.getvalue(), labels.getvalue()
+
+
+@pytest.mark.parametrize("rate", [None, 0.0, 0.4])
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_worker_processes_write_the_same_bytes(small_chunks: int, fmt: str,
+                                               rate: float | None) -> None:
+    count = 7 * small_chunks + 3
+    alone, labels_alone = _run(fmt, count, 1, rate)
+    shared, labels_shared = _run(fmt, count, 2, rate)
+    assert shared == alone
+    assert labels_shared == labels_alone
+    if rate is not None:
+        lines = [orjson.loads(x)["line"] for x in labels_alone.splitlines()]
+        assert lines == list(range(1, count + 1))
+
+
+def test_worker_processes_with_the_real_chunk_size() -> None:
+    assert _run("jsonl", CHUNK + 1, 2, 0.2) == _run("jsonl", CHUNK + 1, 1, 0.2)
+
+
+@pytest.mark.parametrize("offset", [-SMALL_CHUNK, -SMALL_CHUNK + 1, -1, 0, 1])
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_chunk_boundaries(small_chunks: int, fmt: str, offset: int) -> None:
+    count = small_chunks + offset  # 0, 1, chunk - 1, chunk, chunk + 1
+    data, labels = _run(fmt, count, 2, 0.5)
+    assert (data, labels) == _run(fmt, count, 1, 0.5)
+    messages = list(generate(count, seed=4))
+    assert len(messages) == count
+    if fmt == "jsonl":
+        assert len(data.splitlines()) == count
+    elif fmt == "json":
+        assert len(orjson.loads(data)) == count
+    else:
+        assert len(list(csv.DictReader(io.StringIO(data.decode())))) == count
+    assert [orjson.loads(x)["line"] for x in labels.splitlines()] == list(range(1, count + 1))
+
+
+def test_a_shorter_run_is_a_prefix_of_a_longer_one(small_chunks: int) -> None:
+    longer = list(generate(3 * small_chunks + 5, seed=6))
+    for count in (0, 1, small_chunks - 1, small_chunks, small_chunks + 1, 2 * small_chunks + 7):
+        assert list(generate(count, seed=6)) == longer[:count]
+
+
+def test_each_chunk_has_its_own_stream(small_chunks: int) -> None:
+    messages = list(generate(2 * small_chunks, seed=6))
+    assert messages[:small_chunks] == list(chunk_messages(6, 0, small_chunks))
+    assert messages[small_chunks:] == list(chunk_messages(6, 1, small_chunks))
+    ids = {m["message_id"] for m in messages} | {m["message_id"] for m in generate(20, seed=7)}
+    assert len(ids) == 2 * small_chunks + 20
+
+
+def test_the_library_and_the_writer_give_the_same_messages(small_chunks: int) -> None:
+    count = 3 * small_chunks + 2
+    data, labels = _run("jsonl", count, 1, 0.3)
+    pairs = list(labelled_messages(count, seed=4, invalid_rate=0.3))
+    assert data == b"".join(orjson.dumps(m, option=orjson.OPT_APPEND_NEWLINE) for m, _ in pairs)
+    assert labels == b"".join(label.to_json() for _, label in pairs)
+    plain = list(generate(count, seed=4))
+    assert [m for (m, label) in pairs if label.valid] == [
+        m for m, (_, label) in zip(plain, pairs, strict=True) if label.valid]
+
+
+def test_progress_is_reported_per_chunk(small_chunks: int) -> None:
+    seen: list[int] = []
+    write_dataset(io.BytesIO(), 3 * small_chunks + 4, seed=1, progress=seen.append, jobs=2)
+    assert seen == [10, 20, 30, 34]
+
+
+def test_jobs_below_one_are_refused() -> None:
+    with pytest.raises(ValueError, match="jobs"):
+        write_dataset(io.BytesIO(), 1, jobs=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,6 +16,9 @@ from kzcn.synth import DEFAULT_MIX, FORMATS, Mix, MixError, write_dataset
 
 #: Runs at least this large show a progress bar (on an interactive stderr).
 PROGRESS_THRESHOLD = 20_000
+#: Without --jobs, runs at least this large use every CPU; smaller ones stay in
+#: this process, where starting workers (about half a second) would not pay.
+PARALLEL_THRESHOLD = 100_000
 
 
 def register(app: typer.Typer) -> None:
@@ -55,6 +59,13 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
         typer.Option("--labels", help="Write one JSON line per record: valid, fault, codes.",
                      show_default=False),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j",
+                     help="Worker processes; the output is the same for any number. "
+                     f"Default: 1 below {PARALLEL_THRESHOLD:,} messages, else one per CPU.",
+                     show_default=False),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Generate messages; see `kzcn generate --help`."""
@@ -66,6 +77,8 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
         fail(f"--invalid-rate must be between 0 and 1, not {invalid_rate}")
     if (invalid_rate is None) != (labels is None):
         fail("--invalid-rate and --labels go together: give both or neither")
+    if jobs is not None and jobs < 1:
+        fail(f"--jobs must be 1 or more, not {jobs}")
     chosen = _mix(kind or [], mix or [])
     with ExitStack() as stack:
         stream = _open(stack, out)
@@ -80,7 +93,17 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
 
         write_dataset(stream, count, seed=seed, mix=chosen, fmt=fmt,
                       invalid_rate=invalid_rate or 0.0, labels=label_stream,
-                      progress=advance if show else None)
+                      progress=advance if show else None,
+                      jobs=jobs if jobs is not None else _default_jobs(count))
+
+
+def _default_jobs(count: int) -> int:
+    if count < PARALLEL_THRESHOLD:
+        return 1
+    # The CPUs this process may run on (a container or `taskset` may allow
+    # fewer than the machine has).
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return len(usable) if usable else os.cpu_count() or 1
 
 
 def _mix(kinds: list[str], specs: list[str]) -> Mix:

@@ -1,16 +1,22 @@
 """Writing generated messages: JSONL, one JSON array, or CSV; with labels of corruption.
 
-Everything streams: messages are produced, written and dropped one at a
-time (JSONL and CSV in small batches), so memory stays flat for any count.
+A run is made chunk by chunk (see `kzcn.synth.generator`): each chunk is
+generated, corrupted, labelled and serialised on its own, in this process or
+in a pool of worker processes, and the chunks are written in order. The bytes
+are the same for any number of processes, and memory stays flat for any
+count: only a few chunks are in flight at a time.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import random
-from collections.abc import Callable, Iterator
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing.pool import AsyncResult
 from typing import IO, Any, Literal
 
 import orjson
@@ -18,15 +24,13 @@ import orjson
 from kzcn.flat import flatten
 from kzcn.synth.columns import csv_columns
 from kzcn.synth.corruption import corrupt
-from kzcn.synth.generator import DEFAULT_MIX, Generator, Mix, generate
+from kzcn.synth.generator import CHUNK, DEFAULT_MIX, Mix, chunk_messages, chunk_rng, chunk_spans
 
 __all__ = ["FORMATS", "Format", "Label", "Summary", "labelled_messages", "write_dataset"]
 
 Format = Literal["jsonl", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "json", "csv")
 JsonDict = dict[str, Any]
-_BATCH = 512  # records between label writes and progress reports
-_LINES = 1024  # JSONL lines per write
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +62,11 @@ class Summary:
     invalid: int
 
 
-def _corruption_rng(seed: int) -> random.Random:
-    # A stream of its own, so the valid records are the same with or without corruption.
-    return random.Random(f"kzcn-corrupt:{seed}")  # noqa: S311 - reproducible, not secret
+def _check(count: int, invalid_rate: float) -> None:
+    if count < 0:
+        raise ValueError("count must be >= 0")
+    if not 0.0 <= invalid_rate <= 1.0:
+        raise ValueError("invalid_rate must be between 0 and 1")
 
 
 def labelled_messages(
@@ -68,23 +74,29 @@ def labelled_messages(
 ) -> Iterator[tuple[JsonDict, Label]]:
     """`count` messages, a share `invalid_rate` of them corrupted, each with its label.
 
+    The messages are those of `generate(count, seed, mix)`, bar the corrupted ones.
+
     Raises:
         ValueError: if `count` is negative or `invalid_rate` is outside 0-1.
     """
-    if count < 0:
-        raise ValueError("count must be >= 0")
-    if not 0.0 <= invalid_rate <= 1.0:
-        raise ValueError("invalid_rate must be between 0 and 1")
-    generator = Generator(random.Random(seed), mix)  # noqa: S311 - reproducible, not secret
-    faults = _corruption_rng(seed)
-    for line in range(1, count + 1):
-        message = generator.message()
+    _check(count, invalid_rate)
+    for index, span in chunk_spans(count):
+        yield from _labelled_chunk(seed, mix, invalid_rate, index, span)
+
+
+def _labelled_chunk(
+    seed: int, mix: Mix, invalid_rate: float, index: int, span: range
+) -> Iterator[tuple[JsonDict, Label]]:
+    # Faults come from a stream of their own, so the valid records are the same
+    # with or without corruption.
+    faults = chunk_rng(seed, index, "kzcn-corrupt")
+    for position, message in zip(span, chunk_messages(seed, index, len(span), mix), strict=True):
         if invalid_rate and faults.random() < invalid_rate:
             corrupted = corrupt(message, faults)
-            yield corrupted.message, Label(line, valid=False, fault=corrupted.fault,
+            yield corrupted.message, Label(position + 1, valid=False, fault=corrupted.fault,
                                            codes=corrupted.codes)
         else:
-            yield message, Label(line, valid=True, fault=None, codes=())
+            yield message, Label(position + 1, valid=True, fault=None, codes=())
 
 
 def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
@@ -97,79 +109,155 @@ def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
     invalid_rate: float = 0.0,
     labels: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> Summary:
     """Write `count` generated messages to `out` in `fmt`; labels to `labels` if given.
 
-    `progress` is called with the number of records written so far, every few
-    hundred records and at the end.
+    `jobs` > 1 makes the chunks in that many worker processes; the bytes written
+    are the same for any `jobs`. The workers are spawned, so a script that asks
+    for them must guard its top level with `if __name__ == "__main__":`.
+    `progress` is called with the number of records written so far, after each
+    chunk.
+
+    Raises:
+        ValueError: if `count` is negative, `invalid_rate` is outside 0-1 or
+            `jobs` is below 1.
     """
-    writer = {"jsonl": _write_jsonl, "json": _write_json, "csv": _write_csv}[fmt]
-    if not invalid_rate and labels is None and progress is None:
-        # The plain path: no labels to track, nothing per record but the message.
-        writer(generate(count, seed, mix), out)
-        return Summary(count, 0)
-    items = labelled_messages(count, seed, mix, invalid_rate)
+    _check(count, invalid_rate)
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
+    plan = _Plan(seed, mix, fmt, invalid_rate, labelled=labels is not None)
+    layout = _LAYOUTS[fmt]
+    out.write(layout.head())
+    separator = layout.first
+    invalid = 0
+    for chunk in _made(plan, count, jobs):
+        out.write(separator)
+        out.write(chunk.data)
+        separator = layout.between
+        if labels is not None:
+            labels.write(chunk.labels)
+        invalid += chunk.invalid
+        if progress is not None:
+            progress(chunk.end)
+    out.write(layout.tail if count else layout.empty_tail)
+    return Summary(count, invalid)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What every chunk of a run needs (pickled to the worker processes)."""
+
+    seed: int
+    mix: Mix
+    fmt: Format
+    invalid_rate: float
+    labelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """One chunk, serialised: its records, its label lines, and counts."""
+
+    data: bytes
+    labels: bytes
+    invalid: int
+    end: int  # records in the run up to the end of this chunk
+
+
+def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
+    """The chunks of the run, in order, made here or by `jobs` worker processes."""
+    spans = chunk_spans(count)
+    workers = min(jobs, -(-count // CHUNK))
+    if workers < 2:
+        yield from (_make(plan, index, span) for index, span in spans)
+        return
+    # Spawn, not fork: a forked child of a threaded parent (a test runner, a
+    # progress bar's refresh thread) can inherit a held lock and hang. (Making
+    # every n-th chunk here as well was measured slower: this process, which
+    # also receives and writes every chunk, became the bottleneck.)
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        # At most two chunks per worker are queued or waiting to be written
+        # (unlike `imap`, whose results pile up when `out` is slower than the
+        # workers): enough to keep every worker busy, few enough for flat memory.
+        pending: deque[AsyncResult[_Chunk]] = deque()
+        for index, span in spans:
+            pending.append(pool.apply_async(partial(_make, plan, index, span)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def _make(plan: _Plan, index: int, span: range) -> _Chunk:
+    """Chunk `index` of the run: generated, corrupted and labelled, serialised."""
+    encode = _LAYOUTS[plan.fmt].encode
+    if not plan.invalid_rate and not plan.labelled:
+        # The plain path: nothing per record but the message.
+        data = encode(chunk_messages(plan.seed, index, len(span), plan.mix))
+        return _Chunk(data, b"", 0, span.stop)
+    # Labels are collected as the encoder pulls the messages: the chunk's
+    # messages themselves are never all held at once.
+    lines: list[bytes] = []
     invalid = 0
 
     def tracked() -> Iterator[JsonDict]:
         nonlocal invalid
-        pending: list[bytes] = []
-        for message, label in items:
+        for message, label in _labelled_chunk(plan.seed, plan.mix, plan.invalid_rate, index,
+                                              span):
             invalid += not label.valid
-            if labels is not None:
-                pending.append(label.to_json())
+            if plan.labelled:
+                lines.append(label.to_json())
             yield message
-            if label.line % _BATCH == 0:
-                if labels is not None:
-                    labels.write(b"".join(pending))
-                    pending.clear()
-                if progress is not None:
-                    progress(label.line)
-        if labels is not None:
-            labels.write(b"".join(pending))
 
-    writer(tracked(), out)
-    if progress is not None:
-        progress(count)
-    return Summary(count, invalid)
+    data = encode(tracked())
+    return _Chunk(data, b"".join(lines), invalid, span.stop)
 
 
-def _write_jsonl(messages: Iterator[JsonDict], out: IO[bytes]) -> None:
-    # orjson appends the newline itself; lines are joined and written in batches
-    # of `_LINES` (about 2 MB), so there are few writes and memory stays flat.
-    dumps = orjson.dumps
-    newline = orjson.OPT_APPEND_NEWLINE
-    batch: list[bytes] = []
-    append = batch.append
-    for message in messages:
-        append(dumps(message, option=newline))
-        if len(batch) == _LINES:
-            out.write(b"".join(batch))
-            batch.clear()
-    out.write(b"".join(batch))
+def _jsonl(messages: Iterable[JsonDict]) -> bytes:
+    option = orjson.OPT_APPEND_NEWLINE  # orjson appends the newline itself
+    return b"".join([orjson.dumps(message, option=option) for message in messages])
 
 
-def _write_json(messages: Iterator[JsonDict], out: IO[bytes]) -> None:
-    out.write(b"[")
-    separator = b"\n"
-    for message in messages:
-        out.write(separator + orjson.dumps(message))
-        separator = b",\n"
-    out.write(b"\n]\n" if separator == b",\n" else b"]\n")
+def _json_items(messages: Iterable[JsonDict]) -> bytes:
+    return b",\n".join([orjson.dumps(message) for message in messages])
 
 
-def _write_csv(messages: Iterator[JsonDict], out: IO[bytes]) -> None:
+def _csv_rows(messages: Iterable[JsonDict]) -> bytes:
     columns = csv_columns()
     known = set(columns)
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    try:
-        rows = csv.writer(text, lineterminator="\n")
-        rows.writerow(columns)
-        for message in messages:
-            cells = flatten(message)
-            extra = cells.keys() - known
-            if extra:
-                raise ValueError(f"no CSV column for {min(extra)}")
-            rows.writerow([cells.get(column, "") for column in columns])
-    finally:
-        text.detach()  # leave `out` open for the caller
+    text = io.StringIO()
+    rows = csv.writer(text, lineterminator="\n")
+    for message in messages:
+        cells = flatten(message)
+        extra = cells.keys() - known
+        if extra:
+            raise ValueError(f"no CSV column for {min(extra)}")
+        rows.writerow([cells.get(column, "") for column in columns])
+    return text.getvalue().encode()
+
+
+def _csv_header() -> bytes:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow(csv_columns())
+    return text.getvalue().encode()
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How a format serialises a chunk, and what goes around and between chunks."""
+
+    encode: Callable[[Iterable[JsonDict]], bytes]
+    head: Callable[[], bytes] = bytes
+    first: bytes = b""  # before the first chunk
+    between: bytes = b""  # between two chunks
+    tail: bytes = b""  # after the last chunk
+    empty_tail: bytes = b""  # after the head when there is no chunk
+
+
+_LAYOUTS: dict[str, _Layout] = {
+    "jsonl": _Layout(_jsonl),
+    "json": _Layout(_json_items, head=lambda: b"[", first=b"\n", between=b",\n",
+                    tail=b"\n]\n", empty_tail=b"]\n"),
+    "csv": _Layout(_csv_rows, head=_csv_header),
+}
