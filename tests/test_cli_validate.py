@@ -304,15 +304,13 @@ def test_every_labelled_line_and_code_is_reported(tmp_path: Path, output_format:
         ],
     )
     assert made.exit_code == 0, made.output
-    # Labels count records (a CSV's data rows from 1); reports give the line in the
-    # file, where a CSV's header is line 1 (generated cells hold no line breaks).
-    offset = 1 if output_format == "csv" else 0
+    # Labels give the line the report gives (a CSV's header is line 1).
     expected: dict[int, set[str]] = {}
     for row in labels.read_text("utf-8").splitlines():
         label = json.loads(row)
         codes = _label_codes(label)
         if codes:
-            expected[int(label["line"]) + offset] = codes
+            expected[int(label["line"])] = codes
     assert expected, "the labels name no corrupted line"
     code, out = invoke([str(data), "--format", "json"])
     assert code == 1

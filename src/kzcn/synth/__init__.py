@@ -4,10 +4,10 @@
   source (the bulk path: no model is built per message).
 - `corrupt` / `FAULTS`: realistic faults with the error codes they must raise.
 - `write_dataset`: JSONL, JSON or CSV output with optional labelled corruption.
-- `csv_columns` / `column_types`: the CSV layout, derived from the JSON Schema.
+- `csv_columns`: the CSV header, derived from the JSON Schema.
 """
 
-from kzcn.synth.columns import column_types, csv_columns
+from kzcn.synth.columns import csv_columns
 from kzcn.synth.corruption import FAULTS, Corruption, Fault, corrupt
 from kzcn.synth.generator import DEFAULT_MIX, LIST_LIMITS, Generator, Mix, MixError, generate
 from kzcn.synth.people import POPULATIONS, People, Population, RandomSource
@@ -30,7 +30,6 @@ __all__ = [
     "Population",
     "RandomSource",
     "Summary",
-    "column_types",
     "corrupt",
     "csv_columns",
     "generate",

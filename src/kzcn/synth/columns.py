@@ -1,11 +1,8 @@
-"""CSV columns of messages, derived from the JSON Schema (so they follow the models).
+"""The CSV header `kzcn generate --format csv` writes, derived from the JSON Schema.
 
-- `column_types()`: dotted path (list indexes as `*`) → JSON type, for every
-  leaf that is not a string (integers, booleans). `kzcn.flat.unflatten(row,
-  column_types())` turns a CSV row back into a message the validator accepts;
-  the validator reads CSV with the same map.
-- `csv_columns()`: the fixed header `kzcn generate --format csv` writes: every
-  leaf of every kind, lists expanded up to the generator's longest lists.
+Every leaf of every kind, lists expanded up to the generator's longest lists,
+in schema order. Reading it back (and each column's JSON type) is the
+validator's job: `kzcn.validation.columns.csv_layout`.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ from typing import Any
 
 from kzcn.schema import build_schema
 
-__all__ = ["column_types", "csv_columns", "leaf_paths"]
+__all__ = ["csv_columns"]
 
 Schema = Mapping[str, Any]
 
@@ -37,31 +34,6 @@ def _branches(node: Schema, defs: Schema) -> list[Schema]:
     for option in options:
         found += [b for b in _branches(option, defs) if b.get("type") != "null"]
     return found
-
-
-def leaf_paths(schema: Schema | None = None) -> Iterator[tuple[str, str]]:
-    """Every `(dotted path with *, JSON type)` leaf of the message schema, in schema order."""
-    root = schema if schema is not None else build_schema("message")
-    defs = root.get("$defs", {})
-    yield from _walk(root, defs, "")
-
-
-def _walk(node: Schema, defs: Schema, path: str) -> Iterator[tuple[str, str]]:
-    for branch in _branches(node, defs):
-        kind = branch.get("type")
-        if kind == "object" or "properties" in branch:
-            for name, child in branch.get("properties", {}).items():
-                yield from _walk(child, defs, f"{path}.{name}" if path else name)
-        elif kind == "array":
-            yield from _walk(branch.get("items", {}), defs, f"{path}.*")
-        else:
-            yield path, kind if isinstance(kind, str) else "string"
-
-
-@cache
-def column_types() -> dict[str, str]:
-    """Non-string leaves of the message schema: `{"rows.*.visas_issued": "integer", …}`."""
-    return {path: kind for path, kind in leaf_paths() if kind not in ("string", "null")}
 
 
 def _concrete(

@@ -31,14 +31,18 @@ __all__ = ["FORMATS", "Format", "Label", "Summary", "labelled_messages", "write_
 Format = Literal["jsonl", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "json", "csv")
 JsonDict = dict[str, Any]
+# `[` opens a JSON array and the header opens a CSV file, each on a line of its own.
+_LINES_BEFORE_FIRST_RECORD: dict[str, int] = {"jsonl": 0, "json": 1, "csv": 1}
 
 
 @dataclass(frozen=True, slots=True)
 class Label:
     """Ground truth of one record: is it valid, and if not, which fault and codes.
 
-    `line` is the record's number from 1: its line in JSONL, its position in
-    the JSON array, its data row in CSV (the header not counted).
+    `line` is the record's number from 1 (its line in JSONL). Written to a
+    labels file it becomes the line `kzcn validate` reports for the record in
+    the file's format: JSON arrays and CSV have one line before the first
+    record (`[` or the header), so there it is one more.
     """
 
     line: int
@@ -46,11 +50,11 @@ class Label:
     fault: str | None
     codes: tuple[str, ...]
 
-    def to_json(self) -> bytes:
-        """The label as one JSON line."""
+    def to_json(self, lines_before: int = 0) -> bytes:
+        """The label as one JSON line; `lines_before` the first record (a header, `[`)."""
         return orjson.dumps(
-            {"line": self.line, "valid": self.valid, "fault": self.fault,
-             "codes": list(self.codes)}
+            {"line": self.line + lines_before, "record": self.line, "valid": self.valid,
+             "fault": self.fault, "codes": list(self.codes)}
         ) + b"\n"
 
 
@@ -207,7 +211,7 @@ def _make(plan: _Plan, index: int, span: range) -> _Chunk:
                                               span):
             invalid += not label.valid
             if plan.labelled:
-                lines.append(label.to_json())
+                lines.append(label.to_json(_LINES_BEFORE_FIRST_RECORD[plan.fmt]))
             yield message
 
     data = encode(tracked())
