@@ -652,7 +652,11 @@ def _workers(size: int, workers: int | None) -> int:
         return max(1, workers)
     if size < PARALLEL_MIN_BYTES:
         return 1
-    return max(1, min(os.cpu_count() or 1, 8))
+    cpus = os.cpu_count() or 1
+    # One process more than cores: the parent also receives and joins the
+    # workers' frames, and a spare parser keeps both cores busy meanwhile
+    # (1M messages on 2 cores: 13.3 s against 14.8 s, mean of alternated runs).
+    return min(cpus + 1, 8) if cpus > 1 else 1
 
 
 def _looks_like_json_document(head: bytes) -> bool:
