@@ -79,7 +79,7 @@ def test_invalid_rate_with_labels(tmp_path: Path) -> None:
         (["--invalid-rate", "1.5", "--labels", "l.jsonl"], "between 0 and 1"),
         (["--invalid-rate", "0.1"], "go together"),
         (["--labels", "l.jsonl"], "go together"),
-        (["--format", "xml"], "--format must be one of"),
+        (["--format", "xml"], "unknown format 'xml'; choose from jsonl, json, csv"),
         (["--jobs", "0"], "--jobs must be 1 or more"),
         (["--out", "/nonexistent-dir/x.jsonl"], "cannot write"),
     ],

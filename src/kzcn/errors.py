@@ -19,7 +19,6 @@ __all__ = [
     "CATALOGUE",
     "ErrorCode",
     "Severity",
-    "error_info",
     "kzcn_error",
     "raise_errors",
 ]
@@ -161,11 +160,6 @@ def _entries() -> tuple[ErrorCode, ...]:
 
 #: Every code kzcn can report, by code.
 CATALOGUE: dict[str, ErrorCode] = {entry.code: entry for entry in _entries()}
-
-
-def error_info(code: str) -> ErrorCode:
-    """Return the catalogue entry for `code` (KeyError for an unknown code)."""
-    return CATALOGUE[code]
 
 
 def kzcn_error(code: str) -> PydanticCustomError:

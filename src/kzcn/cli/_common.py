@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, NoReturn
+from collections.abc import Sequence
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,10 +20,12 @@ __all__ = [
     "app",
     "err_console",
     "fail",
+    "require_choice",
     "run",
 ]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+Choice = TypeVar("Choice", bound=str)
 
 app = typer.Typer(
     name="kzcn",
@@ -47,6 +50,14 @@ def err_console() -> Console:
 def fail(message: str) -> NoReturn:
     """Stop with a usage error."""
     raise UsageError(message)
+
+
+def require_choice(value: str, allowed: Sequence[Choice], what: str) -> Choice:
+    """`value` as one of `allowed` (typed as they are), or stop with a usage error."""
+    for choice in allowed:
+        if choice == value:
+            return choice
+    fail(f"unknown {what} {value!r}; choose from {', '.join(allowed)}")
 
 
 _DEBUG = {"on": False}

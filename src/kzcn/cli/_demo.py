@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kzcn.catalogue import LANGUAGES
-from kzcn.cli._common import err_console, fail
+from kzcn.cli._common import err_console, fail, require_choice
 from kzcn.demo import DEFAULT_COUNT, DEFAULT_SEED, DemoError, DemoResult, run_demo
 
 
@@ -55,15 +55,14 @@ def demo(
     ] = False,
 ) -> None:
     """Run the tour and print where everything is."""
-    if lang not in LANGUAGES:
-        fail(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
+    language = require_choice(lang, LANGUAGES, "language")
     if count < 0:
         fail(f"--count must be 0 or more, not {count}")
     console = err_console()
     try:
         with console.status("kzcn demo") as status:
             result = run_demo(
-                out, count=count, seed=seed, lang=lang, force=force,
+                out, count=count, seed=seed, lang=language, force=force,
                 progress=lambda step: status.update(f"kzcn demo: {step}"),
             )
     except DemoError as error:

@@ -18,8 +18,9 @@ from rich.table import Table
 
 from kzcn.authorities import Language
 from kzcn.catalogue import LANGUAGES, catalogue_dict, labels, render_catalogue_markdown
-from kzcn.cli._common import fail
+from kzcn.cli._common import fail, require_choice
 from kzcn.exposure import (
+    DEFAULT_MAX_SUBSET,
     DEFAULT_QI,
     DEFAULT_THRESHOLD,
     ExposureResult,
@@ -164,7 +165,9 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             show_default=False,
         ),
     ] = None,
-    max_subset: Annotated[int, typer.Option("--max-subset", help="Largest subset size.")] = 4,
+    max_subset: Annotated[int, typer.Option("--max-subset", help="Largest subset size.")] = (
+        DEFAULT_MAX_SUBSET
+    ),
     fmt: Annotated[
         str, typer.Option("--format", help=f"Report format: {', '.join(EXPOSURE_FORMATS)}.")
     ] = "text",
@@ -185,8 +188,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     ] = False,
 ) -> None:
     """Write the privacy-exposure report of FILE."""
-    if fmt not in EXPOSURE_FORMATS:
-        fail(f"unknown format {fmt!r}; choose from {', '.join(EXPOSURE_FORMATS)}")
+    require_choice(fmt, EXPOSURE_FORMATS, "format")
     try:
         result = compute_exposure(
             file,
@@ -236,11 +238,8 @@ def fields(
     ] = None,
 ) -> None:
     """Print the data dictionary."""
-    if lang not in LANGUAGES:
-        fail(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
-    if fmt not in FIELDS_FORMATS:
-        fail(f"unknown format {fmt!r}; choose from {', '.join(FIELDS_FORMATS)}")
-    language: Language = lang
+    language = require_choice(lang, LANGUAGES, "language")
+    require_choice(fmt, FIELDS_FORMATS, "format")
     if fmt == "json":
         data = catalogue_dict(language)
         _write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n", out)

@@ -11,7 +11,7 @@ from typing import IO, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from kzcn.cli._common import err_console, fail
+from kzcn.cli._common import err_console, fail, require_choice
 from kzcn.synth import DEFAULT_MIX, FORMATS, Mix, MixError, write_dataset
 
 #: Runs at least this large show a progress bar (on an interactive stderr).
@@ -71,8 +71,7 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
     """Generate messages; see `kzcn generate --help`."""
     if count < 0:
         fail(f"--count must be 0 or more, not {count}")
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    output_format = require_choice(fmt, FORMATS, "format")
     if invalid_rate is not None and not 0.0 <= invalid_rate <= 1.0:
         fail(f"--invalid-rate must be between 0 and 1, not {invalid_rate}")
     if (invalid_rate is None) != (labels is None):
@@ -91,7 +90,7 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
             if progress is not None and task is not None:
                 progress.update(task, completed=done)
 
-        write_dataset(stream, count, seed=seed, mix=chosen, fmt=fmt,
+        write_dataset(stream, count, seed=seed, mix=chosen, fmt=output_format,
                       invalid_rate=invalid_rate or 0.0, labels=label_stream,
                       progress=advance if show else None,
                       jobs=jobs if jobs is not None else _default_jobs(count))

@@ -9,6 +9,7 @@ writes the per-line exposure file. See `_engine` for the formulas.
 from __future__ import annotations
 
 from kzcn.exposure._analyse import (
+    DEFAULT_MAX_SUBSET,
     DEFAULT_QI,
     DEFAULT_THRESHOLD,
     compute_exposure,
@@ -33,6 +34,7 @@ from kzcn.exposure.result import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_SUBSET",
     "DEFAULT_QI",
     "DEFAULT_THRESHOLD",
     "JSON_FORMAT",

@@ -69,18 +69,6 @@ def add_years(ordinal: int, years: int) -> int:
         return day.replace(year=day.year + years, day=28).toordinal()
 
 
-_PLUS: dict[tuple[int, int], int] = {}
-
-
-def _plus_years(ordinal: int, years: int) -> int:
-    # Issue days repeat across records: each (day, term) is computed once.
-    key = (ordinal, years)
-    found = _PLUS.get(key)
-    if found is None:
-        found = _PLUS[key] = add_years(ordinal, years)
-    return found
-
-
 class RandomSource(Protocol):
     """What the generator needs of a random source: `random.Random` has it."""
 
@@ -254,10 +242,6 @@ class People:
             return low + int(self._random() * span)
         # 32 random bits scaled by a multiply and a shift: cheaper than int(random() * n).
         return low + (self._bits(32) * span >> 32)
-
-    def chance(self, p: float) -> bool:
-        """True with probability p."""
-        return self._random() < p
 
     def pick(self, items: Any) -> Any:
         """One element of a sequence."""

@@ -100,11 +100,6 @@ def count_lines(data: bytes) -> int:
     return data.count(b"\n") + (not data.endswith(b"\n"))
 
 
-def unit_lines(unit: Unit) -> int:
-    """The lines a unit spans (for counting skipped input)."""
-    return unit.lines
-
-
 # --- opening and sniffing ----------------------------------------------------
 
 

@@ -8,7 +8,7 @@ file of any length takes the same memory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -191,10 +191,3 @@ class Validation:
         for result in self:
             yield from result.problems
 
-
-def chain_summaries(runs: Iterable[Validation]) -> Summary:
-    """One summary over several validations (after they have been iterated)."""
-    total = Summary()
-    for run in runs:
-        total.merge(run.summary)
-    return total
