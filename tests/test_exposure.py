@@ -181,6 +181,24 @@ class TestAgainstDefinitions:
         )
         assert year_region.classes == len(expected)
 
+    def test_dense_counting_equals_grouping(
+        self, messages: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Class sizes counted densely (small key spaces) equal those of the group-by."""
+        from kzcn.exposure import _engine  # noqa: PLC0415 - the switch under test
+
+        dense = compute_exposure(messages, per_record=True)
+        monkeypatch.setattr(_engine, "_MAX_DENSE", 0)
+        grouped = compute_exposure(messages, per_record=True)
+        assert dense.per_record is not None
+        assert grouped.per_record is not None
+        assert (dense.risk, dense.subsets, dense.ladder) == (
+            grouped.risk,
+            grouped.subsets,
+            grouped.ladder,
+        )
+        assert dense.per_record.equals(grouped.per_record)
+
     def test_subsets_are_sorted_most_identifying_first(
         self, messages: list[dict[str, Any]]
     ) -> None:
@@ -323,6 +341,27 @@ class TestEdgeCases:
         }
         assert result.per_record is not None
         assert result.per_record["line"].to_list() == list(range(1, len(lines) + 1))
+
+    @pytest.mark.parametrize("block", [7, 64, 1 << 20])
+    @pytest.mark.parametrize("ending", [b"\n", b"\r\n", b""])
+    def test_lines_are_the_same_whatever_the_read_block(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, ending: bytes
+    ) -> None:
+        """Lines split across read blocks, CRLF, blank lines and no final newline."""
+        from kzcn.exposure import _read  # noqa: PLC0415 - the block size under test
+
+        good = [orjson.dumps(m) for m in build_messages(6, seed=5)]
+        lines = [good[0], b"", b"", *good[1:4], b"   ", *good[4:]]
+        path = tmp_path / "blocks.jsonl"
+        path.write_bytes(b"\r\n".join(lines) if ending == b"\r\n" else b"\n".join(lines))
+        path.write_bytes(path.read_bytes() + ending)
+        monkeypatch.setattr(_read, "_READ_BYTES", block)
+        result = compute_exposure(path, workers=1, per_record=True)
+        assert result.input.lines == len(lines)
+        assert result.input.skipped == {"blank_line": 3}
+        assert result.per_record is not None
+        people = result.per_record.filter(result.per_record["status"] == "person")
+        assert people["line"].to_list() == [1, 4, 5, 6, 8, 9]
 
     def test_validate_skips_what_the_models_reject(self) -> None:
         messages = list(build_messages(20, seed=8))

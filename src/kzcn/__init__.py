@@ -15,65 +15,73 @@ exposure = kzcn.compute_exposure(messages)          # what they reveal about peo
 ```
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kzcn._lazy import lazy_attributes
 from kzcn._version import SCHEMA_VERSION, __version__
-from kzcn.authorities import AUTHORITIES, Authority
-from kzcn.errors import CATALOGUE, ErrorCode
-from kzcn.messages import (
-    MESSAGE_KINDS,
-    BorderCrossing,
-    CitizenshipAcquisition,
-    CitizenshipStatusReply,
-    EntryStayExitViolation,
-    Message,
-    MessageAdapter,
-    PartyAuthority,
-    PriorCitizenshipChange,
-    StatisticsRow,
-    SuspensionNotice,
-    TerminationEvidence,
-    VisaFreeStatistics,
-    message_warnings,
-)
-from kzcn.person import IdentityDocument, PersonRecord
-from kzcn.schema import build_schema, check_schema_files, write_schema_files
-from kzcn.types import BiscriptName, PhotoReference, Place
-from kzcn.validation import (
-    Problem,
-    RecordResult,
-    Validation,
-    validate_file,
-    validate_message,
-    validate_records,
-    validate_stream,
-)
 
 if TYPE_CHECKING:
+    from kzcn.authorities import AUTHORITIES, Authority
     from kzcn.catalogue import catalogue
+    from kzcn.errors import CATALOGUE, ErrorCode
     from kzcn.exposure import ExposureResult, compute_exposure
+    from kzcn.messages import (
+        MESSAGE_KINDS,
+        BorderCrossing,
+        CitizenshipAcquisition,
+        CitizenshipStatusReply,
+        EntryStayExitViolation,
+        Message,
+        MessageAdapter,
+        PartyAuthority,
+        PriorCitizenshipChange,
+        StatisticsRow,
+        SuspensionNotice,
+        TerminationEvidence,
+        VisaFreeStatistics,
+        message_warnings,
+    )
+    from kzcn.person import IdentityDocument, PersonRecord
+    from kzcn.schema import build_schema, check_schema_files, write_schema_files
     from kzcn.synth import Generator, Mix, generate, write_dataset
+    from kzcn.types import BiscriptName, PhotoReference, Place
+    from kzcn.validation import (
+        Problem,
+        RecordResult,
+        Validation,
+        validate_file,
+        validate_message,
+        validate_records,
+        validate_stream,
+    )
 
-# Generation (its tables) and exposure (polars) load on first use, so that
-# `import kzcn` and the validator start fast.
-_LAZY = {
-    "catalogue": "kzcn.catalogue",
-    "ExposureResult": "kzcn.exposure",
-    "compute_exposure": "kzcn.exposure",
-    "Generator": "kzcn.synth",
-    "Mix": "kzcn.synth",
-    "generate": "kzcn.synth",
-    "write_dataset": "kzcn.synth",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'kzcn' has no attribute {name!r}")
+# Every public name loads its module on first use: `import kzcn` stays cheap,
+# and so does a worker process that imports one submodule of the package.
+_ORIGINS = {
+    name: module
+    for module, names in {
+        "kzcn.authorities": ("AUTHORITIES", "Authority"),
+        "kzcn.catalogue": ("catalogue",),
+        "kzcn.errors": ("CATALOGUE", "ErrorCode"),
+        "kzcn.exposure": ("ExposureResult", "compute_exposure"),
+        "kzcn.messages": (
+            "MESSAGE_KINDS", "BorderCrossing", "CitizenshipAcquisition",
+            "CitizenshipStatusReply", "EntryStayExitViolation", "Message", "MessageAdapter",
+            "PartyAuthority", "PriorCitizenshipChange", "StatisticsRow", "SuspensionNotice",
+            "TerminationEvidence", "VisaFreeStatistics", "message_warnings",
+        ),
+        "kzcn.person": ("IdentityDocument", "PersonRecord"),
+        "kzcn.schema": ("build_schema", "check_schema_files", "write_schema_files"),
+        "kzcn.synth": ("Generator", "Mix", "generate", "write_dataset"),
+        "kzcn.types": ("BiscriptName", "PhotoReference", "Place"),
+        "kzcn.validation": (
+            "Problem", "RecordResult", "Validation", "validate_file", "validate_message",
+            "validate_records", "validate_stream",
+        ),
+    }.items()
+    for name in names
+}  # fmt: skip
+__getattr__, __dir__ = lazy_attributes(globals(), _ORIGINS)
 
 
 __all__ = [

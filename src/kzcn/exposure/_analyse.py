@@ -140,53 +140,45 @@ def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
     )
 
 
-def _field_flows(
-    messages: pl.DataFrame, people: pl.DataFrame, fields: Sequence[FieldEntry]
-) -> tuple[FieldFlow, ...]:
-    """Per personal field: messages that carry a value, and distinct persons behind them."""
+def _carrying(frame: pl.DataFrame, fields: Sequence[FieldEntry], *keep: str) -> pl.DataFrame:
+    """`keep`, and per field a flag: the message carries a value of it."""
     optional = [f.path for f in fields if not f.required]
     # Each kind as one bit, so that "is the kind one of these" is an integer
     # test per field rather than a string lookup per field and message.
     kind_bits = {kind: 1 << index for index, kind in enumerate(MESSAGE_KINDS)}
     kind_bit = pl.col("kind").replace_strict(kind_bits, default=0, return_dtype=pl.Int64)
-    carried = []
+    flags = []
     for entry in fields:
         mask = sum(kind_bits.get(kind, 0) for kind in set(entry.kinds))
-        in_kind = (pl.col("kind_bit") & mask) != 0
-        if entry.required:
-            carries = in_kind
-        else:
+        carries = (pl.col("kind_bit") & mask) != 0
+        if not entry.required:
             bit = 1 << optional.index(entry.path)
-            carries = in_kind & ((pl.col("presence") & bit) != 0)
-        carried.append(carries.alias(entry.path))
-    frame = (
-        messages.select("line", "presence", kind_bit.alias("kind_bit"))
-        .select("line", *carried)
-        .join(people.select("line", "person"), on="line", how="left")
+            carries &= (pl.col("presence") & bit) != 0
+        flags.append(carries.alias(entry.path))
+    return frame.with_columns(kind_bit.alias("kind_bit")).select(*keep, *flags)
+
+
+def _sums(frame: pl.DataFrame) -> dict[str, int]:
+    return {name: int(value or 0) for name, value in frame.sum().row(0, named=True).items()}
+
+
+def _field_flows(
+    messages: pl.DataFrame, people: pl.DataFrame, fields: Sequence[FieldEntry]
+) -> tuple[FieldFlow, ...]:
+    """Per personal field: messages that carry a value, and distinct persons behind them."""
+    in_messages = _sums(_carrying(messages, fields))
+    # Most people have one message, whose flags are the person's; only people
+    # with several messages are grouped ("does any of them carry the field").
+    repeated = people.filter(pl.col("person") != pl.col("line"))["person"].unique()
+    several = pl.col("person").is_in(repeated)
+    once = _sums(_carrying(people.filter(~several), fields))
+    grouped = (
+        _carrying(people.filter(several), fields, "person").group_by("person").agg(pl.all().any())
     )
-    # One group-by over persons answers every field (a distinct count per
-    # field would hash a million person numbers once per field).
-    per_person = (
-        frame.filter(pl.col("person").is_not_null())
-        .group_by("person")
-        .agg(pl.col(f.path).any() for f in fields)
-    )
-    counts = {
-        **frame.select(pl.col(f.path).sum().alias(f"m:{f.path}") for f in fields).row(
-            0, named=True
-        ),
-        **per_person.select(pl.col(f.path).sum().alias(f"p:{f.path}") for f in fields).row(
-            0, named=True
-        ),
-    }
+    more = _sums(grouped.drop("person"))
     return tuple(
         FieldFlow(
-            f.path,
-            f.owner,
-            f.role,
-            f.categories,
-            int(counts[f"m:{f.path}"] or 0),
-            int(counts[f"p:{f.path}"] or 0),
+            f.path, f.owner, f.role, f.categories, in_messages[f.path], once[f.path] + more[f.path]
         )
         for f in fields
     )
