@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib.resources import files
+
+import pytest
 
 import kzcn
 
@@ -63,3 +67,24 @@ def test_every_public_name_resolves() -> None:
 
 def test_package_is_typed() -> None:
     assert files("kzcn").joinpath("py.typed").is_file()
+
+
+def test_exposure_names_resolve_and_unknown_names_fail() -> None:
+    import kzcn.exposure  # noqa: PLC0415 - the subpackage's own lazy names
+
+    for name in kzcn.exposure.__all__:
+        assert getattr(kzcn.exposure, name) is not None, name
+    assert set(kzcn.__all__) <= set(dir(kzcn))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = kzcn.nope
+
+
+def test_a_parser_worker_imports_only_the_reader() -> None:
+    """Parser processes import `kzcn.exposure._read`; models and validator stay unloaded."""
+    code = (
+        "import sys, kzcn.exposure._read; "
+        "print(sorted(m for m in ('pydantic', 'kzcn.messages', 'kzcn.validation', 'kzcn.synth') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

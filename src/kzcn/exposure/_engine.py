@@ -1,9 +1,11 @@
-"""The metrics: columnar group-bys in polars over one row per distinct person.
+"""The metrics: columnar operations over one row per distinct person.
 
 Measurements (`tests/benchmarks/bench_exposure.py`, and the anchors in
-`shared/reference/exposure-anchors.md`) put polars group-bys at about a
+`shared/reference/exposure-anchors.md`) put columnar group-bys at about a
 thousand times pycanon's speed on a million people, so every metric is a
-group-by; nothing loops over classes in Python.
+group-by (polars) or, where the key space is small, a dense count over
+integer codes (`numpy.bincount`, several times faster again); nothing loops
+over classes in Python.
 
 Definitions (ARX, `RiskModelSampleSummary`): f = class size, n = people,
 C = classes, τ = threshold. Prosecutor highest = 1/min f; records at risk =
