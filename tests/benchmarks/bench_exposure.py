@@ -1,15 +1,15 @@
 """Benchmark `kzcn exposure` on a million messages against pycanon (ratios in one run).
 
 Run: `python tests/benchmarks/bench_exposure.py [--count 1000000] [--source synth|fixture]
-[--skip-pycanon]`. The data (cached under `$KZCN_BENCH_DIR`, default
+[--skip-pycanon] [--runs 3]`. The data (cached under `$KZCN_BENCH_DIR`, default
 `/tmp/kzcn-bench`) is `kzcn generate --count N --seed 1` output (or the
 tests' fixture builder when `kzcn.synth` is missing).
 
 Measured:
 - `kzcn exposure FILE --format json --out ...` as a whole process (import,
-  reading, main metrics, 30 QI subsets, ladder, rendering), wall time and peak
-  memory of the process tree (the parent and its parsing workers, summed,
-  sampled every 20 ms from /proc);
+  reading, main metrics, 30 QI subsets, ladder, rendering), wall time (the
+  median of `--runs` runs) and peak memory of the process tree (the parent and
+  its parsing workers, summed, sampled every 20 ms from /proc);
 - pycanon 1.3.6 (its own venv, see `tests/pycanon_env.py`) computing only k
   and distinct l over the same QIs on the same people, from a prepared table
   (CSV loading excluded, `reset_index(drop=True)` applied).
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -185,6 +186,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--source", choices=("synth", "fixture"), default=None)
     parser.add_argument("--skip-pycanon", action="store_true")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="Timed runs of kzcn (the median counts; default 3)."
+    )
     args = parser.parse_args()
     source = args.source
     if source is None:
@@ -208,15 +212,22 @@ def main() -> None:
         "--out",
         str(report),
     ]
-    # The machine may be shared: the load before and after says how far to trust the times.
-    load_before = os.getloadavg()[0]
-    seconds, peak, code = run_tree(command)
-    assert code == 0, code
-    print(f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")  # noqa: T201
+    # The machine may be shared and its times vary by a third from run to run: the
+    # median of several runs counts, and the load before each says how far to trust it.
+    runs = []
+    for _ in range(max(1, args.runs)):
+        load_before = os.getloadavg()[0]
+        seconds, peak, code = run_tree(command)
+        assert code == 0, code
+        runs.append((seconds, peak))
+        print(f"run: {seconds:.2f} s, peak {peak / 2**20:.0f} MiB, load before {load_before:.2f}")  # noqa: T201
+    seconds = statistics.median(r[0] for r in runs)
+    peak = max(r[1] for r in runs)
     data = orjson.loads(report.read_bytes())
     print(f"data: {path} ({args.count:,} messages, {size / 1e9:.2f} GB, source {source})")  # noqa: T201
     print(  # noqa: T201
-        f"kzcn exposure (whole process): {seconds:.2f} s, peak RSS of the process tree "
+        f"kzcn exposure (whole process, median of {len(runs)}): {seconds:.2f} s, highest peak "
+        f"RSS of the process tree "
         f"{peak / 2**20:.0f} MiB; persons {data['input']['persons']:,}, classes "
         f"{data['risk']['classes']:,}, k {data['risk']['k']}, uniqueness "
         f"{data['risk']['sample_uniqueness']:.4f}, subsets {len(data['subsets'])}, ladder "
