@@ -8,7 +8,6 @@ lines, ordinary and odd, and compare every frame.
 from __future__ import annotations
 
 import copy
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +16,9 @@ import polars as pl
 import pytest
 
 from exposure_fixtures import build_messages
-from kzcn.exposure import _analyse, _read
+from kzcn.exposure import _analyse
 from kzcn.exposure._fast import fast_plan, non_empty
-from kzcn.exposure._read import ExtractPlan, _Columns, _parse_all, _parse_blocks
+from kzcn.exposure._read import ExtractPlan, _Columns, _parse_all, _parse_lines
 from kzcn.messages import MESSAGE_KINDS
 
 
@@ -76,86 +75,18 @@ def _odd_lines(messages: list[dict[str, Any]]) -> list[bytes]:
     return lines
 
 
-def _fast_frames(
-    lines: list[bytes], plan: ExtractPlan, block_bytes: int, monkeypatch: pytest.MonkeyPatch
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The lines (each ending with a newline) read in blocks of about `block_bytes`."""
-    data = b"".join(lines)
-    monkeypatch.setattr(_read, "_READ_BYTES", block_bytes)
-    return _parse_blocks(_read._blocks(io.BytesIO(data).read, len(data)), plan, 1).frames()
-
-
-def _assert_same_rows(
-    lines: list[bytes], plan: ExtractPlan, fast: tuple[pl.DataFrame, ...]
-) -> None:
-    general = _parse_all(lines, plan, 1, _Columns(plan)).frames()
-    for ours, theirs in zip(fast, general, strict=True):
-        assert ours.sort("line").equals(theirs.sort("line"))
-
-
 @pytest.mark.parametrize(
     "extra", [(), (("surname",),), (("given_names", "latin"),), (("patronymic",),)]
 )
-@pytest.mark.parametrize("block_bytes", [1, 20_000, 1 << 24])
-def test_fast_path_rows_equal_general_path(
-    extra: tuple[tuple[str, ...], ...], block_bytes: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Line by line, in blocks mixing clean and odd lines, and in one block."""
+def test_fast_path_rows_equal_general_path(extra: tuple[tuple[str, ...], ...]) -> None:
     messages = list(build_messages(400, seed=5, repeat_rate=0.2))
-    odd = [line if line.endswith(b"\n") else line + b"\n" for line in _odd_lines(messages)]
-    clean = [orjson.dumps(m) + b"\n" for m in messages]
-    lines = clean[:200] + odd + clean[200:]
+    lines = [orjson.dumps(m) + b"\n" for m in messages] + _odd_lines(messages)
     plan = _plan(extra)
-    fast = _fast_frames(lines, plan, block_bytes, monkeypatch)
-    _assert_same_rows(lines, plan, fast)
+    fast = _parse_lines(lines, plan, 1).frames()
+    general = _parse_all(lines, plan, 1, _Columns(plan)).frames()
+    for ours, theirs in zip(fast, general, strict=True):
+        assert ours.sort("line").equals(theirs.sort("line"))
     assert fast[1].height > 5  # the odd lines did reach the general path
-
-
-@pytest.mark.parametrize(
-    "stream",
-    [
-        # As many objects as lines, but not one per line: two on one line, one over two.
-        [b"MESSAGE MESSAGE", b"{", b"}"],
-        [b"MESSAGEMESSAGE", b""],
-        [b"MESSAGE", b"  ", b"MESSAGE"],
-        [b"MESSAGE\r", b"MESSAGE\r"],
-    ],
-)
-def test_a_block_decodes_whole_only_when_it_is_one_object_per_line(
-    stream: list[bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    messages = list(build_messages(20, seed=9))
-    message = orjson.dumps(next(m for m in messages if "subject" in m))
-    lines = [orjson.dumps(m) + b"\n" for m in messages[:10]]
-    lines += [line.replace(b"MESSAGE", message) + b"\n" for line in stream]
-    lines += [orjson.dumps(m) + b"\n" for m in messages[10:]]
-    plan = _plan()
-    _assert_same_rows(lines, plan, _fast_frames(lines, plan, 1 << 24, monkeypatch))
-
-
-def test_a_clean_block_hands_unknown_kinds_to_the_general_path(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A block that decodes whole still sends the lines the fast rows cannot take on."""
-    messages = list(build_messages(30, seed=4))
-    odd = [
-        {**messages[3], "kind": "no_such_kind"},
-        {k: v for k, v in messages[5].items() if k != "subject"},
-    ]
-    lines = [orjson.dumps(m) + b"\n" for m in [*messages[:10], *odd, *messages[10:]]]
-    plan = _plan()
-    calls: list[int] = []
-    split = _read._split
-
-    def counted_split(block: bytes) -> list[bytes]:
-        calls.append(1)
-        return split(block)
-
-    monkeypatch.setattr(_read, "_split", counted_split)
-    fast = _fast_frames(lines, plan, 1 << 24, monkeypatch)
-    _assert_same_rows(lines, plan, fast)
-    assert fast[1]["reason"].to_list() == ["unknown_kind", "missing_subject"]
-    assert calls == [1]  # decoded whole: the block was split once, for the two odd lines
 
 
 def test_fast_plan_covers_the_default_report_and_declines_unknown_shapes() -> None:
@@ -191,7 +122,7 @@ def test_batches_join_up_in_line_order() -> None:
     messages = list(build_messages(50, seed=3))
     plan = _plan()
     lines = [orjson.dumps(m) for m in messages] * 800  # 40,000 lines: three batches
-    frames = _parse_blocks(_read._line_blocks(lines), plan, 1).frames()
+    frames = _parse_lines(lines, plan, 1).frames()
     assert frames[0]["line"].to_list() == list(range(1, len(lines) + 1))
     assert frames[2]["line"].is_sorted()
     assert isinstance(frames[0], pl.DataFrame)

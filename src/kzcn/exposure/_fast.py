@@ -43,11 +43,7 @@ _Field = tuple[str, Any, Any]
 
 
 def given(raw: msgspec.Raw) -> bool:
-    """A value is there: the field was in the object and is not null.
-
-    An absent field decodes to `NULL` (its default), so `raw != NULL` alone
-    says the same for the Structs here; the empty test covers a bare `Raw()`.
-    """
+    """A value is there: the field was in the object and is not null."""
     return bool(raw) and raw != NULL
 
 
@@ -171,8 +167,7 @@ def fast_plan(
     extra_heads = {path[0] for path in extra_paths}
     if extra_heads & _SUBJECT_TAKEN or not all(_name_ok(head) for head in extra_heads):
         return None
-    # An absent field decodes to null, so that `value != NULL` alone is `given`.
-    raw: Any = (msgspec.Raw, NULL)
+    raw: Any = (msgspec.Raw, msgspec.Raw())
     name = _struct("Name", [("latin", _Text, None)])
     party = _struct("Party", [("state", _Text, None), ("authority", _Text, None)])
     place = _struct(

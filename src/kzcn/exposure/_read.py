@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 import orjson
@@ -40,10 +40,8 @@ PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 PIECES_PER_PROCESS = 8
 #: Lines parsed between two conversions to frames (see `_Columns`).
 _BATCH_LINES = 16_384
-#: Bytes read at once (see `_blocks`): about 550 generated messages.
-_READ_BYTES = 256 * 1024
-#: Lines per block of in-memory lines.
-_BLOCK_LINES = 512
+#: Read buffer: few large reads, since a system call is dear in a sandbox.
+_READ_BYTES = 1024 * 1024
 
 ENVELOPE_COLUMNS = ("sender_state", "sender_authority", "recipient_state", "recipient_authority")
 
@@ -113,8 +111,9 @@ class Extracted:
 #
 # This is the hot loop of the whole report (a million lines): type checks are
 # `type(x) is dict` (orjson makes plain dicts; an ABC `isinstance` costs ten
-# times more), low-cardinality strings are interned so a column holds one
-# object per distinct value, and the presence checks are grouped per kind.
+# times more), and the presence checks are grouped per kind. Strings are not
+# interned: rows become frames every batch, so sharing one object per value
+# saves no memory, and hashing every new string cost 7% of the instructions.
 
 
 def _value_key(value: Any) -> str | None:
@@ -210,7 +209,6 @@ class _Columns:
     skipped_line: list[int] = field(default_factory=list)
     skipped_reason: list[str] = field(default_factory=list)
     done: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = field(default_factory=list)
-    lines: int = 0
 
     def skip(self, index: int, reason: str) -> None:
         self.skipped_line.append(index)
@@ -284,8 +282,8 @@ def _validator(plan: ExtractPlan) -> Callable[[bytes], bool] | None:
     return valid
 
 
-def _parse_blocks(blocks: Iterable[bytes], plan: ExtractPlan, first: int) -> _Columns:
-    """Parse blocks of whole lines (each ending with a newline), the collector paused.
+def _parse_lines(lines: Iterable[bytes], plan: ExtractPlan, first: int) -> _Columns:
+    """Parse lines with the cyclic garbage collector paused.
 
     The loop makes millions of small containers and no reference cycles; the
     collector would rescan them again and again (about 15% of the time).
@@ -303,27 +301,18 @@ def _parse_blocks(blocks: Iterable[bytes], plan: ExtractPlan, first: int) -> _Co
             validate=plan.validate,
         )
         columns = _Columns(plan)
-        for block in blocks:
-            lines = _split(block)
+        remaining = iter(lines)
+        while batch := list(islice(remaining, _BATCH_LINES)):
             if fast is None:
-                _parse_all(lines, plan, first, columns)
+                _parse_all(batch, plan, first, columns)
             else:
-                _parse_fast(lines, plan, fast, first, columns)
-            first += len(lines)
-            columns.lines += len(lines)
-            if len(columns.rows) + len(columns.skipped_line) >= _BATCH_LINES:
-                columns.flush()
+                _parse_fast(batch, plan, fast, first, columns)
+            first += len(batch)
+            columns.flush()
         return columns
     finally:
         if collecting:
             gc.enable()
-
-
-def _split(block: bytes) -> list[bytes]:
-    """The lines of a block, without their newlines."""
-    lines = block.split(b"\n")
-    lines.pop()  # the empty rest after the block's last newline
-    return lines
 
 
 def _skip_reason(
@@ -357,8 +346,6 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
     checks = {kind: _checks_of(plan, kind) for kind in plan.kinds}
     valid = _validator(plan)
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
-    # Low-cardinality strings are interned: a column then holds one object per value.
-    intern = cast("Callable[[Any, Any], Any]", {}.setdefault)
     append, person_kinds, extra = columns.rows.append, plan.person_kinds, plan.extra_paths
     document_line, document_key = columns.document_line, columns.document_key
     no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
@@ -411,12 +398,12 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
                 locality_key = None if locality is None else locality.get("latin")
                 person: tuple[Any, ...] = (
                     subject.get("date_of_birth"),
-                    intern(sex, sex),
-                    intern(citizenship, citizenship),
-                    intern(ethnic, ethnic),
-                    intern(country, country),
-                    intern(region_key, region_key),
-                    intern(locality_key, locality_key),
+                    sex,
+                    citizenship,
+                    ethnic,
+                    country,
+                    region_key,
+                    locality_key,
                     place.get("admin_code"),
                 )
                 if extra:
@@ -438,11 +425,11 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
                 person = no_person
             row = (
                 index,
-                intern(kind, kind),
-                intern(state, state),
-                intern(authority, authority),
-                intern(to_state, to_state),
-                intern(to_authority, to_authority),
+                kind,
+                state,
+                authority,
+                to_state,
+                to_authority,
                 has_subject,
                 bits,
                 *person,
@@ -458,7 +445,7 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
 
 
 def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame on purpose
-    lines: list[bytes], plan: ExtractPlan, fast: FastPlan, first: int, columns: _Columns
+    lines: Iterable[bytes], plan: ExtractPlan, fast: FastPlan, first: int, columns: _Columns
 ) -> None:
     """Parse lines with the narrow decoder; any line it cannot take goes to `_parse_all`.
 
@@ -467,7 +454,6 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
     decode, decode_error, all_checks, person_kinds = (
         fast.decode, msgspec.DecodeError, fast.checks, plan.person_kinds,
     )  # fmt: skip
-    intern = cast("Callable[[Any, Any], Any]", {}.setdefault)
     append, extra = columns.rows.append, fast.extra
     document_line, document_key = columns.document_line, columns.document_key
     no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
@@ -488,12 +474,13 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
             value = getattr(message, key)
             if child is not None and value is not None:
                 value = getattr(value, child)
-            if value is not None and value != NULL and non_empty(value):
+            if value is not None and non_empty(value):
                 bits |= bit
         for key, children in checks.lists:
             for item in getattr(message, key) or ():
                 for bit, child in children:
-                    if getattr(item, child) != NULL:  # `given` (absent is NULL)
+                    value = getattr(item, child)
+                    if value and value != NULL:  # `given`, inline: it runs per item
                         bits |= bit
         if has_subject:
             place = subject.place_of_birth
@@ -506,12 +493,12 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
             sex, citizenship, ethnic = subject.sex, subject.citizenship, subject.ethnic_nationality
             person: tuple[Any, ...] = (
                 subject.date_of_birth,
-                intern(sex, sex),
-                intern(citizenship, citizenship),
-                intern(ethnic, ethnic),
-                intern(country, country),
-                intern(region_key, region_key),
-                intern(locality_key, locality_key),
+                sex,
+                citizenship,
+                ethnic,
+                country,
+                region_key,
+                locality_key,
                 admin_code,
             )
             if extra:
@@ -519,7 +506,8 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                     _value_key(_get(getattr(subject, head), rest)) for head, rest in extra
                 )
             for bit, key in checks.subject:
-                if getattr(subject, key) != NULL:  # `given` (an absent field is NULL)
+                value = getattr(subject, key)
+                if value and value != NULL:  # `given`
                     bits |= bit
             for bit, key in checks.subject_values:
                 if getattr(subject, key) is not None:
@@ -532,7 +520,8 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                         f"{document.issuing_state}|{document.document_type}|{number}"
                     )
                 for bit, key in checks.documents:
-                    if getattr(document, key) != NULL:  # `given`
+                    value = getattr(document, key)
+                    if value and value != NULL:  # `given`
                         bits |= bit
         else:
             person = no_person
@@ -544,11 +533,11 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
         append(
             (
                 index,
-                intern(kind, kind),
-                intern(state, state),
-                intern(authority, authority),
-                intern(to_state, to_state),
-                intern(to_authority, to_authority),
+                kind,
+                state,
+                authority,
+                to_state,
+                to_authority,
                 has_subject,
                 bits,
                 *person,
@@ -565,50 +554,37 @@ def _to_ipc(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _blocks(read: Callable[[int], bytes], size: int) -> Iterator[bytes]:
-    """`size` bytes from `read`, in blocks of whole lines, each ending with a newline.
-
-    Blocks of about `_READ_BYTES`: few system calls, one C-level pass per
-    block, and a block's decoded messages still in the processor's cache when
-    they are picked apart. A last line without a newline gets one.
-    """
-    tail = b""
-    while size > 0:
-        chunk = read(min(_READ_BYTES, size))
-        if not chunk:
-            break
-        size -= len(chunk)
-        cut = chunk.rfind(b"\n") + 1
-        if cut == 0:
-            tail += chunk
-            continue
-        yield tail + chunk[:cut]
-        tail = chunk[cut:]
-    if tail:
-        yield tail + b"\n"
-
-
-def _file_blocks(path: str, start: int, end: int) -> Iterator[bytes]:
-    """The lines in bytes [start, end) of `path`, as blocks."""
-    with Path(path).open("rb", buffering=0) as handle:
+def _lines_of_range(path: str, start: int, end: int) -> Iterator[bytes]:
+    with Path(path).open("rb", buffering=_READ_BYTES) as handle:
         handle.seek(start)
-        yield from _blocks(handle.read, end - start)
+        position = start
+        while position < end:
+            raw = handle.readline()
+            if not raw:
+                return
+            position += len(raw)
+            yield raw
 
 
-def _line_blocks(lines: Iterable[bytes]) -> Iterator[bytes]:
-    """Lines without newlines (one JSON text each, as orjson writes them), as blocks."""
-    remaining = iter(lines)
-    while batch := list(islice(remaining, _BLOCK_LINES)):
-        yield b"\n".join(batch) + b"\n"
+class _Counted:
+    """Counts the lines it hands out."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines, self.count = lines, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self.lines:
+            self.count += 1
+            yield raw
 
 
 def _range_frames(
     path: str, start: int, end: int, plan: ExtractPlan
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
     """The lines in bytes [start, end) of `path`, numbered from 0, as frames, and their count."""
-    columns = _parse_blocks(_file_blocks(path, start, end), plan, 0)
-    messages, skipped, documents = columns.frames()
-    return messages, skipped, documents, columns.lines
+    counted = _Counted(_lines_of_range(path, start, end))
+    messages, skipped, documents = _parse_lines(counted, plan, 0).frames()
+    return messages, skipped, documents, counted.count
 
 
 def parse_range(
@@ -704,12 +680,13 @@ def _from_document(data: bytes, plan: ExtractPlan) -> Extracted:
         return _extracted(columns, 1, "item")
     items = document if isinstance(document, list) else [document]
     lines = (orjson.dumps(item) for item in items)
-    return _extracted(_parse_blocks(_line_blocks(lines), plan, 1), len(items), "item")
+    return _extracted(_parse_lines(lines, plan, 1), len(items), "item")
 
 
-def _from_blocks(blocks: Iterator[bytes], plan: ExtractPlan) -> Extracted:
-    columns = _parse_blocks(blocks, plan, 1)
-    return _extracted(columns, columns.lines, "line")
+def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
+    counted = _Counted(lines)
+    columns = _parse_lines(counted, plan, 1)
+    return _extracted(columns, counted.count, "line")
 
 
 def read_source(source: Path | bytes, plan: ExtractPlan, workers: int | None = None) -> Extracted:
@@ -717,7 +694,7 @@ def read_source(source: Path | bytes, plan: ExtractPlan, workers: int | None = N
     if isinstance(source, bytes):
         if _looks_like_json_document(source[:4096]):
             return _from_document(source, plan)
-        return _from_blocks(_blocks(io.BytesIO(source).read, len(source)), plan)
+        return _from_lines(iter(io.BytesIO(source)), plan)
     with source.open("rb") as handle:
         head = handle.read(4096)
     if source.suffix.lower() == ".json" or _looks_like_json_document(head):
@@ -725,7 +702,7 @@ def read_source(source: Path | bytes, plan: ExtractPlan, workers: int | None = N
     size = source.stat().st_size
     count = _workers(size, workers)
     if count == 1:
-        return _from_blocks(_file_blocks(str(source), 0, size), plan)
+        return _from_lines(_lines_of_range(str(source), 0, size), plan)
     return _parallel(source, plan, count)
 
 
@@ -738,4 +715,4 @@ def read_records(records: Iterable[Any], plan: ExtractPlan) -> Extracted:
         return orjson.dumps(record)
 
     lines = [as_line(record) for record in records]
-    return _extracted(_parse_blocks(_line_blocks(lines), plan, 1), len(lines), "item")
+    return _extracted(_parse_lines(lines, plan, 1), len(lines), "item")
