@@ -69,6 +69,15 @@ def test_package_is_typed() -> None:
     assert files("kzcn").joinpath("py.typed").is_file()
 
 
+def test_lazy_names_are_exactly_the_public_ones() -> None:
+    """The load-on-use table names every public name not defined eagerly, and no other."""
+    import kzcn.exposure  # noqa: PLC0415 - the subpackage's own lazy names
+
+    eager = {"SCHEMA_VERSION", "__version__"}
+    assert set(kzcn._ORIGINS) == set(kzcn.__all__) - eager
+    assert set(kzcn.exposure._ORIGINS) == set(kzcn.exposure.__all__)
+
+
 def test_exposure_names_resolve_and_unknown_names_fail() -> None:
     import kzcn.exposure  # noqa: PLC0415 - the subpackage's own lazy names
 

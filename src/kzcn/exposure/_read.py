@@ -392,18 +392,14 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
                 subject = message["subject"]
                 place = subject.get("place_of_birth") or {}
                 region, locality = place.get("region"), place.get("locality")
-                sex, citizenship = subject.get("sex"), subject.get("citizenship")
-                ethnic, country = subject.get("ethnic_nationality"), place.get("country")
-                region_key = None if region is None else region.get("latin")
-                locality_key = None if locality is None else locality.get("latin")
                 person: tuple[Any, ...] = (
                     subject.get("date_of_birth"),
-                    sex,
-                    citizenship,
-                    ethnic,
-                    country,
-                    region_key,
-                    locality_key,
+                    subject.get("sex"),
+                    subject.get("citizenship"),
+                    subject.get("ethnic_nationality"),
+                    place.get("country"),
+                    None if region is None else region.get("latin"),
+                    None if locality is None else locality.get("latin"),
                     place.get("admin_code"),
                 )
                 if extra:
@@ -490,12 +486,11 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                 country, admin_code = place.country, place.admin_code
                 region_key = None if place.region is None else place.region.latin
                 locality_key = None if place.locality is None else place.locality.latin
-            sex, citizenship, ethnic = subject.sex, subject.citizenship, subject.ethnic_nationality
             person: tuple[Any, ...] = (
                 subject.date_of_birth,
-                sex,
-                citizenship,
-                ethnic,
+                subject.sex,
+                subject.citizenship,
+                subject.ethnic_nationality,
                 country,
                 region_key,
                 locality_key,
