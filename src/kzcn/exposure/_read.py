@@ -7,8 +7,9 @@ needed values are picked out: by a narrow msgspec decoder where it can
 kind is skipped and counted by reason; full validation is `kzcn validate`'s
 job (or pass `validate=True`, which skips every message the models reject).
 
-Large files are split at line boundaries into pieces parsed by worker
-processes and the parent (`spawn`, since forking a process that has started
+A large JSONL file goes first to DuckDB's reader (`_duck`), which reads it in
+C++ on every core or declines it. Otherwise large files are split at line
+boundaries into pieces parsed by worker processes and the parent (`spawn`, since forking a process that has started
 polars' thread pool can deadlock), the workers returning their rows as Arrow
 IPC bytes.
 """
@@ -30,12 +31,15 @@ import msgspec
 import orjson
 import polars as pl
 
+from kzcn.exposure._duck import read_native
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
 __all__ = ["ExtractPlan", "Extracted", "read_records", "read_source"]
 
 #: Files at least this large are parsed by worker processes.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+#: JSONL files at least this large are read by DuckDB (`_duck`) when it can.
+NATIVE_MIN_BYTES = 32 * 1024 * 1024
 #: Pieces of a file per process (see `_parallel`).
 PIECES_PER_PROCESS = 8
 #: Lines parsed between two conversions to frames (see `_Columns`).
@@ -282,6 +286,16 @@ def _validator(plan: ExtractPlan) -> Callable[[bytes], bool] | None:
     return valid
 
 
+def _fast_plan_of(plan: ExtractPlan) -> FastPlan | None:
+    return fast_plan(
+        kinds=plan.kinds,
+        extra_paths=plan.extra_paths,
+        presence=plan.presence,
+        carried=plan.carried,
+        validate=plan.validate,
+    )
+
+
 def _parse_lines(lines: Iterable[bytes], plan: ExtractPlan, first: int) -> _Columns:
     """Parse lines with the cyclic garbage collector paused.
 
@@ -293,13 +307,7 @@ def _parse_lines(lines: Iterable[bytes], plan: ExtractPlan, first: int) -> _Colu
     collecting = gc.isenabled()
     gc.disable()
     try:
-        fast = fast_plan(
-            kinds=plan.kinds,
-            extra_paths=plan.extra_paths,
-            presence=plan.presence,
-            carried=plan.carried,
-            validate=plan.validate,
-        )
+        fast = _fast_plan_of(plan)
         columns = _Columns(plan)
         remaining = iter(lines)
         while batch := list(islice(remaining, _BATCH_LINES)):
@@ -684,8 +692,15 @@ def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
     return _extracted(columns, counted.count, "line")
 
 
-def read_source(source: Path | bytes, plan: ExtractPlan, workers: int | None = None) -> Extracted:
-    """Read a file (JSONL, or JSON object or array) or its bytes."""
+def read_source(
+    source: Path | bytes, plan: ExtractPlan, workers: int | None = None, native: bool | None = None
+) -> Extracted:
+    """Read a file (JSONL, or JSON object or array) or its bytes.
+
+    A JSONL file goes to DuckDB's reader (`_duck`) when `native` says so
+    (by default: when it is large), and to the Python reader if DuckDB
+    declines it; `workers` is the processes or threads parsing it.
+    """
     if isinstance(source, bytes):
         if _looks_like_json_document(source[:4096]):
             return _from_document(source, plan)
@@ -695,6 +710,11 @@ def read_source(source: Path | bytes, plan: ExtractPlan, workers: int | None = N
     if source.suffix.lower() == ".json" or _looks_like_json_document(head):
         return _from_document(source.read_bytes(), plan)
     size = source.stat().st_size
+    if size >= NATIVE_MIN_BYTES if native is None else native:
+        frames = read_native(source, plan, _fast_plan_of(plan), threads=workers)
+        if frames is not None:
+            messages, documents, lines = frames
+            return Extracted(messages, _Columns(plan).frames()[1], documents, lines)
     count = _workers(size, workers)
     if count == 1:
         return _from_lines(_lines_of_range(str(source), 0, size), plan)

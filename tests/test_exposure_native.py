@@ -1,0 +1,167 @@
+"""DuckDB's reader (`_duck`) gives exactly the frames of the Python reader, or declines.
+
+Every file here is read both ways (`native=True` and `native=False`) and the
+frames compared; where DuckDB cannot give the same rows it must decline
+(`read_native` returns None) so that the Python reader takes the file.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+
+from exposure_fixtures import build_messages
+from kzcn.exposure._duck import read_native
+from kzcn.exposure._read import Extracted, _fast_plan_of, read_source
+from test_exposure_fast import _odd_lines, _plan
+
+
+def _both(path: Path, extra: tuple[tuple[str, ...], ...] = ()) -> tuple[Extracted, Extracted]:
+    plan = _plan(extra)
+    return read_source(path, plan, native=True), read_source(path, plan, workers=1, native=False)
+
+
+def _assert_same(ours: Extracted, theirs: Extracted) -> None:
+    assert ours.lines == theirs.lines
+    assert ours.positions == theirs.positions
+    for mine, python in (
+        (ours.messages, theirs.messages),
+        (ours.skipped, theirs.skipped),
+        (ours.documents, theirs.documents),
+    ):
+        assert mine.schema == python.schema
+        assert mine.equals(python)
+
+
+def _write(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line.rstrip(b"\n") + b"\n" for line in lines))
+    return path
+
+
+@pytest.fixture(scope="module")
+def good_lines() -> list[bytes]:
+    return [orjson.dumps(m) for m in build_messages(600, seed=11, repeat_rate=0.2)]
+
+
+def test_plain_file_is_read_natively_and_equals_python(
+    tmp_path: Path, good_lines: list[bytes]
+) -> None:
+    path = _write(tmp_path / "m.jsonl", good_lines)
+    plan = _plan()
+    assert read_native(path, plan, _fast_plan_of(plan)) is not None
+    ours, theirs = _both(path)
+    _assert_same(ours, theirs)
+    assert ours.documents.height > len(good_lines) // 2  # the rows are not all empty
+
+
+def test_synthetic_file_equals_python(tmp_path: Path) -> None:
+    from kzcn.synth import generate  # noqa: PLC0415 - only this test needs the generator
+
+    path = _write(tmp_path / "synth.jsonl", [orjson.dumps(m) for m in generate(1500, seed=4)])
+    plan = _plan()
+    assert read_native(path, plan, _fast_plan_of(plan)) is not None
+    _assert_same(*_both(path))
+
+
+@pytest.mark.parametrize("position", range(len(_odd_lines(list(build_messages(60, seed=11))))))
+def test_an_odd_line_gives_python_s_frames(
+    tmp_path: Path, good_lines: list[bytes], position: int
+) -> None:
+    """One odd line among good ones: DuckDB reads it the same, or declines the file."""
+    odd = _odd_lines(list(build_messages(60, seed=11)))[position]
+    lines = [*good_lines[:50], odd, *good_lines[50:100]]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(b"\n".join(line.rstrip(b"\n") for line in lines) + b"\n")
+    _assert_same(*_both(path))
+
+
+def _bent(message: dict[str, Any], change: Callable[[dict[str, Any]], object]) -> bytes:
+    bent = copy.deepcopy(message)
+    change(bent)
+    return orjson.dumps(bent)
+
+
+def _raw_oddities(good: bytes, person: dict[str, Any]) -> list[bytes]:
+    """Lines whose bytes, not shapes, are odd; and values of unusual JSON types."""
+    return [
+        b"\xef\xbb\xbf" + good,  # a byte-order mark
+        good + b" " + good,  # two objects on one line
+        good.replace(b'"kind"', b'"kind":"x","kind"', 1),  # a duplicated key
+        good.replace(b'"synthetic":true', b'"synthetic":"\xff"'),  # bad UTF-8, unread field
+        _bent(person, lambda m: m["subject"].__setitem__("sex", "F\u0000")),
+        _bent(person, lambda m: m["subject"].__setitem__("sex", "[F]")),
+        _bent(person, lambda m: m["subject"].__setitem__("date_of_birth", {"y": 1990})),
+        _bent(person, lambda m: m["subject"].__setitem__("date_of_birth", [1990])),
+        _bent(person, lambda m: m["subject"].__setitem__("date_of_birth", 1990.5)),
+        _bent(person, lambda m: m["subject"].__setitem__("date_of_birth", True)),  # noqa: FBT003 - the odd value itself
+        _bent(person, lambda m: m["subject"]["place_of_birth"]["locality"].__setitem__("latin", 5)),
+        _bent(person, lambda m: m["sender"].__setitem__("state", {"code": "KAZ"})),
+        _bent(person, lambda m: m["subject"]["documents"][0].__setitem__("document_type", ["x"])),
+        _bent(person, lambda m: m["subject"]["documents"][0].__setitem__("issuing_state", 7)),
+    ]
+
+
+@pytest.mark.parametrize("position", range(14))
+def test_an_odd_value_or_byte_gives_python_s_frames(
+    tmp_path: Path, good_lines: list[bytes], position: int
+) -> None:
+    person = orjson.loads(next(line for line in good_lines if b'"subject"' in line))
+    odd = _raw_oddities(good_lines[0], person)[position]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(b"\n".join([*good_lines[:20], odd, *good_lines[20:40]]) + b"\n")
+    _assert_same(*_both(path))
+
+
+@pytest.mark.parametrize("lenient", [b',"x":1,}', b',"x":NaN}', b',"x":-Infinity}'])
+def test_trailing_commas_and_nan_are_read_as_documented(
+    tmp_path: Path, good_lines: list[bytes], lenient: bytes
+) -> None:
+    """DuckDB's parser takes what strict JSON forbids; the Python reader skips the line."""
+    path = _write(tmp_path / "lenient.jsonl", [good_lines[0][:-1] + lenient, *good_lines[1:5]])
+    ours, theirs = _both(path)
+    assert ours.messages.height == 5
+    assert theirs.skipped.to_dicts() == [{"line": 1, "reason": "not_json"}]
+    assert ours.messages.filter(pl.col("line") > 1).equals(theirs.messages)
+
+
+def test_declines_what_it_cannot_number(tmp_path: Path, good_lines: list[bytes]) -> None:
+    plan, fast = _plan(), _fast_plan_of(_plan())
+    blank = tmp_path / "blank.jsonl"
+    blank.write_bytes(good_lines[0] + b"\n\n" + good_lines[1] + b"\n")
+    assert read_native(blank, plan, fast) is None
+    unknown = _write(tmp_path / "unknown.jsonl", [good_lines[0], b'{"kind": "no_such_kind"}'])
+    assert read_native(unknown, plan, fast) is None
+    assert read_native(_write(tmp_path / "g.jsonl", good_lines), plan, None) is None
+    extra = _plan((("surname",),))
+    path = _write(tmp_path / "e.jsonl", good_lines)
+    assert read_native(path, extra, _fast_plan_of(extra)) is None
+
+
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n"])
+def test_last_line_without_newline_and_crlf(
+    tmp_path: Path, good_lines: list[bytes], ending: bytes
+) -> None:
+    path = tmp_path / "ends.jsonl"
+    separator = b"\r\n" if ending == b"\r\n" else b"\n"
+    path.write_bytes(separator.join(good_lines[:30]) + ending)
+    plan = _plan()
+    assert read_native(path, plan, _fast_plan_of(plan)) is not None
+    _assert_same(*_both(path))
+
+
+def test_threads_do_not_change_the_rows(tmp_path: Path, good_lines: list[bytes]) -> None:
+    path = _write(tmp_path / "m.jsonl", good_lines * 20)
+    plan = _plan()
+    one = read_native(path, plan, _fast_plan_of(plan), threads=1)
+    two = read_native(path, plan, _fast_plan_of(plan), threads=2)
+    assert one is not None
+    assert two is not None
+    assert all(a.equals(b) for a, b in zip(one[:2], two[:2], strict=True))
+    assert one[0]["line"].to_list() == list(range(1, len(good_lines) * 20 + 1))
+    assert isinstance(one[0], pl.DataFrame)
