@@ -72,3 +72,32 @@ def test_shell_completion_completes_commands() -> None:
         capture_output=True, text=True, check=False,
     )
     assert done.stdout.split() == ["validate"]
+
+
+_LOADED_AFTER = """
+import sys
+from kzcn.cli import main
+sys.argv = ["kzcn", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(sorted(m for m in ("kzcn.demo", "kzcn.synth", "kzcn.validation") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    ("words", "loaded"),
+    [
+        (["fields", "--format", "json"], []),
+        (["schema", "--help"], []),
+        (["--help"], ["kzcn.demo", "kzcn.synth", "kzcn.validation"]),
+        (["exposur"], ["kzcn.demo", "kzcn.synth", "kzcn.validation"]),
+    ],
+)
+def test_a_command_loads_only_its_own_modules(words: list[str], loaded: list[str]) -> None:
+    """`kzcn fields` does not import the demo, the generator or the validator."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_AFTER, *words], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == str(loaded)

@@ -1,16 +1,59 @@
-"""The command line: a thin edge over the library (the only place typer and rich are used)."""
+"""The command line: a thin edge over the library (the only place typer and rich are used).
+
+Each command's module imports the library it runs (the demo imports nearly
+all of it: about half a second). `main` registers only the command it was
+asked for, so `kzcn exposure` does not pay for the validator and the
+generator; `kzcn --help`, an unknown word, and `kzcn.cli.app` get them all.
+"""
 
 from __future__ import annotations
 
-from kzcn.cli import _demo, _exposure, _generate, _schema, _validate
-from kzcn.cli._common import app, run
+import sys
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from kzcn.cli._common import run
+
+if TYPE_CHECKING:
+    import typer
 
 __all__ = ["app", "main"]
 
-for _module in (_schema, _validate, _generate, _exposure, _demo):
-    _module.register(app)
+#: Command name to the module that registers it, in the order `--help` lists them.
+_MODULES = {
+    "schema": "_schema",
+    "validate": "_validate",
+    "generate": "_generate",
+    "exposure": "_exposure",
+    "fields": "_exposure",
+    "demo": "_demo",
+}
+_registered: set[str] = set()
+
+
+def _with_commands(*modules: str) -> typer.Typer:
+    """The app, with the commands of `modules` registered (each once)."""
+    from kzcn.cli._common import app  # noqa: PLC0415 - kept out of this module's namespace
+
+    for module in modules:
+        if module not in _registered:
+            import_module(f"kzcn.cli.{module}").register(app)
+            _registered.add(module)
+    return app
+
+
+def _every_command() -> typer.Typer:
+    return _with_commands(*dict.fromkeys(_MODULES.values()))
+
+
+def __getattr__(name: str) -> typer.Typer:  # PEP 562: `app` comes with every command
+    if name == "app":
+        return _every_command()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point."""
-    run(app)
+    words = sys.argv[1:2]
+    module = _MODULES.get(words[0]) if words else None
+    run(_every_command() if module is None else _with_commands(module))

@@ -9,9 +9,9 @@ job (or pass `validate=True`, which skips every message the models reject).
 
 A large JSONL file goes first to DuckDB's reader (`_duck`), which reads it in
 C++ on every core or declines it. Otherwise large files are split at line
-boundaries into pieces parsed by worker processes and the parent (`spawn`, since forking a process that has started
-polars' thread pool can deadlock), the workers returning their rows as Arrow
-IPC bytes.
+boundaries into pieces parsed by worker processes and the parent (`spawn`,
+since forking a process that has started polars' thread pool can deadlock),
+the workers returning their rows as Arrow IPC bytes.
 """
 
 from __future__ import annotations
