@@ -8,6 +8,7 @@ frames compared; where DuckDB cannot give the same rows it must decline
 from __future__ import annotations
 
 import copy
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,16 @@ def test_declines_what_it_cannot_number(tmp_path: Path, good_lines: list[bytes])
     extra = _plan((("surname",),))
     path = _write(tmp_path / "e.jsonl", good_lines)
     assert read_native(path, extra, _fast_plan_of(extra)) is None
+
+
+def test_declines_without_a_temporary_directory(
+    tmp_path: Path, good_lines: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path / "m.jsonl", good_lines)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-directory"))
+    plan = _plan()
+    assert read_native(path, plan, _fast_plan_of(plan)) is None
+    assert read_source(path, plan, native=True).messages.height == len(good_lines)
 
 
 @pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n"])

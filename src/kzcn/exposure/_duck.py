@@ -196,11 +196,12 @@ def _counted_in_background(path: Path) -> tuple[threading.Thread, list[int]]:
 def _rows(query: str, threads: int | None) -> pl.DataFrame:
     import duckdb  # noqa: PLC0415 - only this reader needs it (and its start-up time)
 
-    config: dict[str, str | bool | int | float | list[str]] = {}
-    if threads is not None:
-        config["threads"] = max(1, threads)
     with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
         target = Path(folder) / "rows.parquet"
+        # Anything DuckDB might spill goes there too, not to `.tmp` in the working directory.
+        config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": folder}
+        if threads is not None:
+            config["threads"] = max(1, threads)
         with duckdb.connect(":memory:", config=config) as connection:
             connection.execute(
                 f"COPY ({query}) TO {_literal(str(target))} "
@@ -235,7 +236,7 @@ def read_native(
     counter, lines = _counted_in_background(path)
     try:
         rows = _rows(_query(path, plan, fast), threads)
-    except duckdb.Error:
+    except (duckdb.Error, OSError):  # OSError: no temporary directory to hand over in
         counter.join()
         return None
     counter.join()
