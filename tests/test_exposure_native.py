@@ -61,10 +61,14 @@ def test_plain_file_is_read_natively_and_equals_python(
     assert ours.documents.height > len(good_lines) // 2  # the rows are not all empty
 
 
-def test_synthetic_file_equals_python(tmp_path: Path) -> None:
-    from kzcn.synth import generate  # noqa: PLC0415 - only this test needs the generator
+@pytest.mark.parametrize("invalid_rate", [0.0, 0.3])
+def test_synthetic_file_equals_python(tmp_path: Path, invalid_rate: float) -> None:
+    """Generated data, clean or with the workshop faults, is read natively and the same."""
+    from kzcn.synth import write_dataset  # noqa: PLC0415 - only this test needs the generator
 
-    path = _write(tmp_path / "synth.jsonl", [orjson.dumps(m) for m in generate(1500, seed=4)])
+    path = tmp_path / "synth.jsonl"
+    with path.open("wb") as out:
+        write_dataset(out, 1500, seed=4, invalid_rate=invalid_rate)
     plan = _plan()
     assert read_native(path, plan, _fast_plan_of(plan)) is not None
     _assert_same(*_both(path))
