@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Any
 
 import orjson
@@ -16,6 +18,8 @@ from exposure_fixtures import build_messages, write_jsonl
 from kzcn.exposure import (
     DEFAULT_QI,
     QuasiIdentifierError,
+    _analyse,
+    _read,
     compute_exposure,
     render_json,
     render_markdown,
@@ -395,6 +399,33 @@ class TestInputs:
             assert other.per_record is not None
             assert first.per_record is not None
             assert other.per_record.equals(first.per_record)
+
+    @pytest.mark.parametrize("spool_bytes", [1 << 40, 4096])
+    def test_stdin_is_read_whole_or_spooled_to_a_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spool_bytes: int
+    ) -> None:
+        """A large standard input goes through a temporary file (and the native reader)."""
+        jsonl = write_jsonl(tmp_path / "m.jsonl", 300, seed=6)
+        monkeypatch.setattr(_analyse, "STDIN_SPOOL_BYTES", spool_bytes)
+        monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", 0)
+        read_from: list[object] = []
+        original = _read.read_source
+
+        def spy(source: Path | bytes, *args: Any, **kwargs: Any) -> Any:
+            read_from.append(type(source))
+            return original(source, *args, **kwargs)
+
+        monkeypatch.setattr(_analyse, "read_source", spy)
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(jsonl.read_bytes())))
+        piped = compute_exposure("-", per_record=True)
+        assert read_from == [bytes if spool_bytes > jsonl.stat().st_size else PosixPath]
+        direct = compute_exposure(jsonl, per_record=True)
+        assert piped.input.source == "-"
+        assert piped.risk == direct.risk
+        assert piped.subsets == direct.subsets
+        assert piped.per_record is not None
+        assert direct.per_record is not None
+        assert piped.per_record.equals(direct.per_record)
 
     def test_models_are_accepted(self) -> None:
         from kzcn.messages import MessageAdapter  # noqa: PLC0415 - only this test needs it

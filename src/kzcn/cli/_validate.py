@@ -13,6 +13,7 @@ from typing import IO, Annotated, cast
 
 import typer
 
+from kzcn._pipes import widen_pipe
 from kzcn.cli._common import EXIT_INVALID, fail
 from kzcn.validation import (
     REPORTERS,
@@ -105,6 +106,7 @@ def _runs(
 ) -> Iterator[Validation]:
     for name in files:
         if name == STDIN:
+            widen_pipe(sys.stdin.buffer)
             yield validate_stream(
                 sys.stdin.buffer, name=STDIN, input_format=input_format, engine=engine
             )

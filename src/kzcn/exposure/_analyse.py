@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from kzcn._pipes import widen_pipe
 from kzcn.catalogue import FieldEntry, catalogue
 from kzcn.exposure import _engine as engine
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
-from kzcn.exposure._read import Extracted, ExtractPlan, read_records, read_source
+from kzcn.exposure._read import (
+    NATIVE_MIN_BYTES,
+    Extracted,
+    ExtractPlan,
+    read_records,
+    read_source,
+)
 from kzcn.exposure.result import (
     ExposureResult,
     ExposureSettings,
@@ -37,6 +46,9 @@ DEFAULT_THRESHOLD = 0.2
 #: Fields added to the QIs to make the candidate list of "which fields identify".
 EXTRA_CANDIDATES = ("citizenship", "ethnic_nationality")
 DEFAULT_MAX_SUBSET = 4
+#: Standard input this large is spooled to a file (see `_read_stdin`).
+STDIN_SPOOL_BYTES = NATIVE_MIN_BYTES
+_SPOOL_STEP = 1024 * 1024
 
 NOTES = (
     (
@@ -109,11 +121,32 @@ def _carried(fields: Sequence[FieldEntry]) -> dict[str, frozenset[str]]:
     }
 
 
+def _read_stdin(plan: ExtractPlan, workers: int | None) -> Extracted:
+    """Standard input; a large one is spooled to a temporary file first.
+
+    A file can be read by DuckDB or by worker processes, where bytes in memory
+    are parsed by this process alone (a million piped messages: several times
+    slower), and the spool holds on disk what would otherwise sit in memory.
+    """
+    stream = sys.stdin.buffer
+    widen_pipe(stream)
+    head = stream.read(STDIN_SPOOL_BYTES)
+    if len(head) < STDIN_SPOOL_BYTES:
+        return read_source(head, plan)
+    with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
+        spool = Path(folder) / "stdin.jsonl"
+        with spool.open("wb") as out:
+            out.write(head)
+            del head
+            shutil.copyfileobj(stream, out, _SPOOL_STEP)
+        return read_source(spool, plan, workers)
+
+
 def _read(source: Source, plan: ExtractPlan, workers: int | None) -> tuple[Extracted, str]:
     if isinstance(source, bytes):
         return read_source(source, plan), "<bytes>"
     if isinstance(source, str) and source == "-":
-        return read_source(sys.stdin.buffer.read(), plan), "-"
+        return _read_stdin(plan, workers), "-"
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
