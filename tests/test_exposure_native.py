@@ -16,9 +16,12 @@ from typing import Any
 import orjson
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exposure_fixtures import build_messages
-from kzcn.exposure._duck import read_native
+from kzcn.exposure import _duck
+from kzcn.exposure._duck import _count_lines, _find_empty_lines, _Lines, read_native
 from kzcn.exposure._read import Extracted, _fast_plan_of, read_source
 from test_exposure_fast import _odd_lines, _plan
 
@@ -135,11 +138,58 @@ def test_trailing_commas_and_nan_are_read_as_documented(
     assert ours.messages.filter(pl.col("line") > 1).equals(theirs.messages)
 
 
+@pytest.mark.parametrize(
+    "layout",
+    [
+        [b"", 0, 1, b"", b"", 2],
+        [0, b"\r", 1, 2, b""],
+        [0, 1, b"\r", b"\r", 2, b"\r"],
+    ],
+)
+def test_empty_lines_are_numbered_natively(
+    tmp_path: Path, good_lines: list[bytes], layout: list[bytes | int]
+) -> None:
+    """Empty lines (or a lone carriage return) are skipped as blank, numbered as in Python."""
+    lines = [item if isinstance(item, bytes) else good_lines[item] for item in layout]
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    plan = _plan()
+    assert read_native(path, plan, _fast_plan_of(plan)) is not None
+    ours, theirs = _both(path)
+    _assert_same(ours, theirs)
+    assert set(ours.skipped["reason"]) == {"blank_line"}
+
+
+_SEGMENTS = st.sampled_from([b"", b"\r", b"x", b"ab\r", b" ", b"\r\r", b"{}"])
+
+
+@given(
+    segments=st.lists(_SEGMENTS, max_size=30),
+    tail=st.sampled_from([b"", b"x", b"\r"]),
+    step=st.integers(1, 9),
+)
+def test_line_count_and_empty_lines_across_buffer_edges(
+    segments: list[bytes], tail: bytes, step: int
+) -> None:
+    """The count and the empty lines agree with splitting at newlines, whatever the step."""
+    data = b"".join(segment + b"\n" for segment in segments) + tail
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lines"
+        path.write_bytes(data)
+        lines = _Lines()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_duck, "_COUNT_BYTES", step)
+            _count_lines(path, lines)
+            _find_empty_lines(path, lines)
+    assert lines.count == len(segments) + (tail != b"")
+    assert lines.empty == [n for n, s in enumerate(segments, start=1) if s in (b"", b"\r")]
+
+
 def test_declines_what_it_cannot_number(tmp_path: Path, good_lines: list[bytes]) -> None:
     plan, fast = _plan(), _fast_plan_of(_plan())
     blank = tmp_path / "blank.jsonl"
-    blank.write_bytes(good_lines[0] + b"\n\n" + good_lines[1] + b"\n")
-    assert read_native(blank, plan, fast) is None
+    blank.write_bytes(good_lines[0] + b"\n   \n" + good_lines[1] + b"\n")
+    assert read_native(blank, plan, fast) is None  # spaces: DuckDB skips it, the count does not
     unknown = _write(tmp_path / "unknown.jsonl", [good_lines[0], b'{"kind": "no_such_kind"}'])
     assert read_native(unknown, plan, fast) is None
     assert read_native(_write(tmp_path / "g.jsonl", good_lines), plan, None) is None

@@ -4,8 +4,9 @@ At a million messages, reading is most of the report's time, and Python
 spends it on interpreting, not parsing. DuckDB's `read_json` parses the file
 on every core, keeps only the declared fields, and the presence checks become
 SQL over the result, so no Python object is made per message. The rows reach
-polars through a Parquet file in a temporary directory (DuckDB's Arrow export
-would need pyarrow, a large dependency for one hand-over).
+polars through a Parquet file in a temporary directory: DuckDB's Arrow export
+needs pyarrow (a large dependency for one hand-over), and its Arrow stream
+taken by polars directly makes nanobind print leak warnings at exit.
 
 It takes only the plain case, and gives `None` for anything else, leaving it
 to the Python reader (`_read`), which knows every rule for skipping a line:
@@ -13,8 +14,11 @@ to the Python reader (`_read`), which knows every rule for skipping a line:
   paths (the grouping key of an arbitrary value is Python's to compute);
 - DuckDB reads every line as an object of the declared shape (a malformed
   line, a list where an object belongs, a duplicated key all stop it);
-- one row per line (no blank lines), and every row a message of a known
-  kind, with its subject where the kind has one.
+- one row per line, but for empty lines (or a lone carriage return), which
+  DuckDB skips and the line count (`_count_lines`) finds, so they are skipped
+  as blank with the numbers the Python reader gives; a line of spaces is not
+  found, so it declines the file;
+- every row a message of a known kind, with its subject where the kind has one.
 
 Values keep the Python reader's meaning: a number or boolean where a string
 belongs is its text both ways, and a file with a value that might be an
@@ -29,6 +33,8 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +71,7 @@ _PERSON = {
     "place_locality": "subject.place_of_birth.locality.latin",
     "place_admin_code": "subject.place_of_birth.admin_code",
 }
+_NEWLINE, _CARRIAGE = ord("\n"), ord("\r")
 #: Bytes read per step while counting lines.
 _COUNT_BYTES = 4 * 1024 * 1024
 
@@ -168,29 +175,73 @@ def _query(path: Path, plan: ExtractPlan, fast: FastPlan) -> str:
     """  # noqa: S608
 
 
-def _count_lines(path: Path, result: list[int]) -> None:
-    """Lines as the Python reader numbers them (the last may lack its newline).
+@dataclass(slots=True)
+class _Lines:
+    """The file's lines as the Python reader numbers them, and which are empty."""
 
-    One reused buffer and numpy's vectorised compare: three times faster than
-    `bytes.count` over fresh blocks, and it runs beside DuckDB's threads.
+    count: int = 0
+    #: 1-based numbers of the lines that are empty or hold only `\r` (DuckDB skips them).
+    empty: list[int] = field(default_factory=list)
+
+
+def _steps(path: Path) -> Iterator[tuple[np.ndarray, int]]:
+    """The file's bytes in steps, each with its offset in the file.
+
+    One array is reused for every step: a fresh one per step costs page faults.
     """
-    newline = ord("\n")
-    count, last = 0, newline
     buffer = bytearray(_COUNT_BYTES)
-    view, equal = np.frombuffer(buffer, np.uint8), np.empty(_COUNT_BYTES, np.bool_)
+    view = np.frombuffer(buffer, np.uint8)
+    offset = 0
     with path.open("rb", buffering=0) as handle:
         while size := handle.readinto(buffer):
-            np.equal(view[:size], newline, out=equal[:size])
-            count += int(np.count_nonzero(equal[:size]))
-            last = int(view[size - 1])
-    result.append(count + (last != newline))
+            yield view[:size], offset
+            offset += size
 
 
-def _counted_in_background(path: Path) -> tuple[threading.Thread, list[int]]:
-    result: list[int] = []
-    thread = threading.Thread(target=_count_lines, args=(path, result), daemon=True)
+def _count_lines(path: Path, lines: _Lines) -> None:
+    """Count the lines as the Python reader numbers them (the last may lack its newline).
+
+    numpy's vectorised compare over reused arrays: three times faster than
+    `bytes.count` over fresh blocks, and it runs beside DuckDB's threads.
+    """
+    equal = np.empty(_COUNT_BYTES, np.bool_)
+    last = _NEWLINE
+    for chunk, _ in _steps(path):
+        lines.count += int(np.count_nonzero(np.equal(chunk, _NEWLINE, out=equal[: chunk.size])))
+        last = int(chunk[-1])
+    lines.count += last != _NEWLINE
+
+
+def _find_empty_lines(path: Path, lines: _Lines) -> None:
+    """Note the empty lines (or lone carriage returns) DuckDB skipped.
+
+    A line is empty when its newline follows the previous one directly, or with
+    only a carriage return between them. This second pass is made only when
+    DuckDB gave fewer rows than there are lines: listing every newline costs
+    several times what counting them does.
+    """
+    start, seen, last = 0, 0, _NEWLINE
+    for chunk, offset in _steps(path):
+        ends = np.flatnonzero(chunk == _NEWLINE) + offset
+        if ends.size:
+            starts = np.concatenate(([start], ends[:-1] + 1))
+            empty = ends == starts
+            one = np.flatnonzero(ends == starts + 1)
+            # The byte before such a newline: in this chunk, or the previous one's last.
+            inside = ends[one] - 1 - offset
+            prior = np.where(inside >= 0, chunk[np.maximum(inside, 0)], last)
+            empty[one[prior == _CARRIAGE]] = True
+            lines.empty.extend((np.flatnonzero(empty) + seen + 1).tolist())
+            seen += int(ends.size)
+            start = int(ends[-1]) + 1
+        last = int(chunk[-1])
+
+
+def _counted_in_background(path: Path) -> tuple[threading.Thread, _Lines]:
+    lines = _Lines()
+    thread = threading.Thread(target=_count_lines, args=(path, lines), daemon=True)
     thread.start()
-    return thread, result
+    return thread, lines
 
 
 def _rows(query: str, threads: int | None) -> pl.DataFrame:
@@ -225,10 +276,21 @@ def _maybe_containers(rows: pl.DataFrame) -> bool:
     return bool(rows.select(bracket.any() | document.fill_null(value=False).any()).item())
 
 
+def _numbered(rows: pl.DataFrame, lines: _Lines) -> pl.DataFrame:
+    """The rows with their line numbers: every line's but the empty ones'."""
+    if not lines.empty:
+        return rows.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
+    numbers = np.delete(np.arange(1, lines.count + 1, dtype=np.int64), np.array(lines.empty) - 1)
+    return rows.with_columns(pl.Series("line", numbers)).select("line", pl.exclude("line"))
+
+
 def read_native(
     path: Path, plan: ExtractPlan, fast: FastPlan | None, threads: int | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame, int] | None:
-    """Messages and documents of a JSONL file, and its line count; None to leave it to Python."""
+) -> tuple[pl.DataFrame, pl.DataFrame, list[int], int] | None:
+    """Messages and documents of a JSONL file, its empty lines, and its line count.
+
+    None leaves the file to the Python reader.
+    """
     if fast is None or fast.extra:
         return None
     import duckdb  # noqa: PLC0415 - see `_rows`
@@ -240,17 +302,19 @@ def read_native(
         counter.join()
         return None
     counter.join()
+    if rows.height < lines.count:  # DuckDB skips empty lines: which are they?
+        _find_empty_lines(path, lines)
     if (
-        rows.height != lines[0]
+        rows.height != lines.count - len(lines.empty)
         or not rows["kind"].is_in(list(fast.checks)).fill_null(value=False).all()
         or rows["no_subject"].any()
         or _maybe_containers(rows)
     ):
         return None
-    rows = rows.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
+    rows = _numbered(rows, lines)
     documents = (
         rows.select("line", pl.col("documents").alias("document"))
         .explode("document")
         .drop_nulls("document")
     )
-    return rows.drop("documents", "no_subject"), documents, lines[0]
+    return rows.drop("documents", "no_subject"), documents, lines.empty, lines.count

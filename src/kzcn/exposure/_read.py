@@ -713,8 +713,11 @@ def read_source(
     if size >= NATIVE_MIN_BYTES if native is None else native:
         frames = read_native(source, plan, _fast_plan_of(plan), threads=workers)
         if frames is not None:
-            messages, documents, lines = frames
-            return Extracted(messages, _Columns(plan).frames()[1], documents, lines)
+            messages, documents, empty, lines = frames
+            columns = _Columns(plan)
+            for line in empty:
+                columns.skip(line, SKIP_BLANK)
+            return Extracted(messages, columns.frames()[1], documents, lines)
     count = _workers(size, workers)
     if count == 1:
         return _from_lines(_lines_of_range(str(source), 0, size), plan)
