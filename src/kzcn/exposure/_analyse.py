@@ -271,7 +271,8 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         max_subset: Largest subset checked.
         per_record: Also compute one row per input line (`result.per_record`).
         validate: Skip messages the models reject (slow: builds every model).
-        workers: Processes that parse a large file (default: one per CPU).
+        workers: Processes (or DuckDB's threads) that parse a large file
+            (default: one per CPU).
 
     Returns:
         The typed result the reporters render.

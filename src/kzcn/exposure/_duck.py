@@ -299,9 +299,9 @@ def read_native(
     try:
         rows = _rows(_query(path, plan, fast), threads)
     except (duckdb.Error, OSError):  # OSError: no temporary directory to hand over in
-        counter.join()
         return None
-    counter.join()
+    finally:
+        counter.join()
     if rows.height < lines.count:  # DuckDB skips empty lines: which are they?
         _find_empty_lines(path, lines)
     if (

@@ -710,7 +710,8 @@ def read_source(
     if source.suffix.lower() == ".json" or _looks_like_json_document(head):
         return _from_document(source.read_bytes(), plan)
     size = source.stat().st_size
-    if size >= NATIVE_MIN_BYTES if native is None else native:
+    use_native = size >= NATIVE_MIN_BYTES if native is None else native
+    if use_native:
         frames = read_native(source, plan, _fast_plan_of(plan), threads=workers)
         if frames is not None:
             messages, documents, empty, lines = frames
