@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import io
 import os
 from pathlib import Path
@@ -11,7 +10,9 @@ import pytest
 
 from kzcn._pipes import PIPE_BYTES, widen_pipe
 
-F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
+fcntl = pytest.importorskip("fcntl")
+
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)  # Linux's number, for Python's without it
 
 
 @pytest.mark.skipif(not Path("/proc/sys/fs/pipe-max-size").exists(), reason="Linux pipes only")

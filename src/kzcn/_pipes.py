@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
 from typing import IO
@@ -22,10 +21,13 @@ def widen_pipe(stream: IO[bytes]) -> bool:
     the stream as it was.
     """
     try:
+        import fcntl  # noqa: PLC0415 - POSIX only: Windows has no such module
+
+        command = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only (Python >= 3.10)
         descriptor = stream.fileno()
-        if not stat.S_ISFIFO(os.fstat(descriptor).st_mode):
+        if command is None or not stat.S_ISFIFO(os.fstat(descriptor).st_mode):
             return False
-        fcntl.fcntl(descriptor, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
-    except (OSError, ValueError, AttributeError):  # no descriptor, not Linux, or refused
+        fcntl.fcntl(descriptor, command, PIPE_BYTES)
+    except (ImportError, OSError, ValueError, AttributeError):  # not Linux, no pipe, refused
         return False
     return True
