@@ -9,7 +9,8 @@ Measured:
 - `kzcn exposure FILE --format json --out ...` as a whole process (import,
   reading, main metrics, 30 QI subsets, ladder, rendering), wall time (the
   median of `--runs` runs) and peak memory of the process tree (the parent and
-  its parsing workers, summed, sampled every 20 ms from /proc);
+  any parsing workers (DuckDB reads the file in-process; workers only
+  parse a file it declines), summed, sampled every 20 ms from /proc);
 - pycanon 1.3.6 (its own venv, see `tests/pycanon_env.py`) computing only k
   and distinct l over the same QIs on the same people, from a prepared table
   (CSV loading excluded, `reset_index(drop=True)` applied).
