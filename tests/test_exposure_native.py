@@ -77,16 +77,31 @@ def test_synthetic_file_equals_python(tmp_path: Path, invalid_rate: float) -> No
     _assert_same(*_both(path))
 
 
+#: `_odd_lines` positions DuckDB declines though Python reads them: an empty
+#: container of the other kind (`place_of_birth: []`, `crossings: {}`), which
+#: Python's `or {}` / `or ()` takes as absent and DuckDB as a type error.
+_NEEDLESS_DECLINES = frozenset({1, 19})
+
+
 @pytest.mark.parametrize("position", range(len(_odd_lines(list(build_messages(60, seed=11))))))
 def test_an_odd_line_gives_python_s_frames(
     tmp_path: Path, good_lines: list[bytes], position: int
 ) -> None:
-    """One odd line among good ones: DuckDB reads it the same, or declines the file."""
+    """One odd line among good ones: DuckDB reads it the same, or declines the file.
+
+    It declines only for a line the Python reader skips, with two known
+    exceptions (`_NEEDLESS_DECLINES`).
+    """
     odd = _odd_lines(list(build_messages(60, seed=11)))[position]
     lines = [*good_lines[:50], odd, *good_lines[50:100]]
     path = tmp_path / "odd.jsonl"
     path.write_bytes(b"\n".join(line.rstrip(b"\n") for line in lines) + b"\n")
-    _assert_same(*_both(path))
+    ours, theirs = _both(path)
+    _assert_same(ours, theirs)
+    plan = _plan()
+    if read_native(path, plan, _fast_plan_of(plan)) is None:
+        skipped = theirs.skipped["line"].to_list()
+        assert skipped == ([] if position in _NEEDLESS_DECLINES else [51])
 
 
 def _bent(message: dict[str, Any], change: Callable[[dict[str, Any]], object]) -> bytes:
