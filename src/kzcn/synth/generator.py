@@ -1,28 +1,46 @@
-"""The bulk generator: messages of every kind as JSON-ready dicts, seeded and fast.
+"""The bulk generator: messages of every kind, seeded and fast.
 
-`Generator(random.Random(seed)).message()` draws a kind and a direction from
-the mix and builds a message that the models accept. Same seed, same mix →
-the same messages, in any process and on any day: dates come from fixed
-windows (`DATA_START` … `DATA_END`), never from today.
+`Generator(random.Random(seed)).lines(n)` draws `n` kinds and directions
+from the mix and builds every message of a kind at once, a column at a time
+(`kzcn.synth.people` explains how), as UTF-8 JSON that the models accept;
+`.message()` gives one message as a JSON-ready dict. Same seed, same mix →
+the same messages, in any process, on any day and with any numpy release:
+dates come from fixed windows (`DATA_START` … `DATA_END`), never from today,
+and random numbers from the raw PCG64 stream only (`kzcn.synth._stream`).
 
 A run of `count` messages is cut into chunks of `CHUNK`; chunk `i` is drawn
 from its own stream, seeded from (seed, i) by `chunk_rng`. Any chunk can thus
 be made in any process, and a run's output is the same whether one process
 makes every chunk or several share them (`write_dataset(..., jobs=N)`).
+A chunk is always drawn whole and cut, so a shorter run is the start of a
+longer one.
 """
 
 from __future__ import annotations
 
 import random
-from bisect import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import accumulate
 from typing import Any
 
+import numpy as np
+import orjson
+
 from kzcn.messages import ENTRY_INTO_FORCE, MESSAGE_KINDS, PRIOR_CHANGES_DUE
-from kzcn.synth.people import YEAR, People, RandomSource, add_years, iso
+from kzcn.synth._checks import DIGITS4
+from kzcn.synth._columns import Ints, Pieces, Texts, fixed, join_rows, texts
+from kzcn.synth._days import FIRST, add_years, days
+from kzcn.synth._stream import Draws, RandomSource
+from kzcn.synth.people import (
+    POPULATION_CODE,
+    STATE_CODE,
+    YEAR,
+    People,
+    PersonColumns,
+    authorities,
+    person_columns,
+)
 
 __all__ = [
     "CHUNK",
@@ -32,6 +50,7 @@ __all__ = [
     "Generator",
     "Mix",
     "MixError",
+    "chunk_lines",
     "chunk_messages",
     "chunk_rng",
     "chunk_spans",
@@ -156,6 +175,7 @@ _VIOLATIONS = (
     ("overstay", 40), ("failure_to_register", 15), ("purpose_of_stay_violation", 15),
     ("illegal_entry", 8), ("illegal_exit", 5), ("invalid_document", 7), ("other", 10),
 )
+_OVERSTAY, _UNREGISTERED, _PURPOSE, _ILLEGAL_ENTRY, _ILLEGAL_EXIT, _INVALID_DOCUMENT = range(6)
 _CROSSING_POINTS = (
     ("khorgos_khorgos", 30), ("nur_zholy", 25), ("dostyk_alashankou", 12),
     ("altynkol_khorgos_rail", 8), ("bakhty_baketu", 10), ("maikapshagai_jimunai", 5),
@@ -179,16 +199,347 @@ _PROVISIONS = {
         "default": "Exit and Entry Administration Law of the PRC, Art. 81",
     },
 }
+# Measures by code: a criminal case, a warning, a fine, and a fine with deportation
+# (and an entry ban).
+_MEASURES = (["criminal_case", "deportation"], ["warning"], ["fine"], ["fine", "deportation"],
+             ["fine", "deportation", "entry_ban"])
+_CRIMINAL, _WARNING, _FINE, _DEPORTED, _BANNED = range(5)
 _PURPOSES = ("tourism", "business", "private", "study", "work", "medical", "transit",
              "official", "other")
 # Visa-free travel covers short stays; study, work and official trips need visas.
 _VISA_ONLY = frozenset({"study", "work", "official"})
+_SCALE = {"tourism": 90_000, "business": 15_000, "private": 8_000, "transit": 5_000}
 _AREAS = ("visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
           "entry_stay_exit_violation")
+_CHANGE_STATUS = ("termination_pending", "terminated", "unknown", "retained")
+_REPLY_STATUS = ("retained", "terminated", "no_record")
+_GROUNDS = ("public_health", "public_order", "national_security")
 
 
-def _table(pairs: tuple[tuple[str, int], ...]) -> tuple[tuple[str, ...], list[int]]:
-    return tuple(p for p, _ in pairs), list(accumulate(w for _, w in pairs))
+def _json_texts(values: Sequence[Any]) -> Texts:
+    """Each value as JSON, in a column indexed like `values`."""
+    return texts(orjson.dumps(v) for v in values)
+
+
+def _cumulative(pairs: tuple[tuple[str, int], ...]) -> Any:
+    return np.cumsum([w for _, w in pairs]).astype(np.float64)
+
+
+def _category(draw: Any, cumulative: Any) -> Ints:
+    """A weighted choice per row: the index of the draw's bracket in `cumulative`."""
+    return np.searchsorted(cumulative, draw * cumulative[-1], side="right")  # type: ignore[no-any-return]
+
+
+_PARTY = {code: orjson.dumps(party) for code, party in _PARTIES.items()}
+_VIOLATION_TEXT = _json_texts([v for v, _ in _VIOLATIONS])
+_VIOLATION_SHARES = _cumulative(_VIOLATIONS)
+_POINT_TEXT = _json_texts([p for p, _ in _CROSSING_POINTS])
+_POINT_SHARES = _cumulative(_CROSSING_POINTS)
+_MEASURE_TEXT = _json_texts(_MEASURES)
+_PROVISION_TEXT = {state: _json_texts([table.get(v, table["default"]) for v, _ in _VIOLATIONS])
+                   for state, table in _PROVISIONS.items()}
+_NUMBERS = texts(str(n) for n in range(10_000))
+_DASH = np.full((1, 1), b"-", dtype="S1")
+
+
+def _null_or(present: Any, json: Texts) -> Texts:
+    """`json` where `present`, JSON null elsewhere."""
+    return np.where(present, json, b"null")
+
+
+def _uuids(draws: Draws, n: int) -> Texts:
+    """Version-4 UUIDs drawn from the stream (so seeded), quoted for JSON."""
+    words = draws.words(2 * n).reshape(n, 2)
+    # The version nibble set to 4, the variant bits to 10.
+    words[:, 0] = words[:, 0] & np.uint64(~0xF000 & 0xFFFF_FFFF_FFFF_FFFF) | np.uint64(0x4000)
+    words[:, 1] = (words[:, 1] & np.uint64(0x3FFF_FFFF_FFFF_FFFF)
+                   | np.uint64(0x8000_0000_0000_0000))
+    digits = np.frombuffer(words.astype(">u8").tobytes().hex().encode(), dtype="S1")
+    digits = digits.reshape(n, 32)
+    dash, quote = np.repeat(_DASH, n, axis=0), np.repeat(_QUOTES, n, axis=0)
+    return fixed(np.concatenate([quote, digits[:, :8], dash, digits[:, 8:12], dash,
+                                  digits[:, 12:16], dash, digits[:, 16:20], dash,
+                                  digits[:, 20:], quote], axis=1))
+
+
+_QUOTES = np.full((1, 1), b'"', dtype="S1")
+
+
+#: Sender, recipient and channel of messages (each a column or a constant).
+Route = tuple[Texts | bytes, Texts | bytes, Texts | bytes]
+
+
+def _envelopes(draws: Draws, kind: str, route: Route, sent: Ints,
+               reply: Texts | bytes = b"null") -> Pieces:
+    """Message envelopes as the start of JSON objects (the kind's fields follow)."""
+    sender, recipient, channel = route
+    return (b'{"schema_version":"1.0","message_id":', _uuids(draws, len(sent)),
+            f',"kind":"{kind}","sender":'.encode(), sender, b',"recipient":', recipient,
+            b',"sent_on":', _dates(sent), b',"channel":"', channel, b'","in_reply_to":', reply,
+            b',"synthetic":true')
+
+
+def _dates(ordinals: Ints) -> Texts:
+    """The days as quoted JSON dates."""
+    return days().quoted[ordinals - FIRST]
+
+
+def _years(ordinals: Ints) -> Texts:
+    return _NUMBERS[days().year[ordinals - FIRST]]
+
+
+# --- the six kinds -------------------------------------------------------
+
+
+def _diplomatic(state: str) -> Route:
+    """Foreign ministry to foreign ministry."""
+    return _PARTY[f"{state}_MFA"], _PARTY[f"{_OTHER[state]}_MFA"], b"diplomatic"
+
+
+def _competent(state: str) -> Route:
+    """Migration authority to migration authority (Kazakhstan's MIA, China's NIA)."""
+    sender, recipient = ("KAZ_MIA", "CHN_NIA") if state == "KAZ" else ("CHN_NIA", "KAZ_MIA")
+    return _PARTY[sender], _PARTY[recipient], b"competent_authority"
+
+
+def _citizenship_parties(state: str, draw: Any) -> Route:
+    """Sender and recipient authorities and channel of citizenship notices."""
+    diplomatic = draw[0] < 0.6
+    other = _OTHER[state]
+    sender: Texts | bytes
+    if state == "KAZ":
+        sender = np.where(draw[1] < 0.15, _PARTY["KAZ_MLSPP"], _PARTY["KAZ_MIA"])
+        recipient = _PARTY["CHN_NIA"]
+    else:
+        sender, recipient = _PARTY["CHN_NIA"], _PARTY["KAZ_MIA"]
+    return (np.where(diplomatic, _PARTY[f"{state}_MFA"], sender),
+            np.where(diplomatic, _PARTY[f"{other}_MFA"], recipient),
+            np.where(diplomatic, b"diplomatic", b"competent_authority").astype(object))
+
+
+def _subjects_of_change(draws: Draws, state: str, sent: Ints, decided: Ints,
+                        draw: Any) -> PersonColumns:
+    """People who became citizens of `state` on `decided`, formerly of the other."""
+    if state == "KAZ":
+        population = np.where(draw < 0.93, POPULATION_CODE["kandas_kazakh"],
+                              POPULATION_CODE["kandas_uyghur"])
+    else:
+        population = np.full(len(sent), POPULATION_CODE["chn_kazakh"])
+    return person_columns(draws, population, sent, born_before=decided - 18 * YEAR,
+                          naturalised_on=decided, former=STATE_CODE[_OTHER[state]])
+
+
+def _change_fields(draws: Draws, state: str, decided: Ints, sent: Ints) -> Pieces:
+    """The fields of a citizenship change after the subject."""
+    n = len(decided)
+    u = draws.uniform((3, n))
+    recipient = _OTHER[state]
+    status = np.searchsorted([0.45, 0.8, 0.95], u[1], side="right")
+    issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
+    evidence = _null_or((status == 1) & (u[2] < 0.7), join_rows(
+        b'{"certificate_number":"T' if recipient == "CHN" else b'{"certificate_number":"K',
+        _years(issued), _NUMBERS[draws.below(1_000_000, n) // 100], DIGITS4[draws.below(100, n)],
+        b'","issued_on":', _dates(issued), b',"issuer":', authorities(recipient, issued), b"}"))
+    if state == "KAZ":
+        reference: Pieces = ('"ПР-'.encode(), _years(decided), b"-",
+                             DIGITS4[draws.between(1, 9999, n)], b'"')
+    else:
+        reference = ('"国移管〔'.encode(), _years(decided), "〕".encode(),
+                     _NUMBERS[draws.between(1, 999, n)], '号"'.encode())
+    return (b',"acquisition":',
+            np.where(u[0] < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'),
+            b',"decided_on":', _dates(decided), b',"decision_reference":', *reference,
+            f',"former_citizenship":"{recipient}","former_citizenship_status":"'.encode(),
+            _CHANGE_TEXT[status], b'","termination_evidence":', evidence)
+
+
+_CHANGE_TEXT = texts(_CHANGE_STATUS)
+
+
+def _acquisitions(draws: Draws, n: int, state: str) -> Texts:
+    decided = draws.between(DATA_START, DATA_END - 120, n)
+    sent = decided + draws.between(14, 120, n)
+    u = draws.uniform((3, n))
+    envelope = _envelopes(draws, "citizenship_acquisition", _citizenship_parties(state, u), sent)
+    subject = _subjects_of_change(draws, state, sent, decided, u[2])
+    return join_rows(*envelope, b',"subject":', *subject.pieces,
+                     *_change_fields(draws, state, decided, sent), b"}")
+
+
+def _prior_changes(draws: Draws, n: int, state: str) -> Texts:
+    decided = draws.between(_FIRST_PRIOR, DATA_START - 1, n)
+    u = draws.uniform((2, n))
+    # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
+    sent = np.where(u[0] < 0.9, draws.between(DATA_START, _PRIOR_DUE, n),
+                    draws.between(_PRIOR_DUE + 1, _PRIOR_DUE + 240, n))
+    envelope = _envelopes(draws, "prior_citizenship_change", _diplomatic(state), sent)
+    subject = _subjects_of_change(draws, state, sent, decided, u[1])
+    return join_rows(*envelope, b',"subject":', *subject.pieces,
+                     *_change_fields(draws, state, decided, sent), b"}")
+
+
+def _status_replies(draws: Draws, n: int, state: str) -> Texts:
+    """`state` answers whether people on the other's list kept its citizenship."""
+    received = draws.between(DATA_START + 10, DATA_END - 90, n)
+    u = draws.uniform((3, n))
+    sent = received + np.where(u[0] < 0.05, draws.between(62, 90, n), draws.between(5, 55, n))
+    other = _OTHER[state]
+    diplomatic = u[1] < 0.7
+    competent = ("CHN_NIA", "KAZ_MIA") if state == "CHN" else ("KAZ_MIA", "CHN_NIA")
+    route = (np.where(diplomatic, _PARTY[f"{state}_MFA"], _PARTY[competent[0]]),
+             np.where(diplomatic, _PARTY[f"{other}_MFA"], _PARTY[competent[1]]),
+             np.where(diplomatic, b"diplomatic", b"competent_authority").astype(object))
+    envelope = _envelopes(draws, "citizenship_status_reply", route, sent, _uuids(draws, n))
+    status = np.searchsorted([0.4, 0.85], u[2], side="right")
+    terminated = status == 1
+    # No record: nobody by that name in the answering state, the record is the
+    # list's; otherwise the answering state's record of its (former) citizen.
+    listed = "kandas_kazakh" if other == "KAZ" else "chn_kazakh"
+    own = "chn_kazakh" if state == "CHN" else "kaz_kazakh"
+    subject = person_columns(
+        draws, np.where(status == 2, POPULATION_CODE[listed], POPULATION_CODE[own]), sent,
+        citizenship=np.where(terminated, STATE_CODE[other], 0), with_number=~terminated,
+    )
+    terminated_on = _null_or(terminated, _dates(received - draws.between(30, 5 * YEAR, n)))
+    return join_rows(*envelope, b',"subject":', *subject.pieces, b',"request_received_on":',
+                     _dates(received), b',"status":"', _REPLY_TEXT[status],
+                     b'","terminated_on":', terminated_on, b"}")
+
+
+_REPLY_TEXT = texts(_REPLY_STATUS)
+
+
+def _violations(draws: Draws, n: int, state: str) -> Texts:
+    """Citizens of the other state broke entry, stay or exit rules in `state`."""
+    u = draws.uniform((9, n))
+    violation = _category(u[0], _VIOLATION_SHARES)
+    entered = draws.between(DATA_START, DATA_END - 200, n)
+    permitted = entered + np.where(u[1] < 0.8, 29, 89)  # a 30-day visa-free stay
+    entry_only = (violation == _ILLEGAL_ENTRY) | (violation == _INVALID_DOCUMENT)
+    occurred = np.select(
+        [violation == _OVERSTAY, entry_only, violation == _UNREGISTERED],
+        [permitted + 1, entered, entered + 5], entered + draws.between(1, 25, n))
+    detected = occurred + np.where(
+        (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT), 0,
+        draws.between(0, 60, n))
+    crossed = (violation == _ILLEGAL_ENTRY) | (violation == _ILLEGAL_EXIT)
+    criminal = crossed & (u[2] < 0.3)
+    warning = ~criminal & (u[3] < 0.15)
+    deported = (~criminal & ~warning & (u[4] < 0.4)
+                & np.isin(violation, [_OVERSTAY, _PURPOSE, _ILLEGAL_ENTRY]))
+    banned = deported & (u[5] < 0.6)
+    measures = np.select([criminal, warning, banned, deported],
+                         [_CRIMINAL, _WARNING, _BANNED, _DEPORTED], _FINE)
+    left = detected + draws.between(1, 10, n)
+    has_left = criminal | deported
+    sent = np.where(has_left, left, detected) + draws.between(3, 40, n)
+    if state == "KAZ":
+        population = np.select([u[6] < 0.5, u[6] < 0.85], [POPULATION_CODE["chn_han"],
+                                                           POPULATION_CODE["chn_kazakh"]],
+                               POPULATION_CODE["chn_uyghur"])
+    else:
+        population = np.where(u[6] < 0.75, POPULATION_CODE["kaz_kazakh"],
+                              POPULATION_CODE["kaz_russian"])
+    envelope = _envelopes(draws, "entry_stay_exit_violation", _competent(state), sent)
+    subject = person_columns(draws, population, entered, traveller=True)
+    point = _POINT_TEXT[_category(u[7], _POINT_SHARES)]
+
+    def crossing(direction: str, day: Ints) -> Texts:
+        return join_rows(f'{{"direction":"{direction}","crossed_on":'.encode(), _dates(day),
+                         b',"crossing_point":', point, b',"document_number":"', subject.passport,
+                         b'"}')
+
+    entry = np.where(violation == _ILLEGAL_ENTRY, b"", crossing("entry", entered) + b",")
+    exit_ = np.select([violation == _ILLEGAL_EXIT, has_left],
+                      [crossing("exit", occurred), crossing("exit", left)], b"")
+    # An entry is followed by a comma; an exit-less list drops it.
+    crossings = np.where(exit_ == b"", np.fromiter((e[:-1] for e in entry), dtype=object,
+                                                   count=n), entry)
+    ban_until = _null_or(banned, _dates(add_years(detected, draws.between(1, 5, n))))
+    return join_rows(*envelope, b',"subject":', *subject.pieces, b',"violation":',
+                     _VIOLATION_TEXT[violation], b',"occurred_on":', _dates(occurred),
+                     b',"detected_on":', _dates(detected), b',"crossings":[', crossings, exit_,
+                     b'],"permitted_stay_until":', _null_or(~entry_only, _dates(permitted)),
+                     b',"measures":', _MEASURE_TEXT[measures], b',"entry_ban_until":', ban_until,
+                     b',"legal_provision":', _PROVISION_TEXT[state][violation], b"}")
+
+
+def _statistics(draws: Draws, n: int, state: str) -> Texts:
+    quarter = draws.between(0, 7, n)  # 2024 Q1 … 2025 Q4 (and the first weeks in force)
+    year, month = 2024 + quarter // 4, 1 + 3 * (quarter % 4)
+    start = _ordinals(year, month)
+    end = _ordinals(year + (month == 10), np.where(month == 10, 1, month + 3)) - 1
+    first_weeks = (quarter == 0) & (draws.uniform(n) < 0.2)
+    start = np.where(first_weeks, DATA_START, start)
+    end = np.where(first_weeks, date(2023, 12, 31).toordinal(), end)
+    sent = end + draws.between(5, 45, n)
+    envelope = _envelopes(draws, "visa_free_statistics", _competent(state), sent)
+    shape = (len(_PURPOSES), n)
+    kept = draws.uniform(shape) < 0.6
+    kept[0] |= ~kept.any(axis=0)  # at least one row: tourism
+    scale = np.array([_SCALE.get(p, 1_000) for p in _PURPOSES])[:, None]
+    entries = draws.below(np.broadcast_to(scale + 1, shape).ravel(), n * len(_PURPOSES)).reshape(
+        shape)
+    exits = entries - (entries * draws.uniform(shape) * 0.1).astype(np.int64)
+    visas = draws.below((entries // 50 + 1).ravel(), n * len(_PURPOSES)).reshape(shape)
+    visa_only = draws.between(50, 4_000, n * len(_PURPOSES)).reshape(shape)
+    rows = texts(
+        orjson.dumps([_statistics_row(p, int(entries[i, j]), int(exits[i, j]), int(visas[i, j]),
+                                      int(visa_only[i, j]))
+                      for i, p in enumerate(_PURPOSES) if kept[i, j]])
+        for j in range(n)
+    )
+    return join_rows(*envelope, f',"citizens_of":"{_OTHER[state]}","period_start":'.encode(),
+                     _dates(start), b',"period_end":', _dates(end), b',"rows":', rows, b"}")
+
+
+def _statistics_row(purpose: str, entries: int, exits: int, visas: int,
+                    visa_only: int) -> JsonDict:
+    if purpose in _VISA_ONLY:
+        entries, exits, visas = 0, 0, visa_only
+    return {"purpose": purpose, "visa_free_entries": entries, "visa_free_exits": exits,
+            "visas_issued": visas}
+
+
+def _ordinals(year: Ints, month: Ints) -> Ints:
+    """Ordinals of the first days of those months."""
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64) + _EPOCH
+
+
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _suspensions(draws: Draws, n: int, state: str) -> Texts:
+    decided = draws.between(DATA_START, DATA_END - 30, n)
+    u = draws.uniform((3 + len(_AREAS), n))
+    # Due within 72 hours; a few late notices (a warning, still valid).
+    sent = decided + np.where(u[0] < 0.95, draws.between(0, 3, n), draws.between(4, 10, n))
+    envelope = _envelopes(draws, "suspension_notice", _diplomatic(state), sent)
+    grounds = np.searchsorted([0.5, 0.8], u[1], side="right")
+    partial = u[2] < 0.7
+    areas = texts(
+        orjson.dumps([a for i, a in enumerate(_AREAS) if u[3 + i, j] < 0.4]
+                     or ["visa_free_statistics"] if partial[j] else [])
+        for j in range(n)
+    )
+    return join_rows(*envelope, b',"grounds":"', _GROUNDS_TEXT[grounds], b'","scope":"',
+                     np.where(partial, b"partial", b"full").astype(object),
+                     b'","suspended_areas":', areas, b',"decided_on":', _dates(decided),
+                     b',"effective_from":', _dates(decided + draws.between(0, 14, n)), b"}")
+
+
+_GROUNDS_TEXT = texts(_GROUNDS)
+
+#: Each kind's builder: (stream, count, sending state) → the messages as JSON text.
+_BUILDERS: dict[str, Callable[[Draws, int, str], Texts]] = {
+    "citizenship_acquisition": _acquisitions,
+    "prior_citizenship_change": _prior_changes,
+    "citizenship_status_reply": _status_replies,
+    "entry_stay_exit_violation": _violations,
+    "visa_free_statistics": _statistics,
+    "suspension_notice": _suspensions,
+}
 
 
 class Generator:
@@ -196,29 +547,18 @@ class Generator:
 
     Args:
         rng: a `random.Random` (or anything with `random()` and
-            `getrandbits()`); Faker's `generator.random` works.
+            `getrandbits()`); Faker's `generator.random` works. It seeds the
+            column stream and draws kinds for single messages.
         mix: which kinds and directions to draw, with what weights.
     """
 
     def __init__(self, rng: RandomSource | None = None, mix: Mix = DEFAULT_MIX) -> None:
         self.rng = rng if rng is not None else random.Random(0)  # noqa: S311 - not crypto
+        self.draws = Draws.from_source(self.rng)
         self.people = People(self.rng)
-        self._random = self.rng.random
-        self._bits = self.rng.getrandbits
-        self._between = self.people.between
         self.mix = mix
         self._choices = [(kind, sender) for kind, sender, w in mix.entries if w > 0]
-        self._cumulative = list(accumulate(w for _, _, w in mix.entries if w > 0))
-        self._violations = _table(_VIOLATIONS)
-        self._points = _table(_CROSSING_POINTS)
-        self._builders = {
-            "citizenship_acquisition": self._acquisition,
-            "prior_citizenship_change": self._prior_change,
-            "citizenship_status_reply": self._status_reply,
-            "entry_stay_exit_violation": self._violation,
-            "visa_free_statistics": self._statistics,
-            "suspension_notice": self._suspension,
-        }
+        self._cumulative = np.cumsum([w for _, _, w in mix.entries if w > 0])
 
     def __iter__(self) -> Iterator[JsonDict]:
         """An endless stream of messages."""
@@ -228,273 +568,30 @@ class Generator:
     def message(self, kind: str | None = None, sender: str | None = None) -> JsonDict:
         """One message; `kind` and `sender` default to a draw from the mix."""
         if kind is None:
-            r = self._random() * self._cumulative[-1]
-            kind, drawn = self._choices[bisect(self._cumulative, r)]
+            r = self.rng.random() * self._cumulative[-1]
+            kind, drawn = self._choices[int(np.searchsorted(self._cumulative, r, side="right"))]
             sender = sender or drawn
-        elif kind not in self._builders:
+        elif kind not in _BUILDERS:
             raise MixError(f"unknown kind {kind!r}; choose from {', '.join(MESSAGE_KINDS)}")
         if sender is None:
             sender = self._default_sender(kind)
-        return self._builders[kind](sender)
+        found: JsonDict = orjson.loads(_BUILDERS[kind](self.draws, 1, sender)[0])
+        return found
+
+    def lines(self, count: int) -> Texts:
+        """`count` messages drawn from the mix, as JSON text (the bulk path)."""
+        entry = _category(self.draws.uniform(count), self._cumulative)
+        out = np.empty(count, dtype=object)
+        for index, (kind, sender) in enumerate(self._choices):
+            rows = np.flatnonzero(entry == index)
+            if len(rows):
+                out[rows] = _BUILDERS[kind](self.draws, len(rows), sender)
+        return out
 
     def _default_sender(self, kind: str) -> str:
         shares = [(s, w) for k, s, w in DEFAULT_MIX.entries if k == kind]
-        r = self._random() * sum(w for _, w in shares)
+        r = self.rng.random() * sum(w for _, w in shares)
         return shares[0][0] if r < shares[0][1] else shares[1][0]
-
-    # --- shared pieces -------------------------------------------------------
-
-    def uuid(self) -> str:
-        """A version-4 UUID drawn from the random source (so seeded)."""
-        h = (self._bits(128) & _UUID_KEEP | _UUID_SET).to_bytes(16, "big").hex()
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-    def _envelope(self, kind: str, sender: str, recipient: str, sent: int,
-                  channel: str) -> JsonDict:
-        return {
-            "schema_version": "1.0",
-            "message_id": self.uuid(),
-            "kind": kind,
-            "sender": _PARTIES[sender],
-            "recipient": _PARTIES[recipient],
-            "sent_on": iso(sent),
-            "channel": channel,
-            "in_reply_to": None,
-            "synthetic": True,
-        }
-
-    def _citizenship_parties(self, state: str) -> tuple[str, str, str]:
-        """Sender and recipient authorities and channel of a citizenship notice."""
-        if self._random() < 0.6:
-            return f"{state}_MFA", f"{_OTHER[state]}_MFA", "diplomatic"
-        if state == "KAZ":
-            sender = "KAZ_MLSPP" if self._random() < 0.15 else "KAZ_MIA"
-            return sender, "CHN_NIA", "competent_authority"
-        return "CHN_NIA", "KAZ_MIA", "competent_authority"
-
-    def _subject_of_change(self, state: str, sent: int, decided: int) -> JsonDict:
-        """A person who became a citizen of `state` on `decided`, formerly of the other."""
-        if state == "KAZ":
-            population = "kandas_kazakh" if self._random() < 0.93 else "kandas_uyghur"
-        else:
-            population = "chn_kazakh"
-        return self.people.person(population, sent, born_before=decided - 18 * YEAR,
-                                  naturalised_on=decided, former=_OTHER[state])
-
-    def _decision_reference(self, state: str, decided: int) -> str:
-        year = iso(decided)[:4]
-        if state == "KAZ":
-            return f"ПР-{year}-{self._between(1, 9999):04d}"
-        return f"国移管〔{year}〕{self._between(1, 999)}号"
-
-    def _change_fields(self, state: str, decided: int, sent: int) -> JsonDict:
-        recipient = _OTHER[state]
-        r = self._random()
-        restoration = r < (0.05 if state == "KAZ" else 0.7)
-        roll = self._random()
-        status = ("termination_pending" if roll < 0.45 else "terminated" if roll < 0.8
-                  else "unknown" if roll < 0.95 else "retained")
-        evidence = None
-        if status == "terminated" and self._random() < 0.7:
-            issued = min(sent - 1, decided - self._between(0, 365))
-            evidence = {
-                "certificate_number": f"{'T' if recipient == 'CHN' else 'K'}{iso(issued)[:4]}"
-                f"{self.people.digits(6)}",
-                "issued_on": iso(issued),
-                "issuer": self.people.tables.authority(recipient, "passport", issued),
-            }
-        return {
-            "acquisition": "restoration" if restoration else "admission",
-            "decided_on": iso(decided),
-            "decision_reference": self._decision_reference(state, decided),
-            "former_citizenship": recipient,
-            "former_citizenship_status": status,
-            "termination_evidence": evidence,
-        }
-
-    # --- the six kinds -------------------------------------------------------
-
-    def _acquisition(self, state: str) -> JsonDict:
-        decided = self._between(DATA_START, DATA_END - 120)
-        sent = decided + self._between(14, 120)
-        sender, recipient, channel = self._citizenship_parties(state)
-        message = self._envelope("citizenship_acquisition", sender, recipient, sent, channel)
-        message["subject"] = self._subject_of_change(state, sent, decided)
-        message.update(self._change_fields(state, decided, sent))
-        return message
-
-    def _prior_change(self, state: str) -> JsonDict:
-        decided = self._between(_FIRST_PRIOR, DATA_START - 1)
-        # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
-        if self._random() < 0.9:
-            sent = self._between(DATA_START, _PRIOR_DUE)
-        else:
-            sent = self._between(_PRIOR_DUE + 1, _PRIOR_DUE + 240)
-        message = self._envelope("prior_citizenship_change", f"{state}_MFA",
-                                 f"{_OTHER[state]}_MFA", sent, "diplomatic")
-        message["subject"] = self._subject_of_change(state, sent, decided)
-        message.update(self._change_fields(state, decided, sent))
-        return message
-
-    def _status_reply(self, state: str) -> JsonDict:
-        """`state` answers whether people on the other's list kept its citizenship."""
-        received = self._between(DATA_START + 10, DATA_END - 90)
-        late = self._random() < 0.05
-        sent = received + (self._between(62, 90) if late else self._between(5, 55))
-        other = _OTHER[state]
-        channel = "diplomatic" if self._random() < 0.7 else "competent_authority"
-        if channel == "diplomatic":
-            sender, recipient = f"{state}_MFA", f"{other}_MFA"
-        else:
-            sender, recipient = ("CHN_NIA", "KAZ_MIA") if state == "CHN" else ("KAZ_MIA",
-                                                                               "CHN_NIA")
-        message = self._envelope("citizenship_status_reply", sender, recipient, sent, channel)
-        message["in_reply_to"] = self.uuid()
-        roll = self._random()
-        status = "retained" if roll < 0.4 else "terminated" if roll < 0.85 else "no_record"
-        own = "chn_kazakh" if state == "CHN" else "kaz_kazakh"
-        if status == "no_record":
-            # Nobody by that name in the answering state: the record is the list's.
-            population = "kandas_kazakh" if other == "KAZ" else "chn_kazakh"
-            subject = self.people.person(population, sent)
-        else:
-            # The answering state's record of its (former) citizen.
-            subject = self.people.person(
-                own, sent, citizenship=other if status == "terminated" else None,
-                with_number=status != "terminated",
-            )
-        message["subject"] = subject
-        message["request_received_on"] = iso(received)
-        message["status"] = status
-        message["terminated_on"] = (
-            iso(received - self._between(30, 5 * YEAR)) if status == "terminated" else None
-        )
-        return message
-
-    def _violation(self, state: str) -> JsonDict:
-        """A citizen of the other state broke entry, stay or exit rules in `state`."""
-        names, cumulative = self._violations
-        violation = names[bisect(cumulative, self._random() * cumulative[-1])]
-        entered = self._between(DATA_START, DATA_END - 200)
-        occurred, permitted = self._violation_dates(violation, entered)
-        detected = occurred + (0 if violation in ("illegal_exit", "invalid_document")
-                               else self._between(0, 60))
-        measures = self._measures(violation)
-        left = detected + self._between(1, 10) if "deportation" in measures else None
-        sent = max(detected, left or 0) + self._between(3, 40)
-        if state == "KAZ":
-            roll = self._random()
-            population = "chn_han" if roll < 0.5 else "chn_kazakh" if roll < 0.85 else "chn_uyghur"
-        else:
-            population = "kaz_kazakh" if self._random() < 0.75 else "kaz_russian"
-        subject = self.people.person(population, entered, traveller=True)
-        message = self._envelope(
-            "entry_stay_exit_violation", f"{state}_MIA" if state == "KAZ" else "CHN_NIA",
-            "CHN_NIA" if state == "KAZ" else "KAZ_MIA", sent, "competent_authority",
-        )
-        passport = subject["documents"][0]["number"]
-        message["subject"] = subject
-        message["violation"] = violation
-        message["occurred_on"] = iso(occurred)
-        message["detected_on"] = iso(detected)
-        message["crossings"] = self._crossings(violation, entered, occurred, left, passport)
-        message["permitted_stay_until"] = iso(permitted) if permitted else None
-        message["measures"] = measures
-        message["entry_ban_until"] = (
-            iso(add_years(detected, self._between(1, 5))) if "entry_ban" in measures else None
-        )
-        provisions = _PROVISIONS[state]
-        message["legal_provision"] = provisions.get(violation, provisions["default"])
-        return message
-
-    def _violation_dates(self, violation: str, entered: int) -> tuple[int, int | None]:
-        """When the violation happened and, for stays, the last permitted day."""
-        permitted = entered + (29 if self._random() < 0.8 else 89)  # 30-day visa-free stay
-        if violation == "overstay":
-            return permitted + 1, permitted
-        if violation in ("illegal_entry", "invalid_document"):
-            return entered, None
-        if violation == "failure_to_register":
-            return entered + 5, permitted
-        return entered + self._between(1, 25), permitted
-
-    def _measures(self, violation: str) -> list[str]:
-        if violation in ("illegal_entry", "illegal_exit") and self._random() < 0.3:
-            return ["criminal_case", "deportation"]
-        if self._random() < 0.15:
-            return ["warning"]
-        measures = ["fine"]
-        if violation in ("overstay", "purpose_of_stay_violation", "illegal_entry") and (
-            self._random() < 0.4
-        ):
-            measures.append("deportation")
-            if self._random() < 0.6:
-                measures.append("entry_ban")
-        return measures
-
-    def _crossings(self, violation: str, entered: int, occurred: int, left: int | None,
-                   passport: str) -> list[JsonDict]:
-        names, cumulative = self._points
-        point = names[bisect(cumulative, self._random() * cumulative[-1])]
-        crossings = []
-        if violation != "illegal_entry":
-            crossings.append({"direction": "entry", "crossed_on": iso(entered),
-                              "crossing_point": point, "document_number": passport})
-        if violation == "illegal_exit":
-            crossings.append({"direction": "exit", "crossed_on": iso(occurred),
-                              "crossing_point": point, "document_number": passport})
-        elif left is not None:
-            crossings.append({"direction": "exit", "crossed_on": iso(left),
-                              "crossing_point": point, "document_number": passport})
-        return crossings
-
-    def _statistics(self, state: str) -> JsonDict:
-        quarter = self._between(0, 7)  # 2024 Q1 … 2025 Q4 (and the first weeks in force)
-        year, month = 2024 + quarter // 4, 1 + 3 * (quarter % 4)
-        start = date(year, month, 1).toordinal()
-        end = (date(year + (month == 10), 1 if month == 10 else month + 3, 1).toordinal() - 1)
-        if quarter == 0 and self._random() < 0.2:
-            start, end = DATA_START, date(2023, 12, 31).toordinal()
-        sent = end + self._between(5, 45)
-        other = _OTHER[state]
-        message = self._envelope(
-            "visa_free_statistics", f"{state}_MIA" if state == "KAZ" else "CHN_NIA",
-            "CHN_NIA" if state == "KAZ" else "KAZ_MIA", sent, "competent_authority",
-        )
-        message["citizens_of"] = other
-        message["period_start"] = iso(start)
-        message["period_end"] = iso(end)
-        message["rows"] = [self._statistics_row(p) for p in _PURPOSES if self._random() < 0.6] or [
-            self._statistics_row("tourism")
-        ]
-        return message
-
-    def _statistics_row(self, purpose: str) -> JsonDict:
-        scale = {"tourism": 90_000, "business": 15_000, "private": 8_000, "transit": 5_000}
-        if purpose in _VISA_ONLY:
-            return {"purpose": purpose, "visa_free_entries": 0, "visa_free_exits": 0,
-                    "visas_issued": self._between(50, 4_000)}
-        entries = self._between(0, scale.get(purpose, 1_000))
-        return {"purpose": purpose, "visa_free_entries": entries,
-                "visa_free_exits": entries - int(entries * self._random() * 0.1),
-                "visas_issued": self._between(0, entries // 50)}
-
-    def _suspension(self, state: str) -> JsonDict:
-        decided = self._between(DATA_START, DATA_END - 30)
-        # Due within 72 hours; a few late notices (a warning, still valid).
-        sent = decided + (self._between(0, 3) if self._random() < 0.95 else self._between(4, 10))
-        message = self._envelope("suspension_notice", f"{state}_MFA", f"{_OTHER[state]}_MFA",
-                                 sent, "diplomatic")
-        roll = self._random()
-        message["grounds"] = ("public_health" if roll < 0.5 else "public_order" if roll < 0.8
-                              else "national_security")
-        partial = self._random() < 0.7
-        areas = [a for a in _AREAS if self._random() < 0.4] if partial else []
-        message["scope"] = "partial" if partial else "full"
-        message["suspended_areas"] = areas or (["visa_free_statistics"] if partial else [])
-        message["decided_on"] = iso(decided)
-        message["effective_from"] = iso(decided + self._between(0, 14))
-        return message
 
 
 #: Messages per chunk (see the module docstring). Part of the output's
@@ -521,11 +618,19 @@ def chunk_spans(count: int) -> Iterator[tuple[int, range]]:
         yield index, range(start, min(start + CHUNK, count))
 
 
+def chunk_lines(seed: int, index: int, size: int, mix: Mix = DEFAULT_MIX,
+                chunk: int | None = None) -> Texts:
+    """The first `size` messages of chunk `index` of the run seeded with `seed`, as JSON text.
+
+    The whole chunk is drawn (columns of `chunk` rows, default `CHUNK`) and
+    cut, so a shorter run's last chunk is the start of a longer run's.
+    """
+    return Generator(chunk_rng(seed, index), mix).lines(chunk or CHUNK)[:size]
+
+
 def chunk_messages(seed: int, index: int, size: int, mix: Mix = DEFAULT_MIX) -> Iterator[JsonDict]:
-    """The first `size` messages of chunk `index` of the run seeded with `seed`."""
-    generator = Generator(chunk_rng(seed, index), mix)
-    for _ in range(size):
-        yield generator.message()
+    """The first `size` messages of chunk `index` of the run seeded with `seed`, as dicts."""
+    return map(orjson.loads, chunk_lines(seed, index, size, mix))
 
 
 def generate(count: int, seed: int = 0, mix: Mix = DEFAULT_MIX) -> Iterator[JsonDict]:

@@ -1,82 +1,70 @@
-"""Synthetic people: names, places, personal numbers, documents and photos.
+"""Synthetic people: names, places, personal numbers, documents and photos, by the column.
 
-Everything is built as JSON-ready dicts (dates as ISO strings) from a
-`random.Random`-like source, so the bulk generator never constructs a model.
-Dates are day ordinals internally (`date.toordinal()`); nothing is derived from
-today's date.
+`person_columns` builds a whole column of person records at once: every draw
+is a numpy column (`kzcn.synth._stream`), every check digit a table look-up
+for the column (`kzcn.synth._checks`, `kzcn.synth._days`), and each record
+comes out as its JSON text, assembled from fragments serialised once (names,
+places, authorities). A per-record builder spent most of its time in the
+interpreter; by the column the work per record is a few string joins.
+
+`People` is the record-at-a-time face of the same builder (a column of one),
+for the Faker provider and the Hypothesis strategies. Dates are day ordinals
+(`date.toordinal()`); nothing is derived from today's date.
 """
 
 from __future__ import annotations
 
-from bisect import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
-from itertools import accumulate
-from typing import Any, Protocol
+from functools import cache
+from typing import Any
+
+import numpy as np
+import orjson
 
 from kzcn import mrz as reference_mrz
+from kzcn.mrz import encode_name
 from kzcn.synth._checks import (
-    IinParts,
-    MrzDate,
-    iin_from,
-    name_line,
+    DIGITS,
+    iin_numbers,
     number_sum7,
     number_sum8,
     number_sum9,
+    resident_id_tails,
     rid_code_sum,
-    rid_date_sum,
-    rid_tail,
 )
-from kzcn.synth._tables import NamePart, PlaceRow, Tables, tables
+from kzcn.synth._columns import Ints, Pieces, Texts, fixed, join_rows, texts
+from kzcn.synth._days import FIRST, add_years, days
+from kzcn.synth._stream import Draws, RandomSource
+from kzcn.synth._tables import NamePart, Tables, tables
 
 __all__ = [
+    "CHN",
+    "KAZ",
     "POPULATIONS",
+    "POPULATION_CODE",
+    "STATE_CODE",
+    "YEAR",
     "People",
+    "PersonColumns",
     "Population",
     "RandomSource",
-    "add_years",
-    "iso",
-    "iso_table",
+    "authorities",
     "mrz_lines",
+    "person_columns",
 ]
 
 JsonDict = dict[str, Any]
 
 YEAR = 365
-_FIRST = date(1900, 1, 1).toordinal()
-_LAST = date(2100, 12, 31).toordinal()
-_ISO: list[str] = []
+#: States as column codes (0: none).
+KAZ, CHN = 1, 2
+STATE_CODE = {"KAZ": KAZ, "CHN": CHN}
+_STATE_TEXT = ("", "KAZ", "CHN")
 
 
-def iso_table() -> list[str]:
-    """ISO dates of every day 1900-2100, indexed by `ordinal - date(1900, 1, 1).toordinal()`."""
-    if not _ISO:
-        _ISO.extend(date.fromordinal(o).isoformat() for o in range(_FIRST, _LAST + 1))
-    return _ISO
-
-
-def iso(ordinal: int) -> str:
-    """The ISO date of a day ordinal (from the table: no date object per call)."""
-    return (_ISO or iso_table())[ordinal - _FIRST]
-
-
-def add_years(ordinal: int, years: int) -> int:
-    """The same calendar day `years` later (29 February becomes 28 February)."""
-    day = date.fromordinal(ordinal)
-    try:
-        return day.replace(year=day.year + years).toordinal()
-    except ValueError:
-        return day.replace(year=day.year + years, day=28).toordinal()
-
-
-class RandomSource(Protocol):
-    """What the generator needs of a random source: `random.Random` has it."""
-
-    def random(self) -> float:
-        """A float in [0, 1)."""
-
-    def getrandbits(self, k: int, /) -> int:
-        """An integer of `k` random bits."""
+def _json(value: Any) -> bytes:
+    return orjson.dumps(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,152 +94,598 @@ POPULATIONS: dict[str, Population] = {
         Population("kandas_uyghur", "uyghur", "KAZ", "CHN"),
     )
 }
+#: Populations as column codes: their index in `POPULATIONS`.
+POPULATION_CODE = {key: i for i, key in enumerate(POPULATIONS)}
+_POP_STATE = np.array([STATE_CODE[p.citizenship] for p in POPULATIONS.values()])
 
 # Column of the place tables' weights for each ethnic group.
 _KAZ_WEIGHT = {"kazakh": 0, "russian": 1, "uyghur": 0}
 _CHN_WEIGHT = {"kazakh": 0, "uyghur": 1, "han": 2}
 _CHN_PASSPORT_E = date(2012, 5, 15).toordinal()  # e-passports: E + 8 digits
 _CHN_PASSPORT_EX = date(2017, 4, 5).toordinal()  # E + letter + 7 digits
-_PASSPORT_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, no O
-_MEDIA = ("image/jpeg",) * 7 + ("image/jp2",) * 2 + ("image/png",)
-_EXTENSIONS = {"image/jpeg": "jpg", "image/jp2": "jp2", "image/png": "png"}
-# Issuing authorities by era: the eras and printed names are in data/authorities.tsv.
-_T = tables()
-_CHN_NIA_FROM = next(e.start for e in _T.authorities if e.state == "CHN" and e.start > 0)
-_KAZ_MIA_FROM = next(e.start for e in _T.authorities if e.state == "KAZ" and e.start > 0)
-_CHN_MPS = _T.authority("CHN", "passport", _CHN_NIA_FROM - 1)
-_CHN_NIA = _T.authority("CHN", "passport", _CHN_NIA_FROM)
-_KAZ_MOJ = _T.authority("KAZ", "passport", _KAZ_MIA_FROM - 1)
-_KAZ_MIA = _T.authority("KAZ", "passport", _KAZ_MIA_FROM)
+_PASSPORT_LETTERS = np.array([ord(c) - 65 for c in "ABCDEFGHJKLMNPQRSTUVWXYZ"])  # no I, no O
+_MEDIA = texts(["image/jpeg"] * 7 + ["image/jp2"] * 2 + ["image/png"])
+_EXTENSIONS = texts(["jpg"] * 7 + ["jp2"] * 2 + ["png"])
 
 
+# --- the tables as columns ---------------------------------------------------
+
+
+class _Names:
+    """Every name form as an id: its JSON text and Latin form are columns indexed by id."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], int] = {}
+        self.json: list[bytes] = []
+        self.latin: list[str] = []
+
+    def id(self, biscript: JsonDict) -> int:
+        key = (biscript["cyrillic"], biscript["latin"])
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self.json)
+            self.json.append(_json(biscript))
+            self.latin.append(biscript["latin"])
+        return found
+
+    def ids(self, items: Any) -> Ints:
+        return np.array([self.id(item) for item in items], dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """A table of given names, men's first (`women` is where women's start)."""
+
+    ids: Ints  # the name as the table writes it
+    han_ids: Ints  # … with the Latin of its Han transcription (a Chinese document's)
+    han: Texts
+    women: int
+
+    def pick(self, male: Any, draw: Any) -> Ints:
+        """One name per row, of the row's sex."""
+        size = len(self.ids)
+        picked: Ints = np.where(male, (draw * self.women).astype(np.int64),
+                                self.women + (draw * (size - self.women)).astype(np.int64))
+        return picked
+
+
+@dataclass(frozen=True, slots=True)
+class _Family:
+    """Names derived from the men's names of a `_Given` table, as (male, female) id pairs."""
+
+    surname: Ints
+    clan: Ints
+    russian: Ints
+
+
+@dataclass(frozen=True, slots=True)
 class _Weighted:
-    """Weighted choice by bisection over cumulative weights (inlined where drawn)."""
+    """Places of birth with their weights for one population."""
 
-    __slots__ = ("cumulative", "items", "total")
+    rows: Ints  # into `_Columns.place_*`
+    cumulative: Any
 
-    def __init__(self, items: list[PlaceRow], weights: list[int]) -> None:
-        kept = [(item, w) for item, w in zip(items, weights, strict=True) if w > 0]
-        self.items = [item for item, _ in kept]
-        self.cumulative = list(accumulate(w for _, w in kept))
-        self.total = self.cumulative[-1]
+    def pick(self, draw: Any) -> Ints:
+        index = np.searchsorted(self.cumulative, draw * self.cumulative[-1], side="right")
+        return self.rows[index]  # type: ignore[no-any-return]
 
 
-class _Born:
-    """Everything derived from a birth day, computed once per day (birth days repeat)."""
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Every table the person builder draws from, as numpy columns."""
 
-    __slots__ = ("iin", "iso", "mrz", "ordinal", "rid_sum", "ymd")
+    name_json: Texts
+    name_mrz: Texts  # the Latin form as the MRZ spells it
+    null_name: int
+    kazakh: _Given
+    kazakh_family: _Family
+    uyghur: _Given
+    uyghur_family: _Family
+    russian: _Given
+    russian_patronymic: Ints  # (father, sex) → id
+    russian_surname: Ints  # (row, sex) → id
+    han_surname: Ints
+    han_surname_han: Texts
+    han_given: _Given
+    place_json: Texts
+    place_code: Texts
+    place_code_sum: Ints
+    place_police: Texts
+    places: dict[str, _Weighted]  # by population
+    authority: dict[str, Texts]  # JSON text by state, indexed by era (0 before, 1 from)
 
-    def __init__(self, ordinal: int) -> None:
-        day = iso_table()[ordinal - _FIRST]
-        self.ordinal = ordinal
-        self.iso = day
-        self.mrz = MrzDate(day)
-        self.ymd = day[0:4] + day[5:7] + day[8:10]
-        self.rid_sum = rid_date_sum(self.ymd)
-        # IIN heads: YYMMDD and the century/sex digit (3/4 before 2000, 5/6 after).
-        yymmdd = self.ymd[2:]
-        if day < "2000":
-            self.iin = {"M": IinParts(yymmdd + "3"), "F": IinParts(yymmdd + "4")}
+
+def _given(names: _Names, parts: dict[str, tuple[NamePart, ...]]) -> _Given:
+    rows = parts["M"] + parts["F"]
+    return _Given(names.ids(p.biscript for p in rows), names.ids(p.han_biscript for p in rows),
+                  texts(p.han for p in rows), len(parts["M"]))
+
+
+def _family(names: _Names, men: tuple[NamePart, ...]) -> _Family:
+    families = [p.family for p in men]
+    assert all(f is not None for f in families)  # noqa: S101 - every male name has them
+    return _Family(*(
+        np.array([[names.id(getattr(f, form)[0]), names.id(getattr(f, form)[1])]
+                  for f in families if f is not None], dtype=np.int64)
+        for form in ("surname", "clan", "russian")
+    ))
+
+
+def _places(t: Tables) -> tuple[list[Any], dict[str, _Weighted]]:
+    rows = list(t.places_kaz) + list(t.places_chn)
+    weighted = {}
+    for key, population in POPULATIONS.items():
+        if population.born_in == "KAZ":
+            column, start, part = _KAZ_WEIGHT[population.ethnic], 0, t.places_kaz
         else:
-            self.iin = {"M": IinParts(yymmdd + "5"), "F": IinParts(yymmdd + "6")}
+            column, start, part = _CHN_WEIGHT[population.ethnic], len(t.places_kaz), t.places_chn
+        kept = [(start + i, p.weights[column]) for i, p in enumerate(part) if p.weights[column]]
+        weighted[key] = _Weighted(np.array([i for i, _ in kept]),
+                                  np.cumsum([w for _, w in kept]).astype(np.float64))
+    return rows, weighted
 
 
-_BORN: dict[int, _Born] = {}
+# Issuing authorities by era: the eras and printed names are in data/authorities.tsv.
+_CHN_NIA_FROM = next(e.start for e in tables().authorities if e.state == "CHN" and e.start > 0)
+_KAZ_MIA_FROM = next(e.start for e in tables().authorities if e.state == "KAZ" and e.start > 0)
 
 
-def _born(ordinal: int) -> _Born:
-    found = _BORN.get(ordinal)
-    if found is None:
-        found = _BORN[ordinal] = _Born(ordinal)
-    return found
+_ERA_START = {"KAZ": _KAZ_MIA_FROM, "CHN": _CHN_NIA_FROM}
 
 
-# Expiry of a document by its issue day (issue days repeat), as ISO text and
-# MRZ form; one cache per term: Kazakh documents run 10 years less a day,
-# Chinese passports 10 years to the day, Chinese cards 5, 10 or 20 years.
-_Expiry = tuple[str, MrzDate]
-_KAZ_TERM: dict[int, _Expiry] = {}
-_CHN_TERM: dict[int, _Expiry] = {}
-_CARD_TERMS: dict[int, dict[int, str]] = {5: {}, 10: {}, 20: {}}  # no MRZ: ISO text only
+def authorities(state: str, issued: Ints) -> Texts:
+    """The authority printed on passports of `state` issued on those days, as JSON text."""
+    return _columns().authority[state][(issued >= _ERA_START[state]).astype(np.int64)]
 
 
-def _expiry(cache: dict[int, _Expiry], issued: int, years: int, back: int) -> _Expiry:
-    """Compute and cache the expiry of a document issued on `issued` (callers look first)."""
-    text = iso(add_years(issued, years) - back)
-    found = cache[issued] = (text, MrzDate(text))
-    return found
+def _eras(state: str, start: int) -> Texts:
+    """The authority printed before and from `start`, as JSON text (index: issued >= start)."""
+    return texts(_json(tables().authority(state, "passport", day)) for day in (start - 1, start))
 
 
-class _Holder:
-    """What the document builders need to know of the holder (one per person)."""
+@cache
+def _columns() -> _Columns:
+    """The tables as columns, built once per process."""
+    t = tables()
+    names = _Names()
+    han_given = t.han_given["M"] + t.han_given["F"]
+    russian = t.russian
+    rows, weighted = _places(t)
+    columns = _Columns(
+        name_json=np.empty(0, dtype=object), name_mrz=np.empty(0, dtype=object), null_name=0,
+        kazakh=_given(names, t.kazakh), kazakh_family=_family(names, t.kazakh["M"]),
+        uyghur=_given(names, t.uyghur), uyghur_family=_family(names, t.uyghur["M"]),
+        russian=_given(names, {"M": russian.male, "F": russian.female}),
+        russian_patronymic=np.array([[names.id(m), names.id(f)] for m, f in russian.patronymics]),
+        russian_surname=np.array([[names.id(m), names.id(f)] for m, f in russian.surnames]),
+        han_surname=names.ids(s.biscript for s in t.han_surnames),
+        han_surname_han=texts(s.han for s in t.han_surnames),
+        han_given=_Given(names.ids(g.biscript for g in han_given),
+                         names.ids(g.biscript for g in han_given),
+                         texts(g.han for g in han_given), len(t.han_given["M"])),
+        place_json=texts(_json(p.place) for p in rows),
+        place_code=texts(p.code for p in rows),
+        place_code_sum=np.array([rid_code_sum(p.code) if p.police else 0 for p in rows]),
+        place_police=texts(_json(p.police) for p in rows),
+        places=weighted,
+        authority={"KAZ": _eras("KAZ", _KAZ_MIA_FROM), "CHN": _eras("CHN", _CHN_NIA_FROM)},
+    )
+    # The registry is complete once every table has taken its ids; "null" closes it.
+    names.json.append(b"null")
+    names.latin.append("")
+    object.__setattr__(columns, "name_json", texts(names.json))
+    object.__setattr__(columns, "name_mrz", texts(encode_name(x).encode() for x in names.latin))
+    object.__setattr__(columns, "null_name", len(names.json) - 1)
+    return columns
 
-    __slots__ = ("born", "given", "iin", "iin_mrz0", "iin_mrz1", "place", "resident_id",
-                 "sex", "surname")
 
-    def __init__(self, born: _Born, sex: str, place: PlaceRow, surname: str,
-                 given: str) -> None:
-        self.born = born
-        self.sex = sex
-        self.place = place
-        self.surname = surname  # Latin, for the MRZ
-        self.given = given
-        self.iin = ""
-        self.iin_mrz0 = 0  # MRZ weighted sums of the IIN at positions ≡ 0 and 1 (mod 3)
-        self.iin_mrz1 = 0
-        self.resident_id: str | None = None
+# --- names -------------------------------------------------------------------
 
 
-def _weighted_places(t: Tables) -> dict[tuple[str, str], _Weighted]:
-    return {
-        ("KAZ", ethnic): _Weighted(list(t.places_kaz), [p.weights[col] for p in t.places_kaz])
-        for ethnic, col in _KAZ_WEIGHT.items()
-    } | {
-        ("CHN", ethnic): _Weighted(list(t.places_chn), [p.weights[col] for p in t.places_chn])
-        for ethnic, col in _CHN_WEIGHT.items()
-    }
+@dataclass(slots=True)
+class _NameIds:
+    """The chosen names of a column of people, as ids, and the national-script form."""
+
+    surname: Ints
+    given: Ints
+    patronymic: Ints
+    national: Texts  # JSON: a quoted string or null
 
 
-# `between` draws 32 bits; wider spans (none in the generator) fall back to random().
-_SPAN_BITS = 1 << 32
+def _names(c: _Columns, population: Ints, male: Any, draw: Any) -> _NameIds:
+    """Surname, given names, patronymic and national-script name of each person."""
+    n = len(population)
+    chosen = _NameIds(np.zeros(n, np.int64), np.zeros(n, np.int64),
+                      np.full(n, c.null_name, np.int64), np.full(n, b"null", dtype=object))
+    for key, code in POPULATION_CODE.items():
+        rows = np.flatnonzero(population == code)
+        if len(rows):
+            _names_of(c, POPULATIONS[key], chosen, rows, male=male[rows], draw=draw[:, rows])
+    return chosen
 
 
-# Built once: a Faker provider or a Hypothesis strategy makes a `People` per draw.
-_DEFAULT_PLACES = _weighted_places(_T)
+def _names_of(  # noqa: PLR0913 - one population's slice of every column
+    c: _Columns, pop: Population, chosen: _NameIds, rows: Ints, *, male: Any, draw: Any,
+) -> None:
+    sex = (~male).astype(np.int64)  # 0 for the male form, 1 for the female
+    if pop.ethnic == "han":
+        surname = (draw[0] * len(c.han_surname)).astype(np.int64)
+        given = c.han_given.pick(male, draw[1])
+        chosen.surname[rows] = c.han_surname[surname]
+        chosen.given[rows] = c.han_given.ids[given]
+        chosen.national[rows] = b'"' + c.han_surname_han[surname] + c.han_given.han[given] + b'"'
+        return
+    if pop.ethnic == "russian":
+        table = c.russian
+        father = (draw[0] * table.women).astype(np.int64)
+        surname = (draw[2] * len(c.russian_surname)).astype(np.int64)
+        chosen.surname[rows] = c.russian_surname[surname, sex]
+        chosen.given[rows] = table.ids[table.pick(male, draw[1])]
+        chosen.patronymic[rows] = c.russian_patronymic[father, sex]
+        return
+    kazakh = pop.ethnic == "kazakh"
+    table, family = (c.kazakh, c.kazakh_family) if kazakh else (c.uyghur, c.uyghur_family)
+    own = table.pick(male, draw[0])
+    father = (draw[1] * table.women).astype(np.int64)
+    national = b'"' + table.han[own] + "·".encode() + table.han[father] + b'"'
+    if pop.citizenship == "CHN":
+        # Personal name · father's name, no surname; the personal name is printed
+        # first, as the primary identifier (reference sheet §5).
+        chosen.surname[rows] = table.han_ids[own]
+        chosen.given[rows] = table.han_ids[father]
+        chosen.national[rows] = national
+        return
+    roll = draw[2]
+    chosen.given[rows] = table.ids[own]
+    clan = family.clan[father, sex]
+    if pop.born_in == "CHN":
+        # Repatriates usually take the father's name as surname (Халимов, or Халимұлы).
+        chosen.surname[rows] = np.where(kazakh & (roll < 0.3), clan, family.surname[father, sex])
+        chosen.patronymic[rows] = np.where(kazakh & (roll >= 0.3) & (roll < 0.75), clan,
+                                           c.null_name)
+        chosen.national[rows] = national
+        return
+    grandfather = (draw[3] * table.women).astype(np.int64)
+    surname = family.surname[grandfather, sex]
+    if kazakh:
+        surname = np.where(roll < 0.12, clan, surname)
+    chosen.surname[rows] = surname
+    chosen.patronymic[rows] = np.select(
+        [kazakh & (roll < 0.12), kazakh & (roll < 0.55), roll < 0.93],
+        [c.null_name, clan, family.russian[father, sex]], c.null_name,
+    )
+
+
+# --- documents ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Holders:
+    """What the document builders need to know of their holders (a column each)."""
+
+    birth: Ints  # day index (ordinal - FIRST)
+    sex: Texts
+    names: Texts  # the MRZ name field, padded (`_name_fields`)
+    iin: Texts
+    iin_mrz0: Ints  # MRZ weighted sums of the IIN at positions ≡ 0 and 1 (mod 3)
+    iin_mrz1: Ints
+    resident_id: Texts
+    place: Ints
+
+    def take(self, rows: Ints) -> _Holders:
+        return _Holders(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+
+def _issued(earliest: Ints, as_of: Ints, years: int, draw: Any) -> Ints:
+    """Issue days such that each document is still valid on its `as_of`."""
+    high = as_of - 1
+    low = np.minimum(np.maximum(as_of - years * YEAR + 30, earliest), high)
+    return low + (draw * (high - low + 1)).astype(np.int64)  # type: ignore[no-any-return]
+
+
+_FILLER = b"<" * 39
+
+
+def _name_fields(c: _Columns, surname: Ints, given: Ints) -> Texts:
+    """MRZ name fields, padded with `<` to at least 39: `_cut` gives a document's width."""
+    return c.name_mrz[surname] + b"<<" + c.name_mrz[given] + _FILLER
+
+
+def _cut(fields: Texts, width: int) -> Texts:
+    """Padded MRZ name fields cut to `width` (numpy's fixed-width bytes truncate)."""
+    return fields.astype(f"S{width}").astype(object)
+
+
+def _document(  # noqa: PLR0913 - the fields of one document column
+    kind: str, state: str, *, number: Texts, issued: Ints, expiry: Texts, authority: Texts,
+    mrz: Texts | bytes,
+) -> Texts:
+    """Documents as JSON objects."""
+    return join_rows(
+        f'{{"document_type":"{kind}","issuing_state":"{state}","series":null,"number":"'
+        .encode(), number, b'","date_of_issue":', days().quoted[issued - FIRST],
+        b',"date_of_expiry":', expiry, b',"issuing_authority":', authority, b',"mrz":', mrz, b"}")
+
+
+def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
+    h: _Holders, state: str, earliest: Ints, as_of: Ints, *, mrz: bool, draw: Any,
+) -> tuple[Texts, Texts]:
+    """Passports of `state` valid on `as_of` (TD3 MRZ if `mrz`), and their numbers."""
+    d = days()
+    issued = _issued(earliest, as_of, 10, draw[0])
+    value = (draw[1] * 100_000_000).astype(np.int64)
+    if state == "KAZ":
+        number, total = number_sum8("N", value)
+        expiry = add_years(issued, 10) - 1 - FIRST
+    else:
+        number, total = number_sum8("G", value)
+        e_number, e_total = number_sum8("E", value)
+        letter = _PASSPORT_LETTERS[(draw[2] * len(_PASSPORT_LETTERS)).astype(np.int64)]
+        x_number, x_total = number_sum7("E", letter, value // 10)
+        era = np.searchsorted([_CHN_PASSPORT_E, _CHN_PASSPORT_EX], issued, side="right")
+        number = np.select([era == 0, era == 1], [number, e_number], x_number)
+        total = np.select([era == 0, era == 1], [total, e_total], x_total)
+        expiry = add_years(issued, 10) - FIRST
+    lines: Texts | bytes = b"null"
+    if mrz:
+        # TD3 (the text `kzcn.mrz.td3_lines` gives); Kazakhstan writes the IIN
+        # into the 14-character optional field, China leaves it empty.
+        if state == "KAZ":
+            optional_check = h.iin_mrz0 % 10
+            optional: Texts | bytes = h.iin + b"<<" + DIGITS[optional_check]
+            optional_sum: Ints | int = h.iin_mrz0 + optional_check
+            code = b'["P<KAZ'
+        else:
+            optional, optional_sum, code = b"<" * 15, 0, b'["POCHN'
+        check = total % 10
+        composite = (total + check * 7 + d.mrz_birth[h.birth] + d.mrz_expiry[expiry]
+                     + optional_sum) % 10
+        lines = join_rows(code, _cut(h.names, 39), b'","', number, DIGITS[check],
+                          state.encode(), d.mrz_field[h.birth], h.sex, d.mrz_field[expiry],
+                          optional, DIGITS[composite], b'"]')
+    return (_document("passport", state, number=number, issued=issued, expiry=d.quoted[expiry],
+                      authority=authorities(state, issued), mrz=lines), number)
+
+
+def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Any) -> Texts:
+    """Kazakh identity cards valid on `as_of`, with their TD1 MRZ."""
+    d = days()
+    issued = _issued(earliest, as_of, 10, draw[0])
+    number, total = number_sum9((draw[1] * 1_000_000_000).astype(np.int64))
+    expiry = add_years(issued, 10) - 1 - FIRST
+    # TD1 (the text `kzcn.mrz.td1_lines` gives): the IIN in the 15-character
+    # optional field; the composite skips the nationality (line 2, 16-18).
+    check = total % 10
+    composite = (total + check * 7 + h.iin_mrz1 + d.mrz_birth[h.birth]
+                 + d.mrz_expiry[expiry]) % 10
+    lines = join_rows(b'["IDKAZ', number, DIGITS[check], h.iin, b'<<<","',
+                      d.mrz_field[h.birth], h.sex, d.mrz_field[expiry], b"KAZ<<<<<<<<<<<",
+                      DIGITS[composite], b'","', _cut(h.names, 30), b'"]')
+    return _document("identity_card", "KAZ", number=number, issued=issued,
+                     expiry=d.quoted[expiry], authority=authorities("KAZ", issued), mrz=lines)
+
+
+def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Any) -> Texts:
+    """Chinese resident identity cards valid on `as_of` (no MRZ)."""
+    issued = _issued(earliest, as_of, 20, draw[0])
+    # Terms by age at issue: 5, 10, 20 years, or long-term from 46.
+    age = (issued - FIRST - h.birth) // YEAR
+    years = np.where(age < 16, 5, np.where(age <= 25, 10, 20))
+    expiry = np.where(age >= 46, b"null", days().quoted[add_years(issued, years) - FIRST])
+    return _document("identity_card", "CHN", number=h.resident_id, issued=issued,
+                     expiry=expiry, authority=c.place_police[h.place], mrz=b"null")
+
+
+def _hex_rows(draws: Draws, n: int, words: int) -> Any:
+    """`n` rows of `words` random 64-bit words as hex digits: an (n, 16 × words) bytes matrix."""
+    digits = draws.words(words * n).astype(">u8").tobytes().hex().encode()
+    return np.frombuffer(digits, dtype="S1").reshape(n, 16 * words)
+
+
+def _photos(draws: Draws, present: Any, roll: Any) -> Texts:
+    """References to photographs (digest, media type, path or URN), or null."""
+    digits = _hex_rows(draws, len(roll), 4)  # 256 bits each
+    media = (roll * 10).astype(np.int64)
+    # Always a location: a reference that says where nothing is helps no one.
+    uri = np.where(roll < 0.6, b"photos/" + fixed(digits[:, :16]) + b"." + _EXTENSIONS[media],
+                   b"urn:kzcn:photo:" + fixed(digits[:, :32]))
+    return np.where(present, join_rows(b'{"sha256":"', fixed(digits), b'","media_type":"',
+                                       _MEDIA[media], b'","uri":"', uri, b'"}'), b"null")
+
+
+# --- people ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonColumns:
+    """A column of person records as JSON fragments, and each one's first passport number.
+
+    `pieces` joined row by row (`join_rows(*pieces)`, or inside a message's own
+    join, which saves copying each record twice) are the records' JSON objects.
+    """
+
+    pieces: Pieces
+    passport: Texts  # b"" where the person has no passport of their current state
+
+    def json(self) -> Texts:
+        """The records as JSON objects."""
+        return join_rows(*self.pieces)
+
+
+# Rows of the person builder's draws (a (rows, n) block of uniforms).
+_SEX, _BIRTH, _BIRTH2, _PLACE, _NAMES = 0, 1, 2, 3, 4  # names take 4 rows
+_SERIAL, _SEQUENCE, _HAS_PASSPORT, _HAS_CARD, _OLD_PASSPORT, _HAS_PHOTO, _PHOTO = range(8, 15)
+_PASSPORT, _CARD, _OLD_CARD, _OLD = 15, 18, 20, 21  # 3, 2, 1 and 3 rows
+_DRAWS = 24
+
+
+def person_columns(  # noqa: PLR0913 - the options are keyword-only and documented
+    draws: Draws,
+    population: Ints,
+    as_of: Ints,
+    *,
+    born_before: Ints | None = None,
+    naturalised_on: Ints | None = None,
+    former: Ints | int = 0,
+    traveller: Any = False,
+    citizenship: Ints | int = 0,
+    with_number: Any = True,
+) -> PersonColumns:
+    """Person records valid on the days `as_of`, one per row of `population`.
+
+    Args:
+        draws: the random stream.
+        population: codes of `POPULATIONS` (`POPULATION_CODE`).
+        as_of: the day each record describes (a message's sending day).
+        born_before: the latest birth day allowed (default: 18 years before `as_of`).
+        naturalised_on: for new citizens, the day of the decision; the current
+            state's documents are issued after it and the former state's before it.
+        former: the state (`KAZ`, `CHN`) of the former citizenship, whose old
+            documents the record also lists; 0 for none.
+        traveller: the person crossed a border, so holds a passport.
+        citizenship: overrides the population's current citizenship (a record
+            kept by the former state of someone who left it); 0 for none.
+        with_number: include the personal number (IIN or resident ID).
+    """
+    c, d = _columns(), days()
+    n = len(population)
+    u = draws.uniform((_DRAWS, n))
+    male = u[_SEX] < 0.5
+    latest = as_of - 18 * YEAR - 5
+    if born_before is not None:
+        latest = np.minimum(latest, born_before)
+    birth = (latest - (u[_BIRTH] * 40 * YEAR).astype(np.int64)
+             - (u[_BIRTH2] * 12 * YEAR).astype(np.int64))
+    place = np.zeros(n, dtype=np.int64)
+    for key, code in POPULATION_CODE.items():
+        rows = np.flatnonzero(population == code)
+        if len(rows):
+            place[rows] = c.places[key].pick(u[_PLACE, rows])
+    names = _names(c, population, male, u[_NAMES:_NAMES + 4])
+    holders = _holders(c, birth - FIRST, male, place=place, names=names, u=u)
+    state = _POP_STATE[population]
+    naturalised = np.zeros(n, np.int64) if naturalised_on is None else naturalised_on
+    documents, passport = _documents(
+        c, holders, state, window=_Window(birth, as_of, naturalised),
+        former=np.broadcast_to(former, n),
+        has_passport=np.asarray(traveller) | (u[_HAS_PASSPORT] < 0.4), u=u)
+    number = np.where(state == KAZ, holders.iin, holders.resident_id)
+    pieces = (
+        b'{"surname":', c.name_json[names.surname], b',"given_names":',
+        c.name_json[names.given], b',"patronymic":', c.name_json[names.patronymic],
+        b',"name_national":', names.national, b',"sex":"', holders.sex,
+        b'","date_of_birth":', d.quoted[holders.birth], b',"place_of_birth":',
+        c.place_json[place], b',"citizenship":"',
+        _STATE_TEXTS[np.where(np.asarray(citizenship) != 0, citizenship, state)],
+        b'","ethnic_nationality":"', _ETHNIC[population], b'","personal_number":',
+        np.where(with_number, b'"' + number + b'"', b"null"), b',"documents":[', *documents,
+        b'],"photo":', _photos(draws, u[_HAS_PHOTO] < 0.85, u[_PHOTO]), b"}",
+    )
+    return PersonColumns(pieces, passport)
+
+
+def _holders(  # noqa: PLR0913 - the people's columns so far
+    c: _Columns, b: Ints, male: Any, *, place: Ints, names: _NameIds, u: Any,
+) -> _Holders:
+    """Sex, name fields and personal numbers of people born on the days `b` (from FIRST)."""
+    d = days()
+    # IINs: YYMMDD, the century/sex digit (3/4 before 2000, 5/6 after), serial, check.
+    century = np.where(d.year[b] < 2000, 3, 5) + (~male)
+    iin, iin_mrz0, iin_mrz1 = iin_numbers(
+        d.yymmdd[b] + DIGITS[century], d.iin_w1[b] + 7 * century, d.iin_w2[b] + 9 * century,
+        (d.iin_mrz0[b] + 7 * century, d.iin_mrz1[b] + 3 * century),
+        (u[_SERIAL] * 10_000).astype(np.int64),
+    )
+    # Resident IDs: address code, birth day, sequence (odd for men), check.
+    sequence = (u[_SEQUENCE] * 500).astype(np.int64) * 2 + male
+    resident_id = (c.place_code[place] + d.ymd[b]
+                   + resident_id_tails(c.place_code_sum[place], d.rid[b], sequence))
+    return _Holders(b, _SEX_TEXTS[(~male).astype(np.int64)],
+                    _name_fields(c, names.surname, names.given), iin, iin_mrz0, iin_mrz1,
+                    resident_id, place)
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """The days that bound people's documents: birth, the record's day, naturalisation (or 0)."""
+
+    birth: Ints
+    as_of: Ints
+    naturalised: Ints
+
+
+def _documents(  # noqa: PLR0913 - the people, their states and their draws
+    c: _Columns, h: _Holders, state: Ints, *, window: _Window, former: Any, has_passport: Any,
+    u: Any,
+) -> tuple[Pieces, Texts]:
+    """Each person's documents as the inside of a JSON list (pieces), and passport numbers."""
+    n = len(state)
+    # Documents of the current state are issued after naturalisation, if any.
+    earliest = np.maximum(window.birth + 16 * YEAR, window.naturalised + 7)
+    # The four kinds of document in list order, b"" where a person has none.
+    current, card, old_card, old_passport = (np.full(n, b"", dtype=object) for _ in range(4))
+    passport = np.full(n, b"", dtype=object)
+    has_card = ~has_passport | (u[_HAS_CARD] < 0.9)
+    for code, text in ((KAZ, "KAZ"), (CHN, "CHN")):
+        rows = np.flatnonzero(has_passport & (state == code))
+        if len(rows):
+            current[rows], passport[rows] = _passports(
+                h.take(rows), text, earliest[rows], window.as_of[rows], mrz=True,
+                draw=u[_PASSPORT:_PASSPORT + 3, rows])
+    rows = np.flatnonzero(has_card & (state == KAZ))
+    if len(rows):
+        card[rows] = _kaz_cards(h.take(rows), earliest[rows], window.as_of[rows],
+                                u[_CARD:_CARD + 2, rows])
+    rows = np.flatnonzero(has_card & (state == CHN))
+    if len(rows):
+        card[rows] = _chn_cards(c, h.take(rows), earliest[rows], window.as_of[rows],
+                                u[_CARD:_CARD + 1, rows])
+    # Old documents carry the name as the former state wrote it, which may
+    # differ from the record's: their MRZ is left out rather than contradict it.
+    old = (former != 0) & (window.naturalised != 0)
+    before = window.naturalised - 30
+    earliest = window.birth + 16 * YEAR
+    rows = np.flatnonzero(old & (former == CHN))
+    if len(rows):
+        old_card[rows] = _chn_cards(c, h.take(rows), earliest[rows], before[rows],
+                                    u[_OLD_CARD:_OLD_CARD + 1, rows])
+    for code, text in ((KAZ, "KAZ"), (CHN, "CHN")):
+        rows = np.flatnonzero(old & (former == code) & ((code == KAZ)
+                                                        | (u[_OLD_PASSPORT] < 0.4)))
+        if len(rows):
+            old_passport[rows] = _passports(h.take(rows), text, earliest[rows], before[rows],
+                                            mrz=False, draw=u[_OLD:_OLD + 3, rows])[0]
+    # A person has a current passport or card or both: commas go before the others.
+    return (current, _commas(has_passport & has_card), card, _commas(old_card != b""), old_card,
+            _commas(old_passport != b""), old_passport), passport
+
+
+def _commas(present: Any) -> Texts:
+    return np.where(present, b",", b"").astype(object)
+
+
+_STATE_TEXTS = texts(_STATE_TEXT)
+_SEX_TEXTS = texts(["M", "F"])
+_ETHNIC = texts(p.ethnic for p in POPULATIONS.values())
+
+
+# --- one at a time -----------------------------------------------------------
 
 
 class People:
-    """Builds person records and documents from a random source."""
+    """Person records and photos one at a time, as JSON-ready dicts (a column of one)."""
 
-    def __init__(self, rng: RandomSource, table: Tables | None = None) -> None:
+    def __init__(self, rng: RandomSource) -> None:
         self.rng = rng
-        self._random = rng.random
-        self._bits = rng.getrandbits
-        self._iso = iso_table()
-        self.tables = table or _T
-        self._places = _DEFAULT_PLACES if self.tables is _T else _weighted_places(self.tables)
-        self._by_population = {key: self._places[(p.born_in, p.ethnic)]
-                               for key, p in POPULATIONS.items()}
-
-    # --- small draws ---------------------------------------------------------
+        self.draws = Draws.from_source(rng)
 
     def between(self, low: int, high: int) -> int:
         """A whole number in [low, high]."""
-        span = high - low + 1
-        if span > _SPAN_BITS:
-            return low + int(self._random() * span)
-        # 32 random bits scaled by a multiply and a shift: cheaper than int(random() * n).
-        return low + (self._bits(32) * span >> 32)
+        return low + int(self.rng.random() * (high - low + 1))
 
     def pick(self, items: Any) -> Any:
         """One element of a sequence."""
-        return items[int(self._random() * len(items))]
-
-    def digits(self, count: int) -> str:
-        """`count` random decimal digits."""
-        return str(self.between(0, 10**count - 1)).zfill(count)
-
-    # --- people --------------------------------------------------------------
+        return items[int(self.rng.random() * len(items))]
 
     def person(  # noqa: PLR0913 - the options are keyword-only and documented
         self,
@@ -265,267 +699,23 @@ class People:
         citizenship: str | None = None,
         with_number: bool = True,
     ) -> JsonDict:
-        """A person record valid on day `as_of`.
+        """A person record valid on day `as_of`; see `person_columns` for the options."""
+        def column(value: int | None) -> Ints | None:
+            return None if value is None else np.array([value], dtype=np.int64)
 
-        Args:
-            population: a key of `POPULATIONS`.
-            as_of: the day the record describes (a message's sending day).
-            born_before: the latest birth day allowed (default: 18 years before `as_of`).
-            naturalised_on: for a new citizen, the day of the decision; the
-                current state's documents are issued after it and the former
-                state's before it.
-            former: the state of the former citizenship, whose old documents
-                the record also lists.
-            traveller: the person crossed a border, so holds a passport.
-            citizenship: overrides the population's current citizenship (a
-                record kept by the former state of someone who left it).
-            with_number: include the personal number (IIN or resident ID).
-        """
-        # The hot path of the bulk generator: one call builds the whole record
-        # (names, numbers, documents, photo), with few calls and no date objects.
-        pop = POPULATIONS[population]
-        rnd = self._random
-        sex = "M" if rnd() < 0.5 else "F"
-        latest = min(as_of - 18 * YEAR - 5, born_before or as_of)
-        birth = latest - int(rnd() * 40 * YEAR) - int(rnd() * 12 * YEAR)
-        places = self._by_population[population]
-        place = places.items[bisect(places.cumulative, rnd() * places.total)]
-        surname, given, patronymic, national = self._names(pop, sex)
-        born = _BORN.get(birth) or _born(birth)
-        holder = _Holder(born, sex, place, surname["latin"], given["latin"])
-        state = pop.citizenship
-        if state == "KAZ" or former == "KAZ":
-            holder.iin, holder.iin_mrz0, holder.iin_mrz1 = self._iin(born.iin[sex])
-        if state == "CHN" or pop.born_in == "CHN":
-            holder.resident_id = self._resident_id(place.code, place.code_sum, born, sex)
-        number = holder.iin if state == "KAZ" else holder.resident_id
-        # Documents of the current state are issued after naturalisation, if any.
-        earliest = max(birth + 16 * YEAR, (naturalised_on or 0) + 7)
-        docs: list[JsonDict] = []
-        if traveller or rnd() < 0.4:
-            docs.append(self._passport(holder, state, earliest, as_of, True))  # noqa: FBT003
-        if not docs or rnd() < 0.9:
-            docs.append(self._kaz_card(holder, earliest, as_of) if state == "KAZ"
-                        else self._chn_card(holder, earliest, as_of))
-        if former is not None and naturalised_on is not None:
-            # Old documents carry the name as the former state wrote it, which may
-            # differ from the record's: their MRZ is left out rather than contradict it.
-            earliest = birth + 16 * YEAR
-            if former == "CHN":
-                docs.append(self._chn_card(holder, earliest, naturalised_on - 30))
-            if former == "KAZ" or rnd() < 0.4:
-                docs.append(self._passport(holder, former, earliest, naturalised_on - 30,
-                                           False))  # noqa: FBT003
-        return {
-            "surname": surname,
-            "given_names": given,
-            "patronymic": patronymic,
-            "name_national": national,
-            "sex": sex,
-            "date_of_birth": born.iso,
-            "place_of_birth": place.place,
-            "citizenship": citizenship or state,
-            "ethnic_nationality": pop.ethnic,
-            "personal_number": number if with_number else None,
-            "documents": docs,
-            "photo": self.photo() if rnd() < 0.85 else None,
-        }
-
-    def _names(self, pop: Population, sex: str) -> tuple[JsonDict, JsonDict, JsonDict | None,
-                                                         str | None]:
-        """Surname, given names, patronymic and national-script name."""
-        rnd = self._random
-        t = self.tables
-        ethnic = pop.ethnic
-        index = 0 if sex == "M" else 1
-        if ethnic == "han":
-            surnames, given_names = t.han_surnames, t.han_given[sex]
-            first = surnames[int(rnd() * len(surnames))]
-            second = given_names[int(rnd() * len(given_names))]
-            return first.biscript, second.biscript, None, first.han + second.han
-        if ethnic == "russian":
-            names = t.russian
-            father_index = int(rnd() * len(names.male))
-            own_names = names.male if sex == "M" else names.female
-            own: NamePart = own_names[int(rnd() * len(own_names))]
-            return (names.surnames[int(rnd() * len(names.surnames))][index], own.biscript,
-                    names.patronymics[father_index][index], None)
-        table = t.kazakh if ethnic == "kazakh" else t.uyghur
-        own_names, men = table[sex], table["M"]
-        own = own_names[int(rnd() * len(own_names))]
-        father: NamePart = men[int(rnd() * len(men))]
-        if pop.citizenship == "CHN":
-            # Personal name · father's name, no surname; the personal name is printed
-            # first, as the primary identifier (reference sheet §5).
-            return (own.han_biscript, father.han_biscript, None,
-                    own.han + "·" + father.han)
-        family = father.family
-        assert family is not None  # noqa: S101 - every male table name has derived forms
-        kazakh = ethnic == "kazakh"
-        roll = rnd()
-        if pop.born_in == "CHN":
-            # Repatriates usually take the father's name as surname (Халимов, or Халимұлы).
-            surname = family.clan[index] if kazakh and roll < 0.3 else family.surname[index]
-            patronymic = family.clan[index] if kazakh and 0.3 <= roll < 0.75 else None
-            return surname, own.biscript, patronymic, own.han + "·" + father.han
-        grandfather: NamePart = self.pick(t.kazakh["M"] if kazakh else t.uyghur["M"])
-        assert grandfather.family is not None  # noqa: S101 - male table name
-        surname = grandfather.family.surname[index]
-        if kazakh and roll < 0.12:
-            surname, patronymic = family.clan[index], None
-        elif kazakh and roll < 0.55:
-            patronymic = family.clan[index]
-        elif roll < 0.93:
-            patronymic = family.russian[index]
-        else:
-            patronymic = None
-        return surname, own.biscript, patronymic, None
-
-    # --- identifiers ---------------------------------------------------------
-
-    def _iin(self, parts: IinParts) -> tuple[str, int, int]:
-        serial = int(self._random() * 10_000)
-        while True:
-            found = iin_from(parts, serial)
-            if found is not None:
-                return found
-            serial = (serial + 1) % 10_000  # both weightings give 10: the serial is unusable
-
-    def _resident_id(self, code: str, code_sum: int, born: _Born, sex: str) -> str:
-        sequence = int(self._random() * 500) * 2 + (1 if sex == "M" else 0)
-        return code + born.ymd + rid_tail(code_sum, born.rid_sum, sequence)
-
-    def iin(self, birth: int, sex: str) -> tuple[str, int, int]:
-        """A valid IIN for that birth day and sex, with its MRZ sums at shifts 0 and 1."""
-        return self._iin(_born(birth).iin[sex])
-
-    def resident_id(self, code: str, birth: int, sex: str) -> str:
-        """An 18-character resident ID number: address code, birth day, sequence, check."""
-        return self._resident_id(code, rid_code_sum(code), _born(birth), sex)
+        built = person_columns(
+            self.draws, np.array([POPULATION_CODE[population]]), np.array([as_of]),
+            born_before=column(born_before), naturalised_on=column(naturalised_on),
+            former=STATE_CODE.get(former or "", 0), traveller=traveller,
+            citizenship=STATE_CODE.get(citizenship or "", 0), with_number=with_number,
+        )
+        record: JsonDict = orjson.loads(built.json()[0])
+        return record
 
     def photo(self) -> JsonDict:
         """A reference to a photograph: a digest, a media type and a relative path or URN."""
-        digest = self._bits(256).to_bytes(32, "big").hex()  # = f"{n:064x}", twice as fast
-        roll = self._random()
-        media = _MEDIA[int(roll * 10)]
-        # Always a location: a reference that says where nothing is helps no one.
-        if roll < 0.6:
-            uri = f"photos/{digest[:16]}.{_EXTENSIONS[media]}"
-        else:
-            uri = f"urn:kzcn:photo:{digest[:32]}"
-        return {"sha256": digest, "media_type": media, "uri": uri}
-
-    # --- documents -----------------------------------------------------------
-
-    def _issued(self, earliest: int, as_of: int, years: int) -> int:
-        """An issue day such that the document is still valid on `as_of`."""
-        # Comparisons rather than min/max calls: this runs for every document.
-        high = as_of - 1
-        low = as_of - years * YEAR + 30
-        if earliest > low:  # noqa: PLR1730
-            low = earliest
-        if low > high:  # noqa: PLR1730
-            low = high
-        return low + (self._bits(32) * (high - low + 1) >> 32)  # as in `between`
-
-    def _passport(  # hot path: positional arguments (kwargs calls cost more)
-        self, holder: _Holder, state: str, earliest: int, as_of: int, mrz: bool,
-    ) -> JsonDict:
-        """A passport of `state` valid on `as_of` (TD3 MRZ unless `mrz` is False)."""
-        rnd = self._random
-        issued = self._issued(earliest, as_of, 10)
-        value = int(rnd() * 100_000_000)
-        if state == "KAZ":
-            number, total = number_sum8("N", value)
-            expiry, expiry_mrz = _KAZ_TERM.get(issued) or _expiry(_KAZ_TERM, issued, 10, 1)
-            authority = _KAZ_MIA if issued >= _KAZ_MIA_FROM else _KAZ_MOJ
-        else:
-            if issued < _CHN_PASSPORT_E:
-                number, total = number_sum8("G", value)
-            elif issued < _CHN_PASSPORT_EX:
-                number, total = number_sum8("E", value)
-            else:
-                letter = _PASSPORT_LETTERS[int(rnd() * 24)]
-                number, total = number_sum7("E" + letter, value // 10)
-            expiry, expiry_mrz = _CHN_TERM.get(issued) or _expiry(_CHN_TERM, issued, 10, 0)
-            authority = _CHN_NIA if issued >= _CHN_NIA_FROM else _CHN_MPS
-        lines = None
-        if mrz:
-            # TD3 (the text `kzcn.mrz.td3_lines` gives); Kazakhstan writes the IIN
-            # into the 14-character optional field, China leaves it empty.
-            born = holder.born.mrz
-            if state == "KAZ":
-                optional_check = holder.iin_mrz0 % 10
-                optional = f"{holder.iin}<<{optional_check}"
-                optional_sum = holder.iin_mrz0 + optional_check
-                code = "P<KAZ"
-            else:
-                optional, optional_sum, code = "<<<<<<<<<<<<<<<", 0, "POCHN"
-            check = total % 10
-            composite = total + check * 7 + born.shift1 + expiry_mrz.shift2 + optional_sum
-            lines = [code + name_line(holder.surname, holder.given, 39),
-                     (f"{number}{check}{state}{born.field}{holder.sex}{expiry_mrz.field}"
-                      f"{optional}{composite % 10}")]
-        return {
-            "document_type": "passport",
-            "issuing_state": state,
-            "series": None,
-            "number": number,
-            "date_of_issue": self._iso[issued - _FIRST],
-            "date_of_expiry": expiry,
-            "issuing_authority": authority,
-            "mrz": lines,
-        }
-
-    def _kaz_card(self, holder: _Holder, earliest: int, as_of: int) -> JsonDict:
-        """A Kazakh identity card valid on `as_of`, with its TD1 MRZ."""
-        rnd = self._random
-        issued = self._issued(earliest, as_of, 10)
-        number, total = number_sum9(int(rnd() * 1_000_000_000))
-        expiry, expiry_mrz = _KAZ_TERM.get(issued) or _expiry(_KAZ_TERM, issued, 10, 1)
-        # TD1 (the text `kzcn.mrz.td1_lines` gives): the IIN in the 15-character
-        # optional field; the composite skips the nationality (line 2, 16-18).
-        born = holder.born.mrz
-        check = total % 10
-        composite = total + check * 7 + holder.iin_mrz1 + born.shift1 + expiry_mrz.shift2
-        return {
-            "document_type": "identity_card",
-            "issuing_state": "KAZ",
-            "series": None,
-            "number": number,
-            "date_of_issue": self._iso[issued - _FIRST],
-            "date_of_expiry": expiry,
-            "issuing_authority": _KAZ_MIA if issued >= _KAZ_MIA_FROM else _KAZ_MOJ,
-            "mrz": [
-                f"IDKAZ{number}{check}{holder.iin}<<<",
-                f"{born.field}{holder.sex}{expiry_mrz.field}KAZ<<<<<<<<<<<{composite % 10}",
-                name_line(holder.surname, holder.given, 30),
-            ],
-        }
-
-    def _chn_card(self, holder: _Holder, earliest: int, as_of: int) -> JsonDict:
-        """A Chinese resident identity card valid on `as_of` (no MRZ)."""
-        issued = self._issued(earliest, as_of, 20)
-        # Terms by age at issue: 5, 10, 20 years, or long-term from 46.
-        age = (issued - holder.born.ordinal) // YEAR
-        if age >= 46:
-            expiry = None
-        else:
-            years = 5 if age < 16 else 10 if age <= 25 else 20
-            cache = _CARD_TERMS[years]
-            expiry = cache.get(issued)
-            if expiry is None:
-                expiry = cache[issued] = iso(add_years(issued, years))
-        return {
-            "document_type": "identity_card",
-            "issuing_state": "CHN",
-            "series": None,
-            "number": holder.resident_id,
-            "date_of_issue": self._iso[issued - _FIRST],
-            "date_of_expiry": expiry,
-            "issuing_authority": holder.place.police,
-            "mrz": None,
-        }
+        found: JsonDict = orjson.loads(_photos(self.draws, True, self.draws.uniform(1))[0])  # noqa: FBT003
+        return found
 
 
 def mrz_lines(record: JsonDict, document: JsonDict) -> list[str]:

@@ -14,7 +14,7 @@ import io
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.pool import AsyncResult
 from typing import IO, Any, Literal
@@ -22,9 +22,10 @@ from typing import IO, Any, Literal
 import orjson
 
 from kzcn.flat import flatten
+from kzcn.synth._columns import Texts
 from kzcn.synth.columns import csv_columns
 from kzcn.synth.corruption import corrupt
-from kzcn.synth.generator import CHUNK, DEFAULT_MIX, Mix, chunk_messages, chunk_rng, chunk_spans
+from kzcn.synth.generator import CHUNK, DEFAULT_MIX, Mix, chunk_lines, chunk_rng, chunk_spans
 
 __all__ = ["FORMATS", "Format", "Label", "Summary", "labelled_messages", "write_dataset"]
 
@@ -85,22 +86,27 @@ def labelled_messages(
     """
     _check(count, invalid_rate)
     for index, span in chunk_spans(count):
-        yield from _labelled_chunk(seed, mix, invalid_rate, index, span)
+        lines, labels = _labelled_chunk(_Plan(seed, mix, "jsonl", invalid_rate, labelled=True),
+                                        index, span)
+        yield from zip(map(orjson.loads, lines), labels, strict=True)
 
 
-def _labelled_chunk(
-    seed: int, mix: Mix, invalid_rate: float, index: int, span: range
-) -> Iterator[tuple[JsonDict, Label]]:
+def _labelled_chunk(plan: _Plan, index: int, span: range) -> tuple[list[bytes], list[Label]]:
+    """A chunk's messages as JSON, some corrupted, and their labels."""
+    lines = list(_lines(plan, index, span))
+    labels = [Label(position + 1, valid=True, fault=None, codes=()) for position in span]
+    if not plan.invalid_rate:
+        return lines, labels
     # Faults come from a stream of their own, so the valid records are the same
     # with or without corruption.
-    faults = chunk_rng(seed, index, "kzcn-corrupt")
-    for position, message in zip(span, chunk_messages(seed, index, len(span), mix), strict=True):
-        if invalid_rate and faults.random() < invalid_rate:
-            corrupted = corrupt(message, faults)
-            yield corrupted.message, Label(position + 1, valid=False, fault=corrupted.fault,
-                                           codes=corrupted.codes)
-        else:
-            yield message, Label(position + 1, valid=True, fault=None, codes=())
+    faults = chunk_rng(plan.seed, index, "kzcn-corrupt")
+    for i, position in enumerate(span):
+        if faults.random() < plan.invalid_rate:
+            corrupted = corrupt(orjson.loads(lines[i]), faults)
+            lines[i] = orjson.dumps(corrupted.message)
+            labels[i] = Label(position + 1, valid=False, fault=corrupted.fault,
+                              codes=corrupted.codes)
+    return lines, labels
 
 
 def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
@@ -157,6 +163,12 @@ class _Plan:
     fmt: Format
     invalid_rate: float
     labelled: bool
+    # The chunk length, fixed here: worker processes see the module's default.
+    chunk: int = field(default_factory=lambda: CHUNK)
+
+
+def _lines(plan: _Plan, index: int, span: range) -> Texts:
+    return chunk_lines(plan.seed, index, len(span), plan.mix, plan.chunk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,41 +210,28 @@ def _make(plan: _Plan, index: int, span: range) -> _Chunk:
     encode = _LAYOUTS[plan.fmt].encode
     if not plan.invalid_rate and not plan.labelled:
         # The plain path: nothing per record but the message.
-        data = encode(chunk_messages(plan.seed, index, len(span), plan.mix))
-        return _Chunk(data, b"", 0, span.stop)
-    # Labels are collected as the encoder pulls the messages: the chunk's
-    # messages themselves are never all held at once.
-    lines: list[bytes] = []
-    invalid = 0
-
-    def tracked() -> Iterator[JsonDict]:
-        nonlocal invalid
-        for message, label in _labelled_chunk(plan.seed, plan.mix, plan.invalid_rate, index,
-                                              span):
-            invalid += not label.valid
-            if plan.labelled:
-                lines.append(label.to_json(_LINES_BEFORE_FIRST_RECORD[plan.fmt]))
-            yield message
-
-    data = encode(tracked())
-    return _Chunk(data, b"".join(lines), invalid, span.stop)
+        return _Chunk(encode(_lines(plan, index, span)), b"", 0, span.stop)
+    lines, labels = _labelled_chunk(plan, index, span)
+    before = _LINES_BEFORE_FIRST_RECORD[plan.fmt]
+    return _Chunk(encode(lines),
+                  b"".join(label.to_json(before) for label in labels) if plan.labelled else b"",
+                  sum(not label.valid for label in labels), span.stop)
 
 
-def _jsonl(messages: Iterable[JsonDict]) -> bytes:
-    option = orjson.OPT_APPEND_NEWLINE  # orjson appends the newline itself
-    return b"".join([orjson.dumps(message, option=option) for message in messages])
+def _jsonl(lines: Iterable[bytes]) -> bytes:
+    return b"\n".join([*lines, b""])  # a newline after every line, none without any
 
 
-def _json_items(messages: Iterable[JsonDict]) -> bytes:
-    return b",\n".join([orjson.dumps(message) for message in messages])
+def _json_items(lines: Iterable[bytes]) -> bytes:
+    return b",\n".join(lines)
 
 
-def _csv_rows(messages: Iterable[JsonDict]) -> bytes:
+def _csv_rows(lines: Iterable[bytes]) -> bytes:
     columns = csv_columns()
     known = set(columns)
     text = io.StringIO()
     rows = csv.writer(text, lineterminator="\n")
-    for message in messages:
+    for message in map(orjson.loads, lines):
         cells = flatten(message)
         extra = cells.keys() - known
         if extra:
@@ -251,7 +250,7 @@ def _csv_header() -> bytes:
 class _Layout:
     """How a format serialises a chunk, and what goes around and between chunks."""
 
-    encode: Callable[[Iterable[JsonDict]], bytes]
+    encode: Callable[[Iterable[bytes]], bytes]
     head: Callable[[], bytes] = bytes
     first: bytes = b""  # before the first chunk
     between: bytes = b""  # between two chunks
