@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from kzcn.synth import DEFAULT_MIX, Generator, Mix, MixError, generate
 from kzcn.synth._script import cyrillic_to_latin, palladius, pinyin_to_latin
 from kzcn.synth._tables import tables
 from kzcn.synth.generator import DATA_END, DATA_START
+from kzcn.validation import validate_message
 
 ROOT = Path(__file__).resolve().parent.parent
 Json = dict[str, Any]
@@ -95,11 +97,26 @@ def test_5000_messages_validate_with_jsonschema_and_formats() -> None:
 @pytest.mark.parametrize("sender", ["KAZ", "CHN"])
 def test_every_kind_and_direction_validates(kind: str, sender: str) -> None:
     generator = Generator(_rng(7))
-    for _ in range(300):
-        message = generator.message(kind, sender)
-        model = MessageAdapter.validate_json(orjson.dumps(message))
+    for line in generator.lines(300, kind, sender):
+        model = MessageAdapter.validate_json(line)
         assert model.kind == kind
         assert model.sender.state == sender
+    one = generator.message(kind, sender)  # and one at a time
+    assert (one["kind"], one["sender"]["state"]) == (kind, sender)
+    assert validate_message(orjson.dumps(one)).valid
+
+
+def test_a_kind_without_a_sender_comes_from_both_states() -> None:
+    senders = Counter(orjson.loads(line)["sender"]["state"]
+                      for line in Generator(_rng(3)).lines(400, "entry_stay_exit_violation"))
+    assert set(senders) == {"KAZ", "CHN"}
+
+
+def test_iterating_a_generator_gives_valid_messages_of_the_mix() -> None:
+    drawn = list(islice(Generator(_rng(4)), 300))
+    assert all(validate_message(orjson.dumps(m)).valid for m in drawn)
+    assert len({m["kind"] for m in drawn}) >= 4
+    assert drawn == list(islice(Generator(_rng(4)), 300))
 
 
 def test_every_message_is_marked_synthetic(sample: list[Json]) -> None:

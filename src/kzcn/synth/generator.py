@@ -561,9 +561,9 @@ class Generator:
         self._cumulative = np.cumsum([w for _, _, w in mix.entries if w > 0])
 
     def __iter__(self) -> Iterator[JsonDict]:
-        """An endless stream of messages."""
+        """An endless stream of messages drawn from the mix (made `CHUNK` at a time)."""
         while True:
-            yield self.message()
+            yield from map(orjson.loads, self.lines(CHUNK))
 
     def message(self, kind: str | None = None, sender: str | None = None) -> JsonDict:
         """One message; `kind` and `sender` default to a draw from the mix."""
@@ -578,14 +578,24 @@ class Generator:
         found: JsonDict = orjson.loads(_BUILDERS[kind](self.draws, 1, sender)[0])
         return found
 
-    def lines(self, count: int) -> Texts:
-        """`count` messages drawn from the mix, as JSON text (the bulk path)."""
-        entry = _category(self.draws.uniform(count), self._cumulative)
+    def lines(self, count: int, kind: str | None = None, sender: str | None = None) -> Texts:
+        """`count` messages as UTF-8 JSON (the bulk path), in a numpy object array.
+
+        Kinds and senders are drawn from the mix; `kind` asks for that kind
+        only (from `sender`, or both states as the default mix shares them).
+        """
+        if kind is None:
+            choices, cumulative = self._choices, self._cumulative
+        else:
+            only = Mix(((kind, sender, 1.0),)) if sender else DEFAULT_MIX.only([kind])
+            choices = [(k, s) for k, s, _ in only.entries]
+            cumulative = np.cumsum([w for _, _, w in only.entries])
+        entry = _category(self.draws.uniform(count), cumulative)
         out = np.empty(count, dtype=object)
-        for index, (kind, sender) in enumerate(self._choices):
+        for index, (drawn, state) in enumerate(choices):
             rows = np.flatnonzero(entry == index)
             if len(rows):
-                out[rows] = _BUILDERS[kind](self.draws, len(rows), sender)
+                out[rows] = _BUILDERS[drawn](self.draws, len(rows), state)
         return out
 
     def _default_sender(self, kind: str) -> str:
