@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 import numpy as np
 
 from kzcn.synth._checks import DIGITS, MRZ2, RID_DATE_PAIRS, pairs
-from kzcn.synth._columns import Ints, Texts, texts
+from kzcn.synth._columns import Ints, Texts, fixed
 
 __all__ = ["FIRST", "LAST", "Days", "add_years", "days"]
 
@@ -70,14 +71,25 @@ def _calendar(ordinals: Ints) -> tuple[Ints, Ints, Ints]:
     return year, month, day
 
 
+def _iso_chars(year: Ints, month: Ints, day: Ints) -> Any:
+    """The ISO texts as a matrix of single bytes (other forms are columns picked from it)."""
+    chars = np.empty((len(year), 10), dtype=np.uint8)
+    for column, (value, scale) in enumerate([(year, 1000), (year, 100), (year, 10), (year, 1),
+                                             (None, 0), (month, 10), (month, 1), (None, 0),
+                                             (day, 10), (day, 1)]):
+        chars[:, column] = ord("-") if value is None else ord("0") + value // scale % 10
+    return chars.view("S1")
+
+
 @cache
 def days() -> Days:
     """The tables, built once per process."""
     ordinals = np.arange(FIRST, LAST + 1, dtype=np.int64)
     year, month, day = _calendar(ordinals)
     yy, mm, dd = year % 100, month, day
-    iso = texts(np.datetime_as_string((ordinals - _EPOCH).astype("datetime64[D]")))
-    yymmdd = texts(t[2:4] + t[5:7] + t[8:10] for t in iso)
+    chars = _iso_chars(year, month, day)
+    iso = fixed(chars)
+    yymmdd = fixed(chars[:, [2, 3, 5, 6, 8, 9]])
     m0, m1, m2 = MRZ2
     check = (m0[yy] + m2[mm] + m1[dd]) % 10
     # The check digit 6 places on has the weight of the field's first character.
@@ -87,7 +99,7 @@ def days() -> Days:
         quoted=b'"' + iso + b'"',
         year=year,
         yymmdd=yymmdd,
-        ymd=texts(t[0:4] + t[5:7] + t[8:10] for t in iso),
+        ymd=fixed(chars[:, [0, 1, 2, 3, 5, 6, 8, 9]]),
         mrz_field=yymmdd + DIGITS[check],
         mrz_birth=m1[yy] + m0[mm] + m2[dd] + check * 3,
         mrz_expiry=m2[yy] + m1[mm] + m0[dd] + check * 1,
