@@ -228,8 +228,6 @@ def _places(t: Tables) -> tuple[list[Any], dict[str, _Weighted]]:
 # Issuing authorities by era: the eras and printed names are in data/authorities.tsv.
 _CHN_NIA_FROM = next(e.start for e in tables().authorities if e.state == "CHN" and e.start > 0)
 _KAZ_MIA_FROM = next(e.start for e in tables().authorities if e.state == "KAZ" and e.start > 0)
-
-
 _ERA_START = {"KAZ": _KAZ_MIA_FROM, "CHN": _CHN_NIA_FROM}
 
 
@@ -251,18 +249,28 @@ def _columns() -> _Columns:
     han_given = t.han_given["M"] + t.han_given["F"]
     russian = t.russian
     rows, weighted = _places(t)
-    columns = _Columns(
-        name_json=np.empty(0, dtype=object), name_mrz=np.empty(0, dtype=object), null_name=0,
-        kazakh=_given(names, t.kazakh), kazakh_family=_family(names, t.kazakh["M"]),
-        uyghur=_given(names, t.uyghur), uyghur_family=_family(names, t.uyghur["M"]),
-        russian=_given(names, {"M": russian.male, "F": russian.female}),
-        russian_patronymic=np.array([[names.id(m), names.id(f)] for m, f in russian.patronymics]),
-        russian_surname=np.array([[names.id(m), names.id(f)] for m, f in russian.surnames]),
-        han_surname=names.ids(s.biscript for s in t.han_surnames),
-        han_surname_han=texts(s.han for s in t.han_surnames),
-        han_given=_Given(names.ids(g.biscript for g in han_given),
-                         names.ids(g.biscript for g in han_given),
-                         texts(g.han for g in han_given), len(t.han_given["M"])),
+    # Every table takes its name ids first; then "null" closes the registry.
+    given = {"kazakh": _given(names, t.kazakh), "uyghur": _given(names, t.uyghur),
+             "russian": _given(names, {"M": russian.male, "F": russian.female}),
+             # A Han name has one Latin form, on every document.
+             "han": _Given(names.ids(g.biscript for g in han_given),
+                           names.ids(g.biscript for g in han_given),
+                           texts(g.han for g in han_given), len(t.han_given["M"]))}
+    family = {"kazakh": _family(names, t.kazakh["M"]), "uyghur": _family(names, t.uyghur["M"])}
+    patronymic = np.array([[names.id(m), names.id(f)] for m, f in russian.patronymics])
+    surname = np.array([[names.id(m), names.id(f)] for m, f in russian.surnames])
+    han_surname = names.ids(s.biscript for s in t.han_surnames)
+    names.json.append(b"null")
+    names.latin.append("")
+    return _Columns(
+        name_json=texts(names.json),
+        name_mrz=texts(encode_name(latin) for latin in names.latin),
+        null_name=len(names.json) - 1,
+        kazakh=given["kazakh"], kazakh_family=family["kazakh"],
+        uyghur=given["uyghur"], uyghur_family=family["uyghur"],
+        russian=given["russian"], russian_patronymic=patronymic, russian_surname=surname,
+        han_surname=han_surname, han_surname_han=texts(s.han for s in t.han_surnames),
+        han_given=given["han"],
         place_json=texts(_json(p.place) for p in rows),
         place_code=texts(p.code for p in rows),
         place_code_sum=np.array([rid_code_sum(p.code) if p.police else 0 for p in rows]),
@@ -270,13 +278,6 @@ def _columns() -> _Columns:
         places=weighted,
         authority={"KAZ": _eras("KAZ", _KAZ_MIA_FROM), "CHN": _eras("CHN", _CHN_NIA_FROM)},
     )
-    # The registry is complete once every table has taken its ids; "null" closes it.
-    names.json.append(b"null")
-    names.latin.append("")
-    object.__setattr__(columns, "name_json", texts(names.json))
-    object.__setattr__(columns, "name_mrz", texts(encode_name(x).encode() for x in names.latin))
-    object.__setattr__(columns, "null_name", len(names.json) - 1)
-    return columns
 
 
 # --- names -------------------------------------------------------------------
@@ -482,7 +483,7 @@ def _hex_rows(draws: Draws, n: int, words: int) -> Any:
     return np.frombuffer(digits, dtype="S1").reshape(n, 16 * words)
 
 
-def _photos(draws: Draws, present: Any, roll: Any) -> Texts:
+def _photos(draws: Draws, roll: Any, present: Any = True) -> Texts:
     """References to photographs (digest, media type, path or URN), or null."""
     digits = _hex_rows(draws, len(roll), 4)  # 256 bits each
     media = (roll * 10).astype(np.int64)
@@ -579,7 +580,7 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
         _STATE_TEXTS[np.where(np.asarray(citizenship) != 0, citizenship, state)],
         b'","ethnic_nationality":"', _ETHNIC[population], b'","personal_number":',
         np.where(with_number, b'"' + number + b'"', b"null"), b',"documents":[', *documents,
-        b'],"photo":', _photos(draws, u[_HAS_PHOTO] < 0.85, u[_PHOTO]), b"}",
+        b'],"photo":', _photos(draws, u[_PHOTO], u[_HAS_PHOTO] < 0.85), b"}",
     )
     return PersonColumns(pieces, passport)
 
@@ -714,7 +715,7 @@ class People:
 
     def photo(self) -> JsonDict:
         """A reference to a photograph: a digest, a media type and a relative path or URN."""
-        found: JsonDict = orjson.loads(_photos(self.draws, True, self.draws.uniform(1))[0])  # noqa: FBT003
+        found: JsonDict = orjson.loads(_photos(self.draws, self.draws.uniform(1))[0])
         return found
 
 
