@@ -420,6 +420,29 @@ def test_overstays_have_an_entry_and_a_limit_before_detection(sample: list[Json]
         assert entry[0]["crossed_on"] <= message["permitted_stay_until"]
 
 
+def test_crossings_agree_with_the_violation_and_the_passport(sample: list[Json]) -> None:
+    seen: Counter[str] = Counter()
+    for message in (m for m in sample if m["kind"] == "entry_stay_exit_violation"):
+        crossings = {c["direction"]: c for c in message["crossings"]}
+        violation = message["violation"]
+        assert ("entry" in crossings) == (violation != "illegal_entry")
+        deported = "deportation" in message["measures"]
+        assert ("exit" in crossings) == (violation == "illegal_exit" or deported)
+        if violation == "illegal_exit":
+            assert crossings["exit"]["crossed_on"] == message["occurred_on"]
+            seen["illegal exit"] += 1
+        elif deported:
+            assert message["detected_on"] < crossings["exit"]["crossed_on"] <= message["sent_on"]
+            seen["deported"] += 1
+        days = [c["crossed_on"] for c in message["crossings"]]
+        assert days == sorted(days)
+        passport = message["subject"]["documents"][0]
+        assert passport["document_type"] == "passport"
+        assert {c["document_number"] for c in crossings.values()} <= {passport["number"]}
+    assert seen["illegal exit"] > 10
+    assert seen["deported"] > 100
+
+
 def test_chinese_passport_authority_follows_the_era(sample: list[Json]) -> None:
     for _, person in _subjects(sample):
         for document in person["documents"]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Ints", "Pieces", "Texts", "fixed", "join_rows", "texts"]
+__all__ = ["Ints", "Pieces", "Texts", "commas", "fixed", "join_rows", "texts"]
 
 #: A column of whole numbers.
 Ints = npt.NDArray[np.int64]
@@ -38,3 +38,8 @@ def join_rows(*parts: bytes | Texts) -> Texts:
 def fixed(chars: Any) -> Texts:
     """Each row of an (n, width) matrix of single bytes as one bytes value."""
     return np.ascontiguousarray(chars).view(f"S{chars.shape[1]}").ravel().astype(object)
+
+
+def commas(present: Any) -> Texts:
+    """A comma where `present`, nothing elsewhere: the separator before an optional item."""
+    return np.where(present, b",", b"").astype(object)

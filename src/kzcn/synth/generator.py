@@ -22,6 +22,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ import orjson
 
 from kzcn.messages import ENTRY_INTO_FORCE, MESSAGE_KINDS, PRIOR_CHANGES_DUE
 from kzcn.synth._checks import DIGITS4
-from kzcn.synth._columns import Ints, Pieces, Texts, fixed, join_rows, texts
+from kzcn.synth._columns import Ints, Pieces, Texts, commas, fixed, join_rows, texts
 from kzcn.synth._days import FIRST, add_years, days
 from kzcn.synth._stream import Draws, RandomSource
 from kzcn.synth.people import (
@@ -449,16 +450,17 @@ def _violations(draws: Draws, n: int, state: str) -> Texts:
                          b',"crossing_point":', point, b',"document_number":"', subject.passport,
                          b'"}')
 
-    entry = np.where(violation == _ILLEGAL_ENTRY, b"", crossing("entry", entered) + b",")
-    exit_ = np.select([violation == _ILLEGAL_EXIT, has_left],
-                      [crossing("exit", occurred), crossing("exit", left)], b"")
-    # An entry is followed by a comma; an exit-less list drops it.
-    crossings = np.where(exit_ == b"", np.fromiter((e[:-1] for e in entry), dtype=object,
-                                                   count=n), entry)
+    entered_legally = violation != _ILLEGAL_ENTRY
+    exited = (violation == _ILLEGAL_EXIT) | has_left
+    entry = np.where(entered_legally, crossing("entry", entered), b"")
+    # Who left illegally is recorded leaving then; a deportee on the day of leaving.
+    exit_ = np.where(exited, crossing("exit", np.where(violation == _ILLEGAL_EXIT, occurred,
+                                                       left)), b"")
     ban_until = _null_or(banned, _dates(add_years(detected, draws.between(1, 5, n))))
     return join_rows(*envelope, b',"subject":', *subject.pieces, b',"violation":',
                      _VIOLATION_TEXT[violation], b',"occurred_on":', _dates(occurred),
-                     b',"detected_on":', _dates(detected), b',"crossings":[', crossings, exit_,
+                     b',"detected_on":', _dates(detected), b',"crossings":[', entry,
+                     commas(entered_legally & exited), exit_,
                      b'],"permitted_stay_until":', _null_or(~entry_only, _dates(permitted)),
                      b',"measures":', _MEASURE_TEXT[measures], b',"entry_ban_until":', ban_until,
                      b',"legal_provision":', _PROVISION_TEXT[state][violation], b"}")
@@ -555,10 +557,14 @@ class Generator:
     def __init__(self, rng: RandomSource | None = None, mix: Mix = DEFAULT_MIX) -> None:
         self.rng = rng if rng is not None else random.Random(0)  # noqa: S311 - not crypto
         self.draws = Draws.from_source(self.rng)
-        self.people = People(self.rng)
         self.mix = mix
         self._choices = [(kind, sender) for kind, sender, w in mix.entries if w > 0]
         self._cumulative = np.cumsum([w for _, _, w in mix.entries if w > 0])
+
+    @cached_property
+    def people(self) -> People:
+        """Person records one at a time, from the same random source."""
+        return People(self.rng)
 
     def __iter__(self) -> Iterator[JsonDict]:
         """An endless stream of messages drawn from the mix (made `CHUNK` at a time)."""

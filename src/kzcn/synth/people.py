@@ -33,7 +33,7 @@ from kzcn.synth._checks import (
     resident_id_tails,
     rid_code_sum,
 )
-from kzcn.synth._columns import Ints, Pieces, Texts, fixed, join_rows, texts
+from kzcn.synth._columns import Ints, Pieces, Texts, commas, fixed, join_rows, texts
 from kzcn.synth._days import FIRST, add_years, days
 from kzcn.synth._stream import Draws, RandomSource
 from kzcn.synth._tables import NamePart, Tables, tables
@@ -657,12 +657,8 @@ def _documents(  # noqa: PLR0913 - the people, their states and their draws
             old_passport[rows] = _passports(h.take(rows), text, earliest[rows], before[rows],
                                             mrz=False, draw=u[_OLD:_OLD + 3, rows])[0]
     # A person has a current passport or card or both: commas go before the others.
-    return (current, _commas(has_passport & has_card), card, _commas(old_card != b""), old_card,
-            _commas(old_passport != b""), old_passport), passport
-
-
-def _commas(present: Any) -> Texts:
-    return np.where(present, b",", b"").astype(object)
+    return (current, commas(has_passport & has_card), card, commas(old_card != b""), old_card,
+            commas(old_passport != b""), old_passport), passport
 
 
 _STATE_TEXTS = texts(_STATE_TEXT)
