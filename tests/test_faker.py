@@ -39,6 +39,19 @@ def test_seed_instance_makes_it_reproducible(fake: Faker) -> None:
     assert [fake.kzcn_message() for _ in range(5)] != first
 
 
+def test_many_messages_at_once_are_valid_and_reproducible(fake: Faker) -> None:
+    fake.seed_instance(8)
+    many = fake.kzcn_messages(300)
+    assert len(many) == 300
+    assert all(validate_message(orjson.dumps(m)).valid for m in many)
+    assert len({m["kind"] for m in many}) >= 4
+    fake.seed_instance(8)
+    assert fake.kzcn_messages(300) == many
+    violations = fake.kzcn_messages(50, "entry_stay_exit_violation", "CHN")
+    assert {(m["kind"], m["sender"]["state"]) for m in violations} == {
+        ("entry_stay_exit_violation", "CHN")}
+
+
 def test_models_on_request(fake: Faker) -> None:
     assert isinstance(fake.kzcn_person(as_model=True), PersonRecord)
     assert isinstance(fake.kzcn_document(as_model=True), IdentityDocument)
@@ -74,6 +87,8 @@ def test_documents_in_the_real_formats(fake: Faker, document_type: str, state: s
     lambda f: f.kzcn_document("visa", "KAZ"),
     lambda f: f.kzcn_document("passport", "RUS"),
     lambda f: f.kzcn_message(sender="RUS"),
+    lambda f: f.kzcn_messages(3, sender="RUS"),
+    lambda f: f.kzcn_messages(3, kind="weather_report"),
 ])
 def test_bad_arguments_are_refused(fake: Faker, call: object) -> None:
     with pytest.raises(ValueError, match=r"\w"):

@@ -8,6 +8,7 @@
     fake.seed_instance(7)
     fake.kzcn_message(kind="citizenship_acquisition")   # a JSON-ready dict
     fake.kzcn_person(as_model=True)                       # a kzcn.person.PersonRecord
+    fake.kzcn_messages(10_000)                            # many at once, far faster
 
 The provider draws from Faker's own seeded random source
 (`self.generator.random`), so `seed_instance` makes it reproducible, and it
@@ -137,7 +138,23 @@ class KzcnProvider(BaseProvider):
             sender: "KAZ" or "CHN"; drawn when None.
             as_model: return the validated message model instead of a dict.
         """
-        if sender is not None and sender not in ("KAZ", "CHN"):
-            raise ValueError("sender must be KAZ or CHN")
+        _check_sender(sender)
         message = self._synth().message(kind, sender)
         return MessageAdapter.validate_json(orjson.dumps(message)) if as_model else message
+
+    def kzcn_messages(
+        self, count: int, kind: str | None = None, sender: str | None = None
+    ) -> list[JsonDict]:
+        """`count` messages as JSON-ready dicts, built together.
+
+        One call for many messages: the generator builds a message a column at
+        a time, so `kzcn_message` costs about a millisecond a call while this
+        costs some 20 µs a message. Same arguments as `kzcn_message`.
+        """
+        _check_sender(sender)
+        return [orjson.loads(line) for line in self._synth().lines(count, kind, sender)]
+
+
+def _check_sender(sender: str | None) -> None:
+    if sender is not None and sender not in ("KAZ", "CHN"):
+        raise ValueError("sender must be KAZ or CHN")
