@@ -34,7 +34,6 @@ __all__ = [
     "pairs",
     "resident_id_tails",
     "rid_code_sum",
-    "value_of",
     "weighted",
 ]
 
@@ -43,11 +42,6 @@ _VALUE = {str(d): d for d in range(10)} | {chr(65 + i): 10 + i for i in range(26
 _CHAR_VALUE = _VALUE.__getitem__
 # The weights 7, 3, 1 rotated so that the first applies to a character at position `shift`.
 _ROTATED = tuple(_ICAO_W[s:] + _ICAO_W[:s] for s in range(3))
-
-
-def value_of(char: str) -> int:
-    """The MRZ value of a character: digits as themselves, A-Z as 10-35, `<` as 0."""
-    return _VALUE[char]
 
 
 def weighted(text: str, shift: int = 0) -> int:
