@@ -410,15 +410,27 @@ def _status_replies(draws: Draws, n: int, state: str) -> Texts:
 _REPLY_TEXT = texts(_REPLY_STATUS)
 
 
-def _violations(draws: Draws, n: int, state: str) -> Texts:
-    """Citizens of the other state broke entry, stay or exit rules in `state`."""
-    u = draws.uniform((9, n))
+@dataclass(frozen=True, slots=True)
+class _Violation:
+    """What happened, when, and what followed (a column each)."""
+
+    violation: Ints  # index into _VIOLATIONS
+    entered: Ints
+    permitted: Ints  # the last day of the permitted stay
+    occurred: Ints
+    detected: Ints
+    measures: Ints  # index into _MEASURES
+    left: Ints  # the day a deportee left (where `deported`)
+    deported: Any
+
+
+def _violation_columns(draws: Draws, n: int, u: Any) -> _Violation:
+    """Violations with dates that agree: entry, permitted stay, the act, detection, leaving."""
     violation = _category(u[0], _VIOLATION_SHARES)
     entered = draws.between(DATA_START, DATA_END - 200, n)
     permitted = entered + np.where(u[1] < 0.8, 29, 89)  # a 30-day visa-free stay
-    entry_only = (violation == _ILLEGAL_ENTRY) | (violation == _INVALID_DOCUMENT)
     occurred = np.select(
-        [violation == _OVERSTAY, entry_only, violation == _UNREGISTERED],
+        [violation == _OVERSTAY, _no_stay(violation), violation == _UNREGISTERED],
         [permitted + 1, entered, entered + 5], entered + draws.between(1, 25, n))
     detected = occurred + np.where(
         (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT), 0,
@@ -428,42 +440,59 @@ def _violations(draws: Draws, n: int, state: str) -> Texts:
     warning = ~criminal & (u[3] < 0.15)
     deported = (~criminal & ~warning & (u[4] < 0.4)
                 & np.isin(violation, [_OVERSTAY, _PURPOSE, _ILLEGAL_ENTRY]))
-    banned = deported & (u[5] < 0.6)
-    measures = np.select([criminal, warning, banned, deported],
+    measures = np.select([criminal, warning, deported & (u[5] < 0.6), deported],
                          [_CRIMINAL, _WARNING, _BANNED, _DEPORTED], _FINE)
-    left = detected + draws.between(1, 10, n)
-    has_left = criminal | deported
-    sent = np.where(has_left, left, detected) + draws.between(3, 40, n)
-    if state == "KAZ":
-        population = np.select([u[6] < 0.5, u[6] < 0.85], [POPULATION_CODE["chn_han"],
-                                                           POPULATION_CODE["chn_kazakh"]],
-                               POPULATION_CODE["chn_uyghur"])
-    else:
-        population = np.where(u[6] < 0.75, POPULATION_CODE["kaz_kazakh"],
-                              POPULATION_CODE["kaz_russian"])
-    envelope = _envelopes(draws, "entry_stay_exit_violation", _competent(state), sent)
-    subject = person_columns(draws, population, entered, traveller=True)
-    point = _POINT_TEXT[_category(u[7], _POINT_SHARES)]
+    # A criminal case also deports.
+    return _Violation(violation, entered, permitted, occurred, detected, measures,
+                      detected + draws.between(1, 10, n), criminal | deported)
 
+
+def _no_stay(violation: Ints) -> Any:
+    """Violations at the border itself, with no permitted stay."""
+    return (violation == _ILLEGAL_ENTRY) | (violation == _INVALID_DOCUMENT)
+
+
+def _violators(state: str, draw: Any) -> Ints:
+    """Who breaks the rules in `state`: citizens of the other state, by population."""
+    code = POPULATION_CODE
+    if state == "KAZ":
+        return np.select([draw < 0.5, draw < 0.85], [code["chn_han"], code["chn_kazakh"]],
+                         code["chn_uyghur"])
+    return np.where(draw < 0.75, code["kaz_kazakh"], code["kaz_russian"])
+
+
+def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
+    """The border crossings of each violation: an entry unless illegal, an exit if any."""
     def crossing(direction: str, day: Ints) -> Texts:
         return join_rows(f'{{"direction":"{direction}","crossed_on":'.encode(), _dates(day),
-                         b',"crossing_point":', point, b',"document_number":"', subject.passport,
-                         b'"}')
+                         b',"crossing_point":', point, b',"document_number":"', passport, b'"}')
 
-    entered_legally = violation != _ILLEGAL_ENTRY
-    exited = (violation == _ILLEGAL_EXIT) | has_left
-    entry = np.where(entered_legally, crossing("entry", entered), b"")
+    entered_legally = v.violation != _ILLEGAL_ENTRY
+    exited = (v.violation == _ILLEGAL_EXIT) | v.deported
     # Who left illegally is recorded leaving then; a deportee on the day of leaving.
-    exit_ = np.where(exited, crossing("exit", np.where(violation == _ILLEGAL_EXIT, occurred,
-                                                       left)), b"")
-    ban_until = _null_or(banned, _dates(add_years(detected, draws.between(1, 5, n))))
+    left = np.where(v.violation == _ILLEGAL_EXIT, v.occurred, v.left)
+    return (np.where(entered_legally, crossing("entry", v.entered), b""),
+            commas(entered_legally & exited), np.where(exited, crossing("exit", left), b""))
+
+
+def _violations(draws: Draws, n: int, state: str) -> Texts:
+    """Citizens of the other state broke entry, stay or exit rules in `state`."""
+    u = draws.uniform((9, n))
+    v = _violation_columns(draws, n, u)
+    sent = np.where(v.deported, v.left, v.detected) + draws.between(3, 40, n)
+    envelope = _envelopes(draws, "entry_stay_exit_violation", _competent(state), sent)
+    subject = person_columns(draws, _violators(state, u[6]), v.entered, traveller=True)
+    crossings = _crossings(v, _POINT_TEXT[_category(u[7], _POINT_SHARES)], subject.passport)
+    ban_until = _null_or(v.measures == _BANNED,
+                         _dates(add_years(v.detected, draws.between(1, 5, n))))
     return join_rows(*envelope, b',"subject":', *subject.pieces, b',"violation":',
-                     _VIOLATION_TEXT[violation], b',"occurred_on":', _dates(occurred),
-                     b',"detected_on":', _dates(detected), b',"crossings":[', entry,
-                     commas(entered_legally & exited), exit_,
-                     b'],"permitted_stay_until":', _null_or(~entry_only, _dates(permitted)),
-                     b',"measures":', _MEASURE_TEXT[measures], b',"entry_ban_until":', ban_until,
-                     b',"legal_provision":', _PROVISION_TEXT[state][violation], b"}")
+                     _VIOLATION_TEXT[v.violation], b',"occurred_on":', _dates(v.occurred),
+                     b',"detected_on":', _dates(v.detected), b',"crossings":[', *crossings,
+                     b'],"permitted_stay_until":',
+                     _null_or(~_no_stay(v.violation), _dates(v.permitted)),
+                     b',"measures":', _MEASURE_TEXT[v.measures], b',"entry_ban_until":',
+                     ban_until, b',"legal_provision":', _PROVISION_TEXT[state][v.violation],
+                     b"}")
 
 
 def _statistics(draws: Draws, n: int, state: str) -> Texts:
