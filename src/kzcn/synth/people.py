@@ -14,6 +14,7 @@ for the Faker provider and the Hypothesis strategies. Dates are day ordinals
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import cache
@@ -96,6 +97,7 @@ POPULATIONS: dict[str, Population] = {
 }
 #: Populations as column codes: their index in `POPULATIONS`.
 POPULATION_CODE = {key: i for i, key in enumerate(POPULATIONS)}
+_POPULATION_KEYS = list(POPULATIONS)
 _POP_STATE = np.array([STATE_CODE[p.citizenship] for p in POPULATIONS.values()])
 
 # Column of the place tables' weights for each ethnic group.
@@ -283,6 +285,12 @@ def _columns() -> _Columns:
 # --- names -------------------------------------------------------------------
 
 
+def _groups(population: Ints) -> Iterator[tuple[str, Ints]]:
+    """Each population present in the column, and its rows."""
+    for code in np.unique(population).tolist():
+        yield _POPULATION_KEYS[code], np.flatnonzero(population == code)
+
+
 @dataclass(slots=True)
 class _NameIds:
     """The chosen names of a column of people, as ids, and the national-script form."""
@@ -298,10 +306,8 @@ def _names(c: _Columns, population: Ints, male: Any, draw: Any) -> _NameIds:
     n = len(population)
     chosen = _NameIds(np.zeros(n, np.int64), np.zeros(n, np.int64),
                       np.full(n, c.null_name, np.int64), np.full(n, b"null", dtype=object))
-    for key, code in POPULATION_CODE.items():
-        rows = np.flatnonzero(population == code)
-        if len(rows):
-            _names_of(c, POPULATIONS[key], chosen, rows, male=male[rows], draw=draw[:, rows])
+    for key, rows in _groups(population):
+        _names_of(c, POPULATIONS[key], chosen, rows, male=male[rows], draw=draw[:, rows])
     return chosen
 
 
@@ -558,10 +564,8 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
     birth = (latest - (u[_BIRTH] * 40 * YEAR).astype(np.int64)
              - (u[_BIRTH2] * 12 * YEAR).astype(np.int64))
     place = np.zeros(n, dtype=np.int64)
-    for key, code in POPULATION_CODE.items():
-        rows = np.flatnonzero(population == code)
-        if len(rows):
-            place[rows] = c.places[key].pick(u[_PLACE, rows])
+    for key, rows in _groups(population):
+        place[rows] = c.places[key].pick(u[_PLACE, rows])
     names = _names(c, population, male, u[_NAMES:_NAMES + 4])
     holders = _holders(c, birth - FIRST, male, place=place, names=names, u=u)
     state = _POP_STATE[population]
