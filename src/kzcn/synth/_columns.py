@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Ints", "Pieces", "Texts", "commas", "fixed", "join_rows", "texts"]
+__all__ = ["Ints", "Pieces", "Texts", "commas", "fixed", "hex_digits", "join_rows", "texts"]
 
 #: A column of whole numbers.
 Ints = npt.NDArray[np.int64]
@@ -43,3 +43,10 @@ def fixed(chars: Any) -> Texts:
 def commas(present: Any) -> Texts:
     """A comma where `present`, nothing elsewhere: the separator before an optional item."""
     return np.where(present, b",", b"").astype(object)
+
+
+def hex_digits(words: Any) -> Any:
+    """An (n, k) array of 64-bit words as an (n, 16k) matrix of hex digits (single bytes)."""
+    n, k = words.shape
+    text = words.astype(">u8").tobytes().hex().encode()
+    return np.frombuffer(text, dtype="S1").reshape(n, 16 * k)

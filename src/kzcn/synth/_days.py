@@ -19,7 +19,7 @@ import numpy as np
 from kzcn.synth._checks import DIGITS, MRZ2, RID_DATE_PAIRS, pairs
 from kzcn.synth._columns import Ints, Texts, fixed
 
-__all__ = ["FIRST", "LAST", "Days", "add_years", "days"]
+__all__ = ["FIRST", "LAST", "Days", "add_years", "days", "month_starts"]
 
 #: The first and last day the tables cover, as ordinals.
 FIRST = date(1900, 1, 1).toordinal()
@@ -117,5 +117,11 @@ def add_years(ordinals: Ints, years: int | Ints) -> Ints:
     target = year + years
     leap = (target % 4 == 0) & ((target % 100 != 0) | (target % 400 == 0))
     day = np.where((month == 2) & (day == 29) & ~leap, 28, day)
-    months = ((target - 1970) * 12 + month - 1).astype("datetime64[M]")
-    return (months.astype("datetime64[D]").astype(np.int64) + day - 1 + _EPOCH).astype(np.int64)
+    return month_starts(target, month) + day - 1
+
+
+def month_starts(year: Ints, month: Ints) -> Ints:
+    """Ordinals of the first days of those months (month 13 is January of the next year)."""
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    starts: Ints = months.astype("datetime64[D]").astype(np.int64) + _EPOCH
+    return starts

@@ -30,8 +30,8 @@ import orjson
 
 from kzcn.messages import ENTRY_INTO_FORCE, MESSAGE_KINDS, PRIOR_CHANGES_DUE
 from kzcn.synth._checks import DIGITS4
-from kzcn.synth._columns import Ints, Pieces, Texts, commas, fixed, join_rows, texts
-from kzcn.synth._days import FIRST, add_years, days
+from kzcn.synth._columns import Ints, Pieces, Texts, commas, fixed, hex_digits, join_rows, texts
+from kzcn.synth._days import FIRST, add_years, days, month_starts
 from kzcn.synth._stream import Draws, RandomSource
 from kzcn.synth.people import (
     POPULATION_CODE,
@@ -255,8 +255,7 @@ def _uuids(draws: Draws, n: int) -> Texts:
     words[:, 0] = words[:, 0] & np.uint64(~0xF000 & 0xFFFF_FFFF_FFFF_FFFF) | np.uint64(0x4000)
     words[:, 1] = (words[:, 1] & np.uint64(0x3FFF_FFFF_FFFF_FFFF)
                    | np.uint64(0x8000_0000_0000_0000))
-    digits = np.frombuffer(words.astype(">u8").tobytes().hex().encode(), dtype="S1")
-    digits = digits.reshape(n, 32)
+    digits = hex_digits(words)
     dash, quote = np.repeat(_DASH, n, axis=0), np.repeat(_QUOTES, n, axis=0)
     return fixed(np.concatenate([quote, digits[:, :8], dash, digits[:, 8:12], dash,
                                   digits[:, 12:16], dash, digits[:, 16:20], dash,
@@ -498,8 +497,8 @@ def _violations(draws: Draws, n: int, state: str) -> Texts:
 def _statistics(draws: Draws, n: int, state: str) -> Texts:
     quarter = draws.between(0, 7, n)  # 2024 Q1 … 2025 Q4 (and the first weeks in force)
     year, month = 2024 + quarter // 4, 1 + 3 * (quarter % 4)
-    start = _ordinals(year, month)
-    end = _ordinals(year + (month == 10), np.where(month == 10, 1, month + 3)) - 1
+    start = month_starts(year, month)
+    end = month_starts(year, month + 3) - 1  # month 13 is January of the next year
     first_weeks = (quarter == 0) & (draws.uniform(n) < 0.2)
     start = np.where(first_weeks, DATA_START, start)
     end = np.where(first_weeks, date(2023, 12, 31).toordinal(), end)
@@ -530,15 +529,6 @@ def _statistics_row(purpose: str, entries: int, exits: int, visas: int,
         entries, exits, visas = 0, 0, visa_only
     return {"purpose": purpose, "visa_free_entries": entries, "visa_free_exits": exits,
             "visas_issued": visas}
-
-
-def _ordinals(year: Ints, month: Ints) -> Ints:
-    """Ordinals of the first days of those months."""
-    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
-    return months.astype("datetime64[D]").astype(np.int64) + _EPOCH
-
-
-_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def _suspensions(draws: Draws, n: int, state: str) -> Texts:

@@ -34,7 +34,16 @@ from kzcn.synth._checks import (
     resident_id_tails,
     rid_code_sum,
 )
-from kzcn.synth._columns import Ints, Pieces, Texts, commas, fixed, join_rows, texts
+from kzcn.synth._columns import (
+    Ints,
+    Pieces,
+    Texts,
+    commas,
+    fixed,
+    hex_digits,
+    join_rows,
+    texts,
+)
 from kzcn.synth._days import FIRST, add_years, days
 from kzcn.synth._stream import Draws, RandomSource
 from kzcn.synth._tables import NamePart, Tables, tables
@@ -483,15 +492,9 @@ def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Any)
                      expiry=expiry, authority=c.place_police[h.place], mrz=b"null")
 
 
-def _hex_rows(draws: Draws, n: int, words: int) -> Any:
-    """`n` rows of `words` random 64-bit words as hex digits: an (n, 16 × words) bytes matrix."""
-    digits = draws.words(words * n).astype(">u8").tobytes().hex().encode()
-    return np.frombuffer(digits, dtype="S1").reshape(n, 16 * words)
-
-
 def _photos(draws: Draws, roll: Any, present: Any = True) -> Texts:
     """References to photographs (digest, media type, path or URN), or null."""
-    digits = _hex_rows(draws, len(roll), 4)  # 256 bits each
+    digits = hex_digits(draws.words(4 * len(roll)).reshape(len(roll), 4))  # 256 bits each
     media = (roll * 10).astype(np.int64)
     # Always a location: a reference that says where nothing is helps no one.
     uri = np.where(roll < 0.6, b"photos/" + fixed(digits[:, :16]) + b"." + _EXTENSIONS[media],
