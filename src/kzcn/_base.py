@@ -1,8 +1,16 @@
-"""The shared model base: one configuration for every kzcn model."""
+"""The shared model base: one configuration for every kzcn model, and errors without input."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from kzcn.errors import redacted
+
+__all__ = ["KzcnModel", "RedactingAdapter"]
+
+T = TypeVar("T")
 
 
 class KzcnModel(BaseModel):
@@ -13,7 +21,13 @@ class KzcnModel(BaseModel):
     - `strict`: no coercion (`"5"` is not 5, a number is not a date), so that
       the models accept exactly what the JSON Schema accepts. Validate JSON
       text with `model_validate_json`; dates then come as `YYYY-MM-DD` strings.
-    - `hide_input_in_errors`: `str(ValidationError)` never echoes a value.
+    - `hide_input_in_errors`, and every `ValidationError` of the `model_validate*`
+      methods passed through `kzcn.errors.redacted`: `str()` and `repr()` of an
+      error never echo a value, a key of the input or a quoted tag (only
+      failures pay for the rewrite). `__init__` is not wrapped: a model with
+      its own `__init__` is validated through it in Python mode, which would
+      refuse dates from JSON; its errors still hide values, and its keys are
+      the caller's own keyword arguments.
     """
 
     model_config = ConfigDict(
@@ -24,3 +38,58 @@ class KzcnModel(BaseModel):
         validate_default=False,
         use_enum_values=True,
     )
+
+    @classmethod
+    def model_validate(cls, *args: Any, **kwargs: Any) -> Self:
+        """`BaseModel.model_validate`, its errors redacted."""
+        try:
+            return super().model_validate(*args, **kwargs)
+        except ValidationError as error:
+            raise redacted(error) from None
+
+    @classmethod
+    def model_validate_json(cls, *args: Any, **kwargs: Any) -> Self:
+        """`BaseModel.model_validate_json`, its errors redacted."""
+        try:
+            return super().model_validate_json(*args, **kwargs)
+        except ValidationError as error:
+            raise redacted(error) from None
+
+    @classmethod
+    def model_validate_strings(cls, *args: Any, **kwargs: Any) -> Self:
+        """`BaseModel.model_validate_strings`, its errors redacted."""
+        try:
+            return super().model_validate_strings(*args, **kwargs)
+        except ValidationError as error:
+            raise redacted(error) from None
+
+
+# `TypeAdapter` is marked final for typing only; overriding the three validation
+# entry points (and nothing else) keeps every other method pydantic's own.
+class RedactingAdapter(TypeAdapter[T]):  # type: ignore[misc]
+    """A `TypeAdapter` whose errors are redacted like the models' (see `KzcnModel`).
+
+    The validator's own `validator.validate_json` stays unwrapped for the
+    engines, which map the full error to located problems themselves.
+    """
+
+    def validate_python(self, *args: Any, **kwargs: Any) -> T:
+        """`TypeAdapter.validate_python`, its errors redacted."""
+        try:
+            return super().validate_python(*args, **kwargs)
+        except ValidationError as error:
+            raise redacted(error) from None
+
+    def validate_json(self, *args: Any, **kwargs: Any) -> T:
+        """`TypeAdapter.validate_json`, its errors redacted."""
+        try:
+            return super().validate_json(*args, **kwargs)
+        except ValidationError as error:
+            raise redacted(error) from None
+
+    def validate_strings(self, *args: Any, **kwargs: Any) -> T:
+        """`TypeAdapter.validate_strings`, its errors redacted."""
+        try:
+            return super().validate_strings(*args, **kwargs)
+        except ValidationError as error:
+            raise redacted(error) from None

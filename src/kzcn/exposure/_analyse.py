@@ -7,11 +7,12 @@ import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import polars as pl
 
 from kzcn._pipes import widen_pipe
+from kzcn.authorities import AuthorityCode, Party
 from kzcn.catalogue import FieldEntry, catalogue
 from kzcn.exposure import _engine as engine
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
@@ -155,9 +156,41 @@ def _read(source: Source, plan: ExtractPlan, workers: int | None) -> tuple[Extra
     return read_records(source, plan), "<records>"
 
 
+#: What an envelope value outside the regime's enums is reported as.
+OTHER = "other"
+_ENVELOPE_ENUMS: dict[str, tuple[str, ...]] = {
+    "sender_state": get_args(Party),
+    "sender_authority": get_args(AuthorityCode),
+    "recipient_state": get_args(Party),
+    "recipient_authority": get_args(AuthorityCode),
+}
+
+
+def _enum_or_other(column: str, allowed: Sequence[str]) -> pl.Expr:
+    """The column's value when the regime defines it, `other` for anything else, null kept.
+
+    The readers do not validate (unless asked), so an authority field may hold
+    anything, a name or a `<script>` included; only the regime's own codes
+    reach the result, whichever reader ran.
+    """
+    value = pl.col(column).cast(pl.String)
+    return (
+        pl.when(value.is_null())
+        .then(None)
+        .when(value.is_in(list(allowed)))
+        .then(value)
+        .otherwise(pl.lit(OTHER))
+        .alias(column)
+    )
+
+
 def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
-    columns = ["kind", "sender_state", "sender_authority", "recipient_state", "recipient_authority"]
-    counted = messages.group_by(columns).agg(pl.len().alias("messages"))
+    columns = ["kind", *_ENVELOPE_ENUMS]
+    envelope = messages.select(
+        pl.col("kind"),
+        *(_enum_or_other(column, allowed) for column, allowed in _ENVELOPE_ENUMS.items()),
+    )
+    counted = envelope.group_by(columns).agg(pl.len().alias("messages"))
     order = {kind: index for index, kind in enumerate(MESSAGE_KINDS)}
     rows = [KindFlow(**row) for row in counted.iter_rows(named=True)]
     return tuple(

@@ -100,7 +100,7 @@ class ModelEngine(Engine):
     def __init__(self, *, show_values: bool = False) -> None:
         super().__init__(show_values=show_values)
         # Bound once: the attribute lookups add up over millions of lines.
-        self._validate_json = MessageAdapter.validate_json
+        self._validate_json = MessageAdapter.validator.validate_json
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit; a plain JSON line takes the short path."""
@@ -113,7 +113,7 @@ class ModelEngine(Engine):
             if _is_input_error(error):
                 return super().check(unit, file)
             problems = problems_from_error(
-                error, show_values=self.show_values, file=file, line=unit.line
+                error, show_values=self.show_values, file=file, line=unit.line, text=text
             )
             return RecordResult(
                 file, unit.line, tuple(problems), None, unit.raw, "record", unit.lines
@@ -130,7 +130,7 @@ class ModelEngine(Engine):
                 found, _ = self.input_problem(text, file, line, at_eof=at_eof)
                 return found or [problem("input.not_json", file=file, line=line)], None
             return problems_from_error(
-                error, show_values=self.show_values, file=file, line=line
+                error, show_values=self.show_values, file=file, line=line, text=text
             ), None
         return self.warnings(message, file, line), message
 

@@ -268,6 +268,13 @@ class SchemaEngine(Engine):
             return [problem("structure.unknown_kind", ("kind",), file=file, line=line)], None
         found = codes_for_faults(self._backend.faults(kind, obj), obj)
         return [
-            problem(code, loc, file=file, line=line, value=value if self.show_values else None)
+            problem(
+                code,
+                loc,
+                file=file,
+                line=line,
+                value=value if self.show_values else None,
+                document=obj,
+            )
             for loc, code, value in found
         ], None
