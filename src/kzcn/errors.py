@@ -156,6 +156,12 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.csv_row", "Bad CSV row", "A CSV row with more or fewer cells than the header."),
         e("input.compression", "Damaged compressed input",
           "The gzip stream is corrupt or cut short; nothing after this point can be read."),
+        # hostile input
+        e("structure.duplicate_key", "Repeated key",
+          "An object names the same key twice; which value counts is not defined."),
+        e("input.number_too_large", "Number too large",
+          "A number beyond the range of a double (about 1.8e308, so never more than "
+          "4300 digits); no field of a message holds one."),
     )
 
 

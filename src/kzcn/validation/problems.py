@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -124,16 +122,6 @@ def json_path(loc: Sequence[str | int], document: object = None) -> str:
     return "".join(parts)
 
 
-def parsed_or_none(text: bytes | None) -> object:
-    """The JSON document of `text`, or None when there is none (only to place unknown keys)."""
-    if text is None:
-        return None
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong (or late) in one record.
@@ -201,33 +189,23 @@ def _problem(
     return problem(code, loc, file=file, line=line, value=value, document=document)
 
 
-def _has_unknown_key(details: Sequence[ErrorDetails]) -> bool:
-    known = known_keys()
-    return any(
-        isinstance(item, str) and item not in known and item not in MESSAGE_KINDS
-        for detail in details
-        for item in detail["loc"]
-    )
-
-
 def problems_from_error(
     error: ValidationError,
     *,
     show_values: bool = False,
     file: str | None = None,
     line: int | None = None,
-    text: bytes | None = None,
+    document: object = None,
 ) -> list[Problem]:
     """Map a pydantic ValidationError to problems, dropping input values by default.
 
     `include_context=False` matters as much as `include_input`: a pattern
     error's context is harmless, but a custom error's context could carry a
-    value, and messages are rebuilt from the catalogue anyway. `text`, the
-    JSON the error is about, lets an unknown key be given by its position.
+    value, and messages are rebuilt from the catalogue anyway. `document`,
+    the parsed record the error is about, lets an unknown key be given by
+    its position.
     """
     details = error.errors(include_url=False, include_context=False, include_input=show_values)
-    # The text is parsed again only to number unknown keys, and only when there is one.
-    document: Any = parsed_or_none(text) if _has_unknown_key(details) else None
     return [
         _problem(detail, show_values=show_values, file=file, line=line, document=document)
         for detail in details
