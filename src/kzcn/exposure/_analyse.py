@@ -56,8 +56,8 @@ MAX_QI = 12
 #: Most candidate subsets measured (`candidates` taken 1 to `max_subset` at a
 #: time); checked before any work, since the count grows combinatorially
 #: (28 fields up to 28 at a time: 2**28 subsets). The default report measures 30;
-#: 12 fields up to 4 at a time make 793.
-MAX_SUBSETS = 1000
+#: `MAX_QI` QIs and the two extra candidates up to 4 at a time make 1,470.
+MAX_SUBSETS = 1500
 #: Standard input this large is spooled to a file (see `_read_stdin`).
 STDIN_SPOOL_BYTES = NATIVE_MIN_BYTES
 _SPOOL_STEP = 1024 * 1024
