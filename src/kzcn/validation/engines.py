@@ -27,7 +27,7 @@ from kzcn.validation.problems import Problem, json_path, problem, problems_from_
 from kzcn.validation.readers import BOM, Unit, diagnose_json, nesting_too_deep
 from kzcn.validation.results import RecordResult
 
-__all__ = ["Engine", "ModelEngine", "repeated_keys"]
+__all__ = ["Engine", "ModelEngine", "may_repeat_keys", "repeated_keys"]
 
 Checked = tuple[list[Problem], Message | None]
 Loc = tuple[str | int, ...]
