@@ -12,6 +12,7 @@ import pytest
 
 from browser import chrome, set_width
 from exposure_fixtures import build_messages
+from kzcn.authorities import Language
 from kzcn.catalogue import LANGUAGES
 from kzcn.exposure import ExposureResult, compute_exposure, render_html, render_markdown
 from kzcn.exposure.explorer import explorer_for
@@ -35,7 +36,7 @@ def result() -> ExposureResult:
 @pytest.fixture(scope="module")
 def pages(result: ExposureResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("html")
-    found = {}
+    found: dict[str, Path] = {}
     for lang in LANGUAGES:
         path = folder / f"report.{lang}.html"
         path.write_text(render_html(result, lang, explorer_for(result)), encoding="utf-8")
@@ -110,7 +111,7 @@ def _hostile(result: ExposureResult) -> ExposureResult:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_everything_printed_is_escaped(result: ExposureResult, lang: str) -> None:
+def test_everything_printed_is_escaped(result: ExposureResult, lang: Language) -> None:
     hostile = _hostile(result)
     html = render_html(hostile, lang)
     assert "<script>alert" not in html
