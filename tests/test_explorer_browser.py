@@ -129,7 +129,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("choice", "qi", "ladder"), CASES, ids=lambda c: str(c))
+@pytest.mark.parametrize(("choice", "qi", "ladder"), CASES, ids=str)
 def test_explorer_equals_the_json_report(
     driver: WebDriver,
     dataset: Path,
