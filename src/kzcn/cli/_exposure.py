@@ -34,6 +34,7 @@ from kzcn.exposure import (
 )
 from kzcn.exposure._format import Cell, headline, sections, words
 from kzcn.exposure.explorer import explorer_for
+from kzcn.exposure.linkage import LinkageResult, compute_linkage
 
 EXPOSURE_FORMATS = ("text", "md", "json", "html")
 FIELDS_FORMATS = ("text", "md", "json")
@@ -71,11 +72,13 @@ def _write(text: str, out: Path | None) -> None:
 # --- exposure -------------------------------------------------------------------
 
 
-def _tables(result: ExposureResult, lang: Language) -> list[Table | Text]:
+def _tables(
+    result: ExposureResult, lang: Language, linkage: LinkageResult | None
+) -> list[Table | Text]:
     """The report's sections as terminal tables (cells as plain text: no rich markup)."""
     w = words(lang)
     items: list[Table | Text] = [Text(w.t("title"), style="bold"), Text(headline(result, w))]
-    for section in sections(result, w):
+    for section in sections(result, w, linkage):
         if not section.rows and not section.notes:
             items.append(Text(section.title, style="bold"))
             continue
@@ -97,20 +100,23 @@ def _text(cell: Cell) -> Text:
     return text
 
 
-def _render(result: ExposureResult, fmt: str, out: Path | None, lang: Language) -> None:
+def _render(
+    result: ExposureResult, fmt: str, out: Path | None, lang: Language,
+    linkage: LinkageResult | None,
+) -> None:  # fmt: skip
     if fmt == "text":
         console = _console(out)
-        for item in _tables(result, lang):
+        for item in _tables(result, lang, linkage):
             console.print(item)
         if out is not None:
             console.file.close()
         return
     if fmt == "json":
-        _write(render_json(result), out)
+        _write(render_json(result, linkage), out)
     elif fmt == "md":
-        _write(render_markdown(result, lang), out)
+        _write(render_markdown(result, lang, linkage), out)
     else:
-        _write(render_html(result, lang, explorer_for(result)), out)
+        _write(render_html(result, lang, explorer_for(result), linkage), out)
 
 
 def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
@@ -164,6 +170,15 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     lang: Annotated[
         str, typer.Option("--lang", help=f"Report language: {', '.join(LANGUAGES)}.")
     ] = "en",
+    linkage: Annotated[
+        Path | None,
+        typer.Option(
+            "--linkage",
+            help="A public list (CSV: date_of_birth, sex, home_town) to link the people to, "
+            "as from kzcn generate --outside-list.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
@@ -178,11 +193,16 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             max_subset=max_subset,
             per_record=per_record is not None,
             validate=validate,
-            keep_persons=fmt == "html",
+            keep_persons=fmt == "html" or linkage is not None,
+        )
+        linked = (
+            compute_linkage(result.persons, linkage, threshold)
+            if linkage is not None and result.persons is not None
+            else None
         )
     except (QuasiIdentifierError, FileNotFoundError, ValueError) as error:
         fail(str(error))
-    _render(result, fmt, out, language)
+    _render(result, fmt, out, language, linked)
     if per_record is not None:
         write_per_record(result, per_record)
 

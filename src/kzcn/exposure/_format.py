@@ -17,6 +17,7 @@ from typing import Any
 
 from kzcn.authorities import AUTHORITIES, Language
 from kzcn.catalogue import Labels, catalogue, labels, person_fields
+from kzcn.exposure.linkage import LinkageResult
 from kzcn.exposure.result import ExposureResult
 from kzcn.privacy import LEGAL_CATEGORIES
 
@@ -26,6 +27,7 @@ __all__ = [
     "Section",
     "Words",
     "headline",
+    "linkage_sentence",
     "sections",
     "words",
 ]
@@ -373,18 +375,61 @@ def _glossary(result: ExposureResult, w: Words) -> list[Section]:
     ]
 
 
+def linkage_sentence(linkage: LinkageResult, w: Words) -> str:
+    """The linkage result in words a participant can repeat."""
+    return w.t(
+        "linkage.sentence",
+        people=w.count(linkage.people),
+        count=w.count(linkage.reidentified),
+        share=w.percent(linkage.share),
+    )
+
+
+def _linkage(linkage: LinkageResult, w: Words) -> Section:
+    people = linkage.people or 1
+    rows = (
+        _metric(w, "link_profiles", w.count(linkage.profiles)),
+        _metric(
+            w, "link_matched", f"{w.count(linkage.matched)} ({w.percent(linkage.matched / people)})"
+        ),
+        _metric(
+            w, "link_reidentified", f"{w.count(linkage.reidentified)} ({w.percent(linkage.share)})"
+        ),
+        _metric(w, "link_highest", w.ratio(linkage.journalist_highest)),
+        _metric(
+            w,
+            "link_at_risk",
+            w.percent(linkage.journalist_records_at_risk),
+            threshold=w.decimal(linkage.threshold, 2),
+        ),
+        _metric(w, "link_success", w.ratio(linkage.journalist_success)),
+    )
+    head = (w.t("col.metric"), w.t("col.value"), w.t("col.meaning"))
+    return Section(
+        "linkage",
+        w.t("linkage.title"),
+        w.t("linkage.explain"),
+        head,
+        rows,
+        notes=(linkage_sentence(linkage, w),),
+    )
+
+
 def _method(w: Words) -> Section:
     notes = tuple(w.t(f"method.{i}") for i in range(1, _METHOD_NOTES + 1))
     return Section("method", w.t("method.title"), "", notes=notes)
 
 
-def sections(result: ExposureResult, w: Words) -> list[Section]:
-    """Every part of the report, in reading order."""
+def sections(
+    result: ExposureResult, w: Words, linkage: LinkageResult | None = None
+) -> list[Section]:
+    """Every part of the report, in reading order (the linkage lesson when given)."""
     return [
         _read(result, w),
         _kinds(result, w),
         _fields(result, w),
         _risk(result, w),
+        *([_linkage(linkage, w)] if linkage is not None else []),
         _histogram(result, w),
         _diversity(result, w),
         _subsets(result, w),

@@ -21,7 +21,16 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from kzcn.authorities import Language
-from kzcn.exposure._format import Cell, Section, Words, headline, sections, words
+from kzcn.exposure._format import (
+    Cell,
+    Section,
+    Words,
+    headline,
+    linkage_sentence,
+    sections,
+    words,
+)
+from kzcn.exposure.linkage import LinkageResult
 from kzcn.exposure.result import ExposureResult
 
 if TYPE_CHECKING:
@@ -264,7 +273,9 @@ def _section_html(section: Section, result: ExposureResult, w: Words) -> list[st
         parts += [_ladder_chart(result, w), _details(w, _table(section))]
     elif section.rows:
         parts.append(_table(section))
-    if section.notes:
+    if section.key == "linkage":
+        parts += [f'<p class="headline">{e(n)}</p>' for n in section.notes]
+    elif section.notes:
         parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in section.notes) + "</ul>")
     return parts
 
@@ -288,21 +299,32 @@ def _page(lang: Language, title: str, body: Sequence[str], script_hashes: Sequen
 
 
 def render_html(
-    result: ExposureResult, lang: Language = "en", explorer: Explorer | None = None
+    result: ExposureResult,
+    lang: Language = "en",
+    explorer: Explorer | None = None,
+    linkage: LinkageResult | None = None,
 ) -> str:
     """The whole page in `lang` as one string (UTF-8, no external resources).
 
     `explorer` (from `kzcn.exposure.explorer.build_explorer`) adds the
     interactive section; without it the page has no script at all.
+    `linkage` (`kzcn.exposure.linkage.compute_linkage`) adds the linkage
+    lesson, its result in one sentence under the headline.
     """
     w = words(lang)
     body = [
         f"<header><h1>{e(w.t('title'))}</h1>",
         f'<p class="intro">{e(w.t("intro"))}</p>',
-        f'<p class="headline">{e(headline(result, w))}</p></header><main>',
+        f'<p class="headline">{e(headline(result, w))}</p>',
+        *(
+            [f'<p class="headline" id="linkage-headline">{e(linkage_sentence(linkage, w))}</p>']
+            if linkage is not None
+            else []
+        ),
+        "</header><main>",
     ]
     hashes: list[str] = []
-    for section in sections(result, w):
+    for section in sections(result, w, linkage):
         body += _section_html(section, result, w)
         if section.key == "ladder" and explorer is not None:
             html, script_hash = explorer.html(w)

@@ -13,6 +13,7 @@ import orjson
 
 from kzcn.authorities import Language
 from kzcn.exposure._format import Cell, Section, headline, sections, words
+from kzcn.exposure.linkage import LinkageResult
 from kzcn.exposure.result import ExposureResult
 
 __all__ = ["md_code", "md_text", "render_json", "render_markdown"]
@@ -23,9 +24,12 @@ _PLAIN_CODE = re.compile(r"[\w.\[\]+ /-]*")
 _NEWLINES = re.compile(r"[\r\n\u2028\u2029]+")
 
 
-def render_json(result: ExposureResult) -> str:
-    """The JSON report (`ExposureResult.to_dict`), indented, with a trailing newline."""
-    return orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
+def render_json(result: ExposureResult, linkage: LinkageResult | None = None) -> str:
+    """The JSON report (`ExposureResult.to_dict`, and `linkage` when given), indented."""
+    data = result.to_dict()
+    if linkage is not None:
+        data["linkage"] = linkage.to_dict()
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def md_text(text: str) -> str:
@@ -73,11 +77,13 @@ def _section(section: Section) -> list[str]:
     return lines
 
 
-def render_markdown(result: ExposureResult, lang: Language = "en") -> str:
+def render_markdown(
+    result: ExposureResult, lang: Language = "en", linkage: LinkageResult | None = None
+) -> str:
     """The Markdown report in `lang`: the JSON's numbers, in tables with explanations."""
     w = words(lang)
     lines = [f"# {md_text(w.t('title'))}", "", md_text(w.t("intro")), ""]
     lines += [f"**{md_text(headline(result, w))}**", ""]
-    for section in sections(result, w):
+    for section in sections(result, w, linkage):
         lines += _section(section)
     return "\n".join(lines)
