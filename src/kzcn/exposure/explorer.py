@@ -166,7 +166,8 @@ class Explorer:
                     )
                     + "</span>"
                 )
-            items.append(f'<fieldset class="control"><legend>{box}</legend>{radios}</fieldset>')
+            css = "control" if radios else "control single"
+            items.append(f'<fieldset class="{css}"><legend>{box}</legend>{radios}</fieldset>')
         return f'<form class="controls">{"".join(items)}</form>'
 
     def _outputs(self, w: Words) -> str:

@@ -83,6 +83,7 @@ details{{margin:.4rem 0 1rem}}
 .controls{{display:flex;flex-wrap:wrap;gap:.6rem}}
 .control{{border:1px solid #d0d7de;border-radius:6px;margin:0;padding:.3rem .6rem;min-width:0}}
 .control legend{{font-weight:600;padding:0 .2rem}}
+.control.single{{border-color:transparent;padding-bottom:0}}
 .levels{{display:flex;flex-wrap:wrap;gap:.2rem .8rem}}
 .levels label,.qi{{white-space:nowrap;cursor:pointer}}
 input{{width:1.1rem;height:1.1rem;vertical-align:-.15rem}}
