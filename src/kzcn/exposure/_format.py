@@ -143,11 +143,15 @@ class Words:
         """The name of a privacy role."""
         return self.labels.role(role)
 
-    def category(self, code: str) -> str:
-        """`Law (country), article: title` of a legal category."""
+    def category_parts(self, code: str) -> tuple[str, str]:
+        """(`Law (country), article`, title) of a legal category."""
         category = LEGAL_CATEGORIES[code]
         title = str(self.labels.raw.get("categories", {}).get(code, category.title))
-        return f"{self.t('law.' + category.law)}, {self.t('article.' + code)}: {title}"
+        return f"{self.t('law.' + category.law)}, {self.t('article.' + code)}", title
+
+    def category(self, code: str) -> str:
+        """`Law (country), article: title` of a legal category."""
+        return ": ".join(self.category_parts(code))
 
     def level(self, level: str) -> str:
         """A ladder level (`year`, `region`)."""
@@ -360,11 +364,9 @@ def _glossary(result: ExposureResult, w: Words) -> list[Section]:
     roles = tuple((Cell(w.role(r), code=r), Cell(w.t(f"role.{r}"))) for r in ROLES)
     used = dict.fromkeys(c for row in result.field_flows for c in row.categories)
     laws = tuple(
-        (
-            Cell(w.category(code).split(": ", 1)[0], code=code),
-            Cell(w.category(code).split(": ", 1)[1]),
-        )
+        (Cell(law, code=code), Cell(title))
         for code in used
+        for law, title in [w.category_parts(code)]
     )
     terms = tuple((Cell(w.t(f"term.{t}")), Cell(w.t(f"term.{t}.meaning"))) for t in _GLOSSARY_TERMS)
     return [

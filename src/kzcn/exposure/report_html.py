@@ -330,6 +330,6 @@ def render_html(
         if section.key == "ladder" and explorer is not None:
             html, script_hash = explorer.html(w)
             body.append(html)
-            hashes.append(script_hash)
+            hashes += [script_hash] if script_hash else []
     body.append("</main>")
     return _page(lang, w.t("title"), body, hashes)
