@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from kzcn.authorities import Language
 from kzcn.catalogue import LANGUAGES, labels
 from kzcn.exposure._format import words
 from kzcn.exposure.report_text import md_code, md_text
+from test_html import ALLOWED_LATIN
 
 
 def _placeholders(text: str) -> set[str]:
@@ -92,6 +94,8 @@ def test_terminal_report_is_in_the_language_and_prints_names_literally(
     w = words(lang)
     for key in ("title", "risk.title", "glossary.title", "method.title"):
         assert w.t(key) in out
+    # Nothing is cut short (Chinese has no spaces to wrap at).
+    assert "…" not in out
     # Rich markup in a file name is printed as it is, not interpreted.
     assert "[bold]m[red].jsonl" in out.replace("\n", "")
 
@@ -102,3 +106,6 @@ def test_markdown_report_in_chinese(dataset: Path) -> None:
     assert out.startswith("# 隐私暴露报告\n")
     # A plain path goes in a code span, where brackets are literal.
     assert f"`{dataset}`" in out
+    # Outside code spans, no English: the same allow-list as the HTML page's.
+    prose = re.sub(r"`[^`]*`", " ", out)
+    assert set(re.findall(r"[A-Za-z]+", prose)) - ALLOWED_LATIN == set()

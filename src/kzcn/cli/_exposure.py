@@ -88,13 +88,14 @@ def _tables(
         for row in section.rows:
             table.add_row(*(_text(cell) for cell in row))
         for note in section.notes:
-            table.add_row(Text(note))
+            table.add_row(Text(note, overflow="fold"))
         items.append(table)
     return items
 
 
 def _text(cell: Cell) -> Text:
-    text = Text(cell.text, justify="right" if cell.numeric else "left")
+    # `fold`: Chinese has no spaces to wrap at, and a cell must not be cut short.
+    text = Text(cell.text, justify="right" if cell.numeric else "left", overflow="fold")
     if cell.code is not None:
         text.append(("\n" if cell.text else "") + cell.code, style="dim")
     return text
