@@ -45,7 +45,9 @@ __all__ = [
     "write_per_record",
 ]
 
-DEFAULT_QI = ("date_of_birth", "sex", "place_of_birth.locality", "ethnic_nationality")
+#: Birth date, sex and birthplace: what an outsider most often knows. Ethnic
+#: nationality is the default sensitive attribute, the one the group may give away.
+DEFAULT_QI = ("date_of_birth", "sex", "place_of_birth.locality")
 DEFAULT_THRESHOLD = 0.2
 #: Fields added to the QIs to make the candidate list of "which fields identify".
 EXTRA_CANDIDATES = ("citizenship", "ethnic_nationality")
@@ -325,6 +327,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     per_record: bool = False,
     validate: bool = False,
     workers: int | None = None,
+    keep_persons: bool = False,
 ) -> ExposureResult:
     """Measure what a dataset of messages exposes about the people in it.
 
@@ -346,6 +349,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         validate: Skip messages the models reject (slow: builds every model).
         workers: Processes (or DuckDB's threads) that parse a large file
             (default: one per CPU).
+        keep_persons: Keep the person rows (`result.persons`) for the explorer.
 
     Returns:
         The typed result the reporters render.
@@ -421,6 +425,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
             if per_record
             else None
         ),
+        persons=persons if keep_persons else None,
     )
 
 
