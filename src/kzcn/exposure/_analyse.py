@@ -249,7 +249,7 @@ def _field_flows(
     # Most people have one message, whose flags are the person's; only people
     # with several messages are grouped ("does any of them carry the field").
     repeated = people.filter(pl.col("person") != pl.col("line"))["person"].unique()
-    several = pl.col("person").is_in(repeated)
+    several = pl.col("person").is_in(repeated.implode())
     once = _sums(_carrying(people.filter(~several), fields))
     grouped = (
         _carrying(people.filter(several), fields, "person").group_by("person").agg(pl.all().any())

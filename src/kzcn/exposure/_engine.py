@@ -85,7 +85,7 @@ def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame
     # no hash table: several times faster than `is_duplicated`) leaves a small
     # table for the exact test of "seen on two lines".
     repeated = _repeated(edges["document"].to_numpy())
-    edges = edges.filter(pl.col("document").is_in(pl.Series(repeated))).unique()
+    edges = edges.filter(pl.col("document").is_in(pl.Series(repeated).implode())).unique()
     shared = (
         edges.group_by("document")
         .agg(pl.len().alias("lines"))
