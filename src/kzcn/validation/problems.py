@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from kzcn.errors import CATALOGUE, Severity
+from kzcn.errors import CATALOGUE, Code, Severity, is_code
 from kzcn.messages import MESSAGE_KINDS
 
 __all__ = [
@@ -22,7 +22,7 @@ __all__ = [
 
 # pydantic-core error types -> catalogue codes. Custom kzcn errors already carry
 # a catalogue code as their type and pass through unchanged.
-_PYDANTIC_CODES: dict[str, str] = {
+_PYDANTIC_CODES: dict[str, Code] = {
     "missing": "structure.missing_field",
     "extra_forbidden": "structure.extra_field",
     "union_tag_invalid": "structure.unknown_kind",
@@ -47,9 +47,9 @@ _PYDANTIC_CODES: dict[str, str] = {
 _SHOWN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
-def code_for_pydantic_type(error_type: str) -> str:
+def code_for_pydantic_type(error_type: str) -> Code:
     """The catalogue code for a pydantic error type."""
-    if error_type in CATALOGUE:
+    if is_code(error_type):
         return error_type
     if error_type in _PYDANTIC_CODES:
         return _PYDANTIC_CODES[error_type]
@@ -83,7 +83,7 @@ class Problem:
     (`show_values`); otherwise it is None and nothing personal leaves here.
     """
 
-    code: str
+    code: Code
     path: str
     severity: Severity = "error"
     file: str | None = None
@@ -103,7 +103,7 @@ class Problem:
 
 
 def problem(
-    code: str,
+    code: Code,
     loc: Sequence[str | int] = (),
     *,
     file: str | None = None,

@@ -19,13 +19,14 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from kzcn.errors import Code
 from kzcn.types import NationalCharacters, assigned_country_codes, name_problem
 from kzcn.validation.problems import code_for_pydantic_type
 
 __all__ = ["Fault", "codes_for_faults"]
 
 Loc = tuple[str | int, ...]
-Found = tuple[Loc, str, object]  # location, code, offending value
+Found = tuple[Loc, Code, object]  # location, code, offending value
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +53,12 @@ class Fault:
     branches: tuple[tuple[Fault, ...], ...] = ()
 
 
-_PERSONAL_NUMBER_CODES = {"KAZ": "iin.format", "CHN": "resident_id.format"}
-_RULE_CODES: dict[tuple[str, str], str] = {
+_PERSONAL_NUMBER_CODES: dict[str, Code] = {"KAZ": "iin.format", "CHN": "resident_id.format"}
+_RULE_CODES: dict[tuple[str, str], Code] = {
     ("enum", "authority"): "message.authority_state",
     ("const", "state"): "message.same_state",
 }
-_SIMPLE_CODES: dict[str, str] = {
+_SIMPLE_CODES: dict[str, Code] = {
     "minLength": "structure.length",
     "maxLength": "structure.length",
     "minItems": "structure.length",
@@ -72,7 +73,7 @@ _SIMPLE_CODES: dict[str, str] = {
 }
 # When several keywords fail on one field, the models report the most basic
 # one (a number is not checked against a pattern): keep the lowest rank.
-_RANK: dict[str, int] = {
+_RANK: dict[Code, int] = {
     "structure.wrong_type": 0,
     "structure.missing_field": 0,
     "structure.extra_field": 0,
@@ -89,7 +90,7 @@ def _national_adapter() -> TypeAdapter[str]:
     return TypeAdapter(NationalCharacters)
 
 
-def _national_code(value: str) -> str:
+def _national_code(value: str) -> Code:
     try:
         _national_adapter().validate_python(value)
     except ValidationError as error:
@@ -113,7 +114,7 @@ def _lookup(root: object, loc: Loc) -> object:
     return node
 
 
-def _name_code(fault: Fault, root: object) -> str:
+def _name_code(fault: Fault, root: object) -> Code:
     del root
     value, leaf = fault.instance, _leaf(fault.loc)
     if not isinstance(value, str):
@@ -123,19 +124,19 @@ def _name_code(fault: Fault, root: object) -> str:
     return name_problem(value, "latin" if leaf == "latin" else "cyrillic") or "structure.pattern"
 
 
-def _personal_number_code(fault: Fault, root: object) -> str:
+def _personal_number_code(fault: Fault, root: object) -> Code:
     # Which format applies depends on the holder's citizenship, a sibling field.
     citizenship = _lookup(root, (*fault.loc[:-1], "citizenship"))
     return _PERSONAL_NUMBER_CODES.get(str(citizenship), "personal_number.format")
 
 
-def _number_code(fault: Fault, root: object) -> str:
+def _number_code(fault: Fault, root: object) -> Code:
     del root
     return "document.number_format" if "documents" in fault.loc else "structure.pattern"
 
 
 # A pattern on these fields stands for a kzcn rule with its own code.
-_PATTERN_CODES: dict[str, Callable[[Fault, object], str]] = {
+_PATTERN_CODES: dict[str, Callable[[Fault, object], Code]] = {
     "cyrillic": _name_code,
     "latin": _name_code,
     "name_national": _name_code,
@@ -145,12 +146,12 @@ _PATTERN_CODES: dict[str, Callable[[Fault, object], str]] = {
 }
 
 
-def _pattern_code(fault: Fault, root: object) -> str:
+def _pattern_code(fault: Fault, root: object) -> Code:
     handler = _PATTERN_CODES.get(_leaf(fault.loc))
     return handler(fault, root) if handler else "structure.pattern"
 
 
-def _enum_code(fault: Fault, root: object) -> str:
+def _enum_code(fault: Fault, root: object) -> Code:
     del root
     options = fault.node.get("enum")
     if (
@@ -162,23 +163,25 @@ def _enum_code(fault: Fault, root: object) -> str:
     return "structure.not_allowed"
 
 
-def _type_code(fault: Fault, root: object) -> str:
+def _type_code(fault: Fault, root: object) -> Code:
     del root
     return "date.invalid" if fault.node.get("format") == "date" else "structure.wrong_type"
 
 
-def _format_code(fault: Fault, root: object) -> str:
+_FORMAT_CODES: dict[str, Code] = {"date": "date.invalid", "uuid": "structure.pattern"}
+
+
+def _format_code(fault: Fault, root: object) -> Code:
     del root
-    form = fault.node.get("format")
-    return {"date": "date.invalid", "uuid": "structure.pattern"}.get(str(form), "structure.invalid")
+    return _FORMAT_CODES.get(str(fault.node.get("format")), "structure.invalid")
 
 
-def _not_code(fault: Fault, root: object) -> str:
+def _not_code(fault: Fault, root: object) -> Code:
     del root
     return "photo.data_uri" if _leaf(fault.loc) == "uri" else "structure.invalid"
 
 
-_KEYWORD_CODES: dict[str, Callable[[Fault, object], str]] = {
+_KEYWORD_CODES: dict[str, Callable[[Fault, object], Code]] = {
     "pattern": _pattern_code,
     "type": _type_code,
     "format": _format_code,
@@ -201,7 +204,7 @@ def _branch_found(fault: Fault, root: object) -> list[tuple[int, Found]]:
     return [(0, (fault.loc, "date.invalid" if dated else "structure.wrong_type", fault.instance))]
 
 
-def _code(fault: Fault, root: object) -> str:
+def _code(fault: Fault, root: object) -> Code:
     rule = _RULE_CODES.get((fault.keyword, _leaf(fault.loc))) if fault.in_rule else None
     if rule:
         return rule
