@@ -50,11 +50,13 @@ def test_workshop_installs_as_the_readme_does() -> None:
     assert install_commands(WORKSHOP) == install_commands(README)[:1]
 
 
+@pytest.mark.slow
 def test_readme_commands_run(tmp_path: Path) -> None:
     _run_in(tmp_path, tool_commands(README))
     assert (tmp_path / "report.html").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_workshop_commands_run(tmp_path: Path) -> None:
     _run_in(tmp_path, tool_commands(WORKSHOP))
     assert (tmp_path / "kzcn-demo" / "exposure.html").is_file()

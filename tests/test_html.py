@@ -61,6 +61,7 @@ def _chromium(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.slow
 def test_charts_are_drawn_in_chromium(page: Path, tmp_path: Path) -> None:
     """After rendering, the DOM holds the three SVG charts with their bars and cells."""
     done = _chromium(page, tmp_path, "--dump-dom")
@@ -80,6 +81,7 @@ def test_charts_are_drawn_in_chromium(page: Path, tmp_path: Path) -> None:
     assert ladder.group(0).count('class="cell"') == 12
 
 
+@pytest.mark.slow
 def test_screenshot_is_not_blank(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     done = _chromium(page, tmp_path, f"--screenshot={shot}", "--window-size=1200,1600")

@@ -125,9 +125,10 @@ def test_readme_first_command_writes_the_whole_tour(readme_run: Path) -> None:
 
 @pytest.mark.slow
 def test_the_package_is_installed_not_linked(fresh_env: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # as a user's shell
     done = subprocess.run(
         [str(fresh_env / "bin" / "python"), "-c", "import kzcn; print(kzcn.__file__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env=env,
     )
     assert "site-packages" in done.stdout
 
