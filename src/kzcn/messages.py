@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
@@ -76,6 +76,8 @@ Area = Literal[
     "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
     "entry_stay_exit_violation",
 ]
+Grounds = Literal["national_security", "public_order", "public_health"]
+Scope = Literal["full", "partial"]
 
 
 def add_months(day: date, months: int) -> date:
@@ -436,10 +438,10 @@ class SuspensionNotice(_Envelope):
     """A party suspends the agreement, fully or partly."""
 
     kind: Literal["suspension_notice"] = Field(description="Message kind.")
-    grounds: Literal["national_security", "public_order", "public_health"] = Field(
+    grounds: Grounds = Field(
         description="Why the agreement is suspended."
     )
-    scope: Literal["full", "partial"] = Field(description="The whole agreement or some areas.")
+    scope: Scope = Field(description="The whole agreement or some areas.")
     suspended_areas: list[Area] = Field(
         default_factory=list,
         description="For a partial suspension, the areas of Article 1 suspended.",
@@ -477,14 +479,10 @@ Message = Annotated[
 
 MessageAdapter: TypeAdapter[Message] = TypeAdapter(Message)
 
-#: The kinds, in the order of SPEC §2.5.
-MESSAGE_KINDS: tuple[str, ...] = (
-    "citizenship_acquisition",
-    "prior_citizenship_change",
-    "citizenship_status_reply",
-    "entry_stay_exit_violation",
-    "visa_free_statistics",
-    "suspension_notice",
+#: The kinds, in the order of the union above (the order the agreement lists them in).
+MESSAGE_KINDS: tuple[str, ...] = tuple(
+    get_args(model.model_fields["kind"].annotation)[0]
+    for model in get_args(get_args(Message)[0])
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kzcn.catalogue import labels
+from kzcn.dictionary import labels
 from kzcn.exposure.result import ExposureResult
 
 __all__ = [

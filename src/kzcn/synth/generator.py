@@ -28,10 +28,27 @@ from typing import Any
 import numpy as np
 import orjson
 
-from kzcn.messages import ENTRY_INTO_FORCE, MESSAGE_KINDS, PRIOR_CHANGES_DUE
+from kzcn._version import SCHEMA_VERSION
+from kzcn.authorities import AUTHORITIES, AuthorityCode, Party
+from kzcn.messages import (
+    ENTRY_INTO_FORCE,
+    MESSAGE_KINDS,
+    PRIOR_CHANGES_DUE,
+    Area,
+    Channel,
+    CrossingPoint,
+    FormerCitizenshipStatus,
+    Grounds,
+    Measure,
+    Purpose,
+    ReplyStatus,
+    Scope,
+    Violation,
+)
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Ints, Pieces, Texts, commas, fixed, hex_digits, join_rows, texts
 from kzcn.synth._days import FIRST, add_years, days, month_starts
+from kzcn.synth._regime import in_draw_order, shares, values_of
 from kzcn.synth._stream import Draws, RandomSource
 from kzcn.synth.people import (
     POPULATION_CODE,
@@ -79,10 +96,16 @@ LIST_LIMITS: dict[str, int] = {
 }
 
 _PARTIES = {
-    code: {"state": code[:3], "authority": code}
-    for code in ("KAZ_MIA", "KAZ_MLSPP", "KAZ_MFA", "CHN_MFA", "CHN_NIA")
+    code: {"state": AUTHORITIES[code].state, "authority": code} for code in values_of(AuthorityCode)
 }
-_OTHER = {"KAZ": "CHN", "CHN": "KAZ"}
+_KAZ: Party = "KAZ"
+_CHN: Party = "CHN"
+_OTHER: dict[Party, Party] = {_KAZ: _CHN, _CHN: _KAZ}
+#: A sending state given as text (a `Mix` entry, an argument), as the party it names.
+_SENDERS: dict[str, Party] = {party: party for party in _OTHER}
+_DIPLOMATIC, _COMPETENT = (v.encode() for v in in_draw_order(Channel, ("diplomatic",
+                                                                      "competent_authority")))
+_FULL, _PARTIAL = (v.encode() for v in in_draw_order(Scope, ("full", "partial")))
 # A version-4 UUID: the version nibble set to 4, the variant bits to 10.
 _UUID_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
@@ -172,16 +195,22 @@ DEFAULT_MIX = Mix((
     ("suspension_notice", "CHN", 0.5),
 ))
 
-_VIOLATIONS = (
+_VIOLATIONS = shares(Violation, (
     ("overstay", 40), ("failure_to_register", 15), ("purpose_of_stay_violation", 15),
     ("illegal_entry", 8), ("illegal_exit", 5), ("invalid_document", 7), ("other", 10),
-)
-_OVERSTAY, _UNREGISTERED, _PURPOSE, _ILLEGAL_ENTRY, _ILLEGAL_EXIT, _INVALID_DOCUMENT = range(6)
-_CROSSING_POINTS = (
+))
+_VIOLATION_INDEX = {violation: index for index, (violation, _) in enumerate(_VIOLATIONS)}
+_OVERSTAY = _VIOLATION_INDEX["overstay"]
+_UNREGISTERED = _VIOLATION_INDEX["failure_to_register"]
+_PURPOSE = _VIOLATION_INDEX["purpose_of_stay_violation"]
+_ILLEGAL_ENTRY = _VIOLATION_INDEX["illegal_entry"]
+_ILLEGAL_EXIT = _VIOLATION_INDEX["illegal_exit"]
+_INVALID_DOCUMENT = _VIOLATION_INDEX["invalid_document"]
+_CROSSING_POINTS = shares(CrossingPoint, (
     ("khorgos_khorgos", 30), ("nur_zholy", 25), ("dostyk_alashankou", 12),
     ("altynkol_khorgos_rail", 8), ("bakhty_baketu", 10), ("maikapshagai_jimunai", 5),
     ("kolzhat_dulata", 5), ("other", 5),
-)
+))
 # The provisions each state cites, by violation ([bg]: the Code of
 # Administrative Offences of Kazakhstan, Art. 517 on foreigners' breaches of
 # migration rules, Criminal Code Art. 392 on illegal border crossing; the PRC
@@ -202,19 +231,27 @@ _PROVISIONS = {
 }
 # Measures by code: a criminal case, a warning, a fine, and a fine with deportation
 # (and an entry ban).
-_MEASURES = (["criminal_case", "deportation"], ["warning"], ["fine"], ["fine", "deportation"],
-             ["fine", "deportation", "entry_ban"])
-_CRIMINAL, _WARNING, _FINE, _DEPORTED, _BANNED = range(5)
-_PURPOSES = ("tourism", "business", "private", "study", "work", "medical", "transit",
-             "official", "other")
+_MEASURES = tuple(list(in_draw_order(Measure, measures)) for measures in (
+    ("criminal_case", "deportation"), ("warning",), ("fine",), ("fine", "deportation"),
+    ("fine", "deportation", "entry_ban"),
+))
+_CRIMINAL, _WARNING, _FINE, _DEPORTED, _BANNED = range(len(_MEASURES))
+_PURPOSES = values_of(Purpose)
 # Visa-free travel covers short stays; study, work and official trips need visas.
-_VISA_ONLY = frozenset({"study", "work", "official"})
-_SCALE = {"tourism": 90_000, "business": 15_000, "private": 8_000, "transit": 5_000}
-_AREAS = ("visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
-          "entry_stay_exit_violation")
-_CHANGE_STATUS = ("termination_pending", "terminated", "unknown", "retained")
-_REPLY_STATUS = ("retained", "terminated", "no_record")
-_GROUNDS = ("public_health", "public_order", "national_security")
+_VISA_ONLY = frozenset(in_draw_order(Purpose, ("study", "work", "official")))
+_SCALE = dict(shares(Purpose, (
+    ("tourism", 90_000), ("business", 15_000), ("private", 8_000), ("transit", 5_000),
+)))
+_AREAS = values_of(Area)
+# Former citizenship status by the shares 45/35/15/5 (the thresholds in `_change_fields`).
+_CHANGE_STATUS = in_draw_order(FormerCitizenshipStatus,
+                               ("termination_pending", "terminated", "unknown", "retained"))
+_CHANGE_TERMINATED = _CHANGE_STATUS.index("terminated")
+# Reply status by the shares 40/45/15 (the thresholds in `_status_replies`).
+_REPLY_STATUS = in_draw_order(ReplyStatus, ("retained", "terminated", "no_record"))
+_REPLY_TERMINATED = _REPLY_STATUS.index("terminated")
+_REPLY_NO_RECORD = _REPLY_STATUS.index("no_record")
+_GROUNDS = in_draw_order(Grounds, ("public_health", "public_order", "national_security"))
 
 
 def _json_texts(values: Sequence[Any]) -> Texts:
@@ -269,11 +306,14 @@ _QUOTES = np.full((1, 1), b'"', dtype="S1")
 Route = tuple[Texts | bytes, Texts | bytes, Texts | bytes]
 
 
+_ENVELOPE_START = b'{"schema_version":' + orjson.dumps(SCHEMA_VERSION) + b',"message_id":'
+
+
 def _envelopes(draws: Draws, kind: str, route: Route, sent: Ints,
                reply: Texts | bytes = b"null") -> Pieces:
     """Message envelopes as the start of JSON objects (the kind's fields follow)."""
     sender, recipient, channel = route
-    return (b'{"schema_version":"1.0","message_id":', _uuids(draws, len(sent)),
+    return (_ENVELOPE_START, _uuids(draws, len(sent)),
             f',"kind":"{kind}","sender":'.encode(), sender, b',"recipient":', recipient,
             b',"sent_on":', _dates(sent), b',"channel":"', channel, b'","in_reply_to":', reply,
             b',"synthetic":true')
@@ -291,18 +331,18 @@ def _years(ordinals: Ints) -> Texts:
 # --- the six kinds -------------------------------------------------------
 
 
-def _diplomatic(state: str) -> Route:
+def _diplomatic(state: Party) -> Route:
     """Foreign ministry to foreign ministry."""
-    return _PARTY[f"{state}_MFA"], _PARTY[f"{_OTHER[state]}_MFA"], b"diplomatic"
+    return _PARTY[f"{state}_MFA"], _PARTY[f"{_OTHER[state]}_MFA"], _DIPLOMATIC
 
 
-def _competent(state: str) -> Route:
+def _competent(state: Party) -> Route:
     """Migration authority to migration authority (Kazakhstan's MIA, China's NIA)."""
-    sender, recipient = ("KAZ_MIA", "CHN_NIA") if state == "KAZ" else ("CHN_NIA", "KAZ_MIA")
-    return _PARTY[sender], _PARTY[recipient], b"competent_authority"
+    sender, recipient = ("KAZ_MIA", "CHN_NIA") if state == _KAZ else ("CHN_NIA", "KAZ_MIA")
+    return _PARTY[sender], _PARTY[recipient], _COMPETENT
 
 
-def _citizenship_parties(state: str, draw: Any) -> Route:
+def _citizenship_parties(state: Party, draw: Any) -> Route:
     """Sender and recipient authorities and channel of citizenship notices."""
     diplomatic = draw[0] < 0.6
     other = _OTHER[state]
@@ -314,10 +354,10 @@ def _citizenship_parties(state: str, draw: Any) -> Route:
         sender, recipient = _PARTY["CHN_NIA"], _PARTY["KAZ_MIA"]
     return (np.where(diplomatic, _PARTY[f"{state}_MFA"], sender),
             np.where(diplomatic, _PARTY[f"{other}_MFA"], recipient),
-            np.where(diplomatic, b"diplomatic", b"competent_authority").astype(object))
+            np.where(diplomatic, _DIPLOMATIC, _COMPETENT).astype(object))
 
 
-def _subjects_of_change(draws: Draws, state: str, sent: Ints, decided: Ints,
+def _subjects_of_change(draws: Draws, state: Party, sent: Ints, decided: Ints,
                         draw: Any) -> PersonColumns:
     """People who became citizens of `state` on `decided`, formerly of the other."""
     if state == "KAZ":
@@ -329,14 +369,14 @@ def _subjects_of_change(draws: Draws, state: str, sent: Ints, decided: Ints,
                           naturalised_on=decided, former=STATE_CODE[_OTHER[state]])
 
 
-def _change_fields(draws: Draws, state: str, decided: Ints, sent: Ints) -> Pieces:
+def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pieces:
     """The fields of a citizenship change after the subject."""
     n = len(decided)
     u = draws.uniform((3, n))
     recipient = _OTHER[state]
     status = np.searchsorted([0.45, 0.8, 0.95], u[1], side="right")
     issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
-    evidence = _null_or((status == 1) & (u[2] < 0.7), join_rows(
+    evidence = _null_or((status == _CHANGE_TERMINATED) & (u[2] < 0.7), join_rows(
         b'{"certificate_number":"T' if recipient == "CHN" else b'{"certificate_number":"K',
         _years(issued), _NUMBERS[draws.below(1_000_000, n) // 100], DIGITS4[draws.below(100, n)],
         b'","issued_on":', _dates(issued), b',"issuer":', authorities(recipient, issued), b"}"))
@@ -356,7 +396,7 @@ def _change_fields(draws: Draws, state: str, decided: Ints, sent: Ints) -> Piece
 _CHANGE_TEXT = texts(_CHANGE_STATUS)
 
 
-def _acquisitions(draws: Draws, n: int, state: str) -> Texts:
+def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
     decided = draws.between(DATA_START, DATA_END - 120, n)
     sent = decided + draws.between(14, 120, n)
     u = draws.uniform((3, n))
@@ -366,7 +406,7 @@ def _acquisitions(draws: Draws, n: int, state: str) -> Texts:
                      *_change_fields(draws, state, decided, sent), b"}")
 
 
-def _prior_changes(draws: Draws, n: int, state: str) -> Texts:
+def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
     decided = draws.between(_FIRST_PRIOR, DATA_START - 1, n)
     u = draws.uniform((2, n))
     # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
@@ -378,7 +418,7 @@ def _prior_changes(draws: Draws, n: int, state: str) -> Texts:
                      *_change_fields(draws, state, decided, sent), b"}")
 
 
-def _status_replies(draws: Draws, n: int, state: str) -> Texts:
+def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     """`state` answers whether people on the other's list kept its citizenship."""
     received = draws.between(DATA_START + 10, DATA_END - 90, n)
     u = draws.uniform((3, n))
@@ -388,16 +428,18 @@ def _status_replies(draws: Draws, n: int, state: str) -> Texts:
     competent = ("CHN_NIA", "KAZ_MIA") if state == "CHN" else ("KAZ_MIA", "CHN_NIA")
     route = (np.where(diplomatic, _PARTY[f"{state}_MFA"], _PARTY[competent[0]]),
              np.where(diplomatic, _PARTY[f"{other}_MFA"], _PARTY[competent[1]]),
-             np.where(diplomatic, b"diplomatic", b"competent_authority").astype(object))
+             np.where(diplomatic, _DIPLOMATIC, _COMPETENT).astype(object))
     envelope = _envelopes(draws, "citizenship_status_reply", route, sent, _uuids(draws, n))
     status = np.searchsorted([0.4, 0.85], u[2], side="right")
-    terminated = status == 1
+    terminated = status == _REPLY_TERMINATED
     # No record: nobody by that name in the answering state, the record is the
     # list's; otherwise the answering state's record of its (former) citizen.
     listed = "kandas_kazakh" if other == "KAZ" else "chn_kazakh"
     own = "chn_kazakh" if state == "CHN" else "kaz_kazakh"
     subject = person_columns(
-        draws, np.where(status == 2, POPULATION_CODE[listed], POPULATION_CODE[own]), sent,
+        draws,
+        np.where(status == _REPLY_NO_RECORD, POPULATION_CODE[listed], POPULATION_CODE[own]),
+        sent,
         citizenship=np.where(terminated, STATE_CODE[other], 0), with_number=~terminated,
     )
     terminated_on = _null_or(terminated, _dates(received - draws.between(30, 5 * YEAR, n)))
@@ -451,7 +493,7 @@ def _no_stay(violation: Ints) -> Any:
     return (violation == _ILLEGAL_ENTRY) | (violation == _INVALID_DOCUMENT)
 
 
-def _violators(state: str, draw: Any) -> Ints:
+def _violators(state: Party, draw: Any) -> Ints:
     """Who breaks the rules in `state`: citizens of the other state, by population."""
     code = POPULATION_CODE
     if state == "KAZ":
@@ -474,7 +516,7 @@ def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
             commas(entered_legally & exited), np.where(exited, crossing("exit", left), b""))
 
 
-def _violations(draws: Draws, n: int, state: str) -> Texts:
+def _violations(draws: Draws, n: int, state: Party) -> Texts:
     """Citizens of the other state broke entry, stay or exit rules in `state`."""
     u = draws.uniform((9, n))
     v = _violation_columns(draws, n, u)
@@ -494,7 +536,7 @@ def _violations(draws: Draws, n: int, state: str) -> Texts:
                      b"}")
 
 
-def _statistics(draws: Draws, n: int, state: str) -> Texts:
+def _statistics(draws: Draws, n: int, state: Party) -> Texts:
     quarter = draws.between(0, 7, n)  # 2024 Q1 … 2025 Q4 (and the first weeks in force)
     year, month = 2024 + quarter // 4, 1 + 3 * (quarter % 4)
     start = month_starts(year, month)
@@ -531,7 +573,7 @@ def _statistics_row(purpose: str, entries: int, exits: int, visas: int,
             "visas_issued": visas}
 
 
-def _suspensions(draws: Draws, n: int, state: str) -> Texts:
+def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
     decided = draws.between(DATA_START, DATA_END - 30, n)
     u = draws.uniform((3 + len(_AREAS), n))
     # Due within 72 hours; a few late notices (a warning, still valid).
@@ -545,7 +587,7 @@ def _suspensions(draws: Draws, n: int, state: str) -> Texts:
         for j in range(n)
     )
     return join_rows(*envelope, b',"grounds":"', _GROUNDS_TEXT[grounds], b'","scope":"',
-                     np.where(partial, b"partial", b"full").astype(object),
+                     np.where(partial, _PARTIAL, _FULL).astype(object),
                      b'","suspended_areas":', areas, b',"decided_on":', _dates(decided),
                      b',"effective_from":', _dates(decided + draws.between(0, 14, n)), b"}")
 
@@ -553,7 +595,7 @@ def _suspensions(draws: Draws, n: int, state: str) -> Texts:
 _GROUNDS_TEXT = texts(_GROUNDS)
 
 #: Each kind's builder: (stream, count, sending state) → the messages as JSON text.
-_BUILDERS: dict[str, Callable[[Draws, int, str], Texts]] = {
+_BUILDERS: dict[str, Callable[[Draws, int, Party], Texts]] = {
     "citizenship_acquisition": _acquisitions,
     "prior_citizenship_change": _prior_changes,
     "citizenship_status_reply": _status_replies,
@@ -600,7 +642,7 @@ class Generator:
             raise MixError(f"unknown kind {kind!r}; choose from {', '.join(MESSAGE_KINDS)}")
         if sender is None:
             sender = self._default_sender(kind)
-        found: JsonDict = orjson.loads(_BUILDERS[kind](self.draws, 1, sender)[0])
+        found: JsonDict = orjson.loads(_BUILDERS[kind](self.draws, 1, _SENDERS[sender])[0])
         return found
 
     def lines(self, count: int, kind: str | None = None, sender: str | None = None) -> Texts:
@@ -620,7 +662,7 @@ class Generator:
         for index, (drawn, state) in enumerate(choices):
             rows = np.flatnonzero(entry == index)
             if len(rows):
-                out[rows] = _BUILDERS[drawn](self.draws, len(rows), state)
+                out[rows] = _BUILDERS[drawn](self.draws, len(rows), _SENDERS[state])
         return out
 
     def _default_sender(self, kind: str) -> str:
