@@ -18,6 +18,7 @@ __all__ = [
     "json_path",
     "problem",
     "problems_from_error",
+    "strip_tag",
 ]
 
 # pydantic-core error types -> catalogue codes. Custom kzcn errors already carry
@@ -114,8 +115,11 @@ def problem(
     return Problem(code, json_path(loc), CATALOGUE[code].severity, file, line, value)
 
 
-def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    # Discriminated unions put the tag first: ("citizenship_acquisition", "subject", ...).
+def strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """A pydantic location without the message kind that discriminated unions put first.
+
+    `("citizenship_acquisition", "subject", "sex")` -> `("subject", "sex")`.
+    """
     if loc and loc[0] in MESSAGE_KINDS:
         return loc[1:]
     return loc
@@ -125,7 +129,7 @@ def _problem(
     detail: ErrorDetails, *, show_values: bool, file: str | None, line: int | None
 ) -> Problem:
     code = code_for_pydantic_type(detail["type"])
-    loc = _strip_tag(detail["loc"])
+    loc = strip_tag(detail["loc"])
     if code == "structure.unknown_kind":
         loc = ("kind",)  # pydantic locates a bad tag at the message itself
     value = detail.get("input") if show_values else None
