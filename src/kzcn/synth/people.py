@@ -346,7 +346,7 @@ def _names_of(  # noqa: PLR0913 - one population's slice of every column
     national = b'"' + table.han[own] + "·".encode() + table.han[father] + b'"'
     if pop.citizenship == "CHN":
         # Personal name · father's name, no surname; the personal name is printed
-        # first, as the primary identifier (reference sheet §5).
+        # first, as the primary identifier (as Chinese documents print it).
         chosen.surname[rows] = table.han_ids[own]
         chosen.given[rows] = table.han_ids[father]
         chosen.national[rows] = national
