@@ -165,13 +165,13 @@ _PROVISION_TEXT = {
 }
 
 
-def _citizenship_parties(state: Party, draw: Any) -> Route:
+def _citizenship_parties(state: Party, channel_draw: Any, sender_draw: Any) -> Route:
     """Sender and recipient authorities and channel of citizenship notices."""
-    diplomatic = draw[0] < 0.6
+    diplomatic = channel_draw < 0.6
     other = OTHER[state]
     sender: Texts | bytes
     if state == "KAZ":
-        sender = np.where(draw[1] < 0.15, PARTY["KAZ_MLSPP"], PARTY["KAZ_MIA"])
+        sender = np.where(sender_draw < 0.15, PARTY["KAZ_MLSPP"], PARTY["KAZ_MIA"])
         recipient = PARTY["CHN_NIA"]
     else:
         sender, recipient = PARTY["CHN_NIA"], PARTY["KAZ_MIA"]
@@ -205,12 +205,12 @@ def _subjects_of_change(
 def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pieces:
     """The fields of a citizenship change after the subject."""
     n = len(decided)
-    u = draws.uniform((3, n))
+    restoration_draw, status_draw, evidence_draw = draws.uniform((3, n))
     recipient = OTHER[state]
-    status = np.searchsorted([0.45, 0.8, 0.95], u[1], side="right")
+    status = np.searchsorted([0.45, 0.8, 0.95], status_draw, side="right")
     issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
     evidence = null_or(
-        (status == _CHANGE_TERMINATED) & (u[2] < 0.7),
+        (status == _CHANGE_TERMINATED) & (evidence_draw < 0.7),
         join_rows(
             b'{"certificate_number":"T' if recipient == "CHN" else b'{"certificate_number":"K',
             year_texts(issued),
@@ -241,7 +241,9 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         )
     return (
         b',"acquisition":',
-        np.where(u[0] < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'),
+        np.where(
+            restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
+        ),
         b',"decided_on":',
         quoted_dates(decided),
         b',"decision_reference":',
@@ -259,9 +261,10 @@ _CHANGE_TEXT = texts(_CHANGE_STATUS)
 def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
     decided = draws.between(DATA_START, DATA_END - 120, n)
     sent = decided + draws.between(14, 120, n)
-    u = draws.uniform((3, n))
-    envelope = envelopes(draws, "citizenship_acquisition", _citizenship_parties(state, u), sent)
-    subject = _subjects_of_change(draws, state, sent, decided, u[2])
+    channel_draw, sender_draw, population_draw = draws.uniform((3, n))
+    route = _citizenship_parties(state, channel_draw, sender_draw)
+    envelope = envelopes(draws, "citizenship_acquisition", route, sent)
+    subject = _subjects_of_change(draws, state, sent, decided, population_draw)
     return join_rows(
         *envelope,
         b',"subject":',
@@ -273,15 +276,15 @@ def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
 
 def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
     decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
-    u = draws.uniform((2, n))
+    on_time_draw, population_draw = draws.uniform((2, n))
     # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
     sent = np.where(
-        u[0] < 0.9,
+        on_time_draw < 0.9,
         draws.between(DATA_START, PRIOR_DUE, n),
         draws.between(PRIOR_DUE + 1, PRIOR_DUE + 240, n),
     )
     envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
-    subject = _subjects_of_change(draws, state, sent, decided, u[1])
+    subject = _subjects_of_change(draws, state, sent, decided, population_draw)
     return join_rows(
         *envelope,
         b',"subject":',
@@ -294,10 +297,10 @@ def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
 def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     """`state` answers whether people on the other's list kept its citizenship."""
     received = draws.between(DATA_START + 10, DATA_END - 90, n)
-    u = draws.uniform((3, n))
-    sent = received + np.where(u[0] < 0.05, draws.between(62, 90, n), draws.between(5, 55, n))
+    late_draw, channel_draw, status_draw = draws.uniform((3, n))
+    sent = received + np.where(late_draw < 0.05, draws.between(62, 90, n), draws.between(5, 55, n))
     other = OTHER[state]
-    diplomatic = u[1] < 0.7
+    diplomatic = channel_draw < 0.7
     competent = ("CHN_NIA", "KAZ_MIA") if state == "CHN" else ("KAZ_MIA", "CHN_NIA")
     route = (
         np.where(diplomatic, PARTY[f"{state}_MFA"], PARTY[competent[0]]),
@@ -305,7 +308,7 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
         np.where(diplomatic, DIPLOMATIC, COMPETENT).astype(object),
     )
     envelope = envelopes(draws, "citizenship_status_reply", route, sent, uuids(draws, n))
-    status = np.searchsorted([0.4, 0.85], u[2], side="right")
+    status = np.searchsorted([0.4, 0.85], status_draw, side="right")
     terminated = status == _REPLY_TERMINATED
     # No record: nobody by that name in the answering state, the record is the
     # list's; otherwise the answering state's record of its (former) citizen.
@@ -351,10 +354,15 @@ class _Violation:
 
 
 def _violation_columns(draws: Draws, n: int, u: Any) -> _Violation:
-    """Violations with dates that agree: entry, permitted stay, the act, detection, leaving."""
-    violation = category(u[0], _VIOLATION_SHARES)
+    """Violations with dates that agree: entry, permitted stay, the act, detection, leaving.
+
+    `u` holds six uniform draws a row: the violation, the length of stay, and
+    whether a criminal case, a warning, a deportation or an entry ban follows.
+    """
+    kind_draw, stay_draw, criminal_draw, warning_draw, deport_draw, ban_draw = u
+    violation = category(kind_draw, _VIOLATION_SHARES)
     entered = draws.between(DATA_START, DATA_END - 200, n)
-    permitted = entered + np.where(u[1] < 0.8, 29, 89)  # a 30-day visa-free stay
+    permitted = entered + np.where(stay_draw < 0.8, 29, 89)  # a 30-day visa-free stay
     occurred = np.select(
         [violation == _OVERSTAY, _no_stay(violation), violation == _UNREGISTERED],
         [permitted + 1, entered, entered + 5],
@@ -364,16 +372,16 @@ def _violation_columns(draws: Draws, n: int, u: Any) -> _Violation:
         (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT), 0, draws.between(0, 60, n)
     )
     crossed = (violation == _ILLEGAL_ENTRY) | (violation == _ILLEGAL_EXIT)
-    criminal = crossed & (u[2] < 0.3)
-    warning = ~criminal & (u[3] < 0.15)
+    criminal = crossed & (criminal_draw < 0.3)
+    warning = ~criminal & (warning_draw < 0.15)
     deported = (
         ~criminal
         & ~warning
-        & (u[4] < 0.4)
+        & (deport_draw < 0.4)
         & np.isin(violation, [_OVERSTAY, _PURPOSE, _ILLEGAL_ENTRY])
     )
     measures = np.select(
-        [criminal, warning, deported & (u[5] < 0.6), deported],
+        [criminal, warning, deported & (ban_draw < 0.6), deported],
         [_CRIMINAL, _WARNING, _BANNED, _DEPORTED],
         _FINE,
     )
@@ -432,12 +440,13 @@ def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
 
 def _violations(draws: Draws, n: int, state: Party) -> Texts:
     """Citizens of the other state broke entry, stay or exit rules in `state`."""
-    u = draws.uniform((9, n))
-    v = _violation_columns(draws, n, u)
+    u = draws.uniform((9, n))  # six for the violation, who, where; the ninth is unused
+    v = _violation_columns(draws, n, u[:6])
+    who_draw, point_draw = u[6], u[7]
     sent = np.where(v.deported, v.left, v.detected) + draws.between(3, 40, n)
     envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
-    subject = person_columns(draws, _violators(state, u[6]), v.entered, traveller=True)
-    crossings = _crossings(v, _POINT_TEXT[category(u[7], _POINT_SHARES)], subject.passport)
+    subject = person_columns(draws, _violators(state, who_draw), v.entered, traveller=True)
+    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], subject.passport)
     ban_until = null_or(
         v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
     )
@@ -522,15 +531,16 @@ def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_onl
 
 def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
     decided = draws.between(DATA_START, DATA_END - 30, n)
-    u = draws.uniform((3 + len(_AREAS), n))
+    late_draw, grounds_draw, scope_draw, *area_draws = draws.uniform((3 + len(_AREAS), n))
     # Due within 72 hours; a few late notices (a warning, still valid).
-    sent = decided + np.where(u[0] < 0.95, draws.between(0, 3, n), draws.between(4, 10, n))
+    sent = decided + np.where(late_draw < 0.95, draws.between(0, 3, n), draws.between(4, 10, n))
     envelope = envelopes(draws, "suspension_notice", diplomatic_route(state), sent)
-    grounds = np.searchsorted([0.5, 0.8], u[1], side="right")
-    partial = u[2] < 0.7
+    grounds = np.searchsorted([0.5, 0.8], grounds_draw, side="right")
+    partial = scope_draw < 0.7
     areas = texts(
         orjson.dumps(
-            [a for i, a in enumerate(_AREAS) if u[3 + i, j] < 0.4] or ["visa_free_statistics"]
+            [a for a, draw in zip(_AREAS, area_draws, strict=True) if draw[j] < 0.4]
+            or ["visa_free_statistics"]
             if partial[j]
             else []
         )
