@@ -12,13 +12,14 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import orjson
 import pytest
+from pydantic import BaseModel
 
 from kzcn.dictionary import FieldEntry, field_dictionary
-from kzcn.messages import MESSAGE_KINDS
+from kzcn.messages import MESSAGE_KINDS, Message
 from kzcn.synth._regime import fields_of, in_draw_order, kinds, shares, values_of
 from kzcn.synth.generator import chunk_lines
 
@@ -151,3 +152,33 @@ def test_field_and_kind_names_are_checked() -> None:
         fields_of(PersonRecord, ["photo"], required=True)
     with pytest.raises(ValueError, match="visa"):
         kinds("visa")
+
+
+def _key_mismatches(model: type[BaseModel], value: Any, path: str) -> list[str]:
+    """Where a generated object's keys differ from its model's fields.
+
+    The names, not the order: the messages put `kind` third, as the examples do,
+    where the models declare it last (each kind's model adds it).
+    """
+    if not isinstance(value, dict):
+        return []
+    found = [] if set(value) == set(model.model_fields) else [path or "$"]
+    for name, info in model.model_fields.items():
+        for inner in _models_in(info.annotation):
+            items = value.get(name)
+            for item in items if isinstance(items, list) else [items]:
+                found += _key_mismatches(inner, item, f"{path}.{name}")
+    return found
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_generated_keys_are_the_models_fields(kind: str) -> None:
+    (model,) = [m for m in get_args(get_args(Message)[0]) if kind in str(m.model_fields["kind"])]
+    for message in _sample()[kind][:200]:
+        assert _key_mismatches(model, message, "") == []
