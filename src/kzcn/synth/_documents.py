@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
 
 import numpy as np
 
@@ -20,6 +19,8 @@ from kzcn.synth._checks import (
     number_sum9,
 )
 from kzcn.synth._columns import (
+    Flags,
+    Floats,
     Ints,
     Texts,
     fixed,
@@ -58,11 +59,11 @@ class _Holders:
         return _Holders(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
-def _issued(earliest: Ints, as_of: Ints, years: int, draw: Any) -> Ints:
+def _issued(earliest: Ints, as_of: Ints, years: int, draw: Floats) -> Ints:
     """Issue days such that each document is still valid on its `as_of`."""
     high = as_of - 1
     low = np.minimum(np.maximum(as_of - years * YEAR + 30, earliest), high)
-    return low + (draw * (high - low + 1)).astype(np.int64)  # type: ignore[no-any-return]
+    return low + (draw * (high - low + 1)).astype(np.int64)
 
 
 _FILLER = b"<" * 39
@@ -111,7 +112,7 @@ def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
     as_of: Ints,
     *,
     mrz: bool,
-    draw: Any,
+    draw: Floats,
 ) -> tuple[Texts, Texts]:
     """Passports of `state` valid on `as_of` (TD3 MRZ if `mrz`), and their numbers."""
     d = days()
@@ -172,7 +173,7 @@ def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
     )
 
 
-def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Any) -> Texts:
+def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:
     """Kazakh identity cards valid on `as_of`, with their TD1 MRZ."""
     d = days()
     issued = _issued(earliest, as_of, 10, draw[0])
@@ -208,7 +209,7 @@ def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Any) -> Texts:
     )
 
 
-def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Any) -> Texts:
+def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:
     """Chinese resident identity cards valid on `as_of` (no MRZ)."""
     issued = _issued(earliest, as_of, 20, draw[0])
     # Terms by age at issue: 5, 10, 20 years, or long-term from 46.
@@ -226,7 +227,7 @@ def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Any)
     )
 
 
-def _photos(draws: Draws, roll: Any, present: Any = True) -> Texts:
+def _photos(draws: Draws, roll: Floats, present: Flags | bool = True) -> Texts:
     """References to photographs (digest, media type, path or URN), or null."""
     digits = hex_digits(draws.words(4 * len(roll)).reshape(len(roll), 4))  # 256 bits each
     media = (roll * 10).astype(np.int64)

@@ -17,7 +17,7 @@ from kzcn.messages import (
     Channel,
     Scope,
 )
-from kzcn.synth._columns import Ints, Pieces, Texts, fixed, hex_digits, texts
+from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, fixed, hex_digits, texts
 from kzcn.synth._days import FIRST, days
 from kzcn.synth._regime import in_draw_order, values_of
 from kzcn.synth._stream import Draws
@@ -50,11 +50,11 @@ def json_texts(values: Sequence[Any]) -> Texts:
     return texts(orjson.dumps(v) for v in values)
 
 
-def cumulative_shares(pairs: tuple[tuple[str, int], ...]) -> Any:
+def cumulative_shares(pairs: tuple[tuple[str, int], ...]) -> Floats:
     return np.cumsum([w for _, w in pairs]).astype(np.float64)
 
 
-def category(draw: Any, cumulative: Any) -> Ints:
+def category(draw: Floats, cumulative: Floats) -> Ints:
     """A weighted choice per row: the index of the draw's bracket in `cumulative`."""
     return np.searchsorted(cumulative, draw * cumulative[-1], side="right")  # type: ignore[no-any-return]
 
@@ -64,7 +64,7 @@ NUMBERS = texts(str(n) for n in range(10_000))
 _DASH = np.full((1, 1), b"-", dtype="S1")
 
 
-def null_or(present: Any, json: Texts) -> Texts:
+def null_or(present: Flags | bool, json: Texts) -> Texts:
     """`json` where `present`, JSON null elsewhere."""
     return np.where(present, json, b"null")
 

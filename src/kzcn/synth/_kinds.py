@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import orjson
@@ -26,7 +25,7 @@ from kzcn.messages import (
     Violation,
 )
 from kzcn.synth._checks import DIGITS4
-from kzcn.synth._columns import Ints, Pieces, Texts, commas, join_rows, texts
+from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
 from kzcn.synth._days import add_years, month_starts
 from kzcn.synth._envelope import (
     COMPETENT,
@@ -165,7 +164,7 @@ _PROVISION_TEXT = {
 }
 
 
-def _citizenship_parties(state: Party, channel_draw: Any, sender_draw: Any) -> Route:
+def _citizenship_parties(state: Party, channel_draw: Floats, sender_draw: Floats) -> Route:
     """Sender and recipient authorities and channel of citizenship notices."""
     diplomatic = channel_draw < 0.6
     other = OTHER[state]
@@ -183,7 +182,7 @@ def _citizenship_parties(state: Party, channel_draw: Any, sender_draw: Any) -> R
 
 
 def _subjects_of_change(
-    draws: Draws, state: Party, sent: Ints, decided: Ints, draw: Any
+    draws: Draws, state: Party, sent: Ints, decided: Ints, draw: Floats
 ) -> PersonColumns:
     """People who became citizens of `state` on `decided`, formerly of the other."""
     if state == "KAZ":
@@ -350,10 +349,10 @@ class _Violation:
     detected: Ints
     measures: Ints  # index into _MEASURES
     left: Ints  # the day a deportee left (where `deported`)
-    deported: Any
+    deported: Flags
 
 
-def _violation_columns(draws: Draws, n: int, u: Any) -> _Violation:
+def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
     """Violations with dates that agree: entry, permitted stay, the act, detection, leaving.
 
     `u` holds six uniform draws a row: the violation, the length of stay, and
@@ -398,12 +397,12 @@ def _violation_columns(draws: Draws, n: int, u: Any) -> _Violation:
     )
 
 
-def _no_stay(violation: Ints) -> Any:
+def _no_stay(violation: Ints) -> Flags:
     """Violations at the border itself, with no permitted stay."""
-    return (violation == _ILLEGAL_ENTRY) | (violation == _INVALID_DOCUMENT)
+    return np.isin(violation, (_ILLEGAL_ENTRY, _INVALID_DOCUMENT))
 
 
-def _violators(state: Party, draw: Any) -> Ints:
+def _violators(state: Party, draw: Floats) -> Ints:
     """Who breaks the rules in `state`: citizens of the other state, by population."""
     code = POPULATION_CODE
     if state == "KAZ":

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from kzcn.synth._columns import (
+    Flags,
+    Floats,
     Ints,
     Texts,
 )
@@ -34,7 +35,7 @@ class _NameIds:
     national: Texts  # JSON: a quoted string or null
 
 
-def _names(c: _Columns, population: Ints, male: Any, draw: Any) -> _NameIds:
+def _names(c: _Columns, population: Ints, male: Flags, draw: Floats) -> _NameIds:
     """Surname, given names, patronymic and national-script name of each person."""
     n = len(population)
     chosen = _NameIds(
@@ -54,8 +55,8 @@ def _names_of(  # noqa: PLR0913 - one population's slice of every column
     chosen: _NameIds,
     rows: Ints,
     *,
-    male: Any,
-    draw: Any,
+    male: Flags,
+    draw: Floats,
 ) -> None:
     sex = (~male).astype(np.int64)  # 0 for the male form, 1 for the female
     if pop.ethnic == "han":

@@ -13,6 +13,8 @@ from kzcn.synth._checks import (
     rid_code_sum,
 )
 from kzcn.synth._columns import (
+    Flags,
+    Floats,
     Ints,
     Texts,
     texts,
@@ -53,7 +55,7 @@ class _Given:
     han: Texts
     women: int
 
-    def pick(self, male: Any, draw: Any) -> Ints:
+    def pick(self, male: Flags, draw: Floats) -> Ints:
         """One name per row, of the row's sex."""
         size = len(self.ids)
         picked: Ints = np.where(
@@ -78,9 +80,9 @@ class _Weighted:
     """Places of birth with their weights for one population."""
 
     rows: Ints  # into `_Columns.place_*`
-    cumulative: Any
+    cumulative: Floats
 
-    def pick(self, draw: Any) -> Ints:
+    def pick(self, draw: Floats) -> Ints:
         index = np.searchsorted(self.cumulative, draw * self.cumulative[-1], side="right")
         return self.rows[index]  # type: ignore[no-any-return]
 

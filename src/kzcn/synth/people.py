@@ -26,6 +26,8 @@ from kzcn.synth._checks import (
     resident_id_tails,
 )
 from kzcn.synth._columns import (
+    Flags,
+    Floats,
     Ints,
     Pieces,
     Texts,
@@ -192,11 +194,11 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
 def _holders(  # noqa: PLR0913 - the people's columns so far
     c: _Columns,
     b: Ints,
-    male: Any,
+    male: Flags,
     *,
     place: Ints,
     names: _NameIds,
-    u: Any,
+    u: Floats,
 ) -> _Holders:
     """Sex, name fields and personal numbers of people born on the days `b` (from FIRST)."""
     d = days()
@@ -244,8 +246,8 @@ def _documents(  # noqa: PLR0913 - the people, their states and their draws
     *,
     window: _Window,
     former: Any,
-    has_passport: Any,
-    u: Any,
+    has_passport: Flags,
+    u: Floats,
 ) -> tuple[Pieces, Texts]:
     """Each person's documents as the inside of a JSON list (pieces), and passport numbers."""
     n = len(state)
