@@ -25,6 +25,7 @@ from kzcn.types import CountryCode
 __all__ = [
     "ENTRY_INTO_FORCE",
     "MESSAGE_KINDS",
+    "MESSAGE_MODELS",
     "PRIOR_CHANGES_DUE",
     "BorderCrossing",
     "CitizenshipAcquisition",
@@ -479,11 +480,13 @@ Message = Annotated[
 
 MessageAdapter: TypeAdapter[Message] = TypeAdapter(Message)
 
-#: The kinds, in the order of the union above (the order the agreement lists them in).
-MESSAGE_KINDS: tuple[str, ...] = tuple(
-    get_args(model.model_fields["kind"].annotation)[0]
+#: Each kind's model, in the order of the union above (the order the agreement lists them in).
+MESSAGE_MODELS: dict[str, type[_Envelope]] = {
+    get_args(model.model_fields["kind"].annotation)[0]: model
     for model in get_args(get_args(Message)[0])
-)
+}
+#: The kinds, in the same order.
+MESSAGE_KINDS: tuple[str, ...] = tuple(MESSAGE_MODELS)
 
 
 def message_warnings(message: Message) -> list[RuleBreach]:

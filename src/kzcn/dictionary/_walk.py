@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from kzcn.authorities import AUTHORITIES, Party
-from kzcn.messages import MESSAGE_KINDS, Message
+from kzcn.messages import MESSAGE_KINDS, MESSAGE_MODELS
 from kzcn.privacy import PRIVACY_KEY, PrivacyRole
 from kzcn.types import CountryCode
 
@@ -254,15 +254,6 @@ class _Walk:
         return any_personal
 
 
-def _kind_models() -> dict[str, type[BaseModel]]:
-    union = typing.get_args(Message)[0]
-    models: dict[str, type[BaseModel]] = {}
-    for model in typing.get_args(union):
-        kind = typing.get_args(model.model_fields["kind"].annotation)[0]
-        models[kind] = model
-    return {kind: models[kind] for kind in MESSAGE_KINDS}
-
-
 def _directions() -> tuple[Direction, ...]:
     def authorities(state: str) -> tuple[str, ...]:
         return tuple(a.code for a in AUTHORITIES.values() if a.state == state)
@@ -276,7 +267,7 @@ def _directions() -> tuple[Direction, ...]:
 def field_dictionary() -> FieldDictionary:
     """Every field of every message kind, and the directions each kind travels (built once)."""
     walk = _Walk()
-    for kind, model in _kind_models().items():
+    for kind, model in MESSAGE_MODELS.items():
         walk.model(kind, model, "", None)
     fields = tuple(
         FieldEntry(**{**walk.entries[key], "kinds": tuple(walk.entries[key]["kinds"])})

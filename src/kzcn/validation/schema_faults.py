@@ -7,25 +7,27 @@ failing keyword decides it where the keyword is the whole story (a length, a
 range, a type, a missing field). Where the schema writes a kzcn rule as a
 `pattern`, an `enum`, a `const` or a `not` (a name's letters, a country code,
 a document number by issuing state, an authority of the other state), the
-models are asked which rule failed at that location: the record is validated
-once, and only when the schema rejected it. Nothing here names a field or
+models are asked which rule failed at that location, only when the schema
+rejected the record, and only the objects around that location. Nothing here names a field or
 recognises a list by its length. Errors of either validator (jsonschema-rs or
 jsonschema) are first turned into neutral `SchemaFault`s.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kzcn._deprecated import deprecated_attributes
 from kzcn.errors import Code
-from kzcn.messages import MessageAdapter
-from kzcn.validation.problems import code_for_pydantic_type, strip_tag
+from kzcn.messages import MESSAGE_MODELS
+from kzcn.validation.problems import code_for_pydantic_type
 
 __all__ = ["SchemaFault", "codes_for_faults"]
 
@@ -92,33 +94,95 @@ _DEFAULT_RANK, _RULE_RANK = 3, 4
 
 
 class _ModelCodes:
-    """The codes the models report for one record, by location; validated on first use."""
+    """What the models say is wrong where, for one record; asked only when needed.
+
+    A location is explained by the model of the nearest object that holds it
+    (a name by its `BiscriptName`, a document number by its `IdentityDocument`),
+    and by the enclosing ones in turn when that says nothing there (the rule that
+    sender and recipient differ belongs to the message). Validating the small
+    object keeps the cost of a rejected record low.
+    """
 
     def __init__(self, root: object) -> None:
         self._root = root
-        self._codes: dict[Loc, Code] | None = None
+        self._model = MESSAGE_MODELS.get(str(root.get("kind"))) if isinstance(root, dict) else None
+        self._codes: dict[int, dict[Loc, Code]] = {}
 
     def at(self, loc: Loc) -> Code | None:
         """The models' code at `loc` (the first, if several), or None."""
-        if self._codes is None:
-            self._codes = self._validate()
-        return self._codes.get(loc)
+        for depth, model in reversed(_models_along(self._model, loc)):
+            code = self._codes_of(depth, model, loc).get(loc[depth:])
+            if code is not None:
+                return code
+        return None
 
-    def _validate(self) -> dict[Loc, Code]:
-        try:
-            text = orjson.dumps(self._root)
-        except orjson.JSONEncodeError:
-            return {}  # not JSON at all: the keywords alone decide
-        try:
-            # As JSON, as the model engine reads it (a date is text in JSON).
-            MessageAdapter.validate_json(text)
-        except ValidationError as error:
-            codes: dict[Loc, Code] = {}
-            details = error.errors(include_url=False, include_context=False, include_input=False)
-            for detail in details:
-                codes.setdefault(strip_tag(detail["loc"]), code_for_pydantic_type(detail["type"]))
-            return codes
-        return {}
+    def _codes_of(self, depth: int, model: type[BaseModel], loc: Loc) -> dict[Loc, Code]:
+        if depth not in self._codes:
+            self._codes[depth] = _model_codes(model, _value_at(self._root, loc[:depth]))
+        return self._codes[depth]
+
+
+@lru_cache(maxsize=4096)
+def _models_along(
+    model: type[BaseModel] | None, loc: Loc
+) -> tuple[tuple[int, type[BaseModel]], ...]:
+    """`(depth, model)` for each object on the way to `loc`, outermost first (paths recur)."""
+    found: list[tuple[int, type[BaseModel]]] = []
+    depth = 0
+    while model is not None:
+        found.append((depth, model))
+        if depth >= len(loc) or not isinstance(loc[depth], str):
+            break
+        info = model.model_fields.get(str(loc[depth]))
+        inner, is_list = _model_in(info.annotation) if info else (None, False)
+        depth += 1
+        if is_list:
+            if depth >= len(loc) or not isinstance(loc[depth], int):
+                break
+            depth += 1
+        model = inner
+    return tuple(found)
+
+
+def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model an annotation holds (through `| None`, `list[...]`), and whether in a list."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    is_list = typing.get_origin(annotation) is list
+    for arg in typing.get_args(annotation):
+        inner, inner_list = _model_in(arg)
+        if inner is not None:
+            return inner, is_list or inner_list
+    return None, False
+
+
+def _value_at(root: object, loc: Loc) -> object:
+    node = root
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _model_codes(model: type[BaseModel], value: object) -> dict[Loc, Code]:
+    """The code at each location `model` reports for `value`, read as JSON (dates are text)."""
+    try:
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return {}  # not JSON at all: the keywords alone decide
+    try:
+        model.model_validate_json(text)
+    except ValidationError as error:
+        codes: dict[Loc, Code] = {}
+        details = error.errors(include_url=False, include_context=False, include_input=False)
+        for detail in details:
+            codes.setdefault(tuple(detail["loc"]), code_for_pydantic_type(detail["type"]))
+        return codes
+    return {}
 
 
 def _keyword_code(fault: SchemaFault) -> Code:
