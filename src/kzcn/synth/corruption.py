@@ -33,11 +33,40 @@ JsonDict = dict[str, Any]
 Apply = Callable[[JsonDict, RandomSource], "list[Code] | None"]
 
 # Latin capitals and the Cyrillic letters that look the same.
-_TO_CYRILLIC = {"A": "А", "B": "В", "E": "Е", "K": "К", "M": "М", "H": "Н", "O": "О",
-                "P": "Р", "C": "С", "T": "Т", "X": "Х", "Y": "У"}
-_TO_LATIN = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
-             "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
-             "Р": "P", "С": "C", "Т": "T", "Х": "X"}
+_TO_CYRILLIC = {
+    "A": "А",
+    "B": "В",
+    "E": "Е",
+    "K": "К",
+    "M": "М",
+    "H": "Н",
+    "O": "О",
+    "P": "Р",
+    "C": "С",
+    "T": "Т",
+    "X": "Х",
+    "Y": "У",
+}
+_TO_LATIN = {
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+}
 # Kazakh letters left untransliterated in a Latin name (none of them a look-alike).
 _KAZAKH_LETTERS = {"A": "Ә", "U": "Ұ", "K": "Қ", "N": "Ң", "O": "Ө", "G": "Ғ"}
 _ZERO_WIDTH_SPACE = "\u200b"
@@ -69,7 +98,7 @@ def _replace_one(text: str, table: dict[str, str], rng: RandomSource) -> str | N
     if not positions:
         return None
     i = positions[_index(rng, len(positions))]
-    return text[:i] + table[text[i]] + text[i + 1:]
+    return text[:i] + table[text[i]] + text[i + 1 :]
 
 
 def _name_fault(field: str, script: str, table: dict[str, str], code: Code) -> Apply:
@@ -158,7 +187,7 @@ def _mrz_check_digit(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     line, position = (1, 19) if len(lines) == 2 else (1, 6)
     text = lines[line]
     digit = str((int(text[position]) + 1 + _index(rng, 9)) % 10)
-    lines[line] = text[:position] + digit + text[position + 1:]
+    lines[line] = text[:position] + digit + text[position + 1 :]
     return ["mrz.check_digit"]
 
 
@@ -173,7 +202,8 @@ def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[Code] | 
         return None
     document = documents[_index(rng, len(documents))]
     document["date_of_issue"], document["date_of_expiry"] = (
-        document["date_of_expiry"], document["date_of_issue"]
+        document["date_of_expiry"],
+        document["date_of_issue"],
     )
     _rewrite_mrz(message, document)  # the MRZ repeats the expiry: keep it in step
     return ["document.expiry_before_issue"]
@@ -221,8 +251,9 @@ def _foreign_authority(message: JsonDict, rng: RandomSource) -> list[Code] | Non
 
 
 # Which field goes missing, in draw order; each checked to be required by the models.
-_REQUIRED = fields_of(CitizenshipAcquisition, ("sent_on", "channel", "message_id", "synthetic"),
-                       required=True)
+_REQUIRED = fields_of(
+    CitizenshipAcquisition, ("sent_on", "channel", "message_id", "synthetic"), required=True
+)
 _REQUIRED_PERSON = fields_of(
     PersonRecord, ("sex", "date_of_birth", "citizenship", "ethnic_nationality"), required=True
 )
@@ -249,8 +280,11 @@ def _data_uri_photo(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     subject = message.get("subject")
     if subject is None:
         return None
-    photo = subject["photo"] or {"sha256": f"{rng.getrandbits(256):064x}",
-                                 "media_type": "image/jpeg", "uri": None}
+    photo = subject["photo"] or {
+        "sha256": f"{rng.getrandbits(256):064x}",
+        "media_type": "image/jpeg",
+        "uri": None,
+    }
     photo["uri"] = _DATA_URI
     subject["photo"] = photo
     return ["photo.data_uri"]
@@ -284,37 +318,70 @@ class PlantedFault:
 FAULTS: dict[str, PlantedFault] = {
     f.name: f
     for f in (
-        PlantedFault("latin_homoglyph", "A Cyrillic look-alike letter in the Latin surname.",
-              _name_fault("surname", "latin", _TO_CYRILLIC, "name.homoglyph")),
-        PlantedFault("cyrillic_homoglyph", "A Latin look-alike letter in the Cyrillic given name.",
-              _name_fault("given_names", "cyrillic", _TO_LATIN, "name.homoglyph")),
-        PlantedFault("invisible_character", "A zero-width space inside the Cyrillic surname.",
-              _invisible_character),
-        PlantedFault("untransliterated_letter", "A Kazakh letter left in the Latin surname.",
-              _name_fault("surname", "latin", _KAZAKH_LETTERS, "name.wrong_script")),
-        PlantedFault("lowercase_latin", "The Latin given name in title case, not capitals.",
-              _lowercase_latin),
+        PlantedFault(
+            "latin_homoglyph",
+            "A Cyrillic look-alike letter in the Latin surname.",
+            _name_fault("surname", "latin", _TO_CYRILLIC, "name.homoglyph"),
+        ),
+        PlantedFault(
+            "cyrillic_homoglyph",
+            "A Latin look-alike letter in the Cyrillic given name.",
+            _name_fault("given_names", "cyrillic", _TO_LATIN, "name.homoglyph"),
+        ),
+        PlantedFault(
+            "invisible_character",
+            "A zero-width space inside the Cyrillic surname.",
+            _invisible_character,
+        ),
+        PlantedFault(
+            "untransliterated_letter",
+            "A Kazakh letter left in the Latin surname.",
+            _name_fault("surname", "latin", _KAZAKH_LETTERS, "name.wrong_script"),
+        ),
+        PlantedFault(
+            "lowercase_latin", "The Latin given name in title case, not capitals.", _lowercase_latin
+        ),
         PlantedFault("iin_check_digit", "A mistyped IIN check digit.", _iin_check_digit),
-        PlantedFault("iin_sex_mismatch", "An IIN whose century/sex digit is of the other sex.",
-              _iin_sex_mismatch),
-        PlantedFault("resident_id_check_digit", "A mistyped resident ID check character.",
-              _resident_id_check),
+        PlantedFault(
+            "iin_sex_mismatch",
+            "An IIN whose century/sex digit is of the other sex.",
+            _iin_sex_mismatch,
+        ),
+        PlantedFault(
+            "resident_id_check_digit", "A mistyped resident ID check character.", _resident_id_check
+        ),
         PlantedFault("mrz_check_digit", "A mistyped MRZ check digit.", _mrz_check_digit),
-        PlantedFault("swapped_issue_expiry", "Date of issue and date of expiry swapped.",
-              _swapped_issue_expiry),
-        PlantedFault("issued_before_birth", "A document dated before its holder's birth.",
-              _issued_before_birth),
-        PlantedFault("letter_o_for_zero", "The letter O typed for a zero in a document number.",
-              _letter_o_for_zero),
+        PlantedFault(
+            "swapped_issue_expiry",
+            "Date of issue and date of expiry swapped.",
+            _swapped_issue_expiry,
+        ),
+        PlantedFault(
+            "issued_before_birth",
+            "A document dated before its holder's birth.",
+            _issued_before_birth,
+        ),
+        PlantedFault(
+            "letter_o_for_zero",
+            "The letter O typed for a zero in a document number.",
+            _letter_o_for_zero,
+        ),
         PlantedFault("same_state", "The recipient is the sender's own state.", _same_state),
-        PlantedFault("foreign_authority", "The sender's authority belongs to the other state.",
-              _foreign_authority),
+        PlantedFault(
+            "foreign_authority",
+            "The sender's authority belongs to the other state.",
+            _foreign_authority,
+        ),
         PlantedFault("missing_field", "A required field left out.", _missing_field),
-        PlantedFault("impossible_date", "A date that does not exist, such as 2023-02-30.",
-              _impossible_date),
+        PlantedFault(
+            "impossible_date", "A date that does not exist, such as 2023-02-30.", _impossible_date
+        ),
         PlantedFault("data_uri_photo", "The photograph embedded as a data: URI.", _data_uri_photo),
-        PlantedFault("dates_out_of_order", "A decision or detection dated after sending.",
-              _dates_out_of_order),
+        PlantedFault(
+            "dates_out_of_order",
+            "A decision or detection dated after sending.",
+            _dates_out_of_order,
+        ),
     )
 }
 
