@@ -172,16 +172,20 @@ def _resident_id_check(message: JsonDict, rng: RandomSource) -> list[Code] | Non
     return ["resident_id.checksum"]
 
 
-def _documents(message: JsonDict, test: Callable[[JsonDict], bool]) -> list[JsonDict]:
+def _pick_document(
+    message: JsonDict, rng: RandomSource, test: Callable[[JsonDict], bool] = lambda _: True
+) -> JsonDict | None:
+    """One of the subject's documents that pass `test`, drawn from `rng`; None if none does."""
     subject = message.get("subject")
-    return [d for d in subject["documents"] if test(d)] if subject else []
+    documents = [d for d in subject["documents"] if test(d)] if subject else []
+    return documents[_index(rng, len(documents))] if documents else None
 
 
 def _mrz_check_digit(message: JsonDict, rng: RandomSource) -> list[Code] | None:
-    documents = _documents(message, lambda d: d["mrz"] is not None)
-    if not documents:
+    document = _pick_document(message, rng, lambda d: d["mrz"] is not None)
+    if document is None:
         return None
-    lines = documents[_index(rng, len(documents))]["mrz"]
+    lines = document["mrz"]
     # The birth-date check digit: it shares its line with the composite check,
     # so the validator reports one problem at that line.
     line, position = (1, 19) if len(lines) == 2 else (1, 6)
@@ -197,10 +201,9 @@ def _rewrite_mrz(message: JsonDict, document: JsonDict) -> None:
 
 
 def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[Code] | None:
-    documents = _documents(message, lambda d: d["date_of_expiry"] is not None)
-    if not documents:
+    document = _pick_document(message, rng, lambda d: d["date_of_expiry"] is not None)
+    if document is None:
         return None
-    document = documents[_index(rng, len(documents))]
     document["date_of_issue"], document["date_of_expiry"] = (
         document["date_of_expiry"],
         document["date_of_issue"],
@@ -210,20 +213,18 @@ def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[Code] | 
 
 
 def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[Code] | None:
-    documents = _documents(message, lambda _: True)
-    if not documents:
+    document = _pick_document(message, rng)
+    if document is None:
         return None
-    document = documents[_index(rng, len(documents))]
     born = date.fromisoformat(message["subject"]["date_of_birth"]).toordinal()
     document["date_of_issue"] = date.fromordinal(born - 1 - _index(rng, 3650)).isoformat()
     return ["document.issued_before_birth"]
 
 
 def _letter_o_for_zero(message: JsonDict, rng: RandomSource) -> list[Code] | None:
-    documents = _documents(message, lambda _: True)
-    if not documents:
+    document = _pick_document(message, rng)
+    if document is None:
         return None
-    document = documents[_index(rng, len(documents))]
     document["number"] = document["number"][:-1] + "O"
     _rewrite_mrz(message, document)
     return ["document.number_format"]
