@@ -141,6 +141,7 @@ def test_different_seeds_give_different_data() -> None:
     assert len(set(one) & set(two)) == 0
 
 
+@pytest.mark.slow
 def test_same_bytes_in_another_process_with_another_hash_seed() -> None:
     script = (
         "import sys, orjson; from kzcn.synth import generate; "

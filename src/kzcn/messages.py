@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
 from kzcn._base import KzcnModel, RedactingAdapter
 from kzcn._version import SchemaVersion
 from kzcn.authorities import AUTHORITIES, AuthorityCode, Party
-from kzcn.errors import raise_errors
+from kzcn.errors import RuleBreach, raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
 from kzcn.person import PersonRecord
 from kzcn.privacy import privacy
@@ -25,6 +25,7 @@ from kzcn.types import CountryCode
 __all__ = [
     "ENTRY_INTO_FORCE",
     "MESSAGE_KINDS",
+    "MESSAGE_MODELS",
     "PRIOR_CHANGES_DUE",
     "BorderCrossing",
     "CitizenshipAcquisition",
@@ -41,7 +42,6 @@ __all__ = [
     "message_warnings",
 ]
 
-Problem = tuple[tuple[str | int, ...], str]
 
 #: The agreement entered into force on 10 November 2023.
 ENTRY_INTO_FORCE = date(2023, 11, 10)
@@ -77,6 +77,8 @@ Area = Literal[
     "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
     "entry_stay_exit_violation",
 ]
+Grounds = Literal["national_security", "public_order", "public_health"]
+Scope = Literal["full", "partial"]
 
 
 def add_months(day: date, months: int) -> date:
@@ -149,24 +151,24 @@ class _Envelope(KzcnModel):
         raise_errors(type(self).__name__, self.problems())
         return self
 
-    def problems(self) -> list[Problem]:
+    def problems(self) -> list[RuleBreach]:
         """Rule violations: the envelope's, then the kind's."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.sender.state == self.recipient.state:
             found.append((("recipient", "state"), "message.same_state"))
         if self.sent_on < ENTRY_INTO_FORCE:
             found.append((("sent_on",), "message.sent_before_force"))
         return found + self.kind_problems()
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Rules of the kind; overridden by each kind."""
         return []
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Deadline warnings of the kind; overridden where a deadline applies."""
         return []
 
-    def _not_after_sending(self, *fields: str) -> list[Problem]:
+    def _not_after_sending(self, *fields: str) -> list[RuleBreach]:
         return [
             ((name,), "message.date_order")
             for name in fields
@@ -227,9 +229,9 @@ class _CitizenshipChange(_Envelope):
         description="Certificate of termination, when the former citizenship is terminated.",
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Whose citizen, which former citizenship, which dates."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.subject.citizenship != self.sender.state:
             found.append((("subject", "citizenship"), "message.subject_citizenship"))
         if self.former_citizenship != self.recipient.state:
@@ -242,7 +244,7 @@ class _CitizenshipChange(_Envelope):
                 found.append((("termination_evidence", "issued_on"), "message.date_order"))
         return found + self._not_after_sending("decided_on")
 
-    def _decision_date_problems(self) -> list[Problem]:
+    def _decision_date_problems(self) -> list[RuleBreach]:
         return []
 
 
@@ -251,7 +253,7 @@ class CitizenshipAcquisition(_CitizenshipChange):
 
     kind: Literal["citizenship_acquisition"] = Field(description="Message kind.")
 
-    def _decision_date_problems(self) -> list[Problem]:
+    def _decision_date_problems(self) -> list[RuleBreach]:
         if self.decided_on < ENTRY_INTO_FORCE:
             return [(("decided_on",), "message.decided_before_force")]
         return []
@@ -262,15 +264,15 @@ class PriorCitizenshipChange(_CitizenshipChange):
 
     kind: Literal["prior_citizenship_change"] = Field(description="Message kind.")
 
-    def _decision_date_problems(self) -> list[Problem]:
-        found: list[Problem] = []
+    def _decision_date_problems(self) -> list[RuleBreach]:
+        found: list[RuleBreach] = []
         if self.decided_on >= ENTRY_INTO_FORCE:
             found.append((("decided_on",), "message.decided_after_force"))
         if self.channel != "diplomatic":
             found.append((("channel",), "message.channel"))
         return found
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Due within 6 months of entry into force."""
         return [(("sent_on",), "deadline.prior_change")] if self.sent_on > PRIOR_CHANGES_DUE else []
 
@@ -294,16 +296,16 @@ class CitizenshipStatusReply(_Envelope):
         json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """A reply answers something, and a termination has a date."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.in_reply_to is None:
             found.append((("in_reply_to",), "message.reply_required"))
         if (self.terminated_on is not None) != (self.status == "terminated"):
             found.append((("terminated_on",), "message.terminated_on"))
         return found + self._not_after_sending("request_received_on", "terminated_on")
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Due within 2 months of receiving the list."""
         due = add_months(self.request_received_on, STATUS_REPLY_MONTHS)
         return [(("sent_on",), "deadline.status_reply")] if self.sent_on > due else []
@@ -373,9 +375,9 @@ class EntryStayExitViolation(_Envelope):
         json_schema_extra=privacy("sensitive", "gdpr.offences"),
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Whose citizen, which dates, which documents, which measures."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.subject.citizenship != self.recipient.state:
             found.append((("subject", "citizenship"), "message.subject_citizenship"))
         if self.detected_on < self.occurred_on:
@@ -391,9 +393,9 @@ class EntryStayExitViolation(_Envelope):
         found += self._crossing_problems()
         return found + self._not_after_sending("detected_on")
 
-    def _crossing_problems(self) -> list[Problem]:
+    def _crossing_problems(self) -> list[RuleBreach]:
         numbers = {document.number for document in self.subject.documents}
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         for index, crossing in enumerate(self.crossings):
             if crossing.document_number not in numbers:
                 found.append((("crossings", index, "document_number"), "message.crossing_document"))
@@ -422,9 +424,9 @@ class VisaFreeStatistics(_Envelope):
         min_length=1, description="One row per purpose of stay, each purpose at most once."
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """The period runs forward and ends before sending; purposes are not repeated."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.period_end < self.period_start:
             found.append((("period_end",), "message.date_order"))
         purposes = [row.purpose for row in self.rows]
@@ -437,10 +439,10 @@ class SuspensionNotice(_Envelope):
     """A party suspends the agreement, fully or partly."""
 
     kind: Literal["suspension_notice"] = Field(description="Message kind.")
-    grounds: Literal["national_security", "public_order", "public_health"] = Field(
+    grounds: Grounds = Field(
         description="Why the agreement is suspended."
     )
-    scope: Literal["full", "partial"] = Field(description="The whole agreement or some areas.")
+    scope: Scope = Field(description="The whole agreement or some areas.")
     suspended_areas: list[Area] = Field(
         default_factory=list,
         description="For a partial suspension, the areas of Article 1 suspended.",
@@ -448,9 +450,9 @@ class SuspensionNotice(_Envelope):
     decided_on: date = Field(description="Date of the decision to suspend.")
     effective_from: date = Field(description="Date the suspension takes effect.")
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Diplomatic channel, a consistent scope, and dates in order."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.channel != "diplomatic":
             found.append((("channel",), "message.channel"))
         if (self.scope == "partial") != bool(self.suspended_areas):
@@ -459,7 +461,7 @@ class SuspensionNotice(_Envelope):
             found.append((("effective_from",), "message.date_order"))
         return found + self._not_after_sending("decided_on")
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Due no later than 72 hours after the decision (days, as the dates are days)."""
         late = self.sent_on > self.decided_on + timedelta(days=SUSPENSION_NOTICE_DAYS)
         return [(("sent_on",), "deadline.suspension")] if late else []
@@ -479,17 +481,15 @@ Message = Annotated[
 #: Validates any message; its errors never echo input (see `kzcn.errors.redacted`).
 MessageAdapter: TypeAdapter[Message] = RedactingAdapter(Message)
 
-#: The kinds, in the order of SPEC §2.5.
-MESSAGE_KINDS: tuple[str, ...] = (
-    "citizenship_acquisition",
-    "prior_citizenship_change",
-    "citizenship_status_reply",
-    "entry_stay_exit_violation",
-    "visa_free_statistics",
-    "suspension_notice",
-)
+#: Each kind's model, in the order of the union above (the order the agreement lists them in).
+MESSAGE_MODELS: dict[str, type[_Envelope]] = {
+    get_args(model.model_fields["kind"].annotation)[0]: model
+    for model in get_args(get_args(Message)[0])
+}
+#: The kinds, in the same order.
+MESSAGE_KINDS: tuple[str, ...] = tuple(MESSAGE_MODELS)
 
 
-def message_warnings(message: Message) -> list[Problem]:
+def message_warnings(message: Message) -> list[RuleBreach]:
     """Deadline warnings of a valid message, as `(location, code)` pairs."""
     return message.warnings()

@@ -18,8 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from kzcn.authorities import Language
-from kzcn.catalogue import LANGUAGES, catalogue_dict, labels, render_catalogue_markdown
 from kzcn.cli._common import fail, require_choice
+from kzcn.dictionary import LANGUAGES, dictionary_data, labels, render_dictionary_markdown
 from kzcn.exposure import (
     DEFAULT_MAX_SUBSET,
     DEFAULT_QI,
@@ -212,7 +212,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
 
 
 def _fields_table(language: Language) -> Table:
-    data = catalogue_dict(language)
+    data = dictionary_data(language)
     text = labels(language)
     table = Table(title=str(data["title"]))
     table.add_column(text.text("field"), no_wrap=True)
@@ -242,10 +242,10 @@ def fields(
     language = require_choice(lang, LANGUAGES, "language")
     require_choice(fmt, FIELDS_FORMATS, "format")
     if fmt == "json":
-        data = catalogue_dict(language)
+        data = dictionary_data(language)
         _write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n", out)
     elif fmt == "md":
-        _write(render_catalogue_markdown(language), out)
+        _write(render_dictionary_markdown(language), out)
     else:
         console = _console(out)
         console.print(_fields_table(language))

@@ -14,7 +14,7 @@ import polars as pl
 
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import AuthorityCode, Party
-from kzcn.catalogue import FieldEntry, catalogue
+from kzcn.dictionary import FieldEntry, field_dictionary
 from kzcn.exposure import _engine as engine
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
 from kzcn.exposure._read import (
@@ -112,12 +112,12 @@ def _paths(value: Sequence[str] | str | None, default: Sequence[str]) -> tuple[s
 
 
 def _person_kinds() -> frozenset[str]:
-    return frozenset(kind for f in catalogue().by_path("subject") for kind in f.kinds)
+    return frozenset(kind for f in field_dictionary().by_path("subject") for kind in f.kinds)
 
 
 def _flow_fields() -> tuple[FieldEntry, ...]:
     """Personal fields with their own annotation (not the parts of an annotated field)."""
-    return tuple(f for f in catalogue().fields if f.personal and f.role and not f.inherited)
+    return tuple(f for f in field_dictionary().fields if f.personal and f.role and not f.inherited)
 
 
 def _presence_paths(fields: Sequence[FieldEntry]) -> tuple[tuple[str, ...], ...]:

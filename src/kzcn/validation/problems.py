@@ -9,7 +9,7 @@ from functools import cache
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from kzcn.errors import CATALOGUE, Severity
+from kzcn.errors import CATALOGUE, Code, Severity, is_code
 from kzcn.messages import MESSAGE_KINDS
 
 __all__ = [
@@ -19,11 +19,12 @@ __all__ = [
     "known_keys",
     "problem",
     "problems_from_error",
+    "strip_tag",
 ]
 
 # pydantic-core error types -> catalogue codes. Custom kzcn errors already carry
 # a catalogue code as their type and pass through unchanged.
-_PYDANTIC_CODES: dict[str, str] = {
+_PYDANTIC_CODES: dict[str, Code] = {
     "missing": "structure.missing_field",
     "extra_forbidden": "structure.extra_field",
     "union_tag_invalid": "structure.unknown_kind",
@@ -71,9 +72,9 @@ def _property_names(node: object) -> Iterator[str]:
             yield from _property_names(value)
 
 
-def code_for_pydantic_type(error_type: str) -> str:
+def code_for_pydantic_type(error_type: str) -> Code:
     """The catalogue code for a pydantic error type."""
-    if error_type in CATALOGUE:
+    if is_code(error_type):
         return error_type
     if error_type in _PYDANTIC_CODES:
         return _PYDANTIC_CODES[error_type]
@@ -130,7 +131,7 @@ class Problem:
     (`show_values`); otherwise it is None and nothing personal leaves here.
     """
 
-    code: str
+    code: Code
     path: str
     severity: Severity = "error"
     file: str | None = None
@@ -150,7 +151,7 @@ class Problem:
 
 
 def problem(  # noqa: PLR0913 - keyword-only context of one problem
-    code: str,
+    code: Code,
     loc: Sequence[str | int] = (),
     *,
     file: str | None = None,
@@ -166,8 +167,11 @@ def problem(  # noqa: PLR0913 - keyword-only context of one problem
     return Problem(code, json_path(loc, document), CATALOGUE[code].severity, file, line, value)
 
 
-def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    # Discriminated unions put the tag first: ("citizenship_acquisition", "subject", ...).
+def strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """A pydantic location without the message kind that discriminated unions put first.
+
+    `("citizenship_acquisition", "subject", "sex")` -> `("subject", "sex")`.
+    """
     if loc and loc[0] in MESSAGE_KINDS:
         return loc[1:]
     return loc
@@ -182,7 +186,7 @@ def _problem(
     document: object,
 ) -> Problem:
     code = code_for_pydantic_type(detail["type"])
-    loc = _strip_tag(detail["loc"])
+    loc = strip_tag(detail["loc"])
     if code == "structure.unknown_kind":
         loc = ("kind",)  # pydantic locates a bad tag at the message itself
     value = detail.get("input") if show_values else None

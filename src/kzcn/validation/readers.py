@@ -22,6 +22,7 @@ from typing import IO, Any, Literal, cast
 
 import orjson
 
+from kzcn.errors import Code
 from kzcn.validation.columns import CsvLayout, csv_layout
 from kzcn.validation.results import Role
 
@@ -64,7 +65,7 @@ _SUFFIXES: dict[str, InputFormat] = {
 # Errors a damaged gzip stream raises while being read.
 _COMPRESSION_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
-Found = tuple[tuple[str, tuple[str | int, ...]], ...]
+Found = tuple[tuple[Code, tuple[str | int, ...]], ...]
 
 
 @dataclass(slots=True)
@@ -216,7 +217,7 @@ def nesting_too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def _parse_error_code(error: orjson.JSONDecodeError, *, at_eof: bool) -> str:
+def _parse_error_code(error: orjson.JSONDecodeError, *, at_eof: bool) -> Code:
     reason = error.msg.lower()
     if "depth" in reason or "recursion" in reason:
         return "input.too_deep"
@@ -227,7 +228,7 @@ def _parse_error_code(error: orjson.JSONDecodeError, *, at_eof: bool) -> str:
     return "input.not_json"
 
 
-def diagnose_json(text: bytes, *, at_eof: bool = False) -> str | None:
+def diagnose_json(text: bytes, *, at_eof: bool = False) -> Code | None:
     """The input code of JSON text that is not a usable message object, or None.
 
     Called only after a fast validation failed, so it may be thorough: it
@@ -419,7 +420,7 @@ class _RawLines:
 
 
 def _csv_header(row: list[str], raw: bytes, count: int, bad: bool) -> tuple[CsvLayout, Unit]:
-    found: list[tuple[str, tuple[str | int, ...]]] = []
+    found: list[tuple[Code, tuple[str | int, ...]]] = []
     if row and row[0].startswith("\ufeff"):
         row = [row[0].removeprefix("\ufeff"), *row[1:]]
         found.append(("input.bom", ()))
@@ -450,7 +451,7 @@ def _csv_row_unit(
 
 
 def _csv_error_unit(error: csv.Error, raw: bytes, start: tuple[int, int]) -> Unit:
-    code = "input.too_large" if "field larger" in str(error) else "input.csv_row"
+    code: Code = "input.too_large" if "field larger" in str(error) else "input.csv_row"
     return Unit(start[0], raw, found=((code, ()),), lines=start[1])
 
 
