@@ -32,14 +32,17 @@ def test_usage_error_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) 
     assert err.startswith("kzcn: error: --count must be 0 or more")
 
 
-def test_unexpected_error_is_one_line_without_debug(
+def test_unexpected_error_is_a_bug_exit_3_naming_only_its_type(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A crash is not the user's fault (not 2) and its text may quote the input: not shown."""
     monkeypatch.setitem(_common._DEBUG, "on", value=False)
     with pytest.raises(SystemExit) as stopped:
-        run(_app(RuntimeError("disk on fire")), [])
-    assert stopped.value.code == 2
-    assert capsys.readouterr().err == "kzcn: error: RuntimeError: disk on fire\n"
+        run(_app(RuntimeError("ZHANG Wei, born 1990-01-01")), [])
+    assert stopped.value.code == 3
+    assert capsys.readouterr().err == (
+        "kzcn: internal error: RuntimeError; this is a bug — rerun with --debug for a traceback\n"
+    )
 
 
 def test_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Annotated, NoReturn, TypeVar
 
@@ -13,9 +15,12 @@ from rich.console import Console
 from kzcn._version import __version__
 
 __all__ = [
+    "EXIT_BUG",
+    "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_USAGE",
+    "Interrupted",
     "UsageError",
     "app",
     "err_console",
@@ -24,7 +29,9 @@ __all__ = [
     "run",
 ]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+#: What a shell reports for a process stopped by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 Choice = TypeVar("Choice", bound=str)
 
 app = typer.Typer(
@@ -40,6 +47,20 @@ app = typer.Typer(
 
 class UsageError(Exception):
     """A bad argument or an unusable file: one line on stderr, exit 2."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (or SIGTERM): raised in the main thread by `run`'s handler.
+
+    Not a KeyboardInterrupt, which click turns into "Aborted!" and exit 1
+    before `run` could clean up: this one reaches `run`, which removes the
+    partial outputs (every `Outputs` block has already discarded its own on
+    the way out) and exits 130.
+    """
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
 
 
 def err_console() -> Console:
@@ -80,17 +101,57 @@ def _root(
     _DEBUG["on"] = debug
 
 
+def _interrupt(number: int, frame: object) -> NoReturn:
+    del frame
+    raise Interrupted(number)
+
+
+def _say(text: str) -> None:
+    err_console().print(f"kzcn: {text}", markup=False, soft_wrap=True)
+
+
+def _catch_signals() -> dict[int, object]:
+    """Route SIGINT and SIGTERM to `_interrupt`; the handlers they had.
+
+    Only the main thread may set handlers: elsewhere (a test runner's
+    thread) the signals are left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, _interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
+
+
 def run(application: typer.Typer, args: list[str] | None = None) -> None:
-    """Run the app: usage errors and crashes become one line (a traceback only with --debug)."""
+    """Run the app: every way of stopping becomes one line and a documented exit status.
+
+    2 for a usage error, 3 for a bug (the exception's type only: its text
+    may quote the input; `--debug` shows the traceback), 130 for Ctrl-C.
+    """
+    from kzcn.cli._outputs import remove_partial_outputs  # noqa: PLC0415 - avoids a cycle
+
+    previous = _catch_signals()
     try:
         application(args=args, standalone_mode=True)
     except UsageError as error:
-        err_console().print(f"kzcn: error: {error}", markup=False, soft_wrap=True)
+        _say(f"error: {error}")
         sys.exit(EXIT_USAGE)
+    except Interrupted as stop:
+        remove_partial_outputs()
+        _say("interrupted; partial outputs removed")
+        sys.exit(128 + stop.number)
+    except BrokenPipeError:
+        # The reader went away (`kzcn ... | head`): nothing left to say to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_INVALID)
     except Exception as error:
         if _DEBUG["on"]:
             raise
-        err_console().print(
-            f"kzcn: error: {type(error).__name__}: {error}", markup=False, soft_wrap=True
+        remove_partial_outputs()
+        _say(
+            f"internal error: {type(error).__name__}; "
+            "this is a bug — rerun with --debug for a traceback"
         )
-        sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_BUG)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]

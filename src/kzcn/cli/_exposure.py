@@ -7,18 +7,26 @@ come from the library's pure reporters.
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from kzcn._pipes import widen_pipe
 from kzcn.authorities import Language
 from kzcn.catalogue import LANGUAGES, catalogue_dict, labels, render_catalogue_markdown
 from kzcn.cli._common import fail, require_choice
+from kzcn.cli._outputs import Outputs, refuse_clashes, written
 from kzcn.exposure import (
     DEFAULT_MAX_SUBSET,
     DEFAULT_QI,
@@ -59,19 +67,15 @@ def register(app: typer.Typer) -> None:
     )(fields)
 
 
-def _console(out: Path | None) -> Console:
-    no_color = bool(os.environ.get("NO_COLOR")) or out is not None
-    if out is None:
-        return Console(no_color=no_color, highlight=False)
-    return Console(file=out.open("w", encoding="utf-8"), no_color=True, highlight=False, width=140)
+def _console(handle: IO[str]) -> Console:
+    if handle is sys.stdout:
+        return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+    return Console(file=handle, no_color=True, highlight=False, width=140)
 
 
 def _write(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        out.write_text(text, encoding="utf-8")
+    with written(out) as handle:
+        handle.write(text)
 
 
 # --- exposure -------------------------------------------------------------------
@@ -126,16 +130,40 @@ def _tables(result: ExposureResult) -> list[Table | str]:
     return [read, kinds, crossing, risk, EXPLAIN["risk"], sizes, ldiv, subsets, ladder]
 
 
-def _render(result: ExposureResult, fmt: str, out: Path | None) -> None:
+def _render(result: ExposureResult, fmt: str, handle: IO[str]) -> None:
     if fmt == "text":
-        console = _console(out)
+        console = _console(handle)
         for item in _tables(result):
             console.print(item)
-        if out is not None:
-            console.file.close()
         return
     renderers = {"md": render_markdown, "json": render_json, "html": render_html}
-    _write(renderers[fmt](result), out)
+    handle.write(renderers[fmt](result))
+
+
+@contextmanager
+def _readable(file: str) -> Iterator[str | Path]:
+    """What `compute_exposure` reads for FILE: a pipe (`<(...)`, a FIFO) copied to a file first.
+
+    A pipe can be read only once and has no size, where the reader wants a
+    file it can measure, sniff and hand to DuckDB or to workers.
+    """
+    if file == "-" or not _is_stream(Path(file)):
+        yield file
+        return
+    with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
+        spool = Path(folder) / "input"
+        with Path(file).open("rb") as source, spool.open("wb") as copy:
+            widen_pipe(source)
+            shutil.copyfileobj(source, copy, 1 << 20)
+        yield spool
+
+
+def _is_stream(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
@@ -189,22 +217,37 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
+    refuse_clashes(
+        [file],
+        [(option, path) for option, path in (("--out", out), ("--per-record", per_record))
+         if path is not None],
+        stdout=out is None,
+    )  # fmt: skip
     try:
-        result = compute_exposure(
-            file,
-            qi=qi,
-            sensitive=sensitive,
-            threshold=threshold,
-            candidates=candidates,
-            max_subset=max_subset,
-            per_record=per_record is not None,
-            validate=validate,
-        )
+        with _readable(file) as source:
+            result = compute_exposure(
+                source,
+                qi=qi,
+                sensitive=sensitive,
+                threshold=threshold,
+                candidates=candidates,
+                max_subset=max_subset,
+                per_record=per_record is not None,
+                validate=validate,
+            )
     except (QuasiIdentifierError, FileNotFoundError, ValueError) as error:
         fail(str(error))
-    _render(result, fmt, out)
-    if per_record is not None:
-        write_per_record(result, per_record)
+    if source != file:
+        result = replace(result, input=replace(result.input, source=file))
+    with Outputs() as outputs:
+        if per_record is not None:
+            write_per_record(result, outputs.path(per_record))
+        if out is None:
+            _render(result, fmt, sys.stdout)
+            sys.stdout.flush()
+        else:
+            with outputs.path(out).open("w", encoding="utf-8") as handle:
+                _render(result, fmt, handle)
 
 
 # --- fields ---------------------------------------------------------------------
@@ -246,7 +289,5 @@ def fields(
     elif fmt == "md":
         _write(render_catalogue_markdown(language), out)
     else:
-        console = _console(out)
-        console.print(_fields_table(language))
-        if out is not None:
-            console.file.close()
+        with written(out) as handle:
+            _console(handle).print(_fields_table(language))

@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from kzcn.cli._common import err_console, fail, require_choice
+from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.synth import DEFAULT_MIX, FORMATS, Mix, MixError, write_dataset
 
 #: Runs at least this large show a progress bar (on an interactive stderr).
@@ -79,9 +80,14 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
     if jobs is not None and jobs < 1:
         fail(f"--jobs must be 1 or more, not {jobs}")
     chosen = _mix(kind or [], mix or [])
+    targets = [("--out", Path(out))] if out != "-" else []
+    if labels is not None:
+        targets.append(("--labels", labels))
+    refuse_clashes([], targets, stdout=out == "-")
     with ExitStack() as stack:
-        stream = _open(stack, out)
-        label_stream = stack.enter_context(labels.open("wb")) if labels is not None else None
+        outputs = stack.enter_context(Outputs())
+        stream = _open(outputs, out)
+        label_stream = outputs.open(labels, compress=False) if labels is not None else None
         show = not quiet and count >= PROGRESS_THRESHOLD and sys.stderr.isatty()
         progress = stack.enter_context(_progress()) if show else None
         task = progress.add_task("generating", total=count) if progress else None
@@ -113,13 +119,10 @@ def _mix(kinds: list[str], specs: list[str]) -> Mix:
         fail(str(error))
 
 
-def _open(stack: ExitStack, out: str) -> IO[bytes]:
+def _open(outputs: Outputs, out: str) -> IO[bytes]:
     if out == "-":
         return typer.get_binary_stream("stdout")
-    try:
-        return stack.enter_context(Path(out).open("wb"))
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+    return outputs.open(Path(out), compress=False)
 
 
 def _progress() -> Progress:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -192,7 +193,9 @@ def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
     # progress bar's refresh thread) can inherit a held lock and hang. (Making
     # every n-th chunk here as well was measured slower: this process, which
     # also receives and writes every chunk, became the bottleneck.)
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    # Leaving the block terminates the workers at once (Ctrl-C included); they
+    # ignore SIGINT themselves, so a Ctrl-C is the parent's to handle alone.
+    with multiprocessing.get_context("spawn").Pool(workers, _ignore_interrupts) as pool:
         # At most two chunks per worker are queued or waiting to be written
         # (unlike `imap`, whose results pile up when `out` is slower than the
         # workers): enough to keep every worker busy, few enough for flat memory.
@@ -203,6 +206,11 @@ def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+
+def _ignore_interrupts() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group, but only the parent acts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _make(plan: _Plan, index: int, span: range) -> _Chunk:
