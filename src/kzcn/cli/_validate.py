@@ -160,9 +160,12 @@ def _runs(
     engine: Engine,
     options: tuple[InputFormat | None, int],
     sinks: list[_Sink],
+    reading: list[str],
 ) -> Iterator[Validation]:
+    """Each input's validation; `reading` ends with the name of the one being read."""
     input_format, max_bytes = options
     for index, name in enumerate(files):
+        reading.append(name)
         if index:
             for sink in sinks:
                 sink.next_input()
@@ -282,16 +285,17 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
             valid, invalid = (cast("IO[bytes] | None", sinks.get(o)) for o in _SPLIT_OPTIONS)
             splitter = Splitter(valid, invalid, strict=strict)
         reporter = REPORTERS[output_format.value](write, show_values=show_values)
+        reading: list[str] = []
         try:
             outcome = report(
-                _runs(files, checker, (chosen_format, max_line_bytes), list(sinks.values())),
+                _runs(files, checker, (chosen_format, max_line_bytes), [*sinks.values()], reading),
                 reporter,
                 splitter=splitter,
                 max_errors=max_errors,
                 strict=strict,
             )
         except InputRefusedError as error:
-            fail(str(error))
+            fail(f"{reading[-1]}: {error}")
     sys.stdout.flush()
     if not outcome.ok:
         raise typer.Exit(EXIT_INVALID)

@@ -17,7 +17,7 @@ from typing import Any
 
 from kzcn.schema import build_schema
 
-__all__ = ["CsvLayout", "column_types", "csv_layout", "normalise_column"]
+__all__ = ["MAX_COLUMN_PARTS", "CsvLayout", "column_types", "csv_layout", "normalise_column"]
 
 Part = str | int
 Converter = Callable[[str], Any]
@@ -25,6 +25,8 @@ Converter = Callable[[str], Any]
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False}
+#: Columns with more dotted parts are read as no field (a message nests about 6 deep).
+MAX_COLUMN_PARTS = 32
 
 
 def _resolve(node: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -113,10 +115,11 @@ class _Node:
 
 
 def _as_list(out: dict[Any, Any]) -> Any:
-    keys = sorted(out)
-    if keys == list(range(len(keys))):
-        return [out[key] for key in keys]
-    # Gaps (items 0 and 2 only) keep the object form: the validator reports a wrong type.
+    keys = list(out)
+    if all(type(key) is int for key in keys) and sorted(keys) == list(range(len(keys))):
+        return [out[key] for key in sorted(keys)]
+    # Gaps (items 0 and 2 only), or indexes beside names (`subject.0` and
+    # `subject.sex`), keep the object form: the validator reports a wrong type.
     return {str(key): value for key, value in out.items()}
 
 
@@ -182,7 +185,9 @@ class CsvLayout:
 
     Attributes:
         header: The column names as read.
-        unknown: Columns that map to no field of any kind (or repeat one).
+        unknown: Columns that map to no field of any kind (or repeat one),
+            each as it may be shown: a known name as itself, any other as
+            `<unknown column N>` (a header may hold personal data).
         build: The object a row stands for; an empty cell is null, so it
             is left out, and an object or list with nothing in it too.
     """
@@ -201,17 +206,27 @@ def _node_for(root: _Node, parts: tuple[Part, ...]) -> _Node:
 
 
 def csv_layout(header: Sequence[str]) -> CsvLayout:
-    """Compile a CSV header (dotted column names) into a layout."""
+    """Compile a CSV header (dotted column names) into a layout.
+
+    A column deeper than `MAX_COLUMN_PARTS` is no field of any message: it
+    is reported and its cells are not read (a path thousands of keys deep
+    would otherwise nest the built object beyond every limit).
+    """
     types = column_types()
     root = _Node()
     unknown: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[Part, ...]] = set()
     for index, column in enumerate(header):
+        parts = _parts(column)
         json_type = types.get(normalise_column(column))
-        if json_type is None or column in seen:
-            unknown.append(column)
-        seen.add(column)
-        *path, key = _parts(column)
+        canonical = ".".join(str(part) for part in parts) == column
+        if json_type is None or parts in seen or not canonical:
+            shown = column if json_type is not None else f"<unknown column {index + 1}>"
+            unknown.append(shown)
+        seen.add(parts)
+        if len(parts) > MAX_COLUMN_PARTS:
+            continue
+        *path, key = parts
         node = _node_for(root, tuple(path))
         node.is_list = isinstance(key, int)
         convert = _CONVERTERS.get(json_type or "string")
