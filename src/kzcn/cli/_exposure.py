@@ -7,7 +7,6 @@ come from the library's pure reporters.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import sys
 import tempfile
@@ -48,6 +47,7 @@ from kzcn.exposure._format import (
     percent,
     skipped_text,
 )
+from kzcn.exposure._read import spool as spool_pipe
 
 EXPOSURE_FORMATS = ("text", "md", "json", "html")
 FIELDS_FORMATS = ("text", "md", "json")
@@ -151,10 +151,10 @@ def _readable(file: str) -> Iterator[str | Path]:
         yield file
         return
     with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
-        spool = Path(folder) / "input"
+        spool = Path(folder) / Path(file).name
         with Path(file).open("rb") as source, spool.open("wb") as copy:
             widen_pipe(source)
-            shutil.copyfileobj(source, copy, 1 << 20)
+            spool_pipe(source, copy)
         yield spool
 
 
@@ -237,6 +237,8 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             )
     except (QuasiIdentifierError, FileNotFoundError, ValueError) as error:
         fail(str(error))
+    except OSError as error:  # unreadable, or no room to copy a pipe
+        fail(f"{file}: {error.strerror or 'cannot be read'}")
     if source != file:
         result = replace(result, input=replace(result.input, source=file))
     with Outputs() as outputs:

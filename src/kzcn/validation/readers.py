@@ -13,7 +13,6 @@ import csv
 import io
 import itertools
 import re
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +21,7 @@ from typing import IO, Any, Literal, cast
 
 import orjson
 
+from kzcn._pipes import GZIP_MAGIC, Gunzip
 from kzcn.validation.columns import CsvLayout, csv_layout
 from kzcn.validation.results import Role
 
@@ -53,7 +53,6 @@ InputFormat = Literal["json", "jsonl", "csv"]
 FORMATS: tuple[InputFormat, ...] = ("json", "jsonl", "csv")
 
 BOM = b"\xef\xbb\xbf"
-_GZIP_MAGIC = b"\x1f\x8b"
 #: A message is a few kilobytes; a record over this many bytes is not one.
 MAX_RECORD_BYTES = 1 << 20
 #: Nesting deeper than this is refused. A message nests about 6 deep, and
@@ -157,7 +156,7 @@ def peek_stream(source: IO[bytes], size: int = _SNIFF_BYTES) -> tuple[bytes, _Pe
 class _Peeked(io.BufferedReader):
     """A buffered stream, knowing the decompressor it reads from (if any: see `damaged`)."""
 
-    gunzip: _Gunzip | None = None
+    gunzip: Gunzip | None = None
 
 
 def open_binary(source: IO[bytes]) -> tuple[bytes, IO[bytes]]:
@@ -168,8 +167,8 @@ def open_binary(source: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     then ends; `damaged(stream)` then says so, for the reader to report it.
     """
     prefix, stream = peek_stream(source)
-    if prefix.startswith(_GZIP_MAGIC):
-        gunzip = _Gunzip(stream)
+    if prefix.startswith(GZIP_MAGIC):
+        gunzip = Gunzip(stream)
         prefix, stream = peek_stream(cast("IO[bytes]", gunzip))
         stream.gunzip = gunzip
     return prefix, stream
@@ -178,68 +177,6 @@ def open_binary(source: IO[bytes]) -> tuple[bytes, IO[bytes]]:
 def damaged(stream: IO[bytes]) -> bool:
     """Whether `stream` (from `open_binary`) ended at damage rather than at its end."""
     return isinstance(stream, _Peeked) and stream.gunzip is not None and stream.gunzip.damaged
-
-
-class _Gunzip(io.RawIOBase):
-    """gzip members, decompressed; damage ends the stream instead of raising.
-
-    `gzip.GzipFile` raises at the damage, and a buffered reader above it then
-    loses the data it had already decompressed but not handed out (a file cut
-    short lost a quarter of its readable lines; trailing junk lost them all).
-    Here every byte before the damage is handed out, then end of stream, and
-    `damaged` is set. Zero padding after the last member is ignored, as gzip does.
-    """
-
-    _STEP = 1 << 16
-
-    def __init__(self, source: IO[bytes]) -> None:
-        self._source = source
-        self._inflate = zlib.decompressobj(wbits=31)
-        self._pending = b""  # compressed bytes not yet given to the decompressor
-        self._out = b""
-        self._ended = False
-        self.damaged = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._out and not self._ended:
-            self._step()
-        size = min(len(buffer), len(self._out))
-        buffer[:size] = self._out[:size]
-        self._out = self._out[size:]
-        return size
-
-    def _stop(self, *, damaged: bool) -> None:
-        self._ended, self.damaged = True, damaged
-
-    def _step(self) -> None:
-        data = self._pending or self._source.read(self._STEP)
-        self._pending = b""
-        if not data:  # the input ended inside a member: cut short
-            self._out = self._inflate.flush()
-            self._stop(damaged=True)
-            return
-        try:
-            self._out = self._inflate.decompress(data, self._STEP)
-        except zlib.error:
-            self._stop(damaged=True)
-            return
-        self._pending = self._inflate.unconsumed_tail
-        if self._inflate.eof:
-            self._next_member(self._inflate.unused_data)
-
-    def _next_member(self, rest: bytes) -> None:
-        while len(rest) < len(_GZIP_MAGIC) and (more := self._source.read(self._STEP)):
-            rest += more
-        if rest.startswith(_GZIP_MAGIC):  # a file of several members is one stream
-            self._inflate = zlib.decompressobj(wbits=31)
-            self._pending = rest
-            return
-        while rest and not rest.strip(b"\0"):  # zero padding is ignored, as gzip does
-            rest = self._source.read(self._STEP)
-        self._stop(damaged=bool(rest))
 
 
 def format_for_name(name: str) -> InputFormat | None:
