@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from contextlib import ExitStack
@@ -114,9 +115,13 @@ def _default_jobs(count: int) -> int:
 def _mix(kinds: list[str], specs: list[str]) -> Mix:
     try:
         chosen = Mix.parse(specs) if specs else DEFAULT_MIX
-        return chosen.only(kinds) if kinds else chosen
+        chosen = chosen.only(kinds) if kinds else chosen
     except MixError as error:
         fail(str(error))
+    # Shares are weight / total: an infinite weight, or a total that overflows, has none.
+    if not math.isfinite(sum(weight for *_, weight in chosen.entries)):
+        fail("--mix weights must be finite numbers with a finite total")
+    return chosen
 
 
 def _open(outputs: Outputs, out: str) -> IO[bytes]:
