@@ -217,6 +217,8 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
+    if file.lower().removesuffix(".gz").endswith(".csv"):
+        fail(f"{file}: exposure reads JSON Lines or JSON, not CSV")
     refuse_clashes(
         [file],
         [(option, path) for option, path in (("--out", out), ("--per-record", per_record))

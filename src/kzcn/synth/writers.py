@@ -13,11 +13,12 @@ import csv
 import io
 import multiprocessing
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing.pool import AsyncResult
+from multiprocessing.pool import AsyncResult, Pool
 from typing import IO, Any, Literal
 
 import orjson
@@ -193,9 +194,8 @@ def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
     # progress bar's refresh thread) can inherit a held lock and hang. (Making
     # every n-th chunk here as well was measured slower: this process, which
     # also receives and writes every chunk, became the bottleneck.)
-    # Leaving the block terminates the workers at once (Ctrl-C included); they
-    # ignore SIGINT themselves, so a Ctrl-C is the parent's to handle alone.
-    with multiprocessing.get_context("spawn").Pool(workers, _ignore_interrupts) as pool:
+    pool = _pool(workers)
+    try:
         # At most two chunks per worker are queued or waiting to be written
         # (unlike `imap`, whose results pile up when `out` is slower than the
         # workers): enough to keep every worker busy, few enough for flat memory.
@@ -206,10 +206,49 @@ def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+    except BaseException:  # Ctrl-C, a full disk, the consumer gone: stop the workers now
+        _abandon(pool)
+        raise
+    pool.close()
+    pool.join()
+
+
+def _abandon(pool: Pool) -> None:
+    """Kill the workers mid-task, and let the pool's own cleanup never hold us up.
+
+    `Pool.terminate` can block for good on a queue lock that a worker held
+    while sending a large chunk (seen after Ctrl-C). So the workers are killed
+    first and `terminate` runs in a daemon thread: it releases what it can,
+    and no exit waits for it.
+    """
+    for process in pool._pool:  # type: ignore[attr-defined]  # noqa: SLF001 - no public handle
+        process.kill()
+    threading.Thread(target=pool.terminate, name="kzcn-pool-cleanup", daemon=True).start()
+
+
+def _pool(workers: int) -> Pool:
+    """Worker processes that leave Ctrl-C to the parent.
+
+    Ctrl-C reaches the whole process group; a worker that took it would print
+    a traceback. The workers are started with SIGINT ignored (a child keeps an
+    ignored signal through `exec`, and Python then installs no handler, so
+    even one still importing is safe) and ignore it again once running. The
+    parent blocks SIGINT meanwhile, so a Ctrl-C in those few milliseconds
+    usually arrives when it unblocks; one delivered to another thread of the
+    parent (numpy's) in that moment is ignored, and a second Ctrl-C is needed.
+    """
+    hold = hasattr(signal, "pthread_sigmask")
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hold else set()
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after the block: see the docstring
+    try:
+        return multiprocessing.get_context("spawn").Pool(workers, _ignore_interrupts)
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        if hold:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _ignore_interrupts() -> None:
-    """Worker start-up: Ctrl-C reaches the whole process group, but only the parent acts on it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -21,7 +20,7 @@ from typing import IO, Any, Literal, cast
 
 import orjson
 
-from kzcn._pipes import GZIP_MAGIC, Gunzip
+from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.validation.columns import CsvLayout, csv_layout
 from kzcn.validation.results import Role
 
@@ -345,32 +344,6 @@ def jsonl_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) 
 
 # --- a JSON document: one object, or an array of them -------------------------
 
-# Strings (so brackets inside them are skipped) and the structural characters.
-_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
-_OPEN, _CLOSE, _COMMA = frozenset(b"[{"), frozenset(b"]}"), ord(",")
-
-
-def _array_separators(data: bytes, start: int) -> list[int] | None:
-    """Offsets of `[`, each top-level `,` and `]` of the array at `start`, or None if unbalanced."""
-    separators: list[int] = []
-    depth = 0
-    for match in _JSON_TOKENS.finditer(data, start):
-        char = data[match.start()]
-        if char in _OPEN:
-            depth += 1
-            if depth == 1:
-                separators.append(match.start())
-        elif char in _CLOSE:
-            depth -= 1
-            if depth == 0:
-                separators.append(match.start())
-                tail_is_blank = not data[match.end() :].strip()
-                return separators if tail_is_blank else None
-        elif char == _COMMA and depth == 1:
-            separators.append(match.start())
-    return None
-
-
 def json_units(data: bytes, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
     """Units of a JSON document: one per element of a top-level array, else one.
 
@@ -389,7 +362,7 @@ def json_units(data: bytes, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iter
         return
     separators = None
     if stripped.startswith(b"["):
-        separators = _array_separators(body, len(body) - len(stripped))
+        separators = array_separators(body, len(body) - len(stripped))
     if separators is None:
         if len(body) > max_record_bytes:
             yield Unit(1, data, found=(*found, ("input.too_large", ())), lines=lines)
