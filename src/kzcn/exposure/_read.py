@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -692,7 +693,10 @@ def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
     points = _split_points(path, workers * PIECES_PER_PROCESS)
     ranges = list(pairwise(points))
     context = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers - 1, mp_context=context, initializer=_ignore_interrupts
+    )
+    try:
         futures = {
             index: pool.submit(parse_range, str(path), start, end, plan)
             for index, (start, end) in enumerate(ranges)
@@ -707,6 +711,12 @@ def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
                 *blobs, lines = future.result()
                 messages, skipped, documents = (pl.read_ipc(io.BytesIO(b)) for b in blobs)
                 results[index] = messages, skipped, documents, lines
+    except BaseException:  # Ctrl-C: stop the workers now rather than wait for their pieces
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     parts: list[list[pl.DataFrame]] = [[], [], []]
     offset = 1
     for index in range(len(ranges)):
@@ -716,6 +726,11 @@ def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
         offset += count
     messages, skipped, documents = (pl.concat(part) for part in parts)
     return Extracted(messages, skipped, documents, offset - 1)
+
+
+def _ignore_interrupts() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group; the parent alone acts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _workers(size: int, workers: int | None) -> int:
