@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kzcn._formats import format_for_name
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import Language
 from kzcn.catalogue import LANGUAGES, catalogue_dict, labels, render_catalogue_markdown
@@ -217,7 +218,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
-    if file.lower().removesuffix(".gz").endswith(".csv"):
+    if format_for_name(file) == "csv":
         fail(f"{file}: exposure reads JSON Lines or JSON, not CSV")
     refuse_clashes(
         [file],

@@ -14,8 +14,9 @@ from typing import IO, Annotated, cast
 
 import typer
 
+from kzcn._formats import FORMATS, format_for_name
 from kzcn._pipes import widen_pipe
-from kzcn.cli._common import EXIT_INVALID, fail
+from kzcn.cli._common import EXIT_INVALID, fail, require_choice
 from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.validation import (
     REPORTERS,
@@ -33,7 +34,6 @@ from kzcn.validation.readers import (
     MAX_RECORD_BYTES,
     InputRefusedError,
     csv_header,
-    format_for_name,
     read_format,
 )
 
@@ -57,13 +57,8 @@ class EngineChoice(str, Enum):
     SCHEMA = "schema"
 
 
-class InputChoice(str, Enum):
-    """How the input is read."""
-
-    AUTO = "auto"
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
+#: `--input-format` choices: every format, or told from the name or the first bytes.
+AUTO = "auto"
 
 
 def register(app: typer.Typer) -> None:
@@ -221,12 +216,13 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
         ),
     ] = EngineChoice.MODEL,
     input_format: Annotated[
-        InputChoice,
+        str,
         typer.Option(
             "--input-format",
-            help="Input format; auto tells it from the file name or the first bytes.",
+            help=f"Input format: {AUTO} (from the file name or the first bytes), "
+            f"{', '.join(FORMATS)}.",
         ),
-    ] = InputChoice.AUTO,
+    ] = AUTO,
     show_values: Annotated[
         bool,
         typer.Option(
@@ -266,9 +262,8 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
     ] = MAX_RECORD_BYTES,
 ) -> None:
     """Validate messages; exit 1 when any is invalid (or warned about, with --strict)."""
-    chosen_format = (
-        None if input_format is InputChoice.AUTO else cast("InputFormat", input_format.value)
-    )
+    chosen = require_choice(input_format, (AUTO, *FORMATS), "input format")
+    chosen_format = None if chosen == AUTO else cast("InputFormat", chosen)
     _check_inputs(files)
     given = zip(_SPLIT_OPTIONS, (valid_out, invalid_out), strict=True)
     targets = [(option, path) for option, path in given if path is not None]

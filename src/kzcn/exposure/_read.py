@@ -35,6 +35,7 @@ import msgspec
 import orjson
 import polars as pl
 
+from kzcn._formats import format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.exposure._duck import read_native
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
@@ -751,11 +752,9 @@ def _looks_like_json_document(head: bytes, name: str = "") -> bool:
     The name decides when it tells (`.json`, or `.jsonl`/`.ndjson`, also
     under `.gz`): a JSON Lines file may well start with an array line.
     """
-    suffixes = [suffix.lower() for suffix in Path(name).suffixes if suffix.lower() != ".gz"]
-    if suffixes and suffixes[-1] in {".jsonl", ".ndjson"}:
-        return False
-    if suffixes and suffixes[-1] == ".json":
-        return True
+    told = format_for_name(name)
+    if told is not None:
+        return told == "json"
     text = head.removeprefix(BOM).lstrip()
     if text.startswith(b"["):
         return True

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.pool import AsyncResult, Pool
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import orjson
 
+from kzcn._formats import FORMATS, Format
 from kzcn.flat import flatten
 from kzcn.synth._columns import Texts
 from kzcn.synth.columns import csv_columns
@@ -31,8 +32,6 @@ from kzcn.synth.generator import CHUNK, DEFAULT_MIX, Mix, chunk_lines, chunk_rng
 
 __all__ = ["FORMATS", "Format", "Label", "Summary", "labelled_messages", "write_dataset"]
 
-Format = Literal["jsonl", "json", "csv"]
-FORMATS: tuple[Format, ...] = ("jsonl", "json", "csv")
 JsonDict = dict[str, Any]
 # `[` opens a JSON array and the header opens a CSV file, each on a line of its own.
 _LINES_BEFORE_FIRST_RECORD: dict[str, int] = {"jsonl": 0, "json": 1, "csv": 1}

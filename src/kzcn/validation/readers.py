@@ -16,10 +16,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, cast
 
 import orjson
 
+from kzcn._formats import FORMATS, Format, format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.validation.columns import CsvLayout, csv_layout
 from kzcn.validation.results import Role
@@ -48,8 +49,7 @@ __all__ = [
     "units_for_stream",
 ]
 
-InputFormat = Literal["json", "jsonl", "csv"]
-FORMATS: tuple[InputFormat, ...] = ("json", "jsonl", "csv")
+InputFormat = Format  # the name this package has always used
 
 BOM = b"\xef\xbb\xbf"
 #: A message is a few kilobytes; a record over this many bytes is not one.
@@ -64,12 +64,6 @@ LINE_CAP_FACTOR = 16
 #: A `.json` document (read whole) larger than this is refused: JSON Lines has no such limit.
 MAX_DOCUMENT_BYTES = 256 << 20
 _SNIFF_BYTES = 1 << 16
-_SUFFIXES: dict[str, InputFormat] = {
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-}
 
 Found = tuple[tuple[str, tuple[str | int, ...]], ...]
 
@@ -176,14 +170,6 @@ def open_binary(source: IO[bytes]) -> tuple[bytes, IO[bytes]]:
 def damaged(stream: IO[bytes]) -> bool:
     """Whether `stream` (from `open_binary`) ended at damage rather than at its end."""
     return isinstance(stream, _Peeked) and stream.gunzip is not None and stream.gunzip.damaged
-
-
-def format_for_name(name: str) -> InputFormat | None:
-    """The format a file name implies (`.jsonl.gz` -> jsonl), or None."""
-    path = Path(name.lower())
-    if path.suffix == ".gz":
-        path = path.with_suffix("")
-    return _SUFFIXES.get(path.suffix)
 
 
 def sniff_format(prefix: bytes) -> InputFormat:
