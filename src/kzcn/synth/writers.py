@@ -24,9 +24,8 @@ from typing import IO, Any
 import orjson
 
 from kzcn._formats import FORMATS, Format
-from kzcn.flat import flatten
+from kzcn.flat import csv_columns, flatten
 from kzcn.synth._columns import Texts
-from kzcn.synth.columns import csv_columns
 from kzcn.synth.corruption import corrupt
 from kzcn.synth.generator import CHUNK, DEFAULT_MIX, Mix, chunk_lines, chunk_rng, chunk_spans
 

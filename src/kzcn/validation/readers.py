@@ -22,7 +22,7 @@ import orjson
 
 from kzcn._formats import FORMATS, Format, format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
-from kzcn.validation.columns import CsvLayout, csv_layout
+from kzcn.flat import CsvLayout, csv_layout
 from kzcn.validation.results import Role
 
 __all__ = [
