@@ -1,9 +1,12 @@
-"""The CLI's shared edge: errors as one line, exit 2, a traceback only with --debug."""
+"""The CLI edge: errors as one line; exit 2, 3 for a bug, 130 for Ctrl-C; traces with --debug."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +107,33 @@ def test_a_command_loads_only_its_own_modules(words: list[str], loaded: list[str
         [sys.executable, "-c", _LOADED_AFTER, *words], capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines()[-1] == str(loaded)
+
+
+def _interrupted_app(convert: bool) -> typer.Typer:
+    """A command stopped by SIGINT; with `convert`, a library turns it into its own error."""
+    app = typer.Typer(rich_markup_mode=None)
+
+    @app.command()
+    def work() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except _common.Interrupted:
+            if convert:  # as DuckDB does: "Query interrupted"
+                raise RuntimeError("Query interrupted") from None
+            raise
+
+    return app
+
+
+@pytest.mark.parametrize("convert", [False, True], ids=["raised", "converted"])
+def test_ctrl_c_is_exit_130_and_one_line_even_when_a_library_converts_it(
+    capsys: pytest.CaptureFixture[str], convert: bool
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as stopped:
+        run(_interrupted_app(convert), [])
+    assert time.monotonic() - started < 2
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "kzcn: interrupted; partial outputs removed\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back

@@ -101,9 +101,22 @@ def _root(
     _DEBUG["on"] = debug
 
 
+#: The signal that stopped the run, once one has (see `run`).
+_STOPPED: dict[str, int] = {}
+
+
 def _interrupt(number: int, frame: object) -> NoReturn:
     del frame
+    _STOPPED["signal"] = number
     raise Interrupted(number)
+
+
+def _stopped(number: int) -> NoReturn:
+    from kzcn.cli._outputs import remove_partial_outputs  # noqa: PLC0415 - avoids a cycle
+
+    remove_partial_outputs()
+    _say("interrupted; partial outputs removed")
+    sys.exit(128 + number)
 
 
 def _say(text: str) -> None:
@@ -130,20 +143,21 @@ def run(application: typer.Typer, args: list[str] | None = None) -> None:
     from kzcn.cli._outputs import remove_partial_outputs  # noqa: PLC0415 - avoids a cycle
 
     previous = _catch_signals()
+    _STOPPED.clear()
     try:
         application(args=args, standalone_mode=True)
     except UsageError as error:
         _say(f"error: {error}")
         sys.exit(EXIT_USAGE)
     except Interrupted as stop:
-        remove_partial_outputs()
-        _say("interrupted; partial outputs removed")
-        sys.exit(128 + stop.number)
+        _stopped(stop.number)
     except BrokenPipeError:
         # The reader went away (`kzcn ... | head`): nothing left to say to it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_INVALID)
     except Exception as error:
+        if "signal" in _STOPPED:  # a library turned the interrupt into its own error (DuckDB)
+            _stopped(_STOPPED["signal"])
         if _DEBUG["on"]:
             raise
         remove_partial_outputs()

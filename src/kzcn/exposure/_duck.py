@@ -324,9 +324,11 @@ def read_native(
         with _plain_name(path) as plain:
             rows = _rows(_query(plain, plan, fast), threads)
     except (duckdb.Error, OSError):  # OSError: no temporary directory to hand over in
-        return None
-    finally:
         counter.join()
+        return None
+    # Joined only here: after an interrupt (or any other error) nobody waits for
+    # the count (a daemon thread), so Ctrl-C stops the report at once.
+    counter.join()
     if rows.height < lines.count:  # DuckDB skips empty lines: which are they?
         _find_empty_lines(path, lines)
     if (
