@@ -220,3 +220,15 @@ def test_a_bad_mix_weight_is_a_usage_error(spec: str) -> None:
     code, out = invoke_command("generate", ["--count", "3", "--mix", spec])
     assert code == 2
     assert out == "kzcn: error: --mix weights must be finite numbers with a finite total\n"
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
+    process = subprocess.Popen([*KZCN, "generate", "--count", "20000"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)  # `kzcn generate | head -c 10`
+    assert process.stdout is not None
+    assert process.stderr is not None
+    assert len(process.stdout.read(10)) == 10
+    process.stdout.close()
+    assert process.wait(timeout=60) == 1  # as click exits on a closed pipe
+    assert process.stderr.read() == b""
+    process.stderr.close()

@@ -153,6 +153,7 @@ def run(application: typer.Typer, args: list[str] | None = None) -> None:
         _stopped(stop.number)
     except BrokenPipeError:
         # The reader went away (`kzcn ... | head`): nothing left to say to it.
+        # Exit 1, as click does when it sees this first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_INVALID)
     except Exception as error:
