@@ -142,6 +142,16 @@ def test_outputs_appear_only_when_the_command_succeeds(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
 
 
+def test_a_symlinked_output_is_written_through(tmp_path: Path) -> None:
+    real, link = tmp_path / "real.txt", tmp_path / "link.txt"
+    real.write_text("old", "utf-8")
+    link.symlink_to(real)
+    with Outputs() as outputs:
+        outputs.open(link).write(b"new")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"new"
+
+
 def test_devices_are_written_in_place_and_never_clash(tmp_path: Path) -> None:
     with Outputs() as outputs:
         assert outputs.path(Path(os.devnull)) == Path(os.devnull)

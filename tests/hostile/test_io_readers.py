@@ -132,3 +132,11 @@ def test_a_fifo_is_read_as_a_stream_by_exposure(fifo: Path) -> None:
     assert code == 0
     assert json.loads(out)["input"]["lines"] == 3
     assert json.loads(out)["input"]["source"] == str(fifo)
+
+
+@pytest.mark.parametrize("name", ["x[1].jsonl", "x*.jsonl", "x?.jsonl", "[!x].jsonl"])
+def test_names_with_glob_characters_are_that_file(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(GOOD + b"\n")
+    (tmp_path / "x1.jsonl").write_bytes(b'{"kind": "nope"}\n')  # what a glob would find
+    code, out = invoke_command("validate", [str(tmp_path / name)])
+    assert code == 0, out

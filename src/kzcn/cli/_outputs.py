@@ -126,9 +126,14 @@ class Outputs:
             self.discard()
 
     def path(self, target: Path) -> Path:
-        """A temporary path to write instead of `target` (or `target` itself if not a file)."""
+        """A temporary path to write instead of `target` (or `target` itself if not a file).
+
+        A symlink is written through: the file it points to is replaced, not the link.
+        """
         if not _renamable(target):
             return target
+        if target.is_symlink():
+            target = target.resolve()
         try:
             descriptor, name = tempfile.mkstemp(
                 dir=target.parent, prefix=f".{target.name}.", suffix=".kzcn-partial"
