@@ -242,3 +242,20 @@ def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
     assert process.wait(timeout=60) == 1  # as click exits on a closed pipe
     assert process.stderr.read() == b""
     process.stderr.close()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "{data}", "--invalid-out", "/dev/full"],
+        ["generate", "--count", "50", "--out", "/dev/full"],
+        ["exposure", "{data}", "--out", "/dev/full"],
+    ],
+    ids=["validate", "generate", "exposure"],
+)
+def test_a_full_disk_is_one_line_and_exit_2(data: Path, args: list[str]) -> None:
+    done = subprocess.run([*KZCN, *(a.format(data=data) for a in args)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "kzcn: error: No space left on device\n"

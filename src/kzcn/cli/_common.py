@@ -137,8 +137,9 @@ def _catch_signals() -> dict[int, object]:
 def run(application: typer.Typer, args: list[str] | None = None) -> None:
     """Run the app: every way of stopping becomes one line and a documented exit status.
 
-    2 for a usage error, 3 for a bug (the exception's type only: its text
-    may quote the input; `--debug` shows the traceback), 130 for Ctrl-C.
+    2 for a usage error or a system error (a full disk), 3 for a bug (the
+    exception's type only: its text may quote the input; `--debug` shows the
+    traceback), 130 for Ctrl-C.
     """
     from kzcn.cli._outputs import remove_partial_outputs  # noqa: PLC0415 - avoids a cycle
 
@@ -156,6 +157,11 @@ def run(application: typer.Typer, args: list[str] | None = None) -> None:
         # Exit 1, as click does when it sees this first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_INVALID)
+    except OSError as error:  # a full disk, a vanished directory: the machine's, not a bug
+        remove_partial_outputs()
+        where = f"{error.filename}: " if error.filename else ""
+        _say(f"error: {where}{error.strerror or type(error).__name__}")
+        sys.exit(EXIT_USAGE)
     except Exception as error:
         if "signal" in _STOPPED:  # a library turned the interrupt into its own error (DuckDB)
             _stopped(_STOPPED["signal"])
