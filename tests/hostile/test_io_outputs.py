@@ -175,10 +175,10 @@ def test_a_refused_input_leaves_no_partial_json_on_stdout(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.jsonl"]
 
 
-# 0.3 s after the output opens, the workers are still importing (about a second);
-# at 1.5 s they are generating. (A Ctrl-C within the few milliseconds the pool
-# takes to start them is ignored: see `kzcn.synth.writers._pool`.)
-@pytest.mark.parametrize("delay", [0.3, 1.5], ids=["workers-starting", "workers-busy"])
+# 0.2 s after the workers are spawned they are still importing (about a second);
+# 1.5 s later they are generating. (A Ctrl-C within the few milliseconds the pool
+# takes to spawn them is ignored: see `kzcn.synth.writers._pool`.)
+@pytest.mark.parametrize("delay", [0.0, 1.5], ids=["workers-starting", "workers-busy"])
 def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     tmp_path: Path, delay: float
 ) -> None:
@@ -188,9 +188,10 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
         stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while not _leftovers(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(delay)
+    while len(_workers_of(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _leftovers(tmp_path)
+    time.sleep(0.2 + delay)  # the pool is made: its workers are importing (about a second)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
     started = time.monotonic()
     _, err = process.communicate(timeout=30)
@@ -199,6 +200,20 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     assert err == "kzcn: interrupted; partial outputs removed\n"
     assert list(tmp_path.iterdir()) == []
     assert _group_gone(process.pid, within=2.0)  # no worker survives its parent
+
+
+def _workers_of(parent: int) -> list[int]:
+    """The multiprocessing workers `parent` has spawned so far."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == parent and b"spawn_main" in command:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def _group_gone(group: int, within: float) -> bool:

@@ -238,12 +238,23 @@ def _pool(workers: int) -> Pool:
     hold = hasattr(signal, "pthread_sigmask")
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hold else set()
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after the block: see the docstring
-    try:
-        return multiprocessing.get_context("spawn").Pool(workers, _ignore_interrupts)
-    finally:
+
+    def restore() -> None:  # a Ctrl-C held meanwhile is raised here
         signal.signal(signal.SIGINT, handler)
         if hold:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    try:
+        pool = multiprocessing.get_context("spawn").Pool(workers, _ignore_interrupts)
+    except BaseException:
+        restore()
+        raise
+    try:
+        restore()
+    except BaseException:  # the held Ctrl-C: the caller never sees this pool, so stop it here
+        _abandon(pool)
+        raise
+    return pool
 
 
 def _ignore_interrupts() -> None:
