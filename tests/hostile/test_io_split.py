@@ -13,7 +13,8 @@ import zlib
 from pathlib import Path
 
 import orjson
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_runner import invoke_command
@@ -162,3 +163,46 @@ def test_gzip_member_bombs_are_read_in_steps() -> None:
     reader = Gunzip(io.BytesIO(gzip.compress(b"\n" * (8 << 20))))
     assert len(reader.read(1 << 16)) <= 1 << 16
     assert not reader.damaged
+
+
+def _split(tmp: Path, files: list[Path], suffix: str) -> tuple[int, Path, Path]:
+    valid, invalid = tmp / f"valid{suffix}", tmp / f"invalid{suffix}"
+    for stale in (valid, invalid):
+        stale.unlink(missing_ok=True)
+    code, _ = invoke_command(
+        "validate", [*map(str, files), "--valid-out", str(valid), "--invalid-out", str(invalid)]
+    )
+    return code, valid, invalid
+
+
+def _records(data: bytes) -> list[bytes]:
+    """Lines, each with its end, a last line without one given one (as a join adds it)."""
+    lines = data.splitlines(keepends=True)
+    return [line if line.endswith(b"\n") else line + b"\n" for line in lines]
+
+
+@settings(max_examples=25)
+@given(
+    files=st.lists(st.lists(st.integers(0, 50), max_size=6), min_size=1, max_size=3),
+    ending=st.sampled_from([b"\n", b"\r\n"]),
+    final=st.booleans(),
+    packed=st.booleans(),
+)
+def test_the_cli_split_loses_nothing_and_valid_out_validates(
+    tmp_path_factory: pytest.TempPathFactory, files: list[list[int]], ending: bytes,
+    final: bool, packed: bool,
+) -> None:
+    tmp = tmp_path_factory.mktemp("cli-split")
+    inputs, expected = [], []
+    for number, picks in enumerate(files):
+        data = _document("jsonl", picks, ending, final)
+        expected += _records(data)
+        path = tmp / f"in{number}.jsonl{'.gz' if packed else ''}"
+        path.write_bytes(gzip.compress(data) if packed else data)
+        inputs.append(path)
+    code, valid, invalid = _split(tmp, inputs, ".jsonl")
+    assert code in {0, 1}
+    written = _records(valid.read_bytes()) + _records(invalid.read_bytes())
+    assert sorted(written) == sorted(expected)
+    if any(line.strip() for line in _records(valid.read_bytes())):  # blank lines alone: empty
+        assert invoke_command("validate", [str(valid)])[0] == 0
