@@ -140,3 +140,9 @@ def test_names_with_glob_characters_are_that_file(tmp_path: Path, name: str) -> 
     (tmp_path / "x1.jsonl").write_bytes(b'{"kind": "nope"}\n')  # what a glob would find
     code, out = invoke_command("validate", [str(tmp_path / name)])
     assert code == 0, out
+
+
+def test_a_header_of_a_hundred_thousand_columns_is_refused() -> None:
+    header = ",".join(f"c{i}" for i in range(100_000)).encode()
+    with pytest.raises(InputRefusedError, match="the CSV header has 100,000 columns"):
+        list(validate_stream(io.BytesIO(header + b"\n"), input_format="csv"))

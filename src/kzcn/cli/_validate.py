@@ -118,12 +118,19 @@ def _check_split(files: list[str], chosen: InputFormat | None) -> None:
     if "csv" in formats.values():
         if STDIN in files:
             fail("--valid-out/--invalid-out cannot join standard input to other CSV files")
-        headers = {name: csv_header(Path(name)) for name in files}
+        headers = {name: _header_of(name) for name in files}
         if len(set(headers.values())) > 1:
             first, *_ = headers
             other = next(name for name in files if headers[name] != headers[first])
             fail(f"--valid-out/--invalid-out: CSV files {first} and {other} have different "
                  "header lines; split them one at a time")
+
+
+def _header_of(name: str) -> bytes:
+    try:
+        return csv_header(Path(name))
+    except InputRefusedError as error:
+        fail(f"{name}: {error}")
 
 
 class _Sink:

@@ -29,6 +29,7 @@ __all__ = [
     "BOM",
     "FORMATS",
     "LINE_CAP_FACTOR",
+    "MAX_CSV_COLUMNS",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
     "MAX_RECORD_BYTES",
@@ -61,6 +62,9 @@ MAX_DEPTH = 200
 #: kept for the split; a line over this many times the limit is not a record
 #: at all (`/dev/zero`, a binary file) and the input is refused (`InputRefusedError`).
 LINE_CAP_FACTOR = 16
+#: A message has about 150 columns; a CSV header with more than this is refused
+#: (each column becomes code in the row builder: 100,000 took 850 MB).
+MAX_CSV_COLUMNS = 4096
 #: A `.json` document (read whole) larger than this is refused: JSON Lines has no such limit.
 MAX_DOCUMENT_BYTES = 256 << 20
 _SNIFF_BYTES = 1 << 16
@@ -447,6 +451,11 @@ class _RawLines:
 
 
 def _csv_header(row: list[str], raw: bytes, count: int, bad: bool) -> tuple[CsvLayout, Unit]:
+    if len(row) > MAX_CSV_COLUMNS:
+        raise InputRefusedError(
+            f"the CSV header has {len(row):,} columns; over {MAX_CSV_COLUMNS:,} is not a file "
+            "of messages"
+        )
     found: list[tuple[str, tuple[str | int, ...]]] = []
     if row and row[0].startswith("\ufeff"):
         row = [row[0].removeprefix("\ufeff"), *row[1:]]
