@@ -137,3 +137,26 @@ def test_ctrl_c_is_exit_130_and_one_line_even_when_a_library_converts_it(
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "kzcn: interrupted; partial outputs removed\n"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "--bogus", "x.jsonl"], "No such option: --bogus"),
+        (["validate"], "Missing argument 'files'."),
+        (["validate", "--max-line-bytes", "0", "x.jsonl"], "Invalid value for '--max-line-bytes'"),
+        (["nosuch"], "No such command 'nosuch'."),
+    ],
+)
+def test_click_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    from kzcn.cli import app  # noqa: PLC0415 - every command registered
+
+    with pytest.raises(SystemExit) as stopped:
+        run(app, args)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kzcn: error: {message}")
+    assert err.endswith(" (see --help)\n")
+    assert err.count("\n") == 1

@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -123,6 +123,32 @@ def _say(text: str) -> None:
     err_console().print(f"kzcn: {text}", markup=False, soft_wrap=True)
 
 
+#: click's base error (typer may vendor click, so it is found rather than imported).
+_CLICK_ERROR: type[Exception] = next(
+    kind for kind in typer.BadParameter.__mro__ if kind.__name__ == "ClickException"
+)
+
+
+def _main(application: typer.Typer, args: list[str] | None) -> int:
+    """Run the app and give its exit status; click's own errors as one line too.
+
+    In standalone mode click prints a usage block and a hint over three lines
+    for a bad option; here it is `kzcn: error: <what>` like every other error.
+    """
+    try:
+        code = application(args=args, standalone_mode=False)
+    except _CLICK_ERROR as error:
+        found: Any = error
+        if type(error).__name__ == "NoArgsIsHelpError":  # `kzcn` alone: the help
+            found.show()
+        else:
+            _say(f"error: {found.format_message()} (see --help)")
+        return int(found.exit_code)
+    except typer.Abort:  # end of input at a prompt
+        return EXIT_INVALID
+    return code if isinstance(code, int) else EXIT_OK
+
+
 def _catch_signals() -> dict[int, object]:
     """Route SIGINT and SIGTERM to `_interrupt`; the handlers they had.
 
@@ -146,7 +172,7 @@ def run(application: typer.Typer, args: list[str] | None = None) -> None:
     previous = _catch_signals()
     _STOPPED.clear()
     try:
-        application(args=args, standalone_mode=True)
+        sys.exit(_main(application, args))
     except UsageError as error:
         _say(f"error: {error}")
         sys.exit(EXIT_USAGE)
