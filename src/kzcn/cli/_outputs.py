@@ -152,7 +152,8 @@ class Outputs:
         handle: IO[bytes] = self.path(target).open("wb")
         self._handles.append(handle)
         if target.suffix == ".gz" if compress is None else compress:
-            handle = cast("IO[bytes]", gzip.GzipFile(fileobj=handle, mode="wb"))
+            # Named after the target, not the temporary file, in the gzip header.
+            handle = cast("IO[bytes]", gzip.GzipFile(target.name, "wb", fileobj=handle))
             self._handles.append(handle)
         return handle
 
