@@ -7,7 +7,6 @@ for the latter (no models imported).
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import stat
 import zlib
@@ -109,7 +108,7 @@ _SCAN_BYTES = 1 << 20
 _QUOTE, _BACKSLASH, _COMMA = ord('"'), ord("\\"), ord(",")
 
 
-def array_separators(data: bytes | mmap.mmap, start: int) -> list[int] | None:
+def array_separators(data: bytes, start: int) -> list[int] | None:
     """Offsets of `[`, each top-level `,` and `]` of the array at `start`, or None if unbalanced.
 
     Vectorised with numpy, a step at a time: which quotes are escaped (an odd

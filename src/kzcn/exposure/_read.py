@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import io
 import json
-import mmap
 import os
 import re
 import signal
@@ -768,13 +767,14 @@ def _extracted(columns: _Columns, lines: int, positions: str) -> Extracted:
     return Extracted(messages, skipped, documents, lines, positions)
 
 
-def _from_document(data: bytes | mmap.mmap, plan: ExtractPlan) -> Extracted:
+def _from_document(data: bytes, plan: ExtractPlan) -> Extracted:
     """A JSON document: an array read element by element, else one message.
 
     The elements are cut out of the text by `array_separators` and parsed one
     at a time, as lines are: parsing the whole array first held every message
-    as Python objects at once (an 86 MB file took 815 MB). A file comes
-    mapped, so only the element being parsed is ever copied.
+    as Python objects at once (an 86 MB file took 815 MB; now what the same
+    JSON Lines take). The file is read, not mapped: mapping saved nothing
+    measurable, and a file truncated meanwhile would kill the process (SIGBUS).
     """
     start = len(BOM) if data[: len(BOM)] == BOM else 0
     first = _NON_SPACE.search(data, start)
@@ -799,15 +799,6 @@ def _from_document(data: bytes | mmap.mmap, plan: ExtractPlan) -> Extracted:
 
 
 _NON_SPACE = re.compile(rb"\S")
-
-
-def _from_document_file(path: Path, plan: ExtractPlan) -> Extracted:
-    """A `.json` file, mapped rather than read (see `_from_document`)."""
-    with path.open("rb") as handle:
-        if not path.stat().st_size:
-            return _from_document(b"", plan)
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return _from_document(mapped, plan)
 
 
 def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
@@ -849,7 +840,7 @@ def _from_file(
             gunzip = Gunzip(handle)
             return _from_stream(io.BufferedReader(gunzip, _READ_BYTES), source.name, plan)
     if _looks_like_json_document(head, source.name):
-        return _from_document_file(source, plan)
+        return _from_document(_read_document(source.open("rb")), plan)
     size = source.stat().st_size
     if head.startswith(BOM):  # rare: read here, from past the mark
         return _from_lines(_lines_of_range(str(source), len(BOM), size), plan)
