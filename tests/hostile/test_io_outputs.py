@@ -195,7 +195,12 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     time.sleep(0.2 + delay)  # the pool is made: its workers are importing (about a second)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
     started = time.monotonic()
-    _, err = process.communicate(timeout=30)
+    try:
+        _, err = process.communicate(timeout=30)
+    finally:  # a failing run must not go on generating
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
     assert time.monotonic() - started < 3  # a second when the machine is idle
     assert process.returncode == 130
     assert err == "kzcn: interrupted; partial outputs removed\n"
