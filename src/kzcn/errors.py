@@ -236,7 +236,9 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.too_deep", "Nested too deep", "The document nests deeper than the limit."),
         e("input.empty", "Empty input", "The file holds no records."),
         e("input.blank_line", "Blank line", "A blank line between records.", w),
-        e("input.csv_column", "Unknown CSV column", "A CSV column that maps to no field."),
+        e("input.csv_column", "Unknown CSV column",
+          "A CSV column that maps to no field, repeats one or spells one another way "
+          "(it is named by its number, never by its header)."),
         e("input.csv_row", "Bad CSV row", "A CSV row with more or fewer cells than the header."),
         e("input.compression", "Damaged compressed input",
           "The gzip stream is corrupt or cut short; nothing after this point can be read."),
@@ -315,6 +317,6 @@ def redacted(error: ValidationError) -> ValidationError:
     return ValidationError.from_exception_data(error.title, details, hide_input=True)
 
 
-def _message(code: str) -> str:
+def _message(code: Code) -> str:
     entry = CATALOGUE[code]
     return f"{entry.title}: {entry.description}"

@@ -9,8 +9,8 @@ import typer
 
 from kzcn.cli._common import err_console, fail, require_choice
 from kzcn.demo import DEFAULT_COUNT, DEFAULT_SEED, DemoError, DemoResult, run_demo
-from kzcn.exposure._format import words
 from kzcn.dictionary import LANGUAGES
+from kzcn.exposure._format import words
 
 
 def register(app: typer.Typer) -> None:

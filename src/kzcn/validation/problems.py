@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -46,6 +47,9 @@ _PYDANTIC_CODES: dict[str, Code] = {
 
 #: How a key that is not a field name of the regime appears in a path.
 UNKNOWN_KEY = "<unknown key>"
+#: How the CSV layer names a header cell that is no column of the regime (`kzcn.flat`):
+#: its number, never its text.
+_COLUMN_TOKEN = re.compile(r"<unknown column [0-9]+>")
 
 
 @cache
@@ -114,7 +118,7 @@ def json_path(loc: Sequence[str | int], document: object = None) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in known_keys():
+        elif item in known_keys() or _COLUMN_TOKEN.fullmatch(item):
             parts.append(f".{item}")
         else:
             position = _key_position(node, item)
