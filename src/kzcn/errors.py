@@ -88,6 +88,8 @@ Code = Literal[
     "input.compression",
     "structure.duplicate_key",
     "input.number_too_large",
+    "input.csv_delimiter",
+    "date.day_first",
 ]
 
 #: Where a rule points inside a model: field names and list indices.
@@ -228,7 +230,8 @@ def _entries() -> tuple[ErrorCode, ...]:
           "A suspension is notified no later than 72 hours after the decision.", w),
         # --- input: reading files (reported per line by the validator) ---
         e("input.not_utf8", "Not UTF-8", "The line is not valid UTF-8."),
-        e("input.bom", "Byte-order mark", "The file starts with a UTF-8 byte-order mark."),
+        e("input.bom", "Byte-order mark",
+          "The file starts with a UTF-8 byte-order mark (as Excel writes); it is skipped.", w),
         e("input.not_json", "Not JSON", "The line is not a JSON document."),
         e("input.truncated", "Truncated line", "The last line ends in the middle of a document."),
         e("input.not_object", "Not an object", "A message must be a JSON object."),
@@ -248,6 +251,13 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.number_too_large", "Number too large",
           "A number beyond the range of a double (about 1.8e308, so never more than "
           "4300 digits); no field of a message holds one."),
+        # spreadsheets
+        e("input.csv_delimiter", "Other CSV separator",
+          "The header reads as columns of the regime only when split by another separator, "
+          "named in the location; pass --delimiter with it."),
+        e("date.day_first", "Day-first date",
+          "A date written day first (DD.MM.YYYY or DD/MM/YYYY); write it year first, "
+          "YYYY-MM-DD (05.03.1980 is 1980-03-05)."),
     )
 
 

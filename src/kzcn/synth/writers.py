@@ -23,7 +23,8 @@ from typing import IO, Any
 
 import orjson
 
-from kzcn._formats import FORMATS, Format
+from kzcn._formats import WRITTEN as FORMATS
+from kzcn._formats import Format
 from kzcn.flat import csv_columns, flatten
 from kzcn.synth._columns import Texts
 from kzcn.synth.corruption import corrupt
