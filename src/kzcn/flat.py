@@ -27,6 +27,7 @@ from kzcn.schema import build_schema
 __all__ = [
     "MAX_COLUMN_PARTS",
     "CsvLayout",
+    "column_formats",
     "column_order",
     "column_types",
     "csv_columns",
@@ -104,8 +105,8 @@ def _leaf_type(node: Schema) -> str:
 
 def _leaves(
     node: Schema, defs: Schema, path: tuple[str, str], indexes: Callable[[str], Iterable[str]]
-) -> Iterator[tuple[str, str, str]]:
-    """`(pattern, column, JSON type)` of every leaf under `node`, in schema order.
+) -> Iterator[tuple[str, str, str, str | None]]:
+    """`(pattern, column, JSON type, format)` of every leaf under `node`, in schema order.
 
     `path` is the node's (pattern, column): the pattern has `*` for list
     indexes, the column the indexes `indexes(pattern)` gives for each list.
@@ -122,14 +123,16 @@ def _leaves(
                 yield from _leaves(items, defs, (_join(pattern, "*"), _join(column, index)),
                                    indexes)  # fmt: skip
         else:
-            yield pattern, column, _leaf_type(branch)
+            yield pattern, column, _leaf_type(branch), branch.get("format")
 
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _schema_leaves(indexes: Callable[[str], Iterable[str]]) -> Iterator[tuple[str, str, str]]:
+def _schema_leaves(
+    indexes: Callable[[str], Iterable[str]],
+) -> Iterator[tuple[str, str, str, str | None]]:
     root = build_schema("message")
     return _leaves(root, root.get("$defs", {}), ("", ""), indexes)
 
@@ -142,8 +145,18 @@ def column_types() -> Mapping[str, str]:
     `rows.*.visas_issued` -> `integer`, `synthetic` -> `boolean`.
     """
     out: dict[str, str] = {}
-    for pattern, _, json_type in _schema_leaves(lambda _: ("*",)):
+    for pattern, _, json_type, _ in _schema_leaves(lambda _: ("*",)):
         out.setdefault(pattern, json_type)
+    return out
+
+
+@cache
+def column_formats() -> Mapping[str, str]:
+    """The JSON Schema `format` of the leaves that have one (`date`, `uuid`), by column pattern."""
+    out: dict[str, str] = {}
+    for pattern, _, _, fmt in _schema_leaves(lambda _: ("*",)):
+        if fmt is not None:
+            out.setdefault(pattern, fmt)
     return out
 
 
@@ -151,7 +164,7 @@ def column_types() -> Mapping[str, str]:
 def _columns(limits: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
     longest = dict(limits)
     leaves = _schema_leaves(lambda pattern: map(str, range(longest.get(pattern, 0))))
-    seen = list(dict.fromkeys(column for _, column, _ in leaves))
+    seen = list(dict.fromkeys(column for _, column, _, _ in leaves))
     # The discriminator reads best next to the message ID, not after the envelope.
     seen.remove("kind")
     seen.insert(seen.index("message_id") + 1, "kind")
