@@ -368,7 +368,10 @@ class TestEdgeCases:
         broken["subject"]["sex"] = "X"
         result = compute_exposure([*messages, broken], validate=True)
         assert result.input.skipped == {"invalid": 1}
-        assert compute_exposure([*messages, broken]).input.skipped == {}
+        # The default screen checks the sex too; --include-invalid keeps it, counted.
+        assert compute_exposure([*messages, broken]).input.skipped == {"invalid": 1}
+        kept = compute_exposure([*messages, broken], include_invalid=True).input
+        assert (kept.skipped, kept.invalid, kept.invalid_included) == ({}, 1, True)
 
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +49,7 @@ from kzcn.exposure._fast import FastChecks, FastPlan
 if TYPE_CHECKING:
     from kzcn.exposure._read import ExtractPlan
 
-__all__ = ["read_native"]
+__all__ = ["read_native", "read_native_parquet"]
 
 _TEXT = "VARCHAR"
 _RAW = "JSON"
@@ -146,21 +146,44 @@ def _bits(checks: FastChecks) -> str:
     return " + ".join(f"(CASE WHEN {condition} THEN {bit} ELSE 0 END)" for bit, condition in terms)
 
 
-def _query(path: Path, plan: ExtractPlan, fast: FastPlan) -> str:
+def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> tuple[str, str, str]:
+    """`read_json` of a JSONL file with the declared shape; which document numbers count, as what.
+
+    Only a string number names a document, as in the Python reader.
+    """
+    del plan
+    columns = _columns([fast.checks[k] for k in sorted(fast.checks)])
+    spec = "{" + ", ".join(f"{_literal(k)}: {_literal(t)}" for k, t in columns.items()) + "}"
+    source = (
+        f"read_json({_literal(str(path))}, format = 'newline_delimited', "
+        f"records = true, columns = {spec})"
+    )
+    return source, "json_type(d.number) = 'VARCHAR'", "d.number ->> '$'"
+
+
+def _parquet_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> tuple[str, str, str]:
+    """`read_parquet` of a file in `kzcn._parquet`'s layout: typed columns, only those used."""
+    del plan, fast
+    return f"read_parquet({_literal(str(path))})", "d.number IS NOT NULL", "d.number"
+
+
+#: The rows a query reads (SQL), which documents have a number, and the number as text.
+Source = Callable[[Path, "ExtractPlan", FastPlan], tuple[str, str, str]]
+
+
+def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source) -> str:
     kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
     person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
-    columns = _columns([fast.checks[k] for k in kinds])
-    spec = "{" + ", ".join(f"{_literal(k)}: {_literal(t)}" for k, t in columns.items()) + "}"
+    rows, named, number_text = source(path, plan, fast)
     bits = " ".join(f"WHEN {_literal(k)} THEN {_bits(fast.checks[k])}" for k in kinds)
     envelope = [f"{path} AS {name}" for name, path in _ENVELOPE.items()]
     values = [f"CASE WHEN has_subject THEN {path} END AS {name}" for name, path in _PERSON.items()]
-    # Only a string number names a document, as in the Python reader.
     document_key = (
         "list_transform("
-        "list_filter(subject.documents, lambda d: json_type(d.number) = 'VARCHAR'), "
+        f"list_filter(subject.documents, lambda d: {named}), "
         "lambda d: coalesce(d.issuing_state, 'None') || '|' || coalesce(d.document_type, 'None') "
-        "|| '|' || (d.number ->> '$'))"
+        f"|| '|' || ({number_text}))"
     )
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
@@ -172,8 +195,7 @@ def _query(path: Path, plan: ExtractPlan, fast: FastPlan) -> str:
         has_subject AND subject IS NULL AS no_subject
     FROM (
         SELECT *, CASE kind {person} ELSE false END AS has_subject
-        FROM read_json({_literal(str(path))}, format = 'newline_delimited',
-                       records = true, columns = {spec})
+        FROM {rows}
     )
     """  # noqa: S608
 
@@ -345,3 +367,35 @@ def read_native(
         .drop_nulls("document")
     )
     return rows.drop("documents", "no_subject"), documents, lines.empty, lines.count
+
+
+def read_native_parquet(
+    path: Path, plan: ExtractPlan, fast: FastPlan | None, threads: int | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, list[int], int] | None:
+    """Messages and documents of a Parquet file of messages (`kzcn generate --format parquet`).
+
+    DuckDB reads only the columns the query names. Rows are numbered from 1.
+    None leaves the file to the shared reader: a plan DuckDB does not cover,
+    a file of another layout, or a row that is not a message of a known kind.
+    """
+    if fast is None or fast.extra:
+        return None
+    import duckdb  # noqa: PLC0415 - see `_rows`
+
+    try:
+        with _plain_name(path) as plain:
+            rows = _rows(_query(plain, plan, fast, _parquet_source), threads)
+    except (duckdb.Error, OSError):
+        return None
+    if (
+        not rows["kind"].is_in(list(fast.checks)).fill_null(value=False).all()
+        or rows["no_subject"].any()
+    ):
+        return None
+    rows = rows.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
+    documents = (
+        rows.select("line", pl.col("documents").alias("document"))
+        .explode("document")
+        .drop_nulls("document")
+    )
+    return rows.drop("documents", "no_subject"), documents, [], rows.height

@@ -65,6 +65,9 @@ class InputSummary:
         messages_with_subject: Messages that carry a person.
         messages_without_subject: Statistics and suspension notices.
         persons: Distinct persons after deduplication.
+        invalid: Records the default screen rejected (`kzcn.exposure._screen`).
+        invalid_included: Whether they were kept in the metrics
+            (`include_invalid`); otherwise they are among `skipped`, as `invalid`.
     """
 
     source: str
@@ -75,6 +78,8 @@ class InputSummary:
     messages_with_subject: int
     messages_without_subject: int
     persons: int
+    invalid: int = 0
+    invalid_included: bool = False
 
 
 @dataclass(frozen=True, slots=True)
