@@ -131,12 +131,33 @@ def _any_item(items: str, child: str) -> str:
     return f"coalesce(list_bool_or(list_transform({items}, {given})), false)"
 
 
-def _bits(checks: FastChecks) -> str:
+def _typed_non_empty(key: str, child: str | None) -> str:
+    """`_non_empty` over typed (Parquet) columns: a list by its length, anything else by null.
+
+    Casting a typed column to text, as the JSON columns are, cost a second a million rows.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+
+    from kzcn._parquet import arrow_schema  # noqa: PLC0415 - pyarrow, for Parquet only
+
+    kind = arrow_schema().field(key).type
+    path = _quote(key)
+    if child is not None:
+        kind, path = kind.field(child).type, f"{path}.{_quote(child)}"
+    if pa.types.is_list(kind):
+        return f"coalesce(len({path}), 0) > 0"
+    return f"({path} IS NOT NULL)"
+
+
+def _json_non_empty(key: str, child: str | None) -> str:
+    return _non_empty(_quote(key) if child is None else f"{_quote(key)}.{_quote(child)}")
+
+
+def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _json_non_empty) -> str:
     """One kind's presence bits as a sum of SQL terms (the bits are distinct powers of 2)."""
     terms: list[tuple[int, str]] = []
     for bit, key, child in checks.message:
-        path = _quote(key) if child is None else f"{_quote(key)}.{_quote(child)}"
-        terms.append((bit, _non_empty(path)))
+        terms.append((bit, non_empty(key, child)))
     for key, group in checks.lists:
         terms.extend((bit, _any_item(_quote(key), child)) for bit, child in group)
     terms.extend((bit, f"subject.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
@@ -146,56 +167,78 @@ def _bits(checks: FastChecks) -> str:
     return " + ".join(f"(CASE WHEN {condition} THEN {bit} ELSE 0 END)" for bit, condition in terms)
 
 
-def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> tuple[str, str, str]:
-    """`read_json` of a JSONL file with the declared shape; which document numbers count, as what.
+_DOCUMENT = "coalesce(d.issuing_state, 'None') || '|' || coalesce(d.document_type, 'None')"
+
+
+@dataclass(frozen=True, slots=True)
+class _From:
+    """What a query reads, as SQL: the rows, each subject's document keys, a missing subject."""
+
+    rows: str
+    documents: str
+    no_subject: str
+    non_empty: Callable[[str, str | None], str] = _json_non_empty
+
+
+def _json_source(path: Path, fast: FastPlan) -> _From:
+    """`read_json` of a JSONL file with the declared shape.
 
     Only a string number names a document, as in the Python reader.
     """
-    del plan
     columns = _columns([fast.checks[k] for k in sorted(fast.checks)])
     spec = "{" + ", ".join(f"{_literal(k)}: {_literal(t)}" for k, t in columns.items()) + "}"
-    source = (
+    return _From(
         f"read_json({_literal(str(path))}, format = 'newline_delimited', "
-        f"records = true, columns = {spec})"
+        f"records = true, columns = {spec})",
+        "list_transform(list_filter(subject.documents, lambda d: json_type(d.number) = 'VARCHAR'), "
+        f"lambda d: {_DOCUMENT} || '|' || (d.number ->> '$'))",
+        "subject IS NULL",
     )
-    return source, "json_type(d.number) = 'VARCHAR'", "d.number ->> '$'"
 
 
-def _parquet_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> tuple[str, str, str]:
-    """`read_parquet` of a file in `kzcn._parquet`'s layout: typed columns, only those used."""
-    del plan, fast
-    return f"read_parquet({_literal(str(path))})", "d.number IS NOT NULL", "d.number"
+def _parquet_source(path: Path, fast: FastPlan) -> _From:
+    """`read_parquet` of a file in `kzcn._parquet`'s layout: typed columns, only those named.
+
+    Two shortcuts keep DuckDB from reading whole nested columns (3 s of 5 at
+    a million rows): a document without a number becomes a null key, which
+    the caller drops, rather than being filtered out of the list; and a
+    subject counts as missing when it has neither sex nor birth date, which
+    sends a file with such a row to the shared reader (see `read_native_parquet`).
+    """
+    del fast
+    return _From(
+        f"read_parquet({_literal(str(path))})",
+        "list_transform(subject.documents, lambda d: "
+        f"CASE WHEN d.number IS NOT NULL THEN {_DOCUMENT} || '|' || d.number END)",
+        "subject.sex IS NULL AND subject.date_of_birth IS NULL",
+        _typed_non_empty,
+    )
 
 
-#: The rows a query reads (SQL), which documents have a number, and the number as text.
-Source = Callable[[Path, "ExtractPlan", FastPlan], tuple[str, str, str]]
+Source = Callable[[Path, FastPlan], _From]
 
 
 def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source) -> str:
     kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
     person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
-    rows, named, number_text = source(path, plan, fast)
-    bits = " ".join(f"WHEN {_literal(k)} THEN {_bits(fast.checks[k])}" for k in kinds)
+    reading = source(path, fast)
+    bits = " ".join(
+        f"WHEN {_literal(k)} THEN {_bits(fast.checks[k], reading.non_empty)}" for k in kinds
+    )
     envelope = [f"{path} AS {name}" for name, path in _ENVELOPE.items()]
     values = [f"CASE WHEN has_subject THEN {path} END AS {name}" for name, path in _PERSON.items()]
-    document_key = (
-        "list_transform("
-        f"list_filter(subject.documents, lambda d: {named}), "
-        "lambda d: coalesce(d.issuing_state, 'None') || '|' || coalesce(d.document_type, 'None') "
-        f"|| '|' || ({number_text}))"
-    )
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
     SELECT
         kind, {", ".join(envelope)}, has_subject,
         CAST(CASE kind {bits} ELSE 0 END AS BIGINT) AS presence,
         {", ".join(values)},
-        CASE WHEN has_subject THEN {document_key} END AS documents,
-        has_subject AND subject IS NULL AS no_subject
+        CASE WHEN has_subject THEN {reading.documents} END AS documents,
+        has_subject AND {reading.no_subject} AS no_subject
     FROM (
         SELECT *, CASE kind {person} ELSE false END AS has_subject
-        FROM {rows}
+        FROM {reading.rows}
     )
     """  # noqa: S608
 
