@@ -25,6 +25,10 @@ from kzcn.validation.readers import MAX_DOCUMENT_BYTES, InputRefusedError, Unit,
 __all__ = ["cell_text", "drop_nulls", "parquet_units", "units", "xlsx_units"]
 
 
+#: The light install (`pip install kzcn`) reads the text formats only.
+_MISSING = "reading {what} needs {package}: pip install 'kzcn[cli]'"
+
+
 def _whole(stream: IO[bytes], what: str) -> io.BytesIO:
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
@@ -63,8 +67,11 @@ def cell_text(value: object) -> str:
 
 def xlsx_units(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Unit]:
     """A header unit, then one unit per row; line numbers are the sheet's row numbers."""
-    from openpyxl import load_workbook  # noqa: PLC0415 - an optional dependency
-    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+    try:
+        from openpyxl import load_workbook  # noqa: PLC0415 - an optional dependency
+        from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+    except ImportError:
+        raise InputRefusedError(_MISSING.format(what=".xlsx", package="openpyxl")) from None
 
     try:
         book = load_workbook(_whole(stream, "xlsx"), read_only=True, data_only=True)
@@ -117,8 +124,11 @@ def drop_nulls(value: Any) -> Any:
 
 def parquet_units(stream: IO[bytes]) -> Iterator[Unit]:
     """One unit per row of a Parquet file of messages, in row order."""
-    import pyarrow.parquet as pq  # noqa: PLC0415 - an optional dependency
-    from pyarrow import ArrowException  # noqa: PLC0415
+    try:
+        import pyarrow.parquet as pq  # noqa: PLC0415 - an optional dependency
+        from pyarrow import ArrowException  # noqa: PLC0415
+    except ImportError:
+        raise InputRefusedError(_MISSING.format(what="Parquet", package="pyarrow")) from None
 
     try:
         table = pq.ParquetFile(_whole(stream, "Parquet"))
