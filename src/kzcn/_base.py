@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from kzcn.provenance import annotate
 
 
 class KzcnModel(BaseModel):
@@ -24,3 +28,12 @@ class KzcnModel(BaseModel):
         validate_default=False,
         use_enum_values=True,
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The model's schema with each property's provenance (`x-kzcn-source`)."""
+        schema = handler(core_schema)
+        annotate(cls, handler.resolve_ref_schema(schema))
+        return schema

@@ -26,6 +26,7 @@ _MODULES = {
     "generate": "_generate",
     "exposure": "_exposure",
     "fields": "_exposure",
+    "sources": "_sources",
     "demo": "_demo",
 }
 _registered: set[str] = set()
