@@ -64,7 +64,7 @@ STRUCTURAL: list[tuple[str, tuple[str | int, ...], object, str, str]] = [
     (V, ("nickname",), "x", "$.nickname", "structure.extra_field"),
     (V, (*DOC, "colour"), "x", "$.subject.documents[0].colour", "structure.extra_field"),
     (V, ("subject", "sex"), "X", "$.subject.sex", "structure.not_allowed"),
-    (V, ("schema_version",), "2.0", "$.schema_version", "structure.not_allowed"),
+    (V, ("schema_version",), "3.0", "$.schema_version", "structure.not_allowed"),
     (V, ("kind",), "nope", "$.kind", "structure.unknown_kind"),
     (V, ("kind",), DELETE, "$.kind", "structure.unknown_kind"),
     (V, ("kind",), 5, "$.kind", "structure.unknown_kind"),
@@ -133,7 +133,7 @@ STRUCTURAL: list[tuple[str, tuple[str | int, ...], object, str, str]] = [
     (
         V,
         ("recipient",),
-        {"state": "KAZ", "authority": "KAZ_MFA"},
+        {"state": "KAZ", "authority": "KAZ_MLSPP"},
         "$.recipient.state",
         "message.same_state",
     ),

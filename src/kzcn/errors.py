@@ -142,7 +142,8 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("message.terminated_on", "Termination date",
           "`terminated_on` is given when, and only when, the status is terminated."),
         e("message.termination_evidence", "Termination evidence",
-          "Evidence of termination accompanies a terminated former citizenship only."),
+          "A certificate of renunciation or termination accompanies a terminated former "
+          "citizenship only."),
         e("message.entry_ban", "Entry ban date",
           "`entry_ban_until` is given when, and only when, an entry ban is among the measures."),
         e("message.crossing_document", "Crossing document",
@@ -174,6 +175,21 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.csv_row", "Bad CSV row", "A CSV row with more or fewer cells than the header."),
         e("input.compression", "Damaged compressed input",
           "The gzip stream is corrupt or cut short; nothing after this point can be read."),
+        # schema 2.0
+        e("structure.schema_1_0", "Schema 1.0 message",
+          "This message is schema 1.0; convert it with `kzcn migrate IN -o OUT`."),
+        e("message.carrier", "Carrier and channel", "A message through the diplomatic channel "
+          "names the sender's foreign ministry as its carrier; a direct one names none (the "
+          "diplomatic channel is from a senator's statement)."),
+        e("message.ended_by", "How citizenship ended", "`ended_by` is given when, and only "
+          "when, the former citizenship is terminated or claimed lost by law (then "
+          "`automatic_by_law`); `ended_on` only with it."),
+        e("message.visa_free_purpose", "Visa-free travel for a visa purpose",
+          "Work, study and official trips need a visa: their rows count no visa-free entries or "
+          "exits (purposes from the Chinese foreign ministry's statement)."),
+        e("message.cancels", "Cancellation without the notice it lifts",
+          "A cancelled suspension cites the notice it lifts in `cancels`; an adopted one cites "
+          "none (adoption or cancellation: press paraphrase)."),
     )
 
 

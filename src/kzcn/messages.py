@@ -8,15 +8,16 @@ errors: a late message is still a message. They come back from
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
 from kzcn._base import KzcnModel
 from kzcn._version import SchemaVersion
-from kzcn.authorities import AUTHORITIES, AuthorityCode, Party
-from kzcn.errors import raise_errors
+from kzcn.authorities import AUTHORITIES, CarrierCode, CompetentAuthorityCode, Party
+from kzcn.errors import kzcn_error, raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
 from kzcn.person import PersonRecord
 from kzcn.privacy import privacy
@@ -30,13 +31,14 @@ __all__ = [
     "CitizenshipAcquisition",
     "CitizenshipStatusReply",
     "EntryStayExitViolation",
+    "EvidenceItem",
+    "FormerCitizenship",
     "Message",
     "MessageAdapter",
     "PartyAuthority",
     "PriorCitizenshipChange",
     "StatisticsRow",
     "SuspensionNotice",
-    "TerminationEvidence",
     "VisaFreeStatistics",
     "message_warnings",
 ]
@@ -54,11 +56,20 @@ SUSPENSION_NOTICE_DAYS = 3
 
 _UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 MessageId = Annotated[str, Field(pattern=_UUID_PATTERN, json_schema_extra={"format": "uuid"})]
+ListId = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{0,39}$")]
 
 Channel = Literal["diplomatic", "competent_authority"]
 Acquisition = Literal["admission", "restoration"]
-FormerCitizenshipStatus = Literal["terminated", "retained", "termination_pending", "unknown"]
-ReplyStatus = Literal["retained", "terminated", "no_record"]
+FormerCitizenshipStatus = Literal[
+    "terminated", "retained", "termination_requested", "termination_refused",
+    "lost_by_law_unconfirmed", "unknown",
+]
+EndedBy = Literal["renunciation_approved", "automatic_by_law", "deprivation"]
+EvidenceType = Literal[
+    "renunciation_certificate_chn", "termination_certificate_kaz", "hukou_cancellation",
+    "passport_cancelled", "renunciation_application",
+]
+ReplyStatus = Literal["retained", "terminated", "termination_pending", "no_record", "refused"]
 Violation = Literal[
     "illegal_entry", "illegal_exit", "overstay", "failure_to_register",
     "purpose_of_stay_violation", "invalid_document", "other",
@@ -71,12 +82,29 @@ CrossingPoint = Literal[
     "bakhty_baketu", "maikapshagai_jimunai", "kolzhat_dulata", "other",
 ]
 Purpose = Literal[
-    "tourism", "business", "private", "study", "work", "medical", "transit", "official", "other"
+    "tourism", "business", "private", "study", "work", "medical", "transit",
+    "international_transport", "official", "other",
 ]
+#: The purposes the visa-exemption agreement covers (visa_exemption_2023); work, study and
+#: official trips need a visa, so their rows count no visa-free travel.
+VISA_FREE_PURPOSES: frozenset[str] = frozenset(
+    {"private", "business", "tourism", "medical", "international_transport", "transit", "other"}
+)
 Area = Literal[
     "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
     "entry_stay_exit_violation",
 ]
+
+
+def _not_version_1(value: object) -> object:
+    """A 1.0 message is named as such, with the way to migrate it, not as a wrong value."""
+    if value == "1.0":
+        raise kzcn_error("structure.schema_1_0")
+    return value
+
+
+#: The version, with a 1.0 message reported as one.
+_Version = Annotated[SchemaVersion, BeforeValidator(_not_version_1)]
 
 
 def add_months(day: date, months: int) -> date:
@@ -87,7 +115,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def _codes_of(state: str) -> list[JsonValue]:
-    return [a.code for a in AUTHORITIES.values() if a.state == state]
+    competent = get_args(CompetentAuthorityCode)
+    return [a.code for a in AUTHORITIES.values() if a.state == state and a.code in competent]
 
 
 def _authority_rules() -> list[JsonValue]:
@@ -109,7 +138,10 @@ class PartyAuthority(KzcnModel):
     model_config = ConfigDict(json_schema_extra={"allOf": _authority_rules()})
 
     state: Party = Field(description="The party: KAZ or CHN.")
-    authority: AuthorityCode = Field(description="The competent authority; belongs to `state`.")
+    authority: CompetentAuthorityCode = Field(
+        description="The competent authority; belongs to `state`. A foreign ministry that only "
+        "carries the message is its `carrier`, not its authority."
+    )
 
     @model_validator(mode="after")
     def _authority_of_state(self) -> PartyAuthority:
@@ -133,12 +165,17 @@ class _Envelope(KzcnModel):
 
     model_config = ConfigDict(json_schema_extra={"allOf": _different_parties()})
 
-    schema_version: SchemaVersion = Field(description="Version of the kzcn message schema.")
+    schema_version: _Version = Field(description="Version of the kzcn message schema.")
     message_id: MessageId = Field(description="Unique identifier of this message (UUID).")
     sender: PartyAuthority = Field(description="Sending party and authority.")
     recipient: PartyAuthority = Field(description="Receiving party and authority.")
     sent_on: date = Field(description="Date the message was sent; on or after 2023-11-10.")
     channel: Channel = Field(description="Diplomatic channels or competent authorities directly.")
+    carrier: CarrierCode | None = Field(
+        default=None,
+        description="Who carries a message through the diplomatic channel: the sender's "
+        "foreign ministry; null for a message sent between competent authorities directly.",
+    )
     in_reply_to: MessageId | None = Field(
         default=None, description="The message this one answers, if any."
     )
@@ -156,7 +193,14 @@ class _Envelope(KzcnModel):
             found.append((("recipient", "state"), "message.same_state"))
         if self.sent_on < ENTRY_INTO_FORCE:
             found.append((("sent_on",), "message.sent_before_force"))
+        if self._carrier_wrong():
+            found.append((("carrier",), "message.carrier"))
         return found + self.kind_problems()
+
+    def _carrier_wrong(self) -> bool:
+        if self.channel != "diplomatic":
+            return self.carrier is not None
+        return self.carrier is None or AUTHORITIES[self.carrier].state != self.sender.state
 
     def kind_problems(self) -> list[Problem]:
         """Rules of the kind; overridden by each kind."""
@@ -174,31 +218,95 @@ class _Envelope(KzcnModel):
         ]
 
 
-class TerminationEvidence(KzcnModel):
-    """Proof that the former citizenship ended: a certificate's number, date and issuer."""
+class EvidenceItem(KzcnModel):
+    """One piece of evidence that a former citizenship ended, or that its end was sought."""
 
-    certificate_number: str = Field(
+    type: EvidenceType = Field(
+        description="What it is: certificate of renunciation of Chinese nationality "
+        "(退出中国国籍证书), Kazakhstan certificate of termination of citizenship, cancellation "
+        "of household registration (hukou), passport cancelled or clipped, or a renunciation "
+        "application lodged at a consulate.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    number: str | None = Field(
+        default=None,
         pattern=OTHER_DOCUMENT_NUMBER_PATTERN,
-        description="Number of the certificate of termination.",
+        description="Its number (certificate, passport or application), where it has one.",
         json_schema_extra=privacy("direct_identifier"),
     )
-    issued_on: date = Field(
-        description="Date of the certificate.",
+    date: dt.date = Field(
+        description="Date of issue, cancellation or lodging.",
         json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
     )
-    issuer: str = Field(
+    issuer: str | None = Field(
+        default=None,
         min_length=1,
         max_length=100,
-        description="Authority that issued the certificate.",
-        json_schema_extra=privacy("other"),
+        description="Who issued or received it (an authority, a consulate and its city).",
+        json_schema_extra=privacy("quasi_identifier"),
     )
+
+
+class FormerCitizenship(KzcnModel):
+    """The citizenship held before, as the sender records it, and how (or whether) it ended."""
+
+    state: CountryCode = Field(
+        description="The citizenship held before: the recipient's state.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
+    status: FormerCitizenshipStatus = Field(
+        description="Terminated; retained; termination requested (applied, no answer); "
+        "termination refused; lost by law but not confirmed by the other state; unknown.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    ended_by: EndedBy | None = Field(
+        default=None,
+        description="How it ended: approved renunciation, automatic loss by law, or "
+        "deprivation; given when terminated or claimed lost by law, null otherwise.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    ended_on: date | None = Field(
+        default=None,
+        description="Date it ended, where known; only with `ended_by`.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
+    evidence: list[EvidenceItem] = Field(
+        default_factory=list,
+        description="Evidence of the termination, or of the attempt to end it, in date order.",
+    )
+
+    def problems(self) -> list[Problem]:
+        """How it ended fits the status, and certificates only prove a termination."""
+        found: list[Problem] = []
+        ends = self.status in {"terminated", "lost_by_law_unconfirmed"}
+        if ends != (self.ended_by is not None) or (
+            self.status == "lost_by_law_unconfirmed" and self.ended_by != "automatic_by_law"
+        ):
+            found.append((("ended_by",), "message.ended_by"))
+        if self.ended_on is not None and self.ended_by is None:
+            found.append((("ended_on",), "message.ended_by"))
+        certified = any(item.type in _CERTIFICATES for item in self.evidence)
+        if certified and self.status != "terminated":
+            found.append((("evidence",), "message.termination_evidence"))
+        return found
+
+    def dates_after(self, day: date) -> list[Problem]:
+        """Evidence, or the end, dated after `day` (the sending date)."""
+        found: list[Problem] = [(("evidence", i, "date"), "message.date_order")
+                 for i, item in enumerate(self.evidence) if item.date > day]
+        if self.ended_on is not None and self.ended_on > day:
+            found.append((("ended_on",), "message.date_order"))
+        return found
+
+
+_CERTIFICATES = frozenset({"renunciation_certificate_chn", "termination_certificate_kaz"})
 
 
 class _CitizenshipChange(_Envelope):
     """A citizen of the recipient's state admitted to or restored in the sender's citizenship."""
 
     subject: PersonRecord = Field(
-        description="The person; `citizenship` is the sender's state."
+        description="The person; `citizenship` is the citizenship the sender records: its own."
     )
     acquisition: Acquisition = Field(
         description="Admission to, or restoration of, the sender's citizenship.",
@@ -214,17 +322,9 @@ class _CitizenshipChange(_Envelope):
         description="Reference of the decision (decree or order number).",
         json_schema_extra=privacy("direct_identifier"),
     )
-    former_citizenship: CountryCode = Field(
-        description="The citizenship held before: the recipient's state.",
-        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
-    )
-    former_citizenship_status: FormerCitizenshipStatus = Field(
-        description="Whether the former citizenship has ended.",
-        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
-    )
-    termination_evidence: TerminationEvidence | None = Field(
-        default=None,
-        description="Certificate of termination, when the former citizenship is terminated.",
+    former_citizenship: FormerCitizenship = Field(
+        description="The citizenship held before (the recipient's state) as the sender records "
+        "it: whether and how it ended, and the evidence."
     )
 
     def kind_problems(self) -> list[Problem]:
@@ -232,14 +332,12 @@ class _CitizenshipChange(_Envelope):
         found: list[Problem] = []
         if self.subject.citizenship != self.sender.state:
             found.append((("subject", "citizenship"), "message.subject_citizenship"))
-        if self.former_citizenship != self.recipient.state:
-            found.append((("former_citizenship",), "message.former_citizenship"))
+        former = self.former_citizenship
+        if former.state != self.recipient.state:
+            found.append((("former_citizenship", "state"), "message.former_citizenship"))
         found += self._decision_date_problems()
-        if self.termination_evidence is not None:
-            if self.former_citizenship_status != "terminated":
-                found.append((("termination_evidence",), "message.termination_evidence"))
-            if self.termination_evidence.issued_on > self.sent_on:
-                found.append((("termination_evidence", "issued_on"), "message.date_order"))
+        found += [(("former_citizenship", *loc), code)
+                  for loc, code in former.problems() + former.dates_after(self.sent_on)]
         return found + self._not_after_sending("decided_on")
 
     def _decision_date_problems(self) -> list[Problem]:
@@ -261,6 +359,12 @@ class PriorCitizenshipChange(_CitizenshipChange):
     """Article 1(3): a change of citizenship decided before the agreement entered into force."""
 
     kind: Literal["prior_citizenship_change"] = Field(description="Message kind.")
+    list_id: ListId | None = Field(
+        default=None, description="The Article 1(3) list this change was sent in, if known."
+    )
+    list_item: int | None = Field(
+        default=None, ge=1, description="Its item number in that list, if known."
+    )
 
     def _decision_date_problems(self) -> list[Problem]:
         found: list[Problem] = []
@@ -279,13 +383,19 @@ class CitizenshipStatusReply(_Envelope):
     """The answer to a list: whether a person kept or terminated the former citizenship."""
 
     kind: Literal["citizenship_status_reply"] = Field(description="Message kind.")
-    subject: PersonRecord = Field(description="The person the list asked about.")
-    request_received_on: date = Field(
+    subject: PersonRecord = Field(
+        description="The person the list asked about: the same names, birth data and documents "
+        "as on the list; `citizenship` is the citizenship the sender records."
+    )
+    list_id: ListId = Field(description="The list this reply answers (its `list_id`).")
+    list_item: int = Field(ge=1, description="The item of the list this reply answers.")
+    list_received_on: date = Field(
         description="Date the list being answered was received; the reply is due 2 months "
         "later."
     )
     status: ReplyStatus = Field(
-        description="Retained, terminated, or no record of the person.",
+        description="Retained; terminated; termination pending (an application not yet "
+        "decided); no record of the person; or refused (the renunciation was refused).",
         json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
     )
     terminated_on: date | None = Field(
@@ -301,11 +411,20 @@ class CitizenshipStatusReply(_Envelope):
             found.append((("in_reply_to",), "message.reply_required"))
         if (self.terminated_on is not None) != (self.status == "terminated"):
             found.append((("terminated_on",), "message.terminated_on"))
-        return found + self._not_after_sending("request_received_on", "terminated_on")
+        if self._citizenship_disagrees():
+            found.append((("subject", "citizenship"), "message.subject_citizenship"))
+        return found + self._not_after_sending("list_received_on", "terminated_on")
+
+    def _citizenship_disagrees(self) -> bool:
+        """The sender records its own citizen unless the citizenship ended (or no record)."""
+        own = self.subject.citizenship == self.sender.state
+        if self.status == "terminated":
+            return own
+        return self.status != "no_record" and not own
 
     def warnings(self) -> list[Problem]:
         """Due within 2 months of receiving the list."""
-        due = add_months(self.request_received_on, STATUS_REPLY_MONTHS)
+        due = add_months(self.list_received_on, STATUS_REPLY_MONTHS)
         return [(("sent_on",), "deadline.status_reply")] if self.sent_on > due else []
 
 
@@ -405,7 +524,10 @@ class EntryStayExitViolation(_Envelope):
 class StatisticsRow(KzcnModel):
     """Counts for one purpose of stay over the period."""
 
-    purpose: Purpose = Field(description="Purpose of stay.")
+    purpose: Purpose = Field(
+        description="Purpose of stay; visa-free travel counts only for private affairs, business, "
+        "tourism, medical treatment, international transport, transit (and other)."
+    )
     visa_free_entries: int = Field(ge=0, description="Visa-free entries.")
     visa_free_exits: int = Field(ge=0, description="Visa-free exits.")
     visas_issued: int = Field(ge=0, description="Visas issued.")
@@ -430,6 +552,12 @@ class VisaFreeStatistics(_Envelope):
         purposes = [row.purpose for row in self.rows]
         if len(set(purposes)) != len(purposes):
             found.append((("rows",), "structure.not_unique"))
+        found += [
+            (("rows", index, "visa_free_entries"), "message.visa_free_purpose")
+            for index, row in enumerate(self.rows)
+            if row.purpose not in VISA_FREE_PURPOSES
+            and (row.visa_free_entries or row.visa_free_exits)
+        ]
         return found + self._not_after_sending("period_end")
 
 
@@ -437,6 +565,13 @@ class SuspensionNotice(_Envelope):
     """A party suspends the agreement, fully or partly."""
 
     kind: Literal["suspension_notice"] = Field(description="Message kind.")
+    action: Literal["adopted", "cancelled"] = Field(
+        description="The adoption of a suspension, or its cancellation (lifting)."
+    )
+    cancels: MessageId | None = Field(
+        default=None,
+        description="For a cancellation, the `message_id` of the notice it lifts; null otherwise.",
+    )
     grounds: Literal["national_security", "public_order", "public_health"] = Field(
         description="Why the agreement is suspended."
     )
@@ -445,7 +580,9 @@ class SuspensionNotice(_Envelope):
         default_factory=list,
         description="For a partial suspension, the areas of Article 1 suspended.",
     )
-    decided_on: date = Field(description="Date of the decision to suspend.")
+    decided_on: date = Field(
+        description="Date of the decision to suspend, or to cancel the suspension."
+    )
     effective_from: date = Field(description="Date the suspension takes effect.")
 
     def kind_problems(self) -> list[Problem]:
@@ -457,6 +594,8 @@ class SuspensionNotice(_Envelope):
             found.append((("suspended_areas",), "message.partial_scope"))
         if self.effective_from < self.decided_on:
             found.append((("effective_from",), "message.date_order"))
+        if (self.action == "cancelled") != (self.cancels is not None):
+            found.append((("cancels",), "message.cancels"))
         return found + self._not_after_sending("decided_on")
 
     def warnings(self) -> list[Problem]:

@@ -66,6 +66,7 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
         "recipient": _AUTHORITIES,
         "sent_on": _p("assumption", "kzcn_design", "iso_8601"),
         "channel": _p("official_statement", "katyk_170737", "ghroona"),
+        "carrier": _p("official_statement", "katyk_170737"),
         "in_reply_to": _OURS,
         "synthetic": _OURS,
     },
@@ -73,10 +74,18 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
         "state": _p("agreement", "ratification_law", "resolution_368"),
         "authority": _AUTHORITIES,
     },
-    "TerminationEvidence": {
-        "certificate_number": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
-        "issued_on": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
+    "EvidenceItem": {
+        "type": _p("press_report", "rfa", "scmp_draft", "redcensor_dual", "seed_000_blog"),
+        "number": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
+        "date": _p("press_report", "redcensor_dual", "seed_000_blog"),
         "issuer": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
+    },
+    "FormerCitizenship": {
+        "state": _ART1_3,
+        "status": _p("press_report", "ghroona", "scmp_draft", "seed_000_blog"),
+        "ended_by": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
+        "ended_on": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
+        "evidence": _p("press_report", "rfa", "scmp_draft", "chinaaid_hukou"),
     },
     "_CitizenshipChange": {
         "subject": _ITEMS,
@@ -84,12 +93,16 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
         "decided_on": _OURS,
         "decision_reference": _OURS,
         "former_citizenship": _p("press_report", "ghroona", "scmp_draft"),
-        "former_citizenship_status": _p("press_report", "ghroona", "scmp_draft"),
-        "termination_evidence": _p("press_report", "scmp_draft", "rfa"),
+    },
+    "PriorCitizenshipChange": {
+        "list_id": _ART1_3,
+        "list_item": _ART1_3,
     },
     "CitizenshipStatusReply": {
         "subject": _ART1_3,
-        "request_received_on": _ART1_3,
+        "list_id": _ART1_3,
+        "list_item": _ART1_3,
+        "list_received_on": _ART1_3,
         "status": _ART1_3,
         "terminated_on": _OURS,
     },
@@ -123,6 +136,8 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
         "rows": _p("press_report", "ghroona", "uyghurcongress_art1"),
     },
     "SuspensionNotice": {
+        "action": _SUSPENSION,
+        "cancels": _OURS,
         "grounds": _SUSPENSION,
         "scope": _SUSPENSION,
         "suspended_areas": _OURS,
@@ -212,6 +227,10 @@ RULE_SOURCES: dict[str, Provenance] = {
     "message.channel": _p("official_statement", "katyk_170737", "ghroona"),
     "message.partial_scope": _SUSPENSION,
     "deadline.suspension": _SUSPENSION,
+    "message.carrier": _AUTHORITIES,
+    "message.ended_by": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
+    "message.visa_free_purpose": _p("official_statement", "visa_exemption_2023"),
+    "message.cancels": _SUSPENSION,
 }
 
 

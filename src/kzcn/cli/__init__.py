@@ -27,6 +27,7 @@ _MODULES = {
     "exposure": "_exposure",
     "fields": "_exposure",
     "sources": "_sources",
+    "migrate": "_migrate",
     "demo": "_demo",
 }
 _registered: set[str] = set()

@@ -36,7 +36,7 @@ _TO_LATIN = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "
 _KAZAKH_LETTERS = {"A": "Ә", "U": "Ұ", "K": "Қ", "N": "Ң", "O": "Ө", "G": "Ғ"}
 _ZERO_WIDTH_SPACE = "\u200b"
 _DATA_URI = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQN"
-_OTHER_AUTHORITY = {"KAZ": ("CHN_MFA", "CHN_NIA"), "CHN": ("KAZ_MIA", "KAZ_MFA", "KAZ_MLSPP")}
+_OTHER_AUTHORITY = {"KAZ": ("CHN_MFA", "CHN_NIA"), "CHN": ("KAZ_MIA", "KAZ_MLSPP")}
 _IMPOSSIBLE_DAYS = ("02-30", "02-31", "04-31", "06-31", "09-31", "11-31")
 
 
@@ -239,6 +239,54 @@ def _dates_out_of_order(message: JsonDict, rng: RandomSource) -> list[str] | Non
     return ["message.date_order"]
 
 
+def _wrong_carrier(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    del rng
+    diplomatic = message["channel"] == "diplomatic"
+    message["carrier"] = None if diplomatic else f"{message['sender']['state']}_MFA"
+    return ["message.carrier"]
+
+
+def _certificate_without_termination(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    former = message.get("former_citizenship")
+    if not isinstance(former, dict) or former["status"] == "terminated":
+        return None
+    issued = date.fromordinal(
+        date.fromisoformat(message["sent_on"]).toordinal() - 1 - _index(rng, 300))
+    former["evidence"] = [*former["evidence"], {
+        "type": "renunciation_certificate_chn", "number": f"T{rng.getrandbits(24):08d}",
+        "date": issued.isoformat(), "issuer": "Ministry of Public Security"}]
+    former["evidence"].sort(key=lambda item: item["date"])
+    return ["message.termination_evidence"]
+
+
+def _end_without_how(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    del rng
+    former = message.get("former_citizenship")
+    if not isinstance(former, dict) or former["ended_by"] is None or former["ended_on"]:
+        return None
+    former["ended_by"] = None
+    return ["message.ended_by"]
+
+
+def _visa_free_for_work(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    rows = [r for r in message.get("rows", ()) if r["purpose"] in _VISA_ONLY]
+    if not rows:
+        return None
+    rows[_index(rng, len(rows))]["visa_free_entries"] = 1 + _index(rng, 500)
+    return ["message.visa_free_purpose"]
+
+
+def _cancellation_citing_nothing(message: JsonDict, rng: RandomSource) -> list[str] | None:
+    del rng
+    if message["kind"] != "suspension_notice" or message["action"] != "adopted":
+        return None
+    message["action"] = "cancelled"
+    return ["message.cancels"]
+
+
+_VISA_ONLY = ("study", "work", "official")
+
+
 @dataclass(frozen=True, slots=True)
 class Fault:
     """A named way a record goes wrong."""
@@ -282,6 +330,16 @@ FAULTS: dict[str, Fault] = {
         Fault("data_uri_photo", "The photograph embedded as a data: URI.", _data_uri_photo),
         Fault("dates_out_of_order", "A decision or detection dated after sending.",
               _dates_out_of_order),
+        Fault("wrong_carrier", "A diplomatic message without its carrier, or a direct one "
+              "with one.", _wrong_carrier),
+        Fault("certificate_without_termination", "A renunciation certificate for a "
+              "citizenship not terminated.", _certificate_without_termination),
+        Fault("end_without_how", "A terminated citizenship that does not say how it ended.",
+              _end_without_how),
+        Fault("visa_free_for_work", "Visa-free entries counted for a purpose that needs a visa.",
+              _visa_free_for_work),
+        Fault("cancellation_citing_nothing", "A cancelled suspension that cites no notice.",
+              _cancellation_citing_nothing),
     )
 }
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from kzcn._version import SCHEMA_VERSION
 from kzcn.messages import ENTRY_INTO_FORCE, MESSAGE_KINDS, PRIOR_CHANGES_DUE
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Ints, Pieces, Texts, commas, fixed, hex_digits, join_rows, texts
@@ -73,6 +74,7 @@ LIST_LIMITS: dict[str, int] = {
     "subject.documents": 4,
     "subject.documents.*.mrz": 3,
     "crossings": 3,
+    "former_citizenship.evidence": 2,
     "measures": 4,
     "rows": 9,
     "suspended_areas": 4,
@@ -80,8 +82,10 @@ LIST_LIMITS: dict[str, int] = {
 
 _PARTIES = {
     code: {"state": code[:3], "authority": code}
-    for code in ("KAZ_MIA", "KAZ_MLSPP", "KAZ_MFA", "CHN_MFA", "CHN_NIA")
+    for code in ("KAZ_MIA", "KAZ_MLSPP", "CHN_MFA", "CHN_NIA")
 }
+#: The carrier of a diplomatic message: the sending state's foreign ministry (JSON).
+_CARRIER = {"KAZ": b'"KAZ_MFA"', "CHN": b'"CHN_MFA"'}
 _OTHER = {"KAZ": "CHN", "CHN": "KAZ"}
 # A version-4 UUID: the version nibble set to 4, the variant bits to 10.
 _UUID_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
@@ -212,8 +216,9 @@ _VISA_ONLY = frozenset({"study", "work", "official"})
 _SCALE = {"tourism": 90_000, "business": 15_000, "private": 8_000, "transit": 5_000}
 _AREAS = ("visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
           "entry_stay_exit_violation")
-_CHANGE_STATUS = ("termination_pending", "terminated", "unknown", "retained")
-_REPLY_STATUS = ("retained", "terminated", "no_record")
+_CHANGE_STATUS = ("termination_requested", "terminated", "unknown", "retained",
+                  "termination_refused", "lost_by_law_unconfirmed")
+_REPLY_STATUS = ("retained", "terminated", "no_record", "termination_pending", "refused")
 _GROUNDS = ("public_health", "public_order", "national_security")
 
 
@@ -265,18 +270,19 @@ def _uuids(draws: Draws, n: int) -> Texts:
 _QUOTES = np.full((1, 1), b'"', dtype="S1")
 
 
-#: Sender, recipient and channel of messages (each a column or a constant).
-Route = tuple[Texts | bytes, Texts | bytes, Texts | bytes]
+#: Sender, recipient, channel and carrier of messages (each a column or a constant).
+Route = tuple[Texts | bytes, Texts | bytes, Texts | bytes, Texts | bytes]
 
 
 def _envelopes(draws: Draws, kind: str, route: Route, sent: Ints,
                reply: Texts | bytes = b"null") -> Pieces:
     """Message envelopes as the start of JSON objects (the kind's fields follow)."""
-    sender, recipient, channel = route
-    return (b'{"schema_version":"1.0","message_id":', _uuids(draws, len(sent)),
+    sender, recipient, channel, carrier = route
+    return (f'{{"schema_version":"{SCHEMA_VERSION}","message_id":'.encode(),
+            _uuids(draws, len(sent)),
             f',"kind":"{kind}","sender":'.encode(), sender, b',"recipient":', recipient,
-            b',"sent_on":', _dates(sent), b',"channel":"', channel, b'","in_reply_to":', reply,
-            b',"synthetic":true')
+            b',"sent_on":', _dates(sent), b',"channel":"', channel, b'","carrier":', carrier,
+            b',"in_reply_to":', reply, b',"synthetic":true')
 
 
 def _dates(ordinals: Ints) -> Texts:
@@ -292,29 +298,35 @@ def _years(ordinals: Ints) -> Texts:
 
 
 def _diplomatic(state: str) -> Route:
-    """Foreign ministry to foreign ministry."""
-    return _PARTY[f"{state}_MFA"], _PARTY[f"{_OTHER[state]}_MFA"], b"diplomatic"
+    """Kazakhstan's MIA and China's MFA, through the diplomatic channel.
+
+    China's foreign ministry is a competent authority; Kazakhstan's only carries.
+    """
+    sender, recipient = ("KAZ_MIA", "CHN_MFA") if state == "KAZ" else ("CHN_MFA", "KAZ_MIA")
+    return _PARTY[sender], _PARTY[recipient], b"diplomatic", _CARRIER[state]
 
 
 def _competent(state: str) -> Route:
     """Migration authority to migration authority (Kazakhstan's MIA, China's NIA)."""
     sender, recipient = ("KAZ_MIA", "CHN_NIA") if state == "KAZ" else ("CHN_NIA", "KAZ_MIA")
-    return _PARTY[sender], _PARTY[recipient], b"competent_authority"
+    return _PARTY[sender], _PARTY[recipient], b"competent_authority", b"null"
+
+
+def _channels(state: str, diplomatic: Any) -> tuple[Texts, Texts]:
+    """Channel and carrier columns: the sender's foreign ministry carries diplomatic ones."""
+    return (np.where(diplomatic, b"diplomatic", b"competent_authority").astype(object),
+            np.where(diplomatic, _CARRIER[state], b"null").astype(object))
 
 
 def _citizenship_parties(state: str, draw: Any) -> Route:
     """Sender and recipient authorities and channel of citizenship notices."""
-    diplomatic = draw[0] < 0.6
-    other = _OTHER[state]
     sender: Texts | bytes
     if state == "KAZ":
         sender = np.where(draw[1] < 0.15, _PARTY["KAZ_MLSPP"], _PARTY["KAZ_MIA"])
         recipient = _PARTY["CHN_NIA"]
     else:
         sender, recipient = _PARTY["CHN_NIA"], _PARTY["KAZ_MIA"]
-    return (np.where(diplomatic, _PARTY[f"{state}_MFA"], sender),
-            np.where(diplomatic, _PARTY[f"{other}_MFA"], recipient),
-            np.where(diplomatic, b"diplomatic", b"competent_authority").astype(object))
+    return (sender, recipient, *_channels(state, draw[0] < 0.6))
 
 
 def _subjects_of_change(draws: Draws, state: str, sent: Ints, decided: Ints,
@@ -334,12 +346,20 @@ def _change_fields(draws: Draws, state: str, decided: Ints, sent: Ints) -> Piece
     n = len(decided)
     u = draws.uniform((3, n))
     recipient = _OTHER[state]
-    status = np.searchsorted([0.45, 0.8, 0.95], u[1], side="right")
+    # The limbo the reporting describes (renunciations unanswered, refused, or a loss by
+    # law the other state does not record) is a few in a hundred: see _CHANGE_STATUS.
+    status = np.searchsorted([0.42, 0.77, 0.92, 0.96, 0.98], u[1], side="right")
     issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
-    evidence = _null_or((status == 1) & (u[2] < 0.7), join_rows(
-        b'{"certificate_number":"T' if recipient == "CHN" else b'{"certificate_number":"K',
+    certified = (status == 1) & (u[2] < 0.7)
+    certificate = join_rows(
+        b'{"type":"renunciation_certificate_chn","number":"T' if recipient == "CHN"
+        else b'{"type":"termination_certificate_kaz","number":"K',
         _years(issued), _NUMBERS[draws.below(1_000_000, n) // 100], DIGITS4[draws.below(100, n)],
-        b'","issued_on":', _dates(issued), b',"issuer":', authorities(recipient, issued), b"}"))
+        b'","date":', _dates(issued), b',"issuer":', authorities(recipient, issued), b"}")
+    evidence = np.where(certified, certificate, b"")
+    ended_by = np.select([certified, status == 1, status == 5],
+                         [b'"renunciation_approved"', b'"automatic_by_law"',
+                          b'"automatic_by_law"'], b"null").astype(object)
     if state == "KAZ":
         reference: Pieces = ('"ПР-'.encode(), _years(decided), b"-",
                              DIGITS4[draws.between(1, 9999, n)], b'"')
@@ -349,8 +369,9 @@ def _change_fields(draws: Draws, state: str, decided: Ints, sent: Ints) -> Piece
     return (b',"acquisition":',
             np.where(u[0] < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'),
             b',"decided_on":', _dates(decided), b',"decision_reference":', *reference,
-            f',"former_citizenship":"{recipient}","former_citizenship_status":"'.encode(),
-            _CHANGE_TEXT[status], b'","termination_evidence":', evidence)
+            f',"former_citizenship":{{"state":"{recipient}","status":"'.encode(),
+            _CHANGE_TEXT[status], b'","ended_by":', ended_by, b',"ended_on":null,"evidence":[',
+            evidence, b"]}")
 
 
 _CHANGE_TEXT = texts(_CHANGE_STATUS)
@@ -384,13 +405,11 @@ def _status_replies(draws: Draws, n: int, state: str) -> Texts:
     u = draws.uniform((3, n))
     sent = received + np.where(u[0] < 0.05, draws.between(62, 90, n), draws.between(5, 55, n))
     other = _OTHER[state]
-    diplomatic = u[1] < 0.7
     competent = ("CHN_NIA", "KAZ_MIA") if state == "CHN" else ("KAZ_MIA", "CHN_NIA")
-    route = (np.where(diplomatic, _PARTY[f"{state}_MFA"], _PARTY[competent[0]]),
-             np.where(diplomatic, _PARTY[f"{other}_MFA"], _PARTY[competent[1]]),
-             np.where(diplomatic, b"diplomatic", b"competent_authority").astype(object))
+    route = (_PARTY[competent[0]], _PARTY[competent[1]], *_channels(state, u[1] < 0.7))
     envelope = _envelopes(draws, "citizenship_status_reply", route, sent, _uuids(draws, n))
-    status = np.searchsorted([0.4, 0.85], u[2], side="right")
+    # Retained, terminated, no record; then the limbo: pending, refused (see _REPLY_STATUS).
+    status = np.searchsorted([0.38, 0.81, 0.95, 0.98], u[2], side="right")
     terminated = status == 1
     # No record: nobody by that name in the answering state, the record is the
     # list's; otherwise the answering state's record of its (former) citizen.
@@ -401,8 +420,12 @@ def _status_replies(draws: Draws, n: int, state: str) -> Texts:
         citizenship=np.where(terminated, STATE_CODE[other], 0), with_number=~terminated,
     )
     terminated_on = _null_or(terminated, _dates(received - draws.between(30, 5 * YEAR, n)))
-    return join_rows(*envelope, b',"subject":', *subject.pieces, b',"request_received_on":',
-                     _dates(received), b',"status":"', _REPLY_TEXT[status],
+    list_id: Pieces = (f'"{other}-'.encode(), _years(received), b"-",
+                       DIGITS4[draws.between(1, 9999, n)], b'"')
+    return join_rows(*envelope, b',"subject":', *subject.pieces, b',"list_id":', *list_id,
+                     b',"list_item":', _NUMBERS[draws.between(1, 9999, n)],
+                     b',"list_received_on":', _dates(received), b',"status":"',
+                     _REPLY_TEXT[status],
                      b'","terminated_on":', terminated_on, b"}")
 
 
@@ -544,7 +567,8 @@ def _suspensions(draws: Draws, n: int, state: str) -> Texts:
                      or ["visa_free_statistics"] if partial[j] else [])
         for j in range(n)
     )
-    return join_rows(*envelope, b',"grounds":"', _GROUNDS_TEXT[grounds], b'","scope":"',
+    return join_rows(*envelope, b',"action":"adopted","cancels":null,"grounds":"',
+                     _GROUNDS_TEXT[grounds], b'","scope":"',
                      np.where(partial, b"partial", b"full").astype(object),
                      b'","suspended_areas":', areas, b',"decided_on":', _dates(decided),
                      b',"effective_from":', _dates(decided + draws.between(0, 14, n)), b"}")
