@@ -28,10 +28,10 @@ def test_text_report(dataset: Path) -> None:
     assert code == 0
     for title in (
         "What was read",
-        "Messages per kind",
-        "Which fields identify",
-        "Generalisation ladder",
-        "l-diversity of citizenship",
+        "Messages by kind and direction",
+        "Which details identify",
+        "What coarsening does",
+        "Does the group give away Ethnic nationality?",
     ):
         assert title in out
 

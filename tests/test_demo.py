@@ -94,12 +94,13 @@ def test_cli_prints_the_summary_and_the_page(tmp_path: Path) -> None:
     out = tmp_path / "tour"
     result = runner.invoke(app, ["demo", "--out", str(out), "-n", "200", "--lang", "ru"])
     assert result.exit_code == 0, result.output
-    assert "200 generated" in result.output
-    assert "unique on date_of_birth, sex, place_of_birth.locality, ethnic_nationality" in (
-        result.output
-    )
+    assert "создано 200," in result.output
+    assert "Дата рождения, Пол, Место рождения › Населённый пункт" in result.output
     assert str(out / "exposure.html") in result.output
     assert (out / "fields.ru.md").is_file()
+    # Everything it wrote is in Russian, the headline included.
+    assert '<html lang="ru">' in (out / "exposure.html").read_text("utf-8")
+    assert "# Отчёт о раскрытии персональных данных" in (out / "exposure.md").read_text("utf-8")
 
 
 @pytest.mark.parametrize(

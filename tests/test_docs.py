@@ -55,13 +55,6 @@ def test_readme_commands_run(tmp_path: Path) -> None:
     assert (tmp_path / "report.html").stat().st_size > 1000
 
 
-def test_workshop_commands_run(tmp_path: Path) -> None:
-    _run_in(tmp_path, tool_commands(WORKSHOP))
-    assert (tmp_path / "kzcn-demo" / "exposure.html").is_file()
-    assert (tmp_path / "clean.jsonl").stat().st_size > 0
-    assert (tmp_path / "faulty.jsonl").stat().st_size > 0
-
-
 @pytest.mark.parametrize("index", range(len(blocks(README, "python"))))
 def test_readme_python_blocks_run(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)

@@ -177,7 +177,6 @@ class TestAgainstDefinitions:
         expected = Counter(
             (
                 p["sex"],
-                p["ethnic_nationality"],
                 p["date_of_birth"][:4],
                 key(p, "place_of_birth.region"),
             )

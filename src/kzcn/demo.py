@@ -14,6 +14,7 @@ from pathlib import Path
 from kzcn.authorities import Language
 from kzcn.catalogue import render_catalogue_markdown
 from kzcn.exposure import compute_exposure, render_html, render_json, render_markdown
+from kzcn.exposure.explorer import explorer_for
 from kzcn.schema import write_schema_files
 from kzcn.synth import write_dataset
 from kzcn.validation import JsonReporter, TextReporter, report, validate_stream
@@ -48,6 +49,7 @@ class DemoResult:
     people: int
     unique_share: float
     qi: tuple[str, ...]
+    lang: Language = "en"
 
     @property
     def html_report(self) -> Path:
@@ -114,17 +116,19 @@ def _validate(out: Path, dataset: Path, files: dict[str, Path]) -> Summary:
     return outcome.summary
 
 
-def _expose(out: Path, dataset: Path, files: dict[str, Path]) -> tuple[int, float, tuple[str, ...]]:
-    measured = compute_exposure(dataset)
+def _expose(
+    out: Path, dataset: Path, lang: Language, files: dict[str, Path]
+) -> tuple[int, float, tuple[str, ...]]:
+    measured = compute_exposure(dataset, keep_persons=True)
     # Named relative to the folder, so the reports are the same wherever it is.
     result = replace(measured, input=replace(measured.input, source=dataset.name))
-    for name, suffix, render in (
-        ("exposure report (HTML)", "html", render_html),
-        ("exposure report (Markdown)", "md", render_markdown),
-        ("exposure report (JSON)", "json", render_json),
+    for name, suffix, text in (
+        ("exposure report (HTML)", "html", render_html(result, lang, explorer_for(result))),
+        ("exposure report (Markdown)", "md", render_markdown(result, lang)),
+        ("exposure report (JSON)", "json", render_json(result)),
     ):
         path = out / f"exposure.{suffix}"
-        path.write_text(render(result), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         files[name] = path
     return result.risk.records, result.risk.sample_uniqueness, result.settings.qi
 
@@ -155,11 +159,11 @@ def run_demo(  # noqa: PLR0913 - the command's options, passed through
     say("validating them")
     summary = _validate(out, files["dataset (JSONL)"], files)
     say("measuring exposure")
-    people, unique, qi = _expose(out, files["dataset (JSONL)"], files)
+    people, unique, qi = _expose(out, files["dataset (JSONL)"], lang, files)
     say("writing the data dictionary and the JSON Schema")
     dictionary = out / f"fields.{lang}.md"
     dictionary.write_text(render_catalogue_markdown(lang), encoding="utf-8")
     files[f"data dictionary ({lang})"] = dictionary
     for path in write_schema_files(out / "schema"):
         files[f"JSON Schema ({path.name})"] = path
-    return DemoResult(out, files, count, corrupted, summary, people, unique, qi)
+    return DemoResult(out, files, count, corrupted, summary, people, unique, qi, lang)

@@ -24,6 +24,7 @@ __all__ = [
     "Severity",
     "kzcn_error",
     "raise_errors",
+    "redacted",
 ]
 
 
@@ -175,6 +176,12 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.csv_row", "Bad CSV row", "A CSV row with more or fewer cells than the header."),
         e("input.compression", "Damaged compressed input",
           "The gzip stream is corrupt or cut short; nothing after this point can be read."),
+        # hostile input
+        e("structure.duplicate_key", "Repeated key",
+          "An object names the same key twice; which value counts is not defined."),
+        e("input.number_too_large", "Number too large",
+          "A number beyond the range of a double (about 1.8e308, so never more than "
+          "4300 digits); no field of a message holds one."),
         # schema 2.0
         e("structure.schema_1_0", "Schema 1.0 message",
           "This message is schema 1.0; convert it with `kzcn migrate IN -o OUT`."),
@@ -218,3 +225,42 @@ def raise_errors(title: str, found: list[tuple[tuple[str | int, ...], str]]) -> 
         title,
         [InitErrorDetails(type=kzcn_error(code), loc=loc, input=None) for loc, code in found],
     )
+
+
+def redacted(error: ValidationError) -> ValidationError:
+    """The same errors with nothing of the input: what `str()` and `repr()` may show.
+
+    pydantic's own text echoes input three ways: `input_value=...`, a key in
+    the location (`subject.N77665544`), and some messages (a bad union tag is
+    quoted). Here every message is the catalogue's, every key not defined by
+    the regime is `<unknown key>`, and the input is hidden; the error types
+    stay as pydantic gave them. Only failures pay for this.
+    """
+    # Imported here: the problems module imports the models, which import this one.
+    from kzcn.messages import MESSAGE_KINDS  # noqa: PLC0415
+    from kzcn.validation.problems import (  # noqa: PLC0415
+        UNKNOWN_KEY,
+        code_for_pydantic_type,
+        known_keys,
+    )
+
+    known = known_keys() | frozenset(MESSAGE_KINDS)  # a tagged union's errors start at the tag
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError(
+                detail["type"], _message(code_for_pydantic_type(detail["type"]))
+            ),
+            loc=tuple(
+                item if isinstance(item, int) or item in known else UNKNOWN_KEY
+                for item in detail["loc"]
+            ),
+            input=None,
+        )
+        for detail in error.errors(include_url=False, include_context=False, include_input=False)
+    ]
+    return ValidationError.from_exception_data(error.title, details, hide_input=True)
+
+
+def _message(code: str) -> str:
+    entry = CATALOGUE[code]
+    return f"{entry.title}: {entry.description}"

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
-from kzcn._base import KzcnModel
+from kzcn._base import KzcnModel, RedactingAdapter
 from kzcn._version import SchemaVersion
 from kzcn.authorities import AUTHORITIES, CarrierCode, CompetentAuthorityCode, Party
 from kzcn.errors import kzcn_error, raise_errors
@@ -615,7 +615,8 @@ Message = Annotated[
 ]
 """Any message of the regime, told apart by `kind`."""
 
-MessageAdapter: TypeAdapter[Message] = TypeAdapter(Message)
+#: Validates any message; its errors never echo input (see `kzcn.errors.redacted`).
+MessageAdapter: TypeAdapter[Message] = RedactingAdapter(Message)
 
 #: The kinds, in the order of SPEC §2.5.
 MESSAGE_KINDS: tuple[str, ...] = (

@@ -10,6 +10,7 @@ import typer
 from kzcn.catalogue import LANGUAGES
 from kzcn.cli._common import err_console, fail, require_choice
 from kzcn.demo import DEFAULT_COUNT, DEFAULT_SEED, DemoError, DemoResult, run_demo
+from kzcn.exposure._format import words
 
 
 def register(app: typer.Typer) -> None:
@@ -22,18 +23,27 @@ def register(app: typer.Typer) -> None:
 
 
 def _summary(result: DemoResult) -> str:
-    share = f"{result.unique_share:.1%}"
-    fields = ", ".join(result.qi)
+    w = words(result.lang)
     validation = result.validation
     lines = [
-        f"kzcn demo: wrote {len(result.files)} files to {result.out}/ (all data synthetic)",
-        f"  messages: {result.messages} generated, {result.corrupted} deliberately corrupted",
-        (
-            f"  validation: {validation.valid} valid, {validation.invalid} invalid, "
-            f"{validation.with_warnings} with deadline warnings"
+        w.t("demo.wrote", files=w.count(len(result.files)), out=result.out),
+        "  "
+        + w.t("demo.messages", count=w.count(result.messages), corrupted=w.count(result.corrupted)),
+        "  "
+        + w.t(
+            "demo.validation",
+            valid=w.count(validation.valid),
+            invalid=w.count(validation.invalid),
+            warnings=w.count(validation.with_warnings),
         ),
-        f"  exposure: {share} of {result.people} people are unique on {fields}",
-        f"  open: {result.html_report}",
+        "  "
+        + w.t(
+            "demo.exposure",
+            share=w.percent(result.unique_share),
+            people=w.count(result.people),
+            fields=w.fields(result.qi),
+        ),
+        "  " + w.t("demo.open", path=result.html_report),
     ]
     return "\n".join(lines) + "\n"
 
@@ -48,8 +58,13 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same files.")] = (
         DEFAULT_SEED
     ),
-    lang: Annotated[str, typer.Option("--lang", help="Data dictionary language: en, ru, kk, zh.")]
-    = "en",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Language of the reports, the data dictionary and this summary: en, ru, kk, zh.",
+        ),
+    ] = "en",
     force: Annotated[
         bool, typer.Option("--force", help="Write into a non-empty folder not made by the demo.")
     ] = False,
@@ -62,7 +77,11 @@ def demo(
     try:
         with console.status("kzcn demo") as status:
             result = run_demo(
-                out, count=count, seed=seed, lang=language, force=force,
+                out,
+                count=count,
+                seed=seed,
+                lang=language,
+                force=force,
                 progress=lambda step: status.update(f"kzcn demo: {step}"),
             )
     except DemoError as error:

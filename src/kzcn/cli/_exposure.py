@@ -15,6 +15,7 @@ import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kzcn.authorities import Language
 from kzcn.catalogue import LANGUAGES, catalogue_dict, labels, render_catalogue_markdown
@@ -31,15 +32,9 @@ from kzcn.exposure import (
     render_markdown,
     write_per_record,
 )
-from kzcn.exposure._format import (
-    EXPLAIN,
-    count,
-    field_names,
-    kind_name,
-    metric_rows,
-    percent,
-    skipped_text,
-)
+from kzcn.exposure._format import Cell, headline, sections, words
+from kzcn.exposure.explorer import explorer_for
+from kzcn.exposure.linkage import LinkageResult, compute_linkage
 
 EXPOSURE_FORMATS = ("text", "md", "json", "html")
 FIELDS_FORMATS = ("text", "md", "json")
@@ -77,65 +72,52 @@ def _write(text: str, out: Path | None) -> None:
 # --- exposure -------------------------------------------------------------------
 
 
-def _tables(result: ExposureResult) -> list[Table | str]:
-    summary = result.input
-    read = Table(title="What was read", show_header=False)
-    for name, value in (
-        ("source", summary.source),
-        ("messages analysed", count(summary.messages)),
-        ("skipped", skipped_text(result)),
-        ("messages without a person", count(summary.messages_without_subject)),
-        ("distinct persons", count(summary.persons)),
-    ):
-        read.add_row(name, value)
-    kinds = Table("kind", "authority → authority", "messages", title="Messages per kind")
-    for row in result.kind_flows:
-        kinds.add_row(
-            kind_name(row.kind),
-            f"{row.sender_authority} → {row.recipient_authority}",
-            count(row.messages),
-        )
-    crossing = Table("field", "role", "messages", "people", title="Personal fields crossing")
-    for flow in result.field_flows:
-        crossing.add_row(flow.path, str(flow.role), count(flow.messages), count(flow.people))
-    risk = Table("metric", "value", "meaning", title=f"Risk over {', '.join(result.settings.qi)}")
-    for name, value, meaning in metric_rows(result):
-        risk.add_row(name, value, meaning)
-    sizes = Table("class size", "classes", "people", title="Class sizes")
-    for b in result.risk.histogram:
-        sizes.add_row(b.label, count(b.classes), count(b.records))
-    diversity = result.diversity
-    entropy = "-" if diversity.entropy_l is None else f"{diversity.entropy_l:.4f}"
-    ldiv = Table(
-        "distinct l",
-        "entropy l",
-        "classes with one value",
-        title=f"l-diversity of {diversity.sensitive}",
-    )
-    ldiv.add_row(count(diversity.distinct_l), entropy, count(diversity.classes_homogeneous))
-    subsets = Table("fields", "unique", "k", title="Which fields identify")
-    for subset in result.subsets:
-        subsets.add_row(
-            field_names(subset.fields), percent(subset.sample_uniqueness), count(subset.k)
-        )
-    ladder = Table("birth date", "birthplace", "unique", "k", title="Generalisation ladder")
-    for step in result.ladder:
-        ladder.add_row(
-            step.date_level, step.place_level, percent(step.sample_uniqueness), count(step.k)
-        )
-    return [read, kinds, crossing, risk, EXPLAIN["risk"], sizes, ldiv, subsets, ladder]
+def _tables(
+    result: ExposureResult, lang: Language, linkage: LinkageResult | None
+) -> list[Table | Text]:
+    """The report's sections as terminal tables (cells as plain text: no rich markup)."""
+    w = words(lang)
+    items: list[Table | Text] = [Text(w.t("title"), style="bold"), Text(headline(result, w))]
+    for section in sections(result, w, linkage):
+        if not section.rows and not section.notes:
+            items.append(Text(section.title, style="bold"))
+            continue
+        table = Table(*section.head, title=section.title, show_header=bool(section.head))
+        for _ in range(0 if section.head else len(section.rows[0]) if section.rows else 1):
+            table.add_column()
+        for row in section.rows:
+            table.add_row(*(_text(cell) for cell in row))
+        for note in section.notes:
+            table.add_row(Text(note, overflow="fold"))
+        items.append(table)
+    return items
 
 
-def _render(result: ExposureResult, fmt: str, out: Path | None) -> None:
+def _text(cell: Cell) -> Text:
+    # `fold`: Chinese has no spaces to wrap at, and a cell must not be cut short.
+    text = Text(cell.text, justify="right" if cell.numeric else "left", overflow="fold")
+    if cell.code is not None:
+        text.append(("\n" if cell.text else "") + cell.code, style="dim")
+    return text
+
+
+def _render(
+    result: ExposureResult, fmt: str, out: Path | None, lang: Language,
+    linkage: LinkageResult | None,
+) -> None:  # fmt: skip
     if fmt == "text":
         console = _console(out)
-        for item in _tables(result):
+        for item in _tables(result, lang, linkage):
             console.print(item)
         if out is not None:
             console.file.close()
         return
-    renderers = {"md": render_markdown, "json": render_json, "html": render_html}
-    _write(renderers[fmt](result), out)
+    if fmt == "json":
+        _write(render_json(result, linkage), out)
+    elif fmt == "md":
+        _write(render_markdown(result, lang, linkage), out)
+    else:
+        _write(render_html(result, lang, explorer_for(result), linkage), out)
 
 
 def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
@@ -186,9 +168,22 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     validate: Annotated[
         bool, typer.Option("--validate", help="Skip messages the models reject (slower).")
     ] = False,
+    lang: Annotated[
+        str, typer.Option("--lang", help=f"Report language: {', '.join(LANGUAGES)}.")
+    ] = "en",
+    linkage: Annotated[
+        Path | None,
+        typer.Option(
+            "--linkage",
+            help="A public list (CSV: date_of_birth, sex, home_town) to link the people to, "
+            "as from kzcn generate --outside-list.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
+    language = require_choice(lang, LANGUAGES, "language")
     try:
         result = compute_exposure(
             file,
@@ -199,10 +194,16 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             max_subset=max_subset,
             per_record=per_record is not None,
             validate=validate,
+            keep_persons=fmt == "html" or linkage is not None,
+        )
+        linked = (
+            compute_linkage(result.persons, linkage, threshold)
+            if linkage is not None and result.persons is not None
+            else None
         )
     except (QuasiIdentifierError, FileNotFoundError, ValueError) as error:
         fail(str(error))
-    _render(result, fmt, out)
+    _render(result, fmt, out, language, linked)
     if per_record is not None:
         write_per_record(result, per_record)
 

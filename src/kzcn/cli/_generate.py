@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from kzcn.cli._common import err_console, fail, require_choice
 from kzcn.synth import DEFAULT_MIX, FORMATS, Mix, MixError, write_dataset
+from kzcn.synth.outside import DEFAULT_OVERLAP, write_outside_list
 
 #: Runs at least this large show a progress bar (on an interactive stderr).
 PROGRESS_THRESHOLD = 20_000
@@ -67,6 +68,17 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
                      show_default=False),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    outside_list: Annotated[
+        Path | None,
+        typer.Option("--outside-list",
+                     help="Also write a synthetic public list (CSV: name, birth date, sex, home "
+                     "town) holding a share of these people and as many strangers, for "
+                     "kzcn exposure --linkage.", show_default=False),
+    ] = None,
+    outside_share: Annotated[
+        float, typer.Option("--outside-share",
+                            help="Share of the people who have a profile in the public list.")
+    ] = DEFAULT_OVERLAP,
 ) -> None:
     """Generate messages; see `kzcn generate --help`."""
     if count < 0:
@@ -78,7 +90,12 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
         fail("--invalid-rate and --labels go together: give both or neither")
     if jobs is not None and jobs < 1:
         fail(f"--jobs must be 1 or more, not {jobs}")
+    if not 0.0 <= outside_share <= 1.0:
+        fail(f"--outside-share must be between 0 and 1, not {outside_share}")
     chosen = _mix(kind or [], mix or [])
+    if outside_list is not None:
+        with outside_list.open("wb") as public:
+            write_outside_list(public, count, seed=seed, mix=chosen, overlap=outside_share)
     with ExitStack() as stack:
         stream = _open(stack, out)
         label_stream = stack.enter_context(labels.open("wb")) if labels is not None else None

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import polars as pl
 
 from kzcn._pipes import widen_pipe
+from kzcn.authorities import AuthorityCode, Party
 from kzcn.catalogue import FieldEntry, catalogue
 from kzcn.exposure import _engine as engine
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
@@ -34,6 +36,8 @@ from kzcn.messages import MESSAGE_KINDS
 __all__ = [
     "DEFAULT_QI",
     "DEFAULT_THRESHOLD",
+    "MAX_QI",
+    "MAX_SUBSETS",
     "NOTES",
     "Source",
     "compute_exposure",
@@ -41,11 +45,21 @@ __all__ = [
     "write_per_record",
 ]
 
-DEFAULT_QI = ("date_of_birth", "sex", "place_of_birth.locality", "ethnic_nationality")
+#: Birth date, sex and birthplace: what an outsider most often knows. Ethnic
+#: nationality is the default sensitive attribute, the one the group may give away.
+DEFAULT_QI = ("date_of_birth", "sex", "place_of_birth.locality")
 DEFAULT_THRESHOLD = 0.2
 #: Fields added to the QIs to make the candidate list of "which fields identify".
 EXTRA_CANDIDATES = ("citizenship", "ethnic_nationality")
 DEFAULT_MAX_SUBSET = 4
+#: Most quasi-identifiers measured together. An attacker's background knowledge
+#: is a handful of fields, and every QI adds a key to every group-by.
+MAX_QI = 12
+#: Most candidate subsets measured (`candidates` taken 1 to `max_subset` at a
+#: time); checked before any work, since the count grows combinatorially
+#: (28 fields up to 28 at a time: 2**28 subsets). The default report measures 30;
+#: `MAX_QI` QIs and the two extra candidates up to 4 at a time make 1,470.
+MAX_SUBSETS = 1500
 #: Standard input this large is spooled to a file (see `_read_stdin`).
 STDIN_SPOOL_BYTES = NATIVE_MIN_BYTES
 _SPOOL_STEP = 1024 * 1024
@@ -155,9 +169,41 @@ def _read(source: Source, plan: ExtractPlan, workers: int | None) -> tuple[Extra
     return read_records(source, plan), "<records>"
 
 
+#: What an envelope value outside the regime's enums is reported as.
+OTHER = "other"
+_ENVELOPE_ENUMS: dict[str, tuple[str, ...]] = {
+    "sender_state": get_args(Party),
+    "sender_authority": get_args(AuthorityCode),
+    "recipient_state": get_args(Party),
+    "recipient_authority": get_args(AuthorityCode),
+}
+
+
+def _enum_or_other(column: str, allowed: Sequence[str]) -> pl.Expr:
+    """The column's value when the regime defines it, `other` for anything else, null kept.
+
+    The readers do not validate (unless asked), so an authority field may hold
+    anything, a name or a `<script>` included; only the regime's own codes
+    reach the result, whichever reader ran.
+    """
+    value = pl.col(column).cast(pl.String)
+    return (
+        pl.when(value.is_null())
+        .then(None)
+        .when(value.is_in(list(allowed)))
+        .then(value)
+        .otherwise(pl.lit(OTHER))
+        .alias(column)
+    )
+
+
 def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
-    columns = ["kind", "sender_state", "sender_authority", "recipient_state", "recipient_authority"]
-    counted = messages.group_by(columns).agg(pl.len().alias("messages"))
+    columns = ["kind", *_ENVELOPE_ENUMS]
+    envelope = messages.select(
+        pl.col("kind"),
+        *(_enum_or_other(column, allowed) for column, allowed in _ENVELOPE_ENUMS.items()),
+    )
+    counted = envelope.group_by(columns).agg(pl.len().alias("messages"))
     order = {kind: index for index, kind in enumerate(MESSAGE_KINDS)}
     rows = [KindFlow(**row) for row in counted.iter_rows(named=True)]
     return tuple(
@@ -203,7 +249,7 @@ def _field_flows(
     # Most people have one message, whose flags are the person's; only people
     # with several messages are grouped ("does any of them carry the field").
     repeated = people.filter(pl.col("person") != pl.col("line"))["person"].unique()
-    several = pl.col("person").is_in(repeated)
+    several = pl.col("person").is_in(repeated.implode())
     once = _sums(_carrying(people.filter(~several), fields))
     grouped = (
         _carrying(people.filter(several), fields, "person").group_by("person").agg(pl.all().any())
@@ -243,6 +289,33 @@ def _check_options(threshold: float, max_subset: int) -> None:
         raise ValueError(f"max_subset must be at least 1, not {max_subset}")
 
 
+def subset_count(candidates: int, max_subset: int) -> int:
+    """How many subsets of `candidates` fields have 1 to `max_subset` fields."""
+    return sum(math.comb(candidates, size) for size in range(1, min(max_subset, candidates) + 1))
+
+
+def _check_sizes(
+    qi: Sequence[str], sensitive: str, candidates: Sequence[str], max_subset: int
+) -> None:
+    """Refuse, before any work, settings that are meaningless or that no machine can measure."""
+    if sensitive in qi:
+        raise QuasiIdentifierError(
+            f"the sensitive attribute {sensitive} is also a quasi-identifier; l-diversity "
+            "measures what the QIs do not already give away: choose a field outside the QIs"
+        )
+    if len(qi) > MAX_QI:
+        raise QuasiIdentifierError(
+            f"{len(qi)} quasi-identifiers; at most {MAX_QI} are measured together"
+        )
+    count = subset_count(len(candidates), max_subset)
+    if count > MAX_SUBSETS:
+        raise ValueError(
+            f"{len(candidates)} candidate fields taken 1 to {max_subset} at a time make "
+            f"{count:,} subsets; at most {MAX_SUBSETS:,} are measured (lower the largest "
+            "subset size or give fewer candidate fields)"
+        )
+
+
 def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of the report
     source: Source,
     *,
@@ -254,6 +327,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     per_record: bool = False,
     validate: bool = False,
     workers: int | None = None,
+    keep_persons: bool = False,
 ) -> ExposureResult:
     """Measure what a dataset of messages exposes about the people in it.
 
@@ -262,25 +336,30 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
             input, the file's bytes, or an iterable of messages (dicts or
             kzcn models).
         qi: Quasi-identifier paths into the subject's person record, as a
-            list or a comma-separated string (default `DEFAULT_QI`).
-        sensitive: The sensitive attribute (default `ethnic_nationality`
-            unless it is a QI, then `citizenship`).
+            list or a comma-separated string (default `DEFAULT_QI`); at
+            most `MAX_QI`.
+        sensitive: The sensitive attribute, not one of the QIs (default
+            `ethnic_nationality` unless it is a QI, then `citizenship`).
         threshold: τ of ARX's "records at risk" (risk 1/size above it).
         candidates: Fields whose subsets are checked for uniqueness (default:
             the QIs plus citizenship and ethnic nationality).
-        max_subset: Largest subset checked.
+        max_subset: Largest subset checked; at most `MAX_SUBSETS` subsets
+            are measured.
         per_record: Also compute one row per input line (`result.per_record`).
         validate: Skip messages the models reject (slow: builds every model).
         workers: Processes (or DuckDB's threads) that parse a large file
             (default: one per CPU).
+        keep_persons: Keep the person rows (`result.persons`) for the explorer.
 
     Returns:
         The typed result the reporters render.
 
     Raises:
-        QuasiIdentifierError: A path is not a single-valued person field.
+        QuasiIdentifierError: A path is not a single-valued person field, the
+            sensitive attribute is a QI, or there are more than `MAX_QI` QIs.
         FileNotFoundError: `source` names no file.
-        ValueError: `threshold` or `max_subset` is out of range.
+        ValueError: `threshold` or `max_subset` is out of range, or the
+            candidates make more than `MAX_SUBSETS` subsets.
     """
     _check_options(threshold, max_subset)
     qi_paths = _paths(qi, DEFAULT_QI)
@@ -288,6 +367,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     resolved_sensitive = resolve(sensitive or default_sensitive(qi_paths))
     candidate_paths = _paths(candidates, [*qi_paths, *EXTRA_CANDIDATES])
     resolved_candidates = [resolve(p) for p in candidate_paths]
+    _check_sizes(qi_paths, resolved_sensitive.path, candidate_paths, max_subset)
 
     flow_fields = _flow_fields()
     extra = tuple(
@@ -345,6 +425,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
             if per_record
             else None
         ),
+        persons=persons if keep_persons else None,
     )
 
 

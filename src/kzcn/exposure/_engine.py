@@ -64,8 +64,9 @@ def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame
 
     Two messages are about the same person when their subjects share a
     document (issuing state, type and number); sharing is followed
-    transitively (connected components, found by propagating the smallest
-    line number until nothing changes). A person's values are those of their
+    transitively (connected components, see `_components`: near-linear, so a
+    chain of thousands of messages each sharing a document with the next is
+    as quick as unrelated ones). A person's values are those of their
     first message in input order. A subject without documents is a person of
     its own.
 
@@ -84,7 +85,7 @@ def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame
     # no hash table: several times faster than `is_duplicated`) leaves a small
     # table for the exact test of "seen on two lines".
     repeated = _repeated(edges["document"].to_numpy())
-    edges = edges.filter(pl.col("document").is_in(pl.Series(repeated))).unique()
+    edges = edges.filter(pl.col("document").is_in(pl.Series(repeated).implode())).unique()
     shared = (
         edges.group_by("document")
         .agg(pl.len().alias("lines"))
@@ -92,27 +93,42 @@ def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame
         .select("document")
     )
     edges = edges.join(shared, on="document", how="semi")
-    labels = edges.select("line").unique().with_columns(pl.col("line").alias("person"))
-    while edges.height:
-        by_document = (
-            edges.join(labels, on="line")
-            .group_by("document")
-            .agg(pl.col("person").min().alias("document_person"))
-        )
-        updated = (
-            edges.join(by_document, on="document")
-            .group_by("line")
-            .agg(pl.col("document_person").min().alias("person"))
-        )
-        changed = updated.join(labels, on="line", suffix="_old").filter(
-            pl.col("person") != pl.col("person_old")
-        )
-        labels = updated
-        if changed.height == 0:
-            break
+    lines, first = _components(edges["line"].to_numpy(), edges["document"].to_numpy())
     # A lookup keeps the rows in line order (a join would need a sort after).
-    person = pl.col("line").replace_strict(labels["line"], labels["person"], default=pl.col("line"))
+    person = pl.col("line").replace_strict(
+        pl.Series(lines, dtype=pl.Int64), pl.Series(first, dtype=pl.Int64), default=pl.col("line")
+    )
     return rows.with_columns(person.alias("person"))
+
+
+def _components(line: Codes, document: npt.NDArray[np.uint64]) -> tuple[Codes, Codes]:
+    """The distinct lines of `line`/`document` pairs, and each one's smallest linked line.
+
+    Lines and documents are the nodes of one graph (lines first, in order, so
+    the smallest node of a component is its first line), a pair an edge.
+    Every round hooks each root to the smallest root across its edges, then
+    jumps pointers until each node points at its root: the components at
+    least halve in number each round, so the rounds are logarithmic and each
+    is a few vectorised passes over the edges. (Propagating labels along the
+    edges instead takes as many rounds as the longest chain: quadratic.)
+    """
+    lines, u = np.unique(line, return_inverse=True)
+    documents, v = np.unique(document, return_inverse=True)
+    v = v + len(lines)
+    parent = np.arange(len(lines) + len(documents), dtype=np.int64)
+    while True:
+        root_u, root_v = parent[u], parent[v]
+        if np.array_equal(root_u, root_v):
+            break
+        low = np.minimum(root_u, root_v)
+        np.minimum.at(parent, root_u, low)
+        np.minimum.at(parent, root_v, low)
+        while True:  # pointer jumping: every node to its root
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    return lines.astype(np.int64), lines[parent[: len(lines)]].astype(np.int64)
 
 
 def _repeated(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:

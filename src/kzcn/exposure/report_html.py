@@ -1,276 +1,335 @@
-"""The HTML report: one self-contained page, inline CSS and inline SVG charts.
+"""The HTML report: one self-contained page, inline CSS, charts drawn in HTML.
 
-Nothing is fetched: no scripts, fonts, images or style sheets from anywhere,
-so the page opens offline and leaks nothing about who opened it. Every chart
-is an `<svg>` with an id (`chart-histogram`, `chart-subsets`, `chart-ladder`)
-and a text alternative, so the browser test can find it.
+Nothing is fetched: no fonts, images or style sheets from anywhere, and the
+Content-Security-Policy forbids every request, so the page opens offline and
+leaks nothing about who opened it. The only script is the explorer's (see
+`kzcn.exposure.explorer`), allowed by its hash.
+
+The charts are plain HTML (bars are boxes sized in percent), so they reflow
+on a phone instead of being cut off, print as they look, and hold their
+numbers as text; each has an `id` (`chart-histogram`, `chart-subsets`,
+`chart-ladder`), a label naming every value for screen readers, and the same
+numbers as a table. Colours are from the Okabe-Ito palette, which readers
+with any common colour-vision deficiency can tell apart, and every colour is
+repeated by a number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
+from kzcn.authorities import Language
 from kzcn.exposure._format import (
-    EXPLAIN,
-    TITLE,
-    count,
-    field_names,
-    kind_name,
-    metric_rows,
-    percent,
-    skipped_text,
+    Cell,
+    Section,
+    Words,
+    headline,
+    linkage_sentence,
+    sections,
+    words,
 )
+from kzcn.exposure.linkage import LinkageResult
 from kzcn.exposure.result import ExposureResult
 
-__all__ = ["render_html"]
+if TYPE_CHECKING:
+    from kzcn.exposure.explorer import Explorer
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
-max-width:60rem;padding:0 1rem;color:#1b1f24;line-height:1.45}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #d0d7de}
-table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem}
-th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.explain{background:#f6f8fa;border-left:4px solid #54aeff;padding:.5rem .8rem}
-.headline{font-size:1.15rem;background:#fff8c5;padding:.6rem .8rem;border-radius:6px}
-svg text{font-family:inherit;font-size:12px;fill:#1b1f24}
-code{background:#f6f8fa;padding:0 .2rem}
+__all__ = ["CSS", "e", "render_html"]
+
+#: Okabe-Ito: vermillion for people alone, orange for groups of 2-4, blue beyond.
+_ALONE, _FEW, _SAFE = "#D55E00", "#E69F00", "#0072B2"
+
+CSS = f"""
+*,*::before,*::after{{box-sizing:border-box}}
+html{{-webkit-text-size-adjust:100%}}
+body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC",
+"Microsoft YaHei",sans-serif;margin:0 auto;max-width:62rem;padding:1rem;color:#1b1f24;
+line-height:1.5;overflow-wrap:break-word}}
+h1{{font-size:1.7rem;line-height:1.2}}h2{{font-size:1.3rem;margin-top:2.4rem;
+border-bottom:1px solid #d0d7de}}h3{{font-size:1.1rem;margin-top:1.6rem}}
+p.intro{{color:#424a53}}
+.headline{{font-size:1.15rem;background:#fff8c5;padding:.7rem .9rem;border-radius:6px;
+border-left:6px solid {_ALONE}}}
+.explain{{background:#f6f8fa;border-left:4px solid {_SAFE};padding:.5rem .8rem}}
+code{{background:#f6f8fa;padding:0 .2rem;overflow-wrap:anywhere;font-size:.85em}}
+small code{{color:#57606a}}
+table{{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.92rem;max-width:100%}}
+th,td{{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}}
+td.n{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
+dl.facts{{display:grid;grid-template-columns:minmax(0,auto) minmax(0,1fr);gap:.2rem 1rem}}
+dl.facts dt{{font-weight:600}}dl.facts dd{{margin:0}}
+dl.gloss dt{{font-weight:600;margin-top:.5rem}}dl.gloss dd{{margin-left:1rem}}
+figure{{margin:1rem 0}}figcaption{{font-weight:600;margin-bottom:.4rem}}
+.vbars{{display:flex;align-items:flex-end;gap:.3rem;height:14rem;
+border-bottom:1px solid #57606a;padding-top:1.4rem}}
+.vbars .col{{flex:1 1 0;min-width:0;height:100%;display:flex;flex-direction:column;
+justify-content:flex-end;align-items:stretch;text-align:center;font-size:.75rem}}
+.vbars .bar{{display:block;min-height:1px}}
+.vlabels{{display:flex;gap:.3rem;font-size:.75rem;text-align:center}}
+.vlabels span{{flex:1 1 0;min-width:0}}
+.axis{{text-align:center;font-size:.8rem;color:#57606a}}
+.hbars .row{{display:grid;grid-template-columns:minmax(0,18rem) minmax(0,1fr) 4.6rem;
+gap:.1rem .5rem;align-items:center;margin:.15rem 0;font-size:.85rem}}
+.hbars .track{{background:#eaeef2;height:.9rem}}
+.hbars .bar{{display:block;height:100%;background:{_ALONE}}}
+.hbars .val{{text-align:right;font-variant-numeric:tabular-nums}}
+.b-alone{{background:{_ALONE}}}.b-few{{background:{_FEW}}}.b-safe{{background:{_SAFE}}}
+.key span{{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .2em 0 .8em}}
+table.heat td.cell{{text-align:center;font-variant-numeric:tabular-nums;min-width:4.5rem}}
+details{{margin:.4rem 0 1rem}}
+.explorer{{border:2px solid {_SAFE};border-radius:8px;padding:0 1rem 1rem;margin-top:2.4rem}}
+.controls{{display:flex;flex-wrap:wrap;gap:.6rem}}
+.control{{border:1px solid #d0d7de;border-radius:6px;margin:0;padding:.3rem .6rem;min-width:0}}
+.control legend{{font-weight:600;padding:0 .2rem}}
+.control.single{{border-color:transparent;padding-bottom:0}}
+.levels{{display:flex;flex-wrap:wrap;gap:.2rem .8rem}}
+.levels label,.qi{{white-space:nowrap;cursor:pointer}}
+input{{width:1.1rem;height:1.1rem;vertical-align:-.15rem}}
+.cards{{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.6rem;
+margin:1rem 0}}
+.card{{background:#f6f8fa;border-radius:6px;padding:.5rem .7rem}}
+.card .name{{font-weight:600}}
+.card output{{display:block;font-size:1.6rem;font-variant-numeric:tabular-nums}}
+.card .meaning{{font-size:.85rem;color:#424a53}}
+.holds{{font-size:.9rem;color:#424a53}}summary{{cursor:pointer;color:{_SAFE}}}
+@media (max-width:40rem){{
+body{{padding:.6rem}}h1{{font-size:1.4rem}}
+.hbars .row{{grid-template-columns:minmax(0,1fr) 4.2rem}}
+.hbars .lbl{{grid-column:1/-1}}
+table.stack,table.stack tbody,table.stack tr,table.stack td{{display:block;width:100%}}
+table.stack thead{{display:block;position:absolute;width:1px;height:1px;overflow:hidden;
+clip-path:inset(50%);white-space:nowrap}}
+table.heat{{width:100%;table-layout:fixed;font-size:.85rem}}table.heat td.cell{{min-width:0}}
+table.heat th,table.heat td{{padding:.3rem .2rem}}
+table.stack tr{{border:1px solid #d0d7de;margin:0 0 .5rem;padding:.2rem .4rem}}
+table.stack td{{border:0;padding:.15rem 0;display:flex;justify-content:space-between;gap:.8rem;
+text-align:left;white-space:normal}}
+table.stack td::before{{content:attr(data-label);font-weight:600;color:#424a53;flex:0 0 40%}}
+table.stack td>*:first-child{{text-align:right}}
+dl.facts{{grid-template-columns:minmax(0,1fr)}}dl.facts dd{{margin:0 0 .4rem}}
+}}
+@page{{size:A4;margin:14mm}}
+@media print{{
+body{{max-width:none;padding:0;font-size:10pt;color:#000}}
+*{{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+h2,h3,figcaption{{break-after:avoid}}
+figure,tr,dl,.headline{{break-inside:avoid}}
+.explorer,summary,.noprint{{display:none}}
+.headline{{background:none;border:1px solid #000}}
+}}
 """
 
 
-def _e(text: object) -> str:
+def e(text: object) -> str:
+    """Escaped for HTML text and attribute values."""
     return escape(str(text), quote=True)
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
-    numeric = numeric or set()
-    header = "".join(f"<th>{_e(h)}</th>" for h in head)
+def _cell_html(cell: Cell) -> str:
+    parts = [e(cell.text)] if cell.text else []
+    if cell.code is not None:
+        code = f"<code>{e(cell.code)}</code>"
+        parts.append(f"<br><small>{code}</small>" if cell.text else code)
+    return "".join(parts)
+
+
+def _table(section: Section, extra_class: str = "") -> str:
+    head = "".join(f'<th scope="col">{e(h)}</th>' for h in section.head)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="n">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
-            for i, c in enumerate(row)
+            f'<td data-label="{e(label)}"{" class=n" if cell.numeric else ""}>'
+            f"<span>{_cell_html(cell)}</span></td>"
+            for label, cell in zip(section.head, row, strict=True)
         )
         + "</tr>"
-        for row in rows
+        for row in section.rows
     )
-    return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _explain(key: str) -> str:
-    return f'<p class="explain">{_e(EXPLAIN[key])}</p>'
-
-
-def _svg(chart_id: str, width: int, height: int, title: str, body: str) -> str:
     return (
-        f'<svg id="{chart_id}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{chart_id}-title"><title id="{chart_id}-title">{_e(title)}</title>'
-        f"{body}</svg>"
+        f'<table class="stack {extra_class}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
     )
 
 
-def _histogram_chart(result: ExposureResult) -> str:
+def _pairs(section: Section, css: str) -> str:
+    """A headless two-column section as a definition list (reads well on any width)."""
+    items = "".join(
+        f"<dt>{_cell_html(row[0])}</dt><dd>{''.join(_cell_html(c) for c in row[1:])}</dd>"
+        for row in section.rows
+    )
+    return f'<dl class="{css}">{items}</dl>'
+
+
+def _heading(section: Section) -> str:
+    level = section.level
+    return f'<h{level} id="{e(section.key)}">{e(section.title)}</h{level}>'
+
+
+def _explain(section: Section) -> str:
+    return f'<p class="explain">{e(section.explain)}</p>' if section.explain else ""
+
+
+def _details(w: Words, inner: str) -> str:
+    return f"<details><summary>{e(w.t('chart.table'))}</summary>{inner}</details>"
+
+
+def _bin_class(low: int) -> str:
+    if low == 1:
+        return "b-alone"
+    return "b-few" if low < 5 else "b-safe"
+
+
+def _histogram_chart(result: ExposureResult, w: Words) -> str:
     bins = result.risk.histogram
     total = result.risk.records or 1
-    width, height, left, bottom, top = 640, 260, 50, 40, 20
-    slot = (width - left - 10) / len(bins)
-    plot = height - bottom - top
-    parts = [
-        (
-            f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
-            'stroke="#57606a"/>'
-        )
-    ]
-    for index, b in enumerate(bins):
-        share = b.records / total
-        bar = plot * share
-        x = left + index * slot + 4
-        y = height - bottom - bar
-        colour = "#cf222e" if b.low == 1 else ("#bf8700" if b.low < 5 else "#1a7f37")
-        parts.append(
-            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{slot - 8:.1f}" '
-            f'height="{bar:.1f}" fill="{colour}"><title>{_e(b.label)}: {count(b.records)} '
-            f"people in {count(b.classes)} classes</title></rect>"
-        )
-        parts.append(
-            f'<text x="{x + (slot - 8) / 2:.1f}" y="{height - bottom + 16}" '
-            f'text-anchor="middle">{_e(b.label)}</text>'
-        )
-        parts.append(
-            f'<text x="{x + (slot - 8) / 2:.1f}" y="{max(y - 4, 12):.1f}" '
-            f'text-anchor="middle">{percent(share)}</text>'
-        )
-    parts.append(
-        f'<text x="{width / 2}" y="{height - 6}" text-anchor="middle">class size '
-        "(people sharing the same quasi-identifier values)</text>"
+    shares = [b.records / total for b in bins]
+    top = max(shares, default=0.0) or 1.0
+    cols = "".join(
+        f'<div class="col"><span class="val">{e(w.percent(share))}</span>'
+        f'<span class="bar {_bin_class(b.low)}" style="height:{80 * share / top:.2f}%">'
+        "</span></div>"
+        for b, share in zip(bins, shares, strict=True)
     )
-    return _svg("chart-histogram", width, height, "Share of people by class size", "".join(parts))
-
-
-def _subsets_chart(result: ExposureResult) -> str:
-    rows = result.subsets
-    # About 7 px per character of a 12 px label, so the longest one fits.
-    longest = max((len(field_names(row.fields)) for row in rows), default=10)
-    label_width, bar_width, row_height = 7 * longest + 12, 280, 18
-    width = label_width + bar_width + 70
-    height = row_height * len(rows) + 30
-    parts = []
-    for index, row in enumerate(rows):
-        y = 10 + index * row_height
-        length = bar_width * row.sample_uniqueness
-        parts.append(
-            f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end">'
-            f"{_e(field_names(row.fields))}</text>"
-        )
-        parts.append(
-            f'<rect class="bar" x="{label_width}" y="{y + 2}" width="{length:.1f}" '
-            f'height="{row_height - 5}" fill="#8250df"><title>{_e(field_names(row.fields))}: '
-            f"{percent(row.sample_uniqueness)} unique</title></rect>"
-        )
-        parts.append(
-            f'<text x="{label_width + length + 4:.1f}" y="{y + 12}">'
-            f"{percent(row.sample_uniqueness)}</text>"
-        )
-    return _svg(
-        "chart-subsets",
-        width,
-        height,
-        "Share of people unique on each field subset",
-        "".join(parts),
+    labels = "".join(f"<span>{e(b.label)}</span>" for b in bins)
+    spoken = w.t("list_separator").join(
+        f"{b.label}: {w.percent(share)}" for b, share in zip(bins, shares, strict=True)
+    )
+    title = w.t("chart.histogram")
+    return (
+        '<figure id="chart-histogram" class="chart" role="img" '
+        f'aria-label="{e(title)}. {e(spoken)}">'
+        f'<figcaption>{e(title)}</figcaption><div class="vbars">{cols}</div>'
+        f'<div class="vlabels">{labels}</div><div class="axis">{e(w.t("col.size"))}</div>'
+        "</figure>"
     )
 
 
-def _ladder_chart(result: ExposureResult) -> str:
+def _subsets_chart(result: ExposureResult, w: Words) -> str:
+    rows = "".join(
+        f'<div class="row"><span class="lbl">{e(w.fields(row.fields))}</span>'
+        f'<span class="track"><span class="bar" style="width:{100 * row.sample_uniqueness:.2f}%">'
+        f'</span></span><span class="val">{e(w.percent(row.sample_uniqueness))}</span></div>'
+        for row in result.subsets
+    )
+    spoken = w.t("list_separator").join(
+        f"{w.fields(row.fields)}: {w.percent(row.sample_uniqueness)}" for row in result.subsets
+    )
+    title = w.t("chart.subsets")
+    return (
+        f'<figure id="chart-subsets" class="chart hbars" role="img" '
+        f'aria-label="{e(title)}. {e(spoken)}"><figcaption>{e(title)}</figcaption>{rows}</figure>'
+    )
+
+
+def _heat(share: float) -> str:
+    """White for nobody alone, the Okabe-Ito vermillion for everybody (one hue, any vision)."""
+    red, green, blue = (round(255 - (255 - c) * share) for c in (0xD5, 0x5E, 0x00))
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _ladder_chart(result: ExposureResult, w: Words) -> str:
     dates = list(dict.fromkeys(row.date_level for row in result.ladder))
     places = list(dict.fromkeys(row.place_level for row in result.ladder))
-    cell_w, cell_h, left, top = 130, 44, 180, 30
-    width, height = left + cell_w * len(places) + 10, top + cell_h * len(dates) + 10
-    parts = [
-        f'<text x="{left + i * cell_w + cell_w / 2}" y="{top - 10}" text-anchor="middle">'
-        f"birthplace: {_e(place)}</text>"
-        for i, place in enumerate(places)
-    ]
-    for row in result.ladder:
-        x = left + places.index(row.place_level) * cell_w
-        y = top + dates.index(row.date_level) * cell_h
-        # Red for many uniques fading to white for none.
-        shade = int(255 - 200 * row.sample_uniqueness)
-        parts.append(
-            f'<rect class="cell" x="{x}" y="{y}" width="{cell_w - 4}" height="{cell_h - 4}" '
-            f'fill="rgb(255,{shade},{shade})" stroke="#d0d7de"><title>birth date '
-            f"{_e(row.date_level)}, birthplace {_e(row.place_level)}: "
-            f"{percent(row.sample_uniqueness)} unique, k = {count(row.k)}</title></rect>"
-        )
-        parts.append(
-            f'<text x="{x + (cell_w - 4) / 2}" y="{y + 18}" text-anchor="middle">'
-            f"{percent(row.sample_uniqueness)}</text>"
-            f'<text x="{x + (cell_w - 4) / 2}" y="{y + 33}" text-anchor="middle">'
-            f"k = {count(row.k)}</text>"
-        )
-    parts += [
-        f'<text x="{left - 8}" y="{top + i * cell_h + cell_h / 2 + 2}" text-anchor="end">'
-        f"birth date: {_e(date)}</text>"
-        for i, date in enumerate(dates)
-    ]
-    return _svg(
-        "chart-ladder", width, height, "Uniqueness as details are coarsened", "".join(parts)
-    )
-
-
-def _headline(result: ExposureResult) -> str:
-    risk = result.risk
-    qi = ", ".join(result.settings.qi)
-    if risk.records == 0:
-        return '<p class="headline">No people in this dataset.</p>'
-    return (
-        f'<p class="headline">{percent(risk.sample_uniqueness)} of the {count(risk.records)} '
-        f"people can be singled out by {_e(qi)} alone; the smallest group has {count(risk.k)} "
-        f"{'person' if risk.k == 1 else 'people'}.</p>"
-    )
-
-
-def _sections(result: ExposureResult) -> list[str]:
-    summary = result.input
-    diversity = result.diversity
-    entropy = "-" if diversity.entropy_l is None else f"{diversity.entropy_l:.4f}"
-    kinds = [
-        [kind_name(r.kind), f"{r.sender_authority} → {r.recipient_authority}", count(r.messages)]
-        for r in result.kind_flows
-    ]
-    fields = [
-        [r.path, str(r.role), ", ".join(r.categories), count(r.messages), count(r.people)]
-        for r in result.field_flows
-    ]
-    ladder = [
-        [r.date_level, r.place_level, percent(r.sample_uniqueness), count(r.k), count(r.classes)]
-        for r in result.ladder
-    ]
-    return [
-        "<h2>What was read</h2>",
-        _explain("input"),
-        _table(
-            ["", ""],
-            [
-                ["source", summary.source],
-                ["messages analysed", count(summary.messages)],
-                ["skipped", skipped_text(result)],
-                ["distinct persons", count(summary.persons)],
-                ["messages without a person", count(summary.messages_without_subject)],
-            ],
-        ),
-        "<h2>Messages per kind and direction</h2>",
-        _explain("kinds"),
-        _table(["kind", "authority → authority", "messages"], kinds, {2}),
-        "<h2>Personal fields that cross the border</h2>",
-        _explain("fields"),
-        _table(["field", "role", "legal categories", "messages", "people"], fields, {3, 4}),
-        "<h2>Re-identification risk</h2>",
-        _explain("risk"),
-        _table(["metric", "value", "meaning"], [list(r) for r in metric_rows(result)], {1}),
-        "<h3>Class sizes</h3>",
-        _explain("histogram"),
-        _histogram_chart(result),
-        f"<h3>l-diversity of <code>{_e(diversity.sensitive)}</code></h3>",
-        _explain("diversity"),
-        _table(
-            ["distinct l", "entropy l", "classes with one value", "people in them"],
-            [
-                [
-                    count(diversity.distinct_l),
-                    entropy,
-                    count(diversity.classes_homogeneous),
-                    count(diversity.records_homogeneous),
-                ]
-            ],
-            {0, 1, 2, 3},
-        ),
-        f"<h2>Which fields identify (subsets of up to {result.settings.max_subset})</h2>",
-        _explain("subsets"),
-        _subsets_chart(result),
-        "<h2>Generalisation ladder</h2>",
-        _explain("ladder"),
-        _ladder_chart(result),
-        _table(["birth date", "birthplace", "unique", "k", "classes"], ladder, {2, 3, 4}),
-        "<h2>How the numbers were made</h2>",
-        "<ul>"
+    cells = {(row.date_level, row.place_level): row for row in result.ladder}
+    head = "".join(f'<th scope="col">{e(w.level(p))}</th>' for p in places)
+    body = "".join(
+        f'<tr><th scope="row">{e(w.level(d))}</th>'
         + "".join(
-            f"<li><code>{_e(p)}</code>: {_e(k)}</li>" for p, k in result.settings.keys.items()
+            f'<td class="cell" style="background:{_heat(cells[d, p].sample_uniqueness)}">'
+            f"{e(w.percent(cells[d, p].sample_uniqueness))}</td>"
+            for p in places
         )
-        + "".join(f"<li>{_e(note)}</li>" for note in result.settings.notes)
-        + "</ul>",
-    ]
+        + "</tr>"
+        for d in dates
+    )
+    corner = f"{w.t('col.date')} ↓ {w.t('col.place')} →"
+    return (
+        f'<figure class="chart"><figcaption>{e(w.t("chart.ladder"))}</figcaption>'
+        f'<table id="chart-ladder" class="heat"><thead><tr><th scope="col">{e(corner)}</th>'
+        f"{head}</tr></thead><tbody>{body}</tbody></table></figure>"
+    )
 
 
-def render_html(result: ExposureResult) -> str:
-    """The whole page as one string (UTF-8, no external resources)."""
-    body = "\n".join([f"<h1>{TITLE}</h1>", _headline(result), *_sections(result)])
+def _key(w: Words) -> str:
+    return (
+        '<p class="key" aria-hidden="true">'
+        f'<span class="b-alone"></span>1<span class="b-few"></span>2-4'
+        f'<span class="b-safe"></span>5+ ({e(w.t("col.size"))})</p>'
+    )
+
+
+def _section_html(section: Section, result: ExposureResult, w: Words) -> list[str]:
+    parts = [_heading(section), _explain(section)]
+    if section.key == "read":
+        parts.append(_pairs(section, "facts"))
+    elif section.key.startswith("glossary"):
+        parts.append(_pairs(section, "gloss"))
+    elif section.key == "histogram":
+        parts += [_histogram_chart(result, w), _key(w), _table(section)]
+    elif section.key == "subsets":
+        parts += [_subsets_chart(result, w), _details(w, _table(section))]
+    elif section.key == "ladder":
+        parts += [_ladder_chart(result, w), _details(w, _table(section))]
+    elif section.rows:
+        parts.append(_table(section))
+    if section.key == "linkage":
+        parts += [f'<p class="headline">{e(n)}</p>' for n in section.notes]
+    elif section.notes:
+        parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in section.notes) + "</ul>")
+    return parts
+
+
+def _page(lang: Language, title: str, body: Sequence[str], script_hashes: Sequence[str]) -> str:
+    scripts = " ".join(f"'sha256-{h}'" for h in script_hashes)
+    policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:" + (
+        f"; script-src {scripts}" if scripts else ""
+    )
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{e(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         # A CSP that forbids every fetch: the page must work from the file alone.
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; img-src data:\">"
-        f"<title>{TITLE}</title><style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
+        # Constants and base64 hashes only: nothing to escape.
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        f"<title>{e(title)}</title><style>{CSS}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
     )
+
+
+def render_html(
+    result: ExposureResult,
+    lang: Language = "en",
+    explorer: Explorer | None = None,
+    linkage: LinkageResult | None = None,
+) -> str:
+    """The whole page in `lang` as one string (UTF-8, no external resources).
+
+    `explorer` (from `kzcn.exposure.explorer.build_explorer`) adds the
+    interactive section; without it the page has no script at all.
+    `linkage` (`kzcn.exposure.linkage.compute_linkage`) adds the linkage
+    lesson, its result in one sentence under the headline.
+    """
+    w = words(lang)
+    body = [
+        f"<header><h1>{e(w.t('title'))}</h1>",
+        f'<p class="intro">{e(w.t("intro"))}</p>',
+        f'<p class="headline">{e(headline(result, w))}</p>',
+        *(
+            [f'<p class="headline" id="linkage-headline">{e(linkage_sentence(linkage, w))}</p>']
+            if linkage is not None
+            else []
+        ),
+        "</header><main>",
+    ]
+    hashes: list[str] = []
+    for section in sections(result, w, linkage):
+        body += _section_html(section, result, w)
+        if section.key == "ladder" and explorer is not None:
+            html, script_hash = explorer.html(w)
+            body.append(html)
+            hashes += [script_hash] if script_hash else []
+    body.append("</main>")
+    return _page(lang, w.t("title"), body, hashes)

@@ -220,6 +220,8 @@ class ExposureResult:
         subsets: Uniqueness of every candidate subset, most identifying first.
         ladder: Uniqueness as birth date and place are coarsened.
         per_record: One row per input line, when asked for (not in `to_dict`).
+        persons: One row per distinct person with the values read, when asked
+            for (the explorer codes them; never in `to_dict`).
     """
 
     settings: ExposureSettings
@@ -231,6 +233,7 @@ class ExposureResult:
     subsets: tuple[SubsetRow, ...]
     ladder: tuple[LadderRow, ...]
     per_record: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+    persons: pl.DataFrame | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report: stable keys, plain JSON values."""

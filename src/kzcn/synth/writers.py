@@ -14,7 +14,7 @@ import io
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.pool import AsyncResult
 from typing import IO, Any, Literal
@@ -50,11 +50,15 @@ class Label:
     valid: bool
     fault: str | None
     codes: tuple[str, ...]
+    #: The record's `message_id` as written, so a record is found again after
+    #: `kzcn validate --invalid-out` has moved it to another line.
+    message_id: str | None = None
 
     def to_json(self, lines_before: int = 0) -> bytes:
         """The label as one JSON line; `lines_before` the first record (a header, `[`)."""
         return orjson.dumps(
-            {"line": self.line + lines_before, "record": self.line, "valid": self.valid,
+            {"line": self.line + lines_before, "record": self.line,
+             "message_id": self.message_id, "valid": self.valid,
              "fault": self.fault, "codes": list(self.codes)}
         ) + b"\n"
 
@@ -96,7 +100,7 @@ def _labelled_chunk(plan: _Plan, index: int, span: range) -> tuple[list[bytes], 
     lines = list(_lines(plan, index, span))
     labels = [Label(position + 1, valid=True, fault=None, codes=()) for position in span]
     if not plan.invalid_rate:
-        return lines, labels
+        return lines, _with_ids(labels, lines)
     # Faults come from a stream of their own, so the valid records are the same
     # with or without corruption.
     faults = chunk_rng(plan.seed, index, "kzcn-corrupt")
@@ -106,7 +110,25 @@ def _labelled_chunk(plan: _Plan, index: int, span: range) -> tuple[list[bytes], 
             lines[i] = orjson.dumps(corrupted.message)
             labels[i] = Label(position + 1, valid=False, fault=corrupted.fault,
                               codes=corrupted.codes)
-    return lines, labels
+    return lines, _with_ids(labels, lines)
+
+
+def _with_ids(labels: list[Label], lines: list[bytes]) -> list[Label]:
+    return [replace(label, message_id=_message_id(line))
+            for label, line in zip(labels, lines, strict=True)]
+
+
+_ID_KEY = b'"message_id":"'
+
+
+def _message_id(line: bytes) -> str | None:
+    """The `message_id` of one serialised record (orjson writes no spaces), if it has one."""
+    start = line.find(_ID_KEY)
+    if start < 0:
+        return None
+    start += len(_ID_KEY)
+    end = line.find(b'"', start)
+    return line[start:end].decode("utf-8", "replace") if end > start else None
 
 
 def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through

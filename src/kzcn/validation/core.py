@@ -12,10 +12,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from kzcn.validation.engines import Engine, ModelEngine
 from kzcn.validation.readers import (
@@ -63,19 +63,28 @@ def _validation(name: str, units: Iterator[Unit], engine: Engine) -> Validation:
 
 
 def validate_message(
-    text: str | bytes,
+    text: str | bytes | Mapping[str, Any] | object,
     *,
     show_values: bool = False,
     file: str | None = None,
     line: int | None = None,
     engine: EngineName | Engine = "model",
 ) -> RecordResult:
-    """Validate one message given as JSON text: its errors, or the warnings of a valid one.
+    """Validate one message: its errors, or the warnings of a valid one.
 
-    Without `line`, the message counts as line 1 of its text.
+    `text` is JSON text (str or bytes) or a parsed object (a mapping).
+    Anything else (None, a list, a number) is not a message and is reported
+    as `input.not_object`, never taken as valid. Without `line`, the message
+    counts as line 1 of its text.
     """
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    unit = Unit(line or 1, data, data, at_eof=True)
+    number = line or 1
+    if isinstance(text, str | bytes | bytearray | memoryview):
+        data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+        unit = Unit(number, data, data, at_eof=True)
+    else:
+        # One record of the in-memory reader: a mapping, or `input.not_object`.
+        unit = next(record_units([text]))
+        unit.line = number
     return make_engine(engine, show_values=show_values).check(unit, file)
 
 

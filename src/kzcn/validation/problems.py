@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -16,6 +16,7 @@ __all__ = [
     "Problem",
     "code_for_pydantic_type",
     "json_path",
+    "known_keys",
     "problem",
     "problems_from_error",
 ]
@@ -42,9 +43,32 @@ _PYDANTIC_CODES: dict[str, str] = {
     "json_type": "input.not_json",
 }
 
-# A key is shown in a path only when it looks like a field name. Keys are input
-# too: an unknown key could be a personal value typed into the wrong place.
-_SHOWN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+#: How a key that is not a field name of the regime appears in a path.
+UNKNOWN_KEY = "<unknown key>"
+
+
+@cache
+def known_keys() -> frozenset[str]:
+    """Every property name the message schema defines: the keys a path may show.
+
+    Keys are input too: an unknown key could be a personal value typed where a
+    key belongs (`{"N77665544": ...}`), so only the regime's own names appear.
+    """
+    from kzcn.schema import build_schema  # noqa: PLC0415 - the schema imports the models
+
+    return frozenset(_property_names(build_schema("message")))
+
+
+def _property_names(node: object) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        properties = node.get("properties")
+        if isinstance(properties, Mapping):
+            yield from (str(name) for name in properties)
+        for value in node.values():
+            yield from _property_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _property_names(value)
 
 
 def code_for_pydantic_type(error_type: str) -> str:
@@ -60,19 +84,42 @@ def code_for_pydantic_type(error_type: str) -> str:
     return "structure.invalid"
 
 
-def _segment(item: str | int) -> str:
-    if isinstance(item, int):
-        return f"[{item}]"
-    return f".{item}" if _SHOWN_KEY.fullmatch(item) else "[?]"
+def _key_position(parent: object, key: str) -> int | None:
+    """The 1-based place of `key` among the keys of `parent`, when it is an object holding it."""
+    if isinstance(parent, Mapping) and key in parent:
+        return list(parent).index(key) + 1
+    return None
 
 
-def json_path(loc: Sequence[str | int]) -> str:
+def _child(parent: object, item: str | int) -> object:
+    if isinstance(parent, Mapping):
+        return parent.get(item)
+    if isinstance(parent, list) and isinstance(item, int) and -len(parent) <= item < len(parent):
+        return parent[item]
+    return None
+
+
+def json_path(loc: Sequence[str | int], document: object = None) -> str:
     """A location as a JSONPath: `("documents", 0)` -> `$.documents[0]`.
 
-    A key that does not look like a field name is shown as `[?]`, so that a
-    value pasted where a key belongs does not leak into a report.
+    A key that is not a field name of the regime (`known_keys`) is never
+    shown: it becomes `<unknown key N>`, N its place among its object's keys
+    when `document` (the record the location points into) is given, and
+    `<unknown key>` otherwise. A value pasted where a key belongs thus never
+    reaches a report, while the reader can still find it.
     """
-    return "$" + "".join(_segment(item) for item in loc)
+    parts = ["$"]
+    node = document
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item in known_keys():
+            parts.append(f".{item}")
+        else:
+            position = _key_position(node, item)
+            parts.append(f".<unknown key {position}>" if position else f".{UNKNOWN_KEY}")
+        node = _child(node, item)
+    return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +149,21 @@ class Problem:
         return f"{entry.title}: {entry.description}"
 
 
-def problem(
+def problem(  # noqa: PLR0913 - keyword-only context of one problem
     code: str,
     loc: Sequence[str | int] = (),
     *,
     file: str | None = None,
     line: int | None = None,
     value: object = None,
+    document: object = None,
 ) -> Problem:
-    """A problem for `code` at `loc`, with the catalogue's severity."""
-    return Problem(code, json_path(loc), CATALOGUE[code].severity, file, line, value)
+    """A problem for `code` at `loc`, with the catalogue's severity.
+
+    `document` is the record `loc` points into, if at hand: it places an
+    unknown key by position (see `json_path`).
+    """
+    return Problem(code, json_path(loc, document), CATALOGUE[code].severity, file, line, value)
 
 
 def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -122,14 +174,19 @@ def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
 
 
 def _problem(
-    detail: ErrorDetails, *, show_values: bool, file: str | None, line: int | None
+    detail: ErrorDetails,
+    *,
+    show_values: bool,
+    file: str | None,
+    line: int | None,
+    document: object,
 ) -> Problem:
     code = code_for_pydantic_type(detail["type"])
     loc = _strip_tag(detail["loc"])
     if code == "structure.unknown_kind":
         loc = ("kind",)  # pydantic locates a bad tag at the message itself
     value = detail.get("input") if show_values else None
-    return problem(code, loc, file=file, line=line, value=value)
+    return problem(code, loc, file=file, line=line, value=value, document=document)
 
 
 def problems_from_error(
@@ -138,16 +195,18 @@ def problems_from_error(
     show_values: bool = False,
     file: str | None = None,
     line: int | None = None,
+    document: object = None,
 ) -> list[Problem]:
     """Map a pydantic ValidationError to problems, dropping input values by default.
 
     `include_context=False` matters as much as `include_input`: a pattern
     error's context is harmless, but a custom error's context could carry a
-    value, and messages are rebuilt from the catalogue anyway.
+    value, and messages are rebuilt from the catalogue anyway. `document`,
+    the parsed record the error is about, lets an unknown key be given by
+    its position.
     """
+    details = error.errors(include_url=False, include_context=False, include_input=show_values)
     return [
-        _problem(detail, show_values=show_values, file=file, line=line)
-        for detail in error.errors(
-            include_url=False, include_context=False, include_input=show_values
-        )
+        _problem(detail, show_values=show_values, file=file, line=line, document=document)
+        for detail in details
     ]

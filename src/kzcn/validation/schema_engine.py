@@ -23,7 +23,7 @@ import jsonschema
 import orjson
 
 from kzcn.schema import build_schema
-from kzcn.validation.engines import Checked, Engine
+from kzcn.validation.engines import Checked, Engine, as_json
 from kzcn.validation.problems import problem
 from kzcn.validation.readers import nesting_too_deep
 from kzcn.validation.schema_faults import Fault, codes_for_faults
@@ -252,22 +252,56 @@ class SchemaEngine(Engine):
             return self.input_problem(text, file, line, at_eof=at_eof)
         if not isinstance(obj, dict):
             return [problem("input.not_object", file=file, line=line)], None
-        return self.check_object(obj, file, line)
+        found, _ = self.check_object(obj, file, line)
+        return self.repeated(text, obj, file, line) + found, None
 
     def check_object(self, obj: dict[str, Any], file: str | None, line: int) -> Checked:
         """Validate a parsed object; explain it only when it fails."""
+        return self._check_object(obj, file, line, as_given=True)
+
+    def _check_object(
+        self, obj: dict[str, Any], file: str | None, line: int, *, as_given: bool
+    ) -> Checked:
         try:
             if self._backend.is_valid(obj):
                 return [], None
         except RecursionError:
             pass  # the pure-Python validator on a deep document: reported below
+        except (ValueError, OverflowError):
+            # jsonschema-rs takes only text keys and 64-bit numbers; a CSV column
+            # like `subject.5` gives an integer key. JSON would have made it text.
+            if as_given:
+                return self._check_as_json(obj, file, line)
+            return [problem("input.number_too_large", file=file, line=line)], None
         if nesting_too_deep(obj):
             return [problem("input.too_deep", file=file, line=line)], None
         kind = obj.get("kind")
         if not isinstance(kind, str) or kind not in self._kinds:
             return [problem("structure.unknown_kind", ("kind",), file=file, line=line)], None
-        found = codes_for_faults(self._backend.faults(kind, obj), obj)
+        return self._explain(kind, obj, file, line)
+
+    def _check_as_json(self, obj: dict[str, Any], file: str | None, line: int) -> Checked:
+        """Validate what `obj` would be as JSON text: keys as text, numbers as JSON has them."""
+        text, code = as_json(obj)
+        if code is not None:
+            return [problem(code, file=file, line=line)], None
+        return self._check_object(orjson.loads(text), file, line, as_given=False)
+
+    def _explain(self, kind: str, obj: dict[str, Any], file: str | None, line: int) -> Checked:
+        """Why a record of `kind` fails: one problem per failing location."""
+        try:
+            faults = self._backend.faults(kind, obj)
+        except (ValueError, OverflowError):  # as in `_check_object`; the whole passed it
+            return [problem("input.number_too_large", file=file, line=line)], None
+        found = codes_for_faults(faults, obj)
         return [
-            problem(code, loc, file=file, line=line, value=value if self.show_values else None)
+            problem(
+                code,
+                loc,
+                file=file,
+                line=line,
+                value=value if self.show_values else None,
+                document=obj,
+            )
             for loc, code, value in found
         ], None
