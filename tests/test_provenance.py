@@ -11,7 +11,7 @@ import pytest
 from cli_runner import invoke_command
 from kzcn.errors import CATALOGUE
 from kzcn.messages import MESSAGE_KINDS
-from kzcn.provenance import SOURCE_KEY, rule_source
+from kzcn.provenance import SOURCE_KEY, data_protection, rule_source
 from kzcn.schema import SCHEMA_NAMES, build_schema
 from kzcn.sources import BASES, source_registry
 
@@ -108,3 +108,18 @@ def test_rules_resting_on_reports_say_so() -> None:
     unmarked = [c for c in second_hand
                 if not any(w in CATALOGUE[c].description for w in ("press", "statement"))]
     assert unmarked == []
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_every_kind_says_what_is_known_of_its_data_protection(kind: str) -> None:
+    ids = _registry_ids()
+    metadata = data_protection(kind).as_json()
+    assert set(metadata) == {"purpose", "recipients", "onward_transfer", "retention"}
+    for answer in metadata.values():
+        assert answer["text"]
+        if answer["basis"] == "not_found":
+            assert answer["refs"] == []
+        else:
+            assert _problems_of(kind, answer, ids) == []
+    # Nothing public says how long the data is kept or whether it may be passed on.
+    assert metadata["retention"]["basis"] == metadata["onward_transfer"]["basis"] == "not_found"

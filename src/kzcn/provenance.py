@@ -22,10 +22,14 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 __all__ = [
+    "DATA_PROTECTION",
     "KIND_SOURCES",
     "RULE_SOURCES",
     "SOURCE_KEY",
+    "DataProtection",
     "Provenance",
+    "Statement",
+    "data_protection",
     "field_source",
     "kind_source",
     "rule_source",
@@ -56,6 +60,8 @@ _ITEMS = _p("press_report", "ghroona")  # the paraphrased list of exchanged data
 _ART1_3 = _p("press_report", "ghroona")
 _SUSPENSION = _p("press_report", "ghroona")
 _AUTHORITIES = _p("official_statement", "katyk_170737")
+_REQUESTS = _p("official_statement", "katyk_170737")
+_REFUSAL = _p("official_statement", "inform_144341")
 
 #: Field provenance by declaring model, then field.
 FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
@@ -93,6 +99,27 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
         "decided_on": _OURS,
         "decision_reference": _OURS,
         "former_citizenship": _p("press_report", "ghroona", "scmp_draft"),
+    },
+    "PriorChangeItem": {"item": _ART1_3},
+    "PriorChangeList": {"list_id": _ART1_3, "items": _ART1_3},
+    "DocumentReference": {
+        "issuing_state": _p("assumption", "kzcn_design", "icao_9303"),
+        "document_type": _p("assumption", "kzcn_design", "visa_exemption_2023"),
+        "number": _ITEMS,
+    },
+    "RequestedPerson": {
+        "item": _OURS,
+        "personal_number": _p("assumption", "kzcn_design", "kz_iin_law", "gb_11643"),
+        "document": _ITEMS,
+    },
+    "InformationRequest": {
+        "purpose": _REQUESTS,
+        "legal_basis": _OURS,
+        "persons": _REQUESTS,
+    },
+    "RequestRefusal": {
+        "grounds": _REFUSAL,
+        "refused_items": _OURS,
     },
     "PriorCitizenshipChange": {
         "list_id": _ART1_3,
@@ -193,6 +220,9 @@ KIND_SOURCES: dict[str, Provenance] = {
     "entry_stay_exit_violation": _p("press_report", "ghroona", "rfa"),
     "visa_free_statistics": _p("press_report", "ghroona", "uyghurcongress_art1"),
     "suspension_notice": _SUSPENSION,
+    "prior_change_list": _ART1_3,
+    "information_request": _REQUESTS,
+    "request_refusal": _REFUSAL,
 }
 
 #: Rule provenance by error-code family; `RULE_SOURCES` overrides per code.
@@ -231,7 +261,91 @@ RULE_SOURCES: dict[str, Provenance] = {
     "message.ended_by": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
     "message.visa_free_purpose": _p("official_statement", "visa_exemption_2023"),
     "message.cancels": _SUSPENSION,
+    "message.request_identifier": _OURS,
+    "message.duplicate_item": _OURS,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What a source says on one data-protection question, or `not_found`."""
+
+    text: str
+    source: Provenance | None  # None: no source says anything (`not_found`)
+
+    @property
+    def basis(self) -> str:
+        """The basis, or `not_found` where no source says anything."""
+        return self.source.basis if self.source else "not_found"
+
+    def as_json(self) -> dict[str, Any]:
+        """The statement with its basis and refs."""
+        refs = list(self.source.refs) if self.source else []
+        return {"text": self.text, "basis": self.basis, "refs": refs}
+
+
+@dataclass(frozen=True, slots=True)
+class DataProtection:
+    """Data-protection metadata of a kind: purpose, recipients, onward transfer, retention."""
+
+    purpose: Statement
+    recipients: Statement
+    onward_transfer: Statement
+    retention: Statement
+
+    def as_json(self) -> dict[str, Any]:
+        """Each question with its statement."""
+        return {name: getattr(self, name).as_json()
+                for name in ("purpose", "recipients", "onward_transfer", "retention")}
+
+
+_NOT_FOUND = "Not found: the agreement's text on this is not public."
+_NO_ONWARD = Statement(_NOT_FOUND, None)
+_NO_RETENTION = Statement(_NOT_FOUND, None)
+_RECIPIENTS = Statement(
+    "The competent authorities: Kazakhstan's Ministry of Internal Affairs and Ministry of "
+    "Labour and Social Protection of Population; China's Ministry of Foreign Affairs and "
+    "National Immigration Administration.", _AUTHORITIES)
+_PROTECT_CITIZENS = Statement(
+    "To protect the interests of citizens (as paraphrased for Article 1(3)); the preamble "
+    "speaks of an information notification mechanism.", _p("press_report", "ghroona"))
+
+
+def _dp(purpose: Statement) -> DataProtection:
+    return DataProtection(purpose, _RECIPIENTS, _NO_ONWARD, _NO_RETENTION)
+
+
+#: Per kind: what the sources say on purpose, recipients, onward transfer and retention.
+#: The reported analogue (EU readmission agreements, the EU Entry/Exit System) limits
+#: purpose, onward transfer and storage; nothing public says this agreement does.
+DATA_PROTECTION: dict[str, DataProtection] = {
+    "citizenship_acquisition": _dp(Statement(
+        "Notification of citizens of the other party admitted to or restored in citizenship.",
+        _p("press_report", "ghroona", "azh_94218"))),
+    "prior_citizenship_change": _dp(_PROTECT_CITIZENS),
+    "prior_change_list": _dp(_PROTECT_CITIZENS),
+    "citizenship_status_reply": _dp(_PROTECT_CITIZENS),
+    "entry_stay_exit_violation": _dp(Statement(
+        "Notification of citizens of the other party who violated entry, stay or exit rules.",
+        _p("press_report", "ghroona", "rfa"))),
+    "visa_free_statistics": _dp(Statement(
+        "Numbers of visa-free trips and visas issued, by purpose (no person).",
+        _p("press_report", "ghroona", "uyghurcongress_art1"))),
+    "suspension_notice": _dp(Statement(
+        "Informing the other party of the adoption or cancellation of a suspension.",
+        _SUSPENSION)),
+    "information_request": _dp(Statement(
+        "Citizenship information is given only through diplomatic channels, upon requests.",
+        _REQUESTS)),
+    "request_refusal": _dp(Statement(
+        "A request may be refused for a threat to sovereignty or security, or contradiction "
+        "of national law.", _REFUSAL)),
+}
+
+
+def data_protection(kind: str) -> DataProtection:
+    """The data-protection metadata of a message kind."""
+    return DATA_PROTECTION[kind]
 
 
 def _declared(model: type[BaseModel], field: str) -> Provenance | None:
