@@ -11,7 +11,7 @@ import pytest
 from cli_runner import invoke_command
 from kzcn.errors import CATALOGUE
 from kzcn.messages import MESSAGE_KINDS
-from kzcn.provenance import SOURCE_KEY, data_protection, rule_source
+from kzcn.provenance import ENUM_SOURCE_KEY, SOURCE_KEY, data_protection, rule_source
 from kzcn.schema import SCHEMA_NAMES, build_schema
 from kzcn.sources import BASES, source_registry
 
@@ -123,3 +123,23 @@ def test_every_kind_says_what_is_known_of_its_data_protection(kind: str) -> None
             assert _problems_of(kind, answer, ids) == []
     # Nothing public says how long the data is kept or whether it may be passed on.
     assert metadata["retention"]["basis"] == metadata["onward_transfer"]["basis"] == "not_found"
+
+
+def _enum_of(prop: dict[str, Any]) -> set[str]:
+    for node in (prop, *prop.get("anyOf", ()), prop.get("items", {})):
+        if "enum" in node:
+            return set(node["enum"])
+    return set()
+
+
+def test_enum_value_sources_name_real_values_and_resolve() -> None:
+    ids, schema = _registry_ids(), build_schema("message")
+    seen = 0
+    for where, prop in _properties(schema):
+        values = prop.get(ENUM_SOURCE_KEY)
+        if values is None:
+            continue
+        seen += 1
+        assert set(values) == _enum_of(prop), where
+        assert [p for v, s in values.items() for p in _problems_of(f"{where}={v}", s, ids)] == []
+    assert seen >= 6

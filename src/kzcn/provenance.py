@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DATA_PROTECTION",
+    "ENUM_SOURCES",
+    "ENUM_SOURCE_KEY",
     "KIND_SOURCES",
     "RULE_SOURCES",
     "SOURCE_KEY",
@@ -30,6 +32,7 @@ __all__ = [
     "Provenance",
     "Statement",
     "data_protection",
+    "enum_sources",
     "field_source",
     "kind_source",
     "rule_source",
@@ -212,6 +215,62 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
     },
 }
 
+_VISA_FREE = _p("official_statement", "visa_exemption_2023")
+_PRC_LAW = _p("national_law", "prc_nationality_law")
+
+#: Enum values whose basis differs from their field's, by model, field and value.
+ENUM_SOURCES: dict[str, dict[str, dict[str, Provenance]]] = {
+    "StatisticsRow": {"purpose": {
+        **dict.fromkeys(("private", "business", "tourism", "medical", "international_transport",
+                         "transit", "study", "work"), _VISA_FREE),
+        "official": _OURS,
+        "other": _OURS,
+    }},
+    "FormerCitizenship": {
+        "status": {
+            "terminated": _ART1_3,
+            "retained": _ART1_3,
+            "termination_requested": _p("press_report", "seed_000_blog"),
+            "termination_refused": _PRC_LAW,
+            "lost_by_law_unconfirmed": _p("national_law", "prc_nationality_law",
+                                          "redcensor_dual"),
+            "unknown": _OURS,
+        },
+        "ended_by": {
+            "renunciation_approved": _PRC_LAW,
+            "automatic_by_law": _p("national_law", "prc_nationality_law", "kz_citizenship_law"),
+            "deprivation": _OURS,
+        },
+    },
+    "EvidenceItem": {"type": {
+        "renunciation_certificate_chn": _PRC_LAW,
+        "termination_certificate_kaz": _p("national_law", "kz_citizenship_law"),
+        "hukou_cancellation": _p("press_report", "redcensor_dual", "chinaaid_hukou"),
+        "passport_cancelled": _p("press_report", "redcensor_dual", "rfa"),
+        "renunciation_application": _p("press_report", "seed_000_blog"),
+    }},
+    "CitizenshipStatusReply": {"status": {
+        "retained": _ART1_3,
+        "terminated": _ART1_3,
+        "termination_pending": _p("press_report", "seed_000_blog"),
+        "no_record": _OURS,
+        "refused": _PRC_LAW,
+    }},
+    "RequestRefusal": {"grounds": {
+        "sovereignty": _REFUSAL,
+        "security": _REFUSAL,
+        "contrary_to_law": _REFUSAL,
+        "public_order": _OURS,
+        "other": _OURS,
+    }},
+    "_Envelope": {"channel": {
+        "diplomatic": _p("official_statement", "katyk_170737", "ghroona"),
+        "competent_authority": _OURS,
+    }},
+}
+#: The JSON Schema keyword that carries the provenance of enum values.
+ENUM_SOURCE_KEY = "x-kzcn-enum-source"
+
 #: Each message kind: the part of the agreement (as reported) it carries.
 KIND_SOURCES: dict[str, Provenance] = {
     "citizenship_acquisition": _p("press_report", "ghroona", "azh_94218"),
@@ -356,6 +415,15 @@ def _declared(model: type[BaseModel], field: str) -> Provenance | None:
     return None
 
 
+def enum_sources(model: type[BaseModel], field: str) -> dict[str, Provenance]:
+    """Provenance of the enum values of `model.field` that differ from the field's."""
+    for klass in model.__mro__:
+        found = ENUM_SOURCES.get(klass.__name__, {}).get(field)
+        if found is not None:
+            return found
+    return {}
+
+
 def field_source(model: type[BaseModel], field: str) -> Provenance:
     """The provenance of `model.field` (its own, or its nearest base's).
 
@@ -388,5 +456,8 @@ def annotate(model: type[BaseModel], schema: dict[str, Any]) -> None:
             found = _declared(model, name)
             if found is not None:
                 prop[SOURCE_KEY] = found.as_json()
+            values = enum_sources(model, name)
+            if values:
+                prop[ENUM_SOURCE_KEY] = {v: p.as_json() for v, p in values.items()}
     if kind is not None:
         schema[SOURCE_KEY] = kind_source(str(kind.annotation.__args__[0])).as_json()  # type: ignore[union-attr]
