@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from cli_runner import invoke_command
+from conftest import example_files
 from kzcn.errors import CATALOGUE
+from kzcn.exposure import compute_exposure, render_markdown
 from kzcn.messages import MESSAGE_KINDS
 from kzcn.provenance import ENUM_SOURCE_KEY, SOURCE_KEY, data_protection, rule_source
 from kzcn.schema import SCHEMA_NAMES, build_schema
@@ -143,3 +145,9 @@ def test_enum_value_sources_name_real_values_and_resolve() -> None:
         assert set(values) == _enum_of(prop), where
         assert [p for v, s in values.items() for p in _problems_of(f"{where}={v}", s, ids)] == []
     assert seen >= 6
+
+
+def test_the_exposure_flows_say_what_is_known_of_data_protection() -> None:
+    messages = [json.loads(p.read_text("utf-8")) for p in example_files("valid")]
+    markdown = render_markdown(compute_exposure(messages), lang="ru")
+    assert "передача третьим лицам: не найдено; срок хранения: не найдено" in markdown

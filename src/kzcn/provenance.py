@@ -13,6 +13,7 @@ bases' entries (the envelope's fields are given once, under `_Envelope`).
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -431,9 +432,16 @@ def field_source(model: type[BaseModel], field: str) -> Provenance:
         KeyError: when the field has none (a test keeps this from happening).
     """
     found = _declared(model, field)
+    if found is None and field == "kind" and "kind" in model.model_fields:
+        found = kind_source(_kind_of(model))
     if found is None:
         raise KeyError(f"{model.__name__}.{field} has no provenance")
     return found
+
+
+def _kind_of(model: type[BaseModel]) -> str:
+    """The `kind` literal of a message model."""
+    return str(typing.get_args(model.model_fields["kind"].annotation)[0])
 
 
 def kind_source(kind: str) -> Provenance:
@@ -448,16 +456,14 @@ def rule_source(code: str) -> Provenance:
 
 def annotate(model: type[BaseModel], schema: dict[str, Any]) -> None:
     """Add `x-kzcn-source` to the properties (and, for a kind, the model) of `schema`."""
-    kind = model.model_fields.get("kind")
+    is_kind = "kind" in model.model_fields
     for name, prop in schema.get("properties", {}).items():
-        if name == "kind" and kind is not None:
-            prop[SOURCE_KEY] = kind_source(str(kind.annotation.__args__[0])).as_json()  # type: ignore[union-attr]
-        else:
-            found = _declared(model, name)
-            if found is not None:
-                prop[SOURCE_KEY] = found.as_json()
+        found = kind_source(_kind_of(model)) if name == "kind" and is_kind else _declared(
+            model, name)
+        if found is not None:
+            prop[SOURCE_KEY] = found.as_json()
             values = enum_sources(model, name)
             if values:
                 prop[ENUM_SOURCE_KEY] = {v: p.as_json() for v, p in values.items()}
-    if kind is not None:
-        schema[SOURCE_KEY] = kind_source(str(kind.annotation.__args__[0])).as_json()  # type: ignore[union-attr]
+    if is_kind:
+        schema[SOURCE_KEY] = kind_source(_kind_of(model)).as_json()
