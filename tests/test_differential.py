@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -114,6 +115,7 @@ def test_hypothesis_built_messages_pass_models_and_schema(message: Any) -> None:
     assert _validator().is_valid(message)
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(structural_mutations())
 def test_schema_rejection_implies_model_rejection(message: Any) -> None:
