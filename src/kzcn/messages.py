@@ -1,4 +1,4 @@
-"""The six message kinds of the regime, as one discriminated union `Message`.
+"""The nine message kinds of the regime, as one discriminated union `Message`.
 
 Rules a message breaks are errors (raised by the models). Deadlines are not
 errors: a late message is still a message. They come back from
