@@ -37,15 +37,21 @@ RECORD_TRIGGERS: dict[Code, tuple[str, dict[Loc, Any]]] = {
     ),
     "iin.format": ("citizenship_acquisition", {("subject", "personal_number"): "79110330123"}),
     "message.decided_after_force": ("prior_citizenship_change", {("decided_on",): "2023-12-01"}),
-    "message.former_citizenship": ("citizenship_acquisition", {("former_citizenship",): "RUS"}),
+    "message.former_citizenship": (
+        "citizenship_acquisition",
+        {("former_citizenship", "state"): "RUS"},
+    ),
     "message.termination_evidence": (
         "citizenship_acquisition",
         {
-            ("termination_evidence",): {
-                "certificate_number": "T20190001",
-                "issued_on": "2024-02-02",
-                "issuer": "National Immigration Administration, PRC",
-            }
+            ("former_citizenship", "evidence"): [
+                {
+                    "type": "renunciation_certificate_chn",
+                    "number": "T20190001",
+                    "date": "2024-02-02",
+                    "issuer": "Ministry of Public Security, PRC",
+                }
+            ]
         },
     ),
     "mrz.format": (  # a TD1 (card) zone on a passport
@@ -77,7 +83,7 @@ RECORD_TRIGGERS: dict[Code, tuple[str, dict[Loc, Any]]] = {
     ),
     "resident_id.format": (
         "citizenship_status_reply",
-        {("subject", "personal_number"): "65400219791103123"},
+        {("subject", "citizenship"): "CHN", ("subject", "personal_number"): "65400219791103123"},
     ),
     "resident_id.sex_mismatch": ("citizenship_status_reply", {("subject", "sex"): "F"}),
     "structure.not_allowed": ("citizenship_acquisition", {("subject", "sex"): "X"}),
@@ -85,6 +91,7 @@ RECORD_TRIGGERS: dict[Code, tuple[str, dict[Loc, Any]]] = {
     "structure.pattern": ("citizenship_acquisition", {("message_id",): "not-a-uuid"}),
     "date.day_first": ("citizenship_acquisition", {("subject", "date_of_birth"): "05.03.1980"}),
     "structure.range": ("visa_free_statistics", {("rows", 0, "visa_free_entries"): -1}),
+    "structure.schema_1_0": ("suspension_notice", {("schema_version",): "1.0"}),
 }
 
 _LINE = (EXAMPLES / "valid" / "suspension_notice.json").read_bytes().replace(b"\n", b"") + b"\n"

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from kzcn import __version__
+from kzcn._version import SCHEMA_VERSION
 from kzcn.cli import app
 from kzcn.person import PersonRecord
 from kzcn.privacy import LEGAL_CATEGORIES, PRIVACY_KEY, privacy
@@ -29,8 +30,8 @@ def test_committed_schema_matches_the_models(name: str) -> None:
 def test_schema_head(name: str) -> None:
     schema = build_schema(name)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == f"urn:kzcn:schema:{name}:1.0"
-    assert schema["version"] == "1.0"
+    assert schema["$id"] == f"urn:kzcn:schema:{name}:{SCHEMA_VERSION}"
+    assert schema["version"] == SCHEMA_VERSION == "2.0"
 
 
 def test_rendering_is_deterministic_and_ends_with_newline() -> None:
@@ -124,7 +125,8 @@ def test_cli_schema_writes_then_check_detects_drift(tmp_path: Path) -> None:
     assert runner.invoke(app, ["schema", "--out", str(tmp_path)]).exit_code == 0
     assert runner.invoke(app, ["schema", "--check", "--out", str(tmp_path)]).exit_code == 0
     target = tmp_path / "person.schema.json"
-    target.write_text(target.read_text("utf-8").replace('"1.0"', '"0.9"'), encoding="utf-8")
+    stale = target.read_text("utf-8").replace(f'"{SCHEMA_VERSION}"', '"0.9"')
+    target.write_text(stale, encoding="utf-8")
     result = runner.invoke(app, ["schema", "--check", "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "stale" in result.output

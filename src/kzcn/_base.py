@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 
 from kzcn.errors import CATALOGUE, redacted
+from kzcn.provenance import annotate
 
 __all__ = ["KzcnModel", "RedactingAdapter"]
 
@@ -73,6 +82,15 @@ class KzcnModel(BaseModel):
         validate_default=False,
         use_enum_values=True,
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The model's schema with each property's provenance (`x-kzcn-source`)."""
+        schema = handler(core_schema)
+        annotate(cls, handler.resolve_ref_schema(schema))
+        return schema
 
     @classmethod
     def __get_pydantic_core_schema__(

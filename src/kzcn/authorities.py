@@ -5,16 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["AUTHORITIES", "Authority", "AuthorityCode", "Language", "Party"]
+__all__ = [
+    "AUTHORITIES",
+    "Authority",
+    "AuthorityCode",
+    "CarrierCode",
+    "CompetentAuthorityCode",
+    "Language",
+    "Party",
+]
 
 Party = Literal["KAZ", "CHN"]
 AuthorityCode = Literal["KAZ_MIA", "KAZ_MLSPP", "KAZ_MFA", "CHN_MFA", "CHN_NIA"]
+#: The competent authorities a senator named (katyk_170737): Kazakhstan's Ministry of Internal
+#: Affairs and Ministry of Labour, China's Ministry of Foreign Affairs and National
+#: Immigration Administration. Kazakhstan's foreign ministry is not among them.
+CompetentAuthorityCode = Literal["KAZ_MIA", "KAZ_MLSPP", "CHN_MFA", "CHN_NIA"]
+#: The foreign ministries: they carry a message through the diplomatic channel.
+CarrierCode = Literal["KAZ_MFA", "CHN_MFA"]
 Language = Literal["en", "ru", "kk", "zh"]
 
 
 @dataclass(frozen=True, slots=True)
 class Authority:
-    """A competent authority: its state and its name in English, Russian, Kazakh, Chinese."""
+    """An authority (competent, or a carrier): its state and its names in en, ru, kk, zh."""
 
     code: AuthorityCode
     state: Party

@@ -9,9 +9,12 @@ what keeps reports redacted by default.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeGuard
+from typing import TYPE_CHECKING, Literal, TypeGuard
 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+if TYPE_CHECKING:
+    from kzcn.provenance import Provenance
 
 Severity = Literal["error", "warning"]
 
@@ -88,6 +91,15 @@ Code = Literal[
     "input.compression",
     "structure.duplicate_key",
     "input.number_too_large",
+    # schema 2.0
+    "structure.schema_1_0",
+    "message.carrier",
+    "message.ended_by",
+    "message.visa_free_purpose",
+    "message.cancels",
+    "message.request_identifier",
+    "message.duplicate_item",
+    # spreadsheets
     "input.csv_delimiter",
     "date.day_first",
 ]
@@ -119,6 +131,13 @@ class ErrorCode:
     title: str
     description: str
     severity: Severity = "error"
+
+    @property
+    def source(self) -> Provenance:
+        """What the rule rests on: its basis and sources (`kzcn sources`)."""
+        from kzcn.provenance import rule_source  # noqa: PLC0415 - provenance imports the models' base
+
+        return rule_source(self.code)
 
 
 def _entries() -> tuple[ErrorCode, ...]:
@@ -193,26 +212,34 @@ def _entries() -> tuple[ErrorCode, ...]:
         # --- messages: the regime's rules ---
         e("message.same_state", "Same state", "Sender and recipient must be different parties."),
         e("message.sent_before_force", "Sent before entry into force",
-          "The agreement applies to messages sent from 2023-11-10."),
+          "The agreement applies to messages sent from 2023-11-10 (the date of entry into force "
+          "is from press reports)."),
         e("message.authority_state", "Authority of another state",
-          "The authority does not belong to the state it is given for."),
+          "The authority does not belong to the state it is given for (the competent authorities "
+          "are known from a senator's statement only)."),
         e("message.subject_citizenship", "Whose citizen",
-          "The subject's citizenship does not fit the kind and direction of the message."),
+          "The subject's citizenship does not fit the kind and direction of the message (the "
+          "directions are from a press paraphrase of Article 1)."),
         e("message.former_citizenship", "Former citizenship",
-          "The former citizenship must be the recipient's state."),
+          "The former citizenship must be the recipient's state (press paraphrase of Article "
+          "1(2)-(3))."),
         e("message.decided_before_force", "Decided before entry into force",
-          "Acquisitions notified as current must be decided on or after 2023-11-10."),
+          "Acquisitions notified as current must be decided on or after 2023-11-10 (press "
+          "paraphrase of Article 1(2)-(3))."),
         e("message.decided_after_force", "Decided after entry into force",
-          "Prior citizenship changes are those decided before 2023-11-10."),
+          "Prior citizenship changes are those decided before 2023-11-10 (press paraphrase of "
+          "Article 1(3))."),
         e("message.date_order", "Dates out of order",
           "A date that must follow another comes before it."),
-        e("message.channel", "Wrong channel", "This kind goes through diplomatic channels."),
+        e("message.channel", "Wrong channel", "This kind goes through diplomatic channels (a "
+          "press paraphrase and a senator's statement; the text is not public)."),
         e("message.reply_required", "Reply without request",
           "A status reply names the request it answers in `in_reply_to`."),
         e("message.terminated_on", "Termination date",
           "`terminated_on` is given when, and only when, the status is terminated."),
         e("message.termination_evidence", "Termination evidence",
-          "Evidence of termination accompanies a terminated former citizenship only."),
+          "A certificate of renunciation or termination accompanies a terminated former "
+          "citizenship only."),
         e("message.entry_ban", "Entry ban date",
           "`entry_ban_until` is given when, and only when, an entry ban is among the measures."),
         e("message.crossing_document", "Crossing document",
@@ -220,14 +247,16 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("message.overstay", "Overstay without a limit",
           "An overstay needs a permitted-stay date before its detection."),
         e("message.partial_scope", "Partial suspension without areas",
-          "A partial suspension names the areas it suspends; a full one names none."),
+          "A partial suspension names the areas it suspends; a full one names none (suspension "
+          "in whole or in part: press paraphrase)."),
         # --- deadlines: warnings ---
         e("deadline.prior_change", "Late historical list", "Changes decided before the agreement "
-          "were due within 6 months of entry into force (by 2024-05-10).", w),
+          "were due within 6 months of entry into force (by 2024-05-10; press paraphrase).", w),
         e("deadline.status_reply", "Late status reply",
-          "A status reply is due within 2 months of receiving the list.", w),
+          "A status reply is due within 2 months of receiving the list (press paraphrase).", w),
         e("deadline.suspension", "Late suspension notice",
-          "A suspension is notified no later than 72 hours after the decision.", w),
+          "A suspension is notified no later than 72 hours after the decision (press "
+          "paraphrase).", w),
         # --- input: reading files (reported per line by the validator) ---
         e("input.not_utf8", "Not UTF-8", "The line is not valid UTF-8."),
         e("input.bom", "Byte-order mark",
@@ -251,6 +280,25 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.number_too_large", "Number too large",
           "A number beyond the range of a double (about 1.8e308, so never more than "
           "4300 digits); no field of a message holds one."),
+        # schema 2.0
+        e("structure.schema_1_0", "Schema 1.0 message",
+          "This message is schema 1.0; convert it with `kzcn migrate IN -o OUT`."),
+        e("message.carrier", "Carrier and channel", "A message through the diplomatic channel "
+          "names the sender's foreign ministry as its carrier; a direct one names none (the "
+          "diplomatic channel is from a senator's statement)."),
+        e("message.ended_by", "How citizenship ended", "`ended_by` is given when, and only "
+          "when, the former citizenship is terminated or claimed lost by law (then "
+          "`automatic_by_law`); `ended_on` only with it."),
+        e("message.visa_free_purpose", "Visa-free travel for a visa purpose",
+          "Work, study and official trips need a visa: their rows count no visa-free entries or "
+          "exits (purposes from the Chinese foreign ministry's statement)."),
+        e("message.cancels", "Cancellation without the notice it lifts",
+          "A cancelled suspension cites the notice it lifts in `cancels`; an adopted one cites "
+          "none (adoption or cancellation: press paraphrase)."),
+        e("message.request_identifier", "Person without an identifier",
+          "A person asked about is named by a personal number, a document, or both."),
+        e("message.duplicate_item", "Item numbered twice",
+          "Two items of a list, or two persons of a request, have the same number."),
         # spreadsheets
         e("input.csv_delimiter", "Other CSV separator",
           "The header reads as columns of the regime only when split by another separator, "

@@ -1,4 +1,4 @@
-"""The six message kinds of the regime, as one discriminated union `Message`.
+"""The nine message kinds of the regime, as one discriminated union `Message`.
 
 Rules a message breaks are errors (raised by the models). Deadlines are not
 errors: a late message is still a message. They come back from
@@ -8,17 +8,18 @@ errors: a late message is still a message. They come back from
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 from datetime import date, timedelta
 from typing import Annotated, Literal, get_args
 
-from pydantic import ConfigDict, Field, JsonValue, TypeAdapter, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, JsonValue, TypeAdapter, model_validator
 
 from kzcn._base import KzcnModel, RedactingAdapter
 from kzcn._version import SchemaVersion
-from kzcn.authorities import AUTHORITIES, AuthorityCode, Party
-from kzcn.errors import RuleBreach, raise_errors
+from kzcn.authorities import AUTHORITIES, CarrierCode, CompetentAuthorityCode, Party
+from kzcn.errors import RuleBreach, kzcn_error, raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
-from kzcn.person import PersonRecord
+from kzcn.person import DocumentType, PersonRecord
 from kzcn.privacy import privacy
 from kzcn.types import CountryCode
 
@@ -30,14 +31,21 @@ __all__ = [
     "BorderCrossing",
     "CitizenshipAcquisition",
     "CitizenshipStatusReply",
+    "DocumentReference",
     "EntryStayExitViolation",
+    "EvidenceItem",
+    "FormerCitizenship",
+    "InformationRequest",
     "Message",
     "MessageAdapter",
     "PartyAuthority",
+    "PriorChangeItem",
+    "PriorChangeList",
     "PriorCitizenshipChange",
+    "RequestRefusal",
+    "RequestedPerson",
     "StatisticsRow",
     "SuspensionNotice",
-    "TerminationEvidence",
     "VisaFreeStatistics",
     "message_warnings",
 ]
@@ -54,11 +62,20 @@ SUSPENSION_NOTICE_DAYS = 3
 
 _UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 MessageId = Annotated[str, Field(pattern=_UUID_PATTERN, json_schema_extra={"format": "uuid"})]
+ListId = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{0,39}$")]
 
 Channel = Literal["diplomatic", "competent_authority"]
 Acquisition = Literal["admission", "restoration"]
-FormerCitizenshipStatus = Literal["terminated", "retained", "termination_pending", "unknown"]
-ReplyStatus = Literal["retained", "terminated", "no_record"]
+FormerCitizenshipStatus = Literal[
+    "terminated", "retained", "termination_requested", "termination_refused",
+    "lost_by_law_unconfirmed", "unknown",
+]
+EndedBy = Literal["renunciation_approved", "automatic_by_law", "deprivation"]
+EvidenceType = Literal[
+    "renunciation_certificate_chn", "termination_certificate_kaz", "hukou_cancellation",
+    "passport_cancelled", "renunciation_application",
+]
+ReplyStatus = Literal["retained", "terminated", "termination_pending", "no_record", "refused"]
 Violation = Literal[
     "illegal_entry", "illegal_exit", "overstay", "failure_to_register",
     "purpose_of_stay_violation", "invalid_document", "other",
@@ -71,14 +88,37 @@ CrossingPoint = Literal[
     "bakhty_baketu", "maikapshagai_jimunai", "kolzhat_dulata", "other",
 ]
 Purpose = Literal[
-    "tourism", "business", "private", "study", "work", "medical", "transit", "official", "other"
+    "tourism", "business", "private", "study", "work", "medical", "transit",
+    "international_transport", "official", "other",
 ]
+#: The purposes the visa-exemption agreement covers (visa_exemption_2023); work, study and
+#: official trips need a visa, so their rows count no visa-free travel.
+VISA_FREE_PURPOSES: frozenset[str] = frozenset(
+    {"private", "business", "tourism", "medical", "international_transport", "transit", "other"}
+)
+RequestPurpose = Literal[
+    "citizenship_status", "citizenship_acquisition", "prior_citizenship_change",
+    "entry_stay_exit_violation", "other",
+]
+RefusalGrounds = Literal["sovereignty", "security", "public_order", "contrary_to_law", "other"]
 Area = Literal[
     "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
     "entry_stay_exit_violation",
 ]
 Grounds = Literal["national_security", "public_order", "public_health"]
 Scope = Literal["full", "partial"]
+SuspensionAction = Literal["adopted", "cancelled"]
+
+
+def _not_version_1(value: object) -> object:
+    """A 1.0 message is named as such, with the way to migrate it, not as a wrong value."""
+    if value == "1.0":
+        raise kzcn_error("structure.schema_1_0")
+    return value
+
+
+#: The version, with a 1.0 message reported as one.
+_Version = Annotated[SchemaVersion, BeforeValidator(_not_version_1)]
 
 
 def add_months(day: date, months: int) -> date:
@@ -89,7 +129,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def _codes_of(state: str) -> list[JsonValue]:
-    return [a.code for a in AUTHORITIES.values() if a.state == state]
+    competent = get_args(CompetentAuthorityCode)
+    return [a.code for a in AUTHORITIES.values() if a.state == state and a.code in competent]
 
 
 def _authority_rules() -> list[JsonValue]:
@@ -111,7 +152,10 @@ class PartyAuthority(KzcnModel):
     model_config = ConfigDict(json_schema_extra={"allOf": _authority_rules()})
 
     state: Party = Field(description="The party: KAZ or CHN.")
-    authority: AuthorityCode = Field(description="The competent authority; belongs to `state`.")
+    authority: CompetentAuthorityCode = Field(
+        description="The competent authority; belongs to `state`. A foreign ministry that only "
+        "carries the message is its `carrier`, not its authority."
+    )
 
     @model_validator(mode="after")
     def _authority_of_state(self) -> PartyAuthority:
@@ -135,12 +179,17 @@ class _Envelope(KzcnModel):
 
     model_config = ConfigDict(json_schema_extra={"allOf": _different_parties()})
 
-    schema_version: SchemaVersion = Field(description="Version of the kzcn message schema.")
+    schema_version: _Version = Field(description="Version of the kzcn message schema.")
     message_id: MessageId = Field(description="Unique identifier of this message (UUID).")
     sender: PartyAuthority = Field(description="Sending party and authority.")
     recipient: PartyAuthority = Field(description="Receiving party and authority.")
     sent_on: date = Field(description="Date the message was sent; on or after 2023-11-10.")
     channel: Channel = Field(description="Diplomatic channels or competent authorities directly.")
+    carrier: CarrierCode | None = Field(
+        default=None,
+        description="Who carries a message through the diplomatic channel: the sender's "
+        "foreign ministry; null for a message sent between competent authorities directly.",
+    )
     in_reply_to: MessageId | None = Field(
         default=None, description="The message this one answers, if any."
     )
@@ -158,7 +207,14 @@ class _Envelope(KzcnModel):
             found.append((("recipient", "state"), "message.same_state"))
         if self.sent_on < ENTRY_INTO_FORCE:
             found.append((("sent_on",), "message.sent_before_force"))
+        if self._carrier_wrong():
+            found.append((("carrier",), "message.carrier"))
         return found + self.kind_problems()
+
+    def _carrier_wrong(self) -> bool:
+        if self.channel != "diplomatic":
+            return self.carrier is not None
+        return self.carrier is None or AUTHORITIES[self.carrier].state != self.sender.state
 
     def kind_problems(self) -> list[RuleBreach]:
         """Rules of the kind; overridden by each kind."""
@@ -176,31 +232,96 @@ class _Envelope(KzcnModel):
         ]
 
 
-class TerminationEvidence(KzcnModel):
-    """Proof that the former citizenship ended: a certificate's number, date and issuer."""
+class EvidenceItem(KzcnModel):
+    """One piece of evidence that a former citizenship ended, or that its end was sought."""
 
-    certificate_number: str = Field(
+    type: EvidenceType = Field(
+        description="What it is: certificate of renunciation of Chinese nationality "
+        "(退出中国国籍证书), Kazakhstan certificate of termination of citizenship, cancellation "
+        "of household registration (hukou), passport cancelled or clipped, or a renunciation "
+        "application lodged at a consulate."
+    )
+    number: str | None = Field(
+        default=None,
         pattern=OTHER_DOCUMENT_NUMBER_PATTERN,
-        description="Number of the certificate of termination.",
-        json_schema_extra=privacy("direct_identifier"),
+        description="Its number (certificate, passport or application), where it has one.",
     )
-    issued_on: date = Field(
-        description="Date of the certificate.",
-        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
-    )
-    issuer: str = Field(
+    date: dt.date = Field(description="Date of issue, cancellation or lodging.")
+    issuer: str | None = Field(
+        default=None,
         min_length=1,
         max_length=100,
-        description="Authority that issued the certificate.",
-        json_schema_extra=privacy("other"),
+        description="Who issued or received it (an authority, a consulate and its city).",
     )
 
 
-class _CitizenshipChange(_Envelope):
-    """A citizen of the recipient's state admitted to or restored in the sender's citizenship."""
+class FormerCitizenship(KzcnModel):
+    """The citizenship held before, as the sender records it, and how (or whether) it ended."""
+
+    state: CountryCode = Field(
+        description="The citizenship held before: the recipient's state.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
+    status: FormerCitizenshipStatus = Field(
+        description="Terminated; retained; termination requested (applied, no answer); "
+        "termination refused; lost by law but not confirmed by the other state; unknown.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    ended_by: EndedBy | None = Field(
+        default=None,
+        description="How it ended: approved renunciation, automatic loss by law, or "
+        "deprivation; given when terminated or claimed lost by law, null otherwise.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+    ended_on: date | None = Field(
+        default=None,
+        description="Date it ended, where known; only with `ended_by`.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
+    )
+    evidence: list[EvidenceItem] = Field(
+        default_factory=list,
+        description="Evidence of the termination, or of the attempt to end it, in date order. "
+        "Each item (its type, number, date and issuer) is sensitive: it tells how a person's "
+        "citizenship ended, or that they tried to end it.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+    )
+
+    def problems(self) -> list[RuleBreach]:
+        """How it ended fits the status, and certificates only prove a termination."""
+        found: list[RuleBreach] = []
+        ends = self.status in {"terminated", "lost_by_law_unconfirmed"}
+        if ends != (self.ended_by is not None) or (
+            self.status == "lost_by_law_unconfirmed" and self.ended_by != "automatic_by_law"
+        ):
+            found.append((("ended_by",), "message.ended_by"))
+        if self.ended_on is not None and self.ended_by is None:
+            found.append((("ended_on",), "message.ended_by"))
+        certified = any(item.type in _CERTIFICATES for item in self.evidence)
+        if certified and self.status != "terminated":
+            found.append((("evidence",), "message.termination_evidence"))
+        return found
+
+    def dates_after(self, day: date) -> list[RuleBreach]:
+        """Evidence, or the end, dated after `day` (the sending date)."""
+        found: list[RuleBreach] = [(("evidence", i, "date"), "message.date_order")
+                 for i, item in enumerate(self.evidence) if item.date > day]
+        if self.ended_on is not None and self.ended_on > day:
+            found.append((("ended_on",), "message.date_order"))
+        return found
+
+
+_CERTIFICATES = frozenset({"renunciation_certificate_chn", "termination_certificate_kaz"})
+
+
+class _CitizenshipChange(KzcnModel):
+    """A citizen of the recipient's state admitted to or restored in the sender's citizenship.
+
+    The fields of a change, without an envelope: a notice carries one (with its envelope), a
+    prior-change list carries many (as items).
+    """
 
     subject: PersonRecord = Field(
-        description="The person; `citizenship` is the sender's state."
+        description="The person; `citizenship` is the citizenship the sender records: its own."
     )
     acquisition: Acquisition = Field(
         description="Admission to, or restoration of, the sender's citizenship.",
@@ -216,39 +337,39 @@ class _CitizenshipChange(_Envelope):
         description="Reference of the decision (decree or order number).",
         json_schema_extra=privacy("direct_identifier"),
     )
-    former_citizenship: CountryCode = Field(
-        description="The citizenship held before: the recipient's state.",
-        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
-    )
-    former_citizenship_status: FormerCitizenshipStatus = Field(
-        description="Whether the former citizenship has ended.",
-        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
-    )
-    termination_evidence: TerminationEvidence | None = Field(
-        default=None,
-        description="Certificate of termination, when the former citizenship is terminated.",
+    former_citizenship: FormerCitizenship = Field(
+        description="The citizenship held before (the recipient's state) as the sender records "
+        "it: whether and how it ended, and the evidence."
     )
 
-    def kind_problems(self) -> list[RuleBreach]:
-        """Whose citizen, which former citizenship, which dates."""
+    def change_problems(self, sender: str, recipient: str, sent_on: date) -> list[RuleBreach]:
+        """Whose citizen, which former citizenship, which dates, for a change sent by `sender`."""
         found: list[RuleBreach] = []
-        if self.subject.citizenship != self.sender.state:
+        if self.subject.citizenship != sender:
             found.append((("subject", "citizenship"), "message.subject_citizenship"))
-        if self.former_citizenship != self.recipient.state:
-            found.append((("former_citizenship",), "message.former_citizenship"))
-        found += self._decision_date_problems()
-        if self.termination_evidence is not None:
-            if self.former_citizenship_status != "terminated":
-                found.append((("termination_evidence",), "message.termination_evidence"))
-            if self.termination_evidence.issued_on > self.sent_on:
-                found.append((("termination_evidence", "issued_on"), "message.date_order"))
-        return found + self._not_after_sending("decided_on")
+        former = self.former_citizenship
+        if former.state != recipient:
+            found.append((("former_citizenship", "state"), "message.former_citizenship"))
+        found += [(("former_citizenship", *loc), code)
+                  for loc, code in former.problems() + former.dates_after(sent_on)]
+        if self.decided_on > sent_on:
+            found.append((("decided_on",), "message.date_order"))
+        return found
+
+
+class _ChangeNotice(_CitizenshipChange, _Envelope):
+    """A change of citizenship in a message of its own."""
+
+    def kind_problems(self) -> list[RuleBreach]:
+        """The change's rules, then the kind's rules on its decision date."""
+        return (self.change_problems(self.sender.state, self.recipient.state, self.sent_on)
+                + self._decision_date_problems())
 
     def _decision_date_problems(self) -> list[RuleBreach]:
         return []
 
 
-class CitizenshipAcquisition(_CitizenshipChange):
+class CitizenshipAcquisition(_ChangeNotice):
     """Article 1(2): a current admission to or restoration of citizenship."""
 
     kind: Literal["citizenship_acquisition"] = Field(description="Message kind.")
@@ -259,10 +380,16 @@ class CitizenshipAcquisition(_CitizenshipChange):
         return []
 
 
-class PriorCitizenshipChange(_CitizenshipChange):
+class PriorCitizenshipChange(_ChangeNotice):
     """Article 1(3): a change of citizenship decided before the agreement entered into force."""
 
     kind: Literal["prior_citizenship_change"] = Field(description="Message kind.")
+    list_id: ListId | None = Field(
+        default=None, description="The Article 1(3) list this change was sent in, if known."
+    )
+    list_item: int | None = Field(
+        default=None, ge=1, description="Its item number in that list, if known."
+    )
 
     def _decision_date_problems(self) -> list[RuleBreach]:
         found: list[RuleBreach] = []
@@ -281,13 +408,19 @@ class CitizenshipStatusReply(_Envelope):
     """The answer to a list: whether a person kept or terminated the former citizenship."""
 
     kind: Literal["citizenship_status_reply"] = Field(description="Message kind.")
-    subject: PersonRecord = Field(description="The person the list asked about.")
-    request_received_on: date = Field(
+    subject: PersonRecord = Field(
+        description="The person the list asked about: the same names, birth data and documents "
+        "as on the list; `citizenship` is the citizenship the sender records."
+    )
+    list_id: ListId = Field(description="The list this reply answers (its `list_id`).")
+    list_item: int = Field(ge=1, description="The item of the list this reply answers.")
+    list_received_on: date = Field(
         description="Date the list being answered was received; the reply is due 2 months "
         "later."
     )
     status: ReplyStatus = Field(
-        description="Retained, terminated, or no record of the person.",
+        description="Retained; terminated; termination pending (an application not yet "
+        "decided); no record of the person; or refused (the renunciation was refused).",
         json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
     )
     terminated_on: date | None = Field(
@@ -303,12 +436,140 @@ class CitizenshipStatusReply(_Envelope):
             found.append((("in_reply_to",), "message.reply_required"))
         if (self.terminated_on is not None) != (self.status == "terminated"):
             found.append((("terminated_on",), "message.terminated_on"))
-        return found + self._not_after_sending("request_received_on", "terminated_on")
+        if self._citizenship_disagrees():
+            found.append((("subject", "citizenship"), "message.subject_citizenship"))
+        return found + self._not_after_sending("list_received_on", "terminated_on")
+
+    def _citizenship_disagrees(self) -> bool:
+        """The sender records its own citizen unless the citizenship ended (or no record)."""
+        own = self.subject.citizenship == self.sender.state
+        if self.status == "terminated":
+            return own
+        return self.status != "no_record" and not own
 
     def warnings(self) -> list[RuleBreach]:
         """Due within 2 months of receiving the list."""
-        due = add_months(self.request_received_on, STATUS_REPLY_MONTHS)
+        due = add_months(self.list_received_on, STATUS_REPLY_MONTHS)
         return [(("sent_on",), "deadline.status_reply")] if self.sent_on > due else []
+
+
+class PriorChangeItem(_CitizenshipChange):
+    """One person on an Article 1(3) list: the change of citizenship, numbered."""
+
+    item: int = Field(ge=1, description="Number of the item in the list; replies cite it.")
+
+
+class PriorChangeList(_Envelope):
+    """Article 1(3): the list of changes decided before entry into force, as one envelope."""
+
+    kind: Literal["prior_change_list"] = Field(description="Message kind.")
+    list_id: ListId = Field(description="Identifier of the list; replies cite it.")
+    items: list[PriorChangeItem] = Field(
+        min_length=1, description="The people on the list and their changes, each numbered once."
+    )
+
+    def kind_problems(self) -> list[RuleBreach]:
+        """Diplomatic channel, numbered items, and each item's change rules."""
+        found: list[RuleBreach] = []
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        numbers = [item.item for item in self.items]
+        if len(set(numbers)) != len(numbers):
+            found.append((("items",), "message.duplicate_item"))
+        for index, item in enumerate(self.items):
+            found += [(("items", index, *loc), code) for loc, code in
+                      item.change_problems(self.sender.state, self.recipient.state, self.sent_on)]
+            if item.decided_on >= ENTRY_INTO_FORCE:
+                found.append((("items", index, "decided_on"), "message.decided_after_force"))
+        return found
+
+    def warnings(self) -> list[RuleBreach]:
+        """Due within 6 months of entry into force."""
+        return [(("sent_on",), "deadline.prior_change")] if self.sent_on > PRIOR_CHANGES_DUE else []
+
+
+class DocumentReference(KzcnModel):
+    """An identity document named by its state, type and number only."""
+
+    issuing_state: CountryCode = Field(description="State that issued the document.")
+    document_type: DocumentType = Field(description="Kind of document.")
+    number: str = Field(pattern=OTHER_DOCUMENT_NUMBER_PATTERN, description="Document number.")
+
+
+class RequestedPerson(KzcnModel):
+    """A person asked about, by identifiers only: a personal number, a document, or both."""
+
+    item: int = Field(ge=1, description="Number of the person in the request.")
+    personal_number: str | None = Field(
+        default=None,
+        pattern=OTHER_DOCUMENT_NUMBER_PATTERN,
+        description="The person's IIN or resident ID number, if known.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+    document: DocumentReference | None = Field(
+        default=None,
+        description="A document of the person, if known: its state, type and number identify "
+        "them directly.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+
+
+class InformationRequest(_Envelope):
+    """A party asks the other about named persons (citizenship data goes "upon requests")."""
+
+    kind: Literal["information_request"] = Field(description="Message kind.")
+    purpose: RequestPurpose = Field(
+        description="What the information is asked for: the area of Article 1 it concerns."
+    )
+    legal_basis: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The provision the request rests on, as the requesting party states it.",
+    )
+    persons: list[RequestedPerson] = Field(
+        min_length=1, max_length=100, description="The persons asked about, each numbered once."
+    )
+
+    def kind_problems(self) -> list[RuleBreach]:
+        """Diplomatic channel; every person identified; numbered once."""
+        found: list[RuleBreach] = []
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        numbers = [person.item for person in self.persons]
+        if len(set(numbers)) != len(numbers):
+            found.append((("persons",), "message.duplicate_item"))
+        found += [
+            (("persons", index), "message.request_identifier")
+            for index, person in enumerate(self.persons)
+            if person.personal_number is None and person.document is None
+        ]
+        return found
+
+
+class RequestRefusal(_Envelope):
+    """A request refused, in whole or for some persons, with the grounds."""
+
+    kind: Literal["request_refusal"] = Field(description="Message kind.")
+    grounds: RefusalGrounds = Field(
+        description="Why: a threat to sovereignty or security, public order, contrary to the "
+        "refusing party's law, or other."
+    )
+    refused_items: list[Annotated[int, Field(ge=1)]] = Field(
+        default_factory=list,
+        description="The persons of the request refused, by item; empty when all are.",
+        json_schema_extra={"uniqueItems": True},
+    )
+
+    def kind_problems(self) -> list[RuleBreach]:
+        """A refusal cites the request it refuses, through the diplomatic channel."""
+        found: list[RuleBreach] = []
+        if self.in_reply_to is None:
+            found.append((("in_reply_to",), "message.reply_required"))
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        if len(set(self.refused_items)) != len(self.refused_items):
+            found.append((("refused_items",), "structure.not_unique"))
+        return found
 
 
 class BorderCrossing(KzcnModel):
@@ -407,7 +668,10 @@ class EntryStayExitViolation(_Envelope):
 class StatisticsRow(KzcnModel):
     """Counts for one purpose of stay over the period."""
 
-    purpose: Purpose = Field(description="Purpose of stay.")
+    purpose: Purpose = Field(
+        description="Purpose of stay; visa-free travel counts only for private affairs, business, "
+        "tourism, medical treatment, international transport, transit (and other)."
+    )
     visa_free_entries: int = Field(ge=0, description="Visa-free entries.")
     visa_free_exits: int = Field(ge=0, description="Visa-free exits.")
     visas_issued: int = Field(ge=0, description="Visas issued.")
@@ -432,6 +696,12 @@ class VisaFreeStatistics(_Envelope):
         purposes = [row.purpose for row in self.rows]
         if len(set(purposes)) != len(purposes):
             found.append((("rows",), "structure.not_unique"))
+        found += [
+            (("rows", index, "visa_free_entries"), "message.visa_free_purpose")
+            for index, row in enumerate(self.rows)
+            if row.purpose not in VISA_FREE_PURPOSES
+            and (row.visa_free_entries or row.visa_free_exits)
+        ]
         return found + self._not_after_sending("period_end")
 
 
@@ -439,6 +709,13 @@ class SuspensionNotice(_Envelope):
     """A party suspends the agreement, fully or partly."""
 
     kind: Literal["suspension_notice"] = Field(description="Message kind.")
+    action: SuspensionAction = Field(
+        description="The adoption of a suspension, or its cancellation (lifting)."
+    )
+    cancels: MessageId | None = Field(
+        default=None,
+        description="For a cancellation, the `message_id` of the notice it lifts; null otherwise.",
+    )
     grounds: Grounds = Field(
         description="Why the agreement is suspended."
     )
@@ -447,7 +724,9 @@ class SuspensionNotice(_Envelope):
         default_factory=list,
         description="For a partial suspension, the areas of Article 1 suspended.",
     )
-    decided_on: date = Field(description="Date of the decision to suspend.")
+    decided_on: date = Field(
+        description="Date of the decision to suspend, or to cancel the suspension."
+    )
     effective_from: date = Field(description="Date the suspension takes effect.")
 
     def kind_problems(self) -> list[RuleBreach]:
@@ -459,6 +738,8 @@ class SuspensionNotice(_Envelope):
             found.append((("suspended_areas",), "message.partial_scope"))
         if self.effective_from < self.decided_on:
             found.append((("effective_from",), "message.date_order"))
+        if (self.action == "cancelled") != (self.cancels is not None):
+            found.append((("cancels",), "message.cancels"))
         return found + self._not_after_sending("decided_on")
 
     def warnings(self) -> list[RuleBreach]:
@@ -473,7 +754,10 @@ Message = Annotated[
     | CitizenshipStatusReply
     | EntryStayExitViolation
     | VisaFreeStatistics
-    | SuspensionNotice,
+    | SuspensionNotice
+    | PriorChangeList
+    | InformationRequest
+    | RequestRefusal,
     Field(discriminator="kind"),
 ]
 """Any message of the regime, told apart by `kind`."""

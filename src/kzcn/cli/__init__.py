@@ -26,6 +26,8 @@ _MODULES = {
     "generate": "_generate",
     "exposure": "_exposure",
     "fields": "_exposure",
+    "sources": "_sources",
+    "migrate": "_migrate",
     "demo": "_demo",
 }
 _registered: set[str] = set()

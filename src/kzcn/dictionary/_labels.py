@@ -72,6 +72,10 @@ class Labels:
         """The name of a party."""
         return str(self._section("countries").get(code, code))
 
+    def basis(self, basis: str) -> str:
+        """The name of a basis (agreement, press report ... or not found)."""
+        return str(self._section("bases").get(basis, basis))
+
     def text(self, key: str) -> str:
         """A heading or phrase of the reports."""
         return str(self._section("ui").get(key, key))

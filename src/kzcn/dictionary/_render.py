@@ -9,6 +9,7 @@ from kzcn.dictionary._labels import Labels, labels
 from kzcn.dictionary._walk import Direction, FieldEntry, field_dictionary
 from kzcn.messages import MESSAGE_KINDS
 from kzcn.privacy import LEGAL_CATEGORIES
+from kzcn.provenance import data_protection, kind_source
 
 __all__ = ["dictionary_data", "render_dictionary_markdown"]
 
@@ -57,6 +58,16 @@ def _field_dict(entry: FieldEntry, text: Labels) -> dict[str, Any]:
             for code in entry.categories
         ],
         "kinds": [{"kind": kind, "label": text.kind(kind)} for kind in entry.kinds],
+        "basis": entry.basis,
+        "basis_label": text.basis(entry.basis),
+        "refs": list(entry.refs),
+    }
+
+
+def _protection_dict(kind: str, text: Labels) -> dict[str, Any]:
+    return {
+        question: {**answer, "basis_label": text.basis(answer["basis"])}
+        for question, answer in data_protection(kind).as_json().items()
     }
 
 
@@ -74,10 +85,21 @@ def dictionary_data(language: Language = "en") -> dict[str, Any]:
                 "kind": kind,
                 "label": text.kind(kind),
                 "directions": [_direction_dict(d, text) for d in book.directions[kind]],
+                "source": kind_source(kind).as_json(),
+                "data_protection": _protection_dict(kind, text),
             }
             for kind in MESSAGE_KINDS
         ],
     }
+
+
+#: The placeholders of `protection.summary` and the questions they stand for.
+_PROTECTION_KEYS = (
+    ("purpose", "purpose"),
+    ("recipients", "recipients"),
+    ("onward", "onward_transfer"),
+    ("retention", "retention"),
+)
 
 
 def _md_cell(text: str) -> str:
@@ -88,7 +110,10 @@ def render_dictionary_markdown(language: Language = "en") -> str:
     """The data dictionary as Markdown: one table of fields, then the kinds' directions."""
     data = dictionary_data(language)
     text = labels(language)
-    head = [text.text(k) for k in ("field", "label", "description", "role", "categories", "kinds")]
+    head = [
+        text.text(k)
+        for k in ("field", "label", "description", "role", "categories", "kinds", "basis")
+    ]
     lines = [
         f"# {data['title']}",
         "",
@@ -107,6 +132,7 @@ def render_dictionary_markdown(language: Language = "en") -> str:
             entry["role_label"],
             "; ".join(c["title"] for c in entry["categories"]),
             ", ".join(k["label"] for k in entry["kinds"]),
+            f"{entry['basis_label']} ({', '.join(entry['refs'])})",
         ]
         lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     lines += ["", f"## {text.text('directions')}", ""]
@@ -117,4 +143,12 @@ def render_dictionary_markdown(language: Language = "en") -> str:
             for d in kind["directions"]
         )
         lines.append(f"- **{kind['label']}** (`{kind['kind']}`): {ways}")
+    lines += ["", f"## {text.text('data_protection')}", ""]
+    summary = str(text.raw.get("report", {}).get("protection.summary", ""))
+    for kind in data["kinds"]:
+        said = kind["data_protection"]
+        bases = {key: said[name]["basis_label"] for key, name in _PROTECTION_KEYS}
+        refs = sorted({ref for answer in said.values() for ref in answer["refs"]})
+        said_text = f"{summary.format(**bases)} ({', '.join(refs)})"
+        lines.append(f"- **{kind['label']}** (`{kind['kind']}`): {said_text}")
     return "\n".join(lines) + "\n"

@@ -22,9 +22,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from kzcn.authorities import AUTHORITIES, Party
+from kzcn.authorities import AUTHORITIES, CompetentAuthorityCode, Party
 from kzcn.messages import MESSAGE_KINDS, MESSAGE_MODELS
 from kzcn.privacy import PRIVACY_KEY, PrivacyRole
+from kzcn.provenance import field_source
+from kzcn.sources import Basis
 from kzcn.types import CountryCode
 
 __all__ = [
@@ -79,6 +81,9 @@ class FieldEntry:
         categories: Legal category codes (`kzcn.privacy.LEGAL_CATEGORIES`).
         inherited: The annotation comes from an enclosing field.
         kinds: The message kinds that carry it, in the order of `MESSAGE_KINDS`.
+        basis: What the field rests on (`kzcn.provenance`): agreement, official
+            statement, press report, standard, national law or assumption.
+        refs: The ids of its sources (`kzcn sources`).
     """
 
     path: str
@@ -93,6 +98,8 @@ class FieldEntry:
     categories: tuple[str, ...]
     inherited: bool
     kinds: tuple[str, ...]
+    basis: Basis
+    refs: tuple[str, ...]
 
     @property
     def depth(self) -> int:
@@ -224,6 +231,8 @@ class _Walk:
                 "description": info.description or "",
                 "required": field_required,
                 "inherited": own is None and inherited is not None,
+                "basis": field_source(model, name).basis,
+                "refs": field_source(model, name).refs,
             }
             if _is_model(inner):
                 child_prefix = f"{path}[]." if is_list else f"{path}."
@@ -256,7 +265,11 @@ class _Walk:
 
 def _directions() -> tuple[Direction, ...]:
     def authorities(state: str) -> tuple[str, ...]:
-        return tuple(a.code for a in AUTHORITIES.values() if a.state == state)
+        # Competent authorities only: a foreign ministry that carries a message is its carrier.
+        competent = typing.get_args(CompetentAuthorityCode)
+        return tuple(
+            a.code for a in AUTHORITIES.values() if a.state == state and a.code in competent
+        )
 
     return tuple(
         Direction(s, r, authorities(s), authorities(r)) for s in PARTIES for r in PARTIES if s != r

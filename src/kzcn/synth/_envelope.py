@@ -10,7 +10,7 @@ import numpy as np
 import orjson
 
 from kzcn._version import SCHEMA_VERSION
-from kzcn.authorities import AUTHORITIES, AuthorityCode, Party
+from kzcn.authorities import AUTHORITIES, CarrierCode, CompetentAuthorityCode, Party
 from kzcn.messages import (
     ENTRY_INTO_FORCE,
     PRIOR_CHANGES_DUE,
@@ -32,7 +32,12 @@ PRIOR_DUE = PRIOR_CHANGES_DUE.toordinal()
 FIRST_PRIOR = date(1995, 1, 1).toordinal()
 
 _PARTIES = {
-    code: {"state": AUTHORITIES[code].state, "authority": code} for code in values_of(AuthorityCode)
+    code: {"state": AUTHORITIES[code].state, "authority": code}
+    for code in values_of(CompetentAuthorityCode)
+}
+#: The carrier of a diplomatic message: the sending state's foreign ministry (as JSON).
+CARRIER: dict[Party, bytes] = {
+    AUTHORITIES[code].state: orjson.dumps(code) for code in values_of(CarrierCode)
 }
 _KAZ: Party = "KAZ"
 _CHN: Party = "CHN"
@@ -100,8 +105,8 @@ def uuids(draws: Draws, n: int) -> Texts:
 _QUOTES = np.full((1, 1), b'"', dtype="S1")
 
 
-#: Sender, recipient and channel of messages (each a column or a constant).
-Route = tuple[Texts | bytes, Texts | bytes, Texts | bytes]
+#: Sender, recipient, channel and carrier of messages (each a column or a constant).
+Route = tuple[Texts | bytes, Texts | bytes, Texts | bytes, Texts | bytes]
 
 
 _ENVELOPE_START = b'{"schema_version":' + orjson.dumps(SCHEMA_VERSION) + b',"message_id":'
@@ -111,7 +116,7 @@ def envelopes(
     draws: Draws, kind: str, route: Route, sent: Ints, reply: Texts | bytes = b"null"
 ) -> Pieces:
     """Message envelopes as the start of JSON objects (the kind's fields follow)."""
-    sender, recipient, channel = route
+    sender, recipient, channel, carrier = route
     return (
         _ENVELOPE_START,
         uuids(draws, len(sent)),
@@ -123,7 +128,9 @@ def envelopes(
         quoted_dates(sent),
         b',"channel":"',
         channel,
-        b'","in_reply_to":',
+        b'","carrier":',
+        carrier,
+        b',"in_reply_to":',
         reply,
         b',"synthetic":true',
     )
@@ -139,11 +146,21 @@ def year_texts(ordinals: Ints) -> Texts:
 
 
 def diplomatic_route(state: Party) -> Route:
-    """Foreign ministry to foreign ministry."""
-    return PARTY[f"{state}_MFA"], PARTY[f"{OTHER[state]}_MFA"], DIPLOMATIC
+    """Kazakhstan's MIA and China's MFA, through the diplomatic channel.
+
+    China's foreign ministry is a competent authority; Kazakhstan's only carries.
+    """
+    sender, recipient = ("KAZ_MIA", "CHN_MFA") if state == _KAZ else ("CHN_MFA", "KAZ_MIA")
+    return PARTY[sender], PARTY[recipient], DIPLOMATIC, CARRIER[state]
 
 
 def competent_route(state: Party) -> Route:
     """Migration authority to migration authority (Kazakhstan's MIA, China's NIA)."""
     sender, recipient = ("KAZ_MIA", "CHN_NIA") if state == _KAZ else ("CHN_NIA", "KAZ_MIA")
-    return PARTY[sender], PARTY[recipient], COMPETENT
+    return PARTY[sender], PARTY[recipient], COMPETENT, b"null"
+
+
+def channels(state: Party, diplomatic: Flags) -> tuple[Texts, Texts]:
+    """Channel and carrier columns: the sender's foreign ministry carries diplomatic ones."""
+    return (np.where(diplomatic, DIPLOMATIC, COMPETENT).astype(object),
+            np.where(diplomatic, CARRIER[state], b"null").astype(object))

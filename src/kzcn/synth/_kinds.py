@@ -1,4 +1,4 @@
-"""The six kinds of message, each built for a whole column of messages at once.
+"""The nine kinds of message, each built for a whole column of messages at once.
 
 Each builder takes the random stream, a count and the sending state, and
 returns the messages as UTF-8 JSON; `BUILDERS` maps each kind to its builder.
@@ -17,21 +17,24 @@ from kzcn.authorities import Party
 from kzcn.messages import (
     Area,
     CrossingPoint,
+    EndedBy,
+    EvidenceType,
     FormerCitizenshipStatus,
     Grounds,
     Measure,
     Purpose,
+    RefusalGrounds,
     ReplyStatus,
+    RequestPurpose,
+    SuspensionAction,
     Violation,
 )
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
 from kzcn.synth._days import add_years, month_starts
 from kzcn.synth._envelope import (
-    COMPETENT,
     DATA_END,
     DATA_START,
-    DIPLOMATIC,
     FIRST_PRIOR,
     FULL,
     NUMBERS,
@@ -42,6 +45,7 @@ from kzcn.synth._envelope import (
     JsonDict,
     Route,
     category,
+    channels,
     competent_route,
     cumulative_shares,
     diplomatic_route,
@@ -141,13 +145,34 @@ _SCALE = dict(
     )
 )
 _AREAS = values_of(Area)
-# Former citizenship status by the shares 45/35/15/5 (the thresholds in `_change_fields`).
+# Former citizenship status by the shares 42/35/15/4/2/2 (the thresholds in `_change_fields`):
+# the limbo the reporting describes (renunciations unanswered or refused, a loss by law the
+# other state does not record) is a few in a hundred, enough to be seen in a workshop sample
+# without claiming a rate nobody has published.
 _CHANGE_STATUS = in_draw_order(
-    FormerCitizenshipStatus, ("termination_pending", "terminated", "unknown", "retained")
+    FormerCitizenshipStatus,
+    ("termination_requested", "terminated", "unknown", "retained", "termination_refused",
+     "lost_by_law_unconfirmed"),
 )
+_CHANGE_REQUESTED = _CHANGE_STATUS.index("termination_requested")
 _CHANGE_TERMINATED = _CHANGE_STATUS.index("terminated")
-# Reply status by the shares 40/45/15 (the thresholds in `_status_replies`).
-_REPLY_STATUS = in_draw_order(ReplyStatus, ("retained", "terminated", "no_record"))
+_CHANGE_LOST = _CHANGE_STATUS.index("lost_by_law_unconfirmed")
+_RENOUNCED, _BY_LAW = (
+    f'"{v}"'.encode() for v in in_draw_order(EndedBy, ("renunciation_approved", "automatic_by_law"))
+)
+_EVIDENCE = {
+    name: f'{{"type":"{name}"'.encode()
+    for name in in_draw_order(EvidenceType, (
+        "renunciation_certificate_chn", "termination_certificate_kaz",
+        "renunciation_application", "passport_cancelled", "hukou_cancellation"))
+}
+#: Where a former citizen applies: the other state's mission in the sender's country.
+_MISSION = {"CHN": b'"Consulate General of the PRC in Almaty"',
+            "KAZ": b'"Embassy of the Republic of Kazakhstan in Beijing"'}
+# Reply status by the shares 38/43/14/3/2 (the thresholds in `_status_replies`).
+_REPLY_STATUS = in_draw_order(
+    ReplyStatus, ("retained", "terminated", "no_record", "termination_pending", "refused")
+)
 _REPLY_TERMINATED = _REPLY_STATUS.index("terminated")
 _REPLY_NO_RECORD = _REPLY_STATUS.index("no_record")
 _GROUNDS = in_draw_order(Grounds, ("public_health", "public_order", "national_security"))
@@ -165,20 +190,14 @@ _PROVISION_TEXT = {
 
 
 def _citizenship_parties(state: Party, channel_draw: Floats, sender_draw: Floats) -> Route:
-    """Sender and recipient authorities and channel of citizenship notices."""
-    diplomatic = channel_draw < 0.6
-    other = OTHER[state]
+    """Sender and recipient authorities, channel and carrier of citizenship notices."""
     sender: Texts | bytes
     if state == "KAZ":
         sender = np.where(sender_draw < 0.15, PARTY["KAZ_MLSPP"], PARTY["KAZ_MIA"])
         recipient = PARTY["CHN_NIA"]
     else:
         sender, recipient = PARTY["CHN_NIA"], PARTY["KAZ_MIA"]
-    return (
-        np.where(diplomatic, PARTY[f"{state}_MFA"], sender),
-        np.where(diplomatic, PARTY[f"{other}_MFA"], recipient),
-        np.where(diplomatic, DIPLOMATIC, COMPETENT).astype(object),
-    )
+    return (sender, recipient, *channels(state, channel_draw < 0.6))
 
 
 def _subjects_of_change(
@@ -206,22 +225,37 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
     n = len(decided)
     restoration_draw, status_draw, evidence_draw = draws.uniform((3, n))
     recipient = OTHER[state]
-    status = np.searchsorted([0.45, 0.8, 0.95], status_draw, side="right")
+    status = np.searchsorted([0.42, 0.77, 0.92, 0.96, 0.98], status_draw, side="right")
     issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
-    evidence = null_or(
-        (status == _CHANGE_TERMINATED) & (evidence_draw < 0.7),
-        join_rows(
-            b'{"certificate_number":"T' if recipient == "CHN" else b'{"certificate_number":"K',
-            year_texts(issued),
-            NUMBERS[draws.below(1_000_000, n) // 100],
-            DIGITS4[draws.below(100, n)],
-            b'","issued_on":',
-            quoted_dates(issued),
-            b',"issuer":',
-            authorities(recipient, issued),
-            b"}",
-        ),
+    certified = (status == _CHANGE_TERMINATED) & (evidence_draw < 0.7)
+    certificate = join_rows(
+        _EVIDENCE["renunciation_certificate_chn" if recipient == "CHN"
+                  else "termination_certificate_kaz"],
+        b',"number":"T' if recipient == "CHN" else b',"number":"K',
+        year_texts(issued),
+        NUMBERS[draws.below(1_000_000, n) // 100],
+        DIGITS4[draws.below(100, n)],
+        b'","date":',
+        quoted_dates(issued),
+        b',"issuer":',
+        authorities(recipient, issued),
+        b"}",
     )
+    # An application at the other state's mission after the decision; a passport cancelled
+    # (clipped) there, or, for some, a household registration cancelled at home.
+    lodged = np.minimum(sent - 1, decided + draws.between(10, 400, n))
+    application = join_rows(_EVIDENCE["renunciation_application"], b',"number":null,"date":',
+                            quoted_dates(lodged), b',"issuer":', _MISSION[recipient], b"}")
+    cancelled = join_rows(
+        np.where(evidence_draw < 0.6, _EVIDENCE["passport_cancelled"],
+                 _EVIDENCE["hukou_cancellation"]).astype(object),
+        b',"number":null,"date":', quoted_dates(lodged), b',"issuer":', _MISSION[recipient], b"}")
+    evidence = np.select(
+        [certified, (status == _CHANGE_REQUESTED) & (evidence_draw < 0.5),
+         status == _CHANGE_LOST],
+        [certificate, application, cancelled], b"").astype(object)
+    ended_by = np.select([certified, (status == _CHANGE_TERMINATED) | (status == _CHANGE_LOST)],
+                         [_RENOUNCED, _BY_LAW], b"null").astype(object)
     if state == "KAZ":
         reference: Pieces = (
             '"ПР-'.encode(),
@@ -247,10 +281,13 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         quoted_dates(decided),
         b',"decision_reference":',
         *reference,
-        f',"former_citizenship":"{recipient}","former_citizenship_status":"'.encode(),
+        f',"former_citizenship":{{"state":"{recipient}","status":"'.encode(),
         _CHANGE_TEXT[status],
-        b'","termination_evidence":',
+        b'","ended_by":',
+        ended_by,
+        b',"ended_on":null,"evidence":[',
         evidence,
+        b"]}",
     )
 
 
@@ -273,7 +310,11 @@ def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
     )
 
 
-def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
+def _prior_change_parts(draws: Draws, n: int, state: Party, kind: str) -> tuple[Pieces, Pieces]:
+    """Envelopes, and subjects with their changes, of changes decided before entry into force.
+
+    Either a notice of its own or the item of a list: the same people and changes.
+    """
     decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
     on_time_draw, population_draw = draws.uniform((2, n))
     # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
@@ -282,15 +323,22 @@ def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
         draws.between(DATA_START, PRIOR_DUE, n),
         draws.between(PRIOR_DUE + 1, PRIOR_DUE + 240, n),
     )
-    envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
+    envelope = envelopes(draws, kind, diplomatic_route(state), sent)
     subject = _subjects_of_change(draws, state, sent, decided, population_draw)
-    return join_rows(
-        *envelope,
-        b',"subject":',
-        *subject.pieces,
-        *_change_fields(draws, state, decided, sent),
-        b"}",
-    )
+    change = (b',"subject":', *subject.pieces, *_change_fields(draws, state, decided, sent))
+    return envelope, change
+
+
+def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
+    envelope, change = _prior_change_parts(draws, n, state, "prior_citizenship_change")
+    # A notice of its own: the list it belongs to, if any, is not known.
+    return join_rows(*envelope, b',"list_id":null,"list_item":null', *change, b"}")
+
+
+def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
+    envelope, change = _prior_change_parts(draws, n, state, "prior_change_list")
+    list_id = (f',"list_id":"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
+    return join_rows(*envelope, *list_id, b',"items":[{"item":1', *change, b"}]}")
 
 
 def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
@@ -299,15 +347,11 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     late_draw, channel_draw, status_draw = draws.uniform((3, n))
     sent = received + np.where(late_draw < 0.05, draws.between(62, 90, n), draws.between(5, 55, n))
     other = OTHER[state]
-    diplomatic = channel_draw < 0.7
     competent = ("CHN_NIA", "KAZ_MIA") if state == "CHN" else ("KAZ_MIA", "CHN_NIA")
-    route = (
-        np.where(diplomatic, PARTY[f"{state}_MFA"], PARTY[competent[0]]),
-        np.where(diplomatic, PARTY[f"{other}_MFA"], PARTY[competent[1]]),
-        np.where(diplomatic, DIPLOMATIC, COMPETENT).astype(object),
-    )
+    route = (PARTY[competent[0]], PARTY[competent[1]], *channels(state, channel_draw < 0.7))
     envelope = envelopes(draws, "citizenship_status_reply", route, sent, uuids(draws, n))
-    status = np.searchsorted([0.4, 0.85], status_draw, side="right")
+    # Retained, terminated, no record; then the limbo: pending, refused.
+    status = np.searchsorted([0.38, 0.81, 0.95, 0.98], status_draw, side="right")
     terminated = status == _REPLY_TERMINATED
     # No record: nobody by that name in the answering state, the record is the
     # list's; otherwise the answering state's record of its (former) citizen.
@@ -325,7 +369,13 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
         *envelope,
         b',"subject":',
         *subject.pieces,
-        b',"request_received_on":',
+        f',"list_id":"{other}-'.encode(),
+        year_texts(received),
+        b"-",
+        DIGITS4[draws.between(1, 9999, n)],
+        b'","list_item":',
+        NUMBERS[draws.between(1, 9999, n)],
+        b',"list_received_on":',
         quoted_dates(received),
         b',"status":"',
         _REPLY_TEXT[status],
@@ -534,6 +584,8 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
     # Due within 72 hours; a few late notices (a warning, still valid).
     sent = decided + np.where(late_draw < 0.95, draws.between(0, 3, n), draws.between(4, 10, n))
     envelope = envelopes(draws, "suspension_notice", diplomatic_route(state), sent)
+    # One notice in five lifts an earlier one ("adoption or cancellation of such measures").
+    cancelled = draws.uniform(n) < 0.2
     grounds = np.searchsorted([0.5, 0.8], grounds_draw, side="right")
     partial = scope_draw < 0.7
     areas = texts(
@@ -547,6 +599,10 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
     )
     return join_rows(
         *envelope,
+        b',"action":"',
+        np.where(cancelled, _CANCELLED, _ADOPTED).astype(object),
+        b'","cancels":',
+        null_or(cancelled, uuids(draws, n)),
         b',"grounds":"',
         _GROUNDS_TEXT[grounds],
         b'","scope":"',
@@ -562,6 +618,53 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
 
 
 _GROUNDS_TEXT = texts(_GROUNDS)
+_ADOPTED, _CANCELLED = (v.encode() for v in in_draw_order(SuspensionAction,
+                                                           ("adopted", "cancelled")))
+_REQUEST_PURPOSES = shares(RequestPurpose, (
+    ("citizenship_status", 50), ("entry_stay_exit_violation", 25),
+    ("citizenship_acquisition", 10), ("prior_citizenship_change", 10), ("other", 5)))
+_PURPOSE_TEXT = texts(p for p, _ in _REQUEST_PURPOSES)
+_PURPOSE_SHARES = cumulative_shares(_REQUEST_PURPOSES)
+_LEGAL_BASIS_TEXT = texts(
+    f"Agreement of 17 May 2023, Article 1{article}" for article in ("(3)", "(4)", "(2)", "(3)", ""))
+_REFUSAL_GROUNDS = shares(RefusalGrounds, (
+    ("security", 35), ("contrary_to_law", 30), ("sovereignty", 15), ("public_order", 15),
+    ("other", 5)))
+_REFUSAL_TEXT = texts(g for g, _ in _REFUSAL_GROUNDS)
+_REFUSAL_SHARES = cumulative_shares(_REFUSAL_GROUNDS)
+
+
+def _requests(draws: Draws, n: int, state: Party) -> Texts:
+    """`state` asks about a citizen of the other state, by passport number."""
+    sent = draws.between(DATA_START, DATA_END, n)
+    population_draw, purpose_draw = draws.uniform((2, n))
+    envelope = envelopes(draws, "information_request", diplomatic_route(state), sent)
+    person = person_columns(draws, _violators(state, population_draw), sent, traveller=True)
+    purpose = category(purpose_draw, _PURPOSE_SHARES)
+    return join_rows(
+        *envelope,
+        b',"purpose":"',
+        _PURPOSE_TEXT[purpose],
+        b'","legal_basis":"',
+        _LEGAL_BASIS_TEXT[purpose],
+        b'","persons":[{"item":1,"personal_number":null,"document":{"issuing_state":'
+        + f'"{OTHER[state]}","document_type":"passport","number":"'.encode(),
+        person.passport,
+        b'"}}]}',
+    )
+
+
+def _refusals(draws: Draws, n: int, state: Party) -> Texts:
+    """`state` refuses a request of the other, citing it."""
+    sent = draws.between(DATA_START + 30, DATA_END, n)
+    envelope = envelopes(draws, "request_refusal", diplomatic_route(state), sent, uuids(draws, n))
+    grounds_draw, items_draw = draws.uniform((2, n))
+    grounds = category(grounds_draw, _REFUSAL_SHARES)
+    # Most refuse the whole request (no items); some only its first person.
+    refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
+    return join_rows(*envelope, b',"grounds":"', _REFUSAL_TEXT[grounds], b'","refused_items":',
+                     refused, b"}")
+
 
 #: Each kind's builder: (stream, count, sending state) → the messages as JSON text.
 BUILDERS: dict[str, Callable[[Draws, int, Party], Texts]] = {
@@ -571,4 +674,7 @@ BUILDERS: dict[str, Callable[[Draws, int, Party], Texts]] = {
     "entry_stay_exit_violation": _violations,
     "visa_free_statistics": _statistics,
     "suspension_notice": _suspensions,
+    "prior_change_list": _prior_change_lists,
+    "information_request": _requests,
+    "request_refusal": _refusals,
 }

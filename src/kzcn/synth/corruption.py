@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 
 from kzcn._deprecated import deprecated_attributes
-from kzcn.authorities import AUTHORITIES
+from kzcn.authorities import AUTHORITIES, CompetentAuthorityCode
 from kzcn.errors import Code
 from kzcn.identifiers import iin_check_digit
 from kzcn.messages import CitizenshipAcquisition, EntryStayExitViolation
@@ -75,7 +75,9 @@ _DATA_URI = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgH
 
 def _authorities_not_of(state: str, order: Sequence[str]) -> tuple[str, ...]:
     """Every authority of the other state, in draw order (the draw picks an index)."""
-    others = {code for code, authority in AUTHORITIES.items() if authority.state != state}
+    # Competent authorities only: a foreign ministry that only carries is no sender.
+    others = {code for code in get_args(CompetentAuthorityCode)
+              if AUTHORITIES[code].state != state}
     if set(order) != others:
         raise ValueError(f"the authorities not of {state} are {sorted(others)}")
     return tuple(order)
@@ -83,7 +85,7 @@ def _authorities_not_of(state: str, order: Sequence[str]) -> tuple[str, ...]:
 
 _OTHER_AUTHORITY = {
     "KAZ": _authorities_not_of("KAZ", ("CHN_MFA", "CHN_NIA")),
-    "CHN": _authorities_not_of("CHN", ("KAZ_MIA", "KAZ_MFA", "KAZ_MLSPP")),
+    "CHN": _authorities_not_of("CHN", ("KAZ_MIA", "KAZ_MLSPP")),
 }
 _IMPOSSIBLE_DAYS = ("02-30", "02-31", "04-31", "06-31", "09-31", "11-31")
 
@@ -307,6 +309,63 @@ def _dates_out_of_order(message: JsonDict, rng: RandomSource) -> list[Code] | No
     return ["message.date_order"]
 
 
+def _wrong_carrier(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    del rng
+    diplomatic = message["channel"] == "diplomatic"
+    message["carrier"] = None if diplomatic else f"{message['sender']['state']}_MFA"
+    return ["message.carrier"]
+
+
+def _certificate_without_termination(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    former = message.get("former_citizenship")
+    if not isinstance(former, dict) or former["status"] == "terminated":
+        return None
+    issued = date.fromordinal(
+        date.fromisoformat(message["sent_on"]).toordinal() - 1 - _index(rng, 300))
+    former["evidence"] = [*former["evidence"], {
+        "type": "renunciation_certificate_chn", "number": f"T{rng.getrandbits(24):08d}",
+        "date": issued.isoformat(), "issuer": "Ministry of Public Security"}]
+    former["evidence"].sort(key=lambda item: item["date"])
+    return ["message.termination_evidence"]
+
+
+def _end_without_how(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    del rng
+    former = message.get("former_citizenship")
+    if not isinstance(former, dict) or former["ended_by"] is None or former["ended_on"]:
+        return None
+    former["ended_by"] = None
+    return ["message.ended_by"]
+
+
+def _visa_free_for_work(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    rows = [r for r in message.get("rows", ()) if r["purpose"] in _VISA_ONLY]
+    if not rows:
+        return None
+    rows[_index(rng, len(rows))]["visa_free_entries"] = 1 + _index(rng, 500)
+    return ["message.visa_free_purpose"]
+
+
+def _cancellation_citing_nothing(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    del rng
+    if message["kind"] != "suspension_notice" or message["action"] != "adopted":
+        return None
+    message["action"] = "cancelled"
+    return ["message.cancels"]
+
+
+_VISA_ONLY = ("study", "work", "official")
+
+
+def _request_without_identifier(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    persons = message.get("persons")
+    if not persons:
+        return None
+    person = persons[_index(rng, len(persons))]
+    person["personal_number"] = person["document"] = None
+    return ["message.request_identifier"]
+
+
 @dataclass(frozen=True, slots=True)
 class PlantedFault:
     """A named way a record goes wrong."""
@@ -382,6 +441,36 @@ FAULTS: dict[str, PlantedFault] = {
             "dates_out_of_order",
             "A decision or detection dated after sending.",
             _dates_out_of_order,
+        ),
+        PlantedFault(
+            "wrong_carrier",
+            "A diplomatic message without its carrier, or a direct one with one.",
+            _wrong_carrier,
+        ),
+        PlantedFault(
+            "certificate_without_termination",
+            "A renunciation certificate for a citizenship not terminated.",
+            _certificate_without_termination,
+        ),
+        PlantedFault(
+            "end_without_how",
+            "A terminated citizenship that does not say how it ended.",
+            _end_without_how,
+        ),
+        PlantedFault(
+            "visa_free_for_work",
+            "Visa-free entries counted for a purpose that needs a visa.",
+            _visa_free_for_work,
+        ),
+        PlantedFault(
+            "cancellation_citing_nothing",
+            "A cancelled suspension that cites no notice.",
+            _cancellation_citing_nothing,
+        ),
+        PlantedFault(
+            "request_without_identifier",
+            "A person asked about by neither a personal number nor a document.",
+            _request_without_identifier,
         ),
     )
 }

@@ -56,8 +56,15 @@ LIST_LIMITS: dict[str, int] = {
     "subject.documents": 4,
     "subject.documents.*.mrz": 3,
     "crossings": 3,
+    "former_citizenship.evidence": 2,
+    "items": 1,
+    "items.*.subject.documents": 4,
+    "items.*.subject.documents.*.mrz": 3,
+    "items.*.former_citizenship.evidence": 2,
+    "persons": 1,
+    "refused_items": 1,
     "measures": 4,
-    "rows": 9,
+    "rows": 10,
     "suspended_areas": 4,
 }
 

@@ -96,5 +96,13 @@ DEFAULT_MIX = Mix(
         ("visa_free_statistics", "CHN", 1.5),
         ("suspension_notice", "KAZ", 0.5),
         ("suspension_notice", "CHN", 0.5),
+        # The flows officials describe: Kazakhstan's Article 1(3) lists as envelopes (a list
+        # of one here), requests through diplomatic channels, and a few refused.
+        ("prior_change_list", "KAZ", 3.0),
+        ("prior_change_list", "CHN", 0.2),
+        ("information_request", "KAZ", 1.0),
+        ("information_request", "CHN", 1.0),
+        ("request_refusal", "KAZ", 0.2),
+        ("request_refusal", "CHN", 0.3),
     )
 )
