@@ -29,7 +29,7 @@ from functools import partial
 from itertools import islice, pairwise
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 import orjson
@@ -40,7 +40,9 @@ from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import CATALOGUE
 from kzcn.exposure._duck import read_native, read_native_parquet
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
-from kzcn.validation.readers import Unit, open_binary, sniff_format, units_for_stream
+
+if TYPE_CHECKING:
+    from kzcn.validation.readers import Unit
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -836,7 +838,12 @@ def read_source(
     validate` reads them (`read_units`). A UTF-8 byte-order mark at the
     start is skipped.
     """
+    # Imported here: `kzcn fields` imports this package and must not load the validator.
+
     reading = reading or Reading()
+    # Imported here: `kzcn fields` imports this package and must not load the validator.
+    from kzcn.validation.readers import open_binary  # noqa: PLC0415
+
     name = source.name if isinstance(source, Path) else ""
     with (source.open("rb") if isinstance(source, Path) else io.BytesIO(source)) as handle:
         head, _ = open_binary(handle)
@@ -972,6 +979,9 @@ def _from_table(source: Path | IO[bytes], fmt: str, plan: ExtractPlan, reading: 
         if frames is not None:
             messages, documents, _, count = frames
             return Extracted(messages, _Columns(plan).frames()[1], documents, count, "record")
+
+    from kzcn.validation.readers import units_for_stream  # noqa: PLC0415 - see `read_source`
+
     handle = source.open("rb") if isinstance(source, Path) else source
     with handle:
         units = units_for_stream(
@@ -991,6 +1001,8 @@ def _gzipped(path: Path) -> bool:
 
 def table_format(head: bytes, name: str) -> str | None:
     """The format of an input (its decompressed first bytes, its name) when it is a table."""
+    from kzcn.validation.readers import sniff_format  # noqa: PLC0415 - see `read_source`
+
     fmt = format_for_name(name) or sniff_format(head)
     return fmt if fmt in TABLE_FORMATS else None
 
