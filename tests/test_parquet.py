@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli_runner import invoke_command
-from kzcn._parquet import arrow_schema
+from kzcn._parquet import arrow_schema, table_of
 from kzcn.flat import csv_columns
 from kzcn.synth import write_dataset
 from kzcn.tableschema import data_package, descriptor_path, table_schema
@@ -141,3 +141,17 @@ def test_duckdb_reads_the_nested_columns(tmp_path: Path, parquet_bytes: bytes) -
     ((rows, born),) = relation.fetchall()
     assert rows == COUNT
     assert 0 < born <= COUNT
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b'{"kind": "suspension_notice", "remarks": "x"}', b'{"synthetic": "yes"}'],
+    ids=["a field of no column", "a value of the wrong type"],
+)
+def test_a_record_that_does_not_fit_the_columns_is_refused(line: bytes) -> None:
+    with pytest.raises(ValueError, match="does not fit the Parquet columns"):
+        table_of(line + b"\n")
+
+
+def test_no_lines_make_an_empty_table() -> None:
+    assert table_of(b"").schema == arrow_schema()
