@@ -219,3 +219,10 @@ def test_a_light_install_builds_models_exports_the_schema_and_validates(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "[]"
+    command = subprocess.run(
+        [str(venv / "bin" / "kzcn"), "validate", str(example)],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    assert (command.returncode, command.stderr) == (
+        2, "kzcn: error: the command line needs typer: pip install 'kzcn[cli]'\n"
+    )  # fmt: skip

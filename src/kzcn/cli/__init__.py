@@ -12,8 +12,6 @@ import sys
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from kzcn.cli._common import run
-
 if TYPE_CHECKING:
     import typer
 
@@ -54,8 +52,26 @@ def __getattr__(name: str) -> typer.Typer:  # PEP 562: `app` comes with every co
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: What `pip install "kzcn[cli]"` adds to the light install (see pyproject.toml).
+_CLI_EXTRA = frozenset(
+    {"typer", "rich", "faker", "polars", "numpy", "msgspec", "duckdb", "openpyxl", "pyarrow"}
+)
+
+
 def main() -> None:
     """Console-script entry point."""
     words = sys.argv[1:2]
     module = _MODULES.get(words[0]) if words else None
-    run(_every_command() if module is None else _with_commands(module))
+    try:
+        from kzcn.cli._common import run  # noqa: PLC0415 - typer: absent from the light install
+
+        app = _every_command() if module is None else _with_commands(module)
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] not in _CLI_EXTRA:
+            raise
+        # `pip install kzcn` is the models and the validator; the commands need the extra.
+        sys.stderr.write(
+            f"kzcn: error: the command line needs {error.name}: pip install 'kzcn[cli]'\n"
+        )
+        raise SystemExit(2) from None
+    run(app)
