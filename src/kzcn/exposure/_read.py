@@ -37,7 +37,7 @@ import polars as pl
 
 from kzcn._formats import format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
-from kzcn.errors import CATALOGUE
+from kzcn.errors import CATALOGUE, Code
 from kzcn.exposure._duck import read_native, read_native_parquet
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
@@ -80,14 +80,17 @@ BASE_PERSON_PATHS: dict[str, tuple[str, ...]] = {
     "place_admin_code": ("place_of_birth", "admin_code"),
 }
 
-SKIP_NOT_JSON = "not_json"
-SKIP_NOT_OBJECT = "not_an_object"
-SKIP_UNKNOWN_KIND = "unknown_kind"
-SKIP_NO_SUBJECT = "missing_subject"
-SKIP_MALFORMED = "malformed"
+# Why a line is skipped: the catalogue's code for it (what `kzcn validate` reports),
+# so that every command names unreadable input the same way; `invalid` is the
+# screen's or the models' verdict on a record that was read (`_screen`).
+SKIP_NOT_JSON: Code = "input.not_json"
+SKIP_NOT_OBJECT: Code = "input.not_object"
+SKIP_UNKNOWN_KIND: Code = "structure.unknown_kind"
+SKIP_NO_SUBJECT: Code = "structure.missing_field"
+SKIP_MALFORMED: Code = "structure.wrong_type"
 SKIP_INVALID = "invalid"
-SKIP_BLANK = "blank_line"
-SKIP_DAMAGED = "damaged_gzip"
+SKIP_BLANK: Code = "input.blank_line"
+SKIP_DAMAGED: Code = "input.compression"
 
 BOM = b"\xef\xbb\xbf"
 #: A line longer than this is no message: the input is refused (`/dev/zero`).
