@@ -39,9 +39,7 @@ if TYPE_CHECKING:
 
 # The schema engine loads jsonschema and builds the schema: a model-engine run
 # (`kzcn validate` by default) never pays for them.
-__getattr__, __dir__ = lazy_attributes(
-    globals(), {"SchemaEngine": "kzcn.validation.schema_engine"}
-)
+__getattr__, __dir__ = lazy_attributes(globals(), {"SchemaEngine": "kzcn.validation.schema_engine"})
 
 __all__ = [
     "FORMATS",

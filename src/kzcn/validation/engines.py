@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from kzcn.errors import CATALOGUE, Code
 from kzcn.messages import Message, MessageAdapter
+from kzcn.validation._accept import accept_path
 from kzcn.validation.problems import Problem, json_path, problem, problems_from_error
 from kzcn.validation.readers import BOM, Unit, diagnose_json, nesting_too_deep
 from kzcn.validation.results import RecordResult
@@ -199,12 +200,16 @@ class ModelEngine(Engine):
         super().__init__(show_values=show_values)
         # Bound once: the attribute lookups add up over millions of lines.
         self._validate_json = MessageAdapter.validator.validate_json
+        self._accept = accept_path()
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
-        """Validate one unit; a plain JSON line takes the short path."""
+        """Validate one unit; a plain JSON line takes the short path, a valid one the shortest."""
         text = unit.text
         if text is None or unit.found:
             return super().check(unit, file)
+        accepted = self._fast_accept(text, file, unit)
+        if accepted is not None:
+            return accepted
         try:
             message = self._validate_json(text)
         except ValidationError as error:
@@ -221,6 +226,19 @@ class ModelEngine(Engine):
             )
         late = tuple(self.warnings(message, file, unit.line)) if message.warnings() else ()
         return RecordResult(file, unit.line, late, message, unit.raw, "record", unit.lines)
+
+    def _fast_accept(self, text: bytes, file: str | None, unit: Unit) -> RecordResult | None:
+        """The result of a line the fast path accepts (`kzcn.validation._accept`), else None."""
+        if self._accept is None:
+            return None
+        try:
+            message = self._accept(text)
+            if may_repeat_keys(text, orjson.loads(text)):
+                return None
+        except Exception:  # noqa: BLE001 - whatever is not accepted, the models judge
+            return None
+        late = tuple(self.warnings(message, file, unit.line))
+        return RecordResult(file, unit.line, late, None, unit.raw, "record", unit.lines, text)
 
     def _model_problems(
         self, error: ValidationError, text: bytes, file: str | None, line: int
