@@ -102,7 +102,8 @@ def _all(checks: list[Check]) -> Check | None:
 class _Mirror:
     """Structs for models, built once per model (and per tag for a union member)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, rules: bool = True) -> None:
+        self.rules = rules
         self._structs: dict[tuple[type[BaseModel], str | None], type[msgspec.Struct]] = {}
 
     # --- types ---------------------------------------------------------------------
@@ -225,7 +226,9 @@ class _Mirror:
             for rule in rules:
                 rule(self)
 
-        namespace = {**_behaviour(model), "__post_init__": __post_init__}
+        namespace = {**_behaviour(model)}
+        if self.rules and (checks or rules):  # a struct without rules skips the call
+            namespace["__post_init__"] = __post_init__
         if tag is not None:
             namespace["kind"] = tag
         return msgspec.defstruct(
@@ -289,15 +292,19 @@ def _behaviour(model: type[BaseModel]) -> dict[str, Any]:
     return namespace
 
 
-def mirror(union: Any, discriminator: str = "kind") -> Any:
-    """The msgspec union of the struct of each model of `union`, told apart by `discriminator`."""
+def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> Any:
+    """The msgspec union of the struct of each model of `union`, told apart by `discriminator`.
+
+    Without `rules`, the structs decode types, lengths and patterns only: the
+    benchmark's peer (typed decoding), not a validator.
+    """
     if discriminator != "kind":
         raise UnmirroredError("a discriminator other than kind")
     members = get_args(union)
     while len(members) == 1 or get_origin(union) is Annotated:
         union = members[0]
         members = get_args(union)
-    built = _Mirror()
+    built = _Mirror(rules=rules)
     structs = []
     for model in members:
         tags = get_args(model.model_fields["kind"].annotation)
