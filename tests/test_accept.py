@@ -155,6 +155,17 @@ def test_edge_values_get_the_models_verdict(edge: str) -> None:
         assert fast is None
 
 
+@pytest.mark.parametrize(
+    "start",
+    [b"\\ud800", b"\\u0000", b"\\u0041", b"\\n", b" ", b"\xe2\x80\x8b", b"x" * 101],
+    ids=["lone surrogate", "nul", "escaped letter", "newline", "space", "zero width", "too long"],
+)
+def test_free_text_edges_get_the_models_verdict(start: bytes) -> None:
+    acquisition = _compact(EXAMPLES / "valid" / "citizenship_acquisition.json")
+    text = _edit(acquisition, b'"decision_reference":"', b'"decision_reference":"' + start)
+    assert (_fast(text) is not None) == (_model(text) is not None)
+
+
 def test_trailing_newline_after_a_uuid_is_refused() -> None:
     message = json.loads(_suspension())
     message["message_id"] += "\n"
