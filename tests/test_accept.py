@@ -27,7 +27,7 @@ from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.synth.corruption import FAULTS, corrupt
 from kzcn.synth.generator import Generator
 from kzcn.validation import ModelEngine, validate_records
-from kzcn.validation._accept import AcceptPath, accept_path, python_pattern
+from kzcn.validation._accept import AcceptPath, FastAccept, accept_path, python_pattern
 
 _validate = MessageAdapter.validator.validate_json
 
@@ -229,3 +229,31 @@ def test_a_fast_accepted_result_builds_its_model_on_first_use() -> None:
     assert result.message is not None
     assert result.message.kind == "suspension_notice"
     assert result.message is result.message  # built once
+
+
+def test_the_brake_steps_aside_after_lines_it_did_not_accept() -> None:
+    tried: list[bytes] = []
+
+    def decode(text: bytes) -> bytes:
+        tried.append(text)
+        if text.startswith(b"bad"):
+            raise ValueError(text)
+        return text
+
+    path = FastAccept(decode)
+    bad = [b"bad%d" % n for n in range(10)]
+    good = [b"ok%d" % n for n in range(5)]
+    verdicts = [path(line) for line in bad + good]
+    # Tried, then 1, 2 and 4 lines skipped; the first good line releases the brake.
+    assert tried == [b"bad0", b"bad2", b"bad5", *good]
+    assert verdicts == [None] * 10 + good
+
+
+def test_the_pause_is_bounded() -> None:
+    def refuse(text: bytes) -> None:
+        raise ValueError(text)
+
+    path = FastAccept(refuse)
+    for _ in range(5000):
+        path(b"x")
+    assert path._pause == FastAccept.MAX_PAUSE

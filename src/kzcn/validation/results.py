@@ -203,4 +203,3 @@ class Validation:
         """Every problem of the remaining records, in input order."""
         for result in self:
             yield from result.problems
-
