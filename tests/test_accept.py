@@ -11,6 +11,7 @@ engine's results are the same with and without the path.
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from functools import cache
 from pathlib import Path
@@ -257,3 +258,11 @@ def test_the_pause_is_bounded() -> None:
     for _ in range(5000):
         path(b"x")
     assert path._pause == FastAccept.MAX_PAUSE
+
+
+def test_a_fast_accepted_result_crosses_processes() -> None:
+    (result,) = validate_records([_suspension()])
+    copy = pickle.loads(pickle.dumps(result))  # noqa: S301 - our own object
+    assert copy == result
+    assert copy.message is not None
+    assert copy.message.kind == "suspension_notice"
