@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import pickle
 import random
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -266,3 +268,20 @@ def test_a_fast_accepted_result_crosses_processes() -> None:
     assert copy == result
     assert copy.message is not None
     assert copy.message.kind == "suspension_notice"
+
+
+def test_without_msgspec_the_models_judge_every_line() -> None:
+    script = (
+        "import sys; sys.modules['msgspec'] = None\n"
+        "from kzcn.validation import validate_records\n"
+        "from kzcn.validation._accept import accept_path\n"
+        "(result,) = validate_records([sys.stdin.buffer.read()])\n"
+        "print(accept_path() is None, result.valid, result.accepted is None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=_suspension(),
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout.split() == [b"True", b"True", b"True"]

@@ -12,7 +12,8 @@ The path only accepts. A line it does not accept (a decoding error, a rule's
 exception, anything at all) goes to the pydantic models, which report it as
 before; a model using a construct the mirror does not know (a `before` model
 validator, a field validator, an `Any` field, ...) is not mirrored, and then
-no line is fast-accepted (`accept_path()` is None). tests/test_accept.py holds
+no line is fast-accepted (`accept_path()` is None); so too without msgspec
+(a light install). tests/test_accept.py holds
 the mirror to the models over generated messages, every corruption fault and
 every example.
 """
@@ -27,10 +28,16 @@ from functools import cache, cached_property
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
-import msgspec
 from pydantic import AfterValidator, BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+
+try:  # msgspec comes with the `cli` extra; without it, the models judge every line
+    import msgspec
+
+    HAVE_MSGSPEC = True
+except ImportError:  # pragma: no cover - exercised by a test in a fresh process
+    HAVE_MSGSPEC = False
 
 __all__ = [
     "AcceptPath",
@@ -347,6 +354,8 @@ def accept_path() -> AcceptPath | None:
     """Decode a message to a struct the models' every rule accepts; None: not mirrored."""
     from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
 
+    if not HAVE_MSGSPEC:
+        return None
     try:
         decoder = msgspec.json.Decoder(mirror(Message))
     except UnmirroredError:
