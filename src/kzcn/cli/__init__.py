@@ -3,7 +3,8 @@
 Each command's module imports the library it runs (the demo imports nearly
 all of it: about half a second). `main` registers only the command it was
 asked for, so `kzcn exposure` does not pay for the validator and the
-generator; `kzcn --help`, an unknown word, and `kzcn.cli.app` get them all.
+generator; `kzcn --version` gets none of them; `kzcn --help`, an unknown word, and
+`kzcn.cli.app` get them all.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def __getattr__(name: str) -> typer.Typer:  # PEP 562: `app` comes with every co
 _CLI_EXTRA = frozenset(
     {"typer", "rich", "faker", "polars", "numpy", "msgspec", "duckdb", "openpyxl", "pyarrow"}
 )
+#: Options the root answers by itself, before any command is looked at.
+_ROOT_ONLY = frozenset({"--version"})
 
 
 def main() -> None:
@@ -65,7 +68,10 @@ def main() -> None:
     try:
         from kzcn.cli._common import run  # noqa: PLC0415 - typer: absent from the light install
 
-        app = _every_command() if module is None else _with_commands(module)
+        if words and words[0] in _ROOT_ONLY:  # the version needs no command: none is imported
+            app = _with_commands()
+        else:
+            app = _every_command() if module is None else _with_commands(module)
     except ModuleNotFoundError as error:
         if (error.name or "").partition(".")[0] not in _CLI_EXTRA:
             raise
