@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import cycle
 from operator import mul
 
 from kzcn.errors import Code
@@ -122,13 +123,18 @@ def resident_id_problems(
 # --- ICAO 9303 ---------------------------------------------------------------
 
 
-_ICAO_WEIGHTS = (7, 3, 1) * 15  # long enough for the longest MRZ field (44)
+_ICAO_WEIGHTS = (7, 3, 1)
 
 
 def icao_check_digit(field: str) -> str:
-    """The ICAO 9303 check digit of an MRZ field: weights 7, 3, 1, sum mod 10."""
+    """The ICAO 9303 check digit of an MRZ field: weights 7, 3, 1, sum mod 10.
+
+    The weights repeat over the whole field, however long: the TD1 composite
+    covers 50 characters (ICAO 9303-5, 4.2.2), and a fixed-length weight table
+    would silently drop the tail.
+    """
     values = field.encode("ascii", "replace").translate(_MRZ_VALUES)
-    total: int = sum(map(mul, values, _ICAO_WEIGHTS))
+    total: int = sum(map(mul, values, cycle(_ICAO_WEIGHTS)))
     return str(total % 10)
 
 

@@ -41,7 +41,7 @@ EthnicNationality = Literal[
     "mongol", "other", "not_stated",
 ]
 
-_MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{44}$")]
+_MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{36}$|^[A-Z0-9<]{44}$")]
 
 
 def _number_rules() -> list[JsonValue]:
@@ -118,7 +118,10 @@ class IdentityDocument(KzcnModel):
         default=None,
         min_length=2,
         max_length=3,
-        description="Machine-readable zone: TD3 (2 lines of 44) or TD1 (3 lines of 30).",
+        description=(
+            "Machine-readable zone: TD3 (2 lines of 44), TD2 (2 lines of 36) or TD1 "
+            "(3 lines of 30)."
+        ),
         json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
     )
 
@@ -149,13 +152,17 @@ class IdentityDocument(KzcnModel):
         found = check_digit_problems(fields)
         mismatches = [
             fields.issuing_state != self.issuing_state,
-            fields.number.rstrip("<") != self.number[:9],
+            fields.number.rstrip("<") != self._mrz_number(fields.layout),
             fields.expiry != mrz_date(self.date_of_expiry),
             self.document_type == "passport" and fields.nationality != self.issuing_state,
         ]
         if any(mismatches):
             found.append(((fields.number_line,), "mrz.mismatch"))
         return found
+
+    def _mrz_number(self, layout: str) -> str:
+        # A passport cuts a long number at 9; a card carries it whole (9303-5, note j).
+        return self.number[:9] if layout == "TD3" else self.number
 
     @cached_property
     def mrz_fields(self) -> MrzFields | None:
