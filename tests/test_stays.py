@@ -184,3 +184,42 @@ def test_the_calculator_agrees_with_the_naive_count(case: tuple[list[Crossing], 
     breaches, used = _naive(crossings, as_of)
     assert sorted((b.rule, b.on) for b in report.breaches) == breaches
     assert report.days_used == used
+
+
+# --- the `stay.` rules of the validator agree with the naive count -------------------
+
+
+def _message(crossings: list[Crossing], detected: date) -> bytes:
+    import json  # noqa: PLC0415 - only these tests build messages
+
+    from conftest import EXAMPLES  # noqa: PLC0415
+
+    message = json.loads((EXAMPLES / "valid" / "entry_stay_exit_violation.json").read_text())
+    template = message["crossings"][0]
+    message["crossings"] = [
+        {**template, "direction": c.direction, "crossed_on": c.on.isoformat(), "basis": c.basis,
+         "visa_valid_until": c.visa_valid_until.isoformat() if c.visa_valid_until else None}
+        for c in crossings
+    ]
+    message.update(
+        occurred_on=detected.isoformat(), detected_on=detected.isoformat(),
+        sent_on=(detected + timedelta(days=5)).isoformat(),
+        permitted_stay_until=(detected - timedelta(days=1)).isoformat(),
+    )
+    return json.dumps(message).encode()
+
+
+@settings(max_examples=100, deadline=None)
+@given(histories())
+def test_the_stay_rules_agree_with_the_naive_count(case: tuple[list[Crossing], date]) -> None:
+    from kzcn.validation import validate_message  # noqa: PLC0415
+
+    crossings, as_of = case
+    crossings = [c for c in crossings if c.on <= as_of]
+    codes = {p.code for p in validate_message(_message(crossings, as_of)).problems}
+    breaches, _ = _naive(crossings, as_of)
+    out_of_order = any(rule == "crossing_order" for rule, _ in breaches)
+    overstayed = any(rule != "crossing_order" for rule, _ in breaches)
+    assert ("stay.crossing_order" in codes) is out_of_order
+    if not out_of_order and any(c.direction == "entry" for c in crossings):
+        assert ("stay.overstay_not_shown" in codes) is not overstayed

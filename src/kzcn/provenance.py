@@ -142,6 +142,8 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
         "crossed_on": _p("press_report", "scmp_draft"),
         "crossing_point": _OURS,
         "document_number": _OURS,
+        "basis": _p("official_statement", "visa_exemption_2023"),
+        "visa_valid_until": _p("standard", "eu_ees_2017_2226"),
     },
     "EntryStayExitViolation": {
         "subject": _p("press_report", "ghroona", "rfa"),
@@ -301,6 +303,7 @@ _FAMILY_SOURCES: dict[str, Provenance] = {
     "message": _OURS,
     "deadline": _ART1_3,
     "input": _OURS,
+    "stay": _p("official_statement", "visa_exemption_2023", "eu_ees_2017_2226"),
 }
 
 #: Rules whose basis differs from their family's.
@@ -323,6 +326,7 @@ RULE_SOURCES: dict[str, Provenance] = {
     "message.cancels": _SUSPENSION,
     "message.request_identifier": _OURS,
     "message.duplicate_item": _OURS,
+    "stay.crossing_order": _OURS,
 }
 
 

@@ -29,6 +29,7 @@ from kzcn.messages import (
     SuspensionAction,
     Violation,
 )
+from kzcn.stays import SINGLE_STAY_DAYS
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
 from kzcn.synth._days import add_years, month_starts
@@ -465,7 +466,7 @@ def _violators(state: Party, draw: Floats) -> Ints:
 def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
     """The border crossings of each violation: an entry unless illegal, an exit if any."""
 
-    def crossing(direction: str, day: Ints) -> Texts:
+    def crossing(direction: str, day: Ints, basis: Texts | bytes) -> Texts:
         return join_rows(
             f'{{"direction":"{direction}","crossed_on":'.encode(),
             quoted_dates(day),
@@ -473,17 +474,27 @@ def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
             point,
             b',"document_number":"',
             passport,
-            b'"}',
+            b'","basis":',
+            basis,
+            b"}",
         )
 
+    # A 90-day permitted stay is a visa's: the entry says so, and the visa's validity
+    # is the limit the stay calculator (kzcn.stays) holds the stay to.
+    on_visa = v.permitted - v.entered > SINGLE_STAY_DAYS
+    entry_basis = np.where(
+        on_visa,
+        join_rows(b'"visa","visa_valid_until":', quoted_dates(v.permitted)),
+        b'"visa_free","visa_valid_until":null',
+    )
     entered_legally = v.violation != _ILLEGAL_ENTRY
     exited = (v.violation == _ILLEGAL_EXIT) | v.deported
     # Who left illegally is recorded leaving then; a deportee on the day of leaving.
     left = np.where(v.violation == _ILLEGAL_EXIT, v.occurred, v.left)
     return (
-        np.where(entered_legally, crossing("entry", v.entered), b""),
+        np.where(entered_legally, crossing("entry", v.entered, entry_basis), b""),
         commas(entered_legally & exited),
-        np.where(exited, crossing("exit", left), b""),
+        np.where(exited, crossing("exit", left, b'null,"visa_valid_until":null'), b""),
     )
 
 
