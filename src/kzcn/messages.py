@@ -84,8 +84,10 @@ Violation = Literal[
 Measure = Literal[
     "warning", "fine", "administrative_detention", "deportation", "entry_ban", "criminal_case"
 ]
+#: Road and rail crossings; Nur Zholy (KZ) and Khorgos (CN) are the two sides of one road
+#: crossing (inalmaty.kz), so it is listed once.
 CrossingPoint = Literal[
-    "khorgos_khorgos", "nur_zholy", "dostyk_alashankou", "altynkol_khorgos_rail",
+    "nur_zholy", "dostyk_alashankou", "altynkol_khorgos_rail",
     "bakhty_baketu", "maikapshagai_jimunai", "kolzhat_dulata", "other",
 ]
 Purpose = Literal[

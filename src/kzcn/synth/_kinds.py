@@ -90,8 +90,7 @@ _INVALID_DOCUMENT = _VIOLATION_INDEX["invalid_document"]
 _CROSSING_POINTS = shares(
     CrossingPoint,
     (
-        ("khorgos_khorgos", 30),
-        ("nur_zholy", 25),
+        ("nur_zholy", 55),  # the Nur Zholy - Khorgos road crossing
         ("dostyk_alashankou", 12),
         ("altynkol_khorgos_rail", 8),
         ("bakhty_baketu", 10),

@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from kzcn.identifiers import address_code_history
 from kzcn.synth._checks import rid_code_sum
 from kzcn.synth._script import cyrillic_to_latin, palladius, pinyin_to_latin
 
@@ -154,6 +155,9 @@ class PlaceRow:
     police: str
     weights: tuple[int, ...]
     code_sum: int = 0  # the resident-ID weighted sum of `code` (Chinese places only)
+    #: Resident-ID address codes by year of registration (code, first, last year); empty when
+    #: the code never changed.
+    address_codes: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +269,7 @@ def _places_chn() -> tuple[PlaceRow, ...]:
             "admin_code": code,
         }
         rows.append(PlaceRow(place, code, police, tuple(int(w) for w in weights),
-                             rid_code_sum(code)))
+                             rid_code_sum(code), address_code_history().get(code, ())))
     return tuple(rows)
 
 
