@@ -98,6 +98,19 @@ RECORD_TRIGGERS: dict[Code, tuple[str, dict[Loc, Any]]] = {
     "structure.pattern": ("citizenship_acquisition", {("message_id",): "not-a-uuid"}),
     "structure.range": ("visa_free_statistics", {("rows", 0, "visa_free_entries"): -1}),
     "structure.schema_1_0": ("suspension_notice", {("schema_version",): "1.0"}),
+    "document.number_era": (  # an E + letter number issued in 2014
+        "entry_stay_exit_violation",
+        {
+            ("subject", "documents", 0, "date_of_issue"): "2014-06-01",
+            ("subject", "documents", 0, "issuing_authority"): (
+                "Exit & Entry Administration, Ministry of Public Security"
+            ),
+        },
+    ),
+    "document.issuer_era": (  # the NIA a year before it was founded
+        "entry_stay_exit_violation",
+        {("subject", "documents", 0, "date_of_issue"): "2017-06-01"},
+    ),
     "stay.crossing_order": (  # two entries, no exit between them
         "entry_stay_exit_violation",
         {("crossings",): [_CROSSING, {**_CROSSING, "crossed_on": "2024-07-25"}]},

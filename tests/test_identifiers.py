@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kzcn.eras import issuer_out_of_era, number_out_of_era
 from kzcn.identifiers import (
     document_number_pattern,
     icao_check_digit,
@@ -269,3 +270,45 @@ def test_check_digit_weights_repeat_over_any_length(text: str) -> None:
     values = [0 if c == "<" else int(c, 36) for c in text]
     expected = sum(v * (7, 3, 1)[i % 3] for i, v in enumerate(values)) % 10
     assert icao_check_digit(text) == str(expected)
+
+
+@pytest.mark.parametrize(
+    ("number", "issued", "out_of_era"),
+    [
+        ("G12345678", date(2011, 3, 1), False),
+        ("G12345678", date(2012, 5, 14), False),
+        ("G12345678", date(2012, 5, 15), True),  # e-passports from 15 May 2012
+        ("G12345678", date(2020, 1, 1), True),
+        ("E12345678", date(2012, 5, 15), False),
+        ("E12345678", date(2017, 4, 4), False),
+        ("E12345678", date(2017, 4, 5), True),  # E + letter from 5 April 2017
+        ("E12345678", date(2011, 1, 1), True),
+        ("EA1234567", date(2014, 6, 1), True),
+        ("EA1234567", date(2017, 4, 5), False),
+        ("K12345678", date(2014, 6, 1), False),  # no era describes it: the format rule's
+    ],
+)
+def test_chinese_passport_numbers_by_date_of_issue(
+    number: str, issued: date, out_of_era: bool
+) -> None:
+    assert number_out_of_era("CHN", "passport", number, issued) is out_of_era
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "printed", "issued", "out_of_era"),
+    [
+        ("CHN", "passport", "National Immigration Administration, PRC", date(2018, 4, 9), True),
+        ("CHN", "passport", "National Immigration Administration, PRC", date(2018, 4, 10), False),
+        # Old blanks may outlive the old name: only an era's start is held against a document.
+        ("CHN", "passport", "Exit & Entry Administration, Ministry of Public Security",
+         date(2019, 1, 1), False),
+        ("CHN", "passport", "Consulate General of the PRC in Almaty", date(2009, 1, 1), False),
+        ("KAZ", "passport", "МВД РК", date(2010, 1, 1), True),
+        ("KAZ", "identity_card", "МВД РК", date(2012, 1, 1), False),
+        ("KAZ", "passport", "Some office", date(2010, 1, 1), False),  # not known: not judged
+    ],
+)
+def test_issuers_by_era(
+    state: str, kind: str, printed: str, issued: date, out_of_era: bool
+) -> None:
+    assert issuer_out_of_era(state, kind, printed, issued) is out_of_era

@@ -46,6 +46,8 @@ Code = Literal[
     "document.number_format",
     "document.issued_before_birth",
     "document.expiry_before_issue",
+    "document.number_era",
+    "document.issuer_era",
     "iin.format",
     "iin.checksum",
     "iin.birth_date_mismatch",
@@ -186,6 +188,15 @@ def _entries() -> tuple[ErrorCode, ...]:
           "The document's date of issue is before the holder's date of birth."),
         e("document.expiry_before_issue", "Expiry not after issue",
           "The date of expiry is on or before the date of issue."),
+        e("document.number_era", "Number of another era",
+          "The number has the format of another era than the date of issue (Chinese "
+          "passports: G + 8 digits before 15 May 2012, E + 8 digits to 4 April 2017, then E "
+          "+ a letter + 7 digits; a city police bureau's statement)."),
+        e("document.issuer_era", "Issuer before its time",
+          "The issuing authority is one that did not issue this document yet on the date of "
+          "issue (the Chinese National Immigration Administration from 10 April 2018; the "
+          "Kazakh Ministry of Internal Affairs from 2012; issuers from official statements "
+          "and orders)."),
         # --- Kazakhstan IIN ---
         e("iin.format", "IIN format", "An IIN is 12 digits; digit 7 is 1-6 (century and sex)."),
         e("iin.checksum", "IIN check digit", "The IIN's check digit is wrong."),

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
+from kzcn.eras import issuer_out_of_era, number_out_of_era
 from kzcn.errors import RuleBreach, raise_errors
 from kzcn.identifiers import (
     DOCUMENT_NUMBER_PATTERNS,
@@ -139,6 +140,14 @@ class IdentityDocument(KzcnModel):
             found.append((("number",), "document.number_format"))
         elif (self.issuing_state, self.document_type) == ("CHN", "identity_card"):
             found += [(("number",), c) for c in resident_id_problems(self.number, None, None)]
+        if number_out_of_era(
+            self.issuing_state, self.document_type, self.number, self.date_of_issue
+        ):
+            found.append((("number",), "document.number_era"))
+        if issuer_out_of_era(
+            self.issuing_state, self.document_type, self.issuing_authority, self.date_of_issue
+        ):
+            found.append((("issuing_authority",), "document.issuer_era"))
         if self.date_of_expiry is not None and self.date_of_expiry <= self.date_of_issue:
             found.append((("date_of_expiry",), "document.expiry_before_issue"))
         if self.mrz is not None:

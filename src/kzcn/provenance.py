@@ -310,6 +310,8 @@ _FAMILY_SOURCES: dict[str, Provenance] = {
 RULE_SOURCES: dict[str, Provenance] = {
     "document.issued_before_birth": _p("standard", "icao_9303"),
     "document.expiry_before_issue": _p("standard", "icao_9303"),
+    "document.number_era": _p("official_statement", "gz_psb_passport"),
+    "document.issuer_era": _p("national_law", "prc_passport_law", "kz_mia_order_631"),
     "message.same_state": _p("agreement", "ratification_law"),
     "message.sent_before_force": _p("press_report", "remote_xuar", "vestikavkaza_164212"),
     "message.authority_state": _AUTHORITIES,

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from kzcn.eras import ABROAD
 from kzcn.mrz import encode_name
 from kzcn.synth._checks import (
     rid_code_sum,
@@ -193,6 +194,17 @@ _ERA_START = {"KAZ": _KAZ_MIA_FROM, "CHN": _CHN_NIA_FROM}
 def authorities(state: str, issued: Ints) -> Texts:
     """The authority printed on passports of `state` issued on those days, as JSON text."""
     return _columns().authority[state][(issued >= _ERA_START[state]).astype(np.int64)]
+
+
+@cache
+def missions(state: str) -> Texts:
+    """The missions abroad that issue `state`'s passports, as JSON text (consulate first)."""
+    printed = sorted(
+        (e.printed for e in tables().authorities if (e.state, e.document_type) == (
+            state, ABROAD)),
+        key=lambda name: "Consulate" not in name,
+    )
+    return texts(_json(name) for name in printed)
 
 
 def _eras(state: str, start: int) -> Texts:

@@ -20,6 +20,7 @@ import orjson
 
 from kzcn._deprecated import deprecated_attributes
 from kzcn.authorities import AUTHORITIES, CompetentAuthorityCode
+from kzcn.eras import issuer_out_of_era, number_out_of_era
 from kzcn.errors import Code
 from kzcn.identifiers import iin_check_digit
 from kzcn.messages import CitizenshipAcquisition, EntryStayExitViolation
@@ -211,7 +212,7 @@ def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[Code] | 
         document["date_of_issue"],
     )
     _rewrite_mrz(message, document)  # the MRZ repeats the expiry: keep it in step
-    return ["document.expiry_before_issue"]
+    return sorted(["document.expiry_before_issue", *_era_codes(document)])
 
 
 def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[Code] | None:
@@ -220,7 +221,20 @@ def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[Code] | N
         return None
     born = date.fromisoformat(message["subject"]["date_of_birth"]).toordinal()
     document["date_of_issue"] = date.fromordinal(born - 1 - _index(rng, 3650)).isoformat()
-    return ["document.issued_before_birth"]
+    # A document that breaks its own era fails alone: the holder's rules are not reached.
+    return _era_codes(document) or ["document.issued_before_birth"]
+
+
+def _era_codes(document: JsonDict) -> list[Code]:
+    """What a document whose date of issue moved now also breaks: its number's or issuer's era."""
+    issued = date.fromisoformat(document["date_of_issue"])
+    state, kind = document["issuing_state"], document["document_type"]
+    found: list[Code] = []
+    if number_out_of_era(state, kind, document["number"], issued):
+        found.append("document.number_era")
+    if issuer_out_of_era(state, kind, document["issuing_authority"], issued):
+        found.append("document.issuer_era")
+    return found
 
 
 def _letter_o_for_zero(message: JsonDict, rng: RandomSource) -> list[Code] | None:
