@@ -57,6 +57,7 @@ from kzcn.synth._envelope import (
     uuids,
     year_texts,
 )
+from kzcn.synth._recurring import REQUEST_SHARE, VIOLATION_SHARE, recurring
 from kzcn.synth._regime import in_draw_order, shares, values_of
 from kzcn.synth._stream import Draws
 from kzcn.synth.people import (
@@ -504,15 +505,20 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
     who_draw, point_draw = u[6], u[7]
     sent = np.where(v.deported, v.left, v.detected) + draws.between(3, 40, n)
     envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
-    subject = person_columns(draws, _violators(state, who_draw), v.entered, traveller=True)
-    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], subject.passport)
+    violators = _violators(state, who_draw)
+    fresh = person_columns(draws, violators, v.entered, traveller=True)
+    # A third are people reported before: the run's population, same records (`_recurring`).
+    again, records, passports = recurring(draws, violators, VIOLATION_SHARE, draws.uniform((2, n)))
+    subject = np.where(again, records, join_rows(*fresh.pieces))
+    passport = np.where(again, passports, fresh.passport)
+    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport)
     ban_until = null_or(
         v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
     )
     return join_rows(
         *envelope,
         b',"subject":',
-        *subject.pieces,
+        subject,
         b',"violation":',
         _VIOLATION_TEXT[v.violation],
         b',"occurred_on":',
@@ -649,7 +655,10 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     sent = draws.between(DATA_START, DATA_END, n)
     population_draw, purpose_draw = draws.uniform((2, n))
     envelope = envelopes(draws, "information_request", diplomatic_route(state), sent)
-    person = person_columns(draws, _violators(state, population_draw), sent, traveller=True)
+    asked = _violators(state, population_draw)
+    person = person_columns(draws, asked, sent, traveller=True)
+    # Half are people reported before: the run's population (`_recurring`).
+    again, _, passports = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
     purpose = category(purpose_draw, _PURPOSE_SHARES)
     return join_rows(
         *envelope,
@@ -659,7 +668,7 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
         _LEGAL_BASIS_TEXT[purpose],
         b'","persons":[{"item":1,"personal_number":null,"document":{"issuing_state":'
         + f'"{OTHER[state]}","document_type":"passport","number":"'.encode(),
-        person.passport,
+        np.where(again, passports, person.passport),
         b'"}}]}',
     )
 
