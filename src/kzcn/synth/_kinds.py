@@ -57,7 +57,13 @@ from kzcn.synth._envelope import (
     uuids,
     year_texts,
 )
-from kzcn.synth._recurring import REQUEST_SHARE, VIOLATION_SHARE, recurring
+from kzcn.synth._recurring import (
+    REQUEST_SHARE,
+    VIOLATION_SHARE,
+    listed_again,
+    listed_records,
+    recurring,
+)
 from kzcn.synth._regime import in_draw_order, shares, values_of
 from kzcn.synth._stream import Draws
 from kzcn.synth.people import (
@@ -311,35 +317,60 @@ def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
     )
 
 
-def _prior_change_parts(draws: Draws, n: int, state: Party, kind: str) -> tuple[Pieces, Pieces]:
-    """Envelopes, and subjects with their changes, of changes decided before entry into force.
-
-    Either a notice of its own or the item of a list: the same people and changes.
-    """
-    decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
-    on_time_draw, population_draw = draws.uniform((2, n))
+def _prior_sent(draws: Draws, n: int) -> Ints:
+    """Sending days of historical notices and lists."""
+    on_time_draw = draws.uniform(n)
     # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
-    sent = np.where(
+    return np.where(
         on_time_draw < 0.9,
         draws.between(DATA_START, PRIOR_DUE, n),
         draws.between(PRIOR_DUE + 1, PRIOR_DUE + 240, n),
     )
-    envelope = envelopes(draws, kind, diplomatic_route(state), sent)
-    subject = _subjects_of_change(draws, state, sent, decided, population_draw)
-    change = (b',"subject":', *subject.pieces, *_change_fields(draws, state, decided, sent))
-    return envelope, change
+
+
+def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
+    """Subjects with their changes, decided before entry into force, told on `sent`.
+
+    Either a notice of its own or the item of a list: the same people and changes.
+    """
+    n = len(sent)
+    decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
+    population_draw = draws.uniform(n)
+    # Half name someone of the run's listed people, with the day their change was decided.
+    again, records, listed_on = listed_again(draws, state, draws.uniform((2, n)),
+                                             _subjects_of_change)
+    decided = np.where(again, listed_on, decided)
+    fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
+    subject = np.where(again, records, join_rows(*fresh.pieces))
+    return (b',"subject":', subject, *_change_fields(draws, state, decided, sent))
 
 
 def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
-    envelope, change = _prior_change_parts(draws, n, state, "prior_citizenship_change")
+    sent = _prior_sent(draws, n)
+    envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
+    change = _prior_change(draws, state, sent)
     # A notice of its own: the list it belongs to, if any, is not known.
     return join_rows(*envelope, b',"list_id":null,"list_item":null', *change, b"}")
 
 
+#: Persons a historical list names: 1 to this many (kzcn's assumption; lists are by
+#: definition of several people, and a workshop dataset needs them to stay readable).
+_MOST_LISTED = 6
+
+
 def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
-    envelope, change = _prior_change_parts(draws, n, state, "prior_change_list")
+    sent = _prior_sent(draws, n)
+    envelope = envelopes(draws, "prior_change_list", diplomatic_route(state), sent)
     list_id = (f',"list_id":"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
-    return join_rows(*envelope, *list_id, b',"items":[{"item":1', *change, b"}]}")
+    sizes = draws.between(1, _MOST_LISTED, n)
+    first = np.cumsum(sizes) - sizes
+    item_of = np.repeat(np.arange(n), sizes)
+    number = np.arange(len(item_of)) - first[item_of] + 1
+    items = join_rows(b'{"item":', NUMBERS[number], *_prior_change(draws, state, sent[item_of]),
+                      b"}")
+    joined = np.array([b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)],
+                      dtype=object)
+    return join_rows(*envelope, *list_id, b',"items":[', joined, b"]}")
 
 
 def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
@@ -366,10 +397,14 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
         with_number=~terminated,
     )
     terminated_on = null_or(terminated, quoted_dates(received - draws.between(30, 5 * YEAR, n)))
+    # No record: the reply sends back the list's own record of a person the other listed.
+    records, _ = listed_records(draws.population_seed, other, _subjects_of_change)
+    listed_record = records[(draws.uniform(n) * len(records)).astype(np.int64)]
+    record = np.where(status == _REPLY_NO_RECORD, listed_record, join_rows(*subject.pieces))
     return join_rows(
         *envelope,
         b',"subject":',
-        *subject.pieces,
+        record,
         f',"list_id":"{other}-'.encode(),
         year_texts(received),
         b"-",

@@ -57,7 +57,7 @@ LIST_LIMITS: dict[str, int] = {
     "subject.documents.*.mrz": 3,
     "crossings": 3,
     "former_citizenship.evidence": 2,
-    "items": 1,
+    "items": 6,  # _kinds._MOST_LISTED
     "items.*.subject.documents": 4,
     "items.*.subject.documents.*.mrz": 3,
     "items.*.former_citizenship.evidence": 2,
