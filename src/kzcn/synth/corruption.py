@@ -380,6 +380,24 @@ def _request_without_identifier(message: JsonDict, rng: RandomSource) -> list[Co
     return ["message.request_identifier"]
 
 
+def _item_numbered_twice(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    items = message.get("items")
+    if message["kind"] != "prior_change_list" or not items or len(items) < 2:
+        return None
+    second = 1 + _index(rng, len(items) - 1)
+    items[second]["item"] = items[0]["item"]
+    return ["message.duplicate_item"]
+
+
+def _terminated_yet_own_citizen(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    del rng
+    if message["kind"] != "citizenship_status_reply" or message["status"] != "terminated":
+        return None
+    # The reply says the citizenship ended, yet records the person as still its citizen.
+    message["subject"]["citizenship"] = message["sender"]["state"]
+    return ["message.subject_citizenship"]
+
+
 @dataclass(frozen=True, slots=True)
 class PlantedFault:
     """A named way a record goes wrong."""
@@ -485,6 +503,16 @@ FAULTS: dict[str, PlantedFault] = {
             "request_without_identifier",
             "A person asked about by neither a personal number nor a document.",
             _request_without_identifier,
+        ),
+        PlantedFault(
+            "item_numbered_twice",
+            "Two items of a historical list with the same number.",
+            _item_numbered_twice,
+        ),
+        PlantedFault(
+            "terminated_yet_own_citizen",
+            "A reply that says the citizenship ended, about its own citizen.",
+            _terminated_yet_own_citizen,
         ),
     )
 }
