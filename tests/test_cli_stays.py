@@ -30,14 +30,29 @@ def _violation(
 def two_messages(tmp_path: Path) -> Path:
     # One person, two messages: 29 days in April; then 29 + 29 + 5 days. Each message alone
     # stays within 90 in 180; together they break it on 4 July (87 + 4 = 91 days).
-    first = _violation([("entry", "2024-04-01"), ("exit", "2024-04-29")], "2024-04-29",
-                       violation="purpose_of_stay_violation", permitted_stay_until="2024-04-30",
-                       measures=["fine"], entry_ban_until=None, sent_on="2024-05-10")
+    first = _violation(
+        [("entry", "2024-04-01"), ("exit", "2024-04-29")],
+        "2024-04-29",
+        violation="purpose_of_stay_violation",
+        permitted_stay_until="2024-04-30",
+        measures=["fine"],
+        entry_ban_until=None,
+        sent_on="2024-05-10",
+    )
     second = _violation(
-        [("entry", "2024-05-01"), ("exit", "2024-05-29"), ("entry", "2024-06-01"),
-         ("exit", "2024-06-29"), ("entry", "2024-07-01")],
-        "2024-07-05", violation="failure_to_register", permitted_stay_until="2024-07-30",
-        measures=["fine"], entry_ban_until=None, sent_on="2024-07-20",
+        [
+            ("entry", "2024-05-01"),
+            ("exit", "2024-05-29"),
+            ("entry", "2024-06-01"),
+            ("exit", "2024-06-29"),
+            ("entry", "2024-07-01"),
+        ],
+        "2024-07-05",
+        violation="failure_to_register",
+        permitted_stay_until="2024-07-30",
+        measures=["fine"],
+        entry_ban_until=None,
+        sent_on="2024-07-20",
     )
     path = tmp_path / "violations.jsonl"
     path.write_text("\n".join(json.dumps(m) for m in (first, second)) + "\n", "utf-8")

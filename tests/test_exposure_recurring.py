@@ -17,9 +17,7 @@ def test_recurring_people_and_their_messages_are_counted() -> None:
     messages = list(build_messages(300, seed=3, repeat_rate=0.3))
     result = compute_exposure(messages)
     # The fixture's people are told apart by their passport number.
-    seen = Counter(
-        m["subject"]["documents"][0]["number"] for m in messages if "subject" in m
-    )
+    seen = Counter(m["subject"]["documents"][0]["number"] for m in messages if "subject" in m)
     again = {number: n for number, n in seen.items() if n > 1}
     assert result.input.recurring_persons == len(again) > 0
     assert result.input.recurring_messages == sum(again.values())

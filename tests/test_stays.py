@@ -28,47 +28,106 @@ CASES = [
     # 29, 30 and 31 days counting both ends: 1 Mar .. 29/30/31 Mar.
     (_history(("2024-03-01", "2024-03-29")), None, [], 29, "2024-03-30"),
     (_history(("2024-03-01", "2024-03-30")), None, [], 30, "2024-03-30"),
-    (_history(("2024-03-01", "2024-03-31")), None, [("single_stay", "2024-03-31")], 31,
-     "2024-03-30"),
+    (
+        _history(("2024-03-01", "2024-03-31")),
+        None,
+        [("single_stay", "2024-03-31")],
+        31,
+        "2024-03-30",
+    ),
     # One day: in and out on the same day is one day of stay.
     (_history(("2024-05-05", "2024-05-05")), None, [], 1, "2024-06-03"),
     # 3 x 29 = 87 days inside 180: allowed; a fourth stay may last 3 days only.
-    (_history(("2024-01-01", "2024-01-29"), ("2024-02-10", "2024-03-09"),
-              ("2024-03-20", "2024-04-17"), ("2024-04-20", "2024-04-22")),
-     None, [], 90, "2024-04-22"),
-    (_history(("2024-01-01", "2024-01-29"), ("2024-02-10", "2024-03-09"),
-              ("2024-03-20", "2024-04-17"), ("2024-04-20", "2024-04-23")),
-     None, [("cumulative", "2024-04-23")], 91, "2024-04-22"),
+    (
+        _history(
+            ("2024-01-01", "2024-01-29"),
+            ("2024-02-10", "2024-03-09"),
+            ("2024-03-20", "2024-04-17"),
+            ("2024-04-20", "2024-04-22"),
+        ),
+        None,
+        [],
+        90,
+        "2024-04-22",
+    ),
+    (
+        _history(
+            ("2024-01-01", "2024-01-29"),
+            ("2024-02-10", "2024-03-09"),
+            ("2024-03-20", "2024-04-17"),
+            ("2024-04-20", "2024-04-23"),
+        ),
+        None,
+        [("cumulative", "2024-04-23")],
+        91,
+        "2024-04-22",
+    ),
     # Leap year: 2024-02-29 is a day; 2024-02-15 .. 2024-03-15 is 30 days.
     (_history(("2024-02-15", "2024-03-15")), None, [], 30, "2024-03-15"),
-    (_history(("2023-02-15", "2023-03-17")), None, [("single_stay", "2023-03-17")], 31,
-     "2023-03-16"),
+    (
+        _history(("2023-02-15", "2023-03-17")),
+        None,
+        [("single_stay", "2023-03-17")],
+        31,
+        "2023-03-16",
+    ),
     # Straddling the window: 30 + 30 + 30 days. The fourth stay enters on 29 Jun, when
     # the window (2 Jan .. 29 Jun) holds 29 + 60 + 1 = 90; each further day drops one day
     # of the first stay as it adds one, so 90 are used on every day (on 5 Jul: 8 Jan ..
     # 5 Jul holds 23 + 60 + 7) and the 30-day rule, not the 90, ends it on 28 Jul.
-    (_history(("2024-01-01", "2024-01-30"), ("2024-02-15", "2024-03-15"),
-              ("2024-04-01", "2024-04-30"), ("2024-06-29", "2024-07-05")),
-     None, [], 90, "2024-07-28"),
+    (
+        _history(
+            ("2024-01-01", "2024-01-30"),
+            ("2024-02-15", "2024-03-15"),
+            ("2024-04-01", "2024-04-30"),
+            ("2024-06-29", "2024-07-05"),
+        ),
+        None,
+        [],
+        90,
+        "2024-07-28",
+    ),
     # The fourth stay enters on day 180 of a window holding 90 days: the day of entry
     # itself breaks the rule, so the last permitted day is the day before.
-    (_history(("2024-01-01", "2024-01-30"), ("2024-02-15", "2024-03-15"),
-              ("2024-04-01", "2024-04-30"), ("2024-05-10", "2024-05-12")),
-     None, [("cumulative", "2024-05-10")], 93, "2024-05-09"),
+    (
+        _history(
+            ("2024-01-01", "2024-01-30"),
+            ("2024-02-15", "2024-03-15"),
+            ("2024-04-01", "2024-04-30"),
+            ("2024-05-10", "2024-05-12"),
+        ),
+        None,
+        [("cumulative", "2024-05-10")],
+        93,
+        "2024-05-09",
+    ),
     # Exit and re-entry on the same day: that day counts once (10 + 11 - 1 = 20), and the
     # second stay has 30 days of its own from the re-entry.
-    (_history(("2024-03-01", "2024-03-10"), ("2024-03-10", "2024-03-20")), None, [], 20,
-     "2024-04-08"),
+    (
+        _history(("2024-03-01", "2024-03-10"), ("2024-03-10", "2024-03-20")),
+        None,
+        [],
+        20,
+        "2024-04-08",
+    ),
     # An open stay read on a later day counts up to that day.
-    (_history(("2024-03-01", None)), "2024-04-15", [("single_stay", "2024-03-31")], 46,
-     "2024-03-30"),
+    (
+        _history(("2024-03-01", None)),
+        "2024-04-15",
+        [("single_stay", "2024-03-31")],
+        46,
+        "2024-03-30",
+    ),
     (_history(("2024-03-01", None)), "2024-03-20", [], 20, "2024-03-30"),
 ]
 
 
 @pytest.mark.parametrize(("history", "as_of", "breaches", "used", "limit"), CASES)
 def test_hand_worked_cases(
-    history: list[Crossing], as_of: str | None, breaches: list[tuple[str, str]], used: int,
+    history: list[Crossing],
+    as_of: str | None,
+    breaches: list[tuple[str, str]],
+    used: int,
     limit: str,
 ) -> None:
     report = compute_stays(history, D(as_of) if as_of else None)
@@ -96,14 +155,28 @@ def test_a_visa_stay_is_bound_by_the_visa_and_adds_no_visa_free_days() -> None:
     ("history", "expected"),
     [
         # Two entries without an exit between them.
-        ([Crossing("entry", D("2024-01-01")), Crossing("entry", D("2024-01-05"))],
-         [("crossing_order", "2024-01-05")]),
+        (
+            [Crossing("entry", D("2024-01-01")), Crossing("entry", D("2024-01-05"))],
+            [("crossing_order", "2024-01-05")],
+        ),
         # Two exits without an entry.
-        ([Crossing("entry", D("2024-01-01")), Crossing("exit", D("2024-01-05")),
-          Crossing("exit", D("2024-01-09"))], [("crossing_order", "2024-01-09")]),
+        (
+            [
+                Crossing("entry", D("2024-01-01")),
+                Crossing("exit", D("2024-01-05")),
+                Crossing("exit", D("2024-01-09")),
+            ],
+            [("crossing_order", "2024-01-09")],
+        ),
         # A history that opens with an exit began before its records: no breach.
-        ([Crossing("exit", D("2024-01-01")), Crossing("entry", D("2024-02-01")),
-          Crossing("exit", D("2024-02-05"))], []),
+        (
+            [
+                Crossing("exit", D("2024-01-01")),
+                Crossing("entry", D("2024-02-01")),
+                Crossing("exit", D("2024-02-05")),
+            ],
+            [],
+        ),
     ],
 )
 def test_crossings_out_of_order(history: list[Crossing], expected: list[tuple[str, str]]) -> None:
@@ -197,12 +270,18 @@ def _message(crossings: list[Crossing], detected: date) -> bytes:
     message = json.loads((EXAMPLES / "valid" / "entry_stay_exit_violation.json").read_text())
     template = message["crossings"][0]
     message["crossings"] = [
-        {**template, "direction": c.direction, "crossed_on": c.on.isoformat(), "basis": c.basis,
-         "visa_valid_until": c.visa_valid_until.isoformat() if c.visa_valid_until else None}
+        {
+            **template,
+            "direction": c.direction,
+            "crossed_on": c.on.isoformat(),
+            "basis": c.basis,
+            "visa_valid_until": c.visa_valid_until.isoformat() if c.visa_valid_until else None,
+        }
         for c in crossings
     ]
     message.update(
-        occurred_on=detected.isoformat(), detected_on=detected.isoformat(),
+        occurred_on=detected.isoformat(),
+        detected_on=detected.isoformat(),
         sent_on=(detected + timedelta(days=5)).isoformat(),
         permitted_stay_until=(detected - timedelta(days=1)).isoformat(),
     )

@@ -70,8 +70,15 @@ def _ordinal(text: str, default: int) -> int:
 def number_eras() -> tuple[NumberEra, ...]:
     """Every dated number format (`data/document_eras.tsv`)."""
     return tuple(
-        NumberEra(state, kind, name, re.compile(pattern), _ordinal(start, 0),
-                  _ordinal(end, _OPEN_END), source)
+        NumberEra(
+            state,
+            kind,
+            name,
+            re.compile(pattern),
+            _ordinal(start, 0),
+            _ordinal(end, _OPEN_END),
+            source,
+        )
         for state, kind, name, pattern, start, end, source in _rows("document_eras.tsv")
     )
 
@@ -92,7 +99,8 @@ def number_out_of_era(state: str, document_type: str, number: str, issued: date)
     the number-format rule's business, not this one's.
     """
     eras = [
-        e for e in number_eras()
+        e
+        for e in number_eras()
         if (e.state, e.document_type) == (state, document_type) and e.pattern.fullmatch(number)
     ]
     return bool(eras) and not any(e.covers(issued) for e in eras)
@@ -108,7 +116,8 @@ def issuer_out_of_era(state: str, document_type: str, printed: str, issued: date
     """
     kinds = {document_type, ABROAD} if document_type == "passport" else {document_type}
     starts = [
-        e.start for e in authority_eras()
+        e.start
+        for e in authority_eras()
         if e.state == state and e.document_type in kinds and e.printed == printed
     ]
     return bool(starts) and issued.toordinal() < min(starts)

@@ -86,8 +86,9 @@ def _group(label: str, found: list[tuple[int, EntryStayExitViolation]]) -> StayG
     crossings: dict[tuple[str, date], Crossing] = {}
     for _, message in found:
         for crossing in message.crossings:
-            crossings.setdefault((crossing.direction, crossing.crossed_on),
-                                 crossing.as_stay_crossing())
+            crossings.setdefault(
+                (crossing.direction, crossing.crossed_on), crossing.as_stay_crossing()
+            )
     as_of = max(message.detected_on for _, message in found)
     return StayGroup(
         label=label,

@@ -51,7 +51,6 @@ StayBasis = Literal["visa_free", "visa"]
 Rule = Literal["single_stay", "cumulative", "visa_validity", "crossing_order"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class Crossing:
     """One entry or exit, with the basis of the stay an entry opens."""
