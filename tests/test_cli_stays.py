@@ -97,3 +97,15 @@ def test_markdown_shows_dates_when_asked(two_messages: Path) -> None:
 def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     code, out = invoke_command("stays", [str(tmp_path / "none.jsonl")])
     assert (code, out) == (2, f"kzcn: error: {tmp_path / 'none.jsonl'}: no such file\n")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_every_format_validate_reads(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"violations.{fmt}"
+    generated = ["-n", "200", "--kind", "entry_stay_exit_violation", "--format", fmt]
+    code, _ = invoke_command("generate", [*generated, "-q", "-o", str(path)])
+    assert code == 0
+    code, out = invoke_command("stays", [str(path), "--format", "json"])
+    assert code == 0
+    report = json.loads(out)
+    assert (report["records"], report["skipped"], len(report["groups"])) == (200, 0, 200)
