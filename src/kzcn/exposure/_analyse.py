@@ -16,6 +16,7 @@ import polars as pl
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import AuthorityCode, Party
 from kzcn.dictionary import FieldEntry, field_dictionary
+from kzcn.exposure import _duck as duck
 from kzcn.exposure import _engine as engine
 from kzcn.exposure import _screen as screen
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
@@ -357,6 +358,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     include_invalid: bool = False,
     delimiter: str | None = None,
     sheet: str | None = None,
+    memory_limit: str | None = None,
 ) -> ExposureResult:
     """Measure what a dataset of messages exposes about the people in it.
 
@@ -384,6 +386,9 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
             (`result.input.invalid`).
         delimiter: The CSV separator; None to sniff it from the header.
         sheet: The `.xlsx` sheet to read; None for the first.
+        memory_limit: DuckDB's memory limit while reading (`2GB`, `512MiB`);
+            past it DuckDB spills to a temporary directory. None: DuckDB's
+            default (80 % of the machine's memory).
 
     Returns:
         The typed result the reporters render.
@@ -419,20 +424,22 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         carried=_carried(flow_fields),
         validate=validate,
     )
-    extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
+    with duck.memory_limit(memory_limit):
+        extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
     flagged = screen.invalid(extracted.messages)
     invalid_count = int(flagged.sum())
     if invalid_count and not include_invalid:
         extracted = _without(extracted, flagged)
+    del flagged
     messages = extracted.messages
     people = engine.person_rows(messages, extracted.documents)
-    persons = people.filter(pl.col("line") == pl.col("person"))
-
     keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
     keys.update(engine.ladder_columns(resolved_qi))
-    coded = engine.CodedColumns.build(persons, keys)
-    qi_names = [r.path for r in resolved_qi]
-    subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
+    persons = people.filter(pl.col("line") == pl.col("person"))
+    if not (keep_persons or per_record):
+        # Only the columns the keys are computed from: the rest of each message is
+        # released with the messages below (a third of the report's peak at 1M).
+        persons = persons.select(_key_columns(persons, keys))
 
     skipped = extracted.skipped.group_by("reason").len().sort("reason")
     summary = InputSummary(
@@ -448,13 +455,22 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         invalid=invalid_count,
         invalid_included=include_invalid,
     )
+    kind_flows = _kind_flows(messages)
+    field_flows = _field_flows(messages, people, flow_fields)
+    if not per_record:
+        # Each table is dropped once used: the peak is the largest step's, not their sum.
+        del extracted, messages, people
+
+    coded = engine.CodedColumns.build(persons, keys)
+    qi_names = [r.path for r in resolved_qi]
+    subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
     return ExposureResult(
         settings=_settings(
             resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
         ),
         input=summary,
-        kind_flows=_kind_flows(messages),
-        field_flows=_field_flows(messages, people, flow_fields),
+        kind_flows=kind_flows,
+        field_flows=field_flows,
         risk=engine.risk_metrics(coded.class_sizes(qi_names), threshold),
         diversity=engine.diversity(
             coded, qi_names, resolved_sensitive.path, resolved_sensitive.path
@@ -468,6 +484,12 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         ),
         persons=persons if keep_persons else None,
     )
+
+
+def _key_columns(persons: pl.DataFrame, keys: Mapping[str, pl.Expr]) -> list[str]:
+    """The columns of `persons` the key expressions read, in the frame's order."""
+    used = {name for expr in keys.values() for name in expr.meta.root_names()}
+    return [name for name in persons.columns if name in used]
 
 
 def _recurring(people: pl.DataFrame) -> dict[str, int]:
