@@ -231,6 +231,15 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             show_default=False,
         ),
     ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="Memory DuckDB may use while reading (e.g. 2GB, 512MiB); past it, it "
+            "spills to a temporary directory. Default: 80% of the machine's memory.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
@@ -257,6 +266,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
                 include_invalid=include_invalid,
                 delimiter=separator,
                 sheet=sheet,
+                memory_limit=memory_limit,
             )
         linked = (
             compute_linkage(result.persons, linkage, threshold)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import sys
 import tempfile
@@ -309,7 +310,14 @@ def _settings(
     )
 
 
-def _check_options(threshold: float, max_subset: int) -> None:
+#: A memory size as DuckDB reads one (`2GB`, `512MiB`, `1.5 GiB`); checked here, since a
+#: setting DuckDB rejects would only send the file to the slower Python reader.
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
+
+
+def _check_options(threshold: float, max_subset: int, memory_limit: str | None = None) -> None:
+    if memory_limit is not None and not _MEMORY.fullmatch(memory_limit.strip()):
+        raise ValueError(f"memory limit must be a size such as 2GB or 512MiB, not {memory_limit!r}")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     if max_subset < 1:
@@ -400,7 +408,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         ValueError: `threshold` or `max_subset` is out of range, or the
             candidates make more than `MAX_SUBSETS` subsets.
     """
-    _check_options(threshold, max_subset)
+    _check_options(threshold, max_subset, memory_limit)
     qi_paths = _paths(qi, DEFAULT_QI)
     resolved_qi = [resolve(p) for p in qi_paths]
     resolved_sensitive = resolve(sensitive or default_sensitive(qi_paths))
@@ -424,7 +432,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         carried=_carried(flow_fields),
         validate=validate,
     )
-    with duck.memory_limit(memory_limit):
+    with duck.memory_limit(memory_limit and memory_limit.strip()):
         extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
     flagged = screen.invalid(extracted.messages)
     invalid_count = int(flagged.sum())
