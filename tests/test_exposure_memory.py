@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from cli_runner import invoke_command
+from exposure_fixtures import build_messages
 from kzcn.exposure import _read, compute_exposure, render_json
 from kzcn.synth import generate
 
@@ -75,3 +76,48 @@ def test_cli_memory_limit(generated: Path, limit: str, code: int) -> None:
         assert "memory limit must be a size" in out
     else:
         assert orjson.loads(out)["input"]["messages"] == 4_000
+
+
+def _sql_figures(sql: str) -> list[tuple[int, int, int, int]]:
+    """Each query's (classes, k, persons, unique persons), the views made on the way."""
+    connection = duckdb.connect()
+    figures = []
+    for statement in sql.split(";"):
+        relation = connection.sql(statement)
+        rows = relation.fetchall() if relation is not None else []
+        figures.extend(row for row in rows if len(row) == 4)  # not CREATE's row count
+    return figures
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--qi", "sex,place_of_birth.region", "--max-subset", "2"]],
+    ids=["default", "region"],
+)
+def test_emitted_sql_gives_the_reports_class_figures(tmp_path: Path, options: list[str]) -> None:
+    # The fixture's people are told apart by one passport: the SQL's linkage is exact there.
+    path = tmp_path / "people.jsonl"
+    path.write_bytes(
+        b"".join(orjson.dumps(m) + b"\n" for m in build_messages(1_500, seed=4, repeat_rate=0.3))
+    )
+    code, sql = invoke_command("exposure", [str(path), "--emit-sql", *options])
+    assert code == 0
+    _, report = invoke_command("exposure", [str(path), "--format", "json", *options])
+    data = orjson.loads(report)
+    persons = data["input"]["persons"]
+    assert data["input"]["recurring_persons"] > 0
+    def figures(rows: list[dict[str, int]]) -> list[tuple[int, int, int, int]]:
+        return [(row["classes"], row["k"], persons, row["unique_records"]) for row in rows]
+
+    found = _sql_figures(sql)
+    subsets = len(data["subsets"])
+    assert found[0] == figures([data["risk"]])[0]
+    # The report orders subsets by what they expose; the SQL by size, as they are made.
+    assert sorted(found[1 : 1 + subsets]) == sorted(figures(data["subsets"]))
+    assert found[1 + subsets :] == figures(data["ladder"])
+
+
+def test_emit_sql_refuses_what_the_report_refuses(generated: Path) -> None:
+    code, out = invoke_command("exposure", [str(generated), "--emit-sql", "--qi", "nope"])
+    assert code == 2
+    assert "'nope' is not a field" in out

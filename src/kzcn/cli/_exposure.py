@@ -44,6 +44,7 @@ from kzcn.exposure._read import spool as spool_pipe
 from kzcn.exposure._screen import SCREENED
 from kzcn.exposure.explorer import explorer_for
 from kzcn.exposure.linkage import LinkageResult, compute_linkage
+from kzcn.exposure.sql import exposure_sql
 
 EXPOSURE_FORMATS = ("text", "md", "json", "html")
 FIELDS_FORMATS = ("text", "md", "json")
@@ -240,11 +241,22 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             show_default=False,
         ),
     ] = None,
+    emit_sql: Annotated[
+        bool,
+        typer.Option(
+            "--emit-sql",
+            help="Print the report's class-size, subset and ladder queries as SQL over FILE "
+            "(DuckDB; the same SQL runs in Spark SQL, Trino or BigQuery) instead of the report.",
+        ),
+    ] = False,
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
     language = require_choice(lang, LANGUAGES, "language")
     separator = delimiter_option(delimiter)
+    if emit_sql:
+        _emit_sql(file, qi, candidates, max_subset, out)
+        return
     refuse_clashes(
         [file, *([str(linkage)] if linkage is not None else [])],
         [(option, path) for option, path in (("--out", out), ("--per-record", per_record))
@@ -288,6 +300,16 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         else:
             with outputs.path(out).open("w", encoding="utf-8") as handle:
                 _render(result, fmt, handle, language, linked)
+
+
+def _emit_sql(
+    file: str, qi: str, candidates: str | None, max_subset: int, out: Path | None
+) -> None:
+    try:
+        text = exposure_sql(file, qi, candidates, max_subset)
+    except ValueError as error:  # QuasiIdentifierError is one
+        fail(str(error))
+    _write(text, out)
 
 
 # --- fields ---------------------------------------------------------------------
