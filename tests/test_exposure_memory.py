@@ -78,10 +78,10 @@ def test_cli_memory_limit(generated: Path, limit: str, code: int) -> None:
         assert orjson.loads(out)["input"]["messages"] == 4_000
 
 
-def _sql_figures(sql: str) -> list[tuple[int, int, int, int]]:
+def _sql_figures(sql: str) -> list[tuple[int, ...]]:
     """Each query's (classes, k, persons, unique persons), the views made on the way."""
     connection = duckdb.connect()
-    figures = []
+    figures: list[tuple[int, ...]] = []
     for statement in sql.split(";"):
         relation = connection.sql(statement)
         rows = relation.fetchall() if relation is not None else []
@@ -106,6 +106,7 @@ def test_emitted_sql_gives_the_reports_class_figures(tmp_path: Path, options: li
     data = orjson.loads(report)
     persons = data["input"]["persons"]
     assert data["input"]["recurring_persons"] > 0
+
     def figures(rows: list[dict[str, int]]) -> list[tuple[int, int, int, int]]:
         return [(row["classes"], row["k"], persons, row["unique_records"]) for row in rows]
 
