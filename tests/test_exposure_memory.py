@@ -18,6 +18,7 @@ import pytest
 from cli_runner import invoke_command
 from exposure_fixtures import build_messages
 from kzcn.exposure import _read, compute_exposure, render_json
+from kzcn.exposure._analyse import PHASES
 from kzcn.synth import generate
 
 
@@ -122,3 +123,9 @@ def test_emit_sql_refuses_what_the_report_refuses(generated: Path) -> None:
     code, out = invoke_command("exposure", [str(generated), "--emit-sql", "--qi", "nope"])
     assert code == 2
     assert "'nope' is not a field" in out
+
+
+def test_the_phases_are_announced_in_order(generated: Path) -> None:
+    seen: list[str] = []
+    compute_exposure(generated, on_phase=seen.append)
+    assert tuple(seen) == PHASES == ("reading", "linking people", "classes", "subsets", "ladder")

@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +39,7 @@ from kzcn.exposure import (
     render_markdown,
     write_per_record,
 )
+from kzcn.exposure._analyse import PHASES
 from kzcn.exposure._format import Cell, headline, sections, words
 from kzcn.exposure._read import spool as spool_pipe
 from kzcn.exposure._screen import SCREENED
@@ -264,7 +265,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         stdout=out is None,
     )  # fmt: skip
     try:
-        with _readable(file) as source:
+        with _readable(file) as source, _phases() as on_phase:
             result = compute_exposure(
                 source,
                 qi=qi,
@@ -279,6 +280,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
                 delimiter=separator,
                 sheet=sheet,
                 memory_limit=memory_limit,
+                on_phase=on_phase,
             )
         linked = (
             compute_linkage(result.persons, linkage, threshold)
@@ -300,6 +302,24 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         else:
             with outputs.path(out).open("w", encoding="utf-8") as handle:
                 _render(result, fmt, handle, language, linked)
+
+
+@contextmanager
+def _phases() -> Iterator[Callable[[str], None] | None]:
+    """A progress bar of the report's phases on stderr, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    columns = (TextColumn("{task.description:<15}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(PHASES[0], total=len(PHASES))
+
+        def on_phase(name: str) -> None:
+            progress.update(task, description=name, completed=PHASES.index(name))
+
+        yield on_phase
 
 
 def _emit_sql(

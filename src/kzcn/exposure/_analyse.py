@@ -7,7 +7,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
@@ -198,6 +198,9 @@ def _without(extracted: Extracted, flagged: pl.Series) -> Extracted:
     )
 
 
+#: The report's phases, in order, as `compute_exposure` announces them.
+PHASES = ("reading", "linking people", "classes", "subsets", "ladder")
+
 #: What an envelope value outside the regime's enums is reported as.
 OTHER = "other"
 _ENVELOPE_ENUMS: dict[str, tuple[str, ...]] = {
@@ -367,6 +370,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     delimiter: str | None = None,
     sheet: str | None = None,
     memory_limit: str | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> ExposureResult:
     """Measure what a dataset of messages exposes about the people in it.
 
@@ -397,6 +401,8 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         memory_limit: DuckDB's memory limit while reading (`2GB`, `512MiB`);
             past it DuckDB spills to a temporary directory. None: DuckDB's
             default (80 % of the machine's memory).
+        on_phase: Called with each phase's name (`PHASES`) as it starts, for
+            a progress display.
 
     Returns:
         The typed result the reporters render.
@@ -432,6 +438,8 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         carried=_carried(flow_fields),
         validate=validate,
     )
+    phase = on_phase or (lambda _: None)
+    phase(PHASES[0])
     with duck.memory_limit(memory_limit and memory_limit.strip()):
         extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
     flagged = screen.invalid(extracted.messages)
@@ -445,6 +453,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     in_messages = _sums(_carrying(messages, flow_fields))
     if not per_record:
         messages = messages.drop(*_ENVELOPE_ENUMS)
+    phase(PHASES[1])
     people = engine.person_rows(messages, extracted.documents)
     keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
     keys.update(engine.ladder_columns(resolved_qi))
@@ -473,9 +482,15 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         # Each table is dropped once used: the peak is the largest step's, not their sum.
         del extracted, messages, people
 
+    phase(PHASES[2])
     coded = engine.CodedColumns.build(persons, keys)
     qi_names = [r.path for r in resolved_qi]
+    risk = engine.risk_metrics(coded.class_sizes(qi_names), threshold)
+    diversity = engine.diversity(coded, qi_names, resolved_sensitive.path, resolved_sensitive.path)
+    phase(PHASES[3])
     subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
+    subset_rows = engine.subset_rows(coded, subsets, threshold)
+    phase(PHASES[4])
     return ExposureResult(
         settings=_settings(
             resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
@@ -483,11 +498,9 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         input=summary,
         kind_flows=kind_flows,
         field_flows=field_flows,
-        risk=engine.risk_metrics(coded.class_sizes(qi_names), threshold),
-        diversity=engine.diversity(
-            coded, qi_names, resolved_sensitive.path, resolved_sensitive.path
-        ),
-        subsets=engine.subset_rows(coded, subsets, threshold),
+        risk=risk,
+        diversity=diversity,
+        subsets=subset_rows,
         ladder=engine.ladder(coded, resolved_qi, threshold),
         per_record=(
             _per_record(extracted, people, persons, coded=coded, qi=qi_names, subsets=subsets)
