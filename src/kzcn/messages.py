@@ -270,8 +270,8 @@ class FormerCitizenship(KzcnModel):
         description="Date it ended, where known; only with `ended_by`.",
         json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
     )
-    evidence: list[EvidenceItem] = Field(
-        default_factory=list,
+    evidence: tuple[EvidenceItem, ...] = Field(
+        default_factory=tuple,
         description="Evidence of the termination, or of the attempt to end it, in date order.",
     )
 
@@ -467,16 +467,16 @@ class EntryStayExitViolation(_Envelope):
         description="Date it was detected; not before it occurred.",
         json_schema_extra=privacy("quasi_identifier"),
     )
-    crossings: list[BorderCrossing] = Field(
-        default_factory=list, description="Entry and exit records that bear on the violation."
+    crossings: tuple[BorderCrossing, ...] = Field(
+        default_factory=tuple, description="Entry and exit records that bear on the violation."
     )
     permitted_stay_until: date | None = Field(
         default=None,
         description="Last day of permitted stay; required for an overstay.",
         json_schema_extra=privacy("quasi_identifier", "pipl.whereabouts"),
     )
-    measures: list[Measure] = Field(
-        default_factory=list,
+    measures: tuple[Measure, ...] = Field(
+        default_factory=tuple,
         description="Measures taken, each at most once.",
         json_schema_extra={"uniqueItems": True, **privacy("sensitive", "gdpr.offences")},
     )
@@ -540,7 +540,7 @@ class VisaFreeStatistics(_Envelope):
     citizens_of: CountryCode = Field(description="Whose citizens the counts are of.")
     period_start: date = Field(description="First day of the period counted.")
     period_end: date = Field(description="Last day of the period counted.")
-    rows: list[StatisticsRow] = Field(
+    rows: tuple[StatisticsRow, ...] = Field(
         min_length=1, description="One row per purpose of stay, each purpose at most once."
     )
 
@@ -576,8 +576,8 @@ class SuspensionNotice(_Envelope):
         description="Why the agreement is suspended."
     )
     scope: Literal["full", "partial"] = Field(description="The whole agreement or some areas.")
-    suspended_areas: list[Area] = Field(
-        default_factory=list,
+    suspended_areas: tuple[Area, ...] = Field(
+        default_factory=tuple,
         description="For a partial suspension, the areas of Article 1 suspended.",
     )
     decided_on: date = Field(

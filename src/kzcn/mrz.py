@@ -8,6 +8,7 @@ location is relative to the document's `mrz` list (a line index).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -88,7 +89,7 @@ def _td1(lines: tuple[str, ...]) -> MrzFields:
     )
 
 
-def parse_mrz(lines: list[str]) -> MrzFields | None:
+def parse_mrz(lines: Sequence[str]) -> MrzFields | None:
     """Split MRZ lines into fields, or None when the layout is neither TD3 nor TD1."""
     shape = tuple(len(line) for line in lines)
     if not all(_LINE_RE.fullmatch(line) for line in lines):
