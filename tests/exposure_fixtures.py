@@ -142,17 +142,21 @@ def _person(rng: random.Random, citizenship: str) -> dict[str, Any]:
 
 
 _AUTHORITY = {"KAZ": "KAZ_MIA", "CHN": "CHN_NIA"}
+# Through the diplomatic channel: China's foreign ministry is a competent authority;
+# Kazakhstan's only carries the message.
+_DIPLOMATIC_AUTHORITY = {"KAZ": "KAZ_MIA", "CHN": "CHN_MFA"}
 _MFA = {"KAZ": "KAZ_MFA", "CHN": "CHN_MFA"}
 _OTHER = {"KAZ": "CHN", "CHN": "KAZ"}
 
 
 def _envelope(message: dict[str, Any], rng: random.Random, sender: str) -> None:
     diplomatic = message["channel"] == "diplomatic"
-    authority = _MFA if diplomatic else _AUTHORITY
+    authority = _DIPLOMATIC_AUTHORITY if diplomatic else _AUTHORITY
     message["message_id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     message["sender"] = {"state": sender, "authority": authority[sender]}
     receiver = _OTHER[sender]
     message["recipient"] = {"state": receiver, "authority": authority[receiver]}
+    message["carrier"] = _MFA[sender] if diplomatic else None
 
 
 def _fit_crossings(message: dict[str, Any]) -> None:
@@ -181,7 +185,7 @@ def build_messages(count: int, seed: int, *, repeat_rate: float = 0.05) -> Itera
                 sender if kind.startswith(("citizenship_acq", "prior")) else _OTHER[sender]
             )
             if kind.startswith(("citizenship_acq", "prior")):
-                message["former_citizenship"] = _OTHER[sender]
+                message["former_citizenship"]["state"] = _OTHER[sender]
             recurring = (
                 [p for p in people[-50:] if p["citizenship"] == citizenship]
                 if rng.random() < repeat_rate

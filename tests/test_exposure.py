@@ -249,8 +249,8 @@ class TestPersonsAndFlows:
         assert flows["subject.photo"].people == 0
         violations = [m for m in messages if m["kind"] == "entry_stay_exit_violation"]
         assert flows["crossings[].crossing_point"].messages == len(violations)
-        assert flows["termination_evidence.certificate_number"].messages == sum(
-            1 for m in messages if m.get("termination_evidence")
+        assert flows["former_citizenship.evidence"].messages == sum(
+            1 for m in messages if m.get("former_citizenship", {}).get("evidence")
         )
         assert "in_reply_to" not in flows
 

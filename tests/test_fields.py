@@ -8,6 +8,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from kzcn.authorities import Language
 from kzcn.catalogue import LANGUAGES, catalogue, catalogue_dict, labels
 from kzcn.cli import app
 from kzcn.cli._common import UsageError
@@ -99,3 +100,17 @@ def test_fields_usage_errors(args: list[str]) -> None:
     code, out = fields_cli(args)
     assert code == 2
     assert "choose from" in out
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_field_says_its_basis_and_every_kind_its_data_protection(language: Language) -> None:
+    data = catalogue_dict(language)
+    bases = labels(language).raw["bases"]
+    assert {f["basis"] for f in data["fields"]} <= set(bases) - {"not_found"}
+    assert all(f["refs"] and f["basis_label"] == bases[f["basis"]] for f in data["fields"])
+    for kind in data["kinds"]:
+        assert kind["data_protection"]["retention"]["basis_label"] == bases["not_found"]
+    result = CliRunner().invoke(app, ["fields", "--format", "md", "--lang", language])
+    header = next(line for line in result.output.splitlines() if line.startswith("| "))
+    assert header.rstrip(" |").endswith(labels(language).text("basis"))
+    assert labels(language).text("data_protection") in result.output

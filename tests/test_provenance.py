@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from cli_runner import invoke_command
+from conftest import example_files
 from kzcn.errors import CATALOGUE
+from kzcn.exposure import compute_exposure, render_markdown
 from kzcn.messages import MESSAGE_KINDS
-from kzcn.provenance import SOURCE_KEY, rule_source
+from kzcn.provenance import ENUM_SOURCE_KEY, SOURCE_KEY, data_protection, rule_source
 from kzcn.schema import SCHEMA_NAMES, build_schema
 from kzcn.sources import BASES, source_registry
 
@@ -108,3 +110,44 @@ def test_rules_resting_on_reports_say_so() -> None:
     unmarked = [c for c in second_hand
                 if not any(w in CATALOGUE[c].description for w in ("press", "statement"))]
     assert unmarked == []
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_every_kind_says_what_is_known_of_its_data_protection(kind: str) -> None:
+    ids = _registry_ids()
+    metadata = data_protection(kind).as_json()
+    assert set(metadata) == {"purpose", "recipients", "onward_transfer", "retention"}
+    for answer in metadata.values():
+        assert answer["text"]
+        if answer["basis"] == "not_found":
+            assert answer["refs"] == []
+        else:
+            assert _problems_of(kind, answer, ids) == []
+    # Nothing public says how long the data is kept or whether it may be passed on.
+    assert metadata["retention"]["basis"] == metadata["onward_transfer"]["basis"] == "not_found"
+
+
+def _enum_of(prop: dict[str, Any]) -> set[str]:
+    for node in (prop, *prop.get("anyOf", ()), prop.get("items", {})):
+        if "enum" in node:
+            return set(node["enum"])
+    return set()
+
+
+def test_enum_value_sources_name_real_values_and_resolve() -> None:
+    ids, schema = _registry_ids(), build_schema("message")
+    seen = 0
+    for where, prop in _properties(schema):
+        values = prop.get(ENUM_SOURCE_KEY)
+        if values is None:
+            continue
+        seen += 1
+        assert set(values) == _enum_of(prop), where
+        assert [p for v, s in values.items() for p in _problems_of(f"{where}={v}", s, ids)] == []
+    assert seen >= 6
+
+
+def test_the_exposure_flows_say_what_is_known_of_data_protection() -> None:
+    messages = [json.loads(p.read_text("utf-8")) for p in example_files("valid")]
+    markdown = render_markdown(compute_exposure(messages), lang="ru")
+    assert "передача третьим лицам: не найдено; срок хранения: не найдено" in markdown

@@ -47,7 +47,8 @@ def test_csv_header_is_fixed_and_covers_every_kind() -> None:
     assert header[:3] == ["schema_version", "message_id", "kind"]
     for column in ("subject.documents.3.mrz.2", "crossings.2.document_number",
                    "rows.8.visas_issued", "suspended_areas.3", "measures.3",
-                   "termination_evidence.issuer", "citizens_of"):
+                   "former_citizenship.evidence.1.issuer", "citizens_of", "carrier",
+                   "items.0.subject.documents.3.mrz.2", "persons.0.document.number"):
         assert column in header
 
 

@@ -61,7 +61,7 @@ PHOTO = {"sha256": "0" * 64, "media_type": "image/png", "uri": "photos/1.png"}
 # (kind, location, new value, path reported, code): faults a JSON Schema can see.
 STRUCTURAL: list[tuple[str, tuple[str | int, ...], object, str, str]] = [
     (V, ("subject", "sex"), DELETE, "$.subject.sex", "structure.missing_field"),
-    (V, ("nickname",), "x", "$.<unknown key 19>", "structure.extra_field"),
+    (V, ("nickname",), "x", "$.<unknown key 20>", "structure.extra_field"),
     (V, (*DOC, "colour"), "x", "$.subject.documents[0].<unknown key 9>", "structure.extra_field"),
     (V, ("subject", "sex"), "X", "$.subject.sex", "structure.not_allowed"),
     (V, ("schema_version",), "3.0", "$.schema_version", "structure.not_allowed"),

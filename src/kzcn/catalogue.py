@@ -29,9 +29,11 @@ import orjson
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from kzcn.authorities import AUTHORITIES, Language
+from kzcn.authorities import AUTHORITIES, CompetentAuthorityCode, Language
 from kzcn.messages import MESSAGE_KINDS, Message
 from kzcn.privacy import LEGAL_CATEGORIES, PRIVACY_KEY, PrivacyRole
+from kzcn.provenance import data_protection, field_source, kind_source
+from kzcn.sources import Basis
 from kzcn.types import CountryCode
 
 __all__ = [
@@ -92,6 +94,9 @@ class FieldEntry:
         categories: Legal category codes (`kzcn.privacy.LEGAL_CATEGORIES`).
         inherited: The annotation comes from an enclosing field.
         kinds: The message kinds that carry it, in SPEC order.
+        basis: What the field rests on (`kzcn.provenance`): agreement, official
+            statement, press report, standard, national law or assumption.
+        refs: The ids of its sources (`kzcn sources`).
     """
 
     path: str
@@ -104,6 +109,8 @@ class FieldEntry:
     personal: bool
     role: PrivacyRole | None
     categories: tuple[str, ...]
+    basis: Basis
+    refs: tuple[str, ...]
     inherited: bool
     kinds: tuple[str, ...]
 
@@ -237,6 +244,8 @@ class _Walk:
                 "description": info.description or "",
                 "required": field_required,
                 "inherited": own is None and inherited is not None,
+                "basis": field_source(model, name).basis,
+                "refs": field_source(model, name).refs,
             }
             if _is_model(inner):
                 child_prefix = f"{path}[]." if is_list else f"{path}."
@@ -278,7 +287,11 @@ def _kind_models() -> dict[str, type[BaseModel]]:
 
 def _directions() -> tuple[Direction, ...]:
     def authorities(state: str) -> tuple[str, ...]:
-        return tuple(a.code for a in AUTHORITIES.values() if a.state == state)
+        # Competent authorities only: a foreign ministry that carries a message is its carrier.
+        competent = typing.get_args(CompetentAuthorityCode)
+        return tuple(
+            a.code for a in AUTHORITIES.values() if a.state == state and a.code in competent
+        )
 
     return tuple(
         Direction(s, r, authorities(s), authorities(r)) for s in PARTIES for r in PARTIES if s != r
@@ -355,6 +368,10 @@ class Labels:
         """The name of a party."""
         return str(self._section("countries").get(code, code))
 
+    def basis(self, basis: str) -> str:
+        """The name of a basis (agreement, press report ... or not found)."""
+        return str(self._section("bases").get(basis, basis))
+
     def text(self, key: str) -> str:
         """A heading or phrase of the reports."""
         return str(self._section("ui").get(key, key))
@@ -416,6 +433,16 @@ def _field_dict(entry: FieldEntry, text: Labels) -> dict[str, Any]:
             for code in entry.categories
         ],
         "kinds": [{"kind": kind, "label": text.kind(kind)} for kind in entry.kinds],
+        "basis": entry.basis,
+        "basis_label": text.basis(entry.basis),
+        "refs": list(entry.refs),
+    }
+
+
+def _protection_dict(kind: str, text: Labels) -> dict[str, Any]:
+    return {
+        question: {**answer, "basis_label": text.basis(answer["basis"])}
+        for question, answer in data_protection(kind).as_json().items()
     }
 
 
@@ -433,10 +460,17 @@ def catalogue_dict(language: Language = "en") -> dict[str, Any]:
                 "kind": kind,
                 "label": text.kind(kind),
                 "directions": [_direction_dict(d, text) for d in book.directions[kind]],
+                "source": kind_source(kind).as_json(),
+                "data_protection": _protection_dict(kind, text),
             }
             for kind in MESSAGE_KINDS
         ],
     }
+
+
+#: The placeholders of `protection.summary` and the questions they stand for.
+_PROTECTION_KEYS = (("purpose", "purpose"), ("recipients", "recipients"),
+                    ("onward", "onward_transfer"), ("retention", "retention"))
 
 
 def _md_cell(text: str) -> str:
@@ -447,7 +481,8 @@ def render_catalogue_markdown(language: Language = "en") -> str:
     """The data dictionary as Markdown: one table of fields, then the kinds' directions."""
     data = catalogue_dict(language)
     text = labels(language)
-    head = [text.text(k) for k in ("field", "label", "description", "role", "categories", "kinds")]
+    head = [text.text(k)
+            for k in ("field", "label", "description", "role", "categories", "kinds", "basis")]
     lines = [
         f"# {data['title']}",
         "",
@@ -466,6 +501,7 @@ def render_catalogue_markdown(language: Language = "en") -> str:
             entry["role_label"],
             "; ".join(c["title"] for c in entry["categories"]),
             ", ".join(k["label"] for k in entry["kinds"]),
+            f"{entry['basis_label']} ({', '.join(entry['refs'])})",
         ]
         lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     lines += ["", f"## {text.text('directions')}", ""]
@@ -476,4 +512,12 @@ def render_catalogue_markdown(language: Language = "en") -> str:
             for d in kind["directions"]
         )
         lines.append(f"- **{kind['label']}** (`{kind['kind']}`): {ways}")
+    lines += ["", f"## {text.text('data_protection')}", ""]
+    summary = str(text.raw.get("report", {}).get("protection.summary", ""))
+    for kind in data["kinds"]:
+        said = kind["data_protection"]
+        bases = {key: said[name]["basis_label"] for key, name in _PROTECTION_KEYS}
+        refs = sorted({ref for answer in said.values() for ref in answer["refs"]})
+        lines.append(f"- **{kind['label']}** (`{kind['kind']}`): "
+                     f"{summary.format(**bases)} ({', '.join(refs)})")
     return "\n".join(lines) + "\n"

@@ -197,6 +197,10 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("message.cancels", "Cancellation without the notice it lifts",
           "A cancelled suspension cites the notice it lifts in `cancels`; an adopted one cites "
           "none (adoption or cancellation: press paraphrase)."),
+        e("message.request_identifier", "Person without an identifier",
+          "A person asked about is named by a personal number, a document, or both."),
+        e("message.duplicate_item", "Item numbered twice",
+          "Two items of a list, or two persons of a request, have the same number."),
     )
 
 

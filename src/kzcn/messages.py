@@ -19,7 +19,7 @@ from kzcn._version import SchemaVersion
 from kzcn.authorities import AUTHORITIES, CarrierCode, CompetentAuthorityCode, Party
 from kzcn.errors import kzcn_error, raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
-from kzcn.person import PersonRecord
+from kzcn.person import DocumentType, PersonRecord
 from kzcn.privacy import privacy
 from kzcn.types import CountryCode
 
@@ -30,13 +30,19 @@ __all__ = [
     "BorderCrossing",
     "CitizenshipAcquisition",
     "CitizenshipStatusReply",
+    "DocumentReference",
     "EntryStayExitViolation",
     "EvidenceItem",
     "FormerCitizenship",
+    "InformationRequest",
     "Message",
     "MessageAdapter",
     "PartyAuthority",
+    "PriorChangeItem",
+    "PriorChangeList",
     "PriorCitizenshipChange",
+    "RequestRefusal",
+    "RequestedPerson",
     "StatisticsRow",
     "SuspensionNotice",
     "VisaFreeStatistics",
@@ -90,6 +96,11 @@ Purpose = Literal[
 VISA_FREE_PURPOSES: frozenset[str] = frozenset(
     {"private", "business", "tourism", "medical", "international_transport", "transit", "other"}
 )
+RequestPurpose = Literal[
+    "citizenship_status", "citizenship_acquisition", "prior_citizenship_change",
+    "entry_stay_exit_violation", "other",
+]
+RefusalGrounds = Literal["sovereignty", "security", "public_order", "contrary_to_law", "other"]
 Area = Literal[
     "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
     "entry_stay_exit_violation",
@@ -225,25 +236,19 @@ class EvidenceItem(KzcnModel):
         description="What it is: certificate of renunciation of Chinese nationality "
         "(退出中国国籍证书), Kazakhstan certificate of termination of citizenship, cancellation "
         "of household registration (hukou), passport cancelled or clipped, or a renunciation "
-        "application lodged at a consulate.",
-        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
+        "application lodged at a consulate."
     )
     number: str | None = Field(
         default=None,
         pattern=OTHER_DOCUMENT_NUMBER_PATTERN,
         description="Its number (certificate, passport or application), where it has one.",
-        json_schema_extra=privacy("direct_identifier"),
     )
-    date: dt.date = Field(
-        description="Date of issue, cancellation or lodging.",
-        json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
-    )
+    date: dt.date = Field(description="Date of issue, cancellation or lodging.")
     issuer: str | None = Field(
         default=None,
         min_length=1,
         max_length=100,
         description="Who issued or received it (an authority, a consulate and its city).",
-        json_schema_extra=privacy("quasi_identifier"),
     )
 
 
@@ -272,7 +277,10 @@ class FormerCitizenship(KzcnModel):
     )
     evidence: tuple[EvidenceItem, ...] = Field(
         default_factory=tuple,
-        description="Evidence of the termination, or of the attempt to end it, in date order.",
+        description="Evidence of the termination, or of the attempt to end it, in date order. "
+        "Each item (its type, number, date and issuer) is sensitive: it tells how a person's "
+        "citizenship ended, or that they tried to end it.",
+        json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
     )
 
     def problems(self) -> list[Problem]:
@@ -302,8 +310,12 @@ class FormerCitizenship(KzcnModel):
 _CERTIFICATES = frozenset({"renunciation_certificate_chn", "termination_certificate_kaz"})
 
 
-class _CitizenshipChange(_Envelope):
-    """A citizen of the recipient's state admitted to or restored in the sender's citizenship."""
+class _CitizenshipChange(KzcnModel):
+    """A citizen of the recipient's state admitted to or restored in the sender's citizenship.
+
+    The fields of a change, without an envelope: a notice carries one (with its envelope), a
+    prior-change list carries many (as items).
+    """
 
     subject: PersonRecord = Field(
         description="The person; `citizenship` is the citizenship the sender records: its own."
@@ -327,24 +339,34 @@ class _CitizenshipChange(_Envelope):
         "it: whether and how it ended, and the evidence."
     )
 
-    def kind_problems(self) -> list[Problem]:
-        """Whose citizen, which former citizenship, which dates."""
+    def change_problems(self, sender: str, recipient: str, sent_on: date) -> list[Problem]:
+        """Whose citizen, which former citizenship, which dates, for a change sent by `sender`."""
         found: list[Problem] = []
-        if self.subject.citizenship != self.sender.state:
+        if self.subject.citizenship != sender:
             found.append((("subject", "citizenship"), "message.subject_citizenship"))
         former = self.former_citizenship
-        if former.state != self.recipient.state:
+        if former.state != recipient:
             found.append((("former_citizenship", "state"), "message.former_citizenship"))
-        found += self._decision_date_problems()
         found += [(("former_citizenship", *loc), code)
-                  for loc, code in former.problems() + former.dates_after(self.sent_on)]
-        return found + self._not_after_sending("decided_on")
+                  for loc, code in former.problems() + former.dates_after(sent_on)]
+        if self.decided_on > sent_on:
+            found.append((("decided_on",), "message.date_order"))
+        return found
+
+
+class _ChangeNotice(_CitizenshipChange, _Envelope):
+    """A change of citizenship in a message of its own."""
+
+    def kind_problems(self) -> list[Problem]:
+        """The change's rules, then the kind's rules on its decision date."""
+        return (self.change_problems(self.sender.state, self.recipient.state, self.sent_on)
+                + self._decision_date_problems())
 
     def _decision_date_problems(self) -> list[Problem]:
         return []
 
 
-class CitizenshipAcquisition(_CitizenshipChange):
+class CitizenshipAcquisition(_ChangeNotice):
     """Article 1(2): a current admission to or restoration of citizenship."""
 
     kind: Literal["citizenship_acquisition"] = Field(description="Message kind.")
@@ -355,7 +377,7 @@ class CitizenshipAcquisition(_CitizenshipChange):
         return []
 
 
-class PriorCitizenshipChange(_CitizenshipChange):
+class PriorCitizenshipChange(_ChangeNotice):
     """Article 1(3): a change of citizenship decided before the agreement entered into force."""
 
     kind: Literal["prior_citizenship_change"] = Field(description="Message kind.")
@@ -426,6 +448,125 @@ class CitizenshipStatusReply(_Envelope):
         """Due within 2 months of receiving the list."""
         due = add_months(self.list_received_on, STATUS_REPLY_MONTHS)
         return [(("sent_on",), "deadline.status_reply")] if self.sent_on > due else []
+
+
+class PriorChangeItem(_CitizenshipChange):
+    """One person on an Article 1(3) list: the change of citizenship, numbered."""
+
+    item: int = Field(ge=1, description="Number of the item in the list; replies cite it.")
+
+
+class PriorChangeList(_Envelope):
+    """Article 1(3): the list of changes decided before entry into force, as one envelope."""
+
+    kind: Literal["prior_change_list"] = Field(description="Message kind.")
+    list_id: ListId = Field(description="Identifier of the list; replies cite it.")
+    items: tuple[PriorChangeItem, ...] = Field(
+        min_length=1, description="The people on the list and their changes, each numbered once."
+    )
+
+    def kind_problems(self) -> list[Problem]:
+        """Diplomatic channel, numbered items, and each item's change rules."""
+        found: list[Problem] = []
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        numbers = [item.item for item in self.items]
+        if len(set(numbers)) != len(numbers):
+            found.append((("items",), "message.duplicate_item"))
+        for index, item in enumerate(self.items):
+            found += [(("items", index, *loc), code) for loc, code in
+                      item.change_problems(self.sender.state, self.recipient.state, self.sent_on)]
+            if item.decided_on >= ENTRY_INTO_FORCE:
+                found.append((("items", index, "decided_on"), "message.decided_after_force"))
+        return found
+
+    def warnings(self) -> list[Problem]:
+        """Due within 6 months of entry into force."""
+        return [(("sent_on",), "deadline.prior_change")] if self.sent_on > PRIOR_CHANGES_DUE else []
+
+
+class DocumentReference(KzcnModel):
+    """An identity document named by its state, type and number only."""
+
+    issuing_state: CountryCode = Field(description="State that issued the document.")
+    document_type: DocumentType = Field(description="Kind of document.")
+    number: str = Field(pattern=OTHER_DOCUMENT_NUMBER_PATTERN, description="Document number.")
+
+
+class RequestedPerson(KzcnModel):
+    """A person asked about, by identifiers only: a personal number, a document, or both."""
+
+    item: int = Field(ge=1, description="Number of the person in the request.")
+    personal_number: str | None = Field(
+        default=None,
+        pattern=OTHER_DOCUMENT_NUMBER_PATTERN,
+        description="The person's IIN or resident ID number, if known.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+    document: DocumentReference | None = Field(
+        default=None,
+        description="A document of the person, if known: its state, type and number identify "
+        "them directly.",
+        json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
+    )
+
+
+class InformationRequest(_Envelope):
+    """A party asks the other about named persons (citizenship data goes "upon requests")."""
+
+    kind: Literal["information_request"] = Field(description="Message kind.")
+    purpose: RequestPurpose = Field(
+        description="What the information is asked for: the area of Article 1 it concerns."
+    )
+    legal_basis: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The provision the request rests on, as the requesting party states it.",
+    )
+    persons: tuple[RequestedPerson, ...] = Field(
+        min_length=1, max_length=100, description="The persons asked about, each numbered once."
+    )
+
+    def kind_problems(self) -> list[Problem]:
+        """Diplomatic channel; every person identified; numbered once."""
+        found: list[Problem] = []
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        numbers = [person.item for person in self.persons]
+        if len(set(numbers)) != len(numbers):
+            found.append((("persons",), "message.duplicate_item"))
+        found += [
+            (("persons", index), "message.request_identifier")
+            for index, person in enumerate(self.persons)
+            if person.personal_number is None and person.document is None
+        ]
+        return found
+
+
+class RequestRefusal(_Envelope):
+    """A request refused, in whole or for some persons, with the grounds."""
+
+    kind: Literal["request_refusal"] = Field(description="Message kind.")
+    grounds: RefusalGrounds = Field(
+        description="Why: a threat to sovereignty or security, public order, contrary to the "
+        "refusing party's law, or other."
+    )
+    refused_items: tuple[Annotated[int, Field(ge=1)], ...] = Field(
+        default_factory=tuple,
+        description="The persons of the request refused, by item; empty when all are.",
+        json_schema_extra={"uniqueItems": True},
+    )
+
+    def kind_problems(self) -> list[Problem]:
+        """A refusal cites the request it refuses, through the diplomatic channel."""
+        found: list[Problem] = []
+        if self.in_reply_to is None:
+            found.append((("in_reply_to",), "message.reply_required"))
+        if self.channel != "diplomatic":
+            found.append((("channel",), "message.channel"))
+        if len(set(self.refused_items)) != len(self.refused_items):
+            found.append((("refused_items",), "structure.not_unique"))
+        return found
 
 
 class BorderCrossing(KzcnModel):
@@ -610,7 +751,10 @@ Message = Annotated[
     | CitizenshipStatusReply
     | EntryStayExitViolation
     | VisaFreeStatistics
-    | SuspensionNotice,
+    | SuspensionNotice
+    | PriorChangeList
+    | InformationRequest
+    | RequestRefusal,
     Field(discriminator="kind"),
 ]
 """Any message of the regime, told apart by `kind`."""
@@ -626,6 +770,9 @@ MESSAGE_KINDS: tuple[str, ...] = (
     "entry_stay_exit_violation",
     "visa_free_statistics",
     "suspension_notice",
+    "prior_change_list",
+    "information_request",
+    "request_refusal",
 )
 
 

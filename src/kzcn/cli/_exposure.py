@@ -216,7 +216,7 @@ def _fields_table(language: Language) -> Table:
     text = labels(language)
     table = Table(title=str(data["title"]))
     table.add_column(text.text("field"), no_wrap=True)
-    for name in ("label", "role", "categories", "kinds"):
+    for name in ("label", "role", "categories", "kinds", "basis"):
         table.add_column(text.text(name))
     for entry in data["fields"]:
         table.add_row(
@@ -225,6 +225,7 @@ def _fields_table(language: Language) -> Table:
             entry["role_label"],
             ", ".join(c["code"] for c in entry["categories"]),
             ", ".join(k["kind"] for k in entry["kinds"]),
+            entry["basis_label"],
         )
     return table
 

@@ -116,8 +116,13 @@ def _person_kinds() -> frozenset[str]:
 
 
 def _flow_fields() -> tuple[FieldEntry, ...]:
-    """Personal fields with their own annotation (not the parts of an annotated field)."""
-    return tuple(f for f in catalogue().fields if f.personal and f.role and not f.inherited)
+    """Personal fields with their own annotation (not the parts of an annotated field).
+
+    The people inside a prior-change list's `items` are not read yet (the readers take one
+    `subject` a message), so their fields are left out of the flows rather than miscounted.
+    """
+    return tuple(f for f in catalogue().fields
+                 if f.personal and f.role and not f.inherited and not f.path.startswith("items[]"))
 
 
 def _presence_paths(fields: Sequence[FieldEntry]) -> tuple[tuple[str, ...], ...]:

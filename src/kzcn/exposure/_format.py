@@ -20,6 +20,7 @@ from kzcn.catalogue import Labels, catalogue, labels, person_fields
 from kzcn.exposure.linkage import LinkageResult
 from kzcn.exposure.result import ExposureResult
 from kzcn.privacy import LEGAL_CATEGORIES
+from kzcn.provenance import DATA_PROTECTION, data_protection
 
 __all__ = [
     "ROLES",
@@ -213,16 +214,29 @@ def _read(result: ExposureResult, w: Words) -> Section:
     return Section("read", w.t("read.title"), w.t("read.explain"), (), rows)
 
 
+def _protection(kind: str, w: Words) -> str:
+    """What the sources say of the kind's data protection: the basis of each answer."""
+    answers = data_protection(kind) if kind in DATA_PROTECTION else None
+    if answers is None:
+        return ""
+    return w.t("protection.summary", **{
+        key: w.labels.basis(getattr(answers, name).basis)
+        for key, name in (("purpose", "purpose"), ("recipients", "recipients"),
+                          ("onward", "onward_transfer"), ("retention", "retention"))
+    })
+
+
 def _kinds(result: ExposureResult, w: Words) -> Section:
     rows = tuple(
         (
             Cell(w.kind(row.kind), code=row.kind),
             Cell(f"{w.authority(row.sender_authority)} → {w.authority(row.recipient_authority)}"),
             _n(w.count(row.messages)),
+            Cell(_protection(row.kind, w)),
         )
         for row in result.kind_flows
     )
-    head = (w.t("col.kind"), w.t("col.direction"), w.t("col.messages"))
+    head = (w.t("col.kind"), w.t("col.direction"), w.t("col.messages"), w.t("col.protection"))
     return Section("kinds", w.t("kinds.title"), w.t("kinds.explain"), head, rows)
 
 

@@ -75,6 +75,12 @@ LIST_LIMITS: dict[str, int] = {
     "subject.documents.*.mrz": 3,
     "crossings": 3,
     "former_citizenship.evidence": 2,
+    "items": 1,
+    "items.*.subject.documents": 4,
+    "items.*.subject.documents.*.mrz": 3,
+    "items.*.former_citizenship.evidence": 2,
+    "persons": 1,
+    "refused_items": 1,
     "measures": 4,
     "rows": 9,
     "suspended_areas": 4,
@@ -174,6 +180,14 @@ DEFAULT_MIX = Mix((
     ("visa_free_statistics", "CHN", 1.5),
     ("suspension_notice", "KAZ", 0.5),
     ("suspension_notice", "CHN", 0.5),
+    # The flows officials describe: Kazakhstan's Article 1(3) lists as envelopes (a list of
+    # one here), requests through diplomatic channels, and a few refused.
+    ("prior_change_list", "KAZ", 3.0),
+    ("prior_change_list", "CHN", 0.2),
+    ("information_request", "KAZ", 1.0),
+    ("information_request", "CHN", 1.0),
+    ("request_refusal", "KAZ", 0.2),
+    ("request_refusal", "CHN", 0.3),
 ))
 
 _VIOLATIONS = (
@@ -387,16 +401,64 @@ def _acquisitions(draws: Draws, n: int, state: str) -> Texts:
                      *_change_fields(draws, state, decided, sent), b"}")
 
 
-def _prior_changes(draws: Draws, n: int, state: str) -> Texts:
+def _prior_change_parts(draws: Draws, n: int, state: str, kind: str) -> tuple[Pieces, Pieces]:
+    """Envelopes, and subjects with their changes, of changes decided before entry into force.
+
+    Either a notice of its own or the item of a list: the same people and changes.
+    """
     decided = draws.between(_FIRST_PRIOR, DATA_START - 1, n)
     u = draws.uniform((2, n))
     # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
     sent = np.where(u[0] < 0.9, draws.between(DATA_START, _PRIOR_DUE, n),
                     draws.between(_PRIOR_DUE + 1, _PRIOR_DUE + 240, n))
-    envelope = _envelopes(draws, "prior_citizenship_change", _diplomatic(state), sent)
+    envelope = _envelopes(draws, kind, _diplomatic(state), sent)
     subject = _subjects_of_change(draws, state, sent, decided, u[1])
-    return join_rows(*envelope, b',"subject":', *subject.pieces,
-                     *_change_fields(draws, state, decided, sent), b"}")
+    change = (b',"subject":', *subject.pieces, *_change_fields(draws, state, decided, sent))
+    return envelope, change
+
+
+def _prior_changes(draws: Draws, n: int, state: str) -> Texts:
+    envelope, change = _prior_change_parts(draws, n, state, "prior_citizenship_change")
+    return join_rows(*envelope, *change, b"}")
+
+
+def _prior_change_lists(draws: Draws, n: int, state: str) -> Texts:
+    envelope, change = _prior_change_parts(draws, n, state, "prior_change_list")
+    list_id = (f',"list_id":"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
+    return join_rows(*envelope, *list_id, b',"items":[{"item":1', *change, b"}]}")
+
+
+def _requests(draws: Draws, n: int, state: str) -> Texts:
+    """`state` asks about a citizen of the other state, by passport number."""
+    sent = draws.between(DATA_START, DATA_END, n)
+    u = draws.uniform((2, n))
+    envelope = _envelopes(draws, "information_request", _diplomatic(state), sent)
+    person = person_columns(draws, _violators(state, u[0]), sent, traveller=True)
+    purpose = np.searchsorted([0.6, 0.9], u[1], side="right")
+    return join_rows(*envelope, b',"purpose":"', _PURPOSE_TEXT[purpose],
+                     b'","legal_basis":"', _LEGAL_BASIS_TEXT[purpose],
+                     b'","persons":[{"item":1,"personal_number":null,"document":{"issuing_state":'
+                     + f'"{_OTHER[state]}","document_type":"passport","number":"'.encode(),
+                     person.passport, b'"}}]}')
+
+
+_REQUEST_PURPOSES = ("citizenship_status", "entry_stay_exit_violation", "other")
+_PURPOSE_TEXT = texts(_REQUEST_PURPOSES)
+_LEGAL_BASIS_TEXT = texts(f"Agreement of 17 May 2023, Article 1{article}" for article in
+                          ("(3)", "(4)", ""))
+_REFUSAL_GROUNDS = ("security", "contrary_to_law", "sovereignty", "public_order", "other")
+
+
+def _refusals(draws: Draws, n: int, state: str) -> Texts:
+    """`state` refuses a request of the other, citing it."""
+    sent = draws.between(DATA_START + 30, DATA_END, n)
+    envelope = _envelopes(draws, "request_refusal", _diplomatic(state), sent, _uuids(draws, n))
+    grounds = np.searchsorted([0.35, 0.65, 0.8, 0.95], draws.uniform(n), side="right")
+    return join_rows(*envelope, b',"grounds":"', _REFUSAL_TEXT[grounds],
+                     b'","refused_items":[]}')
+
+
+_REFUSAL_TEXT = texts(_REFUSAL_GROUNDS)
 
 
 def _status_replies(draws: Draws, n: int, state: str) -> Texts:
@@ -584,6 +646,9 @@ _BUILDERS: dict[str, Callable[[Draws, int, str], Texts]] = {
     "entry_stay_exit_violation": _violations,
     "visa_free_statistics": _statistics,
     "suspension_notice": _suspensions,
+    "prior_change_list": _prior_change_lists,
+    "information_request": _requests,
+    "request_refusal": _refusals,
 }
 
 
