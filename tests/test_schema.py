@@ -30,8 +30,8 @@ def test_committed_schema_matches_the_models(name: str) -> None:
 def test_schema_head(name: str) -> None:
     schema = build_schema(name)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == f"urn:kzcn:schema:{name}:{SCHEMA_VERSION}"
-    assert schema["version"] == SCHEMA_VERSION == "2.0"
+    assert schema["$id"] == f"https://kzcn.invalid/schema/{SCHEMA_VERSION}/{name}.schema.json"
+    assert schema["x-kzcn-version"] == SCHEMA_VERSION == "2.0"
 
 
 def test_rendering_is_deterministic_and_ends_with_newline() -> None:

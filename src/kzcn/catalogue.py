@@ -167,14 +167,17 @@ def _annotation_privacy(info: FieldInfo) -> _Privacy | None:
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool, bool]:
-    """The annotation without `| None` and `list[...]`: (inner, optional, is_list)."""
+    """The annotation without `| None` and `tuple[..., ...]`: (inner, optional, is_list).
+
+    Arrays are tuples in the models (deeply frozen); `list` is still understood.
+    """
     optional = False
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         optional = len(args) < len(typing.get_args(annotation))
         annotation = args[0] if len(args) == 1 else annotation
-    is_list = typing.get_origin(annotation) is list
+    is_list = typing.get_origin(annotation) in (list, tuple)
     if is_list:
         annotation = typing.get_args(annotation)[0]
     while typing.get_origin(annotation) is typing.Annotated:

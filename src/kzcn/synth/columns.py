@@ -27,7 +27,9 @@ def _resolve(node: Schema, defs: Schema) -> Schema:
 def _branches(node: Schema, defs: Schema) -> list[Schema]:
     """The alternatives of a node (`anyOf`/`oneOf`), each resolved; nulls dropped."""
     node = _resolve(node, defs)
-    options = node.get("anyOf") or node.get("oneOf")
+    # The message root dispatches on kind: `allOf` of `if kind ... then $ref`.
+    dispatched = [b["then"] for b in node.get("allOf", ()) if "$ref" in b.get("then", {})]
+    options = node.get("anyOf") or node.get("oneOf") or dispatched
     if not options:
         return [node]
     found = []

@@ -40,9 +40,15 @@ def _leaf_type(node: Mapping[str, Any]) -> str:
     return str(declared)
 
 
+def _branches(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The alternatives of a node: `X or null`, or the root's `if kind ... then $ref` dispatch."""
+    dispatched = [b["then"] for b in node.get("allOf", ()) if "$ref" in b.get("then", {})]
+    return list(node.get("anyOf") or node.get("oneOf") or dispatched)
+
+
 def _walk(node: Mapping[str, Any], path: str, defs: Mapping[str, Any], out: dict[str, str]) -> None:
     node = _resolve(node, defs)
-    branches = node.get("anyOf") or node.get("oneOf")
+    branches = _branches(node)
     if branches:
         for branch in branches:
             if _resolve(branch, defs).get("type") != "null":

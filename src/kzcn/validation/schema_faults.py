@@ -146,6 +146,8 @@ _PATTERN_CODES: dict[str, Callable[[Fault, object], str]] = {
 
 
 def _pattern_code(fault: Fault, root: object) -> str:
+    if fault.node.get("format") == "date":
+        return "date.invalid"  # the pattern that refuses year 0000
     handler = _PATTERN_CODES.get(_leaf(fault.loc))
     return handler(fault, root) if handler else "structure.pattern"
 
