@@ -17,7 +17,7 @@ from typing import Any
 
 from kzcn.schema import build_schema
 
-__all__ = ["CsvLayout", "column_types", "csv_layout", "normalise_column"]
+__all__ = ["CsvLayout", "column_leaves", "column_types", "csv_layout", "normalise_column"]
 
 Part = str | int
 Converter = Callable[[str], Any]
@@ -46,7 +46,9 @@ def _branches(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list(node.get("anyOf") or node.get("oneOf") or dispatched)
 
 
-def _walk(node: Mapping[str, Any], path: str, defs: Mapping[str, Any], out: dict[str, str]) -> None:
+def _walk(
+    node: Mapping[str, Any], path: str, defs: Mapping[str, Any], out: dict[str, Mapping[str, Any]]
+) -> None:
     node = _resolve(node, defs)
     branches = _branches(node)
     if branches:
@@ -59,7 +61,16 @@ def _walk(node: Mapping[str, Any], path: str, defs: Mapping[str, Any], out: dict
     elif "items" in node:
         _walk(node["items"], f"{path}.*", defs, out)
     else:
-        out.setdefault(path, _leaf_type(node))
+        out.setdefault(path, node)
+
+
+@cache
+def column_leaves() -> Mapping[str, Mapping[str, Any]]:
+    """The schema of every leaf field of every kind, by column with indexes as `*`."""
+    schema = build_schema("message")
+    out: dict[str, Mapping[str, Any]] = {}
+    _walk(schema, "", schema["$defs"], out)
+    return out
 
 
 @cache
@@ -69,10 +80,7 @@ def column_types() -> Mapping[str, str]:
     For example `subject.documents.*.number` -> `string`,
     `rows.*.visas_issued` -> `integer`, `synthetic` -> `boolean`.
     """
-    schema = build_schema("message")
-    out: dict[str, str] = {}
-    _walk(schema, "", schema["$defs"], out)
-    return out
+    return {column: _leaf_type(node) for column, node in column_leaves().items()}
 
 
 def normalise_column(column: str) -> str:
