@@ -21,6 +21,8 @@ jsonschema-rs, check-jsonschema, hypothesis-jsonschema, code generators.
 - A `format: date` also has a pattern refusing year 0000, which RFC 3339
   allows and some validators take, but no Python `date` (nor the models) can
   hold.
+- Every definition whose model enforces more than the schema says lists
+  those rules under `x-kzcn-rules` (code, severity, words; `kzcn.rules`).
 - `$id` is `https://kzcn.invalid/schema/<version>/<name>.schema.json`: an
   identifier, never fetched (`.invalid` is reserved and never resolves), in
   the `https:` form that resolvers such as hypothesis-jsonschema expect.
@@ -29,6 +31,7 @@ jsonschema-rs, check-jsonschema, hypothesis-jsonschema, code generators.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +43,14 @@ from kzcn._version import SCHEMA_VERSION
 from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.person import PersonRecord
 from kzcn.provenance import SOURCE_KEY
+from kzcn.rules import model_named, rules_annotation
 
 __all__ = [
     "SCHEMA_NAMES",
     "SchemaCheck",
     "build_schema",
     "check_schema_files",
+    "declared_rules",
     "kind_refs",
     "render_schema",
     "schema_id",
@@ -58,8 +63,10 @@ SCHEMA_NAMES = ("message", "person")
 _RULES_NOTE = (
     "Rules a JSON Schema cannot express (check digits of the IIN, resident ID number and MRZ; "
     "agreement of the IIN and resident ID with birth date and sex; date order; the 2023-11-10 "
-    "boundary; whose citizen) are listed under `x-kzcn-rules` of the definitions and are "
-    "enforced by the kzcn models. Deadlines are warnings, not errors."
+    "boundary; whose citizen; uniqueness across objects) are listed, by error code, under "
+    "`x-kzcn-rules` of the definition that carries them and are enforced by the kzcn models. "
+    "Deadlines are warnings, not errors. Annotations are `x-kzcn-*` keywords; for ajv's strict "
+    "mode declare them with `ajv.addVocabulary`."
 )
 
 
@@ -78,6 +85,7 @@ _SCHEMA_IN = ("items", "not", "if", "then", "else", "additionalProperties", "con
 _SCHEMAS_IN = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAPS_IN = ("properties", "$defs", "patternProperties")
 _TEXT_KEYWORDS = ("pattern", "minLength", "maxLength", "format")
+RULES_KEY = "x-kzcn-rules"
 
 
 def schema_id(name: str) -> str:
@@ -165,6 +173,31 @@ def _dispatch_on_kind(body: dict[str, Any]) -> None:
     ]
 
 
+def _declare_rules(definition: dict[str, Any], name: str) -> None:
+    """`x-kzcn-rules`: the codes the model behind `definition` enforces beyond the schema."""
+    model = model_named(name)
+    rules = rules_annotation(model) if model else []
+    if rules:
+        definition[RULES_KEY] = rules
+    else:
+        definition.pop(RULES_KEY, None)
+
+
+def declared_rules(schema: dict[str, Any], definition: str) -> frozenset[str]:
+    """The codes under `x-kzcn-rules` of `definition` and of every definition it refers to."""
+    seen: set[str] = set()
+    todo = [definition]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            text = json.dumps(schema["$defs"][name])
+            todo += re.findall(r'"#/\$defs/([A-Za-z]+)"', text)
+    return frozenset(
+        rule["code"] for name in seen for rule in schema["$defs"][name].get(RULES_KEY, ())
+    )
+
+
 def kind_refs(schema: dict[str, Any]) -> dict[str, str]:
     """`kind -> $ref` of the message schema's root dispatch."""
     return {
@@ -187,6 +220,10 @@ def build_schema(name: str) -> dict[str, Any]:
     body.pop("title", None)
     if name == "message":
         _dispatch_on_kind(body)
+    for definition_name, definition in body.get("$defs", {}).items():
+        _declare_rules(definition, definition_name)
+    if name == "person":
+        _declare_rules(body, "PersonRecord")
     for node in _subschemas(body):
         _for_every_validator(node)
     return {**head, **body}

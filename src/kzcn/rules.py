@@ -1,0 +1,76 @@
+"""Which kzcn rules each model enforces: the codes its validators can raise, read from the code.
+
+A rule of the models that the JSON Schema cannot say (a check digit, a date
+order, a uniqueness across objects) is listed under `x-kzcn-rules` of the
+definition that carries it, so that a schema user knows what the schema
+leaves out. The list is read from the source of the model's classes and of
+the kzcn functions they call (a code is a catalogue entry written as a string
+literal there), so it cannot fall behind a rule added in code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from functools import cache
+from types import FunctionType, ModuleType
+from typing import Any
+
+from pydantic import BaseModel
+
+from kzcn import identifiers, mrz, person, types
+from kzcn import messages as message_models
+from kzcn.errors import CATALOGUE
+
+__all__ = ["model_named", "rule_codes", "rules_annotation"]
+
+_LITERAL = re.compile(r"[\"']([a-z_]+\.[a-z_0-9]+)[\"']")
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
+#: Where the models' rules live; their functions are followed from a model's source.
+_RULE_MODULES: tuple[ModuleType, ...] = (identifiers, mrz, person, types, message_models)
+
+
+def _functions(name: str) -> list[FunctionType]:
+    found = [getattr(module, name, None) for module in _RULE_MODULES]
+    return [f for f in found if isinstance(f, FunctionType)]
+
+
+@cache
+def _codes_in(source: str, depth: int) -> frozenset[str]:
+    codes = {code for code in _LITERAL.findall(source) if code in CATALOGUE}
+    if depth:
+        for name in set(_CALL.findall(source)):
+            for function in _functions(name):
+                codes |= _codes_in(inspect.getsource(function), depth - 1)
+    return frozenset(codes)
+
+
+def rule_codes(model: type[BaseModel]) -> tuple[str, ...]:
+    """The catalogue codes `model`'s own validators (and its kzcn bases') can raise, sorted."""
+    codes: set[str] = set()
+    for klass in model.__mro__:
+        if klass.__module__ in {m.__name__ for m in _RULE_MODULES}:
+            codes |= _codes_in(inspect.getsource(klass), depth=3)
+    return tuple(sorted(codes))
+
+
+def rules_annotation(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """`x-kzcn-rules` of `model`: each code with its severity and the catalogue's words."""
+    return [
+        {
+            "code": code,
+            "severity": CATALOGUE[code].severity,
+            "rule": f"{CATALOGUE[code].title}: {CATALOGUE[code].description}",
+        }
+        for code in rule_codes(model)
+    ]
+
+
+@cache
+def model_named(name: str) -> type[BaseModel] | None:
+    """The kzcn model class called `name` (a schema definition's name), if any."""
+    for module in _RULE_MODULES:
+        found = getattr(module, name, None)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return None
