@@ -180,7 +180,7 @@ def build_messages(count: int, seed: int, *, repeat_rate: float = 0.05) -> Itera
         sender = rng.choice(("KAZ", "KAZ", "CHN")) if kind in PERSON_KINDS else "KAZ"
         _envelope(message, rng, sender)
         if kind in PERSON_KINDS:
-            # Whose citizen the subject is follows the kind's rule (SPEC §2.5).
+            # Whose citizen the subject is follows the kind's rule (`kzcn.messages`).
             citizenship = (
                 sender if kind.startswith(("citizenship_acq", "prior")) else _OTHER[sender]
             )

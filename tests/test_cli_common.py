@@ -1,9 +1,12 @@
-"""The CLI's shared edge: errors as one line, exit 2, a traceback only with --debug."""
+"""The CLI edge: errors as one line; exit 2, 3 for a bug, 130 for Ctrl-C; traces with --debug."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,14 +35,17 @@ def test_usage_error_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) 
     assert err.startswith("kzcn: error: --count must be 0 or more")
 
 
-def test_unexpected_error_is_one_line_without_debug(
+def test_unexpected_error_is_a_bug_exit_3_naming_only_its_type(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A crash is not the user's fault (not 2) and its text may quote the input: not shown."""
     monkeypatch.setitem(_common._DEBUG, "on", value=False)
     with pytest.raises(SystemExit) as stopped:
-        run(_app(RuntimeError("disk on fire")), [])
-    assert stopped.value.code == 2
-    assert capsys.readouterr().err == "kzcn: error: RuntimeError: disk on fire\n"
+        run(_app(RuntimeError("ZHANG Wei, born 1990-01-01")), [])
+    assert stopped.value.code == 3
+    assert capsys.readouterr().err == (
+        "kzcn: internal error: RuntimeError; this is a bug — rerun with --debug for a traceback\n"
+    )
 
 
 def test_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,3 +107,56 @@ def test_a_command_loads_only_its_own_modules(words: list[str], loaded: list[str
         [sys.executable, "-c", _LOADED_AFTER, *words], capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines()[-1] == str(loaded)
+
+
+def _interrupted_app(convert: bool) -> typer.Typer:
+    """A command stopped by SIGINT; with `convert`, a library turns it into its own error."""
+    app = typer.Typer(rich_markup_mode=None)
+
+    @app.command()
+    def work() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except _common.Interrupted:
+            if convert:  # as DuckDB does: "Query interrupted"
+                raise RuntimeError("Query interrupted") from None
+            raise
+
+    return app
+
+
+@pytest.mark.parametrize("convert", [False, True], ids=["raised", "converted"])
+def test_ctrl_c_is_exit_130_and_one_line_even_when_a_library_converts_it(
+    capsys: pytest.CaptureFixture[str], convert: bool
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as stopped:
+        run(_interrupted_app(convert), [])
+    assert time.monotonic() - started < 2
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "kzcn: interrupted; partial outputs removed\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "--bogus", "x.jsonl"], "No such option: --bogus"),
+        (["validate"], "Missing argument 'files'."),
+        (["validate", "--max-line-bytes", "0", "x.jsonl"], "Invalid value for '--max-line-bytes'"),
+        (["nosuch"], "No such command 'nosuch'."),
+    ],
+)
+def test_click_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    from kzcn.cli import app  # noqa: PLC0415 - every command registered
+
+    with pytest.raises(SystemExit) as stopped:
+        run(app, args)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kzcn: error: {message}")
+    assert err.endswith(" (see --help)\n")
+    assert err.count("\n") == 1

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -130,6 +131,7 @@ def test_hypothesis_built_messages_pass_models_and_schema(message: Any) -> None:
     assert _validator().is_valid(message)
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(structural_mutations())
 def test_schema_rejection_implies_model_rejection(message: Any) -> None:

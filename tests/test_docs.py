@@ -50,6 +50,7 @@ def test_workshop_installs_as_the_readme_does() -> None:
     assert install_commands(WORKSHOP) == install_commands(README)[:1]
 
 
+@pytest.mark.slow
 def test_readme_commands_run(tmp_path: Path) -> None:
     _run_in(tmp_path, tool_commands(README))
     assert (tmp_path / "report.html").stat().st_size > 1000
@@ -73,3 +74,23 @@ def test_use_in_your_project_example_runs() -> None:
     assert done.returncode == 0, done.stderr
     assert "homoglyph message problems: ['$.subject.surname.latin: name.homoglyph']" in done.stdout
     assert "property test: passed" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("page", "source"),
+    [("index.md", "README.md"), ("workshop.md", "examples/workshop.md"),
+     ("changelog.md", "CHANGELOG.md")],
+)
+def test_the_site_includes_the_documents_it_shows_not_copies(page: str, source: str) -> None:
+    # The API reference site (mkdocs.yml) shows these documents as they are in the
+    # repository: the page is one include line, so it cannot drift from its source.
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    assert text.strip() == f'--8<-- "{source}"'
+    assert (ROOT / source).is_file()
+
+
+def test_mkdocs_builds_strictly_and_lists_every_page() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "strict: true" in config
+    pages = {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md")}
+    assert all(page in config for page in pages)

@@ -15,6 +15,9 @@ from exposure_fixtures import build_messages
 from kzcn.exposure import compute_exposure
 from test_exposure import key, reference_people
 
+# A separate virtual environment with pycanon's own pins: about 20 s.
+pytestmark = pytest.mark.slow
+
 CASES = [
     (["date_of_birth", "sex", "place_of_birth.locality", "ethnic_nationality"], "citizenship"),
     (["sex", "citizenship"], "ethnic_nationality"),

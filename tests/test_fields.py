@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kzcn.authorities import Language
-from kzcn.catalogue import LANGUAGES, catalogue, catalogue_dict, labels
 from kzcn.cli import app
 from kzcn.cli._common import UsageError
+from kzcn.dictionary import LANGUAGES, dictionary_data, field_dictionary, labels
 from kzcn.messages import MESSAGE_KINDS
 from kzcn.privacy import LEGAL_CATEGORIES
 
@@ -21,7 +21,7 @@ ROLES = ("direct_identifier", "quasi_identifier", "sensitive", "other", "none")
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_label_or_description_is_missing(language: str) -> None:
     raw = labels(language).raw
-    book = catalogue()
+    book = field_dictionary()
     missing = []
     for owner in book.owners():
         entry = raw["fields"].get(owner, {})
@@ -44,7 +44,7 @@ def test_no_label_or_description_is_missing(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_stale_labels(language: str) -> None:
     raw = labels(language).raw
-    assert set(raw["fields"]) == set(catalogue().owners())
+    assert set(raw["fields"]) == set(field_dictionary().owners())
 
 
 def test_labels_are_translated_not_copied() -> None:
@@ -61,7 +61,7 @@ def test_labels_are_translated_not_copied() -> None:
 
 
 def test_english_descriptions_are_the_models() -> None:
-    data = catalogue_dict("en")
+    data = dictionary_data("en")
     by_path = {f["path"]: f for f in data["fields"]}
     assert by_path["subject.date_of_birth"]["description"] == "Date of birth; not in the future."
 
@@ -80,7 +80,7 @@ def test_fields_json(language: str) -> None:
     assert code == 0
     data = orjson.loads(out)
     assert data["language"] == language
-    assert len(data["fields"]) == len(catalogue().fields)
+    assert len(data["fields"]) == len(field_dictionary().fields)
     photo = next(f for f in data["fields"] if f["path"] == "subject.photo")
     assert {c["article"] for c in photo["categories"]} >= {"Art. 28", "Art. 1(1)"}
 
@@ -104,7 +104,7 @@ def test_fields_usage_errors(args: list[str]) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_field_says_its_basis_and_every_kind_its_data_protection(language: Language) -> None:
-    data = catalogue_dict(language)
+    data = dictionary_data(language)
     bases = labels(language).raw["bases"]
     assert {f["basis"] for f in data["fields"]} <= set(bases) - {"not_found"}
     assert all(f["refs"] and f["basis_label"] == bases[f["basis"]] for f in data["fields"])

@@ -13,7 +13,7 @@ import pytest
 from browser import chrome, set_width
 from exposure_fixtures import build_messages
 from kzcn.authorities import Language
-from kzcn.catalogue import LANGUAGES
+from kzcn.dictionary import LANGUAGES
 from kzcn.exposure import ExposureResult, compute_exposure, render_html, render_markdown
 from kzcn.exposure.explorer import explorer_for
 from kzcn.exposure.result import KindFlow

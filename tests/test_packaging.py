@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -34,6 +35,35 @@ def test_wheel_carries_schema_files_data_tables_and_types(wheel: Path) -> None:
         "kzcn/schema_files/person.schema.json",
         "kzcn/data/iso3166_alpha3.txt",
     } <= names
+
+
+def test_wheel_carries_the_licence_text(wheel: Path) -> None:
+    licence = f"kzcn-{__version__}.dist-info/licenses/LICENSE"
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read(licence) == (ROOT / "LICENSE").read_bytes()
+        metadata = archive.read(f"kzcn-{__version__}.dist-info/METADATA").decode()
+    assert "License-Expression: MIT" in metadata
+    assert "License-File: LICENSE" in metadata
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sdist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    return next(out.glob("kzcn-*.tar.gz"))
+
+
+def test_sdist_carries_the_licence_and_changelog(sdist: Path) -> None:
+    top = f"kzcn-{__version__}"
+    with tarfile.open(sdist) as archive:
+        names = set(archive.getnames())
+        licence = archive.extractfile(f"{top}/LICENSE")
+        assert licence is not None
+        assert licence.read() == (ROOT / "LICENSE").read_bytes()
+    assert {f"{top}/CHANGELOG.md", f"{top}/README.md", f"{top}/pyproject.toml"} <= names
 
 
 def test_wheel_schema_files_are_the_committed_ones(wheel: Path) -> None:
@@ -95,9 +125,10 @@ def test_readme_first_command_writes_the_whole_tour(readme_run: Path) -> None:
 
 @pytest.mark.slow
 def test_the_package_is_installed_not_linked(fresh_env: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # as a user's shell
     done = subprocess.run(
         [str(fresh_env / "bin" / "python"), "-c", "import kzcn; print(kzcn.__file__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env=env,
     )
     assert "site-packages" in done.stdout
 

@@ -1,14 +1,19 @@
-"""`widen_pipe` enlarges a pipe's buffer and leaves anything else alone."""
+"""`widen_pipe` enlarges a pipe's buffer and leaves anything else alone; arrays split by element."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kzcn._pipes import PIPE_BYTES, widen_pipe
+from kzcn import _pipes
+from kzcn._pipes import PIPE_BYTES, array_separators, widen_pipe
 
 fcntl = pytest.importorskip("fcntl")
 
@@ -34,3 +39,51 @@ def test_files_and_memory_are_left_alone(tmp_path: Path) -> None:
     with path.open("rb") as handle:
         assert not widen_pipe(handle)
     assert not widen_pipe(io.BytesIO(b"x"))  # no descriptor at all
+
+
+# --- top-level array elements ---------------------------------------------------------
+
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+
+
+def _separators_by_tokens(data: bytes, start: int) -> list[int] | None:
+    """The reference: a tokenising regex (slow, plainly right)."""
+    found, depth = [], 0
+    for match in _TOKENS.finditer(data, start):
+        char = data[match.start()]
+        if char in b"[{":
+            depth += 1
+            if depth == 1:
+                found.append(match.start())
+        elif char in b"]}":
+            depth -= 1
+            if depth == 0:
+                found.append(match.start())
+                return found if not data[match.end() :].strip() else None
+        elif char == ord(",") and depth == 1:
+            found.append(match.start())
+    return None
+
+
+_JSON_TEXT = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{},\n é'),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(alphabet='k"\\]', max_size=3), children, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    items=st.lists(_JSON_TEXT, max_size=6),
+    step=st.integers(1, 64),
+    tail=st.sampled_from([b"", b"\n", b" x", b"]"]),
+    cut=st.integers(0, 8),
+)
+def test_array_separators_agree_with_a_tokeniser_at_any_step(
+    items: list[object], step: int, tail: bytes, cut: int
+) -> None:
+    data = b" " + json.dumps(items, ensure_ascii=False).encode() + tail
+    data = data[: len(data) - cut] if cut and tail == b"\n" else data
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_pipes, "_SCAN_BYTES", step)
+        assert array_separators(data, 1) == _separators_by_tokens(data, 1)

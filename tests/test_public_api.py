@@ -17,6 +17,7 @@ PUBLIC = [
     "BorderCrossing",
     "CATALOGUE",
     "CitizenshipAcquisition",
+    "Code",
     "CitizenshipStatusReply",
     "EntryStayExitViolation",
     "ErrorCode",
@@ -43,9 +44,9 @@ PUBLIC = [
     "VisaFreeStatistics",
     "__version__",
     "build_schema",
-    "catalogue",
     "check_schema_files",
     "compute_exposure",
+    "field_dictionary",
     "generate",
     "message_warnings",
     "validate_file",
@@ -98,3 +99,42 @@ def test_a_parser_worker_imports_only_the_reader() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- names deprecated in 0.2.0, removed in 0.3.0 ------------------------------------
+
+
+def test_the_old_catalogue_function_warns_and_is_the_field_dictionary() -> None:
+    from kzcn.dictionary import field_dictionary  # noqa: PLC0415
+
+    with pytest.warns(DeprecationWarning, match=r"kzcn\.dictionary\.field_dictionary"):
+        old = kzcn.catalogue
+    assert old is field_dictionary
+    assert "catalogue" not in kzcn.__all__
+
+
+def test_the_old_catalogue_module_warns_and_keeps_its_names() -> None:
+    code = (
+        "import warnings; warnings.simplefilter('error'); "
+        "import kzcn.catalogue"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "DeprecationWarning: kzcn.catalogue is deprecated" in done.stderr
+    code = (
+        "import warnings; warnings.simplefilter('ignore'); "
+        "import kzcn.catalogue as old, kzcn.dictionary as new; "
+        "assert old.catalogue is new.field_dictionary; "
+        "assert old.catalogue_dict is new.dictionary_data; "
+        "assert old.render_catalogue_markdown is new.render_dictionary_markdown; "
+        "assert old.Catalogue is new.FieldDictionary; "
+        "assert old.person_fields is new.person_fields"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_old_fault_name_warns_and_is_the_planted_fault() -> None:
+    from kzcn.synth import corruption  # noqa: PLC0415
+
+    with pytest.warns(DeprecationWarning, match="PlantedFault"):
+        old = corruption.Fault
+    assert old is corruption.PlantedFault

@@ -228,7 +228,7 @@ def test_csv_columns_take_their_json_types_from_the_schema() -> None:
             "x.2",
         ]
     )
-    assert layout.unknown == ("x.0", "x.2")
+    assert layout.unknown == ("<unknown column 5>", "<unknown column 6>")  # names not echoed
     built = layout.build(["true", "12", "work", "000123", "a", "b"])
     assert built == {
         "synthetic": True,

@@ -11,7 +11,7 @@ import pytest
 from cli_runner import invoke_command
 from exposure_fixtures import write_jsonl
 from kzcn.authorities import Language
-from kzcn.catalogue import LANGUAGES, labels
+from kzcn.dictionary import LANGUAGES, labels
 from kzcn.exposure._format import words
 from kzcn.exposure.report_text import md_code, md_text
 from test_html import ALLOWED_LATIN

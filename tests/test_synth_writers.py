@@ -120,6 +120,7 @@ def _run(fmt: str, count: int, jobs: int, rate: float | None, seed: int = 4) -> 
     return out.getvalue(), labels.getvalue()
 
 
+@pytest.mark.slow  # worker processes
 @pytest.mark.parametrize("rate", [None, 0.0, 0.4])
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 def test_worker_processes_write_the_same_bytes(small_chunks: int, fmt: str,
@@ -134,6 +135,7 @@ def test_worker_processes_write_the_same_bytes(small_chunks: int, fmt: str,
         assert records == list(range(1, count + 1))
 
 
+@pytest.mark.slow  # worker processes
 def test_worker_processes_with_the_real_chunk_size() -> None:
     assert _run("jsonl", CHUNK + 1, 2, 0.2) == _run("jsonl", CHUNK + 1, 1, 0.2)
 

@@ -17,13 +17,14 @@ exposure = kzcn.compute_exposure(messages)          # what they reveal about peo
 
 from typing import TYPE_CHECKING
 
+from kzcn._deprecated import deprecated_attributes
 from kzcn._lazy import lazy_attributes
 from kzcn._version import SCHEMA_VERSION, __version__
 
 if TYPE_CHECKING:
     from kzcn.authorities import AUTHORITIES, Authority
-    from kzcn.catalogue import catalogue
-    from kzcn.errors import CATALOGUE, ErrorCode
+    from kzcn.dictionary import field_dictionary
+    from kzcn.errors import CATALOGUE, Code, ErrorCode
     from kzcn.exposure import ExposureResult, compute_exposure
     from kzcn.messages import (
         MESSAGE_KINDS,
@@ -62,8 +63,8 @@ _ORIGINS = {
     name: module
     for module, names in {
         "kzcn.authorities": ("AUTHORITIES", "Authority"),
-        "kzcn.catalogue": ("catalogue",),
-        "kzcn.errors": ("CATALOGUE", "ErrorCode"),
+        "kzcn.dictionary": ("field_dictionary",),
+        "kzcn.errors": ("CATALOGUE", "Code", "ErrorCode"),
         "kzcn.exposure": ("ExposureResult", "compute_exposure"),
         "kzcn.messages": (
             "MESSAGE_KINDS", "BorderCrossing", "CitizenshipAcquisition",
@@ -82,7 +83,11 @@ _ORIGINS = {
     }.items()
     for name in names
 }  # fmt: skip
-__getattr__, __dir__ = lazy_attributes(globals(), _ORIGINS)
+_lazy, __dir__ = lazy_attributes(globals(), _ORIGINS)
+# Old public names, kept for one release (CHANGELOG.md, Deprecated).
+__getattr__ = deprecated_attributes(
+    __name__, {"catalogue": ("kzcn.dictionary", "field_dictionary")}, _lazy
+)
 
 
 __all__ = [
@@ -95,6 +100,7 @@ __all__ = [
     "BorderCrossing",
     "CitizenshipAcquisition",
     "CitizenshipStatusReply",
+    "Code",
     "EntryStayExitViolation",
     "ErrorCode",
     "EvidenceItem",
@@ -118,9 +124,9 @@ __all__ = [
     "VisaFreeStatistics",
     "__version__",
     "build_schema",
-    "catalogue",
     "check_schema_files",
     "compute_exposure",
+    "field_dictionary",
     "generate",
     "message_warnings",
     "validate_file",

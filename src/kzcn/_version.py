@@ -3,7 +3,7 @@
 from typing import Literal, get_args
 
 #: The package version; hatchling reads it from here into the wheel's metadata.
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 #: The message schema's version: the only value `schema_version` takes.
 SchemaVersion = Literal["2.0"]

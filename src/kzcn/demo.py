@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kzcn.authorities import Language
-from kzcn.catalogue import render_catalogue_markdown
+from kzcn.dictionary import render_dictionary_markdown
 from kzcn.exposure import compute_exposure, render_html, render_json, render_markdown
 from kzcn.exposure.explorer import explorer_for
 from kzcn.schema import write_schema_files
@@ -162,7 +162,7 @@ def run_demo(  # noqa: PLR0913 - the command's options, passed through
     people, unique, qi = _expose(out, files["dataset (JSONL)"], lang, files)
     say("writing the data dictionary and the JSON Schema")
     dictionary = out / f"fields.{lang}.md"
-    dictionary.write_text(render_catalogue_markdown(lang), encoding="utf-8")
+    dictionary.write_text(render_dictionary_markdown(lang), encoding="utf-8")
     files[f"data dictionary ({lang})"] = dictionary
     for path in write_schema_files(out / "schema"):
         files[f"JSON Schema ({path.name})"] = path

@@ -9,7 +9,7 @@ what keeps reports redacted by default.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeGuard
 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
@@ -18,10 +18,102 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning"]
 
+#: Every code kzcn reports, in catalogue order (the test checks both agree).
+Code = Literal[
+    "structure.missing_field",
+    "structure.extra_field",
+    "structure.wrong_type",
+    "structure.not_allowed",
+    "structure.pattern",
+    "structure.length",
+    "structure.range",
+    "structure.unknown_kind",
+    "structure.not_unique",
+    "structure.invalid",
+    "date.invalid",
+    "date.future",
+    "name.homoglyph",
+    "name.wrong_script",
+    "name.invisible_character",
+    "name.not_nfc",
+    "name.whitespace",
+    "name.lowercase",
+    "name.invalid_character",
+    "name.national_script",
+    "country.unknown",
+    "place.admin_code",
+    "photo.data_uri",
+    "document.number_format",
+    "document.issued_before_birth",
+    "document.expiry_before_issue",
+    "iin.format",
+    "iin.checksum",
+    "iin.birth_date_mismatch",
+    "iin.sex_mismatch",
+    "resident_id.format",
+    "resident_id.checksum",
+    "resident_id.birth_date_mismatch",
+    "resident_id.sex_mismatch",
+    "personal_number.format",
+    "mrz.format",
+    "mrz.check_digit",
+    "mrz.mismatch",
+    "message.same_state",
+    "message.sent_before_force",
+    "message.authority_state",
+    "message.subject_citizenship",
+    "message.former_citizenship",
+    "message.decided_before_force",
+    "message.decided_after_force",
+    "message.date_order",
+    "message.channel",
+    "message.reply_required",
+    "message.terminated_on",
+    "message.termination_evidence",
+    "message.entry_ban",
+    "message.crossing_document",
+    "message.overstay",
+    "message.partial_scope",
+    "deadline.prior_change",
+    "deadline.status_reply",
+    "deadline.suspension",
+    "input.not_utf8",
+    "input.bom",
+    "input.not_json",
+    "input.truncated",
+    "input.not_object",
+    "input.too_large",
+    "input.too_deep",
+    "input.empty",
+    "input.blank_line",
+    "input.csv_column",
+    "input.csv_row",
+    "input.compression",
+    "structure.duplicate_key",
+    "input.number_too_large",
+    # schema 2.0
+    "structure.schema_1_0",
+    "message.carrier",
+    "message.ended_by",
+    "message.visa_free_purpose",
+    "message.cancels",
+    "message.request_identifier",
+    "message.duplicate_item",
+]
+
+#: Where a rule points inside a model: field names and list indices.
+Location = tuple[str | int, ...]
+#: One broken rule, before pydantic turns it into an error: where, and which code.
+RuleBreach = tuple[Location, Code]
+
 __all__ = [
     "CATALOGUE",
+    "Code",
     "ErrorCode",
+    "Location",
+    "RuleBreach",
     "Severity",
+    "is_code",
     "kzcn_error",
     "raise_errors",
     "redacted",
@@ -32,7 +124,7 @@ __all__ = [
 class ErrorCode:
     """One entry of the catalogue."""
 
-    code: str
+    code: Code
     title: str
     description: str
     severity: Severity = "error"
@@ -172,7 +264,9 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("input.too_deep", "Nested too deep", "The document nests deeper than the limit."),
         e("input.empty", "Empty input", "The file holds no records."),
         e("input.blank_line", "Blank line", "A blank line between records.", w),
-        e("input.csv_column", "Unknown CSV column", "A CSV column that maps to no field."),
+        e("input.csv_column", "Unknown CSV column",
+          "A CSV column that maps to no field, repeats one or spells one another way "
+          "(it is named by its number, never by its header)."),
         e("input.csv_row", "Bad CSV row", "A CSV row with more or fewer cells than the header."),
         e("input.compression", "Damaged compressed input",
           "The gzip stream is corrupt or cut short; nothing after this point can be read."),
@@ -205,10 +299,15 @@ def _entries() -> tuple[ErrorCode, ...]:
 
 
 #: Every code kzcn can report, by code.
-CATALOGUE: dict[str, ErrorCode] = {entry.code: entry for entry in _entries()}
+CATALOGUE: dict[Code, ErrorCode] = {entry.code: entry for entry in _entries()}
 
 
-def kzcn_error(code: str) -> PydanticCustomError:
+def is_code(value: str) -> TypeGuard[Code]:
+    """Whether `value` is a catalogue code (pydantic error types arrive as `str`)."""
+    return value in CATALOGUE
+
+
+def kzcn_error(code: Code) -> PydanticCustomError:
     """A pydantic error carrying a catalogue code; its message is the entry's title.
 
     The message deliberately names no value: values stay out of `msg`.
@@ -217,7 +316,7 @@ def kzcn_error(code: str) -> PydanticCustomError:
     return PydanticCustomError(code, f"{entry.title}: {entry.description}")
 
 
-def raise_errors(title: str, found: list[tuple[tuple[str | int, ...], str]]) -> None:
+def raise_errors(title: str, found: list[RuleBreach]) -> None:
     """Raise one ValidationError holding every `(location, code)` found, if any.
 
     Raised inside a model validator, pydantic prefixes each location with the
@@ -265,6 +364,6 @@ def redacted(error: ValidationError) -> ValidationError:
     return ValidationError.from_exception_data(error.title, details, hide_input=True)
 
 
-def _message(code: str) -> str:
+def _message(code: Code) -> str:
     entry = CATALOGUE[code]
     return f"{entry.title}: {entry.description}"

@@ -13,6 +13,8 @@ import re
 from datetime import date
 from operator import mul
 
+from kzcn.errors import Code
+
 __all__ = [
     "DOCUMENT_NUMBER_PATTERNS",
     "OTHER_DOCUMENT_NUMBER_PATTERN",
@@ -63,11 +65,11 @@ def iin_birth_date(iin: str) -> date | None:
         return None
 
 
-def iin_problems(iin: str, date_of_birth: date, sex: str) -> list[str]:
+def iin_problems(iin: str, date_of_birth: date, sex: str) -> list[Code]:
     """Catalogue codes of what is wrong with `iin` for a person born then, of that sex."""
     if not _IIN_RE.fullmatch(iin) or iin[6] not in _IIN_CENTURY:
         return ["iin.format"]
-    problems = []
+    problems: list[Code] = []
     if iin_check_digit(iin[:11]) != int(iin[11]):
         problems.append("iin.checksum")
     if iin_birth_date(iin) != date_of_birth:
@@ -97,7 +99,9 @@ def resident_id_check_char(first17: str) -> str:
     return _RID_CHECK[total % 11]
 
 
-def resident_id_problems(number: str, date_of_birth: date | None, sex: str | None) -> list[str]:
+def resident_id_problems(
+    number: str, date_of_birth: date | None, sex: str | None
+) -> list[Code]:
     """Catalogue codes of what is wrong with a resident ID number.
 
     `date_of_birth` and `sex` are None when only the number itself is checked
@@ -105,7 +109,7 @@ def resident_id_problems(number: str, date_of_birth: date | None, sex: str | Non
     """
     if not _RID_FULL_RE.fullmatch(number):
         return ["resident_id.format"]
-    problems = []
+    problems: list[Code] = []
     if resident_id_check_char(number[:17]) != number[17]:
         problems.append("resident_id.checksum")
     if date_of_birth is not None and number[6:14] != _yyyymmdd(date_of_birth):

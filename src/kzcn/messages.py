@@ -1,4 +1,4 @@
-"""The six message kinds of the regime, as one discriminated union `Message`.
+"""The nine message kinds of the regime, as one discriminated union `Message`.
 
 Rules a message breaks are errors (raised by the models). Deadlines are not
 errors: a late message is still a message. They come back from
@@ -17,7 +17,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, JsonValue, TypeAdapter,
 from kzcn._base import KzcnModel, RedactingAdapter
 from kzcn._version import SchemaVersion
 from kzcn.authorities import AUTHORITIES, CarrierCode, CompetentAuthorityCode, Party
-from kzcn.errors import kzcn_error, raise_errors
+from kzcn.errors import RuleBreach, kzcn_error, raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
 from kzcn.person import DocumentType, PersonRecord
 from kzcn.privacy import privacy
@@ -26,6 +26,7 @@ from kzcn.types import CountryCode
 __all__ = [
     "ENTRY_INTO_FORCE",
     "MESSAGE_KINDS",
+    "MESSAGE_MODELS",
     "PRIOR_CHANGES_DUE",
     "BorderCrossing",
     "CitizenshipAcquisition",
@@ -49,7 +50,6 @@ __all__ = [
     "message_warnings",
 ]
 
-Problem = tuple[tuple[str | int, ...], str]
 
 #: The agreement entered into force on 10 November 2023.
 ENTRY_INTO_FORCE = date(2023, 11, 10)
@@ -105,6 +105,9 @@ Area = Literal[
     "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
     "entry_stay_exit_violation",
 ]
+Grounds = Literal["national_security", "public_order", "public_health"]
+Scope = Literal["full", "partial"]
+SuspensionAction = Literal["adopted", "cancelled"]
 
 
 def _not_version_1(value: object) -> object:
@@ -197,9 +200,9 @@ class _Envelope(KzcnModel):
         raise_errors(type(self).__name__, self.problems())
         return self
 
-    def problems(self) -> list[Problem]:
+    def problems(self) -> list[RuleBreach]:
         """Rule violations: the envelope's, then the kind's."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.sender.state == self.recipient.state:
             found.append((("recipient", "state"), "message.same_state"))
         if self.sent_on < ENTRY_INTO_FORCE:
@@ -213,15 +216,15 @@ class _Envelope(KzcnModel):
             return self.carrier is not None
         return self.carrier is None or AUTHORITIES[self.carrier].state != self.sender.state
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Rules of the kind; overridden by each kind."""
         return []
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Deadline warnings of the kind; overridden where a deadline applies."""
         return []
 
-    def _not_after_sending(self, *fields: str) -> list[Problem]:
+    def _not_after_sending(self, *fields: str) -> list[RuleBreach]:
         return [
             ((name,), "message.date_order")
             for name in fields
@@ -283,9 +286,9 @@ class FormerCitizenship(KzcnModel):
         json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
     )
 
-    def problems(self) -> list[Problem]:
+    def problems(self) -> list[RuleBreach]:
         """How it ended fits the status, and certificates only prove a termination."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         ends = self.status in {"terminated", "lost_by_law_unconfirmed"}
         if ends != (self.ended_by is not None) or (
             self.status == "lost_by_law_unconfirmed" and self.ended_by != "automatic_by_law"
@@ -298,9 +301,9 @@ class FormerCitizenship(KzcnModel):
             found.append((("evidence",), "message.termination_evidence"))
         return found
 
-    def dates_after(self, day: date) -> list[Problem]:
+    def dates_after(self, day: date) -> list[RuleBreach]:
         """Evidence, or the end, dated after `day` (the sending date)."""
-        found: list[Problem] = [(("evidence", i, "date"), "message.date_order")
+        found: list[RuleBreach] = [(("evidence", i, "date"), "message.date_order")
                  for i, item in enumerate(self.evidence) if item.date > day]
         if self.ended_on is not None and self.ended_on > day:
             found.append((("ended_on",), "message.date_order"))
@@ -339,9 +342,9 @@ class _CitizenshipChange(KzcnModel):
         "it: whether and how it ended, and the evidence."
     )
 
-    def change_problems(self, sender: str, recipient: str, sent_on: date) -> list[Problem]:
+    def change_problems(self, sender: str, recipient: str, sent_on: date) -> list[RuleBreach]:
         """Whose citizen, which former citizenship, which dates, for a change sent by `sender`."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.subject.citizenship != sender:
             found.append((("subject", "citizenship"), "message.subject_citizenship"))
         former = self.former_citizenship
@@ -357,12 +360,12 @@ class _CitizenshipChange(KzcnModel):
 class _ChangeNotice(_CitizenshipChange, _Envelope):
     """A change of citizenship in a message of its own."""
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """The change's rules, then the kind's rules on its decision date."""
         return (self.change_problems(self.sender.state, self.recipient.state, self.sent_on)
                 + self._decision_date_problems())
 
-    def _decision_date_problems(self) -> list[Problem]:
+    def _decision_date_problems(self) -> list[RuleBreach]:
         return []
 
 
@@ -371,7 +374,7 @@ class CitizenshipAcquisition(_ChangeNotice):
 
     kind: Literal["citizenship_acquisition"] = Field(description="Message kind.")
 
-    def _decision_date_problems(self) -> list[Problem]:
+    def _decision_date_problems(self) -> list[RuleBreach]:
         if self.decided_on < ENTRY_INTO_FORCE:
             return [(("decided_on",), "message.decided_before_force")]
         return []
@@ -388,15 +391,15 @@ class PriorCitizenshipChange(_ChangeNotice):
         default=None, ge=1, description="Its item number in that list, if known."
     )
 
-    def _decision_date_problems(self) -> list[Problem]:
-        found: list[Problem] = []
+    def _decision_date_problems(self) -> list[RuleBreach]:
+        found: list[RuleBreach] = []
         if self.decided_on >= ENTRY_INTO_FORCE:
             found.append((("decided_on",), "message.decided_after_force"))
         if self.channel != "diplomatic":
             found.append((("channel",), "message.channel"))
         return found
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Due within 6 months of entry into force."""
         return [(("sent_on",), "deadline.prior_change")] if self.sent_on > PRIOR_CHANGES_DUE else []
 
@@ -426,9 +429,9 @@ class CitizenshipStatusReply(_Envelope):
         json_schema_extra=privacy("sensitive", "pipl.specific_identity"),
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """A reply answers something, and a termination has a date."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.in_reply_to is None:
             found.append((("in_reply_to",), "message.reply_required"))
         if (self.terminated_on is not None) != (self.status == "terminated"):
@@ -444,7 +447,7 @@ class CitizenshipStatusReply(_Envelope):
             return own
         return self.status != "no_record" and not own
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Due within 2 months of receiving the list."""
         due = add_months(self.list_received_on, STATUS_REPLY_MONTHS)
         return [(("sent_on",), "deadline.status_reply")] if self.sent_on > due else []
@@ -465,9 +468,9 @@ class PriorChangeList(_Envelope):
         min_length=1, description="The people on the list and their changes, each numbered once."
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Diplomatic channel, numbered items, and each item's change rules."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.channel != "diplomatic":
             found.append((("channel",), "message.channel"))
         numbers = [item.item for item in self.items]
@@ -480,7 +483,7 @@ class PriorChangeList(_Envelope):
                 found.append((("items", index, "decided_on"), "message.decided_after_force"))
         return found
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Due within 6 months of entry into force."""
         return [(("sent_on",), "deadline.prior_change")] if self.sent_on > PRIOR_CHANGES_DUE else []
 
@@ -527,9 +530,9 @@ class InformationRequest(_Envelope):
         min_length=1, max_length=100, description="The persons asked about, each numbered once."
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Diplomatic channel; every person identified; numbered once."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.channel != "diplomatic":
             found.append((("channel",), "message.channel"))
         numbers = [person.item for person in self.persons]
@@ -557,9 +560,9 @@ class RequestRefusal(_Envelope):
         json_schema_extra={"uniqueItems": True},
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """A refusal cites the request it refuses, through the diplomatic channel."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.in_reply_to is None:
             found.append((("in_reply_to",), "message.reply_required"))
         if self.channel != "diplomatic":
@@ -633,9 +636,9 @@ class EntryStayExitViolation(_Envelope):
         json_schema_extra=privacy("sensitive", "gdpr.offences"),
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Whose citizen, which dates, which documents, which measures."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.subject.citizenship != self.recipient.state:
             found.append((("subject", "citizenship"), "message.subject_citizenship"))
         if self.detected_on < self.occurred_on:
@@ -651,9 +654,9 @@ class EntryStayExitViolation(_Envelope):
         found += self._crossing_problems()
         return found + self._not_after_sending("detected_on")
 
-    def _crossing_problems(self) -> list[Problem]:
+    def _crossing_problems(self) -> list[RuleBreach]:
         numbers = {document.number for document in self.subject.documents}
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         for index, crossing in enumerate(self.crossings):
             if crossing.document_number not in numbers:
                 found.append((("crossings", index, "document_number"), "message.crossing_document"))
@@ -685,9 +688,9 @@ class VisaFreeStatistics(_Envelope):
         min_length=1, description="One row per purpose of stay, each purpose at most once."
     )
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """The period runs forward and ends before sending; purposes are not repeated."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.period_end < self.period_start:
             found.append((("period_end",), "message.date_order"))
         purposes = [row.purpose for row in self.rows]
@@ -706,17 +709,17 @@ class SuspensionNotice(_Envelope):
     """A party suspends the agreement, fully or partly."""
 
     kind: Literal["suspension_notice"] = Field(description="Message kind.")
-    action: Literal["adopted", "cancelled"] = Field(
+    action: SuspensionAction = Field(
         description="The adoption of a suspension, or its cancellation (lifting)."
     )
     cancels: MessageId | None = Field(
         default=None,
         description="For a cancellation, the `message_id` of the notice it lifts; null otherwise.",
     )
-    grounds: Literal["national_security", "public_order", "public_health"] = Field(
+    grounds: Grounds = Field(
         description="Why the agreement is suspended."
     )
-    scope: Literal["full", "partial"] = Field(description="The whole agreement or some areas.")
+    scope: Scope = Field(description="The whole agreement or some areas.")
     suspended_areas: tuple[Area, ...] = Field(
         default_factory=tuple,
         description="For a partial suspension, the areas of Article 1 suspended.",
@@ -726,9 +729,9 @@ class SuspensionNotice(_Envelope):
     )
     effective_from: date = Field(description="Date the suspension takes effect.")
 
-    def kind_problems(self) -> list[Problem]:
+    def kind_problems(self) -> list[RuleBreach]:
         """Diplomatic channel, a consistent scope, and dates in order."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.channel != "diplomatic":
             found.append((("channel",), "message.channel"))
         if (self.scope == "partial") != bool(self.suspended_areas):
@@ -739,7 +742,7 @@ class SuspensionNotice(_Envelope):
             found.append((("cancels",), "message.cancels"))
         return found + self._not_after_sending("decided_on")
 
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> list[RuleBreach]:
         """Due no later than 72 hours after the decision (days, as the dates are days)."""
         late = self.sent_on > self.decided_on + timedelta(days=SUSPENSION_NOTICE_DAYS)
         return [(("sent_on",), "deadline.suspension")] if late else []
@@ -762,20 +765,15 @@ Message = Annotated[
 #: Validates any message; its errors never echo input (see `kzcn.errors.redacted`).
 MessageAdapter: TypeAdapter[Message] = RedactingAdapter(Message)
 
-#: The kinds, in the order of SPEC §2.5.
-MESSAGE_KINDS: tuple[str, ...] = (
-    "citizenship_acquisition",
-    "prior_citizenship_change",
-    "citizenship_status_reply",
-    "entry_stay_exit_violation",
-    "visa_free_statistics",
-    "suspension_notice",
-    "prior_change_list",
-    "information_request",
-    "request_refusal",
-)
+#: Each kind's model, in the order of the union above (the order the agreement lists them in).
+MESSAGE_MODELS: dict[str, type[_Envelope]] = {
+    get_args(model.model_fields["kind"].annotation)[0]: model
+    for model in get_args(get_args(Message)[0])
+}
+#: The kinds, in the same order.
+MESSAGE_KINDS: tuple[str, ...] = tuple(MESSAGE_MODELS)
 
 
-def message_warnings(message: Message) -> list[Problem]:
+def message_warnings(message: Message) -> list[RuleBreach]:
     """Deadline warnings of a valid message, as `(location, code)` pairs."""
     return message.warnings()

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from kzcn.errors import RuleBreach
 from kzcn.identifiers import icao_check_digit
 
 __all__ = ["MrzFields", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
 
-Problem = tuple[tuple[str | int, ...], str]
 _LINE_RE = re.compile(r"[A-Z0-9<]+")
 
 
@@ -106,9 +106,9 @@ def _check_ok(text: str, check: str) -> bool:
     return check == icao_check_digit(text) or (check == "<" and set(text) <= {"<"})
 
 
-def check_digit_problems(fields: MrzFields) -> list[Problem]:
+def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
     """Every wrong check digit, located at its line."""
-    found: list[Problem] = [
+    found: list[RuleBreach] = [
         ((line,), "mrz.check_digit")
         for line, text, check in fields.checks
         if not _check_ok(text, check)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
-from kzcn.errors import raise_errors
+from kzcn.errors import RuleBreach, raise_errors
 from kzcn.identifiers import (
     DOCUMENT_NUMBER_PATTERNS,
     OTHER_DOCUMENT_NUMBER_PATTERN,
@@ -31,7 +31,6 @@ __all__ = [
     "Sex",
 ]
 
-Problem = tuple[tuple[str | int, ...], str]
 
 DocumentType = Literal[
     "passport", "identity_card", "residence_permit", "travel_document", "certificate_of_return"
@@ -128,9 +127,9 @@ class IdentityDocument(KzcnModel):
         raise_errors("IdentityDocument", self.problems())
         return self
 
-    def problems(self) -> list[Problem]:
+    def problems(self) -> list[RuleBreach]:
         """Rule violations of the document alone (no holder data needed)."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if not document_number_pattern(self.issuing_state, self.document_type).fullmatch(
             self.number
         ):
@@ -143,7 +142,7 @@ class IdentityDocument(KzcnModel):
             found += [(("mrz", *loc), code) for loc, code in self._mrz_problems()]
         return found
 
-    def _mrz_problems(self) -> list[Problem]:
+    def _mrz_problems(self) -> list[RuleBreach]:
         fields = self.mrz_fields
         if fields is None or (self.document_type == "passport") != (fields.layout == "TD3"):
             return [((), "mrz.format")]
@@ -266,9 +265,9 @@ class PersonRecord(KzcnModel):
         raise_errors("PersonRecord", self.problems())
         return self
 
-    def problems(self, today: date | None = None) -> list[Problem]:
+    def problems(self, today: date | None = None) -> list[RuleBreach]:
         """Cross-field rule violations of the record."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if self.date_of_birth > (today or date.today()):  # noqa: DTZ011 - a calendar date
             found.append((("date_of_birth",), "date.future"))
         found += self._personal_number_problems()
@@ -276,7 +275,7 @@ class PersonRecord(KzcnModel):
             found += [(("documents", index, *loc), code) for loc, code in self._holder(document)]
         return found
 
-    def _personal_number_problems(self) -> list[Problem]:
+    def _personal_number_problems(self) -> list[RuleBreach]:
         number = self.personal_number
         if number is None:
             return []
@@ -289,9 +288,9 @@ class PersonRecord(KzcnModel):
             codes = [] if other_ok else ["personal_number.format"]
         return [(("personal_number",), code) for code in codes]
 
-    def _holder(self, document: IdentityDocument) -> list[Problem]:
+    def _holder(self, document: IdentityDocument) -> list[RuleBreach]:
         """Where a document must agree with its holder."""
-        found: list[Problem] = []
+        found: list[RuleBreach] = []
         if document.date_of_issue < self.date_of_birth:
             found.append((("date_of_issue",), "document.issued_before_birth"))
         if (document.issuing_state, document.document_type) == ("CHN", "identity_card"):

@@ -45,6 +45,7 @@ def _codes_in(source: str, depth: int) -> frozenset[str]:
     return frozenset(codes)
 
 
+@cache
 def rule_codes(model: type[BaseModel]) -> tuple[str, ...]:
     """The catalogue codes `model`'s own validators (and its kzcn bases') can raise, sorted."""
     codes: set[str] = set()
@@ -56,13 +57,15 @@ def rule_codes(model: type[BaseModel]) -> tuple[str, ...]:
 
 def rules_annotation(model: type[BaseModel]) -> list[dict[str, Any]]:
     """`x-kzcn-rules` of `model`: each code with its severity and the catalogue's words."""
+    codes = set(rule_codes(model))
+    entries = [entry for code, entry in CATALOGUE.items() if code in codes]
     return [
         {
-            "code": code,
-            "severity": CATALOGUE[code].severity,
-            "rule": f"{CATALOGUE[code].title}: {CATALOGUE[code].description}",
+            "code": entry.code,
+            "severity": entry.severity,
+            "rule": f"{entry.title}: {entry.description}",
         }
-        for code in rule_codes(model)
+        for entry in sorted(entries, key=lambda entry: entry.code)
     ]
 
 

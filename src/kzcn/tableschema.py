@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kzcn.validation.columns import column_leaves, normalise_column
+from kzcn.flat import column_leaves, normalise_column
 
 __all__ = ["field_descriptor", "pandas_dtypes", "table_schema"]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
-from kzcn.errors import kzcn_error, raise_errors
+from kzcn.errors import Code, kzcn_error, raise_errors
 
 __all__ = [
     "CYRILLIC_LETTERS",
@@ -101,7 +101,7 @@ def _has_native_letter(value: str, script: Script) -> bool:
     return any(ch in _CYRILLIC_SET for ch in value)
 
 
-def _foreign_letter_code(value: str, script: Script) -> str | None:
+def _foreign_letter_code(value: str, script: Script) -> Code | None:
     # A look-alike hiding among this script's letters is a homoglyph; a name
     # with no letter of this script at all was typed in the wrong script.
     lookalikes = _CYRILLIC_LOOKALIKES if script == "latin" else _LATIN_LOOKALIKES
@@ -120,7 +120,7 @@ def _foreign_letter_code(value: str, script: Script) -> str | None:
     return None
 
 
-def name_problem(value: str, script: Script) -> str | None:
+def name_problem(value: str, script: Script) -> Code | None:
     """The catalogue code of what is wrong with a name in `script`, or None.
 
     The checks run from the least visible problem to the most visible, so a
@@ -138,7 +138,7 @@ def name_problem(value: str, script: Script) -> str | None:
     return _foreign_letter_code(value, script) or _letter_case_code(value, script)
 
 
-def _letter_case_code(value: str, script: Script) -> str:
+def _letter_case_code(value: str, script: Script) -> Code:
     if script == "latin" and any("a" <= ch <= "z" for ch in value):
         return "name.lowercase"
     return "name.invalid_character"

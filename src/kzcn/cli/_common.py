@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,9 +15,12 @@ from rich.console import Console
 from kzcn._version import __version__
 
 __all__ = [
+    "EXIT_BUG",
+    "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_USAGE",
+    "Interrupted",
     "UsageError",
     "app",
     "err_console",
@@ -24,7 +29,9 @@ __all__ = [
     "run",
 ]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+#: What a shell reports for a process stopped by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 Choice = TypeVar("Choice", bound=str)
 
 app = typer.Typer(
@@ -40,6 +47,20 @@ app = typer.Typer(
 
 class UsageError(Exception):
     """A bad argument or an unusable file: one line on stderr, exit 2."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (or SIGTERM): raised in the main thread by `run`'s handler.
+
+    Not a KeyboardInterrupt, which click turns into "Aborted!" and exit 1
+    before `run` could clean up: this one reaches `run`, which removes the
+    partial outputs (every `Outputs` block has already discarded its own on
+    the way out) and exits 130.
+    """
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
 
 
 def err_console() -> Console:
@@ -80,17 +101,104 @@ def _root(
     _DEBUG["on"] = debug
 
 
-def run(application: typer.Typer, args: list[str] | None = None) -> None:
-    """Run the app: usage errors and crashes become one line (a traceback only with --debug)."""
+#: The signal that stopped the run, once one has (see `run`).
+_STOPPED: dict[str, int] = {}
+
+
+def _interrupt(number: int, frame: object) -> NoReturn:
+    del frame
+    _STOPPED["signal"] = number
+    raise Interrupted(number)
+
+
+def _stopped(number: int) -> NoReturn:
+    from kzcn.cli._outputs import remove_partial_outputs  # noqa: PLC0415 - avoids a cycle
+
+    remove_partial_outputs()
+    _say("interrupted; partial outputs removed")
+    sys.exit(128 + number)
+
+
+def _say(text: str) -> None:
+    err_console().print(f"kzcn: {text}", markup=False, soft_wrap=True)
+
+
+#: click's base error (typer may vendor click, so it is found rather than imported).
+_CLICK_ERROR: type[Exception] = next(
+    kind for kind in typer.BadParameter.__mro__ if kind.__name__ == "ClickException"
+)
+
+
+def _main(application: typer.Typer, args: list[str] | None) -> int:
+    """Run the app and give its exit status; click's own errors as one line too.
+
+    In standalone mode click prints a usage block and a hint over three lines
+    for a bad option; here it is `kzcn: error: <what>` like every other error.
+    """
     try:
-        application(args=args, standalone_mode=True)
+        code = application(args=args, standalone_mode=False)
+    except _CLICK_ERROR as error:
+        found: Any = error
+        if type(error).__name__ == "NoArgsIsHelpError":  # `kzcn` alone: the help
+            found.show()
+        else:
+            _say(f"error: {found.format_message()} (see --help)")
+        return int(found.exit_code)
+    except typer.Abort:  # end of input at a prompt
+        return EXIT_INVALID
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def _catch_signals() -> dict[int, object]:
+    """Route SIGINT and SIGTERM to `_interrupt`; the handlers they had.
+
+    Only the main thread may set handlers: elsewhere (a test runner's
+    thread) the signals are left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, _interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
+
+
+def run(application: typer.Typer, args: list[str] | None = None) -> None:
+    """Run the app: every way of stopping becomes one line and a documented exit status.
+
+    2 for a usage error or a system error (a full disk), 3 for a bug (the
+    exception's type only: its text may quote the input; `--debug` shows the
+    traceback), 130 for Ctrl-C.
+    """
+    from kzcn.cli._outputs import remove_partial_outputs  # noqa: PLC0415 - avoids a cycle
+
+    previous = _catch_signals()
+    _STOPPED.clear()
+    try:
+        sys.exit(_main(application, args))
     except UsageError as error:
-        err_console().print(f"kzcn: error: {error}", markup=False, soft_wrap=True)
+        _say(f"error: {error}")
+        sys.exit(EXIT_USAGE)
+    except Interrupted as stop:
+        _stopped(stop.number)
+    except BrokenPipeError:
+        # The reader went away (`kzcn ... | head`): nothing left to say to it.
+        # Exit 1, as click does when it sees this first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_INVALID)
+    except OSError as error:  # a full disk, a vanished directory: the machine's, not a bug
+        remove_partial_outputs()
+        where = f"{error.filename}: " if error.filename else ""
+        _say(f"error: {where}{error.strerror or type(error).__name__}")
         sys.exit(EXIT_USAGE)
     except Exception as error:
+        if "signal" in _STOPPED:  # a library turned the interrupt into its own error (DuckDB)
+            _stopped(_STOPPED["signal"])
         if _DEBUG["on"]:
             raise
-        err_console().print(
-            f"kzcn: error: {type(error).__name__}: {error}", markup=False, soft_wrap=True
+        remove_partial_outputs()
+        _say(
+            f"internal error: {type(error).__name__}; "
+            "this is a bug — rerun with --debug for a traceback"
         )
-        sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_BUG)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from kzcn.catalogue import LANGUAGES
 from kzcn.cli._common import err_console, fail, require_choice
 from kzcn.demo import DEFAULT_COUNT, DEFAULT_SEED, DemoError, DemoResult, run_demo
+from kzcn.dictionary import LANGUAGES
 from kzcn.exposure._format import words
 
 

@@ -7,9 +7,14 @@ come from the library's pure reporters.
 from __future__ import annotations
 
 import os
+import stat
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import orjson
 import typer
@@ -17,9 +22,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kzcn._formats import format_for_name
+from kzcn._pipes import widen_pipe
 from kzcn.authorities import Language
-from kzcn.catalogue import LANGUAGES, catalogue_dict, labels, render_catalogue_markdown
 from kzcn.cli._common import fail, require_choice
+from kzcn.cli._outputs import Outputs, refuse_clashes, written
+from kzcn.dictionary import LANGUAGES, dictionary_data, labels, render_dictionary_markdown
 from kzcn.exposure import (
     DEFAULT_MAX_SUBSET,
     DEFAULT_QI,
@@ -33,6 +41,7 @@ from kzcn.exposure import (
     write_per_record,
 )
 from kzcn.exposure._format import Cell, headline, sections, words
+from kzcn.exposure._read import spool as spool_pipe
 from kzcn.exposure.explorer import explorer_for
 from kzcn.exposure.linkage import LinkageResult, compute_linkage
 
@@ -54,19 +63,15 @@ def register(app: typer.Typer) -> None:
     )(fields)
 
 
-def _console(out: Path | None) -> Console:
-    no_color = bool(os.environ.get("NO_COLOR")) or out is not None
-    if out is None:
-        return Console(no_color=no_color, highlight=False)
-    return Console(file=out.open("w", encoding="utf-8"), no_color=True, highlight=False, width=140)
+def _console(handle: IO[str]) -> Console:
+    if handle is sys.stdout:
+        return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+    return Console(file=handle, no_color=True, highlight=False, width=140)
 
 
 def _write(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        out.write_text(text, encoding="utf-8")
+    with written(out) as handle:
+        handle.write(text)
 
 
 # --- exposure -------------------------------------------------------------------
@@ -102,22 +107,44 @@ def _text(cell: Cell) -> Text:
 
 
 def _render(
-    result: ExposureResult, fmt: str, out: Path | None, lang: Language,
+    result: ExposureResult, fmt: str, handle: IO[str], lang: Language,
     linkage: LinkageResult | None,
 ) -> None:  # fmt: skip
     if fmt == "text":
-        console = _console(out)
+        console = _console(handle)
         for item in _tables(result, lang, linkage):
             console.print(item)
-        if out is not None:
-            console.file.close()
         return
     if fmt == "json":
-        _write(render_json(result, linkage), out)
+        handle.write(render_json(result, linkage))
     elif fmt == "md":
-        _write(render_markdown(result, lang, linkage), out)
+        handle.write(render_markdown(result, lang, linkage))
     else:
-        _write(render_html(result, lang, explorer_for(result), linkage), out)
+        handle.write(render_html(result, lang, explorer_for(result), linkage))
+@contextmanager
+def _readable(file: str) -> Iterator[str | Path]:
+    """What `compute_exposure` reads for FILE: a pipe (`<(...)`, a FIFO) copied to a file first.
+
+    A pipe can be read only once and has no size, where the reader wants a
+    file it can measure, sniff and hand to DuckDB or to workers.
+    """
+    if file == "-" or not _is_stream(Path(file)):
+        yield file
+        return
+    with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
+        spool = Path(folder) / Path(file).name
+        with Path(file).open("rb") as source, spool.open("wb") as copy:
+            widen_pipe(source)
+            spool_pipe(source, copy)
+        yield spool
+
+
+def _is_stream(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
@@ -184,18 +211,27 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
     language = require_choice(lang, LANGUAGES, "language")
+    if format_for_name(file) == "csv":
+        fail(f"{file}: exposure reads JSON Lines or JSON, not CSV")
+    refuse_clashes(
+        [file, *([str(linkage)] if linkage is not None else [])],
+        [(option, path) for option, path in (("--out", out), ("--per-record", per_record))
+         if path is not None],
+        stdout=out is None,
+    )  # fmt: skip
     try:
-        result = compute_exposure(
-            file,
-            qi=qi,
-            sensitive=sensitive,
-            threshold=threshold,
-            candidates=candidates,
-            max_subset=max_subset,
-            per_record=per_record is not None,
-            validate=validate,
-            keep_persons=fmt == "html" or linkage is not None,
-        )
+        with _readable(file) as source:
+            result = compute_exposure(
+                source,
+                qi=qi,
+                sensitive=sensitive,
+                threshold=threshold,
+                candidates=candidates,
+                max_subset=max_subset,
+                per_record=per_record is not None,
+                validate=validate,
+                keep_persons=fmt == "html" or linkage is not None,
+            )
         linked = (
             compute_linkage(result.persons, linkage, threshold)
             if linkage is not None and result.persons is not None
@@ -203,16 +239,26 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         )
     except (QuasiIdentifierError, FileNotFoundError, ValueError) as error:
         fail(str(error))
-    _render(result, fmt, out, language, linked)
-    if per_record is not None:
-        write_per_record(result, per_record)
+    except OSError as error:  # unreadable, or no room to copy a pipe
+        fail(f"{file}: {error.strerror or 'cannot be read'}")
+    if source != file:
+        result = replace(result, input=replace(result.input, source=file))
+    with Outputs() as outputs:
+        if per_record is not None:
+            write_per_record(result, outputs.path(per_record))
+        if out is None:
+            _render(result, fmt, sys.stdout, language, linked)
+            sys.stdout.flush()
+        else:
+            with outputs.path(out).open("w", encoding="utf-8") as handle:
+                _render(result, fmt, handle, language, linked)
 
 
 # --- fields ---------------------------------------------------------------------
 
 
 def _fields_table(language: Language) -> Table:
-    data = catalogue_dict(language)
+    data = dictionary_data(language)
     text = labels(language)
     table = Table(title=str(data["title"]))
     table.add_column(text.text("field"), no_wrap=True)
@@ -243,12 +289,10 @@ def fields(
     language = require_choice(lang, LANGUAGES, "language")
     require_choice(fmt, FIELDS_FORMATS, "format")
     if fmt == "json":
-        data = catalogue_dict(language)
+        data = dictionary_data(language)
         _write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n", out)
     elif fmt == "md":
-        _write(render_catalogue_markdown(language), out)
+        _write(render_dictionary_markdown(language), out)
     else:
-        console = _console(out)
-        console.print(_fields_table(language))
-        if out is not None:
-            console.file.close()
+        with written(out) as handle:
+            _console(handle).print(_fields_table(language))

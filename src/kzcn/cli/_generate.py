@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from contextlib import ExitStack
@@ -12,6 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from kzcn.cli._common import err_console, fail, require_choice
+from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.synth import DEFAULT_MIX, FORMATS, Mix, MixError, write_dataset
 from kzcn.synth.outside import DEFAULT_OVERLAP, write_outside_list
 
@@ -93,12 +95,19 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
     if not 0.0 <= outside_share <= 1.0:
         fail(f"--outside-share must be between 0 and 1, not {outside_share}")
     chosen = _mix(kind or [], mix or [])
+    targets = [("--out", Path(out))] if out != "-" else []
+    if labels is not None:
+        targets.append(("--labels", labels))
     if outside_list is not None:
-        with outside_list.open("wb") as public:
-            write_outside_list(public, count, seed=seed, mix=chosen, overlap=outside_share)
+        targets.append(("--outside-list", outside_list))
+    refuse_clashes([], targets, stdout=out == "-")
     with ExitStack() as stack:
-        stream = _open(stack, out)
-        label_stream = stack.enter_context(labels.open("wb")) if labels is not None else None
+        outputs = stack.enter_context(Outputs())
+        stream = _open(outputs, out)
+        label_stream = outputs.open(labels, compress=False) if labels is not None else None
+        if outside_list is not None:
+            public = outputs.open(outside_list, compress=False)
+            write_outside_list(public, count, seed=seed, mix=chosen, overlap=outside_share)
         show = not quiet and count >= PROGRESS_THRESHOLD and sys.stderr.isatty()
         progress = stack.enter_context(_progress()) if show else None
         task = progress.add_task("generating", total=count) if progress else None
@@ -125,18 +134,19 @@ def _default_jobs(count: int) -> int:
 def _mix(kinds: list[str], specs: list[str]) -> Mix:
     try:
         chosen = Mix.parse(specs) if specs else DEFAULT_MIX
-        return chosen.only(kinds) if kinds else chosen
+        chosen = chosen.only(kinds) if kinds else chosen
     except MixError as error:
         fail(str(error))
+    # Shares are weight / total: an infinite weight, or a total that overflows, has none.
+    if not math.isfinite(sum(weight for *_, weight in chosen.entries)):
+        fail("--mix weights must be finite numbers with a finite total")
+    return chosen
 
 
-def _open(stack: ExitStack, out: str) -> IO[bytes]:
+def _open(outputs: Outputs, out: str) -> IO[bytes]:
     if out == "-":
         return typer.get_binary_stream("stdout")
-    try:
-        return stack.enter_context(Path(out).open("wb"))
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+    return outputs.open(Path(out), compress=False)
 
 
 def _progress() -> Progress:

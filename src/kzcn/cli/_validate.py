@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import gzip
 import os
+import shutil
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import IO, Annotated, cast
 
 import typer
 
+from kzcn._formats import FORMATS, format_for_name
 from kzcn._pipes import widen_pipe
-from kzcn.cli._common import EXIT_INVALID, fail
+from kzcn.cli._common import EXIT_INVALID, fail, require_choice
+from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.validation import (
     REPORTERS,
     Engine,
@@ -26,9 +29,18 @@ from kzcn.validation import (
     validate_file,
     validate_stream,
 )
-from kzcn.validation.readers import format_for_name
+from kzcn.validation.readers import (
+    LINE_CAP_FACTOR,
+    MAX_RECORD_BYTES,
+    InputRefusedError,
+    csv_header,
+    read_format,
+)
 
 STDIN = "-"
+#: A JSON report is held in memory up to this size, then in a temporary file.
+_JSON_IN_MEMORY = 8 << 20
+_SPLIT_OPTIONS = ("--valid-out", "--invalid-out")
 
 
 class ReportFormat(str, Enum):
@@ -45,13 +57,8 @@ class EngineChoice(str, Enum):
     SCHEMA = "schema"
 
 
-class InputChoice(str, Enum):
-    """How the input is read."""
-
-    AUTO = "auto"
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
+#: `--input-format` choices: every format, or told from the name or the first bytes.
+AUTO = "auto"
 
 
 def register(app: typer.Typer) -> None:
@@ -80,41 +87,122 @@ def _check_inputs(files: list[str]) -> None:
             fail(f"{name}: not readable")
 
 
-def _check_outputs(files: list[str], outputs: list[Path], input_format: str | None) -> None:
-    """Split outputs must be distinct, must not overwrite an input, and need one format."""
-    resolved = [out.resolve() for out in outputs]
-    if len(set(resolved)) != len(resolved):
-        fail("--valid-out and --invalid-out must be different files")
-    inputs = {Path(name).resolve() for name in files if name != STDIN}
-    if inputs & set(resolved):
-        fail("an output file is also an input; choose another name")
-    formats = {input_format or format_for_name(name) for name in files if name != STDIN}
-    if len(formats - {None}) > 1:
+def _formats(files: list[str], chosen: InputFormat | None) -> dict[str, InputFormat | None]:
+    """Each input's format: chosen, else by name, else sniffed (None: stdin, unknown)."""
+    found: dict[str, InputFormat | None] = {}
+    for name in files:
+        if chosen is not None or name == STDIN:
+            found[name] = chosen
+        elif (by_name := format_for_name(name)) is not None:
+            found[name] = by_name
+        elif Path(name).is_file():
+            found[name] = read_format(Path(name))
+        else:  # a pipe: read once, so not sniffed ahead
+            found[name] = None
+    return found
+
+
+def _check_split(files: list[str], chosen: InputFormat | None) -> None:
+    """The split must give outputs that validate: refuse what cannot be joined losslessly.
+
+    Outputs take one format; a JSON document cannot be joined to another
+    (two arrays are not one), and CSV files join only under one header.
+    """
+    formats = _formats(files, chosen)
+    if len(set(formats.values()) - {None}) > 1:
         fail("--valid-out/--invalid-out need inputs of one format (json, jsonl or csv)")
+    if len(files) < 2:
+        return
+    if "json" in formats.values():
+        fail("--valid-out/--invalid-out take one .json file at a time: JSON documents do not join")
+    if "csv" in formats.values():
+        if STDIN in files:
+            fail("--valid-out/--invalid-out cannot join standard input to other CSV files")
+        headers = {name: _header_of(name) for name in files}
+        if len(set(headers.values())) > 1:
+            first, *_ = headers
+            other = next(name for name in files if headers[name] != headers[first])
+            fail(f"--valid-out/--invalid-out: CSV files {first} and {other} have different "
+                 "header lines; split them one at a time")
 
 
-def _open_output(stack: ExitStack, path: Path | None) -> IO[bytes] | None:
-    if path is None:
-        return None
-    if path.suffix == ".gz":
-        return cast("IO[bytes]", stack.enter_context(gzip.open(path, "wb")))
-    return stack.enter_context(path.open("wb"))
+def _header_of(name: str) -> bytes:
+    try:
+        return csv_header(Path(name))
+    except InputRefusedError as error:
+        fail(f"{name}: {error}")
+
+
+class _Sink:
+    """An output that keeps the records of consecutive inputs apart.
+
+    When an input ends without a final newline, one is written before the next
+    input's first record, so two records never run together on one line.
+    """
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+        self._last = b"\n"
+        self._between = False
+
+    def write(self, data: bytes) -> int:
+        if data:
+            if self._between and self._last != b"\n":
+                self._out.write(b"\n")
+            self._between = False
+            self._last = data[-1:]
+        return self._out.write(data)
+
+    def next_input(self) -> None:
+        self._between = True
 
 
 def _runs(
-    files: list[str], engine: Engine, input_format: InputFormat | None
+    files: list[str],
+    engine: Engine,
+    options: tuple[InputFormat | None, int],
+    sinks: list[_Sink],
+    reading: list[str],
 ) -> Iterator[Validation]:
-    for name in files:
+    """Each input's validation; `reading` ends with the name of the one being read."""
+    input_format, max_bytes = options
+    for index, name in enumerate(files):
+        reading.append(name)
+        if index:
+            for sink in sinks:
+                sink.next_input()
         if name == STDIN:
             widen_pipe(sys.stdin.buffer)
             yield validate_stream(
-                sys.stdin.buffer, name=STDIN, input_format=input_format, engine=engine
+                sys.stdin.buffer,
+                name=STDIN,
+                input_format=input_format,
+                engine=engine,
+                max_record_bytes=max_bytes,
             )
             continue
         try:
-            yield validate_file(Path(name), input_format=input_format, engine=engine)
+            yield validate_file(
+                Path(name), input_format=input_format, engine=engine, max_record_bytes=max_bytes
+            )
         except OSError as error:
             fail(f"{name}: {error.strerror or error}")
+
+
+@contextmanager
+def _report_target(output_format: ReportFormat) -> Iterator[Callable[[str], object]]:
+    """Where the reporter writes: stdout directly for text; held back for JSON.
+
+    A JSON report goes out only once complete, so a run that stops half-way
+    (Ctrl-C, a refused input) never leaves a truncated JSON document on stdout.
+    """
+    if output_format is ReportFormat.TEXT:
+        yield sys.stdout.write
+        return
+    with tempfile.SpooledTemporaryFile(_JSON_IN_MEMORY, mode="w+", encoding="utf-8") as held:
+        yield held.write
+        held.seek(0)
+        shutil.copyfileobj(held, sys.stdout)
 
 
 def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its parameters
@@ -135,12 +223,13 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
         ),
     ] = EngineChoice.MODEL,
     input_format: Annotated[
-        InputChoice,
+        str,
         typer.Option(
             "--input-format",
-            help="Input format; auto tells it from the file name or the first bytes.",
+            help=f"Input format: {AUTO} (from the file name or the first bytes), "
+            f"{', '.join(FORMATS)}.",
         ),
-    ] = InputChoice.AUTO,
+    ] = AUTO,
     show_values: Annotated[
         bool,
         typer.Option(
@@ -169,32 +258,46 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
     strict: Annotated[
         bool, typer.Option("--strict", help="Warnings (deadlines, blank lines) fail the run.")
     ] = False,
+    max_line_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-line-bytes",
+            min=1,
+            help="A record (line, CSV row, array element) longer than this is reported as "
+            f"too large; a line over {LINE_CAP_FACTOR} times this refuses the input.",
+        ),
+    ] = MAX_RECORD_BYTES,
 ) -> None:
     """Validate messages; exit 1 when any is invalid (or warned about, with --strict)."""
-    chosen_format = (
-        None if input_format is InputChoice.AUTO else cast("InputFormat", input_format.value)
-    )
+    chosen = require_choice(input_format, (AUTO, *FORMATS), "input format")
+    chosen_format = None if chosen == AUTO else cast("InputFormat", chosen)
     _check_inputs(files)
-    outputs = [out for out in (valid_out, invalid_out) if out is not None]
-    if outputs:
-        _check_outputs(files, outputs, chosen_format)
+    given = zip(_SPLIT_OPTIONS, (valid_out, invalid_out), strict=True)
+    targets = [(option, path) for option, path in given if path is not None]
+    refuse_clashes(files, targets)
+    if targets:
+        _check_split(files, chosen_format)
     checker = make_engine(
         "schema" if engine is EngineChoice.SCHEMA else "model", show_values=show_values
     )
-    reporter = REPORTERS[output_format.value](sys.stdout.write, show_values=show_values)
-    with ExitStack() as stack:
+    with Outputs() as outputs, _report_target(output_format) as write:
+        sinks = {option: _Sink(outputs.open(path)) for option, path in targets}
         splitter = None
-        if outputs:
-            splitter = Splitter(
-                _open_output(stack, valid_out), _open_output(stack, invalid_out), strict=strict
+        if sinks:
+            valid, invalid = (cast("IO[bytes] | None", sinks.get(o)) for o in _SPLIT_OPTIONS)
+            splitter = Splitter(valid, invalid, strict=strict)
+        reporter = REPORTERS[output_format.value](write, show_values=show_values)
+        reading: list[str] = []
+        try:
+            outcome = report(
+                _runs(files, checker, (chosen_format, max_line_bytes), [*sinks.values()], reading),
+                reporter,
+                splitter=splitter,
+                max_errors=max_errors,
+                strict=strict,
             )
-        outcome = report(
-            _runs(files, checker, chosen_format),
-            reporter,
-            splitter=splitter,
-            max_errors=max_errors,
-            strict=strict,
-        )
+        except InputRefusedError as error:
+            fail(f"{reading[-1]}: {error}")
     sys.stdout.flush()
     if not outcome.ok:
         raise typer.Exit(EXIT_INVALID)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     )
 
 # Loaded on first use: the parser workers import `kzcn.exposure._read` only,
-# and should not pay for the models and the catalogue.
+# and should not pay for the models and the field dictionary.
 _ORIGINS = {
     name: module
     for module, names in {

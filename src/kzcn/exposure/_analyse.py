@@ -14,7 +14,7 @@ import polars as pl
 
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import AuthorityCode, Party
-from kzcn.catalogue import FieldEntry, catalogue
+from kzcn.dictionary import FieldEntry, field_dictionary
 from kzcn.exposure import _engine as engine
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
 from kzcn.exposure._read import (
@@ -112,7 +112,7 @@ def _paths(value: Sequence[str] | str | None, default: Sequence[str]) -> tuple[s
 
 
 def _person_kinds() -> frozenset[str]:
-    return frozenset(kind for f in catalogue().by_path("subject") for kind in f.kinds)
+    return frozenset(kind for f in field_dictionary().by_path("subject") for kind in f.kinds)
 
 
 def _flow_fields() -> tuple[FieldEntry, ...]:
@@ -121,7 +121,7 @@ def _flow_fields() -> tuple[FieldEntry, ...]:
     The people inside a prior-change list's `items` are not read yet (the readers take one
     `subject` a message), so their fields are left out of the flows rather than miscounted.
     """
-    return tuple(f for f in catalogue().fields
+    return tuple(f for f in field_dictionary().fields
                  if f.personal and f.role and not f.inherited and not f.path.startswith("items[]"))
 
 

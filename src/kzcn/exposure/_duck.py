@@ -23,10 +23,12 @@ to the Python reader (`_read`), which knows every rule for skipping a line:
 Values keep the Python reader's meaning: a number or boolean where a string
 belongs is its text both ways, and a file with a value that might be an
 object or list (text starting with a bracket) is declined, since DuckDB would
-give its JSON text where the Python reader keeps no value. One difference
-remains, in what counts as JSON: DuckDB's parser also takes a trailing comma
-and NaN or Infinity, so such a line is read as a message where the Python
-reader skips it as `not_json`. (`kzcn validate` is the tool that rejects it.)
+give its JSON text where the Python reader keeps no value. DuckDB's parser
+also takes a trailing comma and NaN or Infinity; the Python reader reads
+such a line the same way (`_read._as_duckdb_reads`), so the same bytes give
+the same report either way. (`kzcn validate` is the tool that rejects it.)
+A file name with a glob character is read through a plainly named link,
+since DuckDB expands `x[1].jsonl` as a pattern.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -284,6 +287,27 @@ def _numbered(rows: pl.DataFrame, lines: _Lines) -> pl.DataFrame:
     return rows.with_columns(pl.Series("line", numbers)).select("line", pl.exclude("line"))
 
 
+#: Characters DuckDB reads as a glob pattern in a file name.
+_GLOB = frozenset("*?[]{}")
+
+
+@contextmanager
+def _plain_name(path: Path) -> Iterator[Path]:
+    """`path`, or a link to it with a plain name: DuckDB expands `x[1].jsonl` as a glob.
+
+    Quoting does not stop the expansion (the name is a pattern to DuckDB, not
+    SQL text), so a name with a glob character is read through a symlink.
+    """
+    full = path.resolve()
+    if not _GLOB & set(str(full)):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
+        link = Path(folder) / "input.jsonl"
+        link.symlink_to(full)
+        yield link
+
+
 def read_native(
     path: Path, plan: ExtractPlan, fast: FastPlan | None, threads: int | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[int], int] | None:
@@ -297,11 +321,14 @@ def read_native(
 
     counter, lines = _counted_in_background(path)
     try:
-        rows = _rows(_query(path, plan, fast), threads)
+        with _plain_name(path) as plain:
+            rows = _rows(_query(plain, plan, fast), threads)
     except (duckdb.Error, OSError):  # OSError: no temporary directory to hand over in
-        return None
-    finally:
         counter.join()
+        return None
+    # Joined only here: after an interrupt (or any other error) nobody waits for
+    # the count (a daemon thread), so Ctrl-C stops the report at once.
+    counter.join()
     if rows.height < lines.count:  # DuckDB skips empty lines: which are they?
         _find_empty_lines(path, lines)
     if (

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from kzcn.authorities import AUTHORITIES, Language
-from kzcn.catalogue import Labels, catalogue, labels, person_fields
+from kzcn.dictionary import Labels, field_dictionary, labels, person_fields
 from kzcn.exposure.linkage import LinkageResult
 from kzcn.exposure.result import ExposureResult
 from kzcn.privacy import LEGAL_CATEGORIES
@@ -117,7 +117,7 @@ class Words:
         from the person record (`place_of_birth.locality`); the person itself
         is not named, since every personal field is the person's.
         """
-        book = catalogue()
+        book = field_dictionary()
         person = person_fields()
         parts: list[str] = []
         prefix = ""

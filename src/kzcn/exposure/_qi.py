@@ -1,4 +1,4 @@
-"""Quasi-identifier paths: checking them against the catalogue, and their grouping keys.
+"""Quasi-identifier paths: checking them against the field dictionary, and their grouping keys.
 
 A path is dotted, into the subject's person record (`date_of_birth`,
 `place_of_birth.locality`); a leading `subject.` is accepted. Keys:
@@ -18,7 +18,7 @@ from typing import Literal
 
 import polars as pl
 
-from kzcn.catalogue import person_fields
+from kzcn.dictionary import person_fields
 
 __all__ = [
     "DATE_LEVELS",

@@ -18,23 +18,29 @@ from __future__ import annotations
 
 import gc
 import io
+import json
 import os
+import re
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice, pairwise
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 import orjson
 import polars as pl
 
+from kzcn._formats import format_for_name
+from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.exposure._duck import read_native
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
-__all__ = ["ExtractPlan", "Extracted", "read_records", "read_source"]
+__all__ = ["MAX_LINE_BYTES", "ExtractPlan", "Extracted", "read_records", "read_source", "spool"]
 
 #: Files at least this large are parsed by worker processes.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
@@ -68,6 +74,13 @@ SKIP_NO_SUBJECT = "missing_subject"
 SKIP_MALFORMED = "malformed"
 SKIP_INVALID = "invalid"
 SKIP_BLANK = "blank_line"
+SKIP_DAMAGED = "damaged_gzip"
+
+BOM = b"\xef\xbb\xbf"
+#: A line longer than this is no message: the input is refused (`/dev/zero`).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+#: A `.json` document is parsed whole; a larger one is refused (JSON Lines has no such limit).
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +352,38 @@ def _skip_reason(
     return None
 
 
+_UNREADABLE = object()
+
+
+def _as_duckdb_reads(raw: bytes) -> Any:
+    """A line orjson refused, read the way DuckDB's reader would (or `_UNREADABLE`).
+
+    DuckDB's parser also takes trailing commas and NaN or infinity (in any
+    case, with a sign); so does this reader, so that a file gives the same
+    report whichever reader runs (a large file goes to DuckDB, a small one
+    stays here). Called only for lines orjson refused.
+    """
+    try:
+        return json.loads(_LENIENT.sub(_strict_token, raw))
+    except (ValueError, RecursionError):
+        return _UNREADABLE
+
+
+# Strings (kept as they are), trailing commas, and the words DuckDB reads as numbers.
+_LENIENT = re.compile(rb'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])|[+-]?(?i:infinity|inf|nan)(?![A-Za-z])')
+
+
+def _strict_token(match: re.Match[bytes]) -> bytes:
+    token = match[0]
+    if token.startswith(b'"'):
+        return token
+    if token == b",":
+        return b""
+    if token.lower().lstrip(b"+-") == b"nan":
+        return b"NaN"
+    return b"-Infinity" if token.startswith(b"-") else b"Infinity"
+
+
 def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame on purpose
     lines: Iterable[bytes], plan: ExtractPlan, first: int, columns: _Columns
 ) -> _Columns:
@@ -361,8 +406,10 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
         try:
             message = loads(raw)
         except decode_error:
-            columns.skip(index, SKIP_BLANK if not raw.strip() else SKIP_NOT_JSON)
-            continue
+            message = _as_duckdb_reads(raw)
+            if message is _UNREADABLE:
+                columns.skip(index, SKIP_BLANK if not raw.strip() else SKIP_NOT_JSON)
+                continue
         kind = message.get("kind") if type(message) is dict else None
         kind_checks = checks.get(kind) if type(kind) is str else None
         if (
@@ -464,7 +511,7 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
     for index, raw in enumerate(lines, start=first):
         try:
             message = decode(raw)
-        except decode_error:
+        except (decode_error, RecursionError):  # msgspec raises the latter past its depth
             message = None
         kind = None if message is None else message.kind
         subject: Any = None if message is None else message.subject
@@ -562,11 +609,36 @@ def _lines_of_range(path: str, start: int, end: int) -> Iterator[bytes]:
         handle.seek(start)
         position = start
         while position < end:
-            raw = handle.readline()
+            raw = handle.readline(MAX_LINE_BYTES + 1)
             if not raw:
                 return
+            if len(raw) > MAX_LINE_BYTES:
+                raise _too_long()
             position += len(raw)
             yield raw
+
+
+def _too_long() -> ValueError:
+    return ValueError(f"a line longer than {MAX_LINE_BYTES:,} bytes; not a file of messages")
+
+
+def spool(stream: IO[bytes], out: IO[bytes], step: int = _READ_BYTES) -> None:
+    """Copy a pipe to a file, refusing it (ValueError) once a line runs past `MAX_LINE_BYTES`."""
+    since_newline = 0
+    while chunk := stream.read(step):
+        out.write(chunk)
+        last = chunk.rfind(b"\n")
+        since_newline = len(chunk) - 1 - last if last >= 0 else since_newline + len(chunk)
+        if since_newline > MAX_LINE_BYTES:
+            raise _too_long()
+
+
+def _stream_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a stream, bounded as `_lines_of_range`."""
+    for raw in iter(partial(stream.readline, MAX_LINE_BYTES + 1), b""):
+        if len(raw) > MAX_LINE_BYTES:
+            raise _too_long()
+        yield raw
 
 
 class _Counted:
@@ -622,7 +694,10 @@ def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
     points = _split_points(path, workers * PIECES_PER_PROCESS)
     ranges = list(pairwise(points))
     context = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers - 1, mp_context=context, initializer=_ignore_interrupts
+    )
+    try:
         futures = {
             index: pool.submit(parse_range, str(path), start, end, plan)
             for index, (start, end) in enumerate(ranges)
@@ -637,6 +712,12 @@ def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
                 *blobs, lines = future.result()
                 messages, skipped, documents = (pl.read_ipc(io.BytesIO(b)) for b in blobs)
                 results[index] = messages, skipped, documents, lines
+    except BaseException:  # Ctrl-C: stop the workers now rather than wait for their pieces
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     parts: list[list[pl.DataFrame]] = [[], [], []]
     offset = 1
     for index in range(len(ranges)):
@@ -646,6 +727,11 @@ def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
         offset += count
     messages, skipped, documents = (pl.concat(part) for part in parts)
     return Extracted(messages, skipped, documents, offset - 1)
+
+
+def _ignore_interrupts() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group; the parent alone acts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _workers(size: int, workers: int | None) -> int:
@@ -660,9 +746,16 @@ def _workers(size: int, workers: int | None) -> int:
     return min(cpus + 1, 8) if cpus > 1 else 1
 
 
-def _looks_like_json_document(head: bytes) -> bool:
-    """A JSON array, or one object spread over several lines (a `.json` file)."""
-    text = head.lstrip()
+def _looks_like_json_document(head: bytes, name: str = "") -> bool:
+    """A JSON array, or one object spread over several lines (a `.json` file).
+
+    The name decides when it tells (`.json`, or `.jsonl`/`.ndjson`, also
+    under `.gz`): a JSON Lines file may well start with an array line.
+    """
+    told = format_for_name(name)
+    if told is not None:
+        return told == "json"
+    text = head.removeprefix(BOM).lstrip()
     if text.startswith(b"["):
         return True
     first_line = text.split(b"\n", 1)[0].strip()
@@ -675,8 +768,27 @@ def _extracted(columns: _Columns, lines: int, positions: str) -> Extracted:
 
 
 def _from_document(data: bytes, plan: ExtractPlan) -> Extracted:
+    """A JSON document: an array read element by element, else one message.
+
+    The elements are cut out of the text by `array_separators` and parsed one
+    at a time, as lines are: parsing the whole array first held every message
+    as Python objects at once (an 86 MB file took 815 MB; now what the same
+    JSON Lines take). The file is read, not mapped: mapping saved nothing
+    measurable, and a file truncated meanwhile would kill the process (SIGBUS).
+    """
+    start = len(BOM) if data[: len(BOM)] == BOM else 0
+    first = _NON_SPACE.search(data, start)
+    separators = None
+    if first is not None and data[first.start()] == ord("["):
+        separators = array_separators(data, first.start())
+    if separators is not None:
+        spans = list(pairwise(separators))
+        if len(spans) == 1 and not data[spans[0][0] + 1 : spans[0][1]].strip():
+            spans = []  # `[]`: no element
+        elements = (data[left + 1 : right] for left, right in spans)
+        return _extracted(_parse_lines(elements, plan, 1), len(spans), "item")
     try:
-        document = orjson.loads(data)
+        document = orjson.loads(data[start:])
     except orjson.JSONDecodeError:
         columns = _Columns(plan)
         columns.skip(1, SKIP_NOT_JSON)
@@ -684,6 +796,9 @@ def _from_document(data: bytes, plan: ExtractPlan) -> Extracted:
     items = document if isinstance(document, list) else [document]
     lines = (orjson.dumps(item) for item in items)
     return _extracted(_parse_lines(lines, plan, 1), len(items), "item")
+
+
+_NON_SPACE = re.compile(rb"\S")
 
 
 def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
@@ -695,21 +810,40 @@ def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
 def read_source(
     source: Path | bytes, plan: ExtractPlan, workers: int | None = None, native: bool | None = None
 ) -> Extracted:
-    """Read a file (JSONL, or JSON object or array) or its bytes.
+    """Read a file (JSONL, or JSON object or array; gzip by its magic number) or its bytes.
 
     A JSONL file goes to DuckDB's reader (`_duck`) when `native` says so
     (by default: when it is large), and to the Python reader if DuckDB
-    declines it; `workers` is the processes or threads parsing it.
+    declines it; `workers` is the processes or threads parsing it. A
+    UTF-8 byte-order mark at the start is skipped.
     """
     if isinstance(source, bytes):
-        if _looks_like_json_document(source[:4096]):
-            return _from_document(source, plan)
-        return _from_lines(iter(io.BytesIO(source)), plan)
+        return _from_bytes(source, plan)
+    return _from_file(source, plan, workers, native)
+
+
+def _from_bytes(source: bytes, plan: ExtractPlan) -> Extracted:
+    if source.startswith(GZIP_MAGIC):
+        return _from_stream(io.BufferedReader(Gunzip(io.BytesIO(source))), "", plan)
+    if _looks_like_json_document(source[:4096]):
+        return _from_document(source, plan)
+    return _from_lines(_stream_lines(io.BytesIO(source.removeprefix(BOM))), plan)
+
+
+def _from_file(
+    source: Path, plan: ExtractPlan, workers: int | None, native: bool | None
+) -> Extracted:
     with source.open("rb") as handle:
         head = handle.read(4096)
-    if source.suffix.lower() == ".json" or _looks_like_json_document(head):
-        return _from_document(source.read_bytes(), plan)
+    if head.startswith(GZIP_MAGIC):
+        with source.open("rb") as handle:
+            gunzip = Gunzip(handle)
+            return _from_stream(io.BufferedReader(gunzip, _READ_BYTES), source.name, plan)
+    if _looks_like_json_document(head, source.name):
+        return _from_document(_read_document(source.open("rb")), plan)
     size = source.stat().st_size
+    if head.startswith(BOM):  # rare: read here, from past the mark
+        return _from_lines(_lines_of_range(str(source), len(BOM), size), plan)
     use_native = size >= NATIVE_MIN_BYTES if native is None else native
     if use_native:
         frames = read_native(source, plan, _fast_plan_of(plan), threads=workers)
@@ -723,6 +857,31 @@ def read_source(
     if count == 1:
         return _from_lines(_lines_of_range(str(source), 0, size), plan)
     return _parallel(source, plan, count)
+
+
+def _read_document(stream: IO[bytes]) -> bytes:
+    """A whole JSON document, refused past `MAX_DOCUMENT_BYTES` (it is parsed in memory)."""
+    with stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"a JSON document over {MAX_DOCUMENT_BYTES:,} bytes; use JSON Lines")
+    return data
+
+
+def _from_stream(stream: IO[bytes], name: str, plan: ExtractPlan) -> Extracted:
+    """A decompressed stream: a document, or lines read as they come (never whole)."""
+    head = stream.peek(4096)[:4096] if isinstance(stream, io.BufferedReader) else b""
+    if _looks_like_json_document(head, name):
+        return _from_document(_read_document(stream), plan)
+    if head.startswith(BOM):
+        stream.read(len(BOM))
+    counted = _Counted(_stream_lines(stream))
+    columns = _parse_lines(counted, plan, 1)
+    raw = stream.raw if isinstance(stream, io.BufferedReader) else None
+    if isinstance(raw, Gunzip) and raw.damaged:  # the lines before the damage are all read
+        counted.count += 1
+        columns.skip(counted.count, SKIP_DAMAGED)
+    return _extracted(columns, counted.count, "line")
 
 
 def read_records(records: Iterable[Any], plan: ExtractPlan) -> Extracted:

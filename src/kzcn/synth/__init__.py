@@ -7,8 +7,9 @@
 - `csv_columns`: the CSV header, derived from the JSON Schema.
 """
 
+from kzcn._deprecated import deprecated_attributes
 from kzcn.synth.columns import csv_columns
-from kzcn.synth.corruption import FAULTS, Corruption, Fault, corrupt
+from kzcn.synth.corruption import FAULTS, Corruption, PlantedFault, corrupt
 from kzcn.synth.generator import DEFAULT_MIX, LIST_LIMITS, Generator, Mix, MixError, generate
 from kzcn.synth.people import POPULATIONS, People, Population, RandomSource
 from kzcn.synth.writers import FORMATS, Format, Label, Summary, labelled_messages, write_dataset
@@ -20,13 +21,13 @@ __all__ = [
     "LIST_LIMITS",
     "POPULATIONS",
     "Corruption",
-    "Fault",
     "Format",
     "Generator",
     "Label",
     "Mix",
     "MixError",
     "People",
+    "PlantedFault",
     "Population",
     "RandomSource",
     "Summary",
@@ -36,3 +37,5 @@ __all__ = [
     "labelled_messages",
     "write_dataset",
 ]
+
+__getattr__ = deprecated_attributes(__name__, {"Fault": ("kzcn.synth.corruption", "PlantedFault")})

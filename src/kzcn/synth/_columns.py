@@ -14,10 +14,25 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Ints", "Pieces", "Texts", "commas", "fixed", "hex_digits", "join_rows", "texts"]
+__all__ = [
+    "Flags",
+    "Floats",
+    "Ints",
+    "Pieces",
+    "Texts",
+    "commas",
+    "fixed",
+    "hex_digits",
+    "join_rows",
+    "texts",
+]
 
 #: A column of whole numbers.
 Ints = npt.NDArray[np.int64]
+#: A column (or rows) of uniform draws in [0, 1).
+Floats = npt.NDArray[np.float64]
+#: A column of yes/no.
+Flags = npt.NDArray[np.bool_]
 #: A column of `bytes` (a numpy object array).
 Texts = npt.NDArray[Any]
 #: Constant fragments and columns that, joined row by row, make a column of JSON values.

@@ -2,8 +2,8 @@
 
 - `cyrillic_to_latin`: ICAO Doc 9303 Part 3 for the Russian letters, with the
   Kazakh letters folded to their Russian counterparts first (Ә→A, Ғ→G, Қ→K,
-  Ң→N, Ө→O, Ұ/Ү→U, Һ→H, І→I), as the kzcn reference sheet §2 infers for
-  Kazakh passports.
+  Ң→N, Ө→O, Ұ/Ү→U, Һ→H, І→I), as Kazakh passports print them (ICAO has no
+  table for these letters).
 - `pinyin_to_latin`: pinyin as Chinese passports print it: upper case, no
   spaces or apostrophes, ü as YU.
 - `palladius`: the Palladius system (Chinese → Russian Cyrillic), with its
@@ -22,7 +22,7 @@ _ICAO = {
     "П": "P", "Р": "R", "С": "S", "Т": "T", "У": "U", "Ф": "F", "Х": "KH", "Ц": "TS",
     "Ч": "CH", "Ш": "SH", "Щ": "SHCH", "Ъ": "IE", "Ы": "Y", "Ь": "", "Э": "E", "Ю": "IU",
     "Я": "IA",
-    # Kazakh letters, folded (no ICAO table has them; reference sheet §2).
+    # Kazakh letters, folded (no ICAO table has them).
     "Ә": "A", "Ғ": "G", "Қ": "K", "Ң": "N", "Ө": "O", "Ұ": "U", "Ү": "U", "Һ": "H", "І": "I",
 }
 _ICAO_TABLE = str.maketrans(_ICAO | {k.lower(): v for k, v in _ICAO.items()})

@@ -43,23 +43,18 @@ def _family_forms(name: str) -> tuple[str, str, str, str]:
 
     Surnames keep the Kazakh spelling (Серік → Серіков, Амантай → Амантаев);
     Russian-style patronymics fold the Kazakh letters first (Серік → Серикович),
-    after the «Инструкция по русской передаче казахских антропонимов» (reference
-    sheet §2).
+    after the «Инструкция по русской передаче казахских антропонимов».
     """
-    if name.endswith("й"):
-        surname = name[:-1] + "ев"
-    elif name[-1] in _VOWELS:
-        surname = name + "ев"
-    else:
-        surname = name + "ов"
-    russian = name.translate(_RUSSIFY)
-    if russian.endswith("й"):
-        stem = russian[:-1] + "ев"
-    elif russian[-1] in _VOWELS:
-        stem = russian + "ев"
-    else:
-        stem = russian + "ов"
+    surname = _with_ov(name)
+    stem = _with_ov(name.translate(_RUSSIFY))
     return surname, surname + "а", stem + "ич", stem + "на"
+
+
+def _with_ov(name: str) -> str:
+    """The name with -ев/-ов: -й becomes -ев, a vowel takes -ев, a consonant -ов."""
+    if name.endswith("й"):
+        return name[:-1] + "ев"
+    return name + ("ев" if name[-1] in _VOWELS else "ов")
 
 
 @dataclass(frozen=True, slots=True)

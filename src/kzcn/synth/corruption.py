@@ -14,29 +14,79 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 
+from kzcn._deprecated import deprecated_attributes
+from kzcn.authorities import AUTHORITIES, CompetentAuthorityCode
+from kzcn.errors import Code
 from kzcn.identifiers import iin_check_digit
+from kzcn.messages import CitizenshipAcquisition, EntryStayExitViolation
+from kzcn.person import PersonRecord
+from kzcn.synth._regime import fields_of, kinds
 from kzcn.synth.people import RandomSource, mrz_lines
 
-__all__ = ["FAULTS", "Corruption", "Fault", "corrupt"]
+__all__ = ["FAULTS", "Corruption", "PlantedFault", "corrupt"]
 
 JsonDict = dict[str, Any]
-Apply = Callable[[JsonDict, RandomSource], "list[str] | None"]
+Apply = Callable[[JsonDict, RandomSource], "list[Code] | None"]
 
 # Latin capitals and the Cyrillic letters that look the same.
-_TO_CYRILLIC = {"A": "А", "B": "В", "E": "Е", "K": "К", "M": "М", "H": "Н", "O": "О",
-                "P": "Р", "C": "С", "T": "Т", "X": "Х", "Y": "У"}
-_TO_LATIN = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
-             "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
-             "Р": "P", "С": "C", "Т": "T", "Х": "X"}
+_TO_CYRILLIC = {
+    "A": "А",
+    "B": "В",
+    "E": "Е",
+    "K": "К",
+    "M": "М",
+    "H": "Н",
+    "O": "О",
+    "P": "Р",
+    "C": "С",
+    "T": "Т",
+    "X": "Х",
+    "Y": "У",
+}
+_TO_LATIN = {
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+}
 # Kazakh letters left untransliterated in a Latin name (none of them a look-alike).
 _KAZAKH_LETTERS = {"A": "Ә", "U": "Ұ", "K": "Қ", "N": "Ң", "O": "Ө", "G": "Ғ"}
 _ZERO_WIDTH_SPACE = "\u200b"
 _DATA_URI = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQN"
-_OTHER_AUTHORITY = {"KAZ": ("CHN_MFA", "CHN_NIA"), "CHN": ("KAZ_MIA", "KAZ_MLSPP")}
+
+
+def _authorities_not_of(state: str, order: Sequence[str]) -> tuple[str, ...]:
+    """Every authority of the other state, in draw order (the draw picks an index)."""
+    # Competent authorities only: a foreign ministry that only carries is no sender.
+    others = {code for code in get_args(CompetentAuthorityCode)
+              if AUTHORITIES[code].state != state}
+    if set(order) != others:
+        raise ValueError(f"the authorities not of {state} are {sorted(others)}")
+    return tuple(order)
+
+
+_OTHER_AUTHORITY = {
+    "KAZ": _authorities_not_of("KAZ", ("CHN_MFA", "CHN_NIA")),
+    "CHN": _authorities_not_of("CHN", ("KAZ_MIA", "KAZ_MLSPP")),
+}
 _IMPOSSIBLE_DAYS = ("02-30", "02-31", "04-31", "06-31", "09-31", "11-31")
 
 
@@ -50,11 +100,11 @@ def _replace_one(text: str, table: dict[str, str], rng: RandomSource) -> str | N
     if not positions:
         return None
     i = positions[_index(rng, len(positions))]
-    return text[:i] + table[text[i]] + text[i + 1:]
+    return text[:i] + table[text[i]] + text[i + 1 :]
 
 
-def _name_fault(field: str, script: str, table: dict[str, str], code: str) -> Apply:
-    def apply(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _name_fault(field: str, script: str, table: dict[str, str], code: Code) -> Apply:
+    def apply(message: JsonDict, rng: RandomSource) -> list[Code] | None:
         subject = message.get("subject")
         if subject is None:
             return None
@@ -67,7 +117,7 @@ def _name_fault(field: str, script: str, table: dict[str, str], code: str) -> Ap
     return apply
 
 
-def _invisible_character(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _invisible_character(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     subject = message.get("subject")
     if subject is None:
         return None
@@ -77,7 +127,7 @@ def _invisible_character(message: JsonDict, rng: RandomSource) -> list[str] | No
     return ["name.invisible_character"]
 
 
-def _lowercase_latin(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _lowercase_latin(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     del rng
     subject = message.get("subject")
     if subject is None:
@@ -92,7 +142,7 @@ def _personal_number(message: JsonDict, length: int) -> str | None:
     return number if number is not None and len(number) == length else None
 
 
-def _iin_check_digit(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _iin_check_digit(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     iin = _personal_number(message, 12)
     if iin is None or message["subject"]["citizenship"] != "KAZ":
         return None
@@ -101,7 +151,7 @@ def _iin_check_digit(message: JsonDict, rng: RandomSource) -> list[str] | None:
     return ["iin.checksum"]
 
 
-def _iin_sex_mismatch(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _iin_sex_mismatch(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     del rng
     iin = _personal_number(message, 12)
     if iin is None or message["subject"]["citizenship"] != "KAZ":
@@ -115,7 +165,7 @@ def _iin_sex_mismatch(message: JsonDict, rng: RandomSource) -> list[str] | None:
     return ["iin.sex_mismatch"]
 
 
-def _resident_id_check(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _resident_id_check(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     number = _personal_number(message, 18)
     if number is None or message["subject"]["citizenship"] != "CHN":
         return None
@@ -124,22 +174,26 @@ def _resident_id_check(message: JsonDict, rng: RandomSource) -> list[str] | None
     return ["resident_id.checksum"]
 
 
-def _documents(message: JsonDict, test: Callable[[JsonDict], bool]) -> list[JsonDict]:
+def _pick_document(
+    message: JsonDict, rng: RandomSource, test: Callable[[JsonDict], bool] = lambda _: True
+) -> JsonDict | None:
+    """One of the subject's documents that pass `test`, drawn from `rng`; None if none does."""
     subject = message.get("subject")
-    return [d for d in subject["documents"] if test(d)] if subject else []
+    documents = [d for d in subject["documents"] if test(d)] if subject else []
+    return documents[_index(rng, len(documents))] if documents else None
 
 
-def _mrz_check_digit(message: JsonDict, rng: RandomSource) -> list[str] | None:
-    documents = _documents(message, lambda d: d["mrz"] is not None)
-    if not documents:
+def _mrz_check_digit(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    document = _pick_document(message, rng, lambda d: d["mrz"] is not None)
+    if document is None:
         return None
-    lines = documents[_index(rng, len(documents))]["mrz"]
+    lines = document["mrz"]
     # The birth-date check digit: it shares its line with the composite check,
     # so the validator reports one problem at that line.
     line, position = (1, 19) if len(lines) == 2 else (1, 6)
     text = lines[line]
     digit = str((int(text[position]) + 1 + _index(rng, 9)) % 10)
-    lines[line] = text[:position] + digit + text[position + 1:]
+    lines[line] = text[:position] + digit + text[position + 1 :]
     return ["mrz.check_digit"]
 
 
@@ -148,60 +202,67 @@ def _rewrite_mrz(message: JsonDict, document: JsonDict) -> None:
         document["mrz"] = mrz_lines(message["subject"], document)
 
 
-def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[str] | None:
-    documents = _documents(message, lambda d: d["date_of_expiry"] is not None)
-    if not documents:
+def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    document = _pick_document(message, rng, lambda d: d["date_of_expiry"] is not None)
+    if document is None:
         return None
-    document = documents[_index(rng, len(documents))]
     document["date_of_issue"], document["date_of_expiry"] = (
-        document["date_of_expiry"], document["date_of_issue"]
+        document["date_of_expiry"],
+        document["date_of_issue"],
     )
     _rewrite_mrz(message, document)  # the MRZ repeats the expiry: keep it in step
     return ["document.expiry_before_issue"]
 
 
-def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[str] | None:
-    documents = _documents(message, lambda _: True)
-    if not documents:
+def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    document = _pick_document(message, rng)
+    if document is None:
         return None
-    document = documents[_index(rng, len(documents))]
     born = date.fromisoformat(message["subject"]["date_of_birth"]).toordinal()
     document["date_of_issue"] = date.fromordinal(born - 1 - _index(rng, 3650)).isoformat()
     return ["document.issued_before_birth"]
 
 
-def _letter_o_for_zero(message: JsonDict, rng: RandomSource) -> list[str] | None:
-    documents = _documents(message, lambda _: True)
-    if not documents:
+def _letter_o_for_zero(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    document = _pick_document(message, rng)
+    if document is None:
         return None
-    document = documents[_index(rng, len(documents))]
     document["number"] = document["number"][:-1] + "O"
     _rewrite_mrz(message, document)
     return ["document.number_format"]
 
 
-def _same_state(message: JsonDict, rng: RandomSource) -> list[str] | None:
+_RECIPIENT_FREE_KINDS = frozenset(
+    kinds("citizenship_status_reply", "visa_free_statistics", "suspension_notice")
+)
+
+
+def _same_state(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     del rng
     # Kinds whose other rules do not depend on the recipient, so one code results.
-    if message["kind"] not in ("citizenship_status_reply", "visa_free_statistics",
-                               "suspension_notice"):
+    if message["kind"] not in _RECIPIENT_FREE_KINDS:
         return None
     message["recipient"] = dict(message["sender"])
     return ["message.same_state"]
 
 
-def _foreign_authority(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _foreign_authority(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     sender = message["sender"]
     choices = _OTHER_AUTHORITY[sender["state"]]
     message["sender"] = {"state": sender["state"], "authority": choices[_index(rng, len(choices))]}
     return ["message.authority_state"]
 
 
-_REQUIRED = ("sent_on", "channel", "message_id", "synthetic")
-_REQUIRED_PERSON = ("sex", "date_of_birth", "citizenship", "ethnic_nationality")
+# Which field goes missing, in draw order; each checked to be required by the models.
+_REQUIRED = fields_of(
+    CitizenshipAcquisition, ("sent_on", "channel", "message_id", "synthetic"), required=True
+)
+_REQUIRED_PERSON = fields_of(
+    PersonRecord, ("sex", "date_of_birth", "citizenship", "ethnic_nationality"), required=True
+)
 
 
-def _missing_field(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _missing_field(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     subject = message.get("subject")
     if subject is not None and rng.random() < 0.6:
         del subject[_REQUIRED_PERSON[_index(rng, len(_REQUIRED_PERSON))]]
@@ -210,7 +271,7 @@ def _missing_field(message: JsonDict, rng: RandomSource) -> list[str] | None:
     return ["structure.missing_field"]
 
 
-def _impossible_date(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _impossible_date(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     subject = message.get("subject")
     target = subject if subject is not None and rng.random() < 0.5 else message
     field = "date_of_birth" if target is subject else "sent_on"
@@ -218,20 +279,29 @@ def _impossible_date(message: JsonDict, rng: RandomSource) -> list[str] | None:
     return ["date.invalid"]
 
 
-def _data_uri_photo(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _data_uri_photo(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     subject = message.get("subject")
     if subject is None:
         return None
-    photo = subject["photo"] or {"sha256": f"{rng.getrandbits(256):064x}",
-                                 "media_type": "image/jpeg", "uri": None}
+    photo = subject["photo"] or {
+        "sha256": f"{rng.getrandbits(256):064x}",
+        "media_type": "image/jpeg",
+        "uri": None,
+    }
     photo["uri"] = _DATA_URI
     subject["photo"] = photo
     return ["photo.data_uri"]
 
 
-def _dates_out_of_order(message: JsonDict, rng: RandomSource) -> list[str] | None:
-    fields = {"citizenship_acquisition": "decided_on", "entry_stay_exit_violation": "detected_on"}
-    field = fields.get(message["kind"])
+# A date that must not follow the sending, by kind.
+_DATE_AFTER_SENDING = {
+    "citizenship_acquisition": fields_of(CitizenshipAcquisition, ["decided_on"])[0],
+    "entry_stay_exit_violation": fields_of(EntryStayExitViolation, ["detected_on"])[0],
+}
+
+
+def _dates_out_of_order(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    field = _DATE_AFTER_SENDING.get(message["kind"])
     if field is None:
         return None
     sent = date.fromisoformat(message["sent_on"]).toordinal()
@@ -239,14 +309,14 @@ def _dates_out_of_order(message: JsonDict, rng: RandomSource) -> list[str] | Non
     return ["message.date_order"]
 
 
-def _wrong_carrier(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _wrong_carrier(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     del rng
     diplomatic = message["channel"] == "diplomatic"
     message["carrier"] = None if diplomatic else f"{message['sender']['state']}_MFA"
     return ["message.carrier"]
 
 
-def _certificate_without_termination(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _certificate_without_termination(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     former = message.get("former_citizenship")
     if not isinstance(former, dict) or former["status"] == "terminated":
         return None
@@ -259,7 +329,7 @@ def _certificate_without_termination(message: JsonDict, rng: RandomSource) -> li
     return ["message.termination_evidence"]
 
 
-def _end_without_how(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _end_without_how(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     del rng
     former = message.get("former_citizenship")
     if not isinstance(former, dict) or former["ended_by"] is None or former["ended_on"]:
@@ -268,7 +338,7 @@ def _end_without_how(message: JsonDict, rng: RandomSource) -> list[str] | None:
     return ["message.ended_by"]
 
 
-def _visa_free_for_work(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _visa_free_for_work(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     rows = [r for r in message.get("rows", ()) if r["purpose"] in _VISA_ONLY]
     if not rows:
         return None
@@ -276,7 +346,7 @@ def _visa_free_for_work(message: JsonDict, rng: RandomSource) -> list[str] | Non
     return ["message.visa_free_purpose"]
 
 
-def _cancellation_citing_nothing(message: JsonDict, rng: RandomSource) -> list[str] | None:
+def _cancellation_citing_nothing(message: JsonDict, rng: RandomSource) -> list[Code] | None:
     del rng
     if message["kind"] != "suspension_notice" or message["action"] != "adopted":
         return None
@@ -287,8 +357,17 @@ def _cancellation_citing_nothing(message: JsonDict, rng: RandomSource) -> list[s
 _VISA_ONLY = ("study", "work", "official")
 
 
+def _request_without_identifier(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    persons = message.get("persons")
+    if not persons:
+        return None
+    person = persons[_index(rng, len(persons))]
+    person["personal_number"] = person["document"] = None
+    return ["message.request_identifier"]
+
+
 @dataclass(frozen=True, slots=True)
-class Fault:
+class PlantedFault:
     """A named way a record goes wrong."""
 
     name: str
@@ -296,50 +375,103 @@ class Fault:
     apply: Apply
 
 
-FAULTS: dict[str, Fault] = {
+FAULTS: dict[str, PlantedFault] = {
     f.name: f
     for f in (
-        Fault("latin_homoglyph", "A Cyrillic look-alike letter in the Latin surname.",
-              _name_fault("surname", "latin", _TO_CYRILLIC, "name.homoglyph")),
-        Fault("cyrillic_homoglyph", "A Latin look-alike letter in the Cyrillic given name.",
-              _name_fault("given_names", "cyrillic", _TO_LATIN, "name.homoglyph")),
-        Fault("invisible_character", "A zero-width space inside the Cyrillic surname.",
-              _invisible_character),
-        Fault("untransliterated_letter", "A Kazakh letter left in the Latin surname.",
-              _name_fault("surname", "latin", _KAZAKH_LETTERS, "name.wrong_script")),
-        Fault("lowercase_latin", "The Latin given name in title case, not capitals.",
-              _lowercase_latin),
-        Fault("iin_check_digit", "A mistyped IIN check digit.", _iin_check_digit),
-        Fault("iin_sex_mismatch", "An IIN whose century/sex digit is of the other sex.",
-              _iin_sex_mismatch),
-        Fault("resident_id_check_digit", "A mistyped resident ID check character.",
-              _resident_id_check),
-        Fault("mrz_check_digit", "A mistyped MRZ check digit.", _mrz_check_digit),
-        Fault("swapped_issue_expiry", "Date of issue and date of expiry swapped.",
-              _swapped_issue_expiry),
-        Fault("issued_before_birth", "A document dated before its holder's birth.",
-              _issued_before_birth),
-        Fault("letter_o_for_zero", "The letter O typed for a zero in a document number.",
-              _letter_o_for_zero),
-        Fault("same_state", "The recipient is the sender's own state.", _same_state),
-        Fault("foreign_authority", "The sender's authority belongs to the other state.",
-              _foreign_authority),
-        Fault("missing_field", "A required field left out.", _missing_field),
-        Fault("impossible_date", "A date that does not exist, such as 2023-02-30.",
-              _impossible_date),
-        Fault("data_uri_photo", "The photograph embedded as a data: URI.", _data_uri_photo),
-        Fault("dates_out_of_order", "A decision or detection dated after sending.",
-              _dates_out_of_order),
-        Fault("wrong_carrier", "A diplomatic message without its carrier, or a direct one "
-              "with one.", _wrong_carrier),
-        Fault("certificate_without_termination", "A renunciation certificate for a "
-              "citizenship not terminated.", _certificate_without_termination),
-        Fault("end_without_how", "A terminated citizenship that does not say how it ended.",
-              _end_without_how),
-        Fault("visa_free_for_work", "Visa-free entries counted for a purpose that needs a visa.",
-              _visa_free_for_work),
-        Fault("cancellation_citing_nothing", "A cancelled suspension that cites no notice.",
-              _cancellation_citing_nothing),
+        PlantedFault(
+            "latin_homoglyph",
+            "A Cyrillic look-alike letter in the Latin surname.",
+            _name_fault("surname", "latin", _TO_CYRILLIC, "name.homoglyph"),
+        ),
+        PlantedFault(
+            "cyrillic_homoglyph",
+            "A Latin look-alike letter in the Cyrillic given name.",
+            _name_fault("given_names", "cyrillic", _TO_LATIN, "name.homoglyph"),
+        ),
+        PlantedFault(
+            "invisible_character",
+            "A zero-width space inside the Cyrillic surname.",
+            _invisible_character,
+        ),
+        PlantedFault(
+            "untransliterated_letter",
+            "A Kazakh letter left in the Latin surname.",
+            _name_fault("surname", "latin", _KAZAKH_LETTERS, "name.wrong_script"),
+        ),
+        PlantedFault(
+            "lowercase_latin", "The Latin given name in title case, not capitals.", _lowercase_latin
+        ),
+        PlantedFault("iin_check_digit", "A mistyped IIN check digit.", _iin_check_digit),
+        PlantedFault(
+            "iin_sex_mismatch",
+            "An IIN whose century/sex digit is of the other sex.",
+            _iin_sex_mismatch,
+        ),
+        PlantedFault(
+            "resident_id_check_digit", "A mistyped resident ID check character.", _resident_id_check
+        ),
+        PlantedFault("mrz_check_digit", "A mistyped MRZ check digit.", _mrz_check_digit),
+        PlantedFault(
+            "swapped_issue_expiry",
+            "Date of issue and date of expiry swapped.",
+            _swapped_issue_expiry,
+        ),
+        PlantedFault(
+            "issued_before_birth",
+            "A document dated before its holder's birth.",
+            _issued_before_birth,
+        ),
+        PlantedFault(
+            "letter_o_for_zero",
+            "The letter O typed for a zero in a document number.",
+            _letter_o_for_zero,
+        ),
+        PlantedFault("same_state", "The recipient is the sender's own state.", _same_state),
+        PlantedFault(
+            "foreign_authority",
+            "The sender's authority belongs to the other state.",
+            _foreign_authority,
+        ),
+        PlantedFault("missing_field", "A required field left out.", _missing_field),
+        PlantedFault(
+            "impossible_date", "A date that does not exist, such as 2023-02-30.", _impossible_date
+        ),
+        PlantedFault("data_uri_photo", "The photograph embedded as a data: URI.", _data_uri_photo),
+        PlantedFault(
+            "dates_out_of_order",
+            "A decision or detection dated after sending.",
+            _dates_out_of_order,
+        ),
+        PlantedFault(
+            "wrong_carrier",
+            "A diplomatic message without its carrier, or a direct one with one.",
+            _wrong_carrier,
+        ),
+        PlantedFault(
+            "certificate_without_termination",
+            "A renunciation certificate for a citizenship not terminated.",
+            _certificate_without_termination,
+        ),
+        PlantedFault(
+            "end_without_how",
+            "A terminated citizenship that does not say how it ended.",
+            _end_without_how,
+        ),
+        PlantedFault(
+            "visa_free_for_work",
+            "Visa-free entries counted for a purpose that needs a visa.",
+            _visa_free_for_work,
+        ),
+        PlantedFault(
+            "cancellation_citing_nothing",
+            "A cancelled suspension that cites no notice.",
+            _cancellation_citing_nothing,
+        ),
+        PlantedFault(
+            "request_without_identifier",
+            "A person asked about by neither a personal number nor a document.",
+            _request_without_identifier,
+        ),
     )
 }
 
@@ -350,7 +482,7 @@ class Corruption:
 
     message: JsonDict
     fault: str
-    codes: tuple[str, ...]
+    codes: tuple[Code, ...]
 
 
 def corrupt(
@@ -375,3 +507,7 @@ def corrupt(
         if codes is not None:
             return Corruption(copy, fault.name, tuple(sorted(codes)))
     raise ValueError(f"none of the faults {names} fits a {message.get('kind')} message")
+
+
+# `Fault` was the name in 0.1.0: the schema engine has faults of its own (`SchemaFault`).
+__getattr__ = deprecated_attributes(__name__, {"Fault": (__name__, "PlantedFault")})

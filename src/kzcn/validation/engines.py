@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from kzcn.errors import CATALOGUE
+from kzcn.errors import CATALOGUE, Code
 from kzcn.messages import Message, MessageAdapter
 from kzcn.validation.problems import Problem, json_path, problem, problems_from_error
 from kzcn.validation.readers import BOM, Unit, diagnose_json, nesting_too_deep
@@ -92,7 +92,7 @@ def repeated_keys(text: bytes, document: object) -> list[Loc]:
     return _repeated_locs(text)
 
 
-def as_json(obj: dict[str, Any]) -> tuple[bytes, str | None]:
+def as_json(obj: dict[str, Any]) -> tuple[bytes, Code | None]:
     """`obj` (a CSV row, a caller's mapping) as JSON text, or the input code of why not.
 
     Keys become text, as in any JSON; what JSON cannot hold is refused: an
@@ -106,7 +106,7 @@ def as_json(obj: dict[str, Any]) -> tuple[bytes, str | None]:
         return b"", "input.number_too_large" if "Integer" in str(error) else "input.not_json"
 
 
-def loaded(text: bytes) -> tuple[Any, str | None]:
+def loaded(text: bytes) -> tuple[Any, Code | None]:
     """The JSON document of `text` (None when it does not parse), and an input code.
 
     The code is `input.number_too_large` for a number beyond a double: valid

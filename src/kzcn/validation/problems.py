@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -9,7 +10,7 @@ from functools import cache
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from kzcn.errors import CATALOGUE, Severity
+from kzcn.errors import CATALOGUE, Code, Severity, is_code
 from kzcn.messages import MESSAGE_KINDS
 
 __all__ = [
@@ -19,11 +20,12 @@ __all__ = [
     "known_keys",
     "problem",
     "problems_from_error",
+    "strip_tag",
 ]
 
 # pydantic-core error types -> catalogue codes. Custom kzcn errors already carry
 # a catalogue code as their type and pass through unchanged.
-_PYDANTIC_CODES: dict[str, str] = {
+_PYDANTIC_CODES: dict[str, Code] = {
     "missing": "structure.missing_field",
     "extra_forbidden": "structure.extra_field",
     "union_tag_invalid": "structure.unknown_kind",
@@ -45,6 +47,9 @@ _PYDANTIC_CODES: dict[str, str] = {
 
 #: How a key that is not a field name of the regime appears in a path.
 UNKNOWN_KEY = "<unknown key>"
+#: How the CSV layer names a header cell that is no column of the regime (`kzcn.flat`):
+#: its number, never its text.
+_COLUMN_TOKEN = re.compile(r"<unknown column [0-9]+>")
 
 
 @cache
@@ -71,9 +76,9 @@ def _property_names(node: object) -> Iterator[str]:
             yield from _property_names(value)
 
 
-def code_for_pydantic_type(error_type: str) -> str:
+def code_for_pydantic_type(error_type: str) -> Code:
     """The catalogue code for a pydantic error type."""
-    if error_type in CATALOGUE:
+    if is_code(error_type):
         return error_type
     if error_type in _PYDANTIC_CODES:
         return _PYDANTIC_CODES[error_type]
@@ -113,7 +118,7 @@ def json_path(loc: Sequence[str | int], document: object = None) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in known_keys():
+        elif item in known_keys() or _COLUMN_TOKEN.fullmatch(item):
             parts.append(f".{item}")
         else:
             position = _key_position(node, item)
@@ -130,7 +135,7 @@ class Problem:
     (`show_values`); otherwise it is None and nothing personal leaves here.
     """
 
-    code: str
+    code: Code
     path: str
     severity: Severity = "error"
     file: str | None = None
@@ -150,7 +155,7 @@ class Problem:
 
 
 def problem(  # noqa: PLR0913 - keyword-only context of one problem
-    code: str,
+    code: Code,
     loc: Sequence[str | int] = (),
     *,
     file: str | None = None,
@@ -166,8 +171,11 @@ def problem(  # noqa: PLR0913 - keyword-only context of one problem
     return Problem(code, json_path(loc, document), CATALOGUE[code].severity, file, line, value)
 
 
-def _strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    # Discriminated unions put the tag first: ("citizenship_acquisition", "subject", ...).
+def strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """A pydantic location without the message kind that discriminated unions put first.
+
+    `("citizenship_acquisition", "subject", "sex")` -> `("subject", "sex")`.
+    """
     if loc and loc[0] in MESSAGE_KINDS:
         return loc[1:]
     return loc
@@ -182,7 +190,7 @@ def _problem(
     document: object,
 ) -> Problem:
     code = code_for_pydantic_type(detail["type"])
-    loc = _strip_tag(detail["loc"])
+    loc = strip_tag(detail["loc"])
     if code == "structure.unknown_kind":
         loc = ("kind",)  # pydantic locates a bad tag at the message itself
     value = detail.get("input") if show_values else None

@@ -10,28 +10,34 @@ which is what lets `--valid-out`/`--invalid-out` lose nothing.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import itertools
-import re
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, cast
 
 import orjson
 
-from kzcn.validation.columns import CsvLayout, csv_layout
+from kzcn._formats import FORMATS, Format, format_for_name
+from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
+from kzcn.errors import Code
+from kzcn.flat import CsvLayout, csv_layout
 from kzcn.validation.results import Role
 
 __all__ = [
     "BOM",
     "FORMATS",
+    "LINE_CAP_FACTOR",
+    "MAX_CSV_COLUMNS",
     "MAX_DEPTH",
+    "MAX_DOCUMENT_BYTES",
     "MAX_RECORD_BYTES",
     "InputFormat",
+    "InputRefusedError",
     "Unit",
+    "csv_header",
     "csv_units",
     "diagnose_json",
     "format_for_name",
@@ -39,32 +45,47 @@ __all__ = [
     "jsonl_units",
     "nesting_too_deep",
     "open_binary",
+    "read_format",
     "record_units",
     "sniff_format",
     "units_for_stream",
 ]
 
-InputFormat = Literal["json", "jsonl", "csv"]
-FORMATS: tuple[InputFormat, ...] = ("json", "jsonl", "csv")
+InputFormat = Format  # the name this package has always used
 
 BOM = b"\xef\xbb\xbf"
-_GZIP_MAGIC = b"\x1f\x8b"
 #: A message is a few kilobytes; a record over this many bytes is not one.
 MAX_RECORD_BYTES = 1 << 20
 #: Nesting deeper than this is refused. A message nests about 6 deep, and
 #: pydantic's JSON parser stops at about 200, so every engine uses this limit.
 MAX_DEPTH = 200
+#: A record over the limit is an `input.too_large` problem, its bytes still
+#: kept for the split; a line over this many times the limit is not a record
+#: at all (`/dev/zero`, a binary file) and the input is refused (`InputRefusedError`).
+LINE_CAP_FACTOR = 16
+#: A message has about 150 columns; a CSV header with more than this is refused
+#: (each column becomes code in the row builder: 100,000 took 850 MB).
+MAX_CSV_COLUMNS = 4096
+#: A `.json` document (read whole) larger than this is refused: JSON Lines has no such limit.
+MAX_DOCUMENT_BYTES = 256 << 20
 _SNIFF_BYTES = 1 << 16
-_SUFFIXES: dict[str, InputFormat] = {
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-}
-# Errors a damaged gzip stream raises while being read.
-_COMPRESSION_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
-Found = tuple[tuple[str, tuple[str | int, ...]], ...]
+Found = tuple[tuple[Code, tuple[str | int, ...]], ...]
+
+
+class InputRefusedError(ValueError):
+    """An input that cannot be read as records at all: a line beyond every limit.
+
+    Its message names the line and the limit, never the content.
+    """
+
+
+def _refuse_line(number: int, max_record_bytes: int) -> InputRefusedError:
+    cap = max_record_bytes * LINE_CAP_FACTOR
+    return InputRefusedError(
+        f"line {number} is longer than {cap:,} bytes ({LINE_CAP_FACTOR} x the record limit); "
+        "not a file of messages"
+    )
 
 
 @dataclass(slots=True)
@@ -124,42 +145,36 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def peek_stream(source: IO[bytes], size: int = _SNIFF_BYTES) -> tuple[bytes, IO[bytes]]:
+def peek_stream(source: IO[bytes], size: int = _SNIFF_BYTES) -> tuple[bytes, _Peeked]:
     """The first `size` bytes of `source`, and a stream that still starts at the beginning."""
     prefix = source.read(size)
-    return prefix, io.BufferedReader(_Prefixed(prefix, source), buffer_size=_SNIFF_BYTES)
+    return prefix, _Peeked(_Prefixed(prefix, source), buffer_size=_SNIFF_BYTES)
+
+
+class _Peeked(io.BufferedReader):
+    """A buffered stream, knowing the decompressor it reads from (if any: see `damaged`)."""
+
+    gunzip: Gunzip | None = None
 
 
 def open_binary(source: IO[bytes]) -> tuple[bytes, IO[bytes]]:
-    """Decompress gzip transparently (by magic number, not name); return a prefix and stream."""
+    """Decompress gzip transparently (by magic number, not name); return a prefix and stream.
+
+    A damaged gzip stream (cut short, corrupt, or followed by bytes that are
+    not another gzip member) gives every byte decompressed before the damage,
+    then ends; `damaged(stream)` then says so, for the reader to report it.
+    """
     prefix, stream = peek_stream(source)
-    if prefix.startswith(_GZIP_MAGIC):
-        gz = cast("IO[bytes]", gzip.GzipFile(fileobj=stream, mode="rb"))
-        try:
-            return peek_stream(gz)
-        except _COMPRESSION_ERRORS:
-            # Unreadable from the first byte: let the reader report it per line.
-            return b"", cast("IO[bytes]", _Broken())
+    if prefix.startswith(GZIP_MAGIC):
+        gunzip = Gunzip(stream)
+        prefix, stream = peek_stream(cast("IO[bytes]", gunzip))
+        stream.gunzip = gunzip
     return prefix, stream
 
 
-class _Broken(io.RawIOBase):
-    """A stream whose first read fails the way a damaged gzip stream does."""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        del buffer
-        raise EOFError("compressed stream is damaged")
-
-
-def format_for_name(name: str) -> InputFormat | None:
-    """The format a file name implies (`.jsonl.gz` -> jsonl), or None."""
-    path = Path(name.lower())
-    if path.suffix == ".gz":
-        path = path.with_suffix("")
-    return _SUFFIXES.get(path.suffix)
+def damaged(stream: IO[bytes]) -> bool:
+    """Whether `stream` (from `open_binary`) ended at damage rather than at its end."""
+    return isinstance(stream, _Peeked) and stream.gunzip is not None and stream.gunzip.damaged
 
 
 def sniff_format(prefix: bytes) -> InputFormat:
@@ -177,6 +192,21 @@ def sniff_format(prefix: bytes) -> InputFormat:
     if b"," in first_line and b'"' not in first_line[:1]:
         return "csv"
     return "jsonl"
+
+
+def read_format(path: Path) -> InputFormat:
+    """The format of a file whose name does not tell: sniffed from its first bytes."""
+    with path.open("rb") as source:
+        prefix, _ = open_binary(source)
+    return sniff_format(prefix)
+
+
+def csv_header(path: Path, max_record_bytes: int = MAX_RECORD_BYTES) -> bytes:
+    """The exact bytes of a CSV file's header row (gzip read through), or b"" if none."""
+    with path.open("rb") as source:
+        _, stream = open_binary(source)
+        first = next(csv_units(stream, max_record_bytes=max_record_bytes), None)
+    return first.raw or b"" if first is not None and first.role == "header" else b""
 
 
 def units_for_stream(
@@ -216,7 +246,7 @@ def nesting_too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def _parse_error_code(error: orjson.JSONDecodeError, *, at_eof: bool) -> str:
+def _parse_error_code(error: orjson.JSONDecodeError, *, at_eof: bool) -> Code:
     reason = error.msg.lower()
     if "depth" in reason or "recursion" in reason:
         return "input.too_deep"
@@ -227,7 +257,7 @@ def _parse_error_code(error: orjson.JSONDecodeError, *, at_eof: bool) -> str:
     return "input.not_json"
 
 
-def diagnose_json(text: bytes, *, at_eof: bool = False) -> str | None:
+def diagnose_json(text: bytes, *, at_eof: bool = False) -> Code | None:
     """The input code of JSON text that is not a usable message object, or None.
 
     Called only after a fast validation failed, so it may be thorough: it
@@ -253,12 +283,30 @@ def diagnose_json(text: bytes, *, at_eof: bool = False) -> str | None:
 # --- JSON Lines --------------------------------------------------------------
 
 
-def _lines(stream: IO[bytes]) -> Iterator[bytes | None]:
-    """The stream's lines; None once where a damaged gzip stream stops making sense."""
-    try:
-        yield from stream
-    except _COMPRESSION_ERRORS:
-        yield None
+def _bounded_lines(stream: IO[bytes], max_record_bytes: int) -> Iterator[bytes]:
+    """The stream's lines, none read past `LINE_CAP_FACTOR` times the record limit.
+
+    Lines are read in steps of the limit, so an endless line (`/dev/zero`)
+    is refused after a bounded read instead of filling memory; a line over
+    the limit but under the cap comes out whole (its bytes go to the split).
+    """
+    step = max_record_bytes + 1
+    # `iter(callable, sentinel)` keeps the per-line cost that of `for line in stream`.
+    for number, piece in enumerate(iter(partial(stream.readline, step), b""), start=1):
+        if len(piece) < step or piece.endswith(b"\n"):
+            yield piece
+        else:
+            yield _rest_of_line(stream, piece, number, max_record_bytes)
+
+
+def _rest_of_line(stream: IO[bytes], piece: bytes, number: int, max_record_bytes: int) -> bytes:
+    parts, size = [piece], len(piece)
+    while not parts[-1].endswith(b"\n") and (more := stream.readline(max_record_bytes + 1)):
+        parts.append(more)
+        size += len(more)
+        if size > max_record_bytes * LINE_CAP_FACTOR:
+            raise _refuse_line(number, max_record_bytes)
+    return b"".join(parts)
 
 
 def _compression_unit(line: int) -> Unit:
@@ -269,11 +317,8 @@ def jsonl_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) 
     """One unit per line of JSON Lines; an empty input gives one `input.empty` unit."""
     number = 0
     records = 0
-    for raw in _lines(stream):
+    for raw in _bounded_lines(stream, max_record_bytes):
         number += 1
-        if raw is None:
-            yield _compression_unit(number)
-            return
         if len(raw) > max_record_bytes:
             yield Unit(number, raw, found=(("input.too_large", ()),))
         elif raw.isspace():
@@ -282,37 +327,13 @@ def jsonl_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) 
         else:
             yield Unit(number, raw, raw, at_eof=not raw.endswith(b"\n"))
         records += 1
-    if not records:
+    if damaged(stream):  # every complete line before the damage was read: report it after them
+        yield _compression_unit(number + 1)
+    elif not records:
         yield Unit(max(number, 1), b"", found=(("input.empty", ()),), lines=0)
 
 
 # --- a JSON document: one object, or an array of them -------------------------
-
-# Strings (so brackets inside them are skipped) and the structural characters.
-_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
-_OPEN, _CLOSE, _COMMA = frozenset(b"[{"), frozenset(b"]}"), ord(",")
-
-
-def _array_separators(data: bytes, start: int) -> list[int] | None:
-    """Offsets of `[`, each top-level `,` and `]` of the array at `start`, or None if unbalanced."""
-    separators: list[int] = []
-    depth = 0
-    for match in _JSON_TOKENS.finditer(data, start):
-        char = data[match.start()]
-        if char in _OPEN:
-            depth += 1
-            if depth == 1:
-                separators.append(match.start())
-        elif char in _CLOSE:
-            depth -= 1
-            if depth == 0:
-                separators.append(match.start())
-                tail_is_blank = not data[match.end() :].strip()
-                return separators if tail_is_blank else None
-        elif char == _COMMA and depth == 1:
-            separators.append(match.start())
-    return None
-
 
 def json_units(data: bytes, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
     """Units of a JSON document: one per element of a top-level array, else one.
@@ -332,7 +353,7 @@ def json_units(data: bytes, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iter
         return
     separators = None
     if stripped.startswith(b"["):
-        separators = _array_separators(body, len(body) - len(stripped))
+        separators = array_separators(body, len(body) - len(stripped))
     if separators is None:
         if len(body) > max_record_bytes:
             yield Unit(1, data, found=(*found, ("input.too_large", ())), lines=lines)
@@ -369,12 +390,13 @@ def _array_elements(
 
 
 def _json_stream_units(stream: IO[bytes], max_record_bytes: int) -> Iterator[Unit]:
-    try:
-        data = stream.read()
-    except _COMPRESSION_ERRORS:
-        yield _compression_unit(1)
-        return
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        size = f"{MAX_DOCUMENT_BYTES:,}"
+        raise InputRefusedError(f"a JSON document over {size} bytes; use JSON Lines")
     yield from json_units(data, max_record_bytes=max_record_bytes)
+    if damaged(stream):
+        yield _compression_unit(count_lines(data) + 1)
 
 
 # --- CSV ---------------------------------------------------------------------
@@ -388,23 +410,34 @@ class _RawLines:
     even when they are not UTF-8 (which the encoding then reveals).
     """
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], max_record_bytes: int) -> None:
+        self._stream = stream
         self._text = io.TextIOWrapper(
             stream, encoding="utf-8", errors="surrogateescape", newline=""
         )
+        self._limit = max_record_bytes
         self.pending: list[str] = []
         self.damaged = False
         self.number = 0  # lines taken so far
 
     def lines(self) -> Iterator[str]:
-        """The decoded lines, each remembered until `take()`."""
-        pending = self.pending
-        try:
-            for line in self._text:
-                pending.append(line)
-                yield line
-        except _COMPRESSION_ERRORS:
-            self.damaged = True
+        """The decoded lines, each remembered until `take()` (bounded as `_bounded_lines`)."""
+        pending, step, read = self.pending, self._limit + 1, self._text.readline
+        for line in iter(partial(read, step), ""):
+            if len(line) == step and not line.endswith(("\n", "\r")):
+                line = self._rest_of_line(line)  # noqa: PLW2901 - the same line, completed
+            pending.append(line)
+            yield line
+        self.damaged = damaged(self._stream)
+
+    def _rest_of_line(self, piece: str) -> str:
+        parts, size = [piece], len(piece)
+        while not parts[-1].endswith(("\n", "\r")) and (more := self._text.readline(self._limit)):
+            parts.append(more)
+            size += len(more)
+            if size > self._limit * LINE_CAP_FACTOR:
+                raise _refuse_line(self.number + len(self.pending) + 1, self._limit)
+        return "".join(parts)
 
     def take(self) -> tuple[bytes, int, bool]:
         """The bytes of the row just read, its line count, and whether they were not UTF-8."""
@@ -419,7 +452,12 @@ class _RawLines:
 
 
 def _csv_header(row: list[str], raw: bytes, count: int, bad: bool) -> tuple[CsvLayout, Unit]:
-    found: list[tuple[str, tuple[str | int, ...]]] = []
+    if len(row) > MAX_CSV_COLUMNS:
+        raise InputRefusedError(
+            f"the CSV header has {len(row):,} columns; over {MAX_CSV_COLUMNS:,} is not a file "
+            "of messages"
+        )
+    found: list[tuple[Code, tuple[str | int, ...]]] = []
     if row and row[0].startswith("\ufeff"):
         row = [row[0].removeprefix("\ufeff"), *row[1:]]
         found.append(("input.bom", ()))
@@ -450,13 +488,13 @@ def _csv_row_unit(
 
 
 def _csv_error_unit(error: csv.Error, raw: bytes, start: tuple[int, int]) -> Unit:
-    code = "input.too_large" if "field larger" in str(error) else "input.csv_row"
+    code: Code = "input.too_large" if "field larger" in str(error) else "input.csv_row"
     return Unit(start[0], raw, found=((code, ()),), lines=start[1])
 
 
 def csv_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
     """A header unit, then one unit per row, built into nested objects by dotted columns."""
-    lines = _RawLines(stream)
+    lines = _RawLines(stream, max_record_bytes)
     reader = csv.reader(lines.lines(), strict=True)
     layout: CsvLayout | None = None
     records = 0

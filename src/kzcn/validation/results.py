@@ -144,7 +144,7 @@ class Validation:
     and still know how much input there was, break out of the loop and call
     `skip()`, which reads the rest without validating it.
 
-    Example:
+    Examples:
         >>> from kzcn.validation import validate_records
         >>> run = validate_records(['{"kind": "nothing"}'])
         >>> [p.code for r in run for p in r.problems]

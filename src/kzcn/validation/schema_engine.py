@@ -26,7 +26,7 @@ from kzcn.schema import build_schema, kind_refs
 from kzcn.validation.engines import Checked, Engine, as_json
 from kzcn.validation.problems import problem
 from kzcn.validation.readers import nesting_too_deep
-from kzcn.validation.schema_faults import Fault, codes_for_faults
+from kzcn.validation.schema_faults import SchemaFault, codes_for_faults
 
 try:  # pragma: no cover - exercised by whichever is installed
     import jsonschema_rs
@@ -63,7 +63,7 @@ class _Backend(Protocol):
 
     def is_valid(self, instance: object) -> bool: ...
 
-    def faults(self, kind: str, instance: object) -> list[Fault]: ...
+    def faults(self, kind: str, instance: object) -> list[SchemaFault]: ...
 
 
 # --- jsonschema-rs -------------------------------------------------------------
@@ -95,22 +95,22 @@ class _RustBackend:
     def is_valid(self, instance: object) -> bool:
         return bool(self._whole.is_valid(instance))
 
-    def faults(self, kind: str, instance: object) -> list[Fault]:
+    def faults(self, kind: str, instance: object) -> list[SchemaFault]:
         return [self._fault(error) for error in self._kinds[kind].iter_errors(instance)]
 
-    def _fault(self, error: Any) -> Fault:
+    def _fault(self, error: Any) -> SchemaFault:
         kind = error.kind
         keyword = str(kind.name)
         schema_path = tuple(error.schema_path)
         names: tuple[str, ...] = ()
-        branches: tuple[tuple[Fault, ...], ...] = ()
+        branches: tuple[tuple[SchemaFault, ...], ...] = ()
         if keyword == "required":
             names = (str(kind.property),)
         elif keyword == "additionalProperties":
             names = tuple(str(name) for name in kind.unexpected)
         elif keyword in ("anyOf", "oneOf"):
             branches = tuple(tuple(self._fault(e) for e in branch) for branch in kind.context)
-        return Fault(
+        return SchemaFault(
             keyword=keyword,
             loc=tuple(error.instance_path),
             instance=error.instance,
@@ -177,7 +177,7 @@ class _PythonBackend:
     def is_valid(self, instance: object) -> bool:
         return bool(self._whole.is_valid(instance))
 
-    def faults(self, kind: str, instance: object) -> list[Fault]:
+    def faults(self, kind: str, instance: object) -> list[SchemaFault]:
         return [_python_fault(error) for error in self._kinds[kind].iter_errors(instance)]
 
 
@@ -191,17 +191,17 @@ def _python_names(error: jsonschema.ValidationError) -> tuple[str, ...]:
     return ()
 
 
-def _python_branches(error: jsonschema.ValidationError) -> tuple[tuple[Fault, ...], ...]:
-    groups: dict[object, list[Fault]] = {}
+def _python_branches(error: jsonschema.ValidationError) -> tuple[tuple[SchemaFault, ...], ...]:
+    groups: dict[object, list[SchemaFault]] = {}
     for sub in error.context or ():
         groups.setdefault(sub.relative_schema_path[0], []).append(_python_fault(sub))
     return tuple(tuple(group) for group in groups.values())
 
 
-def _python_fault(error: jsonschema.ValidationError) -> Fault:
+def _python_fault(error: jsonschema.ValidationError) -> SchemaFault:
     keyword = str(error.validator)
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    return Fault(
+    return SchemaFault(
         keyword=keyword,
         loc=tuple(error.absolute_path),
         instance=error.instance,

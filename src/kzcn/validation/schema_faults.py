@@ -2,34 +2,41 @@
 
 A schema validator says which keyword failed where (`pattern` at
 `$.subject.surname.latin`); the models say what is wrong (`name.homoglyph`).
-This module bridges the two so that both engines report the same code
-wherever the schema can tell: the failing keyword, the field it failed on,
-and whether it failed inside a conditional rule (`allOf`/`if`/`then`, which
-is how the schema writes the rules that depend on another field) decide the
-code. Errors of either validator (jsonschema-rs or jsonschema) are first
-turned into neutral `Fault`s.
+This module bridges the two so that both engines report the same code. The
+failing keyword decides it where the keyword is the whole story (a length, a
+range, a type, a missing field). Where the schema writes a kzcn rule as a
+`pattern`, an `enum`, a `const` or a `not` (a name's letters, a country code,
+a document number by issuing state, an authority of the other state), the
+models are asked which rule failed at that location, only when the schema
+rejected the record, and only the objects around that location. Nothing here names a field or
+recognises a list by its length. Errors of either validator (jsonschema-rs or
+jsonschema) are first turned into neutral `SchemaFault`s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+import orjson
+from pydantic import BaseModel, ValidationError
 
-from kzcn.types import NationalCharacters, assigned_country_codes, name_problem
+from kzcn._deprecated import deprecated_attributes
+from kzcn.errors import Code
+from kzcn.messages import MESSAGE_MODELS
 from kzcn.validation.problems import code_for_pydantic_type
 
-__all__ = ["Fault", "codes_for_faults"]
+__all__ = ["SchemaFault", "codes_for_faults"]
 
 Loc = tuple[str | int, ...]
-Found = tuple[Loc, str, object]  # location, code, offending value
+Found = tuple[Loc, Code, object]  # location, code, offending value
 
 
 @dataclass(frozen=True, slots=True)
-class Fault:
+class SchemaFault:
     """One schema error, independent of the validator that raised it.
 
     Attributes:
@@ -49,15 +56,10 @@ class Fault:
     node: Mapping[str, Any] = field(default_factory=dict)
     in_rule: bool = False
     names: tuple[str, ...] = ()
-    branches: tuple[tuple[Fault, ...], ...] = ()
+    branches: tuple[tuple[SchemaFault, ...], ...] = ()
 
 
-_PERSONAL_NUMBER_CODES = {"KAZ": "iin.format", "CHN": "resident_id.format"}
-_RULE_CODES: dict[tuple[str, str], str] = {
-    ("enum", "authority"): "message.authority_state",
-    ("const", "state"): "message.same_state",
-}
-_SIMPLE_CODES: dict[str, str] = {
+_SIMPLE_CODES: dict[str, Code] = {
     "minLength": "structure.length",
     "maxLength": "structure.length",
     "minItems": "structure.length",
@@ -69,10 +71,17 @@ _SIMPLE_CODES: dict[str, str] = {
     "uniqueItems": "structure.not_unique",
     "const": "structure.not_allowed",
     "enum": "structure.not_allowed",
+    "pattern": "structure.pattern",
+    "not": "structure.invalid",
 }
+_FORMAT_CODES: dict[str, Code] = {"date": "date.invalid", "uuid": "structure.pattern"}
+# Where the schema writes a kzcn rule (a name's letters, a country code, a
+# document number by state...), the failing keyword is only the symptom: the
+# models say which rule it is, at the same location.
+_ASK_THE_MODELS = frozenset({"pattern", "enum", "const", "not"})
 # When several keywords fail on one field, the models report the most basic
 # one (a number is not checked against a pattern): keep the lowest rank.
-_RANK: dict[str, int] = {
+_RANK: dict[Code, int] = {
     "structure.wrong_type": 0,
     "structure.missing_field": 0,
     "structure.extra_field": 0,
@@ -84,136 +93,129 @@ _RANK: dict[str, int] = {
 _DEFAULT_RANK, _RULE_RANK = 3, 4
 
 
-@cache
-def _national_adapter() -> TypeAdapter[str]:
-    return TypeAdapter(NationalCharacters)
+class _ModelCodes:
+    """What the models say is wrong where, for one record; asked only when needed.
+
+    A location is explained by the model of the nearest object that holds it
+    (a name by its `BiscriptName`, a document number by its `IdentityDocument`),
+    and by the enclosing ones in turn when that says nothing there (the rule that
+    sender and recipient differ belongs to the message). Validating the small
+    object keeps the cost of a rejected record low.
+    """
+
+    def __init__(self, root: object) -> None:
+        self._root = root
+        self._model = MESSAGE_MODELS.get(str(root.get("kind"))) if isinstance(root, dict) else None
+        self._codes: dict[int, dict[Loc, Code]] = {}
+
+    def at(self, loc: Loc) -> Code | None:
+        """The models' code at `loc` (the first, if several), or None."""
+        for depth, model in reversed(_models_along(self._model, loc)):
+            code = self._codes_of(depth, model, loc).get(loc[depth:])
+            if code is not None:
+                return code
+        return None
+
+    def _codes_of(self, depth: int, model: type[BaseModel], loc: Loc) -> dict[Loc, Code]:
+        if depth not in self._codes:
+            self._codes[depth] = _model_codes(model, _value_at(self._root, loc[:depth]))
+        return self._codes[depth]
 
 
-def _national_code(value: str) -> str:
-    try:
-        _national_adapter().validate_python(value)
-    except ValidationError as error:
-        return code_for_pydantic_type(error.errors(include_input=False)[0]["type"])
-    return "structure.pattern"
+@lru_cache(maxsize=4096)
+def _models_along(
+    model: type[BaseModel] | None, loc: Loc
+) -> tuple[tuple[int, type[BaseModel]], ...]:
+    """`(depth, model)` for each object on the way to `loc`, outermost first (paths recur)."""
+    found: list[tuple[int, type[BaseModel]]] = []
+    depth = 0
+    while model is not None:
+        found.append((depth, model))
+        if depth >= len(loc) or not isinstance(loc[depth], str):
+            break
+        info = model.model_fields.get(str(loc[depth]))
+        inner, is_list = _model_in(info.annotation) if info else (None, False)
+        depth += 1
+        if is_list:
+            if depth >= len(loc) or not isinstance(loc[depth], int):
+                break
+            depth += 1
+        model = inner
+    return tuple(found)
 
 
-def _leaf(loc: Loc) -> str:
-    return next((part for part in reversed(loc) if isinstance(part, str)), "")
+def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model an annotation holds (through `| None`, `list[...]`), and whether in a list."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    is_list = typing.get_origin(annotation) is list
+    for arg in typing.get_args(annotation):
+        inner, inner_list = _model_in(arg)
+        if inner is not None:
+            return inner, is_list or inner_list
+    return None, False
 
 
-def _lookup(root: object, loc: Loc) -> object:
+def _value_at(root: object, loc: Loc) -> object:
     node = root
     for part in loc:
         if isinstance(node, dict) and isinstance(part, str):
             node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
         else:
             return None
     return node
 
 
-def _name_code(fault: Fault, root: object) -> str:
-    del root
-    value, leaf = fault.instance, _leaf(fault.loc)
-    if not isinstance(value, str):
-        return "structure.pattern"
-    if leaf == "name_national":
-        return _national_code(value)
-    return name_problem(value, "latin" if leaf == "latin" else "cyrillic") or "structure.pattern"
+def _model_codes(model: type[BaseModel], value: object) -> dict[Loc, Code]:
+    """The code at each location `model` reports for `value`, read as JSON (dates are text)."""
+    try:
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return {}  # not JSON at all: the keywords alone decide
+    try:
+        model.model_validate_json(text)
+    except ValidationError as error:
+        codes: dict[Loc, Code] = {}
+        details = error.errors(include_url=False, include_context=False, include_input=False)
+        for detail in details:
+            codes.setdefault(tuple(detail["loc"]), code_for_pydantic_type(detail["type"]))
+        return codes
+    return {}
 
 
-def _personal_number_code(fault: Fault, root: object) -> str:
-    # Which format applies depends on the holder's citizenship, a sibling field.
-    citizenship = _lookup(root, (*fault.loc[:-1], "citizenship"))
-    return _PERSONAL_NUMBER_CODES.get(str(citizenship), "personal_number.format")
+def _keyword_code(fault: SchemaFault) -> Code:
+    if fault.keyword == "type":
+        return "date.invalid" if fault.node.get("format") == "date" else "structure.wrong_type"
+    if fault.keyword == "format":
+        return _FORMAT_CODES.get(str(fault.node.get("format")), "structure.invalid")
+    return _SIMPLE_CODES.get(fault.keyword, "structure.invalid")
 
 
-def _number_code(fault: Fault, root: object) -> str:
-    del root
-    return "document.number_format" if "documents" in fault.loc else "structure.pattern"
-
-
-# A pattern on these fields stands for a kzcn rule with its own code.
-_PATTERN_CODES: dict[str, Callable[[Fault, object], str]] = {
-    "cyrillic": _name_code,
-    "latin": _name_code,
-    "name_national": _name_code,
-    "personal_number": _personal_number_code,
-    "number": _number_code,
-    "admin_code": lambda _fault, _root: "place.admin_code",
-}
-
-
-def _pattern_code(fault: Fault, root: object) -> str:
-    if fault.node.get("format") == "date":
-        return "date.invalid"  # the pattern that refuses year 0000
-    handler = _PATTERN_CODES.get(_leaf(fault.loc))
-    return handler(fault, root) if handler else "structure.pattern"
-
-
-def _enum_code(fault: Fault, root: object) -> str:
-    del root
-    options = fault.node.get("enum")
-    if (
-        isinstance(options, list)
-        and len(options) > 100
-        and set(options) == set(assigned_country_codes())
-    ):
-        return "country.unknown"
-    return "structure.not_allowed"
-
-
-def _type_code(fault: Fault, root: object) -> str:
-    del root
-    return "date.invalid" if fault.node.get("format") == "date" else "structure.wrong_type"
-
-
-def _format_code(fault: Fault, root: object) -> str:
-    del root
-    form = fault.node.get("format")
-    return {"date": "date.invalid", "uuid": "structure.pattern"}.get(str(form), "structure.invalid")
-
-
-def _not_code(fault: Fault, root: object) -> str:
-    del root
-    return "photo.data_uri" if _leaf(fault.loc) == "uri" else "structure.invalid"
-
-
-_KEYWORD_CODES: dict[str, Callable[[Fault, object], str]] = {
-    "pattern": _pattern_code,
-    "type": _type_code,
-    "format": _format_code,
-    "enum": _enum_code,
-    "not": _not_code,
-}
-
-
-def _type_mismatch_only(branch: Sequence[Fault], loc: Loc) -> bool:
+def _type_mismatch_only(branch: Sequence[SchemaFault], loc: Loc) -> bool:
     return all(f.keyword == "type" and f.loc == loc for f in branch)
 
 
-def _branch_found(fault: Fault, root: object) -> list[tuple[int, Found]]:
+def _branch_found(fault: SchemaFault, models: _ModelCodes) -> list[tuple[int, Found]]:
     """An `anyOf` (how the schema writes `X or null`): explain the branch that nearly fit."""
     near = [b for b in fault.branches if not _type_mismatch_only(b, fault.loc)]
     if near:
-        return [item for inner in near[0] for item in _found(inner, root)]
+        return [item for inner in near[0] for item in _found(inner, models)]
     mismatches = [f for branch in fault.branches for f in branch]
     dated = any(f.node.get("format") == "date" for f in mismatches)
     return [(0, (fault.loc, "date.invalid" if dated else "structure.wrong_type", fault.instance))]
 
 
-def _code(fault: Fault, root: object) -> str:
-    rule = _RULE_CODES.get((fault.keyword, _leaf(fault.loc))) if fault.in_rule else None
-    if rule:
-        return rule
-    handler = _KEYWORD_CODES.get(fault.keyword)
-    return (
-        handler(fault, root) if handler else _SIMPLE_CODES.get(fault.keyword, "structure.invalid")
-    )
+def _code(fault: SchemaFault, models: _ModelCodes) -> Code:
+    if fault.keyword in _ASK_THE_MODELS:
+        told = models.at(fault.loc)
+        if told is not None:
+            return told
+    return _keyword_code(fault)
 
 
-def _found(fault: Fault, root: object) -> list[tuple[int, Found]]:
+def _found(fault: SchemaFault, models: _ModelCodes) -> list[tuple[int, Found]]:
     """`(rank, (loc, code, value))` for one fault."""
     keyword = fault.keyword
     if keyword == "required":
@@ -224,22 +226,27 @@ def _found(fault: Fault, root: object) -> list[tuple[int, Found]]:
             (0, ((*fault.loc, n), "structure.extra_field", instance.get(n))) for n in fault.names
         ]
     if keyword in ("anyOf", "oneOf") and fault.branches:
-        return _branch_found(fault, root)
-    code = _code(fault, root)
+        return _branch_found(fault, models)
+    code = _code(fault, models)
     rank = _RULE_RANK if fault.in_rule else _RANK.get(code, _DEFAULT_RANK)
     return [(rank, (fault.loc, code, fault.instance))]
 
 
-def codes_for_faults(faults: Sequence[Fault], root: object) -> list[Found]:
+def codes_for_faults(faults: Sequence[SchemaFault], root: object) -> list[Found]:
     """One `(loc, code, value)` per failing location, in the order the faults came.
 
     Several keywords failing on one field (a type and an enum, a length and a
     pattern) give one problem, the most basic, as the models do.
     """
     best: dict[Loc, tuple[int, Found]] = {}
+    models = _ModelCodes(root)
     for fault in faults:
-        for rank, found in _found(fault, root):
+        for rank, found in _found(fault, models):
             loc = found[0]
             if loc not in best or rank < best[loc][0]:
                 best[loc] = (rank, found)
     return [found for _, found in best.values()]
+
+
+# `Fault` was the name in 0.1.0; the generator plants faults of its own (`PlantedFault`).
+__getattr__ = deprecated_attributes(__name__, {"Fault": (__name__, "SchemaFault")})

@@ -1,4 +1,4 @@
-"""The field catalogue comes from the models' annotations, with nothing kept by hand."""
+"""The field dictionary comes from the models' annotations, with nothing kept by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from kzcn.catalogue import PARTIES, catalogue, person_fields
+from kzcn.dictionary import PARTIES, field_dictionary, person_fields
 from kzcn.messages import MESSAGE_KINDS
 from kzcn.person import IdentityDocument, PersonRecord
 from kzcn.privacy import LEGAL_CATEGORIES, PRIVACY_KEY
@@ -53,19 +53,19 @@ def test_legal_categories_of_the_sensitive_fields() -> None:
     assert {"gdpr.biometric", "pipl.biometric", "kz94v.biometric"} <= set(
         fields["photo"].categories
     )
-    assert all(c in LEGAL_CATEGORIES for f in catalogue().fields for c in f.categories)
+    assert all(c in LEGAL_CATEGORIES for f in field_dictionary().fields for c in f.categories)
 
 
 def test_subject_fields_ride_in_the_four_person_kinds() -> None:
     for path, entry in person_fields().items():
         assert set(entry.kinds) == PERSON_KINDS, path
-    crossings = catalogue().by_path("crossings[].crossing_point")
+    crossings = field_dictionary().by_path("crossings[].crossing_point")
     assert [e.kinds for e in crossings] == [("entry_stay_exit_violation",)]
     assert "pipl.whereabouts" in crossings[0].categories
 
 
 def test_every_kind_travels_both_ways_between_its_states_authorities() -> None:
-    book = catalogue()
+    book = field_dictionary()
     assert set(book.directions) == set(MESSAGE_KINDS)
     for directions in book.directions.values():
         assert {(d.sender, d.recipient) for d in directions} == {("KAZ", "CHN"), ("CHN", "KAZ")}
@@ -75,13 +75,13 @@ def test_every_kind_travels_both_ways_between_its_states_authorities() -> None:
 
 
 def test_statistics_carry_no_personal_field() -> None:
-    for entry in catalogue().fields:
+    for entry in field_dictionary().fields:
         if entry.kinds == ("visa_free_statistics",):
             assert not entry.personal, entry.path
 
 
 def test_enums_come_from_the_literals() -> None:
-    enums = catalogue().enums()
+    enums = field_dictionary().enums()
     assert enums["PersonRecord.sex"] == ("F", "M")
     assert "xibe" in enums["PersonRecord.ethnic_nationality"]
     assert "nur_zholy" in enums["BorderCrossing.crossing_point"]

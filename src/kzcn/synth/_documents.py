@@ -1,0 +1,280 @@
+"""Identity documents by the column: passports, identity cards, their MRZ, and photos.
+
+`mrz_lines` rebuilds one document's MRZ with the reference `kzcn.mrz`, for a
+document changed after it was built (the corruption step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+import numpy as np
+
+from kzcn import mrz as reference_mrz
+from kzcn.synth._checks import (
+    DIGITS,
+    number_sum7,
+    number_sum8,
+    number_sum9,
+)
+from kzcn.synth._columns import (
+    Flags,
+    Floats,
+    Ints,
+    Texts,
+    fixed,
+    hex_digits,
+    join_rows,
+    texts,
+)
+from kzcn.synth._days import FIRST, add_years, days
+from kzcn.synth._person_tables import _Columns, authorities
+from kzcn.synth._population import YEAR, JsonDict
+from kzcn.synth._stream import Draws
+
+_CHN_PASSPORT_E = date(2012, 5, 15).toordinal()  # e-passports: E + 8 digits
+_CHN_PASSPORT_EX = date(2017, 4, 5).toordinal()  # E + letter + 7 digits
+_PASSPORT_LETTERS = np.array([ord(c) - 65 for c in "ABCDEFGHJKLMNPQRSTUVWXYZ"])  # no I, no O
+_MEDIA = texts(["image/jpeg"] * 7 + ["image/jp2"] * 2 + ["image/png"])
+_EXTENSIONS = texts(["jpg"] * 7 + ["jp2"] * 2 + ["png"])
+
+# --- documents ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Holders:
+    """What the document builders need to know of their holders (a column each)."""
+
+    birth: Ints  # day index (ordinal - FIRST)
+    sex: Texts
+    names: Texts  # the MRZ name field, padded (`_name_fields`)
+    iin: Texts
+    iin_mrz0: Ints  # MRZ weighted sums of the IIN at positions ≡ 0 and 1 (mod 3)
+    iin_mrz1: Ints
+    resident_id: Texts
+    place: Ints
+
+    def take(self, rows: Ints) -> _Holders:
+        return _Holders(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+
+def _issued(earliest: Ints, as_of: Ints, years: int, draw: Floats) -> Ints:
+    """Issue days such that each document is still valid on its `as_of`."""
+    high = as_of - 1
+    low = np.minimum(np.maximum(as_of - years * YEAR + 30, earliest), high)
+    return low + (draw * (high - low + 1)).astype(np.int64)
+
+
+_FILLER = b"<" * 39
+
+
+def _name_fields(c: _Columns, surname: Ints, given: Ints) -> Texts:
+    """MRZ name fields, padded with `<` to at least 39: `_cut` gives a document's width."""
+    return c.name_mrz[surname] + b"<<" + c.name_mrz[given] + _FILLER
+
+
+def _cut(fields: Texts, width: int) -> Texts:
+    """Padded MRZ name fields cut to `width` (numpy's fixed-width bytes truncate)."""
+    return fields.astype(f"S{width}").astype(object)
+
+
+def _document(  # noqa: PLR0913 - the fields of one document column
+    kind: str,
+    state: str,
+    *,
+    number: Texts,
+    issued: Ints,
+    expiry: Texts,
+    authority: Texts,
+    mrz: Texts | bytes,
+) -> Texts:
+    """Documents as JSON objects."""
+    return join_rows(
+        f'{{"document_type":"{kind}","issuing_state":"{state}","series":null,"number":"'.encode(),
+        number,
+        b'","date_of_issue":',
+        days().quoted[issued - FIRST],
+        b',"date_of_expiry":',
+        expiry,
+        b',"issuing_authority":',
+        authority,
+        b',"mrz":',
+        mrz,
+        b"}",
+    )
+
+
+def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
+    h: _Holders,
+    state: str,
+    earliest: Ints,
+    as_of: Ints,
+    *,
+    mrz: bool,
+    draw: Floats,
+) -> tuple[Texts, Texts]:
+    """Passports of `state` valid on `as_of` (TD3 MRZ if `mrz`), and their numbers."""
+    d = days()
+    issued = _issued(earliest, as_of, 10, draw[0])
+    value = (draw[1] * 100_000_000).astype(np.int64)
+    if state == "KAZ":
+        number, total = number_sum8("N", value)
+        expiry = add_years(issued, 10) - 1 - FIRST
+    else:
+        number, total = number_sum8("G", value)
+        e_number, e_total = number_sum8("E", value)
+        letter = _PASSPORT_LETTERS[(draw[2] * len(_PASSPORT_LETTERS)).astype(np.int64)]
+        x_number, x_total = number_sum7("E", letter, value // 10)
+        era = np.searchsorted([_CHN_PASSPORT_E, _CHN_PASSPORT_EX], issued, side="right")
+        number = np.select([era == 0, era == 1], [number, e_number], x_number)
+        total = np.select([era == 0, era == 1], [total, e_total], x_total)
+        expiry = add_years(issued, 10) - FIRST
+    lines: Texts | bytes = b"null"
+    if mrz:
+        # TD3 (the text `kzcn.mrz.td3_lines` gives); Kazakhstan writes the IIN
+        # into the 14-character optional field, China leaves it empty.
+        if state == "KAZ":
+            optional_check = h.iin_mrz0 % 10
+            optional: Texts | bytes = h.iin + b"<<" + DIGITS[optional_check]
+            optional_sum: Ints | int = h.iin_mrz0 + optional_check
+            code = b'["P<KAZ'
+        else:
+            optional, optional_sum, code = b"<" * 15, 0, b'["POCHN'
+        check = total % 10
+        composite = (
+            total + check * 7 + d.mrz_birth[h.birth] + d.mrz_expiry[expiry] + optional_sum
+        ) % 10
+        lines = join_rows(
+            code,
+            _cut(h.names, 39),
+            b'","',
+            number,
+            DIGITS[check],
+            state.encode(),
+            d.mrz_field[h.birth],
+            h.sex,
+            d.mrz_field[expiry],
+            optional,
+            DIGITS[composite],
+            b'"]',
+        )
+    return (
+        _document(
+            "passport",
+            state,
+            number=number,
+            issued=issued,
+            expiry=d.quoted[expiry],
+            authority=authorities(state, issued),
+            mrz=lines,
+        ),
+        number,
+    )
+
+
+def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:
+    """Kazakh identity cards valid on `as_of`, with their TD1 MRZ."""
+    d = days()
+    issued = _issued(earliest, as_of, 10, draw[0])
+    number, total = number_sum9((draw[1] * 1_000_000_000).astype(np.int64))
+    expiry = add_years(issued, 10) - 1 - FIRST
+    # TD1 (the text `kzcn.mrz.td1_lines` gives): the IIN in the 15-character
+    # optional field; the composite skips the nationality (line 2, 16-18).
+    check = total % 10
+    composite = (total + check * 7 + h.iin_mrz1 + d.mrz_birth[h.birth] + d.mrz_expiry[expiry]) % 10
+    lines = join_rows(
+        b'["IDKAZ',
+        number,
+        DIGITS[check],
+        h.iin,
+        b'<<<","',
+        d.mrz_field[h.birth],
+        h.sex,
+        d.mrz_field[expiry],
+        b"KAZ<<<<<<<<<<<",
+        DIGITS[composite],
+        b'","',
+        _cut(h.names, 30),
+        b'"]',
+    )
+    return _document(
+        "identity_card",
+        "KAZ",
+        number=number,
+        issued=issued,
+        expiry=d.quoted[expiry],
+        authority=authorities("KAZ", issued),
+        mrz=lines,
+    )
+
+
+def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:
+    """Chinese resident identity cards valid on `as_of` (no MRZ)."""
+    issued = _issued(earliest, as_of, 20, draw[0])
+    # Terms by age at issue: 5, 10, 20 years, or long-term from 46.
+    age = (issued - FIRST - h.birth) // YEAR
+    years = np.where(age < 16, 5, np.where(age <= 25, 10, 20))
+    expiry = np.where(age >= 46, b"null", days().quoted[add_years(issued, years) - FIRST])
+    return _document(
+        "identity_card",
+        "CHN",
+        number=h.resident_id,
+        issued=issued,
+        expiry=expiry,
+        authority=c.place_police[h.place],
+        mrz=b"null",
+    )
+
+
+def _photos(draws: Draws, roll: Floats, present: Flags | bool = True) -> Texts:
+    """References to photographs (digest, media type, path or URN), or null."""
+    digits = hex_digits(draws.words(4 * len(roll)).reshape(len(roll), 4))  # 256 bits each
+    media = (roll * 10).astype(np.int64)
+    # Always a location: a reference that says where nothing is helps no one.
+    uri = np.where(
+        roll < 0.6,
+        b"photos/" + fixed(digits[:, :16]) + b"." + _EXTENSIONS[media],
+        b"urn:kzcn:photo:" + fixed(digits[:, :32]),
+    )
+    return np.where(
+        present,
+        join_rows(
+            b'{"sha256":"',
+            fixed(digits),
+            b'","media_type":"',
+            _MEDIA[media],
+            b'","uri":"',
+            uri,
+            b'"}',
+        ),
+        b"null",
+    )
+
+
+def mrz_lines(record: JsonDict, document: JsonDict) -> list[str]:
+    """The MRZ of `document` for the holder `record`, by the reference `kzcn.mrz`.
+
+    TD3 for passports, TD1 for cards; Kazakhstan writes the IIN into the
+    optional-data field. Used where a document changes after it was built (the
+    corruption step), so its MRZ stays consistent with it.
+    """
+    state = document["issuing_state"]
+    expiry = document["date_of_expiry"]
+    data = reference_mrz.MrzInput(
+        document_code=("P" if state == "KAZ" else "PO")
+        if document["document_type"] == "passport"
+        else "ID",
+        issuing_state=state,
+        number=document["number"],
+        nationality=state,
+        birth=date.fromisoformat(record["date_of_birth"]),
+        sex=record["sex"],
+        expiry=date.fromisoformat(expiry) if expiry else None,
+        optional=(record.get("personal_number") or "") if state == "KAZ" else "",
+        surname=record["surname"]["latin"],
+        given_names=record["given_names"]["latin"],
+    )
+    if document["document_type"] == "passport":
+        return reference_mrz.td3_lines(data)
+    return reference_mrz.td1_lines(data)

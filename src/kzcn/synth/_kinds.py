@@ -1,0 +1,680 @@
+"""The nine kinds of message, each built for a whole column of messages at once.
+
+Each builder takes the random stream, a count and the sending state, and
+returns the messages as UTF-8 JSON; `BUILDERS` maps each kind to its builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import orjson
+
+from kzcn.authorities import Party
+from kzcn.messages import (
+    Area,
+    CrossingPoint,
+    EndedBy,
+    EvidenceType,
+    FormerCitizenshipStatus,
+    Grounds,
+    Measure,
+    Purpose,
+    RefusalGrounds,
+    ReplyStatus,
+    RequestPurpose,
+    SuspensionAction,
+    Violation,
+)
+from kzcn.synth._checks import DIGITS4
+from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
+from kzcn.synth._days import add_years, month_starts
+from kzcn.synth._envelope import (
+    DATA_END,
+    DATA_START,
+    FIRST_PRIOR,
+    FULL,
+    NUMBERS,
+    OTHER,
+    PARTIAL,
+    PARTY,
+    PRIOR_DUE,
+    JsonDict,
+    Route,
+    category,
+    channels,
+    competent_route,
+    cumulative_shares,
+    diplomatic_route,
+    envelopes,
+    json_texts,
+    null_or,
+    quoted_dates,
+    uuids,
+    year_texts,
+)
+from kzcn.synth._regime import in_draw_order, shares, values_of
+from kzcn.synth._stream import Draws
+from kzcn.synth.people import (
+    POPULATION_CODE,
+    STATE_CODE,
+    YEAR,
+    PersonColumns,
+    authorities,
+    person_columns,
+)
+
+_VIOLATIONS = shares(
+    Violation,
+    (
+        ("overstay", 40),
+        ("failure_to_register", 15),
+        ("purpose_of_stay_violation", 15),
+        ("illegal_entry", 8),
+        ("illegal_exit", 5),
+        ("invalid_document", 7),
+        ("other", 10),
+    ),
+)
+_VIOLATION_INDEX = {violation: index for index, (violation, _) in enumerate(_VIOLATIONS)}
+_OVERSTAY = _VIOLATION_INDEX["overstay"]
+_UNREGISTERED = _VIOLATION_INDEX["failure_to_register"]
+_PURPOSE = _VIOLATION_INDEX["purpose_of_stay_violation"]
+_ILLEGAL_ENTRY = _VIOLATION_INDEX["illegal_entry"]
+_ILLEGAL_EXIT = _VIOLATION_INDEX["illegal_exit"]
+_INVALID_DOCUMENT = _VIOLATION_INDEX["invalid_document"]
+_CROSSING_POINTS = shares(
+    CrossingPoint,
+    (
+        ("khorgos_khorgos", 30),
+        ("nur_zholy", 25),
+        ("dostyk_alashankou", 12),
+        ("altynkol_khorgos_rail", 8),
+        ("bakhty_baketu", 10),
+        ("maikapshagai_jimunai", 5),
+        ("kolzhat_dulata", 5),
+        ("other", 5),
+    ),
+)
+# The provisions each state cites, by violation ([bg]: the Code of
+# Administrative Offences of Kazakhstan, Art. 517 on foreigners' breaches of
+# migration rules, Criminal Code Art. 392 on illegal border crossing; the PRC
+# Exit and Entry Administration Law, Arts. 71, 76, 78 and 81).
+_PROVISIONS = {
+    "KAZ": {
+        "illegal_entry": "Criminal Code of the Republic of Kazakhstan, Art. 392",
+        "illegal_exit": "Criminal Code of the Republic of Kazakhstan, Art. 392",
+        "default": "Code of Administrative Offences of the Republic of Kazakhstan, Art. 517",
+    },
+    "CHN": {
+        "illegal_entry": "Exit and Entry Administration Law of the PRC, Art. 71",
+        "illegal_exit": "Exit and Entry Administration Law of the PRC, Art. 71",
+        "overstay": "Exit and Entry Administration Law of the PRC, Art. 78",
+        "failure_to_register": "Exit and Entry Administration Law of the PRC, Art. 76",
+        "default": "Exit and Entry Administration Law of the PRC, Art. 81",
+    },
+}
+# Measures by code: a criminal case, a warning, a fine, and a fine with deportation
+# (and an entry ban).
+_MEASURES = tuple(
+    list(in_draw_order(Measure, measures))
+    for measures in (
+        ("criminal_case", "deportation"),
+        ("warning",),
+        ("fine",),
+        ("fine", "deportation"),
+        ("fine", "deportation", "entry_ban"),
+    )
+)
+_CRIMINAL, _WARNING, _FINE, _DEPORTED, _BANNED = range(len(_MEASURES))
+_PURPOSES = values_of(Purpose)
+# Visa-free travel covers short stays; study, work and official trips need visas.
+_VISA_ONLY = frozenset(in_draw_order(Purpose, ("study", "work", "official")))
+_SCALE = dict(
+    shares(
+        Purpose,
+        (
+            ("tourism", 90_000),
+            ("business", 15_000),
+            ("private", 8_000),
+            ("transit", 5_000),
+        ),
+    )
+)
+_AREAS = values_of(Area)
+# Former citizenship status by the shares 42/35/15/4/2/2 (the thresholds in `_change_fields`):
+# the limbo the reporting describes (renunciations unanswered or refused, a loss by law the
+# other state does not record) is a few in a hundred, enough to be seen in a workshop sample
+# without claiming a rate nobody has published.
+_CHANGE_STATUS = in_draw_order(
+    FormerCitizenshipStatus,
+    ("termination_requested", "terminated", "unknown", "retained", "termination_refused",
+     "lost_by_law_unconfirmed"),
+)
+_CHANGE_REQUESTED = _CHANGE_STATUS.index("termination_requested")
+_CHANGE_TERMINATED = _CHANGE_STATUS.index("terminated")
+_CHANGE_LOST = _CHANGE_STATUS.index("lost_by_law_unconfirmed")
+_RENOUNCED, _BY_LAW = (
+    f'"{v}"'.encode() for v in in_draw_order(EndedBy, ("renunciation_approved", "automatic_by_law"))
+)
+_EVIDENCE = {
+    name: f'{{"type":"{name}"'.encode()
+    for name in in_draw_order(EvidenceType, (
+        "renunciation_certificate_chn", "termination_certificate_kaz",
+        "renunciation_application", "passport_cancelled", "hukou_cancellation"))
+}
+#: Where a former citizen applies: the other state's mission in the sender's country.
+_MISSION = {"CHN": b'"Consulate General of the PRC in Almaty"',
+            "KAZ": b'"Embassy of the Republic of Kazakhstan in Beijing"'}
+# Reply status by the shares 38/43/14/3/2 (the thresholds in `_status_replies`).
+_REPLY_STATUS = in_draw_order(
+    ReplyStatus, ("retained", "terminated", "no_record", "termination_pending", "refused")
+)
+_REPLY_TERMINATED = _REPLY_STATUS.index("terminated")
+_REPLY_NO_RECORD = _REPLY_STATUS.index("no_record")
+_GROUNDS = in_draw_order(Grounds, ("public_health", "public_order", "national_security"))
+
+
+_VIOLATION_TEXT = json_texts([v for v, _ in _VIOLATIONS])
+_VIOLATION_SHARES = cumulative_shares(_VIOLATIONS)
+_POINT_TEXT = json_texts([p for p, _ in _CROSSING_POINTS])
+_POINT_SHARES = cumulative_shares(_CROSSING_POINTS)
+_MEASURE_TEXT = json_texts(_MEASURES)
+_PROVISION_TEXT = {
+    state: json_texts([table.get(v, table["default"]) for v, _ in _VIOLATIONS])
+    for state, table in _PROVISIONS.items()
+}
+
+
+def _citizenship_parties(state: Party, channel_draw: Floats, sender_draw: Floats) -> Route:
+    """Sender and recipient authorities, channel and carrier of citizenship notices."""
+    sender: Texts | bytes
+    if state == "KAZ":
+        sender = np.where(sender_draw < 0.15, PARTY["KAZ_MLSPP"], PARTY["KAZ_MIA"])
+        recipient = PARTY["CHN_NIA"]
+    else:
+        sender, recipient = PARTY["CHN_NIA"], PARTY["KAZ_MIA"]
+    return (sender, recipient, *channels(state, channel_draw < 0.6))
+
+
+def _subjects_of_change(
+    draws: Draws, state: Party, sent: Ints, decided: Ints, draw: Floats
+) -> PersonColumns:
+    """People who became citizens of `state` on `decided`, formerly of the other."""
+    if state == "KAZ":
+        population = np.where(
+            draw < 0.93, POPULATION_CODE["kandas_kazakh"], POPULATION_CODE["kandas_uyghur"]
+        )
+    else:
+        population = np.full(len(sent), POPULATION_CODE["chn_kazakh"])
+    return person_columns(
+        draws,
+        population,
+        sent,
+        born_before=decided - 18 * YEAR,
+        naturalised_on=decided,
+        former=STATE_CODE[OTHER[state]],
+    )
+
+
+def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pieces:
+    """The fields of a citizenship change after the subject."""
+    n = len(decided)
+    restoration_draw, status_draw, evidence_draw = draws.uniform((3, n))
+    recipient = OTHER[state]
+    status = np.searchsorted([0.42, 0.77, 0.92, 0.96, 0.98], status_draw, side="right")
+    issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
+    certified = (status == _CHANGE_TERMINATED) & (evidence_draw < 0.7)
+    certificate = join_rows(
+        _EVIDENCE["renunciation_certificate_chn" if recipient == "CHN"
+                  else "termination_certificate_kaz"],
+        b',"number":"T' if recipient == "CHN" else b',"number":"K',
+        year_texts(issued),
+        NUMBERS[draws.below(1_000_000, n) // 100],
+        DIGITS4[draws.below(100, n)],
+        b'","date":',
+        quoted_dates(issued),
+        b',"issuer":',
+        authorities(recipient, issued),
+        b"}",
+    )
+    # An application at the other state's mission after the decision; a passport cancelled
+    # (clipped) there, or, for some, a household registration cancelled at home.
+    lodged = np.minimum(sent - 1, decided + draws.between(10, 400, n))
+    application = join_rows(_EVIDENCE["renunciation_application"], b',"number":null,"date":',
+                            quoted_dates(lodged), b',"issuer":', _MISSION[recipient], b"}")
+    cancelled = join_rows(
+        np.where(evidence_draw < 0.6, _EVIDENCE["passport_cancelled"],
+                 _EVIDENCE["hukou_cancellation"]).astype(object),
+        b',"number":null,"date":', quoted_dates(lodged), b',"issuer":', _MISSION[recipient], b"}")
+    evidence = np.select(
+        [certified, (status == _CHANGE_REQUESTED) & (evidence_draw < 0.5),
+         status == _CHANGE_LOST],
+        [certificate, application, cancelled], b"").astype(object)
+    ended_by = np.select([certified, (status == _CHANGE_TERMINATED) | (status == _CHANGE_LOST)],
+                         [_RENOUNCED, _BY_LAW], b"null").astype(object)
+    if state == "KAZ":
+        reference: Pieces = (
+            '"ПР-'.encode(),
+            year_texts(decided),
+            b"-",
+            DIGITS4[draws.between(1, 9999, n)],
+            b'"',
+        )
+    else:
+        reference = (
+            '"国移管〔'.encode(),
+            year_texts(decided),
+            "〕".encode(),
+            NUMBERS[draws.between(1, 999, n)],
+            '号"'.encode(),
+        )
+    return (
+        b',"acquisition":',
+        np.where(
+            restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
+        ),
+        b',"decided_on":',
+        quoted_dates(decided),
+        b',"decision_reference":',
+        *reference,
+        f',"former_citizenship":{{"state":"{recipient}","status":"'.encode(),
+        _CHANGE_TEXT[status],
+        b'","ended_by":',
+        ended_by,
+        b',"ended_on":null,"evidence":[',
+        evidence,
+        b"]}",
+    )
+
+
+_CHANGE_TEXT = texts(_CHANGE_STATUS)
+
+
+def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
+    decided = draws.between(DATA_START, DATA_END - 120, n)
+    sent = decided + draws.between(14, 120, n)
+    channel_draw, sender_draw, population_draw = draws.uniform((3, n))
+    route = _citizenship_parties(state, channel_draw, sender_draw)
+    envelope = envelopes(draws, "citizenship_acquisition", route, sent)
+    subject = _subjects_of_change(draws, state, sent, decided, population_draw)
+    return join_rows(
+        *envelope,
+        b',"subject":',
+        *subject.pieces,
+        *_change_fields(draws, state, decided, sent),
+        b"}",
+    )
+
+
+def _prior_change_parts(draws: Draws, n: int, state: Party, kind: str) -> tuple[Pieces, Pieces]:
+    """Envelopes, and subjects with their changes, of changes decided before entry into force.
+
+    Either a notice of its own or the item of a list: the same people and changes.
+    """
+    decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
+    on_time_draw, population_draw = draws.uniform((2, n))
+    # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
+    sent = np.where(
+        on_time_draw < 0.9,
+        draws.between(DATA_START, PRIOR_DUE, n),
+        draws.between(PRIOR_DUE + 1, PRIOR_DUE + 240, n),
+    )
+    envelope = envelopes(draws, kind, diplomatic_route(state), sent)
+    subject = _subjects_of_change(draws, state, sent, decided, population_draw)
+    change = (b',"subject":', *subject.pieces, *_change_fields(draws, state, decided, sent))
+    return envelope, change
+
+
+def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
+    envelope, change = _prior_change_parts(draws, n, state, "prior_citizenship_change")
+    # A notice of its own: the list it belongs to, if any, is not known.
+    return join_rows(*envelope, b',"list_id":null,"list_item":null', *change, b"}")
+
+
+def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
+    envelope, change = _prior_change_parts(draws, n, state, "prior_change_list")
+    list_id = (f',"list_id":"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
+    return join_rows(*envelope, *list_id, b',"items":[{"item":1', *change, b"}]}")
+
+
+def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
+    """`state` answers whether people on the other's list kept its citizenship."""
+    received = draws.between(DATA_START + 10, DATA_END - 90, n)
+    late_draw, channel_draw, status_draw = draws.uniform((3, n))
+    sent = received + np.where(late_draw < 0.05, draws.between(62, 90, n), draws.between(5, 55, n))
+    other = OTHER[state]
+    competent = ("CHN_NIA", "KAZ_MIA") if state == "CHN" else ("KAZ_MIA", "CHN_NIA")
+    route = (PARTY[competent[0]], PARTY[competent[1]], *channels(state, channel_draw < 0.7))
+    envelope = envelopes(draws, "citizenship_status_reply", route, sent, uuids(draws, n))
+    # Retained, terminated, no record; then the limbo: pending, refused.
+    status = np.searchsorted([0.38, 0.81, 0.95, 0.98], status_draw, side="right")
+    terminated = status == _REPLY_TERMINATED
+    # No record: nobody by that name in the answering state, the record is the
+    # list's; otherwise the answering state's record of its (former) citizen.
+    listed = "kandas_kazakh" if other == "KAZ" else "chn_kazakh"
+    own = "chn_kazakh" if state == "CHN" else "kaz_kazakh"
+    subject = person_columns(
+        draws,
+        np.where(status == _REPLY_NO_RECORD, POPULATION_CODE[listed], POPULATION_CODE[own]),
+        sent,
+        citizenship=np.where(terminated, STATE_CODE[other], 0),
+        with_number=~terminated,
+    )
+    terminated_on = null_or(terminated, quoted_dates(received - draws.between(30, 5 * YEAR, n)))
+    return join_rows(
+        *envelope,
+        b',"subject":',
+        *subject.pieces,
+        f',"list_id":"{other}-'.encode(),
+        year_texts(received),
+        b"-",
+        DIGITS4[draws.between(1, 9999, n)],
+        b'","list_item":',
+        NUMBERS[draws.between(1, 9999, n)],
+        b',"list_received_on":',
+        quoted_dates(received),
+        b',"status":"',
+        _REPLY_TEXT[status],
+        b'","terminated_on":',
+        terminated_on,
+        b"}",
+    )
+
+
+_REPLY_TEXT = texts(_REPLY_STATUS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Violation:
+    """What happened, when, and what followed (a column each)."""
+
+    violation: Ints  # index into _VIOLATIONS
+    entered: Ints
+    permitted: Ints  # the last day of the permitted stay
+    occurred: Ints
+    detected: Ints
+    measures: Ints  # index into _MEASURES
+    left: Ints  # the day a deportee left (where `deported`)
+    deported: Flags
+
+
+def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
+    """Violations with dates that agree: entry, permitted stay, the act, detection, leaving.
+
+    `u` holds six uniform draws a row: the violation, the length of stay, and
+    whether a criminal case, a warning, a deportation or an entry ban follows.
+    """
+    kind_draw, stay_draw, criminal_draw, warning_draw, deport_draw, ban_draw = u
+    violation = category(kind_draw, _VIOLATION_SHARES)
+    entered = draws.between(DATA_START, DATA_END - 200, n)
+    permitted = entered + np.where(stay_draw < 0.8, 29, 89)  # a 30-day visa-free stay
+    occurred = np.select(
+        [violation == _OVERSTAY, _no_stay(violation), violation == _UNREGISTERED],
+        [permitted + 1, entered, entered + 5],
+        entered + draws.between(1, 25, n),
+    )
+    detected = occurred + np.where(
+        (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT), 0, draws.between(0, 60, n)
+    )
+    crossed = (violation == _ILLEGAL_ENTRY) | (violation == _ILLEGAL_EXIT)
+    criminal = crossed & (criminal_draw < 0.3)
+    warning = ~criminal & (warning_draw < 0.15)
+    deported = (
+        ~criminal
+        & ~warning
+        & (deport_draw < 0.4)
+        & np.isin(violation, [_OVERSTAY, _PURPOSE, _ILLEGAL_ENTRY])
+    )
+    measures = np.select(
+        [criminal, warning, deported & (ban_draw < 0.6), deported],
+        [_CRIMINAL, _WARNING, _BANNED, _DEPORTED],
+        _FINE,
+    )
+    # A criminal case also deports.
+    return _Violation(
+        violation,
+        entered,
+        permitted,
+        occurred,
+        detected,
+        measures,
+        detected + draws.between(1, 10, n),
+        criminal | deported,
+    )
+
+
+def _no_stay(violation: Ints) -> Flags:
+    """Violations at the border itself, with no permitted stay."""
+    return np.isin(violation, (_ILLEGAL_ENTRY, _INVALID_DOCUMENT))
+
+
+def _violators(state: Party, draw: Floats) -> Ints:
+    """Who breaks the rules in `state`: citizens of the other state, by population."""
+    code = POPULATION_CODE
+    if state == "KAZ":
+        return np.select(
+            [draw < 0.5, draw < 0.85], [code["chn_han"], code["chn_kazakh"]], code["chn_uyghur"]
+        )
+    return np.where(draw < 0.75, code["kaz_kazakh"], code["kaz_russian"])
+
+
+def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
+    """The border crossings of each violation: an entry unless illegal, an exit if any."""
+
+    def crossing(direction: str, day: Ints) -> Texts:
+        return join_rows(
+            f'{{"direction":"{direction}","crossed_on":'.encode(),
+            quoted_dates(day),
+            b',"crossing_point":',
+            point,
+            b',"document_number":"',
+            passport,
+            b'"}',
+        )
+
+    entered_legally = v.violation != _ILLEGAL_ENTRY
+    exited = (v.violation == _ILLEGAL_EXIT) | v.deported
+    # Who left illegally is recorded leaving then; a deportee on the day of leaving.
+    left = np.where(v.violation == _ILLEGAL_EXIT, v.occurred, v.left)
+    return (
+        np.where(entered_legally, crossing("entry", v.entered), b""),
+        commas(entered_legally & exited),
+        np.where(exited, crossing("exit", left), b""),
+    )
+
+
+def _violations(draws: Draws, n: int, state: Party) -> Texts:
+    """Citizens of the other state broke entry, stay or exit rules in `state`."""
+    u = draws.uniform((9, n))  # six for the violation, who, where; the ninth is unused
+    v = _violation_columns(draws, n, u[:6])
+    who_draw, point_draw = u[6], u[7]
+    sent = np.where(v.deported, v.left, v.detected) + draws.between(3, 40, n)
+    envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
+    subject = person_columns(draws, _violators(state, who_draw), v.entered, traveller=True)
+    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], subject.passport)
+    ban_until = null_or(
+        v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
+    )
+    return join_rows(
+        *envelope,
+        b',"subject":',
+        *subject.pieces,
+        b',"violation":',
+        _VIOLATION_TEXT[v.violation],
+        b',"occurred_on":',
+        quoted_dates(v.occurred),
+        b',"detected_on":',
+        quoted_dates(v.detected),
+        b',"crossings":[',
+        *crossings,
+        b'],"permitted_stay_until":',
+        null_or(~_no_stay(v.violation), quoted_dates(v.permitted)),
+        b',"measures":',
+        _MEASURE_TEXT[v.measures],
+        b',"entry_ban_until":',
+        ban_until,
+        b',"legal_provision":',
+        _PROVISION_TEXT[state][v.violation],
+        b"}",
+    )
+
+
+def _statistics(draws: Draws, n: int, state: Party) -> Texts:
+    quarter = draws.between(0, 7, n)  # 2024 Q1 … 2025 Q4 (and the first weeks in force)
+    year, month = 2024 + quarter // 4, 1 + 3 * (quarter % 4)
+    start = month_starts(year, month)
+    end = month_starts(year, month + 3) - 1  # month 13 is January of the next year
+    first_weeks = (quarter == 0) & (draws.uniform(n) < 0.2)
+    start = np.where(first_weeks, DATA_START, start)
+    end = np.where(first_weeks, date(2023, 12, 31).toordinal(), end)
+    sent = end + draws.between(5, 45, n)
+    envelope = envelopes(draws, "visa_free_statistics", competent_route(state), sent)
+    shape = (len(_PURPOSES), n)
+    kept = draws.uniform(shape) < 0.6
+    kept[0] |= ~kept.any(axis=0)  # at least one row: tourism
+    scale = np.array([_SCALE.get(p, 1_000) for p in _PURPOSES])[:, None]
+    entries = draws.below(np.broadcast_to(scale + 1, shape).ravel(), n * len(_PURPOSES)).reshape(
+        shape
+    )
+    exits = entries - (entries * draws.uniform(shape) * 0.1).astype(np.int64)
+    visas = draws.below((entries // 50 + 1).ravel(), n * len(_PURPOSES)).reshape(shape)
+    visa_only = draws.between(50, 4_000, n * len(_PURPOSES)).reshape(shape)
+    rows = texts(
+        orjson.dumps(
+            [
+                _statistics_row(
+                    p, int(entries[i, j]), int(exits[i, j]), int(visas[i, j]), int(visa_only[i, j])
+                )
+                for i, p in enumerate(_PURPOSES)
+                if kept[i, j]
+            ]
+        )
+        for j in range(n)
+    )
+    return join_rows(
+        *envelope,
+        f',"citizens_of":"{OTHER[state]}","period_start":'.encode(),
+        quoted_dates(start),
+        b',"period_end":',
+        quoted_dates(end),
+        b',"rows":',
+        rows,
+        b"}",
+    )
+
+
+def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_only: int) -> JsonDict:
+    if purpose in _VISA_ONLY:
+        entries, exits, visas = 0, 0, visa_only
+    return {
+        "purpose": purpose,
+        "visa_free_entries": entries,
+        "visa_free_exits": exits,
+        "visas_issued": visas,
+    }
+
+
+def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
+    decided = draws.between(DATA_START, DATA_END - 30, n)
+    late_draw, grounds_draw, scope_draw, *area_draws = draws.uniform((3 + len(_AREAS), n))
+    # Due within 72 hours; a few late notices (a warning, still valid).
+    sent = decided + np.where(late_draw < 0.95, draws.between(0, 3, n), draws.between(4, 10, n))
+    envelope = envelopes(draws, "suspension_notice", diplomatic_route(state), sent)
+    # One notice in five lifts an earlier one ("adoption or cancellation of such measures").
+    cancelled = draws.uniform(n) < 0.2
+    grounds = np.searchsorted([0.5, 0.8], grounds_draw, side="right")
+    partial = scope_draw < 0.7
+    areas = texts(
+        orjson.dumps(
+            [a for a, draw in zip(_AREAS, area_draws, strict=True) if draw[j] < 0.4]
+            or ["visa_free_statistics"]
+            if partial[j]
+            else []
+        )
+        for j in range(n)
+    )
+    return join_rows(
+        *envelope,
+        b',"action":"',
+        np.where(cancelled, _CANCELLED, _ADOPTED).astype(object),
+        b'","cancels":',
+        null_or(cancelled, uuids(draws, n)),
+        b',"grounds":"',
+        _GROUNDS_TEXT[grounds],
+        b'","scope":"',
+        np.where(partial, PARTIAL, FULL).astype(object),
+        b'","suspended_areas":',
+        areas,
+        b',"decided_on":',
+        quoted_dates(decided),
+        b',"effective_from":',
+        quoted_dates(decided + draws.between(0, 14, n)),
+        b"}",
+    )
+
+
+_GROUNDS_TEXT = texts(_GROUNDS)
+_ADOPTED, _CANCELLED = (v.encode() for v in in_draw_order(SuspensionAction,
+                                                           ("adopted", "cancelled")))
+_REQUEST_PURPOSES = shares(RequestPurpose, (
+    ("citizenship_status", 50), ("entry_stay_exit_violation", 25),
+    ("citizenship_acquisition", 10), ("prior_citizenship_change", 10), ("other", 5)))
+_PURPOSE_TEXT = texts(p for p, _ in _REQUEST_PURPOSES)
+_PURPOSE_SHARES = cumulative_shares(_REQUEST_PURPOSES)
+_LEGAL_BASIS_TEXT = texts(
+    f"Agreement of 17 May 2023, Article 1{article}" for article in ("(3)", "(4)", "(2)", "(3)", ""))
+_REFUSAL_GROUNDS = shares(RefusalGrounds, (
+    ("security", 35), ("contrary_to_law", 30), ("sovereignty", 15), ("public_order", 15),
+    ("other", 5)))
+_REFUSAL_TEXT = texts(g for g, _ in _REFUSAL_GROUNDS)
+_REFUSAL_SHARES = cumulative_shares(_REFUSAL_GROUNDS)
+
+
+def _requests(draws: Draws, n: int, state: Party) -> Texts:
+    """`state` asks about a citizen of the other state, by passport number."""
+    sent = draws.between(DATA_START, DATA_END, n)
+    population_draw, purpose_draw = draws.uniform((2, n))
+    envelope = envelopes(draws, "information_request", diplomatic_route(state), sent)
+    person = person_columns(draws, _violators(state, population_draw), sent, traveller=True)
+    purpose = category(purpose_draw, _PURPOSE_SHARES)
+    return join_rows(
+        *envelope,
+        b',"purpose":"',
+        _PURPOSE_TEXT[purpose],
+        b'","legal_basis":"',
+        _LEGAL_BASIS_TEXT[purpose],
+        b'","persons":[{"item":1,"personal_number":null,"document":{"issuing_state":'
+        + f'"{OTHER[state]}","document_type":"passport","number":"'.encode(),
+        person.passport,
+        b'"}}]}',
+    )
+
+
+def _refusals(draws: Draws, n: int, state: Party) -> Texts:
+    """`state` refuses a request of the other, citing it."""
+    sent = draws.between(DATA_START + 30, DATA_END, n)
+    envelope = envelopes(draws, "request_refusal", diplomatic_route(state), sent, uuids(draws, n))
+    grounds_draw, items_draw = draws.uniform((2, n))
+    grounds = category(grounds_draw, _REFUSAL_SHARES)
+    # Most refuse the whole request (no items); some only its first person.
+    refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
+    return join_rows(*envelope, b',"grounds":"', _REFUSAL_TEXT[grounds], b'","refused_items":',
+                     refused, b"}")
+
+
+#: Each kind's builder: (stream, count, sending state) → the messages as JSON text.
+BUILDERS: dict[str, Callable[[Draws, int, Party], Texts]] = {
+    "citizenship_acquisition": _acquisitions,
+    "prior_citizenship_change": _prior_changes,
+    "citizenship_status_reply": _status_replies,
+    "entry_stay_exit_violation": _violations,
+    "visa_free_statistics": _statistics,
+    "suspension_notice": _suspensions,
+    "prior_change_list": _prior_change_lists,
+    "information_request": _requests,
+    "request_refusal": _refusals,
+}
