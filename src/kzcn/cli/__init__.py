@@ -3,7 +3,8 @@
 Each command's module imports the library it runs (the demo imports nearly
 all of it: about half a second). `main` registers only the command it was
 asked for, so `kzcn exposure` does not pay for the validator and the
-generator; `kzcn --help`, an unknown word, and `kzcn.cli.app` get them all.
+generator; `kzcn --version` gets none of them; `kzcn --help`, an unknown word, and
+`kzcn.cli.app` get them all.
 """
 
 from __future__ import annotations
@@ -54,8 +55,15 @@ def __getattr__(name: str) -> typer.Typer:  # PEP 562: `app` comes with every co
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: Options the root answers by itself, before any command is looked at.
+_ROOT_ONLY = frozenset({"--version"})
+
+
 def main() -> None:
     """Console-script entry point."""
     words = sys.argv[1:2]
+    if words and words[0] in _ROOT_ONLY:  # the version needs no command: none is imported
+        run(_with_commands())
+        return
     module = _MODULES.get(words[0]) if words else None
     run(_every_command() if module is None else _with_commands(module))

@@ -9,6 +9,9 @@
   the input into valid and invalid records, byte for byte.
 """
 
+from typing import TYPE_CHECKING
+
+from kzcn._lazy import lazy_attributes
 from kzcn.validation.core import (
     EngineName,
     make_engine,
@@ -30,7 +33,13 @@ from kzcn.validation.report import (
     summary_line,
 )
 from kzcn.validation.results import RecordResult, Summary, Validation
-from kzcn.validation.schema_engine import SchemaEngine
+
+if TYPE_CHECKING:
+    from kzcn.validation.schema_engine import SchemaEngine
+
+# The schema engine loads jsonschema and builds the schema: a model-engine run
+# (`kzcn validate` by default) never pays for them.
+__getattr__, __dir__ = lazy_attributes(globals(), {"SchemaEngine": "kzcn.validation.schema_engine"})
 
 __all__ = [
     "FORMATS",

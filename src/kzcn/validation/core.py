@@ -26,7 +26,6 @@ from kzcn.validation.readers import (
     units_for_stream,
 )
 from kzcn.validation.results import RecordResult, Validation
-from kzcn.validation.schema_engine import SchemaEngine
 
 __all__ = [
     "EngineName",
@@ -47,6 +46,9 @@ def make_engine(engine: EngineName | Engine = "model", *, show_values: bool = Fa
     if engine == "model":
         return ModelEngine(show_values=show_values)
     if engine == "schema":
+        # Imported here: it loads jsonschema, which a model-engine run never needs.
+        from kzcn.validation.schema_engine import SchemaEngine  # noqa: PLC0415
+
         return SchemaEngine(show_values=show_values)
     raise ValueError(f"unknown engine {engine!r}; choose model or schema")
 

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from kzcn.errors import CATALOGUE, Code
 from kzcn.messages import Message, MessageAdapter
+from kzcn.validation._accept import fast_accept
 from kzcn.validation.problems import Problem, json_path, problem, problems_from_error
 from kzcn.validation.readers import BOM, Unit, diagnose_json, nesting_too_deep
 from kzcn.validation.results import RecordResult
@@ -52,6 +53,14 @@ def may_repeat_keys(text: bytes, document: object) -> bool:
     except orjson.JSONEncodeError:  # nested past orjson's limit: the exact test decides
         return True
     return text.count(b":") != written.count(b":")
+
+
+def _may_repeat_keys(text: bytes) -> bool:
+    """`may_repeat_keys` of text the fast path accepted; True (exact test) if orjson refuses it."""
+    try:
+        return may_repeat_keys(text, orjson.loads(text))
+    except orjson.JSONDecodeError:
+        return True
 
 
 class _Pairs(dict[str, Any]):
@@ -199,12 +208,16 @@ class ModelEngine(Engine):
         super().__init__(show_values=show_values)
         # Bound once: the attribute lookups add up over millions of lines.
         self._validate_json = MessageAdapter.validator.validate_json
+        self._accept = fast_accept()
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
-        """Validate one unit; a plain JSON line takes the short path."""
+        """Validate one unit; a plain JSON line takes the short path, a valid one the shortest."""
         text = unit.text
         if text is None or unit.found:
             return super().check(unit, file)
+        accepted = self._fast_accept(text, file, unit)
+        if accepted is not None:
+            return accepted
         try:
             message = self._validate_json(text)
         except ValidationError as error:
@@ -221,6 +234,14 @@ class ModelEngine(Engine):
             )
         late = tuple(self.warnings(message, file, unit.line)) if message.warnings() else ()
         return RecordResult(file, unit.line, late, message, unit.raw, "record", unit.lines)
+
+    def _fast_accept(self, text: bytes, file: str | None, unit: Unit) -> RecordResult | None:
+        """The result of a line the fast path accepts (`kzcn.validation._accept`), else None."""
+        message = self._accept(text) if self._accept is not None else None
+        if message is None or _may_repeat_keys(text):
+            return None
+        late = tuple(self.warnings(message, file, unit.line))
+        return RecordResult(file, unit.line, late, None, unit.raw, "record", unit.lines, text)
 
     def _model_problems(
         self, error: ValidationError, text: bytes, file: str | None, line: int

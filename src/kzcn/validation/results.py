@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kzcn.messages import Message
+from kzcn.messages import Message, MessageAdapter
 from kzcn.validation.problems import Problem
 
 __all__ = ["RecordResult", "Role", "Summary", "Validation"]
+
+_build_model = MessageAdapter.validator.validate_json
 
 #: What a unit of input is: a record, a blank line between records, or a CSV header.
 Role = Literal["record", "blank", "header"]
@@ -29,7 +31,8 @@ class RecordResult:
         file: The input's name (`-` for standard input), or None.
         line: The line the record starts on (for CSV, the row's first line).
         problems: Errors and warnings, in the order found.
-        message: The validated model (model engine, valid records only).
+        message: The validated model (model engine, valid records only); for
+            a record the fast path accepted, built on first use.
         raw: The input bytes this result closes, for splitting the input
             (`--valid-out`/`--invalid-out`): a JSONL line or a CSV row as read.
             The records of one `.json` file are one group: all but the last
@@ -41,10 +44,20 @@ class RecordResult:
     file: str | None
     line: int | None
     problems: tuple[Problem, ...]
-    message: Message | None = None
+    _message: Message | None = field(default=None, compare=False)
     raw: bytes | None = field(default=b"", repr=False, compare=False)
     role: Role = "record"
     lines: int = 1
+    #: JSON text the fast path accepted (`kzcn.validation._accept`): `message` is built
+    #: from it by the models when first read, so a run that never reads it never pays.
+    accepted: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def message(self) -> Message | None:
+        """The validated model (model engine, valid records only)."""
+        if self._message is None and self.accepted is not None:
+            object.__setattr__(self, "_message", _build_model(self.accepted))
+        return self._message
 
     @property
     def valid(self) -> bool:
@@ -190,4 +203,3 @@ class Validation:
         """Every problem of the remaining records, in input order."""
         for result in self:
             yield from result.problems
-

@@ -1,0 +1,403 @@
+"""The model engine's fast accept path: msgspec structs mirrored from the models.
+
+Most lines of a real file are valid, and pydantic spends most of its time on
+them building models nobody reads. Here each model becomes a msgspec `Struct`
+with the same fields, types, `Literal`s, lengths, bounds and patterns, and the
+same rules: the model's field validators, its `after` model validators and
+the methods they call (`problems()`, `kind_problems()`, ...) run unchanged
+with the struct as `self`. So nothing is restated: the mirror is read from the
+models when first used, and follows them as they change.
+
+The path only accepts. A line it does not accept (a decoding error, a rule's
+exception, anything at all) goes to the pydantic models, which report it as
+before; a model using a construct the mirror does not know (a `before` model
+validator, a field validator, an `Any` field, ...) is not mirrored, and then
+no line is fast-accepted (`accept_path()` is None); so too without msgspec
+(a light install). tests/test_accept.py holds
+the mirror to the models over generated messages, every corruption fault and
+every example.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import types
+from collections.abc import Callable, Iterable
+from functools import cache, cached_property
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import annotated_types as at
+from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+try:  # msgspec comes with the `cli` extra; without it, the models judge every line
+    import msgspec
+
+    HAVE_MSGSPEC = True
+except ImportError:  # pragma: no cover - exercised by a test in a fresh process
+    HAVE_MSGSPEC = False
+
+__all__ = [
+    "AcceptPath",
+    "FastAccept",
+    "UnmirroredError",
+    "accept_path",
+    "fast_accept",
+    "mirror",
+    "python_pattern",
+]
+
+#: A rule over one decoded value: returns when the value is accepted, raises otherwise.
+Check = Callable[[Any], None]
+#: Decodes JSON text to a struct every rule accepts; raises otherwise.
+AcceptPath = Callable[[bytes], Any]
+
+_SCALARS = (str, int, bool, dt.date)
+#: Bounds a `msgspec.Meta` takes under the same name and meaning as `annotated_types`.
+_BOUNDS = {at.Ge: "ge", at.Gt: "gt", at.Le: "le", at.Lt: "lt"}
+_LENGTHS = {at.MinLen: "min_length", at.MaxLen: "max_length"}
+#: Attributes of pydantic's general metadata the mirror understands (strict: msgspec is).
+_GENERAL = frozenset({"pattern", "strict"})
+
+
+class UnmirroredError(TypeError):
+    """A construct of the models the mirror does not cover: the models alone decide."""
+
+
+def python_pattern(pattern: str) -> str:
+    r"""`pattern` for Python's `re` as pydantic reads it: `$` is the end of the text.
+
+    Python's `$` also matches before a final newline; `\Z` does not. Escapes
+    and character classes are left alone.
+    """
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def _same_value(function: Callable[[Any], Any]) -> Check:
+    """A validator as a check: it may raise; returning another value is not mirrored."""
+
+    def check(value: Any) -> None:
+        result = function(value)
+        if result is not value and result != value:
+            raise UnmirroredError("a validator changed the value")
+
+    return check
+
+
+def _all(checks: list[Check]) -> Check | None:
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(value: Any) -> None:
+        for one in checks:
+            one(value)
+
+    return check
+
+
+class _Mirror:
+    """Structs for models, built once per model (and per tag for a union member)."""
+
+    def __init__(self, *, rules: bool = True) -> None:
+        self.rules = rules
+        self._structs: dict[tuple[type[BaseModel], str | None], type[msgspec.Struct]] = {}
+
+    # --- types ---------------------------------------------------------------------
+
+    def translate(self, annotation: Any, metadata: Iterable[Any] = ()) -> tuple[Any, Check | None]:
+        """The msgspec type of an annotation and the check of its validators."""
+        items = self._flat(annotation, metadata)
+        base = annotation
+        while get_origin(base) is Annotated:
+            base = get_args(base)[0]
+        if get_origin(base) in (Union, types.UnionType):
+            # pydantic applies an optional field's constraints to the value, not to None.
+            return self._optional(get_args(base), items)
+        meta: dict[str, Any] = {}
+        checks: list[Check] = []
+        before: list[Check] = []
+        for item in items:
+            self._constraint(item, meta, checks, before)
+        kind, inner = self._base(base)
+        if before and kind not in (str, int, bool) and get_origin(kind) is not Literal:
+            raise UnmirroredError("a before validator on a value JSON does not hold as it is")
+        typed = Annotated[kind, msgspec.Meta(**meta)] if meta else kind
+        return typed, _all([*before, *([inner] if inner else []), *checks])
+
+    def _flat(self, annotation: Any, metadata: Iterable[Any]) -> list[Any]:
+        items = list(metadata)
+        while get_origin(annotation) is Annotated:
+            annotation, *extra = get_args(annotation)
+            items += extra
+        flat: list[Any] = []
+        for item in items:
+            flat += item.metadata if isinstance(item, FieldInfo) else [item]
+        return flat
+
+    def _constraint(
+        self, item: Any, meta: dict[str, Any], checks: list[Check], before: list[Check]
+    ) -> None:
+        if type(item) in _BOUNDS:
+            meta[_BOUNDS[type(item)]] = getattr(item, _BOUNDS[type(item)])
+        elif type(item) in _LENGTHS:
+            meta[_LENGTHS[type(item)]] = getattr(item, _LENGTHS[type(item)])
+        elif isinstance(item, AfterValidator):
+            checks.append(_same_value(item.func))  # type: ignore[arg-type]
+        elif isinstance(item, BeforeValidator):
+            before.append(_same_value(item.func))  # type: ignore[arg-type]
+        elif type(item).__name__ == "_PydanticGeneralMetadata":
+            found = vars(item)
+            if not set(found) <= _GENERAL or found.get("strict") is False:
+                raise UnmirroredError(f"constraint {sorted(found)}")
+            if "pattern" in found:
+                meta["pattern"] = python_pattern(found["pattern"])
+        else:
+            raise UnmirroredError(f"metadata {type(item).__name__}")
+
+    def _base(self, base: Any) -> tuple[Any, Check | None]:
+        origin = get_origin(base)
+        if base in _SCALARS or origin is Literal:
+            return base, None
+        if base is type(None):
+            return None, None
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            return self.struct(base), None
+        if origin in (list, tuple):
+            return self._sequence(origin, get_args(base))
+        raise UnmirroredError(f"type {base!r}")
+
+    def _optional(self, members: tuple[Any, ...], items: list[Any]) -> tuple[Any, Check | None]:
+        present = [member for member in members if member is not type(None)]
+        if len(present) != 1 or len(members) != 2:
+            raise UnmirroredError("a union of several types")
+        kind, check = self.translate(present[0], items)
+        if check is None:
+            return kind | None, None
+
+        def optional(value: Any) -> None:
+            if value is not None:
+                check(value)
+
+        return kind | None, optional
+
+    def _sequence(self, origin: Any, args: tuple[Any, ...]) -> tuple[Any, Check | None]:
+        if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
+            raise UnmirroredError("a fixed-length tuple")
+        kind, check = self.translate(args[0])
+        typed = tuple[kind, ...] if origin is tuple else list[kind]  # type: ignore[valid-type]
+        if check is None:
+            return typed, None
+
+        def each(values: Any) -> None:
+            for value in values:
+                check(value)
+
+        return typed, each
+
+    # --- models --------------------------------------------------------------------
+
+    def struct(self, model: type[BaseModel], tag: str | None = None) -> type[msgspec.Struct]:
+        """The struct mirroring `model`; with `tag`, a member of a union told apart by `kind`."""
+        key = (model, tag)
+        if key not in self._structs:
+            self._structs[key] = self._build(model, tag)
+        return self._structs[key]
+
+    def _build(self, model: type[BaseModel], tag: str | None) -> type[msgspec.Struct]:
+        _refuse_unmirrored_hooks(model)
+        fields: list[tuple[str, Any, Any]] = []
+        checks: list[tuple[str, Check]] = []
+        for name, info in model.model_fields.items():
+            if tag is not None and name == "kind":
+                continue
+            kind, check = self.translate(info.annotation, info.metadata)
+            fields.append((name, kind, _default(info)))
+            if check is not None:
+                checks.append((name, check))
+        rules = _after_validators(model)
+
+        def __post_init__(self: Any) -> None:  # noqa: N807 - msgspec's hook
+            for name, check in checks:
+                check(getattr(self, name))
+            for rule in rules:
+                rule(self)
+
+        namespace = {**_behaviour(model)}
+        if self.rules and (checks or rules):  # a struct without rules skips the call
+            namespace["__post_init__"] = __post_init__
+        if tag is not None:
+            namespace["kind"] = tag
+        return msgspec.defstruct(
+            model.__name__,
+            fields,
+            namespace=namespace,
+            kw_only=True,
+            frozen=True,
+            forbid_unknown_fields=True,
+            dict=True,  # room for the models' cached properties
+            tag_field="kind" if tag is not None else None,
+            tag=tag,
+        )
+
+
+def _default(info: FieldInfo) -> Any:
+    if info.default_factory is not None:
+        return msgspec.field(default_factory=info.default_factory)  # type: ignore[arg-type]
+    if info.default is PydanticUndefined:
+        return msgspec.NODEFAULT
+    return info.default
+
+
+def _refuse_unmirrored_hooks(model: type[BaseModel]) -> None:
+    decorators = model.__pydantic_decorators__
+    if decorators.field_validators or decorators.validators or decorators.root_validators:
+        raise UnmirroredError(f"{model.__name__}: field validators")
+    if any(d.info.mode != "after" for d in decorators.model_validators.values()):
+        raise UnmirroredError(f"{model.__name__}: a model validator that is not `after`")
+    if model.__private_attributes__:
+        raise UnmirroredError(f"{model.__name__}: private attributes")
+
+
+def _after_validators(model: type[BaseModel]) -> list[Callable[[Any], Any]]:
+    rules = []
+    for decorator in model.__pydantic_decorators__.model_validators.values():
+        function = decorator.func
+        if len(inspect.signature(function).parameters) != 1:
+            raise UnmirroredError(f"{model.__name__}: a model validator taking more than self")
+        rules.append(function)
+    return rules
+
+
+class _Cached:
+    """A model's `cached_property` on a struct: the same function, its value kept the same way.
+
+    `functools.cached_property` takes a lock on every first use before Python
+    3.12, about a tenth of the rules' time here; a struct is decoded and
+    checked by one thread, so the value is simply stored.
+    """
+
+    def __init__(self, prop: cached_property[Any]) -> None:
+        self.function = prop.func
+        self.name = prop.attrname or prop.func.__name__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = self.function(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def _behaviour(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's own methods, properties and class variables, for the struct to run."""
+    namespace: dict[str, Any] = {}
+    for cls in reversed(model.__mro__):
+        if cls is object or cls.__module__.startswith("pydantic"):
+            continue
+        for name, value in vars(cls).items():
+            if name.startswith("__") or name in model.model_fields:
+                continue
+            if (
+                isinstance(
+                    value,
+                    types.FunctionType | property | cached_property | staticmethod | classmethod,
+                )
+                or name in model.__class_vars__
+            ):
+                namespace[name] = _Cached(value) if isinstance(value, cached_property) else value
+    return namespace
+
+
+def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> Any:
+    """The msgspec union of the struct of each model of `union`, told apart by `discriminator`.
+
+    Without `rules`, the structs decode types, lengths and patterns only: the
+    benchmark's peer (typed decoding), not a validator.
+    """
+    if discriminator != "kind":
+        raise UnmirroredError("a discriminator other than kind")
+    members = get_args(union)
+    while len(members) == 1 or get_origin(union) is Annotated:
+        union = members[0]
+        members = get_args(union)
+    built = _Mirror(rules=rules)
+    structs = []
+    for model in members:
+        tags = get_args(model.model_fields["kind"].annotation)
+        if len(tags) != 1:
+            raise UnmirroredError(f"{model.__name__}: kind is not one value")
+        structs.append(built.struct(model, tags[0]))
+    return Union[tuple(structs)]  # noqa: UP007 - built at run time
+
+
+@cache
+def accept_path() -> AcceptPath | None:
+    """Decode a message to a struct the models' every rule accepts; None: not mirrored."""
+    from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
+
+    if not HAVE_MSGSPEC:
+        return None
+    try:
+        decoder = msgspec.json.Decoder(mirror(Message))
+    except UnmirroredError:
+        return None
+    return decoder.decode
+
+
+class FastAccept:
+    """The accept path with a brake, for one engine: the struct of an accepted line, or None.
+
+    A line the path does not accept is decoded twice (here, then by the
+    models): in a run of invalid lines that costs more than it saves (about
+    1.4x on a file of nothing else). So after a line it does not accept, the
+    path steps aside for the next 1, 2, 4, ... up to 64 lines (the models
+    judge those), and the next line it accepts releases the brake. Which
+    path judged a line never changes its result.
+    """
+
+    #: The longest the path steps aside after lines it did not accept.
+    MAX_PAUSE = 64
+
+    def __init__(self, decode: AcceptPath) -> None:
+        self._decode = decode
+        self._pause = 0
+        self._skip = 0
+
+    def __call__(self, text: bytes) -> Any:
+        """The struct of `text` if every rule accepts it, else None."""
+        if self._skip:
+            self._skip -= 1
+            return None
+        try:
+            message = self._decode(text)
+        except Exception:  # noqa: BLE001 - whatever is not accepted, the models judge
+            self._pause = min(max(1, 2 * self._pause), self.MAX_PAUSE)
+            self._skip = self._pause
+            return None
+        self._pause = 0
+        return message
+
+
+def fast_accept() -> FastAccept | None:
+    """A fresh accept path for one engine; None when the models are not mirrored."""
+    decode = accept_path()
+    return None if decode is None else FastAccept(decode)

@@ -1,0 +1,287 @@
+"""The fast accept path accepts exactly what the models accept (issue 19).
+
+`kzcn.validation._accept` mirrors the models as msgspec structs and runs
+their own rules. A line it accepts skips pydantic, so it must never accept
+what the models refuse, and to be worth having it must accept the valid
+messages real files hold. Checked over generated messages (every kind),
+every corruption fault, every example, and hand-made edge values; and the
+engine's results are the same with and without the path.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from pydantic import ValidationError
+
+from conftest import EXAMPLES
+from kzcn import strategies as kst
+from kzcn.messages import MESSAGE_KINDS, MessageAdapter
+from kzcn.synth.corruption import FAULTS, corrupt
+from kzcn.synth.generator import Generator
+from kzcn.validation import ModelEngine, validate_records
+from kzcn.validation._accept import AcceptPath, FastAccept, accept_path, python_pattern
+
+_validate = MessageAdapter.validator.validate_json
+
+
+@cache
+def _path() -> AcceptPath:
+    path = accept_path()
+    assert path is not None, "the models are no longer mirrored: every line takes pydantic"
+    return path
+
+
+def _fast(text: bytes) -> Any:
+    try:
+        return _path()(text)
+    except Exception:  # noqa: BLE001 - any failure is "not accepted"
+        return None
+
+
+def _model(text: bytes) -> Any:
+    try:
+        return _validate(text)
+    except ValidationError:
+        return None
+
+
+def _assert_same_verdict(text: bytes) -> bool:
+    """The fast path accepts only what the models accept, with the same warnings."""
+    fast, model = _fast(text), _model(text)
+    if fast is not None:
+        assert model is not None, f"fast path accepts what the models refuse: {text[:200]!r}"
+        assert fast.warnings() == model.warnings()
+    return fast is not None
+
+
+def _examples(folder: str) -> list[Path]:
+    paths = (EXAMPLES / folder).glob("*.json")
+    return sorted(p for p in paths if not p.name.endswith(".expected.json"))
+
+
+def _compact(path: Path) -> bytes:
+    return orjson.dumps(json.loads(path.read_text("utf-8")))
+
+
+@pytest.mark.parametrize("path", _examples("valid") + _examples("warnings"), ids=lambda p: p.stem)
+def test_every_valid_example_is_fast_accepted(path: Path) -> None:
+    assert _assert_same_verdict(_compact(path))
+
+
+@pytest.mark.parametrize("path", _examples("invalid"), ids=lambda p: p.stem)
+def test_no_invalid_example_is_fast_accepted(path: Path) -> None:
+    assert _model(_compact(path)) is None
+    assert _fast(_compact(path)) is None
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_generated_messages_of_every_kind_are_fast_accepted(kind: str) -> None:
+    generator = Generator(random.Random(19))  # noqa: S311 - test data
+    for _ in range(40):
+        assert _assert_same_verdict(orjson.dumps(generator.message(kind)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(kst.messages())
+def test_fast_path_agrees_with_the_models_on_valid_messages(message: dict[str, Any]) -> None:
+    assert _assert_same_verdict(orjson.dumps(message))
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_no_corruption_fault_is_fast_accepted(fault: str) -> None:
+    generator = Generator(random.Random(7))  # noqa: S311 - test data
+    planted = 0
+    for seed in range(180):
+        kind = MESSAGE_KINDS[seed % len(MESSAGE_KINDS)]
+        try:
+            broken = corrupt(generator.message(kind), random.Random(seed), [fault])  # noqa: S311
+        except ValueError:  # the fault does not fit this message
+            continue
+        planted += 1
+        text = orjson.dumps(broken.message)
+        assert _model(text) is None, broken.codes
+        assert not _assert_same_verdict(text)
+    assert planted, f"{fault} was never planted"
+
+
+@settings(max_examples=200, deadline=None)
+@given(kst.invalid_messages())
+def test_fast_path_refuses_every_drawn_fault(
+    case: tuple[str, dict[str, Any], tuple[str, ...]],
+) -> None:
+    _, message, _ = case
+    assert not _assert_same_verdict(orjson.dumps(message))
+
+
+def _edit(text: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def _suspension() -> bytes:
+    return _compact(EXAMPLES / "valid" / "suspension_notice.json")
+
+
+# Edge values where decoders are known to differ (see performance-anchors.md).
+EDGES = {
+    "trailing newline in a pattern": (b'"message_id":"', b'"message_id":"\\n'),
+    "integral float for a boolean": (b'"synthetic":true', b'"synthetic":1.0'),
+    "year 0000": (b'"sent_on":"', b'"sent_on":"0000-01-01","x_sent_on":"'),
+    "unix time as a date": (b'"sent_on":"', b'"sent_on":1700006400,"x":"'),
+    "unknown field": (b"{", b'{"surprise":null,'),
+    "kind missing": (b'"kind":"suspension_notice",', b""),
+    "unknown kind": (b'"kind":"suspension_notice"', b'"kind":"nothing"'),
+    "null for a required field": (b'"channel":"diplomatic"', b'"channel":null'),
+    "version 1.0": (b'"schema_version":"2.0"', b'"schema_version":"1.0"'),
+    "escaped kind": (b'"kind":"suspension_notice"', b'"kind":"suspension\\u005fnotice"'),
+}
+
+
+@pytest.mark.parametrize("edge", sorted(EDGES))
+def test_edge_values_get_the_models_verdict(edge: str) -> None:
+    old, new = EDGES[edge]
+    text = _edit(_suspension(), old, new)
+    fast, model = _fast(text), _model(text)
+    assert (fast is None) or (model is not None)
+    if edge != "escaped kind":
+        assert fast is None
+
+
+@pytest.mark.parametrize(
+    "start",
+    [b"\\ud800", b"\\u0000", b"\\u0041", b"\\n", b" ", b"\xe2\x80\x8b", b"x" * 101],
+    ids=["lone surrogate", "nul", "escaped letter", "newline", "space", "zero width", "too long"],
+)
+def test_free_text_edges_get_the_models_verdict(start: bytes) -> None:
+    acquisition = _compact(EXAMPLES / "valid" / "citizenship_acquisition.json")
+    text = _edit(acquisition, b'"decision_reference":"', b'"decision_reference":"' + start)
+    assert (_fast(text) is not None) == (_model(text) is not None)
+
+
+def test_trailing_newline_after_a_uuid_is_refused() -> None:
+    message = json.loads(_suspension())
+    message["message_id"] += "\n"
+    assert _fast(orjson.dumps(message)) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ("^[A-Z]{2}$", "AB\n", False),
+        ("^[A-Z]{2}$", "AB", True),
+        ("^[$]{2}$", "$$", True),
+        (r"^a\$$", "a$", True),
+        ("^a$|^b$", "b\n", False),
+    ],
+)
+def test_python_pattern_ends_at_the_end_of_the_text(pattern: str, text: str, matches: bool) -> None:
+    import re  # noqa: PLC0415
+
+    assert bool(re.search(python_pattern(pattern), text)) is matches
+
+
+def _engine_results(lines: list[bytes], *, fast: bool) -> list[tuple[Any, ...]]:
+    engine = ModelEngine()
+    if not fast:
+        engine._accept = None
+    return [
+        (r.line, r.problems, r.valid, r.message is not None and r.message.model_dump())
+        for r in validate_records(lines, engine=engine)
+    ]
+
+
+def _broken(generator: Generator, seed: int, fault: str) -> list[bytes]:
+    """The next message broken by `fault`, or none when the fault does not fit it."""
+    try:
+        broken = corrupt(generator.message(), random.Random(seed), [fault])  # noqa: S311
+    except ValueError:
+        return []
+    return [orjson.dumps(broken.message)]
+
+
+def test_engine_results_are_the_same_with_and_without_the_fast_path() -> None:
+    generator = Generator(random.Random(3))  # noqa: S311 - test data
+    lines = [orjson.dumps(generator.message()) for _ in range(60)]
+    for seed, fault in enumerate(sorted(FAULTS)):
+        lines += _broken(generator, seed, fault)
+    suspension = _suspension()
+    lines += [
+        _edit(suspension, b'"grounds"', b'"grounds":"x","grounds"'),  # a key named twice
+        suspension[:-1] + b',"action":"adopted"}',
+        b"\xef\xbb\xbf" + suspension,
+        b"[]",
+        b"{",
+    ]
+    assert _engine_results(lines, fast=True) == _engine_results(lines, fast=False)
+
+
+def test_a_fast_accepted_result_builds_its_model_on_first_use() -> None:
+    (result,) = validate_records([_suspension()])
+    assert result.accepted is not None
+    assert result.message is not None
+    assert result.message.kind == "suspension_notice"
+    assert result.message is result.message  # built once
+
+
+def test_the_brake_steps_aside_after_lines_it_did_not_accept() -> None:
+    tried: list[bytes] = []
+
+    def decode(text: bytes) -> bytes:
+        tried.append(text)
+        if text.startswith(b"bad"):
+            raise ValueError(text)
+        return text
+
+    path = FastAccept(decode)
+    bad = [b"bad%d" % n for n in range(10)]
+    good = [b"ok%d" % n for n in range(5)]
+    verdicts = [path(line) for line in bad + good]
+    # Tried, then 1, 2 and 4 lines skipped; the first good line releases the brake.
+    assert tried == [b"bad0", b"bad2", b"bad5", *good]
+    assert verdicts == [None] * 10 + good
+
+
+def test_the_pause_is_bounded() -> None:
+    def refuse(text: bytes) -> None:
+        raise ValueError(text)
+
+    path = FastAccept(refuse)
+    for _ in range(5000):
+        path(b"x")
+    assert path._pause == FastAccept.MAX_PAUSE
+
+
+def test_a_fast_accepted_result_crosses_processes() -> None:
+    (result,) = validate_records([_suspension()])
+    copy = pickle.loads(pickle.dumps(result))  # noqa: S301 - our own object
+    assert copy == result
+    assert copy.message is not None
+    assert copy.message.kind == "suspension_notice"
+
+
+def test_without_msgspec_the_models_judge_every_line() -> None:
+    script = (
+        "import sys; sys.modules['msgspec'] = None\n"
+        "from kzcn.validation import validate_records\n"
+        "from kzcn.validation._accept import accept_path\n"
+        "(result,) = validate_records([sys.stdin.buffer.read()])\n"
+        "print(accept_path() is None, result.valid, result.accepted is None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=_suspension(),
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout.split() == [b"True", b"True", b"True"]
