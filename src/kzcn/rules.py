@@ -10,10 +10,11 @@ literal there), so it cannot fall behind a rule added in code.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from functools import cache
-from types import FunctionType, ModuleType
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,9 +31,15 @@ _CALL = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
 _RULE_MODULES: tuple[ModuleType, ...] = (identifiers, mrz, person, types, message_models)
 
 
-def _functions(name: str) -> list[FunctionType]:
-    found = [getattr(module, name, None) for module in _RULE_MODULES]
-    return [f for f in found if isinstance(f, FunctionType)]
+@cache
+def _definitions(module: ModuleType) -> dict[str, str]:
+    """The source of each top-level class and function of `module`, by name (one parse)."""
+    source = inspect.getsource(module)
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef | ast.FunctionDef)
+    }
 
 
 @cache
@@ -40,8 +47,10 @@ def _codes_in(source: str, depth: int) -> frozenset[str]:
     codes = {code for code in _LITERAL.findall(source) if code in CATALOGUE}
     if depth:
         for name in set(_CALL.findall(source)):
-            for function in _functions(name):
-                codes |= _codes_in(inspect.getsource(function), depth - 1)
+            for module in _RULE_MODULES:
+                called = _definitions(module).get(name)
+                if called is not None and not called.startswith("class"):
+                    codes |= _codes_in(called, depth - 1)
     return frozenset(codes)
 
 
@@ -50,8 +59,9 @@ def rule_codes(model: type[BaseModel]) -> tuple[str, ...]:
     """The catalogue codes `model`'s own validators (and its kzcn bases') can raise, sorted."""
     codes: set[str] = set()
     for klass in model.__mro__:
-        if klass.__module__ in {m.__name__ for m in _RULE_MODULES}:
-            codes |= _codes_in(inspect.getsource(klass), depth=3)
+        module = next((m for m in _RULE_MODULES if m.__name__ == klass.__module__), None)
+        if module is not None:
+            codes |= _codes_in(_definitions(module).get(klass.__name__, ""), depth=3)
     return tuple(sorted(codes))
 
 
