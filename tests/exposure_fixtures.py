@@ -93,11 +93,13 @@ def load_examples() -> dict[str, bytes]:
     return out
 
 
-def _document_number(rng: random.Random, state: str) -> str:
+def _document_number(rng: random.Random, state: str, issued: date) -> str:
     if state == "KAZ":
         return "N" + "".join(rng.choices("0123456789", k=8))
     letter = rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
-    return "E" + letter + "".join(rng.choices("0123456789", k=7))
+    digits = "".join(rng.choices("0123456789", k=7))
+    # E + a letter from 5 April 2017, E + 8 digits before (the same draws either way).
+    return "E" + (letter if issued >= date(2017, 4, 5) else "0") + digits
 
 
 def _person(rng: random.Random, citizenship: str) -> dict[str, Any]:
@@ -130,7 +132,7 @@ def _person(rng: random.Random, citizenship: str) -> dict[str, Any]:
                 "document_type": "passport",
                 "issuing_state": citizenship,
                 "series": None,
-                "number": _document_number(rng, citizenship),
+                "number": _document_number(rng, citizenship, issued),
                 "date_of_issue": issued.isoformat(),
                 "date_of_expiry": (issued + timedelta(days=3650)).isoformat(),
                 "issuing_authority": "MIA" if citizenship == "KAZ" else "NIA",

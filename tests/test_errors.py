@@ -28,6 +28,13 @@ from kzcn.validation import (
 
 Loc = tuple[str | int, ...]
 
+_CROSSING = {
+    "direction": "entry",
+    "crossed_on": "2024-07-21",
+    "crossing_point": "nur_zholy",
+    "document_number": "EA1234567",
+}
+
 #: A valid example (by kind) and the changes that make the models report the code.
 RECORD_TRIGGERS: dict[Code, tuple[str, dict[Loc, Any]]] = {
     "date.future": ("citizenship_acquisition", {("subject", "date_of_birth"): "2999-01-01"}),
@@ -91,6 +98,31 @@ RECORD_TRIGGERS: dict[Code, tuple[str, dict[Loc, Any]]] = {
     "structure.pattern": ("citizenship_acquisition", {("message_id",): "not-a-uuid"}),
     "structure.range": ("visa_free_statistics", {("rows", 0, "visa_free_entries"): -1}),
     "structure.schema_1_0": ("suspension_notice", {("schema_version",): "1.0"}),
+    "document.number_era": (  # an E + letter number issued in 2014
+        "entry_stay_exit_violation",
+        {
+            ("subject", "documents", 0, "date_of_issue"): "2014-06-01",
+            ("subject", "documents", 0, "issuing_authority"): (
+                "Exit & Entry Administration, Ministry of Public Security"
+            ),
+        },
+    ),
+    "document.issuer_era": (  # the NIA a year before it was founded
+        "entry_stay_exit_violation",
+        {("subject", "documents", 0, "date_of_issue"): "2017-06-01"},
+    ),
+    "stay.crossing_order": (  # two entries, no exit between them
+        "entry_stay_exit_violation",
+        {("crossings",): [_CROSSING, {**_CROSSING, "crossed_on": "2024-07-25"}]},
+    ),
+    "stay.overstay_not_shown": (  # entered 15 Aug, detected 2 Sep: day 19 of 30
+        "entry_stay_exit_violation",
+        {("crossings",): [{**_CROSSING, "crossed_on": "2024-08-15"}]},
+    ),
+    "stay.permitted_until": (  # entered 21 Jul: 30 days end on 19 Aug, not 25 Aug
+        "entry_stay_exit_violation",
+        {("permitted_stay_until",): "2024-08-25"},
+    ),
 }
 
 _LINE = (EXAMPLES / "valid" / "suspension_notice.json").read_bytes().replace(b"\n", b"") + b"\n"

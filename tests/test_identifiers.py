@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from kzcn.eras import issuer_out_of_era, number_out_of_era
 from kzcn.identifiers import (
     document_number_pattern,
     icao_check_digit,
@@ -14,7 +17,7 @@ from kzcn.identifiers import (
     resident_id_check_char,
     resident_id_problems,
 )
-from kzcn.mrz import MrzInput, parse_mrz, td1_lines, td3_lines
+from kzcn.mrz import MrzInput, check_digit_problems, parse_mrz, td1_lines, td3_lines
 
 
 @pytest.mark.parametrize(
@@ -152,3 +155,160 @@ def test_td1_written_lines_parse_back() -> None:
 )
 def test_malformed_mrz_does_not_parse(lines: list[str]) -> None:
     assert parse_mrz(lines) is None
+
+
+# ICAO's own specimens. TD3: Doc 9303-4, Appendix A (and 9303-11 App. D.1); TD2: 9303-6,
+# Appendix A; TD1: 9303-5, Appendix A; the long TD1 and TD2 numbers: 9303-11, Appendix D.2
+# ("D23145890734"). Each parses, every check digit and the composite agree, and the number
+# reads back whole.
+ICAO_SPECIMENS = [
+    (
+        [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ],
+        "TD3",
+        "L898902C3",
+    ),
+    (
+        ["I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", "D231458907UTO7408122F1204159<<<<<<<6"],
+        "TD2",
+        "D23145890",
+    ),
+    (
+        ["I<UTOSTEVENSON<<PETER<JOHN<<<<<<<<<<", "D23145890<UTO3407127M95071227349<<<8"],
+        "TD2",
+        "D23145890734",
+    ),
+    (
+        [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ],
+        "TD1",
+        "D23145890",
+    ),
+    (
+        [
+            "I<UTOD23145890<7349<<<<<<<<<<<",
+            "3407127M9507122UTO<<<<<<<<<<<2",
+            "STEVENSON<<PETER<JOHN<<<<<<<<<",
+        ],
+        "TD1",
+        "D23145890734",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "layout", "number"), ICAO_SPECIMENS)
+def test_icao_specimens_parse_with_every_check_digit_right(
+    lines: list[str], layout: str, number: str
+) -> None:
+    fields = parse_mrz(lines)
+    assert fields is not None
+    assert (fields.layout, fields.number.rstrip("<")) == (layout, number)
+    assert check_digit_problems(fields) == []
+
+
+@pytest.mark.parametrize(("lines", "layout", "number"), ICAO_SPECIMENS)
+def test_a_changed_character_anywhere_in_the_composite_is_caught(
+    lines: list[str], layout: str, number: str
+) -> None:
+    fields = parse_mrz(lines)
+    assert fields is not None
+    line, text, _ = fields.composite
+    # Change the last character the composite covers: in TD1 that is optional data 2,
+    # which a 45-character weight table used to drop.
+    last = len(lines[line]) - 2
+    changed = list(lines)
+    row = changed[line]
+    changed[line] = row[:last] + ("1" if row[last] != "1" else "2") + row[last + 1 :]
+    refields = parse_mrz(changed)
+    assert refields is not None
+    assert check_digit_problems(refields) != [], (layout, number, text)
+
+
+def test_td1_composite_covers_optional_data_2() -> None:
+    # A card with data in optional data 2 (as Belgian identity cards carry, EU PRADO):
+    # the composite is over 50 characters and must count all of them.
+    one = "IDBEL000000000" + icao_check_digit("000000000") + "<" * 15
+    two_body = (
+        "800101" + icao_check_digit("800101") + "F300101" + icao_check_digit("300101")
+        + "BEL12345678901"
+    )
+    composite = one[5:30] + two_body[0:7] + two_body[8:15] + two_body[18:29]
+    assert len(composite) == 50
+    digit = icao_check_digit(composite)
+    fields = parse_mrz([one, two_body + digit, "SPECIMEN<<SPECIMEN<<<<<<<<<<<<"])
+    assert fields is not None
+    assert fields.composite[1] == composite
+    changed = two_body[:28] + ("2" if two_body[28] != "2" else "3")
+    refields = parse_mrz([one, changed + digit, "SPECIMEN<<SPECIMEN<<<<<<<<<<<<"])
+    assert refields is not None
+    assert check_digit_problems(refields) == [((1,), "mrz.check_digit")]
+
+
+@pytest.mark.parametrize("number", ["D23145890734", "AB1234567890123", "012345678"])
+def test_td1_long_numbers_write_and_read_back(number: str) -> None:
+    card = MrzInput(
+        "I<", "UTO", number, "UTO", date(1934, 7, 12), "M", date(1995, 7, 12), "", "STEVENSON",
+        "PETER JOHN",
+    )
+    lines = td1_lines(card)
+    fields = parse_mrz(lines)
+    assert fields is not None
+    assert fields.number.rstrip("<") == number
+    assert check_digit_problems(fields) == []
+    if number == "D23145890734":
+        assert lines[0] == "I<UTOD23145890<7349<<<<<<<<<<<"
+        assert lines[1] == "3407127M9507122UTO<<<<<<<<<<<2"
+
+
+@given(st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<", min_size=1, max_size=90))
+def test_check_digit_weights_repeat_over_any_length(text: str) -> None:
+    values = [0 if c == "<" else int(c, 36) for c in text]
+    expected = sum(v * (7, 3, 1)[i % 3] for i, v in enumerate(values)) % 10
+    assert icao_check_digit(text) == str(expected)
+
+
+@pytest.mark.parametrize(
+    ("number", "issued", "out_of_era"),
+    [
+        ("G12345678", date(2011, 3, 1), False),
+        ("G12345678", date(2012, 5, 14), False),
+        ("G12345678", date(2012, 5, 15), True),  # e-passports from 15 May 2012
+        ("G12345678", date(2020, 1, 1), True),
+        ("E12345678", date(2012, 5, 15), False),
+        ("E12345678", date(2017, 4, 4), False),
+        ("E12345678", date(2017, 4, 5), True),  # E + letter from 5 April 2017
+        ("E12345678", date(2011, 1, 1), True),
+        ("EA1234567", date(2014, 6, 1), True),
+        ("EA1234567", date(2017, 4, 5), False),
+        ("K12345678", date(2014, 6, 1), False),  # no era describes it: the format rule's
+    ],
+)
+def test_chinese_passport_numbers_by_date_of_issue(
+    number: str, issued: date, out_of_era: bool
+) -> None:
+    assert number_out_of_era("CHN", "passport", number, issued) is out_of_era
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "printed", "issued", "out_of_era"),
+    [
+        ("CHN", "passport", "National Immigration Administration, PRC", date(2018, 4, 9), True),
+        ("CHN", "passport", "National Immigration Administration, PRC", date(2018, 4, 10), False),
+        # Old blanks may outlive the old name: only an era's start is held against a document.
+        ("CHN", "passport", "Exit & Entry Administration, Ministry of Public Security",
+         date(2019, 1, 1), False),
+        ("CHN", "passport", "Consulate General of the PRC in Almaty", date(2009, 1, 1), False),
+        ("KAZ", "passport", "МВД РК", date(2010, 1, 1), True),
+        ("KAZ", "identity_card", "МВД РК", date(2012, 1, 1), False),
+        ("KAZ", "passport", "Some office", date(2010, 1, 1), False),  # not known: not judged
+    ],
+)
+def test_issuers_by_era(
+    state: str, kind: str, printed: str, issued: date, out_of_era: bool
+) -> None:
+    assert issuer_out_of_era(state, kind, printed, issued) is out_of_era

@@ -22,12 +22,13 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from kzcn.identifiers import iin_problems, resident_id_problems
+from kzcn.eras import issuer_out_of_era, number_out_of_era
+from kzcn.identifiers import iin_problems, resident_id_address_code, resident_id_problems
 from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.synth import DEFAULT_MIX, Generator, Mix, MixError, generate, write_dataset
 from kzcn.synth._script import cyrillic_to_latin, palladius, pinyin_to_latin
 from kzcn.synth._tables import tables
-from kzcn.synth.generator import DATA_END, DATA_START
+from kzcn.synth.generator import DATA_END, DATA_START, chunk_messages
 from kzcn.validation import validate_message
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,8 +159,8 @@ def test_same_bytes_in_another_process_with_another_hash_seed() -> None:
 # The digests of two runs as this version writes them. A change that moves them
 # changes what every seed gives users: make it on purpose, and say so.
 GOLDEN_RUNS = {
-    ("jsonl", 2_000, 0.0): "b4f849d988c07b3701c942c67044edba4a6f379d3a9d1e371c9e9ff47a7e6522",
-    ("csv", 300, 0.3): "43d06b80d91514c02c2d83217f31cbacefef3dd74f6e91e509f54b1bd1ad3b0d",
+    ("jsonl", 2_000, 0.0): "9199af67cf81d9556a1ae6f944cbc886e316b4f0decd1234b6c95e7b13c17a13",
+    ("csv", 300, 0.3): "5f1110410c39d3d0234303ad60b36e6f030a0d2ac2da8083525316665dc04b03",
 }
 
 
@@ -389,7 +390,9 @@ def test_personal_numbers_agree_with_birth_sex_and_birthplace(sample: list[Json]
             assert iin_problems(number, born, person["sex"]) == []
         else:
             assert resident_id_problems(number, born, person["sex"]) == []
-            assert number[:6] == person["place_of_birth"]["admin_code"]
+            # The code in force when the person was first registered (the year of birth).
+            code = person["place_of_birth"]["admin_code"]
+            assert number[:6] == resident_id_address_code(code, born.year)
 
 
 def test_admin_codes_have_their_country_lengths(sample: list[Json]) -> None:
@@ -462,14 +465,24 @@ def test_crossings_agree_with_the_violation_and_the_passport(sample: list[Json])
 
 
 def test_chinese_passport_authority_follows_the_era(sample: list[Json]) -> None:
+    missions: Counter[str] = Counter()
     for _, person in _subjects(sample):
         for document in person["documents"]:
             if (document["issuing_state"], document["document_type"]) != ("CHN", "passport"):
                 continue
-            nia = document["date_of_issue"] >= "2018-04-10"
-            assert ("National Immigration" in document["issuing_authority"]) == nia
-            assert document["number"][0] == ("G" if document["date_of_issue"] < "2012-05-15"
-                                              else "E")
+            issued = date.fromisoformat(document["date_of_issue"])
+            authority = document["issuing_authority"]
+            # Renewed at a mission in Kazakhstan (Passport Law 2006, Art. 4), or at home by era.
+            if "PRC in" in authority:
+                missions[authority] += 1
+            else:
+                nia = document["date_of_issue"] >= "2018-04-10"
+                assert ("National Immigration" in authority) == nia
+            assert not number_out_of_era("CHN", "passport", document["number"], issued)
+            assert not issuer_out_of_era("CHN", "passport", authority, issued)
+    assert set(missions) == {
+        "Consulate General of the PRC in Almaty", "Embassy of the PRC in the Republic of Kazakhstan"
+    }
 
 
 def test_passports_carry_a_machine_readable_zone(sample: list[Json]) -> None:
@@ -480,3 +493,77 @@ def test_passports_carry_a_machine_readable_zone(sample: list[Json]) -> None:
                 kinds[(document["document_type"], len(document["mrz"]))] += 1
     assert kinds[("passport", 2)] > 1000
     assert kinds[("identity_card", 3)] > 1000
+
+
+# --- a population that lives across messages -----------------------------------------
+
+
+def _passports_by_message(messages: list[Json]) -> dict[str, list[tuple[str, str]]]:
+    """Each passport number, and the (kind, record) of every message it is in."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for message in messages:
+        if message["kind"] == "entry_stay_exit_violation":
+            subject = message["subject"]
+            number = next(d["number"] for d in subject["documents"]
+                          if d["document_type"] == "passport")
+            found.setdefault(number, []).append((message["kind"], json.dumps(subject)))
+        elif message["kind"] == "information_request":
+            for person in message["persons"]:
+                found.setdefault(person["document"]["number"], []).append((message["kind"], ""))
+    return found
+
+
+def test_people_recur_across_messages_and_kinds_with_the_same_record() -> None:
+    messages = list(generate(20_000, seed=9))
+    found = _passports_by_message(messages)
+    recurring = {number: seen for number, seen in found.items() if len(seen) > 1}
+    assert len(recurring) > 200
+    assert sum(1 for seen in recurring.values() if len({k for k, _ in seen}) > 1) > 50
+    for seen in recurring.values():  # the same names, documents, personal number each time
+        assert len({record for kind, record in seen if record}) <= 1
+
+
+def test_the_population_is_the_runs_not_the_chunks() -> None:
+    # Two chunks of one run draw from one population; another seed, another population.
+    first = _passports_by_message(list(chunk_messages(4, 0, 3_000)))
+    second = _passports_by_message(list(chunk_messages(4, 1, 3_000)))
+    other = _passports_by_message(list(chunk_messages(5, 1, 3_000)))
+    assert len(set(first) & set(second)) > 10
+    assert len(set(first) & set(other)) < 5
+
+
+def test_every_generated_overstay_is_one_by_the_calculator() -> None:
+    from kzcn.messages import MessageAdapter  # noqa: PLC0415
+
+    overstays = 0
+    for message in generate(20_000, seed=11):
+        if message["kind"] != "entry_stay_exit_violation" or message["violation"] != "overstay":
+            continue
+        model = MessageAdapter.validate_json(json.dumps(message))
+        assert model.stays(model.detected_on).overstayed  # type: ignore[union-attr]
+        overstays += 1
+    assert overstays > 500
+
+
+def test_lists_name_several_people_whom_notices_and_replies_name_again() -> None:
+    listed: dict[str, set[str]] = {}
+    sizes: Counter[int] = Counter()
+    replies_with_a_listed_record = 0
+    messages = list(generate(20_000, seed=12))
+    for message in messages:
+        if message["kind"] == "prior_change_list":
+            sizes[len(message["items"])] += 1
+            assert [item["item"] for item in message["items"]] == list(
+                range(1, len(message["items"]) + 1)
+            )
+            for item in message["items"]:
+                listed.setdefault(json.dumps(item["subject"]), set()).add(message["kind"])
+        elif message["kind"] == "prior_citizenship_change":
+            listed.setdefault(json.dumps(message["subject"]), set()).add(message["kind"])
+    for message in messages:
+        if message["kind"] == "citizenship_status_reply" and message["status"] == "no_record":
+            replies_with_a_listed_record += json.dumps(message["subject"]) in listed
+    assert set(sizes) == {1, 2, 3, 4, 5, 6}
+    # The same record in a list and in a notice of its own, or in two lists.
+    assert sum(1 for kinds in listed.values() if len(kinds) > 1) > 20
+    assert replies_with_a_listed_record > 20

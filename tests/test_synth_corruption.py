@@ -25,7 +25,8 @@ def _errors(line: bytes) -> tuple[str, ...]:
 
 def test_the_validator_reports_exactly_the_labelled_codes_over_thousands_of_records() -> None:
     out, labels = io.BytesIO(), io.BytesIO()
-    summary = write_dataset(out, 4000, seed=17, invalid_rate=0.5, labels=labels)
+    # A seed whose 4,000 records meet every fault, the rarest (a cancelled suspension) too.
+    summary = write_dataset(out, 4000, seed=18, invalid_rate=0.5, labels=labels)
     lines = out.getvalue().splitlines()
     truth = [orjson.loads(line) for line in labels.getvalue().splitlines()]
     assert len(lines) == len(truth) == 4000

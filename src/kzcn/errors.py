@@ -46,6 +46,8 @@ Code = Literal[
     "document.number_format",
     "document.issued_before_birth",
     "document.expiry_before_issue",
+    "document.number_era",
+    "document.issuer_era",
     "iin.format",
     "iin.checksum",
     "iin.birth_date_mismatch",
@@ -99,6 +101,10 @@ Code = Literal[
     "message.cancels",
     "message.request_identifier",
     "message.duplicate_item",
+    # the stay calculator
+    "stay.crossing_order",
+    "stay.overstay_not_shown",
+    "stay.permitted_until",
 ]
 
 #: Where a rule points inside a model: field names and list indices.
@@ -182,6 +188,15 @@ def _entries() -> tuple[ErrorCode, ...]:
           "The document's date of issue is before the holder's date of birth."),
         e("document.expiry_before_issue", "Expiry not after issue",
           "The date of expiry is on or before the date of issue."),
+        e("document.number_era", "Number of another era",
+          "The number has the format of another era than the date of issue (Chinese "
+          "passports: G + 8 digits before 15 May 2012, E + 8 digits to 4 April 2017, then E "
+          "+ a letter + 7 digits; a city police bureau's statement)."),
+        e("document.issuer_era", "Issuer before its time",
+          "The issuing authority is one that did not issue this document yet on the date of "
+          "issue (the Chinese National Immigration Administration from 10 April 2018; the "
+          "Kazakh Ministry of Internal Affairs from 2012; issuers from official statements "
+          "and orders)."),
         # --- Kazakhstan IIN ---
         e("iin.format", "IIN format", "An IIN is 12 digits; digit 7 is 1-6 (century and sex)."),
         e("iin.checksum", "IIN check digit", "The IIN's check digit is wrong."),
@@ -201,8 +216,9 @@ def _entries() -> tuple[ErrorCode, ...]:
         e("personal_number.format", "Personal number format",
           "For citizens of other states the personal number is 5-20 of A-Z and 0-9."),
         # --- machine-readable zone ---
-        e("mrz.format", "MRZ layout", "MRZ lines must be TD3 (2 x 44) or TD1 (3 x 30) of A-Z, "
-          "0-9 and <, with the right document code."),
+        e("mrz.format", "MRZ layout", "MRZ lines must be TD3 (2 x 44) for a passport, TD2 "
+          "(2 x 36) or TD1 (3 x 30) for a card, of A-Z, 0-9 and <, with the right document "
+          "code."),
         e("mrz.check_digit", "MRZ check digit", "A 7-3-1 check digit of the MRZ is wrong."),
         e("mrz.mismatch", "MRZ disagrees with record",
           "A field the MRZ repeats differs from the record."),
@@ -295,6 +311,18 @@ def _entries() -> tuple[ErrorCode, ...]:
           "A person asked about is named by a personal number, a document, or both."),
         e("message.duplicate_item", "Item numbered twice",
           "Two items of a list, or two persons of a request, have the same number."),
+        # --- stays: the crossings computed as stays (kzcn.stays) ---
+        e("stay.crossing_order", "Crossings out of order",
+          "Two entries without an exit between them, or two exits without an entry: no one "
+          "enters a state they are in."),
+        e("stay.overstay_not_shown", "Overstay the crossings do not show",
+          "An overstay whose crossings, counted as stays (30 days a stay, 90 in any 180, both "
+          "ends counted), stay within every limit on the day of detection; earlier stays may "
+          "be missing from the list (limits from the Chinese foreign ministry's statement).", w),
+        e("stay.permitted_until", "Permitted stay differs from the rules",
+          "`permitted_stay_until` differs from the last day the visa-free rules allow for "
+          "the last entry (30 days a stay, 90 in any 180); earlier stays may be missing from "
+          "the list (limits from the Chinese foreign ministry's statement).", w),
     )
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
+from importlib import resources
+from itertools import cycle
 from operator import mul
 
 from kzcn.errors import Code
@@ -18,10 +21,12 @@ from kzcn.errors import Code
 __all__ = [
     "DOCUMENT_NUMBER_PATTERNS",
     "OTHER_DOCUMENT_NUMBER_PATTERN",
+    "address_code_history",
     "document_number_pattern",
     "icao_check_digit",
     "iin_check_digit",
     "iin_problems",
+    "resident_id_address_code",
     "resident_id_check_char",
     "resident_id_problems",
 ]
@@ -119,16 +124,49 @@ def resident_id_problems(
     return problems
 
 
+@cache
+def address_code_history() -> dict[str, tuple[tuple[str, int, int], ...]]:
+    """Address codes by today's code: (code in force, first year, last year), both inclusive.
+
+    From `data/place_codes_chn.tsv` (GB/T 2260 with its history, as python-stdnum
+    keeps it); the generator reads the same table.
+    """
+    text = resources.files("kzcn.data").joinpath("place_codes_chn.tsv").read_text("utf-8")
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            today, code, start, end = line.split("\t")
+            found.setdefault(today, []).append((code, int(start or 0), int(end or 9999)))
+    return {today: tuple(spans) for today, spans in found.items()}
+
+
+def resident_id_address_code(code: str, year: int) -> str:
+    """The address code a person first registered in `year` carries for today's `code`.
+
+    A resident ID number keeps the code of first registration (GB 11643-1999);
+    codes not in the table have not changed.
+    """
+    for address, start, end in address_code_history().get(code, ()):
+        if start <= year <= end:
+            return address
+    return code
+
+
 # --- ICAO 9303 ---------------------------------------------------------------
 
 
-_ICAO_WEIGHTS = (7, 3, 1) * 15  # long enough for the longest MRZ field (44)
+_ICAO_WEIGHTS = (7, 3, 1)
 
 
 def icao_check_digit(field: str) -> str:
-    """The ICAO 9303 check digit of an MRZ field: weights 7, 3, 1, sum mod 10."""
+    """The ICAO 9303 check digit of an MRZ field: weights 7, 3, 1, sum mod 10.
+
+    The weights repeat over the whole field, however long: the TD1 composite
+    covers 50 characters (ICAO 9303-5, 4.2.2), and a fixed-length weight table
+    would silently drop the tail.
+    """
     values = field.encode("ascii", "replace").translate(_MRZ_VALUES)
-    total: int = sum(map(mul, values, _ICAO_WEIGHTS))
+    total: int = sum(map(mul, values, cycle(_ICAO_WEIGHTS)))
     return str(total % 10)
 
 

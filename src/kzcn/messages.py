@@ -21,6 +21,7 @@ from kzcn.errors import RuleBreach, kzcn_error, raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
 from kzcn.person import DocumentType, PersonRecord
 from kzcn.privacy import privacy
+from kzcn.stays import Crossing, StayReport, compute_stays
 from kzcn.types import CountryCode
 
 __all__ = [
@@ -83,8 +84,10 @@ Violation = Literal[
 Measure = Literal[
     "warning", "fine", "administrative_detention", "deportation", "entry_ban", "criminal_case"
 ]
+#: Road and rail crossings; Nur Zholy (KZ) and Khorgos (CN) are the two sides of one road
+#: crossing (inalmaty.kz), so it is listed once.
 CrossingPoint = Literal[
-    "khorgos_khorgos", "nur_zholy", "dostyk_alashankou", "altynkol_khorgos_rail",
+    "nur_zholy", "dostyk_alashankou", "altynkol_khorgos_rail",
     "bakhty_baketu", "maikapshagai_jimunai", "kolzhat_dulata", "other",
 ]
 Purpose = Literal[
@@ -592,6 +595,23 @@ class BorderCrossing(KzcnModel):
         description="Number of the document shown; one of the subject's documents.",
         json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
     )
+    basis: Literal["visa_free", "visa"] | None = Field(
+        default=None,
+        description="For an entry: the stay it opens is visa-free or on a visa; absent means "
+        "visa-free.",
+        json_schema_extra=privacy("quasi_identifier"),
+    )
+    visa_valid_until: date | None = Field(
+        default=None,
+        description="For an entry on a visa: the last day the visa allows a stay.",
+        json_schema_extra=privacy("quasi_identifier", "pipl.whereabouts"),
+    )
+
+    def as_stay_crossing(self) -> Crossing:
+        """This record as the stay calculator reads it (`kzcn.stays`)."""
+        return Crossing(
+            self.direction, self.crossed_on, self.basis or "visa_free", self.visa_valid_until
+        )
 
 
 class EntryStayExitViolation(_Envelope):
@@ -652,7 +672,36 @@ class EntryStayExitViolation(_Envelope):
         if (self.entry_ban_until is not None) != ("entry_ban" in self.measures):
             found.append((("entry_ban_until",), "message.entry_ban"))
         found += self._crossing_problems()
+        if any(b.rule == "crossing_order" for b in self.stays(as_of=None).breaches):
+            found.append((("crossings",), "stay.crossing_order"))
         return found + self._not_after_sending("detected_on")
+
+    def stays(self, as_of: date | None) -> StayReport:
+        """The stays the crossings show, read on `as_of` (all of them when None)."""
+        return compute_stays((c.as_stay_crossing() for c in self.crossings), as_of)
+
+    def warnings(self) -> list[RuleBreach]:
+        """Where the crossings, computed as stays, disagree with what the sender states.
+
+        Warnings, not errors: a sender lists the crossings that "bear on" the
+        violation and may leave out earlier stays, which can only add days used;
+        so a missing overstay or a different limit may be the list's gaps.
+        """
+        if not any(c.direction == "entry" for c in self.crossings):
+            return []
+        report = self.stays(as_of=self.detected_on)
+        found: list[RuleBreach] = []
+        if self.violation == "overstay" and not report.overstayed:
+            found.append((("violation",), "stay.overstay_not_shown"))
+        last = report.stays[-1] if report.stays else None
+        if (
+            last is not None
+            and last.basis == "visa_free"
+            and self.permitted_stay_until is not None
+            and self.permitted_stay_until != last.last_permitted_day
+        ):
+            found.append((("permitted_stay_until",), "stay.permitted_until"))
+        return found
 
     def _crossing_problems(self) -> list[RuleBreach]:
         numbers = {document.number for document in self.subject.documents}

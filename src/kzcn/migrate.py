@@ -115,7 +115,17 @@ def _suspension(doc: JsonDict, notes: _Notes) -> None:
     notes.add("$.action", "1.0 notices were adoptions: adopted")
 
 
+def _crossings(doc: JsonDict, notes: _Notes) -> None:
+    """1.0 listed the Nur Zholy road crossing twice: `khorgos_khorgos` is `nur_zholy`."""
+    for index, crossing in enumerate(doc.get("crossings") or []):
+        if isinstance(crossing, dict) and crossing.get("crossing_point") == "khorgos_khorgos":
+            doc["crossings"][index] = {**crossing, "crossing_point": "nur_zholy"}
+            notes.add(f"$.crossings[{index}].crossing_point",
+                      "khorgos_khorgos is the Nur Zholy - Khorgos road crossing: nur_zholy")
+
+
 _KINDS = {
+    "entry_stay_exit_violation": _crossings,
     "citizenship_acquisition": _former,
     "prior_citizenship_change": _former,
     "citizenship_status_reply": _reply,
@@ -128,6 +138,8 @@ def migrate_message(message: JsonDict) -> tuple[JsonDict, list[Assumption]]:
     if message.get("schema_version") != OLD_VERSION:
         return message, []
     doc = dict(message)
+    if isinstance(doc.get("crossings"), list):
+        doc["crossings"] = list(doc["crossings"])
     notes = _Notes()
     doc["schema_version"] = SCHEMA_VERSION
     for role in ("sender", "recipient"):

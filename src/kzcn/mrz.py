@@ -1,8 +1,15 @@
 """ICAO 9303 machine-readable zones: layout, check digits and agreement with the record.
 
-Two layouts are accepted: TD3 (passport books, 2 lines of 44) and TD1 (cards,
-3 lines of 30). Problems are returned as `(location, code)` pairs where the
-location is relative to the document's `mrz` list (a line index).
+Three layouts are read: TD3 (passport books, 2 lines of 44), TD2 (cards,
+2 lines of 36) and TD1 (cards, 3 lines of 30). Problems are returned as
+`(location, code)` pairs where the location is relative to the document's
+`mrz` list (a line index).
+
+A card's document number longer than 9 characters follows ICAO 9303-5
+(4.2.2, note j) and 9303-6: the first 9 characters fill the number field, its
+check-digit position holds `<`, and the rest of the number, then its check
+digit, open the optional data. The reference vectors are ICAO's own specimens
+(9303-4, -5, -6 and 9303-11 App. D.2), in tests/test_identifiers.py.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from datetime import date
 from kzcn.errors import RuleBreach
 from kzcn.identifiers import icao_check_digit
 
-__all__ = ["MrzFields", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
+__all__ = ["MrzFields", "card_number", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
 
 _LINE_RE = re.compile(r"[A-Z0-9<]+")
 
@@ -66,22 +73,36 @@ def _td3(lines: tuple[str, ...]) -> MrzFields:
     )
 
 
+def card_number(field: str, check: str, optional: str) -> tuple[str, str, str]:
+    """A card's number, its check digit and the optional data left after it.
+
+    A full 9-character field followed by `<` and optional data that opens with
+    characters is a long number (ICAO 9303-5, 4.2.2 note j): the optional data
+    up to its first `<` is the rest of the number and, last, its check digit.
+    """
+    tail = optional.split("<", 1)[0]
+    if check == "<" and "<" not in field and len(tail) >= 2:
+        return field + tail[:-1], tail[-1], optional[len(tail) :]
+    return field, check, optional
+
+
 def _td1(lines: tuple[str, ...]) -> MrzFields:
     one, two, three = lines
     composite_text = one[5:30] + two[0:7] + two[8:15] + two[18:29]
+    number, check, optional = card_number(one[5:14], one[14], one[15:30])
     return MrzFields(
         layout="TD1",
         document_code=one[0:2],
         issuing_state=one[2:5],
-        number=one[5:14],
+        number=number,
         nationality=two[15:18],
         birth=two[0:6],
         sex=two[7],
         expiry=two[8:14],
-        optional=one[15:30],
+        optional=optional,
         names=three,
         lines=lines,
-        checks=((0, one[5:14], one[14]), (1, two[0:6], two[6]), (1, two[8:14], two[14])),
+        checks=((0, number, check), (1, two[0:6], two[6]), (1, two[8:14], two[14])),
         composite=(1, composite_text, two[29]),
         name_line=2,
         number_line=0,
@@ -89,13 +110,39 @@ def _td1(lines: tuple[str, ...]) -> MrzFields:
     )
 
 
+def _td2(lines: tuple[str, ...]) -> MrzFields:
+    one, two = lines
+    composite_text = two[0:10] + two[13:20] + two[21:35]
+    number, check, optional = card_number(two[0:9], two[9], two[28:35])
+    return MrzFields(
+        layout="TD2",
+        document_code=one[0:2],
+        issuing_state=one[2:5],
+        number=number,
+        nationality=two[10:13],
+        birth=two[13:19],
+        sex=two[20],
+        expiry=two[21:27],
+        optional=optional,
+        names=one[5:36],
+        lines=lines,
+        checks=((1, number, check), (1, two[13:19], two[19]), (1, two[21:27], two[27])),
+        composite=(1, composite_text, two[35]),
+        name_line=0,
+        number_line=1,
+        birth_line=1,
+    )
+
+
 def parse_mrz(lines: Sequence[str]) -> MrzFields | None:
-    """Split MRZ lines into fields, or None when the layout is neither TD3 nor TD1."""
+    """Split MRZ lines into fields, or None when the layout is not TD3, TD2 or TD1."""
     shape = tuple(len(line) for line in lines)
     if not all(_LINE_RE.fullmatch(line) for line in lines):
         return None
     if shape == (44, 44) and lines[0][0] == "P":
         return _td3(tuple(lines))
+    if shape == (36, 36) and lines[0][0] in "IAC":
+        return _td2(tuple(lines))
     if shape == (30, 30, 30) and lines[0][0] in "IAC":
         return _td1(tuple(lines))
     return None
@@ -175,11 +222,23 @@ def td3_lines(data: MrzInput) -> list[str]:
     return [one, two + icao_check_digit(composite)]
 
 
+def _card_number(number: str, optional: str, width: int) -> str:
+    """The number field, its check and the optional data of a card (`width` long).
+
+    A number longer than 9 characters continues in the optional data with its
+    check digit, after `<` in the check position (ICAO 9303-5, 4.2.2 note j).
+    """
+    if len(number) <= 9:
+        return _with_checks(_field(number, 9)) + _field(optional, width)
+    rest = number[9:] + icao_check_digit(number)
+    return number[:9] + "<" + _field(rest + optional, width)
+
+
 def td1_lines(data: MrzInput) -> list[str]:
     """The three TD1 lines for a card, every check digit computed."""
     one = (
-        _field(data.document_code, 2) + data.issuing_state + _with_checks(_field(data.number, 9))
-        + _field(data.optional, 15)
+        _field(data.document_code, 2) + data.issuing_state
+        + _card_number(data.number, data.optional, 15)
     )
     expiry = mrz_date(data.expiry)
     two = (

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
+from kzcn.eras import issuer_out_of_era, number_out_of_era
 from kzcn.errors import RuleBreach, raise_errors
 from kzcn.identifiers import (
     DOCUMENT_NUMBER_PATTERNS,
@@ -41,7 +42,7 @@ EthnicNationality = Literal[
     "mongol", "other", "not_stated",
 ]
 
-_MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{44}$")]
+_MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{36}$|^[A-Z0-9<]{44}$")]
 
 
 def _number_rules() -> list[JsonValue]:
@@ -118,7 +119,10 @@ class IdentityDocument(KzcnModel):
         default=None,
         min_length=2,
         max_length=3,
-        description="Machine-readable zone: TD3 (2 lines of 44) or TD1 (3 lines of 30).",
+        description=(
+            "Machine-readable zone: TD3 (2 lines of 44), TD2 (2 lines of 36) or TD1 "
+            "(3 lines of 30)."
+        ),
         json_schema_extra=privacy("direct_identifier", "kz94v.restricted"),
     )
 
@@ -136,6 +140,14 @@ class IdentityDocument(KzcnModel):
             found.append((("number",), "document.number_format"))
         elif (self.issuing_state, self.document_type) == ("CHN", "identity_card"):
             found += [(("number",), c) for c in resident_id_problems(self.number, None, None)]
+        if number_out_of_era(
+            self.issuing_state, self.document_type, self.number, self.date_of_issue
+        ):
+            found.append((("number",), "document.number_era"))
+        if issuer_out_of_era(
+            self.issuing_state, self.document_type, self.issuing_authority, self.date_of_issue
+        ):
+            found.append((("issuing_authority",), "document.issuer_era"))
         if self.date_of_expiry is not None and self.date_of_expiry <= self.date_of_issue:
             found.append((("date_of_expiry",), "document.expiry_before_issue"))
         if self.mrz is not None:
@@ -149,13 +161,17 @@ class IdentityDocument(KzcnModel):
         found = check_digit_problems(fields)
         mismatches = [
             fields.issuing_state != self.issuing_state,
-            fields.number.rstrip("<") != self.number[:9],
+            fields.number.rstrip("<") != self._mrz_number(fields.layout),
             fields.expiry != mrz_date(self.date_of_expiry),
             self.document_type == "passport" and fields.nationality != self.issuing_state,
         ]
         if any(mismatches):
             found.append(((fields.number_line,), "mrz.mismatch"))
         return found
+
+    def _mrz_number(self, layout: str) -> str:
+        # A passport cuts a long number at 9; a card carries it whole (9303-5, note j).
+        return self.number[:9] if layout == "TD3" else self.number
 
     @cached_property
     def mrz_fields(self) -> MrzFields | None:

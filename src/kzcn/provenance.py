@@ -142,6 +142,8 @@ FIELD_SOURCES: dict[str, dict[str, Provenance]] = {
         "crossed_on": _p("press_report", "scmp_draft"),
         "crossing_point": _OURS,
         "document_number": _OURS,
+        "basis": _p("official_statement", "visa_exemption_2023"),
+        "visa_valid_until": _p("standard", "eu_ees_2017_2226"),
     },
     "EntryStayExitViolation": {
         "subject": _p("press_report", "ghroona", "rfa"),
@@ -301,12 +303,15 @@ _FAMILY_SOURCES: dict[str, Provenance] = {
     "message": _OURS,
     "deadline": _ART1_3,
     "input": _OURS,
+    "stay": _p("official_statement", "visa_exemption_2023", "eu_ees_2017_2226"),
 }
 
 #: Rules whose basis differs from their family's.
 RULE_SOURCES: dict[str, Provenance] = {
     "document.issued_before_birth": _p("standard", "icao_9303"),
     "document.expiry_before_issue": _p("standard", "icao_9303"),
+    "document.number_era": _p("official_statement", "gz_psb_passport"),
+    "document.issuer_era": _p("national_law", "prc_passport_law", "kz_mia_order_631"),
     "message.same_state": _p("agreement", "ratification_law"),
     "message.sent_before_force": _p("press_report", "remote_xuar", "vestikavkaza_164212"),
     "message.authority_state": _AUTHORITIES,
@@ -323,6 +328,7 @@ RULE_SOURCES: dict[str, Provenance] = {
     "message.cancels": _SUSPENSION,
     "message.request_identifier": _OURS,
     "message.duplicate_item": _OURS,
+    "stay.crossing_order": _OURS,
 }
 
 

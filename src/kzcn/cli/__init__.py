@@ -29,6 +29,7 @@ _MODULES = {
     "fields": "_exposure",
     "sources": "_sources",
     "migrate": "_migrate",
+    "stays": "_stays",
     "demo": "_demo",
 }
 _registered: set[str] = set()

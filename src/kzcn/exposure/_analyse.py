@@ -411,6 +411,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         messages_with_subject=people.height,
         messages_without_subject=messages.height - people.height,
         persons=persons.height,
+        **_recurring(people),
     )
     return ExposureResult(
         settings=_settings(
@@ -432,6 +433,12 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         ),
         persons=persons if keep_persons else None,
     )
+
+
+def _recurring(people: pl.DataFrame) -> dict[str, int]:
+    """Persons in more than one message, and how many messages are about them."""
+    sizes = people.group_by("person").len().filter(pl.col("len") > 1)
+    return {"recurring_persons": sizes.height, "recurring_messages": int(sizes["len"].sum())}
 
 
 def _per_record(  # noqa: PLR0913 - the pieces computed above, passed on

@@ -210,6 +210,8 @@ def _read(result: ExposureResult, w: Words) -> Section:
         (Cell(w.t("read.skipped")), Cell(_skipped(result, w))),
         (Cell(w.t("read.without")), _n(w.count(summary.messages_without_subject))),
         (Cell(w.t("read.persons")), _n(w.count(summary.persons))),
+        (Cell(w.t("read.recurring")), _n(w.count(summary.recurring_persons))),
+        (Cell(w.t("read.recurring_messages")), _n(w.count(summary.recurring_messages))),
     )
     return Section("read", w.t("read.title"), w.t("read.explain"), (), rows)
 

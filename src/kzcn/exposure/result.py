@@ -65,6 +65,9 @@ class InputSummary:
         messages_with_subject: Messages that carry a person.
         messages_without_subject: Statistics and suspension notices.
         persons: Distinct persons after deduplication.
+        recurring_persons: Persons found in more than one message.
+        recurring_messages: Messages about those persons: whoever finds such a
+            person in one message finds them in all of these.
     """
 
     source: str
@@ -75,6 +78,8 @@ class InputSummary:
     messages_with_subject: int
     messages_without_subject: int
     persons: int
+    recurring_persons: int = 0
+    recurring_messages: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 
 from kzcn import mrz as reference_mrz
+from kzcn.eras import number_eras
 from kzcn.synth._checks import (
     DIGITS,
     number_sum7,
@@ -29,12 +30,24 @@ from kzcn.synth._columns import (
     texts,
 )
 from kzcn.synth._days import FIRST, add_years, days
-from kzcn.synth._person_tables import _Columns, authorities
+from kzcn.synth._person_tables import _Columns, authorities, missions
 from kzcn.synth._population import YEAR, JsonDict
 from kzcn.synth._stream import Draws
 
-_CHN_PASSPORT_E = date(2012, 5, 15).toordinal()  # e-passports: E + 8 digits
-_CHN_PASSPORT_EX = date(2017, 4, 5).toordinal()  # E + letter + 7 digits
+
+def _era_start(name: str) -> int:
+    """The first day of issue of a Chinese passport-number format (data/document_eras.tsv)."""
+    return next(
+        e.start for e in number_eras() if (e.state, e.document_type, e.name) == (
+            "CHN", "passport", name)
+    )
+
+
+_CHN_PASSPORT_E = _era_start("E")  # e-passports: E + 8 digits
+_CHN_PASSPORT_EX = _era_start("E+letter")  # E + letter + 7 digits
+#: Share of Chinese passports issued by a mission in Kazakhstan (renewed there; Passport
+#: Law 2006 Art. 4), and of those, the consulate general in Almaty's share (illustrative).
+_ABROAD_SHARE, _CONSULATE_SHARE = 0.08, 0.7
 _PASSPORT_LETTERS = np.array([ord(c) - 65 for c in "ABCDEFGHJKLMNPQRSTUVWXYZ"])  # no I, no O
 _MEDIA = texts(["image/jpeg"] * 7 + ["image/jp2"] * 2 + ["image/png"])
 _EXTENSIONS = texts(["jpg"] * 7 + ["jp2"] * 2 + ["png"])
@@ -118,6 +131,7 @@ def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
     d = days()
     issued = _issued(earliest, as_of, 10, draw[0])
     value = (draw[1] * 100_000_000).astype(np.int64)
+    abroad: Floats | None = None
     if state == "KAZ":
         number, total = number_sum8("N", value)
         expiry = add_years(issued, 10) - 1 - FIRST
@@ -130,6 +144,8 @@ def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
         number = np.select([era == 0, era == 1], [number, e_number], x_number)
         total = np.select([era == 0, era == 1], [total, e_total], x_total)
         expiry = add_years(issued, 10) - FIRST
+        # What is left of the letter's draw decides who renewed at a mission abroad.
+        abroad = (draw[2] * len(_PASSPORT_LETTERS)) % 1 / _ABROAD_SHARE
     lines: Texts | bytes = b"null"
     if mrz:
         # TD3 (the text `kzcn.mrz.td3_lines` gives); Kazakhstan writes the IIN
@@ -166,11 +182,20 @@ def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
             number=number,
             issued=issued,
             expiry=d.quoted[expiry],
-            authority=authorities(state, issued),
+            authority=_passport_authorities(state, issued, abroad),
             mrz=lines,
         ),
         number,
     )
+
+
+def _passport_authorities(state: str, issued: Ints, abroad: Floats | None) -> Texts:
+    """Issuers by era; a Chinese passport renewed abroad names the mission (`abroad` < 1)."""
+    at_home = authorities(state, issued)
+    if abroad is None:
+        return at_home
+    mission = missions(state)[(abroad >= _CONSULATE_SHARE).astype(np.int64)]
+    return np.where(abroad < 1, mission, at_home)
 
 
 def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:

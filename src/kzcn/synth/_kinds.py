@@ -29,6 +29,7 @@ from kzcn.messages import (
     SuspensionAction,
     Violation,
 )
+from kzcn.stays import SINGLE_STAY_DAYS
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
 from kzcn.synth._days import add_years, month_starts
@@ -55,6 +56,13 @@ from kzcn.synth._envelope import (
     quoted_dates,
     uuids,
     year_texts,
+)
+from kzcn.synth._recurring import (
+    REQUEST_SHARE,
+    VIOLATION_SHARE,
+    listed_again,
+    listed_records,
+    recurring,
 )
 from kzcn.synth._regime import in_draw_order, shares, values_of
 from kzcn.synth._stream import Draws
@@ -89,8 +97,7 @@ _INVALID_DOCUMENT = _VIOLATION_INDEX["invalid_document"]
 _CROSSING_POINTS = shares(
     CrossingPoint,
     (
-        ("khorgos_khorgos", 30),
-        ("nur_zholy", 25),
+        ("nur_zholy", 55),  # the Nur Zholy - Khorgos road crossing
         ("dostyk_alashankou", 12),
         ("altynkol_khorgos_rail", 8),
         ("bakhty_baketu", 10),
@@ -310,35 +317,60 @@ def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
     )
 
 
-def _prior_change_parts(draws: Draws, n: int, state: Party, kind: str) -> tuple[Pieces, Pieces]:
-    """Envelopes, and subjects with their changes, of changes decided before entry into force.
-
-    Either a notice of its own or the item of a list: the same people and changes.
-    """
-    decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
-    on_time_draw, population_draw = draws.uniform((2, n))
+def _prior_sent(draws: Draws, n: int) -> Ints:
+    """Sending days of historical notices and lists."""
+    on_time_draw = draws.uniform(n)
     # Most lists arrived by the 6-month deadline; some late (a warning, still valid).
-    sent = np.where(
+    return np.where(
         on_time_draw < 0.9,
         draws.between(DATA_START, PRIOR_DUE, n),
         draws.between(PRIOR_DUE + 1, PRIOR_DUE + 240, n),
     )
-    envelope = envelopes(draws, kind, diplomatic_route(state), sent)
-    subject = _subjects_of_change(draws, state, sent, decided, population_draw)
-    change = (b',"subject":', *subject.pieces, *_change_fields(draws, state, decided, sent))
-    return envelope, change
+
+
+def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
+    """Subjects with their changes, decided before entry into force, told on `sent`.
+
+    Either a notice of its own or the item of a list: the same people and changes.
+    """
+    n = len(sent)
+    decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
+    population_draw = draws.uniform(n)
+    # Half name someone of the run's listed people, with the day their change was decided.
+    again, records, listed_on = listed_again(draws, state, draws.uniform((2, n)),
+                                             _subjects_of_change)
+    decided = np.where(again, listed_on, decided)
+    fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
+    subject = np.where(again, records, join_rows(*fresh.pieces))
+    return (b',"subject":', subject, *_change_fields(draws, state, decided, sent))
 
 
 def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
-    envelope, change = _prior_change_parts(draws, n, state, "prior_citizenship_change")
+    sent = _prior_sent(draws, n)
+    envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
+    change = _prior_change(draws, state, sent)
     # A notice of its own: the list it belongs to, if any, is not known.
     return join_rows(*envelope, b',"list_id":null,"list_item":null', *change, b"}")
 
 
+#: Persons a historical list names: 1 to this many (kzcn's assumption; lists are by
+#: definition of several people, and a workshop dataset needs them to stay readable).
+_MOST_LISTED = 6
+
+
 def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
-    envelope, change = _prior_change_parts(draws, n, state, "prior_change_list")
+    sent = _prior_sent(draws, n)
+    envelope = envelopes(draws, "prior_change_list", diplomatic_route(state), sent)
     list_id = (f',"list_id":"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
-    return join_rows(*envelope, *list_id, b',"items":[{"item":1', *change, b"}]}")
+    sizes = draws.between(1, _MOST_LISTED, n)
+    first = np.cumsum(sizes) - sizes
+    item_of = np.repeat(np.arange(n), sizes)
+    number = np.arange(len(item_of)) - first[item_of] + 1
+    items = join_rows(b'{"item":', NUMBERS[number], *_prior_change(draws, state, sent[item_of]),
+                      b"}")
+    joined = np.array([b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)],
+                      dtype=object)
+    return join_rows(*envelope, *list_id, b',"items":[', joined, b"]}")
 
 
 def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
@@ -365,10 +397,14 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
         with_number=~terminated,
     )
     terminated_on = null_or(terminated, quoted_dates(received - draws.between(30, 5 * YEAR, n)))
+    # No record: the reply sends back the list's own record of a person the other listed.
+    records, _ = listed_records(draws.population_seed, other, _subjects_of_change)
+    listed_record = records[(draws.uniform(n) * len(records)).astype(np.int64)]
+    record = np.where(status == _REPLY_NO_RECORD, listed_record, join_rows(*subject.pieces))
     return join_rows(
         *envelope,
         b',"subject":',
-        *subject.pieces,
+        record,
         f',"list_id":"{other}-'.encode(),
         year_texts(received),
         b"-",
@@ -465,7 +501,7 @@ def _violators(state: Party, draw: Floats) -> Ints:
 def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
     """The border crossings of each violation: an entry unless illegal, an exit if any."""
 
-    def crossing(direction: str, day: Ints) -> Texts:
+    def crossing(direction: str, day: Ints, basis: Texts | bytes) -> Texts:
         return join_rows(
             f'{{"direction":"{direction}","crossed_on":'.encode(),
             quoted_dates(day),
@@ -473,17 +509,27 @@ def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
             point,
             b',"document_number":"',
             passport,
-            b'"}',
+            b'","basis":',
+            basis,
+            b"}",
         )
 
+    # A 90-day permitted stay is a visa's: the entry says so, and the visa's validity
+    # is the limit the stay calculator (kzcn.stays) holds the stay to.
+    on_visa = v.permitted - v.entered > SINGLE_STAY_DAYS
+    entry_basis = np.where(
+        on_visa,
+        join_rows(b'"visa","visa_valid_until":', quoted_dates(v.permitted)),
+        b'"visa_free","visa_valid_until":null',
+    )
     entered_legally = v.violation != _ILLEGAL_ENTRY
     exited = (v.violation == _ILLEGAL_EXIT) | v.deported
     # Who left illegally is recorded leaving then; a deportee on the day of leaving.
     left = np.where(v.violation == _ILLEGAL_EXIT, v.occurred, v.left)
     return (
-        np.where(entered_legally, crossing("entry", v.entered), b""),
+        np.where(entered_legally, crossing("entry", v.entered, entry_basis), b""),
         commas(entered_legally & exited),
-        np.where(exited, crossing("exit", left), b""),
+        np.where(exited, crossing("exit", left, b'null,"visa_valid_until":null'), b""),
     )
 
 
@@ -494,15 +540,20 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
     who_draw, point_draw = u[6], u[7]
     sent = np.where(v.deported, v.left, v.detected) + draws.between(3, 40, n)
     envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
-    subject = person_columns(draws, _violators(state, who_draw), v.entered, traveller=True)
-    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], subject.passport)
+    violators = _violators(state, who_draw)
+    fresh = person_columns(draws, violators, v.entered, traveller=True)
+    # A third are people reported before: the run's population, same records (`_recurring`).
+    again, records, passports = recurring(draws, violators, VIOLATION_SHARE, draws.uniform((2, n)))
+    subject = np.where(again, records, join_rows(*fresh.pieces))
+    passport = np.where(again, passports, fresh.passport)
+    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport)
     ban_until = null_or(
         v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
     )
     return join_rows(
         *envelope,
         b',"subject":',
-        *subject.pieces,
+        subject,
         b',"violation":',
         _VIOLATION_TEXT[v.violation],
         b',"occurred_on":',
@@ -639,7 +690,10 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     sent = draws.between(DATA_START, DATA_END, n)
     population_draw, purpose_draw = draws.uniform((2, n))
     envelope = envelopes(draws, "information_request", diplomatic_route(state), sent)
-    person = person_columns(draws, _violators(state, population_draw), sent, traveller=True)
+    asked = _violators(state, population_draw)
+    person = person_columns(draws, asked, sent, traveller=True)
+    # Half are people reported before: the run's population (`_recurring`).
+    again, _, passports = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
     purpose = category(purpose_draw, _PURPOSE_SHARES)
     return join_rows(
         *envelope,
@@ -649,7 +703,7 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
         _LEGAL_BASIS_TEXT[purpose],
         b'","persons":[{"item":1,"personal_number":null,"document":{"issuing_state":'
         + f'"{OTHER[state]}","document_type":"passport","number":"'.encode(),
-        person.passport,
+        np.where(again, passports, person.passport),
         b'"}}]}',
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from kzcn.eras import ABROAD
 from kzcn.mrz import encode_name
 from kzcn.synth._checks import (
     rid_code_sum,
@@ -107,6 +108,11 @@ class _Columns:
     place_json: Texts
     place_code: Texts
     place_code_sum: Ints
+    # Resident-ID address codes: the code table, its weighted sums, and its row for each
+    # (place, year of birth - ADDRESS_FIRST_YEAR).
+    address_code: Texts
+    address_code_sum: Ints
+    address_code_row: Ints
     place_police: Texts
     places: dict[str, _Weighted]  # by population
     authority: dict[str, Texts]  # JSON text by state, indexed by era (0 before, 1 from)
@@ -155,6 +161,30 @@ def _places(t: Tables) -> tuple[list[Any], dict[str, _Weighted]]:
     return rows, weighted
 
 
+#: Years of birth the address-code table spans (earlier and later years are clipped to it).
+ADDRESS_FIRST_YEAR, ADDRESS_LAST_YEAR = 1900, 2100
+
+
+def _address_codes(rows: list[Any]) -> dict[str, Any]:
+    """Each place's resident-ID address code by year of birth, as one table of codes."""
+    codes: dict[str, int] = {}
+    sums: list[int] = []
+    table = np.zeros((len(rows), ADDRESS_LAST_YEAR - ADDRESS_FIRST_YEAR + 1), dtype=np.int64)
+    for i, place in enumerate(rows):
+        for code, start, end in place.address_codes or ((place.code, 0, 9999),):
+            if code not in codes:
+                codes[code] = len(codes)
+                sums.append(rid_code_sum(code) if place.police else 0)
+            first = max(start, ADDRESS_FIRST_YEAR) - ADDRESS_FIRST_YEAR
+            last = min(end, ADDRESS_LAST_YEAR) - ADDRESS_FIRST_YEAR
+            table[i, first : last + 1] = codes[code]
+    return {
+        "address_code": texts(codes),
+        "address_code_sum": np.array(sums, dtype=np.int64),
+        "address_code_row": table,
+    }
+
+
 # Issuing authorities by era: the eras and printed names are in data/authorities.tsv.
 _CHN_NIA_FROM = next(e.start for e in tables().authorities if e.state == "CHN" and e.start > 0)
 _KAZ_MIA_FROM = next(e.start for e in tables().authorities if e.state == "KAZ" and e.start > 0)
@@ -164,6 +194,17 @@ _ERA_START = {"KAZ": _KAZ_MIA_FROM, "CHN": _CHN_NIA_FROM}
 def authorities(state: str, issued: Ints) -> Texts:
     """The authority printed on passports of `state` issued on those days, as JSON text."""
     return _columns().authority[state][(issued >= _ERA_START[state]).astype(np.int64)]
+
+
+@cache
+def missions(state: str) -> Texts:
+    """The missions abroad that issue `state`'s passports, as JSON text (consulate first)."""
+    printed = sorted(
+        (e.printed for e in tables().authorities if (e.state, e.document_type) == (
+            state, ABROAD)),
+        key=lambda name: "Consulate" not in name,
+    )
+    return texts(_json(name) for name in printed)
 
 
 def _eras(state: str, start: int) -> Texts:
@@ -215,6 +256,7 @@ def _columns() -> _Columns:
         place_json=texts(_json(p.place) for p in rows),
         place_code=texts(p.code for p in rows),
         place_code_sum=np.array([rid_code_sum(p.code) if p.police else 0 for p in rows]),
+        **_address_codes(rows),
         place_police=texts(_json(p.police) for p in rows),
         places=weighted,
         authority={"KAZ": _eras("KAZ", _KAZ_MIA_FROM), "CHN": _eras("CHN", _CHN_NIA_FROM)},

@@ -34,10 +34,13 @@ class RandomSource(Protocol):
 class Draws:
     """Columns of random numbers from one seeded stream."""
 
-    __slots__ = ("_bits",)
+    __slots__ = ("_bits", "population_seed")
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, population_seed: int = 0) -> None:
         self._bits = np.random.PCG64(seed)
+        #: The run's seed, which draws the population people recur from (`_recurring`);
+        #: the same in every chunk of a run, where the stream itself differs.
+        self.population_seed = population_seed
 
     @classmethod
     def from_source(cls, source: RandomSource) -> Draws:

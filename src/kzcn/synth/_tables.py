@@ -8,11 +8,12 @@ picks from lists: no transliteration or formatting happens per record.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from kzcn.eras import AuthorityEra, authority_eras
+from kzcn.identifiers import address_code_history
 from kzcn.synth._checks import rid_code_sum
 from kzcn.synth._script import cyrillic_to_latin, palladius, pinyin_to_latin
 
@@ -154,17 +155,9 @@ class PlaceRow:
     police: str
     weights: tuple[int, ...]
     code_sum: int = 0  # the resident-ID weighted sum of `code` (Chinese places only)
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorityEra:
-    """An issuing authority as printed, valid for documents issued in [start, end)."""
-
-    state: str
-    document_type: str
-    start: int
-    end: int
-    printed: str
+    #: Resident-ID address codes by year of registration (code, first, last year); empty when
+    #: the code never changed.
+    address_codes: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,20 +258,8 @@ def _places_chn() -> tuple[PlaceRow, ...]:
             "admin_code": code,
         }
         rows.append(PlaceRow(place, code, police, tuple(int(w) for w in weights),
-                             rid_code_sum(code)))
+                             rid_code_sum(code), address_code_history().get(code, ())))
     return tuple(rows)
-
-
-def _ordinal(text: str, default: int) -> int:
-    return date.fromisoformat(text).toordinal() if text else default
-
-
-def _authorities() -> tuple[AuthorityEra, ...]:
-    return tuple(
-        AuthorityEra(state, kind, _ordinal(start, 0), _ordinal(end, date.max.toordinal() + 1),
-                     printed)
-        for state, kind, start, end, printed in _rows("authorities.tsv")
-    )
 
 
 @cache
@@ -293,6 +274,6 @@ def tables() -> Tables:
         han_given=given,
         places_kaz=_places_kaz(),
         places_chn=_places_chn(),
-        authorities=_authorities(),
+        authorities=authority_eras(),
     )
 

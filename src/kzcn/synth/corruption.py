@@ -20,6 +20,7 @@ import orjson
 
 from kzcn._deprecated import deprecated_attributes
 from kzcn.authorities import AUTHORITIES, CompetentAuthorityCode
+from kzcn.eras import issuer_out_of_era, number_out_of_era
 from kzcn.errors import Code
 from kzcn.identifiers import iin_check_digit
 from kzcn.messages import CitizenshipAcquisition, EntryStayExitViolation
@@ -211,7 +212,7 @@ def _swapped_issue_expiry(message: JsonDict, rng: RandomSource) -> list[Code] | 
         document["date_of_issue"],
     )
     _rewrite_mrz(message, document)  # the MRZ repeats the expiry: keep it in step
-    return ["document.expiry_before_issue"]
+    return sorted(["document.expiry_before_issue", *_era_codes(document)])
 
 
 def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[Code] | None:
@@ -220,7 +221,20 @@ def _issued_before_birth(message: JsonDict, rng: RandomSource) -> list[Code] | N
         return None
     born = date.fromisoformat(message["subject"]["date_of_birth"]).toordinal()
     document["date_of_issue"] = date.fromordinal(born - 1 - _index(rng, 3650)).isoformat()
-    return ["document.issued_before_birth"]
+    # A document that breaks its own era fails alone: the holder's rules are not reached.
+    return _era_codes(document) or ["document.issued_before_birth"]
+
+
+def _era_codes(document: JsonDict) -> list[Code]:
+    """What a document whose date of issue moved now also breaks: its number's or issuer's era."""
+    issued = date.fromisoformat(document["date_of_issue"])
+    state, kind = document["issuing_state"], document["document_type"]
+    found: list[Code] = []
+    if number_out_of_era(state, kind, document["number"], issued):
+        found.append("document.number_era")
+    if issuer_out_of_era(state, kind, document["issuing_authority"], issued):
+        found.append("document.issuer_era")
+    return found
 
 
 def _letter_o_for_zero(message: JsonDict, rng: RandomSource) -> list[Code] | None:
@@ -366,6 +380,24 @@ def _request_without_identifier(message: JsonDict, rng: RandomSource) -> list[Co
     return ["message.request_identifier"]
 
 
+def _item_numbered_twice(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    items = message.get("items")
+    if message["kind"] != "prior_change_list" or not items or len(items) < 2:
+        return None
+    second = 1 + _index(rng, len(items) - 1)
+    items[second]["item"] = items[0]["item"]
+    return ["message.duplicate_item"]
+
+
+def _terminated_yet_own_citizen(message: JsonDict, rng: RandomSource) -> list[Code] | None:
+    del rng
+    if message["kind"] != "citizenship_status_reply" or message["status"] != "terminated":
+        return None
+    # The reply says the citizenship ended, yet records the person as still its citizen.
+    message["subject"]["citizenship"] = message["sender"]["state"]
+    return ["message.subject_citizenship"]
+
+
 @dataclass(frozen=True, slots=True)
 class PlantedFault:
     """A named way a record goes wrong."""
@@ -471,6 +503,16 @@ FAULTS: dict[str, PlantedFault] = {
             "request_without_identifier",
             "A person asked about by neither a personal number nor a document.",
             _request_without_identifier,
+        ),
+        PlantedFault(
+            "item_numbered_twice",
+            "Two items of a historical list with the same number.",
+            _item_numbered_twice,
+        ),
+        PlantedFault(
+            "terminated_yet_own_citizen",
+            "A reply that says the citizenship ended, about its own citizen.",
+            _terminated_yet_own_citizen,
         ),
     )
 }

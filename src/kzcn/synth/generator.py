@@ -57,7 +57,7 @@ LIST_LIMITS: dict[str, int] = {
     "subject.documents.*.mrz": 3,
     "crossings": 3,
     "former_citizenship.evidence": 2,
-    "items": 1,
+    "items": 6,  # _kinds._MOST_LISTED
     "items.*.subject.documents": 4,
     "items.*.subject.documents.*.mrz": 3,
     "items.*.former_citizenship.evidence": 2,
@@ -77,11 +77,16 @@ class Generator:
             `getrandbits()`); Faker's `generator.random` works. It seeds the
             column stream and draws kinds for single messages.
         mix: which kinds and directions to draw, with what weights.
+        population_seed: draws the population whose people recur across messages
+            (a run gives every chunk its seed, so one population serves the run).
     """
 
-    def __init__(self, rng: RandomSource | None = None, mix: Mix = DEFAULT_MIX) -> None:
+    def __init__(
+        self, rng: RandomSource | None = None, mix: Mix = DEFAULT_MIX, *, population_seed: int = 0
+    ) -> None:
         self.rng = rng if rng is not None else random.Random(0)  # noqa: S311 - not crypto
         self.draws = Draws.from_source(self.rng)
+        self.draws.population_seed = population_seed
         self.mix = mix
         self._choices = [(kind, sender) for kind, sender, w in mix.entries if w > 0]
         self._cumulative = np.cumsum([w for _, _, w in mix.entries if w > 0])
@@ -167,7 +172,7 @@ def chunk_lines(
     The whole chunk is drawn (columns of `chunk` rows, default `CHUNK`) and
     cut, so a shorter run's last chunk is the start of a longer run's.
     """
-    return Generator(chunk_rng(seed, index), mix).lines(chunk or CHUNK)[:size]
+    return Generator(chunk_rng(seed, index), mix, population_seed=seed).lines(chunk or CHUNK)[:size]
 
 
 def chunk_messages(seed: int, index: int, size: int, mix: Mix = DEFAULT_MIX) -> Iterator[JsonDict]:

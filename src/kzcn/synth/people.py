@@ -46,7 +46,13 @@ from kzcn.synth._documents import (
     mrz_lines,
 )
 from kzcn.synth._names import _groups, _NameIds, _names
-from kzcn.synth._person_tables import _Columns, _columns, authorities
+from kzcn.synth._person_tables import (
+    ADDRESS_FIRST_YEAR,
+    ADDRESS_LAST_YEAR,
+    _Columns,
+    _columns,
+    authorities,
+)
 from kzcn.synth._population import (
     _POP_STATE,
     _STATE_TEXT,
@@ -213,10 +219,13 @@ def _holders(  # noqa: PLR0913 - the people's columns so far
     )
     # Resident IDs: address code, birth day, sequence (odd for men), check.
     sequence = (u[_SEQUENCE] * 500).astype(np.int64) * 2 + male
+    # The address code in force in the year of birth (first registration), not today's.
+    year = np.clip(d.year[b], ADDRESS_FIRST_YEAR, ADDRESS_LAST_YEAR) - ADDRESS_FIRST_YEAR
+    address = c.address_code_row[place, year]
     resident_id = (
-        c.place_code[place]
+        c.address_code[address]
         + d.ymd[b]
-        + resident_id_tails(c.place_code_sum[place], d.rid[b], sequence)
+        + resident_id_tails(c.address_code_sum[address], d.rid[b], sequence)
     )
     return _Holders(
         b,

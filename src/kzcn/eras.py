@@ -1,0 +1,123 @@
+"""Documents by era: the number format and the issuer a document issued on a day has.
+
+Two tables, read by the validator and the generator alike, so what is made and
+what is checked cannot drift apart: `data/document_eras.tsv` (number formats
+by date of issue) and `data/authorities.tsv` (issuers as printed, by date of
+issue, and the missions abroad that issue passports whatever the date).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+
+__all__ = [
+    "ABROAD",
+    "AuthorityEra",
+    "NumberEra",
+    "authority_eras",
+    "issuer_out_of_era",
+    "number_eras",
+    "number_out_of_era",
+]
+
+_OPEN_END = date.max.toordinal() + 1
+#: The table's document type for passports issued by missions abroad.
+ABROAD = "passport_abroad"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberEra:
+    """A number format in use for documents issued in [start, end) (ordinals)."""
+
+    state: str
+    document_type: str
+    name: str
+    pattern: re.Pattern[str]
+    start: int
+    end: int
+    source: str
+
+    def covers(self, issued: date) -> bool:
+        """Whether a document issued on that day has this format."""
+        return self.start <= issued.toordinal() < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityEra:
+    """An issuing authority as printed, valid for documents issued in [start, end)."""
+
+    state: str
+    document_type: str
+    start: int
+    end: int
+    printed: str
+
+
+def _rows(name: str) -> list[list[str]]:
+    text = resources.files("kzcn.data").joinpath(name).read_text("utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _ordinal(text: str, default: int) -> int:
+    return date.fromisoformat(text).toordinal() if text else default
+
+
+@cache
+def number_eras() -> tuple[NumberEra, ...]:
+    """Every dated number format (`data/document_eras.tsv`)."""
+    return tuple(
+        NumberEra(
+            state,
+            kind,
+            name,
+            re.compile(pattern),
+            _ordinal(start, 0),
+            _ordinal(end, _OPEN_END),
+            source,
+        )
+        for state, kind, name, pattern, start, end, source in _rows("document_eras.tsv")
+    )
+
+
+@cache
+def authority_eras() -> tuple[AuthorityEra, ...]:
+    """Every issuer as printed, with its era (`data/authorities.tsv`)."""
+    return tuple(
+        AuthorityEra(state, kind, _ordinal(start, 0), _ordinal(end, _OPEN_END), printed)
+        for state, kind, start, end, printed in _rows("authorities.tsv")
+    )
+
+
+def number_out_of_era(state: str, document_type: str, number: str, issued: date) -> bool:
+    """Whether `number` has a format of another era than its date of issue's.
+
+    Only numbers of a dated format are judged: a number no era describes is
+    the number-format rule's business, not this one's.
+    """
+    eras = [
+        e
+        for e in number_eras()
+        if (e.state, e.document_type) == (state, document_type) and e.pattern.fullmatch(number)
+    ]
+    return bool(eras) and not any(e.covers(issued) for e in eras)
+
+
+def issuer_out_of_era(state: str, document_type: str, printed: str, issued: date) -> bool:
+    """Whether `printed` is a known issuer of that document, named before it issued any.
+
+    Only the start of an era is held against a document: no authority issues
+    before it exists, but a renamed one's blanks may be used up after its era
+    ends. An issuer the table does not know is not judged (issuers are free text
+    as printed); a mission abroad issues passports whatever the date.
+    """
+    kinds = {document_type, ABROAD} if document_type == "passport" else {document_type}
+    starts = [
+        e.start
+        for e in authority_eras()
+        if e.state == state and e.document_type in kinds and e.printed == printed
+    ]
+    return bool(starts) and issued.toordinal() < min(starts)

@@ -1,0 +1,131 @@
+"""A population that lives across messages: people drawn once per run, who recur.
+
+In the real exchange the same person is listed, answered, then perhaps
+reported for a violation or asked about, with the same documents and names.
+Each run (seed) draws, per population, a pool of travellers once; a share of
+the violation subjects and of the persons asked about are taken from it, so
+the same records recur across messages, kinds and years.
+
+The pool depends on the run's seed only (not on the chunk), so a message is
+the same whichever worker makes it (`--jobs`) and however many are made (the
+prefix property).
+
+People who changed citizenship before the agreement recur too: each run draws,
+per sending state, the people its historical lists name (with the day their
+change was decided); half of the historical notices and list items name one
+of them, and a reply that finds no record of a listed person sends back the
+list's own record of them.
+
+Shares: no report gives how often the same person recurs in the exchange. The
+shares below are kzcn's assumption for a workshop dataset: a third of the
+violations are by people reported before (the EES keeps overstayers' records
+longest, Reg. (EU) 2017/2226 Art. 34, because they recur), half of the
+persons asked about are people reported before, and half of the historical
+notices name someone another notice or list names too (a list and the notices
+sent one by one cover the same people).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from kzcn.authorities import Party
+from kzcn.synth._columns import Flags, Floats, Ints, Texts, join_rows
+from kzcn.synth._envelope import DATA_START, FIRST_PRIOR
+from kzcn.synth._stream import Draws
+from kzcn.synth.people import PersonColumns, person_columns
+
+__all__ = [
+    "LISTED_SHARE",
+    "POOL_SIZE",
+    "REQUEST_SHARE",
+    "VIOLATION_SHARE",
+    "listed_again",
+    "listed_records",
+    "recurring",
+]
+
+#: Travellers per population in a run's pool.
+POOL_SIZE = 500
+#: Shares of violation subjects and of persons asked about who come from the pool.
+VIOLATION_SHARE = 1 / 3
+REQUEST_SHARE = 1 / 2
+#: Share of historical notices and list items naming someone of the run's listed people.
+LISTED_SHARE = 1 / 2
+
+#: Builds the people who became citizens of a state: (draws, state, sent, decided, draw).
+ChangeBuilder = Callable[[Draws, Party, Ints, Ints, Floats], PersonColumns]
+
+
+def _stream(seed: int, name: str) -> Draws:
+    digest = hashlib.sha256(f"kzcn-population:{seed}:{name}".encode()).digest()
+    return Draws(int.from_bytes(digest[:16], "big"))
+
+
+@cache
+def _pool(seed: int, population: int) -> tuple[Texts, Texts]:
+    """The pool of `population` for the run seeded `seed`: records and passport numbers."""
+    draws = _stream(seed, str(population))
+    people = person_columns(
+        draws,
+        np.full(POOL_SIZE, population, dtype=np.int64),
+        np.full(POOL_SIZE, DATA_START, dtype=np.int64),
+        traveller=True,
+    )
+    return join_rows(*people.pieces), people.passport
+
+
+def recurring(
+    draws: Draws, population: Ints, share: float, u: Floats
+) -> tuple[Flags, Texts, Texts]:
+    """Which rows take a person from the pool, and those rows' records and passports.
+
+    `u` holds two uniform draws a row: whether the row recurs, and whom it takes.
+    Rows that do not recur hold b"" in the returned columns.
+    """
+    n = len(population)
+    chosen = u[0] < share
+    records = np.full(n, b"", dtype=object)
+    passports = np.full(n, b"", dtype=object)
+    who = (u[1] * POOL_SIZE).astype(np.int64)
+    for code in np.unique(population[chosen]):
+        rows = np.flatnonzero(chosen & (population == code))
+        pool_records, pool_passports = _pool(draws.population_seed, int(code))
+        records[rows] = pool_records[who[rows]]
+        passports[rows] = pool_passports[who[rows]]
+    return chosen, records, passports
+
+
+_LISTED: dict[tuple[int, Party], tuple[Texts, Ints]] = {}
+
+
+def listed_records(seed: int, state: Party, build: ChangeBuilder) -> tuple[Texts, Ints]:
+    """The people `state`'s historical lists name in the run seeded `seed`, and their days.
+
+    Records (JSON text) and the days their citizenship changed, drawn once per
+    run and state with `build` (the kinds' `_subjects_of_change`).
+    """
+    key = (seed, state)
+    if key not in _LISTED:
+        draws = _stream(seed, f"listed:{state}")
+        decided = draws.between(FIRST_PRIOR, DATA_START - 1, POOL_SIZE)
+        sent = np.full(POOL_SIZE, DATA_START, dtype=np.int64)
+        people = build(draws, state, sent, decided, draws.uniform(POOL_SIZE))
+        _LISTED[key] = (join_rows(*people.pieces), decided)
+    return _LISTED[key]
+
+
+def listed_again(
+    draws: Draws, state: Party, u: Floats, build: ChangeBuilder
+) -> tuple[Flags, Texts, Ints]:
+    """Which rows name one of `state`'s listed people, their records and decision days.
+
+    `u` holds two uniform draws a row: whether the row recurs, and whom it names.
+    """
+    records, decided = listed_records(draws.population_seed, state, build)
+    who = (u[1] * POOL_SIZE).astype(np.int64)
+    return u[0] < LISTED_SHARE, records[who], decided[who]
