@@ -33,7 +33,7 @@ def _run_in(folder: Path, commands: list[Command]) -> None:
 def test_readme_has_the_two_fresh_machine_commands() -> None:
     install = install_commands(README)
     assert len(install) == 2
-    assert install[0].endswith("pip install . && kzcn demo")
+    assert install[0].endswith('pip install ".[cli]" && kzcn demo')  # every command
     assert "python -m pytest" in install[1]
 
 

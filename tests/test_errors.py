@@ -96,6 +96,7 @@ RECORD_TRIGGERS: dict[Code, tuple[str, dict[Loc, Any]]] = {
     "structure.not_allowed": ("citizenship_acquisition", {("subject", "sex"): "X"}),
     "structure.not_unique": ("entry_stay_exit_violation", {("measures",): ["fine", "fine"]}),
     "structure.pattern": ("citizenship_acquisition", {("message_id",): "not-a-uuid"}),
+    "date.day_first": ("citizenship_acquisition", {("subject", "date_of_birth"): "05.03.1980"}),
     "structure.range": ("visa_free_statistics", {("rows", 0, "visa_free_entries"): -1}),
     "structure.schema_1_0": ("suspension_notice", {("schema_version",): "1.0"}),
     "document.number_era": (  # an E + letter number issued in 2014
@@ -143,6 +144,8 @@ INPUT_TRIGGERS: dict[Code, tuple[InputFormat, bytes]] = {
     "input.compression": ("jsonl", gzip.compress(_LINE * 200)[:300]),
     "structure.duplicate_key": ("jsonl", _LINE.replace(b"{", b'{"kind": "suspension_notice", ', 1)),
     "input.number_too_large": ("jsonl", _LINE.replace(b"{", b'{"n": ' + b"9" * 400 + b", ", 1)),
+    # A comma-separated file read as TSV: the header names the separator it uses.
+    "input.csv_delimiter": ("tsv", b"kind,sent_on\r\nsuspension_notice,2024-01-01\r\n"),
 }
 
 

@@ -336,11 +336,11 @@ class TestEdgeCases:
         assert result.input.lines == len(lines)
         assert result.input.messages == len(good)
         assert result.input.skipped == {
-            "blank_line": 1,
-            "missing_subject": 1,
-            "not_an_object": 1,
-            "not_json": 1,
-            "unknown_kind": 1,
+            "input.blank_line": 1,
+            "structure.missing_field": 1,
+            "input.not_object": 1,
+            "input.not_json": 1,
+            "structure.unknown_kind": 1,
         }
         assert result.per_record is not None
         assert result.per_record["line"].to_list() == list(range(1, len(lines) + 1))
@@ -357,7 +357,7 @@ class TestEdgeCases:
         path.write_bytes(path.read_bytes() + ending)
         result = compute_exposure(path, workers=1, per_record=True)
         assert result.input.lines == len(lines)
-        assert result.input.skipped == {"blank_line": 3}
+        assert result.input.skipped == {"input.blank_line": 3}
         assert result.per_record is not None
         people = result.per_record.filter(result.per_record["status"] == "person")
         assert people["line"].to_list() == [1, 4, 5, 6, 8, 9]
@@ -368,7 +368,10 @@ class TestEdgeCases:
         broken["subject"]["sex"] = "X"
         result = compute_exposure([*messages, broken], validate=True)
         assert result.input.skipped == {"invalid": 1}
-        assert compute_exposure([*messages, broken]).input.skipped == {}
+        # The default screen checks the sex too; --include-invalid keeps it, counted.
+        assert compute_exposure([*messages, broken]).input.skipped == {"invalid": 1}
+        kept = compute_exposure([*messages, broken], include_invalid=True).input
+        assert (kept.skipped, kept.invalid, kept.invalid_included) == ({}, 1, True)
 
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:

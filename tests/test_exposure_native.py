@@ -174,7 +174,7 @@ def test_empty_lines_are_numbered_natively(
     assert read_native(path, plan, _fast_plan_of(plan)) is not None
     ours, theirs = _both(path)
     _assert_same(ours, theirs)
-    assert set(ours.skipped["reason"]) == {"blank_line"}
+    assert set(ours.skipped["reason"]) == {"input.blank_line"}
 
 
 _SEGMENTS = st.sampled_from([b"", b"\r", b"x", b"ab\r", b" ", b"\r\r", b"{}"])

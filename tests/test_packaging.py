@@ -163,3 +163,66 @@ def test_installed_package_validates_an_example(fresh_env: Path) -> None:
         check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# --- the light install: models, schema and validator, nothing for data frames ---------
+
+HEAVY = ("polars", "duckdb", "pyarrow", "numpy")
+
+
+def test_the_wheel_requires_nothing_heavy_without_the_cli_extra(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(f"kzcn-{__version__}.dist-info/METADATA").decode()
+    required = [
+        line.removeprefix("Requires-Dist: ")
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist: ")
+    ]
+    light = [spec for spec in required if "extra ==" not in spec]
+    assert light
+    assert not [spec for spec in light if spec.startswith(HEAVY)]
+    cli = [spec for spec in required if "extra == 'cli'" in spec or 'extra == "cli"' in spec]
+    assert all(any(spec.startswith(name) for spec in cli) for name in HEAVY)
+
+
+_LIGHT_SCRIPT = """
+import importlib.util, sys
+from pathlib import Path
+import kzcn
+from kzcn.messages import MessageAdapter
+from kzcn.schema import build_schema
+from kzcn.validation import validate_file
+example = Path(sys.argv[1])
+MessageAdapter.validate_json(example.read_bytes())
+assert build_schema("message")["$schema"]
+assert [r.valid for r in validate_file(example)] == [True]
+array = Path(sys.argv[2])
+array.write_bytes(b"[" + example.read_bytes() + b"," + example.read_bytes() + b"]")
+assert [r.valid for r in validate_file(array)] == [True, True]
+print(sorted(m for m in sys.argv[3:] if importlib.util.find_spec(m) is not None))
+"""
+
+
+@pytest.mark.slow
+def test_a_light_install_builds_models_exports_the_schema_and_validates(
+    wheel: Path, tmp_path: Path
+) -> None:
+    venv = tmp_path / "light"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", str(wheel)], check=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    example = ROOT / "examples" / "valid" / "citizenship_acquisition.json"
+    done = subprocess.run(
+        [python, "-c", _LIGHT_SCRIPT, str(example), str(tmp_path / "two.json"), *HEAVY],
+        capture_output=True, text=True, check=False, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[]"
+    command = subprocess.run(
+        [str(venv / "bin" / "kzcn"), "validate", str(example)],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    assert (command.returncode, command.stderr) == (
+        2, "kzcn: error: the command line needs typer: pip install 'kzcn[cli]'\n"
+    )  # fmt: skip

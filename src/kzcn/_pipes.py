@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import zlib
 from typing import IO, Any
@@ -117,8 +118,10 @@ def array_separators(data: bytes, start: int) -> list[int] | None:
     4.7 s over an 82 MB array; this takes a fraction of a second and holds a
     few arrays the size of one step.
     """
-    import numpy as np  # noqa: PLC0415 - only a `.json` array needs it
-
+    try:
+        import numpy as np  # noqa: PLC0415 - only a `.json` array needs it
+    except ImportError:  # the light install (models and validator only): the slow way
+        return array_separators_without_numpy(data, start)
     view = np.frombuffer(data, np.uint8)
     state = _ScanState()
     found: list[int] = []
@@ -129,6 +132,36 @@ def array_separators(data: bytes, start: int) -> list[int] | None:
             return found if not data[end + 1 :].strip() else None
         if state.depth < 0:
             return None
+    return None
+
+
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+
+
+def array_separators_without_numpy(data: bytes, start: int) -> list[int] | None:
+    """`array_separators` by a tokenising regex: the same offsets, about ten times slower.
+
+    For an install without numpy (`pip install kzcn`, the models and the
+    validator only); a test holds the two to the same answers.
+    """
+    depth, found = 0, []
+    for token in _TOKENS.finditer(data, start):
+        mark = token[0]
+        if mark.startswith(b'"'):
+            continue
+        if mark in {b"[", b"{"}:
+            depth += 1
+            if depth == 1:
+                found.append(token.start())
+        elif mark in {b"]", b"}"}:
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                found.append(token.start())
+                return found if not data[token.end() :].strip() else None
+        elif depth == 1:
+            found.append(token.start())
     return None
 
 

@@ -105,6 +105,9 @@ Code = Literal[
     "stay.crossing_order",
     "stay.overstay_not_shown",
     "stay.permitted_until",
+    # spreadsheets
+    "input.csv_delimiter",
+    "date.day_first",
 ]
 
 #: Where a rule points inside a model: field names and list indices.
@@ -272,7 +275,8 @@ def _entries() -> tuple[ErrorCode, ...]:
           "paraphrase).", w),
         # --- input: reading files (reported per line by the validator) ---
         e("input.not_utf8", "Not UTF-8", "The line is not valid UTF-8."),
-        e("input.bom", "Byte-order mark", "The file starts with a UTF-8 byte-order mark."),
+        e("input.bom", "Byte-order mark",
+          "The file starts with a UTF-8 byte-order mark (as Excel writes); it is skipped.", w),
         e("input.not_json", "Not JSON", "The line is not a JSON document."),
         e("input.truncated", "Truncated line", "The last line ends in the middle of a document."),
         e("input.not_object", "Not an object", "A message must be a JSON object."),
@@ -323,6 +327,13 @@ def _entries() -> tuple[ErrorCode, ...]:
           "`permitted_stay_until` differs from the last day the visa-free rules allow for "
           "the last entry (30 days a stay, 90 in any 180); earlier stays may be missing from "
           "the list (limits from the Chinese foreign ministry's statement).", w),
+        # spreadsheets
+        e("input.csv_delimiter", "Other CSV separator",
+          "The header reads as columns of the regime only when split by another separator, "
+          "named in the location; pass --delimiter with it."),
+        e("date.day_first", "Day-first date",
+          "A date written day first (DD.MM.YYYY or DD/MM/YYYY); write it year first, "
+          "YYYY-MM-DD (05.03.1980 is 1980-03-05)."),
     )
 
 

@@ -209,7 +209,8 @@ def _to_number(cell: str) -> Any:
 
 
 def _to_boolean(cell: str) -> Any:
-    return _BOOLEANS.get(cell, cell)
+    # Any case: a spreadsheet writes TRUE and FALSE.
+    return _BOOLEANS.get(cell.lower(), cell)
 
 
 # Text that is not a number or boolean stays text, for the validator to call a wrong type.
@@ -317,6 +318,8 @@ class CsvLayout:
     header: tuple[str, ...]
     unknown: tuple[str, ...]
     build: Callable[[Sequence[str]], dict[str, Any]]
+    #: Each known column's number from 1, by its name: where a problem points.
+    columns: Mapping[str, int] = field(default_factory=dict)
 
 
 def _node_for(root: _Node, parts: tuple[Part, ...]) -> _Node:
@@ -337,6 +340,7 @@ def csv_layout(header: Sequence[str]) -> CsvLayout:
     types = column_types()
     root = _Node()
     unknown: list[str] = []
+    known: dict[str, int] = {}
     seen: set[tuple[Part, ...]] = set()
     for index, column in enumerate(header):
         parts = _parts(column)
@@ -345,6 +349,8 @@ def csv_layout(header: Sequence[str]) -> CsvLayout:
         if json_type is None or parts in seen or not canonical:
             # By its number only: a header cell may hold anything, a name included.
             unknown.append(f"<unknown column {index + 1}>")
+        else:
+            known[column] = index + 1
         seen.add(parts)
         if len(parts) > MAX_COLUMN_PARTS:
             continue
@@ -356,4 +362,4 @@ def csv_layout(header: Sequence[str]) -> CsvLayout:
             node.text.append((key, index))
         else:
             node.typed.append((key, index, convert))
-    return CsvLayout(tuple(header), tuple(unknown), _compile(root))
+    return CsvLayout(tuple(header), tuple(unknown), _compile(root), known)

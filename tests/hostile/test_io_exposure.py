@@ -51,7 +51,7 @@ def test_a_damaged_gzip_keeps_what_precedes_the_damage(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(DATA) + b"junk")
     summary = _input(path)
     assert summary["messages"] == len(LINES)
-    assert summary["skipped"] == {"damaged_gzip": 1}
+    assert summary["skipped"] == {"input.compression": 1}
 
 
 def test_json_lines_starting_with_an_array_line_are_lines(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_json_lines_starting_with_an_array_line_are_lines(tmp_path: Path) -> Non
     path.write_bytes(b"[" * 3000 + b"]" * 3000 + b"\n" + DATA)
     summary = _input(path)
     assert summary["messages"] == len(LINES)
-    assert summary["skipped"] == {"not_json": 1}
+    assert summary["skipped"] == {"input.not_json": 1}
 
 
 def test_a_deeply_nested_line_is_skipped_not_crashed_on(tmp_path: Path) -> None:

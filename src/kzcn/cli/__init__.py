@@ -13,8 +13,6 @@ import sys
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from kzcn.cli._common import run
-
 if TYPE_CHECKING:
     import typer
 
@@ -56,6 +54,10 @@ def __getattr__(name: str) -> typer.Typer:  # PEP 562: `app` comes with every co
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: What `pip install "kzcn[cli]"` adds to the light install (see pyproject.toml).
+_CLI_EXTRA = frozenset(
+    {"typer", "rich", "faker", "polars", "numpy", "msgspec", "duckdb", "openpyxl", "pyarrow"}
+)
 #: Options the root answers by itself, before any command is looked at.
 _ROOT_ONLY = frozenset({"--version"})
 
@@ -63,8 +65,20 @@ _ROOT_ONLY = frozenset({"--version"})
 def main() -> None:
     """Console-script entry point."""
     words = sys.argv[1:2]
-    if words and words[0] in _ROOT_ONLY:  # the version needs no command: none is imported
-        run(_with_commands())
-        return
     module = _MODULES.get(words[0]) if words else None
-    run(_every_command() if module is None else _with_commands(module))
+    try:
+        from kzcn.cli._common import run  # noqa: PLC0415 - typer: absent from the light install
+
+        if words and words[0] in _ROOT_ONLY:  # the version needs no command: none is imported
+            app = _with_commands()
+        else:
+            app = _every_command() if module is None else _with_commands(module)
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] not in _CLI_EXTRA:
+            raise
+        # `pip install kzcn` is the models and the validator; the commands need the extra.
+        sys.stderr.write(
+            f"kzcn: error: the command line needs {error.name}: pip install 'kzcn[cli]'\n"
+        )
+        raise SystemExit(2) from None
+    run(app)

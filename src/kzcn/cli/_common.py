@@ -23,6 +23,7 @@ __all__ = [
     "Interrupted",
     "UsageError",
     "app",
+    "delimiter_option",
     "err_console",
     "fail",
     "require_choice",
@@ -202,3 +203,13 @@ def run(application: typer.Typer, args: list[str] | None = None) -> None:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)  # type: ignore[arg-type]
+
+
+def delimiter_option(text: str | None) -> str | None:
+    """`--delimiter` as a separator, or exit 2 naming the separators taken."""
+    from kzcn.validation.readers import parse_delimiter  # noqa: PLC0415 - keeps startup light
+
+    try:
+        return parse_delimiter(text)
+    except ValueError as error:
+        fail(str(error))

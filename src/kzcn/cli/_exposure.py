@@ -22,10 +22,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kzcn._formats import format_for_name
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import Language
-from kzcn.cli._common import fail, require_choice
+from kzcn.cli._common import delimiter_option, fail, require_choice
 from kzcn.cli._outputs import Outputs, refuse_clashes, written
 from kzcn.dictionary import LANGUAGES, dictionary_data, labels, render_dictionary_markdown
 from kzcn.exposure import (
@@ -42,6 +41,7 @@ from kzcn.exposure import (
 )
 from kzcn.exposure._format import Cell, headline, sections, words
 from kzcn.exposure._read import spool as spool_pipe
+from kzcn.exposure._screen import SCREENED
 from kzcn.exposure.explorer import explorer_for
 from kzcn.exposure.linkage import LinkageResult, compute_linkage
 
@@ -148,7 +148,13 @@ def _is_stream(path: Path) -> bool:
 
 
 def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
-    file: Annotated[str, typer.Argument(help="JSONL or JSON file of messages, or - for stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Messages: JSONL, JSON, CSV, TSV, .xlsx or Parquet (each maybe .gz), "
+            "or - for stdin."
+        ),
+    ],
     qi: Annotated[
         str,
         typer.Option("--qi", help="Quasi-identifiers: comma-separated paths into the person."),
@@ -195,6 +201,24 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     validate: Annotated[
         bool, typer.Option("--validate", help="Skip messages the models reject (slower).")
     ] = False,
+    include_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--include-invalid",
+            help=f"Keep invalid records in the figures. By default {SCREENED} are checked, "
+            "and a record that fails is counted and left out.",
+        ),
+    ] = False,
+    delimiter: Annotated[
+        str | None,
+        typer.Option("--delimiter", help="CSV separator: , ; or tab (sniffed by default).",
+                     show_default=False),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The .xlsx sheet to read (the first by default).",
+                     show_default=False),
+    ] = None,
     lang: Annotated[
         str, typer.Option("--lang", help=f"Report language: {', '.join(LANGUAGES)}.")
     ] = "en",
@@ -211,8 +235,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
     language = require_choice(lang, LANGUAGES, "language")
-    if format_for_name(file) == "csv":
-        fail(f"{file}: exposure reads JSON Lines or JSON, not CSV")
+    separator = delimiter_option(delimiter)
     refuse_clashes(
         [file, *([str(linkage)] if linkage is not None else [])],
         [(option, path) for option, path in (("--out", out), ("--per-record", per_record))
@@ -231,6 +254,9 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
                 per_record=per_record is not None,
                 validate=validate,
                 keep_persons=fmt == "html" or linkage is not None,
+                include_invalid=include_invalid,
+                delimiter=separator,
+                sheet=sheet,
             )
         linked = (
             compute_linkage(result.persons, linkage, threshold)

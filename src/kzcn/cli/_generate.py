@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Annotated
 
+import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
     )(generate)
 
 
-def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented option
+def generate(  # noqa: C901, PLR0913, PLR0917 - typer: one parameter (and check) per option
     count: Annotated[int, typer.Option("--count", "-n", help="Number of messages.")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same bytes.")] = 0,
     kind: Annotated[
@@ -88,6 +89,8 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
     output_format = require_choice(fmt, FORMATS, "format")
     if invalid_rate is not None and not 0.0 <= invalid_rate <= 1.0:
         fail(f"--invalid-rate must be between 0 and 1, not {invalid_rate}")
+    if output_format == "parquet" and invalid_rate:
+        fail("--format parquet writes typed columns: corrupted records (--invalid-rate) do not fit")
     if (invalid_rate is None) != (labels is None):
         fail("--invalid-rate and --labels go together: give both or neither")
     if jobs is not None and jobs < 1:
@@ -120,6 +123,17 @@ def generate(  # noqa: PLR0913, PLR0917 - typer: one parameter per documented op
                       invalid_rate=invalid_rate or 0.0, labels=label_stream,
                       progress=advance if show else None,
                       jobs=jobs if jobs is not None else _default_jobs(count))
+        if out != "-" and output_format in {"csv", "parquet"}:
+            _describe(outputs, Path(out), output_format)
+
+
+def _describe(outputs: Outputs, dataset: Path, fmt: str) -> None:
+    """`<name>.datapackage.json` next to the dataset: its columns typed, for other tools."""
+    from kzcn.tableschema import data_package, descriptor_path  # noqa: PLC0415
+
+    descriptor = data_package(dataset.name, fmt)
+    text = orjson.dumps(descriptor, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    outputs.path(descriptor_path(dataset)).write_bytes(text)
 
 
 def _default_jobs(count: int) -> int:

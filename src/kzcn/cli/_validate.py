@@ -8,15 +8,16 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO, Annotated, cast
+from typing import IO, Annotated, Any, cast
 
 import typer
 
 from kzcn._formats import FORMATS, format_for_name
 from kzcn._pipes import widen_pipe
-from kzcn.cli._common import EXIT_INVALID, fail, require_choice
+from kzcn.cli._common import EXIT_INVALID, delimiter_option, fail, require_choice
 from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.validation import (
     REPORTERS,
@@ -65,9 +66,9 @@ def register(app: typer.Typer) -> None:
     """Add the command to the app."""
     app.command(
         "validate",
-        help="Validate messages in .json, .jsonl/.ndjson or .csv files (or - for standard "
-        "input; .gz read transparently) and report each problem by stable code. Exit 0 when "
-        "all are valid, 1 when any is invalid, 2 on a usage error.",
+        help="Validate messages in .json, .jsonl/.ndjson, .csv, .tsv, .xlsx or .parquet files "
+        "(or - for standard input; .gz read transparently) and report each problem by stable "
+        "code. Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
     )(validate)
 
 
@@ -110,12 +111,14 @@ def _check_split(files: list[str], chosen: InputFormat | None) -> None:
     """
     formats = _formats(files, chosen)
     if len(set(formats.values()) - {None}) > 1:
-        fail("--valid-out/--invalid-out need inputs of one format (json, jsonl or csv)")
+        fail("--valid-out/--invalid-out need inputs of one format (json, jsonl, csv or tsv)")
+    if {"xlsx", "parquet"} & set(formats.values()):
+        fail("--valid-out/--invalid-out split text files only, not .xlsx or Parquet")
     if len(files) < 2:
         return
     if "json" in formats.values():
         fail("--valid-out/--invalid-out take one .json file at a time: JSON documents do not join")
-    if "csv" in formats.values():
+    if {"csv", "tsv"} & set(formats.values()):
         if STDIN in files:
             fail("--valid-out/--invalid-out cannot join standard input to other CSV files")
         headers = {name: _header_of(name) for name in files}
@@ -157,15 +160,32 @@ class _Sink:
         self._between = True
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """How every input is read: the options `--input-format` and after."""
+
+    input_format: InputFormat | None
+    max_record_bytes: int
+    delimiter: str | None
+    sheet: str | None
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "input_format": self.input_format,
+            "max_record_bytes": self.max_record_bytes,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+        }
+
+
 def _runs(
     files: list[str],
     engine: Engine,
-    options: tuple[InputFormat | None, int],
+    options: _Reading,
     sinks: list[_Sink],
     reading: list[str],
 ) -> Iterator[Validation]:
     """Each input's validation; `reading` ends with the name of the one being read."""
-    input_format, max_bytes = options
     for index, name in enumerate(files):
         reading.append(name)
         if index:
@@ -174,17 +194,11 @@ def _runs(
         if name == STDIN:
             widen_pipe(sys.stdin.buffer)
             yield validate_stream(
-                sys.stdin.buffer,
-                name=STDIN,
-                input_format=input_format,
-                engine=engine,
-                max_record_bytes=max_bytes,
+                sys.stdin.buffer, name=STDIN, engine=engine, **options.options()
             )
             continue
         try:
-            yield validate_file(
-                Path(name), input_format=input_format, engine=engine, max_record_bytes=max_bytes
-            )
+            yield validate_file(Path(name), engine=engine, **options.options())
         except OSError as error:
             fail(f"{name}: {error.strerror or error}")
 
@@ -267,10 +281,24 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
             f"too large; a line over {LINE_CAP_FACTOR} times this refuses the input.",
         ),
     ] = MAX_RECORD_BYTES,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            help="CSV separator: , ; or tab (\\t); sniffed from the header by default.",
+            show_default=False,
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The .xlsx sheet to read (the first by default).",
+                     show_default=False),
+    ] = None,
 ) -> None:
     """Validate messages; exit 1 when any is invalid (or warned about, with --strict)."""
     chosen = require_choice(input_format, (AUTO, *FORMATS), "input format")
     chosen_format = None if chosen == AUTO else cast("InputFormat", chosen)
+    separator = delimiter_option(delimiter)
     _check_inputs(files)
     given = zip(_SPLIT_OPTIONS, (valid_out, invalid_out), strict=True)
     targets = [(option, path) for option, path in given if path is not None]
@@ -288,9 +316,10 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
             splitter = Splitter(valid, invalid, strict=strict)
         reporter = REPORTERS[output_format.value](write, show_values=show_values)
         reading: list[str] = []
+        how = _Reading(chosen_format, max_line_bytes, separator, sheet)
         try:
             outcome = report(
-                _runs(files, checker, (chosen_format, max_line_bytes), [*sinks.values()], reading),
+                _runs(files, checker, how, [*sinks.values()], reading),
                 reporter,
                 splitter=splitter,
                 max_errors=max_errors,

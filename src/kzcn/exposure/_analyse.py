@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
 
@@ -16,11 +17,14 @@ from kzcn._pipes import widen_pipe
 from kzcn.authorities import AuthorityCode, Party
 from kzcn.dictionary import FieldEntry, field_dictionary
 from kzcn.exposure import _engine as engine
+from kzcn.exposure import _screen as screen
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
 from kzcn.exposure._read import (
     NATIVE_MIN_BYTES,
+    SKIP_INVALID,
     Extracted,
     ExtractPlan,
+    Reading,
     read_records,
     read_source,
 )
@@ -140,7 +144,7 @@ def _carried(fields: Sequence[FieldEntry]) -> dict[str, frozenset[str]]:
     }
 
 
-def _read_stdin(plan: ExtractPlan, workers: int | None) -> Extracted:
+def _read_stdin(plan: ExtractPlan, workers: int | None, reading: Reading) -> Extracted:
     """Standard input; a large one is spooled to a temporary file first.
 
     A file can be read by DuckDB or by worker processes, where bytes in memory
@@ -151,27 +155,44 @@ def _read_stdin(plan: ExtractPlan, workers: int | None) -> Extracted:
     widen_pipe(stream)
     head = stream.read(STDIN_SPOOL_BYTES)
     if len(head) < STDIN_SPOOL_BYTES:
-        return read_source(head, plan)
+        return read_source(head, plan, reading=reading)
     with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
-        spool = Path(folder) / "stdin.jsonl"
+        spool = Path(folder) / "stdin"  # no suffix: the format is sniffed
         with spool.open("wb") as out:
             out.write(head)
             del head
             shutil.copyfileobj(stream, out, _SPOOL_STEP)
-        return read_source(spool, plan, workers)
+        return read_source(spool, plan, workers, reading=reading)
 
 
-def _read(source: Source, plan: ExtractPlan, workers: int | None) -> tuple[Extracted, str]:
+def _read(
+    source: Source, plan: ExtractPlan, workers: int | None, reading: Reading
+) -> tuple[Extracted, str]:
     if isinstance(source, bytes):
-        return read_source(source, plan), "<bytes>"
+        return read_source(source, plan, reading=reading), "<bytes>"
     if isinstance(source, str) and source == "-":
-        return _read_stdin(plan, workers), "-"
+        return _read_stdin(plan, workers, reading), "-"
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f"{source}: no such file")
-        return read_source(path, plan, workers), str(source)
+        return read_source(path, plan, workers, reading=reading), str(source)
     return read_records(source, plan), "<records>"
+
+
+def _without(extracted: Extracted, flagged: pl.Series) -> Extracted:
+    """`extracted` with the flagged rows moved to the skipped ones, as `invalid`."""
+    lines = extracted.messages.filter(flagged)["line"]
+    skipped = pl.concat(
+        [extracted.skipped, pl.DataFrame({"line": lines, "reason": SKIP_INVALID})],
+        how="vertical_relaxed",
+    )
+    return replace(
+        extracted,
+        messages=extracted.messages.filter(~flagged),
+        documents=extracted.documents.filter(~pl.col("line").is_in(lines.implode())),
+        skipped=skipped,
+    )
 
 
 #: What an envelope value outside the regime's enums is reported as.
@@ -333,13 +354,16 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     validate: bool = False,
     workers: int | None = None,
     keep_persons: bool = False,
+    include_invalid: bool = False,
+    delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> ExposureResult:
     """Measure what a dataset of messages exposes about the people in it.
 
     Args:
-        source: A path (JSONL, or a JSON object or array), `-` for standard
-            input, the file's bytes, or an iterable of messages (dicts or
-            kzcn models).
+        source: A path (JSONL, JSON, CSV, TSV, xlsx or Parquet, each maybe
+            gzip-compressed), `-` for standard input, the file's bytes, or
+            an iterable of messages (dicts or kzcn models).
         qi: Quasi-identifier paths into the subject's person record, as a
             list or a comma-separated string (default `DEFAULT_QI`); at
             most `MAX_QI`.
@@ -355,6 +379,11 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         workers: Processes (or DuckDB's threads) that parse a large file
             (default: one per CPU).
         keep_persons: Keep the person rows (`result.persons`) for the explorer.
+        include_invalid: Keep the records the default screen rejects
+            (`kzcn.exposure._screen`) in the metrics; they are always counted
+            (`result.input.invalid`).
+        delimiter: The CSV separator; None to sniff it from the header.
+        sheet: The `.xlsx` sheet to read; None for the first.
 
     Returns:
         The typed result the reporters render.
@@ -390,7 +419,11 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         carried=_carried(flow_fields),
         validate=validate,
     )
-    extracted, source_name = _read(source, plan, workers)
+    extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
+    flagged = screen.invalid(extracted.messages)
+    invalid_count = int(flagged.sum())
+    if invalid_count and not include_invalid:
+        extracted = _without(extracted, flagged)
     messages = extracted.messages
     people = engine.person_rows(messages, extracted.documents)
     persons = people.filter(pl.col("line") == pl.col("person"))
@@ -412,6 +445,8 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         messages_without_subject=messages.height - people.height,
         persons=persons.height,
         **_recurring(people),
+        invalid=invalid_count,
+        invalid_included=include_invalid,
     )
     return ExposureResult(
         settings=_settings(

@@ -15,7 +15,7 @@ as text). The fast path therefore gives the row the general path would, with
 one difference in what counts as JSON: bytes in a field the report never reads
 are skipped, not checked, so a line whose only fault is there (invalid UTF-8
 in such a string, a number too large for a float) is read rather than skipped
-as `not_json`.
+as `input.not_json`.
 """
 
 from __future__ import annotations

@@ -177,14 +177,24 @@ def headline(result: ExposureResult, w: Words) -> str:
     """The one sentence to read first."""
     risk = result.risk
     if risk.records == 0:
-        return w.t("headline_empty")
-    return w.t(
+        return _with_invalid(w.t("headline_empty"), result, w)
+    sentence = w.t(
         "headline",
         share=w.percent(risk.sample_uniqueness),
         people=w.count(risk.records),
         fields=w.fields(result.settings.qi),
         k=w.count(risk.k),
     )
+    return _with_invalid(sentence, result, w)
+
+
+def _with_invalid(sentence: str, result: ExposureResult, w: Words) -> str:
+    """The headline, and whether invalid records were left out or kept, when there were any."""
+    summary = result.input
+    if not summary.invalid:
+        return sentence
+    key = "headline_invalid_included" if summary.invalid_included else "headline_invalid_excluded"
+    return f"{sentence} {w.t(key, count=w.count(summary.invalid))}"
 
 
 def _n(value: str) -> Cell:

@@ -29,7 +29,7 @@ from functools import partial
 from itertools import islice, pairwise
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 import orjson
@@ -37,10 +37,23 @@ import polars as pl
 
 from kzcn._formats import format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
-from kzcn.exposure._duck import read_native
+from kzcn.errors import CATALOGUE, Code
+from kzcn.exposure._duck import read_native, read_native_parquet
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
-__all__ = ["MAX_LINE_BYTES", "ExtractPlan", "Extracted", "read_records", "read_source", "spool"]
+if TYPE_CHECKING:
+    from kzcn.validation.readers import Unit
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "ExtractPlan",
+    "Extracted",
+    "Reading",
+    "read_records",
+    "read_source",
+    "read_units",
+    "spool",
+]
 
 #: Files at least this large are parsed by worker processes.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
@@ -67,14 +80,17 @@ BASE_PERSON_PATHS: dict[str, tuple[str, ...]] = {
     "place_admin_code": ("place_of_birth", "admin_code"),
 }
 
-SKIP_NOT_JSON = "not_json"
-SKIP_NOT_OBJECT = "not_an_object"
-SKIP_UNKNOWN_KIND = "unknown_kind"
-SKIP_NO_SUBJECT = "missing_subject"
-SKIP_MALFORMED = "malformed"
+# Why a line is skipped: the catalogue's code for it (what `kzcn validate` reports),
+# so that every command names unreadable input the same way; `invalid` is the
+# screen's or the models' verdict on a record that was read (`_screen`).
+SKIP_NOT_JSON: Code = "input.not_json"
+SKIP_NOT_OBJECT: Code = "input.not_object"
+SKIP_UNKNOWN_KIND: Code = "structure.unknown_kind"
+SKIP_NO_SUBJECT: Code = "structure.missing_field"
+SKIP_MALFORMED: Code = "structure.wrong_type"
 SKIP_INVALID = "invalid"
-SKIP_BLANK = "blank_line"
-SKIP_DAMAGED = "damaged_gzip"
+SKIP_BLANK: Code = "input.blank_line"
+SKIP_DAMAGED: Code = "input.compression"
 
 BOM = b"\xef\xbb\xbf"
 #: A line longer than this is no message: the input is refused (`/dev/zero`).
@@ -808,15 +824,36 @@ def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
 
 
 def read_source(
-    source: Path | bytes, plan: ExtractPlan, workers: int | None = None, native: bool | None = None
+    source: Path | bytes,
+    plan: ExtractPlan,
+    workers: int | None = None,
+    native: bool | None = None,
+    reading: Reading | None = None,
 ) -> Extracted:
-    """Read a file (JSONL, or JSON object or array; gzip by its magic number) or its bytes.
+    """Read a file or its bytes: JSONL, JSON, CSV, TSV, xlsx or Parquet, each maybe gzipped.
 
-    A JSONL file goes to DuckDB's reader (`_duck`) when `native` says so
-    (by default: when it is large), and to the Python reader if DuckDB
-    declines it; `workers` is the processes or threads parsing it. A
-    UTF-8 byte-order mark at the start is skipped.
+    The format is the name's, else sniffed from the first (decompressed)
+    bytes. A JSONL file goes to DuckDB's reader (`_duck`) when `native` says
+    so (by default: when it is large), and to the Python reader if DuckDB
+    declines it; `workers` is the processes or threads parsing it. A Parquet
+    file goes to DuckDB when the plan allows. The tables (CSV, TSV, xlsx,
+    and Parquet otherwise) are read by the shared input layer, as `kzcn
+    validate` reads them (`read_units`). A UTF-8 byte-order mark at the
+    start is skipped.
     """
+    # Imported here: `kzcn fields` imports this package and must not load the validator.
+
+    reading = reading or Reading()
+    # Imported here: `kzcn fields` imports this package and must not load the validator.
+    from kzcn.validation.readers import open_binary  # noqa: PLC0415
+
+    name = source.name if isinstance(source, Path) else ""
+    with (source.open("rb") if isinstance(source, Path) else io.BytesIO(source)) as handle:
+        head, _ = open_binary(handle)
+    fmt = table_format(head, name)
+    if fmt is not None:
+        table_source = source if isinstance(source, Path) else io.BytesIO(source)
+        return _from_table(table_source, fmt, plan, reading, workers)
     if isinstance(source, bytes):
         return _from_bytes(source, plan)
     return _from_file(source, plan, workers, native)
@@ -882,6 +919,95 @@ def _from_stream(stream: IO[bytes], name: str, plan: ExtractPlan) -> Extracted:
         counted.count += 1
         columns.skip(counted.count, SKIP_DAMAGED)
     return _extracted(columns, counted.count, "line")
+
+
+#: The formats read through the shared input layer (`kzcn.validation.readers`), record by record.
+TABLE_FORMATS = frozenset({"csv", "tsv", "xlsx", "parquet"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a table is read: the CSV separator and the `.xlsx` sheet (None: sniffed, the first)."""
+
+    delimiter: str | None = None
+    sheet: str | None = None
+
+
+def _unreadable(unit: Unit) -> str | None:
+    """The input code that keeps a record unit out of the report, if any (warnings do not)."""
+    errors = [code for code, _ in unit.found if CATALOGUE[code].severity == "error"]
+    if errors:
+        return errors[0]
+    return None if unit.obj is not None or unit.text is not None else "input.not_object"
+
+
+def read_units(units: Iterable[Unit], plan: ExtractPlan) -> Extracted:
+    """Read the record units of the shared input layer; positions count records from 1.
+
+    A header and blank rows are not records. A record the layer could not
+    read (a short CSV row, bytes that are not UTF-8) is skipped under its
+    catalogue code, the code `kzcn validate` reports for it.
+    """
+    lines: list[bytes] = []
+    unreadable: dict[int, str] = {}
+    for unit in units:
+        if unit.role != "record":
+            continue
+        code = _unreadable(unit)
+        if code is not None:
+            unreadable[len(lines) + 1] = code
+            lines.append(b"")
+        else:
+            lines.append(unit.text if unit.obj is None else orjson.dumps(unit.obj))  # type: ignore[arg-type]
+    columns = _parse_lines(lines, plan, 1)
+    extracted = _extracted(columns, len(lines), "record")
+    if unreadable:
+        codes = pl.DataFrame(
+            {"line": list(unreadable), "code": list(unreadable.values())},
+            schema={"line": pl.Int64, "code": pl.String},
+        )
+        extracted.skipped = (
+            extracted.skipped.join(codes, on="line", how="left")
+            .with_columns(pl.coalesce("code", "reason").alias("reason"))
+            .drop("code")
+        )
+    return extracted
+
+
+def _from_table(source: Path | IO[bytes], fmt: str, plan: ExtractPlan, reading: Reading,
+                workers: int | None) -> Extracted:  # fmt: skip
+    """A CSV, TSV, xlsx or Parquet input; Parquet by DuckDB when the plan allows."""
+    if fmt == "parquet" and isinstance(source, Path) and not _gzipped(source):
+        frames = read_native_parquet(source, plan, _fast_plan_of(plan), threads=workers)
+        if frames is not None:
+            messages, documents, _, count = frames
+            return Extracted(messages, _Columns(plan).frames()[1], documents, count, "record")
+
+    from kzcn.validation.readers import units_for_stream  # noqa: PLC0415 - see `read_source`
+
+    handle = source.open("rb") if isinstance(source, Path) else source
+    with handle:
+        units = units_for_stream(
+            handle,
+            name=source.name if isinstance(source, Path) else "",
+            input_format=fmt,  # type: ignore[arg-type]
+            delimiter=reading.delimiter,
+            sheet=reading.sheet,
+        )
+        return read_units(units, plan)
+
+
+def _gzipped(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+
+
+def table_format(head: bytes, name: str) -> str | None:
+    """The format of an input (its decompressed first bytes, its name) when it is a table."""
+    from kzcn.validation.readers import sniff_format  # noqa: PLC0415 - see `read_source`
+
+    fmt = format_for_name(name) or sniff_format(head)
+    return fmt if fmt in TABLE_FORMATS else None
 
 
 def read_records(records: Iterable[Any], plan: ExtractPlan) -> Extracted:

@@ -68,6 +68,9 @@ class InputSummary:
         recurring_persons: Persons found in more than one message.
         recurring_messages: Messages about those persons: whoever finds such a
             person in one message finds them in all of these.
+        invalid: Records the default screen rejected (`kzcn.exposure._screen`).
+        invalid_included: Whether they were kept in the metrics
+            (`include_invalid`); otherwise they are among `skipped`, as `invalid`.
     """
 
     source: str
@@ -80,6 +83,8 @@ class InputSummary:
     persons: int
     recurring_persons: int = 0
     recurring_messages: int = 0
+    invalid: int = 0
+    invalid_included: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Writing generated messages: JSONL, one JSON array, or CSV; with labels of corruption.
+"""Writing generated messages: JSONL, one JSON array, CSV or Parquet; with labels of corruption.
 
 A run is made chunk by chunk (see `kzcn.synth.generator`): each chunk is
 generated, corrupted, labelled and serialised on its own, in this process or
@@ -16,6 +16,7 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.pool import AsyncResult, Pool
@@ -23,7 +24,8 @@ from typing import IO, Any
 
 import orjson
 
-from kzcn._formats import FORMATS, Format
+from kzcn._formats import WRITTEN as FORMATS
+from kzcn._formats import Format
 from kzcn.flat import csv_columns, flatten
 from kzcn.synth._columns import Texts
 from kzcn.synth.corruption import corrupt
@@ -33,7 +35,7 @@ __all__ = ["FORMATS", "Format", "Label", "Summary", "labelled_messages", "write_
 
 JsonDict = dict[str, Any]
 # `[` opens a JSON array and the header opens a CSV file, each on a line of its own.
-_LINES_BEFORE_FIRST_RECORD: dict[str, int] = {"jsonl": 0, "json": 1, "csv": 1}
+_LINES_BEFORE_FIRST_RECORD: dict[str, int] = {"jsonl": 0, "json": 1, "csv": 1, "parquet": 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,22 +160,47 @@ def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
     _check(count, invalid_rate)
     if jobs < 1:
         raise ValueError("jobs must be >= 1")
+    if fmt == "parquet" and invalid_rate:
+        raise ValueError(
+            "Parquet columns are typed: corrupted records (invalid_rate) cannot be written there"
+        )
     plan = _Plan(seed, mix, fmt, invalid_rate, labelled=labels is not None)
+    invalid = 0
+    with _chunk_writer(fmt, out, count) as write:
+        for chunk in _made(plan, count, jobs):
+            write(chunk.data)
+            if labels is not None:
+                labels.write(chunk.labels)
+            invalid += chunk.invalid
+            if progress is not None:
+                progress(chunk.end)
+    return Summary(count, invalid)
+
+
+@contextmanager
+def _chunk_writer(fmt: Format, out: IO[bytes], count: int) -> Iterator[Callable[[bytes], None]]:
+    """Where each serialised chunk goes: text around and between chunks, or a Parquet row group.
+
+    Nothing closes the output when the run fails half-way: the caller discards it.
+    """
+    if fmt == "parquet":
+        from kzcn._parquet import parquet_writer, table_of  # noqa: PLC0415 - pyarrow is optional
+
+        writer = parquet_writer(out)
+        yield lambda data: writer.write_table(table_of(data), row_group_size=CHUNK)
+        writer.close()
+        return
     layout = _LAYOUTS[fmt]
     out.write(layout.head())
-    separator = layout.first
-    invalid = 0
-    for chunk in _made(plan, count, jobs):
-        out.write(separator)
-        out.write(chunk.data)
-        separator = layout.between
-        if labels is not None:
-            labels.write(chunk.labels)
-        invalid += chunk.invalid
-        if progress is not None:
-            progress(chunk.end)
+    separators = [layout.first]
+
+    def write(data: bytes) -> None:
+        out.write(separators[-1])
+        out.write(data)
+        separators[-1] = layout.between
+
+    yield write
     out.write(layout.tail if count else layout.empty_tail)
-    return Summary(count, invalid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,4 +368,6 @@ _LAYOUTS: dict[str, _Layout] = {
     "json": _Layout(_json_items, head=lambda: b"[", first=b"\n", between=b",\n",
                     tail=b"\n]\n", empty_tail=b"]\n"),
     "csv": _Layout(_csv_rows, head=_csv_header),
+    # Chunks travel as JSON Lines; the writer makes each a row group (`_chunk_writer`).
+    "parquet": _Layout(_jsonl),
 }

@@ -91,12 +91,10 @@ def validate_message(
 
 
 def _stream_units(
-    source: IO[bytes], name: str, input_format: InputFormat | None, max_record_bytes: int
+    source: IO[bytes], name: str, input_format: InputFormat | None, reading: dict[str, Any]
 ) -> Iterator[Unit]:
     with closing(source):
-        yield from units_for_stream(
-            source, name=name, input_format=input_format, max_record_bytes=max_record_bytes
-        )
+        yield from units_for_stream(source, name=name, input_format=input_format, **reading)
 
 
 def validate_stream(  # noqa: PLR0913 - keyword-only options of a public function
@@ -107,6 +105,8 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
     engine: EngineName | Engine = "model",
     show_values: bool = False,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> Validation:
     """Validate a binary stream (standard input, a socket, an open file), lazily.
 
@@ -114,29 +114,34 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
         source: Bytes to read; gzip is recognised by its magic number. Closed
             when the validation has been iterated to the end.
         name: What to call the input in results (`file`).
-        input_format: `json`, `jsonl` or `csv`; None to tell from `name`,
-            else from the first bytes.
+        input_format: One of `kzcn.validation.FORMATS`; None to tell from
+            `name`, else from the first bytes.
         engine: `model` (default), `schema`, or an engine instance.
         show_values: Keep offending values in problems.
         max_record_bytes: A record longer than this is reported
             (`input.too_large`), not parsed.
+        delimiter: The CSV separator; None to sniff it from the header.
+        sheet: The `.xlsx` sheet to read; None for the first.
 
     Returns:
         A `Validation`: iterate it for one `RecordResult` per record.
     """
-    units = _stream_units(source, name, input_format, max_record_bytes)
+    reading = {"max_record_bytes": max_record_bytes, "delimiter": delimiter, "sheet": sheet}
+    units = _stream_units(source, name, input_format, reading)
     return _validation(name, units, make_engine(engine, show_values=show_values))
 
 
-def validate_file(
+def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
     path: str | Path,
     *,
     input_format: InputFormat | None = None,
     engine: EngineName | Engine = "model",
     show_values: bool = False,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> Validation:
-    """Validate a `.json`, `.jsonl`/`.ndjson` or `.csv` file (optionally `.gz`), lazily.
+    """Validate a file of any format in `FORMATS` (optionally gzip-compressed), lazily.
 
     The file is opened at once, so a missing file or a directory raises
     `OSError` here rather than during iteration; it is read as the returned
@@ -148,6 +153,8 @@ def validate_file(
         engine: `model` (default), `schema`, or an engine instance.
         show_values: Keep offending values in problems.
         max_record_bytes: A record longer than this is reported, not parsed.
+        delimiter: The CSV separator; None to sniff it from the header.
+        sheet: The `.xlsx` sheet to read; None for the first.
 
     Returns:
         A `Validation`: iterate it for one `RecordResult` per record.
@@ -166,6 +173,8 @@ def validate_file(
         engine=engine,
         show_values=show_values,
         max_record_bytes=max_record_bytes,
+        delimiter=delimiter,
+        sheet=sheet,
     )
 
 

@@ -24,7 +24,14 @@ from pydantic import ValidationError
 from kzcn.errors import CATALOGUE, Code
 from kzcn.messages import Message, MessageAdapter
 from kzcn.validation._accept import fast_accept
-from kzcn.validation.problems import Problem, json_path, problem, problems_from_error
+from kzcn.validation.problems import (
+    Problem,
+    at_column,
+    day_first,
+    json_path,
+    problem,
+    problems_from_error,
+)
 from kzcn.validation.readers import BOM, Unit, diagnose_json, nesting_too_deep
 from kzcn.validation.results import RecordResult
 
@@ -128,6 +135,12 @@ def loaded(text: bytes) -> tuple[Any, Code | None]:
         return None, "input.number_too_large" if "infinity" in error.msg else "input.not_json"
 
 
+def _document(unit: Unit) -> object:
+    if unit.obj is not None:
+        return unit.obj
+    return loaded(unit.text.removeprefix(BOM))[0] if unit.text is not None else None
+
+
 class Engine:
     """What both engines share; subclasses validate text and objects.
 
@@ -151,6 +164,10 @@ class Engine:
             elif unit.obj is not None:
                 found, message = self.check_object(unit.obj, file, unit.line)
                 problems += found
+        if any(item.code == "date.invalid" for item in problems):
+            problems = day_first(problems, _document(unit))
+        if unit.columns is not None:
+            problems = [at_column(item, unit.columns) for item in problems]
         return RecordResult(
             file, unit.line, tuple(problems), message, unit.raw, unit.role, unit.lines
         )
@@ -224,6 +241,8 @@ class ModelEngine(Engine):
             if _is_input_error(error):
                 return super().check(unit, file)
             problems = self._model_problems(error, text, file, unit.line)
+            if any(item.code == "date.invalid" for item in problems):
+                problems = day_first(problems, _document(unit))
             return RecordResult(
                 file, unit.line, tuple(problems), None, unit.raw, "record", unit.lines
             )

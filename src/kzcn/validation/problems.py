@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from pydantic import ValidationError
@@ -15,7 +15,10 @@ from kzcn.messages import MESSAGE_KINDS
 
 __all__ = [
     "Problem",
+    "at_column",
     "code_for_pydantic_type",
+    "day_first",
+    "dotted",
     "json_path",
     "known_keys",
     "problem",
@@ -49,7 +52,8 @@ _PYDANTIC_CODES: dict[str, Code] = {
 UNKNOWN_KEY = "<unknown key>"
 #: How the CSV layer names a header cell that is no column of the regime (`kzcn.flat`):
 #: its number, never its text.
-_COLUMN_TOKEN = re.compile(r"<unknown column [0-9]+>")
+#: A hint's separator (`input.csv_delimiter`) is a token too: it names no input text.
+_COLUMN_TOKEN = re.compile(r"<unknown column [0-9]+>|<separator (?:comma|semicolon|tab)>")
 
 
 @cache
@@ -141,6 +145,8 @@ class Problem:
     file: str | None = None
     line: int | None = None
     value: object = None
+    #: The column's number from 1, in a CSV or xlsx input; `path` then is its header.
+    column: int | None = None
 
     @property
     def title(self) -> str:
@@ -169,6 +175,55 @@ def problem(  # noqa: PLR0913 - keyword-only context of one problem
     unknown key by position (see `json_path`).
     """
     return Problem(code, json_path(loc, document), CATALOGUE[code].severity, file, line, value)
+
+
+_INDEX = re.compile(r"\[([0-9]+)\]")
+_UNKNOWN_COLUMN = re.compile(r"<unknown column ([0-9]+)>")
+
+
+def dotted(path: str) -> str:
+    """A JSON path as a CSV column: `$.documents[0].number` -> `documents.0.number`."""
+    return _INDEX.sub(r".\1", path.removeprefix("$")).removeprefix(".")
+
+
+def at_column(item: Problem, columns: Mapping[str, int]) -> Problem:
+    """`item` located the way a spreadsheet's header writes it, with the column's number.
+
+    `columns` holds the header's known columns only (`CsvLayout.columns`), so
+    no header text that is not a column of the regime is ever shown.
+    """
+    column = dotted(item.path)
+    if not column:  # the whole record or file: no column to name
+        return item
+    number = columns.get(column)
+    if number is None and (unknown := _UNKNOWN_COLUMN.fullmatch(column)):
+        number = int(unknown.group(1))
+    return replace(item, path=column, column=number)
+
+
+_DAY_FIRST = re.compile(r"[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{4}")
+
+
+def _value_at(document: object, column: str) -> object:
+    node = document
+    for part in column.split("."):
+        node = _child(node, int(part) if part.isdigit() else part)
+    return node
+
+
+def day_first(items: list[Problem], document: object) -> list[Problem]:
+    """`date.invalid` as `date.day_first` where the date is written `DD.MM.YYYY` or `DD/MM/YYYY`.
+
+    The value is looked at, never kept: the code says what is wrong and how
+    to write it instead, which "not a real date" does not.
+    """
+    out = []
+    for item in items:
+        value = _value_at(document, dotted(item.path)) if item.code == "date.invalid" else None
+        if isinstance(value, str) and _DAY_FIRST.fullmatch(value):
+            item = replace(item, code="date.day_first")  # noqa: PLW2901 - the same problem, named
+        out.append(item)
+    return out
 
 
 def strip_tag(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:

@@ -23,7 +23,7 @@ import orjson
 from kzcn._formats import FORMATS, Format, format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import Code
-from kzcn.flat import CsvLayout, csv_layout
+from kzcn.flat import CsvLayout, column_types, csv_layout, normalise_column
 from kzcn.validation.results import Role
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "InputRefusedError",
     "Unit",
     "csv_header",
+    "csv_header_unit",
     "csv_units",
     "diagnose_json",
     "format_for_name",
@@ -45,8 +46,10 @@ __all__ = [
     "jsonl_units",
     "nesting_too_deep",
     "open_binary",
+    "parse_delimiter",
     "read_format",
     "record_units",
+    "sniff_delimiter",
     "sniff_format",
     "units_for_stream",
 ]
@@ -54,6 +57,10 @@ __all__ = [
 InputFormat = Format  # the name this package has always used
 
 BOM = b"\xef\xbb\xbf"
+PARQUET_MAGIC = b"PAR1"
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx file is a zip archive
+#: The separators a CSV header is tried with, in the order a tie is settled.
+DELIMITERS = (",", ";", "\t")
 #: A message is a few kilobytes; a record over this many bytes is not one.
 MAX_RECORD_BYTES = 1 << 20
 #: Nesting deeper than this is refused. A message nests about 6 deep, and
@@ -112,6 +119,8 @@ class Unit:
     role: Role = "record"
     lines: int = 1
     at_eof: bool = False
+    #: A CSV or xlsx header's known columns by name (`CsvLayout.columns`): problems name them.
+    columns: Mapping[str, int] | None = None
 
 
 def count_lines(data: bytes) -> int:
@@ -177,8 +186,12 @@ def damaged(stream: IO[bytes]) -> bool:
     return isinstance(stream, _Peeked) and stream.gunzip is not None and stream.gunzip.damaged
 
 
-def sniff_format(prefix: bytes) -> InputFormat:
+def sniff_format(prefix: bytes) -> InputFormat:  # noqa: PLR0911 - one return per format
     """Guess the format from the first bytes of the (decompressed) input."""
+    if prefix.startswith(PARQUET_MAGIC):
+        return "parquet"
+    if prefix.startswith(ZIP_MAGIC):
+        return "xlsx"
     head = prefix.removeprefix(BOM).lstrip()
     if head.startswith(b"["):
         return "json"
@@ -189,7 +202,9 @@ def sniff_format(prefix: bytes) -> InputFormat:
         except orjson.JSONDecodeError:
             return "json"  # an object spread over several lines
         return "jsonl"
-    if b"," in first_line and b'"' not in first_line[:1]:
+    if b"\t" in first_line:
+        return "tsv"
+    if any(separator in first_line for separator in (b",", b";")):
         return "csv"
     return "jsonl"
 
@@ -201,28 +216,42 @@ def read_format(path: Path) -> InputFormat:
     return sniff_format(prefix)
 
 
-def csv_header(path: Path, max_record_bytes: int = MAX_RECORD_BYTES) -> bytes:
+def csv_header(
+    path: Path, max_record_bytes: int = MAX_RECORD_BYTES, delimiter: str | None = None
+) -> bytes:
     """The exact bytes of a CSV file's header row (gzip read through), or b"" if none."""
     with path.open("rb") as source:
         _, stream = open_binary(source)
-        first = next(csv_units(stream, max_record_bytes=max_record_bytes), None)
+        units = csv_units(stream, max_record_bytes=max_record_bytes, delimiter=delimiter)
+        first = next(units, None)
     return first.raw or b"" if first is not None and first.role == "header" else b""
 
 
-def units_for_stream(
+def units_for_stream(  # noqa: PLR0913 - keyword-only options, passed through
     source: IO[bytes],
     *,
     name: str,
     input_format: InputFormat | None = None,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> Iterator[Unit]:
-    """Units of any input: format from `input_format`, else the name, else sniffed."""
+    """Units of any input: format from `input_format`, else the name, else sniffed.
+
+    `delimiter` overrides the CSV separator sniffed from the header; `sheet`
+    names the `.xlsx` sheet to read (the first by default).
+    """
     prefix, stream = open_binary(source)
     chosen = input_format or format_for_name(name) or sniff_format(prefix)
     if chosen == "json":
         return _json_stream_units(stream, max_record_bytes)
-    if chosen == "csv":
-        return csv_units(stream, max_record_bytes=max_record_bytes)
+    if chosen in {"csv", "tsv"}:
+        chosen_delimiter = delimiter or ("\t" if chosen == "tsv" else None)
+        return csv_units(stream, max_record_bytes=max_record_bytes, delimiter=chosen_delimiter)
+    if chosen in {"xlsx", "parquet"}:
+        from kzcn.validation import _binary  # noqa: PLC0415 - pulls openpyxl or pyarrow
+
+        return _binary.units(chosen, stream, sheet=sheet)
     return jsonl_units(stream, max_record_bytes=max_record_bytes)
 
 
@@ -451,7 +480,58 @@ class _RawLines:
             return text.encode("utf-8", "surrogateescape"), count, True
 
 
-def _csv_header(row: list[str], raw: bytes, count: int, bad: bool) -> tuple[CsvLayout, Unit]:
+#: How a hint names a separator (a location token, see `kzcn.validation.problems`).
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+_SEPARATOR_SPELLINGS = {
+    ",": ",", "comma": ",", ";": ";", "semicolon": ";", "\t": "\t", "\\t": "\t", "tab": "\t",
+}
+
+
+def parse_delimiter(text: str | None) -> str | None:
+    """A `--delimiter` value as its separator: `,` `;` or a tab (`tab`); None stays None.
+
+    Raises:
+        ValueError: Any other text.
+    """
+    if text is None:
+        return None
+    try:
+        return _SEPARATOR_SPELLINGS[text.lower()]
+    except KeyError:
+        raise ValueError("--delimiter takes , ; or tab") from None
+
+
+def _known_columns(line: str, delimiter: str) -> int:
+    try:
+        cells = next(csv.reader([line.removeprefix("\ufeff").rstrip("\r\n")], delimiter=delimiter))
+    except (csv.Error, StopIteration):  # not this separator (a cell past csv's field limit)
+        return 0
+    types = column_types()
+    return sum(normalise_column(cell) in types for cell in cells)
+
+
+def sniff_delimiter(line: str, chosen: str | None = None) -> tuple[str, str | None]:
+    """The separator of a CSV header line, and the one it seems to use if `chosen` is not it.
+
+    Each of `DELIMITERS` is tried; the one that splits the header into the
+    most columns of the regime wins (Excel writes `;` where `,` is the
+    decimal mark: Russian, Kazakh). A `chosen` separator is kept, but when
+    another reads more known columns that one is returned too, for a hint.
+    """
+    known = {candidate: _known_columns(line, candidate) for candidate in DELIMITERS}
+    best = max(DELIMITERS, key=lambda candidate: known[candidate])
+    if chosen is None:
+        return (best if known[best] else ","), None
+    return chosen, (best if known[best] > known.get(chosen, _known_columns(line, chosen)) else None)
+
+
+def csv_header_unit(
+    row: list[str], read: tuple[bytes, int, bool], hint: str | None
+) -> tuple[CsvLayout, Unit]:
+    """The layout of a header row and its unit; `read` is its bytes, lines and not-UTF-8 flag."""
+    raw, count, bad = read
     if len(row) > MAX_CSV_COLUMNS:
         raise InputRefusedError(
             f"the CSV header has {len(row):,} columns; over {MAX_CSV_COLUMNS:,} is not a file "
@@ -463,9 +543,12 @@ def _csv_header(row: list[str], raw: bytes, count: int, bad: bool) -> tuple[CsvL
         found.append(("input.bom", ()))
     if bad:
         found.append(("input.not_utf8", ()))
+    if hint is not None:
+        found.append(("input.csv_delimiter", (f"<separator {SEPARATOR_NAMES[hint]}>",)))
     layout = csv_layout(row)
     found += [("input.csv_column", (column,)) for column in layout.unknown]
-    return layout, Unit(1, raw, found=tuple(found), role="header", lines=count)
+    header = Unit(1, raw, found=tuple(found), role="header", lines=count, columns=layout.columns)
+    return layout, header
 
 
 def _csv_row_unit(
@@ -478,13 +561,16 @@ def _csv_row_unit(
     raw, count, bad = read
     if not row:
         return Unit(line, raw, found=(("input.blank_line", ()),), role="blank", lines=count)
+    found: Found = ()
     if bad:
-        return Unit(line, raw, found=(("input.not_utf8", ()),), lines=count)
-    if len(raw) > max_record_bytes:
-        return Unit(line, raw, found=(("input.too_large", ()),), lines=count)
-    if len(row) != len(layout.header):
-        return Unit(line, raw, found=(("input.csv_row", ()),), lines=count)
-    return Unit(line, raw, obj=layout.build(row), lines=count)
+        found = (("input.not_utf8", ()),)
+    elif len(raw) > max_record_bytes:
+        found = (("input.too_large", ()),)
+    elif len(row) != len(layout.header):
+        found = (("input.csv_row", ()),)
+    else:
+        return Unit(line, raw, obj=layout.build(row), lines=count, columns=layout.columns)
+    return Unit(line, raw, found=found, lines=count, columns=layout.columns)
 
 
 def _csv_error_unit(error: csv.Error, raw: bytes, start: tuple[int, int]) -> Unit:
@@ -492,10 +578,19 @@ def _csv_error_unit(error: csv.Error, raw: bytes, start: tuple[int, int]) -> Uni
     return Unit(start[0], raw, found=((code, ()),), lines=start[1])
 
 
-def csv_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
-    """A header unit, then one unit per row, built into nested objects by dotted columns."""
+def csv_units(
+    stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES, delimiter: str | None = None
+) -> Iterator[Unit]:
+    """A header unit, then one unit per row, built into nested objects by dotted columns.
+
+    The separator is `delimiter`, else sniffed from the header (`sniff_delimiter`).
+    """
     lines = _RawLines(stream, max_record_bytes)
-    reader = csv.reader(lines.lines(), strict=True)
+    source = lines.lines()
+    first_line = next(source, None)
+    chosen, hint = sniff_delimiter(first_line or "", delimiter)
+    head = [] if first_line is None else [first_line]
+    reader = csv.reader(itertools.chain(head, source), strict=True, delimiter=chosen)
     layout: CsvLayout | None = None
     records = 0
     while True:
@@ -511,7 +606,7 @@ def csv_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) ->
             continue
         read = lines.take()
         if layout is None:
-            layout, header = _csv_header(row, *read)
+            layout, header = csv_header_unit(row, read, hint)
             yield header
             continue
         unit = _csv_row_unit(layout, row, read, first, max_record_bytes)

@@ -68,7 +68,7 @@ def summary_line(summary: Summary, *, stopped_after: int | None = None) -> str:
 
 
 class TextReporter:
-    """`file:line: $.path: code: message`, a record's problems together, then a summary line."""
+    """`file:line[:column]: path: code: message` per problem, then a summary line."""
 
     def __init__(self, write: Write, *, show_values: bool = False) -> None:
         self._write = write
@@ -78,9 +78,8 @@ class TextReporter:
         """One line per problem; warnings say so."""
         severity = "warning: " if item.severity == "warning" else ""
         value = f" (value: {_value_text(item.value)})" if self._show_values else ""
-        self._write(
-            f"{item.file}:{item.line}: {item.path}: {item.code}: {severity}{item.message}{value}\n"
-        )
+        where = f"{item.file}:{item.line}" + (f":{item.column}" if item.column else "")
+        self._write(f"{where}: {item.path}: {item.code}: {severity}{item.message}{value}\n")
 
     def finish(self, summary: Summary, *, stopped_after: int | None = None) -> None:
         """The summary line."""
@@ -113,6 +112,8 @@ class JsonReporter:
             "severity": item.severity,
             "message": item.message,
         }
+        if item.column is not None:  # CSV and xlsx: `path` is then the header's column
+            record["column"] = item.column
         if self._show_values:
             record["value"] = item.value
         self._write(_value_text(record))

@@ -1,0 +1,90 @@
+"""Parquet: the Arrow schema of a message, from the same schema walk as the CSV layout.
+
+The columns nest as the JSON Schema does (`subject` is a struct, `subject.documents`
+a list of structs), one leaf per entry of `kzcn.flat.column_types`, so a
+reader (DuckDB, polars, pandas, Spark) gets every kind's fields typed, a
+field a kind does not have being null. Written with pyarrow (an optional
+dependency, imported only here and by the readers): its writer takes a
+Python stream and writes the same bytes for the same rows, and its reader
+gives Python objects without a second pass.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from functools import cache
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+from kzcn.flat import column_types
+
+__all__ = ["arrow_schema", "parquet_writer", "table_of"]
+
+#: JSON type -> Arrow type. Dates stay ISO text: `kzcn validate` reads them back as written.
+_LEAVES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
+           "boolean": pa.bool_()}  # fmt: skip
+#: Each record batch a chunk of the generator becomes is one row group.
+COMPRESSION = "zstd"
+
+Tree = dict[str, Any]
+
+
+def _tree() -> Tree:
+    root: Tree = {}
+    for pattern, json_type in column_types().items():
+        *path, leaf = pattern.split(".")
+        node = root
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = json_type
+    return root
+
+
+def _arrow_type(node: Tree | str) -> pa.DataType:
+    if isinstance(node, str):
+        return _LEAVES.get(node, pa.string())
+    if set(node) == {"*"}:  # a list: its only child is the item
+        return pa.list_(_arrow_type(node["*"]))
+    return pa.struct([pa.field(name, _arrow_type(child)) for name, child in node.items()])
+
+
+@cache
+def arrow_schema() -> pa.Schema:
+    """The Arrow schema of a message of any kind: every field nullable."""
+    return pa.schema([pa.field(name, _arrow_type(child)) for name, child in _tree().items()])
+
+
+def table_of(lines: bytes) -> pa.Table:
+    """JSON Lines of messages as a table under `arrow_schema`.
+
+    Raises:
+        ValueError: A record with a field of no column, or a value of the
+            wrong type (Parquet's columns are typed: a corrupted record has
+            no place there).
+    """
+    if not lines.strip():
+        return arrow_schema().empty_table()
+    # pyarrow's own JSON reader, told the schema: about six times `from_pylist` over
+    # orjson's objects, and a field of no column is an error rather than dropped.
+    options = pa_json.ParseOptions(explicit_schema=arrow_schema(),
+                                   unexpected_field_behavior="error")  # fmt: skip
+    try:
+        table = pa_json.read_json(io.BytesIO(lines), parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise ValueError("a record does not fit the Parquet columns of a message") from error
+    return table.select(arrow_schema().names).cast(arrow_schema())
+
+
+def parquet_writer(out: IO[bytes]) -> pq.ParquetWriter:
+    """A writer of `arrow_schema` tables to `out`; the same rows give the same bytes."""
+    return pq.ParquetWriter(out, arrow_schema(), compression=COMPRESSION)
+
+
+def records_of(table: pa.Table) -> Iterator[dict[str, Any]]:
+    """The rows of a table as objects (nulls kept: see `kzcn.validation._binary`)."""
+    for batch in table.to_batches(max_chunksize=4096):
+        yield from batch.to_pylist()

@@ -1,0 +1,171 @@
+"""`kzcn exposure` reads every format `kzcn validate` reads, and counts only valid records."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+import pytest
+from openpyxl import Workbook
+
+from cli_runner import invoke_command
+from kzcn.exposure import compute_exposure
+from kzcn.exposure._format import headline, words
+from kzcn.synth import write_dataset
+
+COUNT = 400
+
+
+def _written(fmt: str) -> bytes:
+    out = io.BytesIO()
+    write_dataset(out, COUNT, seed=11, fmt=fmt)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def _rows() -> list[list[str]]:
+    return list(csv.reader(io.StringIO(_written("csv").decode("utf-8"))))
+
+
+def _tsv() -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\n").writerows(_rows())
+    return out.getvalue().encode("utf-8")
+
+
+def _xlsx() -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in _rows():
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("formats")
+    contents = {
+        "jsonl": _written("jsonl"),
+        "json": _written("json"),
+        "csv": _written("csv"),
+        "tsv": _tsv(),
+        "xlsx": _xlsx(),
+        "parquet": _written("parquet"),
+    }
+    paths = {}
+    for fmt, data in contents.items():
+        paths[fmt] = folder / f"messages.{fmt}"
+        paths[fmt].write_bytes(data)
+        paths[f"{fmt}.gz"] = folder / f"messages.{fmt}.gz"
+        paths[f"{fmt}.gz"].write_bytes(gzip.compress(data, mtime=0))
+    return paths
+
+
+def _figures(path: Path) -> object:
+    result = compute_exposure(path)
+    # What is read differs in name only (lines, items or records); the figures may not.
+    summary = replace(result.input, source="", positions="", lines=0)
+    return summary, result.kind_flows, result.field_flows, result.risk, result.diversity, \
+        result.subsets, result.ladder  # fmt: skip
+
+
+NAMES = ["json", "csv", "tsv", "xlsx", "parquet", "jsonl.gz", "json.gz", "csv.gz", "tsv.gz",
+         "xlsx.gz", "parquet.gz"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_format_gives_the_numbers_jsonl_gives(datasets: dict[str, Path], name: str) -> None:
+    expected = _figures(datasets["jsonl"])
+    assert _figures(datasets[name]) == expected
+    assert compute_exposure(datasets[name]).input.messages == COUNT
+
+
+def test_the_cli_reads_a_semicolon_csv(tmp_path: Path, datasets: dict[str, Path]) -> None:
+    rows = _rows()
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"))
+    code, text = invoke_command("exposure", [str(path), "--format", "json"])
+    assert code == 0, text
+    report = orjson.loads(text)
+    assert report["input"]["messages"] == COUNT
+    code, expected = invoke_command("exposure", [str(datasets["jsonl"]), "--format", "json"])
+    assert orjson.loads(expected)["risk"] == report["risk"]
+
+
+# --- invalid records -----------------------------------------------------------------
+
+
+def _same_state(line: bytes) -> bytes:
+    message = orjson.loads(line)
+    message["recipient"] = dict(message["sender"])  # KAZ_MIA -> KAZ_MIA: a corrupted record
+    return orjson.dumps(message)
+
+
+@pytest.fixture(scope="module")
+def with_invalid(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lines = _written("jsonl").splitlines()
+    lines[:3] = [_same_state(line) for line in lines[:3]]
+    path = tmp_path_factory.mktemp("invalid") / "m.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def _flows(result: object) -> set[tuple[str | None, str | None]]:
+    return {(f.sender_authority, f.recipient_authority) for f in result.kind_flows}  # type: ignore[attr-defined]
+
+
+def test_invalid_records_are_counted_and_left_out(with_invalid: Path) -> None:
+    result = compute_exposure(with_invalid)
+    assert (result.input.invalid, result.input.invalid_included) == (3, False)
+    assert result.input.skipped == {"invalid": 3}
+    assert result.input.messages == COUNT - 3
+    assert all(sender != recipient for sender, recipient in _flows(result))
+    assert "3 invalid records were left out" in headline(result, words("en"))
+
+
+def test_include_invalid_keeps_them_and_says_so(with_invalid: Path) -> None:
+    result = compute_exposure(with_invalid, include_invalid=True)
+    assert (result.input.invalid, result.input.invalid_included) == (3, True)
+    assert result.input.messages == COUNT
+    assert any(sender == recipient for sender, recipient in _flows(result))
+    assert "3 invalid records are counted" in headline(result, words("en"))
+
+
+@pytest.mark.parametrize(
+    ("flag", "sentence"),
+    [([], "left out of every figure"), (["--include-invalid"], "counted in every figure")],
+)
+def test_the_cli_headline_says_what_happened(
+    with_invalid: Path, flag: list[str], sentence: str
+) -> None:
+    code, text = invoke_command("exposure", [str(with_invalid), "--format", "md", *flag])
+    assert code == 0
+    assert sentence in " ".join(text.split())
+
+
+def test_parquet_by_duckdb_and_by_the_shared_reader_agree(
+    datasets: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kzcn.exposure._read as exposure_read  # noqa: PLC0415
+    from kzcn.exposure._duck import read_native_parquet as native  # noqa: PLC0415
+
+    taken: list[bool] = []
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        frames = native(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(frames is not None)
+        return frames
+
+    monkeypatch.setattr(exposure_read, "read_native_parquet", recorded)
+    by_duckdb = _figures(datasets["parquet"])
+    assert taken == [True]
+    monkeypatch.setattr(exposure_read, "read_native_parquet", lambda *_, **__: None)
+    assert _figures(datasets["parquet"]) == by_duckdb

@@ -1,0 +1,158 @@
+"""Parquet out of `kzcn generate`, into `kzcn validate`; datapackage.json beside CSV and Parquet."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cli_runner import invoke_command
+from kzcn._parquet import arrow_schema, table_of
+from kzcn.flat import csv_columns
+from kzcn.synth import write_dataset
+from kzcn.tableschema import data_package, descriptor_path, table_schema
+from kzcn.validation import validate_file
+from kzcn.validation._binary import drop_nulls
+
+COUNT = 6_000  # more than one chunk of the generator (5,000): two row groups
+
+
+def _dataset(fmt: str, count: int = COUNT, jobs: int = 1, seed: int = 7) -> bytes:
+    out = io.BytesIO()
+    write_dataset(out, count, seed=seed, fmt=fmt, jobs=jobs)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def parquet_bytes() -> bytes:
+    return _dataset("parquet")
+
+
+def test_same_seed_same_bytes_for_any_jobs(parquet_bytes: bytes) -> None:
+    assert _dataset("parquet", jobs=2) == parquet_bytes
+    assert _dataset("parquet", seed=8) != parquet_bytes
+
+
+def test_one_row_group_per_chunk(parquet_bytes: bytes) -> None:
+    meta = pq.ParquetFile(io.BytesIO(parquet_bytes)).metadata
+    assert (meta.num_rows, meta.num_row_groups) == (COUNT, 2)
+
+
+def test_the_rows_are_the_jsonl_messages(parquet_bytes: bytes) -> None:
+    table = pq.read_table(io.BytesIO(parquet_bytes))
+    assert table.schema == arrow_schema()
+    assert isinstance(table.schema.field("subject").type, pa.StructType)
+    lines = _dataset("jsonl").splitlines()
+    rows = table.slice(0, 300).to_pylist()
+    # A null and an absent field are one in Parquet, as they are to the models.
+    assert [drop_nulls(row) for row in rows] == [
+        drop_nulls(orjson.loads(line)) for line in lines[:300]
+    ]
+
+
+def test_validate_reads_parquet_as_it_reads_jsonl(tmp_path: Path, parquet_bytes: bytes) -> None:
+    parquet, jsonl = tmp_path / "a.parquet", tmp_path / "a.jsonl"
+    parquet.write_bytes(parquet_bytes)
+    jsonl.write_bytes(_dataset("jsonl"))
+
+    def found(path: Path) -> list[tuple[int | None, str, str]]:
+        return [(r.line, p.path, p.code) for r in validate_file(path) for p in r.problems]
+
+    assert found(parquet) == found(jsonl)
+
+
+def test_a_damaged_parquet_file_is_refused(tmp_path: Path, parquet_bytes: bytes) -> None:
+    path = tmp_path / "a.parquet"
+    path.write_bytes(parquet_bytes[: len(parquet_bytes) // 2])
+    code, out = invoke_command("validate", [str(path)])
+    assert (code, out) == (2, f"kzcn: error: {path}: not a Parquet file\n")
+
+
+def test_parquet_is_found_by_its_magic_number(tmp_path: Path, parquet_bytes: bytes) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(parquet_bytes)
+    code, out = invoke_command("validate", [str(path)])
+    assert code == 0, out
+    assert f"{COUNT} valid, 0 invalid" in out
+
+
+def test_generate_refuses_corrupted_records_as_parquet(tmp_path: Path) -> None:
+    code, out = invoke_command(
+        "generate",
+        ["-n", "5", "--format", "parquet", "-o", str(tmp_path / "a.parquet"),
+         "--invalid-rate", "0.5", "--labels", str(tmp_path / "l.jsonl")],
+    )  # fmt: skip
+    assert code == 2
+    assert "--invalid-rate" in out
+
+
+# --- datapackage.json --------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_generate_writes_a_data_package_beside_the_dataset(tmp_path: Path, fmt: str) -> None:
+    dataset = tmp_path / f"messages.{fmt}"
+    code, out = invoke_command("generate", ["-n", "20", "--format", fmt, "-o", str(dataset)])
+    assert code == 0, out
+    package = json.loads((tmp_path / "messages.datapackage.json").read_bytes())
+    assert package == data_package(dataset.name, fmt)
+    (resource,) = package["resources"]
+    assert (tmp_path / resource["path"]).is_file()
+
+
+def test_no_data_package_for_jsonl(tmp_path: Path) -> None:
+    code, _ = invoke_command("generate", ["-n", "5", "-o", str(tmp_path / "m.jsonl")])
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.jsonl"]
+
+
+def test_the_table_schema_names_every_csv_column_with_its_type() -> None:
+    fields = {field["name"]: field for field in table_schema()["fields"]}
+    assert list(fields) == csv_columns()
+    assert fields["subject.date_of_birth"]["type"] == "date"
+    assert fields["synthetic"]["type"] == "boolean"
+    assert (fields["synthetic"]["trueValues"], fields["synthetic"]["falseValues"]) == (
+        ["true"], ["false"]
+    )  # fmt: skip
+    assert fields["rows.0.visas_issued"]["type"] == "integer"
+    assert fields["subject.sex"]["type"] == "string"
+
+
+@pytest.mark.parametrize(
+    ("dataset", "descriptor"),
+    [("a/m.csv", "a/m.datapackage.json"), ("m.csv.gz", "m.datapackage.json"),
+     ("x.parquet", "x.datapackage.json")],
+)  # fmt: skip
+def test_descriptor_path(dataset: str, descriptor: str) -> None:
+    assert descriptor_path(Path(dataset)) == Path(descriptor)
+
+
+def test_duckdb_reads_the_nested_columns(tmp_path: Path, parquet_bytes: bytes) -> None:
+    path = tmp_path / "a.parquet"
+    path.write_bytes(parquet_bytes)
+    query = f"select count(*), count(subject.date_of_birth) from read_parquet('{path}')"  # noqa: S608 - a test's own path
+    relation = duckdb.sql(query)
+    assert relation is not None
+    ((rows, born),) = relation.fetchall()
+    assert rows == COUNT
+    assert 0 < born <= COUNT
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b'{"kind": "suspension_notice", "remarks": "x"}', b'{"synthetic": "yes"}'],
+    ids=["a field of no column", "a value of the wrong type"],
+)
+def test_a_record_that_does_not_fit_the_columns_is_refused(line: bytes) -> None:
+    with pytest.raises(ValueError, match="does not fit the Parquet columns"):
+        table_of(line + b"\n")
+
+
+def test_no_lines_make_an_empty_table() -> None:
+    assert table_of(b"").schema == arrow_schema()
