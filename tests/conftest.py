@@ -28,7 +28,7 @@ _INTEROP = ROOT / "tests" / "interop"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The interop suite runs other tools (node, code generators, FastAPI): `slow`, not inner loop."""
+    """Interop runs other tools (node, code generators, FastAPI): `slow`, not inner loop."""
     for item in items:
         if _INTEROP in Path(item.path).parents:
             item.add_marker(pytest.mark.slow)
