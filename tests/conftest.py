@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,3 +22,13 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 def example_files(folder: str) -> list[Path]:
     """The example messages of `examples/<folder>/`, without their `.expected.json` sidecars."""
     return sorted(p for p in (EXAMPLES / folder).glob("*.json") if ".expected" not in p.name)
+
+
+_INTEROP = ROOT / "tests" / "interop"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Interop runs other tools (node, code generators, FastAPI): `slow`, not inner loop."""
+    for item in items:
+        if _INTEROP in Path(item.path).parents:
+            item.add_marker(pytest.mark.slow)
