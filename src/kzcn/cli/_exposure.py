@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -39,11 +39,13 @@ from kzcn.exposure import (
     render_markdown,
     write_per_record,
 )
+from kzcn.exposure._analyse import PHASES
 from kzcn.exposure._format import Cell, headline, sections, words
 from kzcn.exposure._read import spool as spool_pipe
 from kzcn.exposure._screen import SCREENED
 from kzcn.exposure.explorer import explorer_for
 from kzcn.exposure.linkage import LinkageResult, compute_linkage
+from kzcn.exposure.sql import exposure_sql
 
 EXPOSURE_FORMATS = ("text", "md", "json", "html")
 FIELDS_FORMATS = ("text", "md", "json")
@@ -231,11 +233,31 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             show_default=False,
         ),
     ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="Memory DuckDB may use while reading (e.g. 2GB, 512MiB); past it, it "
+            "spills to a temporary directory. Default: 80% of the machine's memory.",
+            show_default=False,
+        ),
+    ] = None,
+    emit_sql: Annotated[
+        bool,
+        typer.Option(
+            "--emit-sql",
+            help="Print the report's class-size, subset and ladder queries as SQL over FILE "
+            "(DuckDB; the same SQL runs in Spark SQL, Trino or BigQuery) instead of the report.",
+        ),
+    ] = False,
 ) -> None:
     """Write the privacy-exposure report of FILE."""
     require_choice(fmt, EXPOSURE_FORMATS, "format")
     language = require_choice(lang, LANGUAGES, "language")
     separator = delimiter_option(delimiter)
+    if emit_sql:
+        _emit_sql(file, qi, candidates, max_subset, out)
+        return
     refuse_clashes(
         [file, *([str(linkage)] if linkage is not None else [])],
         [(option, path) for option, path in (("--out", out), ("--per-record", per_record))
@@ -243,7 +265,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         stdout=out is None,
     )  # fmt: skip
     try:
-        with _readable(file) as source:
+        with _readable(file) as source, _phases() as on_phase:
             result = compute_exposure(
                 source,
                 qi=qi,
@@ -257,6 +279,8 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
                 include_invalid=include_invalid,
                 delimiter=separator,
                 sheet=sheet,
+                memory_limit=memory_limit,
+                on_phase=on_phase,
             )
         linked = (
             compute_linkage(result.persons, linkage, threshold)
@@ -278,6 +302,34 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         else:
             with outputs.path(out).open("w", encoding="utf-8") as handle:
                 _render(result, fmt, handle, language, linked)
+
+
+@contextmanager
+def _phases() -> Iterator[Callable[[str], None] | None]:
+    """A progress bar of the report's phases on stderr, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    columns = (TextColumn("{task.description:<15}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(PHASES[0], total=len(PHASES))
+
+        def on_phase(name: str) -> None:
+            progress.update(task, description=name, completed=PHASES.index(name))
+
+        yield on_phase
+
+
+def _emit_sql(
+    file: str, qi: str, candidates: str | None, max_subset: int, out: Path | None
+) -> None:
+    try:
+        text = exposure_sql(file, qi, candidates, max_subset)
+    except ValueError as error:  # QuasiIdentifierError is one
+        fail(str(error))
+    _write(text, out)
 
 
 # --- fields ---------------------------------------------------------------------

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
 
+import numpy as np
 import polars as pl
 
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import AuthorityCode, Party
 from kzcn.dictionary import FieldEntry, field_dictionary
+from kzcn.exposure import _duck as duck
 from kzcn.exposure import _engine as engine
 from kzcn.exposure import _screen as screen
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
@@ -195,6 +198,9 @@ def _without(extracted: Extracted, flagged: pl.Series) -> Extracted:
     )
 
 
+#: The report's phases, in order, as `compute_exposure` announces them.
+PHASES = ("reading", "linking people", "classes", "subsets", "ladder")
+
 #: What an envelope value outside the regime's enums is reported as.
 OTHER = "other"
 _ENVELOPE_ENUMS: dict[str, tuple[str, ...]] = {
@@ -268,10 +274,9 @@ def _sums(frame: pl.DataFrame) -> dict[str, int]:
 
 
 def _field_flows(
-    messages: pl.DataFrame, people: pl.DataFrame, fields: Sequence[FieldEntry]
+    in_messages: Mapping[str, int], people: pl.DataFrame, fields: Sequence[FieldEntry]
 ) -> tuple[FieldFlow, ...]:
-    """Per personal field: messages that carry a value, and distinct persons behind them."""
-    in_messages = _sums(_carrying(messages, fields))
+    """Per personal field: messages that carry a value (`in_messages`), and distinct persons."""
     # Most people have one message, whose flags are the person's; only people
     # with several messages are grouped ("does any of them carry the field").
     repeated = people.filter(pl.col("person") != pl.col("line"))["person"].unique()
@@ -308,7 +313,14 @@ def _settings(
     )
 
 
-def _check_options(threshold: float, max_subset: int) -> None:
+#: A memory size as DuckDB reads one (`2GB`, `512MiB`, `1.5 GiB`); checked here, since a
+#: setting DuckDB rejects would only send the file to the slower Python reader.
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
+
+
+def _check_options(threshold: float, max_subset: int, memory_limit: str | None = None) -> None:
+    if memory_limit is not None and not _MEMORY.fullmatch(memory_limit.strip()):
+        raise ValueError(f"memory limit must be a size such as 2GB or 512MiB, not {memory_limit!r}")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     if max_subset < 1:
@@ -357,6 +369,8 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     include_invalid: bool = False,
     delimiter: str | None = None,
     sheet: str | None = None,
+    memory_limit: str | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> ExposureResult:
     """Measure what a dataset of messages exposes about the people in it.
 
@@ -384,6 +398,11 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
             (`result.input.invalid`).
         delimiter: The CSV separator; None to sniff it from the header.
         sheet: The `.xlsx` sheet to read; None for the first.
+        memory_limit: DuckDB's memory limit while reading (`2GB`, `512MiB`);
+            past it DuckDB spills to a temporary directory. None: DuckDB's
+            default (80 % of the machine's memory).
+        on_phase: Called with each phase's name (`PHASES`) as it starts, for
+            a progress display.
 
     Returns:
         The typed result the reporters render.
@@ -395,7 +414,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         ValueError: `threshold` or `max_subset` is out of range, or the
             candidates make more than `MAX_SUBSETS` subsets.
     """
-    _check_options(threshold, max_subset)
+    _check_options(threshold, max_subset, memory_limit)
     qi_paths = _paths(qi, DEFAULT_QI)
     resolved_qi = [resolve(p) for p in qi_paths]
     resolved_sensitive = resolve(sensitive or default_sensitive(qi_paths))
@@ -419,20 +438,30 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         carried=_carried(flow_fields),
         validate=validate,
     )
-    extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
+    phase = on_phase or (lambda _: None)
+    phase(PHASES[0])
+    with duck.memory_limit(memory_limit and memory_limit.strip()):
+        extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
     flagged = screen.invalid(extracted.messages)
     invalid_count = int(flagged.sum())
     if invalid_count and not include_invalid:
         extracted = _without(extracted, flagged)
+    del flagged
     messages = extracted.messages
+    # The figures over every message first: then the envelope is not needed any more.
+    kind_flows = _kind_flows(messages)
+    in_messages = _sums(_carrying(messages, flow_fields))
+    if not per_record:
+        messages = messages.drop(*_ENVELOPE_ENUMS)
+    phase(PHASES[1])
     people = engine.person_rows(messages, extracted.documents)
-    persons = people.filter(pl.col("line") == pl.col("person"))
-
     keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
     keys.update(engine.ladder_columns(resolved_qi))
-    coded = engine.CodedColumns.build(persons, keys)
-    qi_names = [r.path for r in resolved_qi]
-    subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
+    persons = people.filter(pl.col("line") == pl.col("person"))
+    if not (keep_persons or per_record):
+        # Only the columns the keys are computed from: the rest of each message is
+        # released with the messages below (a third of the report's peak at 1M).
+        persons = persons.select(_key_columns(persons, keys))
 
     skipped = extracted.skipped.group_by("reason").len().sort("reason")
     summary = InputSummary(
@@ -448,18 +477,30 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         invalid=invalid_count,
         invalid_included=include_invalid,
     )
+    field_flows = _field_flows(in_messages, people, flow_fields)
+    if not per_record:
+        # Each table is dropped once used: the peak is the largest step's, not their sum.
+        del extracted, messages, people
+
+    phase(PHASES[2])
+    coded = engine.CodedColumns.build(persons, keys)
+    qi_names = [r.path for r in resolved_qi]
+    risk = engine.risk_metrics(coded.class_sizes(qi_names), threshold)
+    diversity = engine.diversity(coded, qi_names, resolved_sensitive.path, resolved_sensitive.path)
+    phase(PHASES[3])
+    subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
+    subset_rows = engine.subset_rows(coded, subsets, threshold)
+    phase(PHASES[4])
     return ExposureResult(
         settings=_settings(
             resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
         ),
         input=summary,
-        kind_flows=_kind_flows(messages),
-        field_flows=_field_flows(messages, people, flow_fields),
-        risk=engine.risk_metrics(coded.class_sizes(qi_names), threshold),
-        diversity=engine.diversity(
-            coded, qi_names, resolved_sensitive.path, resolved_sensitive.path
-        ),
-        subsets=engine.subset_rows(coded, subsets, threshold),
+        kind_flows=kind_flows,
+        field_flows=field_flows,
+        risk=risk,
+        diversity=diversity,
+        subsets=subset_rows,
         ladder=engine.ladder(coded, resolved_qi, threshold),
         per_record=(
             _per_record(extracted, people, persons, coded=coded, qi=qi_names, subsets=subsets)
@@ -470,10 +511,19 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     )
 
 
+def _key_columns(persons: pl.DataFrame, keys: Mapping[str, pl.Expr]) -> list[str]:
+    """The columns of `persons` the key expressions read, in the frame's order."""
+    used = {name for expr in keys.values() for name in expr.meta.root_names()}
+    return [name for name in persons.columns if name in used]
+
+
 def _recurring(people: pl.DataFrame) -> dict[str, int]:
     """Persons in more than one message, and how many messages are about them."""
-    sizes = people.group_by("person").len().filter(pl.col("len") > 1)
-    return {"recurring_persons": sizes.height, "recurring_messages": int(sizes["len"].sum())}
+    # A person is the line of their first message: counting lines densely needs
+    # no hash table (a group-by's held a quarter of the peak at 1M).
+    sizes = np.bincount(people["person"].to_numpy())
+    several = sizes[sizes > 1]
+    return {"recurring_persons": int(several.size), "recurring_messages": int(several.sum())}
 
 
 def _per_record(  # noqa: PLR0913 - the pieces computed above, passed on

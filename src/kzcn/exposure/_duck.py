@@ -37,6 +37,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,7 +50,7 @@ from kzcn.exposure._fast import FastChecks, FastPlan
 if TYPE_CHECKING:
     from kzcn.exposure._read import ExtractPlan
 
-__all__ = ["read_native", "read_native_parquet"]
+__all__ = ["memory_limit", "read_native", "read_native_parquet"]
 
 _TEXT = "VARCHAR"
 _RAW = "JSON"
@@ -77,6 +78,22 @@ _PERSON = {
 _NEWLINE, _CARRIAGE = ord("\n"), ord("\r")
 #: Bytes read per step while counting lines.
 _COUNT_BYTES = 4 * 1024 * 1024
+
+
+#: DuckDB's `memory_limit` for the reads of the report being computed (None: DuckDB's default,
+#: 80 % of RAM). Set around a report by `memory_limit`, so the readers' signatures stay as
+#: the back-ends share them; past it DuckDB spills to the temporary directory.
+_MEMORY_LIMIT: ContextVar[str | None] = ContextVar("kzcn_duckdb_memory_limit", default=None)
+
+
+@contextmanager
+def memory_limit(limit: str | None) -> Iterator[None]:
+    """DuckDB's memory limit (as DuckDB spells it: `1GB`, `512MiB`) for the reads inside."""
+    token = _MEMORY_LIMIT.set(limit)
+    try:
+        yield
+    finally:
+        _MEMORY_LIMIT.reset(token)
 
 
 def _quote(name: str) -> str:
@@ -321,6 +338,8 @@ def _rows(query: str, threads: int | None) -> pl.DataFrame:
         config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": folder}
         if threads is not None:
             config["threads"] = max(1, threads)
+        if (limit := _MEMORY_LIMIT.get()) is not None:
+            config["memory_limit"] = limit
         with duckdb.connect(":memory:", config=config) as connection:
             connection.execute(
                 f"COPY ({query}) TO {_literal(str(target))} "

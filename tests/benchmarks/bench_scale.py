@@ -1,0 +1,98 @@
+"""Benchmark issue 20: `kzcn exposure` peak memory and time per million messages, by size.
+
+Run from the repository root (inputs are generated once into --dir, seed 1):
+
+    python tests/benchmarks/bench_scale.py --scale 1,5 --runs 3
+    python tests/benchmarks/bench_scale.py --scale 1 --format parquet
+    python tests/benchmarks/bench_scale.py --scale 20 --runs 1 --dir /big/disk   # manual
+
+Each run is a whole `kzcn exposure --format json` process under `/usr/bin/time`,
+so the peak is the process's maximum RSS. Printed per size: peak RSS and
+seconds per million messages, min / median / max over the runs.
+
+Disk: JSONL takes about 2.0 GB per million messages (1.99 GB at 1M, 9.9 GB at
+5M, so about 40 GB at 20M); Parquet about a tenth of that.
+
+Targets (issue 20): peak RSS <= 2 GiB and flat within 1.3x from 1M to 20M;
+seconds per million constant within 1.3x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TARGET_PEAK_GIB = 2.0
+TARGET_FLATNESS = 1.3
+
+
+def _input(folder: Path, millions: float, fmt: str, jobs: int) -> Path:
+    path = folder / f"messages-{millions:g}M.{fmt}"
+    if not path.exists():
+        count = str(round(millions * 1_000_000))
+        subprocess.run(
+            [sys.executable, "-m", "kzcn", "generate", "--count", count, "--seed", "1",
+             "--jobs", str(jobs), "--format", fmt, "--out", str(path)],
+            check=True,
+        )  # fmt: skip
+    return path
+
+
+def _run(path: Path, extra: list[str]) -> tuple[float, float]:
+    """Peak RSS (GiB) and wall seconds of one `kzcn exposure` process."""
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M %e", sys.executable, "-m", "kzcn", "exposure", str(path),
+         "--format", "json", "--out", "/dev/null", *extra],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode not in {0, 1}:
+        raise SystemExit(done.stderr[-2000:])
+    kib, seconds = done.stderr.strip().splitlines()[-1].split()
+    return int(kib) / 2**20, float(seconds)
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="1,5", help="Sizes in millions, comma-separated.")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--format", default="jsonl", choices=["jsonl", "parquet"])
+    parser.add_argument(
+        "--dir", type=Path, default=Path(tempfile.gettempdir()) / "kzcn-bench-scale"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="Generator processes.")
+    parser.add_argument("--memory-limit", help="Passed to kzcn exposure --memory-limit.")
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    extra = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    peaks: dict[float, float] = {}
+    rates: dict[float, float] = {}
+    _say("size | peak RSS GiB min / median / max | s per million min / median / max")
+    for millions in (float(s) for s in args.scale.split(",")):
+        path = _input(args.dir, millions, args.format, args.jobs)
+        runs = [_run(path, extra) for _ in range(args.runs)]
+        peak = [p for p, _ in runs]
+        rate = [s / millions for _, s in runs]
+        peaks[millions], rates[millions] = statistics.median(peak), statistics.median(rate)
+        _say(f"{millions:g}M {args.format} | {_spread(peak)} | {_spread(rate)}")
+    flat = max(peaks.values()) / min(peaks.values())
+    linear = max(rates.values()) / min(rates.values())
+    _say(f"peak RSS: largest {max(peaks.values()):.2f} GiB (target <= {TARGET_PEAK_GIB}), "
+          f"spread {flat:.2f}x (target <= {TARGET_FLATNESS}x)")  # fmt: skip
+    _say(f"s per million: spread {linear:.2f}x (target <= {TARGET_FLATNESS}x)")
+
+
+if __name__ == "__main__":
+    main()

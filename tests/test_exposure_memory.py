@@ -1,0 +1,131 @@
+"""The report in bounded steps (issue 20): tables released early, DuckDB under a memory limit.
+
+The lean path (no per-record output, no persons kept) drops each table once
+it is counted; the full path keeps them all, as the report did before. Both
+must give the same JSON report, byte for byte, read by DuckDB or by Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pytest
+
+from cli_runner import invoke_command
+from exposure_fixtures import build_messages
+from kzcn.exposure import _read, compute_exposure, render_json
+from kzcn.exposure._analyse import PHASES
+from kzcn.synth import generate
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("memory") / "generated.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in generate(4_000, seed=5)))
+    return path
+
+
+def _report(path: Path, **options: Any) -> str:
+    result = compute_exposure(path, **options)
+    return render_json(replace(result, per_record=None, persons=None))
+
+
+@pytest.mark.parametrize("native_min_bytes", [0, 2**62], ids=["duckdb", "python"])
+def test_the_lean_path_gives_the_report_of_the_full_one(
+    generated: Path, native_min_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", native_min_bytes)
+    lean = _report(generated)
+    full = _report(generated, per_record=True, keep_persons=True)
+    assert lean == full
+    assert orjson.loads(lean)["input"]["recurring_persons"] > 0
+    assert _report(generated, memory_limit="64MB") == lean
+
+
+def test_the_memory_limit_reaches_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", 0)
+    seen: list[dict[str, Any]] = []
+    connect = duckdb.connect
+
+    def spy(database: str, **options: Any) -> duckdb.DuckDBPyConnection:
+        seen.append(options.get("config", {}))
+        return connect(database, **options)
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    compute_exposure(generated, memory_limit=" 300MiB ")
+    compute_exposure(generated)
+    assert [c.get("memory_limit") for c in seen] == ["300MiB", None]
+
+
+@pytest.mark.parametrize("limit", ["3XB", "", "GB", "-1GB", "2 GB of RAM"])
+def test_a_memory_limit_that_is_no_size_is_refused(generated: Path, limit: str) -> None:
+    with pytest.raises(ValueError, match="memory limit must be a size"):
+        compute_exposure(generated, memory_limit=limit)
+
+
+@pytest.mark.parametrize(("limit", "code"), [("512MiB", 0), ("1.5GB", 0), ("lots", 2)])
+def test_cli_memory_limit(generated: Path, limit: str, code: int) -> None:
+    status, out = invoke_command(
+        "exposure", [str(generated), "--memory-limit", limit, "--format", "json"]
+    )
+    assert status == code
+    if code:
+        assert "memory limit must be a size" in out
+    else:
+        assert orjson.loads(out)["input"]["messages"] == 4_000
+
+
+def _sql_figures(sql: str) -> list[tuple[int, ...]]:
+    """Each query's (classes, k, persons, unique persons), the views made on the way."""
+    connection = duckdb.connect()
+    figures: list[tuple[int, ...]] = []
+    for statement in sql.split(";"):
+        relation = connection.sql(statement)
+        rows = relation.fetchall() if relation is not None else []
+        figures.extend(row for row in rows if len(row) == 4)  # not CREATE's row count
+    return figures
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--qi", "sex,place_of_birth.region", "--max-subset", "2"]],
+    ids=["default", "region"],
+)
+def test_emitted_sql_gives_the_reports_class_figures(tmp_path: Path, options: list[str]) -> None:
+    # The fixture's people are told apart by one passport: the SQL's linkage is exact there.
+    path = tmp_path / "people.jsonl"
+    path.write_bytes(
+        b"".join(orjson.dumps(m) + b"\n" for m in build_messages(1_500, seed=4, repeat_rate=0.3))
+    )
+    code, sql = invoke_command("exposure", [str(path), "--emit-sql", *options])
+    assert code == 0
+    _, report = invoke_command("exposure", [str(path), "--format", "json", *options])
+    data = orjson.loads(report)
+    persons = data["input"]["persons"]
+    assert data["input"]["recurring_persons"] > 0
+
+    def figures(rows: list[dict[str, int]]) -> list[tuple[int, int, int, int]]:
+        return [(row["classes"], row["k"], persons, row["unique_records"]) for row in rows]
+
+    found = _sql_figures(sql)
+    subsets = len(data["subsets"])
+    assert found[0] == figures([data["risk"]])[0]
+    # The report orders subsets by what they expose; the SQL by size, as they are made.
+    assert sorted(found[1 : 1 + subsets]) == sorted(figures(data["subsets"]))
+    assert found[1 + subsets :] == figures(data["ladder"])
+
+
+def test_emit_sql_refuses_what_the_report_refuses(generated: Path) -> None:
+    code, out = invoke_command("exposure", [str(generated), "--emit-sql", "--qi", "nope"])
+    assert code == 2
+    assert "'nope' is not a field" in out
+
+
+def test_the_phases_are_announced_in_order(generated: Path) -> None:
+    seen: list[str] = []
+    compute_exposure(generated, on_phase=seen.append)
+    assert tuple(seen) == PHASES == ("reading", "linking people", "classes", "subsets", "ladder")
