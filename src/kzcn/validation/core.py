@@ -57,7 +57,13 @@ def _unit_lines(unit: Unit) -> int:
     return unit.lines
 
 
-def _validation(name: str, units: Iterator[Unit], engine: Engine) -> Validation:
+def _validation(name: str, units: Iterator[Unit], engine: Engine, jobs: int = 1) -> Validation:
+    if jobs > 1:
+        # Imported here: a one-process run never starts (or imports) a pool.
+        from kzcn.validation._parallel import ParallelValidation  # noqa: PLC0415
+
+        return ParallelValidation(name, units, engine, jobs, _unit_lines)
+
     def check(unit: Unit) -> RecordResult:
         return engine.check(unit, name)
 
@@ -107,6 +113,7 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
     max_record_bytes: int = MAX_RECORD_BYTES,
     delimiter: str | None = None,
     sheet: str | None = None,
+    jobs: int = 1,
 ) -> Validation:
     """Validate a binary stream (standard input, a socket, an open file), lazily.
 
@@ -122,13 +129,22 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
             (`input.too_large`), not parsed.
         delimiter: The CSV separator; None to sniff it from the header.
         sheet: The `.xlsx` sheet to read; None for the first.
+        jobs: Worker processes validating the records (read here, in chunks);
+            results, summary and split are the same for any `jobs`. They are
+            spawned: a script must guard its top level with
+            `if __name__ == "__main__":`.
 
     Returns:
         A `Validation`: iterate it for one `RecordResult` per record.
+
+    Raises:
+        ValueError: `jobs` is below 1.
     """
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
     reading = {"max_record_bytes": max_record_bytes, "delimiter": delimiter, "sheet": sheet}
     units = _stream_units(source, name, input_format, reading)
-    return _validation(name, units, make_engine(engine, show_values=show_values))
+    return _validation(name, units, make_engine(engine, show_values=show_values), jobs)
 
 
 def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
@@ -140,6 +156,7 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
     max_record_bytes: int = MAX_RECORD_BYTES,
     delimiter: str | None = None,
     sheet: str | None = None,
+    jobs: int = 1,
 ) -> Validation:
     """Validate a file of any format in `FORMATS` (optionally gzip-compressed), lazily.
 
@@ -155,6 +172,7 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
         max_record_bytes: A record longer than this is reported, not parsed.
         delimiter: The CSV separator; None to sniff it from the header.
         sheet: The `.xlsx` sheet to read; None for the first.
+        jobs: Worker processes validating the records (see `validate_stream`).
 
     Returns:
         A `Validation`: iterate it for one `RecordResult` per record.
@@ -175,6 +193,7 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
         max_record_bytes=max_record_bytes,
         delimiter=delimiter,
         sheet=sheet,
+        jobs=jobs,
     )
 
 
