@@ -1,6 +1,7 @@
 """Differential tests: the models and the committed JSON Schema agree.
 
-Every message the models accept, the schema accepts; every structural
+Every message the models accept (from JSON text, or in Python mode from what
+`json.loads` gives), the schema accepts; every structural
 mutation the schema rejects, the models reject. (The models may reject more:
 check digits and cross-field rules are beyond a JSON Schema.)
 """
@@ -36,12 +37,27 @@ def _valid_examples() -> tuple[str, ...]:
     return tuple(p.read_text("utf-8") for p in sorted((EXAMPLES / "valid").glob("*.json")))
 
 
-def _model_accepts(message: Any) -> bool:
+def _json_mode_accepts(message: Any) -> bool:
     try:
         MessageAdapter.validate_json(json.dumps(message))
     except ValidationError:
         return False
     return True
+
+
+def _python_mode_accepts(message: Any) -> bool:
+    try:
+        MessageAdapter.validate_python(json.loads(json.dumps(message)))
+    except ValidationError:
+        return False
+    return True
+
+
+def _model_accepts(message: Any) -> bool:
+    """The models' verdict, the same from JSON text and from the `json.loads` result."""
+    verdict = _json_mode_accepts(message)
+    assert _python_mode_accepts(message) is verdict, "JSON mode and Python mode disagree"
+    return verdict
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

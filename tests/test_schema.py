@@ -13,9 +13,18 @@ from conftest import ROOT
 from kzcn import __version__
 from kzcn._version import SCHEMA_VERSION
 from kzcn.cli import app
+from kzcn.errors import CATALOGUE
 from kzcn.person import PersonRecord
 from kzcn.privacy import LEGAL_CATEGORIES, PRIVACY_KEY, privacy
-from kzcn.schema import SCHEMA_NAMES, build_schema, check_schema_files, render_schema
+from kzcn.schema import (
+    SCHEMA_NAMES,
+    build_schema,
+    check_schema_files,
+    declared_rules,
+    kind_refs,
+    render_schema,
+)
+from kzcn.validation import validate_message
 
 SCHEMA_DIR = ROOT / "schema"
 
@@ -30,8 +39,8 @@ def test_committed_schema_matches_the_models(name: str) -> None:
 def test_schema_head(name: str) -> None:
     schema = build_schema(name)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == f"urn:kzcn:schema:{name}:{SCHEMA_VERSION}"
-    assert schema["version"] == SCHEMA_VERSION == "2.0"
+    assert schema["$id"] == f"https://kzcn.invalid/schema/{SCHEMA_VERSION}/{name}.schema.json"
+    assert schema["x-kzcn-version"] == SCHEMA_VERSION == "2.0"
 
 
 def test_rendering_is_deterministic_and_ends_with_newline() -> None:
@@ -136,3 +145,34 @@ def test_cli_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"kzcn {__version__}"
+
+
+def _invalid_examples() -> list[Path]:
+    folder = ROOT / "examples" / "invalid"
+    return sorted(p for p in folder.glob("*.json") if not p.name.endswith(".expected.json"))
+
+
+@pytest.mark.parametrize("path", _invalid_examples(), ids=lambda p: p.stem)
+def test_every_rule_beyond_the_schema_is_declared_on_its_kind(path: Path) -> None:
+    # What the schema engine does not see, the kind's x-kzcn-rules (or its parts') must list.
+    schema = build_schema("message")
+    message = json.loads(path.read_text("utf-8"))
+    expected = json.loads(path.with_suffix(".expected.json").read_text("utf-8"))
+    refs = kind_refs(schema)
+    if message.get("kind") not in refs:
+        return
+    seen_by_schema = {
+        (p.code, p.path) for p in validate_message(path.read_bytes(), engine="schema").problems
+    }
+    beyond = {
+        p["code"] for p in expected["problems"] if (p["code"], p["path"]) not in seen_by_schema
+    }
+    declared = declared_rules(schema, refs[message["kind"]].rsplit("/", 1)[-1])
+    assert beyond <= declared
+
+
+def test_x_kzcn_rules_name_catalogue_codes() -> None:
+    for definition in build_schema("message")["$defs"].values():
+        for rule in definition.get("x-kzcn-rules", ()):
+            assert set(rule) == {"code", "severity", "rule"}
+            assert rule["rule"].startswith(CATALOGUE[rule["code"]].title)

@@ -27,32 +27,105 @@ T = TypeVar("T")
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-def _iso_dates_only(node: Any) -> Any:
-    """The core schema with every date read from JSON as `YYYY-MM-DD` text only.
+def _date_error() -> tuple[str, str]:
+    entry = CATALOGUE["date.invalid"]
+    return "date.invalid", f"{entry.title}: {entry.description}"
 
-    pydantic, even strict, reads `"1700006400"` from JSON as a Unix time; the
-    JSON Schema's `format: date` refuses it. So a JSON date must first match
-    `ISO_DATE` (else `date.invalid`, as the schema engine says), and is then
-    parsed as a calendar date. Python input (`date` objects) and the JSON
-    Schema are unchanged.
+
+def _date_from_text(node: CoreSchema) -> CoreSchema:
+    """`YYYY-MM-DD` text, then a calendar date (`date.invalid` otherwise)."""
+    code, message = _date_error()
+    text = cs.custom_error_schema(
+        cs.str_schema(pattern=ISO_DATE), code, custom_error_message=message
+    )
+    return cs.chain_schema([text, {**node, "strict": False}])
+
+
+def _same_json_schema(node: CoreSchema) -> dict[str, Any]:
+    """Metadata that keeps the JSON Schema of `node` for a rewritten node."""
+    return {"pydantic_js_functions": [lambda _s, handler: handler(node)]}
+
+
+def _json_shaped_date(node: CoreSchema) -> CoreSchema:
+    """A date from JSON text, or from JSON-shaped Python data (`json.loads`).
+
+    JSON: `YYYY-MM-DD` text only. Python: a `date`, or that same text (what
+    `json.loads`, FastAPI and `kzcn.generate()` hand over). Never a number.
+    """
+    code, message = _date_error()
+    from_text = _date_from_text(node)
+    either = cs.union_schema(
+        [node, from_text], custom_error_type=code, custom_error_message=message
+    )
+    return cs.json_or_python_schema(
+        json_schema=from_text, python_schema=either, metadata=_same_json_schema(node)
+    )
+
+
+def _integral_float_as_int(value: Any) -> Any:
+    """48211.0 is the integer 48211, as every JSON Schema validator says."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def _as_is(value: Any, handler: cs.SerializerFunctionWrapHandler) -> Any:
+    return handler(value)
+
+
+def _tuple_as_list(value: Any) -> Any:
+    return list(value) if type(value) is tuple else value
+
+
+def _array_as_tuple(node: dict[str, Any]) -> CoreSchema:
+    """A `tuple[X, ...]` validated as a list (JSON array or Python list or tuple), kept as a tuple.
+
+    pydantic's own variadic tuple adds a spurious `too_short` when an item
+    fails; a list reports only the item. The result is a tuple all the same,
+    serialised by the tuple's own serialiser.
+    """
+    (items,) = node["items_schema"]
+    bounds = {key: node[key] for key in ("min_length", "max_length") if key in node}
+    array = cs.list_schema(items, **bounds)
+    return cs.no_info_before_validator_function(
+        _tuple_as_list,
+        cs.no_info_after_validator_function(tuple, array),
+        metadata=_same_json_schema(array),
+        serialization=cs.wrap_serializer_function_ser_schema(_as_is, schema=node),
+    )
+
+
+def _json_shaped(node: Any) -> Any:
+    """The core schema rewritten so that the models take what the JSON Schema takes.
+
+    The models are strict, and strict pydantic differs from JSON Schema in three
+    places; each is rewritten here, nowhere else:
+
+    - dates: even strict, pydantic reads `"1700006400"` from JSON as a Unix time,
+      and in Python mode refuses the ISO text `json.loads` gives. A date is
+      `YYYY-MM-DD` text (else `date.invalid`, as the schema engine says) or, in
+      Python, a `date` (`_json_shaped_date`).
+    - integers: `48211.0` is an integer to JSON Schema; strict pydantic refuses
+      it. An integral float becomes that int; `1.5` and `true` stay refused.
+    - arrays: the models hold tuples (deeply frozen, hashable); a JSON array
+      or a Python list is taken as the tuple it stands for (`_array_as_tuple`).
+
+    The JSON Schema of every rewritten node is the original's.
     """
     if isinstance(node, dict):
-        if node.get("type") == "date":
-            entry = CATALOGUE["date.invalid"]
-            text = cs.custom_error_schema(
-                cs.str_schema(pattern=ISO_DATE),
-                "date.invalid",
-                custom_error_message=f"{entry.title}: {entry.description}",
+        rewritten = {key: _json_shaped(value) for key, value in node.items()}
+        kind = node.get("type")
+        if kind == "date":
+            return _json_shaped_date(node)
+        if kind == "int":
+            return cs.no_info_before_validator_function(
+                _integral_float_as_int, rewritten, metadata=_same_json_schema(rewritten)
             )
-            from_json = cs.chain_schema([text, {**node, "strict": False}])
-            return cs.json_or_python_schema(
-                json_schema=from_json,
-                python_schema=node,
-                metadata={"pydantic_js_functions": [lambda _s, handler: handler(node)]},
-            )
-        return {key: _iso_dates_only(value) for key, value in node.items()}
+        if kind == "tuple" and rewritten.get("variadic_item_index") == 0:
+            return _array_as_tuple(rewritten)
+        return rewritten
     if isinstance(node, list):
-        return [_iso_dates_only(value) for value in node]
+        return [_json_shaped(value) for value in node]
     return node
 
 
@@ -60,11 +133,15 @@ class KzcnModel(BaseModel):
     """Base of every kzcn model.
 
     - `extra="forbid"`: an unknown field is an error, never silently dropped.
-    - `frozen`: records are values; nothing mutates an exchanged message.
+    - `frozen`, deeply: records are values; nothing mutates an exchanged
+      message. Arrays are tuples, so a message is hashable and
+      `message.subject.documents.append(...)` fails.
     - `strict`: no coercion (`"5"` is not 5, a number is not a date), so that
-      the models accept exactly what the JSON Schema accepts. Validate JSON
-      text with `model_validate_json`; dates then come as `YYYY-MM-DD` strings,
-      and only those: an integer string is not a date (see `_iso_dates_only`).
+      the models accept no more than the JSON Schema accepts. JSON text
+      (`model_validate_json`) and JSON-shaped Python data (`model_validate` of
+      `json.loads`, a FastAPI body) are both taken: a date is `YYYY-MM-DD`
+      text or a `date`, an integral float is an integer, an array may be a
+      list (see `_json_shaped`).
     - `hide_input_in_errors`, and every `ValidationError` of the `model_validate*`
       methods passed through `kzcn.errors.redacted`: `str()` and `repr()` of an
       error never echo a value, a key of the input or a quoted tag (only
@@ -96,8 +173,8 @@ class KzcnModel(BaseModel):
     def __get_pydantic_core_schema__(
         cls, source: type[BaseModel], handler: GetCoreSchemaHandler
     ) -> CoreSchema:
-        """The model's schema, with dates from JSON as ISO text only (`_iso_dates_only`)."""
-        schema: CoreSchema = _iso_dates_only(handler(source))
+        """The model's schema, taking JSON-shaped data (`_json_shaped`)."""
+        schema: CoreSchema = _json_shaped(handler(source))
         return schema
 
     @classmethod

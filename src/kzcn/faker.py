@@ -76,7 +76,7 @@ class KzcnProvider(BaseProvider):
         record = synth.people.person(
             population, as_of, naturalised_on=as_of - 60 if former else None, former=former
         )
-        return PersonRecord.model_validate_json(orjson.dumps(record)) if as_model else record
+        return PersonRecord.model_validate(record) if as_model else record
 
     @overload
     def kzcn_document(
@@ -113,7 +113,7 @@ class KzcnProvider(BaseProvider):
             if found:
                 document: JsonDict = found[0]
                 if as_model:
-                    return IdentityDocument.model_validate_json(orjson.dumps(document))
+                    return IdentityDocument.model_validate(document)
                 return document
         raise RuntimeError("no document of that type drawn")  # pragma: no cover - p < 1e-50
 
@@ -140,7 +140,7 @@ class KzcnProvider(BaseProvider):
         """
         _check_sender(sender)
         message = self._synth().message(kind, sender)
-        return MessageAdapter.validate_json(orjson.dumps(message)) if as_model else message
+        return MessageAdapter.validate_python(message) if as_model else message
 
     def kzcn_messages(
         self, count: int, kind: str | None = None, sender: str | None = None

@@ -27,7 +27,7 @@ from kzcn.schema import build_schema
 __all__ = [
     "MAX_COLUMN_PARTS",
     "CsvLayout",
-    "column_formats",
+    "column_leaves",
     "column_order",
     "column_types",
     "csv_columns",
@@ -85,9 +85,13 @@ def _resolve(node: Schema, defs: Schema) -> Schema:
 
 
 def _branches(node: Schema, defs: Schema) -> list[Schema]:
-    """The alternatives of a node (`anyOf`/`oneOf`), each resolved; nulls dropped."""
+    """The alternatives of a node (`anyOf`/`oneOf`), each resolved; nulls dropped.
+
+    The message root's alternatives are its kinds: `allOf` of `if kind ... then $ref`.
+    """
     node = _resolve(node, defs)
-    options = node.get("anyOf") or node.get("oneOf")
+    dispatched = [b["then"] for b in node.get("allOf", ()) if "$ref" in b.get("then", {})]
+    options = node.get("anyOf") or node.get("oneOf") or dispatched
     if not options:
         return [node]
     found = []
@@ -105,8 +109,8 @@ def _leaf_type(node: Schema) -> str:
 
 def _leaves(
     node: Schema, defs: Schema, path: tuple[str, str], indexes: Callable[[str], Iterable[str]]
-) -> Iterator[tuple[str, str, str, str | None]]:
-    """`(pattern, column, JSON type, format)` of every leaf under `node`, in schema order.
+) -> Iterator[tuple[str, str, Schema]]:
+    """`(pattern, column, leaf schema)` of every leaf under `node`, in schema order.
 
     `path` is the node's (pattern, column): the pattern has `*` for list
     indexes, the column the indexes `indexes(pattern)` gives for each list.
@@ -123,16 +127,14 @@ def _leaves(
                 yield from _leaves(items, defs, (_join(pattern, "*"), _join(column, index)),
                                    indexes)  # fmt: skip
         else:
-            yield pattern, column, _leaf_type(branch), branch.get("format")
+            yield pattern, column, branch
 
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _schema_leaves(
-    indexes: Callable[[str], Iterable[str]],
-) -> Iterator[tuple[str, str, str, str | None]]:
+def _schema_leaves(indexes: Callable[[str], Iterable[str]]) -> Iterator[tuple[str, str, Schema]]:
     root = build_schema("message")
     return _leaves(root, root.get("$defs", {}), ("", ""), indexes)
 
@@ -144,19 +146,15 @@ def column_types() -> Mapping[str, str]:
     For example `subject.documents.*.number` -> `string`,
     `rows.*.visas_issued` -> `integer`, `synthetic` -> `boolean`.
     """
-    out: dict[str, str] = {}
-    for pattern, _, json_type, _ in _schema_leaves(lambda _: ("*",)):
-        out.setdefault(pattern, json_type)
-    return out
+    return {pattern: _leaf_type(node) for pattern, node in column_leaves().items()}
 
 
 @cache
-def column_formats() -> Mapping[str, str]:
-    """The JSON Schema `format` of the leaves that have one (`date`, `uuid`), by column pattern."""
-    out: dict[str, str] = {}
-    for pattern, _, _, fmt in _schema_leaves(lambda _: ("*",)):
-        if fmt is not None:
-            out.setdefault(pattern, fmt)
+def column_leaves() -> Mapping[str, Schema]:
+    """The schema of every leaf field of every kind, by column with indexes as `*`."""
+    out: dict[str, Schema] = {}
+    for pattern, _, node in _schema_leaves(lambda _: ("*",)):
+        out.setdefault(pattern, node)
     return out
 
 
@@ -164,7 +162,7 @@ def column_formats() -> Mapping[str, str]:
 def _columns(limits: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
     longest = dict(limits)
     leaves = _schema_leaves(lambda pattern: map(str, range(longest.get(pattern, 0))))
-    seen = list(dict.fromkeys(column for _, column, _, _ in leaves))
+    seen = list(dict.fromkeys(column for _, column, _ in leaves))
     # The discriminator reads best next to the message ID, not after the envelope.
     seen.remove("kind")
     seen.insert(seen.index("message_id") + 1, "kind")

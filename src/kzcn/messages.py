@@ -281,8 +281,8 @@ class FormerCitizenship(KzcnModel):
         description="Date it ended, where known; only with `ended_by`.",
         json_schema_extra=privacy("quasi_identifier", "pipl.specific_identity"),
     )
-    evidence: list[EvidenceItem] = Field(
-        default_factory=list,
+    evidence: tuple[EvidenceItem, ...] = Field(
+        default_factory=tuple,
         description="Evidence of the termination, or of the attempt to end it, in date order. "
         "Each item (its type, number, date and issuer) is sensitive: it tells how a person's "
         "citizenship ended, or that they tried to end it.",
@@ -467,7 +467,7 @@ class PriorChangeList(_Envelope):
 
     kind: Literal["prior_change_list"] = Field(description="Message kind.")
     list_id: ListId = Field(description="Identifier of the list; replies cite it.")
-    items: list[PriorChangeItem] = Field(
+    items: tuple[PriorChangeItem, ...] = Field(
         min_length=1, description="The people on the list and their changes, each numbered once."
     )
 
@@ -529,7 +529,7 @@ class InformationRequest(_Envelope):
         max_length=200,
         description="The provision the request rests on, as the requesting party states it.",
     )
-    persons: list[RequestedPerson] = Field(
+    persons: tuple[RequestedPerson, ...] = Field(
         min_length=1, max_length=100, description="The persons asked about, each numbered once."
     )
 
@@ -557,8 +557,8 @@ class RequestRefusal(_Envelope):
         description="Why: a threat to sovereignty or security, public order, contrary to the "
         "refusing party's law, or other."
     )
-    refused_items: list[Annotated[int, Field(ge=1)]] = Field(
-        default_factory=list,
+    refused_items: tuple[Annotated[int, Field(ge=1)], ...] = Field(
+        default_factory=tuple,
         description="The persons of the request refused, by item; empty when all are.",
         json_schema_extra={"uniqueItems": True},
     )
@@ -631,16 +631,16 @@ class EntryStayExitViolation(_Envelope):
         description="Date it was detected; not before it occurred.",
         json_schema_extra=privacy("quasi_identifier"),
     )
-    crossings: list[BorderCrossing] = Field(
-        default_factory=list, description="Entry and exit records that bear on the violation."
+    crossings: tuple[BorderCrossing, ...] = Field(
+        default_factory=tuple, description="Entry and exit records that bear on the violation."
     )
     permitted_stay_until: date | None = Field(
         default=None,
         description="Last day of permitted stay; required for an overstay.",
         json_schema_extra=privacy("quasi_identifier", "pipl.whereabouts"),
     )
-    measures: list[Measure] = Field(
-        default_factory=list,
+    measures: tuple[Measure, ...] = Field(
+        default_factory=tuple,
         description="Measures taken, each at most once.",
         json_schema_extra={"uniqueItems": True, **privacy("sensitive", "gdpr.offences")},
     )
@@ -733,7 +733,7 @@ class VisaFreeStatistics(_Envelope):
     citizens_of: CountryCode = Field(description="Whose citizens the counts are of.")
     period_start: date = Field(description="First day of the period counted.")
     period_end: date = Field(description="Last day of the period counted.")
-    rows: list[StatisticsRow] = Field(
+    rows: tuple[StatisticsRow, ...] = Field(
         min_length=1, description="One row per purpose of stay, each purpose at most once."
     )
 
@@ -769,8 +769,8 @@ class SuspensionNotice(_Envelope):
         description="Why the agreement is suspended."
     )
     scope: Scope = Field(description="The whole agreement or some areas.")
-    suspended_areas: list[Area] = Field(
-        default_factory=list,
+    suspended_areas: tuple[Area, ...] = Field(
+        default_factory=tuple,
         description="For a partial suspension, the areas of Article 1 suspended.",
     )
     decided_on: date = Field(

@@ -15,6 +15,7 @@ digit, open the optional data. The reference vectors are ICAO's own specimens
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -133,7 +134,7 @@ def _td2(lines: tuple[str, ...]) -> MrzFields:
     )
 
 
-def parse_mrz(lines: list[str]) -> MrzFields | None:
+def parse_mrz(lines: Sequence[str]) -> MrzFields | None:
     """Split MRZ lines into fields, or None when the layout is not TD3, TD2 or TD1."""
     shape = tuple(len(line) for line in lines)
     if not all(_LINE_RE.fullmatch(line) for line in lines):

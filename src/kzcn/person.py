@@ -115,7 +115,7 @@ class IdentityDocument(KzcnModel):
         description="Issuing authority as printed on the document.",
         json_schema_extra=privacy("quasi_identifier"),
     )
-    mrz: list[_MRZ_LINE] | None = Field(
+    mrz: tuple[_MRZ_LINE, ...] | None = Field(
         default=None,
         min_length=2,
         max_length=3,
@@ -265,7 +265,7 @@ class PersonRecord(KzcnModel):
             **privacy("direct_identifier", "kz94v.restricted"),
         },
     )
-    documents: list[IdentityDocument] = Field(
+    documents: tuple[IdentityDocument, ...] = Field(
         min_length=1, description="Identity documents; at least one."
     )
     photo: PhotoReference | None = Field(

@@ -1,14 +1,38 @@
-"""The JSON Schema files, generated from the models by one function.
+r"""The JSON Schema files, generated from the models by one function.
 
 `schema/message.schema.json` (the union of all kinds) and
 `schema/person.schema.json` are Draft 2020-12, written deterministically
 (`indent=2`, sorted keys, trailing newline). `check_schema_files` compares the
 committed files with what the models give now.
+
+pydantic's schema is then made one that every mainstream validator compiles
+and explains (`_for_every_validator`): ajv 8 in strict mode, jsonschema and
+jsonschema-rs, check-jsonschema, hypothesis-jsonschema, code generators.
+
+- The root dispatches on `kind` (`allOf` of `if kind const -> then $ref`)
+  instead of a `oneOf` with pydantic's `discriminator`: a validator then
+  reports the failing field of the right kind, never "no branch matched"
+  with the whole record, and there is no keyword outside the vocabulary.
+- Our own annotations are all `x-kzcn-*` (`x-kzcn-version` too).
+- A subschema with `properties`/`required` says `type: object`, one with a
+  `pattern` `type: string` (ajv's strictTypes).
+- Every `$` of a pattern is followed by `(?!\n)`: Python's `re` (and so
+  Python validators) would otherwise take a trailing newline.
+- A `format: date` also has a pattern refusing year 0000, which RFC 3339
+  allows and some validators take, but no Python `date` (nor the models) can
+  hold.
+- Every definition whose model enforces more than the schema says lists
+  those rules under `x-kzcn-rules` (code, severity, words; `kzcn.rules`).
+- `$id` is `https://kzcn.invalid/schema/<version>/<name>.schema.json`: an
+  identifier, never fetched (`.invalid` is reserved and never resolves), in
+  the `https:` form that resolvers such as hypothesis-jsonschema expect.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +40,20 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kzcn._version import SCHEMA_VERSION
-from kzcn.messages import MessageAdapter
+from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.person import PersonRecord
+from kzcn.provenance import SOURCE_KEY
+from kzcn.rules import model_named, rules_annotation
 
 __all__ = [
     "SCHEMA_NAMES",
     "SchemaCheck",
     "build_schema",
     "check_schema_files",
+    "declared_rules",
+    "kind_refs",
     "render_schema",
+    "schema_id",
     "write_schema_files",
 ]
 
@@ -34,8 +63,10 @@ SCHEMA_NAMES = ("message", "person")
 _RULES_NOTE = (
     "Rules a JSON Schema cannot express (check digits of the IIN, resident ID number and MRZ; "
     "agreement of the IIN and resident ID with birth date and sex; date order; the 2023-11-10 "
-    "boundary; whose citizen) are listed under `x-kzcn-rules` of the definitions and are "
-    "enforced by the kzcn models. Deadlines are warnings, not errors."
+    "boundary; whose citizen; uniqueness across objects) are listed, by error code, under "
+    "`x-kzcn-rules` of the definition that carries them and are enforced by the kzcn models. "
+    "Deadlines are warnings, not errors. Annotations are `x-kzcn-*` keywords; for ajv's strict "
+    "mode declare them with `ajv.addVocabulary`."
 )
 
 
@@ -47,18 +78,154 @@ def _adapter(name: str) -> TypeAdapter[Any]:
     raise ValueError(f"unknown schema {name!r}; choose from {SCHEMA_NAMES}")
 
 
+#: A date as `format: date` means it, from 0001 (a Python `date`, and the models, start there).
+DATE_PATTERN = "^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_GUARD = "(?!\\n)"
+_SCHEMA_IN = ("items", "not", "if", "then", "else", "additionalProperties", "contains")
+_SCHEMAS_IN = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS_IN = ("properties", "$defs", "patternProperties")
+_TEXT_KEYWORDS = ("pattern", "minLength", "maxLength", "format")
+RULES_KEY = "x-kzcn-rules"
+
+
+def schema_id(name: str) -> str:
+    """The `$id` of schema `name` (versioned; an identifier, not a place to fetch from)."""
+    return f"https://kzcn.invalid/schema/{SCHEMA_VERSION}/{name}.schema.json"
+
+
+def _subschemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """`node` and every schema inside it (not annotation values such as `x-kzcn-*`)."""
+    yield node
+    inner: list[Any] = [node.get(key) for key in _SCHEMA_IN]
+    inner += [item for key in _SCHEMAS_IN for item in node.get(key, ())]
+    inner += [item for key in _SCHEMA_MAPS_IN for item in node.get(key, {}).values()]
+    for child in inner:
+        if isinstance(child, dict):
+            yield from _subschemas(child)
+
+
+def _guarded(pattern: str) -> str:
+    r"""Every end anchor `$` (outside a class, unescaped) as `$(?!\n)`."""
+    out: list[str] = []
+    in_class = escaped = False
+    for index, char in enumerate(pattern):
+        out.append(char)
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$" and not pattern.startswith(_GUARD, index + 1):
+            out.append(_GUARD)
+    return "".join(out)
+
+
+def _into_text_branch(node: dict[str, Any]) -> None:
+    """`{anyOf: [string, null], pattern}` as `{anyOf: [{string, pattern}, null]}`: the same set.
+
+    A string keyword beside an `anyOf` has no type of its own, which ajv's
+    strictTypes refuses; inside the text branch it has.
+    """
+    text = [branch for branch in node.get("anyOf", ()) if branch.get("type") == "string"]
+    if "type" in node or len(text) != 1:
+        return
+    for key in _TEXT_KEYWORDS:
+        if key in node:
+            text[0][key] = node.pop(key)
+
+
+def _for_every_validator(node: dict[str, Any]) -> None:
+    """Types, guarded patterns and dates as every validator reads them (see the module)."""
+    _into_text_branch(node)
+    if node.get("format") == "date":
+        node.setdefault("pattern", DATE_PATTERN)
+    if "pattern" in node:
+        node["pattern"] = _guarded(node["pattern"])
+        node.setdefault("type", "string")
+    if "properties" in node or "required" in node:
+        node.setdefault("type", "object")
+
+
+def _dispatch_on_kind(body: dict[str, Any]) -> None:
+    """The root as `if kind is K then K's definition`, one branch a kind."""
+    mapping: dict[str, str] = body.pop("discriminator")["mapping"]
+    body.pop("oneOf")
+    body["type"] = "object"
+    body["required"] = ["kind"]
+    # The kind field's provenance is that of every kind's own `kind` field.
+    first = body["$defs"][mapping[MESSAGE_KINDS[0]].rsplit("/", 1)[-1]]["properties"]["kind"]
+    body["properties"] = {
+        "kind": {
+            "enum": list(MESSAGE_KINDS),
+            "description": "Message kind: the definition that applies.",
+            SOURCE_KEY: first[SOURCE_KEY],
+        }
+    }
+    body["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"$ref": mapping[kind]},
+        }
+        for kind in MESSAGE_KINDS
+    ]
+
+
+def _declare_rules(definition: dict[str, Any], name: str) -> None:
+    """`x-kzcn-rules`: the codes the model behind `definition` enforces beyond the schema."""
+    model = model_named(name)
+    rules = rules_annotation(model) if model else []
+    if rules:
+        definition[RULES_KEY] = rules
+    else:
+        definition.pop(RULES_KEY, None)
+
+
+def declared_rules(schema: dict[str, Any], definition: str) -> frozenset[str]:
+    """The codes under `x-kzcn-rules` of `definition` and of every definition it refers to."""
+    seen: set[str] = set()
+    todo = [definition]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            text = json.dumps(schema["$defs"][name])
+            todo += re.findall(r'"#/\$defs/([A-Za-z]+)"', text)
+    return frozenset(
+        rule["code"] for name in seen for rule in schema["$defs"][name].get(RULES_KEY, ())
+    )
+
+
+def kind_refs(schema: dict[str, Any]) -> dict[str, str]:
+    """`kind -> $ref` of the message schema's root dispatch."""
+    return {
+        branch["if"]["properties"]["kind"]["const"]: branch["then"]["$ref"]
+        for branch in schema["allOf"]
+    }
+
+
 def build_schema(name: str) -> dict[str, Any]:
     """The JSON Schema `name` ("message" or "person") as a dict."""
     body = _adapter(name).json_schema(mode="validation")
     title = {"message": "kzcn message", "person": "kzcn person record"}[name]
     head = {
         "$schema": DIALECT,
-        "$id": f"urn:kzcn:schema:{name}:{SCHEMA_VERSION}",
+        "$id": schema_id(name),
         "title": title,
-        "version": SCHEMA_VERSION,
+        "x-kzcn-version": SCHEMA_VERSION,
         "$comment": _RULES_NOTE,
     }
     body.pop("title", None)
+    if name == "message":
+        _dispatch_on_kind(body)
+    for definition_name, definition in body.get("$defs", {}).items():
+        _declare_rules(definition, definition_name)
+    if name == "person":
+        _declare_rules(body, "PersonRecord")
+    for node in _subschemas(body):
+        _for_every_validator(node)
     return {**head, **body}
 
 

@@ -1,55 +1,85 @@
-"""Frictionless Table Schema and Data Package descriptors of the datasets kzcn writes.
+"""A Frictionless Table Schema for kzcn's CSV, from the JSON Schema's flat layout.
 
-`kzcn generate` writes `<name>.datapackage.json` next to every CSV and
-Parquet dataset, so that frictionless, pandas and DuckDB users get the
-column types without guessing. The types come from the flat layout
-(`kzcn.flat`), itself walked from the JSON Schema of the models.
+`kzcn generate --format csv` writes dotted columns (`kzcn.flat`); what each
+column holds is read from the message JSON Schema (`column_leaves`), so the
+Table Schema names no field or type by hand. A reader that follows it loses
+nothing: `admin_code` is text (not `654025.0`), counts are integers even in a
+column with empty cells, dates are dates.
+
+`pandas_dtypes` turns a Table Schema into the `dtype` argument of
+`pandas.read_csv` (nullable `Int64` and `boolean`, `string` for text and
+dates, which pandas would otherwise guess), without importing pandas.
+
+`kzcn generate` writes `<name>.datapackage.json` (`data_package`) beside every
+CSV and Parquet dataset, so that frictionless, pandas and DuckDB users get the
+column types without guessing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kzcn.flat import column_formats, column_types, csv_columns, normalise_column
+from kzcn.flat import column_leaves, csv_columns, normalise_column
 
-__all__ = ["data_package", "descriptor_path", "table_schema"]
+__all__ = [
+    "data_package",
+    "descriptor_path",
+    "field_descriptor",
+    "pandas_dtypes",
+    "table_schema",
+]
 
-#: JSON Schema type -> Table Schema type.
+#: JSON Schema type -> Table Schema type (https://specs.frictionlessdata.io/table-schema/).
 _TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
-#: JSON Schema format -> Table Schema type (a date is written `YYYY-MM-DD`).
-_FORMATS = {"date": "date"}
+_PANDAS = {"integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
 
-def _field(column: str) -> dict[str, Any]:
-    pattern = normalise_column(column)
-    kind = _FORMATS.get(column_formats().get(pattern, ""), _TYPES.get(column_types()[pattern]))
-    field: dict[str, Any] = {"name": column, "type": kind or "string"}
-    if kind == "boolean":  # as `kzcn.flat.flatten` writes them
-        field |= {"trueValues": ["true"], "falseValues": ["false"]}
-    return field
+def _leaf_type(node: Mapping[str, Any]) -> str:
+    declared = node.get("type", "string")
+    return _TYPES.get(str(declared), "string")
+
+
+def field_descriptor(column: str) -> dict[str, Any]:
+    """The Table Schema field for one CSV column (`subject.documents.0.number`)."""
+    node = column_leaves()[normalise_column(column)]
+    descriptor: dict[str, Any] = {"name": column, "type": _leaf_type(node)}
+    if node.get("format") == "date":
+        descriptor["type"] = "date"
+    if node.get("description"):
+        descriptor["description"] = node["description"]
+    choices = node.get("enum") or ([node["const"]] if "const" in node else None)
+    if choices:
+        descriptor["constraints"] = {"enum": list(choices)}
+    if descriptor["type"] == "boolean":
+        descriptor |= {"trueValues": ["true"], "falseValues": ["false"]}
+    return descriptor
 
 
 def table_schema(columns: Sequence[str] | None = None) -> dict[str, Any]:
-    """The Table Schema of the CSV layout: one field per column (default: `csv_columns()`).
+    """The Table Schema of a kzcn CSV with this header (an empty cell is a missing value).
 
-    Every field may be empty (a kind without it, or an absent optional
-    field), so none is `required`; the message kind is in `kind`.
+    The default header is `kzcn generate`'s (`kzcn.flat.csv_columns`).
     """
-    names = csv_columns() if columns is None else list(columns)
-    return {"fields": [_field(name) for name in names], "missingValues": [""]}
+    names = csv_columns() if columns is None else columns
+    return {"fields": [field_descriptor(column) for column in names], "missingValues": [""]}
+
+
+def pandas_dtypes(schema: Mapping[str, Any]) -> dict[str, str]:
+    """`pandas.read_csv(..., dtype=...)` for a Table Schema: nothing guessed, nothing lost."""
+    return {field["name"]: _PANDAS.get(field["type"], "string") for field in schema["fields"]}
 
 
 def _nested_schema() -> dict[str, Any]:
     """The Table Schema of the Parquet layout: top-level columns, nested ones object or array."""
     fields: dict[str, str] = {}
-    for pattern, json_type in column_types().items():
+    for pattern in column_leaves():
         top, _, rest = pattern.partition(".")
-        if not rest:
-            fields.setdefault(top, _FORMATS.get(column_formats().get(top, ""), json_type))
-        else:
+        if rest:
             fields.setdefault(top, "array" if rest.startswith("*") else "object")
+        else:
+            fields.setdefault(top, field_descriptor(top)["type"])
     return {"fields": [{"name": name, "type": kind} for name, kind in fields.items()]}
 
 

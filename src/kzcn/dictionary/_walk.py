@@ -161,7 +161,7 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, bool]:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         optional = len(args) < len(typing.get_args(annotation))
         annotation = args[0] if len(args) == 1 else annotation
-    is_list = typing.get_origin(annotation) is list
+    is_list = typing.get_origin(annotation) in (list, tuple)  # arrays are tuples in the models
     if is_list:
         annotation = typing.get_args(annotation)[0]
     while typing.get_origin(annotation) is typing.Annotated:

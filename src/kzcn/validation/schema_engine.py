@@ -5,11 +5,11 @@ digits, no cross-field dates, no deadline warnings. jsonschema-rs (compiled)
 is the fast path; the pure-Python `jsonschema` package is the fallback when
 it is not installed, and the tests hold the two to the same answers.
 
-The message schema is a `oneOf` over the kinds. A plain validator tries
-every branch, and its error for a bad record is only "no branch matched".
-So a record is first checked against the whole schema (one fast call), and
-only a failing record is checked again against the branch its `kind` names
-(the schema's own `discriminator` mapping), whose errors point at fields.
+The message schema dispatches on `kind` (an `allOf` of `if kind is K then
+K's definition`). A record is first checked against the whole schema (one
+fast call), and only a failing record is checked again against the
+definition its `kind` names (`kzcn.schema.kind_refs`), whose errors point at
+fields without the `allOf`/`then` wrapping.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Literal, Protocol
 import jsonschema
 import orjson
 
-from kzcn.schema import build_schema
+from kzcn.schema import build_schema, kind_refs
 from kzcn.validation.engines import Checked, Engine, as_json
 from kzcn.validation.problems import problem
 from kzcn.validation.readers import nesting_too_deep
@@ -51,7 +51,7 @@ def message_schema() -> Mapping[str, Any]:
 
 def _kind_schemas(schema: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """One schema per kind: the root's `$defs`, entered at the kind's definition."""
-    mapping: dict[str, str] = schema["discriminator"]["mapping"]
+    mapping = kind_refs(dict(schema))
     return {
         kind: {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": ref}
         for kind, ref in mapping.items()
@@ -237,7 +237,7 @@ class SchemaEngine(Engine):
     def __init__(self, *, show_values: bool = False, backend: Backend = "auto") -> None:
         super().__init__(show_values=show_values)
         self._backend = _backend(backend, message_schema())
-        self._kinds = frozenset(message_schema()["discriminator"]["mapping"])
+        self._kinds = frozenset(kind_refs(dict(message_schema())))
 
     @property
     def backend(self) -> str:
