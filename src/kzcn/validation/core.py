@@ -96,6 +96,11 @@ def validate_message(
     return make_engine(engine, show_values=show_values).check(unit, file)
 
 
+def _check_jobs(jobs: int) -> None:
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
+
+
 def _stream_units(
     source: IO[bytes], name: str, input_format: InputFormat | None, reading: dict[str, Any]
 ) -> Iterator[Unit]:
@@ -140,8 +145,7 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
     Raises:
         ValueError: `jobs` is below 1.
     """
-    if jobs < 1:
-        raise ValueError("jobs must be >= 1")
+    _check_jobs(jobs)
     reading = {"max_record_bytes": max_record_bytes, "delimiter": delimiter, "sheet": sheet}
     units = _stream_units(source, name, input_format, reading)
     return _validation(name, units, make_engine(engine, show_values=show_values), jobs)
@@ -179,7 +183,9 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
 
     Raises:
         OSError: The file cannot be opened (missing, a directory, no access).
+        ValueError: `jobs` is below 1.
     """
+    _check_jobs(jobs)  # before the file is opened: nothing to close on a refusal
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path}: is a directory")
