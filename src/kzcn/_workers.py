@@ -6,13 +6,14 @@ Shared by `kzcn generate --jobs` (`kzcn.synth.writers`) and
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable
-from multiprocessing.pool import Pool
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 __all__ = ["abandon", "usable_cpus", "worker_pool"]
 
@@ -60,6 +61,9 @@ def worker_pool(
         signal.signal(signal.SIGINT, handler)
         if hold:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    # Imported here: `kzcn validate` imports this module, and most runs start no pool.
+    import multiprocessing  # noqa: PLC0415
 
     try:
         pool = multiprocessing.get_context("spawn").Pool(workers, _start, (setup, args))
