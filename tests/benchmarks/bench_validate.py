@@ -14,6 +14,10 @@ Targets (issue 4, raised by issue 19):
 - JSONL, schema engine: >= 50x the pure-Python `jsonschema` validator.
 - Peak RSS validating 1,000,000 lines <= 1.3x that of 100,000 lines.
 - CSV: >= 30,000 rows/s.
+- Issue 19: `kzcn validate --jobs 2` on the 1,000,000 lines of the memory run,
+  whole process (start-up, every rule, report, `--valid-out`/`--invalid-out`),
+  in < 30 s; printed as min/median/max against `--jobs 1` of the same run,
+  with the peak RSS of the largest process.
 
 Data: `kzcn generate` output when the generator (`kzcn.synth`) is installed,
 else the example messages replicated with fresh message ids.
@@ -47,7 +51,7 @@ from kzcn.validation.readers import csv_units
 from kzcn.validation.schema_engine import message_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = {"model": 0.7, "schema": 50.0, "memory": 1.3, "csv": 30_000.0}
+TARGETS = {"model": 0.7, "schema": 50.0, "memory": 1.3, "csv": 30_000.0, "jobs_seconds": 30.0}
 #: Issue 19's targets for the model engine: reported, not yet required (see the README).
 STRETCH = {"bare": 3.0, "msgspec": 0.5}
 
@@ -205,6 +209,39 @@ def _extend(path: Path, small: Path, times: int) -> None:
             out.write(data)
 
 
+def whole_process(path: Path, jobs: int, folder: Path) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB, the largest process) of `kzcn validate --jobs N` as typed."""
+    command = [sys.executable, "-m", "kzcn", "validate", str(path), "--jobs", str(jobs),
+               "--valid-out", str(folder / "valid.jsonl"),
+               "--invalid-out", str(folder / "invalid.jsonl")]
+    script = ("import resource, subprocess, sys, time; s = time.perf_counter(); "
+              "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False); "
+              "print(time.perf_counter() - s, "
+              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", script, *command],
+                          check=True, capture_output=True, text=True)
+    seconds, rss = done.stdout.split()
+    return float(seconds), int(rss)
+
+
+def bench_jobs(large: Path, count: int, repeats: int) -> bool:
+    """`--jobs 1` against `--jobs 2`, whole process; returns whether jobs 2 is in time."""
+    found: dict[int, list[float]] = {}
+    for jobs in (1, 2):
+        runs = [whole_process(large, jobs, large.parent) for _ in range(repeats)]
+        found[jobs] = sorted(seconds for seconds, _ in runs)
+        spread = "/".join(f"{seconds:.1f}" for seconds in
+                          (found[jobs][0], median(found[jobs]), found[jobs][-1]))
+        rss = max(peak for _, peak in runs)
+        _line(f"kzcn validate --jobs {jobs}, {count:,} lines, whole", f"{spread} s",
+              f"min/med/max, peak RSS {rss / 1024:.0f} MiB")
+    ratio = median(found[1]) / median(found[2])
+    _line("  speed-up jobs 2 / jobs 1", f"{ratio:.2f}x")
+    ok = median(found[2]) < TARGETS["jobs_seconds"]
+    _line("  jobs 2 median (issue 19: < 30 s)", f"{median(found[2]):.1f} s", _verdict(ok))
+    return ok
+
+
 # --- main ------------------------------------------------------------------------
 
 
@@ -287,8 +324,13 @@ def bench_csv(data: Path, lines: int, jsonl_rates: tuple[float, float]) -> bool:
     return ok
 
 
-def bench_memory(data: Path, lines: int, sizes: tuple[int, int], engine: str) -> bool:
-    """Peak RSS of validating `sizes` lines (the data repeated); returns whether flat enough."""
+def bench_memory(
+    data: Path, lines: int, sizes: tuple[int, int], engine: str
+) -> tuple[bool, Path, int]:
+    """Peak RSS of validating `sizes` lines (the data repeated).
+
+    Returns whether flat enough, and the large file with its line count.
+    """
     small, large = data.with_name("small.jsonl"), data.with_name("large.jsonl")
     repeat_small = max(sizes[0] // lines, 1)
     _extend(small, data, repeat_small)
@@ -303,7 +345,7 @@ def bench_memory(data: Path, lines: int, sizes: tuple[int, int], engine: str) ->
     _line(f"peak RSS, {count_small:,} lines ({engine})", f"{rss_small / 1024:.1f} MiB")
     _line(f"peak RSS, {count_large:,} lines ({engine})", f"{rss_large / 1024:.1f} MiB")
     _line("  ratio large / small (target <= 1.3)", f"{ratio:.2f}x", _verdict(ok))
-    return ok
+    return ok, large, count_large
 
 
 def main() -> int:
@@ -312,6 +354,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small files, no 1M-line run")
     parser.add_argument("--lines", type=int, default=None, help="lines for throughput")
     parser.add_argument("--memory-engine", default="model", choices=["model", "schema"])
+    parser.add_argument("--jobs-repeats", type=int, default=3,
+                        help="runs of each --jobs on the large file (0: skip)")
     args = parser.parse_args()
     lines = args.lines or (5_000 if args.quick else 25_000)
     sizes = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
@@ -326,8 +370,9 @@ def main() -> int:
         model_ok, model_rate = bench_model(data, lines)
         schema_ok, schema_rate = bench_schema(data, lines)
         csv_ok = bench_csv(data, lines, (model_rate, schema_rate))
-        memory_ok = bench_memory(data, lines, sizes, args.memory_engine)
-    return 0 if all((model_ok, schema_ok, csv_ok, memory_ok)) else 1
+        memory_ok, large, count = bench_memory(data, lines, sizes, args.memory_engine)
+        jobs_ok = bench_jobs(large, count, args.jobs_repeats) if args.jobs_repeats else True
+    return 0 if all((model_ok, schema_ok, csv_ok, memory_ok, jobs_ok)) else 1
 
 
 if __name__ == "__main__":

@@ -8,13 +8,16 @@ interrupted leaves every existing file as it was and no partial file behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import orjson
 import pytest
@@ -177,7 +180,7 @@ def test_a_refused_input_leaves_no_partial_json_on_stdout(tmp_path: Path) -> Non
 
 # 0.2 s after the workers are spawned they are still importing (about a second);
 # 1.5 s later they are generating. (A Ctrl-C within the few milliseconds the pool
-# takes to spawn them is ignored: see `kzcn.synth.writers._pool`.)
+# takes to spawn them is ignored: see `kzcn._workers.worker_pool`.)
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches workers in /proc")
 @pytest.mark.parametrize("delay", [0.0, 1.5], ids=["workers-starting", "workers-busy"])
 def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
@@ -206,6 +209,54 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     assert err == "kzcn: interrupted; partial outputs removed\n"
     assert list(tmp_path.iterdir()) == []
     assert _group_gone(process.pid, within=2.0)  # no worker survives its parent
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches workers in /proc")
+def test_ctrl_c_stops_validate_workers_removes_partial_output_and_exits_130(
+    tmp_path: Path,
+) -> None:
+    """`validate --jobs 2` fed without end on standard input: Ctrl-C while the workers check."""
+    process = subprocess.Popen(
+        [*KZCN, "validate", "-", "--jobs", "2", "--valid-out", str(tmp_path / "v.jsonl")],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert process.stdin is not None
+    feeder = threading.Thread(target=_feed, args=(process.stdin,), daemon=True)
+    feeder.start()
+    deadline = time.monotonic() + 60
+    while len(_workers_of(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(2.5)  # the workers have imported and are checking chunks
+    os.killpg(process.pid, signal.SIGINT)
+    started = time.monotonic()
+    try:
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        feeder.join(5)
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+    assert process.stderr is not None
+    with process.stderr:
+        err = process.stderr.read()
+    assert time.monotonic() - started < 3
+    assert process.returncode == 130
+    assert err == b"kzcn: interrupted; partial outputs removed\n"
+    assert list(tmp_path.iterdir()) == []
+    assert _group_gone(process.pid, within=2.0)
+
+
+def _feed(stdin: IO[bytes]) -> None:
+    """The same valid message, line after line, until the reader is gone."""
+    block = _good() * 1000
+    try:
+        while True:
+            stdin.write(block)
+    except (BrokenPipeError, ValueError, OSError):
+        return
 
 
 def _workers_of(parent: int) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,6 +12,7 @@ import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from kzcn._workers import usable_cpus
 from kzcn.cli._common import err_console, fail, require_choice
 from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.synth import DEFAULT_MIX, FORMATS, Mix, MixError, write_dataset
@@ -139,10 +139,7 @@ def _describe(outputs: Outputs, dataset: Path, fmt: str) -> None:
 def _default_jobs(count: int) -> int:
     if count < PARALLEL_THRESHOLD:
         return 1
-    # The CPUs this process may run on (a container or `taskset` may allow
-    # fewer than the machine has).
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return len(usable) if usable else os.cpu_count() or 1
+    return usable_cpus()
 
 
 def _mix(kinds: list[str], specs: list[str]) -> Mix:

@@ -17,6 +17,7 @@ import typer
 
 from kzcn._formats import FORMATS, format_for_name
 from kzcn._pipes import widen_pipe
+from kzcn._workers import usable_cpus
 from kzcn.cli._common import EXIT_INVALID, delimiter_option, fail, require_choice
 from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.validation import (
@@ -39,6 +40,9 @@ from kzcn.validation.readers import (
 )
 
 STDIN = "-"
+#: Without --jobs, inputs this large use every CPU: starting a worker takes
+#: about a second, which smaller inputs do not win back.
+PARALLEL_BYTES = 16 << 20
 #: A JSON report is held in memory up to this size, then in a temporary file.
 _JSON_IN_MEMORY = 8 << 20
 _SPLIT_OPTIONS = ("--valid-out", "--invalid-out")
@@ -70,6 +74,14 @@ def register(app: typer.Typer) -> None:
         "(or - for standard input; .gz read transparently) and report each problem by stable "
         "code. Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
     )(validate)
+
+
+def _default_jobs(files: list[str]) -> int:
+    """Every CPU for large files; one process when starting workers costs more than it saves."""
+    if STDIN in files:  # of unknown length, often a short pipe
+        return 1
+    size = sum(Path(name).stat().st_size for name in files if Path(name).is_file())
+    return usable_cpus() if size >= PARALLEL_BYTES else 1
 
 
 def _check_inputs(files: list[str]) -> None:
@@ -168,6 +180,7 @@ class _Reading:
     max_record_bytes: int
     delimiter: str | None
     sheet: str | None
+    jobs: int
 
     def options(self) -> dict[str, Any]:
         return {
@@ -175,6 +188,7 @@ class _Reading:
             "max_record_bytes": self.max_record_bytes,
             "delimiter": self.delimiter,
             "sheet": self.sheet,
+            "jobs": self.jobs,
         }
 
 
@@ -294,6 +308,14 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
         typer.Option("--sheet", help="The .xlsx sheet to read (the first by default).",
                      show_default=False),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1,
+                     help="Worker processes validating records; the report and outputs are the "
+                     "same for any number. Default: every CPU for inputs of "
+                     f"{PARALLEL_BYTES >> 20} MiB or more, else 1 (and 1 for standard input).",
+                     show_default=False),
+    ] = None,
 ) -> None:
     """Validate messages; exit 1 when any is invalid (or warned about, with --strict)."""
     chosen = require_choice(input_format, (AUTO, *FORMATS), "input format")
@@ -316,7 +338,8 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
             splitter = Splitter(valid, invalid, strict=strict)
         reporter = REPORTERS[output_format.value](write, show_values=show_values)
         reading: list[str] = []
-        how = _Reading(chosen_format, max_line_bytes, separator, sheet)
+        workers = jobs if jobs is not None else _default_jobs(files)
+        how = _Reading(chosen_format, max_line_bytes, separator, sheet, workers)
         try:
             outcome = report(
                 _runs(files, checker, how, [*sinks.values()], reading),

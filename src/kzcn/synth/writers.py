@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
-import signal
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.pool import AsyncResult
 from typing import IO, Any
 
 import orjson
 
 from kzcn._formats import WRITTEN as FORMATS
 from kzcn._formats import Format
+from kzcn._workers import abandon, worker_pool
 from kzcn.flat import csv_columns, flatten
 from kzcn.synth._columns import Texts
 from kzcn.synth.corruption import corrupt
@@ -237,11 +235,9 @@ def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
     if workers < 2:
         yield from (_make(plan, index, span) for index, span in spans)
         return
-    # Spawn, not fork: a forked child of a threaded parent (a test runner, a
-    # progress bar's refresh thread) can inherit a held lock and hang. (Making
-    # every n-th chunk here as well was measured slower: this process, which
-    # also receives and writes every chunk, became the bottleneck.)
-    pool = _pool(workers)
+    # (Making every n-th chunk here as well was measured slower: this process,
+    # which also receives and writes every chunk, became the bottleneck.)
+    pool = worker_pool(workers)
     try:
         # At most two chunks per worker are queued or waiting to be written
         # (unlike `imap`, whose results pile up when `out` is slower than the
@@ -254,60 +250,10 @@ def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
         while pending:
             yield pending.popleft().get()
     except BaseException:  # Ctrl-C, a full disk, the consumer gone: stop the workers now
-        _abandon(pool)
+        abandon(pool)
         raise
     pool.close()
     pool.join()
-
-
-def _abandon(pool: Pool) -> None:
-    """Kill the workers mid-task, and let the pool's own cleanup never hold us up.
-
-    `Pool.terminate` can block for good on a queue lock that a worker held
-    while sending a large chunk (seen after Ctrl-C). So the workers are killed
-    first and `terminate` runs in a daemon thread: it releases what it can,
-    and no exit waits for it.
-    """
-    for process in pool._pool:  # type: ignore[attr-defined]  # noqa: SLF001 - no public handle
-        process.kill()
-    threading.Thread(target=pool.terminate, name="kzcn-pool-cleanup", daemon=True).start()
-
-
-def _pool(workers: int) -> Pool:
-    """Worker processes that leave Ctrl-C to the parent.
-
-    Ctrl-C reaches the whole process group; a worker that took it would print
-    a traceback. The workers are started with SIGINT ignored (a child keeps an
-    ignored signal through `exec`, and Python then installs no handler, so
-    even one still importing is safe) and ignore it again once running. The
-    parent blocks SIGINT meanwhile, so a Ctrl-C in those few milliseconds
-    usually arrives when it unblocks; one delivered to another thread of the
-    parent (numpy's) in that moment is ignored, and a second Ctrl-C is needed.
-    """
-    hold = hasattr(signal, "pthread_sigmask")
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hold else set()
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after the block: see the docstring
-
-    def restore() -> None:  # a Ctrl-C held meanwhile is raised here
-        signal.signal(signal.SIGINT, handler)
-        if hold:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-    try:
-        pool = multiprocessing.get_context("spawn").Pool(workers, _ignore_interrupts)
-    except BaseException:
-        restore()
-        raise
-    try:
-        restore()
-    except BaseException:  # the held Ctrl-C: the caller never sees this pool, so stop it here
-        _abandon(pool)
-        raise
-    return pool
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _make(plan: _Plan, index: int, span: range) -> _Chunk:

@@ -57,7 +57,13 @@ def _unit_lines(unit: Unit) -> int:
     return unit.lines
 
 
-def _validation(name: str, units: Iterator[Unit], engine: Engine) -> Validation:
+def _validation(name: str, units: Iterator[Unit], engine: Engine, jobs: int = 1) -> Validation:
+    if jobs > 1:
+        # Imported here: a one-process run never starts (or imports) a pool.
+        from kzcn.validation._parallel import ParallelValidation  # noqa: PLC0415
+
+        return ParallelValidation(name, units, engine, jobs, _unit_lines)
+
     def check(unit: Unit) -> RecordResult:
         return engine.check(unit, name)
 
@@ -90,6 +96,11 @@ def validate_message(
     return make_engine(engine, show_values=show_values).check(unit, file)
 
 
+def _check_jobs(jobs: int) -> None:
+    if jobs < 1:
+        raise ValueError("jobs must be >= 1")
+
+
 def _stream_units(
     source: IO[bytes], name: str, input_format: InputFormat | None, reading: dict[str, Any]
 ) -> Iterator[Unit]:
@@ -107,6 +118,7 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
     max_record_bytes: int = MAX_RECORD_BYTES,
     delimiter: str | None = None,
     sheet: str | None = None,
+    jobs: int = 1,
 ) -> Validation:
     """Validate a binary stream (standard input, a socket, an open file), lazily.
 
@@ -122,13 +134,21 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
             (`input.too_large`), not parsed.
         delimiter: The CSV separator; None to sniff it from the header.
         sheet: The `.xlsx` sheet to read; None for the first.
+        jobs: Worker processes validating the records (read here, in chunks);
+            results, summary and split are the same for any `jobs`. They are
+            spawned: a script must guard its top level with
+            `if __name__ == "__main__":`.
 
     Returns:
         A `Validation`: iterate it for one `RecordResult` per record.
+
+    Raises:
+        ValueError: `jobs` is below 1.
     """
+    _check_jobs(jobs)
     reading = {"max_record_bytes": max_record_bytes, "delimiter": delimiter, "sheet": sheet}
     units = _stream_units(source, name, input_format, reading)
-    return _validation(name, units, make_engine(engine, show_values=show_values))
+    return _validation(name, units, make_engine(engine, show_values=show_values), jobs)
 
 
 def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
@@ -140,6 +160,7 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
     max_record_bytes: int = MAX_RECORD_BYTES,
     delimiter: str | None = None,
     sheet: str | None = None,
+    jobs: int = 1,
 ) -> Validation:
     """Validate a file of any format in `FORMATS` (optionally gzip-compressed), lazily.
 
@@ -155,13 +176,16 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
         max_record_bytes: A record longer than this is reported, not parsed.
         delimiter: The CSV separator; None to sniff it from the header.
         sheet: The `.xlsx` sheet to read; None for the first.
+        jobs: Worker processes validating the records (see `validate_stream`).
 
     Returns:
         A `Validation`: iterate it for one `RecordResult` per record.
 
     Raises:
         OSError: The file cannot be opened (missing, a directory, no access).
+        ValueError: `jobs` is below 1.
     """
+    _check_jobs(jobs)  # before the file is opened: nothing to close on a refusal
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path}: is a directory")
@@ -175,6 +199,7 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
         max_record_bytes=max_record_bytes,
         delimiter=delimiter,
         sheet=sheet,
+        jobs=jobs,
     )
 
 

@@ -180,10 +180,13 @@ class Validation:
         self._count = count
 
     def __iter__(self) -> Iterator[RecordResult]:
-        for unit in self._units:
-            result = self._check(unit)
+        for result in self._results():
             self.summary.add(result)
             yield result
+
+    def _results(self) -> Iterator[RecordResult]:
+        """Each unit's result, in input order (in worker processes: `ParallelValidation`)."""
+        return map(self._check, self._units)
 
     def skip(self) -> int:
         """Read the rest of the input without validating it; return the lines skipped."""
