@@ -62,7 +62,9 @@ def test_fail_raises_usage_error() -> None:
 def test_python_dash_m_runs_the_cli() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kzcn", "validate", "/no/such/file.jsonl"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stderr == "kzcn: error: /no/such/file.jsonl: no such file\n"
@@ -73,9 +75,15 @@ def test_shell_completion_completes_commands() -> None:
     script = Path(sys.executable).parent / "kzcn"  # completion is keyed to the command's name
     done = subprocess.run(
         [str(script)],
-        env={"_KZCN_COMPLETE": "complete_bash", "COMP_WORDS": "kzcn val", "COMP_CWORD": "1",
-             "PATH": ""},
-        capture_output=True, text=True, check=False,
+        env={
+            "_KZCN_COMPLETE": "complete_bash",
+            "COMP_WORDS": "kzcn val",
+            "COMP_CWORD": "1",
+            "PATH": "",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.stdout.split() == ["validate"]
 

@@ -42,24 +42,40 @@ def test_formats_to_a_file(tmp_path: Path, fmt: str) -> None:
 
 
 def test_kind_restricts_the_kinds() -> None:
-    result = runner.invoke(app, ["generate", "-n", "40", "--kind", "suspension_notice",
-                                 "--kind", "visa_free_statistics"])
+    result = runner.invoke(
+        app,
+        ["generate", "-n", "40", "--kind", "suspension_notice", "--kind", "visa_free_statistics"],
+    )
     kinds = {orjson.loads(line)["kind"] for line in result.stdout_bytes.splitlines()}
     assert kinds == {"suspension_notice", "visa_free_statistics"}
 
 
 def test_mix_sets_kinds_and_directions() -> None:
-    result = runner.invoke(app, ["generate", "-n", "40", "--mix",
-                                 "entry_stay_exit_violation:CHN=1"])
+    result = runner.invoke(
+        app, ["generate", "-n", "40", "--mix", "entry_stay_exit_violation:CHN=1"]
+    )
     messages = [orjson.loads(line) for line in result.stdout_bytes.splitlines()]
     assert {(m["kind"], m["sender"]["state"]) for m in messages} == {
-        ("entry_stay_exit_violation", "CHN")}
+        ("entry_stay_exit_violation", "CHN")
+    }
 
 
 def test_invalid_rate_with_labels(tmp_path: Path) -> None:
     out, labels = tmp_path / "o.jsonl", tmp_path / "l.jsonl"
-    result = runner.invoke(app, ["generate", "-n", "300", "--invalid-rate", "0.4",
-                                 "--labels", str(labels), "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "generate",
+            "-n",
+            "300",
+            "--invalid-rate",
+            "0.4",
+            "--labels",
+            str(labels),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     truth = [orjson.loads(x) for x in labels.read_bytes().splitlines()]
     lines = out.read_bytes().splitlines()
@@ -91,8 +107,9 @@ def test_bad_arguments_fail_with_one_clear_line(args: list[str], message: str) -
 
 
 @pytest.mark.parametrize("quiet", [[], ["--quiet"]])
-def test_no_progress_bar_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch,
-                                              quiet: list[str]) -> None:
+def test_no_progress_bar_when_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, quiet: list[str]
+) -> None:
     monkeypatch.setattr("kzcn.cli._generate.PROGRESS_THRESHOLD", 10)
     result = runner.invoke(app, ["generate", "-n", "50", "--out", "/dev/null", *quiet])
     assert result.exit_code == 0
@@ -103,8 +120,12 @@ def test_usage_errors_exit_2_with_one_line_on_stderr() -> None:
     import subprocess  # noqa: PLC0415 - only this test runs the console script
     import sys  # noqa: PLC0415
 
-    done = subprocess.run([sys.executable, "-m", "kzcn", "generate", "--count", "-1"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "kzcn", "generate", "--count", "-1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
     assert done.stderr.strip() == "kzcn: error: --count must be 0 or more, not -1"
     assert done.stdout == ""
@@ -112,8 +133,9 @@ def test_usage_errors_exit_2_with_one_line_on_stderr() -> None:
 
 @pytest.mark.parametrize("labelled", [False, True])
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
-def test_jobs_do_not_change_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      fmt: str, labelled: bool) -> None:
+def test_jobs_do_not_change_the_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, labelled: bool
+) -> None:
     # Small chunks, so that 45 messages make five of them for two workers.
     monkeypatch.setattr("kzcn.synth.generator.CHUNK", 10)
     monkeypatch.setattr("kzcn.synth.writers.CHUNK", 10)
@@ -121,8 +143,23 @@ def test_jobs_do_not_change_the_bytes(tmp_path: Path, monkeypatch: pytest.Monkey
     def run(jobs: str) -> tuple[bytes, bytes]:
         out, labels = tmp_path / f"{jobs}.{fmt}", tmp_path / f"{jobs}.labels"
         extra = ["--invalid-rate", "0.3", "--labels", str(labels)] if labelled else []
-        result = runner.invoke(app, ["generate", "-n", "45", "--seed", "5", "--format", fmt,
-                                     "--out", str(out), "--jobs", jobs, *extra])
+        result = runner.invoke(
+            app,
+            [
+                "generate",
+                "-n",
+                "45",
+                "--seed",
+                "5",
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+                "--jobs",
+                jobs,
+                *extra,
+            ],
+        )
         assert result.exit_code == 0, result.output
         return out.read_bytes(), labels.read_bytes() if labelled else b""
 

@@ -34,9 +34,18 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_tour_writes_every_file(demo_folder: Path) -> None:
     assert set(_digests(demo_folder)) == {
-        DEMO_MARKER, "messages.jsonl", "messages.csv", "labels.jsonl", "validation.txt",
-        "validation.json", "exposure.html", "exposure.md", "exposure.json", "fields.en.md",
-        "schema/message.schema.json", "schema/person.schema.json",
+        DEMO_MARKER,
+        "messages.jsonl",
+        "messages.csv",
+        "labels.jsonl",
+        "validation.txt",
+        "validation.json",
+        "exposure.html",
+        "exposure.md",
+        "exposure.json",
+        "fields.en.md",
+        "schema/message.schema.json",
+        "schema/person.schema.json",
     }
 
 

@@ -78,8 +78,25 @@ _JSON_SCALARS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=12),
     st.sampled_from(
-        ["", "KAZ", "CHN", "2023-02-30", "2024-01-01", "NURLAN", "Nurlan", "NURLАN", "passport",
-         "data:x", "N12345678", "EI1234567", "M", "X", "1.0", "diplomatic", "KAZ_MIA"]
+        [
+            "",
+            "KAZ",
+            "CHN",
+            "2023-02-30",
+            "2024-01-01",
+            "NURLAN",
+            "Nurlan",
+            "NURLАN",
+            "passport",
+            "data:x",
+            "N12345678",
+            "EI1234567",
+            "M",
+            "X",
+            "1.0",
+            "diplomatic",
+            "KAZ_MIA",
+        ]
     ),
 )
 _JSON_VALUES = st.recursive(

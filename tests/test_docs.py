@@ -17,11 +17,19 @@ WORKSHOP = EXAMPLES / "workshop.md"
 
 
 def _run_in(folder: Path, commands: list[Command]) -> None:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "NO_COLOR": "1",
+    }
     for command in commands:
         done = subprocess.run(  # noqa: S602 - the document's own shell lines, run as a user would
-            command.line, shell=True, cwd=folder, env=env, capture_output=True, text=True,
+            command.line,
+            shell=True,
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
             check=False,
         )
         assert done.returncode == command.exit_code, (
@@ -69,7 +77,10 @@ def test_readme_python_blocks_run(index: int, monkeypatch: pytest.MonkeyPatch) -
 def test_use_in_your_project_example_runs() -> None:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "use_in_your_project.py")],
-        capture_output=True, text=True, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     assert "homoglyph message problems: ['$.subject.surname.latin: name.homoglyph']" in done.stdout
@@ -78,8 +89,11 @@ def test_use_in_your_project_example_runs() -> None:
 
 @pytest.mark.parametrize(
     ("page", "source"),
-    [("index.md", "README.md"), ("workshop.md", "examples/workshop.md"),
-     ("changelog.md", "CHANGELOG.md")],
+    [
+        ("index.md", "README.md"),
+        ("workshop.md", "examples/workshop.md"),
+        ("changelog.md", "CHANGELOG.md"),
+    ],
 )
 def test_the_site_includes_the_documents_it_shows_not_copies(page: str, source: str) -> None:
     # The API reference site (mkdocs.yml) shows these documents as they are in the

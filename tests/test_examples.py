@@ -36,9 +36,14 @@ def test_there_is_a_valid_example_of_each_kind() -> None:
     assert kinds == set(MESSAGE_KINDS)
 
 
-@pytest.mark.parametrize("name", [
-    "reported_renunciation_unanswered", "reported_spouse_annulled", "reported_passport_clipped",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reported_renunciation_unanswered",
+        "reported_spouse_annulled",
+        "reported_passport_clipped",
+    ],
+)
 def test_the_reported_situations_are_examples(name: str) -> None:
     path = ROOT / "examples" / "valid" / f"{name}.json"
     assert validate_message(path.read_bytes()).problems == ()
@@ -75,7 +80,12 @@ def test_schema_accepts_or_rejects_as_recorded(path: Path) -> None:
 @pytest.mark.parametrize("path", example_files("invalid"), ids=lambda p: p.stem)
 def test_schema_rejects_every_structural_problem(path: Path) -> None:
     semantic_families = (
-        "iin.", "resident_id.", "mrz.", "message.", "document.issued", "document.expiry"
+        "iin.",
+        "resident_id.",
+        "mrz.",
+        "message.",
+        "document.issued",
+        "document.expiry",
     )
     codes = [e["code"] for e in _expected(path)["problems"]]
     if not all(code.startswith(semantic_families) for code in codes):

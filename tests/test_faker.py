@@ -49,7 +49,8 @@ def test_many_messages_at_once_are_valid_and_reproducible(fake: Faker) -> None:
     assert fake.kzcn_messages(300) == many
     violations = fake.kzcn_messages(50, "entry_stay_exit_violation", "CHN")
     assert {(m["kind"], m["sender"]["state"]) for m in violations} == {
-        ("entry_stay_exit_violation", "CHN")}
+        ("entry_stay_exit_violation", "CHN")
+    }
 
 
 def test_models_on_request(fake: Faker) -> None:
@@ -66,14 +67,18 @@ def test_people_of_every_population_validate(fake: Faker, population: str) -> No
         PersonRecord.model_validate_json(orjson.dumps(fake.kzcn_person(population)))
 
 
-@pytest.mark.parametrize(("document_type", "state", "pattern"), [
-    ("passport", "KAZ", r"^N\d{8}$"),
-    ("identity_card", "KAZ", r"^\d{9}$"),
-    ("passport", "CHN", r"^(G\d{8}|E\d{8}|E[A-HJ-NP-Z]\d{7})$"),
-    ("identity_card", "CHN", r"^\d{17}[\dX]$"),
-])
-def test_documents_in_the_real_formats(fake: Faker, document_type: str, state: str,
-                                       pattern: str) -> None:
+@pytest.mark.parametrize(
+    ("document_type", "state", "pattern"),
+    [
+        ("passport", "KAZ", r"^N\d{8}$"),
+        ("identity_card", "KAZ", r"^\d{9}$"),
+        ("passport", "CHN", r"^(G\d{8}|E\d{8}|E[A-HJ-NP-Z]\d{7})$"),
+        ("identity_card", "CHN", r"^\d{17}[\dX]$"),
+    ],
+)
+def test_documents_in_the_real_formats(
+    fake: Faker, document_type: str, state: str, pattern: str
+) -> None:
     for _ in range(20):
         document = fake.kzcn_document(document_type, state)
         assert document["document_type"] == document_type
@@ -82,14 +87,17 @@ def test_documents_in_the_real_formats(fake: Faker, document_type: str, state: s
         IdentityDocument.model_validate_json(orjson.dumps(document))
 
 
-@pytest.mark.parametrize("call", [
-    lambda f: f.kzcn_person("martians"),
-    lambda f: f.kzcn_document("visa", "KAZ"),
-    lambda f: f.kzcn_document("passport", "RUS"),
-    lambda f: f.kzcn_message(sender="RUS"),
-    lambda f: f.kzcn_messages(3, sender="RUS"),
-    lambda f: f.kzcn_messages(3, kind="weather_report"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: f.kzcn_person("martians"),
+        lambda f: f.kzcn_document("visa", "KAZ"),
+        lambda f: f.kzcn_document("passport", "RUS"),
+        lambda f: f.kzcn_message(sender="RUS"),
+        lambda f: f.kzcn_messages(3, sender="RUS"),
+        lambda f: f.kzcn_messages(3, kind="weather_report"),
+    ],
+)
 def test_bad_arguments_are_refused(fake: Faker, call: object) -> None:
     with pytest.raises(ValueError, match=r"\w"):
         call(fake)  # type: ignore[operator]

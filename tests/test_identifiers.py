@@ -120,8 +120,16 @@ def test_document_number_formats(state: str, kind: str, number: str, ok: bool) -
 
 def _sample(expiry: date | None) -> MrzInput:
     return MrzInput(
-        "P<", "KAZ", "N12345678", "KAZ", date(1985, 3, 14), "M", expiry, "850314300123",
-        "KASYMOV", "NURLAN SERIK",
+        "P<",
+        "KAZ",
+        "N12345678",
+        "KAZ",
+        date(1985, 3, 14),
+        "M",
+        expiry,
+        "850314300123",
+        "KASYMOV",
+        "NURLAN SERIK",
     )
 
 
@@ -234,7 +242,10 @@ def test_td1_composite_covers_optional_data_2() -> None:
     # the composite is over 50 characters and must count all of them.
     one = "IDBEL000000000" + icao_check_digit("000000000") + "<" * 15
     two_body = (
-        "800101" + icao_check_digit("800101") + "F300101" + icao_check_digit("300101")
+        "800101"
+        + icao_check_digit("800101")
+        + "F300101"
+        + icao_check_digit("300101")
         + "BEL12345678901"
     )
     composite = one[5:30] + two_body[0:7] + two_body[8:15] + two_body[18:29]
@@ -252,7 +263,15 @@ def test_td1_composite_covers_optional_data_2() -> None:
 @pytest.mark.parametrize("number", ["D23145890734", "AB1234567890123", "012345678"])
 def test_td1_long_numbers_write_and_read_back(number: str) -> None:
     card = MrzInput(
-        "I<", "UTO", number, "UTO", date(1934, 7, 12), "M", date(1995, 7, 12), "", "STEVENSON",
+        "I<",
+        "UTO",
+        number,
+        "UTO",
+        date(1934, 7, 12),
+        "M",
+        date(1995, 7, 12),
+        "",
+        "STEVENSON",
         "PETER JOHN",
     )
     lines = td1_lines(card)
@@ -300,8 +319,13 @@ def test_chinese_passport_numbers_by_date_of_issue(
         ("CHN", "passport", "National Immigration Administration, PRC", date(2018, 4, 9), True),
         ("CHN", "passport", "National Immigration Administration, PRC", date(2018, 4, 10), False),
         # Old blanks may outlive the old name: only an era's start is held against a document.
-        ("CHN", "passport", "Exit & Entry Administration, Ministry of Public Security",
-         date(2019, 1, 1), False),
+        (
+            "CHN",
+            "passport",
+            "Exit & Entry Administration, Ministry of Public Security",
+            date(2019, 1, 1),
+            False,
+        ),
         ("CHN", "passport", "Consulate General of the PRC in Almaty", date(2009, 1, 1), False),
         ("KAZ", "passport", "МВД РК", date(2010, 1, 1), True),
         ("KAZ", "identity_card", "МВД РК", date(2012, 1, 1), False),

@@ -35,15 +35,20 @@ def test_every_1_0_file_migrates_to_valid_2_0(path: Path, tmp_path: Path) -> Non
         assert orjson.loads(line)["schema_version"] == "2.0"
 
 
-@pytest.mark.parametrize(("name", "paths"), [
-    ("citizenship_acquisition", ["$.former_citizenship.status"]),
-    ("prior_citizenship_change", ["$.carrier", "$.former_citizenship.evidence[0].type",
-                                  "$.former_citizenship.ended_by"]),
-    ("citizenship_status_reply", ["$.carrier", "$.list_id", "$.list_item"]),
-    ("suspension_notice", ["$.sender.authority", "$.carrier", "$.action"]),
-    ("visa_free_statistics", []),
-    ("entry_stay_exit_violation", []),
-])
+@pytest.mark.parametrize(
+    ("name", "paths"),
+    [
+        ("citizenship_acquisition", ["$.former_citizenship.status"]),
+        (
+            "prior_citizenship_change",
+            ["$.carrier", "$.former_citizenship.evidence[0].type", "$.former_citizenship.ended_by"],
+        ),
+        ("citizenship_status_reply", ["$.carrier", "$.list_id", "$.list_item"]),
+        ("suspension_notice", ["$.sender.authority", "$.carrier", "$.action"]),
+        ("visa_free_statistics", []),
+        ("entry_stay_exit_violation", []),
+    ],
+)
 def test_each_assumption_is_reported_where_it_was_made(name: str, paths: list[str]) -> None:
     _, assumed = migrate_message(_old(name))
     assert [a.path for a in assumed] == paths
@@ -54,9 +59,14 @@ def test_values_that_have_a_place_in_2_0_are_kept() -> None:
     new, _ = migrate_message(old)
     certificate = old["termination_evidence"]
     assert isinstance(certificate, dict)
-    assert new["former_citizenship"]["evidence"] == [{
-        "type": "renunciation_certificate_chn", "number": certificate["certificate_number"],
-        "date": certificate["issued_on"], "issuer": certificate["issuer"]}]
+    assert new["former_citizenship"]["evidence"] == [
+        {
+            "type": "renunciation_certificate_chn",
+            "number": certificate["certificate_number"],
+            "date": certificate["issued_on"],
+            "issuer": certificate["issuer"],
+        }
+    ]
     assert new["subject"] == old["subject"]
     assert new["former_citizenship"]["state"] == old["former_citizenship"]
 
@@ -69,7 +79,8 @@ def test_a_2_0_message_passes_unchanged(path: Path) -> None:
 
 def test_the_report_has_a_line_per_assumption(tmp_path: Path) -> None:
     code, out = invoke_command(
-        "migrate", [str(OLD / "suspension_notice.json"), "-o", str(tmp_path / "x.jsonl")])
+        "migrate", [str(OLD / "suspension_notice.json"), "-o", str(tmp_path / "x.jsonl")]
+    )
     assert code == 0
     note = "$.action: assumed: 1.0 notices were adoptions: adopted"
     assert f"{OLD / 'suspension_notice.json'}:1: {note}" in out

@@ -51,7 +51,8 @@ def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sdist")
     subprocess.run(
         [sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(ROOT)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return next(out.glob("kzcn-*.tar.gz"))
 
@@ -75,10 +76,16 @@ def test_wheel_schema_files_are_the_committed_ones(wheel: Path) -> None:
 
 def _checkout(into: Path) -> Path:
     """The tracked files, as a fresh clone would have them."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -114,9 +121,17 @@ def fresh_env(readme_run: Path) -> Path:
 def test_readme_first_command_writes_the_whole_tour(readme_run: Path) -> None:
     out = readme_run / "kzcn-demo"
     expected = {
-        "messages.jsonl", "messages.csv", "labels.jsonl", "validation.txt", "validation.json",
-        "exposure.html", "exposure.md", "exposure.json", "fields.en.md",
-        "schema/message.schema.json", "schema/person.schema.json",
+        "messages.jsonl",
+        "messages.csv",
+        "labels.jsonl",
+        "validation.txt",
+        "validation.json",
+        "exposure.html",
+        "exposure.md",
+        "exposure.json",
+        "fields.en.md",
+        "schema/message.schema.json",
+        "schema/person.schema.json",
     }
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert expected <= written
@@ -128,7 +143,10 @@ def test_the_package_is_installed_not_linked(fresh_env: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # as a user's shell
     done = subprocess.run(
         [str(fresh_env / "bin" / "python"), "-c", "import kzcn; print(kzcn.__file__)"],
-        capture_output=True, text=True, check=True, env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     assert "site-packages" in done.stdout
 

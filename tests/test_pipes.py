@@ -44,8 +44,10 @@ def test_files_and_memory_are_left_alone(tmp_path: Path) -> None:
 
 _JSON_TEXT = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{},\n é'),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(alphabet='k"\\]', max_size=3), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(alphabet='k"\\]', max_size=3), children, max_size=3)
+    ),
     max_leaves=12,
 )
 

@@ -51,25 +51,33 @@ def _problems_of(where: str, source: Any, ids: set[str]) -> list[str]:
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_every_property_has_a_resolving_source(name: str) -> None:
     ids = _registry_ids()
-    problems = [p for where, prop in _properties(build_schema(name))
-                for p in _problems_of(where, prop.get(SOURCE_KEY), ids)]
+    problems = [
+        p
+        for where, prop in _properties(build_schema(name))
+        for p in _problems_of(where, prop.get(SOURCE_KEY), ids)
+    ]
     assert problems == []
 
 
 def test_every_kind_has_a_resolving_source() -> None:
     ids, defs = _registry_ids(), build_schema("message")["$defs"]
-    kinds = {body["properties"]["kind"]["const"]: body for body in defs.values()
-             if "kind" in body.get("properties", {})}
+    kinds = {
+        body["properties"]["kind"]["const"]: body
+        for body in defs.values()
+        if "kind" in body.get("properties", {})
+    }
     assert set(kinds) == set(MESSAGE_KINDS)
-    problems = [p for kind, body in kinds.items()
-                for p in _problems_of(kind, body.get(SOURCE_KEY), ids)]
+    problems = [
+        p for kind, body in kinds.items() for p in _problems_of(kind, body.get(SOURCE_KEY), ids)
+    ]
     assert problems == []
 
 
 def test_every_rule_has_a_resolving_source() -> None:
     ids = _registry_ids()
-    problems = [p for code in CATALOGUE
-                for p in _problems_of(code, rule_source(code).as_json(), ids)]
+    problems = [
+        p for code in CATALOGUE for p in _problems_of(code, rule_source(code).as_json(), ids)
+    ]
     assert problems == []
 
 
@@ -83,15 +91,19 @@ def test_a_field_without_provenance_is_caught() -> None:
 def test_registry_entries_are_well_formed() -> None:
     registry = source_registry()
     assert {s.kind for s in registry.values()} <= set(BASES)
-    assert all(s.title and s.supports and s.language in {"en", "ru", "kk", "zh"}
-               for s in registry.values())
+    assert all(
+        s.title and s.supports and s.language in {"en", "ru", "kk", "zh"} for s in registry.values()
+    )
 
 
-@pytest.mark.parametrize(("fmt", "expected"), [
-    ("text", "ghroona [press_report, en, 2023]"),
-    ("md", "| id | kind | title | address | date | language | supports |"),
-    ("json", '"id": "katyk_170737"'),
-])
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("text", "ghroona [press_report, en, 2023]"),
+        ("md", "| id | kind | title | address | date | language | supports |"),
+        ("json", '"id": "katyk_170737"'),
+    ],
+)
 def test_sources_command_formats(fmt: str, expected: str) -> None:
     code, out = invoke_command("sources", ["--format", fmt])
     assert code == 0
@@ -104,11 +116,15 @@ def test_sources_command_rejects_an_unknown_format() -> None:
 
 
 def test_rules_resting_on_reports_say_so() -> None:
-    second_hand = [c for c, e in CATALOGUE.items()
-                   if e.source.basis in {"press_report", "official_statement"}]
+    second_hand = [
+        c for c, e in CATALOGUE.items() if e.source.basis in {"press_report", "official_statement"}
+    ]
     assert "message.channel" in second_hand
-    unmarked = [c for c in second_hand
-                if not any(w in CATALOGUE[c].description for w in ("press", "statement"))]
+    unmarked = [
+        c
+        for c in second_hand
+        if not any(w in CATALOGUE[c].description for w in ("press", "statement"))
+    ]
     assert unmarked == []
 
 

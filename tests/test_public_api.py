@@ -114,10 +114,7 @@ def test_the_old_catalogue_function_warns_and_is_the_field_dictionary() -> None:
 
 
 def test_the_old_catalogue_module_warns_and_keeps_its_names() -> None:
-    code = (
-        "import warnings; warnings.simplefilter('error'); "
-        "import kzcn.catalogue"
-    )
+    code = "import warnings; warnings.simplefilter('error'); import kzcn.catalogue"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert "DeprecationWarning: kzcn.catalogue is deprecated" in done.stderr
     code = (

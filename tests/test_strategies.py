@@ -38,8 +38,9 @@ def test_person_records(person: PersonRecord) -> None:
 
 
 @given(kst.identity_documents(), kst.biscript_names(), kst.places(), kst.photo_references())
-def test_every_model_has_a_strategy(document: IdentityDocument, name: BiscriptName,
-                                    place: Place, photo: PhotoReference) -> None:
+def test_every_model_has_a_strategy(
+    document: IdentityDocument, name: BiscriptName, place: Place, photo: PhotoReference
+) -> None:
     assert document.number
     assert name.latin.upper() == name.latin
     assert place.admin_code is not None
@@ -60,12 +61,15 @@ def test_invalid_messages_can_be_narrowed(case: tuple[str, Any, Any]) -> None:
     assert case[2] == ("name.homoglyph",)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: kst.messages(kind="nope"),
-    lambda: kst.messages(sender="RUS"),
-    lambda: kst.persons(population="martians"),
-    lambda: kst.invalid_messages(faults=["nope"]),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: kst.messages(kind="nope"),
+        lambda: kst.messages(sender="RUS"),
+        lambda: kst.persons(population="martians"),
+        lambda: kst.invalid_messages(faults=["nope"]),
+    ],
+)
 def test_bad_arguments_are_refused(call: Any) -> None:
     with pytest.raises(ValueError, match="unknown"):
         call()

@@ -69,17 +69,20 @@ def _schema_errors(seed: int, count: int, part: int, parts: int) -> list[str]:
     found = []
     for index, message in enumerate(generate(count, seed=seed)):
         if index % parts == part:
-            found += [f"{message['kind']}: {e.message[:200]}"
-                      for e in validator.iter_errors(message)]
+            found += [
+                f"{message['kind']}: {e.message[:200]}" for e in validator.iter_errors(message)
+            ]
     return found
 
 
-def _on_both_cores(task: Callable[[int, int, int, int], list[str]], seed: int,
-                   count: int) -> list[str]:
+def _on_both_cores(
+    task: Callable[[int, int, int, int], list[str]], seed: int, count: int
+) -> list[str]:
     # Validation, not generation, is the cost: split it over the machine's two cores.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(2, mp_context=context, initializer=sys.path.insert,
-                             initargs=(0, str(Path(__file__).parent))) as pool:
+    with ProcessPoolExecutor(
+        2, mp_context=context, initializer=sys.path.insert, initargs=(0, str(Path(__file__).parent))
+    ) as pool:
         parts = [pool.submit(task, seed, count, part, 2) for part in range(2)]
         return [item for future in parts for item in future.result()]
 
@@ -110,8 +113,10 @@ def test_every_kind_and_direction_validates(kind: str, sender: str) -> None:
 
 
 def test_a_kind_without_a_sender_comes_from_both_states() -> None:
-    senders = Counter(orjson.loads(line)["sender"]["state"]
-                      for line in Generator(_rng(3)).lines(400, "entry_stay_exit_violation"))
+    senders = Counter(
+        orjson.loads(line)["sender"]["state"]
+        for line in Generator(_rng(3)).lines(400, "entry_stay_exit_violation")
+    )
     assert set(senders) == {"KAZ", "CHN"}
 
 
@@ -151,8 +156,11 @@ def test_same_bytes_in_another_process_with_another_hash_seed() -> None:
     outputs = []
     for hash_seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        outputs.append(subprocess.run([sys.executable, "-c", script], env=env,
-                                      capture_output=True, check=True).stdout)
+        outputs.append(
+            subprocess.run(
+                [sys.executable, "-c", script], env=env, capture_output=True, check=True
+            ).stdout
+        )
     assert outputs[0] == outputs[1] == _bytes(9, 300)
 
 
@@ -189,16 +197,19 @@ def test_default_mix_is_mostly_kandas_naturalising_in_kazakhstan(sample: list[Js
     acquisitions = [m for m in sample if m["kind"] == "citizenship_acquisition"]
     assert len(acquisitions) > 0.4 * len(sample)
     from_xinjiang = [
-        m for m in acquisitions
-        if m["sender"]["state"] == "KAZ" and m["subject"]["ethnic_nationality"] == "kazakh"
+        m
+        for m in acquisitions
+        if m["sender"]["state"] == "KAZ"
+        and m["subject"]["ethnic_nationality"] == "kazakh"
         and m["subject"]["place_of_birth"]["admin_code"].startswith("65")
     ]
     assert len(from_xinjiang) > 0.8 * len(acquisitions)
 
 
 def test_violations_go_both_ways(sample: list[Json]) -> None:
-    senders = Counter(m["sender"]["state"] for m in sample
-                      if m["kind"] == "entry_stay_exit_violation")
+    senders = Counter(
+        m["sender"]["state"] for m in sample if m["kind"] == "entry_stay_exit_violation"
+    )
     assert senders["KAZ"] > 100
     assert senders["CHN"] > 100
 
@@ -207,10 +218,14 @@ def test_violations_go_both_ways(sample: list[Json]) -> None:
     ("specs", "kinds"),
     [
         (["suspension_notice=1"], {"suspension_notice"}),
-        (["citizenship_acquisition:CHN=3,visa_free_statistics:KAZ=1"],
-         {"citizenship_acquisition", "visa_free_statistics"}),
-        (["prior_citizenship_change", "citizenship_status_reply=2"],
-         {"prior_citizenship_change", "citizenship_status_reply"}),
+        (
+            ["citizenship_acquisition:CHN=3,visa_free_statistics:KAZ=1"],
+            {"citizenship_acquisition", "visa_free_statistics"},
+        ),
+        (
+            ["prior_citizenship_change", "citizenship_status_reply=2"],
+            {"prior_citizenship_change", "citizenship_status_reply"},
+        ),
     ],
 )
 def test_a_mix_draws_only_its_kinds(specs: list[str], kinds: set[str]) -> None:
@@ -226,7 +241,9 @@ def test_a_mix_with_a_sender_draws_only_that_direction() -> None:
 def test_only_keeps_the_direction_split() -> None:
     mix = DEFAULT_MIX.only(["entry_stay_exit_violation"])
     assert {(k, s) for k, s, _ in mix.entries} == {
-        ("entry_stay_exit_violation", "KAZ"), ("entry_stay_exit_violation", "CHN")}
+        ("entry_stay_exit_violation", "KAZ"),
+        ("entry_stay_exit_violation", "CHN"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -262,11 +279,20 @@ def test_negative_count_is_refused() -> None:
 @pytest.mark.parametrize(
     ("pinyin", "cyrillic", "latin"),
     [
-        ("mao", "Мао", "MAO"), ("ze dong", "Цзэдун", "ZEDONG"), ("jin ping", "Цзиньпин", "JINPING"),
-        ("chang an", "Чанъань", "CHANGAN"), ("shang hai", "Шанхай", "SHANGHAI"),
-        ("lv", "Люй", "LYU"), ("xue", "Сюэ", "XUE"), ("hui", "Хуэй", "HUI"),
-        ("zhou", "Чжоу", "ZHOU"), ("en lai", "Эньлай", "ENLAI"), ("wu", "У", "WU"),
-        ("si", "Сы", "SI"), ("zhi qiang", "Чжицян", "ZHIQIANG"), ("juan", "Цзюань", "JUAN"),
+        ("mao", "Мао", "MAO"),
+        ("ze dong", "Цзэдун", "ZEDONG"),
+        ("jin ping", "Цзиньпин", "JINPING"),
+        ("chang an", "Чанъань", "CHANGAN"),
+        ("shang hai", "Шанхай", "SHANGHAI"),
+        ("lv", "Люй", "LYU"),
+        ("xue", "Сюэ", "XUE"),
+        ("hui", "Хуэй", "HUI"),
+        ("zhou", "Чжоу", "ZHOU"),
+        ("en lai", "Эньлай", "ENLAI"),
+        ("wu", "У", "WU"),
+        ("si", "Сы", "SI"),
+        ("zhi qiang", "Чжицян", "ZHIQIANG"),
+        ("juan", "Цзюань", "JUAN"),
     ],
 )
 def test_palladius_and_passport_pinyin(pinyin: str, cyrillic: str, latin: str) -> None:
@@ -277,9 +303,15 @@ def test_palladius_and_passport_pinyin(pinyin: str, cyrillic: str, latin: str) -
 @pytest.mark.parametrize(
     ("cyrillic", "latin"),
     [
-        ("Нұрсұлтан", "NURSULTAN"), ("Әбішұлы", "ABISHULY"), ("Юлия", "IULIIA"),
-        ("Щеглова", "SHCHEGLOVA"), ("Игорь", "IGOR"), ("Андрей", "ANDREI"),
-        ("Хилл", "KHILL"), ("Қайрат", "KAIRAT"), ("Усть-Каменогорск", "UST-KAMENOGORSK"),
+        ("Нұрсұлтан", "NURSULTAN"),
+        ("Әбішұлы", "ABISHULY"),
+        ("Юлия", "IULIIA"),
+        ("Щеглова", "SHCHEGLOVA"),
+        ("Игорь", "IGOR"),
+        ("Андрей", "ANDREI"),
+        ("Хилл", "KHILL"),
+        ("Қайрат", "KAIRAT"),
+        ("Усть-Каменогорск", "UST-KAMENOGORSK"),
     ],
 )
 def test_icao_transliteration_with_kazakh_letters(cyrillic: str, latin: str) -> None:
@@ -310,18 +342,22 @@ def _people(population: str, count: int = 400) -> list[Json]:
 def _own_names(sex: str) -> set[str]:
     t = tables()
     russian = t.russian.male if sex == "M" else t.russian.female
-    return ({p.cyrillic for p in t.kazakh[sex] + t.uyghur[sex] + russian}
-            | {n.biscript["cyrillic"] for n in t.han_given[sex]})
+    return {p.cyrillic for p in t.kazakh[sex] + t.uyghur[sex] + russian} | {
+        n.biscript["cyrillic"] for n in t.han_given[sex]
+    }
 
 
 @pytest.mark.parametrize(
     ("population", "own_field"),
     [
-        ("kaz_kazakh", "given_names"), ("kaz_russian", "given_names"),
-        ("kandas_kazakh", "given_names"), ("kandas_uyghur", "given_names"),
+        ("kaz_kazakh", "given_names"),
+        ("kaz_russian", "given_names"),
+        ("kandas_kazakh", "given_names"),
+        ("kandas_uyghur", "given_names"),
         ("chn_han", "given_names"),
         # Chinese Kazakhs and Uyghurs: personal name · father's name, personal name first.
-        ("chn_kazakh", "surname"), ("chn_uyghur", "surname"),
+        ("chn_kazakh", "surname"),
+        ("chn_uyghur", "surname"),
     ],
 )
 def test_own_names_agree_with_sex(population: str, own_field: str) -> None:
@@ -330,8 +366,9 @@ def test_own_names_agree_with_sex(population: str, own_field: str) -> None:
         assert person[own_field]["cyrillic"] in names[person["sex"]]
 
 
-@pytest.mark.parametrize("population", ["kaz_kazakh", "kaz_russian", "kandas_kazakh",
-                                        "kandas_uyghur"])
+@pytest.mark.parametrize(
+    "population", ["kaz_kazakh", "kaz_russian", "kandas_kazakh", "kandas_uyghur"]
+)
 def test_kazakhstan_names_are_the_icao_spelling_of_the_cyrillic(population: str) -> None:
     for person in _people(population):
         for field in ("surname", "given_names", "patronymic"):
@@ -342,8 +379,9 @@ def test_kazakhstan_names_are_the_icao_spelling_of_the_cyrillic(population: str)
 @pytest.mark.parametrize("population", ["chn_kazakh", "chn_uyghur"])
 def test_chinese_minority_names_are_pinyin_of_the_han_form(population: str) -> None:
     t = tables()
-    pinyin = {p.han: p.han_latin for p in t.kazakh["M"] + t.kazakh["F"] + t.uyghur["M"]
-              + t.uyghur["F"]}
+    pinyin = {
+        p.han: p.han_latin for p in t.kazakh["M"] + t.kazakh["F"] + t.uyghur["M"] + t.uyghur["F"]
+    }
     for person in _people(population):
         own, father = person["name_national"].split("·")
         assert person["surname"]["latin"] == pinyin[own]
@@ -481,7 +519,8 @@ def test_chinese_passport_authority_follows_the_era(sample: list[Json]) -> None:
             assert not number_out_of_era("CHN", "passport", document["number"], issued)
             assert not issuer_out_of_era("CHN", "passport", authority, issued)
     assert set(missions) == {
-        "Consulate General of the PRC in Almaty", "Embassy of the PRC in the Republic of Kazakhstan"
+        "Consulate General of the PRC in Almaty",
+        "Embassy of the PRC in the Republic of Kazakhstan",
     }
 
 
@@ -504,8 +543,9 @@ def _passports_by_message(messages: list[Json]) -> dict[str, list[tuple[str, str
     for message in messages:
         if message["kind"] == "entry_stay_exit_violation":
             subject = message["subject"]
-            number = next(d["number"] for d in subject["documents"]
-                          if d["document_type"] == "passport")
+            number = next(
+                d["number"] for d in subject["documents"] if d["document_type"] == "passport"
+            )
             found.setdefault(number, []).append((message["kind"], json.dumps(subject)))
         elif message["kind"] == "information_request":
             for person in message["persons"]:

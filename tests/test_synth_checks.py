@@ -65,8 +65,7 @@ def test_nine_digit_numbers(values: list[int]) -> None:
         assert total == weighted(number)
 
 
-@given(st.lists(st.tuples(st.integers(0, 25), st.integers(0, 9_999_999)), min_size=1,
-                max_size=20))
+@given(st.lists(st.tuples(st.integers(0, 25), st.integers(0, 9_999_999)), min_size=1, max_size=20))
 def test_letter_and_seven_digit_numbers(values: list[tuple[int, int]]) -> None:
     numbers, totals = number_sum7("E", _ints([v[0] for v in values]), _ints([v[1] for v in values]))
     for (letter, value), number, total in zip(values, _text(numbers), totals, strict=True):
@@ -74,8 +73,13 @@ def test_letter_and_seven_digit_numbers(values: list[tuple[int, int]]) -> None:
         assert total == weighted(number)
 
 
-@given(st.lists(st.tuples(DAYS, st.sampled_from([3, 4, 5, 6]), st.integers(0, 9999)),
-                min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.tuples(DAYS, st.sampled_from([3, 4, 5, 6]), st.integers(0, 9999)),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_iin_numbers_have_the_reference_check_digit_and_mrz_sums(
     cases: list[tuple[date, int, int]],
 ) -> None:
@@ -83,8 +87,11 @@ def test_iin_numbers_have_the_reference_check_digit_and_mrz_sums(
     b = _ints([day.toordinal() - FIRST for day, _, _ in cases])
     century = _ints([c for _, c, _ in cases])
     iins, mrz0, mrz1 = iin_numbers(
-        d.yymmdd[b] + DIGITS[century], d.iin_w1[b] + 7 * century, d.iin_w2[b] + 9 * century,
-        (d.iin_mrz0[b] + 7 * century, d.iin_mrz1[b] + 3 * century), _ints([s for *_, s in cases]),
+        d.yymmdd[b] + DIGITS[century],
+        d.iin_w1[b] + 7 * century,
+        d.iin_w2[b] + 9 * century,
+        (d.iin_mrz0[b] + 7 * century, d.iin_mrz1[b] + 3 * century),
+        _ints([s for *_, s in cases]),
     )
     for (day, c, drawn), iin, sum0, sum1 in zip(cases, _text(iins), mrz0, mrz1, strict=True):
         head = day.strftime("%y%m%d") + str(c)
@@ -97,13 +104,16 @@ def test_iin_numbers_have_the_reference_check_digit_and_mrz_sums(
         assert (sum0, sum1) == (weighted(iin, 0), weighted(iin, 1))
 
 
-@given(st.sampled_from(["654002", "110101", "650521"]),
-       st.lists(st.tuples(DAYS, st.integers(0, 999)), min_size=1, max_size=20))
+@given(
+    st.sampled_from(["654002", "110101", "650521"]),
+    st.lists(st.tuples(DAYS, st.integers(0, 999)), min_size=1, max_size=20),
+)
 def test_resident_id_check_character(code: str, cases: list[tuple[date, int]]) -> None:
     d = days()
     b = _ints([day.toordinal() - FIRST for day, _ in cases])
-    tails = resident_id_tails(np.full(len(cases), rid_code_sum(code)), d.rid[b],
-                              _ints([s for _, s in cases]))
+    tails = resident_id_tails(
+        np.full(len(cases), rid_code_sum(code)), d.rid[b], _ints([s for _, s in cases])
+    )
     for (day, sequence), ymd, tail in zip(cases, _text(d.ymd[b]), _text(tails), strict=True):
         assert ymd == day.strftime("%Y%m%d")
         body = code + ymd + str(sequence).zfill(3)
@@ -114,8 +124,9 @@ def test_resident_id_check_character(code: str, cases: list[tuple[date, int]]) -
 def test_day_tables_give_the_mrz_field_and_its_composite_sums(dates: list[date]) -> None:
     d = days()
     b = _ints([day.toordinal() - FIRST for day in dates])
-    for day, iso, field, birth, expiry in zip(dates, _text(d.iso[b]), _text(d.mrz_field[b]),
-                                              d.mrz_birth[b], d.mrz_expiry[b], strict=True):
+    for day, iso, field, birth, expiry in zip(
+        dates, _text(d.iso[b]), _text(d.mrz_field[b]), d.mrz_birth[b], d.mrz_expiry[b], strict=True
+    ):
         assert iso == day.isoformat()
         yymmdd = day.strftime("%y%m%d")
         assert field == yymmdd + icao_check_digit(yymmdd)

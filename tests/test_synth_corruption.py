@@ -85,7 +85,8 @@ def test_valid_records_are_the_same_with_or_without_corruption() -> None:
     write_dataset(plain, 300, seed=5)
     write_dataset(corrupted, 300, seed=5, invalid_rate=0.3, labels=labels)
     truth = [orjson.loads(x) for x in labels.getvalue().splitlines()]
-    pairs = zip(plain.getvalue().splitlines(), corrupted.getvalue().splitlines(), truth,
-                strict=True)
+    pairs = zip(
+        plain.getvalue().splitlines(), corrupted.getvalue().splitlines(), truth, strict=True
+    )
     for original, line, label in pairs:
         assert (original == line) == label["valid"]

@@ -45,10 +45,18 @@ def test_csv_header_is_fixed_and_covers_every_kind() -> None:
     header = next(csv.reader(io.StringIO(_write("csv", 5).decode())))
     assert header == csv_columns()
     assert header[:3] == ["schema_version", "message_id", "kind"]
-    for column in ("subject.documents.3.mrz.2", "crossings.2.document_number",
-                   "rows.8.visas_issued", "suspended_areas.3", "measures.3",
-                   "former_citizenship.evidence.1.issuer", "citizens_of", "carrier",
-                   "items.0.subject.documents.3.mrz.2", "persons.0.document.number"):
+    for column in (
+        "subject.documents.3.mrz.2",
+        "crossings.2.document_number",
+        "rows.8.visas_issued",
+        "suspended_areas.3",
+        "measures.3",
+        "former_citizenship.evidence.1.issuer",
+        "citizens_of",
+        "carrier",
+        "items.0.subject.documents.3.mrz.2",
+        "persons.0.document.number",
+    ):
         assert column in header
 
 
@@ -115,16 +123,24 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
 
 def _run(fmt: str, count: int, jobs: int, rate: float | None, seed: int = 4) -> tuple[bytes, bytes]:
     out, labels = io.BytesIO(), io.BytesIO()
-    write_dataset(out, count, seed=seed, fmt=fmt, jobs=jobs,  # type: ignore[arg-type]
-                  invalid_rate=rate or 0.0, labels=labels if rate is not None else None)
+    write_dataset(
+        out,
+        count,
+        seed=seed,
+        fmt=fmt,  # type: ignore[arg-type]
+        jobs=jobs,
+        invalid_rate=rate or 0.0,
+        labels=labels if rate is not None else None,
+    )
     return out.getvalue(), labels.getvalue()
 
 
 @pytest.mark.slow  # worker processes
 @pytest.mark.parametrize("rate", [None, 0.0, 0.4])
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
-def test_worker_processes_write_the_same_bytes(small_chunks: int, fmt: str,
-                                               rate: float | None) -> None:
+def test_worker_processes_write_the_same_bytes(
+    small_chunks: int, fmt: str, rate: float | None
+) -> None:
     count = 7 * small_chunks + 3
     alone, labels_alone = _run(fmt, count, 1, rate)
     shared, labels_shared = _run(fmt, count, 2, rate)
@@ -182,7 +198,8 @@ def test_the_library_and_the_writer_give_the_same_messages(small_chunks: int) ->
     assert labels == b"".join(label.to_json() for _, label in pairs)
     plain = list(generate(count, seed=4))
     assert [m for (m, label) in pairs if label.valid] == [
-        m for m, (_, label) in zip(plain, pairs, strict=True) if label.valid]
+        m for m, (_, label) in zip(plain, pairs, strict=True) if label.valid
+    ]
 
 
 def test_progress_is_reported_per_chunk(small_chunks: int) -> None:

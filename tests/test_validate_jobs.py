@@ -33,9 +33,23 @@ Run = tuple[int, bytes, bytes, bytes]
 def _run(path: Path, jobs: int, report_format: str, folder: Path) -> Run:
     valid, invalid = folder / f"valid{jobs}{path.suffix}", folder / f"invalid{jobs}{path.suffix}"
     done = subprocess.run(
-        [sys.executable, "-m", "kzcn", "validate", str(path), "--jobs", str(jobs),
-         "--format", report_format, "--valid-out", str(valid), "--invalid-out", str(invalid)],
-        check=False, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "kzcn",
+            "validate",
+            str(path),
+            "--jobs",
+            str(jobs),
+            "--format",
+            report_format,
+            "--valid-out",
+            str(valid),
+            "--invalid-out",
+            str(invalid),
+        ],
+        check=False,
+        capture_output=True,
     )
     assert not done.stderr
     return done.returncode, done.stdout, valid.read_bytes(), invalid.read_bytes()
@@ -59,8 +73,9 @@ def test_two_jobs_give_the_bytes_of_one(
 
 def _summary(path: Path, jobs: int, max_errors: int | None) -> tuple[str, str]:
     sink = io.StringIO()
-    outcome = report([validate_file(path, jobs=jobs)], TextReporter(sink.write),
-                     max_errors=max_errors)
+    outcome = report(
+        [validate_file(path, jobs=jobs)], TextReporter(sink.write), max_errors=max_errors
+    )
     return sink.getvalue(), repr(outcome.summary)
 
 

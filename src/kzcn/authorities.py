@@ -38,36 +38,56 @@ class Authority:
 AUTHORITIES: dict[str, Authority] = {
     a.code: a
     for a in (
-        Authority("KAZ_MIA", "KAZ", {
-            "en": "Ministry of Internal Affairs of the Republic of Kazakhstan",
-            "ru": "Министерство внутренних дел Республики Казахстан",
-            "kk": "Қазақстан Республикасының Ішкі істер министрлігі",
-            "zh": "哈萨克斯坦共和国内务部",
-        }),
-        Authority("KAZ_MLSPP", "KAZ", {
-            "en": "Ministry of Labour and Social Protection of Population of the Republic of "
-                  "Kazakhstan",
-            "ru": "Министерство труда и социальной защиты населения Республики Казахстан",
-            "kk": "Қазақстан Республикасының Еңбек және халықты әлеуметтік қорғау министрлігі",
-            "zh": "哈萨克斯坦共和国劳动和居民社会保障部",
-        }),
-        Authority("KAZ_MFA", "KAZ", {
-            "en": "Ministry of Foreign Affairs of the Republic of Kazakhstan",
-            "ru": "Министерство иностранных дел Республики Казахстан",
-            "kk": "Қазақстан Республикасының Сыртқы істер министрлігі",
-            "zh": "哈萨克斯坦共和国外交部",
-        }),
-        Authority("CHN_MFA", "CHN", {
-            "en": "Ministry of Foreign Affairs of the People's Republic of China",
-            "ru": "Министерство иностранных дел Китайской Народной Республики",
-            "kk": "Қытай Халық Республикасының Сыртқы істер министрлігі",
-            "zh": "中华人民共和国外交部",
-        }),
-        Authority("CHN_NIA", "CHN", {
-            "en": "National Immigration Administration of the People's Republic of China",
-            "ru": "Государственное управление по делам миграции Китайской Народной Республики",
-            "kk": "Қытай Халық Республикасының Ұлттық иммиграция басқармасы",
-            "zh": "中华人民共和国国家移民管理局",
-        }),
+        Authority(
+            "KAZ_MIA",
+            "KAZ",
+            {
+                "en": "Ministry of Internal Affairs of the Republic of Kazakhstan",
+                "ru": "Министерство внутренних дел Республики Казахстан",
+                "kk": "Қазақстан Республикасының Ішкі істер министрлігі",
+                "zh": "哈萨克斯坦共和国内务部",
+            },
+        ),
+        Authority(
+            "KAZ_MLSPP",
+            "KAZ",
+            {
+                "en": "Ministry of Labour and Social Protection of Population of the Republic of "
+                "Kazakhstan",
+                "ru": "Министерство труда и социальной защиты населения Республики Казахстан",
+                "kk": "Қазақстан Республикасының Еңбек және халықты әлеуметтік қорғау министрлігі",
+                "zh": "哈萨克斯坦共和国劳动和居民社会保障部",
+            },
+        ),
+        Authority(
+            "KAZ_MFA",
+            "KAZ",
+            {
+                "en": "Ministry of Foreign Affairs of the Republic of Kazakhstan",
+                "ru": "Министерство иностранных дел Республики Казахстан",
+                "kk": "Қазақстан Республикасының Сыртқы істер министрлігі",
+                "zh": "哈萨克斯坦共和国外交部",
+            },
+        ),
+        Authority(
+            "CHN_MFA",
+            "CHN",
+            {
+                "en": "Ministry of Foreign Affairs of the People's Republic of China",
+                "ru": "Министерство иностранных дел Китайской Народной Республики",
+                "kk": "Қытай Халық Республикасының Сыртқы істер министрлігі",
+                "zh": "中华人民共和国外交部",
+            },
+        ),
+        Authority(
+            "CHN_NIA",
+            "CHN",
+            {
+                "en": "National Immigration Administration of the People's Republic of China",
+                "ru": "Государственное управление по делам миграции Китайской Народной Республики",
+                "kk": "Қытай Халық Республикасының Ұлттық иммиграция басқармасы",
+                "zh": "中华人民共和国国家移民管理局",
+            },
+        ),
     )
 }

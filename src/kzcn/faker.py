@@ -69,8 +69,9 @@ class KzcnProvider(BaseProvider):
         if population is None:
             population = synth.people.pick(sorted(POPULATIONS))
         elif population not in POPULATIONS:
-            raise ValueError(f"unknown population {population!r}; choose from "
-                             f"{', '.join(sorted(POPULATIONS))}")
+            raise ValueError(
+                f"unknown population {population!r}; choose from {', '.join(sorted(POPULATIONS))}"
+            )
         as_of = self._as_of(synth)
         former = "CHN" if population.startswith("kandas") else None
         record = synth.people.person(
@@ -80,18 +81,27 @@ class KzcnProvider(BaseProvider):
 
     @overload
     def kzcn_document(
-        self, document_type: str = "passport", issuing_state: str = "KAZ", *,
+        self,
+        document_type: str = "passport",
+        issuing_state: str = "KAZ",
+        *,
         as_model: Literal[False] = False,
     ) -> JsonDict: ...
 
     @overload
     def kzcn_document(
-        self, document_type: str = "passport", issuing_state: str = "KAZ", *,
+        self,
+        document_type: str = "passport",
+        issuing_state: str = "KAZ",
+        *,
         as_model: Literal[True],
     ) -> IdentityDocument: ...
 
     def kzcn_document(
-        self, document_type: str = "passport", issuing_state: str = "KAZ", *,
+        self,
+        document_type: str = "passport",
+        issuing_state: str = "KAZ",
+        *,
         as_model: bool = False,
     ) -> JsonDict | IdentityDocument:
         """An identity document in the real format of `issuing_state` ("KAZ" or "CHN").
@@ -102,13 +112,18 @@ class KzcnProvider(BaseProvider):
             issuing_state: "KAZ" or "CHN".
             as_model: return a validated `IdentityDocument` instead of a dict.
         """
-        if issuing_state not in _POPULATION_OF or document_type not in ("passport",
-                                                                         "identity_card"):
+        if issuing_state not in _POPULATION_OF or document_type not in (
+            "passport",
+            "identity_card",
+        ):
             raise ValueError("kzcn_document makes KAZ or CHN passports and identity cards")
         synth = self._synth()
         for _ in range(_ATTEMPTS):
-            record = synth.people.person(_POPULATION_OF[issuing_state], self._as_of(synth),
-                                         traveller=document_type == "passport")
+            record = synth.people.person(
+                _POPULATION_OF[issuing_state],
+                self._as_of(synth),
+                traveller=document_type == "passport",
+            )
             found = [d for d in record["documents"] if d["document_type"] == document_type]
             if found:
                 document: JsonDict = found[0]
@@ -119,7 +134,10 @@ class KzcnProvider(BaseProvider):
 
     @overload
     def kzcn_message(
-        self, kind: str | None = None, sender: str | None = None, *,
+        self,
+        kind: str | None = None,
+        sender: str | None = None,
+        *,
         as_model: Literal[False] = False,
     ) -> JsonDict: ...
 

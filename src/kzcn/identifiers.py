@@ -33,9 +33,7 @@ __all__ = [
 
 # 0-9 count as themselves, A-Z as 10-35, the filler `<` as 0; any other
 # character is not an MRZ character and counts as 0 too (it fails the layout).
-_MRZ_VALUES = bytes(
-    b - 48 if 48 <= b <= 57 else b - 55 if 65 <= b <= 90 else 0 for b in range(256)
-)
+_MRZ_VALUES = bytes(b - 48 if 48 <= b <= 57 else b - 55 if 65 <= b <= 90 else 0 for b in range(256))
 
 # --- Kazakhstan IIN ----------------------------------------------------------
 
@@ -104,9 +102,7 @@ def resident_id_check_char(first17: str) -> str:
     return _RID_CHECK[total % 11]
 
 
-def resident_id_problems(
-    number: str, date_of_birth: date | None, sex: str | None
-) -> list[Code]:
+def resident_id_problems(number: str, date_of_birth: date | None, sex: str | None) -> list[Code]:
     """Catalogue codes of what is wrong with a resident ID number.
 
     `date_of_birth` and `sex` are None when only the number itself is checked

@@ -68,18 +68,30 @@ ListId = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{0,39}$")]
 Channel = Literal["diplomatic", "competent_authority"]
 Acquisition = Literal["admission", "restoration"]
 FormerCitizenshipStatus = Literal[
-    "terminated", "retained", "termination_requested", "termination_refused",
-    "lost_by_law_unconfirmed", "unknown",
+    "terminated",
+    "retained",
+    "termination_requested",
+    "termination_refused",
+    "lost_by_law_unconfirmed",
+    "unknown",
 ]
 EndedBy = Literal["renunciation_approved", "automatic_by_law", "deprivation"]
 EvidenceType = Literal[
-    "renunciation_certificate_chn", "termination_certificate_kaz", "hukou_cancellation",
-    "passport_cancelled", "renunciation_application",
+    "renunciation_certificate_chn",
+    "termination_certificate_kaz",
+    "hukou_cancellation",
+    "passport_cancelled",
+    "renunciation_application",
 ]
 ReplyStatus = Literal["retained", "terminated", "termination_pending", "no_record", "refused"]
 Violation = Literal[
-    "illegal_entry", "illegal_exit", "overstay", "failure_to_register",
-    "purpose_of_stay_violation", "invalid_document", "other",
+    "illegal_entry",
+    "illegal_exit",
+    "overstay",
+    "failure_to_register",
+    "purpose_of_stay_violation",
+    "invalid_document",
+    "other",
 ]
 Measure = Literal[
     "warning", "fine", "administrative_detention", "deportation", "entry_ban", "criminal_case"
@@ -87,12 +99,25 @@ Measure = Literal[
 #: Road and rail crossings; Nur Zholy (KZ) and Khorgos (CN) are the two sides of one road
 #: crossing (inalmaty.kz), so it is listed once.
 CrossingPoint = Literal[
-    "nur_zholy", "dostyk_alashankou", "altynkol_khorgos_rail",
-    "bakhty_baketu", "maikapshagai_jimunai", "kolzhat_dulata", "other",
+    "nur_zholy",
+    "dostyk_alashankou",
+    "altynkol_khorgos_rail",
+    "bakhty_baketu",
+    "maikapshagai_jimunai",
+    "kolzhat_dulata",
+    "other",
 ]
 Purpose = Literal[
-    "tourism", "business", "private", "study", "work", "medical", "transit",
-    "international_transport", "official", "other",
+    "tourism",
+    "business",
+    "private",
+    "study",
+    "work",
+    "medical",
+    "transit",
+    "international_transport",
+    "official",
+    "other",
 ]
 #: The purposes the visa-exemption agreement covers (visa_exemption_2023); work, study and
 #: official trips need a visa, so their rows count no visa-free travel.
@@ -100,12 +125,17 @@ VISA_FREE_PURPOSES: frozenset[str] = frozenset(
     {"private", "business", "tourism", "medical", "international_transport", "transit", "other"}
 )
 RequestPurpose = Literal[
-    "citizenship_status", "citizenship_acquisition", "prior_citizenship_change",
-    "entry_stay_exit_violation", "other",
+    "citizenship_status",
+    "citizenship_acquisition",
+    "prior_citizenship_change",
+    "entry_stay_exit_violation",
+    "other",
 ]
 RefusalGrounds = Literal["sovereignty", "security", "public_order", "contrary_to_law", "other"]
 Area = Literal[
-    "visa_free_statistics", "citizenship_acquisition", "prior_citizenship_change",
+    "visa_free_statistics",
+    "citizenship_acquisition",
+    "prior_citizenship_change",
     "entry_stay_exit_violation",
 ]
 Grounds = Literal["national_security", "public_order", "public_health"]
@@ -306,8 +336,11 @@ class FormerCitizenship(KzcnModel):
 
     def dates_after(self, day: date) -> list[RuleBreach]:
         """Evidence, or the end, dated after `day` (the sending date)."""
-        found: list[RuleBreach] = [(("evidence", i, "date"), "message.date_order")
-                 for i, item in enumerate(self.evidence) if item.date > day]
+        found: list[RuleBreach] = [
+            (("evidence", i, "date"), "message.date_order")
+            for i, item in enumerate(self.evidence)
+            if item.date > day
+        ]
         if self.ended_on is not None and self.ended_on > day:
             found.append((("ended_on",), "message.date_order"))
         return found
@@ -353,8 +386,10 @@ class _CitizenshipChange(KzcnModel):
         former = self.former_citizenship
         if former.state != recipient:
             found.append((("former_citizenship", "state"), "message.former_citizenship"))
-        found += [(("former_citizenship", *loc), code)
-                  for loc, code in former.problems() + former.dates_after(sent_on)]
+        found += [
+            (("former_citizenship", *loc), code)
+            for loc, code in former.problems() + former.dates_after(sent_on)
+        ]
         if self.decided_on > sent_on:
             found.append((("decided_on",), "message.date_order"))
         return found
@@ -365,8 +400,10 @@ class _ChangeNotice(_CitizenshipChange, _Envelope):
 
     def kind_problems(self) -> list[RuleBreach]:
         """The change's rules, then the kind's rules on its decision date."""
-        return (self.change_problems(self.sender.state, self.recipient.state, self.sent_on)
-                + self._decision_date_problems())
+        return (
+            self.change_problems(self.sender.state, self.recipient.state, self.sent_on)
+            + self._decision_date_problems()
+        )
 
     def _decision_date_problems(self) -> list[RuleBreach]:
         return []
@@ -418,8 +455,7 @@ class CitizenshipStatusReply(_Envelope):
     list_id: ListId = Field(description="The list this reply answers (its `list_id`).")
     list_item: int = Field(ge=1, description="The item of the list this reply answers.")
     list_received_on: date = Field(
-        description="Date the list being answered was received; the reply is due 2 months "
-        "later."
+        description="Date the list being answered was received; the reply is due 2 months later."
     )
     status: ReplyStatus = Field(
         description="Retained; terminated; termination pending (an application not yet "
@@ -480,8 +516,12 @@ class PriorChangeList(_Envelope):
         if len(set(numbers)) != len(numbers):
             found.append((("items",), "message.duplicate_item"))
         for index, item in enumerate(self.items):
-            found += [(("items", index, *loc), code) for loc, code in
-                      item.change_problems(self.sender.state, self.recipient.state, self.sent_on)]
+            found += [
+                (("items", index, *loc), code)
+                for loc, code in item.change_problems(
+                    self.sender.state, self.recipient.state, self.sent_on
+                )
+            ]
             if item.decided_on >= ENTRY_INTO_FORCE:
                 found.append((("items", index, "decided_on"), "message.decided_after_force"))
         return found
@@ -618,9 +658,7 @@ class EntryStayExitViolation(_Envelope):
     """Article 1(4): a citizen of the recipient's state broke entry, stay or exit rules."""
 
     kind: Literal["entry_stay_exit_violation"] = Field(description="Message kind.")
-    subject: PersonRecord = Field(
-        description="The person; `citizenship` is the recipient's state."
-    )
+    subject: PersonRecord = Field(description="The person; `citizenship` is the recipient's state.")
     violation: Violation = Field(
         description="What rule was broken.", json_schema_extra=privacy("sensitive", "gdpr.offences")
     )
@@ -765,9 +803,7 @@ class SuspensionNotice(_Envelope):
         default=None,
         description="For a cancellation, the `message_id` of the notice it lifts; null otherwise.",
     )
-    grounds: Grounds = Field(
-        description="Why the agreement is suspended."
-    )
+    grounds: Grounds = Field(description="Why the agreement is suspended.")
     scope: Scope = Field(description="The whole agreement or some areas.")
     suspended_areas: tuple[Area, ...] = Field(
         default_factory=tuple,

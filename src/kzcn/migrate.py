@@ -59,16 +59,21 @@ def _party(doc: JsonDict, role: str, notes: _Notes) -> None:
     party = doc.get(role)
     if isinstance(party, dict) and party.get("authority") == "KAZ_MFA":
         party["authority"] = "KAZ_MIA"
-        notes.add(f"$.{role}.authority", "KAZ_MFA is a carrier, not a competent authority: "
-                  "assumed KAZ_MIA (the ministry carries the message, see `carrier`)")
+        notes.add(
+            f"$.{role}.authority",
+            "KAZ_MFA is a carrier, not a competent authority: "
+            "assumed KAZ_MIA (the ministry carries the message, see `carrier`)",
+        )
 
 
 def _carrier(doc: JsonDict, notes: _Notes) -> None:
     state = (doc.get("sender") or {}).get("state")
     if doc.get("channel") == "diplomatic" and state in _MFA:
         doc["carrier"] = _MFA[state]
-        notes.add("$.carrier", f"the sender's foreign ministry {_MFA[state]} carried "
-                  "the diplomatic message")
+        notes.add(
+            "$.carrier",
+            f"the sender's foreign ministry {_MFA[state]} carried the diplomatic message",
+        )
     else:
         doc["carrier"] = None
 
@@ -79,24 +84,37 @@ def _former(doc: JsonDict, notes: _Notes) -> None:
     certificate = doc.pop("termination_evidence", None)
     status = _FORMER_STATUS.get(old_status, old_status)
     if status != old_status:
-        notes.add("$.former_citizenship.status",
-                  f"1.0 {old_status} read as {status} (an application lodged, no answer)")
-    block: JsonDict = {"state": state, "status": status, "ended_by": None, "ended_on": None,
-                       "evidence": []}
+        notes.add(
+            "$.former_citizenship.status",
+            f"1.0 {old_status} read as {status} (an application lodged, no answer)",
+        )
+    block: JsonDict = {
+        "state": state,
+        "status": status,
+        "ended_by": None,
+        "ended_on": None,
+        "evidence": [],
+    }
     if isinstance(certificate, dict):
-        block["evidence"].append({
-            "type": _CERTIFICATE.get(str(state), "renunciation_certificate_chn"),
-            "number": certificate.get("certificate_number"),
-            "date": certificate.get("issued_on"),
-            "issuer": certificate.get("issuer"),
-        })
-        notes.add("$.former_citizenship.evidence[0].type",
-                  f"the 1.0 certificate assumed to be the {state} certificate of termination")
+        block["evidence"].append(
+            {
+                "type": _CERTIFICATE.get(str(state), "renunciation_certificate_chn"),
+                "number": certificate.get("certificate_number"),
+                "date": certificate.get("issued_on"),
+                "issuer": certificate.get("issuer"),
+            }
+        )
+        notes.add(
+            "$.former_citizenship.evidence[0].type",
+            f"the 1.0 certificate assumed to be the {state} certificate of termination",
+        )
     if status == "terminated":
         block["ended_by"] = "renunciation_approved" if certificate else "automatic_by_law"
-        notes.add("$.former_citizenship.ended_by",
-                  f"1.0 did not say how it ended: {block['ended_by']} "
-                  + ("(a certificate was given)" if certificate else "(no certificate)"))
+        notes.add(
+            "$.former_citizenship.ended_by",
+            f"1.0 did not say how it ended: {block['ended_by']} "
+            + ("(a certificate was given)" if certificate else "(no certificate)"),
+        )
     doc["former_citizenship"] = block
 
 
@@ -120,8 +138,10 @@ def _crossings(doc: JsonDict, notes: _Notes) -> None:
     for index, crossing in enumerate(doc.get("crossings") or []):
         if isinstance(crossing, dict) and crossing.get("crossing_point") == "khorgos_khorgos":
             doc["crossings"][index] = {**crossing, "crossing_point": "nur_zholy"}
-            notes.add(f"$.crossings[{index}].crossing_point",
-                      "khorgos_khorgos is the Nur Zholy - Khorgos road crossing: nur_zholy")
+            notes.add(
+                f"$.crossings[{index}].crossing_point",
+                "khorgos_khorgos is the Nur Zholy - Khorgos road crossing: nur_zholy",
+            )
 
 
 _KINDS = {

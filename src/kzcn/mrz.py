@@ -64,8 +64,12 @@ def _td3(lines: tuple[str, ...]) -> MrzFields:
         optional=two[28:42],
         names=one[5:44],
         lines=lines,
-        checks=((1, two[0:9], two[9]), (1, two[13:19], two[19]), (1, two[21:27], two[27]),
-                (1, two[28:42], two[42])),
+        checks=(
+            (1, two[0:9], two[9]),
+            (1, two[13:19], two[19]),
+            (1, two[21:27], two[27]),
+            (1, two[28:42], two[42]),
+        ),
         composite=(1, composite_text, two[43]),
         name_line=0,
         number_line=1,
@@ -208,8 +212,10 @@ class MrzInput:
 
 def td3_lines(data: MrzInput) -> list[str]:
     """The two TD3 lines for a passport, every check digit computed."""
-    one = _field(data.document_code, 2) + data.issuing_state + name_field(
-        data.surname, data.given_names, 39
+    one = (
+        _field(data.document_code, 2)
+        + data.issuing_state
+        + name_field(data.surname, data.given_names, 39)
     )
     number = _with_checks(_field(data.number, 9))
     birth = _with_checks(mrz_date(data.birth))
@@ -237,13 +243,18 @@ def _card_number(number: str, optional: str, width: int) -> str:
 def td1_lines(data: MrzInput) -> list[str]:
     """The three TD1 lines for a card, every check digit computed."""
     one = (
-        _field(data.document_code, 2) + data.issuing_state
+        _field(data.document_code, 2)
+        + data.issuing_state
         + _card_number(data.number, data.optional, 15)
     )
     expiry = mrz_date(data.expiry)
     two = (
-        _with_checks(mrz_date(data.birth)) + data.sex + expiry + icao_check_digit(expiry)
-        + data.nationality + "<" * 11
+        _with_checks(mrz_date(data.birth))
+        + data.sex
+        + expiry
+        + icao_check_digit(expiry)
+        + data.nationality
+        + "<" * 11
     )
     composite = one[5:30] + two[0:7] + two[8:15] + two[18:29]
     three = name_field(data.surname, data.given_names, 30)

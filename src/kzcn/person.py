@@ -38,8 +38,19 @@ DocumentType = Literal[
 ]
 Sex = Literal["F", "M"]
 EthnicNationality = Literal[
-    "kazakh", "uyghur", "han", "hui", "kyrgyz", "dungan", "russian", "uzbek", "tatar", "xibe",
-    "mongol", "other", "not_stated",
+    "kazakh",
+    "uyghur",
+    "han",
+    "hui",
+    "kyrgyz",
+    "dungan",
+    "russian",
+    "uzbek",
+    "tatar",
+    "xibe",
+    "mongol",
+    "other",
+    "not_stated",
 ]
 
 _MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{36}$|^[A-Z0-9<]{44}$")]
@@ -101,9 +112,7 @@ class IdentityDocument(KzcnModel):
             **privacy("direct_identifier", "kz94v.restricted"),
         },
     )
-    date_of_issue: date = Field(
-        description="Date of issue.", json_schema_extra=privacy("other")
-    )
+    date_of_issue: date = Field(description="Date of issue.", json_schema_extra=privacy("other"))
     date_of_expiry: date | None = Field(
         default=None,
         description="Date of expiry, after the date of issue; null for documents without one.",

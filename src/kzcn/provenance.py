@@ -223,20 +223,32 @@ _PRC_LAW = _p("national_law", "prc_nationality_law")
 
 #: Enum values whose basis differs from their field's, by model, field and value.
 ENUM_SOURCES: dict[str, dict[str, dict[str, Provenance]]] = {
-    "StatisticsRow": {"purpose": {
-        **dict.fromkeys(("private", "business", "tourism", "medical", "international_transport",
-                         "transit", "study", "work"), _VISA_FREE),
-        "official": _OURS,
-        "other": _OURS,
-    }},
+    "StatisticsRow": {
+        "purpose": {
+            **dict.fromkeys(
+                (
+                    "private",
+                    "business",
+                    "tourism",
+                    "medical",
+                    "international_transport",
+                    "transit",
+                    "study",
+                    "work",
+                ),
+                _VISA_FREE,
+            ),
+            "official": _OURS,
+            "other": _OURS,
+        }
+    },
     "FormerCitizenship": {
         "status": {
             "terminated": _ART1_3,
             "retained": _ART1_3,
             "termination_requested": _p("press_report", "seed_000_blog"),
             "termination_refused": _PRC_LAW,
-            "lost_by_law_unconfirmed": _p("national_law", "prc_nationality_law",
-                                          "redcensor_dual"),
+            "lost_by_law_unconfirmed": _p("national_law", "prc_nationality_law", "redcensor_dual"),
             "unknown": _OURS,
         },
         "ended_by": {
@@ -245,31 +257,39 @@ ENUM_SOURCES: dict[str, dict[str, dict[str, Provenance]]] = {
             "deprivation": _OURS,
         },
     },
-    "EvidenceItem": {"type": {
-        "renunciation_certificate_chn": _PRC_LAW,
-        "termination_certificate_kaz": _p("national_law", "kz_citizenship_law"),
-        "hukou_cancellation": _p("press_report", "redcensor_dual", "chinaaid_hukou"),
-        "passport_cancelled": _p("press_report", "redcensor_dual", "rfa"),
-        "renunciation_application": _p("press_report", "seed_000_blog"),
-    }},
-    "CitizenshipStatusReply": {"status": {
-        "retained": _ART1_3,
-        "terminated": _ART1_3,
-        "termination_pending": _p("press_report", "seed_000_blog"),
-        "no_record": _OURS,
-        "refused": _PRC_LAW,
-    }},
-    "RequestRefusal": {"grounds": {
-        "sovereignty": _REFUSAL,
-        "security": _REFUSAL,
-        "contrary_to_law": _REFUSAL,
-        "public_order": _OURS,
-        "other": _OURS,
-    }},
-    "_Envelope": {"channel": {
-        "diplomatic": _p("official_statement", "katyk_170737", "ghroona"),
-        "competent_authority": _OURS,
-    }},
+    "EvidenceItem": {
+        "type": {
+            "renunciation_certificate_chn": _PRC_LAW,
+            "termination_certificate_kaz": _p("national_law", "kz_citizenship_law"),
+            "hukou_cancellation": _p("press_report", "redcensor_dual", "chinaaid_hukou"),
+            "passport_cancelled": _p("press_report", "redcensor_dual", "rfa"),
+            "renunciation_application": _p("press_report", "seed_000_blog"),
+        }
+    },
+    "CitizenshipStatusReply": {
+        "status": {
+            "retained": _ART1_3,
+            "terminated": _ART1_3,
+            "termination_pending": _p("press_report", "seed_000_blog"),
+            "no_record": _OURS,
+            "refused": _PRC_LAW,
+        }
+    },
+    "RequestRefusal": {
+        "grounds": {
+            "sovereignty": _REFUSAL,
+            "security": _REFUSAL,
+            "contrary_to_law": _REFUSAL,
+            "public_order": _OURS,
+            "other": _OURS,
+        }
+    },
+    "_Envelope": {
+        "channel": {
+            "diplomatic": _p("official_statement", "katyk_170737", "ghroona"),
+            "competent_authority": _OURS,
+        }
+    },
 }
 #: The JSON Schema keyword that carries the provenance of enum values.
 ENUM_SOURCE_KEY = "x-kzcn-enum-source"
@@ -361,8 +381,10 @@ class DataProtection:
 
     def as_json(self) -> dict[str, Any]:
         """Each question with its statement."""
-        return {name: getattr(self, name).as_json()
-                for name in ("purpose", "recipients", "onward_transfer", "retention")}
+        return {
+            name: getattr(self, name).as_json()
+            for name in ("purpose", "recipients", "onward_transfer", "retention")
+        }
 
 
 _NOT_FOUND = "Not found: the agreement's text on this is not public."
@@ -371,10 +393,14 @@ _NO_RETENTION = Statement(_NOT_FOUND, None)
 _RECIPIENTS = Statement(
     "The competent authorities: Kazakhstan's Ministry of Internal Affairs and Ministry of "
     "Labour and Social Protection of Population; China's Ministry of Foreign Affairs and "
-    "National Immigration Administration.", _AUTHORITIES)
+    "National Immigration Administration.",
+    _AUTHORITIES,
+)
 _PROTECT_CITIZENS = Statement(
     "To protect the interests of citizens (as paraphrased for Article 1(3)); the preamble "
-    "speaks of an information notification mechanism.", _p("press_report", "ghroona"))
+    "speaks of an information notification mechanism.",
+    _p("press_report", "ghroona"),
+)
 
 
 def _dp(purpose: Statement) -> DataProtection:
@@ -385,27 +411,46 @@ def _dp(purpose: Statement) -> DataProtection:
 #: The reported analogue (EU readmission agreements, the EU Entry/Exit System) limits
 #: purpose, onward transfer and storage; nothing public says this agreement does.
 DATA_PROTECTION: dict[str, DataProtection] = {
-    "citizenship_acquisition": _dp(Statement(
-        "Notification of citizens of the other party admitted to or restored in citizenship.",
-        _p("press_report", "ghroona", "azh_94218"))),
+    "citizenship_acquisition": _dp(
+        Statement(
+            "Notification of citizens of the other party admitted to or restored in citizenship.",
+            _p("press_report", "ghroona", "azh_94218"),
+        )
+    ),
     "prior_citizenship_change": _dp(_PROTECT_CITIZENS),
     "prior_change_list": _dp(_PROTECT_CITIZENS),
     "citizenship_status_reply": _dp(_PROTECT_CITIZENS),
-    "entry_stay_exit_violation": _dp(Statement(
-        "Notification of citizens of the other party who violated entry, stay or exit rules.",
-        _p("press_report", "ghroona", "rfa"))),
-    "visa_free_statistics": _dp(Statement(
-        "Numbers of visa-free trips and visas issued, by purpose (no person).",
-        _p("press_report", "ghroona", "uyghurcongress_art1"))),
-    "suspension_notice": _dp(Statement(
-        "Informing the other party of the adoption or cancellation of a suspension.",
-        _SUSPENSION)),
-    "information_request": _dp(Statement(
-        "Citizenship information is given only through diplomatic channels, upon requests.",
-        _REQUESTS)),
-    "request_refusal": _dp(Statement(
-        "A request may be refused for a threat to sovereignty or security, or contradiction "
-        "of national law.", _REFUSAL)),
+    "entry_stay_exit_violation": _dp(
+        Statement(
+            "Notification of citizens of the other party who violated entry, stay or exit rules.",
+            _p("press_report", "ghroona", "rfa"),
+        )
+    ),
+    "visa_free_statistics": _dp(
+        Statement(
+            "Numbers of visa-free trips and visas issued, by purpose (no person).",
+            _p("press_report", "ghroona", "uyghurcongress_art1"),
+        )
+    ),
+    "suspension_notice": _dp(
+        Statement(
+            "Informing the other party of the adoption or cancellation of a suspension.",
+            _SUSPENSION,
+        )
+    ),
+    "information_request": _dp(
+        Statement(
+            "Citizenship information is given only through diplomatic channels, upon requests.",
+            _REQUESTS,
+        )
+    ),
+    "request_refusal": _dp(
+        Statement(
+            "A request may be refused for a threat to sovereignty or security, or contradiction "
+            "of national law.",
+            _REFUSAL,
+        )
+    ),
 }
 
 
@@ -464,8 +509,9 @@ def annotate(model: type[BaseModel], schema: dict[str, Any]) -> None:
     """Add `x-kzcn-source` to the properties (and, for a kind, the model) of `schema`."""
     is_kind = "kind" in model.model_fields
     for name, prop in schema.get("properties", {}).items():
-        found = kind_source(_kind_of(model)) if name == "kind" and is_kind else _declared(
-            model, name)
+        found = (
+            kind_source(_kind_of(model)) if name == "kind" and is_kind else _declared(model, name)
+        )
         if found is not None:
             prop[SOURCE_KEY] = found.as_json()
             values = enum_sources(model, name)

@@ -26,7 +26,12 @@ Basis = Literal[
     "agreement", "official_statement", "press_report", "standard", "national_law", "assumption"
 ]
 BASES: tuple[Basis, ...] = (
-    "agreement", "official_statement", "press_report", "standard", "national_law", "assumption"
+    "agreement",
+    "official_statement",
+    "press_report",
+    "standard",
+    "national_law",
+    "assumption",
 )
 SourceFormat = Literal["text", "md", "json"]
 
@@ -65,11 +70,16 @@ def _md_cell(text: str | None) -> str:
 
 
 def _markdown() -> str:
-    lines = ["| id | kind | title | address | date | language | supports |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| id | kind | title | address | date | language | supports |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines += [
-        "| " + " | ".join(_md_cell(v) for v in (s.id, s.kind, s.title, s.address, s.date,
-                                                 s.language, s.supports)) + " |"
+        "| "
+        + " | ".join(
+            _md_cell(v) for v in (s.id, s.kind, s.title, s.address, s.date, s.language, s.supports)
+        )
+        + " |"
         for s in source_registry().values()
     ]
     return "\n".join(lines) + "\n"
@@ -89,4 +99,3 @@ def render_sources(output: SourceFormat = "text") -> str:
     if output == "json":
         return json.dumps(sources_dict(), indent=2, ensure_ascii=False) + "\n"
     return _markdown() if output == "md" else _text()
-

@@ -82,13 +82,15 @@ def messages(kind: str | None = None, sender: str | None = None) -> st.SearchStr
     """
     return st.builds(
         lambda seed, k, s: _generator(seed).message(k, s),
-        seeds(), _one_of(kind, MESSAGE_KINDS, "kind"), _one_of(sender, _SENDERS, "sender"),
+        seeds(),
+        _one_of(kind, MESSAGE_KINDS, "kind"),
+        _one_of(sender, _SENDERS, "sender"),
     )
 
 
-def message_models(kind: str | None = None, sender: str | None = None) -> st.SearchStrategy[
-    Message
-]:
+def message_models(
+    kind: str | None = None, sender: str | None = None
+) -> st.SearchStrategy[Message]:
     """Valid messages as models (`CitizenshipAcquisition`, …)."""
     return messages(kind, sender).map(lambda m: MessageAdapter.validate_json(orjson.dumps(m)))
 
@@ -97,8 +99,9 @@ def _person(seed: int, population: str) -> JsonDict:
     people = _generator(seed).people
     as_of = people.between(DATA_START, DATA_END)
     former = "CHN" if population.startswith("kandas") else None
-    return people.person(population, as_of, naturalised_on=as_of - 60 if former else None,
-                         former=former)
+    return people.person(
+        population, as_of, naturalised_on=as_of - 60 if former else None, former=former
+    )
 
 
 def persons(population: str | None = None) -> st.SearchStrategy[JsonDict]:
@@ -119,7 +122,8 @@ def identity_documents() -> st.SearchStrategy[IdentityDocument]:
     """Valid `IdentityDocument` models: passports, identity cards, former documents."""
     return st.builds(
         lambda person, index: person["documents"][index % len(person["documents"])],
-        persons(), st.integers(min_value=0, max_value=3),
+        persons(),
+        st.integers(min_value=0, max_value=3),
     ).map(_model(IdentityDocument))
 
 
@@ -127,7 +131,8 @@ def biscript_names() -> st.SearchStrategy[BiscriptName]:
     """Valid `BiscriptName` models: surnames, given names and patronymics."""
     return st.builds(
         lambda person, field: person[field] or person["surname"],
-        persons(), st.sampled_from(("surname", "given_names", "patronymic")),
+        persons(),
+        st.sampled_from(("surname", "given_names", "patronymic")),
     ).map(_model(BiscriptName))
 
 

@@ -75,23 +75,23 @@ _INVISIBLE = frozenset(
 # Letters of one script that a reader cannot tell from letters of the other.
 _CYRILLIC_LOOKALIKES = frozenset("АВЕКМНОРСТУХЅІЈаеорсуххіјѕԁ")
 _LATIN_LOOKALIKES = frozenset("ABCEHKMOPTXYIJSaceopxyijs")
-_CYRILLIC_SET = frozenset("АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯЁабвгдежзийклмнопрстуфхцчшщъыьэюяё"
-                          "ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+_CYRILLIC_SET = frozenset(
+    "АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯЁабвгдежзийклмнопрстуфхцчшщъыьэюяёӘәҒғҚқҢңӨөҰұҮүҺһІі"
+)
 
 Script = Literal["cyrillic", "latin"]
 
 
 def _is_letter_of_script(char: str, script: str) -> bool:
-    return unicodedata.category(char).startswith("L") and script in unicodedata.name(
-        char, ""
-    ).split(" ", 1)[0].lower()
+    return (
+        unicodedata.category(char).startswith("L")
+        and script in unicodedata.name(char, "").split(" ", 1)[0].lower()
+    )
 
 
 def _bad_spacing(value: str) -> bool:
     return (
-        value != value.strip()
-        or "  " in value
-        or any(ch.isspace() and ch != " " for ch in value)
+        value != value.strip() or "  " in value or any(ch.isspace() and ch != " " for ch in value)
     )
 
 
@@ -112,7 +112,9 @@ def _foreign_letter_code(value: str, script: Script) -> Code | None:
     else:
         foreign = any(ch.isascii() and ch.isalpha() for ch in value)
     if foreign or any(
-        ch.isalpha() and not ch.isascii() and not _is_letter_of_script(ch, script)
+        ch.isalpha()
+        and not ch.isascii()
+        and not _is_letter_of_script(ch, script)
         and ch not in _CYRILLIC_SET
         for ch in value
     ):
@@ -229,9 +231,7 @@ class Place(KzcnModel):
     model_config = ConfigDict(json_schema_extra={"allOf": _place_schema_rules()})
 
     country: CountryCode
-    region: BiscriptName | None = Field(
-        default=None, description="Province, oblast or prefecture."
-    )
+    region: BiscriptName | None = Field(default=None, description="Province, oblast or prefecture.")
     locality: BiscriptName | None = Field(default=None, description="City, county or village.")
     admin_code: str | None = Field(
         default=None,

@@ -55,35 +55,56 @@ def faker_message(fake: Faker, names: list[Any]) -> Json:
     sex = fake.random_element(["M", "F"])
     birth = fake.date_between_dates(date_start=_day("1950-01-01"), date_end=_day("2004-01-01"))
     decided = fake.date_between_dates(date_start=_day("2023-11-10"), date_end=_day("2025-08-01"))
+
     def document(kind: str, state: str) -> Json:
-        issued = fake.date_between_dates(date_start=_day("2015-01-01"),
-                                         date_end=_day("2023-01-01"))
-        return {"document_type": kind, "issuing_state": state, "series": None,
-                "number": fake.numerify("N########") if state == "KAZ" else fake.numerify(
-                    "65400219######%%%%"),
-                "date_of_issue": issued.isoformat(),
-                "date_of_expiry": fake.date_between_dates(date_start=issued, date_end=_day(
-                    "2035-01-01")).isoformat(),
-                "issuing_authority": fake.random_element(["МВД РК", "伊宁市公安局"]),
-                "mrz": [fake.pystr_format("P<KAZ?????????????????????????????????????"),
-                        fake.pystr_format("N########0KAZ#######M########???????????")]}
+        issued = fake.date_between_dates(date_start=_day("2015-01-01"), date_end=_day("2023-01-01"))
+        return {
+            "document_type": kind,
+            "issuing_state": state,
+            "series": None,
+            "number": fake.numerify("N########")
+            if state == "KAZ"
+            else fake.numerify("65400219######%%%%"),
+            "date_of_issue": issued.isoformat(),
+            "date_of_expiry": fake.date_between_dates(
+                date_start=issued, date_end=_day("2035-01-01")
+            ).isoformat(),
+            "issuing_authority": fake.random_element(["МВД РК", "伊宁市公安局"]),
+            "mrz": [
+                fake.pystr_format("P<KAZ?????????????????????????????????????"),
+                fake.pystr_format("N########0KAZ#######M########???????????"),
+            ],
+        }
+
     return {
-        "schema_version": "1.0", "message_id": fake.uuid4(), "kind": "citizenship_acquisition",
+        "schema_version": "1.0",
+        "message_id": fake.uuid4(),
+        "kind": "citizenship_acquisition",
         "sender": {"state": "KAZ", "authority": fake.random_element(["KAZ_MIA", "KAZ_MFA"])},
         "recipient": {"state": "CHN", "authority": fake.random_element(["CHN_MFA", "CHN_NIA"])},
-        "sent_on": fake.date_between_dates(date_start=decided, date_end=_day("2025-12-31"))
-        .isoformat(),
+        "sent_on": fake.date_between_dates(
+            date_start=decided, date_end=_day("2025-12-31")
+        ).isoformat(),
         "channel": fake.random_element(["diplomatic", "competent_authority"]),
-        "in_reply_to": None, "synthetic": True,
+        "in_reply_to": None,
+        "synthetic": True,
         "subject": {
-            "surname": own.family.surname[0], "given_names": own.biscript,
-            "patronymic": father.family.clan[0], "name_national": own.han + "·" + father.han,
-            "sex": sex, "date_of_birth": birth.isoformat(), "place_of_birth": place,
-            "citizenship": "KAZ", "ethnic_nationality": "kazakh",
+            "surname": own.family.surname[0],
+            "given_names": own.biscript,
+            "patronymic": father.family.clan[0],
+            "name_national": own.han + "·" + father.han,
+            "sex": sex,
+            "date_of_birth": birth.isoformat(),
+            "place_of_birth": place,
+            "citizenship": "KAZ",
+            "ethnic_nationality": "kazakh",
             "personal_number": fake.numerify("############"),
             "documents": [document("identity_card", "KAZ"), document("identity_card", "CHN")],
-            "photo": {"sha256": fake.sha256(), "media_type": "image/jpeg",
-                      "uri": fake.file_path(extension="jpg")},
+            "photo": {
+                "sha256": fake.sha256(),
+                "media_type": "image/jpeg",
+                "uri": fake.file_path(extension="jpg"),
+            },
         },
         "acquisition": fake.random_element(["admission", "restoration"]),
         "decided_on": decided.isoformat(),
@@ -122,8 +143,19 @@ def cli_run(count: int, jobs: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         child = subprocess.Popen(
-            [sys.executable, "-m", "kzcn", "generate", "--count", str(count), "--quiet",
-             "--jobs", str(jobs), "--out", str(Path(tmp) / "out.jsonl")],
+            [
+                sys.executable,
+                "-m",
+                "kzcn",
+                "generate",
+                "--count",
+                str(count),
+                "--quiet",
+                "--jobs",
+                str(jobs),
+                "--out",
+                str(Path(tmp) / "out.jsonl"),
+            ],
         )
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
@@ -142,8 +174,10 @@ def main() -> None:
         wall, peak = cli_run(count, jobs)
         met = "met" if wall < 60 else "MISSED"
         verdict = f" (target < 60 s: {met})" if count == 1_500_000 else ""
-        print(f"kzcn generate --count {count:>9,} --jobs {jobs}: {wall:6.1f} s, "  # noqa: T201
-              f"{count / wall:8,.0f} msgs/s, peak RSS {peak:6.1f} MiB{verdict}")
+        print(  # noqa: T201
+            f"kzcn generate --count {count:>9,} --jobs {jobs}: {wall:6.1f} s, "
+            f"{count / wall:8,.0f} msgs/s, peak RSS {peak:6.1f} MiB{verdict}"
+        )
     bulk = bulk_rate(50_000 if quick else 200_000)
     faker = faker_rate(2_000 if quick else 10_000)
     print(f"bulk generator to JSONL : {bulk:10,.0f} msgs/s (target >= 40,000)")  # noqa: T201

@@ -211,15 +211,28 @@ def _extend(path: Path, small: Path, times: int) -> None:
 
 def whole_process(path: Path, jobs: int, folder: Path) -> tuple[float, int]:
     """Seconds and peak RSS (KiB, the largest process) of `kzcn validate --jobs N` as typed."""
-    command = [sys.executable, "-m", "kzcn", "validate", str(path), "--jobs", str(jobs),
-               "--valid-out", str(folder / "valid.jsonl"),
-               "--invalid-out", str(folder / "invalid.jsonl")]
-    script = ("import resource, subprocess, sys, time; s = time.perf_counter(); "
-              "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False); "
-              "print(time.perf_counter() - s, "
-              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    done = subprocess.run([sys.executable, "-c", script, *command],
-                          check=True, capture_output=True, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "kzcn",
+        "validate",
+        str(path),
+        "--jobs",
+        str(jobs),
+        "--valid-out",
+        str(folder / "valid.jsonl"),
+        "--invalid-out",
+        str(folder / "invalid.jsonl"),
+    ]
+    script = (
+        "import resource, subprocess, sys, time; s = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False); "
+        "print(time.perf_counter() - s, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *command], check=True, capture_output=True, text=True
+    )
     seconds, rss = done.stdout.split()
     return float(seconds), int(rss)
 
@@ -230,11 +243,15 @@ def bench_jobs(large: Path, count: int, repeats: int) -> bool:
     for jobs in (1, 2):
         runs = [whole_process(large, jobs, large.parent) for _ in range(repeats)]
         found[jobs] = sorted(seconds for seconds, _ in runs)
-        spread = "/".join(f"{seconds:.1f}" for seconds in
-                          (found[jobs][0], median(found[jobs]), found[jobs][-1]))
+        spread = "/".join(
+            f"{seconds:.1f}" for seconds in (found[jobs][0], median(found[jobs]), found[jobs][-1])
+        )
         rss = max(peak for _, peak in runs)
-        _line(f"kzcn validate --jobs {jobs}, {count:,} lines, whole", f"{spread} s",
-              f"min/med/max, peak RSS {rss / 1024:.0f} MiB")
+        _line(
+            f"kzcn validate --jobs {jobs}, {count:,} lines, whole",
+            f"{spread} s",
+            f"min/med/max, peak RSS {rss / 1024:.0f} MiB",
+        )
     ratio = median(found[1]) / median(found[2])
     _line("  speed-up jobs 2 / jobs 1", f"{ratio:.2f}x")
     ok = median(found[2]) < TARGETS["jobs_seconds"]
@@ -354,8 +371,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small files, no 1M-line run")
     parser.add_argument("--lines", type=int, default=None, help="lines for throughput")
     parser.add_argument("--memory-engine", default="model", choices=["model", "schema"])
-    parser.add_argument("--jobs-repeats", type=int, default=3,
-                        help="runs of each --jobs on the large file (0: skip)")
+    parser.add_argument(
+        "--jobs-repeats",
+        type=int,
+        default=3,
+        help="runs of each --jobs on the large file (0: skip)",
+    )
     args = parser.parse_args()
     lines = args.lines or (5_000 if args.quick else 25_000)
     sizes = (10_000, 100_000) if args.quick else (100_000, 1_000_000)

@@ -80,27 +80,38 @@ def test_an_output_that_is_an_input_is_refused_before_writing(
 
 def test_two_outputs_that_are_one_file_are_refused(data: Path, tmp_path: Path) -> None:
     labels = tmp_path / "out.jsonl"
-    code, out = invoke_command("generate", ["--count", "3", "--invalid-rate", "0.5",
-                                            "--labels", str(labels), "--out", str(labels)])
+    code, out = invoke_command(
+        "generate",
+        ["--count", "3", "--invalid-rate", "0.5", "--labels", str(labels), "--out", str(labels)],
+    )
     assert code == 2
     assert out == (
         f"kzcn: error: --labels {labels} is the same file as --out {labels}; "
         "choose another output\n"
     )
     assert not labels.exists()
-    code, _ = invoke_command("validate", [str(data), "--valid-out", str(tmp_path / "o"),
-                                          "--invalid-out", str(tmp_path / "." / "o")])
+    code, _ = invoke_command(
+        "validate",
+        [str(data), "--valid-out", str(tmp_path / "o"), "--invalid-out", str(tmp_path / "." / "o")],
+    )
     assert code == 2
 
 
 def test_standard_input_redirected_from_the_output_is_refused(data: Path) -> None:
     before = data.read_bytes()
     with data.open("rb") as stdin:
-        done = subprocess.run([*KZCN, "validate", "-", "--valid-out", str(data)], stdin=stdin,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [*KZCN, "validate", "-", "--valid-out", str(data)],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     assert done.returncode == 2
-    assert done.stderr == (f"kzcn: error: --valid-out {data} is the same file as standard "
-                           "input; choose another output\n")
+    assert done.stderr == (
+        f"kzcn: error: --valid-out {data} is the same file as standard "
+        "input; choose another output\n"
+    )
     assert data.read_bytes() == before
 
 
@@ -110,7 +121,10 @@ def test_standard_output_redirected_to_an_output_is_refused(tmp_path: Path) -> N
     with labels.open("ab") as stdout:
         done = subprocess.run(
             [*KZCN, "generate", "--count", "2", "--invalid-rate", "0.5", "--labels", str(labels)],
-            stdout=stdout, stderr=subprocess.PIPE, text=True, check=False,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
         )
     assert done.returncode == 2
     assert "is the same file as standard output" in done.stderr
@@ -122,8 +136,10 @@ def test_a_failing_output_leaves_the_other_existing_output_alone(
 ) -> None:
     existing = tmp_path / "existing.jsonl"
     existing.write_bytes(b"precious\n")
-    code, out = invoke_command("validate", [str(data), "--valid-out", str(existing),
-                                            "--invalid-out", str(tmp_path / "no-dir" / "x")])
+    code, out = invoke_command(
+        "validate",
+        [str(data), "--valid-out", str(existing), "--invalid-out", str(tmp_path / "no-dir" / "x")],
+    )
     assert code == 2
     assert out.startswith("kzcn: error: ")
     assert "no-dir/x: cannot write" in out
@@ -167,14 +183,27 @@ def test_a_refused_input_leaves_no_partial_json_on_stdout(tmp_path: Path) -> Non
     path = tmp_path / "long.jsonl"
     path.write_bytes(_good() * 3 + b"x" * 5000 + b"\n")
     done = subprocess.run(
-        [*KZCN, "validate", str(path), "--format", "json", "--max-line-bytes", "200",
-         "--valid-out", str(tmp_path / "v.jsonl")],
-        capture_output=True, text=True, check=False,
+        [
+            *KZCN,
+            "validate",
+            str(path),
+            "--format",
+            "json",
+            "--max-line-bytes",
+            "200",
+            "--valid-out",
+            str(tmp_path / "v.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr == (f"kzcn: error: {path}: line 4 is longer than 3,200 bytes "
-                           "(16 x the record limit); not a file of messages\n")
+    assert done.stderr == (
+        f"kzcn: error: {path}: line 4 is longer than 3,200 bytes "
+        "(16 x the record limit); not a file of messages\n"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.jsonl"]
 
 
@@ -189,7 +218,9 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     out = tmp_path / "big.jsonl"
     process = subprocess.Popen(
         [*KZCN, "generate", "--count", "5000000", "--jobs", "2", "--quiet", "--out", str(out)],
-        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while len(_workers_of(process.pid)) < 2 and time.monotonic() < deadline:
@@ -218,7 +249,9 @@ def test_ctrl_c_stops_validate_workers_removes_partial_output_and_exits_130(
     """`validate --jobs 2` fed without end on standard input: Ctrl-C while the workers check."""
     process = subprocess.Popen(
         [*KZCN, "validate", "-", "--jobs", "2", "--valid-out", str(tmp_path / "v.jsonl")],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     assert process.stdin is not None
@@ -305,8 +338,9 @@ def test_a_bad_mix_weight_is_a_usage_error(spec: str) -> None:
 
 
 def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
-    process = subprocess.Popen([*KZCN, "generate", "--count", "20000"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)  # `kzcn generate | head -c 10`
+    process = subprocess.Popen(
+        [*KZCN, "generate", "--count", "20000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )  # `kzcn generate | head -c 10`
     assert process.stdout is not None
     assert process.stderr is not None
     assert len(process.stdout.read(10)) == 10
@@ -327,7 +361,8 @@ def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
     ids=["validate", "generate", "exposure"],
 )
 def test_a_full_disk_is_one_line_and_exit_2(data: Path, args: list[str]) -> None:
-    done = subprocess.run([*KZCN, *(a.format(data=data) for a in args)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*KZCN, *(a.format(data=data) for a in args)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2
     assert done.stderr == "kzcn: error: No space left on device\n"

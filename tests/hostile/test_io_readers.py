@@ -35,28 +35,44 @@ def _codes(data: bytes, name: str) -> list[tuple[int | None, str, str]]:
 
 DEEP = ".".join(["a"] * 5000)
 CSV_HEADERS: list[tuple[str, bytes, list[tuple[int | None, str, str]]]] = [
-    ("index beside a name", b"kind,subject.sex,subject.0\nsuspension_notice,M,x\n",
-     [(1, "<unknown column 3>", "input.csv_column")]),
-    ("name beside an index", b"kind,subject.0,subject.sex\nsuspension_notice,x,M\n",
-     [(1, "<unknown column 2>", "input.csv_column")]),
-    ("a path 5,000 keys deep", f"kind,{DEEP}\nsuspension_notice,x\n".encode(),
-     [(1, "<unknown column 2>", "input.csv_column")]),
-    ("a padded index", b"kind,subject.documents.00.number\nsuspension_notice,x\n",
-     [(1, "<unknown column 2>", "input.csv_column")]),
-    ("a cp1251 header", b"kind,\xc8\xec\xff\nsuspension_notice,x\n",
-     [(1, "$", "input.not_utf8"), (1, "<unknown column 2>", "input.csv_column")]),
+    (
+        "index beside a name",
+        b"kind,subject.sex,subject.0\nsuspension_notice,M,x\n",
+        [(1, "<unknown column 3>", "input.csv_column")],
+    ),
+    (
+        "name beside an index",
+        b"kind,subject.0,subject.sex\nsuspension_notice,x,M\n",
+        [(1, "<unknown column 2>", "input.csv_column")],
+    ),
+    (
+        "a path 5,000 keys deep",
+        f"kind,{DEEP}\nsuspension_notice,x\n".encode(),
+        [(1, "<unknown column 2>", "input.csv_column")],
+    ),
+    (
+        "a padded index",
+        b"kind,subject.documents.00.number\nsuspension_notice,x\n",
+        [(1, "<unknown column 2>", "input.csv_column")],
+    ),
+    (
+        "a cp1251 header",
+        b"kind,\xc8\xec\xff\nsuspension_notice,x\n",
+        [(1, "$", "input.not_utf8"), (1, "<unknown column 2>", "input.csv_column")],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "data", "header_codes"), CSV_HEADERS, ids=[c[0] for c in
-                                                                                CSV_HEADERS])
+@pytest.mark.parametrize(
+    ("case", "data", "header_codes"), CSV_HEADERS, ids=[c[0] for c in CSV_HEADERS]
+)
 def test_odd_csv_headers_are_reported_not_crashed_on(
     case: str, data: bytes, header_codes: list[tuple[int | None, str, str]]
 ) -> None:
     del case
     found = _codes(data, "x.csv")
     assert [f for f in found if f[0] == 1] == header_codes
-    assert all(line == 2 for line, _, _ in found[len(header_codes):])  # the row is judged
+    assert all(line == 2 for line, _, _ in found[len(header_codes) :])  # the row is judged
 
 
 def test_a_deep_column_is_not_read_into_the_record() -> None:
@@ -83,17 +99,16 @@ def test_unknown_column_names_are_not_echoed(tmp_path: Path) -> None:
 def test_a_line_over_the_limit_is_a_problem_and_far_over_it_a_refusal() -> None:
     limit = len(GOOD) + 10
     over = b'{"kind": "' + b"x" * limit + b'"}\n'
-    results = list(validate_stream(io.BytesIO(GOOD + b"\n" + over + GOOD + b"\n"),
-                                   max_record_bytes=limit))
+    results = list(
+        validate_stream(io.BytesIO(GOOD + b"\n" + over + GOOD + b"\n"), max_record_bytes=limit)
+    )
     assert [[p.code for p in r.problems] for r in results] == [[], ["input.too_large"], []]
     assert b"".join(r.raw or b"" for r in results) == GOOD + b"\n" + over + GOOD + b"\n"
     endless = GOOD + b"\n" + b"0" * (limit * LINE_CAP_FACTOR + 2)
     cap = f"{limit * LINE_CAP_FACTOR:,}"
     for fmt in ("jsonl", "csv"):
         with pytest.raises(InputRefusedError, match=f"line 2 is longer than {cap} bytes"):
-            list(
-                validate_stream(io.BytesIO(endless), input_format=fmt, max_record_bytes=limit)
-            )
+            list(validate_stream(io.BytesIO(endless), input_format=fmt, max_record_bytes=limit))
 
 
 @pytest.mark.parametrize("fmt", ["auto", "csv", "json"])
@@ -101,7 +116,10 @@ def test_dev_zero_is_refused_quickly_with_one_line(fmt: str) -> None:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "kzcn", "validate", "/dev/zero", "--input-format", fmt],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert done.returncode == 2
     assert done.stderr.startswith("kzcn: error: /dev/zero: ")

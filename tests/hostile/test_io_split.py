@@ -24,8 +24,14 @@ from kzcn.validation import validate_file
 
 GOOD = orjson.dumps(json.loads((EXAMPLES / "valid" / "suspension_notice.json").read_text("utf-8")))
 PIECES = [GOOD, b'{"kind": "nope"}', b"", b"   ", b"\xff\xfe", b'{"kind": "susp', b"[1, 2]"]
-CSV_ROWS = ["kind,message_id", 'suspension_notice,"a, b"', '"multi\nline",x', "", "a,b,c",
-            "\udcff,1"]
+CSV_ROWS = [
+    "kind,message_id",
+    'suspension_notice,"a, b"',
+    '"multi\nline",x',
+    "",
+    "a,b,c",
+    "\udcff,1",
+]
 
 
 def _document(fmt: str, picks: list[int], ending: bytes, final: bool) -> bytes:
@@ -55,14 +61,21 @@ def _raws(path: Path) -> tuple[bytes, list[Code]]:
     cut=st.floats(0.1, 0.95),
 )
 def test_every_readable_byte_is_in_exactly_one_record(  # noqa: PLR0913 - the property's axes
-    *, tmp_path_factory: object, fmt: str, picks: list[int], ending: bytes, final: bool,
-    packing: str, cut: float,
+    *,
+    tmp_path_factory: object,
+    fmt: str,
+    picks: list[int],
+    ending: bytes,
+    final: bool,
+    packing: str,
+    cut: float,
 ) -> None:
     data = _document(fmt, picks, ending, final)
     blob = {
         "plain": data,
         "gzip": gzip.compress(data),
-        "two-members": gzip.compress(data[: len(data) // 2]) + gzip.compress(data[len(data) // 2:]),
+        "two-members": gzip.compress(data[: len(data) // 2])
+        + gzip.compress(data[len(data) // 2 :]),
         "cut": gzip.compress(data)[: max(11, int(len(gzip.compress(data)) * cut))],
         "junk": gzip.compress(data) + b"not gzip",
     }[packing]
@@ -88,8 +101,10 @@ def test_files_without_a_final_newline_do_not_run_together(tmp_path: Path) -> No
     first.write_bytes(GOOD + b"\n" + GOOD)  # no final newline
     second.write_bytes(GOOD + b"\n" + b'{"kind": "nope"}\n')
     valid, invalid = tmp_path / "v.jsonl", tmp_path / "i.jsonl"
-    code, _ = invoke_command("validate", [str(first), str(second), "--valid-out", str(valid),
-                                          "--invalid-out", str(invalid)])
+    code, _ = invoke_command(
+        "validate",
+        [str(first), str(second), "--valid-out", str(valid), "--invalid-out", str(invalid)],
+    )
     assert code == 1
     assert _lines(valid) == [GOOD] * 3
     assert _lines(invalid) == [b'{"kind": "nope"}']
@@ -97,8 +112,10 @@ def test_files_without_a_final_newline_do_not_run_together(tmp_path: Path) -> No
 
 
 def _csv(path: Path, count: int, seed: int) -> Path:
-    code, _ = invoke_command("generate", ["--count", str(count), "--seed", str(seed),
-                                          "--format", "csv", "--out", str(path)])
+    code, _ = invoke_command(
+        "generate",
+        ["--count", str(count), "--seed", str(seed), "--format", "csv", "--out", str(path)],
+    )
     assert code == 0
     return path
 
@@ -145,8 +162,9 @@ def test_a_damaged_gzip_keeps_every_complete_line(tmp_path: Path) -> None:
         path = tmp_path / f"{name}.jsonl.gz"
         path.write_bytes(blob)
         valid, invalid = tmp_path / f"{name}-v.jsonl", tmp_path / f"{name}-i.jsonl"
-        code, report = invoke_command("validate", [str(path), "--valid-out", str(valid),
-                                                   "--invalid-out", str(invalid)])
+        code, report = invoke_command(
+            "validate", [str(path), "--valid-out", str(valid), "--invalid-out", str(invalid)]
+        )
         assert code == 1
         readable = zlib.decompressobj(wbits=31).decompress(blob)
         kept = sorted(_lines(valid) + _lines(invalid))
@@ -190,8 +208,11 @@ def _records(data: bytes) -> list[bytes]:
     packed=st.booleans(),
 )
 def test_the_cli_split_loses_nothing_and_valid_out_validates(
-    tmp_path_factory: pytest.TempPathFactory, files: list[list[int]], ending: bytes,
-    final: bool, packed: bool,
+    tmp_path_factory: pytest.TempPathFactory,
+    files: list[list[int]],
+    ending: bytes,
+    final: bool,
+    packed: bool,
 ) -> None:
     tmp = tmp_path_factory.mktemp("cli-split")
     inputs, expected = [], []

@@ -123,6 +123,8 @@ def _render(
         handle.write(render_markdown(result, lang, linkage))
     else:
         handle.write(render_html(result, lang, explorer_for(result), linkage))
+
+
 @contextmanager
 def _readable(file: str) -> Iterator[str | Path]:
     """What `compute_exposure` reads for FILE: a pipe (`<(...)`, a FIFO) copied to a file first.
@@ -213,13 +215,17 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     ] = False,
     delimiter: Annotated[
         str | None,
-        typer.Option("--delimiter", help="CSV separator: , ; or tab (sniffed by default).",
-                     show_default=False),
+        typer.Option(
+            "--delimiter",
+            help="CSV separator: , ; or tab (sniffed by default).",
+            show_default=False,
+        ),
     ] = None,
     sheet: Annotated[
         str | None,
-        typer.Option("--sheet", help="The .xlsx sheet to read (the first by default).",
-                     show_default=False),
+        typer.Option(
+            "--sheet", help="The .xlsx sheet to read (the first by default).", show_default=False
+        ),
     ] = None,
     lang: Annotated[
         str, typer.Option("--lang", help=f"Report language: {', '.join(LANGUAGES)}.")

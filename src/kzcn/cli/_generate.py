@@ -55,32 +55,46 @@ def generate(  # noqa: C901, PLR0913, PLR0917 - typer: one parameter (and check)
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
     invalid_rate: Annotated[
         float | None,
-        typer.Option("--invalid-rate", help="Share of records to corrupt (0-1); needs --labels.",
-                     show_default=False),
+        typer.Option(
+            "--invalid-rate",
+            help="Share of records to corrupt (0-1); needs --labels.",
+            show_default=False,
+        ),
     ] = None,
     labels: Annotated[
         Path | None,
-        typer.Option("--labels", help="Write one JSON line per record: valid, fault, codes.",
-                     show_default=False),
+        typer.Option(
+            "--labels",
+            help="Write one JSON line per record: valid, fault, codes.",
+            show_default=False,
+        ),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j",
-                     help="Worker processes; the output is the same for any number. "
-                     f"Default: 1 below {PARALLEL_THRESHOLD:,} messages, else one per CPU.",
-                     show_default=False),
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Worker processes; the output is the same for any number. "
+            f"Default: 1 below {PARALLEL_THRESHOLD:,} messages, else one per CPU.",
+            show_default=False,
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     outside_list: Annotated[
         Path | None,
-        typer.Option("--outside-list",
-                     help="Also write a synthetic public list (CSV: name, birth date, sex, home "
-                     "town) holding a share of these people and as many strangers, for "
-                     "kzcn exposure --linkage.", show_default=False),
+        typer.Option(
+            "--outside-list",
+            help="Also write a synthetic public list (CSV: name, birth date, sex, home "
+            "town) holding a share of these people and as many strangers, for "
+            "kzcn exposure --linkage.",
+            show_default=False,
+        ),
     ] = None,
     outside_share: Annotated[
-        float, typer.Option("--outside-share",
-                            help="Share of the people who have a profile in the public list.")
+        float,
+        typer.Option(
+            "--outside-share", help="Share of the people who have a profile in the public list."
+        ),
     ] = DEFAULT_OVERLAP,
 ) -> None:
     """Generate messages; see `kzcn generate --help`."""
@@ -119,10 +133,17 @@ def generate(  # noqa: C901, PLR0913, PLR0917 - typer: one parameter (and check)
             if progress is not None and task is not None:
                 progress.update(task, completed=done)
 
-        write_dataset(stream, count, seed=seed, mix=chosen, fmt=output_format,
-                      invalid_rate=invalid_rate or 0.0, labels=label_stream,
-                      progress=advance if show else None,
-                      jobs=jobs if jobs is not None else _default_jobs(count))
+        write_dataset(
+            stream,
+            count,
+            seed=seed,
+            mix=chosen,
+            fmt=output_format,
+            invalid_rate=invalid_rate or 0.0,
+            labels=label_stream,
+            progress=advance if show else None,
+            jobs=jobs if jobs is not None else _default_jobs(count),
+        )
         if out != "-" and output_format in {"csv", "parquet"}:
             _describe(outputs, Path(out), output_format)
 
@@ -162,6 +183,10 @@ def _open(outputs: Outputs, out: str) -> IO[bytes]:
 
 def _progress() -> Progress:
     return Progress(
-        *Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err_console(), transient=True,
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=True,
     )

@@ -53,12 +53,18 @@ def migrate(
         for record in migrate_stream(reader, name=source):
             if record.message is None:
                 unreadable += 1
-                console.print(f"{source}:{record.line}: not migrated: {record.unreadable}",
-                              markup=False, soft_wrap=True)
+                console.print(
+                    f"{source}:{record.line}: not migrated: {record.unreadable}",
+                    markup=False,
+                    soft_wrap=True,
+                )
                 continue
             writer.write(orjson.dumps(record.message) + b"\n")
             for assumed in record.assumptions:
-                console.print(f"{source}:{record.line}: {assumed.path}: assumed: {assumed.note}",
-                              markup=False, soft_wrap=True)
+                console.print(
+                    f"{source}:{record.line}: {assumed.path}: assumed: {assumed.note}",
+                    markup=False,
+                    soft_wrap=True,
+                )
     if unreadable:
         raise typer.Exit(EXIT_INVALID)

@@ -137,8 +137,10 @@ def _check_split(files: list[str], chosen: InputFormat | None) -> None:
         if len(set(headers.values())) > 1:
             first, *_ = headers
             other = next(name for name in files if headers[name] != headers[first])
-            fail(f"--valid-out/--invalid-out: CSV files {first} and {other} have different "
-                 "header lines; split them one at a time")
+            fail(
+                f"--valid-out/--invalid-out: CSV files {first} and {other} have different "
+                "header lines; split them one at a time"
+            )
 
 
 def _header_of(name: str) -> bytes:
@@ -207,9 +209,7 @@ def _runs(
                 sink.next_input()
         if name == STDIN:
             widen_pipe(sys.stdin.buffer)
-            yield validate_stream(
-                sys.stdin.buffer, name=STDIN, engine=engine, **options.options()
-            )
+            yield validate_stream(sys.stdin.buffer, name=STDIN, engine=engine, **options.options())
             continue
         try:
             yield validate_file(Path(name), engine=engine, **options.options())
@@ -305,16 +305,21 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
     ] = None,
     sheet: Annotated[
         str | None,
-        typer.Option("--sheet", help="The .xlsx sheet to read (the first by default).",
-                     show_default=False),
+        typer.Option(
+            "--sheet", help="The .xlsx sheet to read (the first by default).", show_default=False
+        ),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1,
-                     help="Worker processes validating records; the report and outputs are the "
-                     "same for any number. Default: every CPU for inputs of "
-                     f"{PARALLEL_BYTES >> 20} MiB or more, else 1 (and 1 for standard input).",
-                     show_default=False),
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes validating records; the report and outputs are the "
+            "same for any number. Default: every CPU for inputs of "
+            f"{PARALLEL_BYTES >> 20} MiB or more, else 1 (and 1 for standard input).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Validate messages; exit 1 when any is invalid (or warned about, with --strict)."""

@@ -128,8 +128,11 @@ def _flow_fields() -> tuple[FieldEntry, ...]:
     The people inside a prior-change list's `items` are not read yet (the readers take one
     `subject` a message), so their fields are left out of the flows rather than miscounted.
     """
-    return tuple(f for f in field_dictionary().fields
-                 if f.personal and f.role and not f.inherited and not f.path.startswith("items[]"))
+    return tuple(
+        f
+        for f in field_dictionary().fields
+        if f.personal and f.role and not f.inherited and not f.path.startswith("items[]")
+    )
 
 
 def _presence_paths(fields: Sequence[FieldEntry]) -> tuple[tuple[str, ...], ...]:

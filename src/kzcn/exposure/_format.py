@@ -231,11 +231,18 @@ def _protection(kind: str, w: Words) -> str:
     answers = data_protection(kind) if kind in DATA_PROTECTION else None
     if answers is None:
         return ""
-    return w.t("protection.summary", **{
-        key: w.labels.basis(getattr(answers, name).basis)
-        for key, name in (("purpose", "purpose"), ("recipients", "recipients"),
-                          ("onward", "onward_transfer"), ("retention", "retention"))
-    })
+    return w.t(
+        "protection.summary",
+        **{
+            key: w.labels.basis(getattr(answers, name).basis)
+            for key, name in (
+                ("purpose", "purpose"),
+                ("recipients", "recipients"),
+                ("onward", "onward_transfer"),
+                ("retention", "retention"),
+            )
+        },
+    )
 
 
 def _kinds(result: ExposureResult, w: Words) -> Section:

@@ -848,7 +848,7 @@ def read_source(
     from kzcn.validation.readers import open_binary  # noqa: PLC0415
 
     name = source.name if isinstance(source, Path) else ""
-    with (source.open("rb") if isinstance(source, Path) else io.BytesIO(source)) as handle:
+    with source.open("rb") if isinstance(source, Path) else io.BytesIO(source) as handle:
         head, _ = open_binary(handle)
     fmt = table_format(head, name)
     if fmt is not None:

@@ -65,8 +65,9 @@ MRZ2 = np.stack([pairs(r[0], r[1]) for r in _ROTATED])
 #: MRZ sums of 4-digit blocks starting at a position ≡ shift (mod 3).
 T4 = np.stack([_quads(MRZ2[s], MRZ2[(s + 2) % 3]) for s in range(3)])
 # … and of 3-digit blocks 000-999 starting at a position ≡ shift (mod 3).
-_T3 = np.stack([_quads(np.arange(10, dtype=np.int64) * _ICAO_W[s], MRZ2[(s + 1) % 3])
-                for s in range(3)])
+_T3 = np.stack(
+    [_quads(np.arange(10, dtype=np.int64) * _ICAO_W[s], MRZ2[(s + 1) % 3]) for s in range(3)]
+)
 
 #: Single digits and zero-padded 4-digit strings, so a block of a number is a look-up.
 DIGITS = texts([str(d) for d in range(10)])
@@ -80,16 +81,17 @@ _DIGITS3 = texts([f"{n:03d}" for n in range(1_000)])
 def number_sum8(prefix: str, values: Ints) -> tuple[Texts, Ints]:
     """9-character numbers `prefix` + 8 digits (`values` < 10⁸), and their MRZ sums."""
     high, low = np.divmod(values, 10_000)
-    return (prefix.encode() + DIGITS4[high] + DIGITS4[low],
-            _VALUE[prefix] * 7 + T4[1][high] + T4[2][low])
+    return (
+        prefix.encode() + DIGITS4[high] + DIGITS4[low],
+        _VALUE[prefix] * 7 + T4[1][high] + T4[2][low],
+    )
 
 
 def number_sum9(values: Ints) -> tuple[Texts, Ints]:
     """9-digit numbers (`values` < 10⁹) and their MRZ sums."""
     first, rest = np.divmod(values, 100_000_000)
     high, low = np.divmod(rest, 10_000)
-    return (DIGITS[first] + DIGITS4[high] + DIGITS4[low],
-            first * 7 + T4[1][high] + T4[2][low])
+    return (DIGITS[first] + DIGITS4[high] + DIGITS4[low], first * 7 + T4[1][high] + T4[2][low])
 
 
 _LETTERS = texts([chr(65 + i) for i in range(26)])
@@ -98,8 +100,10 @@ _LETTERS = texts([chr(65 + i) for i in range(26)])
 def number_sum7(first: str, letters: Ints, values: Ints) -> tuple[Texts, Ints]:
     """9-character numbers: `first`, a letter (0 = A … 25 = Z), 7 digits; their MRZ sums."""
     high, low = np.divmod(values, 10_000)
-    return (first.encode() + _LETTERS[letters] + _DIGITS3[high] + DIGITS4[low],
-            _VALUE[first] * 7 + (letters + 10) * 3 + _T3[2][high] + T4[2][low])
+    return (
+        first.encode() + _LETTERS[letters] + _DIGITS3[high] + DIGITS4[low],
+        _VALUE[first] * 7 + (letters + 10) * 3 + _T3[2][high] + T4[2][low],
+    )
 
 
 # --- IIN -----------------------------------------------------------------------
@@ -111,8 +115,9 @@ _SERIAL_W1 = _quads(pairs(*_IIN_W1[7:9]), pairs(*_IIN_W1[9:11]))
 _SERIAL_W2 = _quads(pairs(*_IIN_W2[7:9]), pairs(*_IIN_W2[9:11]))
 
 
-def iin_numbers(head: Texts, w1: Ints, w2: Ints, mrz: tuple[Ints, Ints],
-                serial: Ints) -> tuple[Texts, Ints, Ints]:
+def iin_numbers(
+    head: Texts, w1: Ints, w2: Ints, mrz: tuple[Ints, Ints], serial: Ints
+) -> tuple[Texts, Ints, Ints]:
     """IINs from their 7-digit heads and the heads' partial sums, and a drawn serial each.
 
     `w1`, `w2` are the heads' sums under the two check weightings and `mrz` their
@@ -133,17 +138,21 @@ def iin_numbers(head: Texts, w1: Ints, w2: Ints, mrz: tuple[Ints, Ints],
         todo = todo[found == 10]
         serial[todo] = (serial[todo] + 1) % 10_000
     # Serial digits at IIN positions 7-10, check digit at 11.
-    return (head + DIGITS4[serial] + DIGITS[check],
-            mrz[0] + T4[1][serial] + check,
-            mrz[1] + T4[2][serial] + check * 7)
+    return (
+        head + DIGITS4[serial] + DIGITS[check],
+        mrz[0] + T4[1][serial] + check,
+        mrz[1] + T4[2][serial] + check * 7,
+    )
 
 
 # --- resident ID (GB 11643-1999) ----------------------------------------------
 
 _RID_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RID_CHECK = texts("10X98765432")
-_SEQUENCE = np.array([sum(int(c) * w for c, w in zip(f"{n:03d}", _RID_W[14:], strict=True))
-                      for n in range(1000)], dtype=np.int64)
+_SEQUENCE = np.array(
+    [sum(int(c) * w for c, w in zip(f"{n:03d}", _RID_W[14:], strict=True)) for n in range(1000)],
+    dtype=np.int64,
+)
 #: Weights of the birth day's four 2-digit blocks (used by `kzcn.synth._days`).
 RID_DATE_PAIRS = tuple(pairs(_RID_W[i], _RID_W[i + 1]) for i in range(6, 14, 2))
 
@@ -155,6 +164,5 @@ def rid_code_sum(code: str) -> int:
 
 def resident_id_tails(code_sum: Ints, date_sum: Ints, sequence: Ints) -> Texts:
     """The last four characters of resident IDs: 3-digit sequence and check, from sums."""
-    tails: Texts = _DIGITS3[sequence] + _RID_CHECK[(code_sum + date_sum
-                                                    + _SEQUENCE[sequence]) % 11]
+    tails: Texts = _DIGITS3[sequence] + _RID_CHECK[(code_sum + date_sum + _SEQUENCE[sequence]) % 11]
     return tails

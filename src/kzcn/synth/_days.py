@@ -74,9 +74,20 @@ def _calendar(ordinals: Ints) -> tuple[Ints, Ints, Ints]:
 def _iso_chars(year: Ints, month: Ints, day: Ints) -> Any:
     """The ISO texts as a matrix of single bytes (other forms are columns picked from it)."""
     chars = np.empty((len(year), 10), dtype=np.uint8)
-    for column, (value, scale) in enumerate([(year, 1000), (year, 100), (year, 10), (year, 1),
-                                             (None, 0), (month, 10), (month, 1), (None, 0),
-                                             (day, 10), (day, 1)]):
+    for column, (value, scale) in enumerate(
+        [
+            (year, 1000),
+            (year, 100),
+            (year, 10),
+            (year, 1),
+            (None, 0),
+            (month, 10),
+            (month, 1),
+            (None, 0),
+            (day, 10),
+            (day, 1),
+        ]
+    ):
         chars[:, column] = ord("-") if value is None else ord("0") + value // scale % 10
     return chars.view("S1")
 

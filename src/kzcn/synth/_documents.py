@@ -38,8 +38,9 @@ from kzcn.synth._stream import Draws
 def _era_start(name: str) -> int:
     """The first day of issue of a Chinese passport-number format (data/document_eras.tsv)."""
     return next(
-        e.start for e in number_eras() if (e.state, e.document_type, e.name) == (
-            "CHN", "passport", name)
+        e.start
+        for e in number_eras()
+        if (e.state, e.document_type, e.name) == ("CHN", "passport", name)
     )
 
 

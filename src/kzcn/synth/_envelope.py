@@ -162,5 +162,7 @@ def competent_route(state: Party) -> Route:
 
 def channels(state: Party, diplomatic: Flags) -> tuple[Texts, Texts]:
     """Channel and carrier columns: the sender's foreign ministry carries diplomatic ones."""
-    return (np.where(diplomatic, DIPLOMATIC, COMPETENT).astype(object),
-            np.where(diplomatic, CARRIER[state], b"null").astype(object))
+    return (
+        np.where(diplomatic, DIPLOMATIC, COMPETENT).astype(object),
+        np.where(diplomatic, CARRIER[state], b"null").astype(object),
+    )

@@ -158,8 +158,14 @@ _AREAS = values_of(Area)
 # without claiming a rate nobody has published.
 _CHANGE_STATUS = in_draw_order(
     FormerCitizenshipStatus,
-    ("termination_requested", "terminated", "unknown", "retained", "termination_refused",
-     "lost_by_law_unconfirmed"),
+    (
+        "termination_requested",
+        "terminated",
+        "unknown",
+        "retained",
+        "termination_refused",
+        "lost_by_law_unconfirmed",
+    ),
 )
 _CHANGE_REQUESTED = _CHANGE_STATUS.index("termination_requested")
 _CHANGE_TERMINATED = _CHANGE_STATUS.index("terminated")
@@ -169,13 +175,22 @@ _RENOUNCED, _BY_LAW = (
 )
 _EVIDENCE = {
     name: f'{{"type":"{name}"'.encode()
-    for name in in_draw_order(EvidenceType, (
-        "renunciation_certificate_chn", "termination_certificate_kaz",
-        "renunciation_application", "passport_cancelled", "hukou_cancellation"))
+    for name in in_draw_order(
+        EvidenceType,
+        (
+            "renunciation_certificate_chn",
+            "termination_certificate_kaz",
+            "renunciation_application",
+            "passport_cancelled",
+            "hukou_cancellation",
+        ),
+    )
 }
 #: Where a former citizen applies: the other state's mission in the sender's country.
-_MISSION = {"CHN": b'"Consulate General of the PRC in Almaty"',
-            "KAZ": b'"Embassy of the Republic of Kazakhstan in Beijing"'}
+_MISSION = {
+    "CHN": b'"Consulate General of the PRC in Almaty"',
+    "KAZ": b'"Embassy of the Republic of Kazakhstan in Beijing"',
+}
 # Reply status by the shares 38/43/14/3/2 (the thresholds in `_status_replies`).
 _REPLY_STATUS = in_draw_order(
     ReplyStatus, ("retained", "terminated", "no_record", "termination_pending", "refused")
@@ -236,8 +251,9 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
     issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
     certified = (status == _CHANGE_TERMINATED) & (evidence_draw < 0.7)
     certificate = join_rows(
-        _EVIDENCE["renunciation_certificate_chn" if recipient == "CHN"
-                  else "termination_certificate_kaz"],
+        _EVIDENCE[
+            "renunciation_certificate_chn" if recipient == "CHN" else "termination_certificate_kaz"
+        ],
         b',"number":"T' if recipient == "CHN" else b',"number":"K',
         year_texts(issued),
         NUMBERS[draws.below(1_000_000, n) // 100],
@@ -251,18 +267,34 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
     # An application at the other state's mission after the decision; a passport cancelled
     # (clipped) there, or, for some, a household registration cancelled at home.
     lodged = np.minimum(sent - 1, decided + draws.between(10, 400, n))
-    application = join_rows(_EVIDENCE["renunciation_application"], b',"number":null,"date":',
-                            quoted_dates(lodged), b',"issuer":', _MISSION[recipient], b"}")
+    application = join_rows(
+        _EVIDENCE["renunciation_application"],
+        b',"number":null,"date":',
+        quoted_dates(lodged),
+        b',"issuer":',
+        _MISSION[recipient],
+        b"}",
+    )
     cancelled = join_rows(
-        np.where(evidence_draw < 0.6, _EVIDENCE["passport_cancelled"],
-                 _EVIDENCE["hukou_cancellation"]).astype(object),
-        b',"number":null,"date":', quoted_dates(lodged), b',"issuer":', _MISSION[recipient], b"}")
+        np.where(
+            evidence_draw < 0.6, _EVIDENCE["passport_cancelled"], _EVIDENCE["hukou_cancellation"]
+        ).astype(object),
+        b',"number":null,"date":',
+        quoted_dates(lodged),
+        b',"issuer":',
+        _MISSION[recipient],
+        b"}",
+    )
     evidence = np.select(
-        [certified, (status == _CHANGE_REQUESTED) & (evidence_draw < 0.5),
-         status == _CHANGE_LOST],
-        [certificate, application, cancelled], b"").astype(object)
-    ended_by = np.select([certified, (status == _CHANGE_TERMINATED) | (status == _CHANGE_LOST)],
-                         [_RENOUNCED, _BY_LAW], b"null").astype(object)
+        [certified, (status == _CHANGE_REQUESTED) & (evidence_draw < 0.5), status == _CHANGE_LOST],
+        [certificate, application, cancelled],
+        b"",
+    ).astype(object)
+    ended_by = np.select(
+        [certified, (status == _CHANGE_TERMINATED) | (status == _CHANGE_LOST)],
+        [_RENOUNCED, _BY_LAW],
+        b"null",
+    ).astype(object)
     if state == "KAZ":
         reference: Pieces = (
             '"ПР-'.encode(),
@@ -337,8 +369,9 @@ def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
     decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
     population_draw = draws.uniform(n)
     # Half name someone of the run's listed people, with the day their change was decided.
-    again, records, listed_on = listed_again(draws, state, draws.uniform((2, n)),
-                                             _subjects_of_change)
+    again, records, listed_on = listed_again(
+        draws, state, draws.uniform((2, n)), _subjects_of_change
+    )
     decided = np.where(again, listed_on, decided)
     fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
     subject = np.where(again, records, join_rows(*fresh.pieces))
@@ -366,10 +399,12 @@ def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
     first = np.cumsum(sizes) - sizes
     item_of = np.repeat(np.arange(n), sizes)
     number = np.arange(len(item_of)) - first[item_of] + 1
-    items = join_rows(b'{"item":', NUMBERS[number], *_prior_change(draws, state, sent[item_of]),
-                      b"}")
-    joined = np.array([b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)],
-                      dtype=object)
+    items = join_rows(
+        b'{"item":', NUMBERS[number], *_prior_change(draws, state, sent[item_of]), b"}"
+    )
+    joined = np.array(
+        [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
+    )
     return join_rows(*envelope, *list_id, b',"items":[', joined, b"]}")
 
 
@@ -669,18 +704,34 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
 
 
 _GROUNDS_TEXT = texts(_GROUNDS)
-_ADOPTED, _CANCELLED = (v.encode() for v in in_draw_order(SuspensionAction,
-                                                           ("adopted", "cancelled")))
-_REQUEST_PURPOSES = shares(RequestPurpose, (
-    ("citizenship_status", 50), ("entry_stay_exit_violation", 25),
-    ("citizenship_acquisition", 10), ("prior_citizenship_change", 10), ("other", 5)))
+_ADOPTED, _CANCELLED = (
+    v.encode() for v in in_draw_order(SuspensionAction, ("adopted", "cancelled"))
+)
+_REQUEST_PURPOSES = shares(
+    RequestPurpose,
+    (
+        ("citizenship_status", 50),
+        ("entry_stay_exit_violation", 25),
+        ("citizenship_acquisition", 10),
+        ("prior_citizenship_change", 10),
+        ("other", 5),
+    ),
+)
 _PURPOSE_TEXT = texts(p for p, _ in _REQUEST_PURPOSES)
 _PURPOSE_SHARES = cumulative_shares(_REQUEST_PURPOSES)
 _LEGAL_BASIS_TEXT = texts(
-    f"Agreement of 17 May 2023, Article 1{article}" for article in ("(3)", "(4)", "(2)", "(3)", ""))
-_REFUSAL_GROUNDS = shares(RefusalGrounds, (
-    ("security", 35), ("contrary_to_law", 30), ("sovereignty", 15), ("public_order", 15),
-    ("other", 5)))
+    f"Agreement of 17 May 2023, Article 1{article}" for article in ("(3)", "(4)", "(2)", "(3)", "")
+)
+_REFUSAL_GROUNDS = shares(
+    RefusalGrounds,
+    (
+        ("security", 35),
+        ("contrary_to_law", 30),
+        ("sovereignty", 15),
+        ("public_order", 15),
+        ("other", 5),
+    ),
+)
 _REFUSAL_TEXT = texts(g for g, _ in _REFUSAL_GROUNDS)
 _REFUSAL_SHARES = cumulative_shares(_REFUSAL_GROUNDS)
 
@@ -716,8 +767,9 @@ def _refusals(draws: Draws, n: int, state: Party) -> Texts:
     grounds = category(grounds_draw, _REFUSAL_SHARES)
     # Most refuse the whole request (no items); some only its first person.
     refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
-    return join_rows(*envelope, b',"grounds":"', _REFUSAL_TEXT[grounds], b'","refused_items":',
-                     refused, b"}")
+    return join_rows(
+        *envelope, b',"grounds":"', _REFUSAL_TEXT[grounds], b'","refused_items":', refused, b"}"
+    )
 
 
 #: Each kind's builder: (stream, count, sending state) → the messages as JSON text.

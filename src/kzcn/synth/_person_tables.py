@@ -200,8 +200,7 @@ def authorities(state: str, issued: Ints) -> Texts:
 def missions(state: str) -> Texts:
     """The missions abroad that issue `state`'s passports, as JSON text (consulate first)."""
     printed = sorted(
-        (e.printed for e in tables().authorities if (e.state, e.document_type) == (
-            state, ABROAD)),
+        (e.printed for e in tables().authorities if (e.state, e.document_type) == (state, ABROAD)),
         key=lambda name: "Consulate" not in name,
     )
     return texts(_json(name) for name in printed)

@@ -257,8 +257,16 @@ def _places_chn() -> tuple[PlaceRow, ...]:
             "locality": {"cyrillic": county_cyr, "latin": county_lat},
             "admin_code": code,
         }
-        rows.append(PlaceRow(place, code, police, tuple(int(w) for w in weights),
-                             rid_code_sum(code), address_code_history().get(code, ())))
+        rows.append(
+            PlaceRow(
+                place,
+                code,
+                police,
+                tuple(int(w) for w in weights),
+                rid_code_sum(code),
+                address_code_history().get(code, ()),
+            )
+        )
     return tuple(rows)
 
 
@@ -276,4 +284,3 @@ def tables() -> Tables:
         places_chn=_places_chn(),
         authorities=authority_eras(),
     )
-

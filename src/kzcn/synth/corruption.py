@@ -77,8 +77,7 @@ _DATA_URI = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgH
 def _authorities_not_of(state: str, order: Sequence[str]) -> tuple[str, ...]:
     """Every authority of the other state, in draw order (the draw picks an index)."""
     # Competent authorities only: a foreign ministry that only carries is no sender.
-    others = {code for code in get_args(CompetentAuthorityCode)
-              if AUTHORITIES[code].state != state}
+    others = {code for code in get_args(CompetentAuthorityCode) if AUTHORITIES[code].state != state}
     if set(order) != others:
         raise ValueError(f"the authorities not of {state} are {sorted(others)}")
     return tuple(order)
@@ -335,10 +334,17 @@ def _certificate_without_termination(message: JsonDict, rng: RandomSource) -> li
     if not isinstance(former, dict) or former["status"] == "terminated":
         return None
     issued = date.fromordinal(
-        date.fromisoformat(message["sent_on"]).toordinal() - 1 - _index(rng, 300))
-    former["evidence"] = [*former["evidence"], {
-        "type": "renunciation_certificate_chn", "number": f"T{rng.getrandbits(24):08d}",
-        "date": issued.isoformat(), "issuer": "Ministry of Public Security"}]
+        date.fromisoformat(message["sent_on"]).toordinal() - 1 - _index(rng, 300)
+    )
+    former["evidence"] = [
+        *former["evidence"],
+        {
+            "type": "renunciation_certificate_chn",
+            "number": f"T{rng.getrandbits(24):08d}",
+            "date": issued.isoformat(),
+            "issuer": "Ministry of Public Security",
+        },
+    ]
     former["evidence"].sort(key=lambda item: item["date"])
     return ["message.termination_evidence"]
 

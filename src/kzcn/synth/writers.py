@@ -56,11 +56,19 @@ class Label:
 
     def to_json(self, lines_before: int = 0) -> bytes:
         """The label as one JSON line; `lines_before` the first record (a header, `[`)."""
-        return orjson.dumps(
-            {"line": self.line + lines_before, "record": self.line,
-             "message_id": self.message_id, "valid": self.valid,
-             "fault": self.fault, "codes": list(self.codes)}
-        ) + b"\n"
+        return (
+            orjson.dumps(
+                {
+                    "line": self.line + lines_before,
+                    "record": self.line,
+                    "message_id": self.message_id,
+                    "valid": self.valid,
+                    "fault": self.fault,
+                    "codes": list(self.codes),
+                }
+            )
+            + b"\n"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +98,9 @@ def labelled_messages(
     """
     _check(count, invalid_rate)
     for index, span in chunk_spans(count):
-        lines, labels = _labelled_chunk(_Plan(seed, mix, "jsonl", invalid_rate, labelled=True),
-                                        index, span)
+        lines, labels = _labelled_chunk(
+            _Plan(seed, mix, "jsonl", invalid_rate, labelled=True), index, span
+        )
         yield from zip(map(orjson.loads, lines), labels, strict=True)
 
 
@@ -108,14 +117,17 @@ def _labelled_chunk(plan: _Plan, index: int, span: range) -> tuple[list[bytes], 
         if faults.random() < plan.invalid_rate:
             corrupted = corrupt(orjson.loads(lines[i]), faults)
             lines[i] = orjson.dumps(corrupted.message)
-            labels[i] = Label(position + 1, valid=False, fault=corrupted.fault,
-                              codes=corrupted.codes)
+            labels[i] = Label(
+                position + 1, valid=False, fault=corrupted.fault, codes=corrupted.codes
+            )
     return lines, _with_ids(labels, lines)
 
 
 def _with_ids(labels: list[Label], lines: list[bytes]) -> list[Label]:
-    return [replace(label, message_id=_message_id(line))
-            for label, line in zip(labels, lines, strict=True)]
+    return [
+        replace(label, message_id=_message_id(line))
+        for label, line in zip(labels, lines, strict=True)
+    ]
 
 
 _ID_KEY = b'"message_id":"'
@@ -264,9 +276,12 @@ def _make(plan: _Plan, index: int, span: range) -> _Chunk:
         return _Chunk(encode(_lines(plan, index, span)), b"", 0, span.stop)
     lines, labels = _labelled_chunk(plan, index, span)
     before = _LINES_BEFORE_FIRST_RECORD[plan.fmt]
-    return _Chunk(encode(lines),
-                  b"".join(label.to_json(before) for label in labels) if plan.labelled else b"",
-                  sum(not label.valid for label in labels), span.stop)
+    return _Chunk(
+        encode(lines),
+        b"".join(label.to_json(before) for label in labels) if plan.labelled else b"",
+        sum(not label.valid for label in labels),
+        span.stop,
+    )
 
 
 def _jsonl(lines: Iterable[bytes]) -> bytes:
@@ -311,8 +326,14 @@ class _Layout:
 
 _LAYOUTS: dict[str, _Layout] = {
     "jsonl": _Layout(_jsonl),
-    "json": _Layout(_json_items, head=lambda: b"[", first=b"\n", between=b",\n",
-                    tail=b"\n]\n", empty_tail=b"]\n"),
+    "json": _Layout(
+        _json_items,
+        head=lambda: b"[",
+        first=b"\n",
+        between=b",\n",
+        tail=b"\n]\n",
+        empty_tail=b"]\n",
+    ),
     "csv": _Layout(_csv_rows, head=_csv_header),
     # Chunks travel as JSON Lines; the writer makes each a row group (`_chunk_writer`).
     "parquet": _Layout(_jsonl),

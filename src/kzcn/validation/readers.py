@@ -364,6 +364,7 @@ def jsonl_units(stream: IO[bytes], *, max_record_bytes: int = MAX_RECORD_BYTES) 
 
 # --- a JSON document: one object, or an array of them -------------------------
 
+
 def json_units(data: bytes, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Unit]:
     """Units of a JSON document: one per element of a top-level array, else one.
 
@@ -485,7 +486,13 @@ SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 _SEPARATOR_SPELLINGS = {
-    ",": ",", "comma": ",", ";": ";", "semicolon": ";", "\t": "\t", "\\t": "\t", "tab": "\t",
+    ",": ",",
+    "comma": ",",
+    ";": ";",
+    "semicolon": ";",
+    "\t": "\t",
+    "\\t": "\t",
+    "tab": "\t",
 }
 
 
