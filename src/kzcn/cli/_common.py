@@ -20,7 +20,9 @@ __all__ = [
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_USAGE",
+    "DelimiterOption",
     "Interrupted",
+    "SheetOption",
     "UsageError",
     "app",
     "delimiter_option",
@@ -203,6 +205,24 @@ def run(application: typer.Typer, args: list[str] | None = None) -> None:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)  # type: ignore[arg-type]
+
+
+#: `--delimiter`, as every command that reads tables takes it (checked by `delimiter_option`).
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        help="CSV separator: , ; or tab (\\t); sniffed from the header by default.",
+        show_default=False,
+    ),
+]
+#: `--sheet`, likewise.
+SheetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet", help="The .xlsx sheet to read (the first by default).", show_default=False
+    ),
+]
 
 
 def delimiter_option(text: str | None) -> str | None:

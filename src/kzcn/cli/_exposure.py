@@ -24,7 +24,7 @@ from rich.text import Text
 
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import Language
-from kzcn.cli._common import delimiter_option, fail, require_choice
+from kzcn.cli._common import DelimiterOption, SheetOption, delimiter_option, fail, require_choice
 from kzcn.cli._outputs import Outputs, refuse_clashes, written
 from kzcn.dictionary import LANGUAGES, dictionary_data, labels, render_dictionary_markdown
 from kzcn.exposure import (
@@ -213,20 +213,8 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             "and a record that fails is counted and left out.",
         ),
     ] = False,
-    delimiter: Annotated[
-        str | None,
-        typer.Option(
-            "--delimiter",
-            help="CSV separator: , ; or tab (sniffed by default).",
-            show_default=False,
-        ),
-    ] = None,
-    sheet: Annotated[
-        str | None,
-        typer.Option(
-            "--sheet", help="The .xlsx sheet to read (the first by default).", show_default=False
-        ),
-    ] = None,
+    delimiter: DelimiterOption = None,
+    sheet: SheetOption = None,
     lang: Annotated[
         str, typer.Option("--lang", help=f"Report language: {', '.join(LANGUAGES)}.")
     ] = "en",

@@ -18,7 +18,14 @@ import typer
 from kzcn._formats import FORMATS, format_for_name
 from kzcn._pipes import widen_pipe
 from kzcn._workers import usable_cpus
-from kzcn.cli._common import EXIT_INVALID, delimiter_option, fail, require_choice
+from kzcn.cli._common import (
+    EXIT_INVALID,
+    DelimiterOption,
+    SheetOption,
+    delimiter_option,
+    fail,
+    require_choice,
+)
 from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.validation import (
     REPORTERS,
@@ -295,20 +302,8 @@ def validate(  # noqa: PLR0913, PLR0917 - a typer command's options are its para
             f"too large; a line over {LINE_CAP_FACTOR} times this refuses the input.",
         ),
     ] = MAX_RECORD_BYTES,
-    delimiter: Annotated[
-        str | None,
-        typer.Option(
-            "--delimiter",
-            help="CSV separator: , ; or tab (\\t); sniffed from the header by default.",
-            show_default=False,
-        ),
-    ] = None,
-    sheet: Annotated[
-        str | None,
-        typer.Option(
-            "--sheet", help="The .xlsx sheet to read (the first by default).", show_default=False
-        ),
-    ] = None,
+    delimiter: DelimiterOption = None,
+    sheet: SheetOption = None,
     jobs: Annotated[
         int | None,
         typer.Option(
