@@ -26,11 +26,12 @@ from pydantic import ValidationError
 
 from conftest import EXAMPLES
 from kzcn import strategies as kst
+from kzcn._patterns import python_end_anchors
 from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.synth.corruption import FAULTS, corrupt
 from kzcn.synth.generator import Generator
 from kzcn.validation import ModelEngine, validate_records
-from kzcn.validation._accept import AcceptPath, FastAccept, accept_path, python_pattern
+from kzcn.validation._accept import AcceptPath, FastAccept, accept_path
 
 _validate = MessageAdapter.validator.validate_json
 
@@ -188,7 +189,7 @@ def test_trailing_newline_after_a_uuid_is_refused() -> None:
 def test_python_pattern_ends_at_the_end_of_the_text(pattern: str, text: str, matches: bool) -> None:
     import re  # noqa: PLC0415
 
-    assert bool(re.search(python_pattern(pattern), text)) is matches
+    assert bool(re.search(python_end_anchors(pattern), text)) is matches
 
 
 def _engine_results(lines: list[bytes], *, fast: bool) -> list[tuple[Any, ...]]:

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from conftest import EXAMPLES
+from kzcn._patterns import python_end_anchors
 from kzcn.validation import (
     ModelEngine,
     Problem,
@@ -21,7 +22,6 @@ from kzcn.validation import (
     validate_message,
     validate_records,
 )
-from kzcn.validation.schema_engine import _dollar_at_end
 
 DELETE = object()
 
@@ -255,7 +255,7 @@ def test_the_schema_engine_gives_no_warnings() -> None:
     ],
 )
 def test_python_patterns_end_where_ecma_ends(pattern: str, expected: str) -> None:
-    assert _dollar_at_end(pattern) == expected
+    assert python_end_anchors(pattern) == expected
 
 
 # --- the library API ---------------------------------------------------------------

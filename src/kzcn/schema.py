@@ -39,6 +39,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from kzcn._patterns import guard_end_anchors
 from kzcn._version import SCHEMA_VERSION
 from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.person import PersonRecord
@@ -80,7 +81,6 @@ def _adapter(name: str) -> TypeAdapter[Any]:
 
 #: A date as `format: date` means it, from 0001 (a Python `date`, and the models, start there).
 DATE_PATTERN = "^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_GUARD = "(?!\\n)"
 _SCHEMA_IN = ("items", "not", "if", "then", "else", "additionalProperties", "contains")
 _SCHEMAS_IN = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAPS_IN = ("properties", "$defs", "patternProperties")
@@ -104,25 +104,6 @@ def _subschemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield from _subschemas(child)
 
 
-def _guarded(pattern: str) -> str:
-    r"""Every end anchor `$` (outside a class, unescaped) as `$(?!\n)`."""
-    out: list[str] = []
-    in_class = escaped = False
-    for index, char in enumerate(pattern):
-        out.append(char)
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "$" and not pattern.startswith(_GUARD, index + 1):
-            out.append(_GUARD)
-    return "".join(out)
-
-
 def _into_text_branch(node: dict[str, Any]) -> None:
     """`{anyOf: [string, null], pattern}` as `{anyOf: [{string, pattern}, null]}`: the same set.
 
@@ -143,7 +124,7 @@ def _for_every_validator(node: dict[str, Any]) -> None:
     if node.get("format") == "date":
         node.setdefault("pattern", DATE_PATTERN)
     if "pattern" in node:
-        node["pattern"] = _guarded(node["pattern"])
+        node["pattern"] = guard_end_anchors(node["pattern"])
         node.setdefault("type", "string")
     if "properties" in node or "required" in node:
         node.setdefault("type", "object")

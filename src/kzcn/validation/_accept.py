@@ -32,6 +32,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from kzcn._patterns import python_end_anchors
+
 try:  # msgspec comes with the `cli` extra; without it, the models judge every line
     import msgspec
 
@@ -46,7 +48,6 @@ __all__ = [
     "accept_path",
     "fast_accept",
     "mirror",
-    "python_pattern",
 ]
 
 #: A rule over one decoded value: returns when the value is accepted, raises otherwise.
@@ -64,30 +65,6 @@ _GENERAL = frozenset({"pattern", "strict"})
 
 class UnmirroredError(TypeError):
     """A construct of the models the mirror does not cover: the models alone decide."""
-
-
-def python_pattern(pattern: str) -> str:
-    r"""`pattern` for Python's `re` as pydantic reads it: `$` is the end of the text.
-
-    Python's `$` also matches before a final newline; `\Z` does not. Escapes
-    and character classes are left alone.
-    """
-    out: list[str] = []
-    escaped = in_class = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            out.append(r"\Z")
-            continue
-        out.append(char)
-    return "".join(out)
 
 
 def _same_value(function: Callable[[Any], Any]) -> Check:
@@ -169,7 +146,7 @@ class _Mirror:
             if not set(found) <= _GENERAL or found.get("strict") is False:
                 raise UnmirroredError(f"constraint {sorted(found)}")
             if "pattern" in found:
-                meta["pattern"] = python_pattern(found["pattern"])
+                meta["pattern"] = python_end_anchors(found["pattern"])
         else:
             raise UnmirroredError(f"metadata {type(item).__name__}")
 

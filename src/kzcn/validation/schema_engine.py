@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 import jsonschema
 import orjson
 
+from kzcn._patterns import python_end_anchors
 from kzcn.schema import build_schema, kind_refs
 from kzcn.validation.engines import Checked, Engine, as_json
 from kzcn.validation.problems import problem
@@ -124,29 +125,9 @@ class _RustBackend:
 # --- pure-Python jsonschema ----------------------------------------------------
 
 
-def _dollar_at_end(pattern: str) -> str:
-    r"""`$` as ECMA 262 means it: the very end. Python's `$` also matches before a final `\n`."""
-    out: list[str] = []
-    in_class = escaped = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "$":
-            out.append(r"\Z")
-            continue
-        out.append(char)
-    return "".join(out)
-
-
 @cache
 def _ecma(pattern: str) -> re.Pattern[str]:
-    return re.compile(_dollar_at_end(pattern))
+    return re.compile(python_end_anchors(pattern))
 
 
 def _pattern_keyword(
