@@ -59,6 +59,7 @@ CLASHES = [
     ("validate", ["{data}", "--invalid-out", "{alias}"], "--invalid-out"),
     ("exposure", ["{data}", "--out", "{alias}"], "--out"),
     ("exposure", ["{data}", "--per-record", "{alias}"], "--per-record"),
+    ("migrate", ["{data}", "--out", "{alias}"], "--out"),
 ]
 
 

@@ -11,6 +11,7 @@ import orjson
 import typer
 
 from kzcn.cli._common import EXIT_INVALID, err_console, fail
+from kzcn.cli._outputs import Outputs, refuse_clashes
 from kzcn.migrate import migrate_stream
 
 
@@ -32,24 +33,21 @@ def _open_input(stack: ExitStack, path: str) -> IO[bytes]:
         fail(f"cannot read {path}: {error.strerror}")
 
 
-def _open_output(stack: ExitStack, path: str) -> IO[bytes]:
-    if path == "-":
-        return sys.stdout.buffer
-    try:
-        return stack.enter_context(Path(path).open("wb"))
-    except OSError as error:
-        fail(f"cannot write {path}: {error.strerror}")
-
-
 def migrate(
     source: Annotated[str, typer.Argument(help="Input file (1.0 messages), or - for stdin.")],
     out: Annotated[str, typer.Option("--out", "-o", help="Output JSONL, or - for stdout.")] = "-",
 ) -> None:
     """Write each message as schema 2.0; say on stderr what had to be assumed, per line."""
     console = err_console()
+    target = None if out == "-" else Path(out)
+    # As every command: an output that is the input is refused, and the output
+    # appears only when the whole input was read (kzcn.cli._outputs).
+    refuse_clashes([source], [("--out", target)] if target else [], stdout=target is None)
     unreadable = 0
     with ExitStack() as stack:
-        reader, writer = _open_input(stack, source), _open_output(stack, out)
+        reader = _open_input(stack, source)
+        outputs = stack.enter_context(Outputs())
+        writer = sys.stdout.buffer if target is None else outputs.open(target)
         for record in migrate_stream(reader, name=source):
             if record.message is None:
                 unreadable += 1
