@@ -80,11 +80,6 @@ class IdentityDocument(KzcnModel):
     model_config = ConfigDict(
         json_schema_extra={
             "allOf": _number_rules(),
-            "x-kzcn-rules": [
-                "CHN identity_card numbers carry an ISO 7064 MOD 11-2 check character.",
-                "date_of_expiry is after date_of_issue.",
-                "MRZ check digits (7-3-1) and the fields the MRZ repeats agree with the record.",
-            ],
         }
     )
 
@@ -210,19 +205,6 @@ class PersonRecord(KzcnModel):
     model_config = ConfigDict(
         json_schema_extra={
             "allOf": _personal_number_rules(),
-            "x-kzcn-rules": [
-                "date_of_birth is not in the future.",
-                (
-                    "A KAZ personal number (IIN) has a valid check digit and agrees with "
-                    "date_of_birth and sex."
-                ),
-                (
-                    "A CHN personal number (resident ID) has a valid check character and agrees "
-                    "with date_of_birth and sex."
-                ),
-                "Every document is issued on or after date_of_birth.",
-                "MRZ date of birth, sex and names agree with the record.",
-            ],
         }
     )
 
