@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Self, TypeVar
 
 from pydantic import (
@@ -129,6 +131,15 @@ def _json_shaped(node: Any) -> Any:
     return node
 
 
+@contextmanager
+def _redacting() -> Iterator[None]:
+    """Raise a validation error with its input values hidden (`redacted`), never the original."""
+    try:
+        yield
+    except ValidationError as error:
+        raise redacted(error) from None
+
+
 class KzcnModel(BaseModel):
     """Base of every kzcn model.
 
@@ -180,26 +191,20 @@ class KzcnModel(BaseModel):
     @classmethod
     def model_validate(cls, *args: Any, **kwargs: Any) -> Self:
         """`BaseModel.model_validate`, its errors redacted."""
-        try:
+        with _redacting():
             return super().model_validate(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     @classmethod
     def model_validate_json(cls, *args: Any, **kwargs: Any) -> Self:
         """`BaseModel.model_validate_json`, its errors redacted."""
-        try:
+        with _redacting():
             return super().model_validate_json(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     @classmethod
     def model_validate_strings(cls, *args: Any, **kwargs: Any) -> Self:
         """`BaseModel.model_validate_strings`, its errors redacted."""
-        try:
+        with _redacting():
             return super().model_validate_strings(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
 
 # `TypeAdapter` is marked final for typing only; overriding the three validation
@@ -213,21 +218,15 @@ class RedactingAdapter(TypeAdapter[T]):  # type: ignore[misc]
 
     def validate_python(self, *args: Any, **kwargs: Any) -> T:
         """`TypeAdapter.validate_python`, its errors redacted."""
-        try:
+        with _redacting():
             return super().validate_python(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     def validate_json(self, *args: Any, **kwargs: Any) -> T:
         """`TypeAdapter.validate_json`, its errors redacted."""
-        try:
+        with _redacting():
             return super().validate_json(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     def validate_strings(self, *args: Any, **kwargs: Any) -> T:
         """`TypeAdapter.validate_strings`, its errors redacted."""
-        try:
+        with _redacting():
             return super().validate_strings(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
