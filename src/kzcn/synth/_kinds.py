@@ -29,7 +29,6 @@ from kzcn.messages import (
     SuspensionAction,
     Violation,
 )
-from kzcn.stays import SINGLE_STAY_DAYS
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
 from kzcn.synth._days import add_years, month_starts
@@ -59,12 +58,13 @@ from kzcn.synth._envelope import (
 )
 from kzcn.synth._recurring import (
     REQUEST_SHARE,
-    VIOLATION_SHARE,
     listed_again,
     listed_records,
     recurring,
+    recurring_stays,
 )
 from kzcn.synth._regime import in_draw_order, shares, values_of
+from kzcn.synth._stays import StayColumns, draw_stays
 from kzcn.synth._stream import Draws
 from kzcn.synth.people import (
     POPULATION_CODE,
@@ -202,6 +202,10 @@ _GROUNDS = in_draw_order(Grounds, ("public_health", "public_order", "national_se
 
 _VIOLATION_TEXT = json_texts([v for v, _ in _VIOLATIONS])
 _VIOLATION_SHARES = cumulative_shares(_VIOLATIONS)
+# A stay drawn for an overstay that the calculator finds within the rules is reported
+# as one of the other violations, at their shares.
+_NOT_OVERSTAY = np.array([i for i in range(len(_VIOLATIONS)) if i != _OVERSTAY])
+_NOT_OVERSTAY_SHARES = cumulative_shares(tuple(_VIOLATIONS[i] for i in _NOT_OVERSTAY))
 _POINT_TEXT = json_texts([p for p, _ in _CROSSING_POINTS])
 _POINT_SHARES = cumulative_shares(_CROSSING_POINTS)
 _MEASURE_TEXT = json_texts(_MEASURES)
@@ -461,36 +465,32 @@ _REPLY_TEXT = texts(_REPLY_STATUS)
 
 @dataclass(frozen=True, slots=True)
 class _Violation:
-    """What happened, when, and what followed (a column each)."""
+    """What happened, in which stay, when, and what followed (a column each)."""
 
     violation: Ints  # index into _VIOLATIONS
-    entered: Ints
-    permitted: Ints  # the last day of the permitted stay
+    stay: StayColumns
     occurred: Ints
     detected: Ints
     measures: Ints  # index into _MEASURES
-    left: Ints  # the day a deportee left (where `deported`)
     deported: Flags
 
 
-def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
-    """Violations with dates that agree: entry, permitted stay, the act, detection, leaving.
+def _violation_columns(draws: Draws, violation: Ints, stay: StayColumns, u: Floats) -> _Violation:
+    """Violations with dates that agree with their stay: the act, detection, leaving.
 
-    `u` holds six uniform draws a row: the violation, the length of stay, and
-    whether a criminal case, a warning, a deportation or an entry ban follows.
+    `u` holds four uniform draws a row: whether a criminal case, a warning, a
+    deportation or an entry ban follows. An overstay begins the day after the
+    calculator's last permitted day; the others happen between entry and exit.
     """
-    kind_draw, stay_draw, criminal_draw, warning_draw, deport_draw, ban_draw = u
-    violation = category(kind_draw, _VIOLATION_SHARES)
-    entered = draws.between(DATA_START, DATA_END - 200, n)
-    permitted = entered + np.where(stay_draw < 0.8, 29, 89)  # a 30-day visa-free stay
+    n = len(violation)
+    criminal_draw, warning_draw, deport_draw, ban_draw = u
+    entered, left = stay.entered, stay.left
     occurred = np.select(
-        [violation == _OVERSTAY, _no_stay(violation), violation == _UNREGISTERED],
-        [permitted + 1, entered, entered + 5],
-        entered + draws.between(1, 25, n),
-    )
-    detected = occurred + np.where(
-        (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT), 0, draws.between(0, 60, n)
-    )
+        [violation == _OVERSTAY, _no_stay(violation), violation == _UNREGISTERED,
+         violation == _ILLEGAL_EXIT],
+        [stay.limit + 1, entered, np.minimum(entered + 5, left), left],
+        np.minimum(entered + draws.between(1, 25, n), left),
+    )  # fmt: skip
     crossed = (violation == _ILLEGAL_ENTRY) | (violation == _ILLEGAL_EXIT)
     criminal = crossed & (criminal_draw < 0.3)
     warning = ~criminal & (warning_draw < 0.15)
@@ -499,6 +499,7 @@ def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
         & ~warning
         & (deport_draw < 0.4)
         & np.isin(violation, [_OVERSTAY, _PURPOSE, _ILLEGAL_ENTRY])
+        & (left > occurred)  # found before leaving, and made to leave: the exit is the deportation
     )
     measures = np.select(
         [criminal, warning, deported & (ban_draw < 0.6), deported],
@@ -506,16 +507,16 @@ def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
         _FINE,
     )
     # A criminal case also deports.
-    return _Violation(
-        violation,
-        entered,
-        permitted,
-        occurred,
-        detected,
-        measures,
-        detected + draws.between(1, 10, n),
-        criminal | deported,
+    deported |= criminal
+    # At the border, found on the day; a deportee found a few days before leaving; the
+    # others any day of the stay from the act to the exit.
+    at_border = (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT)
+    detected = np.select(
+        [at_border, deported],
+        [occurred, np.maximum(occurred, left - draws.between(1, 10, n))],
+        occurred + draws.below(left - occurred + 1, n),
     )
+    return _Violation(violation, stay, occurred, detected, measures, deported)
 
 
 def _no_stay(violation: Ints) -> Flags:
@@ -533,8 +534,11 @@ def _violators(state: Party, draw: Floats) -> Ints:
     return np.where(draw < 0.75, code["kaz_kazakh"], code["kaz_russian"])
 
 
-def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
-    """The border crossings of each violation: an entry unless illegal, an exit if any."""
+def _crossings(v: _Violation, point: Texts, passport: Texts, sent: Ints) -> Pieces:
+    """The border crossings of a violation's stay: the entry unless illegal, the exit if known.
+
+    The exit is known when it came before the report was sent.
+    """
 
     def crossing(direction: str, day: Ints, basis: Texts | bytes) -> Texts:
         return join_rows(
@@ -549,39 +553,60 @@ def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
             b"}",
         )
 
-    # A 90-day permitted stay is a visa's: the entry says so, and the visa's validity
-    # is the limit the stay calculator (kzcn.stays) holds the stay to.
-    on_visa = v.permitted - v.entered > SINGLE_STAY_DAYS
+    # An entry on a visa says so, with the visa's last day: the stay calculator
+    # (kzcn.stays) holds the stay to it.
     entry_basis = np.where(
-        on_visa,
-        join_rows(b'"visa","visa_valid_until":', quoted_dates(v.permitted)),
+        v.stay.on_visa,
+        join_rows(b'"visa","visa_valid_until":', quoted_dates(v.stay.visa_until)),
         b'"visa_free","visa_valid_until":null',
     )
     entered_legally = v.violation != _ILLEGAL_ENTRY
-    exited = (v.violation == _ILLEGAL_EXIT) | v.deported
-    # Who left illegally is recorded leaving then; a deportee on the day of leaving.
-    left = np.where(v.violation == _ILLEGAL_EXIT, v.occurred, v.left)
+    exited = v.stay.left <= sent
     return (
-        np.where(entered_legally, crossing("entry", v.entered, entry_basis), b""),
+        np.where(entered_legally, crossing("entry", v.stay.entered, entry_basis), b""),
         commas(entered_legally & exited),
-        np.where(exited, crossing("exit", left, b'null,"visa_valid_until":null'), b""),
+        np.where(exited, crossing("exit", v.stay.left, b'null,"visa_valid_until":null'), b""),
     )
 
 
 def _violations(draws: Draws, n: int, state: Party) -> Texts:
-    """Citizens of the other state broke entry, stay or exit rules in `state`."""
-    u = draws.uniform((9, n))  # six for the violation, who, where; the ninth is unused
-    v = _violation_columns(draws, n, u[:6])
-    who_draw, point_draw = u[6], u[7]
-    sent = np.where(v.deported, v.left, v.detected) + draws.between(3, 40, n)
-    envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
+    """Citizens of the other state broke entry, stay or exit rules in `state`.
+
+    Each is about a stay, drawn (a share long) or taken from a recurring
+    person's history (`_recurring`); the stay calculator decides which stays
+    are overstays (`_stays`): a stay drawn long that it finds within the rules
+    is reported as another violation.
+    """
+    u = draws.uniform((9, n))  # the violation, reporting, four measures, who, where, redraw
+    kind_draw, report_draw = u[0], u[1]
+    who_draw, point_draw, redraw = u[6], u[7], u[8]
+    drawn = category(kind_draw, _VIOLATION_SHARES)
+    overstay = drawn == _OVERSTAY
+    entered = draws.between(DATA_START, DATA_END - 200, n)
+    fresh_stay = draw_stays(draws, entered, long=overstay)
     violators = _violators(state, who_draw)
-    fresh = person_columns(draws, violators, v.entered, traveller=True)
-    # A third are people reported before: the run's population, same records (`_recurring`).
-    again, records, passports = recurring(draws, violators, VIOLATION_SHARE, draws.uniform((2, n)))
+    fresh = person_columns(draws, violators, entered, traveller=True)
+    # A third are people reported before (`_recurring`): one stay of their one history.
+    # Who entered illegally left no entry record to link: never one of them.
+    again, records, passports, pooled = recurring_stays(
+        draws, violators, overstay, draws.uniform((2, n))
+    )
+    again &= drawn != _ILLEGAL_ENTRY
+    stay = pooled.where(again, fresh_stay)
+    violation = np.where(
+        overstay & ~stay.breached, _NOT_OVERSTAY[category(redraw, _NOT_OVERSTAY_SHARES)], drawn
+    )
+    v = _violation_columns(draws, violation, stay, u[2:6])
     subject = np.where(again, records, join_rows(*fresh.pieces))
     passport = np.where(again, passports, fresh.passport)
-    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport)
+    # The report follows detection; some wait for the person to leave, and so does every
+    # report on someone reported before (their history is whole: every stay has its exit).
+    after_exit = again | v.deported | (v.violation == _ILLEGAL_EXIT) | (report_draw < 0.5)
+    sent = np.where(after_exit, np.maximum(stay.left, v.detected), v.detected) + draws.between(
+        3, 40, n
+    )
+    envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
+    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport, sent)
     ban_until = null_or(
         v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
     )
@@ -598,7 +623,7 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
         b',"crossings":[',
         *crossings,
         b'],"permitted_stay_until":',
-        null_or(~_no_stay(v.violation), quoted_dates(v.permitted)),
+        null_or(~_no_stay(v.violation), quoted_dates(stay.limit)),
         b',"measures":',
         _MEASURE_TEXT[v.measures],
         b',"entry_ban_until":',
