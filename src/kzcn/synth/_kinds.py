@@ -16,18 +16,33 @@ import orjson
 from kzcn.authorities import Party
 from kzcn.messages import (
     Area,
+    BorderCrossing,
+    CitizenshipStatusReply,
     CrossingPoint,
+    DocumentReference,
     EndedBy,
+    EntryStayExitViolation,
+    EvidenceItem,
     EvidenceType,
+    FormerCitizenship,
     FormerCitizenshipStatus,
     Grounds,
+    InformationRequest,
     Measure,
+    PriorChangeItem,
+    PriorChangeList,
+    PriorCitizenshipChange,
     Purpose,
     RefusalGrounds,
     ReplyStatus,
+    RequestedPerson,
     RequestPurpose,
+    RequestRefusal,
+    StatisticsRow,
     SuspensionAction,
+    SuspensionNotice,
     Violation,
+    VisaFreeStatistics,
 )
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
@@ -63,7 +78,7 @@ from kzcn.synth._recurring import (
     recurring,
     recurring_stays,
 )
-from kzcn.synth._regime import in_draw_order, shares, values_of
+from kzcn.synth._regime import fields_of, in_draw_order, key, keys, opening, shares, values_of
 from kzcn.synth._stays import StayColumns, draw_stays
 from kzcn.synth._stream import Draws
 from kzcn.synth.people import (
@@ -74,6 +89,48 @@ from kzcn.synth.people import (
     authorities,
     person_columns,
 )
+
+# The keys each kind writes, read from the models: a field renamed or removed there
+# fails here, at import, instead of writing bytes the models no longer accept.
+_EVIDENCE_KEY = keys(EvidenceItem, "type", "number", "date", "issuer")
+_CHANGE = keys(
+    PriorChangeItem, "subject", "acquisition", "decided_on", "decision_reference",
+    "former_citizenship",
+)  # fmt: skip
+_FORMER = keys(FormerCitizenship, "state", "status", "ended_by", "ended_on", "evidence")
+_NO_LIST = key(PriorCitizenshipChange, "list_id") + b"null"
+_NO_LIST += key(PriorCitizenshipChange, "list_item") + b"null"
+_LIST_ID = key(PriorChangeList, "list_id")
+_ITEMS = key(PriorChangeList, "items")
+_ITEM = opening(key(PriorChangeItem, "item"))
+_REPLY = keys(
+    CitizenshipStatusReply, "subject", "list_id", "list_item", "list_received_on", "status",
+    "terminated_on",
+)  # fmt: skip
+_CROSSING = keys(
+    BorderCrossing, "direction", "crossed_on", "crossing_point", "document_number", "basis",
+    "visa_valid_until",
+)  # fmt: skip
+_VIOLATION_KEY = keys(
+    EntryStayExitViolation, "subject", "violation", "occurred_on", "detected_on", "crossings",
+    "permitted_stay_until", "measures", "entry_ban_until", "legal_provision",
+)  # fmt: skip
+_STATISTICS = keys(VisaFreeStatistics, "citizens_of", "period_start", "period_end", "rows")
+_ROW_KEYS = fields_of(
+    StatisticsRow, ("purpose", "visa_free_entries", "visa_free_exits", "visas_issued")
+)
+_SUSPENSION = keys(
+    SuspensionNotice, "action", "cancels", "grounds", "scope", "suspended_areas", "decided_on",
+    "effective_from",
+)  # fmt: skip
+_REQUEST = keys(InformationRequest, "purpose", "legal_basis", "persons")
+# A request names one person, by passport: item 1, no personal number.
+_ONE_PERSON = (
+    opening(key(RequestedPerson, "item")) + b"1" + key(RequestedPerson, "personal_number")
+    + b"null" + key(RequestedPerson, "document")
+)  # fmt: skip
+_ASKED_DOCUMENT = keys(DocumentReference, "issuing_state", "document_type", "number")
+_REFUSAL = keys(RequestRefusal, "grounds", "refused_items")
 
 _VIOLATIONS = shares(
     Violation,
@@ -174,7 +231,7 @@ _RENOUNCED, _BY_LAW = (
     f'"{v}"'.encode() for v in in_draw_order(EndedBy, ("renunciation_approved", "automatic_by_law"))
 )
 _EVIDENCE = {
-    name: f'{{"type":"{name}"'.encode()
+    name: opening(_EVIDENCE_KEY["type"]) + orjson.dumps(name)
     for name in in_draw_order(
         EvidenceType,
         (
@@ -258,13 +315,13 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         _EVIDENCE[
             "renunciation_certificate_chn" if recipient == "CHN" else "termination_certificate_kaz"
         ],
-        b',"number":"T' if recipient == "CHN" else b',"number":"K',
+        _EVIDENCE_KEY["number"] + (b'"T' if recipient == "CHN" else b'"K'),
         year_texts(issued),
         NUMBERS[draws.below(1_000_000, n) // 100],
         DIGITS4[draws.below(100, n)],
-        b'","date":',
+        b'"' + _EVIDENCE_KEY["date"],
         quoted_dates(issued),
-        b',"issuer":',
+        _EVIDENCE_KEY["issuer"],
         authorities(recipient, issued),
         b"}",
     )
@@ -273,9 +330,9 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
     lodged = np.minimum(sent - 1, decided + draws.between(10, 400, n))
     application = join_rows(
         _EVIDENCE["renunciation_application"],
-        b',"number":null,"date":',
+        _EVIDENCE_KEY["number"] + b"null" + _EVIDENCE_KEY["date"],
         quoted_dates(lodged),
-        b',"issuer":',
+        _EVIDENCE_KEY["issuer"],
         _MISSION[recipient],
         b"}",
     )
@@ -283,9 +340,9 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         np.where(
             evidence_draw < 0.6, _EVIDENCE["passport_cancelled"], _EVIDENCE["hukou_cancellation"]
         ).astype(object),
-        b',"number":null,"date":',
+        _EVIDENCE_KEY["number"] + b"null" + _EVIDENCE_KEY["date"],
         quoted_dates(lodged),
-        b',"issuer":',
+        _EVIDENCE_KEY["issuer"],
         _MISSION[recipient],
         b"}",
     )
@@ -316,19 +373,23 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
             '号"'.encode(),
         )
     return (
-        b',"acquisition":',
+        _CHANGE["acquisition"],
         np.where(
             restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
         ),
-        b',"decided_on":',
+        _CHANGE["decided_on"],
         quoted_dates(decided),
-        b',"decision_reference":',
+        _CHANGE["decision_reference"],
         *reference,
-        f',"former_citizenship":{{"state":"{recipient}","status":"'.encode(),
+        _CHANGE["former_citizenship"]
+        + opening(_FORMER["state"])
+        + orjson.dumps(recipient)
+        + _FORMER["status"]
+        + b'"',
         _CHANGE_TEXT[status],
-        b'","ended_by":',
+        b'"' + _FORMER["ended_by"],
         ended_by,
-        b',"ended_on":null,"evidence":[',
+        _FORMER["ended_on"] + b"null" + _FORMER["evidence"] + b"[",
         evidence,
         b"]}",
     )
@@ -346,7 +407,7 @@ def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
     subject = _subjects_of_change(draws, state, sent, decided, population_draw)
     return join_rows(
         *envelope,
-        b',"subject":',
+        _CHANGE["subject"],
         *subject.pieces,
         *_change_fields(draws, state, decided, sent),
         b"}",
@@ -379,7 +440,7 @@ def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
     decided = np.where(again, listed_on, decided)
     fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
     subject = np.where(again, records, join_rows(*fresh.pieces))
-    return (b',"subject":', subject, *_change_fields(draws, state, decided, sent))
+    return (_CHANGE["subject"], subject, *_change_fields(draws, state, decided, sent))
 
 
 def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
@@ -387,7 +448,7 @@ def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
     envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
     change = _prior_change(draws, state, sent)
     # A notice of its own: the list it belongs to, if any, is not known.
-    return join_rows(*envelope, b',"list_id":null,"list_item":null', *change, b"}")
+    return join_rows(*envelope, _NO_LIST, *change, b"}")
 
 
 #: Persons a historical list names: 1 to this many (kzcn's assumption; lists are by
@@ -398,18 +459,16 @@ _MOST_LISTED = 6
 def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
     sent = _prior_sent(draws, n)
     envelope = envelopes(draws, "prior_change_list", diplomatic_route(state), sent)
-    list_id = (f',"list_id":"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
+    list_id = (_LIST_ID + f'"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
     sizes = draws.between(1, _MOST_LISTED, n)
     first = np.cumsum(sizes) - sizes
     item_of = np.repeat(np.arange(n), sizes)
     number = np.arange(len(item_of)) - first[item_of] + 1
-    items = join_rows(
-        b'{"item":', NUMBERS[number], *_prior_change(draws, state, sent[item_of]), b"}"
-    )
+    items = join_rows(_ITEM, NUMBERS[number], *_prior_change(draws, state, sent[item_of]), b"}")
     joined = np.array(
         [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
     )
-    return join_rows(*envelope, *list_id, b',"items":[', joined, b"]}")
+    return join_rows(*envelope, *list_id, _ITEMS + b"[", joined, b"]}")
 
 
 def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
@@ -442,19 +501,19 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     record = np.where(status == _REPLY_NO_RECORD, listed_record, join_rows(*subject.pieces))
     return join_rows(
         *envelope,
-        b',"subject":',
+        _REPLY["subject"],
         record,
-        f',"list_id":"{other}-'.encode(),
+        _REPLY["list_id"] + f'"{other}-'.encode(),
         year_texts(received),
         b"-",
         DIGITS4[draws.between(1, 9999, n)],
-        b'","list_item":',
+        b'"' + _REPLY["list_item"],
         NUMBERS[draws.between(1, 9999, n)],
-        b',"list_received_on":',
+        _REPLY["list_received_on"],
         quoted_dates(received),
-        b',"status":"',
+        _REPLY["status"] + b'"',
         _REPLY_TEXT[status],
-        b'","terminated_on":',
+        b'"' + _REPLY["terminated_on"],
         terminated_on,
         b"}",
     )
@@ -541,14 +600,15 @@ def _crossings(v: _Violation, point: Texts, passport: Texts, sent: Ints) -> Piec
     """
 
     def crossing(direction: str, day: Ints, basis: Texts | bytes) -> Texts:
+        k = _CROSSING
         return join_rows(
-            f'{{"direction":"{direction}","crossed_on":'.encode(),
+            opening(k["direction"]) + orjson.dumps(direction) + k["crossed_on"],
             quoted_dates(day),
-            b',"crossing_point":',
+            k["crossing_point"],
             point,
-            b',"document_number":"',
+            k["document_number"] + b'"',
             passport,
-            b'","basis":',
+            b'"' + k["basis"],
             basis,
             b"}",
         )
@@ -557,15 +617,19 @@ def _crossings(v: _Violation, point: Texts, passport: Texts, sent: Ints) -> Piec
     # (kzcn.stays) holds the stay to it.
     entry_basis = np.where(
         v.stay.on_visa,
-        join_rows(b'"visa","visa_valid_until":', quoted_dates(v.stay.visa_until)),
-        b'"visa_free","visa_valid_until":null',
+        join_rows(b'"visa"' + _CROSSING["visa_valid_until"], quoted_dates(v.stay.visa_until)),
+        b'"visa_free"' + _CROSSING["visa_valid_until"] + b"null",
     )
     entered_legally = v.violation != _ILLEGAL_ENTRY
     exited = v.stay.left <= sent
     return (
         np.where(entered_legally, crossing("entry", v.stay.entered, entry_basis), b""),
         commas(entered_legally & exited),
-        np.where(exited, crossing("exit", v.stay.left, b'null,"visa_valid_until":null'), b""),
+        np.where(
+            exited,
+            crossing("exit", v.stay.left, b"null" + _CROSSING["visa_valid_until"] + b"null"),
+            b"",
+        ),
     )
 
 
@@ -610,25 +674,26 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
     ban_until = null_or(
         v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
     )
+    k = _VIOLATION_KEY
     return join_rows(
         *envelope,
-        b',"subject":',
+        k["subject"],
         subject,
-        b',"violation":',
+        k["violation"],
         _VIOLATION_TEXT[v.violation],
-        b',"occurred_on":',
+        k["occurred_on"],
         quoted_dates(v.occurred),
-        b',"detected_on":',
+        k["detected_on"],
         quoted_dates(v.detected),
-        b',"crossings":[',
+        k["crossings"] + b"[",
         *crossings,
-        b'],"permitted_stay_until":',
+        b"]" + k["permitted_stay_until"],
         null_or(~_no_stay(v.violation), quoted_dates(stay.limit)),
-        b',"measures":',
+        k["measures"],
         _MEASURE_TEXT[v.measures],
-        b',"entry_ban_until":',
+        k["entry_ban_until"],
         ban_until,
-        b',"legal_provision":',
+        k["legal_provision"],
         _PROVISION_TEXT[state][v.violation],
         b"}",
     )
@@ -668,11 +733,11 @@ def _statistics(draws: Draws, n: int, state: Party) -> Texts:
     )
     return join_rows(
         *envelope,
-        f',"citizens_of":"{OTHER[state]}","period_start":'.encode(),
+        _STATISTICS["citizens_of"] + orjson.dumps(OTHER[state]) + _STATISTICS["period_start"],
         quoted_dates(start),
-        b',"period_end":',
+        _STATISTICS["period_end"],
         quoted_dates(end),
-        b',"rows":',
+        _STATISTICS["rows"],
         rows,
         b"}",
     )
@@ -681,12 +746,7 @@ def _statistics(draws: Draws, n: int, state: Party) -> Texts:
 def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_only: int) -> JsonDict:
     if purpose in _VISA_ONLY:
         entries, exits, visas = 0, 0, visa_only
-    return {
-        "purpose": purpose,
-        "visa_free_entries": entries,
-        "visa_free_exits": exits,
-        "visas_issued": visas,
-    }
+    return dict(zip(_ROW_KEYS, (purpose, entries, exits, visas), strict=True))
 
 
 def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
@@ -708,21 +768,22 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
         )
         for j in range(n)
     )
+    k = _SUSPENSION
     return join_rows(
         *envelope,
-        b',"action":"',
+        k["action"] + b'"',
         np.where(cancelled, _CANCELLED, _ADOPTED).astype(object),
-        b'","cancels":',
+        b'"' + k["cancels"],
         null_or(cancelled, uuids(draws, n)),
-        b',"grounds":"',
+        k["grounds"] + b'"',
         _GROUNDS_TEXT[grounds],
-        b'","scope":"',
+        b'"' + k["scope"] + b'"',
         np.where(partial, PARTIAL, FULL).astype(object),
-        b'","suspended_areas":',
+        b'"' + k["suspended_areas"],
         areas,
-        b',"decided_on":',
+        k["decided_on"],
         quoted_dates(decided),
-        b',"effective_from":',
+        k["effective_from"],
         quoted_dates(decided + draws.between(0, 14, n)),
         b"}",
     )
@@ -773,12 +834,20 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     purpose = category(purpose_draw, _PURPOSE_SHARES)
     return join_rows(
         *envelope,
-        b',"purpose":"',
+        _REQUEST["purpose"] + b'"',
         _PURPOSE_TEXT[purpose],
-        b'","legal_basis":"',
+        b'"' + _REQUEST["legal_basis"] + b'"',
         _LEGAL_BASIS_TEXT[purpose],
-        b'","persons":[{"item":1,"personal_number":null,"document":{"issuing_state":'
-        + f'"{OTHER[state]}","document_type":"passport","number":"'.encode(),
+        b'"'
+        + _REQUEST["persons"]
+        + b"["
+        + _ONE_PERSON
+        + opening(_ASKED_DOCUMENT["issuing_state"])
+        + orjson.dumps(OTHER[state])
+        + _ASKED_DOCUMENT["document_type"]
+        + b'"passport"'
+        + _ASKED_DOCUMENT["number"]
+        + b'"',
         np.where(again, passports, person.passport),
         b'"}}]}',
     )
@@ -793,7 +862,12 @@ def _refusals(draws: Draws, n: int, state: Party) -> Texts:
     # Most refuse the whole request (no items); some only its first person.
     refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
     return join_rows(
-        *envelope, b',"grounds":"', _REFUSAL_TEXT[grounds], b'","refused_items":', refused, b"}"
+        *envelope,
+        _REFUSAL["grounds"] + b'"',
+        _REFUSAL_TEXT[grounds],
+        b'"' + _REFUSAL["refused_items"],
+        refused,
+        b"}",
     )
 
 
