@@ -19,7 +19,7 @@ checks it against a naive day-by-day count.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -145,18 +145,30 @@ def _visa_free_limit(entry: int, counted: _Days) -> tuple[int, Rule]:
     window ending on it holds at most 90 days. Returns the last permitted day
     and the rule that ends the stay there.
     """
-    for offset in range(SINGLE_STAY_DAYS):
+
+    def over(offset: int) -> bool:
+        # Days before this stay still in the window ending on its day `offset`, and its own
+        # days so far. Non-decreasing in `offset`: a step drops at most one earlier day
+        # from the window and adds one of its own. So the first day over is found by halving.
         day = entry + offset
-        # Days before this stay still in the window, and this stay's days so far.
-        if counted.count(day - WINDOW_DAYS + 1, entry - 1) + offset + 1 > WINDOW_LIMIT:
-            return day - 1, "cumulative"
+        return counted.count(day - WINDOW_DAYS + 1, entry - 1) + offset + 1 > WINDOW_LIMIT
+
+    first_over = bisect_left(range(SINGLE_STAY_DAYS), x=True, key=over)
+    if first_over < SINGLE_STAY_DAYS:
+        return entry + first_over - 1, "cumulative"
     return entry + SINGLE_STAY_DAYS - 1, "single_stay"
 
 
 def _most_used(entry: int, last: int, counted: _Days) -> int:
-    """The most visa-free days in a window ending on any day entry..last (days counted)."""
+    """The most visa-free days in a window ending on any day entry..last (days counted).
+
+    From one day to the next the window gains the new day and loses the one 180
+    days back. After its first day, a stay's days are all counted (visa-free) or
+    none are (on a visa), so the count only rises, or only falls, over the stay:
+    its most is on the first or the last day.
+    """
     return max(
-        (counted.count(day - WINDOW_DAYS + 1, day) for day in range(entry, last + 1)), default=0
+        counted.count(entry - WINDOW_DAYS + 1, entry), counted.count(last - WINDOW_DAYS + 1, last)
     )
 
 
