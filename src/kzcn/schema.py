@@ -21,8 +21,14 @@ jsonschema-rs, check-jsonschema, hypothesis-jsonschema, code generators.
 - A `format: date` also has a pattern refusing year 0000, which RFC 3339
   allows and some validators take, but no Python `date` (nor the models) can
   hold.
+- A rule the schema says in full (the channel of a kind, the carrier, the
+  areas of a partial suspension, the parties and their authorities) is a
+  clause of the definition's `allOf` marked with its code (`x-kzcn-rule`),
+  so that a failing clause names the rule; a generic validator then refuses
+  what the models refuse, and the schema engine reports the models' code.
 - Every definition whose model enforces more than the schema says lists
-  those rules under `x-kzcn-rules` (code, severity, words; `kzcn.rules`).
+  those other rules under `x-kzcn-rules` (code, severity, words;
+  `kzcn.rules`): what a schema user must leave to the models.
 - `$id` is `https://kzcn.invalid/schema/<version>/<name>.schema.json`: an
   identifier, never fetched (`.invalid` is reserved and never resolves), in
   the `https:` form that resolvers such as hypothesis-jsonschema expect.
@@ -39,6 +45,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from kzcn._base import RULE_KEY
 from kzcn._patterns import guard_end_anchors
 from kzcn._version import SCHEMA_VERSION
 from kzcn.messages import MESSAGE_KINDS, MessageAdapter
@@ -54,6 +61,7 @@ __all__ = [
     "declared_rules",
     "kind_refs",
     "render_schema",
+    "said_rules",
     "schema_id",
     "write_schema_files",
 ]
@@ -66,6 +74,8 @@ _RULES_NOTE = (
     "agreement of the IIN and resident ID with birth date and sex; date order; the 2023-11-10 "
     "boundary; whose citizen; uniqueness across objects) are listed, by error code, under "
     "`x-kzcn-rules` of the definition that carries them and are enforced by the kzcn models. "
+    "A rule the schema says in full is an `allOf` clause marked with its code (`x-kzcn-rule`) "
+    "and is not listed. "
     "Deadlines are warnings, not errors. Annotations are `x-kzcn-*` keywords; for ajv's strict "
     "mode declare them with `ajv.addVocabulary`."
 )
@@ -154,10 +164,22 @@ def _dispatch_on_kind(body: dict[str, Any]) -> None:
     ]
 
 
+def said_rules(definition: dict[str, Any]) -> frozenset[str]:
+    """The codes of the rules `definition`'s own clauses say in full (`x-kzcn-rule`)."""
+    return frozenset(
+        clause[RULE_KEY] for clause in definition.get("allOf", ()) if RULE_KEY in clause
+    )
+
+
 def _declare_rules(definition: dict[str, Any], name: str) -> None:
-    """`x-kzcn-rules`: the codes the model behind `definition` enforces beyond the schema."""
+    """`x-kzcn-rules`: the codes the model behind `definition` enforces beyond the schema.
+
+    A rule the schema says in full (a clause marked `x-kzcn-rule`) is left out:
+    the list is what a schema user must leave to the models.
+    """
     model = model_named(name)
-    rules = rules_annotation(model) if model else []
+    said = said_rules(definition)
+    rules = [rule for rule in rules_annotation(model) if rule["code"] not in said] if model else []
     if rules:
         definition[RULES_KEY] = rules
     else:
