@@ -13,9 +13,13 @@ jsonschema-rs, check-jsonschema, hypothesis-jsonschema, code generators.
   instead of a `oneOf` with pydantic's `discriminator`: a validator then
   reports the failing field of the right kind, never "no branch matched"
   with the whole record, and there is no keyword outside the vocabulary.
-- Our own annotations are all `x-kzcn-*` (`x-kzcn-version` too).
+- Our own annotations are all `x-kzcn-*` (`x-kzcn-version` too). A
+  definition has no `title` repeating its `$defs` key (code generators name
+  it by the key; see `_untitled`).
 - A subschema with `properties`/`required` says `type: object`, one with a
-  `pattern` `type: string` (ajv's strictTypes).
+  `pattern` `type: string` (ajv's strictTypes), and so does each clause of an
+  object's `allOf` (json-schema-to-typescript reads an untyped clause as "any
+  value", which lets extra properties into every kind's type).
 - Every `$` of a pattern is followed by `(?!\n)`: Python's `re` (and so
   Python validators) would otherwise take a trailing newline.
 - A `format: date` also has a pattern refusing year 0000, which RFC 3339
@@ -138,6 +142,12 @@ def _for_every_validator(node: dict[str, Any]) -> None:
         node.setdefault("type", "string")
     if "properties" in node or "required" in node:
         node.setdefault("type", "object")
+    if node.get("type") == "object":
+        for clause in node.get("allOf", ()):
+            # The same set inside an object; a code generator then reads a rule's clause as an
+            # object adding no field (`{}`), not as any value (`{[k: string]: unknown}`), which
+            # would let every kind's TypeScript type take any extra property.
+            clause.setdefault("type", "object")
 
 
 def _dispatch_on_kind(body: dict[str, Any]) -> None:
@@ -186,6 +196,18 @@ def _declare_rules(definition: dict[str, Any], name: str) -> None:
         definition.pop(RULES_KEY, None)
 
 
+def _untitled(definition: dict[str, Any], name: str) -> None:
+    """Drop a definition's `title` that only repeats its `$defs` key (pydantic's class name).
+
+    json-schema-to-typescript gives a titled definition with an `allOf` (its
+    rules) the type of the rules alone, `{}`: the sender's and recipient's
+    types lost their fields and took any property. Untitled, it is named by its
+    key and keeps them.
+    """
+    if definition.get("title") == name:
+        del definition["title"]
+
+
 def declared_rules(schema: dict[str, Any], definition: str) -> frozenset[str]:
     """The codes under `x-kzcn-rules` of `definition` and of every definition it refers to."""
     seen: set[str] = set()
@@ -225,6 +247,7 @@ def build_schema(name: str) -> dict[str, Any]:
         _dispatch_on_kind(body)
     for definition_name, definition in body.get("$defs", {}).items():
         _declare_rules(definition, definition_name)
+        _untitled(definition, definition_name)
     if name == "person":
         _declare_rules(body, "PersonRecord")
     for node in _subschemas(body):
