@@ -18,15 +18,30 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 
-from kzcn.errors import CATALOGUE, redacted
+from kzcn.errors import CATALOGUE, Code, redacted
 from kzcn.provenance import annotate
 
-__all__ = ["KzcnModel", "RedactingAdapter"]
+__all__ = ["RULE_KEY", "KzcnModel", "RedactingAdapter", "schema_rule"]
 
 T = TypeVar("T")
 
 #: A date in JSON is this and nothing else (the JSON Schema's `format: date`).
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+#: On a schema clause: the code of the kzcn rule the clause says (the models raise it there).
+RULE_KEY = "x-kzcn-rule"
+
+
+def schema_rule(code: Code, clause: dict[str, Any]) -> dict[str, Any]:
+    """`clause`, a JSON Schema that says the rule `code` in full, marked with that code.
+
+    The schema then leaves the rule out of `x-kzcn-rules` (which lists what the
+    schema does not say), and a generic validator's failing schema path leads
+    to the code. The model still enforces the rule itself; tests hold the two
+    to one verdict.
+    """
+    return {RULE_KEY: code, **clause}
 
 
 def _date_error() -> tuple[str, str]:
