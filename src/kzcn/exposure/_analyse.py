@@ -73,9 +73,10 @@ _SPOOL_STEP = 1024 * 1024
 
 NOTES = (
     (
-        "One row per distinct person: messages whose subjects share an identity document "
+        "One row per distinct person: every person a message carries (its subject, and each "
+        "person a prior-change list names) counts; persons who share an identity document "
         "(issuing state, document type and number), directly or through other messages, are "
-        "one person; the person's values are those of their first message in input order."
+        "one person; the person's values are those of their first appearance in input order."
     ),
     (
         "Messages without a subject (visa-free statistics, suspension notices) are counted in "
@@ -122,11 +123,22 @@ def _person_kinds() -> frozenset[str]:
     return frozenset(kind for f in field_dictionary().by_path("subject") for kind in f.kinds)
 
 
+def _person_lists() -> dict[str, tuple[str, ...]]:
+    """Per kind, its lists whose items each carry a person as `subject` (from the dictionary)."""
+    lists: dict[str, list[str]] = {}
+    for f in field_dictionary().fields:
+        head, separator, tail = f.path.partition("[].")
+        if separator and tail == "subject" and "." not in head:
+            for kind in f.kinds:
+                lists.setdefault(kind, []).append(head)
+    return {kind: tuple(dict.fromkeys(keys)) for kind, keys in lists.items()}
+
+
 def _flow_fields() -> tuple[FieldEntry, ...]:
     """Personal fields with their own annotation (not the parts of an annotated field).
 
-    The people inside a prior-change list's `items` are not read yet (the readers take one
-    `subject` a message), so their fields are left out of the flows rather than miscounted.
+    The fields of the persons inside a prior-change list's `items` are left out of the
+    field flows (their presence is not read per item); those persons count everywhere else.
     """
     return tuple(
         f
@@ -197,6 +209,7 @@ def _without(extracted: Extracted, flagged: pl.Series) -> Extracted:
         extracted,
         messages=extracted.messages.filter(~flagged),
         documents=extracted.documents.filter(~pl.col("line").is_in(lines.implode())),
+        listed=extracted.listed.filter(~pl.col("line").is_in(lines.implode())),
         skipped=skipped,
     )
 
@@ -282,7 +295,7 @@ def _field_flows(
     """Per personal field: messages that carry a value (`in_messages`), and distinct persons."""
     # Most people have one message, whose flags are the person's; only people
     # with several messages are grouped ("does any of them carry the field").
-    repeated = people.filter(pl.col("person") != pl.col("line"))["person"].unique()
+    repeated = people.filter(pl.col("person") != pl.col("occ"))["person"].unique()
     several = pl.col("person").is_in(repeated.implode())
     once = _sums(_carrying(people.filter(~several), fields))
     grouped = (
@@ -440,12 +453,13 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         presence=_presence_paths(flow_fields),
         carried=_carried(flow_fields),
         validate=validate,
+        person_lists=_person_lists(),
     )
     phase = on_phase or (lambda _: None)
     phase(PHASES[0])
     with duck.memory_limit(memory_limit and memory_limit.strip()):
         extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
-    flagged = screen.invalid(extracted.messages)
+    flagged = screen.invalid(extracted.messages, extracted.listed)
     invalid_count = int(flagged.sum())
     if invalid_count and not include_invalid:
         extracted = _without(extracted, flagged)
@@ -457,10 +471,14 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     if not per_record:
         messages = messages.drop(*_ENVELOPE_ENUMS)
     phase(PHASES[1])
-    people = engine.person_rows(messages, extracted.documents)
+    occurrences, documents = engine.occurrences(messages, extracted.listed, extracted.documents)
+    people = engine.person_rows(occurrences, documents)
+    del occurrences, documents
     keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
     keys.update(engine.ladder_columns(resolved_qi))
-    persons = people.filter(pl.col("line") == pl.col("person"))
+    persons = people.filter(pl.col("occ") == pl.col("person"))
+    if extracted.listed.height:  # listed persons follow the subjects: back to input order
+        persons = persons.sort("occ")
     if not (keep_persons or per_record):
         # Only the columns the keys are computed from: the rest of each message is
         # released with the messages below (a third of the report's peak at 1M).
@@ -473,8 +491,8 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         lines=extracted.lines,
         messages=messages.height,
         skipped=dict(zip(skipped["reason"].to_list(), skipped["len"].to_list(), strict=True)),
-        messages_with_subject=people.height,
-        messages_without_subject=messages.height - people.height,
+        messages_with_subject=(carrying := people["line"].n_unique()),
+        messages_without_subject=messages.height - carrying,
         persons=persons.height,
         **_recurring(people),
         invalid=invalid_count,
@@ -522,9 +540,13 @@ def _key_columns(persons: pl.DataFrame, keys: Mapping[str, pl.Expr]) -> list[str
 
 def _recurring(people: pl.DataFrame) -> dict[str, int]:
     """Persons in more than one message, and how many messages are about them."""
-    # A person is the line of their first message: counting lines densely needs
-    # no hash table (a group-by's held a quarter of the peak at 1M).
-    sizes = np.bincount(people["person"].to_numpy())
+    if people["occ"].equals(people["line"], check_names=False):
+        # A person is the line of their first message: counting lines densely needs
+        # no hash table (a group-by's held a quarter of the peak at 1M).
+        sizes = np.bincount(people["person"].to_numpy())
+    else:  # a list may name one person twice: count each message once
+        pairs = people.select("person", "line").unique()
+        sizes = np.unique(pairs["person"].to_numpy(), return_counts=True)[1]
     several = sizes[sizes > 1]
     return {"recurring_persons": int(several.size), "recurring_messages": int(several.sum())}
 
@@ -547,12 +569,20 @@ def _per_record(  # noqa: PLR0913 - the pieces computed above, passed on
         ],
         how="horizontal",
     )
+    per_line = people.select("line", "person").join(per_person, on="person", how="left")
+    if extracted.listed.height:  # a list's line: its most exposed person, every subset found
+        per_line = per_line.group_by("line", maintain_order=True).agg(
+            pl.col("class_size").min(),
+            pl.col("unique_subset_count").max(),
+            pl.col("minimal_unique_subsets")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique(maintain_order=True),
+        )
     with_person = (
-        extracted.messages.select("line", "has_subject")
-        .join(people.select("line", "person"), on="line", how="left")
-        .join(per_person, on="person", how="left")
+        extracted.messages.select("line")
+        .join(per_line, on="line", how="left")
         .with_columns(
-            pl.when(pl.col("has_subject"))
+            pl.when(pl.col("class_size").is_not_null())
             .then(pl.lit("person"))
             .otherwise(pl.lit("no_subject"))
             .alias("status"),

@@ -58,6 +58,13 @@ def _person_ok() -> pl.Expr:
     return (~pl.col("has_subject") | (born & shaped & sex)).fill_null(value=False)
 
 
-def invalid(messages: pl.DataFrame) -> pl.Series:
-    """Per row of `messages` (the readers' frame): True where the screen rejects it."""
-    return messages.select(~(_envelope_ok() & _person_ok())).to_series()
+def invalid(messages: pl.DataFrame, listed: pl.DataFrame | None = None) -> pl.Series:
+    """Per row of `messages` (the readers' frame): True where the screen rejects it.
+
+    A message is rejected with any person it lists (`listed`, by `line`).
+    """
+    flagged = messages.select(~(_envelope_ok() & _person_ok())).to_series()
+    if listed is None or not listed.height:
+        return flagged
+    wrong = listed.with_columns(pl.lit(value=True).alias("has_subject")).filter(~_person_ok())
+    return flagged | messages["line"].is_in(wrong["line"].implode())
