@@ -144,3 +144,24 @@ def test_every_reader_gives_the_same_report(
     listed = sum(1 for line in generated["jsonl"].read_bytes().splitlines() if b'"items":' in line)
     assert listed > 10
     assert python["input"]["persons"] > python["input"]["messages_with_subject"] - listed
+
+
+@pytest.mark.parametrize("include_invalid", [False, True])
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_the_in_engine_report_equals_the_in_memory_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, include_invalid: bool
+) -> None:
+    """DuckDB's tables (`_indb`) give the polars frames' report (`keep_persons` takes those)."""
+    path = tmp_path / f"messages.{fmt}"
+    out = io.BytesIO()
+    rate = 0.1 if fmt == "jsonl" else 0.0  # Parquet is typed: no corrupted records
+    write_dataset(out, 2000, seed=9, fmt=fmt, invalid_rate=rate)  # type: ignore[arg-type]
+    path.write_bytes(out.getvalue())
+    options: dict[str, Any] = {"include_invalid": include_invalid, "max_subset": 3}
+    for native in (False, True):
+        if native:
+            monkeypatch.setattr(exposure_read, "NATIVE_MIN_BYTES", 0)
+        in_engine = compute_exposure(path, **options).to_dict()
+        in_memory = compute_exposure(path, keep_persons=True, **options).to_dict()
+        assert in_engine == in_memory
+        assert in_engine["input"]["persons"] > 1000

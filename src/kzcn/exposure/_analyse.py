@@ -20,6 +20,7 @@ from kzcn.authorities import AuthorityCode, Party
 from kzcn.dictionary import FieldEntry, field_dictionary
 from kzcn.exposure import _duck as duck
 from kzcn.exposure import _engine as engine
+from kzcn.exposure import _indb as indb
 from kzcn.exposure import _screen as screen
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
 from kzcn.exposure._read import (
@@ -28,6 +29,7 @@ from kzcn.exposure._read import (
     Extracted,
     ExtractPlan,
     Reading,
+    person_columns,
     read_records,
     read_source,
 )
@@ -162,7 +164,9 @@ def _carried(fields: Sequence[FieldEntry]) -> dict[str, frozenset[str]]:
     }
 
 
-def _read_stdin(plan: ExtractPlan, workers: int | None, reading: Reading) -> Extracted:
+def _read_stdin(
+    plan: ExtractPlan, workers: int | None, reading: Reading, into: Any = None
+) -> Extracted:
     """Standard input; a large one is spooled to a temporary file first.
 
     A file can be read by DuckDB or by worker processes, where bytes in memory
@@ -180,21 +184,22 @@ def _read_stdin(plan: ExtractPlan, workers: int | None, reading: Reading) -> Ext
             out.write(head)
             del head
             shutil.copyfileobj(stream, out, _SPOOL_STEP)
-        return read_source(spool, plan, workers, reading=reading)
+        return read_source(spool, plan, workers, reading=reading, into=into)
 
 
 def _read(
-    source: Source, plan: ExtractPlan, workers: int | None, reading: Reading
+    source: Source, plan: ExtractPlan, workers: int | None, reading: Reading, into: Any = None
 ) -> tuple[Extracted, str]:
+    """Read `source`; with `into` (a DuckDB connection), DuckDB may load it there instead."""
     if isinstance(source, bytes):
         return read_source(source, plan, reading=reading), "<bytes>"
     if isinstance(source, str) and source == "-":
-        return _read_stdin(plan, workers, reading), "-"
+        return _read_stdin(plan, workers, reading, into), "-"
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f"{source}: no such file")
-        return read_source(path, plan, workers, reading=reading), str(source)
+        return read_source(path, plan, workers, reading=reading, into=into), str(source)
     return read_records(source, plan), "<records>"
 
 
@@ -246,12 +251,15 @@ def _enum_or_other(column: str, allowed: Sequence[str]) -> pl.Expr:
 
 
 def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
+    """Messages per kind and envelope; `messages` may carry a count per row (`n`)."""
     columns = ["kind", *_ENVELOPE_ENUMS]
+    weight = pl.col("n") if "n" in messages.columns else pl.lit(1, pl.Int64)
     envelope = messages.select(
         pl.col("kind"),
         *(_enum_or_other(column, allowed) for column, allowed in _ENVELOPE_ENUMS.items()),
+        weight.alias("n"),
     )
-    counted = envelope.group_by(columns).agg(pl.len().alias("messages"))
+    counted = envelope.group_by(columns).agg(pl.col("n").sum().alias("messages"))
     order = {kind: index for index, kind in enumerate(MESSAGE_KINDS)}
     rows = [KindFlow(**row) for row in counted.iter_rows(named=True)]
     return tuple(
@@ -283,6 +291,11 @@ def _carrying(frame: pl.DataFrame, fields: Sequence[FieldEntry], *keep: str) -> 
             carries &= (pl.col("presence") & bit) != 0
         flags.append(carries.alias(entry.path))
     return frame.with_columns(kind_bit.alias("kind_bit")).select(*keep, *flags)
+
+
+def _weighted_sums(frame: pl.DataFrame, fields: Sequence[FieldEntry]) -> dict[str, int]:
+    """Per field: the rows flagged, each counting `n` times."""
+    return _sums(frame.select(pl.col(f.path).cast(pl.Int64) * pl.col("n") for f in fields))
 
 
 def _sums(frame: pl.DataFrame) -> dict[str, int]:
@@ -457,6 +470,24 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     )
     phase = on_phase or (lambda _: None)
     phase(PHASES[0])
+    keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
+    keys.update(engine.ladder_columns(resolved_qi))
+    settings = _settings(
+        resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
+    )
+    if not (per_record or keep_persons):
+        with indb.connect(workers, memory_limit and memory_limit.strip()) as con:
+            summary, kind_flows, field_flows, coded = _in_engine(
+                con, source, plan, workers, Reading(delimiter, sheet), include_invalid, keys,
+                phase,
+            )  # fmt: skip
+        return ExposureResult(
+            settings=settings,
+            input=summary,
+            kind_flows=kind_flows,
+            field_flows=field_flows,
+            **_metrics(coded, settings, threshold, phase),
+        )
     with duck.memory_limit(memory_limit and memory_limit.strip()):
         extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
     flagged = screen.invalid(extracted.messages, extracted.listed)
@@ -474,8 +505,6 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     occurrences, documents = engine.occurrences(messages, extracted.listed, extracted.documents)
     people = engine.person_rows(occurrences, documents)
     del occurrences, documents
-    keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
-    keys.update(engine.ladder_columns(resolved_qi))
     persons = people.filter(pl.col("occ") == pl.col("person"))
     if extracted.listed.height:  # listed persons follow the subjects: back to input order
         persons = persons.sort("occ")
@@ -505,31 +534,93 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
 
     phase(PHASES[2])
     coded = engine.CodedColumns.build(persons, keys)
-    qi_names = [r.path for r in resolved_qi]
-    risk = engine.risk_metrics(coded.class_sizes(qi_names), threshold)
-    diversity = engine.diversity(coded, qi_names, resolved_sensitive.path, resolved_sensitive.path)
-    phase(PHASES[3])
-    subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
-    subset_rows = engine.subset_rows(coded, subsets, threshold)
-    phase(PHASES[4])
+    subsets = engine.candidate_subsets(settings.candidates, max_subset)
     return ExposureResult(
-        settings=_settings(
-            resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
-        ),
+        settings=settings,
         input=summary,
         kind_flows=kind_flows,
         field_flows=field_flows,
-        risk=risk,
-        diversity=diversity,
-        subsets=subset_rows,
-        ladder=engine.ladder(coded, resolved_qi, threshold),
+        **_metrics(coded, settings, threshold, phase),
         per_record=(
-            _per_record(extracted, people, persons, coded=coded, qi=qi_names, subsets=subsets)
+            _per_record(extracted, people, persons, coded=coded, qi=settings.qi, subsets=subsets)
             if per_record
             else None
         ),
         persons=persons if keep_persons else None,
     )
+
+
+def _metrics(
+    coded: engine.CodedColumns, settings: ExposureSettings, threshold: float,
+    phase: Callable[[str], None],
+) -> dict[str, Any]:  # fmt: skip
+    """The risk figures, l-diversity, subsets and ladder from the persons' key codes."""
+    qi = list(settings.qi)
+    risk = engine.risk_metrics(coded.class_sizes(qi), threshold)
+    diversity = engine.diversity(coded, qi, settings.sensitive, settings.sensitive)
+    phase(PHASES[3])
+    subsets = engine.candidate_subsets(settings.candidates, settings.max_subset)
+    subset_rows = engine.subset_rows(coded, subsets, threshold)
+    phase(PHASES[4])
+    resolved = [resolve(path) for path in settings.qi]
+    return {
+        "risk": risk,
+        "diversity": diversity,
+        "subsets": subset_rows,
+        "ladder": engine.ladder(coded, resolved, threshold),
+    }
+
+
+def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
+    con: Any, source: Source, plan: ExtractPlan, workers: int | None, reading: Reading,
+    include_invalid: bool, keys: dict[str, pl.Expr], phase: Callable[[str], None],
+) -> tuple[InputSummary, tuple[KindFlow, ...], tuple[FieldFlow, ...], engine.CodedColumns]:  # fmt: skip  # noqa: E501
+    """The report's figures with its rows in DuckDB (`_indb`): summary, flows and key codes."""
+    extracted, source_name = _read(source, plan, workers, reading, into=con)
+    if not extracted.in_engine:
+        indb.load_frames(con, extracted)
+    run = indb.Engine(con, person_columns(plan))
+    invalid = run.screen(include_invalid)
+    kind_flows = _kind_flows(run.counts(["kind", *_ENVELOPE_ENUMS]))
+    flow_fields = _flow_fields()
+    in_messages = _weighted_sums(
+        _carrying(run.counts(["kind", "presence"]), flow_fields, "n"), flow_fields
+    )
+    phase(PHASES[1])
+    run.link()
+    people = run.summary()
+    once, several = run.occurrences()
+    persons_carrying = _weighted_sums(_carrying(once, flow_fields, "n"), flow_fields)
+    grouped = _carrying(several, flow_fields, "person").group_by("person").agg(pl.all().any())
+    more = _sums(grouped.drop("person"))
+    persons_carrying = {path: count + more[path] for path, count in persons_carrying.items()}
+    field_flows = tuple(
+        FieldFlow(
+            f.path, f.owner, f.role, f.categories, in_messages[f.path], persons_carrying[f.path]
+        )
+        for f in flow_fields
+    )
+    skipped = extracted.skipped.group_by("reason").len()
+    reasons = dict(zip(skipped["reason"].to_list(), skipped["len"].to_list(), strict=True))
+    if invalid and not include_invalid:
+        reasons[SKIP_INVALID] = invalid
+    messages = run.messages()
+    summary = InputSummary(
+        source=source_name,
+        positions=extracted.positions,
+        lines=extracted.lines,
+        messages=messages,
+        skipped=dict(sorted(reasons.items())),
+        messages_with_subject=people["messages_with_subject"],
+        messages_without_subject=messages - people["messages_with_subject"],
+        persons=people["persons"],
+        recurring_persons=people["recurring_persons"],
+        recurring_messages=people["recurring_messages"],
+        invalid=invalid,
+        invalid_included=include_invalid,
+    )
+    phase(PHASES[2])
+    return summary, kind_flows, field_flows, run.codes(keys)
 
 
 def _key_columns(persons: pl.DataFrame, keys: Mapping[str, pl.Expr]) -> list[str]:

@@ -48,9 +48,11 @@ import polars as pl
 from kzcn.exposure._fast import FastChecks, FastPlan
 
 if TYPE_CHECKING:
+    import duckdb
+
     from kzcn.exposure._read import ExtractPlan
 
-__all__ = ["memory_limit", "read_native", "read_native_parquet"]
+__all__ = ["load_native", "memory_limit", "read_native", "read_native_parquet"]
 
 _TEXT = "VARCHAR"
 _RAW = "JSON"
@@ -541,3 +543,115 @@ def read_native_parquet(
         return None
     rows = rows.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
     return _frames(rows, _listed_rows(rows), [], rows.height)
+
+
+# --- into a DuckDB database (`_indb`): the rows stay in the engine ----------------------
+
+
+def _brackets(column: str) -> str:
+    return f"(starts_with({column}, '{{') OR starts_with({column}, '['))"
+
+
+def _bracketed_documents(documents: str) -> str:
+    return (
+        f"coalesce(list_bool_or(list_transform({documents}, "
+        "lambda d: contains(d, '[') OR contains(d, '{'))), false)"
+    )
+
+
+def _containers_sql(listing: bool) -> str:
+    """SQL for `_maybe_containers` over the table `raw`: any bracketed value, listed too."""
+    texts = [_brackets(_quote(c)) for c in [*_ENVELOPE, *_PERSON]]
+    terms = [*texts, _bracketed_documents("documents")]
+    if listing:
+        person = " OR ".join(
+            [*(_brackets(f"p.{_quote(c)}") for c in _PERSON), _bracketed_documents("p.documents")]
+        )
+        each = f"list_transform(listed, lambda p: p.listed AND ({person}))"
+        terms.append(f"coalesce(list_bool_or({each}), false)")
+    return "coalesce(bool_or(" + " OR ".join(f"coalesce({t}, false)" for t in terms) + "), false)"
+
+
+def load_native(
+    con: duckdb.DuckDBPyConnection, path: Path, plan: ExtractPlan, fast: FastPlan | None,
+    *, parquet: bool = False,
+) -> tuple[list[int], int] | None:  # fmt: skip
+    """Load a JSONL (or Parquet) file into `con` as `msg`, `lst` and `doc` (see `_indb`).
+
+    The same query and the same reasons to decline as `read_native` (and
+    `read_native_parquet`), checked in SQL over the loaded rows. Returns the
+    empty lines and the line count, or None (nothing left loaded).
+    """
+    if fast is None or fast.extra:
+        return None
+    import duckdb  # noqa: PLC0415 - see `_rows`
+
+    counter, lines = (None, _Lines()) if parquet else _counted_in_background(path)
+    source = _parquet_source if parquet else _json_source
+    try:
+        with _plain_name(path) as plain:
+            con.execute(f"CREATE OR REPLACE TABLE raw AS {_query(plain, plan, fast, source)}")
+    except (duckdb.Error, OSError):
+        if counter is not None:
+            counter.join()
+        con.execute("DROP TABLE IF EXISTS raw")
+        return None
+    if counter is not None:
+        counter.join()
+    listing = bool(_lists(plan))
+    known = ", ".join(_literal(k) for k in sorted(fast.checks))
+    containers = "false" if parquet else _containers_sql(listing)
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE kind IS NULL OR kind NOT IN ({known})), "  # noqa: S608
+        f"coalesce(bool_or(no_subject), false), {containers} FROM raw"
+    ).fetchall()[0]
+    rows, unknown, no_subject, bracketed = row
+    if parquet:
+        lines.count = int(rows)
+    elif rows < lines.count:
+        _find_empty_lines(path, lines)
+    if rows != lines.count - len(lines.empty) or unknown or no_subject or bracketed:
+        con.execute("DROP TABLE raw")
+        return None
+    _split(con, listing)
+    return lines.empty, lines.count
+
+
+def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
+    """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1)."""
+    drop = "documents, no_subject" + (", listed" if listing else "")
+    con.execute(f"CREATE TABLE msg AS SELECT rowid + 1 AS ord, * EXCLUDE ({drop}) FROM raw")  # noqa: S608
+    people = ", ".join(f"p.{_quote(c)} AS {_quote(c)}" for c in _PERSON)
+    if listing:
+        con.execute("""
+            CREATE TABLE lraw AS
+            SELECT ord, slot, p FROM (
+                SELECT rowid + 1 AS ord, unnest(listed) AS p, generate_subscripts(listed, 1) AS slot
+                FROM raw WHERE listed IS NOT NULL
+            ) WHERE p.listed
+        """)
+        con.execute(
+            f"CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, {people} FROM lraw"  # noqa: S608
+        )
+        listed_documents = """
+            UNION ALL
+            SELECT ord, CAST(slot AS BIGINT), hash(d) FROM (
+                SELECT ord, slot, unnest(p.documents) AS d FROM lraw
+            ) WHERE d IS NOT NULL
+        """
+    else:
+        columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {_quote(c)}" for c in _PERSON)
+        con.execute(
+            "CREATE TABLE lst AS SELECT CAST(0 AS BIGINT) AS ord, CAST(0 AS BIGINT) AS slot, "
+            f"{columns} WHERE false"
+        )
+        listed_documents = ""
+    con.execute(f"""
+        CREATE TABLE doc AS
+        SELECT ord, CAST(0 AS BIGINT) AS slot, hash(d) AS h FROM (
+            SELECT rowid + 1 AS ord, unnest(documents) AS d FROM raw
+        ) WHERE d IS NOT NULL
+        {listed_documents}
+    """)  # noqa: S608
+    con.execute("DROP TABLE IF EXISTS lraw")
+    con.execute("DROP TABLE raw")

@@ -217,6 +217,17 @@ class CodedColumns:
         }
         return cls(frame, cardinality, {name: frame[name].to_numpy() for name in keys})
 
+    @classmethod
+    def from_codes(cls, codes: dict[str, Codes], height: int) -> CodedColumns:
+        """Codes computed elsewhere (0..cardinality-1 per key; `_indb` codes them in DuckDB)."""
+        frame = pl.DataFrame(
+            {name: pl.Series(name, code, pl.Int64) for name, code in codes.items()}, height=height
+        )
+        cardinality = {
+            name: int(code.max()) + 1 if code.size else 1 for name, code in codes.items()
+        }
+        return cls(frame, cardinality, {name: frame[name].to_numpy() for name in codes})
+
     def key(self, names: Sequence[str]) -> pl.Expr:
         """One Int64 key for the combination of `names` (mixed radix)."""
         expr: pl.Expr = pl.lit(0, dtype=pl.Int64)

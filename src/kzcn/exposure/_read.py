@@ -38,10 +38,12 @@ import polars as pl
 from kzcn._formats import format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import CATALOGUE, Code
-from kzcn.exposure._duck import read_native, read_native_parquet
+from kzcn.exposure._duck import load_native, read_native, read_native_parquet
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
 if TYPE_CHECKING:
+    import duckdb
+
     from kzcn.validation.readers import Unit
 
 __all__ = [
@@ -139,6 +141,8 @@ class Extracted:
             message lists (`ExtractPlan.person_lists`), slots from 1.
         lines: Lines (or items) read.
         positions: `line` or `item`: what the `line` numbers count.
+        in_engine: The rows went straight into the DuckDB database given to
+            `read_source` (`_indb`); `messages`, `documents` and `listed` are empty.
     """
 
     messages: pl.DataFrame
@@ -147,6 +151,7 @@ class Extracted:
     listed: pl.DataFrame
     lines: int
     positions: str = "line"
+    in_engine: bool = False
 
 
 # --- one message ------------------------------------------------------------------
@@ -972,12 +977,13 @@ def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
     return _extracted(columns, counted.count, "line")
 
 
-def read_source(
+def read_source(  # noqa: PLR0913, PLR0917 - the reading options, each documented
     source: Path | bytes,
     plan: ExtractPlan,
     workers: int | None = None,
     native: bool | None = None,
     reading: Reading | None = None,
+    into: duckdb.DuckDBPyConnection | None = None,
 ) -> Extracted:
     """Read a file or its bytes: JSONL, JSON, CSV, TSV, xlsx or Parquet, each maybe gzipped.
 
@@ -988,7 +994,8 @@ def read_source(
     file goes to DuckDB when the plan allows. The tables (CSV, TSV, xlsx,
     and Parquet otherwise) are read by the shared input layer, as `kzcn
     validate` reads them (`read_units`). A UTF-8 byte-order mark at the
-    start is skipped.
+    start is skipped. With `into`, DuckDB loads what it reads into that
+    database (`_indb`) instead of handing frames back (`Extracted.in_engine`).
     """
     # Imported here: `kzcn fields` imports this package and must not load the validator.
 
@@ -1002,10 +1009,10 @@ def read_source(
     fmt = table_format(head, name)
     if fmt is not None:
         table_source = source if isinstance(source, Path) else io.BytesIO(source)
-        return _from_table(table_source, fmt, plan, reading, workers)
+        return _from_table(table_source, fmt, plan, reading, workers, into)
     if isinstance(source, bytes):
         return _from_bytes(source, plan)
-    return _from_file(source, plan, workers, native)
+    return _from_file(source, plan, workers, native, into)
 
 
 def _from_bytes(source: bytes, plan: ExtractPlan) -> Extracted:
@@ -1016,9 +1023,10 @@ def _from_bytes(source: bytes, plan: ExtractPlan) -> Extracted:
     return _from_lines(_stream_lines(io.BytesIO(source.removeprefix(BOM))), plan)
 
 
-def _from_file(
-    source: Path, plan: ExtractPlan, workers: int | None, native: bool | None
-) -> Extracted:
+def _from_file(  # noqa: PLR0911 - one branch per kind of file
+    source: Path, plan: ExtractPlan, workers: int | None, native: bool | None,
+    into: duckdb.DuckDBPyConnection | None = None,
+) -> Extracted:  # fmt: skip
     with source.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith(GZIP_MAGIC):
@@ -1031,7 +1039,11 @@ def _from_file(
     if head.startswith(BOM):  # rare: read here, from past the mark
         return _from_lines(_lines_of_range(str(source), len(BOM), size), plan)
     use_native = size >= NATIVE_MIN_BYTES if native is None else native
-    if use_native:
+    if use_native and into is not None:
+        loaded = load_native(into, source, plan, _fast_plan_of(plan))
+        if loaded is not None:
+            return _in_engine(plan, *loaded, "line")
+    elif use_native:
         frames = read_native(source, plan, _fast_plan_of(plan), threads=workers)
         if frames is not None:
             messages, documents, listed, empty, lines = frames
@@ -1126,10 +1138,27 @@ def read_units(units: Iterable[Unit], plan: ExtractPlan) -> Extracted:
     return extracted
 
 
-def _from_table(source: Path | IO[bytes], fmt: str, plan: ExtractPlan, reading: Reading,
-                workers: int | None) -> Extracted:  # fmt: skip
+def _in_engine(plan: ExtractPlan, empty: list[int], lines: int, positions: str) -> Extracted:
+    """What `load_native` loaded: the line count and the blank lines (the rows are in DuckDB)."""
+    columns = _Columns(plan)
+    for line in empty:
+        columns.skip(line, SKIP_BLANK)
+    messages, skipped, documents, listed = columns.frames()
+    return Extracted(messages, skipped, documents, listed, lines, positions, in_engine=True)
+
+
+def _from_table(  # noqa: PLR0913, PLR0917 - `read_source`'s options, passed on
+                source: Path | IO[bytes], fmt: str, plan: ExtractPlan, reading: Reading,
+                workers: int | None, into: duckdb.DuckDBPyConnection | None = None,
+                ) -> Extracted:  # fmt: skip
     """A CSV, TSV, xlsx or Parquet input; Parquet by DuckDB when the plan allows."""
-    if fmt == "parquet" and isinstance(source, Path) and not _gzipped(source):
+    native = fmt == "parquet" and isinstance(source, Path) and not _gzipped(source)
+    if native and into is not None:
+        assert isinstance(source, Path)  # noqa: S101 - `native` says so
+        loaded = load_native(into, source, plan, _fast_plan_of(plan), parquet=True)
+        if loaded is not None:
+            return _in_engine(plan, *loaded, "record")
+    elif native and isinstance(source, Path):
         frames = read_native_parquet(source, plan, _fast_plan_of(plan), threads=workers)
         if frames is not None:
             messages, documents, listed, _, count = frames
