@@ -618,9 +618,10 @@ def load_native(
 
 
 def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
-    """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1)."""
-    drop = "documents, no_subject" + (", listed" if listing else "")
-    con.execute(f"CREATE TABLE msg AS SELECT rowid + 1 AS ord, * EXCLUDE ({drop}) FROM raw")  # noqa: S608
+    """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1).
+
+    `msg` is `raw` itself with the list columns dropped (a copy would double the peak).
+    """
     people = ", ".join(f"p.{_quote(c)} AS {_quote(c)}" for c in _PERSON)
     if listing:
         con.execute("""
@@ -654,4 +655,6 @@ def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
         {listed_documents}
     """)  # noqa: S608
     con.execute("DROP TABLE IF EXISTS lraw")
-    con.execute("DROP TABLE raw")
+    for column in ("documents", "no_subject", *(["listed"] if listing else [])):
+        con.execute(f"ALTER TABLE raw DROP COLUMN {column}")
+    con.execute("CREATE VIEW msg AS SELECT rowid + 1 AS ord, * FROM raw")
