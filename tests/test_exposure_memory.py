@@ -119,6 +119,19 @@ def test_emitted_sql_gives_the_reports_class_figures(tmp_path: Path, options: li
     assert found[1 + subsets :] == figures(data["ladder"])
 
 
+def test_emitted_sql_links_people_as_the_report_does(generated: Path) -> None:
+    """Generated data: people with several documents, in lists and replies; one person count."""
+    code, sql = invoke_command("exposure", [str(generated), "--emit-sql"])
+    assert code == 0
+    report = compute_exposure(generated, include_invalid=True)
+    assert report.input.recurring_persons > 0
+    found = _sql_figures(sql)
+    assert found[0] == (
+        report.risk.classes, report.risk.k, report.input.persons, report.risk.unique_records
+    )
+    assert [row[2] for row in found] == [report.input.persons] * len(found)
+
+
 def test_emit_sql_refuses_what_the_report_refuses(generated: Path) -> None:
     code, out = invoke_command("exposure", [str(generated), "--emit-sql", "--qi", "nope"])
     assert code == 2
