@@ -127,7 +127,10 @@ def test_emitted_sql_links_people_as_the_report_does(generated: Path) -> None:
     assert report.input.recurring_persons > 0
     found = _sql_figures(sql)
     assert found[0] == (
-        report.risk.classes, report.risk.k, report.input.persons, report.risk.unique_records
+        report.risk.classes,
+        report.risk.k,
+        report.input.persons,
+        report.risk.unique_records,
     )
     assert [row[2] for row in found] == [report.input.persons] * len(found)
 

@@ -44,7 +44,8 @@ _LOCALITY = "(pob ->> '$.locality.latin')"
 _PLACE = {
     "country": _COUNTRY,
     "region": f"coalesce({_COUNTRY}, '?') || '/' || {_REGION}",
-    "locality": f"coalesce({_COUNTRY}, '?') || '/' || coalesce({_REGION}, '?') || '/' || {_LOCALITY}",
+    "locality": f"coalesce({_COUNTRY}, '?') || '/' || coalesce({_REGION}, '?') "
+    f"|| '/' || {_LOCALITY}",
     "place": f"coalesce({_COUNTRY}, '?') || '/' || coalesce({_REGION}, '?') "
     f"|| '/' || coalesce({_LOCALITY}, '?')",
 }
