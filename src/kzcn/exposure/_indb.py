@@ -197,8 +197,13 @@ class Engine:
             FROM kept_lst l JOIN kept k USING (ord)
         """)
         # Documents seen on two persons' rows: the only ones that link anyone.
+        # Most documents are on one row: a group-by of the hashes alone leaves few rows
+        # for the exact test ("on two persons' rows", after dropping repeats on one row).
         edges = con.execute(f"""
-            WITH d AS (SELECT DISTINCT ord * {stride} + slot AS occ, h FROM kept_doc)
+            WITH r AS (SELECT h FROM kept_doc GROUP BY h HAVING count(*) > 1),
+            d AS (
+                SELECT DISTINCT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN r USING (h)
+            )
             SELECT occ, h FROM d
             WHERE h IN (SELECT h FROM d GROUP BY h HAVING count(*) > 1)
         """).fetchnumpy()
