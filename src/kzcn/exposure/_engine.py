@@ -54,6 +54,8 @@ _MAX_RADIX = 2**62
 _MAX_DENSE = 2**24
 
 Codes = npt.NDArray[np.int64]
+#: One key's codes per person: 64-bit, or 32-bit where they come from DuckDB (`from_codes`).
+KeyCodes = npt.NDArray[np.int64] | npt.NDArray[np.int32]
 
 
 # --- persons ---------------------------------------------------------------------
@@ -180,7 +182,7 @@ class CodedColumns:
 
     frame: pl.DataFrame
     cardinality: dict[str, int]
-    codes: dict[str, Codes]
+    codes: dict[str, KeyCodes]
 
     @classmethod
     def build(cls, persons: pl.DataFrame, keys: dict[str, pl.Expr]) -> CodedColumns:
@@ -218,11 +220,13 @@ class CodedColumns:
         return cls(frame, cardinality, {name: frame[name].to_numpy() for name in keys})
 
     @classmethod
-    def from_codes(cls, codes: dict[str, Codes], height: int) -> CodedColumns:
-        """Codes computed elsewhere (0..cardinality-1 per key; `_indb` codes them in DuckDB)."""
-        frame = pl.DataFrame(
-            {name: pl.Series(name, code, pl.Int64) for name, code in codes.items()}, height=height
-        )
+    def from_codes(cls, codes: dict[str, KeyCodes], height: int) -> CodedColumns:
+        """Codes computed elsewhere (0..cardinality-1 per key; `_indb` codes them in DuckDB).
+
+        32-bit codes stay 32-bit (half the memory of a person's keys); keys are
+        combined in 64 bits all the same (`dense_key`, `key`).
+        """
+        frame = pl.DataFrame([pl.Series(name, code) for name, code in codes.items()], height=height)
         cardinality = {
             name: int(code.max()) + 1 if code.size else 1 for name, code in codes.items()
         }

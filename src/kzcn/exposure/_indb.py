@@ -283,11 +283,12 @@ class Engine:
             _register_values(con, table, coded, {})
             joins.append(f"JOIN {table} ON {_same(columns, 'persons', table)}")
             selects += [
-                f"{table}.{_q(f'k{index}_{j}')} AS {_q(name)}" for j, name in enumerate(group)
+                f"CAST({table}.{_q(f'k{index}_{j}')} AS INTEGER) AS {_q(name)}"
+                for j, name in enumerate(group)
             ]
         query = f"SELECT {', '.join(selects)} FROM persons {' '.join(joins)}"
         arrays = con.execute(query).fetchnumpy() if selects else {}
         height = int(con.execute("SELECT count(*) FROM persons").fetchall()[0][0])
         return engine.CodedColumns.from_codes(
-            {name: np.asarray(arrays[name], dtype=np.int64) for name in keys}, height
+            {name: np.asarray(arrays.pop(name), dtype=np.int32) for name in keys}, height
         )
