@@ -4,9 +4,10 @@
 `persons` view (one row per person, the values of their first message),
 then the class sizes over the QIs, each candidate subset and each rung of
 the generalisation ladder, as group-bys. They are written for DuckDB over
-the input file; the same statements run in Spark SQL, Trino or BigQuery over
-a `messages` table of partitioned Parquet once the `messages` view is
-replaced by that table (with a `line` column giving input order).
+the input file; the same statements run in an engine with recursive queries
+(Trino, BigQuery) once the `messages` view is replaced by a table with a
+`line` column giving input order and the message as JSON in `m` (the JSON
+functions may need the engine's spelling).
 
 The persons are the report's: every subject and every person a
 prior-change list names, linked across messages by shared documents
