@@ -242,7 +242,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         typer.Option(
             "--emit-sql",
             help="Print the report's class-size, subset and ladder queries as SQL over FILE "
-            "(DuckDB; the same SQL runs in Spark SQL, Trino or BigQuery) instead of the report.",
+            "(DuckDB; it runs in other engines with recursive queries) instead of the report.",
         ),
     ] = False,
 ) -> None:
