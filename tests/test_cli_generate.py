@@ -193,3 +193,18 @@ def test_a_gz_name_writes_gzip_of_the_same_text_for_any_jobs(
     assert run(f"two.{fmt}.gz", "2") == packed
     checked = runner.invoke(app, ["validate", str(tmp_path / f"one.{fmt}.gz")])
     assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.slow  # worker processes, real chunks
+def test_jobs_write_the_same_bytes_into_a_pipe() -> None:
+    """Typed as a user would, `kzcn generate -j 2 | ...`: the chunks are sent into the pipe."""
+    import subprocess  # noqa: PLC0415 - only these tests run the console script
+    import sys  # noqa: PLC0415
+
+    def run(jobs: str) -> bytes:
+        args = [sys.executable, "-m", "kzcn", "generate", "-n", "11000", "--seed", "4", "-j", jobs]
+        return subprocess.run(args, capture_output=True, check=True).stdout
+
+    piped = run("2")
+    assert piped == run("1")
+    assert len(piped.splitlines()) == 11_000
