@@ -23,13 +23,24 @@ import pyarrow.parquet as pq
 
 from kzcn.flat import column_types
 
-__all__ = ["arrow_schema", "ipc_of", "parquet_writer", "table_from_ipc", "table_of"]
+__all__ = [
+    "CHUNKS_PER_ROW_GROUP",
+    "arrow_schema",
+    "ipc_of",
+    "parquet_writer",
+    "table_from_ipc",
+    "table_of",
+    "write_row_group",
+]
 
 #: JSON type -> Arrow type. Dates stay ISO text: `kzcn validate` reads them back as written.
 _LEAVES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
            "boolean": pa.bool_()}  # fmt: skip
-#: Each record batch a chunk of the generator becomes is one row group.
 COMPRESSION = "zstd"
+#: Chunks of the generator in one row group (50,000 messages, about 5 MB). The
+#: writer keeps about 1 KB per column of each row group until it closes the file:
+#: with a row group per chunk, 5M messages held 140 MiB more than 1M did.
+CHUNKS_PER_ROW_GROUP = 10
 #: pyarrow parses JSON in blocks of this many bytes; a chunk of the generator
 #: (about 9 MB) in one block parses fastest.
 _BLOCK = 16 << 20
@@ -98,6 +109,12 @@ def table_from_ipc(stream: bytes | str) -> pa.Table:
     """The table of an Arrow IPC stream, given as bytes or as the name of a file holding them."""
     source = pa.memory_map(stream) if isinstance(stream, str) else pa.py_buffer(stream)
     return pa_ipc.open_stream(source).read_all()
+
+
+def write_row_group(writer: pq.ParquetWriter, tables: list[pa.Table]) -> None:
+    """Write `tables` (of `arrow_schema`) as one row group."""
+    rows = sum(table.num_rows for table in tables)
+    writer.write_table(pa.concat_tables(tables), row_group_size=max(rows, 1))
 
 
 def parquet_writer(out: IO[bytes]) -> pq.ParquetWriter:

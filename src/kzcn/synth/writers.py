@@ -200,10 +200,16 @@ def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
     if fmt == "parquet" and compress:
         raise ValueError("Parquet is compressed inside (zstd): gzip would only add a layer")
     plan = _Plan(seed, mix, fmt, invalid_rate, labelled=labels is not None, compress=compress)
+    workers = min(jobs, -(-count // CHUNK))
     invalid = 0
-    # `closing`: a failure while writing (Ctrl-C in `sendfile`, a full disk) stops the
-    # workers and removes their files now, not when the traceback is freed.
-    with _chunk_writer(plan, out, count) as write, closing(_made(plan, count, jobs)) as chunks:
+    # The chunk files outlive the writer, which may hold some until it closes;
+    # `closing`: a failure while writing (Ctrl-C in `sendfile`, a full disk) stops
+    # the workers now, not when the traceback is freed.
+    with (
+        _spill_directory(workers) as spill,
+        _chunk_writer(plan, out, count) as write,
+        closing(_made(replace(plan, spill=spill), count, workers)) as chunks,
+    ):
         for chunk in chunks:
             write(chunk)
             if labels is not None:
@@ -221,21 +227,41 @@ def _chunk_writer(plan: _Plan, out: IO[bytes], count: int) -> Iterator[Callable[
     Nothing closes the output when the run fails half-way: the caller discards it.
     """
     if plan.fmt == "parquet":
-        from kzcn._parquet import parquet_writer, table_from_ipc  # noqa: PLC0415 - optional
-
-        writer = parquet_writer(out)
-
-        def row_group(chunk: _Chunk) -> None:
-            writer.write_table(table_from_ipc(chunk.payload()), row_group_size=CHUNK)
-            _release(chunk)
-
-        yield row_group
-        writer.close()
+        yield from _row_groups(out)
         return
     layout = _LAYOUTS[plan.fmt]
     out.write(_framed(plan, layout.head()))
     yield partial(_append, out)
     out.write(_framed(plan, layout.tail if count else layout.empty_tail))
+
+
+def _row_groups(out: IO[bytes]) -> Iterator[Callable[[_Chunk], None]]:
+    """Parquet: chunks gathered into row groups of `CHUNKS_PER_ROW_GROUP` (any `jobs` alike)."""
+    from kzcn._parquet import (  # noqa: PLC0415 - pyarrow is optional
+        CHUNKS_PER_ROW_GROUP,
+        parquet_writer,
+        table_from_ipc,
+        write_row_group,
+    )
+
+    writer = parquet_writer(out)
+    held: list[_Chunk] = []
+
+    def flush() -> None:
+        if held:
+            write_row_group(writer, [table_from_ipc(chunk.payload()) for chunk in held])
+            for chunk in held:
+                _release(chunk)
+            held.clear()
+
+    def gather(chunk: _Chunk) -> None:
+        held.append(chunk)
+        if len(held) == CHUNKS_PER_ROW_GROUP:
+            flush()
+
+    yield gather
+    flush()
+    writer.close()
 
 
 def _framed(plan: _Plan, data: bytes) -> bytes:
@@ -320,17 +346,25 @@ class _Chunk:
         return self.data if self.path is None else self.path
 
 
-def _made(plan: _Plan, count: int, jobs: int) -> Generator[_Chunk]:
-    """The chunks of the run, in order, made here or by `jobs` worker processes."""
+@contextmanager
+def _spill_directory(workers: int) -> Iterator[str | None]:
+    """Where worker processes leave their chunks (none without workers); removed at the end."""
+    if workers < 2:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="kzcn-chunks-", ignore_cleanup_errors=True) as spill:
+        yield spill
+
+
+def _made(plan: _Plan, count: int, workers: int) -> Generator[_Chunk]:
+    """The chunks of the run, in order, made here or by `workers` worker processes."""
     spans = chunk_spans(count)
-    workers = min(jobs, -(-count // CHUNK))
     if workers < 2:
         yield from (_make(plan, index, span) for index, span in spans)
         return
     # (Making every n-th chunk here as well was measured slower: this process,
     # which also writes every chunk, became the bottleneck.)
-    with tempfile.TemporaryDirectory(prefix="kzcn-chunks-", ignore_cleanup_errors=True) as spill:
-        yield from _made_by_workers(replace(plan, spill=spill), spans, workers)
+    yield from _made_by_workers(plan, spans, workers)
 
 
 def _made_by_workers(
