@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import orjson
@@ -98,6 +99,7 @@ def test_invalid_rate_with_labels(tmp_path: Path) -> None:
         (["--format", "xml"], "unknown format 'xml'; choose from jsonl, json, csv"),
         (["--jobs", "0"], "--jobs must be 1 or more"),
         (["--out", "/nonexistent-dir/x.jsonl"], "cannot write"),
+        (["--format", "parquet", "--out", "x.parquet.gz"], "compressed inside (zstd)"),
     ],
 )
 def test_bad_arguments_fail_with_one_clear_line(args: list[str], message: str) -> None:
@@ -169,3 +171,40 @@ def test_jobs_do_not_change_the_bytes(
 def test_jobs_default_to_every_cpu_only_for_large_runs() -> None:
     assert _default_jobs(PARALLEL_THRESHOLD - 1) == 1
     assert _default_jobs(PARALLEL_THRESHOLD) >= 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_gz_name_writes_gzip_of_the_same_text_for_any_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr("kzcn.synth.generator.CHUNK", 10)
+    monkeypatch.setattr("kzcn.synth.writers.CHUNK", 10)
+
+    def run(name: str, jobs: str) -> bytes:
+        out = tmp_path / name
+        args = ["generate", "-n", "35", "--seed", "2", "--format", fmt, "-o", str(out), "-j", jobs]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return out.read_bytes()
+
+    packed = run(f"one.{fmt}.gz", "1")
+    assert packed[:2] == b"\x1f\x8b"
+    assert gzip.decompress(packed) == run(f"plain.{fmt}", "1")
+    assert run(f"two.{fmt}.gz", "2") == packed
+    checked = runner.invoke(app, ["validate", str(tmp_path / f"one.{fmt}.gz")])
+    assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.slow  # worker processes, real chunks
+def test_jobs_write_the_same_bytes_into_a_pipe() -> None:
+    """Typed as a user would, `kzcn generate -j 2 | ...`: the chunks are sent into the pipe."""
+    import subprocess  # noqa: PLC0415 - only these tests run the console script
+    import sys  # noqa: PLC0415
+
+    def run(jobs: str) -> bytes:
+        args = [sys.executable, "-m", "kzcn", "generate", "-n", "11000", "--seed", "4", "-j", jobs]
+        return subprocess.run(args, capture_output=True, check=True).stdout
+
+    piped = run("2")
+    assert piped == run("1")
+    assert len(piped.splitlines()) == 11_000

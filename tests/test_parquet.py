@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli_runner import invoke_command
-from kzcn._parquet import arrow_schema, table_of
+from kzcn._parquet import CHUNKS_PER_ROW_GROUP, arrow_schema, table_of
 from kzcn.flat import csv_columns
 from kzcn.synth import write_dataset
 from kzcn.tableschema import data_package, descriptor_path, table_schema
@@ -39,9 +39,20 @@ def test_same_seed_same_bytes_for_any_jobs(parquet_bytes: bytes) -> None:
     assert _dataset("parquet", seed=8) != parquet_bytes
 
 
-def test_one_row_group_per_chunk(parquet_bytes: bytes) -> None:
+def test_chunks_gather_into_row_groups(parquet_bytes: bytes) -> None:
     meta = pq.ParquetFile(io.BytesIO(parquet_bytes)).metadata
-    assert (meta.num_rows, meta.num_row_groups) == (COUNT, 2)
+    assert (meta.num_rows, meta.num_row_groups) == (COUNT, 1)
+
+
+@pytest.mark.slow  # worker processes
+def test_row_groups_of_ten_chunks_for_any_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kzcn.synth.generator.CHUNK", 10)
+    monkeypatch.setattr("kzcn.synth.writers.CHUNK", 10)
+    written = _dataset("parquet", count=235, jobs=2)
+    meta = pq.ParquetFile(io.BytesIO(written)).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sizes == [CHUNKS_PER_ROW_GROUP * 10, CHUNKS_PER_ROW_GROUP * 10, 35]
+    assert written == _dataset("parquet", count=235, jobs=1)
 
 
 def test_the_rows_are_the_jsonl_messages(parquet_bytes: bytes) -> None:

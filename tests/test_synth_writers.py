@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import tempfile
+from pathlib import Path
 
 import orjson
 import pytest
@@ -211,3 +214,50 @@ def test_progress_is_reported_per_chunk(small_chunks: int) -> None:
 def test_jobs_below_one_are_refused() -> None:
     with pytest.raises(ValueError, match="jobs"):
         write_dataset(io.BytesIO(), 1, jobs=0)
+
+
+@pytest.mark.slow  # worker processes
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_workers_hand_chunks_over_in_files_that_are_then_removed(
+    small_chunks: int, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into a real file the kernel copies the chunks (`sendfile`); the bytes stay the same."""
+    spills = tmp_path / "tmp"
+    spills.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spills))
+    count = 5 * small_chunks + 7
+    for jobs in (1, 2):
+        with (tmp_path / f"{jobs}.out").open("wb") as out:
+            write_dataset(out, count, seed=3, fmt=fmt, jobs=jobs)  # type: ignore[arg-type]
+    assert (tmp_path / "2.out").read_bytes() == (tmp_path / "1.out").read_bytes()
+    assert (tmp_path / "1.out").read_bytes() == _run(fmt, count, 1, None, seed=3)[0]
+    assert list(spills.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+@pytest.mark.parametrize("count", [0, 1, 25])
+def test_gzip_is_the_same_text_one_member_per_chunk(
+    small_chunks: int, fmt: str, count: int
+) -> None:
+    plain = _run(fmt, count, 1, None)[0]
+    out = io.BytesIO()
+    write_dataset(out, count, seed=4, fmt=fmt, compress=True)  # type: ignore[arg-type]
+    assert gzip.decompress(out.getvalue()) == plain
+    members = out.getvalue().count(b"\x1f\x8b\x08\x00\x00\x00\x00\x00")  # mtime 0: no date
+    around = {"jsonl": 0, "json": 2, "csv": 1}[fmt]  # `[` and `]`, or the header
+    assert members == -(-count // small_chunks) + around
+
+
+@pytest.mark.slow  # worker processes
+def test_gzip_bytes_are_the_same_for_any_jobs(small_chunks: int) -> None:
+    written = []
+    for jobs in (1, 2):
+        out = io.BytesIO()
+        write_dataset(out, 4 * small_chunks + 1, seed=9, fmt="csv", jobs=jobs, compress=True)
+        written.append(out.getvalue())
+    assert written[0] == written[1]
+
+
+def test_gzip_parquet_is_refused() -> None:
+    with pytest.raises(ValueError, match="Parquet"):
+        write_dataset(io.BytesIO(), 1, fmt="parquet", compress=True)

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 __all__ = ["abandon", "usable_cpus", "worker_pool"]
 
+#: Seconds to wait for a killed worker to be gone (SIGKILL takes milliseconds).
+_KILLED_WITHIN = 1.0
+
 
 def usable_cpus() -> int:
     """The CPUs this process may run on (a container or `taskset` may allow fewer)."""
@@ -32,8 +35,11 @@ def abandon(pool: Pool) -> None:
     first and `terminate` runs in a daemon thread: it releases what it can,
     and no exit waits for it.
     """
-    for process in pool._pool:  # type: ignore[attr-defined]  # noqa: SLF001 - no public handle
+    workers = pool._pool  # type: ignore[attr-defined]  # noqa: SLF001 - no public handle
+    for process in workers:
         process.kill()
+    for process in workers:  # gone within milliseconds: then nothing they write outlives the run
+        process.join(_KILLED_WITHIN)
     threading.Thread(target=pool.terminate, name="kzcn-pool-cleanup", daemon=True).start()
 
 

@@ -218,11 +218,14 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     tmp_path: Path, delay: float
 ) -> None:
     out = tmp_path / "big.jsonl"
+    spill = tmp_path.with_name(f"{tmp_path.name}-spill")  # where workers leave their chunks
+    spill.mkdir()
     process = subprocess.Popen(
         [*KZCN, "generate", "--count", "5000000", "--jobs", "2", "--quiet", "--out", str(out)],
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env={**os.environ, "TMPDIR": str(spill)},
     )
     deadline = time.monotonic() + 60
     while len(_workers_of(process.pid)) < 2 and time.monotonic() < deadline:
@@ -241,6 +244,7 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     assert process.returncode == 130
     assert err == "kzcn: interrupted; partial outputs removed\n"
     assert list(tmp_path.iterdir()) == []
+    assert list(spill.iterdir()) == []
     assert _group_gone(process.pid, within=2.0)  # no worker survives its parent
 
 

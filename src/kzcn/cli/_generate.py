@@ -52,7 +52,12 @@ def generate(  # noqa: C901, PLR0913, PLR0917 - typer: one parameter (and check)
     fmt: Annotated[
         str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")
     ] = "jsonl",
-    out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")] = "-",
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out", "-o", help="Output file (gzip-compressed if it ends in .gz), or - for stdout."
+        ),
+    ] = "-",
     invalid_rate: Annotated[
         float | None,
         typer.Option(
@@ -105,6 +110,9 @@ def generate(  # noqa: C901, PLR0913, PLR0917 - typer: one parameter (and check)
         fail(f"--invalid-rate must be between 0 and 1, not {invalid_rate}")
     if output_format == "parquet" and invalid_rate:
         fail("--format parquet writes typed columns: corrupted records (--invalid-rate) do not fit")
+    compress = out != "-" and Path(out).suffix == ".gz"
+    if output_format == "parquet" and compress:
+        fail("--format parquet is compressed inside (zstd): name the file .parquet, not .gz")
     if (invalid_rate is None) != (labels is None):
         fail("--invalid-rate and --labels go together: give both or neither")
     if jobs is not None and jobs < 1:
@@ -143,6 +151,7 @@ def generate(  # noqa: C901, PLR0913, PLR0917 - typer: one parameter (and check)
             labels=label_stream,
             progress=advance if show else None,
             jobs=jobs if jobs is not None else _default_jobs(count),
+            compress=compress,
         )
         if out != "-" and output_format in {"csv", "parquet"}:
             _describe(outputs, Path(out), output_format)
@@ -178,6 +187,7 @@ def _mix(kinds: list[str], specs: list[str]) -> Mix:
 def _open(outputs: Outputs, out: str) -> IO[bytes]:
     if out == "-":
         return typer.get_binary_stream("stdout")
+    # Not gzip here even for `.gz`: `write_dataset` compresses each chunk where it is made.
     return outputs.open(Path(out), compress=False)
 
 

@@ -1,22 +1,34 @@
 """Writing generated messages: JSONL, one JSON array, CSV or Parquet; with labels of corruption.
 
 A run is made chunk by chunk (see `kzcn.synth.generator`): each chunk is
-generated, corrupted, labelled and serialised on its own, in this process or
-in a pool of worker processes, and the chunks are written in order. The bytes
-are the same for any number of processes, and memory stays flat for any
-count: only a few chunks are in flight at a time.
+generated, corrupted, labelled and serialised on its own (gzip-compressed into
+a gzip member of its own when asked), in this process or in a pool of worker
+processes, and the chunks are written in order. The bytes are the same for any
+number of processes, and memory stays flat for any count: only a few chunks
+are in flight at a time.
+
+Worker processes write each chunk to a file of its own in a temporary
+directory and this process only appends that file to the output (`sendfile`,
+a copy inside the kernel): shipping the bytes through a pipe made this process,
+which unpickled and wrote every one of them, the bottleneck, and two jobs were
+slower than one.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import os
+import shutil
+import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.pool import AsyncResult
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -32,6 +44,10 @@ from kzcn.synth.generator import CHUNK, DEFAULT_MIX, Mix, chunk_lines, chunk_rng
 __all__ = ["FORMATS", "Format", "Label", "Summary", "labelled_messages", "write_dataset"]
 
 JsonDict = dict[str, Any]
+#: zlib's fastest: compressing a chunk then costs about what making it does
+#: (level 6 costs twice that for a file a quarter smaller; Python's default, 9,
+#: more still). Part of the bytes a seed gives, as is the chunk length.
+GZIP_LEVEL = 1
 # `[` opens a JSON array and the header opens a CSV file, each on a line of its own.
 _LINES_BEFORE_FIRST_RECORD: dict[str, int] = {"jsonl": 0, "json": 1, "csv": 1, "parquet": 0}
 
@@ -154,18 +170,25 @@ def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
     labels: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
     jobs: int = 1,
+    compress: bool = False,
 ) -> Summary:
     """Write `count` generated messages to `out` in `fmt`; labels to `labels` if given.
 
     `jobs` > 1 makes the chunks in that many worker processes; the bytes written
     are the same for any `jobs`. The workers are spawned, so a script that asks
-    for them must guard its top level with `if __name__ == "__main__":`.
+    for them must guard its top level with `if __name__ == "__main__":`; they
+    hand their chunks over in files under `tempfile.gettempdir()` (`TMPDIR`),
+    a few chunks (about 9 MB each) at a time.
+    `compress` writes gzip: one gzip member per chunk (and one for a header
+    or a closing bracket), which every gzip reader reads as one stream, made
+    in the workers too. Not for Parquet, compressed inside.
     `progress` is called with the number of records written so far, after each
     chunk.
 
     Raises:
-        ValueError: if `count` is negative, `invalid_rate` is outside 0-1 or
-            `jobs` is below 1.
+        ValueError: if `count` is negative, `invalid_rate` is outside 0-1,
+            `jobs` is below 1, or Parquet is asked to hold corrupted records
+            or to be gzip-compressed.
     """
     _check(count, invalid_rate)
     if jobs < 1:
@@ -174,11 +197,21 @@ def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
         raise ValueError(
             "Parquet columns are typed: corrupted records (invalid_rate) cannot be written there"
         )
-    plan = _Plan(seed, mix, fmt, invalid_rate, labelled=labels is not None)
+    if fmt == "parquet" and compress:
+        raise ValueError("Parquet is compressed inside (zstd): gzip would only add a layer")
+    plan = _Plan(seed, mix, fmt, invalid_rate, labelled=labels is not None, compress=compress)
+    workers = min(jobs, -(-count // CHUNK))
     invalid = 0
-    with _chunk_writer(fmt, out, count) as write:
-        for chunk in _made(plan, count, jobs):
-            write(chunk.data)
+    # The chunk files outlive the writer, which may hold some until it closes;
+    # `closing`: a failure while writing (Ctrl-C in `sendfile`, a full disk) stops
+    # the workers now, not when the traceback is freed.
+    with (
+        _spill_directory(workers) as spill,
+        _chunk_writer(plan, out, count) as write,
+        closing(_made(replace(plan, spill=spill), count, workers)) as chunks,
+    ):
+        for chunk in chunks:
+            write(chunk)
             if labels is not None:
                 labels.write(chunk.labels)
             invalid += chunk.invalid
@@ -188,29 +221,94 @@ def write_dataset(  # noqa: PLR0913 - the CLI's options, passed through
 
 
 @contextmanager
-def _chunk_writer(fmt: Format, out: IO[bytes], count: int) -> Iterator[Callable[[bytes], None]]:
-    """Where each serialised chunk goes: text around and between chunks, or a Parquet row group.
+def _chunk_writer(plan: _Plan, out: IO[bytes], count: int) -> Iterator[Callable[[_Chunk], None]]:
+    """Where each chunk goes: after the text before it, or into a Parquet row group.
 
     Nothing closes the output when the run fails half-way: the caller discards it.
     """
-    if fmt == "parquet":
-        from kzcn._parquet import parquet_writer, table_of  # noqa: PLC0415 - pyarrow is optional
-
-        writer = parquet_writer(out)
-        yield lambda data: writer.write_table(table_of(data), row_group_size=CHUNK)
-        writer.close()
+    if plan.fmt == "parquet":
+        yield from _row_groups(out)
         return
-    layout = _LAYOUTS[fmt]
-    out.write(layout.head())
-    separators = [layout.first]
+    layout = _LAYOUTS[plan.fmt]
+    out.write(_framed(plan, layout.head()))
+    yield partial(_append, out)
+    out.write(_framed(plan, layout.tail if count else layout.empty_tail))
 
-    def write(data: bytes) -> None:
-        out.write(separators[-1])
-        out.write(data)
-        separators[-1] = layout.between
 
-    yield write
-    out.write(layout.tail if count else layout.empty_tail)
+def _row_groups(out: IO[bytes]) -> Iterator[Callable[[_Chunk], None]]:
+    """Parquet: chunks gathered into row groups of `CHUNKS_PER_ROW_GROUP` (any `jobs` alike)."""
+    from kzcn._parquet import (  # noqa: PLC0415 - pyarrow is optional
+        CHUNKS_PER_ROW_GROUP,
+        parquet_writer,
+        table_from_ipc,
+        write_row_group,
+    )
+
+    writer = parquet_writer(out)
+    held: list[_Chunk] = []
+
+    def flush() -> None:
+        if held:
+            write_row_group(writer, [table_from_ipc(chunk.payload()) for chunk in held])
+            for chunk in held:
+                _release(chunk)
+            held.clear()
+
+    def gather(chunk: _Chunk) -> None:
+        held.append(chunk)
+        if len(held) == CHUNKS_PER_ROW_GROUP:
+            flush()
+
+    yield gather
+    flush()
+    writer.close()
+
+
+def _framed(plan: _Plan, data: bytes) -> bytes:
+    """`data` as written: a gzip member of its own when compressing (none for no data)."""
+    if not plan.compress or not data:
+        return data
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def _append(out: IO[bytes], chunk: _Chunk) -> None:
+    """Write a chunk to `out`: its bytes, or the file a worker left them in (then removed)."""
+    if chunk.path is None:
+        out.write(chunk.data)
+        return
+    with Path(chunk.path).open("rb") as source:
+        _copy_file(source, out)
+    _release(chunk)
+
+
+def _release(chunk: _Chunk) -> None:
+    """Remove the file a worker left a chunk in, once written (a few are on disk at a time)."""
+    if chunk.path is not None:
+        Path(chunk.path).unlink()
+
+
+def _copy_file(source: IO[bytes], out: IO[bytes]) -> None:
+    """Append all of `source` to `out`, inside the kernel when `out` is a plain file or pipe."""
+    # Only a plain binary file (or stdout's buffer) is written through its descriptor:
+    # a wrapper such as `GzipFile` has a `fileno` too, of the file under it.
+    if isinstance(out, io.BufferedWriter | io.FileIO) and hasattr(os, "sendfile"):
+        out.flush()
+        size, sent = os.fstat(source.fileno()).st_size, 0
+        try:
+            while sent < size:
+                done = os.sendfile(out.fileno(), source.fileno(), sent, size - sent)
+                if not done:
+                    break
+                sent += done
+        except OSError:
+            if sent:  # part of it is out: copying the rest by hand would be no safer
+                raise
+        else:
+            return
+    shutil.copyfileobj(source, out, _COPY_BLOCK)
+
+
+_COPY_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +320,11 @@ class _Plan:
     fmt: Format
     invalid_rate: float
     labelled: bool
+    compress: bool = False
     # The chunk length, fixed here: worker processes see the module's default.
     chunk: int = field(default_factory=lambda: CHUNK)
+    #: The directory where worker processes leave their chunks (None: in memory).
+    spill: str | None = None
 
 
 def _lines(plan: _Plan, index: int, span: range) -> Texts:
@@ -232,28 +333,49 @@ def _lines(plan: _Plan, index: int, span: range) -> Texts:
 
 @dataclass(frozen=True, slots=True)
 class _Chunk:
-    """One chunk, serialised: its records, its label lines, and counts."""
+    """One chunk, serialised: its records (or the file holding them), its label lines, counts."""
 
     data: bytes
     labels: bytes
     invalid: int
     end: int  # records in the run up to the end of this chunk
+    path: str | None = None  # where a worker process left `data` instead
+
+    def payload(self) -> bytes | str:
+        """The chunk's bytes, or the name of the file holding them."""
+        return self.data if self.path is None else self.path
 
 
-def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
-    """The chunks of the run, in order, made here or by `jobs` worker processes."""
+@contextmanager
+def _spill_directory(workers: int) -> Iterator[str | None]:
+    """Where worker processes leave their chunks (none without workers); removed at the end."""
+    if workers < 2:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="kzcn-chunks-", ignore_cleanup_errors=True) as spill:
+        yield spill
+
+
+def _made(plan: _Plan, count: int, workers: int) -> Generator[_Chunk]:
+    """The chunks of the run, in order, made here or by `workers` worker processes."""
     spans = chunk_spans(count)
-    workers = min(jobs, -(-count // CHUNK))
     if workers < 2:
         yield from (_make(plan, index, span) for index, span in spans)
         return
     # (Making every n-th chunk here as well was measured slower: this process,
-    # which also receives and writes every chunk, became the bottleneck.)
+    # which also writes every chunk, became the bottleneck.)
+    yield from _made_by_workers(plan, spans, workers)
+
+
+def _made_by_workers(
+    plan: _Plan, spans: Iterator[tuple[int, range]], workers: int
+) -> Iterator[_Chunk]:
     pool = worker_pool(workers)
     try:
         # At most two chunks per worker are queued or waiting to be written
         # (unlike `imap`, whose results pile up when `out` is slower than the
-        # workers): enough to keep every worker busy, few enough for flat memory.
+        # workers): enough to keep every worker busy, few enough for flat memory
+        # and a few chunks of temporary disk.
         pending: deque[AsyncResult[_Chunk]] = deque()
         for index, span in spans:
             pending.append(pool.apply_async(partial(_make, plan, index, span)))
@@ -269,19 +391,35 @@ def _made(plan: _Plan, count: int, jobs: int) -> Iterator[_Chunk]:
 
 
 def _make(plan: _Plan, index: int, span: range) -> _Chunk:
-    """Chunk `index` of the run: generated, corrupted and labelled, serialised."""
-    encode = _LAYOUTS[plan.fmt].encode
+    """Chunk `index` of the run: generated, corrupted, labelled, serialised; spilled if asked."""
     if not plan.invalid_rate and not plan.labelled:
         # The plain path: nothing per record but the message.
-        return _Chunk(encode(_lines(plan, index, span)), b"", 0, span.stop)
-    lines, labels = _labelled_chunk(plan, index, span)
-    before = _LINES_BEFORE_FIRST_RECORD[plan.fmt]
-    return _Chunk(
-        encode(lines),
-        b"".join(label.to_json(before) for label in labels) if plan.labelled else b"",
-        sum(not label.valid for label in labels),
-        span.stop,
-    )
+        chunk = _Chunk(_encoded(plan, index, _lines(plan, index, span)), b"", 0, span.stop)
+    else:
+        lines, labels = _labelled_chunk(plan, index, span)
+        before = _LINES_BEFORE_FIRST_RECORD[plan.fmt]
+        chunk = _Chunk(
+            _encoded(plan, index, lines),
+            b"".join(label.to_json(before) for label in labels) if plan.labelled else b"",
+            sum(not label.valid for label in labels),
+            span.stop,
+        )
+    if plan.spill is None:
+        return chunk
+    path = Path(plan.spill) / f"chunk-{index}"
+    path.write_bytes(chunk.data)
+    return replace(chunk, data=b"", path=str(path))
+
+
+def _encoded(plan: _Plan, index: int, lines: Texts | list[bytes]) -> bytes:
+    """A chunk's records as written: the text between chunks first, gzip if asked."""
+    layout = _LAYOUTS[plan.fmt]
+    if plan.fmt == "parquet":
+        from kzcn._parquet import ipc_of  # noqa: PLC0415 - pyarrow is optional
+
+        # Converted to Arrow here, in the worker; the one Parquet writer takes it as it is.
+        return ipc_of(_jsonl(lines))
+    return _framed(plan, (layout.first if index == 0 else layout.between) + layout.encode(lines))
 
 
 def _jsonl(lines: Iterable[bytes]) -> bytes:
@@ -335,6 +473,6 @@ _LAYOUTS: dict[str, _Layout] = {
         empty_tail=b"]\n",
     ),
     "csv": _Layout(_csv_rows, head=_csv_header),
-    # Chunks travel as JSON Lines; the writer makes each a row group (`_chunk_writer`).
+    # Chunks travel as Arrow (`_encoded`); the writer makes each a row group (`_chunk_writer`).
     "parquet": _Layout(_jsonl),
 }
