@@ -31,7 +31,13 @@ from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.synth.corruption import FAULTS, corrupt
 from kzcn.synth.generator import Generator
 from kzcn.validation import ModelEngine, validate_records
-from kzcn.validation._accept import AcceptPath, FastAccept, accept_path
+from kzcn.validation._accept import (
+    REMEMBERED,
+    AcceptPath,
+    FastAccept,
+    _remembered,
+    accept_path,
+)
 
 _validate = MessageAdapter.validator.validate_json
 
@@ -286,3 +292,42 @@ def test_without_msgspec_the_models_judge_every_line() -> None:
         check=True,
     )
     assert done.stdout.split() == [b"True", b"True", b"True"]
+
+
+def test_a_remembered_check_skips_only_texts_it_accepted() -> None:
+    seen: list[str] = []
+
+    def check(value: str) -> None:
+        seen.append(value)
+        if value.startswith("bad"):
+            raise ValueError(value)
+
+    remembered = _remembered(check)
+    remembered("ok")
+    remembered("ok")
+    with pytest.raises(ValueError, match="bad"):
+        remembered("bad")
+    remembered("ok")
+    with pytest.raises(ValueError, match="bad"):
+        remembered("bad")  # a refused text is checked again, and refused again
+    assert seen == ["ok", "bad", "bad"]
+
+
+def test_a_remembered_check_holds_a_bounded_number_of_texts() -> None:
+    seen: list[str] = []
+    remembered = _remembered(seen.append)
+    values = [str(n) for n in range(REMEMBERED + 10)]
+    for value in values + values:
+        remembered(value)
+    # The first REMEMBERED texts are skipped the second time; the rest are checked again.
+    assert seen == values + values[REMEMBERED:]
+
+
+def test_a_name_refused_after_the_same_name_was_accepted_elsewhere() -> None:
+    # The fast path remembers accepted names per check: the same text in a
+    # field of another script is still judged by that field's own check.
+    acquisition = json.loads(_compact(EXAMPLES / "valid" / "citizenship_acquisition.json"))
+    latin = acquisition["subject"]["surname"]["latin"]
+    assert _assert_same_verdict(orjson.dumps(acquisition))
+    acquisition["subject"]["surname"]["cyrillic"] = latin
+    assert not _assert_same_verdict(orjson.dumps(acquisition))

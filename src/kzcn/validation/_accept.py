@@ -91,6 +91,28 @@ def _all(checks: list[Check]) -> Check | None:
     return check
 
 
+#: Distinct accepted texts each check remembers: names, places and codes repeat from
+#: line to line; a field whose values never repeat costs a set lookup and this much room.
+REMEMBERED = 4096
+
+
+def _remembered(check: Check) -> Check:
+    """`check` over text, skipped for the first `REMEMBERED` distinct texts it accepted.
+
+    The models' validators of text are functions of the text alone (names,
+    country codes, photo URIs), so a text accepted once is accepted again.
+    """
+    accepted: set[str] = set()
+
+    def remembered(value: str) -> None:
+        if value not in accepted:
+            check(value)
+            if len(accepted) < REMEMBERED:
+                accepted.add(value)
+
+    return remembered
+
+
 class _Mirror:
     """Structs for models, built once per model (and per tag for a union member)."""
 
@@ -118,7 +140,8 @@ class _Mirror:
         if before and kind not in (str, int, bool) and get_origin(kind) is not Literal:
             raise UnmirroredError("a before validator on a value JSON does not hold as it is")
         typed = Annotated[kind, msgspec.Meta(**meta)] if meta else kind
-        return typed, _all([*before, *([inner] if inner else []), *checks])
+        check = _all([*before, *([inner] if inner else []), *checks])
+        return typed, _remembered(check) if check is not None and kind is str else check
 
     def _flat(self, annotation: Any, metadata: Iterable[Any]) -> list[Any]:
         items = list(metadata)
