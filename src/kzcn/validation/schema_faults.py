@@ -148,7 +148,8 @@ def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     """The model an annotation holds (through `| None`, `list[...]`), and whether in a list."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation, False
-    is_list = typing.get_origin(annotation) is list
+    # The models hold arrays as tuples (`tuple[X, ...]`); an index steps into either.
+    is_list = typing.get_origin(annotation) in (list, tuple)
     for arg in typing.get_args(annotation):
         inner, inner_list = _model_in(arg)
         if inner is not None:
@@ -175,7 +176,10 @@ def _model_codes(model: type[BaseModel], value: object) -> dict[Loc, Code]:
     except orjson.JSONEncodeError:
         return {}  # not JSON at all: the keywords alone decide
     try:
-        model.model_validate_json(text)
+        # The core validator, not `model_validate_json`: only the error types and
+        # locations are read here, and the redaction that method adds for
+        # display cost half of asking.
+        model.__pydantic_validator__.validate_json(text)
     except ValidationError as error:
         codes: dict[Loc, Code] = {}
         details = error.errors(include_url=False, include_context=False, include_input=False)
