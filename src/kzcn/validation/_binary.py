@@ -9,7 +9,7 @@ and `--invalid-out` refuse them.
   cell becomes the text a CSV would hold, then goes through the same layout
   as CSV (`kzcn.flat.csv_layout`), so a row is typed by the schema's column
   types and numbered as the spreadsheet numbers it. Read with calamine (Rust):
-  openpyxl, which writes the workbooks here and in the tests, read them about
+  openpyxl (the tests write their workbooks with it) read them about
   twenty times slower than the rules that follow.
 - Parquet: the nested columns `kzcn generate --format parquet` writes; a
   null is an absent field, and a record is numbered by its row from 1.
@@ -85,11 +85,14 @@ def xlsx_units(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Unit]
             raise InputRefusedError("not an .xlsx workbook")
         try:
             chosen = book.get_sheet_by_name(sheet if sheet is not None else book.sheet_names[0])
-            # From the first used row and column, as openpyxl reads a sheet's dimension.
-            rows = chosen.to_python(skip_empty_area=True)
+            rows = chosen.iter_rows()
+            # calamine's rows start at the sheet's first row but at its first used
+            # column; padded, they are the rows openpyxl reads (from A1), so the
+            # numbers a problem gives are the sheet's own.
+            pad = [""] * chosen.start[1] if chosen.start else []
         except (CalamineError, ValueError) as error:
             raise InputRefusedError("not an .xlsx workbook") from error
-        yield from _sheet_units(iter(rows))
+        yield from _sheet_units(pad + row for row in rows) if pad else _sheet_units(rows)
     finally:
         book.close()
 
@@ -107,7 +110,8 @@ def _sheet_units(rows: Iterator[Sequence[Any]]) -> Iterator[Unit]:
     yield unit
     records = 0
     for number, row in enumerate(rows, start=2):
-        cells = [cell_text(cell) for cell in row[: len(names)]]
+        # Most cells are text (or empty, which calamine gives as ""): kept as they are.
+        cells = [cell if type(cell) is str else cell_text(cell) for cell in row[: len(names)]]
         cells += [""] * (len(names) - len(cells))
         if not any(cells):
             yield Unit(number, b"", found=(("input.blank_line", ()),), role="blank", lines=1)
