@@ -234,16 +234,9 @@ class _Mirror:
             if check is not None:
                 checks.append((name, check))
         rules = _after_validators(model)
-
-        def __post_init__(self: Any) -> None:  # noqa: N807 - msgspec's hook
-            for name, check in checks:
-                check(getattr(self, name))
-            for rule in rules:
-                rule(self)
-
         namespace = {**_behaviour(model)}
         if self.rules and (checks or rules):  # a struct without rules skips the call
-            namespace["__post_init__"] = __post_init__
+            namespace["__post_init__"] = _post_init(checks, rules)
         if tag is not None:
             namespace["kind"] = tag
         return msgspec.defstruct(
@@ -257,6 +250,24 @@ class _Mirror:
             tag_field="kind" if tag is not None else None,
             tag=tag,
         )
+
+
+def _post_init(
+    checks: list[tuple[str, Check]], rules: list[Callable[[Any], Any]]
+) -> Callable[[Any], Any]:
+    """The struct's `__post_init__` (msgspec): the field checks, then the model's rules."""
+    if not checks and len(rules) == 1:
+        # The model validator itself (one frame less on every struct): msgspec
+        # ignores what it returns, and what it raises refuses the line.
+        return rules[0]
+
+    def __post_init__(self: Any) -> None:  # noqa: N807 - msgspec's hook
+        for name, check in checks:
+            check(getattr(self, name))
+        for rule in rules:
+            rule(self)
+
+    return __post_init__
 
 
 def _default(info: FieldInfo) -> Any:
