@@ -154,10 +154,21 @@ def _visa_free_limit(entry: int, counted: _Days) -> tuple[int, Rule]:
 
 
 def _most_used(entry: int, last: int, counted: _Days) -> int:
-    """The most visa-free days in a window ending on any day entry..last (days counted)."""
-    return max(
-        (counted.count(day - WINDOW_DAYS + 1, day) for day in range(entry, last + 1)), default=0
-    )
+    """The most visa-free days in a window ending on any day entry..last (days counted).
+
+    The days counted in the window ending on `day` change by at most one from
+    one day to the next, and change their trend only where the window's end
+    or start crosses an interval's first or last day: so the most is reached
+    on entry, last or one of those days, and only those are counted (a long
+    stay has thousands of days, a person a few intervals; tests/test_stays_turns.py
+    holds it to the day-by-day count).
+    """
+    if last < entry:
+        return 0
+    turns = {entry, last}
+    for start, end in zip(counted.starts, counted.ends, strict=True):
+        turns.update((start - 1, end, start + WINDOW_DAYS - 1, end + WINDOW_DAYS))
+    return max(counted.count(day - WINDOW_DAYS + 1, day) for day in turns if entry <= day <= last)
 
 
 def _order(crossings: Iterable[Crossing]) -> list[tuple[int, Crossing]]:
