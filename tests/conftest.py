@@ -28,7 +28,9 @@ _INTEROP = ROOT / "tests" / "interop"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Interop runs other tools (node, code generators, FastAPI): `slow`, not inner loop."""
+    """`slow`, out of the inner loop: interop (other tools: node, code generators, FastAPI)
+    and every test that drives a real browser (the `driver` fixture starts Chromium)."""
     for item in items:
-        if _INTEROP in Path(item.path).parents:
+        in_interop = _INTEROP in Path(item.path).parents
+        if in_interop or "driver" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)

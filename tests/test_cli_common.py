@@ -100,6 +100,7 @@ print(sorted(m for m in ("kzcn.demo", "kzcn.synth", "kzcn.validation") if m in s
 """
 
 
+@pytest.mark.slow  # a fresh interpreter per command
 @pytest.mark.parametrize(
     ("words", "loaded"),
     [

@@ -109,3 +109,20 @@ def test_every_format_validate_reads(tmp_path: Path, fmt: str) -> None:
     assert code == 0
     report = json.loads(out)
     assert (report["records"], report["skipped"], len(report["groups"])) == (200, 0, 200)
+
+
+def test_generated_people_have_one_history_each_and_overstay_as_reported(tmp_path: Path) -> None:
+    # People recur across violation messages: joined per person, their crossings are in
+    # order, and a person overstayed exactly when some message about them says overstay.
+    path = tmp_path / "violations.jsonl"
+    generated = ["-n", "6000", "--kind", "entry_stay_exit_violation", "--seed", "5", "-q"]
+    code, _ = invoke_command("generate", [*generated, "-o", str(path)])
+    assert code == 0
+    code, out = invoke_command("stays", [str(path), "--by-person", "--format", "json"])
+    assert code == 0
+    groups = json.loads(out)["groups"]
+    rules = {breach["rule"] for group in groups for breach in group["breaches"]}
+    assert rules == {"single_stay", "visa_validity"}
+    assert sum(1 for group in groups if len(group["lines"]) > 1) > 300
+    for group in groups:
+        assert group["overstayed"] == ("overstay" in group["violations"]), group["label"]

@@ -74,6 +74,7 @@ def test_readme_python_blocks_run(index: int, monkeypatch: pytest.MonkeyPatch) -
             value()
 
 
+@pytest.mark.slow  # a fresh interpreter runs the README example
 def test_use_in_your_project_example_runs() -> None:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "use_in_your_project.py")],

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
     from selenium.webdriver.chrome.webdriver import WebDriver
 
+# A real browser over a 20,000-message report.
+pytestmark = pytest.mark.slow
+
 MESSAGES = 20_000
 
 

@@ -30,6 +30,7 @@ def _plan(extra: tuple[tuple[str, ...], ...] = ()) -> ExtractPlan:
         extra_paths=extra,
         presence=_analyse._presence_paths(fields),
         carried=_analyse._carried(fields),
+        person_lists=_analyse._person_lists(),
     )
 
 

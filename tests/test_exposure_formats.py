@@ -155,17 +155,17 @@ def test_parquet_by_duckdb_and_by_the_shared_reader_agree(
     datasets: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import kzcn.exposure._read as exposure_read  # noqa: PLC0415
-    from kzcn.exposure._duck import read_native_parquet as native  # noqa: PLC0415
+    from kzcn.exposure._duck import load_native as native  # noqa: PLC0415
 
     taken: list[bool] = []
 
     def recorded(*args: object, **kwargs: object) -> object:
-        frames = native(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(frames is not None)
-        return frames
+        loaded = native(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(loaded is not None)
+        return loaded
 
-    monkeypatch.setattr(exposure_read, "read_native_parquet", recorded)
+    monkeypatch.setattr(exposure_read, "load_native", recorded)
     by_duckdb = _figures(datasets["parquet"])
     assert taken == [True]
-    monkeypatch.setattr(exposure_read, "read_native_parquet", lambda *_, **__: None)
+    monkeypatch.setattr(exposure_read, "load_native", lambda *_, **__: None)
     assert _figures(datasets["parquet"]) == by_duckdb

@@ -18,7 +18,7 @@ import pytest
 from cli_runner import invoke_command
 from exposure_fixtures import build_messages
 from kzcn.exposure import _read, compute_exposure, render_json
-from kzcn.exposure._analyse import PHASES
+from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
 from kzcn.synth import generate
 
 
@@ -58,7 +58,8 @@ def test_the_memory_limit_reaches_duckdb(generated: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(duckdb, "connect", spy)
     compute_exposure(generated, memory_limit=" 300MiB ")
     compute_exposure(generated)
-    assert [c.get("memory_limit") for c in seen] == ["300MiB", None]
+    compute_exposure(generated, per_record=True)  # the rows come to Python: DuckDB's own default
+    assert [c.get("memory_limit") for c in seen] == ["300MiB", DEFAULT_MEMORY_LIMIT, None]
 
 
 @pytest.mark.parametrize("limit", ["3XB", "", "GB", "-1GB", "2 GB of RAM"])
@@ -117,6 +118,22 @@ def test_emitted_sql_gives_the_reports_class_figures(tmp_path: Path, options: li
     # The report orders subsets by what they expose; the SQL by size, as they are made.
     assert sorted(found[1 : 1 + subsets]) == sorted(figures(data["subsets"]))
     assert found[1 + subsets :] == figures(data["ladder"])
+
+
+def test_emitted_sql_links_people_as_the_report_does(generated: Path) -> None:
+    """Generated data: people with several documents, in lists and replies; one person count."""
+    code, sql = invoke_command("exposure", [str(generated), "--emit-sql"])
+    assert code == 0
+    report = compute_exposure(generated, include_invalid=True)
+    assert report.input.recurring_persons > 0
+    found = _sql_figures(sql)
+    assert found[0] == (
+        report.risk.classes,
+        report.risk.k,
+        report.input.persons,
+        report.risk.unique_records,
+    )
+    assert [row[2] for row in found] == [report.input.persons] * len(found)
 
 
 def test_emit_sql_refuses_what_the_report_refuses(generated: Path) -> None:

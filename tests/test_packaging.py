@@ -27,6 +27,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("kzcn-*.whl"))
 
 
+@pytest.mark.slow  # builds a wheel
 def test_wheel_carries_schema_files_data_tables_and_types(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {
@@ -37,6 +38,7 @@ def test_wheel_carries_schema_files_data_tables_and_types(wheel: Path) -> None:
     } <= names
 
 
+@pytest.mark.slow  # builds a wheel
 def test_wheel_carries_the_licence_text(wheel: Path) -> None:
     licence = f"kzcn-{__version__}.dist-info/licenses/LICENSE"
     with zipfile.ZipFile(wheel) as archive:
@@ -57,6 +59,7 @@ def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("kzcn-*.tar.gz"))
 
 
+@pytest.mark.slow  # builds an sdist
 def test_sdist_carries_the_licence_and_changelog(sdist: Path) -> None:
     top = f"kzcn-{__version__}"
     with tarfile.open(sdist) as archive:

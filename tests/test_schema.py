@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import jsonschema_rs
 import pytest
 from typer.testing import CliRunner
 
+from cli_runner import invoke_command
 from conftest import ROOT
 from kzcn import __version__
 from kzcn._version import SCHEMA_VERSION
@@ -16,6 +20,7 @@ from kzcn.cli import app
 from kzcn.errors import CATALOGUE
 from kzcn.person import PersonRecord
 from kzcn.privacy import LEGAL_CATEGORIES, PRIVACY_KEY, privacy
+from kzcn.rules import model_named, rule_codes
 from kzcn.schema import (
     SCHEMA_NAMES,
     build_schema,
@@ -23,8 +28,9 @@ from kzcn.schema import (
     declared_rules,
     kind_refs,
     render_schema,
+    said_rules,
 )
-from kzcn.validation import validate_message
+from kzcn.validation import SchemaEngine, validate_message
 
 SCHEMA_DIR = ROOT / "schema"
 
@@ -176,3 +182,147 @@ def test_x_kzcn_rules_name_catalogue_codes() -> None:
         for rule in definition.get("x-kzcn-rules", ()):
             assert set(rule) == {"code", "severity", "rule"}
             assert rule["rule"].startswith(CATALOGUE[rule["code"]].title)
+
+
+# --- rules the schema says: one verdict from the schema validators and the models -------------
+
+DELETE = object()
+_KAZ_DIPLOMATIC = ("information_request", "prior_change_list", "prior_citizenship_change")
+_DIPLOMATIC_ONLY = (*_KAZ_DIPLOMATIC, "request_refusal", "suspension_notice")
+_DIRECT: dict[str, object] = {"channel": "competent_authority", "carrier": None}
+
+#: (kind of the valid example, top-level changes, the models' (path, code) or None when valid)
+SAID_RULES: list[tuple[str, dict[str, object], tuple[str, str] | None]] = [
+    # message.channel: a `const` on the kinds that travel by the diplomatic channel only.
+    *[(kind, _DIRECT, ("$.channel", "message.channel")) for kind in _DIPLOMATIC_ONLY],
+    ("citizenship_acquisition", {"channel": "diplomatic", "carrier": "KAZ_MFA"}, None),
+    ("visa_free_statistics", {"channel": "diplomatic", "carrier": "CHN_MFA"}, None),
+    ("citizenship_status_reply", _DIRECT, None),
+    ("entry_stay_exit_violation", {"carrier": DELETE}, None),
+    # message.carrier: `if` channel (and the sender's state) `then` the carrier.
+    *[(kind, {"carrier": DELETE}, ("$.carrier", "message.carrier")) for kind in _KAZ_DIPLOMATIC],
+    ("information_request", {"carrier": None}, ("$.carrier", "message.carrier")),
+    ("information_request", {"carrier": "CHN_MFA"}, ("$.carrier", "message.carrier")),
+    ("citizenship_status_reply", {"carrier": "KAZ_MFA"}, ("$.carrier", "message.carrier")),
+    ("citizenship_status_reply", {"carrier": DELETE}, ("$.carrier", "message.carrier")),
+    ("citizenship_acquisition", {"carrier": "KAZ_MFA"}, ("$.carrier", "message.carrier")),
+    ("visa_free_statistics", {"carrier": "CHN_MFA"}, ("$.carrier", "message.carrier")),
+    # A rule's `if` requires what it looks at: a missing channel is that and nothing more.
+    ("information_request", {"channel": DELETE}, ("$.channel", "structure.missing_field")),
+    ("information_request", {"channel": "post"}, ("$.channel", "structure.not_allowed")),
+    # message.partial_scope: `if` the scope `then` the number of areas.
+    ("suspension_notice", {"suspended_areas": []}, ("$.suspended_areas", "message.partial_scope")),
+    (
+        "suspension_notice",
+        {"suspended_areas": DELETE},
+        ("$.suspended_areas", "message.partial_scope"),
+    ),
+    ("suspension_notice", {"scope": "full"}, ("$.suspended_areas", "message.partial_scope")),
+    ("suspension_notice", {"scope": "full", "suspended_areas": []}, None),
+    ("suspension_notice", {"scope": "full", "suspended_areas": DELETE}, None),
+    (
+        "suspension_notice",
+        {"suspended_areas": ["visa_free_statistics", "citizenship_acquisition"]},
+        None,
+    ),
+    ("suspension_notice", {"scope": DELETE}, ("$.scope", "structure.missing_field")),
+]
+
+
+def _said_rule_case(kind: str, changes: dict[str, object]) -> dict[str, Any]:
+    path = ROOT / "examples" / "valid" / f"{kind}.json"
+    message: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    for key, value in changes.items():
+        if value is DELETE:
+            message.pop(key, None)
+        else:
+            message[key] = value
+    return message
+
+
+@cache
+def _generic_validators() -> tuple[Any, jsonschema.Draft202012Validator]:
+    """jsonschema-rs and Python jsonschema on the committed file, as a schema user runs them."""
+    schema = json.loads((SCHEMA_DIR / "message.schema.json").read_text("utf-8"))
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    return (
+        jsonschema_rs.validator_for(schema, validate_formats=True),
+        jsonschema.Draft202012Validator(schema, format_checker=checker),
+    )
+
+
+def _case_id(case: tuple[str, dict[str, object], tuple[str, str] | None]) -> str:
+    kind, changes, expected = case
+    told = ",".join(f"{k}={'deleted' if v is DELETE else v}" for k, v in changes.items())
+    return f"{kind}:{told}:{expected[1] if expected else 'valid'}"
+
+
+@pytest.mark.parametrize("case", SAID_RULES, ids=_case_id)
+def test_schema_validators_and_models_give_one_verdict(
+    case: tuple[str, dict[str, object], tuple[str, str] | None],
+) -> None:
+    kind, changes, expected = case
+    message = _said_rule_case(kind, changes)
+    rust, python = _generic_validators()
+    assert rust.is_valid(message) is (expected is None)
+    assert python.is_valid(message) is (expected is None)
+    for engine in ("model", "schema", "schema-python"):
+        found = _problems(engine, message)
+        assert found == ([expected] if expected else []), engine
+
+
+_ENGINES: dict[str, Any] = {
+    "model": "model",
+    "schema": SchemaEngine(backend="rust"),
+    "schema-python": SchemaEngine(backend="python"),
+}
+
+
+def _problems(engine: str, message: dict[str, Any]) -> list[tuple[str, str]]:
+    result = validate_message(json.dumps(message).encode(), engine=_ENGINES[engine])
+    return [(p.path, p.code) for p in result.problems if p.severity == "error"]
+
+
+def test_kzcn_validate_reports_said_rules_with_the_models_codes(tmp_path: Path) -> None:
+    lines = [json.dumps(_said_rule_case(kind, changes)) for kind, changes, _ in SAID_RULES]
+    source = tmp_path / "said.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reports = {}
+    for engine in ("model", "schema"):
+        _, output = invoke_command(
+            "validate", ["--engine", engine, "--format", "json", str(source)]
+        )
+        reports[engine] = [
+            (p["line"], p["path"], p["code"]) for p in json.loads(output)["problems"]
+        ]
+    expected = [
+        (line, *found) for line, (_, _, found) in enumerate(SAID_RULES, 1) if found is not None
+    ]
+    assert reports["model"] == expected
+    assert reports["schema"] == expected
+
+
+def test_said_rules_are_the_models_and_leave_x_kzcn_rules() -> None:
+    schema = build_schema("message")
+    said_somewhere: set[str] = set()
+    for name, definition in schema["$defs"].items():
+        said = said_rules(definition)
+        said_somewhere |= said
+        model = model_named(name)
+        assert model is not None or not said
+        if model is not None:
+            assert said <= set(rule_codes(model)), name  # a clause says a rule the model has
+        listed = {rule["code"] for rule in definition.get("x-kzcn-rules", ())}
+        assert not said & listed, name
+    assert said_somewhere == {
+        "message.authority_state",
+        "message.carrier",
+        "message.channel",
+        "message.partial_scope",
+        "message.same_state",
+    }
+    kinds = {
+        name: schema["$defs"][ref.rsplit("/", 1)[-1]] for name, ref in kind_refs(schema).items()
+    }
+    diplomatic = {kind for kind, d in kinds.items() if "message.channel" in said_rules(d)}
+    assert diplomatic == set(_DIPLOMATIC_ONLY)

@@ -231,6 +231,24 @@ def _naive(crossings: list[Crossing], as_of: date) -> tuple[list[tuple[str, date
     return sorted(breaches), used
 
 
+def _naive_most_used(crossings: list[Crossing], as_of: date) -> list[int]:
+    """Each stay's most visa-free days in a window ending on one of its days, day by day."""
+    report = compute_stays(crossings, as_of)  # the stays themselves; their days counted here
+    days: set[date] = set()
+    most = []
+    for stay in report.stays:
+        last = stay.exited_on or as_of
+        span = [
+            stay.entered_on + timedelta(days=k) for k in range((last - stay.entered_on).days + 1)
+        ]
+        if stay.basis == "visa_free":
+            days.update(span)
+        most.append(
+            max(sum(1 for k in range(180) if day - timedelta(days=k) in days) for day in span)
+        )
+    return most
+
+
 @st.composite
 def histories(draw: st.DrawFn) -> tuple[list[Crossing], date]:
     """Alternating entries and exits, sometimes out of order, with gaps and stays of any size."""
@@ -257,6 +275,7 @@ def test_the_calculator_agrees_with_the_naive_count(case: tuple[list[Crossing], 
     breaches, used = _naive(crossings, as_of)
     assert sorted((b.rule, b.on) for b in report.breaches) == breaches
     assert report.days_used == used
+    assert [stay.most_days_used for stay in report.stays] == _naive_most_used(crossings, as_of)
 
 
 # --- the `stay.` rules of the validator agree with the naive count -------------------

@@ -23,6 +23,9 @@ from doc_commands import tool_commands
 from kzcn.exposure._format import words
 from kzcn.synth.outside import DEFAULT_OVERLAP
 
+# Runs the whole guide, command by command, over a generated workshop dataset.
+pytestmark = pytest.mark.slow
+
 WORKSHOP = EXAMPLES / "workshop.md"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Self, TypeVar
 
 from pydantic import (
@@ -16,15 +18,30 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 
-from kzcn.errors import CATALOGUE, redacted
+from kzcn.errors import CATALOGUE, Code, redacted
 from kzcn.provenance import annotate
 
-__all__ = ["KzcnModel", "RedactingAdapter"]
+__all__ = ["RULE_KEY", "KzcnModel", "RedactingAdapter", "schema_rule"]
 
 T = TypeVar("T")
 
 #: A date in JSON is this and nothing else (the JSON Schema's `format: date`).
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+#: On a schema clause: the code of the kzcn rule the clause says (the models raise it there).
+RULE_KEY = "x-kzcn-rule"
+
+
+def schema_rule(code: Code, clause: dict[str, Any]) -> dict[str, Any]:
+    """`clause`, a JSON Schema that says the rule `code` in full, marked with that code.
+
+    The schema then leaves the rule out of `x-kzcn-rules` (which lists what the
+    schema does not say), and a generic validator's failing schema path leads
+    to the code. The model still enforces the rule itself; tests hold the two
+    to one verdict.
+    """
+    return {RULE_KEY: code, **clause}
 
 
 def _date_error() -> tuple[str, str]:
@@ -129,6 +146,15 @@ def _json_shaped(node: Any) -> Any:
     return node
 
 
+@contextmanager
+def _redacting() -> Iterator[None]:
+    """Raise a validation error with its input values hidden (`redacted`), never the original."""
+    try:
+        yield
+    except ValidationError as error:
+        raise redacted(error) from None
+
+
 class KzcnModel(BaseModel):
     """Base of every kzcn model.
 
@@ -180,26 +206,20 @@ class KzcnModel(BaseModel):
     @classmethod
     def model_validate(cls, *args: Any, **kwargs: Any) -> Self:
         """`BaseModel.model_validate`, its errors redacted."""
-        try:
+        with _redacting():
             return super().model_validate(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     @classmethod
     def model_validate_json(cls, *args: Any, **kwargs: Any) -> Self:
         """`BaseModel.model_validate_json`, its errors redacted."""
-        try:
+        with _redacting():
             return super().model_validate_json(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     @classmethod
     def model_validate_strings(cls, *args: Any, **kwargs: Any) -> Self:
         """`BaseModel.model_validate_strings`, its errors redacted."""
-        try:
+        with _redacting():
             return super().model_validate_strings(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
 
 # `TypeAdapter` is marked final for typing only; overriding the three validation
@@ -213,21 +233,15 @@ class RedactingAdapter(TypeAdapter[T]):  # type: ignore[misc]
 
     def validate_python(self, *args: Any, **kwargs: Any) -> T:
         """`TypeAdapter.validate_python`, its errors redacted."""
-        try:
+        with _redacting():
             return super().validate_python(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     def validate_json(self, *args: Any, **kwargs: Any) -> T:
         """`TypeAdapter.validate_json`, its errors redacted."""
-        try:
+        with _redacting():
             return super().validate_json(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None
 
     def validate_strings(self, *args: Any, **kwargs: Any) -> T:
         """`TypeAdapter.validate_strings`, its errors redacted."""
-        try:
+        with _redacting():
             return super().validate_strings(*args, **kwargs)
-        except ValidationError as error:
-            raise redacted(error) from None

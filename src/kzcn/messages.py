@@ -13,8 +13,9 @@ from datetime import date, timedelta
 from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, ConfigDict, Field, JsonValue, TypeAdapter, model_validator
+from pydantic.config import JsonDict
 
-from kzcn._base import KzcnModel, RedactingAdapter
+from kzcn._base import KzcnModel, RedactingAdapter, schema_rule
 from kzcn._version import SchemaVersion
 from kzcn.authorities import AUTHORITIES, CarrierCode, CompetentAuthorityCode, Party
 from kzcn.errors import RuleBreach, kzcn_error, raise_errors
@@ -161,21 +162,22 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _codes_of(state: str) -> list[JsonValue]:
-    competent = get_args(CompetentAuthorityCode)
-    return [a.code for a in AUTHORITIES.values() if a.state == state and a.code in competent]
+def _codes_of(state: str, among: object = CompetentAuthorityCode) -> list[JsonValue]:
+    """The codes of `state`'s authorities that are among the literal type `among`."""
+    allowed = get_args(among)
+    return [a.code for a in AUTHORITIES.values() if a.state == state and a.code in allowed]
 
 
 def _authority_rules() -> list[JsonValue]:
     return [
-        {
-            "if": {"properties": {"state": {"const": state}}, "required": ["state"]},
-            "then": {"properties": {"authority": {"enum": codes}}},
-        }
-        for state, codes in (
-            ("KAZ", _codes_of("KAZ")),
-            ("CHN", _codes_of("CHN")),
+        schema_rule(
+            "message.authority_state",
+            {
+                "if": {"properties": {"state": {"const": state}}, "required": ["state"]},
+                "then": {"properties": {"authority": {"enum": _codes_of(state)}}},
+            },
         )
+        for state in get_args(Party)
     ]
 
 
@@ -199,18 +201,73 @@ class PartyAuthority(KzcnModel):
 
 def _different_parties() -> list[JsonValue]:
     return [
-        {
-            "if": {"properties": {"sender": {"properties": {"state": {"const": state}}}}},
-            "then": {"properties": {"recipient": {"properties": {"state": {"const": other}}}}},
-        }
+        schema_rule(
+            "message.same_state",
+            {
+                "if": {"properties": {"sender": {"properties": {"state": {"const": state}}}}},
+                "then": {"properties": {"recipient": {"properties": {"state": {"const": other}}}}},
+            },
+        )
         for state, other in (("KAZ", "CHN"), ("CHN", "KAZ"))
     ]
+
+
+def _carrier_rules() -> list[JsonValue]:
+    """`message.carrier` as the schema says it: the sender's foreign ministry, or nothing.
+
+    Each `if` requires the fields it looks at, so that a record missing one is
+    told only that (as the models tell it), not also of a carrier.
+    """
+    diplomatic: list[JsonValue] = [
+        schema_rule(
+            "message.carrier",
+            {
+                "if": {
+                    "properties": {
+                        "channel": {"const": "diplomatic"},
+                        "sender": {
+                            "properties": {"state": {"const": state}},
+                            "required": ["state"],
+                        },
+                    },
+                    "required": ["channel", "sender"],
+                },
+                "then": {
+                    "properties": {"carrier": {"enum": _codes_of(state, among=CarrierCode)}},
+                    "required": ["carrier"],
+                },
+            },
+        )
+        for state in get_args(Party)
+    ]
+    direct: list[JsonValue] = [
+        schema_rule(
+            "message.carrier",
+            {
+                "if": {"properties": {"channel": {"const": channel}}, "required": ["channel"]},
+                "then": {"properties": {"carrier": {"type": "null"}}},
+            },
+        )
+        for channel in get_args(Channel)
+        if channel != "diplomatic"
+    ]
+    return diplomatic + direct
+
+
+def _diplomatic_only() -> JsonValue:
+    """`message.channel`: the kind travels through the diplomatic channel only."""
+    return schema_rule("message.channel", {"properties": {"channel": {"const": "diplomatic"}}})
+
+
+def _kind_schema(*kind_rules: JsonValue) -> JsonDict:
+    """The envelope's rules, and the kind's own, as the schema says them (`allOf`)."""
+    return {"allOf": [*_different_parties(), *_carrier_rules(), *kind_rules]}
 
 
 class _Envelope(KzcnModel):
     """Fields every message carries."""
 
-    model_config = ConfigDict(json_schema_extra={"allOf": _different_parties()})
+    model_config = ConfigDict(json_schema_extra=_kind_schema())
 
     schema_version: _Version = Field(description="Version of the kzcn message schema.")
     message_id: MessageId = Field(description="Unique identifier of this message (UUID).")
@@ -423,6 +480,8 @@ class CitizenshipAcquisition(_ChangeNotice):
 class PriorCitizenshipChange(_ChangeNotice):
     """Article 1(3): a change of citizenship decided before the agreement entered into force."""
 
+    model_config = ConfigDict(json_schema_extra=_kind_schema(_diplomatic_only()))
+
     kind: Literal["prior_citizenship_change"] = Field(description="Message kind.")
     list_id: ListId | None = Field(
         default=None, description="The Article 1(3) list this change was sent in, if known."
@@ -501,6 +560,8 @@ class PriorChangeItem(_CitizenshipChange):
 class PriorChangeList(_Envelope):
     """Article 1(3): the list of changes decided before entry into force, as one envelope."""
 
+    model_config = ConfigDict(json_schema_extra=_kind_schema(_diplomatic_only()))
+
     kind: Literal["prior_change_list"] = Field(description="Message kind.")
     list_id: ListId = Field(description="Identifier of the list; replies cite it.")
     items: tuple[PriorChangeItem, ...] = Field(
@@ -560,6 +621,8 @@ class RequestedPerson(KzcnModel):
 class InformationRequest(_Envelope):
     """A party asks the other about named persons (citizenship data goes "upon requests")."""
 
+    model_config = ConfigDict(json_schema_extra=_kind_schema(_diplomatic_only()))
+
     kind: Literal["information_request"] = Field(description="Message kind.")
     purpose: RequestPurpose = Field(
         description="What the information is asked for: the area of Article 1 it concerns."
@@ -591,6 +654,8 @@ class InformationRequest(_Envelope):
 
 class RequestRefusal(_Envelope):
     """A request refused, in whole or for some persons, with the grounds."""
+
+    model_config = ConfigDict(json_schema_extra=_kind_schema(_diplomatic_only()))
 
     kind: Literal["request_refusal"] = Field(description="Message kind.")
     grounds: RefusalGrounds = Field(
@@ -792,8 +857,36 @@ class VisaFreeStatistics(_Envelope):
         return found + self._not_after_sending("period_end")
 
 
+def _partial_scope_rules() -> list[JsonValue]:
+    """`message.partial_scope`: a partial suspension names its areas, any other scope none."""
+    partial, others = "partial", [scope for scope in get_args(Scope) if scope != "partial"]
+    return [
+        schema_rule(
+            "message.partial_scope",
+            {
+                "if": {"properties": {"scope": {"const": partial}}, "required": ["scope"]},
+                "then": {
+                    "properties": {"suspended_areas": {"type": "array", "minItems": 1}},
+                    "required": ["suspended_areas"],
+                },
+            },
+        ),
+        schema_rule(
+            "message.partial_scope",
+            {
+                "if": {"properties": {"scope": {"enum": others}}, "required": ["scope"]},
+                "then": {"properties": {"suspended_areas": {"type": "array", "maxItems": 0}}},
+            },
+        ),
+    ]
+
+
 class SuspensionNotice(_Envelope):
     """A party suspends the agreement, fully or partly."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_kind_schema(_diplomatic_only(), *_partial_scope_rules())
+    )
 
     kind: Literal["suspension_notice"] = Field(description="Message kind.")
     action: SuspensionAction = Field(

@@ -13,16 +13,26 @@ jsonschema-rs, check-jsonschema, hypothesis-jsonschema, code generators.
   instead of a `oneOf` with pydantic's `discriminator`: a validator then
   reports the failing field of the right kind, never "no branch matched"
   with the whole record, and there is no keyword outside the vocabulary.
-- Our own annotations are all `x-kzcn-*` (`x-kzcn-version` too).
+- Our own annotations are all `x-kzcn-*` (`x-kzcn-version` too). A
+  definition has no `title` repeating its `$defs` key (code generators name
+  it by the key; see `_untitled`).
 - A subschema with `properties`/`required` says `type: object`, one with a
-  `pattern` `type: string` (ajv's strictTypes).
+  `pattern` `type: string` (ajv's strictTypes), and so does each clause of an
+  object's `allOf` (json-schema-to-typescript reads an untyped clause as "any
+  value", which lets extra properties into every kind's type).
 - Every `$` of a pattern is followed by `(?!\n)`: Python's `re` (and so
   Python validators) would otherwise take a trailing newline.
 - A `format: date` also has a pattern refusing year 0000, which RFC 3339
   allows and some validators take, but no Python `date` (nor the models) can
   hold.
+- A rule the schema says in full (the channel of a kind, the carrier, the
+  areas of a partial suspension, the parties and their authorities) is a
+  clause of the definition's `allOf` marked with its code (`x-kzcn-rule`),
+  so that a failing clause names the rule; a generic validator then refuses
+  what the models refuse, and the schema engine reports the models' code.
 - Every definition whose model enforces more than the schema says lists
-  those rules under `x-kzcn-rules` (code, severity, words; `kzcn.rules`).
+  those other rules under `x-kzcn-rules` (code, severity, words;
+  `kzcn.rules`): what a schema user must leave to the models.
 - `$id` is `https://kzcn.invalid/schema/<version>/<name>.schema.json`: an
   identifier, never fetched (`.invalid` is reserved and never resolves), in
   the `https:` form that resolvers such as hypothesis-jsonschema expect.
@@ -39,6 +49,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from kzcn._base import RULE_KEY
 from kzcn._patterns import guard_end_anchors
 from kzcn._version import SCHEMA_VERSION
 from kzcn.messages import MESSAGE_KINDS, MessageAdapter
@@ -54,6 +65,7 @@ __all__ = [
     "declared_rules",
     "kind_refs",
     "render_schema",
+    "said_rules",
     "schema_id",
     "write_schema_files",
 ]
@@ -66,6 +78,8 @@ _RULES_NOTE = (
     "agreement of the IIN and resident ID with birth date and sex; date order; the 2023-11-10 "
     "boundary; whose citizen; uniqueness across objects) are listed, by error code, under "
     "`x-kzcn-rules` of the definition that carries them and are enforced by the kzcn models. "
+    "A rule the schema says in full is an `allOf` clause marked with its code (`x-kzcn-rule`) "
+    "and is not listed. "
     "Deadlines are warnings, not errors. Annotations are `x-kzcn-*` keywords; for ajv's strict "
     "mode declare them with `ajv.addVocabulary`."
 )
@@ -128,6 +142,12 @@ def _for_every_validator(node: dict[str, Any]) -> None:
         node.setdefault("type", "string")
     if "properties" in node or "required" in node:
         node.setdefault("type", "object")
+    if node.get("type") == "object":
+        for clause in node.get("allOf", ()):
+            # The same set inside an object; a code generator then reads a rule's clause as an
+            # object adding no field (`{}`), not as any value (`{[k: string]: unknown}`), which
+            # would let every kind's TypeScript type take any extra property.
+            clause.setdefault("type", "object")
 
 
 def _dispatch_on_kind(body: dict[str, Any]) -> None:
@@ -154,14 +174,38 @@ def _dispatch_on_kind(body: dict[str, Any]) -> None:
     ]
 
 
+def said_rules(definition: dict[str, Any]) -> frozenset[str]:
+    """The codes of the rules `definition`'s own clauses say in full (`x-kzcn-rule`)."""
+    return frozenset(
+        clause[RULE_KEY] for clause in definition.get("allOf", ()) if RULE_KEY in clause
+    )
+
+
 def _declare_rules(definition: dict[str, Any], name: str) -> None:
-    """`x-kzcn-rules`: the codes the model behind `definition` enforces beyond the schema."""
+    """`x-kzcn-rules`: the codes the model behind `definition` enforces beyond the schema.
+
+    A rule the schema says in full (a clause marked `x-kzcn-rule`) is left out:
+    the list is what a schema user must leave to the models.
+    """
     model = model_named(name)
-    rules = rules_annotation(model) if model else []
+    said = said_rules(definition)
+    rules = [rule for rule in rules_annotation(model) if rule["code"] not in said] if model else []
     if rules:
         definition[RULES_KEY] = rules
     else:
         definition.pop(RULES_KEY, None)
+
+
+def _untitled(definition: dict[str, Any], name: str) -> None:
+    """Drop a definition's `title` that only repeats its `$defs` key (pydantic's class name).
+
+    json-schema-to-typescript gives a titled definition with an `allOf` (its
+    rules) the type of the rules alone, `{}`: the sender's and recipient's
+    types lost their fields and took any property. Untitled, it is named by its
+    key and keeps them.
+    """
+    if definition.get("title") == name:
+        del definition["title"]
 
 
 def declared_rules(schema: dict[str, Any], definition: str) -> frozenset[str]:
@@ -203,6 +247,7 @@ def build_schema(name: str) -> dict[str, Any]:
         _dispatch_on_kind(body)
     for definition_name, definition in body.get("$defs", {}).items():
         _declare_rules(definition, definition_name)
+        _untitled(definition, definition_name)
     if name == "person":
         _declare_rules(body, "PersonRecord")
     for node in _subschemas(body):

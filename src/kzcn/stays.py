@@ -19,7 +19,7 @@ checks it against a naive day-by-day count.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -145,30 +145,31 @@ def _visa_free_limit(entry: int, counted: _Days) -> tuple[int, Rule]:
     window ending on it holds at most 90 days. Returns the last permitted day
     and the rule that ends the stay there.
     """
-    for offset in range(SINGLE_STAY_DAYS):
+
+    def over(offset: int) -> bool:
+        # Days before this stay still in the window ending on its day `offset`, and its own
+        # days so far. Non-decreasing in `offset`: a step drops at most one earlier day
+        # from the window and adds one of its own. So the first day over is found by halving.
         day = entry + offset
-        # Days before this stay still in the window, and this stay's days so far.
-        if counted.count(day - WINDOW_DAYS + 1, entry - 1) + offset + 1 > WINDOW_LIMIT:
-            return day - 1, "cumulative"
+        return counted.count(day - WINDOW_DAYS + 1, entry - 1) + offset + 1 > WINDOW_LIMIT
+
+    first_over = bisect_left(range(SINGLE_STAY_DAYS), x=True, key=over)
+    if first_over < SINGLE_STAY_DAYS:
+        return entry + first_over - 1, "cumulative"
     return entry + SINGLE_STAY_DAYS - 1, "single_stay"
 
 
 def _most_used(entry: int, last: int, counted: _Days) -> int:
     """The most visa-free days in a window ending on any day entry..last (days counted).
 
-    The days counted in the window ending on `day` change by at most one from
-    one day to the next, and change their trend only where the window's end
-    or start crosses an interval's first or last day: so the most is reached
-    on entry, last or one of those days, and only those are counted (a long
-    stay has thousands of days, a person a few intervals; tests/test_stays_turns.py
-    holds it to the day-by-day count).
+    From one day to the next the window gains the new day and loses the one 180
+    days back. After its first day, a stay's days are all counted (visa-free) or
+    none are (on a visa), so the count only rises, or only falls, over the stay:
+    its most is on the first or the last day.
     """
-    if last < entry:
-        return 0
-    turns = {entry, last}
-    for start, end in zip(counted.starts, counted.ends, strict=True):
-        turns.update((start - 1, end, start + WINDOW_DAYS - 1, end + WINDOW_DAYS))
-    return max(counted.count(day - WINDOW_DAYS + 1, day) for day in turns if entry <= day <= last)
+    return max(
+        counted.count(entry - WINDOW_DAYS + 1, entry), counted.count(last - WINDOW_DAYS + 1, last)
+    )
 
 
 def _order(crossings: Iterable[Crossing]) -> list[tuple[int, Crossing]]:

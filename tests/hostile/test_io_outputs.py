@@ -211,6 +211,7 @@ def test_a_refused_input_leaves_no_partial_json_on_stdout(tmp_path: Path) -> Non
 # 0.2 s after the workers are spawned they are still importing (about a second);
 # 1.5 s later they are generating. (A Ctrl-C within the few milliseconds the pool
 # takes to spawn them is ignored: see `kzcn._workers.worker_pool`.)
+@pytest.mark.slow  # starts worker pools and interrupts them
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches workers in /proc")
 @pytest.mark.parametrize("delay", [0.0, 1.5], ids=["workers-starting", "workers-busy"])
 def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
@@ -243,6 +244,7 @@ def test_ctrl_c_stops_every_worker_removes_partial_output_and_exits_130(
     assert _group_gone(process.pid, within=2.0)  # no worker survives its parent
 
 
+@pytest.mark.slow  # starts worker pools and interrupts them
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches workers in /proc")
 def test_ctrl_c_stops_validate_workers_removes_partial_output_and_exits_130(
     tmp_path: Path,

@@ -29,7 +29,7 @@ from kzcn.exposure import (
 )
 from kzcn.exposure import _read as exposure_read
 from kzcn.exposure._analyse import MAX_QI, MAX_SUBSETS, subset_count
-from kzcn.exposure._duck import read_native
+from kzcn.exposure._duck import load_native
 from kzcn.exposure._engine import _components
 from kzcn.synth import generate
 
@@ -77,11 +77,11 @@ def test_envelope_values_outside_the_enums_are_other(
     taken: list[bool] = []
 
     def recorded(*args: Any, **kwargs: Any) -> Any:
-        frames = read_native(*args, **kwargs)
+        frames = load_native(*args, **kwargs)
         taken.append(frames is not None)
         return frames
 
-    monkeypatch.setattr(exposure_read, "read_native", recorded)
+    monkeypatch.setattr(exposure_read, "load_native", recorded)
     screened = compute_exposure(path)  # by default, a value outside the enums is invalid
     assert screened.input.invalid > 0
     assert "other" not in {flow.sender_authority for flow in screened.kind_flows}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,36 @@ def test_typescript_types_refuse_a_wrong_type(tmp_path: Path) -> None:
     done = _tsc(tmp_path, [wrong])
     assert done.returncode != 0
     assert "sent_on" in done.stdout or "number" in done.stdout
+
+
+def _with_extra(message: dict[str, Any], *where: str) -> dict[str, Any]:
+    """`message` with a property no schema names, at the top or inside the object at `where`."""
+    changed: dict[str, Any] = json.loads(json.dumps(message))
+    node = changed
+    for key in where:
+        node = node[key]
+    node["not_in_the_schema"] = 1
+    return changed
+
+
+def test_no_kind_type_takes_any_property(tmp_path: Path) -> None:
+    # Every object is closed: no index signature anywhere in the kinds' types.
+    _tsc(tmp_path, _valid_messages()[:1])
+    generated = sorted((tmp_path / "types").glob("*.ts"))
+    assert len(generated) == len(kind_refs(schema("message")))
+    assert [p.name for p in generated if "[k: string]" in p.read_text("utf-8")] == []
+
+
+@pytest.mark.parametrize("where", [(), ("sender",)], ids=["top", "nested"])
+def test_typescript_types_refuse_an_extra_property_on_every_kind(
+    tmp_path: Path, where: tuple[str, ...]
+) -> None:
+    one_a_kind = list({m["kind"]: m for m in _valid_messages()}.values())
+    assert len(one_a_kind) == len(kind_refs(schema("message")))
+    done = _tsc(tmp_path, [_with_extra(m, *where) for m in one_a_kind])
+    assert done.returncode != 0
+    # `_tsc` writes an import and a typed constant a message: message i is on line 2 * i + 2.
+    refused = {
+        int(line) for line in re.findall(r"examples\.ts\((\d+),\d+\): error TS2353", done.stdout)
+    }
+    assert refused == {2 * i + 2 for i in range(len(one_a_kind))}, done.stdout

@@ -231,8 +231,9 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         str | None,
         typer.Option(
             "--memory-limit",
-            help="Memory DuckDB may use while reading (e.g. 2GB, 512MiB); past it, it "
-            "spills to a temporary directory. Default: 80% of the machine's memory.",
+            help="Memory DuckDB may use for the report's rows (e.g. 2GB, 512MiB); past "
+            "it, it spills to a temporary directory. Default: 1GB (80% of the machine's "
+            "memory with --per-record or an HTML page).",
             show_default=False,
         ),
     ] = None,
@@ -241,7 +242,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         typer.Option(
             "--emit-sql",
             help="Print the report's class-size, subset and ladder queries as SQL over FILE "
-            "(DuckDB; the same SQL runs in Spark SQL, Trino or BigQuery) instead of the report.",
+            "(DuckDB; it runs in other engines with recursive queries) instead of the report.",
         ),
     ] = False,
 ) -> None:

@@ -20,6 +20,7 @@ from kzcn.authorities import AuthorityCode, Party
 from kzcn.dictionary import FieldEntry, field_dictionary
 from kzcn.exposure import _duck as duck
 from kzcn.exposure import _engine as engine
+from kzcn.exposure import _indb as indb
 from kzcn.exposure import _screen as screen
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
 from kzcn.exposure._read import (
@@ -28,6 +29,7 @@ from kzcn.exposure._read import (
     Extracted,
     ExtractPlan,
     Reading,
+    person_columns,
     read_records,
     read_source,
 )
@@ -67,15 +69,21 @@ MAX_QI = 12
 #: (28 fields up to 28 at a time: 2**28 subsets). The default report measures 30;
 #: `MAX_QI` QIs and the two extra candidates up to 4 at a time make 1,470.
 MAX_SUBSETS = 1500
+#: DuckDB's memory limit when none is given, where the rows stay in DuckDB (`_indb`):
+#: past it DuckDB spills to a temporary directory, so the report's peak stays near a
+#: fixed working set (5M messages: 2.5 GiB peak without a limit, 1.3 GiB with 500MB,
+#: in the same time; 1M: the same bytes with 300MB).
+DEFAULT_MEMORY_LIMIT = "1GB"
 #: Standard input this large is spooled to a file (see `_read_stdin`).
 STDIN_SPOOL_BYTES = NATIVE_MIN_BYTES
 _SPOOL_STEP = 1024 * 1024
 
 NOTES = (
     (
-        "One row per distinct person: messages whose subjects share an identity document "
+        "One row per distinct person: every person a message carries (its subject, and each "
+        "person a prior-change list names) counts; persons who share an identity document "
         "(issuing state, document type and number), directly or through other messages, are "
-        "one person; the person's values are those of their first message in input order."
+        "one person; the person's values are those of their first appearance in input order."
     ),
     (
         "Messages without a subject (visa-free statistics, suspension notices) are counted in "
@@ -122,11 +130,22 @@ def _person_kinds() -> frozenset[str]:
     return frozenset(kind for f in field_dictionary().by_path("subject") for kind in f.kinds)
 
 
+def _person_lists() -> dict[str, tuple[str, ...]]:
+    """Per kind, its lists whose items each carry a person as `subject` (from the dictionary)."""
+    lists: dict[str, list[str]] = {}
+    for f in field_dictionary().fields:
+        head, separator, tail = f.path.partition("[].")
+        if separator and tail == "subject" and "." not in head:
+            for kind in f.kinds:
+                lists.setdefault(kind, []).append(head)
+    return {kind: tuple(dict.fromkeys(keys)) for kind, keys in lists.items()}
+
+
 def _flow_fields() -> tuple[FieldEntry, ...]:
     """Personal fields with their own annotation (not the parts of an annotated field).
 
-    The people inside a prior-change list's `items` are not read yet (the readers take one
-    `subject` a message), so their fields are left out of the flows rather than miscounted.
+    The fields of the persons inside a prior-change list's `items` are left out of the
+    field flows (their presence is not read per item); those persons count everywhere else.
     """
     return tuple(
         f
@@ -150,7 +169,9 @@ def _carried(fields: Sequence[FieldEntry]) -> dict[str, frozenset[str]]:
     }
 
 
-def _read_stdin(plan: ExtractPlan, workers: int | None, reading: Reading) -> Extracted:
+def _read_stdin(
+    plan: ExtractPlan, workers: int | None, reading: Reading, into: Any = None
+) -> Extracted:
     """Standard input; a large one is spooled to a temporary file first.
 
     A file can be read by DuckDB or by worker processes, where bytes in memory
@@ -168,21 +189,22 @@ def _read_stdin(plan: ExtractPlan, workers: int | None, reading: Reading) -> Ext
             out.write(head)
             del head
             shutil.copyfileobj(stream, out, _SPOOL_STEP)
-        return read_source(spool, plan, workers, reading=reading)
+        return read_source(spool, plan, workers, reading=reading, into=into)
 
 
 def _read(
-    source: Source, plan: ExtractPlan, workers: int | None, reading: Reading
+    source: Source, plan: ExtractPlan, workers: int | None, reading: Reading, into: Any = None
 ) -> tuple[Extracted, str]:
+    """Read `source`; with `into` (a DuckDB connection), DuckDB may load it there instead."""
     if isinstance(source, bytes):
         return read_source(source, plan, reading=reading), "<bytes>"
     if isinstance(source, str) and source == "-":
-        return _read_stdin(plan, workers, reading), "-"
+        return _read_stdin(plan, workers, reading, into), "-"
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f"{source}: no such file")
-        return read_source(path, plan, workers, reading=reading), str(source)
+        return read_source(path, plan, workers, reading=reading, into=into), str(source)
     return read_records(source, plan), "<records>"
 
 
@@ -197,6 +219,7 @@ def _without(extracted: Extracted, flagged: pl.Series) -> Extracted:
         extracted,
         messages=extracted.messages.filter(~flagged),
         documents=extracted.documents.filter(~pl.col("line").is_in(lines.implode())),
+        listed=extracted.listed.filter(~pl.col("line").is_in(lines.implode())),
         skipped=skipped,
     )
 
@@ -233,12 +256,15 @@ def _enum_or_other(column: str, allowed: Sequence[str]) -> pl.Expr:
 
 
 def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
+    """Messages per kind and envelope; `messages` may carry a count per row (`n`)."""
     columns = ["kind", *_ENVELOPE_ENUMS]
+    weight = pl.col("n") if "n" in messages.columns else pl.lit(1, pl.Int64)
     envelope = messages.select(
         pl.col("kind"),
         *(_enum_or_other(column, allowed) for column, allowed in _ENVELOPE_ENUMS.items()),
+        weight.alias("n"),
     )
-    counted = envelope.group_by(columns).agg(pl.len().alias("messages"))
+    counted = envelope.group_by(columns).agg(pl.col("n").sum().alias("messages"))
     order = {kind: index for index, kind in enumerate(MESSAGE_KINDS)}
     rows = [KindFlow(**row) for row in counted.iter_rows(named=True)]
     return tuple(
@@ -272,6 +298,11 @@ def _carrying(frame: pl.DataFrame, fields: Sequence[FieldEntry], *keep: str) -> 
     return frame.with_columns(kind_bit.alias("kind_bit")).select(*keep, *flags)
 
 
+def _weighted_sums(frame: pl.DataFrame, fields: Sequence[FieldEntry]) -> dict[str, int]:
+    """Per field: the rows flagged, each counting `n` times."""
+    return _sums(frame.select(pl.col(f.path).cast(pl.Int64) * pl.col("n") for f in fields))
+
+
 def _sums(frame: pl.DataFrame) -> dict[str, int]:
     return {name: int(value or 0) for name, value in frame.sum().row(0, named=True).items()}
 
@@ -282,7 +313,7 @@ def _field_flows(
     """Per personal field: messages that carry a value (`in_messages`), and distinct persons."""
     # Most people have one message, whose flags are the person's; only people
     # with several messages are grouped ("does any of them carry the field").
-    repeated = people.filter(pl.col("person") != pl.col("line"))["person"].unique()
+    repeated = people.filter(pl.col("person") != pl.col("occ"))["person"].unique()
     several = pl.col("person").is_in(repeated.implode())
     once = _sums(_carrying(people.filter(~several), fields))
     grouped = (
@@ -401,9 +432,10 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
             (`result.input.invalid`).
         delimiter: The CSV separator; None to sniff it from the header.
         sheet: The `.xlsx` sheet to read; None for the first.
-        memory_limit: DuckDB's memory limit while reading (`2GB`, `512MiB`);
-            past it DuckDB spills to a temporary directory. None: DuckDB's
-            default (80 % of the machine's memory).
+        memory_limit: DuckDB's memory limit for the rows (`2GB`, `512MiB`);
+            past it DuckDB spills to a temporary directory. None:
+            `DEFAULT_MEMORY_LIMIT`, or, where the rows come to Python
+            (`per_record`, `keep_persons`), DuckDB's default (80 % of RAM).
         on_phase: Called with each phase's name (`PHASES`) as it starts, for
             a progress display.
 
@@ -440,12 +472,32 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         presence=_presence_paths(flow_fields),
         carried=_carried(flow_fields),
         validate=validate,
+        person_lists=_person_lists(),
     )
     phase = on_phase or (lambda _: None)
     phase(PHASES[0])
+    keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
+    keys.update(engine.ladder_columns(resolved_qi))
+    settings = _settings(
+        resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
+    )
+    if not (per_record or keep_persons):
+        limit = (memory_limit or DEFAULT_MEMORY_LIMIT).strip()
+        with indb.connect(workers, limit) as con:
+            summary, kind_flows, field_flows, coded = _in_engine(
+                con, source, plan, workers, Reading(delimiter, sheet), include_invalid, keys,
+                phase,
+            )  # fmt: skip
+        return ExposureResult(
+            settings=settings,
+            input=summary,
+            kind_flows=kind_flows,
+            field_flows=field_flows,
+            **_metrics(coded, settings, threshold, phase),
+        )
     with duck.memory_limit(memory_limit and memory_limit.strip()):
         extracted, source_name = _read(source, plan, workers, Reading(delimiter, sheet))
-    flagged = screen.invalid(extracted.messages)
+    flagged = screen.invalid(extracted.messages, extracted.listed)
     invalid_count = int(flagged.sum())
     if invalid_count and not include_invalid:
         extracted = _without(extracted, flagged)
@@ -457,10 +509,12 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
     if not per_record:
         messages = messages.drop(*_ENVELOPE_ENUMS)
     phase(PHASES[1])
-    people = engine.person_rows(messages, extracted.documents)
-    keys = {r.path: r.expr() for r in (*resolved_qi, resolved_sensitive, *resolved_candidates)}
-    keys.update(engine.ladder_columns(resolved_qi))
-    persons = people.filter(pl.col("line") == pl.col("person"))
+    occurrences, documents = engine.occurrences(messages, extracted.listed, extracted.documents)
+    people = engine.person_rows(occurrences, documents)
+    del occurrences, documents
+    persons = people.filter(pl.col("occ") == pl.col("person"))
+    if extracted.listed.height:  # listed persons follow the subjects: back to input order
+        persons = persons.sort("occ")
     if not (keep_persons or per_record):
         # Only the columns the keys are computed from: the rest of each message is
         # released with the messages below (a third of the report's peak at 1M).
@@ -473,8 +527,8 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         lines=extracted.lines,
         messages=messages.height,
         skipped=dict(zip(skipped["reason"].to_list(), skipped["len"].to_list(), strict=True)),
-        messages_with_subject=people.height,
-        messages_without_subject=messages.height - people.height,
+        messages_with_subject=(carrying := people["line"].n_unique()),
+        messages_without_subject=messages.height - carrying,
         persons=persons.height,
         **_recurring(people),
         invalid=invalid_count,
@@ -487,31 +541,93 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
 
     phase(PHASES[2])
     coded = engine.CodedColumns.build(persons, keys)
-    qi_names = [r.path for r in resolved_qi]
-    risk = engine.risk_metrics(coded.class_sizes(qi_names), threshold)
-    diversity = engine.diversity(coded, qi_names, resolved_sensitive.path, resolved_sensitive.path)
-    phase(PHASES[3])
-    subsets = engine.candidate_subsets([r.path for r in resolved_candidates], max_subset)
-    subset_rows = engine.subset_rows(coded, subsets, threshold)
-    phase(PHASES[4])
+    subsets = engine.candidate_subsets(settings.candidates, max_subset)
     return ExposureResult(
-        settings=_settings(
-            resolved_qi, resolved_sensitive, resolved_candidates, threshold, max_subset
-        ),
+        settings=settings,
         input=summary,
         kind_flows=kind_flows,
         field_flows=field_flows,
-        risk=risk,
-        diversity=diversity,
-        subsets=subset_rows,
-        ladder=engine.ladder(coded, resolved_qi, threshold),
+        **_metrics(coded, settings, threshold, phase),
         per_record=(
-            _per_record(extracted, people, persons, coded=coded, qi=qi_names, subsets=subsets)
+            _per_record(extracted, people, persons, coded=coded, qi=settings.qi, subsets=subsets)
             if per_record
             else None
         ),
         persons=persons if keep_persons else None,
     )
+
+
+def _metrics(
+    coded: engine.CodedColumns, settings: ExposureSettings, threshold: float,
+    phase: Callable[[str], None],
+) -> dict[str, Any]:  # fmt: skip
+    """The risk figures, l-diversity, subsets and ladder from the persons' key codes."""
+    qi = list(settings.qi)
+    risk = engine.risk_metrics(coded.class_sizes(qi), threshold)
+    diversity = engine.diversity(coded, qi, settings.sensitive, settings.sensitive)
+    phase(PHASES[3])
+    subsets = engine.candidate_subsets(settings.candidates, settings.max_subset)
+    subset_rows = engine.subset_rows(coded, subsets, threshold)
+    phase(PHASES[4])
+    resolved = [resolve(path) for path in settings.qi]
+    return {
+        "risk": risk,
+        "diversity": diversity,
+        "subsets": subset_rows,
+        "ladder": engine.ladder(coded, resolved, threshold),
+    }
+
+
+def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
+    con: Any, source: Source, plan: ExtractPlan, workers: int | None, reading: Reading,
+    include_invalid: bool, keys: dict[str, pl.Expr], phase: Callable[[str], None],
+) -> tuple[InputSummary, tuple[KindFlow, ...], tuple[FieldFlow, ...], engine.CodedColumns]:  # fmt: skip  # noqa: E501
+    """The report's figures with its rows in DuckDB (`_indb`): summary, flows and key codes."""
+    extracted, source_name = _read(source, plan, workers, reading, into=con)
+    if not extracted.in_engine:
+        indb.load_frames(con, extracted)
+    run = indb.Engine(con, person_columns(plan))
+    invalid = run.screen(include_invalid)
+    kind_flows = _kind_flows(run.counts(["kind", *_ENVELOPE_ENUMS]))
+    flow_fields = _flow_fields()
+    in_messages = _weighted_sums(
+        _carrying(run.counts(["kind", "presence"]), flow_fields, "n"), flow_fields
+    )
+    phase(PHASES[1])
+    run.link()
+    people = run.summary()
+    once, several = run.occurrences()
+    persons_carrying = _weighted_sums(_carrying(once, flow_fields, "n"), flow_fields)
+    grouped = _carrying(several, flow_fields, "person").group_by("person").agg(pl.all().any())
+    more = _sums(grouped.drop("person"))
+    persons_carrying = {path: count + more[path] for path, count in persons_carrying.items()}
+    field_flows = tuple(
+        FieldFlow(
+            f.path, f.owner, f.role, f.categories, in_messages[f.path], persons_carrying[f.path]
+        )
+        for f in flow_fields
+    )
+    skipped = extracted.skipped.group_by("reason").len()
+    reasons = dict(zip(skipped["reason"].to_list(), skipped["len"].to_list(), strict=True))
+    if invalid and not include_invalid:
+        reasons[SKIP_INVALID] = invalid
+    messages = run.messages()
+    summary = InputSummary(
+        source=source_name,
+        positions=extracted.positions,
+        lines=extracted.lines,
+        messages=messages,
+        skipped=dict(sorted(reasons.items())),
+        messages_with_subject=people["messages_with_subject"],
+        messages_without_subject=messages - people["messages_with_subject"],
+        persons=people["persons"],
+        recurring_persons=people["recurring_persons"],
+        recurring_messages=people["recurring_messages"],
+        invalid=invalid,
+        invalid_included=include_invalid,
+    )
+    phase(PHASES[2])
+    return summary, kind_flows, field_flows, run.codes(keys)
 
 
 def _key_columns(persons: pl.DataFrame, keys: Mapping[str, pl.Expr]) -> list[str]:
@@ -522,9 +638,13 @@ def _key_columns(persons: pl.DataFrame, keys: Mapping[str, pl.Expr]) -> list[str
 
 def _recurring(people: pl.DataFrame) -> dict[str, int]:
     """Persons in more than one message, and how many messages are about them."""
-    # A person is the line of their first message: counting lines densely needs
-    # no hash table (a group-by's held a quarter of the peak at 1M).
-    sizes = np.bincount(people["person"].to_numpy())
+    if people["occ"].equals(people["line"], check_names=False):
+        # A person is the line of their first message: counting lines densely needs
+        # no hash table (a group-by's held a quarter of the peak at 1M).
+        sizes = np.bincount(people["person"].to_numpy())
+    else:  # a list may name one person twice: count each message once
+        pairs = people.select("person", "line").unique()
+        sizes = np.unique(pairs["person"].to_numpy(), return_counts=True)[1]
     several = sizes[sizes > 1]
     return {"recurring_persons": int(several.size), "recurring_messages": int(several.sum())}
 
@@ -547,12 +667,20 @@ def _per_record(  # noqa: PLR0913 - the pieces computed above, passed on
         ],
         how="horizontal",
     )
+    per_line = people.select("line", "person").join(per_person, on="person", how="left")
+    if extracted.listed.height:  # a list's line: its most exposed person, every subset found
+        per_line = per_line.group_by("line", maintain_order=True).agg(
+            pl.col("class_size").min(),
+            pl.col("unique_subset_count").max(),
+            pl.col("minimal_unique_subsets")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique(maintain_order=True),
+        )
     with_person = (
-        extracted.messages.select("line", "has_subject")
-        .join(people.select("line", "person"), on="line", how="left")
-        .join(per_person, on="person", how="left")
+        extracted.messages.select("line")
+        .join(per_line, on="line", how="left")
         .with_columns(
-            pl.when(pl.col("has_subject"))
+            pl.when(pl.col("class_size").is_not_null())
             .then(pl.lit("person"))
             .otherwise(pl.lit("no_subject"))
             .alias("status"),

@@ -48,9 +48,11 @@ import polars as pl
 from kzcn.exposure._fast import FastChecks, FastPlan
 
 if TYPE_CHECKING:
+    import duckdb
+
     from kzcn.exposure._read import ExtractPlan
 
-__all__ = ["memory_limit", "read_native", "read_native_parquet"]
+__all__ = ["load_native", "memory_limit", "read_native", "read_native_parquet"]
 
 _TEXT = "VARCHAR"
 _RAW = "JSON"
@@ -64,16 +66,16 @@ _ENVELOPE = {
     "recipient_state": "recipient.state",
     "recipient_authority": "recipient.authority",
 }
-#: The rows' person columns (`BASE_PERSON_PATHS`), as paths into the declared shape.
+#: The rows' person columns (`BASE_PERSON_PATHS`), as paths into a person record.
 _PERSON = {
-    "date_of_birth": "subject.date_of_birth",
-    "sex": "subject.sex",
-    "citizenship": "subject.citizenship",
-    "ethnic_nationality": "subject.ethnic_nationality",
-    "place_country": "subject.place_of_birth.country",
-    "place_region": "subject.place_of_birth.region.latin",
-    "place_locality": "subject.place_of_birth.locality.latin",
-    "place_admin_code": "subject.place_of_birth.admin_code",
+    "date_of_birth": "date_of_birth",
+    "sex": "sex",
+    "citizenship": "citizenship",
+    "ethnic_nationality": "ethnic_nationality",
+    "place_country": "place_of_birth.country",
+    "place_region": "place_of_birth.region.latin",
+    "place_locality": "place_of_birth.locality.latin",
+    "place_admin_code": "place_of_birth.admin_code",
 }
 _NEWLINE, _CARRIAGE = ord("\n"), ord("\r")
 #: Bytes read per step while counting lines.
@@ -108,8 +110,8 @@ def _struct(fields: dict[str, str]) -> str:
     return "STRUCT(" + ", ".join(f"{_quote(k)} {t}" for k, t in fields.items()) + ")"
 
 
-def _columns(checks: list[FastChecks]) -> dict[str, str]:
-    """The declared shape: the rows' values, and every field some kind checks."""
+def _columns(checks: list[FastChecks], lists: list[str]) -> dict[str, str]:
+    """The declared shape: the rows' values, every field some kind checks, the listed persons."""
     documents = {"document_type": _TEXT, "issuing_state": _TEXT, "number": _RAW}
     subject = {
         "date_of_birth": _TEXT,
@@ -133,6 +135,8 @@ def _columns(checks: list[FastChecks]) -> dict[str, str]:
             items.setdefault(key, {}).update((child, _RAW) for _, child in group)
     subject["documents"] = _struct(documents) + "[]"
     message["subject"] = _struct(subject)
+    for key in lists:
+        items.setdefault(key, {})["subject"] = message["subject"]
     message.update((key, _struct(fields)) for key, fields in children.items())
     message.update((key, _struct(fields) + "[]") for key, fields in items.items())
     return message
@@ -189,31 +193,43 @@ _DOCUMENT = "coalesce(d.issuing_state, 'None') || '|' || coalesce(d.document_typ
 
 @dataclass(frozen=True, slots=True)
 class _From:
-    """What a query reads, as SQL: the rows, each subject's document keys, a missing subject."""
+    """What a query reads, as SQL: the rows, a person's document keys, a missing subject.
+
+    `documents` gives the SQL of the document keys of the person record written as its
+    argument (the message's `subject`, or a listed item's).
+    """
 
     rows: str
-    documents: str
+    documents: Callable[[str], str]
     no_subject: str
     non_empty: Callable[[str, str | None], str] = _json_non_empty
 
 
-def _json_source(path: Path, fast: FastPlan) -> _From:
+def _lists(plan: ExtractPlan) -> list[str]:
+    """Every list some kind carries persons in (`ExtractPlan.person_lists`)."""
+    return sorted({key for keys in plan.person_lists.values() for key in keys})
+
+
+def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     """`read_json` of a JSONL file with the declared shape.
 
     Only a string number names a document, as in the Python reader.
     """
-    columns = _columns([fast.checks[k] for k in sorted(fast.checks)])
+    columns = _columns([fast.checks[k] for k in sorted(fast.checks)], _lists(plan))
     spec = "{" + ", ".join(f"{_literal(k)}: {_literal(t)}" for k, t in columns.items()) + "}"
     return _From(
         f"read_json({_literal(str(path))}, format = 'newline_delimited', "
         f"records = true, columns = {spec})",
-        "list_transform(list_filter(subject.documents, lambda d: json_type(d.number) = 'VARCHAR'), "
-        f"lambda d: {_DOCUMENT} || '|' || (d.number ->> '$'))",
+        lambda person: (
+            f"list_transform(list_filter({person}.documents, "
+            "lambda d: json_type(d.number) = 'VARCHAR'), "
+            f"lambda d: {_DOCUMENT} || '|' || (d.number ->> '$'))"
+        ),
         "subject IS NULL",
     )
 
 
-def _parquet_source(path: Path, fast: FastPlan) -> _From:
+def _parquet_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     """`read_parquet` of a file in `kzcn._parquet`'s layout: typed columns, only those named.
 
     Two shortcuts keep DuckDB from reading whole nested columns (3 s of 5 at
@@ -222,36 +238,64 @@ def _parquet_source(path: Path, fast: FastPlan) -> _From:
     subject counts as missing when it has neither sex nor birth date, which
     sends a file with such a row to the shared reader (see `read_native_parquet`).
     """
-    del fast
+    del plan, fast
     return _From(
         f"read_parquet({_literal(str(path))})",
-        "list_transform(subject.documents, lambda d: "
-        f"CASE WHEN d.number IS NOT NULL THEN {_DOCUMENT} || '|' || d.number END)",
+        lambda person: (
+            f"list_transform({person}.documents, lambda d: "
+            f"CASE WHEN d.number IS NOT NULL THEN {_DOCUMENT} || '|' || d.number END)"
+        ),
         "subject.sex IS NULL AND subject.date_of_birth IS NULL",
         _typed_non_empty,
     )
 
 
-Source = Callable[[Path, FastPlan], _From]
+Source = Callable[[Path, "ExtractPlan", FastPlan], _From]
+
+
+def _listed(plan: ExtractPlan, reading: _From) -> str:
+    """The persons each message lists: per kind, its lists' items concatenated, each a struct.
+
+    Every item is kept (`listed` false where it has no subject), so that its
+    position in the list is its slot, as the Python reader numbers them.
+    """
+
+    def items(key: str) -> str:
+        values = ", ".join(f"{name} := i.subject.{path}" for name, path in _PERSON.items())
+        return (
+            f"list_transform({_quote(key)}, lambda i: struct_pack(listed := i.subject IS NOT NULL, "
+            f"{values}, documents := {reading.documents('i.subject')}))"
+        )
+
+    cases = " ".join(
+        f"WHEN {_literal(kind)} THEN "
+        + (items(keys[0]) if len(keys) == 1 else f"flatten([{', '.join(map(items, keys))}])")
+        for kind, keys in sorted(plan.person_lists.items())
+        if keys
+    )
+    return f"CASE kind {cases} END AS listed, " if cases else ""
 
 
 def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source) -> str:
     kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
     person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
-    reading = source(path, fast)
+    reading = source(path, plan, fast)
     bits = " ".join(
         f"WHEN {_literal(k)} THEN {_bits(fast.checks[k], reading.non_empty)}" for k in kinds
     )
     envelope = [f"{path} AS {name}" for name, path in _ENVELOPE.items()]
-    values = [f"CASE WHEN has_subject THEN {path} END AS {name}" for name, path in _PERSON.items()]
+    values = [
+        f"CASE WHEN has_subject THEN subject.{path} END AS {name}" for name, path in _PERSON.items()
+    ]
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
     SELECT
         kind, {", ".join(envelope)}, has_subject,
         CAST(CASE kind {bits} ELSE 0 END AS BIGINT) AS presence,
         {", ".join(values)},
-        CASE WHEN has_subject THEN {reading.documents} END AS documents,
+        CASE WHEN has_subject THEN {reading.documents("subject")} END AS documents,
+        {_listed(plan, reading)}
         has_subject AND {reading.no_subject} AS no_subject
     FROM (
         SELECT *, CASE kind {person} ELSE false END AS has_subject
@@ -348,19 +392,64 @@ def _rows(query: str, threads: int | None) -> pl.DataFrame:
         return pl.read_parquet(target)
 
 
-def _maybe_containers(rows: pl.DataFrame) -> bool:
+def _maybe_containers(rows: pl.DataFrame, texts: list[str]) -> bool:
     """Whether a value might be an object or list, which DuckDB turns into its JSON text.
 
     The Python reader keeps no value there, so such a file is left to it. A
     string that merely starts with a bracket is declined too: rare, and safe.
     A number or boolean is the same text both ways.
     """
-    texts = [*_ENVELOPE, *_PERSON]
     bracket = pl.any_horizontal(
         pl.col(texts).str.starts_with("{") | pl.col(texts).str.starts_with("[")
     ).fill_null(value=False)
     document = pl.col("documents").list.eval(pl.element().str.contains(r"[\[{]")).list.any()
     return bool(rows.select(bracket.any() | document.fill_null(value=False).any()).item())
+
+
+#: Messages, documents and listed persons (None: the plan lists nobody), as `_read` takes them.
+Native = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, list[int], int]
+
+
+def _listed_rows(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """The listed persons of numbered rows: `line`, `slot`, values, `documents`."""
+    if "listed" not in rows.columns:
+        return None
+    return (
+        rows.select("line", "listed")
+        .filter(pl.col("listed").list.len() > 0)
+        .explode("listed")
+        .with_columns((pl.int_range(pl.len()).over("line") + 1).cast(pl.Int64).alias("slot"))
+        .unnest("listed")
+        .filter(pl.col("listed"))
+        .select("line", "slot", *_PERSON, "documents")
+    )
+
+
+def _documents(rows: pl.DataFrame, listed: pl.DataFrame | None) -> pl.DataFrame:
+    """`line`, `slot`, `document` of every person's documents (subjects' first, then listed)."""
+    parts = [rows.select("line", pl.lit(0, pl.Int64).alias("slot"), pl.col("documents"))]
+    if listed is not None:
+        parts.append(listed.select("line", "slot", "documents"))
+    return (
+        pl.concat(parts)
+        .rename({"documents": "document"})
+        .explode("document")
+        .drop_nulls("document")
+    )
+
+
+def _frames(
+    rows: pl.DataFrame, listed: pl.DataFrame | None, empty: list[int], lines: int
+) -> Native:
+    documents = _documents(rows, listed)
+    listed = None if listed is None else listed.drop("documents")
+    return (
+        rows.drop("documents", "no_subject", "listed", strict=False),
+        documents,
+        listed,
+        empty,
+        lines,
+    )
 
 
 def _numbered(rows: pl.DataFrame, lines: _Lines) -> pl.DataFrame:
@@ -394,8 +483,8 @@ def _plain_name(path: Path) -> Iterator[Path]:
 
 def read_native(
     path: Path, plan: ExtractPlan, fast: FastPlan | None, threads: int | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame, list[int], int] | None:
-    """Messages and documents of a JSONL file, its empty lines, and its line count.
+) -> Native | None:
+    """Messages, documents and listed persons of a JSONL file, its empty lines, its line count.
 
     None leaves the file to the Python reader.
     """
@@ -419,21 +508,19 @@ def read_native(
         rows.height != lines.count - len(lines.empty)
         or not rows["kind"].is_in(list(fast.checks)).fill_null(value=False).all()
         or rows["no_subject"].any()
-        or _maybe_containers(rows)
+        or _maybe_containers(rows, [*_ENVELOPE, *_PERSON])
     ):
         return None
     rows = _numbered(rows, lines)
-    documents = (
-        rows.select("line", pl.col("documents").alias("document"))
-        .explode("document")
-        .drop_nulls("document")
-    )
-    return rows.drop("documents", "no_subject"), documents, lines.empty, lines.count
+    listed = _listed_rows(rows)
+    if listed is not None and _maybe_containers(listed, list(_PERSON)):
+        return None
+    return _frames(rows, listed, lines.empty, lines.count)
 
 
 def read_native_parquet(
     path: Path, plan: ExtractPlan, fast: FastPlan | None, threads: int | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame, list[int], int] | None:
+) -> Native | None:
     """Messages and documents of a Parquet file of messages (`kzcn generate --format parquet`).
 
     DuckDB reads only the columns the query names. Rows are numbered from 1.
@@ -455,9 +542,119 @@ def read_native_parquet(
     ):
         return None
     rows = rows.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
-    documents = (
-        rows.select("line", pl.col("documents").alias("document"))
-        .explode("document")
-        .drop_nulls("document")
+    return _frames(rows, _listed_rows(rows), [], rows.height)
+
+
+# --- into a DuckDB database (`_indb`): the rows stay in the engine ----------------------
+
+
+def _brackets(column: str) -> str:
+    return f"(starts_with({column}, '{{') OR starts_with({column}, '['))"
+
+
+def _bracketed_documents(documents: str) -> str:
+    return (
+        f"coalesce(list_bool_or(list_transform({documents}, "
+        "lambda d: contains(d, '[') OR contains(d, '{'))), false)"
     )
-    return rows.drop("documents", "no_subject"), documents, [], rows.height
+
+
+def _containers_sql(listing: bool) -> str:
+    """SQL for `_maybe_containers` over the table `raw`: any bracketed value, listed too."""
+    texts = [_brackets(_quote(c)) for c in [*_ENVELOPE, *_PERSON]]
+    terms = [*texts, _bracketed_documents("documents")]
+    if listing:
+        person = " OR ".join(
+            [*(_brackets(f"p.{_quote(c)}") for c in _PERSON), _bracketed_documents("p.documents")]
+        )
+        each = f"list_transform(listed, lambda p: p.listed AND ({person}))"
+        terms.append(f"coalesce(list_bool_or({each}), false)")
+    return "coalesce(bool_or(" + " OR ".join(f"coalesce({t}, false)" for t in terms) + "), false)"
+
+
+def load_native(
+    con: duckdb.DuckDBPyConnection, path: Path, plan: ExtractPlan, fast: FastPlan | None,
+    *, parquet: bool = False,
+) -> tuple[list[int], int] | None:  # fmt: skip
+    """Load a JSONL (or Parquet) file into `con` as `msg`, `lst` and `doc` (see `_indb`).
+
+    The same query and the same reasons to decline as `read_native` (and
+    `read_native_parquet`), checked in SQL over the loaded rows. Returns the
+    empty lines and the line count, or None (nothing left loaded).
+    """
+    if fast is None or fast.extra:
+        return None
+    import duckdb  # noqa: PLC0415 - see `_rows`
+
+    counter, lines = (None, _Lines()) if parquet else _counted_in_background(path)
+    source = _parquet_source if parquet else _json_source
+    try:
+        with _plain_name(path) as plain:
+            con.execute(f"CREATE OR REPLACE TABLE raw AS {_query(plain, plan, fast, source)}")
+    except (duckdb.Error, OSError):
+        if counter is not None:
+            counter.join()
+        con.execute("DROP TABLE IF EXISTS raw")
+        return None
+    if counter is not None:
+        counter.join()
+    listing = bool(_lists(plan))
+    known = ", ".join(_literal(k) for k in sorted(fast.checks))
+    containers = "false" if parquet else _containers_sql(listing)
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE kind IS NULL OR kind NOT IN ({known})), "  # noqa: S608
+        f"coalesce(bool_or(no_subject), false), {containers} FROM raw"
+    ).fetchall()[0]
+    rows, unknown, no_subject, bracketed = row
+    if parquet:
+        lines.count = int(rows)
+    elif rows < lines.count:
+        _find_empty_lines(path, lines)
+    if rows != lines.count - len(lines.empty) or unknown or no_subject or bracketed:
+        con.execute("DROP TABLE raw")
+        return None
+    _split(con, listing)
+    return lines.empty, lines.count
+
+
+def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
+    """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1).
+
+    `msg` is `raw` itself with the list columns dropped (a copy would double the peak).
+    """
+    people = ", ".join(f"p.{_quote(c)} AS {_quote(c)}" for c in _PERSON)
+    if listing:
+        con.execute("""
+            CREATE TABLE lraw AS
+            SELECT ord, slot, p FROM (
+                SELECT rowid + 1 AS ord, unnest(listed) AS p, generate_subscripts(listed, 1) AS slot
+                FROM raw WHERE listed IS NOT NULL
+            ) WHERE p.listed
+        """)
+        con.execute(
+            f"CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, {people} FROM lraw"  # noqa: S608
+        )
+        listed_documents = """
+            UNION ALL
+            SELECT ord, CAST(slot AS BIGINT), hash(d) FROM (
+                SELECT ord, slot, unnest(p.documents) AS d FROM lraw
+            ) WHERE d IS NOT NULL
+        """
+    else:
+        columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {_quote(c)}" for c in _PERSON)
+        con.execute(
+            "CREATE TABLE lst AS SELECT CAST(0 AS BIGINT) AS ord, CAST(0 AS BIGINT) AS slot, "
+            f"{columns} WHERE false"
+        )
+        listed_documents = ""
+    con.execute(f"""
+        CREATE TABLE doc AS
+        SELECT ord, CAST(0 AS BIGINT) AS slot, hash(d) AS h FROM (
+            SELECT rowid + 1 AS ord, unnest(documents) AS d FROM raw
+        ) WHERE d IS NOT NULL
+        {listed_documents}
+    """)  # noqa: S608
+    con.execute("DROP TABLE IF EXISTS lraw")
+    for column in ("documents", "no_subject", *(["listed"] if listing else [])):
+        con.execute(f"ALTER TABLE raw DROP COLUMN {column}")
+    con.execute("CREATE VIEW msg AS SELECT rowid + 1 AS ord, * FROM raw")

@@ -54,21 +54,50 @@ _MAX_RADIX = 2**62
 _MAX_DENSE = 2**24
 
 Codes = npt.NDArray[np.int64]
+#: One key's codes per person: 64-bit, or 32-bit where they come from DuckDB (`from_codes`).
+KeyCodes = npt.NDArray[np.int64] | npt.NDArray[np.int32]
 
 
 # --- persons ---------------------------------------------------------------------
 
 
-def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """The message rows with a subject, each with `person`: its person's first line.
+def occurrences(
+    messages: pl.DataFrame, listed: pl.DataFrame, documents: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every person a message carries, one row each, keyed by `occ`; and their documents.
 
-    Two messages are about the same person when their subjects share a
-    document (issuing state, type and number); sharing is followed
-    transitively (connected components, see `_components`: near-linear, so a
-    chain of thousands of messages each sharing a document with the next is
-    as quick as unrelated ones). A person's values are those of their
-    first message in input order. A subject without documents is a person of
-    its own.
+    The subjects (slot 0) and the listed persons (slots from 1) of the
+    readers' frames; `occ` = line × stride + slot grows in input order (the
+    stride is 1 when nobody is listed, so `occ` is the line), and the
+    documents get the `occ` of their person.
+    """
+    stride = int(cast("int", listed["slot"].max()) + 1) if listed.height else 1
+    occ = (pl.col("line") * stride + pl.col("slot")).alias("occ")
+    subjects = messages.filter(pl.col("has_subject"))
+    if listed.height:
+        kinds = messages.select("line", "kind").join(listed.select("line").unique(), on="line")
+        listed = listed.join(kinds, on="line", how="left").with_columns(
+            pl.lit(0, pl.Int64).alias("presence"), pl.lit(value=True).alias("has_subject")
+        )
+        subjects = pl.concat(
+            [subjects.with_columns(pl.lit(0, pl.Int64).alias("slot")), listed],
+            how="diagonal_relaxed",
+        )
+        people = subjects.select(occ, pl.exclude("slot"))
+    else:
+        people = subjects.with_columns(pl.col("line").alias("occ"))
+    return people, documents.select(occ, "document")
+
+
+def person_rows(people: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """The person rows (`occurrences`), each with `person`: its person's first `occ`.
+
+    Two rows are the same person when they share a document (issuing state,
+    type and number); sharing is followed transitively (connected
+    components, see `_components`: near-linear, so a chain of thousands of
+    messages each sharing a document with the next is as quick as unrelated
+    ones). A person's values are those of their first appearance in input
+    order. A person without documents is a person of their own.
 
     Documents are compared by a 64-bit hash of their key (a collision among a
     few million documents has a probability below one in a million), and only
@@ -76,11 +105,11 @@ def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame
     keeps it small: most people appear once.
 
     Args:
-        messages: One row per message (`line`, `has_subject`, values).
-        documents: `line`, `document` pairs of the subjects' documents.
+        people: One row per person a message carries (`occ`, values).
+        documents: `occ`, `document` pairs of their documents.
     """
-    rows = messages.filter(pl.col("has_subject"))
-    edges = documents.select("line", pl.col("document").hash())
+    rows = people
+    edges = documents.select("occ", pl.col("document").hash())
     # Most documents appear on one row: keeping only hashes seen twice (a sort,
     # no hash table: several times faster than `is_duplicated`) leaves a small
     # table for the exact test of "seen on two lines".
@@ -93,10 +122,10 @@ def person_rows(messages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame
         .select("document")
     )
     edges = edges.join(shared, on="document", how="semi")
-    lines, first = _components(edges["line"].to_numpy(), edges["document"].to_numpy())
+    lines, first = _components(edges["occ"].to_numpy(), edges["document"].to_numpy())
     # A lookup keeps the rows in line order (a join would need a sort after).
-    person = pl.col("line").replace_strict(
-        pl.Series(lines, dtype=pl.Int64), pl.Series(first, dtype=pl.Int64), default=pl.col("line")
+    person = pl.col("occ").replace_strict(
+        pl.Series(lines, dtype=pl.Int64), pl.Series(first, dtype=pl.Int64), default=pl.col("occ")
     )
     return rows.with_columns(person.alias("person"))
 
@@ -153,7 +182,7 @@ class CodedColumns:
 
     frame: pl.DataFrame
     cardinality: dict[str, int]
-    codes: dict[str, Codes]
+    codes: dict[str, KeyCodes]
 
     @classmethod
     def build(cls, persons: pl.DataFrame, keys: dict[str, pl.Expr]) -> CodedColumns:
@@ -189,6 +218,19 @@ class CodedColumns:
             for name in keys
         }
         return cls(frame, cardinality, {name: frame[name].to_numpy() for name in keys})
+
+    @classmethod
+    def from_codes(cls, codes: dict[str, KeyCodes], height: int) -> CodedColumns:
+        """Codes computed elsewhere (0..cardinality-1 per key; `_indb` codes them in DuckDB).
+
+        32-bit codes stay 32-bit (half the memory of a person's keys); keys are
+        combined in 64 bits all the same (`dense_key`, `key`).
+        """
+        frame = pl.DataFrame([pl.Series(name, code) for name, code in codes.items()], height=height)
+        cardinality = {
+            name: int(code.max()) + 1 if code.size else 1 for name, code in codes.items()
+        }
+        return cls(frame, cardinality, {name: frame[name].to_numpy() for name in codes})
 
     def key(self, names: Sequence[str]) -> pl.Expr:
         """One Int64 key for the combination of `names` (mixed radix)."""

@@ -152,17 +152,29 @@ def _shapes(presence: tuple[tuple[str, ...], ...]) -> _Shapes | None:
     return shapes
 
 
-def fast_plan(
+def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed through
     *,
     kinds: frozenset[str],
     extra_paths: tuple[tuple[str, ...], ...],
     presence: tuple[tuple[str, ...], ...],
     carried: dict[str, frozenset[str]],
     validate: bool,
+    person_lists: dict[str, tuple[str, ...]] | None = None,
 ) -> FastPlan | None:
-    """The narrow decoder for this plan, or None when a path has a shape it does not cover."""
+    """The narrow decoder for this plan, or None when a path has a shape it does not cover.
+
+    `person_lists` names, per kind, the lists whose items carry a person as
+    `subject` (decoded as the message's own subject is).
+    """
     shapes = _shapes(presence)
     if validate or shapes is None:
+        return None
+    listing = sorted({key for keys in (person_lists or {}).values() for key in keys})
+    if any(
+        key in _MESSAGE_TAKEN or key in shapes.message or key in shapes.children
+        or "subject" in shapes.lists.get(key, {}) or not _name_ok(key)
+        for key in listing
+    ):  # fmt: skip
         return None
     extra_heads = {path[0] for path in extra_paths}
     if extra_heads & _SUBJECT_TAKEN or not all(_name_ok(head) for head in extra_heads):
@@ -193,19 +205,25 @@ def fast_plan(
         *((key, Any, None) for key in sorted(extra_heads)),
         *((key, *raw) for key in shapes.subject if key not in extra_heads),
     ]
+    subject = _struct("Subject", subject_fields)
+    item_fields: dict[str, list[_Field]] = {
+        key: [(c, *raw) for c in children] for key, children in shapes.lists.items()
+    }
+    for key in listing:
+        item_fields.setdefault(key, []).append(("subject", subject | None, None))
     message_fields: list[_Field] = [
         ("kind", _Text, None),
         ("sender", party | None, None),
         ("recipient", party | None, None),
-        ("subject", _struct("Subject", subject_fields) | None, None),
+        ("subject", subject | None, None),
         *((key, *raw) for key in shapes.message),
         *(
             (key, _struct(f"Part_{key}", [(c, *raw) for c in children]) | None, None)
             for key, children in shapes.children.items()
         ),
         *(
-            (key, list[_struct(f"Item_{key}", [(c, *raw) for c in children])] | None, None)  # type: ignore[misc]
-            for key, children in shapes.lists.items()
+            (key, list[_struct(f"Item_{key}", fields)] | None, None)  # type: ignore[misc]
+            for key, fields in item_fields.items()
         ),
     ]
     every = FastChecks(

@@ -38,10 +38,12 @@ import polars as pl
 from kzcn._formats import format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import CATALOGUE, Code
-from kzcn.exposure._duck import read_native, read_native_parquet
+from kzcn.exposure._duck import load_native, read_native, read_native_parquet
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
 if TYPE_CHECKING:
+    import duckdb
+
     from kzcn.validation.readers import Unit
 
 __all__ = [
@@ -111,6 +113,9 @@ class ExtractPlan:
             (path segments from the message root, `[]` marking list items).
         carried: Per kind, the presence paths (dotted) that kind can carry.
         validate: Run every message through the models first.
+        person_lists: Per kind, its lists whose items each carry a person as
+            `subject` (a prior-change list's `items`); those persons are read
+            too, numbered by `slot` from 1 after the message's own subject (0).
     """
 
     kinds: frozenset[str]
@@ -119,25 +124,34 @@ class ExtractPlan:
     presence: tuple[tuple[str, ...], ...] = ()
     carried: dict[str, frozenset[str]] = field(default_factory=dict)
     validate: bool = False
+    person_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class Extracted:
-    """Rows of all readable messages, what was skipped, and the subjects' documents.
+    """Rows of all readable messages, what was skipped, and the persons' documents.
 
     Attributes:
-        messages: One row per readable message (see `_Columns.frames`).
+        messages: One row per readable message (see `_Columns.frames`), with
+            the values of its `subject` (slot 0), if its kind has one.
         skipped: `line`, `reason` of every line not analysed.
-        documents: `line`, `document` (`STATE|TYPE|NUMBER`) of every subject document.
+        documents: `line`, `slot`, `document` (`STATE|TYPE|NUMBER`) of every
+            document of a person (the subject, slot 0, or a listed person).
+        listed: `line`, `slot` and the person columns of every person a
+            message lists (`ExtractPlan.person_lists`), slots from 1.
         lines: Lines (or items) read.
         positions: `line` or `item`: what the `line` numbers count.
+        in_engine: The rows went straight into the DuckDB database given to
+            `read_source` (`_indb`); `messages`, `documents` and `listed` are empty.
     """
 
     messages: pl.DataFrame
     skipped: pl.DataFrame
     documents: pl.DataFrame
+    listed: pl.DataFrame
     lines: int
     positions: str = "line"
+    in_engine: bool = False
 
 
 # --- one message ------------------------------------------------------------------
@@ -237,51 +251,61 @@ class _Columns:
 
     plan: ExtractPlan
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    listed: list[tuple[Any, ...]] = field(default_factory=list)
     document_line: list[int] = field(default_factory=list)
+    document_slot: list[int] = field(default_factory=list)
     document_key: list[str] = field(default_factory=list)
     skipped_line: list[int] = field(default_factory=list)
     skipped_reason: list[str] = field(default_factory=list)
-    done: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] = field(default_factory=list)
+    done: list[Frames] = field(default_factory=list)
 
     def skip(self, index: int, reason: str) -> None:
         self.skipped_line.append(index)
         self.skipped_reason.append(reason)
 
+    def add_listed(
+        self, index: int, listed: list[tuple[Any, ...]], keys: list[tuple[int, str]]
+    ) -> None:
+        """A message's listed persons (`slot`, values...) and their (`slot`, document) keys."""
+        self.listed.extend((index, *person) for person in listed)
+        for slot, key in keys:
+            self.document_line.append(index)
+            self.document_slot.append(slot)
+            self.document_key.append(key)
+
     def flush(self) -> None:
         """Turn the rows collected so far into frames, and start afresh."""
         self.done.append(self._batch())
-        self.rows, self.document_line, self.document_key = [], [], []
+        self.rows, self.listed = [], []
+        self.document_line, self.document_slot, self.document_key = [], [], []
         self.skipped_line, self.skipped_reason = [], []
 
-    def frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        """Messages, skipped lines, and (line, document) pairs."""
+    def frames(self) -> Frames:
+        """Messages, skipped lines, (line, slot, document) triples, and listed persons."""
         if self.rows or self.skipped_line or not self.done:
             self.flush()
         if len(self.done) == 1:
             return self.done[0]
-        messages, skipped, documents = (
+        messages, skipped, documents, listed = (
             pl.concat(part, rechunk=True) for part in zip(*self.done, strict=True)
         )
-        return messages, skipped, documents
+        return messages, skipped, documents, listed
 
-    def _batch(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    def _batch(self) -> Frames:
         """The current rows as frames.
 
         A value of the wrong JSON type (a number where a string belongs) is
         kept as its text (`strict=False`); the report does not validate.
         """
-        names = [*BASE_PERSON_PATHS, *(".".join(p) for p in self.plan.extra_paths)]
+        names = person_columns(self.plan)
         head = ("line", "kind", *ENVELOPE_COLUMNS, "has_subject", "presence")
         types: list[pl.DataType] = [
             pl.Int64(), pl.String(), pl.String(), pl.String(), pl.String(), pl.String(),
             pl.Boolean(), pl.Int64(), *[pl.String()] * len(names),
         ]  # fmt: skip
-        columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(types)
-        messages = pl.DataFrame(
-            [
-                pl.Series(name, column, dtype, strict=False)
-                for name, column, dtype in zip((*head, *names), columns, types, strict=True)
-            ]
+        messages = _frame(self.rows, (*head, *names), types)
+        listed = _frame(
+            self.listed, ("line", "slot", *names), [pl.Int64(), pl.Int64(), *types[len(head) :]]
         )
         skipped = pl.DataFrame(
             [
@@ -292,10 +316,85 @@ class _Columns:
         documents = pl.DataFrame(
             [
                 pl.Series("line", self.document_line, pl.Int64),
+                pl.Series("slot", self.document_slot, pl.Int64),
                 pl.Series("document", self.document_key, pl.String),
             ]
         )
-        return messages, skipped, documents
+        return messages, skipped, documents, listed
+
+
+#: Messages, skipped lines, documents and listed persons (see `Extracted`).
+Frames = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
+def person_columns(plan: ExtractPlan) -> list[str]:
+    """The person columns of the rows: the base ones, then the plan's extra paths."""
+    return [*BASE_PERSON_PATHS, *(".".join(p) for p in plan.extra_paths)]
+
+
+def _frame(
+    rows: list[tuple[Any, ...]], names: tuple[str, ...], types: list[pl.DataType]
+) -> pl.DataFrame:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(types)
+    return pl.DataFrame(
+        [
+            pl.Series(name, column, dtype, strict=False)
+            for name, column, dtype in zip(names, columns, types, strict=True)
+        ]
+    )
+
+
+def _person_values(subject: Any, extra: tuple[tuple[str, ...], ...]) -> tuple[Any, ...]:
+    """A person record's row values (a dict; raises TypeError or AttributeError on odd shapes)."""
+    place = subject.get("place_of_birth") or {}
+    region, locality = place.get("region"), place.get("locality")
+    person: tuple[Any, ...] = (
+        subject.get("date_of_birth"),
+        subject.get("sex"),
+        subject.get("citizenship"),
+        subject.get("ethnic_nationality"),
+        place.get("country"),
+        None if region is None else region.get("latin"),
+        None if locality is None else locality.get("latin"),
+        place.get("admin_code"),
+    )
+    if extra:
+        person += tuple(_value_key(_get(subject, path)) for path in extra)
+    return person
+
+
+def _document_keys(subject: Any) -> list[str]:
+    """The keys of a person record's documents with a string number."""
+    keys = []
+    for document in subject.get("documents") or ():
+        number = document.get("number")
+        if type(number) is str:
+            keys.append(f"{document.get('issuing_state')}|{document.get('document_type')}|{number}")
+    return keys
+
+
+def _listed_persons(
+    message: dict[str, Any], lists: tuple[str, ...], extra: tuple[tuple[str, ...], ...]
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, str]]]:
+    """The persons a message lists, as (`slot`, values...), and their (`slot`, document) keys.
+
+    Slots count the items of the lists in order from 1; an item without a
+    `subject` object lists nobody (its slot is not reused).
+    """
+    persons: list[tuple[Any, ...]] = []
+    keys: list[tuple[int, str]] = []
+    slot = 0
+    for key in lists:
+        items = message.get(key)
+        if type(items) is not list:
+            continue
+        for item in items:
+            slot += 1
+            subject = item.get("subject") if type(item) is dict else None
+            if type(subject) is dict:
+                persons.append((slot, *_person_values(subject, extra)))
+                keys.extend((slot, document) for document in _document_keys(subject))
+    return persons, keys
 
 
 def _validator(plan: ExtractPlan) -> Callable[[bytes], bool] | None:
@@ -322,6 +421,7 @@ def _fast_plan_of(plan: ExtractPlan) -> FastPlan | None:
         presence=plan.presence,
         carried=plan.carried,
         validate=plan.validate,
+        person_lists=plan.person_lists,
     )
 
 
@@ -417,6 +517,7 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     append, person_kinds, extra = columns.rows.append, plan.person_kinds, plan.extra_paths
     document_line, document_key = columns.document_line, columns.document_key
+    document_slot, person_lists = columns.document_slot, plan.person_lists
     no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
     for index, raw in enumerate(lines, start=first):
         try:
@@ -501,13 +602,18 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
                 bits,
                 *person,
             )
+            lists = person_lists.get(kind)  # type: ignore[arg-type]
+            listed = _listed_persons(message, lists, extra) if lists else None
         except (TypeError, AttributeError):  # a list where a name belongs, and the like
             columns.skip(index, SKIP_MALFORMED)
             continue
         append(row)
         if keys:
             document_line.extend([index] * len(keys))
+            document_slot.extend([0] * len(keys))
             document_key.extend(keys)
+        if listed is not None:
+            columns.add_listed(index, *listed)
     return columns
 
 
@@ -523,6 +629,7 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
     )  # fmt: skip
     append, extra = columns.rows.append, fast.extra
     document_line, document_key = columns.document_line, columns.document_key
+    document_slot, person_lists = columns.document_slot, plan.person_lists
     no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
     for index, raw in enumerate(lines, start=first):
         try:
@@ -582,6 +689,7 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                 number = document.number
                 if number is not None:
                     document_line.append(index)
+                    document_slot.append(0)
                     document_key.append(
                         f"{document.issuing_state}|{document.document_type}|{number}"
                     )
@@ -609,6 +717,55 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                 *person,
             )
         )
+        lists = person_lists.get(kind)  # type: ignore[arg-type]
+        if lists:
+            columns.add_listed(index, *_listed_structs(message, lists, extra))
+
+
+def _struct_person(subject: Any, extra: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Any, ...]:
+    """A decoded person Struct's row values (as `_person_values` gives for a dict)."""
+    place = subject.place_of_birth
+    if place is None:
+        country = region_key = locality_key = admin_code = None
+    else:
+        country, admin_code = place.country, place.admin_code
+        region_key = None if place.region is None else place.region.latin
+        locality_key = None if place.locality is None else place.locality.latin
+    person: tuple[Any, ...] = (
+        subject.date_of_birth,
+        subject.sex,
+        subject.citizenship,
+        subject.ethnic_nationality,
+        country,
+        region_key,
+        locality_key,
+        admin_code,
+    )
+    if extra:
+        person += tuple(_value_key(_get(getattr(subject, head), rest)) for head, rest in extra)
+    return person
+
+
+def _listed_structs(
+    message: Any, lists: tuple[str, ...], extra: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, str]]]:
+    """`_listed_persons` over a decoded message Struct."""
+    persons: list[tuple[Any, ...]] = []
+    keys: list[tuple[int, str]] = []
+    slot = 0
+    for key in lists:
+        for item in getattr(message, key) or ():
+            slot += 1
+            subject = item.subject
+            if subject is None:
+                continue
+            persons.append((slot, *_struct_person(subject, extra)))
+            keys.extend(
+                (slot, f"{d.issuing_state}|{d.document_type}|{d.number}")
+                for d in subject.documents or ()
+                if d.number is not None
+            )
+    return persons, keys
 
 
 # --- files and workers ----------------------------------------------------------
@@ -669,21 +826,18 @@ class _Counted:
             yield raw
 
 
-def _range_frames(
-    path: str, start: int, end: int, plan: ExtractPlan
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+def _range_frames(path: str, start: int, end: int, plan: ExtractPlan) -> tuple[Frames, int]:
     """The lines in bytes [start, end) of `path`, numbered from 0, as frames, and their count."""
     counted = _Counted(_lines_of_range(path, start, end))
-    messages, skipped, documents = _parse_lines(counted, plan, 0).frames()
-    return messages, skipped, documents, counted.count
+    return _parse_lines(counted, plan, 0).frames(), counted.count
 
 
 def parse_range(
     path: str, start: int, end: int, plan: ExtractPlan
-) -> tuple[bytes, bytes, bytes, int]:
+) -> tuple[tuple[bytes, ...], int]:
     """Worker: `_range_frames`, with the frames as IPC bytes."""
-    messages, skipped, documents, count = _range_frames(path, start, end, plan)
-    return _to_ipc(messages), _to_ipc(skipped), _to_ipc(documents), count
+    frames, count = _range_frames(path, start, end, plan)
+    return tuple(_to_ipc(frame) for frame in frames), count
 
 
 def _split_points(path: Path, parts: int) -> list[int]:
@@ -725,24 +879,24 @@ def _parallel(path: Path, plan: ExtractPlan, workers: int) -> Extracted:
                 results[index] = _range_frames(str(path), *ranges[index], plan)
         for index, future in futures.items():
             if index not in results:
-                *blobs, lines = future.result()
-                messages, skipped, documents = (pl.read_ipc(io.BytesIO(b)) for b in blobs)
-                results[index] = messages, skipped, documents, lines
+                blobs, lines = future.result()
+                frames = tuple(pl.read_ipc(io.BytesIO(b)) for b in blobs)
+                results[index] = frames, lines  # type: ignore[assignment]
     except BaseException:  # Ctrl-C: stop the workers now rather than wait for their pieces
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-    parts: list[list[pl.DataFrame]] = [[], [], []]
+    parts: list[list[pl.DataFrame]] = [[], [], [], []]
     offset = 1
     for index in range(len(ranges)):
-        *frames, count = results[index]
+        frames, count = results[index]
         for part, frame in zip(parts, frames, strict=True):
             part.append(frame.with_columns(pl.col("line") + offset))
         offset += count
-    messages, skipped, documents = (pl.concat(part) for part in parts)
-    return Extracted(messages, skipped, documents, offset - 1)
+    messages, skipped, documents, listed = (pl.concat(part) for part in parts)
+    return Extracted(messages, skipped, documents, listed, offset - 1)
 
 
 def _ignore_interrupts() -> None:
@@ -779,8 +933,8 @@ def _looks_like_json_document(head: bytes, name: str = "") -> bool:
 
 
 def _extracted(columns: _Columns, lines: int, positions: str) -> Extracted:
-    messages, skipped, documents = columns.frames()
-    return Extracted(messages, skipped, documents, lines, positions)
+    messages, skipped, documents, listed = columns.frames()
+    return Extracted(messages, skipped, documents, listed, lines, positions)
 
 
 def _from_document(data: bytes, plan: ExtractPlan) -> Extracted:
@@ -823,12 +977,13 @@ def _from_lines(lines: Iterator[bytes], plan: ExtractPlan) -> Extracted:
     return _extracted(columns, counted.count, "line")
 
 
-def read_source(
+def read_source(  # noqa: PLR0913, PLR0917 - the reading options, each documented
     source: Path | bytes,
     plan: ExtractPlan,
     workers: int | None = None,
     native: bool | None = None,
     reading: Reading | None = None,
+    into: duckdb.DuckDBPyConnection | None = None,
 ) -> Extracted:
     """Read a file or its bytes: JSONL, JSON, CSV, TSV, xlsx or Parquet, each maybe gzipped.
 
@@ -839,7 +994,8 @@ def read_source(
     file goes to DuckDB when the plan allows. The tables (CSV, TSV, xlsx,
     and Parquet otherwise) are read by the shared input layer, as `kzcn
     validate` reads them (`read_units`). A UTF-8 byte-order mark at the
-    start is skipped.
+    start is skipped. With `into`, DuckDB loads what it reads into that
+    database (`_indb`) instead of handing frames back (`Extracted.in_engine`).
     """
     # Imported here: `kzcn fields` imports this package and must not load the validator.
 
@@ -853,10 +1009,10 @@ def read_source(
     fmt = table_format(head, name)
     if fmt is not None:
         table_source = source if isinstance(source, Path) else io.BytesIO(source)
-        return _from_table(table_source, fmt, plan, reading, workers)
+        return _from_table(table_source, fmt, plan, reading, workers, into)
     if isinstance(source, bytes):
         return _from_bytes(source, plan)
-    return _from_file(source, plan, workers, native)
+    return _from_file(source, plan, workers, native, into)
 
 
 def _from_bytes(source: bytes, plan: ExtractPlan) -> Extracted:
@@ -867,9 +1023,10 @@ def _from_bytes(source: bytes, plan: ExtractPlan) -> Extracted:
     return _from_lines(_stream_lines(io.BytesIO(source.removeprefix(BOM))), plan)
 
 
-def _from_file(
-    source: Path, plan: ExtractPlan, workers: int | None, native: bool | None
-) -> Extracted:
+def _from_file(  # noqa: PLR0911 - one branch per kind of file
+    source: Path, plan: ExtractPlan, workers: int | None, native: bool | None,
+    into: duckdb.DuckDBPyConnection | None = None,
+) -> Extracted:  # fmt: skip
     with source.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith(GZIP_MAGIC):
@@ -882,14 +1039,21 @@ def _from_file(
     if head.startswith(BOM):  # rare: read here, from past the mark
         return _from_lines(_lines_of_range(str(source), len(BOM), size), plan)
     use_native = size >= NATIVE_MIN_BYTES if native is None else native
-    if use_native:
+    if use_native and into is not None:
+        loaded = load_native(into, source, plan, _fast_plan_of(plan))
+        if loaded is not None:
+            return _in_engine(plan, *loaded, "line")
+    elif use_native:
         frames = read_native(source, plan, _fast_plan_of(plan), threads=workers)
         if frames is not None:
-            messages, documents, empty, lines = frames
+            messages, documents, listed, empty, lines = frames
             columns = _Columns(plan)
             for line in empty:
                 columns.skip(line, SKIP_BLANK)
-            return Extracted(messages, columns.frames()[1], documents, lines)
+            _, skipped, _, no_one = columns.frames()
+            return Extracted(
+                messages, skipped, documents, no_one if listed is None else listed, lines
+            )
     count = _workers(size, workers)
     if count == 1:
         return _from_lines(_lines_of_range(str(source), 0, size), plan)
@@ -974,14 +1138,33 @@ def read_units(units: Iterable[Unit], plan: ExtractPlan) -> Extracted:
     return extracted
 
 
-def _from_table(source: Path | IO[bytes], fmt: str, plan: ExtractPlan, reading: Reading,
-                workers: int | None) -> Extracted:  # fmt: skip
+def _in_engine(plan: ExtractPlan, empty: list[int], lines: int, positions: str) -> Extracted:
+    """What `load_native` loaded: the line count and the blank lines (the rows are in DuckDB)."""
+    columns = _Columns(plan)
+    for line in empty:
+        columns.skip(line, SKIP_BLANK)
+    messages, skipped, documents, listed = columns.frames()
+    return Extracted(messages, skipped, documents, listed, lines, positions, in_engine=True)
+
+
+def _from_table(  # noqa: PLR0913, PLR0917 - `read_source`'s options, passed on
+                source: Path | IO[bytes], fmt: str, plan: ExtractPlan, reading: Reading,
+                workers: int | None, into: duckdb.DuckDBPyConnection | None = None,
+                ) -> Extracted:  # fmt: skip
     """A CSV, TSV, xlsx or Parquet input; Parquet by DuckDB when the plan allows."""
-    if fmt == "parquet" and isinstance(source, Path) and not _gzipped(source):
+    native = fmt == "parquet" and isinstance(source, Path) and not _gzipped(source)
+    if native and into is not None:
+        assert isinstance(source, Path)  # noqa: S101 - `native` says so
+        loaded = load_native(into, source, plan, _fast_plan_of(plan), parquet=True)
+        if loaded is not None:
+            return _in_engine(plan, *loaded, "record")
+    elif native and isinstance(source, Path):
         frames = read_native_parquet(source, plan, _fast_plan_of(plan), threads=workers)
         if frames is not None:
-            messages, documents, _, count = frames
-            return Extracted(messages, _Columns(plan).frames()[1], documents, count, "record")
+            messages, documents, listed, _, count = frames
+            _, skipped, _, no_one = _Columns(plan).frames()
+            listed = no_one if listed is None else listed
+            return Extracted(messages, skipped, documents, listed, count, "record")
 
     from kzcn.validation.readers import units_for_stream  # noqa: PLC0415 - see `read_source`
 

@@ -24,7 +24,7 @@ import polars as pl
 from kzcn.authorities import AUTHORITIES, Party
 from kzcn.person import Sex
 
-__all__ = ["SCREENED", "invalid"]
+__all__ = ["SCREENED", "envelope_ok", "invalid", "person_ok"]
 
 #: What the screen checks, in the words of the report's `--help`.
 SCREENED = (
@@ -40,7 +40,8 @@ def _state_of(column: str) -> pl.Expr:
     )  # fmt: skip
 
 
-def _envelope_ok() -> pl.Expr:
+def envelope_ok() -> pl.Expr:
+    """Both states and authorities the regime's, each authority in its state, two states."""
     parties = list(get_args(Party))
     return (
         pl.col("sender_state").is_in(parties)
@@ -51,13 +52,21 @@ def _envelope_ok() -> pl.Expr:
     ).fill_null(value=False)
 
 
-def _person_ok() -> pl.Expr:
+def person_ok() -> pl.Expr:
+    """No person (`has_subject` false), or a real `YYYY-MM-DD` birth date and a known sex."""
     born = pl.col("date_of_birth").str.to_date("%Y-%m-%d", strict=False).is_not_null()
     shaped = pl.col("date_of_birth").str.len_bytes() == len("1980-03-05")
     sex = pl.col("sex").is_in(list(get_args(Sex)))
     return (~pl.col("has_subject") | (born & shaped & sex)).fill_null(value=False)
 
 
-def invalid(messages: pl.DataFrame) -> pl.Series:
-    """Per row of `messages` (the readers' frame): True where the screen rejects it."""
-    return messages.select(~(_envelope_ok() & _person_ok())).to_series()
+def invalid(messages: pl.DataFrame, listed: pl.DataFrame | None = None) -> pl.Series:
+    """Per row of `messages` (the readers' frame): True where the screen rejects it.
+
+    A message is rejected with any person it lists (`listed`, by `line`).
+    """
+    flagged = messages.select(~(envelope_ok() & person_ok())).to_series()
+    if listed is None or not listed.height:
+        return flagged
+    wrong = listed.with_columns(pl.lit(value=True).alias("has_subject")).filter(~person_ok())
+    return flagged | messages["line"].is_in(wrong["line"].implode())

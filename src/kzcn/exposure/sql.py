@@ -4,15 +4,18 @@
 `persons` view (one row per person, the values of their first message),
 then the class sizes over the QIs, each candidate subset and each rung of
 the generalisation ladder, as group-bys. They are written for DuckDB over
-the input file; the same statements run in Spark SQL, Trino or BigQuery over
-a `messages` table of partitioned Parquet once the `messages` view is
-replaced by that table (with a `line` column giving input order).
+the input file; the same statements run in an engine with recursive queries
+(Trino, BigQuery) once the `messages` view is replaced by a table with a
+`line` column giving input order and the message as JSON in `m` (the JSON
+functions may need the engine's spelling).
 
-The one step that is not plain SQL is the linkage of people across
-messages: the report follows shared documents transitively (connected
-components), while the SQL keys a person by the first document of their
-first message. On data where a person's messages all carry the same first
-document (as `kzcn generate` writes them) the figures are the report's.
+The persons are the report's: every subject and every person a
+prior-change list names, linked across messages by shared documents
+followed transitively (connected components, as a recursive query: each
+person reaches every person they share a document with, step by step), each
+with the values of their first appearance. The one step left out is the
+report's screen of invalid records: on data `kzcn validate` accepts (or
+`--include-invalid`), the figures are the report's.
 """
 
 # This module writes SQL text for the user to run: every name in it is one of the
@@ -36,13 +39,16 @@ from kzcn.exposure._qi import ResolvedPath, resolve
 
 __all__ = ["exposure_sql"]
 
+_COUNTRY = "(pob ->> '$.country')"
+_REGION = "(pob ->> '$.region.latin')"
+_LOCALITY = "(pob ->> '$.locality.latin')"
 _PLACE = {
-    "country": "pob.country",
-    "region": "coalesce(pob.country, '?') || '/' || pob.region.latin",
-    "locality": "coalesce(pob.country, '?') || '/' || coalesce(pob.region.latin, '?') "
-    "|| '/' || pob.locality.latin",
-    "place": "coalesce(pob.country, '?') || '/' || coalesce(pob.region.latin, '?') "
-    "|| '/' || coalesce(pob.locality.latin, '?')",
+    "country": _COUNTRY,
+    "region": f"coalesce({_COUNTRY}, '?') || '/' || {_REGION}",
+    "locality": f"coalesce({_COUNTRY}, '?') || '/' || coalesce({_REGION}, '?') "
+    f"|| '/' || {_LOCALITY}",
+    "place": f"coalesce({_COUNTRY}, '?') || '/' || coalesce({_REGION}, '?') "
+    f"|| '/' || coalesce({_LOCALITY}, '?')",
 }
 _PLACE_LEVEL = {
     "place_of_birth": "place",
@@ -61,6 +67,47 @@ _DATE = {
 }
 
 
+#: Every person a message carries, numbered `occ` in input order: the subject, then
+#: each prior-change list item's (its slot counts every item, as the report does).
+_OCCURRENCES = """CREATE OR REPLACE TEMP TABLE occurrences AS
+SELECT row_number() OVER (ORDER BY line, slot) AS occ, line, slot, s
+FROM (
+    SELECT line, 0 AS slot, m -> '$.subject' AS s
+    FROM messages WHERE json_type(m -> '$.subject') = 'OBJECT'
+    UNION ALL
+    SELECT line, slot, item -> '$.subject'
+    FROM (
+        SELECT line, unnest(from_json(m -> '$.items', '["json"]')) AS item,
+               generate_subscripts(from_json(m -> '$.items', '["json"]'), 1) AS slot
+        FROM messages
+        WHERE m ->> '$.kind' = 'prior_change_list' AND json_type(m -> '$.items') = 'ARRAY'
+    )
+    WHERE json_type(item -> '$.subject') = 'OBJECT'
+);"""
+
+#: The documents with a text number: issuing state, type and number, as the report keys them.
+_DOCUMENTS = """CREATE OR REPLACE TEMP TABLE documents AS
+SELECT DISTINCT o.occ,
+       coalesce(d ->> '$.issuing_state', 'None') || '|'
+       || coalesce(d ->> '$.document_type', 'None') || '|' || (d ->> '$.number') AS document
+FROM occurrences o, unnest(from_json(o.s -> '$.documents', '["json"]')) AS t(d)
+WHERE json_type(d -> '$.number') = 'VARCHAR';"""
+
+#: Each appearance's person: the first appearance it reaches through shared documents.
+_LINKED = """CREATE OR REPLACE TEMP TABLE linked AS
+WITH RECURSIVE shared AS (
+    SELECT DISTINCT a.occ, b.occ AS other
+    FROM documents a JOIN documents b USING (document)
+    WHERE a.occ <> b.occ
+),
+reach(occ, root) AS (
+    SELECT occ, occ FROM occurrences
+    UNION
+    SELECT s.other, r.root FROM reach r JOIN shared s ON s.occ = r.occ
+)
+SELECT occ, min(root) AS person FROM reach GROUP BY occ;"""
+
+
 def _column(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -71,8 +118,12 @@ def _value(resolved: ResolvedPath) -> str:
         return _DATE["full"]
     if resolved.generalises == "place":
         return _PLACE[_PLACE_LEVEL[resolved.path]]
-    path = ".".join(_column(part) for part in resolved.path.split("."))
-    return f"s.{path}.latin" if resolved.key == "the Latin form" else f"s.{path}"
+    path = "$." + resolved.path + (".latin" if resolved.key == "the Latin form" else "")
+    return f"(s ->> {_literal(path)})"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _sizes(names: Sequence[str], label: str) -> str:
@@ -119,24 +170,20 @@ def exposure_sql(
         "-- Elsewhere, replace the `messages` view by a table with the same columns and `line`.",
         (
             "CREATE OR REPLACE TEMP VIEW messages AS\n"
-            "SELECT row_number() OVER () AS line, *\n"
-            f"FROM read_json({literal}, format = 'newline_delimited', sample_size = -1);"
+            "SELECT row_number() OVER () AS line, json AS m\n"
+            f"FROM read_ndjson_objects({literal});"
         ),
+        _OCCURRENCES,
+        _DOCUMENTS,
+        _LINKED,
         (
             "CREATE OR REPLACE TEMP TABLE persons AS\n"
             "SELECT\n"
             f"    {columns}\n"
             "FROM (\n"
-            "    SELECT subject AS s, CAST(subject.date_of_birth AS VARCHAR) AS dob,\n"
-            "           subject.place_of_birth AS pob\n"
-            "    FROM messages\n"
-            "    WHERE subject IS NOT NULL\n"
-            "    QUALIFY row_number() OVER (\n"
-            "        PARTITION BY coalesce(subject.documents[1].issuing_state\n"
-            "            || '|' || subject.documents[1].document_type\n"
-            "            || '|' || subject.documents[1].number,\n"
-            "            'line ' || line)\n"
-            "        ORDER BY line) = 1\n"
+            "    SELECT o.s, o.s ->> '$.date_of_birth' AS dob, o.s -> '$.place_of_birth' AS pob\n"
+            "    FROM occurrences o JOIN linked l USING (occ)\n"
+            "    WHERE l.person = o.occ\n"
             ");"
         ),
         _sizes([r.path for r in resolved_qi], "risk: classes over the QIs"),

@@ -10,9 +10,11 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 import numpy as np
+import orjson
 
 from kzcn import mrz as reference_mrz
 from kzcn.eras import number_eras
+from kzcn.person import IdentityDocument
 from kzcn.synth._checks import (
     DIGITS,
     number_sum7,
@@ -32,7 +34,9 @@ from kzcn.synth._columns import (
 from kzcn.synth._days import FIRST, add_years, days
 from kzcn.synth._person_tables import _Columns, authorities, missions
 from kzcn.synth._population import YEAR, JsonDict
+from kzcn.synth._regime import keys, opening
 from kzcn.synth._stream import Draws
+from kzcn.types import PhotoReference
 
 
 def _era_start(name: str) -> int:
@@ -93,6 +97,21 @@ def _cut(fields: Texts, width: int) -> Texts:
     return fields.astype(f"S{width}").astype(object)
 
 
+#: The keys of documents and photo references, read from the models (checked at import).
+_DOCUMENT = keys(
+    IdentityDocument,
+    "document_type",
+    "issuing_state",
+    "series",
+    "number",
+    "date_of_issue",
+    "date_of_expiry",
+    "issuing_authority",
+    "mrz",
+)
+_PHOTO = keys(PhotoReference, "sha256", "media_type", "uri")
+
+
 def _document(  # noqa: PLR0913 - the fields of one document column
     kind: str,
     state: str,
@@ -104,19 +123,21 @@ def _document(  # noqa: PLR0913 - the fields of one document column
     mrz: Texts | bytes,
 ) -> Texts:
     """Documents as JSON objects."""
+    k = _DOCUMENT
     return join_rows(
-        f'{{"document_type":"{kind}","issuing_state":"{state}","series":null,"number":"'.encode(),
+        opening(k["document_type"]) + orjson.dumps(kind) + k["issuing_state"]
+        + orjson.dumps(state) + k["series"] + b"null" + k["number"] + b'"',
         number,
-        b'","date_of_issue":',
+        b'"' + k["date_of_issue"],
         days().quoted[issued - FIRST],
-        b',"date_of_expiry":',
+        k["date_of_expiry"],
         expiry,
-        b',"issuing_authority":',
+        k["issuing_authority"],
         authority,
-        b',"mrz":',
+        k["mrz"],
         mrz,
         b"}",
-    )
+    )  # fmt: skip
 
 
 def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
@@ -266,11 +287,11 @@ def _photos(draws: Draws, roll: Floats, present: Flags | bool = True) -> Texts:
     return np.where(
         present,
         join_rows(
-            b'{"sha256":"',
+            opening(_PHOTO["sha256"]) + b'"',
             fixed(digits),
-            b'","media_type":"',
+            b'"' + _PHOTO["media_type"] + b'"',
             _MEDIA[media],
-            b'","uri":"',
+            b'"' + _PHOTO["uri"] + b'"',
             uri,
             b'"}',
         ),

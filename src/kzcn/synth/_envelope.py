@@ -15,11 +15,14 @@ from kzcn.messages import (
     ENTRY_INTO_FORCE,
     PRIOR_CHANGES_DUE,
     Channel,
+    InformationRequest,
+    PartyAuthority,
     Scope,
+    _Envelope,
 )
 from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, fixed, hex_digits, texts
 from kzcn.synth._days import FIRST, days
-from kzcn.synth._regime import in_draw_order, values_of
+from kzcn.synth._regime import fields_of, in_draw_order, key, keys, opening, values_of
 from kzcn.synth._stream import Draws
 
 JsonDict = dict[str, Any]
@@ -31,8 +34,9 @@ DATA_END = date(2025, 12, 31).toordinal()
 PRIOR_DUE = PRIOR_CHANGES_DUE.toordinal()
 FIRST_PRIOR = date(1995, 1, 1).toordinal()
 
+_STATE_KEY, _AUTHORITY_KEY = fields_of(PartyAuthority, ("state", "authority"))
 _PARTIES = {
-    code: {"state": AUTHORITIES[code].state, "authority": code}
+    code: {_STATE_KEY: AUTHORITIES[code].state, _AUTHORITY_KEY: code}
     for code in values_of(CompetentAuthorityCode)
 }
 #: The carrier of a diplomatic message: the sending state's foreign ministry (as JSON).
@@ -109,7 +113,23 @@ _QUOTES = np.full((1, 1), b'"', dtype="S1")
 Route = tuple[Texts | bytes, Texts | bytes, Texts | bytes, Texts | bytes]
 
 
-_ENVELOPE_START = b'{"schema_version":' + orjson.dumps(SCHEMA_VERSION) + b',"message_id":'
+#: The envelope's keys, read from the model every kind extends (checked at import).
+_ENVELOPE = keys(
+    _Envelope,
+    "schema_version",
+    "message_id",
+    "sender",
+    "recipient",
+    "sent_on",
+    "channel",
+    "carrier",
+    "in_reply_to",
+    "synthetic",
+)
+_KIND = key(InformationRequest, "kind")  # every kind's model declares it
+_ENVELOPE_START = (
+    opening(_ENVELOPE["schema_version"]) + orjson.dumps(SCHEMA_VERSION) + _ENVELOPE["message_id"]
+)
 
 
 def envelopes(
@@ -117,22 +137,23 @@ def envelopes(
 ) -> Pieces:
     """Message envelopes as the start of JSON objects (the kind's fields follow)."""
     sender, recipient, channel, carrier = route
+    k = _ENVELOPE
     return (
         _ENVELOPE_START,
         uuids(draws, len(sent)),
-        f',"kind":"{kind}","sender":'.encode(),
+        _KIND + orjson.dumps(kind) + k["sender"],
         sender,
-        b',"recipient":',
+        k["recipient"],
         recipient,
-        b',"sent_on":',
+        k["sent_on"],
         quoted_dates(sent),
-        b',"channel":"',
+        k["channel"] + b'"',
         channel,
-        b'","carrier":',
+        b'"' + k["carrier"],
         carrier,
-        b',"in_reply_to":',
+        k["in_reply_to"],
         reply,
-        b',"synthetic":true',
+        k["synthetic"] + b"true",
     )
 
 

@@ -16,20 +16,34 @@ import orjson
 from kzcn.authorities import Party
 from kzcn.messages import (
     Area,
+    BorderCrossing,
+    CitizenshipStatusReply,
     CrossingPoint,
+    DocumentReference,
     EndedBy,
+    EntryStayExitViolation,
+    EvidenceItem,
     EvidenceType,
+    FormerCitizenship,
     FormerCitizenshipStatus,
     Grounds,
+    InformationRequest,
     Measure,
+    PriorChangeItem,
+    PriorChangeList,
+    PriorCitizenshipChange,
     Purpose,
     RefusalGrounds,
     ReplyStatus,
+    RequestedPerson,
     RequestPurpose,
+    RequestRefusal,
+    StatisticsRow,
     SuspensionAction,
+    SuspensionNotice,
     Violation,
+    VisaFreeStatistics,
 )
-from kzcn.stays import SINGLE_STAY_DAYS
 from kzcn.synth._checks import DIGITS4
 from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, commas, join_rows, texts
 from kzcn.synth._days import add_years, month_starts
@@ -59,12 +73,13 @@ from kzcn.synth._envelope import (
 )
 from kzcn.synth._recurring import (
     REQUEST_SHARE,
-    VIOLATION_SHARE,
     listed_again,
     listed_records,
     recurring,
+    recurring_stays,
 )
-from kzcn.synth._regime import in_draw_order, shares, values_of
+from kzcn.synth._regime import fields_of, in_draw_order, key, keys, opening, shares, values_of
+from kzcn.synth._stays import StayColumns, draw_stays
 from kzcn.synth._stream import Draws
 from kzcn.synth.people import (
     POPULATION_CODE,
@@ -74,6 +89,48 @@ from kzcn.synth.people import (
     authorities,
     person_columns,
 )
+
+# The keys each kind writes, read from the models: a field renamed or removed there
+# fails here, at import, instead of writing bytes the models no longer accept.
+_EVIDENCE_KEY = keys(EvidenceItem, "type", "number", "date", "issuer")
+_CHANGE = keys(
+    PriorChangeItem, "subject", "acquisition", "decided_on", "decision_reference",
+    "former_citizenship",
+)  # fmt: skip
+_FORMER = keys(FormerCitizenship, "state", "status", "ended_by", "ended_on", "evidence")
+_NO_LIST = key(PriorCitizenshipChange, "list_id") + b"null"
+_NO_LIST += key(PriorCitizenshipChange, "list_item") + b"null"
+_LIST_ID = key(PriorChangeList, "list_id")
+_ITEMS = key(PriorChangeList, "items")
+_ITEM = opening(key(PriorChangeItem, "item"))
+_REPLY = keys(
+    CitizenshipStatusReply, "subject", "list_id", "list_item", "list_received_on", "status",
+    "terminated_on",
+)  # fmt: skip
+_CROSSING = keys(
+    BorderCrossing, "direction", "crossed_on", "crossing_point", "document_number", "basis",
+    "visa_valid_until",
+)  # fmt: skip
+_VIOLATION_KEY = keys(
+    EntryStayExitViolation, "subject", "violation", "occurred_on", "detected_on", "crossings",
+    "permitted_stay_until", "measures", "entry_ban_until", "legal_provision",
+)  # fmt: skip
+_STATISTICS = keys(VisaFreeStatistics, "citizens_of", "period_start", "period_end", "rows")
+_ROW_KEYS = fields_of(
+    StatisticsRow, ("purpose", "visa_free_entries", "visa_free_exits", "visas_issued")
+)
+_SUSPENSION = keys(
+    SuspensionNotice, "action", "cancels", "grounds", "scope", "suspended_areas", "decided_on",
+    "effective_from",
+)  # fmt: skip
+_REQUEST = keys(InformationRequest, "purpose", "legal_basis", "persons")
+# A request names one person, by passport: item 1, no personal number.
+_ONE_PERSON = (
+    opening(key(RequestedPerson, "item")) + b"1" + key(RequestedPerson, "personal_number")
+    + b"null" + key(RequestedPerson, "document")
+)  # fmt: skip
+_ASKED_DOCUMENT = keys(DocumentReference, "issuing_state", "document_type", "number")
+_REFUSAL = keys(RequestRefusal, "grounds", "refused_items")
 
 _VIOLATIONS = shares(
     Violation,
@@ -174,7 +231,7 @@ _RENOUNCED, _BY_LAW = (
     f'"{v}"'.encode() for v in in_draw_order(EndedBy, ("renunciation_approved", "automatic_by_law"))
 )
 _EVIDENCE = {
-    name: f'{{"type":"{name}"'.encode()
+    name: opening(_EVIDENCE_KEY["type"]) + orjson.dumps(name)
     for name in in_draw_order(
         EvidenceType,
         (
@@ -202,6 +259,10 @@ _GROUNDS = in_draw_order(Grounds, ("public_health", "public_order", "national_se
 
 _VIOLATION_TEXT = json_texts([v for v, _ in _VIOLATIONS])
 _VIOLATION_SHARES = cumulative_shares(_VIOLATIONS)
+# A stay drawn for an overstay that the calculator finds within the rules is reported
+# as one of the other violations, at their shares.
+_NOT_OVERSTAY = np.array([i for i in range(len(_VIOLATIONS)) if i != _OVERSTAY])
+_NOT_OVERSTAY_SHARES = cumulative_shares(tuple(_VIOLATIONS[i] for i in _NOT_OVERSTAY))
 _POINT_TEXT = json_texts([p for p, _ in _CROSSING_POINTS])
 _POINT_SHARES = cumulative_shares(_CROSSING_POINTS)
 _MEASURE_TEXT = json_texts(_MEASURES)
@@ -254,13 +315,13 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         _EVIDENCE[
             "renunciation_certificate_chn" if recipient == "CHN" else "termination_certificate_kaz"
         ],
-        b',"number":"T' if recipient == "CHN" else b',"number":"K',
+        _EVIDENCE_KEY["number"] + (b'"T' if recipient == "CHN" else b'"K'),
         year_texts(issued),
         NUMBERS[draws.below(1_000_000, n) // 100],
         DIGITS4[draws.below(100, n)],
-        b'","date":',
+        b'"' + _EVIDENCE_KEY["date"],
         quoted_dates(issued),
-        b',"issuer":',
+        _EVIDENCE_KEY["issuer"],
         authorities(recipient, issued),
         b"}",
     )
@@ -269,9 +330,9 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
     lodged = np.minimum(sent - 1, decided + draws.between(10, 400, n))
     application = join_rows(
         _EVIDENCE["renunciation_application"],
-        b',"number":null,"date":',
+        _EVIDENCE_KEY["number"] + b"null" + _EVIDENCE_KEY["date"],
         quoted_dates(lodged),
-        b',"issuer":',
+        _EVIDENCE_KEY["issuer"],
         _MISSION[recipient],
         b"}",
     )
@@ -279,9 +340,9 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         np.where(
             evidence_draw < 0.6, _EVIDENCE["passport_cancelled"], _EVIDENCE["hukou_cancellation"]
         ).astype(object),
-        b',"number":null,"date":',
+        _EVIDENCE_KEY["number"] + b"null" + _EVIDENCE_KEY["date"],
         quoted_dates(lodged),
-        b',"issuer":',
+        _EVIDENCE_KEY["issuer"],
         _MISSION[recipient],
         b"}",
     )
@@ -312,19 +373,23 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
             '号"'.encode(),
         )
     return (
-        b',"acquisition":',
+        _CHANGE["acquisition"],
         np.where(
             restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
         ),
-        b',"decided_on":',
+        _CHANGE["decided_on"],
         quoted_dates(decided),
-        b',"decision_reference":',
+        _CHANGE["decision_reference"],
         *reference,
-        f',"former_citizenship":{{"state":"{recipient}","status":"'.encode(),
+        _CHANGE["former_citizenship"]
+        + opening(_FORMER["state"])
+        + orjson.dumps(recipient)
+        + _FORMER["status"]
+        + b'"',
         _CHANGE_TEXT[status],
-        b'","ended_by":',
+        b'"' + _FORMER["ended_by"],
         ended_by,
-        b',"ended_on":null,"evidence":[',
+        _FORMER["ended_on"] + b"null" + _FORMER["evidence"] + b"[",
         evidence,
         b"]}",
     )
@@ -342,7 +407,7 @@ def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
     subject = _subjects_of_change(draws, state, sent, decided, population_draw)
     return join_rows(
         *envelope,
-        b',"subject":',
+        _CHANGE["subject"],
         *subject.pieces,
         *_change_fields(draws, state, decided, sent),
         b"}",
@@ -375,7 +440,7 @@ def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
     decided = np.where(again, listed_on, decided)
     fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
     subject = np.where(again, records, join_rows(*fresh.pieces))
-    return (b',"subject":', subject, *_change_fields(draws, state, decided, sent))
+    return (_CHANGE["subject"], subject, *_change_fields(draws, state, decided, sent))
 
 
 def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
@@ -383,7 +448,7 @@ def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
     envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
     change = _prior_change(draws, state, sent)
     # A notice of its own: the list it belongs to, if any, is not known.
-    return join_rows(*envelope, b',"list_id":null,"list_item":null', *change, b"}")
+    return join_rows(*envelope, _NO_LIST, *change, b"}")
 
 
 #: Persons a historical list names: 1 to this many (kzcn's assumption; lists are by
@@ -394,18 +459,16 @@ _MOST_LISTED = 6
 def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
     sent = _prior_sent(draws, n)
     envelope = envelopes(draws, "prior_change_list", diplomatic_route(state), sent)
-    list_id = (f',"list_id":"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
+    list_id = (_LIST_ID + f'"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
     sizes = draws.between(1, _MOST_LISTED, n)
     first = np.cumsum(sizes) - sizes
     item_of = np.repeat(np.arange(n), sizes)
     number = np.arange(len(item_of)) - first[item_of] + 1
-    items = join_rows(
-        b'{"item":', NUMBERS[number], *_prior_change(draws, state, sent[item_of]), b"}"
-    )
+    items = join_rows(_ITEM, NUMBERS[number], *_prior_change(draws, state, sent[item_of]), b"}")
     joined = np.array(
         [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
     )
-    return join_rows(*envelope, *list_id, b',"items":[', joined, b"]}")
+    return join_rows(*envelope, *list_id, _ITEMS + b"[", joined, b"]}")
 
 
 def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
@@ -438,19 +501,19 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     record = np.where(status == _REPLY_NO_RECORD, listed_record, join_rows(*subject.pieces))
     return join_rows(
         *envelope,
-        b',"subject":',
+        _REPLY["subject"],
         record,
-        f',"list_id":"{other}-'.encode(),
+        _REPLY["list_id"] + f'"{other}-'.encode(),
         year_texts(received),
         b"-",
         DIGITS4[draws.between(1, 9999, n)],
-        b'","list_item":',
+        b'"' + _REPLY["list_item"],
         NUMBERS[draws.between(1, 9999, n)],
-        b',"list_received_on":',
+        _REPLY["list_received_on"],
         quoted_dates(received),
-        b',"status":"',
+        _REPLY["status"] + b'"',
         _REPLY_TEXT[status],
-        b'","terminated_on":',
+        b'"' + _REPLY["terminated_on"],
         terminated_on,
         b"}",
     )
@@ -461,36 +524,32 @@ _REPLY_TEXT = texts(_REPLY_STATUS)
 
 @dataclass(frozen=True, slots=True)
 class _Violation:
-    """What happened, when, and what followed (a column each)."""
+    """What happened, in which stay, when, and what followed (a column each)."""
 
     violation: Ints  # index into _VIOLATIONS
-    entered: Ints
-    permitted: Ints  # the last day of the permitted stay
+    stay: StayColumns
     occurred: Ints
     detected: Ints
     measures: Ints  # index into _MEASURES
-    left: Ints  # the day a deportee left (where `deported`)
     deported: Flags
 
 
-def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
-    """Violations with dates that agree: entry, permitted stay, the act, detection, leaving.
+def _violation_columns(draws: Draws, violation: Ints, stay: StayColumns, u: Floats) -> _Violation:
+    """Violations with dates that agree with their stay: the act, detection, leaving.
 
-    `u` holds six uniform draws a row: the violation, the length of stay, and
-    whether a criminal case, a warning, a deportation or an entry ban follows.
+    `u` holds four uniform draws a row: whether a criminal case, a warning, a
+    deportation or an entry ban follows. An overstay begins the day after the
+    calculator's last permitted day; the others happen between entry and exit.
     """
-    kind_draw, stay_draw, criminal_draw, warning_draw, deport_draw, ban_draw = u
-    violation = category(kind_draw, _VIOLATION_SHARES)
-    entered = draws.between(DATA_START, DATA_END - 200, n)
-    permitted = entered + np.where(stay_draw < 0.8, 29, 89)  # a 30-day visa-free stay
+    n = len(violation)
+    criminal_draw, warning_draw, deport_draw, ban_draw = u
+    entered, left = stay.entered, stay.left
     occurred = np.select(
-        [violation == _OVERSTAY, _no_stay(violation), violation == _UNREGISTERED],
-        [permitted + 1, entered, entered + 5],
-        entered + draws.between(1, 25, n),
-    )
-    detected = occurred + np.where(
-        (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT), 0, draws.between(0, 60, n)
-    )
+        [violation == _OVERSTAY, _no_stay(violation), violation == _UNREGISTERED,
+         violation == _ILLEGAL_EXIT],
+        [stay.limit + 1, entered, np.minimum(entered + 5, left), left],
+        np.minimum(entered + draws.between(1, 25, n), left),
+    )  # fmt: skip
     crossed = (violation == _ILLEGAL_ENTRY) | (violation == _ILLEGAL_EXIT)
     criminal = crossed & (criminal_draw < 0.3)
     warning = ~criminal & (warning_draw < 0.15)
@@ -499,6 +558,7 @@ def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
         & ~warning
         & (deport_draw < 0.4)
         & np.isin(violation, [_OVERSTAY, _PURPOSE, _ILLEGAL_ENTRY])
+        & (left > occurred)  # found before leaving, and made to leave: the exit is the deportation
     )
     measures = np.select(
         [criminal, warning, deported & (ban_draw < 0.6), deported],
@@ -506,16 +566,16 @@ def _violation_columns(draws: Draws, n: int, u: Floats) -> _Violation:
         _FINE,
     )
     # A criminal case also deports.
-    return _Violation(
-        violation,
-        entered,
-        permitted,
-        occurred,
-        detected,
-        measures,
-        detected + draws.between(1, 10, n),
-        criminal | deported,
+    deported |= criminal
+    # At the border, found on the day; a deportee found a few days before leaving; the
+    # others any day of the stay from the act to the exit.
+    at_border = (violation == _ILLEGAL_EXIT) | (violation == _INVALID_DOCUMENT)
+    detected = np.select(
+        [at_border, deported],
+        [occurred, np.maximum(occurred, left - draws.between(1, 10, n))],
+        occurred + draws.below(left - occurred + 1, n),
     )
+    return _Violation(violation, stay, occurred, detected, measures, deported)
 
 
 def _no_stay(violation: Ints) -> Flags:
@@ -533,77 +593,107 @@ def _violators(state: Party, draw: Floats) -> Ints:
     return np.where(draw < 0.75, code["kaz_kazakh"], code["kaz_russian"])
 
 
-def _crossings(v: _Violation, point: Texts, passport: Texts) -> Pieces:
-    """The border crossings of each violation: an entry unless illegal, an exit if any."""
+def _crossings(v: _Violation, point: Texts, passport: Texts, sent: Ints) -> Pieces:
+    """The border crossings of a violation's stay: the entry unless illegal, the exit if known.
+
+    The exit is known when it came before the report was sent.
+    """
 
     def crossing(direction: str, day: Ints, basis: Texts | bytes) -> Texts:
+        k = _CROSSING
         return join_rows(
-            f'{{"direction":"{direction}","crossed_on":'.encode(),
+            opening(k["direction"]) + orjson.dumps(direction) + k["crossed_on"],
             quoted_dates(day),
-            b',"crossing_point":',
+            k["crossing_point"],
             point,
-            b',"document_number":"',
+            k["document_number"] + b'"',
             passport,
-            b'","basis":',
+            b'"' + k["basis"],
             basis,
             b"}",
         )
 
-    # A 90-day permitted stay is a visa's: the entry says so, and the visa's validity
-    # is the limit the stay calculator (kzcn.stays) holds the stay to.
-    on_visa = v.permitted - v.entered > SINGLE_STAY_DAYS
+    # An entry on a visa says so, with the visa's last day: the stay calculator
+    # (kzcn.stays) holds the stay to it.
     entry_basis = np.where(
-        on_visa,
-        join_rows(b'"visa","visa_valid_until":', quoted_dates(v.permitted)),
-        b'"visa_free","visa_valid_until":null',
+        v.stay.on_visa,
+        join_rows(b'"visa"' + _CROSSING["visa_valid_until"], quoted_dates(v.stay.visa_until)),
+        b'"visa_free"' + _CROSSING["visa_valid_until"] + b"null",
     )
     entered_legally = v.violation != _ILLEGAL_ENTRY
-    exited = (v.violation == _ILLEGAL_EXIT) | v.deported
-    # Who left illegally is recorded leaving then; a deportee on the day of leaving.
-    left = np.where(v.violation == _ILLEGAL_EXIT, v.occurred, v.left)
+    exited = v.stay.left <= sent
     return (
-        np.where(entered_legally, crossing("entry", v.entered, entry_basis), b""),
+        np.where(entered_legally, crossing("entry", v.stay.entered, entry_basis), b""),
         commas(entered_legally & exited),
-        np.where(exited, crossing("exit", left, b'null,"visa_valid_until":null'), b""),
+        np.where(
+            exited,
+            crossing("exit", v.stay.left, b"null" + _CROSSING["visa_valid_until"] + b"null"),
+            b"",
+        ),
     )
 
 
 def _violations(draws: Draws, n: int, state: Party) -> Texts:
-    """Citizens of the other state broke entry, stay or exit rules in `state`."""
-    u = draws.uniform((9, n))  # six for the violation, who, where; the ninth is unused
-    v = _violation_columns(draws, n, u[:6])
-    who_draw, point_draw = u[6], u[7]
-    sent = np.where(v.deported, v.left, v.detected) + draws.between(3, 40, n)
-    envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
+    """Citizens of the other state broke entry, stay or exit rules in `state`.
+
+    Each is about a stay, drawn (a share long) or taken from a recurring
+    person's history (`_recurring`); the stay calculator decides which stays
+    are overstays (`_stays`): a stay drawn long that it finds within the rules
+    is reported as another violation.
+    """
+    u = draws.uniform((9, n))  # the violation, reporting, four measures, who, where, redraw
+    kind_draw, report_draw = u[0], u[1]
+    who_draw, point_draw, redraw = u[6], u[7], u[8]
+    drawn = category(kind_draw, _VIOLATION_SHARES)
+    overstay = drawn == _OVERSTAY
+    entered = draws.between(DATA_START, DATA_END - 200, n)
+    fresh_stay = draw_stays(draws, entered, long=overstay)
     violators = _violators(state, who_draw)
-    fresh = person_columns(draws, violators, v.entered, traveller=True)
-    # A third are people reported before: the run's population, same records (`_recurring`).
-    again, records, passports = recurring(draws, violators, VIOLATION_SHARE, draws.uniform((2, n)))
+    fresh = person_columns(draws, violators, entered, traveller=True)
+    # A third are people reported before (`_recurring`): one stay of their one history.
+    # Who entered illegally left no entry record to link: never one of them.
+    again, records, passports, pooled = recurring_stays(
+        draws, violators, overstay, draws.uniform((2, n))
+    )
+    again &= drawn != _ILLEGAL_ENTRY
+    stay = pooled.where(again, fresh_stay)
+    violation = np.where(
+        overstay & ~stay.breached, _NOT_OVERSTAY[category(redraw, _NOT_OVERSTAY_SHARES)], drawn
+    )
+    v = _violation_columns(draws, violation, stay, u[2:6])
     subject = np.where(again, records, join_rows(*fresh.pieces))
     passport = np.where(again, passports, fresh.passport)
-    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport)
+    # The report follows detection; some wait for the person to leave, and so does every
+    # report on someone reported before (their history is whole: every stay has its exit).
+    after_exit = again | v.deported | (v.violation == _ILLEGAL_EXIT) | (report_draw < 0.5)
+    sent = np.where(after_exit, np.maximum(stay.left, v.detected), v.detected) + draws.between(
+        3, 40, n
+    )
+    envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
+    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport, sent)
     ban_until = null_or(
         v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
     )
+    k = _VIOLATION_KEY
     return join_rows(
         *envelope,
-        b',"subject":',
+        k["subject"],
         subject,
-        b',"violation":',
+        k["violation"],
         _VIOLATION_TEXT[v.violation],
-        b',"occurred_on":',
+        k["occurred_on"],
         quoted_dates(v.occurred),
-        b',"detected_on":',
+        k["detected_on"],
         quoted_dates(v.detected),
-        b',"crossings":[',
+        k["crossings"] + b"[",
         *crossings,
-        b'],"permitted_stay_until":',
-        null_or(~_no_stay(v.violation), quoted_dates(v.permitted)),
-        b',"measures":',
+        b"]" + k["permitted_stay_until"],
+        null_or(~_no_stay(v.violation), quoted_dates(stay.limit)),
+        k["measures"],
         _MEASURE_TEXT[v.measures],
-        b',"entry_ban_until":',
+        k["entry_ban_until"],
         ban_until,
-        b',"legal_provision":',
+        k["legal_provision"],
         _PROVISION_TEXT[state][v.violation],
         b"}",
     )
@@ -643,11 +733,11 @@ def _statistics(draws: Draws, n: int, state: Party) -> Texts:
     )
     return join_rows(
         *envelope,
-        f',"citizens_of":"{OTHER[state]}","period_start":'.encode(),
+        _STATISTICS["citizens_of"] + orjson.dumps(OTHER[state]) + _STATISTICS["period_start"],
         quoted_dates(start),
-        b',"period_end":',
+        _STATISTICS["period_end"],
         quoted_dates(end),
-        b',"rows":',
+        _STATISTICS["rows"],
         rows,
         b"}",
     )
@@ -656,12 +746,7 @@ def _statistics(draws: Draws, n: int, state: Party) -> Texts:
 def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_only: int) -> JsonDict:
     if purpose in _VISA_ONLY:
         entries, exits, visas = 0, 0, visa_only
-    return {
-        "purpose": purpose,
-        "visa_free_entries": entries,
-        "visa_free_exits": exits,
-        "visas_issued": visas,
-    }
+    return dict(zip(_ROW_KEYS, (purpose, entries, exits, visas), strict=True))
 
 
 def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
@@ -683,21 +768,22 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
         )
         for j in range(n)
     )
+    k = _SUSPENSION
     return join_rows(
         *envelope,
-        b',"action":"',
+        k["action"] + b'"',
         np.where(cancelled, _CANCELLED, _ADOPTED).astype(object),
-        b'","cancels":',
+        b'"' + k["cancels"],
         null_or(cancelled, uuids(draws, n)),
-        b',"grounds":"',
+        k["grounds"] + b'"',
         _GROUNDS_TEXT[grounds],
-        b'","scope":"',
+        b'"' + k["scope"] + b'"',
         np.where(partial, PARTIAL, FULL).astype(object),
-        b'","suspended_areas":',
+        b'"' + k["suspended_areas"],
         areas,
-        b',"decided_on":',
+        k["decided_on"],
         quoted_dates(decided),
-        b',"effective_from":',
+        k["effective_from"],
         quoted_dates(decided + draws.between(0, 14, n)),
         b"}",
     )
@@ -748,12 +834,20 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     purpose = category(purpose_draw, _PURPOSE_SHARES)
     return join_rows(
         *envelope,
-        b',"purpose":"',
+        _REQUEST["purpose"] + b'"',
         _PURPOSE_TEXT[purpose],
-        b'","legal_basis":"',
+        b'"' + _REQUEST["legal_basis"] + b'"',
         _LEGAL_BASIS_TEXT[purpose],
-        b'","persons":[{"item":1,"personal_number":null,"document":{"issuing_state":'
-        + f'"{OTHER[state]}","document_type":"passport","number":"'.encode(),
+        b'"'
+        + _REQUEST["persons"]
+        + b"["
+        + _ONE_PERSON
+        + opening(_ASKED_DOCUMENT["issuing_state"])
+        + orjson.dumps(OTHER[state])
+        + _ASKED_DOCUMENT["document_type"]
+        + b'"passport"'
+        + _ASKED_DOCUMENT["number"]
+        + b'"',
         np.where(again, passports, person.passport),
         b'"}}]}',
     )
@@ -768,7 +862,12 @@ def _refusals(draws: Draws, n: int, state: Party) -> Texts:
     # Most refuse the whole request (no items); some only its first person.
     refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
     return join_rows(
-        *envelope, b',"grounds":"', _REFUSAL_TEXT[grounds], b'","refused_items":', refused, b"}"
+        *envelope,
+        _REFUSAL["grounds"] + b'"',
+        _REFUSAL_TEXT[grounds],
+        b'"' + _REFUSAL["refused_items"],
+        refused,
+        b"}",
     )
 
 

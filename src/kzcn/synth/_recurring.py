@@ -16,6 +16,14 @@ change was decided); half of the historical notices and list items name one
 of them, and a reply that finds no record of a listed person sends back the
 list's own record of them.
 
+Each pooled traveller also has one history of crossings for the run: stays
+drawn from the run's seed and the person (`_timelines`), judged whole by the
+stay calculator. Every violation message about them quotes one stay of that
+history, so their crossings, read together across messages and years, are
+one history in order; an `overstay` is about a stay the calculator found in
+breach, any other violation about a stay it did not. Who entered illegally has
+no entry record to link: those subjects are never taken from the pool.
+
 Shares: no report gives how often the same person recurs in the exchange. The
 shares below are kzcn's assumption for a workshop dataset: a third of the
 violations are by people reported before (the EES keeps overstayers' records
@@ -29,13 +37,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
 from kzcn.authorities import Party
 from kzcn.synth._columns import Flags, Floats, Ints, Texts, join_rows
-from kzcn.synth._envelope import DATA_START, FIRST_PRIOR
+from kzcn.synth._envelope import DATA_END, DATA_START, FIRST_PRIOR
+from kzcn.synth._stays import GAP_DAYS, LONG_SHARE, StayColumns, draw_stays, judge_histories
 from kzcn.synth._stream import Draws
 from kzcn.synth.people import PersonColumns, person_columns
 
@@ -47,6 +57,7 @@ __all__ = [
     "listed_again",
     "listed_records",
     "recurring",
+    "recurring_stays",
 ]
 
 #: Travellers per population in a run's pool.
@@ -98,6 +109,78 @@ def recurring(
         records[rows] = pool_records[who[rows]]
         passports[rows] = pool_passports[who[rows]]
     return chosen, records, passports
+
+
+#: Stays a pooled traveller's history holds at most, and the days before the end of the
+#: data a stay ends at the latest (so the report on it is sent within the data).
+_MOST_STAYS = 8
+_LAST_EXIT = DATA_END - 45
+
+
+@dataclass(frozen=True, slots=True)
+class _Timelines:
+    """Every stay of a pool's travellers, grouped by person in order, judged whole."""
+
+    person: Ints
+    stays: StayColumns
+    #: Rows of `stays` the calculator found in breach, and the others.
+    breached: Ints
+    clean: Ints
+
+
+@cache
+def _timelines(seed: int, population: int) -> _Timelines:
+    """The crossing histories of `population`'s pool in the run seeded `seed`."""
+    draws = _stream(seed, f"stays:{population}")
+    shape = (POOL_SIZE, _MOST_STAYS)
+    count = POOL_SIZE * _MOST_STAYS
+    first = DATA_START + draws.below(150, POOL_SIZE)
+    drawn = draw_stays(draws, np.zeros(count, dtype=np.int64), draws.uniform(count) < LONG_SHARE)
+    gaps = draws.between(*GAP_DAYS, count).reshape(shape)
+    lengths = (drawn.left - drawn.entered + 1).reshape(shape)
+    # Each entry is the last exit plus a gap: a history in order by construction.
+    before = np.cumsum(lengths + gaps, axis=1) - (lengths + gaps)
+    offset = (first[:, None] + before).ravel()
+    stays = StayColumns(
+        drawn.entered + offset,
+        drawn.left + offset,
+        drawn.validity,
+        drawn.limit + offset,
+        drawn.breached,
+    )
+    kept = np.flatnonzero(stays.left <= _LAST_EXIT)
+    person = np.repeat(np.arange(POOL_SIZE), _MOST_STAYS)[kept]
+    judged = judge_histories(person, stays.take(kept))
+    return _Timelines(
+        person, judged, np.flatnonzero(judged.breached), np.flatnonzero(~judged.breached)
+    )
+
+
+def recurring_stays(
+    draws: Draws, population: Ints, overstay: Flags, u: Floats
+) -> tuple[Flags, Texts, Texts, StayColumns]:
+    """Which violation rows take a traveller from the pool, with one stay of their history.
+
+    `u` holds two uniform draws a row: whether the row recurs, and which stay
+    it is about (an `overstay` row takes a stay in breach, any other a stay
+    that is not). Returns the rows taken, their records, passports and stays;
+    other rows hold b"" and zeros.
+    """
+    n = len(population)
+    chosen = u[0] < VIOLATION_SHARE
+    records = np.full(n, b"", dtype=object)
+    passports = np.full(n, b"", dtype=object)
+    stays = StayColumns.zeros(n)
+    for code in np.unique(population[chosen]):
+        pool_records, pool_passports = _pool(draws.population_seed, int(code))
+        lines = _timelines(draws.population_seed, int(code))
+        for wanted, index in ((True, lines.breached), (False, lines.clean)):
+            rows = np.flatnonzero(chosen & (population == code) & (overstay == wanted))
+            picked = index[(u[1][rows] * len(index)).astype(np.int64)]
+            records[rows] = pool_records[lines.person[picked]]
+            passports[rows] = pool_passports[lines.person[picked]]
+            stays.put(rows, lines.stays.take(picked))
+    return chosen, records, passports, stays
 
 
 _LISTED: dict[tuple[int, Party], tuple[Texts, Ints]] = {}

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from kzcn.person import PersonRecord
 from kzcn.synth._checks import (
     DIGITS,
     iin_numbers,
@@ -65,6 +66,7 @@ from kzcn.synth._population import (
     JsonDict,
     Population,
 )
+from kzcn.synth._regime import keys, opening
 from kzcn.synth._stream import Draws, RandomSource
 
 __all__ = [
@@ -108,6 +110,22 @@ _SEX, _BIRTH, _BIRTH2, _PLACE, _NAMES = 0, 1, 2, 3, 4  # names take 4 rows
 _SERIAL, _SEQUENCE, _HAS_PASSPORT, _HAS_CARD, _OLD_PASSPORT, _HAS_PHOTO, _PHOTO = range(8, 15)
 _PASSPORT, _CARD, _OLD_CARD, _OLD = 15, 18, 20, 21  # 3, 2, 1 and 3 rows
 _DRAWS = 24
+#: The record's keys, read from the model (a field renamed there fails here, at import).
+_PERSON = keys(
+    PersonRecord,
+    "surname",
+    "given_names",
+    "patronymic",
+    "name_national",
+    "sex",
+    "date_of_birth",
+    "place_of_birth",
+    "citizenship",
+    "ethnic_nationality",
+    "personal_number",
+    "documents",
+    "photo",
+)
 
 
 def person_columns(  # noqa: PLR0913 - the options are keyword-only and documented
@@ -167,30 +185,31 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
         u=u,
     )
     number = np.where(state == KAZ, holders.iin, holders.resident_id)
+    k = _PERSON
     pieces = (
-        b'{"surname":',
+        opening(k["surname"]),
         c.name_json[names.surname],
-        b',"given_names":',
+        k["given_names"],
         c.name_json[names.given],
-        b',"patronymic":',
+        k["patronymic"],
         c.name_json[names.patronymic],
-        b',"name_national":',
+        k["name_national"],
         names.national,
-        b',"sex":"',
+        k["sex"] + b'"',
         holders.sex,
-        b'","date_of_birth":',
+        b'"' + k["date_of_birth"],
         d.quoted[holders.birth],
-        b',"place_of_birth":',
+        k["place_of_birth"],
         c.place_json[place],
-        b',"citizenship":"',
+        k["citizenship"] + b'"',
         _STATE_TEXTS[np.where(np.asarray(citizenship) != 0, citizenship, state)],
-        b'","ethnic_nationality":"',
+        b'"' + k["ethnic_nationality"] + b'"',
         _ETHNIC[population],
-        b'","personal_number":',
+        b'"' + k["personal_number"],
         np.where(with_number, b'"' + number + b'"', b"null"),
-        b',"documents":[',
+        k["documents"] + b"[",
         *documents,
-        b'],"photo":',
+        b"]" + k["photo"],
         _photos(draws, u[_PHOTO], u[_HAS_PHOTO] < 0.85),
         b"}",
     )

@@ -220,7 +220,8 @@ def _branch_found(fault: SchemaFault, models: _ModelCodes) -> list[tuple[int, Fo
 
 
 def _code(fault: SchemaFault, models: _ModelCodes) -> Code:
-    if fault.keyword in _ASK_THE_MODELS:
+    # Under a `then`, any keyword (a `minItems`, a `type: null`) may stand for a rule.
+    if fault.keyword in _ASK_THE_MODELS or fault.in_rule:
         told = models.at(fault.loc)
         if told is not None:
             return told
@@ -231,7 +232,13 @@ def _found(fault: SchemaFault, models: _ModelCodes) -> list[tuple[int, Found]]:
     """`(rank, (loc, code, value))` for one fault."""
     keyword = fault.keyword
     if keyword == "required":
-        return [(0, ((*fault.loc, n), "structure.missing_field", None)) for n in fault.names]
+        missing = [(*fault.loc, n) for n in fault.names]
+        if fault.in_rule:  # a field a rule asks for (a carrier, the areas): the rule's code
+            return [
+                (_RULE_RANK, (loc, models.at(loc) or "structure.missing_field", None))
+                for loc in missing
+            ]
+        return [(0, (loc, "structure.missing_field", None)) for loc in missing]
     if keyword in ("additionalProperties", "unevaluatedProperties"):
         instance = fault.instance if isinstance(fault.instance, dict) else {}
         return [

@@ -1,0 +1,294 @@
+"""The report's rows kept in DuckDB, out of core: only small tables and integer codes reach Python.
+
+At millions of messages, holding every row as polars strings made the report's
+memory grow with its input (about 0.7 KiB a message). Here the rows stay in a
+DuckDB database in a temporary directory, under DuckDB's memory limit (it
+spills to that directory past it), and every step is a query over them:
+
+- the screen, the flows and the field flows: each row-wise test is the polars
+  expression the in-memory report uses (`_screen`, `_analyse`), evaluated once
+  per *distinct* combination of the columns it reads (a few thousand rows) and
+  joined back, so no rule is restated in SQL;
+- the people: DuckDB lists the documents seen on two rows (64-bit hashes), the
+  components are found in numpy (`_engine._components`) over that small set;
+- the key codes: DuckDB lists the distinct source values of each key group,
+  polars codes them (`CodedColumns`'s own expressions), DuckDB joins the codes
+  back, and only one integer per person and key reaches Python, where the
+  metrics are computed as before (`CodedColumns.from_codes`).
+
+Tables: `msg` (one row per readable message, `ord` its input order), `lst`
+(listed persons: `ord`, `slot`), `doc` (`ord`, `slot`, `h`: a document's hash).
+"""
+
+# Every name in the SQL here is a column name of the readers' frames, quoted; the only
+# values are numbers.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from kzcn.exposure import _engine as engine
+from kzcn.exposure import _screen as screen
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from kzcn.exposure._read import Extracted
+
+__all__ = ["Engine", "connect", "load_frames"]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def connect(threads: int | None, memory_limit: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB database in a temporary directory, which also takes what DuckDB spills."""
+    import duckdb  # noqa: PLC0415 - the in-engine report alone needs it here
+
+    with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "temp_directory": folder,
+            # Row order is input order: `rowid` numbers the messages as read.
+            "preserve_insertion_order": True,
+        }
+        if threads is not None:
+            config["threads"] = max(1, threads)
+        if memory_limit is not None:
+            config["memory_limit"] = memory_limit
+        connection = duckdb.connect(":memory:", config=config)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def load_frames(con: duckdb.DuckDBPyConnection, extracted: Extracted) -> None:
+    """The Python reader's frames as the tables `msg`, `lst` and `doc`."""
+    messages, listed, documents = extracted.messages, extracted.listed, extracted.documents
+    con.register("messages_in", messages)
+    con.register("listed_in", listed)
+    con.register("documents_in", documents)
+    con.execute("CREATE TABLE msg AS SELECT line AS ord, * EXCLUDE (line) FROM messages_in")
+    con.execute("CREATE TABLE lst AS SELECT line AS ord, * EXCLUDE (line) FROM listed_in")
+    con.execute(
+        "CREATE TABLE doc AS SELECT line AS ord, slot, hash(document) AS h FROM documents_in"
+    )
+    for name in ("messages_in", "listed_in", "documents_in"):
+        con.unregister(name)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    """A small query result as a polars frame."""
+    frame: pl.DataFrame = con.sql(query).pl()
+    return frame
+
+
+def _same(columns: Sequence[str], left: str, right: str) -> str:
+    """A join condition: equal values, null matching null."""
+    if not columns:
+        return "true"
+    return " AND ".join(f"{left}.{_q(c)} IS NOT DISTINCT FROM {right}.{_q(c)}" for c in columns)
+
+
+def _register_values(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, types: Mapping[str, Any]
+) -> None:
+    """`frame` (small) as the table `name`, its columns typed by `types` (polars types)."""
+    typed = frame.with_columns(pl.col(c).cast(t) for c, t in types.items() if c in frame.columns)
+    con.register("values_in", typed)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM values_in")
+    con.unregister("values_in")
+
+
+@dataclass(slots=True)
+class Engine:
+    """The report's steps over the loaded tables (`msg`, `lst`, `doc`)."""
+
+    con: duckdb.DuckDBPyConnection
+    person: list[str]
+
+    # --- the screen -----------------------------------------------------------
+
+    def screen(self, include_invalid: bool) -> int:
+        """Flag the invalid messages (`_screen`'s expressions); keep them only if asked.
+
+        Leaves the table `kept`; returns how many were invalid.
+        """
+        con = self.con
+        envelope = ["sender_state", "sender_authority", "recipient_state", "recipient_authority"]
+        distinct = _frame(con, f"SELECT DISTINCT {', '.join(envelope)} FROM msg")
+        flags = distinct.with_columns(pl.col(envelope).cast(pl.String)).with_columns(
+            screen.envelope_ok().alias("ok")
+        )
+        _register_values(con, "envelope_ok", flags.select(*envelope, "ok"), {})
+        born = ["date_of_birth", "sex"]
+        people = _frame(
+            con,
+            f"SELECT DISTINCT {', '.join(born)} FROM msg WHERE has_subject "
+            f"UNION SELECT DISTINCT {', '.join(born)} FROM lst",
+        )
+        flags = people.with_columns(
+            pl.col(born).cast(pl.String), pl.lit(value=True).alias("has_subject")
+        ).with_columns(screen.person_ok().alias("ok"))
+        _register_values(con, "person_ok", flags.select(*born, "ok"), {})
+        con.execute(f"""
+            CREATE TABLE bad AS
+            SELECT m.ord FROM msg m JOIN envelope_ok e ON {_same(envelope, "m", "e")}
+            WHERE NOT e.ok
+            UNION
+            SELECT m.ord FROM msg m JOIN person_ok p ON {_same(born, "m", "p")}
+            WHERE m.has_subject AND NOT p.ok
+            UNION
+            SELECT l.ord FROM lst l JOIN person_ok p ON {_same(born, "l", "p")} WHERE NOT p.ok
+        """)
+        invalid = int(con.execute("SELECT count(*) FROM bad").fetchall()[0][0])
+        if include_invalid or not invalid:
+            con.execute("CREATE VIEW kept AS SELECT * FROM msg")
+            con.execute("CREATE VIEW kept_lst AS SELECT * FROM lst")
+            con.execute("CREATE VIEW kept_doc AS SELECT * FROM doc")
+        else:
+            con.execute("CREATE TABLE kept AS SELECT * FROM msg ANTI JOIN bad USING (ord)")
+            con.execute("CREATE TABLE kept_lst AS SELECT * FROM lst ANTI JOIN bad USING (ord)")
+            con.execute("CREATE TABLE kept_doc AS SELECT * FROM doc ANTI JOIN bad USING (ord)")
+        return invalid
+
+    def bad_lines(self) -> pl.DataFrame:
+        """`ord` of the invalid messages (their input lines, from the Python reader)."""
+        return _frame(self.con, "SELECT ord FROM bad ORDER BY ord")
+
+    # --- flows ----------------------------------------------------------------
+
+    def counts(self, columns: Sequence[str], table: str = "kept") -> pl.DataFrame:
+        """The distinct combinations of `columns` and how many rows have each (`n`)."""
+        names = ", ".join(_q(c) for c in columns)
+        return _frame(self.con, f"SELECT {names}, count(*) AS n FROM {table} GROUP BY ALL")
+
+    def messages(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM kept").fetchall()[0][0])
+
+    # --- people ---------------------------------------------------------------
+
+    def link(self) -> None:
+        """Link the persons the messages carry: the tables `link` and `persons`.
+
+        Each person a message carries is an occurrence `occ` (`ord` × stride
+        + slot: input order); `link` holds the occurrences of persons seen more
+        than once, each with `person`, their first `occ`; `persons` the values
+        of every person's first occurrence.
+        """
+        con = self.con
+        row = con.execute("SELECT coalesce(max(slot), 0) + 1 FROM kept_lst").fetchall()[0]
+        stride = int(row[0])
+        con.execute(f"""
+            CREATE VIEW occ AS
+            SELECT ord * {stride} AS occ, ord, kind, presence FROM kept WHERE has_subject
+            UNION ALL
+            SELECT l.ord * {stride} + l.slot, l.ord, k.kind, 0
+            FROM kept_lst l JOIN kept k USING (ord)
+        """)
+        # Documents seen on two persons' rows: the only ones that link anyone.
+        # Most documents are on one row: a group-by of the hashes alone leaves few rows
+        # for the exact test ("on two persons' rows", after dropping repeats on one row).
+        edges = con.execute(f"""
+            WITH r AS (SELECT h FROM kept_doc GROUP BY h HAVING count(*) > 1),
+            d AS (
+                SELECT DISTINCT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN r USING (h)
+            )
+            SELECT occ, h FROM d
+            WHERE h IN (SELECT h FROM d GROUP BY h HAVING count(*) > 1)
+        """).fetchnumpy()
+        occs = np.asarray(edges["occ"], dtype=np.int64)
+        documents = np.asarray(edges["h"], dtype=np.uint64)
+        if occs.size:
+            lines, first = engine._components(occs, documents)  # noqa: SLF001
+        else:
+            lines = first = np.empty(0, dtype=np.int64)
+        con.register("link_in", pl.DataFrame({"occ": lines, "person": first}))
+        con.execute("CREATE TABLE link AS SELECT * FROM link_in")
+        con.unregister("link_in")
+        con.execute(
+            "CREATE TABLE linked AS SELECT o.*, l.person FROM occ o JOIN link l USING (occ)"
+        )
+        values = ", ".join(_q(c) for c in self.person)
+        listed = ", ".join("l." + _q(c) for c in self.person)
+        con.execute(f"""
+            CREATE TABLE persons AS
+            WITH later AS (SELECT occ FROM link WHERE occ <> person)
+            SELECT {values} FROM kept k ANTI JOIN later ON k.ord * {stride} = later.occ
+            WHERE k.has_subject
+            UNION ALL
+            SELECT {listed} FROM kept_lst l SEMI JOIN kept USING (ord)
+            ANTI JOIN later ON l.ord * {stride} + l.slot = later.occ
+        """)
+
+    def summary(self) -> dict[str, int]:
+        """Persons, messages with a person, recurring persons and their messages."""
+        con = self.con
+        persons = int(con.execute("SELECT count(*) FROM persons").fetchall()[0][0])
+        carrying = int(
+            con.execute(
+                "SELECT count(*) FROM kept WHERE has_subject OR ord IN (SELECT ord FROM kept_lst)"
+            ).fetchall()[0][0]
+        )
+        row = con.execute("""
+            SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0)
+            FROM (SELECT person, count(DISTINCT ord) AS n FROM linked GROUP BY person)
+        """).fetchall()[0]
+        return {
+            "persons": persons,
+            "messages_with_subject": carrying,
+            "recurring_persons": int(row[0]),
+            "recurring_messages": int(row[1]),
+        }
+
+    def occurrences(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The persons seen once, as (`kind`, `presence`, `n`); the others' rows.
+
+        The others' rows are (`person`, `kind`, `presence`): few, grouped in polars.
+        """
+        once = _frame(
+            self.con,
+            "SELECT kind, presence, count(*) AS n FROM occ ANTI JOIN link USING (occ) GROUP BY ALL",
+        )
+        return once, _frame(self.con, "SELECT person, kind, presence FROM linked")
+
+    # --- key codes --------------------------------------------------------------
+
+    def codes(self, keys: dict[str, pl.Expr]) -> engine.CodedColumns:
+        """Each person's code of every key, coded over distinct source values (`CodedColumns`)."""
+        con = self.con
+        selects, joins = [], []
+        for index, (source, group) in enumerate(engine._by_source(keys).items()):  # noqa: SLF001
+            columns = list(source)
+            distinct = _frame(con, f"SELECT DISTINCT {', '.join(map(_q, columns))} FROM persons")
+            distinct = distinct.with_columns(pl.col(c).cast(pl.String) for c in columns)
+            coded = distinct.select(
+                *columns,
+                *(
+                    engine._code(expr).alias(f"k{index}_{j}")  # noqa: SLF001
+                    for j, expr in enumerate(group.values())
+                ),
+            )
+            table = f"codes_{index}"
+            _register_values(con, table, coded, {})
+            joins.append(f"JOIN {table} ON {_same(columns, 'persons', table)}")
+            selects += [
+                f"CAST({table}.{_q(f'k{index}_{j}')} AS INTEGER) AS {_q(name)}"
+                for j, name in enumerate(group)
+            ]
+        query = f"SELECT {', '.join(selects)} FROM persons {' '.join(joins)}"
+        arrays = con.execute(query).fetchnumpy() if selects else {}
+        height = int(con.execute("SELECT count(*) FROM persons").fetchall()[0][0])
+        return engine.CodedColumns.from_codes(
+            {name: np.asarray(arrays.pop(name), dtype=np.int32) for name in keys}, height
+        )

@@ -1,0 +1,167 @@
+"""The persons a prior-change list names count as persons, linked like subjects (issue 14).
+
+A person listed, then answered in a status reply, then in a violation notice is
+one person; every reader (the general and msgspec Python paths, DuckDB over
+JSONL and Parquet, the shared table reader) reads the same listed persons.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+
+from exposure_fixtures import EXAMPLES
+from kzcn.exposure import _read as exposure_read
+from kzcn.exposure import compute_exposure
+from kzcn.exposure._read import _Columns, _parse_all, _parse_lines, read_source
+from kzcn.synth import write_dataset
+from test_exposure_fast import _plan
+
+
+def _example(name: str) -> dict[str, Any]:
+    return dict(orjson.loads((EXAMPLES / f"{name}.json").read_bytes()))
+
+
+def _listed_then_answered_then_violating() -> list[dict[str, Any]]:
+    """The list example, its reply about item 1, and a violation by item 1's person."""
+    listing = _example("prior_change_list")
+    reply = _example("citizenship_status_reply")
+    violation = _example("entry_stay_exit_violation")
+    listed = listing["items"][0]["subject"]
+    # The reply's subject is the list's first person (the examples describe one person).
+    assert reply["subject"]["documents"][0]["number"] == listed["documents"][0]["number"]
+    violation["subject"] = copy.deepcopy(listed)
+    return [listing, reply, violation]
+
+
+def test_listed_persons_are_persons() -> None:
+    listing = _example("prior_change_list")
+    result = compute_exposure([listing])
+    assert result.input.persons == len(listing["items"]) > 1
+    assert result.input.messages_with_subject == 1
+    assert result.risk.records == len(listing["items"])
+
+
+def test_a_listed_person_answered_and_in_a_violation_is_one_person() -> None:
+    messages = _listed_then_answered_then_violating()
+    items = len(messages[0]["items"])
+    result = compute_exposure(messages)
+    assert result.input.persons == items
+    assert result.input.recurring_persons == 1
+    assert result.input.recurring_messages == 3
+
+
+def test_a_person_listed_twice_in_one_list_and_answered_is_counted_once() -> None:
+    listing, reply, _ = _listed_then_answered_then_violating()
+    listing["items"].append({**copy.deepcopy(listing["items"][0]), "item": 99})
+    result = compute_exposure([listing, reply])
+    assert result.input.persons == len(listing["items"]) - 1
+    assert result.input.recurring_persons == 1
+    assert result.input.recurring_messages == 2  # messages, not list items
+
+
+def test_a_listed_person_with_a_bad_birth_date_makes_the_list_invalid() -> None:
+    listing = _example("prior_change_list")
+    listing["items"][1]["subject"]["date_of_birth"] = "03.11.1979"
+    result = compute_exposure([listing])
+    assert result.input.invalid == 1
+    assert result.input.persons == 0
+    kept = compute_exposure([listing], include_invalid=True)
+    assert kept.input.persons == len(listing["items"])
+
+
+def test_per_record_gives_a_list_its_most_exposed_person() -> None:
+    messages = _listed_then_answered_then_violating()
+    result = compute_exposure(messages, per_record=True)
+    assert result.per_record is not None
+    rows = result.per_record.to_dicts()
+    assert [row["status"] for row in rows] == ["person"] * 3
+    assert rows[0]["class_size"] == 1
+
+
+# --- every back-end ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("listed")
+    paths = {}
+    for fmt in ("jsonl", "parquet"):
+        out = io.BytesIO()
+        write_dataset(out, 1500, seed=7, fmt=fmt)
+        paths[fmt] = folder / f"messages.{fmt}"
+        paths[fmt].write_bytes(out.getvalue())
+    return paths
+
+
+def _frames(path: Path, **options: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    extracted = read_source(path, _plan(), **options)
+    documents = extracted.documents.sort("line", "slot", maintain_order=True)
+    return extracted.listed, documents
+
+
+def test_every_reader_gives_the_same_listed_persons(
+    generated: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = generated["jsonl"].read_bytes().splitlines(keepends=True)
+    plan = _plan()
+    general = _parse_all(lines, plan, 1, _Columns(plan)).frames()
+    fast = _parse_lines(lines, plan, 1).frames()
+    listed, documents = general[3], general[2].sort("line", "slot", maintain_order=True)
+    assert listed.height > 100  # the generated lists name people
+    assert listed.columns[:2] == ["line", "slot"]
+    assert fast[3].equals(listed)
+    assert fast[2].sort("line", "slot", maintain_order=True).equals(documents)
+    for frames in (
+        _frames(generated["jsonl"], native=True),
+        _frames(generated["jsonl"], workers=1, native=False),
+        _frames(generated["parquet"]),
+    ):
+        assert frames[0].equals(listed)
+        assert frames[1].equals(documents)
+    monkeypatch.setattr(exposure_read, "read_native_parquet", lambda *_, **__: None)
+    shared = _frames(generated["parquet"])
+    assert shared[0].equals(listed)
+    assert shared[1].equals(documents)
+
+
+def test_every_reader_gives_the_same_report(
+    generated: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = compute_exposure(generated["jsonl"], workers=1).to_dict()
+    monkeypatch.setattr(exposure_read, "NATIVE_MIN_BYTES", 0)
+    by_duckdb = compute_exposure(generated["jsonl"]).to_dict()
+    parquet = compute_exposure(generated["parquet"]).to_dict()
+    for report in (python, by_duckdb, parquet):
+        report["input"].update(source="", positions="")
+    assert python == by_duckdb == parquet
+    listed = sum(1 for line in generated["jsonl"].read_bytes().splitlines() if b'"items":' in line)
+    assert listed > 10
+    assert python["input"]["persons"] > python["input"]["messages_with_subject"] - listed
+
+
+@pytest.mark.parametrize("include_invalid", [False, True])
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_the_in_engine_report_equals_the_in_memory_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, include_invalid: bool
+) -> None:
+    """DuckDB's tables (`_indb`) give the polars frames' report (`keep_persons` takes those)."""
+    path = tmp_path / f"messages.{fmt}"
+    out = io.BytesIO()
+    rate = 0.1 if fmt == "jsonl" else 0.0  # Parquet is typed: no corrupted records
+    write_dataset(out, 2000, seed=9, fmt=fmt, invalid_rate=rate)  # type: ignore[arg-type]
+    path.write_bytes(out.getvalue())
+    options: dict[str, Any] = {"include_invalid": include_invalid, "max_subset": 3}
+    for native in (False, True):
+        if native:
+            monkeypatch.setattr(exposure_read, "NATIVE_MIN_BYTES", 0)
+        in_engine = compute_exposure(path, **options).to_dict()
+        in_memory = compute_exposure(path, keep_persons=True, **options).to_dict()
+        assert in_engine == in_memory
+        assert in_engine["input"]["persons"] > 1000
