@@ -10,6 +10,7 @@ engine's results are the same with and without the path.
 
 from __future__ import annotations
 
+import csv
 import json
 import pickle
 import random
@@ -27,11 +28,18 @@ from pydantic import ValidationError
 from conftest import EXAMPLES
 from kzcn import strategies as kst
 from kzcn._patterns import python_end_anchors
+from kzcn.flat import column_order, flatten
 from kzcn.messages import MESSAGE_KINDS, MessageAdapter
 from kzcn.synth.corruption import FAULTS, corrupt
 from kzcn.synth.generator import Generator
-from kzcn.validation import ModelEngine, validate_records
-from kzcn.validation._accept import AcceptPath, FastAccept, accept_path
+from kzcn.validation import ModelEngine, validate_file, validate_records
+from kzcn.validation._accept import (
+    REMEMBERED,
+    AcceptPath,
+    FastAccept,
+    _remembered,
+    accept_path,
+)
 
 _validate = MessageAdapter.validator.validate_json
 
@@ -227,6 +235,36 @@ def test_engine_results_are_the_same_with_and_without_the_fast_path() -> None:
     assert _engine_results(lines, fast=True) == _engine_results(lines, fast=False)
 
 
+def _csv_results(path: Path, *, fast: bool) -> list[tuple[Any, ...]]:
+    engine = ModelEngine()
+    if not fast:
+        engine._accept = None
+    return [
+        (r.line, r.problems, r.valid, r.message is not None and r.message.model_dump())
+        for r in validate_file(path, engine=engine)
+    ]
+
+
+def test_csv_results_are_the_same_with_and_without_the_fast_path(tmp_path: Path) -> None:
+    # A CSV row takes the fast path as its JSON text: warnings still name their column.
+    generator = Generator(random.Random(5))  # noqa: S311 - test data
+    messages = [generator.message() for _ in range(40)]
+    messages += [json.loads(path.read_text("utf-8")) for path in _examples("warnings")]
+    for seed, fault in enumerate(sorted(FAULTS)):
+        messages += [orjson.loads(line) for line in _broken(generator, seed, fault)]
+    rows = [flatten(message) for message in messages]
+    path = tmp_path / "messages.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=column_order(rows))
+        writer.writeheader()
+        writer.writerows(rows)
+    fast = _csv_results(path, fast=True)
+    assert fast == _csv_results(path, fast=False)
+    warned = [problems for _, problems, valid, _ in fast if valid and problems]
+    assert warned, "no warning reached the comparison"
+    assert all(problem.column for problems in warned for problem in problems)
+
+
 def test_a_fast_accepted_result_builds_its_model_on_first_use() -> None:
     (result,) = validate_records([_suspension()])
     assert result.accepted is not None
@@ -286,3 +324,42 @@ def test_without_msgspec_the_models_judge_every_line() -> None:
         check=True,
     )
     assert done.stdout.split() == [b"True", b"True", b"True"]
+
+
+def test_a_remembered_check_skips_only_texts_it_accepted() -> None:
+    seen: list[str] = []
+
+    def check(value: str) -> None:
+        seen.append(value)
+        if value.startswith("bad"):
+            raise ValueError(value)
+
+    remembered = _remembered(check)
+    remembered("ok")
+    remembered("ok")
+    with pytest.raises(ValueError, match="bad"):
+        remembered("bad")
+    remembered("ok")
+    with pytest.raises(ValueError, match="bad"):
+        remembered("bad")  # a refused text is checked again, and refused again
+    assert seen == ["ok", "bad", "bad"]
+
+
+def test_a_remembered_check_holds_a_bounded_number_of_texts() -> None:
+    seen: list[str] = []
+    remembered = _remembered(seen.append)
+    values = [str(n) for n in range(REMEMBERED + 10)]
+    for value in values + values:
+        remembered(value)
+    # The first REMEMBERED texts are skipped the second time; the rest are checked again.
+    assert seen == values + values[REMEMBERED:]
+
+
+def test_a_name_refused_after_the_same_name_was_accepted_elsewhere() -> None:
+    # The fast path remembers accepted names per check: the same text in a
+    # field of another script is still judged by that field's own check.
+    acquisition = json.loads(_compact(EXAMPLES / "valid" / "citizenship_acquisition.json"))
+    latin = acquisition["subject"]["surname"]["latin"]
+    assert _assert_same_verdict(orjson.dumps(acquisition))
+    acquisition["subject"]["surname"]["cyrillic"] = latin
+    assert not _assert_same_verdict(orjson.dumps(acquisition))

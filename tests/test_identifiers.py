@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 from datetime import date
+from itertools import cycle
+from types import ModuleType
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kzcn.eras import issuer_out_of_era, number_out_of_era
+from kzcn import rules
+from kzcn.eras import ABROAD, authority_eras, issuer_out_of_era, number_eras, number_out_of_era
 from kzcn.identifiers import (
     document_number_pattern,
     icao_check_digit,
@@ -17,7 +22,14 @@ from kzcn.identifiers import (
     resident_id_check_char,
     resident_id_problems,
 )
-from kzcn.mrz import MrzInput, check_digit_problems, parse_mrz, td1_lines, td3_lines
+from kzcn.mrz import (
+    MrzInput,
+    check_digit_problems,
+    mrz_date,
+    parse_mrz,
+    td1_lines,
+    td3_lines,
+)
 
 
 @pytest.mark.parametrize(
@@ -336,3 +348,72 @@ def test_issuers_by_era(
     state: str, kind: str, printed: str, issued: date, out_of_era: bool
 ) -> None:
     assert issuer_out_of_era(state, kind, printed, issued) is out_of_era
+
+
+@pytest.mark.parametrize("module", rules._RULE_MODULES, ids=lambda m: m.__name__)
+def test_rule_sources_are_the_segments_the_parser_gives(module: ModuleType) -> None:
+    source = inspect.getsource(module)
+    expected = {
+        node.name: ast.get_source_segment(source, node)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef | ast.FunctionDef)
+    }
+    assert rules._definitions(module) == expected
+
+
+# The fast forms of the MRZ arithmetic and the era look-ups, against their plain statements.
+_MRZ_CHARACTERS = st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<a-é", max_size=60)
+
+
+@given(_MRZ_CHARACTERS)
+def test_icao_check_digit_is_the_weighted_sum(field: str) -> None:
+    def value(ch: str) -> int:
+        return int(ch) if ch.isdigit() else ord(ch) - 55 if "A" <= ch <= "Z" else 0
+
+    total = sum(value(ch) * weight for ch, weight in zip(field, cycle((7, 3, 1)), strict=False))
+    assert icao_check_digit(field) == str(total % 10)
+
+
+@given(st.dates())
+def test_mrz_date_is_yymmdd(day: date) -> None:
+    assert mrz_date(day) == f"{day.year % 100:02d}{day.month:02d}{day.day:02d}"
+
+
+def _eras_scan(state: str, kind: str, number: str, issued: date) -> bool:
+    eras = [
+        e
+        for e in number_eras()
+        if (e.state, e.document_type) == (state, kind) and e.pattern.fullmatch(number)
+    ]
+    return bool(eras) and not any(e.covers(issued) for e in eras)
+
+
+def _issuer_scan(state: str, kind: str, printed: str, issued: date) -> bool:
+    kinds = {kind, ABROAD} if kind == "passport" else {kind}
+    starts = [
+        e.start
+        for e in authority_eras()
+        if e.state == state and e.document_type in kinds and e.printed == printed
+    ]
+    return bool(starts) and issued.toordinal() < min(starts)
+
+
+_ISSUED = [
+    date(1990, 1, 1),
+    date(2005, 6, 30),
+    date(2012, 1, 1),
+    date(2017, 3, 1),
+    date(2025, 1, 1),
+]
+
+
+@pytest.mark.parametrize("issued", _ISSUED)
+def test_era_look_ups_agree_with_a_scan_of_the_tables(issued: date) -> None:
+    for era in number_eras():
+        for number in ("N12345678", "123456789", "G12345678", "E12345678", "EA1234567", "X1"):
+            args = (era.state, era.document_type, number, issued)
+            assert number_out_of_era(*args) == _eras_scan(*args)
+    for authority in authority_eras():
+        for kind in ("passport", "identity_card", authority.document_type):
+            args = (authority.state, kind, authority.printed, issued)
+            assert issuer_out_of_era(*args) == _issuer_scan(*args)

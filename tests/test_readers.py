@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 import orjson
 import pytest
 
 from conftest import EXAMPLES
+from kzcn.flat import column_order, flatten
 from kzcn.validation import EngineName, validate_file, validate_stream
 from kzcn.validation.columns import column_types, csv_layout
 from kzcn.validation.readers import BOM, diagnose_json, format_for_name, sniff_format
@@ -319,3 +321,43 @@ def test_missing_file_and_directory_raise_oserror_at_once(tmp_path: Path) -> Non
         validate_file(tmp_path / "missing.jsonl")
     with pytest.raises(IsADirectoryError):
         validate_file(tmp_path)
+
+
+def _without_nulls(value: object) -> object:
+    """`value` as a CSV row holds it: no nulls, no empty lists or objects."""
+    if isinstance(value, dict):
+        kept = {k: _without_nulls(v) for k, v in value.items() if v is not None and v != []}
+        return {k: v for k, v in kept.items() if v != {}}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("order", ["as written", "shuffled"])
+def test_a_row_builds_its_message_wherever_its_columns_sit(order: str) -> None:
+    # The builder skips an object whose cells sit side by side when all are empty;
+    # with the columns shuffled no object's cells sit together, and nothing changes.
+    paths = sorted(EXAMPLES.glob("valid/*.json"))
+    messages = [json.loads(path.read_text("utf-8")) for path in paths]
+    rows = [flatten(message) for message in messages]
+    header = column_order(rows)
+    if order == "shuffled":
+        random.Random(4).shuffle(header)  # noqa: S311 - test data
+    layout = csv_layout(header)
+    for message, row in zip(messages, rows, strict=True):
+        assert layout.build([row.get(column, "") for column in header]) == _without_nulls(message)
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["x", "", "B"], {"kind": "x", "subject": {"surname": {"latin": "B"}}}),
+        (["x", "A", ""], {"kind": "x", "subject": {"surname": {"cyrillic": "A"}}}),
+        (["x", "", ""], {"kind": "x"}),
+    ],
+)
+def test_an_object_with_one_filled_cell_at_either_end_is_built(
+    cells: list[str], expected: dict[str, object]
+) -> None:
+    layout = csv_layout(["kind", "subject.surname.cyrillic", "subject.surname.latin"])
+    assert layout.build(cells) == expected

@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from cli_runner import invoke_command
 from conftest import EXAMPLES
 from kzcn.flat import flatten
 from kzcn.validation import validate_file
-from kzcn.validation.readers import BOM, parse_delimiter, sniff_delimiter
+from kzcn.validation._binary import _sheet_units, xlsx_units
+from kzcn.validation.readers import BOM, Unit, parse_delimiter, sniff_delimiter
 
 SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 
@@ -209,3 +211,40 @@ def test_an_xlsx_cannot_be_split(tmp_path: Path) -> None:
     code, out = invoke_command("validate", [str(path), "--valid-out", str(tmp_path / "v.xlsx")])
     assert code == 2
     assert "not .xlsx or Parquet" in out
+
+
+def _openpyxl_units(path: Path) -> list[Unit]:
+    """The units the reader gave when it read with openpyxl (rows from A1, None for empty)."""
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(_sheet_units(book.worksheets[0].iter_rows(values_only=True)))
+    finally:
+        book.close()
+
+
+@pytest.mark.parametrize("corner", ["A1", "B1", "A3", "C4"])
+def test_calamine_reads_the_rows_openpyxl_read(tmp_path: Path, corner: str) -> None:
+    # Wherever the table starts, with typed cells, a blank row and a formula without a
+    # cached value: the same units, so the same line and column numbers.
+    cells = _cells()
+    cells["subject.sex"] = "X"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    top, left = int(corner[1:]), ord(corner[0]) - ord("A") + 1
+    rows: list[list[object]] = [
+        list(cells),
+        [int(v) if v.isdigit() and len(v) < 10 else v for v in cells.values()],
+        [],
+        [*list(cells.values())[:-1], "=1+1"],
+        [date(1980, 3, 5), True, 1.5, 12],
+    ]
+    for offset, row in enumerate(rows):
+        for index, value in enumerate(row):
+            sheet.cell(top + offset, left + index, value)
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    with path.open("rb") as stream:
+        ours = list(xlsx_units(stream))
+    assert ours == _openpyxl_units(path)
+    assert any(unit.role == "blank" for unit in ours)

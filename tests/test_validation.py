@@ -13,6 +13,7 @@ import pytest
 
 from conftest import EXAMPLES
 from kzcn._patterns import python_end_anchors
+from kzcn.messages import MESSAGE_MODELS
 from kzcn.validation import (
     ModelEngine,
     Problem,
@@ -22,6 +23,7 @@ from kzcn.validation import (
     validate_message,
     validate_records,
 )
+from kzcn.validation.schema_faults import _models_along
 
 DELETE = object()
 
@@ -326,3 +328,22 @@ def test_an_unknown_key_is_shown_by_its_position_only() -> None:
     width = len(example)
     assert paths == {f"$.<unknown key {width + 1}>", f"$.<unknown key {width + 2}>"}
     assert {p.path for p in validate_message(orjson.dumps(data), engine="schema").problems} == paths
+
+
+@pytest.mark.parametrize(
+    ("loc", "nearest"),
+    [
+        (("subject", "documents", 0, "number"), (3, "IdentityDocument")),
+        (("subject", "surname", "latin"), (2, "BiscriptName")),
+        (("sender", "authority"), (1, "PartyAuthority")),
+        (("subject", "sex"), (1, "PersonRecord")),
+    ],
+)
+def test_schema_faults_ask_the_nearest_model(
+    loc: tuple[str | int, ...], nearest: tuple[int, str]
+) -> None:
+    # The models hold arrays as tuples: an index steps into a document, so a
+    # document's fault is asked of the document, not of the whole person.
+    models = _models_along(MESSAGE_MODELS["citizenship_acquisition"], loc)
+    depth, model = models[-1]
+    assert (depth, model.__name__) == nearest

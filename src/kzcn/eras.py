@@ -92,17 +92,29 @@ def authority_eras() -> tuple[AuthorityEra, ...]:
     )
 
 
+@cache
+def _number_eras_of(state: str, document_type: str) -> tuple[NumberEra, ...]:
+    """The dated number formats of one state's document type (a few of the table's rows)."""
+    return tuple(e for e in number_eras() if (e.state, e.document_type) == (state, document_type))
+
+
+@cache
+def _issuer_starts() -> dict[tuple[str, str, str], int]:
+    """The first day (ordinal) of each (state, document type, issuer as printed)."""
+    starts: dict[tuple[str, str, str], int] = {}
+    for era in authority_eras():
+        key = (era.state, era.document_type, era.printed)
+        starts[key] = min(starts.get(key, era.start), era.start)
+    return starts
+
+
 def number_out_of_era(state: str, document_type: str, number: str, issued: date) -> bool:
     """Whether `number` has a format of another era than its date of issue's.
 
     Only numbers of a dated format are judged: a number no era describes is
     the number-format rule's business, not this one's.
     """
-    eras = [
-        e
-        for e in number_eras()
-        if (e.state, e.document_type) == (state, document_type) and e.pattern.fullmatch(number)
-    ]
+    eras = [e for e in _number_eras_of(state, document_type) if e.pattern.fullmatch(number)]
     return bool(eras) and not any(e.covers(issued) for e in eras)
 
 
@@ -114,10 +126,7 @@ def issuer_out_of_era(state: str, document_type: str, printed: str, issued: date
     ends. An issuer the table does not know is not judged (issuers are free text
     as printed); a mission abroad issues passports whatever the date.
     """
-    kinds = {document_type, ABROAD} if document_type == "passport" else {document_type}
-    starts = [
-        e.start
-        for e in authority_eras()
-        if e.state == state and e.document_type in kinds and e.printed == printed
-    ]
+    kinds = (document_type, ABROAD) if document_type == "passport" else (document_type,)
+    table = _issuer_starts()
+    starts = [table[key] for kind in kinds if (key := (state, kind, printed)) in table]
     return bool(starts) and issued.toordinal() < min(starts)

@@ -280,10 +280,25 @@ class _Emitter:
     def _child(self, key: Part, child: _Node, var: str, pad: str) -> None:
         self._variables += 1
         inner = f"v{self._variables}"
+        cells = sorted(_cells_under(child))
+        if len(cells) > 1 and cells[-1] - cells[0] == len(cells) - 1:
+            # The object's cells sit side by side (as `kzcn generate` writes them): one
+            # test in C skips the lot when all are empty (another kind's fields, list
+            # items beyond this record's), as most are in a wide sheet.
+            self.lines.append(f"{pad}if any(r[{cells[0]}:{cells[-1] + 1}]):")
+            pad += " "
         self.lines.append(f"{pad}{inner} = {{}}")
         self.node(child, inner, pad)
         wrapped = f"L({inner})" if child.is_list else inner
         self.lines.append(f"{pad}if {inner}: {var}[K[{self._key(key)}]] = {wrapped}")
+
+
+def _cells_under(node: _Node) -> list[int]:
+    """The cell index of every column under `node`."""
+    cells = [index for _, index in node.text] + [index for _, index, _ in node.typed]
+    for child in node.children.values():
+        cells += _cells_under(child)
+    return cells
 
 
 def _compile(root: _Node) -> Callable[[Sequence[str]], dict[str, Any]]:

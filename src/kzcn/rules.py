@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import re
 from functools import cache
 from types import ModuleType
@@ -31,12 +32,28 @@ _CALL = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
 _RULE_MODULES: tuple[ModuleType, ...] = (identifiers, mrz, person, types, message_models)
 
 
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    """`ast.get_source_segment` of a top-level statement, over lines split once.
+
+    `get_source_segment` splits the whole source again for every node: about
+    half a second of every process that builds the schema or reports a warning.
+    """
+    if node.end_lineno is None or node.end_col_offset is None:  # pragma: no cover - parsed
+        return ""
+    first, *rest = lines[node.lineno - 1 : node.end_lineno]
+    if not rest:
+        return first.encode()[node.col_offset : node.end_col_offset].decode()
+    last = rest.pop().encode()[: node.end_col_offset].decode()
+    return "".join([first.encode()[node.col_offset :].decode(), *rest, last])
+
+
 @cache
 def _definitions(module: ModuleType) -> dict[str, str]:
     """The source of each top-level class and function of `module`, by name (one parse)."""
     source = inspect.getsource(module)
+    lines = io.StringIO(source).readlines()  # at "\n" only, as the parser counts lines
     return {
-        node.name: ast.get_source_segment(source, node) or ""
+        node.name: _segment(lines, node)
         for node in ast.parse(source).body
         if isinstance(node, ast.ClassDef | ast.FunctionDef)
     }

@@ -91,6 +91,28 @@ def _all(checks: list[Check]) -> Check | None:
     return check
 
 
+#: Distinct accepted texts each check remembers: names, places and codes repeat from
+#: line to line; a field whose values never repeat costs a set lookup and this much room.
+REMEMBERED = 4096
+
+
+def _remembered(check: Check) -> Check:
+    """`check` over text, skipped for the first `REMEMBERED` distinct texts it accepted.
+
+    The models' validators of text are functions of the text alone (names,
+    country codes, photo URIs), so a text accepted once is accepted again.
+    """
+    accepted: set[str] = set()
+
+    def remembered(value: str) -> None:
+        if value not in accepted:
+            check(value)
+            if len(accepted) < REMEMBERED:
+                accepted.add(value)
+
+    return remembered
+
+
 class _Mirror:
     """Structs for models, built once per model (and per tag for a union member)."""
 
@@ -118,7 +140,8 @@ class _Mirror:
         if before and kind not in (str, int, bool) and get_origin(kind) is not Literal:
             raise UnmirroredError("a before validator on a value JSON does not hold as it is")
         typed = Annotated[kind, msgspec.Meta(**meta)] if meta else kind
-        return typed, _all([*before, *([inner] if inner else []), *checks])
+        check = _all([*before, *([inner] if inner else []), *checks])
+        return typed, _remembered(check) if check is not None and kind is str else check
 
     def _flat(self, annotation: Any, metadata: Iterable[Any]) -> list[Any]:
         items = list(metadata)
@@ -211,16 +234,9 @@ class _Mirror:
             if check is not None:
                 checks.append((name, check))
         rules = _after_validators(model)
-
-        def __post_init__(self: Any) -> None:  # noqa: N807 - msgspec's hook
-            for name, check in checks:
-                check(getattr(self, name))
-            for rule in rules:
-                rule(self)
-
         namespace = {**_behaviour(model)}
         if self.rules and (checks or rules):  # a struct without rules skips the call
-            namespace["__post_init__"] = __post_init__
+            namespace["__post_init__"] = _post_init(checks, rules)
         if tag is not None:
             namespace["kind"] = tag
         return msgspec.defstruct(
@@ -234,6 +250,24 @@ class _Mirror:
             tag_field="kind" if tag is not None else None,
             tag=tag,
         )
+
+
+def _post_init(
+    checks: list[tuple[str, Check]], rules: list[Callable[[Any], Any]]
+) -> Callable[[Any], Any]:
+    """The struct's `__post_init__` (msgspec): the field checks, then the model's rules."""
+    if not checks and len(rules) == 1:
+        # The model validator itself (one frame less on every struct): msgspec
+        # ignores what it returns, and what it raises refuses the line.
+        return rules[0]
+
+    def __post_init__(self: Any) -> None:  # noqa: N807 - msgspec's hook
+        for name, check in checks:
+            check(getattr(self, name))
+        for rule in rules:
+            rule(self)
+
+    return __post_init__
 
 
 def _default(info: FieldInfo) -> Any:

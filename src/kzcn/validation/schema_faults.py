@@ -19,6 +19,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -106,7 +107,7 @@ class _ModelCodes:
     def __init__(self, root: object) -> None:
         self._root = root
         self._model = MESSAGE_MODELS.get(str(root.get("kind"))) if isinstance(root, dict) else None
-        self._codes: dict[int, dict[Loc, Code]] = {}
+        self._codes: dict[int, Mapping[Loc, Code]] = {}
 
     def at(self, loc: Loc) -> Code | None:
         """The models' code at `loc` (the first, if several), or None."""
@@ -116,7 +117,7 @@ class _ModelCodes:
                 return code
         return None
 
-    def _codes_of(self, depth: int, model: type[BaseModel], loc: Loc) -> dict[Loc, Code]:
+    def _codes_of(self, depth: int, model: type[BaseModel], loc: Loc) -> Mapping[Loc, Code]:
         if depth not in self._codes:
             self._codes[depth] = _model_codes(model, _value_at(self._root, loc[:depth]))
         return self._codes[depth]
@@ -148,7 +149,8 @@ def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     """The model an annotation holds (through `| None`, `list[...]`), and whether in a list."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation, False
-    is_list = typing.get_origin(annotation) is list
+    # The models hold arrays as tuples (`tuple[X, ...]`); an index steps into either.
+    is_list = typing.get_origin(annotation) in (list, tuple)
     for arg in typing.get_args(annotation):
         inner, inner_list = _model_in(arg)
         if inner is not None:
@@ -168,21 +170,31 @@ def _value_at(root: object, loc: Loc) -> object:
     return node
 
 
-def _model_codes(model: type[BaseModel], value: object) -> dict[Loc, Code]:
+def _model_codes(model: type[BaseModel], value: object) -> Mapping[Loc, Code]:
     """The code at each location `model` reports for `value`, read as JSON (dates are text)."""
     try:
         text = orjson.dumps(value)
     except orjson.JSONEncodeError:
         return {}  # not JSON at all: the keywords alone decide
+    return _codes_of_text(model, text)
+
+
+@lru_cache(maxsize=1024)
+def _codes_of_text(model: type[BaseModel], text: bytes) -> Mapping[Loc, Code]:
+    # Cached: a broken value recurs (an authority from the wrong state, a name
+    # in lower case), and the same text gets the same codes.
     try:
-        model.model_validate_json(text)
+        # The core validator, not `model_validate_json`: only the error types and
+        # locations are read here, and the redaction that method adds for
+        # display cost half of asking.
+        model.__pydantic_validator__.validate_json(text)
     except ValidationError as error:
         codes: dict[Loc, Code] = {}
         details = error.errors(include_url=False, include_context=False, include_input=False)
         for detail in details:
             codes.setdefault(tuple(detail["loc"]), code_for_pydantic_type(detail["type"]))
-        return codes
-    return {}
+        return MappingProxyType(codes)
+    return MappingProxyType({})
 
 
 def _keyword_code(fault: SchemaFault) -> Code:
