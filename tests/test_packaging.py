@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from conftest import ROOT
 from doc_commands import install_commands
 from kzcn import __version__
+from kzcn.cli import _CLI_EXTRA
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +249,13 @@ def test_a_light_install_builds_models_exports_the_schema_and_validates(
     assert (command.returncode, command.stderr) == (
         2, "kzcn: error: the command line needs typer: pip install 'kzcn[cli]'\n"
     )  # fmt: skip
+
+
+def test_the_cli_names_every_module_of_its_extra() -> None:
+    """`kzcn` without the extra says which package is missing: it knows the extra's modules."""
+    # Python 3.10 has no tomllib: the extra's list is read as text (one quoted spec a line).
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = pyproject.split("\ncli = [", 1)[1].split("\n]", 1)[0]
+    specs = re.findall(r'^\s*"([^"]+)"', block, flags=re.MULTILINE)
+    modules = {re.split(r"[<>=\[ ;]", spec, maxsplit=1)[0].replace("-", "_") for spec in specs}
+    assert modules == _CLI_EXTRA

@@ -56,7 +56,18 @@ def __getattr__(name: str) -> typer.Typer:  # PEP 562: `app` comes with every co
 
 #: What `pip install "kzcn[cli]"` adds to the light install (see pyproject.toml).
 _CLI_EXTRA = frozenset(
-    {"typer", "rich", "faker", "polars", "numpy", "msgspec", "duckdb", "openpyxl", "pyarrow"}
+    {
+        "typer",
+        "rich",
+        "faker",
+        "polars",
+        "numpy",
+        "msgspec",
+        "duckdb",
+        "openpyxl",
+        "python_calamine",
+        "pyarrow",
+    }
 )
 #: Options the root answers by itself, before any command is looked at.
 _ROOT_ONLY = frozenset({"--version"})
