@@ -270,11 +270,15 @@ def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
     return tuple(
         sorted(
             rows,
+            # A total order: with invalid records kept, two envelopes can differ in
+            # their states alone, and group_by gives its rows in no fixed order.
             key=lambda r: (
                 order.get(r.kind, 99),
                 -r.messages,
                 str(r.sender_authority),
                 str(r.recipient_authority),
+                str(r.sender_state),
+                str(r.recipient_state),
             ),
         )
     )
