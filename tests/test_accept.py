@@ -124,6 +124,7 @@ def test_no_corruption_fault_is_fast_accepted(fault: str) -> None:
     assert planted, f"{fault} was never planted"
 
 
+@pytest.mark.slow  # Hypothesis over every fault, both paths
 @settings(max_examples=200, deadline=None)
 @given(kst.invalid_messages())
 def test_fast_path_refuses_every_drawn_fault(

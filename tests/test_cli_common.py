@@ -71,6 +71,7 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert "Traceback" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow  # a shell completion process
 def test_shell_completion_completes_commands() -> None:
     script = Path(sys.executable).parent / "kzcn"  # completion is keyed to the command's name
     done = subprocess.run(

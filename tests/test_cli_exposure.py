@@ -113,6 +113,7 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "no such file" in out
 
 
+@pytest.mark.slow  # commands as processes
 def test_real_process_exit_code_and_one_line(dataset: Path) -> None:
     """Through the console entry point: exit 2, one line, no traceback."""
     done = subprocess.run(

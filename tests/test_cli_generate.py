@@ -118,6 +118,7 @@ def test_no_progress_bar_when_not_a_terminal(
     assert result.stderr == ""
 
 
+@pytest.mark.slow  # one process per usage error
 def test_usage_errors_exit_2_with_one_line_on_stderr() -> None:
     import subprocess  # noqa: PLC0415 - only this test runs the console script
     import sys  # noqa: PLC0415
@@ -133,6 +134,7 @@ def test_usage_errors_exit_2_with_one_line_on_stderr() -> None:
     assert done.stdout == ""
 
 
+@pytest.mark.slow  # worker processes
 @pytest.mark.parametrize("labelled", [False, True])
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 def test_jobs_do_not_change_the_bytes(
@@ -173,6 +175,7 @@ def test_jobs_default_to_every_cpu_only_for_large_runs() -> None:
     assert _default_jobs(PARALLEL_THRESHOLD) >= 1
 
 
+@pytest.mark.slow  # worker processes
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_a_gz_name_writes_gzip_of_the_same_text_for_any_jobs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str

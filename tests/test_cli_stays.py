@@ -111,6 +111,7 @@ def test_every_format_validate_reads(tmp_path: Path, fmt: str) -> None:
     assert (report["records"], report["skipped"], len(report["groups"])) == (200, 0, 200)
 
 
+@pytest.mark.slow  # generate and stays as processes
 def test_generated_people_have_one_history_each_and_overstay_as_reported(tmp_path: Path) -> None:
     # People recur across violation messages: joined per person, their crossings are in
     # order, and a person overstayed exactly when some message about them says overstay.

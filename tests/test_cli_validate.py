@@ -154,6 +154,7 @@ def test_unusable_arguments_exit_2_with_one_line(
     assert len(out.splitlines()) == 1
 
 
+@pytest.mark.slow  # commands as processes
 def test_the_real_command_prints_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b"\xff\xfe\n" + b'{"a":' * 10_000 + b"\n")
@@ -281,6 +282,7 @@ def _label_codes(label: dict[str, Any]) -> set[str]:
     return {codes} if isinstance(codes, str) else set(codes or [])
 
 
+@pytest.mark.slow  # a labelled dataset through the CLI
 @pytest.mark.skipif(_generator_ready() is not None, reason=str(_generator_ready()))
 @pytest.mark.parametrize("output_format", ["jsonl", "csv"])
 def test_every_labelled_line_and_code_is_reported(tmp_path: Path, output_format: str) -> None:

@@ -141,6 +141,7 @@ def test_every_valid_example_passes_both() -> None:
         assert _validator().is_valid(message)
 
 
+@pytest.mark.slow  # Hypothesis over whole messages, two engines
 @settings(max_examples=150)
 @given(kst.messages())
 def test_hypothesis_built_messages_pass_models_and_schema(message: Any) -> None:

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
+import pytest
 
 from cli_runner import invoke_command
 from exposure_fixtures import build_messages
@@ -24,6 +25,7 @@ def test_recurring_people_and_their_messages_are_counted() -> None:
     assert result.to_dict()["input"]["recurring_persons"] == len(again)
 
 
+@pytest.mark.slow  # a generated dataset through the report
 def test_a_generated_dataset_has_people_in_several_messages(tmp_path: Path) -> None:
     path = tmp_path / "generated.jsonl"
     path.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in generate(5_000, seed=2)))

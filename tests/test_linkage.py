@@ -93,6 +93,7 @@ def _kzcn(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     )
 
 
+@pytest.mark.slow  # generate and exposure as processes
 def test_generate_and_link_as_a_user_types(tmp_path: Path) -> None:
     made = _kzcn(
         "generate", "-n", "3000", "--seed", "4", "-o", "m.jsonl",

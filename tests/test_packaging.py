@@ -72,6 +72,7 @@ def test_sdist_carries_the_licence_and_changelog(sdist: Path) -> None:
     assert {f"{top}/CHANGELOG.md", f"{top}/README.md", f"{top}/pyproject.toml"} <= names
 
 
+@pytest.mark.slow  # builds a wheel
 def test_wheel_schema_files_are_the_committed_ones(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         for name in ("message", "person"):

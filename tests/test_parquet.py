@@ -34,6 +34,7 @@ def parquet_bytes() -> bytes:
     return _dataset("parquet")
 
 
+@pytest.mark.slow  # worker processes
 def test_same_seed_same_bytes_for_any_jobs(parquet_bytes: bytes) -> None:
     assert _dataset("parquet", jobs=2) == parquet_bytes
     assert _dataset("parquet", seed=8) != parquet_bytes
@@ -67,6 +68,7 @@ def test_the_rows_are_the_jsonl_messages(parquet_bytes: bytes) -> None:
     ]
 
 
+@pytest.mark.slow  # commands as processes
 def test_validate_reads_parquet_as_it_reads_jsonl(tmp_path: Path, parquet_bytes: bytes) -> None:
     parquet, jsonl = tmp_path / "a.parquet", tmp_path / "a.jsonl"
     parquet.write_bytes(parquet_bytes)
@@ -85,6 +87,7 @@ def test_a_damaged_parquet_file_is_refused(tmp_path: Path, parquet_bytes: bytes)
     assert (code, out) == (2, f"kzcn: error: {path}: not a Parquet file\n")
 
 
+@pytest.mark.slow  # commands as processes
 def test_parquet_is_found_by_its_magic_number(tmp_path: Path, parquet_bytes: bytes) -> None:
     path = tmp_path / "data.bin"
     path.write_bytes(parquet_bytes)

@@ -32,6 +32,7 @@ def _people(message: dict) -> list[dict]:  # type: ignore[type-arg]
     return people
 
 
+@pytest.mark.slow  # thousands of IDs through python-stdnum
 def test_every_generated_resident_id_passes_stdnum_with_its_region_by_year() -> None:
     numbers = _resident_ids(20_000)
     assert len(numbers) > 2_000

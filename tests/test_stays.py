@@ -267,6 +267,7 @@ def histories(draw: st.DrawFn) -> tuple[list[Crossing], date]:
     return crossings, as_of
 
 
+@pytest.mark.slow  # hundreds of Hypothesis histories, counted day by day
 @settings(max_examples=300, deadline=None)
 @given(histories())
 def test_the_calculator_agrees_with_the_naive_count(case: tuple[list[Crossing], date]) -> None:
@@ -307,6 +308,7 @@ def _message(crossings: list[Crossing], detected: date) -> bytes:
     return json.dumps(message).encode()
 
 
+@pytest.mark.slow  # Hypothesis histories, counted day by day
 @settings(max_examples=100, deadline=None)
 @given(histories())
 def test_the_stay_rules_agree_with_the_naive_count(case: tuple[list[Crossing], date]) -> None:

@@ -560,6 +560,7 @@ def _passports_by_message(messages: list[Json]) -> dict[str, list[tuple[str, str
     return found
 
 
+@pytest.mark.slow  # tens of thousands of messages
 def test_people_recur_across_messages_and_kinds_with_the_same_record() -> None:
     messages = list(generate(20_000, seed=9))
     found = _passports_by_message(messages)
@@ -570,6 +571,7 @@ def test_people_recur_across_messages_and_kinds_with_the_same_record() -> None:
         assert len({record for kind, record in seen if record}) <= 1
 
 
+@pytest.mark.slow  # several whole runs
 def test_the_population_is_the_runs_not_the_chunks() -> None:
     # Two chunks of one run draw from one population; another seed, another population.
     first = _passports_by_message(list(chunk_messages(4, 0, 3_000)))
@@ -579,6 +581,7 @@ def test_the_population_is_the_runs_not_the_chunks() -> None:
     assert len(set(first) & set(other)) < 5
 
 
+@pytest.mark.slow  # tens of thousands of messages
 def test_the_calculator_decides_every_overstay_and_its_figures(sample: list[Json]) -> None:
     # Each message read alone: an overstay exactly where the calculator finds one, and the
     # permitted stay its last permitted day; no violation of another kind is an overstay.
@@ -613,6 +616,7 @@ def _violations_file(tmp_path: Path, count: int, seed: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # tens of thousands of messages
 def test_a_recurring_persons_crossings_are_one_history(tmp_path: Path) -> None:
     from kzcn.stay_report import stays_in_file  # noqa: PLC0415
 
@@ -631,6 +635,7 @@ def test_a_recurring_persons_crossings_are_one_history(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow  # tens of thousands of messages
 def test_lists_name_several_people_whom_notices_and_replies_name_again() -> None:
     listed: dict[str, set[str]] = {}
     sizes: Counter[int] = Counter()

@@ -23,6 +23,7 @@ def _errors(line: bytes) -> tuple[str, ...]:
     return tuple(sorted(p.code for p in result.problems if p.severity == "error"))
 
 
+@pytest.mark.slow  # thousands of records through the models
 def test_the_validator_reports_exactly_the_labelled_codes_over_thousands_of_records() -> None:
     out, labels = io.BytesIO(), io.BytesIO()
     # A seed whose 4,000 records meet every fault, the rarest (a cancelled suspension) too.

@@ -114,6 +114,7 @@ def missing_values(entry: FieldEntry) -> set[str]:
     return set(entry.values) - _generated(entry) - excused
 
 
+@pytest.mark.slow  # a whole default run
 def test_every_kind_is_generated_at_the_default_mix() -> None:
     assert set(_sample()) == set(MESSAGE_KINDS)
 
@@ -234,6 +235,7 @@ _RENAMED = [
 ]
 
 
+@pytest.mark.slow  # a fresh interpreter per field
 @pytest.mark.parametrize(("module", "model", "field"), _RENAMED)
 def test_a_field_renamed_in_the_model_stops_the_generator_at_import(
     module: str, model: str, field: str

@@ -71,6 +71,7 @@ def _rows(text: str) -> list[dict[str, object]]:
     return [layout.build(row) for row in cells]
 
 
+@pytest.mark.slow  # reads thousands of rows back through the models
 def test_csv_rows_round_trip_to_the_same_messages() -> None:
     rebuilt = _rows(_write("csv", 1500, seed=8).decode())
     originals = _write("jsonl", 1500, seed=8).splitlines()
@@ -82,6 +83,7 @@ def test_csv_rows_round_trip_to_the_same_messages() -> None:
         )
 
 
+@pytest.mark.slow  # thousands of rows
 def test_csv_columns_follow_the_limits() -> None:
     few = csv_columns({**LIST_LIMITS, "subject.documents": 1})
     assert "subject.documents.0.number" in few
@@ -159,6 +161,7 @@ def test_worker_processes_with_the_real_chunk_size() -> None:
     assert _run("jsonl", CHUNK + 1, 2, 0.2) == _run("jsonl", CHUNK + 1, 1, 0.2)
 
 
+@pytest.mark.slow  # whole runs at every chunk size
 @pytest.mark.parametrize("offset", [-SMALL_CHUNK, -SMALL_CHUNK + 1, -1, 0, 1])
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 def test_chunk_boundaries(small_chunks: int, fmt: str, offset: int) -> None:
@@ -205,6 +208,7 @@ def test_the_library_and_the_writer_give_the_same_messages(small_chunks: int) ->
     ]
 
 
+@pytest.mark.slow  # a run of many chunks
 def test_progress_is_reported_per_chunk(small_chunks: int) -> None:
     seen: list[int] = []
     write_dataset(io.BytesIO(), 3 * small_chunks + 4, seed=1, progress=seen.append, jobs=2)

@@ -55,6 +55,7 @@ def _run(path: Path, jobs: int, report_format: str, folder: Path) -> Run:
     return done.returncode, done.stdout, valid.read_bytes(), invalid.read_bytes()
 
 
+@pytest.mark.slow  # worker processes
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 @pytest.mark.parametrize("report_format", ["text", "json"])
 def test_two_jobs_give_the_bytes_of_one(
@@ -79,6 +80,7 @@ def _summary(path: Path, jobs: int, max_errors: int | None) -> tuple[str, str]:
     return sink.getvalue(), repr(outcome.summary)
 
 
+@pytest.mark.slow  # worker processes
 @pytest.mark.parametrize("max_errors", [None, 5])
 def test_many_small_chunks_keep_order_and_counts(
     dataset: dict[str, Path], max_errors: int | None, monkeypatch: pytest.MonkeyPatch

@@ -116,6 +116,7 @@ def test_standard_input_redirected_from_the_output_is_refused(data: Path) -> Non
     assert data.read_bytes() == before
 
 
+@pytest.mark.slow  # a shell per case
 def test_standard_output_redirected_to_an_output_is_refused(tmp_path: Path) -> None:
     labels = tmp_path / "labels.jsonl"
     labels.write_bytes(b"keep me\n")
@@ -344,6 +345,7 @@ def test_a_bad_mix_weight_is_a_usage_error(spec: str) -> None:
     assert out == "kzcn: error: --mix weights must be finite numbers with a finite total\n"
 
 
+@pytest.mark.slow  # a pipeline of processes
 def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
     process = subprocess.Popen(
         [*KZCN, "generate", "--count", "20000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -357,6 +359,7 @@ def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
     process.stderr.close()
 
 
+@pytest.mark.slow  # a process per command
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize(
     "args",

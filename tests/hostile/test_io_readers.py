@@ -111,6 +111,7 @@ def test_a_line_over_the_limit_is_a_problem_and_far_over_it_a_refusal() -> None:
             list(validate_stream(io.BytesIO(endless), input_format=fmt, max_record_bytes=limit))
 
 
+@pytest.mark.slow  # a process per format
 @pytest.mark.parametrize("fmt", ["auto", "csv", "json"])
 def test_dev_zero_is_refused_quickly_with_one_line(fmt: str) -> None:
     started = time.monotonic()

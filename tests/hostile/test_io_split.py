@@ -120,6 +120,7 @@ def _csv(path: Path, count: int, seed: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # commands as processes
 def test_csv_files_with_one_header_join_under_it(tmp_path: Path) -> None:
     first, second = _csv(tmp_path / "a.csv", 4, 1), _csv(tmp_path / "b.csv", 3, 2)
     first.write_bytes(first.read_bytes().rstrip(b"\n"))
@@ -200,6 +201,7 @@ def _records(data: bytes) -> list[bytes]:
     return [line if line.endswith(b"\n") else line + b"\n" for line in lines]
 
 
+@pytest.mark.slow  # commands as processes
 @settings(max_examples=25)
 @given(
     files=st.lists(st.lists(st.integers(0, 50), max_size=6), min_size=1, max_size=3),

@@ -217,6 +217,7 @@ def test_a_long_chain_is_linked_in_near_linear_time() -> None:
     assert set(first.tolist()) == {1}
 
 
+@pytest.mark.slow  # a 200,000-line chain
 def test_a_chain_of_messages_is_one_person(tmp_path: Path) -> None:
     base = next(m for m in _dataset() if "subject" in m and m["subject"]["documents"])
     messages = []

@@ -245,6 +245,7 @@ json_values = st.recursive(
 objects = st.dictionaries(st.text(max_size=6), json_values, min_size=1, max_size=6)
 
 
+@pytest.mark.slow  # Hypothesis over whole records
 @given(objects, st.booleans())
 def test_the_cheap_test_never_misses_a_repeated_key(document: dict[str, Any], indent: bool) -> None:
     text = orjson.dumps(document, option=orjson.OPT_INDENT_2 if indent else 0)
