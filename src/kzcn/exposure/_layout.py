@@ -32,6 +32,7 @@ __all__ = [
     "PERSON",
     "Column",
     "Tree",
+    "document_key",
     "pick_from_dicts",
     "pick_from_structs",
     "tree",
@@ -229,13 +230,42 @@ def _compiled(
     body: list[str] = []
     values = lines(tree(columns), "record", 0, body)
     source = "\n".join(["def pick(record):", *body, f"    return ({', '.join(values)},)"])
+    return _compiled_source(source, f"the values of {[c.name for c in columns]}")
+
+
+def _compiled_source(source: str, what: str) -> Callable[[Any], Any]:
     scope: dict[str, Any] = {}
     # Not arbitrary code: the text is made from the layout's field names, which
     # `check` found in the models (Python identifiers all).
-    exec(compile(source, f"<layout {columns[0].role}>", "exec"), scope)  # noqa: S102
-    picker: Callable[[Any], tuple[Any, ...]] = scope["pick"]
-    picker.__doc__ = f"The values of {[c.name for c in columns]}, from a record.\n\n{source}"
+    exec(compile(source, f"<layout: {what}>", "exec"), scope)  # noqa: S102
+    picker: Callable[[Any], Any] = scope["pick"]
+    picker.__doc__ = f"Compiled from the layout: {what}.\n\n{source}"
     return picker
+
+
+def _key_source(columns: tuple[Column, ...], *, structs: bool) -> str:
+    def get(column: Column) -> str:
+        name = column.path[-1]
+        return f"record.{name}" if structs else f"record.get({name!r})"
+
+    named = "None" if structs else "str"
+    test = f"_k is not {named}" if structs else f"type(_k) is {named}"
+    parts = "|".join("{_k}" if c is DOCUMENT_KEY else "{" + get(c) + "}" for c in columns)
+    return "\n".join([
+        "def pick(record):",
+        f"    _k = {get(DOCUMENT_KEY)}",
+        f"    return f{parts!r} if {test} else None",
+    ])  # fmt: skip
+
+
+def document_key(*, structs: bool) -> Callable[[Any], str | None]:
+    """A document's key, `STATE|TYPE|NUMBER` (`DOCUMENT`), or None when it has no number.
+
+    A number is a string (`DOCUMENT_KEY`): over dicts, any other value names
+    no document; a Struct holds nothing else. Other values are written as
+    f-strings write them (None as `None`).
+    """
+    return _compiled_source(_key_source(DOCUMENT, structs=structs), "document key")
 
 
 def pick_from_dicts(columns: tuple[Column, ...]) -> Callable[[Any], tuple[Any, ...]]:

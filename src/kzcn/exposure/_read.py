@@ -78,8 +78,8 @@ _envelope_of_dict = layout.pick_from_dicts(layout.ENVELOPE)
 _envelope_of_struct = layout.pick_from_structs(layout.ENVELOPE)
 _person_of_dict = layout.pick_from_dicts(layout.PERSON)
 _person_of_struct = layout.pick_from_structs(layout.PERSON)
-_document_of_dict = layout.pick_from_dicts(layout.DOCUMENT)
-_document_of_struct = layout.pick_from_structs(layout.DOCUMENT)
+_document_key_of_dict = layout.document_key(structs=False)
+_document_key_of_struct = layout.document_key(structs=True)
 
 # Why a line is skipped: the catalogue's code for it (what `kzcn validate` reports),
 # so that every command names unreadable input the same way; `invalid` is the
@@ -353,12 +353,8 @@ def _person_values(subject: Any, extra: tuple[tuple[str, ...], ...]) -> tuple[An
 
 def _document_keys(subject: Any) -> list[str]:
     """The keys of a person record's documents with a string number (`layout.DOCUMENT_KEY`)."""
-    keys = []
-    for document in subject.get("documents") or ():
-        values = _document_of_dict(document)
-        if type(values[-1]) is str:
-            keys.append("|".join(map(str, values)))
-    return keys
+    named = (_document_key_of_dict(document) for document in subject.get("documents") or ())
+    return [key for key in named if key is not None]
 
 
 def _listed_persons(
@@ -509,7 +505,7 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
     document_line, document_key = columns.document_line, columns.document_key
     document_slot, person_lists = columns.document_slot, plan.person_lists
     no_person = (None,) * (len(PERSON_COLUMNS) + len(extra))
-    envelope_of, person_of, document_of = _envelope_of_dict, _person_of_dict, _document_of_dict
+    envelope_of, person_of, key_of = _envelope_of_dict, _person_of_dict, _document_key_of_dict
     for index, raw in enumerate(lines, start=first):
         try:
             message = loads(raw)
@@ -558,9 +554,8 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
                     if subject.get(key) is not None:
                         bits |= bit
                 for document in subject.get("documents") or ():
-                    values = document_of(document)
-                    if type(values[-1]) is str:  # `layout.DOCUMENT_KEY`
-                        keys.append("|".join(map(str, values)))
+                    if (named := key_of(document)) is not None:
+                        keys.append(named)
                     for bit, key in kind_checks.documents:
                         if document.get(key) is not None:
                             bits |= bit
@@ -596,8 +591,8 @@ def _parse_fast(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on pur
     document_line, document_key = columns.document_line, columns.document_key
     document_slot, person_lists = columns.document_slot, plan.person_lists
     no_person = (None,) * (len(PERSON_COLUMNS) + len(extra))
-    envelope_of, person_of, document_of = (
-        _envelope_of_struct, _person_of_struct, _document_of_struct,
+    envelope_of, person_of, key_of = (
+        _envelope_of_struct, _person_of_struct, _document_key_of_struct,
     )  # fmt: skip
     for index, raw in enumerate(lines, start=first):
         try:
@@ -638,11 +633,10 @@ def _parse_fast(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on pur
                 if getattr(subject, key) is not None:
                     bits |= bit
             for document in subject.documents or ():
-                values = document_of(document)
-                if values[-1] is not None:  # `layout.DOCUMENT_KEY`
+                if (named := key_of(document)) is not None:
                     document_line.append(index)
                     document_slot.append(0)
-                    document_key.append("|".join(map(str, values)))
+                    document_key.append(named)
                 for bit, key in checks.documents:
                     value = getattr(document, key)
                     if value and value != NULL:  # `given`
@@ -677,10 +671,8 @@ def _listed_structs(
             if subject is None:
                 continue
             persons.append((slot, *_struct_person(subject, extra)))
-            for document in subject.documents or ():
-                values = _document_of_struct(document)
-                if values[-1] is not None:  # `layout.DOCUMENT_KEY`
-                    keys.append((slot, "|".join(map(str, values))))
+            named = (_document_key_of_struct(document) for document in subject.documents or ())
+            keys.extend((slot, name) for name in named if name is not None)
     return persons, keys
 
 
