@@ -275,6 +275,7 @@ def _kind_flows(messages: pl.DataFrame) -> tuple[KindFlow, ...]:
                 -r.messages,
                 str(r.sender_authority),
                 str(r.recipient_authority),
+                (str(r.sender_state), str(r.recipient_state)),  # ties of invalid records
             ),
         )
     )
