@@ -169,17 +169,7 @@ def tree(columns: tuple[Column, ...]) -> Tree:
                 raise ValueError(f"{column.name}: {segment} is a value and an object")  # noqa: TRY004
             node = child
         node[column.path[-1]] = column
-    if [c.name for c in leaves(shape)] != [c.name for c in columns]:
-        raise ValueError("columns of one object must be declared together")
     return shape
-
-
-def leaves(shape: Tree) -> list[Column]:
-    """The columns of a shape, depth first (the order `tree` keeps)."""
-    found: list[Column] = []
-    for node in shape.values():
-        found.extend([node] if isinstance(node, Column) else leaves(node))
-    return found
 
 
 # --- the Python readers' pickers ----------------------------------------------------
@@ -191,45 +181,50 @@ def leaves(shape: Tree) -> list[Column]:
 # computed them.
 
 
-def _dict_lines(shape: Tree, record: str, depth: int, out: list[str]) -> list[str]:
+#: A picker's value expressions, by column.
+_Values = dict[Column, str]
+
+
+def _dict_lines(shape: Tree, record: str, depth: int, out: list[str]) -> _Values:
     """Lines of `pick_from_dicts`; depth 0 is the record, 1 an object never None (`or {}`)."""
-    values: list[str] = []
+    values: _Values = {}
     for key, node in shape.items():
         get = f"{record}.get({key!r})"
         if depth > 1:
             get = f"None if {record} is None else {get}"
         if isinstance(node, Column):
-            values.append(get)
+            values[node] = get
             continue
         name = f"_{len(out)}"
         if depth == 0:  # the exception above: a false value reads as empty
             get += " or {}"
         out.append(f"    {name} = {get}")
-        values.extend(_dict_lines(node, name, depth + 1, out))
+        values.update(_dict_lines(node, name, depth + 1, out))
     return values
 
 
-def _struct_lines(shape: Tree, record: str, depth: int, out: list[str]) -> list[str]:
-    values: list[str] = []
+def _struct_lines(shape: Tree, record: str, depth: int, out: list[str]) -> _Values:
+    values: _Values = {}
     for key, node in shape.items():
         get = f"{record}.{key}"
         if depth > 0:
             get = f"None if {record} is None else {get}"
         if isinstance(node, Column):
-            values.append(get)
+            values[node] = get
             continue
         name = f"_{len(out)}"
         out.append(f"    {name} = {get}")
-        values.extend(_struct_lines(node, name, depth + 1, out))
+        values.update(_struct_lines(node, name, depth + 1, out))
     return values
 
 
 def _compiled(
-    columns: tuple[Column, ...], lines: Callable[[Tree, str, int, list[str]], list[str]]
+    columns: tuple[Column, ...], lines: Callable[[Tree, str, int, list[str]], _Values]
 ) -> Callable[[Any], tuple[Any, ...]]:
     body: list[str] = []
     values = lines(tree(columns), "record", 0, body)
-    source = "\n".join(["def pick(record):", *body, f"    return ({', '.join(values)},)"])
+    row = ", ".join(values[c] for c in columns)  # the columns' order, not the shape's
+    source = "\n".join(["def pick(record):", *body, f"    return ({row},)"])
     return _compiled_source(source, f"the values of {[c.name for c in columns]}")
 
 
