@@ -100,8 +100,9 @@ def test_a_missing_object_gives_nulls_in_every_backend(backend: str) -> None:
     assert values == tuple("F" if c.name == "sex" else None for c in layout.PERSON)
 
 
-def test_every_declared_path_is_checked_against_the_models() -> None:
-    layout.check((*layout.MESSAGE, *layout.PERSON, *layout.DOCUMENT))
+def test_every_declared_path_is_a_path_of_the_models() -> None:
+    declared = (*layout.MESSAGE, *layout.PERSON, *layout.DOCUMENT)
+    assert layout.check(declared) == declared
     wrong = layout.Column("place_name", ("place_of_birth", "name"), "text", "person")
     with pytest.raises(ValueError, match="place_name"):
         layout.check((wrong,))
@@ -150,3 +151,10 @@ def test_one_column_added_to_the_layout_reaches_every_reader(tmp_path: Path) -> 
         general = found[part]["general"]
         assert found[part] == {"general": general, "fast": general, "duckdb": general}
         assert any(general), part  # the column holds values, not only nulls
+
+
+def test_a_path_is_made_of_field_names() -> None:
+    """The pickers are compiled from the paths: a segment must be a Python identifier."""
+    odd = layout.Column("odd", ("place_of_birth", "x); import os; (y"), "text", "person")
+    with pytest.raises(ValueError, match="odd"):
+        layout.pick_from_structs((odd,))

@@ -7,9 +7,11 @@ person's documents gives a key. The three readers (the general Python one in
 from the columns declared here, so a new column is one line here, and a
 test (`tests/test_exposure_layout.py`) checks that it reaches every reader.
 
-Every path is checked against the models at import (the generator's rule,
-`kzcn.synth._regime.fields_of`): a field renamed there fails here, not in a
-report that silently reads nothing.
+Every path is checked against the models (`check`, the rule of the
+generator's `kzcn.synth._regime.fields_of`) by the layout's tests: a field
+renamed there fails them, not a report that silently reads nothing. Not at
+import: a worker process parsing part of a large file imports the readers but
+not the models (0.1 s; `tests/test_public_api.py`).
 
 Where a back-end reads a column its own way, the exception is named below,
 next to the layout, rather than kept in a second copy of it.
@@ -132,10 +134,12 @@ def _has_path(model: Any, path: tuple[str, ...]) -> bool:
 
 
 def check(columns: tuple[Column, ...]) -> tuple[Column, ...]:
-    """`columns`, each checked to be a path of the models (raises ValueError otherwise)."""
-    # The models are imported here, once, by the readers' import (0.1 s, paid by
-    # every command that reads messages anyway).
-    from kzcn.messages import MESSAGE_MODELS  # noqa: PLC0415 - keeps this module light
+    """`columns`, each checked to be a path of the models (raises ValueError otherwise).
+
+    A path starts at the record its role names: any message kind, the person
+    record, an identity document.
+    """
+    from kzcn.messages import MESSAGE_MODELS  # noqa: PLC0415 - not for the readers' import
     from kzcn.person import IdentityDocument, PersonRecord  # noqa: PLC0415 - ditto
 
     roots: dict[Role, list[Any]] = {
@@ -149,9 +153,6 @@ def check(columns: tuple[Column, ...]) -> tuple[Column, ...]:
     return columns
 
 
-check((*MESSAGE, *PERSON, *DOCUMENT))
-
-
 # --- the shape the paths make -------------------------------------------------------
 
 #: Columns as a nested shape: field name to its column, or to the shape of an object.
@@ -162,6 +163,8 @@ def tree(columns: tuple[Column, ...]) -> Tree:
     """The columns' paths as nested objects, in the columns' order."""
     shape: Tree = {}
     for column in columns:
+        if not all(segment.isidentifier() for segment in column.path):
+            raise ValueError(f"{column.name}: {column.path} is not a path of field names")
         node = shape
         for segment in column.path[:-1]:
             child = node.setdefault(segment, {})
@@ -230,8 +233,8 @@ def _compiled(
 
 def _compiled_source(source: str, what: str) -> Callable[[Any], Any]:
     scope: dict[str, Any] = {}
-    # Not arbitrary code: the text is made from the layout's field names, which
-    # `check` found in the models (Python identifiers all).
+    # Not arbitrary code: the text is made from the layout's field names (the
+    # models', see `check`), each a Python identifier (`tree` says so).
     exec(compile(source, f"<layout: {what}>", "exec"), scope)  # noqa: S102
     picker: Callable[[Any], Any] = scope["pick"]
     picker.__doc__ = f"Compiled from the layout: {what}.\n\n{source}"
