@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from kzcn.exposure import _layout as layout
 from kzcn.exposure._fast import FastChecks, FastPlan
 
 if TYPE_CHECKING:
@@ -54,29 +55,12 @@ if TYPE_CHECKING:
 
 __all__ = ["load_native", "memory_limit", "read_native", "read_native_parquet"]
 
-_TEXT = "VARCHAR"
+#: DuckDB's type of each of the layout's value types (`_layout.ValueType`).
+_TYPES = {"text": "VARCHAR"}
 _RAW = "JSON"
-_PARTY = "STRUCT(state VARCHAR, authority VARCHAR)"
-_NAME = "STRUCT(latin VARCHAR)"
-_PLACE = f"STRUCT(country VARCHAR, region {_NAME}, locality {_NAME}, admin_code VARCHAR)"
-#: The rows' envelope columns, as paths into the declared shape.
-_ENVELOPE = {
-    "sender_state": "sender.state",
-    "sender_authority": "sender.authority",
-    "recipient_state": "recipient.state",
-    "recipient_authority": "recipient.authority",
-}
-#: The rows' person columns (`BASE_PERSON_PATHS`), as paths into a person record.
-_PERSON = {
-    "date_of_birth": "date_of_birth",
-    "sex": "sex",
-    "citizenship": "citizenship",
-    "ethnic_nationality": "ethnic_nationality",
-    "place_country": "place_of_birth.country",
-    "place_region": "place_of_birth.region.latin",
-    "place_locality": "place_of_birth.locality.latin",
-    "place_admin_code": "place_of_birth.admin_code",
-}
+#: The rows' envelope and person columns, as SQL paths (`_layout`).
+_ENVELOPE = {c.name: ".".join(c.path) for c in layout.ENVELOPE}
+_PERSON = {c.name: ".".join(c.path) for c in layout.PERSON}
 _NEWLINE, _CARRIAGE = ord("\n"), ord("\r")
 #: Bytes read per step while counting lines.
 _COUNT_BYTES = 4 * 1024 * 1024
@@ -110,17 +94,30 @@ def _struct(fields: dict[str, str]) -> str:
     return "STRUCT(" + ", ".join(f"{_quote(k)} {t}" for k, t in fields.items()) + ")"
 
 
-def _columns(checks: list[FastChecks], lists: list[str]) -> dict[str, str]:
-    """The declared shape: the rows' values, every field some kind checks, the listed persons."""
-    documents = {"document_type": _TEXT, "issuing_state": _TEXT, "number": _RAW}
-    subject = {
-        "date_of_birth": _TEXT,
-        "sex": _TEXT,
-        "citizenship": _TEXT,
-        "ethnic_nationality": _TEXT,
-        "place_of_birth": _PLACE,
-    }
-    message = {"kind": _TEXT, "sender": _PARTY, "recipient": _PARTY}
+def _declared(shape: layout.Tree) -> dict[str, str]:
+    """The DuckDB types of a layout's shape: a value by its type, an object as a STRUCT.
+
+    The exception `_layout.DOCUMENT_KEY` names: a document's number is read as
+    JSON, so that only a string names a document (`_json_source`).
+    """
+    return {
+        key: (
+            _struct(_declared(node)) if not isinstance(node, layout.Column)
+            else _RAW if node is layout.DOCUMENT_KEY else _TYPES[node.type]
+        )
+        for key, node in shape.items()
+    }  # fmt: skip
+
+
+def _columns(checks: list[FastChecks], lists: list[str], shapes: Layout = None) -> dict[str, str]:
+    """The declared shape: the rows' values, every field some kind checks, the listed persons.
+
+    `shapes` (message, subject, document) are the layout's, unless given (a test's).
+    """
+    message_shape, subject_shape, document_shape = shapes or _SHAPES
+    documents = _declared(document_shape)
+    subject = _declared(subject_shape)
+    message = _declared(message_shape)
     children: dict[str, dict[str, str]] = {}
     items: dict[str, dict[str, str]] = {}
     for kind_checks in checks:
@@ -140,6 +137,11 @@ def _columns(checks: list[FastChecks], lists: list[str]) -> dict[str, str]:
     message.update((key, _struct(fields)) for key, fields in children.items())
     message.update((key, _struct(fields) + "[]") for key, fields in items.items())
     return message
+
+
+#: The shapes of a message's, a person's and a document's layout columns.
+Layout = tuple[layout.Tree, layout.Tree, layout.Tree] | None
+_SHAPES = (layout.tree(layout.MESSAGE), layout.tree(layout.PERSON), layout.tree(layout.DOCUMENT))
 
 
 def _non_empty(expression: str) -> str:
@@ -188,7 +190,13 @@ def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _jso
     return " + ".join(f"(CASE WHEN {condition} THEN {bit} ELSE 0 END)" for bit, condition in terms)
 
 
-_DOCUMENT = "coalesce(d.issuing_state, 'None') || '|' || coalesce(d.document_type, 'None')"
+#: A document's key but its number (`_layout.DOCUMENT`): `STATE|TYPE`, None as `None`.
+_DOCUMENT = " || '|' || ".join(
+    f"coalesce(d.{_quote(c.path[-1])}, 'None')"
+    for c in layout.DOCUMENT
+    if c is not layout.DOCUMENT_KEY
+)
+_NUMBER = f"d.{_quote(layout.DOCUMENT_KEY.path[-1])}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +230,8 @@ def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
         f"records = true, columns = {spec})",
         lambda person: (
             f"list_transform(list_filter({person}.documents, "
-            "lambda d: json_type(d.number) = 'VARCHAR'), "
-            f"lambda d: {_DOCUMENT} || '|' || (d.number ->> '$'))"
+            f"lambda d: json_type({_NUMBER}) = 'VARCHAR'), "
+            f"lambda d: {_DOCUMENT} || '|' || ({_NUMBER} ->> '$'))"
         ),
         "subject IS NULL",
     )
@@ -243,7 +251,7 @@ def _parquet_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
         f"read_parquet({_literal(str(path))})",
         lambda person: (
             f"list_transform({person}.documents, lambda d: "
-            f"CASE WHEN d.number IS NOT NULL THEN {_DOCUMENT} || '|' || d.number END)"
+            f"CASE WHEN {_NUMBER} IS NOT NULL THEN {_DOCUMENT} || '|' || {_NUMBER} END)"
         ),
         "subject.sex IS NULL AND subject.date_of_birth IS NULL",
         _typed_non_empty,

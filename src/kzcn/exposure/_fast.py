@@ -27,18 +27,26 @@ from typing import Any
 
 import msgspec
 
+from kzcn.exposure import _layout as layout
+
 __all__ = ["EMPTY_LIST", "NULL", "FastChecks", "FastPlan", "fast_plan", "given", "non_empty"]
 
 NULL = msgspec.Raw(b"null")
 EMPTY_LIST = msgspec.Raw(b"[]")
 
-#: Subject fields the rows always hold, and their types.
-_SUBJECT_VALUES = ("date_of_birth", "sex", "citizenship", "ethnic_nationality")
-_SUBJECT_TAKEN = frozenset({*_SUBJECT_VALUES, "place_of_birth", "documents"})
-_MESSAGE_TAKEN = frozenset({"kind", "sender", "recipient", "subject"})
-_DOCUMENT_TAKEN = frozenset({"document_type", "issuing_state", "number"})
-
 _Text = str | None
+#: The Struct type of each of the layout's value types (`_layout.ValueType`): strict,
+#: so a number where a string belongs fails the line over to the general path.
+_TYPES: dict[str, Any] = {"text": _Text}
+_MESSAGE, _SUBJECT, _DOCUMENT = (
+    layout.tree(layout.MESSAGE),
+    layout.tree(layout.PERSON),
+    layout.tree(layout.DOCUMENT),
+)
+#: Fields the Structs always decode (the layout's, the subject and its documents).
+_SUBJECT_TAKEN = frozenset({*_SUBJECT, "documents"})
+_MESSAGE_TAKEN = frozenset({*_MESSAGE, "subject"})
+_DOCUMENT_TAKEN = frozenset(_DOCUMENT)
 _Field = tuple[str, Any, Any]
 
 
@@ -106,6 +114,16 @@ class FastPlan:
 def _struct(name: str, fields: list[_Field]) -> Any:
     # No Struct here can be part of a reference cycle, so the collector need not track them.
     return msgspec.defstruct(name, fields, gc=False)
+
+
+def layout_fields(shape: layout.Tree) -> list[_Field]:
+    """Struct fields of a layout's shape: a value by its type, an object as a Struct."""
+    return [
+        (key, _TYPES[node.type], None)
+        if isinstance(node, layout.Column)
+        else (key, _struct(key.title().replace("_", ""), layout_fields(node)) | None, None)
+        for key, node in shape.items()
+    ]
 
 
 def _name_ok(name: str) -> bool:
@@ -180,27 +198,11 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
     if extra_heads & _SUBJECT_TAKEN or not all(_name_ok(head) for head in extra_heads):
         return None
     raw: Any = (msgspec.Raw, msgspec.Raw())
-    name = _struct("Name", [("latin", _Text, None)])
-    party = _struct("Party", [("state", _Text, None), ("authority", _Text, None)])
-    place = _struct(
-        "Place",
-        [
-            ("country", _Text, None),
-            ("region", name | None, None),
-            ("locality", name | None, None),
-            ("admin_code", _Text, None),
-        ],
-    )
     document = _struct(
-        "Document",
-        [
-            *((key, _Text, None) for key in sorted(_DOCUMENT_TAKEN)),
-            *((k, *raw) for k in shapes.documents),
-        ],
+        "Document", [*layout_fields(_DOCUMENT), *((k, *raw) for k in shapes.documents)]
     )
     subject_fields: list[_Field] = [
-        *((key, _Text, None) for key in _SUBJECT_VALUES),
-        ("place_of_birth", place | None, None),
+        *layout_fields(_SUBJECT),
         ("documents", list[document] | None, None),  # type: ignore[valid-type]
         *((key, Any, None) for key in sorted(extra_heads)),
         *((key, *raw) for key in shapes.subject if key not in extra_heads),
@@ -212,9 +214,7 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
     for key in listing:
         item_fields.setdefault(key, []).append(("subject", subject | None, None))
     message_fields: list[_Field] = [
-        ("kind", _Text, None),
-        ("sender", party | None, None),
-        ("recipient", party | None, None),
+        *layout_fields(_MESSAGE),
         ("subject", subject | None, None),
         *((key, *raw) for key in shapes.message),
         *(

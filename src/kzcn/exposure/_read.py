@@ -38,6 +38,7 @@ import polars as pl
 from kzcn._formats import format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import CATALOGUE, Code
+from kzcn.exposure import _layout as layout
 from kzcn.exposure._duck import load_native, read_native, read_native_parquet
 from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
 
@@ -68,19 +69,17 @@ _BATCH_LINES = 16_384
 #: Read buffer: few large reads, since a system call is dear in a sandbox.
 _READ_BYTES = 1024 * 1024
 
-ENVELOPE_COLUMNS = ("sender_state", "sender_authority", "recipient_state", "recipient_authority")
-
+ENVELOPE_COLUMNS = tuple(c.name for c in layout.ENVELOPE)
 #: Person columns every message row has, besides the plan's extra paths.
-BASE_PERSON_PATHS: dict[str, tuple[str, ...]] = {
-    "date_of_birth": ("date_of_birth",),
-    "sex": ("sex",),
-    "citizenship": ("citizenship",),
-    "ethnic_nationality": ("ethnic_nationality",),
-    "place_country": ("place_of_birth", "country"),
-    "place_region": ("place_of_birth", "region"),
-    "place_locality": ("place_of_birth", "locality"),
-    "place_admin_code": ("place_of_birth", "admin_code"),
-}
+PERSON_COLUMNS = tuple(c.name for c in layout.PERSON)
+
+# The layout's values of a record, as parsed (dicts) or decoded (`_fast`'s Structs).
+_envelope_of_dict = layout.pick_from_dicts(layout.ENVELOPE)
+_envelope_of_struct = layout.pick_from_structs(layout.ENVELOPE)
+_person_of_dict = layout.pick_from_dicts(layout.PERSON)
+_person_of_struct = layout.pick_from_structs(layout.PERSON)
+_document_key_of_dict = layout.document_key(structs=False)
+_document_key_of_struct = layout.document_key(structs=True)
 
 # Why a line is skipped: the catalogue's code for it (what `kzcn validate` reports),
 # so that every command names unreadable input the same way; `invalid` is the
@@ -329,7 +328,7 @@ Frames = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 def person_columns(plan: ExtractPlan) -> list[str]:
     """The person columns of the rows: the base ones, then the plan's extra paths."""
-    return [*BASE_PERSON_PATHS, *(".".join(p) for p in plan.extra_paths)]
+    return [*PERSON_COLUMNS, *(".".join(p) for p in plan.extra_paths)]
 
 
 def _frame(
@@ -346,31 +345,16 @@ def _frame(
 
 def _person_values(subject: Any, extra: tuple[tuple[str, ...], ...]) -> tuple[Any, ...]:
     """A person record's row values (a dict; raises TypeError or AttributeError on odd shapes)."""
-    place = subject.get("place_of_birth") or {}
-    region, locality = place.get("region"), place.get("locality")
-    person: tuple[Any, ...] = (
-        subject.get("date_of_birth"),
-        subject.get("sex"),
-        subject.get("citizenship"),
-        subject.get("ethnic_nationality"),
-        place.get("country"),
-        None if region is None else region.get("latin"),
-        None if locality is None else locality.get("latin"),
-        place.get("admin_code"),
-    )
+    person = _person_of_dict(subject)
     if extra:
         person += tuple(_value_key(_get(subject, path)) for path in extra)
     return person
 
 
 def _document_keys(subject: Any) -> list[str]:
-    """The keys of a person record's documents with a string number."""
-    keys = []
-    for document in subject.get("documents") or ():
-        number = document.get("number")
-        if type(number) is str:
-            keys.append(f"{document.get('issuing_state')}|{document.get('document_type')}|{number}")
-    return keys
+    """The keys of a person record's documents with a string number (`layout.DOCUMENT_KEY`)."""
+    named = (_document_key_of_dict(document) for document in subject.get("documents") or ())
+    return [key for key in named if key is not None]
 
 
 def _listed_persons(
@@ -507,8 +491,10 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
 
     It reads any line: every line when the fast path does not cover the plan,
     and otherwise the lines the fast path could not decode. At a million
-    lines every function call and generator counts, so the picking-out is
-    written inline here (about twice as fast as helper calls). Everything for
+    lines every function call and generator counts, so the loop is kept in
+    one frame, and the layout's values are picked by one call per record to
+    pickers compiled from `_layout` (straight-line code, not a call per
+    value, which was about twice as slow). Everything for
     one message is computed before its row is appended, so a message that
     raises half-way (a shape no message has) leaves nothing behind.
     """
@@ -518,7 +504,8 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
     append, person_kinds, extra = columns.rows.append, plan.person_kinds, plan.extra_paths
     document_line, document_key = columns.document_line, columns.document_key
     document_slot, person_lists = columns.document_slot, plan.person_lists
-    no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
+    no_person = (None,) * (len(PERSON_COLUMNS) + len(extra))
+    envelope_of, person_of, key_of = _envelope_of_dict, _person_of_dict, _document_key_of_dict
     for index, raw in enumerate(lines, start=first):
         try:
             message = loads(raw)
@@ -541,9 +528,7 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
         assert kind_checks is not None  # noqa: S101 - `_skip_reason` returned None
         has_subject = kind in person_kinds
         try:
-            sender, recipient = message.get("sender") or {}, message.get("recipient") or {}
-            state, authority = sender.get("state"), sender.get("authority")
-            to_state, to_authority = recipient.get("state"), recipient.get("authority")
+            envelope = envelope_of(message)
             bits = 0
             for bit, key, child in kind_checks.message:
                 value = message.get(key)
@@ -562,46 +547,21 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
             keys: list[str] = []
             if has_subject:
                 subject = message["subject"]
-                place = subject.get("place_of_birth") or {}
-                region, locality = place.get("region"), place.get("locality")
-                person: tuple[Any, ...] = (
-                    subject.get("date_of_birth"),
-                    subject.get("sex"),
-                    subject.get("citizenship"),
-                    subject.get("ethnic_nationality"),
-                    place.get("country"),
-                    None if region is None else region.get("latin"),
-                    None if locality is None else locality.get("latin"),
-                    place.get("admin_code"),
-                )
+                person = person_of(subject)
                 if extra:
                     person += tuple(_value_key(_get(subject, path)) for path in extra)
                 for bit, key in kind_checks.subject:
                     if subject.get(key) is not None:
                         bits |= bit
                 for document in subject.get("documents") or ():
-                    number = document.get("number")
-                    if type(number) is str:
-                        keys.append(
-                            f"{document.get('issuing_state')}|{document.get('document_type')}"
-                            f"|{number}"
-                        )
+                    if (named := key_of(document)) is not None:
+                        keys.append(named)
                     for bit, key in kind_checks.documents:
                         if document.get(key) is not None:
                             bits |= bit
             else:
                 person = no_person
-            row = (
-                index,
-                kind,
-                state,
-                authority,
-                to_state,
-                to_authority,
-                has_subject,
-                bits,
-                *person,
-            )
+            row = (index, kind, *envelope, has_subject, bits, *person)
             lists = person_lists.get(kind)  # type: ignore[arg-type]
             listed = _listed_persons(message, lists, extra) if lists else None
         except (TypeError, AttributeError):  # a list where a name belongs, and the like
@@ -617,7 +577,7 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
     return columns
 
 
-def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame on purpose
+def _parse_fast(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on purpose
     lines: Iterable[bytes], plan: ExtractPlan, fast: FastPlan, first: int, columns: _Columns
 ) -> None:
     """Parse lines with the narrow decoder; any line it cannot take goes to `_parse_all`.
@@ -630,7 +590,10 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
     append, extra = columns.rows.append, fast.extra
     document_line, document_key = columns.document_line, columns.document_key
     document_slot, person_lists = columns.document_slot, plan.person_lists
-    no_person = (None,) * (len(BASE_PERSON_PATHS) + len(extra))
+    no_person = (None,) * (len(PERSON_COLUMNS) + len(extra))
+    envelope_of, person_of, key_of = (
+        _envelope_of_struct, _person_of_struct, _document_key_of_struct,
+    )  # fmt: skip
     for index, raw in enumerate(lines, start=first):
         try:
             message = decode(raw)
@@ -657,23 +620,7 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                     if value and value != NULL:  # `given`, inline: it runs per item
                         bits |= bit
         if has_subject:
-            place = subject.place_of_birth
-            if place is None:
-                country = region_key = locality_key = admin_code = None
-            else:
-                country, admin_code = place.country, place.admin_code
-                region_key = None if place.region is None else place.region.latin
-                locality_key = None if place.locality is None else place.locality.latin
-            person: tuple[Any, ...] = (
-                subject.date_of_birth,
-                subject.sex,
-                subject.citizenship,
-                subject.ethnic_nationality,
-                country,
-                region_key,
-                locality_key,
-                admin_code,
-            )
+            person = person_of(subject)
             if extra:
                 person += tuple(
                     _value_key(_get(getattr(subject, head), rest)) for head, rest in extra
@@ -686,37 +633,17 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                 if getattr(subject, key) is not None:
                     bits |= bit
             for document in subject.documents or ():
-                number = document.number
-                if number is not None:
+                if (named := key_of(document)) is not None:
                     document_line.append(index)
                     document_slot.append(0)
-                    document_key.append(
-                        f"{document.issuing_state}|{document.document_type}|{number}"
-                    )
+                    document_key.append(named)
                 for bit, key in checks.documents:
                     value = getattr(document, key)
                     if value and value != NULL:  # `given`
                         bits |= bit
         else:
             person = no_person
-        sender, recipient = message.sender, message.recipient
-        state, authority = (None, None) if sender is None else (sender.state, sender.authority)
-        to_state, to_authority = (
-            (None, None) if recipient is None else (recipient.state, recipient.authority)
-        )
-        append(
-            (
-                index,
-                kind,
-                state,
-                authority,
-                to_state,
-                to_authority,
-                has_subject,
-                bits,
-                *person,
-            )
-        )
+        append((index, kind, *envelope_of(message), has_subject, bits, *person))
         lists = person_lists.get(kind)  # type: ignore[arg-type]
         if lists:
             columns.add_listed(index, *_listed_structs(message, lists, extra))
@@ -724,23 +651,7 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
 
 def _struct_person(subject: Any, extra: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Any, ...]:
     """A decoded person Struct's row values (as `_person_values` gives for a dict)."""
-    place = subject.place_of_birth
-    if place is None:
-        country = region_key = locality_key = admin_code = None
-    else:
-        country, admin_code = place.country, place.admin_code
-        region_key = None if place.region is None else place.region.latin
-        locality_key = None if place.locality is None else place.locality.latin
-    person: tuple[Any, ...] = (
-        subject.date_of_birth,
-        subject.sex,
-        subject.citizenship,
-        subject.ethnic_nationality,
-        country,
-        region_key,
-        locality_key,
-        admin_code,
-    )
+    person = _person_of_struct(subject)
     if extra:
         person += tuple(_value_key(_get(getattr(subject, head), rest)) for head, rest in extra)
     return person
@@ -760,11 +671,8 @@ def _listed_structs(
             if subject is None:
                 continue
             persons.append((slot, *_struct_person(subject, extra)))
-            keys.extend(
-                (slot, f"{d.issuing_state}|{d.document_type}|{d.number}")
-                for d in subject.documents or ()
-                if d.number is not None
-            )
+            named = (_document_key_of_struct(document) for document in subject.documents or ())
+            keys.extend((slot, name) for name in named if name is not None)
     return persons, keys
 
 
