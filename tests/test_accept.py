@@ -16,6 +16,7 @@ import pickle
 import random
 import subprocess
 import sys
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -201,14 +202,23 @@ def test_python_pattern_ends_at_the_end_of_the_text(pattern: str, text: str, mat
     assert bool(re.search(python_end_anchors(pattern), text)) is matches
 
 
-def _engine_results(lines: list[bytes], *, fast: bool) -> list[tuple[Any, ...]]:
+def _engine(*, fast: bool) -> ModelEngine:
     engine = ModelEngine()
     if not fast:
         engine._accept = None
+    return engine
+
+
+def _outcomes(results: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """What a user sees of each result: line, problems, verdict and the model's data."""
     return [
         (r.line, r.problems, r.valid, r.message is not None and r.message.model_dump())
-        for r in validate_records(lines, engine=engine)
+        for r in results
     ]
+
+
+def _engine_results(lines: list[bytes], *, fast: bool) -> list[tuple[Any, ...]]:
+    return _outcomes(validate_records(lines, engine=_engine(fast=fast)))
 
 
 def _broken(generator: Generator, seed: int, fault: str) -> list[bytes]:
@@ -237,13 +247,7 @@ def test_engine_results_are_the_same_with_and_without_the_fast_path() -> None:
 
 
 def _csv_results(path: Path, *, fast: bool) -> list[tuple[Any, ...]]:
-    engine = ModelEngine()
-    if not fast:
-        engine._accept = None
-    return [
-        (r.line, r.problems, r.valid, r.message is not None and r.message.model_dump())
-        for r in validate_file(path, engine=engine)
-    ]
+    return _outcomes(validate_file(path, engine=_engine(fast=fast)))
 
 
 def test_csv_results_are_the_same_with_and_without_the_fast_path(tmp_path: Path) -> None:

@@ -188,44 +188,32 @@ def tree(columns: tuple[Column, ...]) -> Tree:
 _Values = dict[Column, str]
 
 
-def _dict_lines(shape: Tree, record: str, depth: int, out: list[str]) -> _Values:
-    """Lines of `pick_from_dicts`; depth 0 is the record, 1 an object never None (`or {}`)."""
+def _lines(shape: Tree, record: str, depth: int, out: list[str], *, structs: bool) -> _Values:
+    """Lines of a picker over Structs (attributes) or dicts (`.get`).
+
+    Depth 0 is the record. Over dicts, an object at depth 1 is never None (the
+    exception above: a false value there reads as empty, `or {}`), so only deeper
+    ones are guarded; over Structs every object below the record may be None.
+    """
     values: _Values = {}
     for key, node in shape.items():
-        get = f"{record}.get({key!r})"
-        if depth > 1:
+        get = f"{record}.{key}" if structs else f"{record}.get({key!r})"
+        if depth > (0 if structs else 1):
             get = f"None if {record} is None else {get}"
         if isinstance(node, Column):
             values[node] = get
             continue
         name = f"_{len(out)}"
-        if depth == 0:  # the exception above: a false value reads as empty
+        if depth == 0 and not structs:
             get += " or {}"
         out.append(f"    {name} = {get}")
-        values.update(_dict_lines(node, name, depth + 1, out))
+        values.update(_lines(node, name, depth + 1, out, structs=structs))
     return values
 
 
-def _struct_lines(shape: Tree, record: str, depth: int, out: list[str]) -> _Values:
-    values: _Values = {}
-    for key, node in shape.items():
-        get = f"{record}.{key}"
-        if depth > 0:
-            get = f"None if {record} is None else {get}"
-        if isinstance(node, Column):
-            values[node] = get
-            continue
-        name = f"_{len(out)}"
-        out.append(f"    {name} = {get}")
-        values.update(_struct_lines(node, name, depth + 1, out))
-    return values
-
-
-def _compiled(
-    columns: tuple[Column, ...], lines: Callable[[Tree, str, int, list[str]], _Values]
-) -> Callable[[Any], tuple[Any, ...]]:
+def _compiled(columns: tuple[Column, ...], *, structs: bool) -> Callable[[Any], tuple[Any, ...]]:
     body: list[str] = []
-    values = lines(tree(columns), "record", 0, body)
+    values = _lines(tree(columns), "record", 0, body, structs=structs)
     row = ", ".join(values[c] for c in columns)  # the columns' order, not the shape's
     source = "\n".join(["def pick(record):", *body, f"    return ({row},)"])
     return _compiled_source(source, f"the values of {[c.name for c in columns]}")
@@ -272,9 +260,9 @@ def pick_from_dicts(columns: tuple[Column, ...]) -> Callable[[Any], tuple[Any, .
     Raises AttributeError or TypeError on a shape no message has (the caller's
     malformed line).
     """
-    return _compiled(columns, _dict_lines)
+    return _compiled(columns, structs=False)
 
 
 def pick_from_structs(columns: tuple[Column, ...]) -> Callable[[Any], tuple[Any, ...]]:
     """The columns' values from a decoded Struct (`_fast`), in the columns' order."""
-    return _compiled(columns, _struct_lines)
+    return _compiled(columns, structs=True)
