@@ -13,8 +13,12 @@ spills to that directory past it), and every step is a query over them:
   components are found in numpy (`_engine._components`) over that small set;
 - the key codes: DuckDB lists the distinct source values of each key group,
   polars codes them (`CodedColumns`'s own expressions), DuckDB joins the codes
-  back, and only one integer per person and key reaches Python, where the
-  metrics are computed as before (`CodedColumns.from_codes`).
+  back into the table `keys` (one row per person);
+- the metrics: class sizes, l-diversity, subsets and ladder are group-bys over
+  `keys` (`KeyTable`), out of core; what reaches Python is a tally of class
+  sizes per key set (size, classes: a few hundred rows), so Python's memory
+  does not grow with the people (with one code per person and key held in
+  Python, the peak grew by about 0.2 GiB per million messages).
 
 Tables: `msg` (one row per readable message, `ord` its input order), `lst`
 (listed persons: `ord`, `slot`), `doc` (`ord`, `slot`, `h`: a document's hash).
