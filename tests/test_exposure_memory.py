@@ -12,11 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import orjson
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli_runner import invoke_command
 from exposure_fixtures import build_messages
+from kzcn.exposure import _engine as engine
+from kzcn.exposure import _indb as indb
 from kzcn.exposure import _read, compute_exposure, render_json
 from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
 from kzcn.synth import generate
@@ -146,3 +152,38 @@ def test_the_phases_are_announced_in_order(generated: Path) -> None:
     seen: list[str] = []
     compute_exposure(generated, on_phase=seen.append)
     assert tuple(seen) == PHASES == ("reading", "linking people", "classes", "subsets", "ladder")
+
+
+_CODES = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 4)), max_size=60)
+
+
+@given(rows=_CODES, names=st.sampled_from([[], ["a"], ["b"], ["a", "b"]]))
+@settings(max_examples=40, deadline=None)
+def test_the_key_table_counts_classes_as_the_coded_columns_do(
+    rows: list[tuple[int, int, int]], names: list[str]
+) -> None:
+    # `c` is the sensitive attribute: never a QI, as the report checks.
+    columns: dict[str, engine.KeyCodes] = {
+        name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
+    }
+    coded = engine.CodedColumns.from_codes(columns, len(rows))
+    with indb.connect(1, "64MB") as con:
+        con.register("keys_in", pl.DataFrame(columns))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        table = indb.KeyTable(con, len(rows))
+        in_engine, in_memory = table.tally(names), coded.tally(names)
+        assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
+        ours, theirs = table.diversity(names, "c", "c"), coded.diversity(names, "c", "c")
+    assert replace(ours, entropy_l=None) == replace(theirs, entropy_l=None)
+    assert ours.entropy_l == pytest.approx(theirs.entropy_l)
+
+
+def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lean = _report(generated)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the in-engine report coded every person in Python")
+
+    monkeypatch.setattr(engine.CodedColumns, "from_codes", refuse)
+    monkeypatch.setattr(engine.CodedColumns, "build", refuse)
+    assert _report(generated) == lean

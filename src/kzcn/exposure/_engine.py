@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +32,9 @@ from kzcn.exposure.result import Diversity, HistogramBin, LadderRow, RiskMetrics
 
 __all__ = [
     "HISTOGRAM_EDGES",
+    "Classes",
     "CodedColumns",
+    "Tally",
     "diversity",
     "ladder",
     "minimal_unique_subsets",
@@ -56,6 +58,28 @@ _MAX_DENSE = 2**24
 Codes = npt.NDArray[np.int64]
 #: One key's codes per person: 64-bit, or 32-bit where they come from DuckDB (`from_codes`).
 KeyCodes = npt.NDArray[np.int64] | npt.NDArray[np.int32]
+#: The classes over a key set as a tally: the distinct class sizes (ascending) and how
+#: many classes have each. Every metric is a sum over it, and it stays small (a few
+#: hundred rows) however many people there are, so it is all an engine that keeps the
+#: people elsewhere (`_indb.KeyTable`) hands back.
+Tally = tuple[Codes, Codes]
+
+
+class Classes(Protocol):
+    """Where the class sizes and l-diversity over key sets come from."""
+
+    def tally(self, names: Sequence[str]) -> Tally:
+        """The classes over `names`, tallied by size (`Tally`)."""
+
+    def diversity(self, qi: Sequence[str], sensitive: str, name: str) -> Diversity:
+        """l-diversity of `sensitive` within the classes over `qi`."""
+
+
+def tally(sizes: Codes) -> Tally:
+    """The `Tally` of class sizes (a count by size: linear, no sort)."""
+    counts = np.bincount(sizes) if sizes.size else np.zeros(0, dtype=np.int64)
+    values = np.flatnonzero(counts).astype(np.int64)
+    return values, counts[values].astype(np.int64)
 
 
 # --- persons ---------------------------------------------------------------------
@@ -143,8 +167,14 @@ def _components(line: Codes, document: npt.NDArray[np.uint64]) -> tuple[Codes, C
     """
     lines, u = np.unique(line, return_inverse=True)
     documents, v = np.unique(document, return_inverse=True)
-    v = v + len(lines)
-    parent = np.arange(len(lines) + len(documents), dtype=np.int64)
+    # Node numbers in 32 bits while they fit: these arrays, a few per edge, are the
+    # in-DuckDB report's largest Python allocation (its peak at 5M messages).
+    index: type[np.signedinteger[Any]] = (
+        np.int32 if len(lines) + len(documents) < 2**31 else np.int64
+    )
+    u, v = u.astype(index), (v + len(lines)).astype(index)
+    parent = np.arange(len(lines) + len(documents), dtype=index)
+    del documents
     while True:
         root_u, root_v = parent[u], parent[v]
         if np.array_equal(root_u, root_v):
@@ -279,6 +309,14 @@ class CodedColumns:
         sizes = self.frame.group_by(group).agg(pl.len().cast(pl.Int64).alias("size"))["size"]
         return sizes.to_numpy()
 
+    def tally(self, names: Sequence[str]) -> Tally:
+        """The classes over `names`, tallied by size (`Classes`)."""
+        return tally(self.class_sizes(names))
+
+    def diversity(self, qi: Sequence[str], sensitive: str, name: str) -> Diversity:
+        """l-diversity of `sensitive` within the classes over `qi` (`Classes`)."""
+        return diversity(self, qi, sensitive, name)
+
 
 def _code(expr: pl.Expr) -> pl.Expr:
     """0..cardinality-1 codes of a key, through its 64-bit hash (see `CodedColumns`)."""
@@ -301,44 +339,52 @@ def _by_source(keys: dict[str, pl.Expr]) -> dict[tuple[str, ...], dict[str, pl.E
 # --- metrics ---------------------------------------------------------------------------
 
 
-def _histogram(sizes: Codes) -> tuple[HistogramBin, ...]:
+def _histogram(classes: Tally) -> tuple[HistogramBin, ...]:
+    sizes, counts = classes
     bins: list[HistogramBin] = []
     for index, low in enumerate(HISTOGRAM_EDGES):
         high = HISTOGRAM_EDGES[index + 1] - 1 if index + 1 < len(HISTOGRAM_EDGES) else None
         mask = (sizes >= low) if high is None else ((sizes >= low) & (sizes <= high))
-        chosen = sizes[mask]
-        bins.append(HistogramBin(low, high, len(chosen), int(chosen.sum())))
+        bins.append(
+            HistogramBin(low, high, int(counts[mask].sum()), int((sizes * counts)[mask].sum()))
+        )
     return tuple(bins)
 
 
-def _at_risk(sizes: Codes, threshold: float) -> int:
+def _at_risk(classes: Tally, threshold: float) -> int:
     """People whose risk 1/f exceeds τ (strictly, as ARX counts them)."""
-    return int(sizes[1.0 / sizes > threshold].sum())
+    sizes, counts = classes
+    return int((sizes * counts)[1.0 / sizes > threshold].sum())
 
 
-def risk_metrics(sizes: Codes, threshold: float) -> RiskMetrics:
+def _totals(classes: Tally) -> tuple[int, int, int]:
+    """People, classes and people alone in their class."""
+    sizes, counts = classes
+    return int((sizes * counts).sum()), int(counts.sum()), int(counts[sizes == 1].sum())
+
+
+def risk_metrics(classes: Tally, threshold: float) -> RiskMetrics:
     """ARX's sample-based figures from the class sizes."""
-    records, classes = int(sizes.sum()), len(sizes)
+    records, count, unique = _totals(classes)
     if records == 0:
-        return RiskMetrics(0, 0, None, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, _histogram(sizes), ())
-    k = int(sizes.min())
-    unique = int((sizes == 1).sum())
-    at_risk = _at_risk(sizes, threshold)
-    exact_sizes, exact_counts = np.unique(sizes, return_counts=True)
+        return RiskMetrics(0, 0, None, 0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, _histogram(classes), ())
+    sizes, counts = classes
+    k = int(sizes[0])
+    at_risk = _at_risk(classes, threshold)
     return RiskMetrics(
         records=records,
-        classes=classes,
+        classes=count,
         k=k,
         unique_records=unique,
         sample_uniqueness=unique / records,
         prosecutor_highest=1.0 / k,
-        prosecutor_average=classes / records,
+        prosecutor_average=count / records,
         records_at_risk=at_risk / records,
         records_at_risk_count=at_risk,
         # Σ over classes of f/F, divided by n; F = f without a population table.
-        marketer=classes / records,
-        histogram=_histogram(sizes),
-        class_sizes=tuple(zip(exact_sizes.tolist(), exact_counts.tolist(), strict=True)),
+        marketer=count / records,
+        histogram=_histogram(classes),
+        class_sizes=tuple(zip(sizes.tolist(), counts.tolist(), strict=True)),
     )
 
 
@@ -371,13 +417,12 @@ def diversity(coded: CodedColumns, qi: Sequence[str], sensitive: str, name: str)
     )
 
 
-def _summary(sizes: Codes, threshold: float) -> tuple[int, int | None, int, float, float]:
-    records = int(sizes.sum())
+def _summary(classes: Tally, threshold: float) -> tuple[int, int | None, int, float, float]:
+    records, count, unique = _totals(classes)
     if records == 0:
         return 0, None, 0, 0.0, 0.0
-    unique = int((sizes == 1).sum())
-    at_risk = _at_risk(sizes, threshold)
-    return len(sizes), int(sizes.min()), unique, unique / records, at_risk / records
+    at_risk = _at_risk(classes, threshold)
+    return count, int(classes[0][0]), unique, unique / records, at_risk / records
 
 
 def candidate_subsets(candidates: Sequence[str], max_size: int) -> list[tuple[str, ...]]:
@@ -390,12 +435,12 @@ def candidate_subsets(candidates: Sequence[str], max_size: int) -> list[tuple[st
 
 
 def subset_rows(
-    coded: CodedColumns, subsets: Sequence[tuple[str, ...]], threshold: float
+    coded: Classes, subsets: Sequence[tuple[str, ...]], threshold: float
 ) -> tuple[SubsetRow, ...]:
     """Uniqueness on each subset, most identifying first (then fewer fields first)."""
     rows = []
     for subset in subsets:
-        classes, k, unique, uniqueness, at_risk = _summary(coded.class_sizes(subset), threshold)
+        classes, k, unique, uniqueness, at_risk = _summary(coded.tally(subset), threshold)
         rows.append(SubsetRow(subset, classes, k, unique, uniqueness, at_risk))
     return tuple(sorted(rows, key=lambda r: (-r.sample_uniqueness, len(r.fields), r.fields)))
 
@@ -432,7 +477,7 @@ def ladder_columns(resolved: Sequence[ResolvedPath]) -> dict[str, pl.Expr]:
 
 
 def ladder(
-    coded: CodedColumns, resolved: Sequence[ResolvedPath], threshold: float
+    coded: Classes, resolved: Sequence[ResolvedPath], threshold: float
 ) -> tuple[LadderRow, ...]:
     """Uniqueness at every (date level, place level), other QIs kept as they are."""
     dates, places = ladder_keys(resolved)
@@ -446,8 +491,7 @@ def ladder(
                 names.append(f"date:{date_level}")
             if place_level != "-":
                 names.append(f"place:{place_level}")
-            sizes = coded.class_sizes(names)
-            classes, k, unique, uniqueness, at_risk = _summary(sizes, threshold)
+            classes, k, unique, uniqueness, at_risk = _summary(coded.tally(names), threshold)
             qi = tuple(_ladder_label(name) for name in names)
             rows.append(
                 LadderRow(date_level, place_level, qi, classes, k, unique, uniqueness, at_risk)
