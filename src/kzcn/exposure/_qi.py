@@ -23,6 +23,7 @@ from kzcn.dictionary import person_fields
 __all__ = [
     "DATE_LEVELS",
     "PLACE_LEVELS",
+    "PLACE_LEVEL_OF",
     "QuasiIdentifierError",
     "ResolvedPath",
     "date_expr",
@@ -54,7 +55,7 @@ class ResolvedPath:
         if self.generalises == "date":
             return date_expr("full")
         if self.generalises == "place":
-            return place_expr(_PLACE_LEVEL_OF[self.path])
+            return place_expr(PLACE_LEVEL_OF[self.path])
         return pl.col(_BASE_COLUMNS.get(self.path, self.path))
 
 
@@ -64,7 +65,8 @@ _BASE_COLUMNS = {
     "ethnic_nationality": "ethnic_nationality",
     "place_of_birth.admin_code": "place_admin_code",
 }
-_PLACE_LEVEL_OF = {
+#: The place level each place path means (`place` is the whole of country/region/locality).
+PLACE_LEVEL_OF = {
     "place_of_birth": "place",
     "place_of_birth.locality": "locality",
     "place_of_birth.locality.latin": "locality",
@@ -137,7 +139,7 @@ def resolve(path: str) -> ResolvedPath:
         )
     if clean == "date_of_birth":
         return ResolvedPath(clean, _KEY_NOTES["date"], "date", None)
-    if clean in _PLACE_LEVEL_OF:
+    if clean in PLACE_LEVEL_OF:
         return ResolvedPath(clean, _KEY_NOTES["place"], "place", None)
     if clean in _BASE_COLUMNS:
         return ResolvedPath(clean, "the value as exchanged", None, None)

@@ -35,7 +35,7 @@ from kzcn.exposure._analyse import (
     default_sensitive,
 )
 from kzcn.exposure._engine import candidate_subsets, ladder_keys
-from kzcn.exposure._qi import ResolvedPath, resolve
+from kzcn.exposure._qi import PLACE_LEVEL_OF, ResolvedPath, resolve
 
 __all__ = ["exposure_sql"]
 
@@ -49,14 +49,6 @@ _PLACE = {
     f"|| '/' || {_LOCALITY}",
     "place": f"coalesce({_COUNTRY}, '?') || '/' || coalesce({_REGION}, '?') "
     f"|| '/' || coalesce({_LOCALITY}, '?')",
-}
-_PLACE_LEVEL = {
-    "place_of_birth": "place",
-    "place_of_birth.locality": "locality",
-    "place_of_birth.locality.latin": "locality",
-    "place_of_birth.region": "region",
-    "place_of_birth.region.latin": "region",
-    "place_of_birth.country": "country",
 }
 _YEAR = "TRY_CAST(substr(dob, 1, 4) AS INTEGER) // 5 * 5"
 _DATE = {
@@ -117,7 +109,7 @@ def _value(resolved: ResolvedPath) -> str:
     if resolved.generalises == "date":
         return _DATE["full"]
     if resolved.generalises == "place":
-        return _PLACE[_PLACE_LEVEL[resolved.path]]
+        return _PLACE[PLACE_LEVEL_OF[resolved.path]]
     path = "$." + resolved.path + (".latin" if resolved.key == "the Latin form" else "")
     return f"(s ->> {_literal(path)})"
 
