@@ -19,6 +19,22 @@ settings.register_profile("dev", deadline=None, suppress_health_check=[HealthChe
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+#: The files `kzcn demo` writes into its folder (besides its marker file).
+DEMO_FILES = frozenset({
+    "messages.jsonl",
+    "messages.csv",
+    "labels.jsonl",
+    "validation.txt",
+    "validation.json",
+    "exposure.html",
+    "exposure.md",
+    "exposure.json",
+    "fields.en.md",
+    "schema/message.schema.json",
+    "schema/person.schema.json",
+})  # fmt: skip
+
+
 def example_files(folder: str) -> list[Path]:
     """The example messages of `examples/<folder>/`, without their `.expected.json` sidecars."""
     return sorted(p for p in (EXAMPLES / folder).glob("*.json") if ".expected" not in p.name)

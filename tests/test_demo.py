@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import DEMO_FILES
 from kzcn.cli import app
 from kzcn.cli._common import UsageError
 from kzcn.demo import DEMO_MARKER, DemoError, run_demo
@@ -33,20 +34,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_tour_writes_every_file(demo_folder: Path) -> None:
-    assert set(_digests(demo_folder)) == {
-        DEMO_MARKER,
-        "messages.jsonl",
-        "messages.csv",
-        "labels.jsonl",
-        "validation.txt",
-        "validation.json",
-        "exposure.html",
-        "exposure.md",
-        "exposure.json",
-        "fields.en.md",
-        "schema/message.schema.json",
-        "schema/person.schema.json",
-    }
+    assert set(_digests(demo_folder)) == {DEMO_MARKER, *DEMO_FILES}
 
 
 def test_validation_finds_exactly_the_planted_faults(demo_folder: Path) -> None:
