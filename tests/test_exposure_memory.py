@@ -7,6 +7,8 @@ must give the same JSON report, byte for byte, read by DuckDB or by Python.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from kzcn.exposure import _engine as engine
 from kzcn.exposure import _indb as indb
 from kzcn.exposure import _read, compute_exposure, render_json
 from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
+from kzcn.exposure._estimate import estimate_peak, size_in_bytes
 from kzcn.synth import generate
 
 
@@ -84,6 +87,70 @@ def test_cli_memory_limit(generated: Path, limit: str, code: int) -> None:
         assert "memory limit must be a size" in out
     else:
         assert orjson.loads(out)["input"]["messages"] == 4_000
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ("500MB", 500_000_000),
+        ("512MiB", 512 * 1024**2),
+        ("1.5GB", 1_500_000_000),
+        ("2 gib", 2 * 1024**3),
+        ("100KB", 100_000),
+        ("7B", 7),
+    ],
+)
+def test_memory_sizes_in_duckdbs_units(size: str, expected: int) -> None:
+    assert size_in_bytes(size) == expected
+
+
+@pytest.mark.parametrize("size", ["lots", "5", "1XB", "-1GB"])
+def test_a_size_that_is_no_size_is_refused(size: str) -> None:
+    with pytest.raises(ValueError, match="memory limit must be a size"):
+        size_in_bytes(size)
+
+
+def test_the_peak_estimate_follows_the_measured_figures() -> None:
+    """0.63 GiB at 1M, 0.83 at 5M, 1.45 at 20M (README, "At scale"), within 10 %."""
+    for millions, measured in ((1, 0.63), (5, 0.83), (20, 1.45)):
+        parquet = estimate_peak(millions * 190_000_000, [".parquet"], in_engine=True)
+        assert parquet.messages == millions * 1_000_000
+        assert abs(parquet.peak_bytes / 1024**3 - measured) <= 0.1 * measured
+    text = estimate_peak(2_000_000_000, [".jsonl"], in_engine=True)
+    gzip = estimate_peak(410_000_000, [".jsonl", ".gz"], in_engine=True)
+    assert text.messages == gzip.messages == 1_000_000
+    in_memory = estimate_peak(2_000_000_000, [".jsonl"], in_engine=False)
+    assert in_memory.peak_bytes > text.peak_bytes
+
+
+def _exposure_process(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kzcn", "exposure", str(path), "--format", "json", *options],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.slow  # commands as processes
+def test_an_input_over_the_limit_is_told_its_peak_and_a_limit_too_low_is_one_line(
+    generated: Path,
+) -> None:
+    quiet = _exposure_process(generated)
+    assert quiet.returncode == 0
+    assert quiet.stderr == ""
+    starved = _exposure_process(generated, "--memory-limit", "1MB")
+    assert starved.returncode == 2
+    told, error = starved.stderr.splitlines()
+    assert "is larger than the memory limit (1MB): about " in told
+    about = int(told.split("about ", 1)[1].split(" messages", 1)[0].replace(",", ""))
+    assert 3_600 <= about <= 4_400  # 4,000 messages, estimated from the file's size
+    assert "expected peak memory about 0.6 GiB" in told
+    assert (
+        error
+        == "kzcn: error: the memory limit 1MB is too small for this input: raise --memory-limit"
+    )
 
 
 def _sql_figures(sql: str) -> list[tuple[int, ...]]:

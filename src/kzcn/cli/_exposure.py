@@ -39,7 +39,8 @@ from kzcn.exposure import (
     render_markdown,
     write_per_record,
 )
-from kzcn.exposure._analyse import PHASES
+from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
+from kzcn.exposure._estimate import estimate_peak, size_in_bytes
 from kzcn.exposure._format import Cell, headline, sections, words
 from kzcn.exposure._read import spool as spool_pipe
 from kzcn.exposure._screen import SCREENED
@@ -259,6 +260,8 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
          if path is not None],
         stdout=out is None,
     )  # fmt: skip
+    in_memory = per_record is not None or fmt == "html" or linkage is not None
+    _tell_peak(file, memory_limit, in_engine=not in_memory)
     try:
         with _readable(file) as source, _phases() as on_phase:
             result = compute_exposure(
@@ -282,7 +285,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
             if linkage is not None and result.persons is not None
             else None
         )
-    except (QuasiIdentifierError, FileNotFoundError, ValueError) as error:
+    except (QuasiIdentifierError, FileNotFoundError, ValueError, MemoryError) as error:
         fail(str(error))
     except OSError as error:  # unreadable, or no room to copy a pipe
         fail(f"{file}: {error.strerror or 'cannot be read'}")
@@ -297,6 +300,28 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         else:
             with outputs.path(out).open("w", encoding="utf-8") as handle:
                 _render(result, fmt, handle, language, linked)
+
+
+def _tell_peak(file: str, memory_limit: str | None, *, in_engine: bool) -> None:
+    """Before reading a file larger than the memory limit, say what to expect.
+
+    One line on stderr: about how many messages it holds and the peak memory
+    (`kzcn.exposure._estimate`, from the measured figures).
+    """
+    try:
+        info = Path(file).stat()
+        limit = size_in_bytes(memory_limit or DEFAULT_MEMORY_LIMIT)
+    except (OSError, ValueError):  # standard input, no such file, a bad limit: said later
+        return
+    if not stat.S_ISREG(info.st_mode) or info.st_size <= limit:
+        return
+    estimate = estimate_peak(info.st_size, Path(file).suffixes, in_engine=in_engine)
+    sys.stderr.write(
+        f"kzcn: {file} is larger than the memory limit ({memory_limit or DEFAULT_MEMORY_LIMIT}):"
+        f" about {estimate.messages:,} messages, expected peak memory about"
+        f" {estimate.peak_bytes / 1024**3:.1f} GiB (DuckDB spills past its limit to a"
+        " temporary directory)\n"
+    )
 
 
 @contextmanager

@@ -1,0 +1,56 @@
+"""An estimate, before reading, of how many messages a file holds and the report's peak memory.
+
+The figures are the measured ones (`tests/benchmarks/bench_scale.py`, README "At
+scale"), not a model of the code: `kzcn generate`'s files take about 2,000 bytes
+a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed and 190 as
+Parquet; the default report peaked at 0.63 GiB for a million messages, 0.83 GiB
+for five and 1.45 GiB for twenty (DuckDB's limit 500MB), about 0.59 GiB plus
+0.044 GiB a million. The in-memory path (`--per-record`, an HTML page,
+`--linkage`) holds every person in Python: 0.96 GiB for a million and 3.73 GiB
+for five, about 0.27 GiB plus 0.69 GiB a million. Real files whose records are
+larger or smaller than generated ones move the estimate in proportion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["PeakEstimate", "estimate_peak", "size_in_bytes"]
+
+_GIB = 1024**3
+#: Bytes a generated message takes, by how the file is stored.
+_BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "text": 2_000}
+#: (GiB at no messages, GiB per million messages), by path; see the module's note.
+_PEAK_LINE = {"in_engine": (0.59, 0.044), "in_memory": (0.27, 0.69)}
+_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class PeakEstimate:
+    """About how many messages a file holds, and the report's expected peak memory."""
+
+    messages: int
+    peak_bytes: int
+
+
+def size_in_bytes(size: str) -> int:
+    """`500MB`, `2GB`, `512MiB` (DuckDB's units: KB = 1000 bytes, KiB = 1024) in bytes."""
+    match = _SIZE.fullmatch(size.strip())
+    if match is None:
+        raise ValueError(f"memory limit must be a size such as 2GB or 512MiB, not {size!r}")
+    number, prefix, binary = match.groups()
+    prefix = prefix.upper()
+    unit = 1024 ** ("KMGT".index(prefix) + 1) if binary and prefix else _UNITS[f"{prefix}B"]
+    return int(float(number) * unit)
+
+
+def estimate_peak(file_bytes: int, suffixes: list[str], *, in_engine: bool) -> PeakEstimate:
+    """The estimate for a file of `file_bytes` whose name ends in `suffixes` (`Path.suffixes`)."""
+    lowered = [s.lower() for s in suffixes]
+    stored = "parquet" if ".parquet" in lowered else "gzip" if ".gz" in lowered[-1:] else "text"
+    messages = file_bytes // _BYTES_PER_MESSAGE[stored]
+    base, per_million = _PEAK_LINE["in_engine" if in_engine else "in_memory"]
+    peak = (base + per_million * messages / 1_000_000) * _GIB
+    return PeakEstimate(messages=messages, peak_bytes=int(peak))
