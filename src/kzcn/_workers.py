@@ -35,6 +35,12 @@ def abandon(pool: Pool) -> None:
     first and `terminate` runs in a daemon thread: it releases what it can,
     and no exit waits for it.
     """
+    from multiprocessing.pool import TERMINATE  # noqa: PLC0415 - a pool exists: already loaded
+
+    # The pool replaces a worker that dies: told first that it is terminating, it
+    # starts none, where a replacement still reading its start-up data from this
+    # process when it exits would print a traceback (EOFError) over the one line.
+    pool._worker_handler._state = TERMINATE  # type: ignore[attr-defined]  # noqa: SLF001
     workers = pool._pool  # type: ignore[attr-defined]  # noqa: SLF001 - no public handle
     for process in workers:
         process.kill()
