@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 
 from typer.testing import CliRunner
@@ -20,3 +22,15 @@ def invoke_command(
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.output
+
+
+def kzcn_process(
+    *args: str, check: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess[bytes]:
+    """`kzcn ARGS` in a fresh interpreter, as a shell runs it; output captured as bytes."""
+    return subprocess.run(
+        [sys.executable, "-m", "kzcn", *args],
+        capture_output=True,
+        check=check,
+        timeout=timeout,
+    )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_runner import kzcn_process
 from kzcn.synth import write_dataset
 from kzcn.validation import TextReporter, _parallel, report, validate_file
 
@@ -32,25 +31,10 @@ Run = tuple[int, bytes, bytes, bytes]
 
 def _run(path: Path, jobs: int, report_format: str, folder: Path) -> Run:
     valid, invalid = folder / f"valid{jobs}{path.suffix}", folder / f"invalid{jobs}{path.suffix}"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kzcn",
-            "validate",
-            str(path),
-            "--jobs",
-            str(jobs),
-            "--format",
-            report_format,
-            "--valid-out",
-            str(valid),
-            "--invalid-out",
-            str(invalid),
-        ],
-        check=False,
-        capture_output=True,
-    )
+    done = kzcn_process(
+        "validate", str(path), "--jobs", str(jobs), "--format", report_format,
+        "--valid-out", str(valid), "--invalid-out", str(invalid),
+    )  # fmt: skip
     assert not done.stderr
     return done.returncode, done.stdout, valid.read_bytes(), invalid.read_bytes()
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 from interop_tools import need_module
 
+from cli_runner import kzcn_process
 from kzcn.tableschema import pandas_dtypes, table_schema
 
 
@@ -24,25 +23,10 @@ def _cell(value: object, kind: str) -> str:
 def test_pandas_reads_every_cell_back_as_written(tmp_path: Path) -> None:
     pd = need_module("pandas")
     data = tmp_path / "messages.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kzcn",
-            "generate",
-            "-n",
-            "1000",
-            "--seed",
-            "16",
-            "-q",
-            "--format",
-            "csv",
-            "-o",
-            str(data),
-        ],
+    kzcn_process(
+        "generate", "-n", "1000", "--seed", "16", "-q", "--format", "csv", "-o", str(data),
         check=True,
-        timeout=120,
-    )
+    )  # fmt: skip
     with data.open(encoding="utf-8", newline="") as handle:
         header, *rows = list(csv.reader(handle))
     schema = table_schema(header)

@@ -26,6 +26,8 @@ from interop_tools import (
     schema,
 )
 
+from cli_runner import kzcn_process
+
 AJV = NODE_DIR / "ajv_check.mjs"
 
 
@@ -60,27 +62,11 @@ def test_ajv_strict_takes_every_valid_example() -> None:
 
 def _generated(tmp: Path) -> Path:
     out = tmp / "messages.jsonl"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kzcn",
-            "generate",
-            "-n",
-            "2000",
-            "--seed",
-            "17",
-            "-q",
-            "--invalid-rate",
-            "0.5",
-            "--labels",
-            str(tmp / "labels.jsonl"),
-            "-o",
-            str(out),
-        ],
+    kzcn_process(
+        "generate", "-n", "2000", "--seed", "17", "-q", "--invalid-rate", "0.5",
+        "--labels", str(tmp / "labels.jsonl"), "-o", str(out),
         check=True,
-        timeout=120,
-    )
+    )  # fmt: skip
     return out
 
 
