@@ -108,6 +108,37 @@ def test_every_declared_path_is_a_path_of_the_models() -> None:
         layout.check((wrong,))
 
 
+def test_the_fields_that_hold_records_are_the_models() -> None:
+    layout.check_records()  # raises when SUBJECT, DOCUMENTS or ITEM_SUBJECT is not the models'
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong"),
+    [("SUBJECT", "person"), ("DOCUMENTS", "document"), ("ITEM_SUBJECT", "documents")],
+)
+def test_a_renamed_record_field_fails_the_check(
+    monkeypatch: pytest.MonkeyPatch, name: str, wrong: str
+) -> None:
+    monkeypatch.setattr(layout, name, wrong)
+    with pytest.raises(ValueError, match=name):
+        layout.check_records()
+
+
+def test_the_qi_keys_read_the_layouts_columns() -> None:
+    """`_qi` keys a date and a place by the layout's columns, not by names of its own."""
+    from kzcn.exposure import _qi  # noqa: PLC0415 - polars, for this test only
+
+    person = {c.name for c in layout.PERSON}
+    for level in _qi.DATE_LEVELS:
+        assert set(_qi.date_expr(level).meta.root_names()) == {layout.DATE_OF_BIRTH.name}
+    for level in (*_qi.PLACE_LEVELS, "place"):
+        assert set(_qi.place_expr(level).meta.root_names()) <= person
+    assert set(_qi.place_expr("place").meta.root_names()) == {c.name for c in layout.PLACES}
+    assert _qi.PLACE_LEVELS == ("locality", "region", "country")
+    for path in ("sex", "place_of_birth.admin_code", "place_of_birth.region"):
+        assert set(_qi.resolve(path).expr().meta.root_names()) <= person
+
+
 # One column added to the declared layout, before the readers are imported: every
 # reader's rows carry it, with the same values (a fresh interpreter, since the
 # readers derive their shapes at import).

@@ -44,8 +44,8 @@ _MESSAGE, _SUBJECT, _DOCUMENT = (
     layout.tree(layout.DOCUMENT),
 )
 #: Fields the Structs always decode (the layout's, the subject and its documents).
-_SUBJECT_TAKEN = frozenset({*_SUBJECT, "documents"})
-_MESSAGE_TAKEN = frozenset({*_MESSAGE, "subject"})
+_SUBJECT_TAKEN = frozenset({*_SUBJECT, layout.DOCUMENTS})
+_MESSAGE_TAKEN = frozenset({*_MESSAGE, layout.SUBJECT})
 _DOCUMENT_TAKEN = frozenset(_DOCUMENT)
 _Field = tuple[str, Any, Any]
 
@@ -147,9 +147,9 @@ def _shapes(presence: tuple[tuple[str, ...], ...]) -> _Shapes | None:
     for position, segments in enumerate(presence):
         bit = 1 << position
         match segments:
-            case ("subject", key) if key not in _SUBJECT_TAKEN:
+            case (layout.SUBJECT, key) if key not in _SUBJECT_TAKEN:
                 shapes.subject[key] = shapes.subject.get(key, 0) | bit
-            case ("subject", "documents", "[]", key) if key not in _DOCUMENT_TAKEN:
+            case (layout.SUBJECT, layout.DOCUMENTS, "[]", key) if key not in _DOCUMENT_TAKEN:
                 shapes.documents[key] = shapes.documents.get(key, 0) | bit
             case (key,) if key not in _MESSAGE_TAKEN:
                 shapes.message[key] = shapes.message.get(key, 0) | bit
@@ -190,7 +190,7 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
     listing = sorted({key for keys in (person_lists or {}).values() for key in keys})
     if any(
         key in _MESSAGE_TAKEN or key in shapes.message or key in shapes.children
-        or "subject" in shapes.lists.get(key, {}) or not _name_ok(key)
+        or layout.ITEM_SUBJECT in shapes.lists.get(key, {}) or not _name_ok(key)
         for key in listing
     ):  # fmt: skip
         return None
@@ -203,7 +203,7 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
     )
     subject_fields: list[_Field] = [
         *layout_fields(_SUBJECT),
-        ("documents", list[document] | None, None),  # type: ignore[valid-type]
+        (layout.DOCUMENTS, list[document] | None, None),  # type: ignore[valid-type]
         *((key, Any, None) for key in sorted(extra_heads)),
         *((key, *raw) for key in shapes.subject if key not in extra_heads),
     ]
@@ -212,10 +212,10 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
         key: [(c, *raw) for c in children] for key, children in shapes.lists.items()
     }
     for key in listing:
-        item_fields.setdefault(key, []).append(("subject", subject | None, None))
+        item_fields.setdefault(key, []).append((layout.ITEM_SUBJECT, subject | None, None))
     message_fields: list[_Field] = [
         *layout_fields(_MESSAGE),
-        ("subject", subject | None, None),
+        (layout.SUBJECT, subject | None, None),
         *((key, *raw) for key in shapes.message),
         *(
             (key, _struct(f"Part_{key}", [(c, *raw) for c in children]) | None, None)

@@ -26,14 +26,21 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
+    "DATE_OF_BIRTH",
     "DOCUMENT",
+    "DOCUMENTS",
     "DOCUMENT_KEY",
     "ENVELOPE",
+    "ITEM_SUBJECT",
     "KIND",
     "MESSAGE",
+    "NAME_FORM",
     "PERSON",
+    "PLACES",
+    "SUBJECT",
     "Column",
     "Tree",
+    "check_records",
     "document_key",
     "pick_from_dicts",
     "pick_from_structs",
@@ -77,16 +84,23 @@ ENVELOPE = (
     _column("message", "recipient_authority", "recipient.authority"),
 )
 MESSAGE = (KIND, *ENVELOPE)
+#: The form a name (`{cyrillic, latin}`) is read by.
+NAME_FORM = "latin"
+DATE_OF_BIRTH = _column("person", "date_of_birth", "date_of_birth")
+#: The birthplace's levels, finest first: each the level's name, by `NAME_FORM`
+#: where the models give a name (`_qi` keys a place by them, coarsening along them).
+PLACES = (
+    _column("person", "place_locality", f"place_of_birth.locality.{NAME_FORM}"),
+    _column("person", "place_region", f"place_of_birth.region.{NAME_FORM}"),
+    _column("person", "place_country", "place_of_birth.country"),
+)
 #: The person columns every row has (the subject's, and each listed person's).
-#: A name (`{cyrillic, latin}`) is read by its Latin form.
 PERSON = (
-    _column("person", "date_of_birth", "date_of_birth"),
+    DATE_OF_BIRTH,
     _column("person", "sex", "sex"),
     _column("person", "citizenship", "citizenship"),
     _column("person", "ethnic_nationality", "ethnic_nationality"),
-    _column("person", "place_country", "place_of_birth.country"),
-    _column("person", "place_region", "place_of_birth.region.latin"),
-    _column("person", "place_locality", "place_of_birth.locality.latin"),
+    *reversed(PLACES),
     _column("person", "place_admin_code", "place_of_birth.admin_code"),
 )
 #: A document's fields, in the order its key joins them: `STATE|TYPE|NUMBER`.
@@ -99,6 +113,15 @@ DOCUMENT = (
 #: without one has no key). DuckDB reads it as JSON to tell a string from a number
 #: (`_duck._json_source`); the Python readers ask for a string (`str` Structs, `type()`).
 DOCUMENT_KEY = DOCUMENT[-1]
+
+# The records a row's columns start at, by the field that holds each (checked
+# against the models by `check_records`).
+#: The message's person record (the subject of a person kind).
+SUBJECT = "subject"
+#: A person record's identity documents (each gives a key, `DOCUMENT`).
+DOCUMENTS = "documents"
+#: The person record a list's item carries (a prior-change list's items).
+ITEM_SUBJECT = "subject"
 
 # Exception of the Python reader over dicts (`pick_from_dicts`): an object
 # directly in the record (`place_of_birth`, `sender`) that is missing, null or
@@ -151,6 +174,43 @@ def check(columns: tuple[Column, ...]) -> tuple[Column, ...]:
     if wrong:
         raise ValueError(f"{[c.name for c in wrong]}: not fields of the models")
     return columns
+
+
+def _holds(model: Any, name: str, record: type) -> bool:
+    """Whether `model`'s field `name` holds `record` (maybe in a list, maybe null)."""
+    info = model.model_fields.get(name)
+    return info is not None and record in _models_of(info.annotation)
+
+
+def check_records() -> None:
+    """Check `SUBJECT`, `DOCUMENTS` and `ITEM_SUBJECT` against the models (ValueError if not).
+
+    The subject is a message's person record, the documents a person
+    record's identity documents, an item's subject the person record of an
+    item of some message's list.
+    """
+    from kzcn.messages import MESSAGE_MODELS  # noqa: PLC0415 - see `check`
+    from kzcn.person import IdentityDocument, PersonRecord  # noqa: PLC0415 - ditto
+
+    messages = list(MESSAGE_MODELS.values())
+    items = [
+        item
+        for model in messages
+        for info in model.model_fields.values()
+        if typing.get_origin(info.annotation) in {list, tuple}
+        for item in _models_of(info.annotation)
+    ]
+    wrong = [
+        name
+        for name, ok in (
+            ("SUBJECT", any(_holds(m, SUBJECT, PersonRecord) for m in messages)),
+            ("DOCUMENTS", _holds(PersonRecord, DOCUMENTS, IdentityDocument)),
+            ("ITEM_SUBJECT", any(_holds(i, ITEM_SUBJECT, PersonRecord) for i in items)),
+        )
+        if not ok
+    ]
+    if wrong:
+        raise ValueError(f"{wrong}: not the fields of the models that hold those records")
 
 
 # --- the shape the paths make -------------------------------------------------------

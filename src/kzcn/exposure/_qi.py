@@ -19,6 +19,7 @@ from typing import Literal
 import polars as pl
 
 from kzcn.dictionary import person_fields
+from kzcn.exposure import _layout as layout
 
 __all__ = [
     "DATE_LEVELS",
@@ -32,7 +33,23 @@ __all__ = [
 ]
 
 DATE_LEVELS = ("full", "month", "year", "5-year band")
-PLACE_LEVELS = ("locality", "region", "country")
+
+
+def _dotted(column: layout.Column) -> str:
+    return ".".join(column.path)
+
+
+def _named(column: layout.Column) -> str:
+    """A column's path, without the name form it reads a name by (`place_of_birth.region`)."""
+    return _dotted(column).removesuffix(f".{layout.NAME_FORM}")
+
+
+#: The birthplace's levels, finest first, each named as its field (`_layout.PLACES`).
+PLACE_LEVELS = tuple(_named(c).rpartition(".")[2] for c in layout.PLACES)
+_PLACE_COLUMNS = dict(zip(PLACE_LEVELS, (c.name for c in layout.PLACES), strict=True))
+#: The object that holds the levels (`place_of_birth`).
+_PLACE = _dotted(layout.PLACES[-1]).rpartition(".")[0]
+_DATE = _dotted(layout.DATE_OF_BIRTH)
 
 Generalises = Literal["date", "place"] | None
 
@@ -59,26 +76,21 @@ class ResolvedPath:
         return pl.col(_BASE_COLUMNS.get(self.path, self.path))
 
 
+#: The row's other person columns (`_layout.PERSON`), by path: keyed by their value.
 _BASE_COLUMNS = {
-    "sex": "sex",
-    "citizenship": "citizenship",
-    "ethnic_nationality": "ethnic_nationality",
-    "place_of_birth.admin_code": "place_admin_code",
+    _dotted(c): c.name for c in layout.PERSON if c not in {layout.DATE_OF_BIRTH, *layout.PLACES}
 }
 #: The place level each place path means (`place` is the whole of country/region/locality).
 PLACE_LEVEL_OF = {
-    "place_of_birth": "place",
-    "place_of_birth.locality": "locality",
-    "place_of_birth.locality.latin": "locality",
-    "place_of_birth.region": "region",
-    "place_of_birth.region.latin": "region",
-    "place_of_birth.country": "country",
-}
+    _PLACE: "place",
+    **{path: level for c, level in zip(layout.PLACES, PLACE_LEVELS, strict=True)
+       for path in (_named(c), _dotted(c))},
+}  # fmt: skip
 
 
 def date_expr(level: str) -> pl.Expr:
     """Birth date at `level`: full, month (YYYY-MM), year, 5-year band (`1975-1979`)."""
-    column = pl.col("date_of_birth")
+    column = pl.col(layout.DATE_OF_BIRTH.name)
     if level == "full":
         return column
     if level == "month":
@@ -92,11 +104,7 @@ def date_expr(level: str) -> pl.Expr:
 
 def place_expr(level: str) -> pl.Expr:
     """Birthplace at `level`, as a hierarchical key; null when that level is missing."""
-    country, region, locality = (
-        pl.col("place_country"),
-        pl.col("place_region"),
-        pl.col("place_locality"),
-    )
+    country, region, locality = (pl.col(_PLACE_COLUMNS[name]) for name in reversed(PLACE_LEVELS))
     if level == "country":
         return country
     if level == "region":
@@ -137,7 +145,7 @@ def resolve(path: str) -> ResolvedPath:
         raise QuasiIdentifierError(
             f"{path!r} holds a list (a person may have several); choose a single-valued field"
         )
-    if clean == "date_of_birth":
+    if clean == _DATE:
         return ResolvedPath(clean, _KEY_NOTES["date"], "date", None)
     if clean in PLACE_LEVEL_OF:
         return ResolvedPath(clean, _KEY_NOTES["place"], "place", None)
