@@ -97,8 +97,11 @@ def test_fast_plan_covers_the_default_report_and_declines_unknown_shapes() -> No
         "extra_paths": (),
         "presence": plan.presence,
         "carried": plan.carried,
+        "person_lists": plan.person_lists,
     }
     assert fast_plan(**options, validate=False) is not None
+    # A list's persons are checked per item only when the list is known to carry persons.
+    assert fast_plan(**{**options, "person_lists": {}}, validate=False) is None
     assert fast_plan(**options, validate=True) is None
     nested = {**options, "extra_paths": (("place_of_birth", "x"),)}
     assert fast_plan(**nested, validate=False) is None

@@ -165,3 +165,60 @@ def test_the_in_engine_report_equals_the_in_memory_one(
         in_memory = compute_exposure(path, keep_persons=True, **options).to_dict()
         assert in_engine == in_memory
         assert in_engine["input"]["persons"] > 1000
+
+
+# --- field flows ---------------------------------------------------------------------
+
+
+def _two_lists() -> list[dict[str, Any]]:
+    """Two lists of the same four persons, their optional fields held by some items only."""
+    first = _example("prior_change_list")
+    items = first["items"]
+    assert len(items) == 4
+    assert all(item["subject"]["patronymic"] is None for item in items)
+    for item in (items[0], items[3]):
+        item["subject"]["patronymic"] = {"cyrillic": "Серикович", "latin": "SERIKOVICH"}
+    assert all(d["series"] is None for item in items for d in item["subject"]["documents"])
+    items[3]["subject"]["documents"][0]["series"] = "AB"
+    items[0]["former_citizenship"]["ended_by"] = None
+    items[1]["former_citizenship"]["ended_by"] = "renunciation_approved"
+    for item in items[:2]:
+        del item["former_citizenship"]["evidence"]
+    items[2]["former_citizenship"]["evidence"] = []  # an empty list carries nothing
+    second = copy.deepcopy(first)
+    for item in second["items"]:
+        item["subject"]["patronymic"] = None
+        for document in item["subject"]["documents"]:
+            document["series"] = None
+    return [first, second]
+
+
+#: Field: (messages that carry it, persons whose item does): the lists above.
+_LISTED_FLOWS = {
+    "items[].subject.surname": (2, 4),
+    "items[].subject.patronymic": (1, 2),
+    "items[].subject.documents[].series": (1, 1),
+    "items[].former_citizenship.ended_by": (2, 3),
+    "items[].former_citizenship.evidence": (2, 1),
+    "items[].acquisition": (2, 4),
+    "subject.surname": (0, 0),
+}
+
+
+@pytest.mark.parametrize("source", ["records", "jsonl", "jsonl by duckdb"])
+@pytest.mark.parametrize("in_engine", [True, False])
+def test_field_flows_count_the_fields_of_listed_persons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, in_engine: bool
+) -> None:
+    """A field crossing in a list's item crosses: for the message, and for its item's person."""
+    messages: Any = _two_lists()
+    if source != "records":
+        path = tmp_path / "lists.jsonl"
+        path.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in messages))
+        messages = path
+    if source == "jsonl by duckdb":
+        monkeypatch.setattr(exposure_read, "NATIVE_MIN_BYTES", 0)
+    result = compute_exposure(messages, keep_persons=not in_engine)
+    assert result.input.persons == 4
+    flows = {f.path: (f.messages, f.people) for f in result.field_flows}
+    assert {path: flows[path] for path in _LISTED_FLOWS} == _LISTED_FLOWS

@@ -21,6 +21,7 @@ from kzcn.dictionary import FieldEntry, field_dictionary
 from kzcn.exposure import _duck as duck
 from kzcn.exposure import _engine as engine
 from kzcn.exposure import _indb as indb
+from kzcn.exposure import _layout as layout
 from kzcn.exposure import _screen as screen
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
 from kzcn.exposure._read import (
@@ -128,15 +129,15 @@ def _paths(value: Sequence[str] | str | None, default: Sequence[str]) -> tuple[s
 
 
 def _person_kinds() -> frozenset[str]:
-    return frozenset(kind for f in field_dictionary().by_path("subject") for kind in f.kinds)
+    return frozenset(kind for f in field_dictionary().by_path(layout.SUBJECT) for kind in f.kinds)
 
 
 def _person_lists() -> dict[str, tuple[str, ...]]:
-    """Per kind, its lists whose items each carry a person as `subject` (from the dictionary)."""
+    """Per kind, its lists whose items each carry a person (`_layout.ITEM_SUBJECT`)."""
     lists: dict[str, list[str]] = {}
     for f in field_dictionary().fields:
         head, separator, tail = f.path.partition("[].")
-        if separator and tail == "subject" and "." not in head:
+        if separator and tail == layout.ITEM_SUBJECT and "." not in head:
             for kind in f.kinds:
                 lists.setdefault(kind, []).append(head)
     return {kind: tuple(dict.fromkeys(keys)) for kind, keys in lists.items()}
@@ -145,14 +146,11 @@ def _person_lists() -> dict[str, tuple[str, ...]]:
 def _flow_fields() -> tuple[FieldEntry, ...]:
     """Personal fields with their own annotation (not the parts of an annotated field).
 
-    The fields of the persons inside a prior-change list's `items` are left out of the
-    field flows (their presence is not read per item); those persons count everywhere else.
+    A list's items count as the message's subject does: a field crosses in a message when
+    any item holds a value for it, and for a person a list names when their item does
+    (the readers check each item, `_read.Extracted.listed`).
     """
-    return tuple(
-        f
-        for f in field_dictionary().fields
-        if f.personal and f.role and not f.inherited and not f.path.startswith("items[]")
-    )
+    return tuple(f for f in field_dictionary().fields if f.personal and f.role and not f.inherited)
 
 
 def _presence_paths(fields: Sequence[FieldEntry]) -> tuple[tuple[str, ...], ...]:

@@ -120,7 +120,9 @@ def _columns(checks: list[FastChecks], lists: list[str], shapes: Layout = None) 
     message = _declared(message_shape)
     children: dict[str, dict[str, str]] = {}
     items: dict[str, dict[str, str]] = {}
+    parts: dict[str, dict[str, dict[str, str]]] = {}
     for kind_checks in checks:
+        _declare_items(kind_checks, _Declared(subject, documents, items, parts))
         documents.update((key, _RAW) for _, key in kind_checks.documents)
         subject.update((key, _RAW) for _, key in kind_checks.subject)
         for _, key, child in kind_checks.message:
@@ -130,13 +132,40 @@ def _columns(checks: list[FastChecks], lists: list[str], shapes: Layout = None) 
                 children.setdefault(key, {})[child] = _RAW
         for key, group in kind_checks.lists:
             items.setdefault(key, {}).update((child, _RAW) for _, child in group)
-    subject["documents"] = _struct(documents) + "[]"
-    message["subject"] = _struct(subject)
+    subject[layout.DOCUMENTS] = _struct(documents) + "[]"
+    message[layout.SUBJECT] = _struct(subject)
     for key in lists:
-        items.setdefault(key, {})["subject"] = message["subject"]
+        items.setdefault(key, {})[layout.ITEM_SUBJECT] = message[layout.SUBJECT]
+    for key, objects in parts.items():
+        items.setdefault(key, {}).update((part, _struct(f)) for part, f in objects.items())
     message.update((key, _struct(fields)) for key, fields in children.items())
     message.update((key, _struct(fields) + "[]") for key, fields in items.items())
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """Declared fields being collected: a person's, a document's, items', items' objects'."""
+
+    subject: dict[str, str]
+    documents: dict[str, str]
+    items: dict[str, dict[str, str]]
+    parts: dict[str, dict[str, dict[str, str]]]
+
+
+def _declare_items(checks: FastChecks, declared: _Declared) -> None:
+    """Declare what the checks on list items read (the shapes `_fast._item_shape` takes)."""
+    for key, group in checks.items:
+        for _, path in group:
+            match path:
+                case (layout.ITEM_SUBJECT, layout.DOCUMENTS, "[]", child):
+                    declared.documents[child] = _RAW
+                case (layout.ITEM_SUBJECT, child):
+                    declared.subject[child] = _RAW
+                case (child,):
+                    declared.items.setdefault(key, {})[child] = _RAW
+                case (part, child):
+                    declared.parts.setdefault(key, {}).setdefault(part, {})[child] = _RAW
 
 
 #: The shapes of a message's, a person's and a document's layout columns.
@@ -152,6 +181,35 @@ def _non_empty(expression: str) -> str:
 def _any_item(items: str, child: str) -> str:
     given = f"lambda x: x.{_quote(child)} IS NOT NULL"
     return f"coalesce(list_bool_or(list_transform({items}, {given})), false)"
+
+
+def _present_at(item: str, path: tuple[str, ...], depth: int = 0) -> str:
+    """SQL: a value sits at `path` in `item`, not null nor an empty list (`_fast._present_at`).
+
+    `[]` fans out over a list's items.
+    """
+    if "[]" not in path:
+        return _non_empty(_field(item, path))
+    at, inner = path.index("[]"), f"x{depth}"
+    return (
+        f"coalesce(list_bool_or(list_transform({_field(item, path[:at])}, "
+        f"lambda {inner}: {_present_at(inner, path[at + 1 :], depth + 1)})), false)"
+    )
+
+
+def _field(item: str, path: tuple[str, ...]) -> str:
+    return item + "".join("." + _quote(segment) for segment in path)
+
+
+def _item_bits(item: str, checks: tuple[tuple[int, tuple[str, ...]], ...]) -> str:
+    """An item's presence bits (`FastChecks.items`), as SQL over `item`."""
+    return _sum_of_bits([(bit, _present_at(item, path)) for bit, path in checks])
+
+
+def _sum_of_bits(terms: list[tuple[int, str]]) -> str:
+    if not terms:
+        return "0"
+    return " + ".join(f"(CASE WHEN {condition} THEN {bit} ELSE 0 END)" for bit, condition in terms)
 
 
 def _typed_non_empty(key: str, child: str | None) -> str:
@@ -185,9 +243,12 @@ def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _jso
         terms.extend((bit, _any_item(_quote(key), child)) for bit, child in group)
     terms.extend((bit, f"subject.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
     terms.extend((bit, _any_item("subject.documents", key)) for bit, key in checks.documents)
-    if not terms:
-        return "0"
-    return " + ".join(f"(CASE WHEN {condition} THEN {bit} ELSE 0 END)" for bit, condition in terms)
+    terms.extend(
+        (bit, _present_at(_quote(key), ("[]", *path)))  # any item's
+        for key, group in checks.items
+        for bit, path in group
+    )
+    return _sum_of_bits(terms)
 
 
 #: A document's key but its number (`_layout.DOCUMENT`): `STATE|TYPE`, None as `None`.
@@ -261,23 +322,31 @@ def _parquet_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
 Source = Callable[[Path, "ExtractPlan", FastPlan], _From]
 
 
-def _listed(plan: ExtractPlan, reading: _From) -> str:
+def _listed(plan: ExtractPlan, reading: _From, fast: FastPlan) -> str:
     """The persons each message lists: per kind, its lists' items concatenated, each a struct.
 
     Every item is kept (`listed` false where it has no subject), so that its
-    position in the list is its slot, as the Python reader numbers them.
+    position in the list is its slot, as the Python reader numbers them; its
+    `presence` is the bits of the kind's checks on the item (`FastChecks.items`).
     """
 
-    def items(key: str) -> str:
-        values = ", ".join(f"{name} := i.subject.{path}" for name, path in _PERSON.items())
+    def items(kind: str, key: str) -> str:
+        person = f"i.{_quote(layout.ITEM_SUBJECT)}"
+        values = ", ".join(f"{name} := {person}.{path}" for name, path in _PERSON.items())
+        checks = dict(fast.checks[kind].items).get(key, ()) if kind in fast.checks else ()
         return (
-            f"list_transform({_quote(key)}, lambda i: struct_pack(listed := i.subject IS NOT NULL, "
-            f"{values}, documents := {reading.documents('i.subject')}))"
+            f"list_transform({_quote(key)}, lambda i: struct_pack(listed := {person} IS NOT NULL, "
+            f"presence := CAST({_item_bits('i', checks)} AS BIGINT), "
+            f"{values}, documents := {reading.documents(person)}))"
         )
 
     cases = " ".join(
         f"WHEN {_literal(kind)} THEN "
-        + (items(keys[0]) if len(keys) == 1 else f"flatten([{', '.join(map(items, keys))}])")
+        + (
+            items(kind, keys[0])
+            if len(keys) == 1
+            else f"flatten([{', '.join(items(kind, key) for key in keys)}])"
+        )
         for kind, keys in sorted(plan.person_lists.items())
         if keys
     )
@@ -303,7 +372,7 @@ def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json
         CAST(CASE kind {bits} ELSE 0 END AS BIGINT) AS presence,
         {", ".join(values)},
         CASE WHEN has_subject THEN {reading.documents("subject")} END AS documents,
-        {_listed(plan, reading)}
+        {_listed(plan, reading, fast)}
         has_subject AND {reading.no_subject} AS no_subject
     FROM (
         SELECT *, CASE kind {person} ELSE false END AS has_subject
@@ -429,7 +498,7 @@ def _listed_rows(rows: pl.DataFrame) -> pl.DataFrame | None:
         .with_columns((pl.int_range(pl.len()).over("line") + 1).cast(pl.Int64).alias("slot"))
         .unnest("listed")
         .filter(pl.col("listed"))
-        .select("line", "slot", *_PERSON, "documents")
+        .select("line", "slot", "presence", *_PERSON, "documents")
     )
 
 
@@ -640,7 +709,8 @@ def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
             ) WHERE p.listed
         """)
         con.execute(
-            f"CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, {people} FROM lraw"  # noqa: S608
+            "CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, p.presence AS presence, "  # noqa: S608
+            f"{people} FROM lraw"
         )
         listed_documents = """
             UNION ALL
@@ -652,7 +722,7 @@ def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
         columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {_quote(c)}" for c in _PERSON)
         con.execute(
             "CREATE TABLE lst AS SELECT CAST(0 AS BIGINT) AS ord, CAST(0 AS BIGINT) AS slot, "
-            f"{columns} WHERE false"
+            f"CAST(0 AS BIGINT) AS presence, {columns} WHERE false"
         )
         listed_documents = ""
     con.execute(f"""

@@ -100,8 +100,9 @@ def occurrences(
     subjects = messages.filter(pl.col("has_subject"))
     if listed.height:
         kinds = messages.select("line", "kind").join(listed.select("line").unique(), on="line")
+        # A listed person's `presence` is their item's (`_read.Extracted.listed`).
         listed = listed.join(kinds, on="line", how="left").with_columns(
-            pl.lit(0, pl.Int64).alias("presence"), pl.lit(value=True).alias("has_subject")
+            pl.lit(value=True).alias("has_subject")
         )
         subjects = pl.concat(
             [subjects.with_columns(pl.lit(0, pl.Int64).alias("slot")), listed],

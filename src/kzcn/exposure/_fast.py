@@ -29,7 +29,10 @@ import msgspec
 
 from kzcn.exposure import _layout as layout
 
-__all__ = ["EMPTY_LIST", "NULL", "FastChecks", "FastPlan", "fast_plan", "given", "non_empty"]
+__all__ = [
+    "EMPTY_LIST", "NULL", "FastChecks", "FastPlan", "ItemChecks", "fast_plan", "given", "item_bits",
+    "non_empty",
+]  # fmt: skip
 
 NULL = msgspec.Raw(b"null")
 EMPTY_LIST = msgspec.Raw(b"[]")
@@ -64,6 +67,10 @@ def non_empty(raw: msgspec.Raw) -> bool:
     return not (text.startswith(b"[") and not text[1:-1].strip())
 
 
+#: Per list, (bit, path in the item) of each check on its items; `[]` fans out over a list.
+ItemChecks = tuple[tuple[str, tuple[tuple[int, tuple[str, ...]], ...]], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class FastChecks:
     """One kind's presence checks over the decoded Structs (only what the kind can carry).
@@ -76,6 +83,9 @@ class FastChecks:
         message: (bit, field, child) checked with `non_empty` on the message
             (or on its `field` object's `child`).
         lists: (field, ((bit, child), ...)) checked with `given` on every item.
+        items: The checks of a list whose items carry a person (`person_lists`),
+            made on each item (`item_bits`): the item's bits are its listed
+            person's, and any item's are the message's.
     """
 
     subject: tuple[tuple[int, str], ...]
@@ -83,17 +93,45 @@ class FastChecks:
     documents: tuple[tuple[int, str], ...]
     message: tuple[tuple[int, str, str | None], ...]
     lists: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    items: ItemChecks = ()
 
     def only(self, mask: int) -> FastChecks:
         """The checks whose bit is in `mask`."""
         lists = ((key, tuple(c for c in children if c[0] & mask)) for key, children in self.lists)
+        items = ((key, tuple(c for c in children if c[0] & mask)) for key, children in self.items)
         return FastChecks(
             subject=tuple(c for c in self.subject if c[0] & mask),
             subject_values=tuple(c for c in self.subject_values if c[0] & mask),
             documents=tuple(c for c in self.documents if c[0] & mask),
             message=tuple(c for c in self.message if c[0] & mask),
             lists=tuple((key, children) for key, children in lists if children),
+            items=tuple((key, children) for key, children in items if children),
         )
+
+
+def _present_at(node: Any, path: tuple[str, ...]) -> bool:
+    """A value sits at `path` in a decoded Struct, not null nor an empty list (`non_empty`).
+
+    As the general reader's `_read._present`: a list with nothing in it carries nothing
+    (and a CSV cell cannot tell it from a missing one).
+    """
+    for position, segment in enumerate(path):
+        if segment == "[]":
+            rest = path[position + 1 :]
+            return any(_present_at(item, rest) for item in node or ())
+        if node is None:
+            return False
+        node = getattr(node, segment)
+    return non_empty(node) if type(node) is msgspec.Raw else node is not None and node != []
+
+
+def item_bits(item: Any, checks: tuple[tuple[int, tuple[str, ...]], ...]) -> int:
+    """The bits of the checks (`FastChecks.items`) a decoded item passes."""
+    bits = 0
+    for bit, path in checks:
+        if _present_at(item, path):
+            bits |= bit
+    return bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +177,47 @@ class _Shapes:
     message: dict[str, int]
     children: dict[str, dict[str, int]]
     lists: dict[str, dict[str, int]]
+    #: Per listing list, (bit, path in the item) of its checks.
+    items: dict[str, list[tuple[int, tuple[str, ...]]]]
+    #: The fields the items' Structs decode as Raw besides the layout's: their own,
+    #: their objects' (object to its children), their persons', their documents'.
+    item_fields: dict[str, set[str]]
+    item_parts: dict[str, dict[str, set[str]]]
+    item_subject: set[str]
+    item_documents: set[str]
 
 
-def _shapes(presence: tuple[tuple[str, ...], ...]) -> _Shapes | None:
-    """Presence paths by shape (bit per path), or None for a shape the fast path lacks."""
-    shapes = _Shapes({}, {}, {}, {}, {})
+def _item_shape(shapes: _Shapes, key: str, path: tuple[str, ...]) -> bool:
+    """Add a check on `key`'s items to `shapes`; False for a shape the Structs do not cover."""
+    match path:
+        case (layout.ITEM_SUBJECT, child) if child not in _SUBJECT_TAKEN:
+            shapes.item_subject.add(child)
+        case (layout.ITEM_SUBJECT, layout.DOCUMENTS, "[]", child) if child not in _DOCUMENT_TAKEN:
+            shapes.item_documents.add(child)
+        case (child,) if child != layout.ITEM_SUBJECT:
+            shapes.item_fields.setdefault(key, set()).add(child)
+        case (part, child) if part != layout.ITEM_SUBJECT and "[]" not in path:
+            shapes.item_parts.setdefault(key, {}).setdefault(part, set()).add(child)
+        case _:
+            return False
+    return True
+
+
+def _shapes(
+    presence: tuple[tuple[str, ...], ...], listing: frozenset[str] = frozenset()
+) -> _Shapes | None:
+    """Presence paths by shape (bit per path), or None for a shape the fast path lacks.
+
+    A path into the items of a list in `listing` is checked per item (`FastChecks.items`).
+    """
+    shapes = _Shapes({}, {}, {}, {}, {}, {}, {}, {}, set(), set())
     for position, segments in enumerate(presence):
         bit = 1 << position
         match segments:
+            case (key, "[]", *path) if key in listing:
+                if not _item_shape(shapes, key, tuple(path)):
+                    return None
+                shapes.items.setdefault(key, []).append((bit, tuple(path)))
             case (layout.SUBJECT, key) if key not in _SUBJECT_TAKEN:
                 shapes.subject[key] = shapes.subject.get(key, 0) | bit
             case (layout.SUBJECT, layout.DOCUMENTS, "[]", key) if key not in _DOCUMENT_TAKEN:
@@ -159,13 +230,21 @@ def _shapes(presence: tuple[tuple[str, ...], ...]) -> _Shapes | None:
                 shapes.lists.setdefault(key, {})[child] = bit
             case _:
                 return None
-    groups = (*shapes.children.values(), *shapes.lists.values())
+    groups = (
+        *shapes.children.values(), *shapes.lists.values(), *shapes.item_fields.values(),
+        *(parts for item in shapes.item_parts.values() for parts in (item, *item.values())),
+        shapes.item_subject, shapes.item_documents,
+    )  # fmt: skip
     names = [
         *shapes.subject, *shapes.documents, *shapes.message, *shapes.children, *shapes.lists,
         *(child for group in groups for child in group),
     ]  # fmt: skip
     message_keys = [*shapes.message, *shapes.children, *shapes.lists]
     if len(set(message_keys)) != len(message_keys) or not all(_name_ok(n) for n in names):
+        return None
+    # An item's own field and its object's name must differ (one Struct field each).
+    parts = shapes.item_parts.items()
+    if any(set(objects) & shapes.item_fields.get(key, set()) for key, objects in parts):
         return None
     return shapes
 
@@ -184,10 +263,10 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
     `person_lists` names, per kind, the lists whose items carry a person as
     `subject` (decoded as the message's own subject is).
     """
-    shapes = _shapes(presence)
+    listing = sorted({key for keys in (person_lists or {}).values() for key in keys})
+    shapes = _shapes(presence, frozenset(listing))
     if validate or shapes is None:
         return None
-    listing = sorted({key for keys in (person_lists or {}).values() for key in keys})
     if any(
         key in _MESSAGE_TAKEN or key in shapes.message or key in shapes.children
         or layout.ITEM_SUBJECT in shapes.lists.get(key, {}) or not _name_ok(key)
@@ -198,21 +277,30 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
     if extra_heads & _SUBJECT_TAKEN or not all(_name_ok(head) for head in extra_heads):
         return None
     raw: Any = (msgspec.Raw, msgspec.Raw())
-    document = _struct(
-        "Document", [*layout_fields(_DOCUMENT), *((k, *raw) for k in shapes.documents)]
-    )
+    document_raw = dict.fromkeys([*shapes.documents, *sorted(shapes.item_documents)])
+    document = _struct("Document", [*layout_fields(_DOCUMENT), *((k, *raw) for k in document_raw)])
+    subject_raw = dict.fromkeys([*shapes.subject, *sorted(shapes.item_subject)])
     subject_fields: list[_Field] = [
         *layout_fields(_SUBJECT),
         (layout.DOCUMENTS, list[document] | None, None),  # type: ignore[valid-type]
         *((key, Any, None) for key in sorted(extra_heads)),
-        *((key, *raw) for key in shapes.subject if key not in extra_heads),
+        *((key, *raw) for key in subject_raw if key not in extra_heads),
     ]
     subject = _struct("Subject", subject_fields)
     item_fields: dict[str, list[_Field]] = {
         key: [(c, *raw) for c in children] for key, children in shapes.lists.items()
     }
     for key in listing:
-        item_fields.setdefault(key, []).append((layout.ITEM_SUBJECT, subject | None, None))
+        parts = shapes.item_parts.get(key, {})
+        item_fields.setdefault(key, []).extend([
+            (layout.ITEM_SUBJECT, subject | None, None),
+            *((c, *raw) for c in sorted(shapes.item_fields.get(key, ()))),
+            *(
+                (part, _struct(f"Part_{key}_{part}", [(c, *raw) for c in sorted(children)])
+                 | None, None)
+                for part, children in sorted(parts.items())
+            ),
+        ])  # fmt: skip
     message_fields: list[_Field] = [
         *layout_fields(_MESSAGE),
         (layout.SUBJECT, subject | None, None),
@@ -237,6 +325,7 @@ def fast_plan(  # noqa: PLR0913 - keyword-only: the plan's fields, passed throug
         lists=tuple(
             (k, tuple((b, c) for c, b in group.items())) for k, group in shapes.lists.items()
         ),
+        items=tuple((k, tuple(checks)) for k, checks in shapes.items.items()),
     )
     bits = {".".join(segments): 1 << i for i, segments in enumerate(presence)}
     return FastPlan(

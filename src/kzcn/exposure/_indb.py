@@ -21,7 +21,8 @@ spills to that directory past it), and every step is a query over them:
   Python, the peak grew by about 0.2 GiB per million messages).
 
 Tables: `msg` (one row per readable message, `ord` its input order), `lst`
-(listed persons: `ord`, `slot`), `doc` (`ord`, `slot`, `h`: a document's hash).
+(listed persons: `ord`, `slot`, `presence`: their item's bits), `doc` (`ord`,
+`slot`, `h`: a document's hash).
 """
 
 # Every name in the SQL here is a column name of the readers' frames, quoted; the only
@@ -204,7 +205,7 @@ class Engine:
             CREATE VIEW occ AS
             SELECT ord * {stride} AS occ, ord, kind, presence FROM kept WHERE has_subject
             UNION ALL
-            SELECT l.ord * {stride} + l.slot, l.ord, k.kind, 0
+            SELECT l.ord * {stride} + l.slot, l.ord, k.kind, l.presence
             FROM kept_lst l JOIN kept k USING (ord)
         """)
         # Documents seen on two persons' rows: the only ones that link anyone.

@@ -40,7 +40,7 @@ from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import CATALOGUE, Code
 from kzcn.exposure import _layout as layout
 from kzcn.exposure._duck import load_native, read_native, read_native_parquet
-from kzcn.exposure._fast import NULL, FastPlan, fast_plan, non_empty
+from kzcn.exposure._fast import NULL, FastPlan, ItemChecks, fast_plan, item_bits, non_empty
 
 if TYPE_CHECKING:
     import duckdb
@@ -136,8 +136,9 @@ class Extracted:
         skipped: `line`, `reason` of every line not analysed.
         documents: `line`, `slot`, `document` (`STATE|TYPE|NUMBER`) of every
             document of a person (the subject, slot 0, or a listed person).
-        listed: `line`, `slot` and the person columns of every person a
-            message lists (`ExtractPlan.person_lists`), slots from 1.
+        listed: `line`, `slot`, `presence` (the bits of the checks on the
+            person's item) and the person columns of every person a message
+            lists (`ExtractPlan.person_lists`), slots from 1.
         lines: Lines (or items) read.
         positions: `line` or `item`: what the `line` numbers count.
         in_engine: The rows went straight into the DuckDB database given to
@@ -194,31 +195,47 @@ def _present(node: Any, segments: tuple[str, ...]) -> bool:
     return node is not None and node != []
 
 
+def _item_bits(item: Any, checks: tuple[tuple[int, tuple[str, ...]], ...]) -> int:
+    """The bits of the checks on a list's item (`_Checks.items`) that it passes (`_present`)."""
+    bits = 0
+    for bit, segments in checks:
+        if _present(item, segments):
+            bits |= bit
+    return bits
+
+
 @dataclass(frozen=True, slots=True)
 class _Checks:
     """One kind's presence checks, grouped by shape so the hot loop does not recurse.
 
     Each check carries its bit: `subject.<key>`, `subject.documents[].<key>`,
     `<key>` or `<key>.<child>`, `<list>[].<key>` (grouped by list, so each list
-    is walked once), and `other` for any other shape.
+    is walked once), `items`: any path into the items of a list of persons
+    (`ExtractPlan.person_lists`), checked per item (an item's bits are its
+    person's), and `other` for any other shape.
     """
 
     subject: tuple[tuple[int, str], ...] = ()
     documents: tuple[tuple[int, str], ...] = ()
     message: tuple[tuple[int, str, str | None], ...] = ()
     lists: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+    items: ItemChecks = ()
     other: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def _checks_of(plan: ExtractPlan, kind: str) -> _Checks:
     groups: dict[str, list[Any]] = {"subject": [], "documents": [], "message": [], "other": []}
     lists: dict[str, list[tuple[int, str]]] = {}
+    items: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
     carried = plan.carried.get(kind, frozenset())
+    listing = plan.person_lists.get(kind, ())
     for position, segments in enumerate(plan.presence):
         if ".".join(segments) not in carried:
             continue
         bit = 1 << position
         match segments:
+            case (key, "[]", *rest) if key in listing:
+                items.setdefault(key, []).append((bit, tuple(rest)))
             case ("subject", key):
                 groups["subject"].append((bit, key))
             case ("subject", "documents", "[]", key):
@@ -234,6 +251,7 @@ def _checks_of(plan: ExtractPlan, kind: str) -> _Checks:
     return _Checks(
         **{name: tuple(items) for name, items in groups.items()},
         lists=tuple((key, tuple(children)) for key, children in lists.items()),
+        items=tuple((key, tuple(children)) for key, children in items.items()),
     )
 
 
@@ -265,7 +283,7 @@ class _Columns:
     def add_listed(
         self, index: int, listed: list[tuple[Any, ...]], keys: list[tuple[int, str]]
     ) -> None:
-        """A message's listed persons (`slot`, values...) and their (`slot`, document) keys."""
+        """A message's listed persons (`slot`, `presence`, values...) and their document keys."""
         self.listed.extend((index, *person) for person in listed)
         for slot, key in keys:
             self.document_line.append(index)
@@ -304,7 +322,9 @@ class _Columns:
         ]  # fmt: skip
         messages = _frame(self.rows, (*head, *names), types)
         listed = _frame(
-            self.listed, ("line", "slot", *names), [pl.Int64(), pl.Int64(), *types[len(head) :]]
+            self.listed,
+            ("line", "slot", "presence", *names),
+            [pl.Int64(), pl.Int64(), pl.Int64(), *types[len(head) :]],
         )
         skipped = pl.DataFrame(
             [
@@ -357,28 +377,39 @@ def _document_keys(subject: Any) -> list[str]:
     return [key for key in named if key is not None]
 
 
+#: A message's listed persons (`slot`, `presence`, values...), their (`slot`, document)
+#: keys, and the bits of the checks any item passed (the message's).
+Listed = tuple[list[tuple[Any, ...]], list[tuple[int, str]], int]
+
+
 def _listed_persons(
-    message: dict[str, Any], lists: tuple[str, ...], extra: tuple[tuple[str, ...], ...]
-) -> tuple[list[tuple[Any, ...]], list[tuple[int, str]]]:
-    """The persons a message lists, as (`slot`, values...), and their (`slot`, document) keys.
+    message: dict[str, Any], lists: tuple[str, ...], extra: tuple[tuple[str, ...], ...],
+    checks: ItemChecks = (),
+) -> Listed:  # fmt: skip
+    """The persons a message lists, their documents' keys, and the items' bits (`Listed`).
 
     Slots count the items of the lists in order from 1; an item without a
-    `subject` object lists nobody (its slot is not reused).
+    `subject` object lists nobody (its slot is not reused), but its fields
+    are checked (a value there crosses).
     """
     persons: list[tuple[Any, ...]] = []
     keys: list[tuple[int, str]] = []
-    slot = 0
+    slot = bits = 0
+    by_list = dict(checks)
     for key in lists:
         items = message.get(key)
         if type(items) is not list:
             continue
+        item_checks = by_list.get(key, ())
         for item in items:
             slot += 1
-            subject = item.get("subject") if type(item) is dict else None
+            found = _item_bits(item, item_checks) if item_checks else 0
+            bits |= found
+            subject = item.get(layout.ITEM_SUBJECT) if type(item) is dict else None
             if type(subject) is dict:
-                persons.append((slot, *_person_values(subject, extra)))
+                persons.append((slot, found, *_person_values(subject, extra)))
                 keys.extend((slot, document) for document in _document_keys(subject))
-    return persons, keys
+    return persons, keys, bits
 
 
 def _validator(plan: ExtractPlan) -> Callable[[bytes], bool] | None:
@@ -544,6 +575,10 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
             for bit, segments in kind_checks.other:
                 if _present(message, segments):
                     bits |= bit
+            lists = person_lists.get(kind)  # type: ignore[arg-type]
+            listed = _listed_persons(message, lists, extra, kind_checks.items) if lists else None
+            if listed is not None:
+                bits |= listed[2]
             keys: list[str] = []
             if has_subject:
                 subject = message["subject"]
@@ -562,8 +597,6 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
             else:
                 person = no_person
             row = (index, kind, *envelope, has_subject, bits, *person)
-            lists = person_lists.get(kind)  # type: ignore[arg-type]
-            listed = _listed_persons(message, lists, extra) if lists else None
         except (TypeError, AttributeError):  # a list where a name belongs, and the like
             columns.skip(index, SKIP_MALFORMED)
             continue
@@ -573,11 +606,11 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
             document_slot.extend([0] * len(keys))
             document_key.extend(keys)
         if listed is not None:
-            columns.add_listed(index, *listed)
+            columns.add_listed(index, *listed[:2])
     return columns
 
 
-def _parse_fast(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on purpose
+def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame on purpose
     lines: Iterable[bytes], plan: ExtractPlan, fast: FastPlan, first: int, columns: _Columns
 ) -> None:
     """Parse lines with the narrow decoder; any line it cannot take goes to `_parse_all`.
@@ -619,6 +652,10 @@ def _parse_fast(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on pur
                     value = getattr(item, child)
                     if value and value != NULL:  # `given`, inline: it runs per item
                         bits |= bit
+        lists = person_lists.get(kind)  # type: ignore[arg-type]
+        listed = _listed_structs(message, lists, extra, checks.items) if lists else None
+        if listed is not None:
+            bits |= listed[2]
         if has_subject:
             person = person_of(subject)
             if extra:
@@ -644,9 +681,8 @@ def _parse_fast(  # noqa: C901, PLR0912 - the hot loop, kept in one frame on pur
         else:
             person = no_person
         append((index, kind, *envelope_of(message), has_subject, bits, *person))
-        lists = person_lists.get(kind)  # type: ignore[arg-type]
-        if lists:
-            columns.add_listed(index, *_listed_structs(message, lists, extra))
+        if listed is not None:
+            columns.add_listed(index, *listed[:2])
 
 
 def _struct_person(subject: Any, extra: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Any, ...]:
@@ -658,22 +694,27 @@ def _struct_person(subject: Any, extra: tuple[tuple[str, tuple[str, ...]], ...])
 
 
 def _listed_structs(
-    message: Any, lists: tuple[str, ...], extra: tuple[tuple[str, tuple[str, ...]], ...]
-) -> tuple[list[tuple[Any, ...]], list[tuple[int, str]]]:
+    message: Any, lists: tuple[str, ...], extra: tuple[tuple[str, tuple[str, ...]], ...],
+    checks: ItemChecks = (),
+) -> Listed:  # fmt: skip
     """`_listed_persons` over a decoded message Struct."""
     persons: list[tuple[Any, ...]] = []
     keys: list[tuple[int, str]] = []
-    slot = 0
+    slot = bits = 0
+    by_list = dict(checks)
     for key in lists:
+        item_checks = by_list.get(key, ())
         for item in getattr(message, key) or ():
             slot += 1
-            subject = item.subject
+            found = item_bits(item, item_checks) if item_checks else 0
+            bits |= found
+            subject = getattr(item, layout.ITEM_SUBJECT)
             if subject is None:
                 continue
-            persons.append((slot, *_struct_person(subject, extra)))
+            persons.append((slot, found, *_struct_person(subject, extra)))
             named = (_document_key_of_struct(document) for document in subject.documents or ())
             keys.extend((slot, name) for name in named if name is not None)
-    return persons, keys
+    return persons, keys, bits
 
 
 # --- files and workers ----------------------------------------------------------
