@@ -19,6 +19,7 @@ import pytest
 from exposure_fixtures import EXAMPLES
 from kzcn.exposure import _read as exposure_read
 from kzcn.exposure import compute_exposure
+from kzcn.exposure._duck import read_native
 from kzcn.exposure._read import _Columns, _parse_all, _parse_lines, read_source
 from kzcn.synth import write_dataset
 from test_exposure_fast import _plan
@@ -222,3 +223,63 @@ def test_field_flows_count_the_fields_of_listed_persons(
     assert result.input.persons == 4
     flows = {f.path: (f.messages, f.people) for f in result.field_flows}
     assert {path: flows[path] for path in _LISTED_FLOWS} == _LISTED_FLOWS
+
+
+def _bent_items() -> list[bytes]:
+    """The list example, its items' optional fields in each shape a reader must read alike."""
+    listing = _example("prior_change_list")
+    changes: list[Any] = [
+        lambda i: i["subject"].__setitem__("patronymic", []),
+        lambda i: i["subject"].__setitem__("patronymic", {"latin": "X"}),
+        lambda i: i["subject"]["documents"][0].__setitem__("series", "AB"),
+        lambda i: i["subject"].__setitem__("documents", []),
+        lambda i: i.__setitem__("former_citizenship", None),
+        lambda i: i["former_citizenship"].__setitem__("evidence", []),
+        lambda i: i["former_citizenship"].pop("evidence"),
+        lambda i: i.pop("subject"),  # lists nobody; its fields still cross
+        lambda i: i.__setitem__("subject", None),
+    ]
+    lines = []
+    for change in changes:
+        message = copy.deepcopy(listing)
+        change(message["items"][1])
+        lines.append(orjson.dumps(message))
+    spaced = copy.deepcopy(listing)
+    spaced["items"][2]["former_citizenship"]["evidence"] = []
+    lines.append(orjson.dumps(spaced).replace(b'"evidence":[]', b'"evidence":[ ]'))
+    return lines
+
+
+def test_every_reader_checks_each_item_alike(tmp_path: Path) -> None:
+    lines = _bent_items()
+    plan = _plan()
+    general = _parse_all(lines, plan, 1, _Columns(plan)).frames()
+    fast = _parse_lines(lines, plan, 1).frames()
+    assert general[1].height == 0  # every line read
+    assert fast[0].equals(general[0])
+    assert fast[3].equals(general[3])
+    path = tmp_path / "bent.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    native = read_native(path, plan, exposure_read._fast_plan_of(plan))
+    assert native is not None
+    assert native[0].equals(general[0])
+    assert native[2] is not None
+    assert native[2].equals(general[3])
+    bit = {field: 1 << plan.presence.index(tuple(field.split("."))) for field in _ITEM_BITS}
+    listed = general[3]
+    for field, (slot, lines_with) in _ITEM_BITS.items():
+        rows = listed.filter(pl.col("slot") == slot)
+        found = rows.filter((pl.col("presence") & bit[field]) != 0)["line"].to_list()
+        assert found == lines_with, field
+    assert listed.filter(pl.col("slot") == 2)["line"].to_list() == [1, 2, 3, 4, 5, 6, 7, 10]
+
+
+#: Per item path, (slot, lines whose item at that slot holds a value): `_bent_items`
+#: bends item 1 (slot 2) on lines 1 to 9, lists nobody there on lines 8 and 9, and
+#: empties the evidence of item 2 (slot 3) on line 10; item 2 keeps its `ended_by`.
+_ITEM_BITS = {
+    "items.[].subject.patronymic": (2, [2]),
+    "items.[].subject.documents.[].series": (2, [3]),
+    "items.[].former_citizenship.evidence": (2, [1, 2, 3, 4, 10]),
+    "items.[].former_citizenship.ended_by": (3, list(range(1, 11))),
+}

@@ -243,11 +243,7 @@ def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _jso
         terms.extend((bit, _any_item(_quote(key), child)) for bit, child in group)
     terms.extend((bit, f"subject.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
     terms.extend((bit, _any_item("subject.documents", key)) for bit, key in checks.documents)
-    terms.extend(
-        (bit, _present_at(_quote(key), ("[]", *path)))  # any item's
-        for key, group in checks.items
-        for bit, path in group
-    )
+    # The checks on list items are the listed persons' (`_listed`), or-ed by `_query`.
     return _sum_of_bits(terms)
 
 
@@ -365,14 +361,20 @@ def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json
     values = [
         f"CASE WHEN has_subject THEN subject.{path} END AS {name}" for name, path in _PERSON.items()
     ]
+    listed = _listed(plan, reading, fast)
+    # A message's bits of the checks on items are any item's (`listed` is defined first).
+    items = (
+        " | coalesce(list_aggregate(list_transform(listed, lambda p: p.presence), 'bit_or'), 0)"
+        if listed
+        else ""
+    )
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
     SELECT
-        kind, {", ".join(envelope)}, has_subject,
-        CAST(CASE kind {bits} ELSE 0 END AS BIGINT) AS presence,
+        kind, {", ".join(envelope)}, has_subject, {listed}
+        CAST(CASE kind {bits} ELSE 0 END AS BIGINT){items} AS presence,
         {", ".join(values)},
         CASE WHEN has_subject THEN {reading.documents("subject")} END AS documents,
-        {_listed(plan, reading, fast)}
         has_subject AND {reading.no_subject} AS no_subject
     FROM (
         SELECT *, CASE kind {person} ELSE false END AS has_subject

@@ -41,6 +41,7 @@ __all__ = [
     "Column",
     "Tree",
     "check_records",
+    "compiled_source",
     "document_key",
     "pick_from_dicts",
     "pick_from_structs",
@@ -276,13 +277,18 @@ def _compiled(columns: tuple[Column, ...], *, structs: bool) -> Callable[[Any], 
     values = _lines(tree(columns), "record", 0, body, structs=structs)
     row = ", ".join(values[c] for c in columns)  # the columns' order, not the shape's
     source = "\n".join(["def pick(record):", *body, f"    return ({row},)"])
-    return _compiled_source(source, f"the values of {[c.name for c in columns]}")
+    return compiled_source(source, f"the values of {[c.name for c in columns]}")
 
 
-def _compiled_source(source: str, what: str) -> Callable[[Any], Any]:
-    scope: dict[str, Any] = {}
-    # Not arbitrary code: the text is made from the layout's field names (the
-    # models', see `check`), each a Python identifier (`tree` says so).
+def compiled_source(
+    source: str, what: str, scope: dict[str, Any] | None = None
+) -> Callable[[Any], Any]:
+    """The function `pick` that `source` defines (with the names in `scope`).
+
+    Not arbitrary code: callers make the text from field names of the models
+    (see `check`), each a Python identifier (`tree` checks; `_fast` its own).
+    """
+    scope = dict(scope or {})
     exec(compile(source, f"<layout: {what}>", "exec"), scope)  # noqa: S102
     picker: Callable[[Any], Any] = scope["pick"]
     picker.__doc__ = f"Compiled from the layout: {what}.\n\n{source}"
@@ -311,7 +317,7 @@ def document_key(*, structs: bool) -> Callable[[Any], str | None]:
     no document; a Struct holds nothing else. Other values are written as
     f-strings write them (None as `None`).
     """
-    return _compiled_source(_key_source(DOCUMENT, structs=structs), "document key")
+    return compiled_source(_key_source(DOCUMENT, structs=structs), "document key")
 
 
 def pick_from_dicts(columns: tuple[Column, ...]) -> Callable[[Any], tuple[Any, ...]]:

@@ -40,7 +40,7 @@ from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import CATALOGUE, Code
 from kzcn.exposure import _layout as layout
 from kzcn.exposure._duck import load_native, read_native, read_native_parquet
-from kzcn.exposure._fast import NULL, FastPlan, ItemChecks, fast_plan, item_bits, non_empty
+from kzcn.exposure._fast import NULL, FastPlan, ItemChecks, fast_plan, non_empty
 
 if TYPE_CHECKING:
     import duckdb
@@ -620,7 +620,7 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
     decode, decode_error, all_checks, person_kinds = (
         fast.decode, msgspec.DecodeError, fast.checks, plan.person_kinds,
     )  # fmt: skip
-    append, extra = columns.rows.append, fast.extra
+    append, extra, item_checks = columns.rows.append, fast.extra, fast.item_bits
     document_line, document_key = columns.document_line, columns.document_key
     document_slot, person_lists = columns.document_slot, plan.person_lists
     no_person = (None,) * (len(PERSON_COLUMNS) + len(extra))
@@ -653,7 +653,11 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
                     if value and value != NULL:  # `given`, inline: it runs per item
                         bits |= bit
         lists = person_lists.get(kind)  # type: ignore[arg-type]
-        listed = _listed_structs(message, lists, extra, checks.items) if lists else None
+        listed = (
+            _listed_structs(message, lists, extra, item_checks[kind])  # type: ignore[index]
+            if lists
+            else None
+        )
         if listed is not None:
             bits |= listed[2]
         if has_subject:
@@ -695,18 +699,17 @@ def _struct_person(subject: Any, extra: tuple[tuple[str, tuple[str, ...]], ...])
 
 def _listed_structs(
     message: Any, lists: tuple[str, ...], extra: tuple[tuple[str, tuple[str, ...]], ...],
-    checks: ItemChecks = (),
+    checks: dict[str, Callable[[Any], int]],
 ) -> Listed:  # fmt: skip
-    """`_listed_persons` over a decoded message Struct."""
+    """`_listed_persons` over a decoded message Struct (`checks`: `FastPlan.item_bits`)."""
     persons: list[tuple[Any, ...]] = []
     keys: list[tuple[int, str]] = []
     slot = bits = 0
-    by_list = dict(checks)
     for key in lists:
-        item_checks = by_list.get(key, ())
+        item_bits = checks.get(key)
         for item in getattr(message, key) or ():
             slot += 1
-            found = item_bits(item, item_checks) if item_checks else 0
+            found = 0 if item_bits is None else item_bits(item)
             bits |= found
             subject = getattr(item, layout.ITEM_SUBJECT)
             if subject is None:
