@@ -121,7 +121,9 @@ def _paths(value: Sequence[str] | str | None, default: Sequence[str]) -> tuple[s
         if value is None
         else (value.split(",") if isinstance(value, str) else list(value))
     )
-    cleaned = tuple(dict.fromkeys(item.strip().removeprefix("subject.") for item in items))
+    cleaned = tuple(
+        dict.fromkeys(item.strip().removeprefix(f"{layout.SUBJECT}.") for item in items)
+    )
     cleaned = tuple(item for item in cleaned if item)
     if not cleaned:
         raise QuasiIdentifierError("give at least one field")

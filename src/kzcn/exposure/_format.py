@@ -17,6 +17,7 @@ from typing import Any
 
 from kzcn.authorities import AUTHORITIES, Language
 from kzcn.dictionary import Labels, field_dictionary, labels, person_fields
+from kzcn.exposure import _layout as layout
 from kzcn.exposure.linkage import LinkageResult
 from kzcn.exposure.result import ExposureResult
 from kzcn.privacy import LEGAL_CATEGORIES
@@ -125,7 +126,7 @@ class Words:
             prefix = f"{prefix}.{segment}" if prefix else segment
             bare = prefix.removesuffix("[]")
             entry = person.get(bare) or next(iter(book.by_path(bare)), None)
-            if entry is None or bare == "subject":
+            if entry is None or bare == layout.SUBJECT:
                 continue
             parts.append(self.labels.field_label(entry.owner))
         return self.t("path_separator").join(parts) or path

@@ -130,7 +130,7 @@ def resolve(path: str) -> ResolvedPath:
     Raises:
         QuasiIdentifierError: the path is unknown, or holds a list.
     """
-    clean = path.strip().removeprefix("subject.")
+    clean = path.strip().removeprefix(f"{layout.SUBJECT}.")
     fields = person_fields()
     if clean not in fields:
         known = ", ".join(
@@ -138,7 +138,7 @@ def resolve(path: str) -> ResolvedPath:
         )
         raise QuasiIdentifierError(
             f"{path!r} is not a field of the person record (e.g. {known}, "
-            "place_of_birth.locality; `kzcn fields` lists them all)"
+            f"{_named(layout.PLACES[0])}; `kzcn fields` lists them all)"
         )
     entry = fields[clean]
     if "[]" in clean or entry.type == "list":
