@@ -236,15 +236,15 @@ def _checks_of(plan: ExtractPlan, kind: str) -> _Checks:
         match segments:
             case (key, "[]", *rest) if key in listing:
                 items.setdefault(key, []).append((bit, tuple(rest)))
-            case ("subject", key):
+            case (layout.SUBJECT, key):
                 groups["subject"].append((bit, key))
-            case ("subject", "documents", "[]", key):
+            case (layout.SUBJECT, layout.DOCUMENTS, "[]", key):
                 groups["documents"].append((bit, key))
-            case (key,) if key != "subject":
+            case (key,) if key != layout.SUBJECT:
                 groups["message"].append((bit, key, None))
-            case (key, child) if key != "subject" and child != "[]":
+            case (key, child) if key != layout.SUBJECT and child != "[]":
                 groups["message"].append((bit, key, child))
-            case (key, "[]", child) if key != "subject":
+            case (key, "[]", child) if key != layout.SUBJECT:
                 lists.setdefault(key, []).append((bit, child))
             case _:
                 groups["other"].append((bit, segments))
@@ -373,7 +373,7 @@ def _person_values(subject: Any, extra: tuple[tuple[str, ...], ...]) -> tuple[An
 
 def _document_keys(subject: Any) -> list[str]:
     """The keys of a person record's documents with a string number (`layout.DOCUMENT_KEY`)."""
-    named = (_document_key_of_dict(document) for document in subject.get("documents") or ())
+    named = (_document_key_of_dict(document) for document in subject.get(layout.DOCUMENTS) or ())
     return [key for key in named if key is not None]
 
 
@@ -476,7 +476,7 @@ def _skip_reason(
     kind = message.get("kind")
     if type(kind) is not str or kind not in checks:
         return SKIP_UNKNOWN_KIND
-    if kind in plan.person_kinds and type(message.get("subject")) is not dict:
+    if kind in plan.person_kinds and type(message.get(layout.SUBJECT)) is not dict:
         return SKIP_NO_SUBJECT
     if valid is not None and not valid(raw):
         return SKIP_INVALID
@@ -537,6 +537,7 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
     document_slot, person_lists = columns.document_slot, plan.person_lists
     no_person = (None,) * (len(PERSON_COLUMNS) + len(extra))
     envelope_of, person_of, key_of = _envelope_of_dict, _person_of_dict, _document_key_of_dict
+    subject_field, documents_field = layout.SUBJECT, layout.DOCUMENTS
     for index, raw in enumerate(lines, start=first):
         try:
             message = loads(raw)
@@ -550,7 +551,7 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
         if (
             kind_checks is None
             or valid is not None
-            or (kind in person_kinds and type(message.get("subject")) is not dict)
+            or (kind in person_kinds and type(message.get(subject_field)) is not dict)
         ):
             reason = _skip_reason(message, checks, plan, raw, valid)
             if reason is not None:
@@ -581,14 +582,14 @@ def _parse_all(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fram
                 bits |= listed[2]
             keys: list[str] = []
             if has_subject:
-                subject = message["subject"]
+                subject = message[subject_field]
                 person = person_of(subject)
                 if extra:
                     person += tuple(_value_key(_get(subject, path)) for path in extra)
                 for bit, key in kind_checks.subject:
                     if subject.get(key) is not None:
                         bits |= bit
-                for document in subject.get("documents") or ():
+                for document in subject.get(documents_field) or ():
                     if (named := key_of(document)) is not None:
                         keys.append(named)
                     for bit, key in kind_checks.documents:
@@ -633,6 +634,8 @@ def _parse_fast(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one fra
         except (decode_error, RecursionError):  # msgspec raises the latter past its depth
             message = None
         kind = None if message is None else message.kind
+        # `subject` and `documents` are `_layout.SUBJECT` and `DOCUMENTS`, the Structs' fields
+        # (`_fast`), spelled as attributes here: a getattr per message costs in the hot loop.
         subject: Any = None if message is None else message.subject
         has_subject = kind in person_kinds
         checks = all_checks.get(kind)  # type: ignore[arg-type]
