@@ -184,7 +184,7 @@ def _any_item(items: str, child: str) -> str:
 
 
 def _present_at(item: str, path: tuple[str, ...], depth: int = 0) -> str:
-    """SQL: a value sits at `path` in `item`, not null nor an empty list (`_fast._present_at`).
+    """SQL: a value sits at `path` in `item`, not null nor an empty list (`_fast.item_bits`).
 
     `[]` fans out over a list's items.
     """
