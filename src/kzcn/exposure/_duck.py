@@ -154,26 +154,48 @@ def _any_item(items: str, child: str) -> str:
     return f"coalesce(list_bool_or(list_transform({items}, {given})), false)"
 
 
-def _typed_non_empty(key: str, child: str | None) -> str:
+def _typed_non_empty(lists: frozenset[tuple[str, str | None]]) -> Callable[[str, str | None], str]:
     """`_non_empty` over typed (Parquet) columns: a list by its length, anything else by null.
 
-    Casting a typed column to text, as the JSON columns are, cost a second a million rows.
+    `lists` are the fields the file holds as lists (`_parquet_lists`). Casting a
+    typed column to text, as the JSON columns are, cost a second a million rows.
     """
-    import pyarrow as pa  # noqa: PLC0415
 
-    from kzcn._parquet import arrow_schema  # noqa: PLC0415 - pyarrow, for Parquet only
+    def non_empty(key: str, child: str | None) -> str:
+        path = _field(key, child)
+        return f"coalesce(len({path}), 0) > 0" if (key, child) in lists else f"({path} IS NOT NULL)"
 
-    kind = arrow_schema().field(key).type
-    path = _quote(key)
-    if child is not None:
-        kind, path = kind.field(child).type, f"{path}.{_quote(child)}"
-    if pa.types.is_list(kind):
-        return f"coalesce(len({path}), 0) > 0"
-    return f"({path} IS NOT NULL)"
+    return non_empty
+
+
+def _field(key: str, child: str | None) -> str:
+    return _quote(key) if child is None else f"{_quote(key)}.{_quote(child)}"
+
+
+def _parquet_lists(rows: str, fast: FastPlan) -> frozenset[tuple[str, str | None]]:
+    """The message-level presence fields `rows` (a `read_parquet`) holds as lists.
+
+    DuckDB's own types, from the file's footer: the schema of the Parquet writer
+    (`kzcn._parquet`) would take pyarrow and the JSON Schema to build (0.2 s).
+    A field the file lacks is DuckDB's error, so the caller declines the file.
+    """
+    import duckdb  # noqa: PLC0415 - see `_rows`
+
+    fields = sorted({(k, c) for checks in fast.checks.values() for _, k, c in checks.message},
+                    key=lambda f: (f[0], f[1] or ""))  # fmt: skip
+    if not fields:
+        return frozenset()
+    select = ", ".join(_field(key, child) for key, child in fields)
+    with duckdb.connect(":memory:") as con:
+        described = con.execute(f"DESCRIBE SELECT {select} FROM {rows}").fetchall()  # noqa: S608
+    return frozenset(
+        found for found, (_, kind, *_) in zip(fields, described, strict=True)
+        if str(kind).endswith("]")
+    )  # fmt: skip
 
 
 def _json_non_empty(key: str, child: str | None) -> str:
-    return _non_empty(_quote(key) if child is None else f"{_quote(key)}.{_quote(child)}")
+    return _non_empty(_field(key, child))
 
 
 def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _json_non_empty) -> str:
@@ -183,8 +205,9 @@ def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _jso
         terms.append((bit, non_empty(key, child)))
     for key, group in checks.lists:
         terms.extend((bit, _any_item(_quote(key), child)) for bit, child in group)
-    terms.extend((bit, f"subject.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
-    terms.extend((bit, _any_item("subject.documents", key)) for bit, key in checks.documents)
+    terms.extend((bit, f"{_SUBJECT}.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
+    documents = f"{_SUBJECT}.{_DOCUMENTS}"
+    terms.extend((bit, _any_item(documents, key)) for bit, key in checks.documents)
     if not terms:
         return "0"
     return " + ".join(f"(CASE WHEN {condition} THEN {bit} ELSE 0 END)" for bit, condition in terms)
@@ -197,6 +220,16 @@ _DOCUMENT = " || '|' || ".join(
     if c is not layout.DOCUMENT_KEY
 )
 _NUMBER = f"d.{_quote(layout.DOCUMENT_KEY.path[-1])}"
+#: A document's key, `STATE|TYPE|NUMBER`, where its number is JSON (`_json_source`) or text.
+_JSON_KEY = f"{_DOCUMENT} || '|' || ({_NUMBER} ->> '$')"
+_TEXT_KEY = f"{_DOCUMENT} || '|' || {_NUMBER}"
+#: The message's person record, and its documents, as SQL (`_layout`).
+_SUBJECT = _quote(layout.SUBJECT)
+_DOCUMENTS = _quote(layout.DOCUMENTS)
+
+
+def _as_hash(key: str) -> str:
+    return f"hash({key})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,13 +237,19 @@ class _From:
     """What a query reads, as SQL: the rows, a person's document keys, a missing subject.
 
     `documents` gives the SQL of the document keys of the person record written as its
-    argument (the message's `subject`, or a listed item's).
+    argument (the message's subject, or a listed item's), each key passed through
+    its second argument (`str` as it is, `_as_hash` for the key's 64-bit hash).
+    `ord`, where the source numbers its rows itself, is the row's position from 1:
+    then DuckDB need not keep the rows in order. `typed`: no value is an object's
+    or a list's JSON text (`_maybe_containers`), so a key can be hashed as it is read.
     """
 
     rows: str
-    documents: Callable[[str], str]
+    documents: Callable[[str, Callable[[str], str]], str]
     no_subject: str
     non_empty: Callable[[str, str | None], str] = _json_non_empty
+    ord: str | None = None
+    typed: bool = False
 
 
 def _lists(plan: ExtractPlan) -> list[str]:
@@ -228,12 +267,12 @@ def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     return _From(
         f"read_json({_literal(str(path))}, format = 'newline_delimited', "
         f"records = true, columns = {spec})",
-        lambda person: (
-            f"list_transform(list_filter({person}.documents, "
+        lambda person, key: (
+            f"list_transform(list_filter({person}.{_DOCUMENTS}, "
             f"lambda d: json_type({_NUMBER}) = 'VARCHAR'), "
-            f"lambda d: {_DOCUMENT} || '|' || ({_NUMBER} ->> '$'))"
+            f"lambda d: {key(_JSON_KEY)})"
         ),
-        "subject IS NULL",
+        f"{_SUBJECT} IS NULL",
     )
 
 
@@ -246,33 +285,37 @@ def _parquet_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     subject counts as missing when it has neither sex nor birth date, which
     sends a file with such a row to the shared reader (see `read_native_parquet`).
     """
-    del plan, fast
+    del plan
+    rows = f"read_parquet({_literal(str(path))}, file_row_number = true)"
     return _From(
-        f"read_parquet({_literal(str(path))})",
-        lambda person: (
-            f"list_transform({person}.documents, lambda d: "
-            f"CASE WHEN {_NUMBER} IS NOT NULL THEN {_DOCUMENT} || '|' || {_NUMBER} END)"
+        rows,
+        lambda person, key: (
+            f"list_transform({person}.{_DOCUMENTS}, lambda d: "
+            f"CASE WHEN {_NUMBER} IS NOT NULL THEN {key(_TEXT_KEY)} END)"
         ),
-        "subject.sex IS NULL AND subject.date_of_birth IS NULL",
-        _typed_non_empty,
+        f"{_SUBJECT}.{_PERSON['sex']} IS NULL AND {_SUBJECT}.{_PERSON['date_of_birth']} IS NULL",
+        _typed_non_empty(_parquet_lists(rows, fast)),
+        "file_row_number + 1",
+        typed=True,
     )
 
 
 Source = Callable[[Path, "ExtractPlan", FastPlan], _From]
 
 
-def _listed(plan: ExtractPlan, reading: _From) -> str:
+def _listed(plan: ExtractPlan, reading: _From, key: Callable[[str], str]) -> str:
     """The persons each message lists: per kind, its lists' items concatenated, each a struct.
 
     Every item is kept (`listed` false where it has no subject), so that its
     position in the list is its slot, as the Python reader numbers them.
     """
+    person = f"i.{_SUBJECT}"
 
-    def items(key: str) -> str:
-        values = ", ".join(f"{name} := i.subject.{path}" for name, path in _PERSON.items())
+    def items(name: str) -> str:
+        values = ", ".join(f"{column} := {person}.{path}" for column, path in _PERSON.items())
         return (
-            f"list_transform({_quote(key)}, lambda i: struct_pack(listed := i.subject IS NOT NULL, "
-            f"{values}, documents := {reading.documents('i.subject')}))"
+            f"list_transform({_quote(name)}, lambda i: struct_pack(listed := {person} IS NOT NULL, "
+            f"{values}, documents := {reading.documents(person, key)}))"
         )
 
     cases = " ".join(
@@ -284,17 +327,30 @@ def _listed(plan: ExtractPlan, reading: _From) -> str:
     return f"CASE kind {cases} END AS listed, " if cases else ""
 
 
-def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source) -> str:
+def _query(
+    path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source,
+    *, in_engine: bool = False,
+) -> str:  # fmt: skip
+    """The rows' query, as SQL.
+
+    `in_engine` (`load_native`): with `ord` where the source numbers its rows
+    (they may then come in any order), and a typed source's document keys as
+    their hashes (only equality matters in the engine; the text is not kept).
+    """
     kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
     person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
     reading = source(path, plan, fast)
+    key = _as_hash if in_engine and reading.typed else str
     bits = " ".join(
         f"WHEN {_literal(k)} THEN {_bits(fast.checks[k], reading.non_empty)}" for k in kinds
     )
     envelope = [f"{path} AS {name}" for name, path in _ENVELOPE.items()]
+    if in_engine and reading.ord is not None:
+        envelope.insert(0, f"{reading.ord} AS ord")
     values = [
-        f"CASE WHEN has_subject THEN subject.{path} END AS {name}" for name, path in _PERSON.items()
+        f"CASE WHEN has_subject THEN {_SUBJECT}.{path} END AS {name}"
+        for name, path in _PERSON.items()
     ]
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
@@ -302,8 +358,8 @@ def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json
         kind, {", ".join(envelope)}, has_subject,
         CAST(CASE kind {bits} ELSE 0 END AS BIGINT) AS presence,
         {", ".join(values)},
-        CASE WHEN has_subject THEN {reading.documents("subject")} END AS documents,
-        {_listed(plan, reading)}
+        CASE WHEN has_subject THEN {reading.documents(_SUBJECT, key)} END AS documents,
+        {_listed(plan, reading, key)}
         has_subject AND {reading.no_subject} AS no_subject
     FROM (
         SELECT *, CASE kind {person} ELSE false END AS has_subject
@@ -598,7 +654,10 @@ def load_native(
     source = _parquet_source if parquet else _json_source
     try:
         with _plain_name(path) as plain:
-            con.execute(f"CREATE OR REPLACE TABLE raw AS {_query(plain, plan, fast, source)}")
+            query = _query(plain, plan, fast, source, in_engine=True)
+            # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
+            with _insertion_order(con, keep=not parquet):
+                con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
     except (duckdb.Error, OSError):
         if counter is not None:
             counter.join()
@@ -621,33 +680,50 @@ def load_native(
     if rows != lines.count - len(lines.empty) or unknown or no_subject or bracketed:
         con.execute("DROP TABLE raw")
         return None
-    _split(con, listing)
+    _split(con, listing, numbered=parquet, hashed=parquet)
     return lines.empty, lines.count
 
 
-def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
+@contextmanager
+def _insertion_order(con: duckdb.DuckDBPyConnection, *, keep: bool) -> Iterator[None]:
+    """DuckDB's `preserve_insertion_order` as `keep` says, inside; as it was, after."""
+    if keep:
+        yield
+        return
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("RESET preserve_insertion_order")
+
+
+def _split(con: duckdb.DuckDBPyConnection, listing: bool, *, numbered: bool, hashed: bool) -> None:
     """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1).
 
     `msg` is `raw` itself with the list columns dropped (a copy would double the peak).
+    `numbered`: `raw` has `ord` (else it is `rowid + 1`: the rows are in input order);
+    `hashed`: the document keys are their hashes already.
     """
+    ord_ = "ord" if numbered else "rowid + 1 AS ord"
+    key = "d" if hashed else "hash(d)"
     people = ", ".join(f"p.{_quote(c)} AS {_quote(c)}" for c in _PERSON)
     if listing:
-        con.execute("""
+        con.execute(f"""
             CREATE TABLE lraw AS
             SELECT ord, slot, p FROM (
-                SELECT rowid + 1 AS ord, unnest(listed) AS p, generate_subscripts(listed, 1) AS slot
+                SELECT {ord_}, unnest(listed) AS p, generate_subscripts(listed, 1) AS slot
                 FROM raw WHERE listed IS NOT NULL
             ) WHERE p.listed
-        """)
+        """)  # noqa: S608
         con.execute(
             f"CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, {people} FROM lraw"  # noqa: S608
         )
-        listed_documents = """
+        listed_documents = f"""
             UNION ALL
-            SELECT ord, CAST(slot AS BIGINT), hash(d) FROM (
+            SELECT ord, CAST(slot AS BIGINT), {key} FROM (
                 SELECT ord, slot, unnest(p.documents) AS d FROM lraw
             ) WHERE d IS NOT NULL
-        """
+        """  # noqa: S608
     else:
         columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {_quote(c)}" for c in _PERSON)
         con.execute(
@@ -657,12 +733,13 @@ def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
         listed_documents = ""
     con.execute(f"""
         CREATE TABLE doc AS
-        SELECT ord, CAST(0 AS BIGINT) AS slot, hash(d) AS h FROM (
-            SELECT rowid + 1 AS ord, unnest(documents) AS d FROM raw
+        SELECT ord, CAST(0 AS BIGINT) AS slot, {key} AS h FROM (
+            SELECT {ord_}, unnest(documents) AS d FROM raw
         ) WHERE d IS NOT NULL
         {listed_documents}
     """)  # noqa: S608
     con.execute("DROP TABLE IF EXISTS lraw")
     for column in ("documents", "no_subject", *(["listed"] if listing else [])):
         con.execute(f"ALTER TABLE raw DROP COLUMN {column}")
-    con.execute("CREATE VIEW msg AS SELECT rowid + 1 AS ord, * FROM raw")
+    rest = "* EXCLUDE (ord)" if numbered else "*"
+    con.execute(f"CREATE VIEW msg AS SELECT {ord_}, {rest} FROM raw")  # noqa: S608

@@ -27,11 +27,13 @@ from typing import Any, Literal
 
 __all__ = [
     "DOCUMENT",
+    "DOCUMENTS",
     "DOCUMENT_KEY",
     "ENVELOPE",
     "KIND",
     "MESSAGE",
     "PERSON",
+    "SUBJECT",
     "Column",
     "Tree",
     "document_key",
@@ -99,6 +101,11 @@ DOCUMENT = (
 #: without one has no key). DuckDB reads it as JSON to tell a string from a number
 #: (`_duck._json_source`); the Python readers ask for a string (`str` Structs, `type()`).
 DOCUMENT_KEY = DOCUMENT[-1]
+#: The message's field holding its person record (`PERSON`'s root), and a listed
+#: item's (the lists `_analyse._person_lists` names).
+SUBJECT = "subject"
+#: The person record's list of identity documents (`DOCUMENT`'s root).
+DOCUMENTS = "documents"
 
 # Exception of the Python reader over dicts (`pick_from_dicts`): an object
 # directly in the record (`place_of_birth`, `sender`) that is missing, null or
