@@ -570,13 +570,15 @@ def _metrics(
 ) -> dict[str, Any]:  # fmt: skip
     """The risk figures, l-diversity, subsets and ladder from the persons' key codes."""
     qi = list(settings.qi)
+    subsets = engine.candidate_subsets(settings.candidates, settings.max_subset)
+    resolved = [resolve(path) for path in settings.qi]
+    if isinstance(coded, indb.KeyTable):  # every tally in one query
+        coded.prefetch([qi, *subsets, *indb.ladder_sets(resolved, threshold)])
     risk = engine.risk_metrics(coded.tally(qi), threshold)
     diversity = coded.diversity(qi, settings.sensitive, settings.sensitive)
     phase(PHASES[3])
-    subsets = engine.candidate_subsets(settings.candidates, settings.max_subset)
     subset_rows = engine.subset_rows(coded, subsets, threshold)
     phase(PHASES[4])
-    resolved = [resolve(path) for path in settings.qi]
     return {
         "risk": risk,
         "diversity": diversity,

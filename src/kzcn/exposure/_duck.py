@@ -695,16 +695,16 @@ def load_native(
 
 
 def _pruned_lists(path: Path, plan: ExtractPlan) -> pa.Table | None:
-    """`ord`, `kind` and the person lists of a Parquet file, with only the fields read.
+    """The person lists of a Parquet file's rows that have one, with only the fields read.
 
     DuckDB reads every field of a list's items, not the few named (in a
     million generated messages, the listed persons' 40 fields took 1.4 s of
-    CPU; pyarrow's reader, told the 11 leaves, 0.02 s). The leaves are named
-    as Parquet's standard lists nest them (`items.list.element.subject...`,
-    what `kzcn generate` writes); a file nesting them otherwise gives None,
-    and DuckDB reads the lists in the rows' query.
+    CPU, pyarrow's reader told the 11 leaves 0.1 s). `ord` numbers the rows
+    kept (from 1). The leaves are named as Parquet's standard lists nest them
+    (`items.list.element.subject...`, what `kzcn generate` writes); a file
+    nesting them otherwise gives None, and DuckDB reads the lists in the rows' query.
     """
-    import pyarrow as pa  # noqa: PLC0415 - only for a Parquet input with person lists
+    import pyarrow.compute as pc  # noqa: PLC0415 - only for a Parquet input with person lists
     import pyarrow.parquet as pq  # noqa: PLC0415 - ditto
 
     # A standard list's items: `<list>.list.element`.
@@ -713,29 +713,33 @@ def _pruned_lists(path: Path, plan: ExtractPlan) -> pa.Table | None:
         *((layout.SUBJECT, *c.path) for c in layout.PERSON),
         *((*documents, *c.path) for c in layout.DOCUMENT),
     ]
-    wanted = [
-        ".".join(layout.KIND.path),
-        *(".".join((key, "list", "element", *f)) for key in _lists(plan) for f in fields),
-    ]
+    keys = _lists(plan)
+    wanted = [".".join((key, "list", "element", *f)) for key in keys for f in fields]
     file = pq.ParquetFile(path)
     leaves = {file.schema.column(i).path for i in range(file.metadata.num_columns)}
     if not leaves.issuperset(wanted):
         return None
     table = file.read(columns=wanted, use_threads=True)
-    return table.append_column("ord", pa.array(np.arange(1, table.num_rows + 1)))
+    given = pc.is_valid(table.column(keys[0]))
+    for key in keys[1:]:
+        given = pc.or_(given, pc.is_valid(table.column(key)))
+    rows = pc.indices_nonzero(given)
+    return table.take(rows).append_column("ord", pc.add(rows.cast("int64"), 1))
 
 
 def _load_lists(
     con: duckdb.DuckDBPyConnection, lists: pa.Table, plan: ExtractPlan, reading: _From
 ) -> None:
-    """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column."""
-    any_list = " OR ".join(f"{_quote(key)} IS NOT NULL" for key in _lists(plan))
+    """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column.
+
+    Each row's kind is `raw`'s (numbered by `ord`, as Parquet's rows are).
+    """
     con.register("lists_in", lists)
     try:
         con.execute(f"""
             CREATE TABLE listed AS
             SELECT ord, {_listed(plan, reading, _as_hash).removesuffix(", ")}
-            FROM lists_in WHERE {any_list}
+            FROM lists_in JOIN (SELECT ord, kind FROM raw) USING (ord)
         """)  # noqa: S608
     finally:
         con.unregister("lists_in")
