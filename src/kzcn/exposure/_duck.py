@@ -713,7 +713,7 @@ def load_native(
 
 
 def _pruned_lists(path: Path, plan: ExtractPlan) -> pa.Table | None:
-    """The person lists of a Parquet file's rows that have one, with only the fields read.
+    """Kind and person lists of the Parquet rows that list someone, with only the fields read.
 
     DuckDB reads every field of a list's items, not the few named (in a
     million generated messages, the listed persons' 40 fields took 1.4 s of
@@ -732,8 +732,10 @@ def _pruned_lists(path: Path, plan: ExtractPlan) -> pa.Table | None:
         *((*documents, *c.path) for c in layout.DOCUMENT),
     ]
     keys = _lists(plan)
-    wanted = [".".join((key, "list", "element", *f)) for key in keys for f in fields]
-    file = pq.ParquetFile(path)
+    kind = ".".join(layout.KIND.path)
+    wanted = [kind, *(".".join((key, "list", "element", *f)) for key in keys for f in fields)]
+    # The kinds as a dictionary: a million of them, not decoded into strings.
+    file = pq.ParquetFile(path, read_dictionary=[kind])
     leaves = {file.schema.column(i).path for i in range(file.metadata.num_columns)}
     if not leaves.issuperset(wanted):
         return None
@@ -748,16 +750,12 @@ def _pruned_lists(path: Path, plan: ExtractPlan) -> pa.Table | None:
 def _load_lists(
     con: duckdb.DuckDBPyConnection, lists: pa.Table, plan: ExtractPlan, reading: _From
 ) -> None:
-    """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column.
-
-    Each row's kind is `raw`'s (numbered by `ord`, as Parquet's rows are).
-    """
+    """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column."""
     con.register("lists_in", lists)
     try:
         con.execute(f"""
             CREATE TABLE listed AS
-            SELECT ord, {_listed(plan, reading, _as_hash).removesuffix(", ")}
-            FROM lists_in JOIN (SELECT ord, kind FROM raw) USING (ord)
+            SELECT ord, {_listed(plan, reading, _as_hash).removesuffix(", ")} FROM lists_in
         """)  # noqa: S608
     finally:
         con.unregister("lists_in")
