@@ -108,6 +108,15 @@ def test_every_declared_path_is_a_path_of_the_models() -> None:
         layout.check((wrong,))
 
 
+def test_the_person_and_documents_fields_are_the_models() -> None:
+    """`SUBJECT` and `DOCUMENTS`, which the SQL readers name, are fields of the models."""
+    fields = (
+        layout.Column("subject", (layout.SUBJECT,), "text", "message"),
+        layout.Column("documents", (layout.DOCUMENTS,), "text", "person"),
+    )
+    assert layout.check(fields) == fields
+
+
 # One column added to the declared layout, before the readers are imported: every
 # reader's rows carry it, with the same values (a fresh interpreter, since the
 # readers derive their shapes at import).
