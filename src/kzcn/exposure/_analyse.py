@@ -595,6 +595,9 @@ def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
     extracted, source_name = _read(source, plan, workers, reading, into=con)
     if not extracted.in_engine:
         indb.load_frames(con, extracted)
+    # Loaded: every row has its `ord`, so what DuckDB stores from here on need not keep
+    # its insertion order (each table it makes is filled in parallel, unordered).
+    con.execute("SET preserve_insertion_order = false")
     run = indb.Engine(con, person_columns(plan))
     invalid = run.screen(include_invalid)
     kind_flows = _kind_flows(run.counts(["kind", *_ENVELOPE_ENUMS]))
