@@ -151,9 +151,8 @@ def test_the_cli_headline_says_what_happened(
     assert sentence in " ".join(text.split())
 
 
-def test_parquet_by_duckdb_and_by_the_shared_reader_agree(
-    datasets: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _loaded_natively(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether DuckDB loaded each file read from here on (`_duck.load_native`)."""
     import kzcn.exposure._read as exposure_read  # noqa: PLC0415
     from kzcn.exposure._duck import load_native as native  # noqa: PLC0415
 
@@ -165,7 +164,54 @@ def test_parquet_by_duckdb_and_by_the_shared_reader_agree(
         return loaded
 
     monkeypatch.setattr(exposure_read, "load_native", recorded)
+    return taken
+
+
+def test_parquet_by_duckdb_and_by_the_shared_reader_agree(
+    datasets: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kzcn.exposure._read as exposure_read  # noqa: PLC0415
+
+    taken = _loaded_natively(monkeypatch)
     by_duckdb = _figures(datasets["parquet"])
     assert taken == [True]
     monkeypatch.setattr(exposure_read, "load_native", lambda *_, **__: None)
     assert _figures(datasets["parquet"]) == by_duckdb
+
+
+def test_parquet_lists_nested_otherwise_are_read_by_duckdb_with_the_same_figures(
+    datasets: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listed persons come from pyarrow's pruned read (`_duck._pruned_lists`) when
+    the file nests its lists as the standard says; otherwise DuckDB reads them."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from kzcn.exposure import _duck  # noqa: PLC0415
+
+    def as_item(kind: pa.DataType) -> pa.DataType:
+        if pa.types.is_list(kind):
+            return pa.list_(pa.field("item", as_item(kind.value_type)))
+        if pa.types.is_struct(kind):
+            return pa.struct([pa.field(f.name, as_item(f.type)) for f in kind])
+        return kind
+
+    table = pq.read_table(datasets["parquet"])
+    other = tmp_path / "items-as-list-item.parquet"
+    # `list.item`, not `list.element`: as pyarrow wrote lists before its version 13.
+    schema = pa.schema([pa.field(f.name, as_item(f.type)) for f in table.schema])
+    pq.write_table(table.cast(schema), other, use_compliant_nested_type=False)
+    pruned: list[bool] = []
+    original = _duck._pruned_lists
+
+    def recorded(*args: object) -> object:
+        table = original(*args)  # type: ignore[arg-type]
+        pruned.append(table is not None)
+        return table
+
+    monkeypatch.setattr(_duck, "_pruned_lists", recorded)
+    loaded = _loaded_natively(monkeypatch)
+    standard = _figures(datasets["parquet"])
+    assert _figures(other) == standard
+    assert pruned == [True, False]
+    assert loaded == [True, True]

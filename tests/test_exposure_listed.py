@@ -260,11 +260,18 @@ def test_every_reader_checks_each_item_alike(tmp_path: Path) -> None:
     assert fast[3].equals(general[3])
     path = tmp_path / "bent.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    native = read_native(path, plan, exposure_read._fast_plan_of(plan))
+    fast_plan = exposure_read._fast_plan_of(plan)
+    # A list where the models put an object (line 1) is DuckDB's type error, as the
+    # value's coarse type is declared: the file is left to the Python reader.
+    assert read_native(path, plan, fast_plan) is None
+    shaped = lines[1:]
+    path.write_bytes(b"\n".join(shaped) + b"\n")
+    native = read_native(path, plan, fast_plan)
     assert native is not None
-    assert native[0].equals(general[0])
+    expected = _parse_all(shaped, plan, 1, _Columns(plan)).frames()
+    assert native[0].equals(expected[0])
     assert native[2] is not None
-    assert native[2].equals(general[3])
+    assert native[2].equals(expected[3])
     bit = {field: 1 << plan.presence.index(tuple(field.split("."))) for field in _ITEM_BITS}
     listed = general[3]
     for field, (slot, lines_with) in _ITEM_BITS.items():

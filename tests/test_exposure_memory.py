@@ -254,3 +254,27 @@ def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.M
     monkeypatch.setattr(engine.CodedColumns, "from_codes", refuse)
     monkeypatch.setattr(engine.CodedColumns, "build", refuse)
     assert _report(generated) == lean
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "listed"])
+@given(rows=_CODES)
+@settings(max_examples=20, deadline=None)
+def test_tallies_asked_at_once_are_the_coded_columns_tallies(
+    rows: list[tuple[int, int, int]], packed: bool
+) -> None:
+    """`KeyTable.prefetch`: one query, each key set grouped by its packed codes (or listed)."""
+    columns: dict[str, engine.KeyCodes] = {
+        name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
+    }
+    coded = engine.CodedColumns.from_codes(columns, len(rows))
+    sets = [["a"], ["b", "a"], ["a", "b", "c"], ["c", "b"], ["a"]]
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_PACKED", indb._PACKED if packed else 1)
+        con.register("keys_in", pl.DataFrame(columns))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        table = indb.KeyTable(con, len(rows))
+        table.prefetch(sets)
+        con.execute("DROP TABLE keys")  # every tally is answered from the one query
+        for names in sets:
+            in_engine, in_memory = table.tally(names), coded.tally(names)
+            assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]

@@ -570,13 +570,15 @@ def _metrics(
 ) -> dict[str, Any]:  # fmt: skip
     """The risk figures, l-diversity, subsets and ladder from the persons' key codes."""
     qi = list(settings.qi)
+    subsets = engine.candidate_subsets(settings.candidates, settings.max_subset)
+    resolved = [resolve(path) for path in settings.qi]
+    if isinstance(coded, indb.KeyTable):  # every tally in one query
+        coded.prefetch([qi, *subsets, *indb.ladder_sets(resolved, threshold)])
     risk = engine.risk_metrics(coded.tally(qi), threshold)
     diversity = coded.diversity(qi, settings.sensitive, settings.sensitive)
     phase(PHASES[3])
-    subsets = engine.candidate_subsets(settings.candidates, settings.max_subset)
     subset_rows = engine.subset_rows(coded, subsets, threshold)
     phase(PHASES[4])
-    resolved = [resolve(path) for path in settings.qi]
     return {
         "risk": risk,
         "diversity": diversity,
@@ -593,6 +595,9 @@ def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
     extracted, source_name = _read(source, plan, workers, reading, into=con)
     if not extracted.in_engine:
         indb.load_frames(con, extracted)
+    # Loaded: every row has its `ord`, so what DuckDB stores from here on need not keep
+    # its insertion order (each table it makes is filled in parallel, unordered).
+    con.execute("SET preserve_insertion_order = false")
     run = indb.Engine(con, person_columns(plan))
     invalid = run.screen(include_invalid)
     kind_flows = _kind_flows(run.counts(["kind", *_ENVELOPE_ENUMS]))

@@ -50,6 +50,7 @@ from kzcn.exposure._fast import FastChecks, FastPlan
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
     from kzcn.exposure._read import ExtractPlan
 
@@ -109,6 +110,23 @@ def _declared(shape: layout.Tree) -> dict[str, str]:
     }  # fmt: skip
 
 
+#: DuckDB's type of a field only tested for a value (`IS NOT NULL`: `_any_item`, the
+#: subject's checks), by the models' coarse type (`kzcn.dictionary`): an object as a
+#: struct of one field, a list as a list of text, anything else as text. Each tells a
+#: value from null exactly as JSON does, without writing an object or list back as JSON
+#: text (a quarter of the read at a million messages); a value of another shape is
+#: DuckDB's type error, and the file is left to the Python reader.
+_GIVEN = {"object": 'STRUCT("_" VARCHAR)', "list": "VARCHAR[]"}
+
+
+def _given(path: str) -> str:
+    """DuckDB's type for the field at a dictionary path (`subject.photo`) tested for a value."""
+    from kzcn.dictionary import field_dictionary  # noqa: PLC0415 - not at the readers' import
+
+    kinds = {entry.type for entry in field_dictionary().by_path(path)}
+    return _GIVEN.get(kinds.pop(), "VARCHAR") if len(kinds) == 1 else "VARCHAR"
+
+
 def _columns(checks: list[FastChecks], lists: list[str], shapes: Layout = None) -> dict[str, str]:
     """The declared shape: the rows' values, every field some kind checks, the listed persons.
 
@@ -121,21 +139,22 @@ def _columns(checks: list[FastChecks], lists: list[str], shapes: Layout = None) 
     children: dict[str, dict[str, str]] = {}
     items: dict[str, dict[str, str]] = {}
     parts: dict[str, dict[str, dict[str, str]]] = {}
+    person, held = layout.SUBJECT, layout.DOCUMENTS
     for kind_checks in checks:
         _declare_items(kind_checks, _Declared(subject, documents, items, parts))
-        documents.update((key, _RAW) for _, key in kind_checks.documents)
-        subject.update((key, _RAW) for _, key in kind_checks.subject)
+        documents.update((k, _given(f"{person}.{held}[].{k}")) for _, k in kind_checks.documents)
+        subject.update((key, _given(f"{person}.{key}")) for _, key in kind_checks.subject)
         for _, key, child in kind_checks.message:
             if child is None:
                 message[key] = _RAW
             else:
                 children.setdefault(key, {})[child] = _RAW
         for key, group in kind_checks.lists:
-            items.setdefault(key, {}).update((child, _RAW) for _, child in group)
-    subject[layout.DOCUMENTS] = _struct(documents) + "[]"
-    message[layout.SUBJECT] = _struct(subject)
+            items.setdefault(key, {}).update((c, _given(f"{key}[].{c}")) for _, c in group)
+    subject[held] = _struct(documents) + "[]"
+    message[person] = _struct(subject)
     for key in lists:
-        items.setdefault(key, {})[layout.ITEM_SUBJECT] = message[layout.SUBJECT]
+        items.setdefault(key, {})[layout.ITEM_SUBJECT] = message[person]
     for key, objects in parts.items():
         items.setdefault(key, {}).update((part, _struct(f)) for part, f in objects.items())
     message.update((key, _struct(fields)) for key, fields in children.items())
@@ -189,15 +208,15 @@ def _present_at(item: str, path: tuple[str, ...], depth: int = 0) -> str:
     `[]` fans out over a list's items.
     """
     if "[]" not in path:
-        return _non_empty(_field(item, path))
+        return _non_empty(_at(item, path))
     at, inner = path.index("[]"), f"x{depth}"
     return (
-        f"coalesce(list_bool_or(list_transform({_field(item, path[:at])}, "
+        f"coalesce(list_bool_or(list_transform({_at(item, path[:at])}, "
         f"lambda {inner}: {_present_at(inner, path[at + 1 :], depth + 1)})), false)"
     )
 
 
-def _field(item: str, path: tuple[str, ...]) -> str:
+def _at(item: str, path: tuple[str, ...]) -> str:
     return item + "".join("." + _quote(segment) for segment in path)
 
 
@@ -212,26 +231,48 @@ def _sum_of_bits(terms: list[tuple[int, str]]) -> str:
     return " + ".join(f"(CASE WHEN {condition} THEN {bit} ELSE 0 END)" for bit, condition in terms)
 
 
-def _typed_non_empty(key: str, child: str | None) -> str:
+def _typed_non_empty(lists: frozenset[tuple[str, str | None]]) -> Callable[[str, str | None], str]:
     """`_non_empty` over typed (Parquet) columns: a list by its length, anything else by null.
 
-    Casting a typed column to text, as the JSON columns are, cost a second a million rows.
+    `lists` are the fields the file holds as lists (`_parquet_lists`). Casting a
+    typed column to text, as the JSON columns are, cost a second a million rows.
     """
-    import pyarrow as pa  # noqa: PLC0415
 
-    from kzcn._parquet import arrow_schema  # noqa: PLC0415 - pyarrow, for Parquet only
+    def non_empty(key: str, child: str | None) -> str:
+        path = _field(key, child)
+        return f"coalesce(len({path}), 0) > 0" if (key, child) in lists else f"({path} IS NOT NULL)"
 
-    kind = arrow_schema().field(key).type
-    path = _quote(key)
-    if child is not None:
-        kind, path = kind.field(child).type, f"{path}.{_quote(child)}"
-    if pa.types.is_list(kind):
-        return f"coalesce(len({path}), 0) > 0"
-    return f"({path} IS NOT NULL)"
+    return non_empty
+
+
+def _field(key: str, child: str | None) -> str:
+    return _quote(key) if child is None else f"{_quote(key)}.{_quote(child)}"
+
+
+def _parquet_lists(rows: str, fast: FastPlan) -> frozenset[tuple[str, str | None]]:
+    """The message-level presence fields `rows` (a `read_parquet`) holds as lists.
+
+    DuckDB's own types, from the file's footer: the schema of the Parquet writer
+    (`kzcn._parquet`) would take pyarrow and the JSON Schema to build (0.2 s).
+    A field the file lacks is DuckDB's error, so the caller declines the file.
+    """
+    import duckdb  # noqa: PLC0415 - see `_rows`
+
+    fields = sorted({(k, c) for checks in fast.checks.values() for _, k, c in checks.message},
+                    key=lambda f: (f[0], f[1] or ""))  # fmt: skip
+    if not fields:
+        return frozenset()
+    select = ", ".join(_field(key, child) for key, child in fields)
+    with duckdb.connect(":memory:") as con:
+        described = con.execute(f"DESCRIBE SELECT {select} FROM {rows}").fetchall()  # noqa: S608
+    return frozenset(
+        found for found, (_, kind, *_) in zip(fields, described, strict=True)
+        if str(kind).endswith("]")
+    )  # fmt: skip
 
 
 def _json_non_empty(key: str, child: str | None) -> str:
-    return _non_empty(_quote(key) if child is None else f"{_quote(key)}.{_quote(child)}")
+    return _non_empty(_field(key, child))
 
 
 def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _json_non_empty) -> str:
@@ -241,8 +282,9 @@ def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _jso
         terms.append((bit, non_empty(key, child)))
     for key, group in checks.lists:
         terms.extend((bit, _any_item(_quote(key), child)) for bit, child in group)
-    terms.extend((bit, f"subject.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
-    terms.extend((bit, _any_item("subject.documents", key)) for bit, key in checks.documents)
+    terms.extend((bit, f"{_SUBJECT}.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
+    documents = f"{_SUBJECT}.{_DOCUMENTS}"
+    terms.extend((bit, _any_item(documents, key)) for bit, key in checks.documents)
     # The checks on list items are the listed persons' (`_listed`), or-ed by `_query`.
     return _sum_of_bits(terms)
 
@@ -254,6 +296,16 @@ _DOCUMENT = " || '|' || ".join(
     if c is not layout.DOCUMENT_KEY
 )
 _NUMBER = f"d.{_quote(layout.DOCUMENT_KEY.path[-1])}"
+#: A document's key, `STATE|TYPE|NUMBER`, where its number is JSON (`_json_source`) or text.
+_JSON_KEY = f"{_DOCUMENT} || '|' || ({_NUMBER} ->> '$')"
+_TEXT_KEY = f"{_DOCUMENT} || '|' || {_NUMBER}"
+#: The message's person record, and its documents, as SQL (`_layout`).
+_SUBJECT = _quote(layout.SUBJECT)
+_DOCUMENTS = _quote(layout.DOCUMENTS)
+
+
+def _as_hash(key: str) -> str:
+    return f"hash({key})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,13 +313,19 @@ class _From:
     """What a query reads, as SQL: the rows, a person's document keys, a missing subject.
 
     `documents` gives the SQL of the document keys of the person record written as its
-    argument (the message's `subject`, or a listed item's).
+    argument (the message's subject, or a listed item's), each key passed through
+    its second argument (`str` as it is, `_as_hash` for the key's 64-bit hash).
+    `ord`, where the source numbers its rows itself, is the row's position from 1:
+    then DuckDB need not keep the rows in order. `typed`: no value is an object's
+    or a list's JSON text (`_maybe_containers`), so a key can be hashed as it is read.
     """
 
     rows: str
-    documents: Callable[[str], str]
+    documents: Callable[[str, Callable[[str], str]], str]
     no_subject: str
     non_empty: Callable[[str, str | None], str] = _json_non_empty
+    ord: str | None = None
+    typed: bool = False
 
 
 def _lists(plan: ExtractPlan) -> list[str]:
@@ -285,12 +343,12 @@ def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     return _From(
         f"read_json({_literal(str(path))}, format = 'newline_delimited', "
         f"records = true, columns = {spec})",
-        lambda person: (
-            f"list_transform(list_filter({person}.documents, "
+        lambda person, key: (
+            f"list_transform(list_filter({person}.{_DOCUMENTS}, "
             f"lambda d: json_type({_NUMBER}) = 'VARCHAR'), "
-            f"lambda d: {_DOCUMENT} || '|' || ({_NUMBER} ->> '$'))"
+            f"lambda d: {key(_JSON_KEY)})"
         ),
-        "subject IS NULL",
+        f"{_SUBJECT} IS NULL",
     )
 
 
@@ -303,37 +361,40 @@ def _parquet_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     subject counts as missing when it has neither sex nor birth date, which
     sends a file with such a row to the shared reader (see `read_native_parquet`).
     """
-    del plan, fast
+    del plan
+    rows = f"read_parquet({_literal(str(path))}, file_row_number = true)"
     return _From(
-        f"read_parquet({_literal(str(path))})",
-        lambda person: (
-            f"list_transform({person}.documents, lambda d: "
-            f"CASE WHEN {_NUMBER} IS NOT NULL THEN {_DOCUMENT} || '|' || {_NUMBER} END)"
+        rows,
+        lambda person, key: (
+            f"list_transform({person}.{_DOCUMENTS}, lambda d: "
+            f"CASE WHEN {_NUMBER} IS NOT NULL THEN {key(_TEXT_KEY)} END)"
         ),
-        "subject.sex IS NULL AND subject.date_of_birth IS NULL",
-        _typed_non_empty,
+        f"{_SUBJECT}.{_PERSON['sex']} IS NULL AND {_SUBJECT}.{_PERSON['date_of_birth']} IS NULL",
+        _typed_non_empty(_parquet_lists(rows, fast)),
+        "file_row_number + 1",
+        typed=True,
     )
 
 
 Source = Callable[[Path, "ExtractPlan", FastPlan], _From]
 
 
-def _listed(plan: ExtractPlan, reading: _From, fast: FastPlan) -> str:
+def _listed(plan: ExtractPlan, reading: _From, key: Callable[[str], str], fast: FastPlan) -> str:
     """The persons each message lists: per kind, its lists' items concatenated, each a struct.
 
     Every item is kept (`listed` false where it has no subject), so that its
     position in the list is its slot, as the Python reader numbers them; its
     `presence` is the bits of the kind's checks on the item (`FastChecks.items`).
     """
+    person = f"i.{_quote(layout.ITEM_SUBJECT)}"
 
-    def items(kind: str, key: str) -> str:
-        person = f"i.{_quote(layout.ITEM_SUBJECT)}"
-        values = ", ".join(f"{name} := {person}.{path}" for name, path in _PERSON.items())
-        checks = dict(fast.checks[kind].items).get(key, ()) if kind in fast.checks else ()
+    def items(kind: str, name: str) -> str:
+        values = ", ".join(f"{column} := {person}.{path}" for column, path in _PERSON.items())
+        checks = dict(fast.checks[kind].items).get(name, ()) if kind in fast.checks else ()
         return (
-            f"list_transform({_quote(key)}, lambda i: struct_pack(listed := {person} IS NOT NULL, "
+            f"list_transform({_quote(name)}, lambda i: struct_pack(listed := {person} IS NOT NULL, "
             f"presence := CAST({_item_bits('i', checks)} AS BIGINT), "
-            f"{values}, documents := {reading.documents(person)}))"
+            f"{values}, documents := {reading.documents(person, key)}))"
         )
 
     cases = " ".join(
@@ -341,7 +402,7 @@ def _listed(plan: ExtractPlan, reading: _From, fast: FastPlan) -> str:
         + (
             items(kind, keys[0])
             if len(keys) == 1
-            else f"flatten([{', '.join(items(kind, key) for key in keys)}])"
+            else f"flatten([{', '.join(items(kind, name) for name in keys)}])"
         )
         for kind, keys in sorted(plan.person_lists.items())
         if keys
@@ -349,32 +410,47 @@ def _listed(plan: ExtractPlan, reading: _From, fast: FastPlan) -> str:
     return f"CASE kind {cases} END AS listed, " if cases else ""
 
 
-def _query(path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source) -> str:
+#: SQL: a message's bits of the checks on its items, any item's (`_listed`'s `presence`).
+_ITEM_BITS = "coalesce(list_aggregate(list_transform(listed, lambda p: p.presence), 'bit_or'), 0)"
+
+
+def _query(  # noqa: PLR0913 - the reading's parts, and two switches
+    path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source,
+    *, in_engine: bool = False, listing: bool = True,
+) -> str:  # fmt: skip
+    """The rows' query, as SQL.
+
+    `in_engine` (`load_native`): with `ord` where the source numbers its rows
+    (they may then come in any order), and a typed source's document keys as
+    their hashes (only equality matters in the engine; the text is not kept).
+    Without `listing`, the listed persons are left out (`_pruned_lists` reads them).
+    """
     kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
     person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
     reading = source(path, plan, fast)
+    key = _as_hash if in_engine and reading.typed else str
     bits = " ".join(
         f"WHEN {_literal(k)} THEN {_bits(fast.checks[k], reading.non_empty)}" for k in kinds
     )
     envelope = [f"{path} AS {name}" for name, path in _ENVELOPE.items()]
+    if in_engine and reading.ord is not None:
+        envelope.insert(0, f"{reading.ord} AS ord")
     values = [
-        f"CASE WHEN has_subject THEN subject.{path} END AS {name}" for name, path in _PERSON.items()
+        f"CASE WHEN has_subject THEN {_SUBJECT}.{path} END AS {name}"
+        for name, path in _PERSON.items()
     ]
-    listed = _listed(plan, reading, fast)
-    # A message's bits of the checks on items are any item's (`listed` is defined first).
-    items = (
-        " | coalesce(list_aggregate(list_transform(listed, lambda p: p.presence), 'bit_or'), 0)"
-        if listed
-        else ""
-    )
+    listed = _listed(plan, reading, key, fast) if listing else ""
+    # A message's bits of the checks on items are any item's (`listed` is defined first);
+    # without `listing`, `_split` adds them from the table `listed`.
+    items = f" | {_ITEM_BITS}" if listed else ""
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
     SELECT
         kind, {", ".join(envelope)}, has_subject, {listed}
         CAST(CASE kind {bits} ELSE 0 END AS BIGINT){items} AS presence,
         {", ".join(values)},
-        CASE WHEN has_subject THEN {reading.documents("subject")} END AS documents,
+        CASE WHEN has_subject THEN {reading.documents(_SUBJECT, key)} END AS documents,
         has_subject AND {reading.no_subject} AS no_subject
     FROM (
         SELECT *, CASE kind {person} ELSE false END AS has_subject
@@ -667,17 +743,27 @@ def load_native(
 
     counter, lines = (None, _Lines()) if parquet else _counted_in_background(path)
     source = _parquet_source if parquet else _json_source
+    listing = bool(_lists(plan))
     try:
         with _plain_name(path) as plain:
-            con.execute(f"CREATE OR REPLACE TABLE raw AS {_query(plain, plan, fast, source)}")
+            lists = _pruned_lists(plain, plan, fast) if parquet and listing else None
+            reading = source(plain, plan, fast)
+            query = _query(
+                plain, plan, fast, lambda *_: reading, in_engine=True, listing=lists is None
+            )
+            # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
+            with _insertion_order(con, keep=not parquet):
+                con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
+                if lists is not None:
+                    _load_lists(con, lists, plan, reading, fast)
     except (duckdb.Error, OSError):
         if counter is not None:
             counter.join()
         con.execute("DROP TABLE IF EXISTS raw")
+        con.execute("DROP TABLE IF EXISTS listed")
         return None
     if counter is not None:
         counter.join()
-    listing = bool(_lists(plan))
     known = ", ".join(_literal(k) for k in sorted(fast.checks))
     containers = "false" if parquet else _containers_sql(listing)
     row = con.execute(
@@ -691,35 +777,144 @@ def load_native(
         _find_empty_lines(path, lines)
     if rows != lines.count - len(lines.empty) or unknown or no_subject or bracketed:
         con.execute("DROP TABLE raw")
+        con.execute("DROP TABLE IF EXISTS listed")
         return None
-    _split(con, listing)
+    _split(con, listing, numbered=parquet, hashed=parquet, apart=lists is not None)
     return lines.empty, lines.count
 
 
-def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
+def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> pa.Table | None:
+    """Kind and person lists of the Parquet rows that list someone, with only the fields read.
+
+    DuckDB reads every field of a list's items, not the few named (in a
+    million generated messages, the listed persons' 40 fields took 1.4 s of
+    CPU, pyarrow's reader told the 11 leaves 0.1 s). `ord` numbers the rows
+    kept (from 1). The leaves are named as Parquet's standard lists nest them
+    (`items.list.element.subject...`, what `kzcn generate` writes); a file
+    nesting them otherwise gives None, and DuckDB reads the lists in the rows' query.
+    """
+    import pyarrow.compute as pc  # noqa: PLC0415 - only for a Parquet input with person lists
+    import pyarrow.parquet as pq  # noqa: PLC0415 - ditto
+
+    # A standard list's items: `<list>.list.element`.
+    documents = (layout.SUBJECT, layout.DOCUMENTS, "list", "element")
+    fields = [
+        *((layout.SUBJECT, *c.path) for c in layout.PERSON),
+        *((*documents, *c.path) for c in layout.DOCUMENT),
+    ]
+    keys = _lists(plan)
+    kind = ".".join(layout.KIND.path)
+    wanted = [kind, *(".".join((key, "list", "element", *f)) for key in keys for f in fields)]
+    # The kinds as a dictionary: a million of them, not decoded into strings.
+    file = pq.ParquetFile(path, read_dictionary=[kind])
+    leaves = [file.schema.column(i).path for i in range(file.metadata.num_columns)]
+    if not set(leaves).issuperset(wanted):
+        return None
+    for key, path_ in _item_checks(fast):
+        # One leaf under a checked field tells whether the field holds a value.
+        prefix = ".".join((key, "list", "element", *_standard(path_)))
+        leaf = next((f for f in leaves if f == prefix or f.startswith(prefix + ".")), None)
+        if leaf is None:
+            return None
+        if leaf not in wanted:
+            wanted.append(leaf)
+    table = file.read(columns=wanted, use_threads=True)
+    given = pc.is_valid(table.column(keys[0]))
+    for key in keys[1:]:
+        given = pc.or_(given, pc.is_valid(table.column(key)))
+    rows = pc.indices_nonzero(given)
+    return table.take(rows).append_column("ord", pc.add(rows.cast("int64"), 1))
+
+
+def _load_lists(
+    con: duckdb.DuckDBPyConnection, lists: pa.Table, plan: ExtractPlan, reading: _From,
+    fast: FastPlan,
+) -> None:  # fmt: skip
+    """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column.
+
+    The rows' `presence` gains their items' bits here, as `_query` adds them to a
+    row whose lists it reads itself.
+    """
+    con.register("lists_in", lists)
+    try:
+        con.execute(f"""
+            CREATE TABLE listed AS
+            SELECT ord, {_listed(plan, reading, _as_hash, fast).removesuffix(", ")} FROM lists_in
+        """)  # noqa: S608
+    finally:
+        con.unregister("lists_in")
+    con.execute(f"""
+        UPDATE raw SET presence = raw.presence | b.bits
+        FROM (SELECT ord, {_ITEM_BITS} AS bits FROM listed) b
+        WHERE raw.ord = b.ord AND b.bits <> 0
+    """)  # noqa: S608
+
+
+def _item_checks(fast: FastPlan) -> list[tuple[str, tuple[str, ...]]]:
+    """Every (list, path in its item) some kind checks for a value (`FastChecks.items`)."""
+    found = {
+        (key, path)
+        for checks in fast.checks.values()
+        for key, group in checks.items
+        for _, path in group
+    }
+    return sorted(found)
+
+
+def _standard(path: tuple[str, ...]) -> tuple[str, ...]:
+    """A checked path's Parquet leaf path: a list's items nest as `<list>.list.element`."""
+    return tuple(
+        part
+        for segment in path
+        for part in (("list", "element") if segment == "[]" else (segment,))
+    )
+
+
+@contextmanager
+def _insertion_order(con: duckdb.DuckDBPyConnection, *, keep: bool) -> Iterator[None]:
+    """DuckDB's `preserve_insertion_order` as `keep` says, inside; as it was, after."""
+    if keep:
+        yield
+        return
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("RESET preserve_insertion_order")
+
+
+def _split(
+    con: duckdb.DuckDBPyConnection, listing: bool, *, numbered: bool, hashed: bool, apart: bool,
+) -> None:  # fmt: skip
     """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1).
 
     `msg` is `raw` itself with the list columns dropped (a copy would double the peak).
+    `numbered`: `raw` has `ord` (else it is `rowid + 1`: the rows are in input order);
+    `hashed`: the document keys are their hashes already; `apart`: the listed
+    persons are in the table `listed` (`_load_lists`), not a column of `raw`.
     """
+    ord_ = "ord" if numbered else "rowid + 1 AS ord"
+    key = "d" if hashed else "hash(d)"
     people = ", ".join(f"p.{_quote(c)} AS {_quote(c)}" for c in _PERSON)
     if listing:
-        con.execute("""
+        con.execute(f"""
             CREATE TABLE lraw AS
             SELECT ord, slot, p FROM (
-                SELECT rowid + 1 AS ord, unnest(listed) AS p, generate_subscripts(listed, 1) AS slot
-                FROM raw WHERE listed IS NOT NULL
+                SELECT {"ord" if apart else ord_}, unnest(listed) AS p,
+                       generate_subscripts(listed, 1) AS slot
+                FROM {"listed" if apart else "raw"} WHERE listed IS NOT NULL
             ) WHERE p.listed
-        """)
+        """)  # noqa: S608
         con.execute(
             "CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, p.presence AS presence, "  # noqa: S608
             f"{people} FROM lraw"
         )
-        listed_documents = """
+        listed_documents = f"""
             UNION ALL
-            SELECT ord, CAST(slot AS BIGINT), hash(d) FROM (
+            SELECT ord, CAST(slot AS BIGINT), {key} FROM (
                 SELECT ord, slot, unnest(p.documents) AS d FROM lraw
             ) WHERE d IS NOT NULL
-        """
+        """  # noqa: S608
     else:
         columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {_quote(c)}" for c in _PERSON)
         con.execute(
@@ -729,12 +924,14 @@ def _split(con: duckdb.DuckDBPyConnection, listing: bool) -> None:
         listed_documents = ""
     con.execute(f"""
         CREATE TABLE doc AS
-        SELECT ord, CAST(0 AS BIGINT) AS slot, hash(d) AS h FROM (
-            SELECT rowid + 1 AS ord, unnest(documents) AS d FROM raw
+        SELECT ord, CAST(0 AS BIGINT) AS slot, {key} AS h FROM (
+            SELECT {ord_}, unnest(documents) AS d FROM raw
         ) WHERE d IS NOT NULL
         {listed_documents}
     """)  # noqa: S608
     con.execute("DROP TABLE IF EXISTS lraw")
-    for column in ("documents", "no_subject", *(["listed"] if listing else [])):
+    con.execute("DROP TABLE IF EXISTS listed")
+    for column in ("documents", "no_subject", *(["listed"] if listing and not apart else [])):
         con.execute(f"ALTER TABLE raw DROP COLUMN {column}")
-    con.execute("CREATE VIEW msg AS SELECT rowid + 1 AS ord, * FROM raw")
+    rest = "* EXCLUDE (ord)" if numbered else "*"
+    con.execute(f"CREATE VIEW msg AS SELECT {ord_}, {rest} FROM raw")  # noqa: S608

@@ -32,9 +32,9 @@ Tables: `msg` (one row per readable message, `ord` its input order), `lst`
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,9 +47,10 @@ from kzcn.exposure.result import Diversity
 if TYPE_CHECKING:
     import duckdb
 
+    from kzcn.exposure._qi import ResolvedPath
     from kzcn.exposure._read import Extracted
 
-__all__ = ["Engine", "KeyTable", "connect", "load_frames"]
+__all__ = ["Engine", "KeyTable", "connect", "ladder_sets", "load_frames"]
 
 
 def _q(name: str) -> str:
@@ -110,6 +111,24 @@ def _same(columns: Sequence[str], left: str, right: str) -> str:
     if not columns:
         return "true"
     return " AND ".join(f"{left}.{_q(c)} IS NOT DISTINCT FROM {right}.{_q(c)}" for c in columns)
+
+
+def _packed(names: Sequence[str], cardinality: Mapping[str, int]) -> str:
+    """The key codes of `names` as one BIGINT (their mixed-radix number), or listed as they are.
+
+    The codes are dense, 0 to cardinality - 1 (`engine._code`), so the number is
+    distinct per class; one integer hashes faster than several columns.
+    """
+    product = 1
+    for name in names:
+        product *= cardinality[name]
+    if product > _PACKED:
+        return ", ".join(map(_q, names))
+    terms, scale = [], 1
+    for name in reversed(names):
+        terms.append(f"{_q(name)}::BIGINT * {scale}")
+        scale *= cardinality[name]
+    return " + ".join(terms)
 
 
 def _register_values(
@@ -318,6 +337,10 @@ class Engine:
         return KeyTable(con, height)
 
 
+#: The largest product of key cardinalities packed into one BIGINT to group by.
+_PACKED = 1 << 62
+
+
 @dataclass(frozen=True, slots=True)
 class KeyTable:
     """The persons' key codes as the DuckDB table `keys`: every metric a group-by there.
@@ -325,25 +348,47 @@ class KeyTable:
     Out of core (under DuckDB's memory limit, spilling past it), and what comes
     back is a tally of class sizes (`engine.Tally`, a few hundred rows) or
     l-diversity's few figures: Python's memory does not grow with the people.
+    The report's forty-odd tallies can be asked for at once (`prefetch`): one
+    query, each key set grouped by one integer its codes pack into.
     """
 
     con: duckdb.DuckDBPyConnection
     height: int
+    _tallies: dict[tuple[str, ...], engine.Tally] = field(default_factory=dict)
 
     def tally(self, names: Sequence[str]) -> engine.Tally:
         """The classes over `names`, tallied by size (`engine.Classes`)."""
         if not names:
             return engine.tally(np.array([self.height] if self.height else [], dtype=np.int64))
-        columns = ", ".join(map(_q, names))
+        if tuple(names) not in self._tallies:
+            self.prefetch([names])
+        return self._tallies[tuple(names)]
+
+    def prefetch(self, sets: Iterable[Sequence[str]]) -> None:
+        """Tally every key set of `sets` in one query; `tally` then answers from memory."""
+        wanted = [s for s in dict.fromkeys(tuple(s) for s in sets) if s and s not in self._tallies]
+        if not wanted:
+            return
+        columns = sorted({c for names in wanted for c in names})
+        row = self.con.execute(
+            f"SELECT {', '.join(f'coalesce(max({_q(c)}), 0) + 1' for c in columns)} FROM keys"
+        ).fetchall()[0]
+        cardinality = dict(zip(columns, (int(n) for n in row), strict=True))
+        parts = [
+            f"SELECT {index} AS s, count(*) AS size FROM keys "
+            f"GROUP BY {_packed(names, cardinality)}"
+            for index, names in enumerate(wanted)
+        ]
         found = self.con.execute(f"""
-            SELECT size, count(*) AS n
-            FROM (SELECT count(*) AS size FROM keys GROUP BY {columns})
-            GROUP BY size ORDER BY size
+            SELECT s, size, count(*) AS n FROM ({" UNION ALL ".join(parts)})
+            GROUP BY s, size ORDER BY s, size
         """).fetchnumpy()
-        return (
-            np.asarray(found["size"], dtype=np.int64),
-            np.asarray(found["n"], dtype=np.int64),
-        )
+        which = np.asarray(found["s"], dtype=np.int64)
+        sizes = np.asarray(found["size"], dtype=np.int64)
+        counts = np.asarray(found["n"], dtype=np.int64)
+        for index, names in enumerate(wanted):
+            mine = which == index
+            self._tallies[names] = (sizes[mine], counts[mine])
 
     def diversity(self, qi: Sequence[str], sensitive: str, name: str) -> Diversity:
         """l-diversity of `sensitive` within the classes over `qi` (as `engine.diversity`)."""
@@ -364,3 +409,25 @@ class KeyTable:
         """).fetchall()[0]
         # exp(0) of a pure class can come out as 0.9999999999999998; 1 is exact.
         return Diversity(name, int(row[0]), max(1.0, float(row[1])), int(row[2]), int(row[3]))
+
+
+@dataclass(slots=True)
+class _KeySets:
+    """`engine.Classes` that only notes the key sets asked for (each tally: one class of 1)."""
+
+    asked: list[tuple[str, ...]] = field(default_factory=list)
+
+    def tally(self, names: Sequence[str]) -> engine.Tally:
+        self.asked.append(tuple(names))
+        one = np.ones(1, dtype=np.int64)
+        return one, one
+
+    def diversity(self, qi: Sequence[str], sensitive: str, name: str) -> Diversity:
+        raise NotImplementedError
+
+
+def ladder_sets(resolved: Sequence[ResolvedPath], threshold: float) -> list[tuple[str, ...]]:
+    """The key sets the ladder tallies (`engine.ladder` walked over `_KeySets`)."""
+    noted = _KeySets()
+    engine.ladder(noted, resolved, threshold)
+    return noted.asked

@@ -114,7 +114,6 @@ DOCUMENT = (
 #: without one has no key). DuckDB reads it as JSON to tell a string from a number
 #: (`_duck._json_source`); the Python readers ask for a string (`str` Structs, `type()`).
 DOCUMENT_KEY = DOCUMENT[-1]
-
 # The records a row's columns start at, by the field that holds each (checked
 # against the models by `check_records`).
 #: The message's person record (the subject of a person kind).
