@@ -38,6 +38,8 @@ from kzcn.validation._accept import (
     REMEMBERED,
     AcceptPath,
     FastAccept,
+    _Optional,
+    _post_init,
     _remembered,
     accept_path,
 )
@@ -368,3 +370,46 @@ def test_a_name_refused_after_the_same_name_was_accepted_elsewhere() -> None:
     assert _assert_same_verdict(orjson.dumps(acquisition))
     acquisition["subject"]["surname"]["cyrillic"] = latin
     assert not _assert_same_verdict(orjson.dumps(acquisition))
+
+
+class _Fields:
+    def __init__(self, **values: Any) -> None:
+        vars(self).update(values)
+
+
+def test_a_compiled_post_init_runs_each_check_then_the_rules() -> None:
+    seen: list[tuple[str, Any]] = []
+
+    def check(label: str) -> Any:
+        def one(value: Any) -> None:
+            seen.append((label, value))
+            if value == "bad":
+                raise ValueError(label)
+
+        return one
+
+    post_init = _post_init(
+        [
+            ("name", _remembered(check("name"))),
+            ("nickname", _Optional(_remembered(check("nickname")))),
+            ("count", check("count")),
+            ("when", _Optional(check("when"))),
+        ],
+        [lambda fields: seen.append(("rule", fields.count))],
+    )
+    post_init(_Fields(name="a", nickname=None, count=1, when=None))
+    post_init(_Fields(name="a", nickname="b", count=2, when=3))
+    # A remembered value is not checked again; None skips an optional field's check.
+    assert seen == [
+        ("name", "a"),
+        ("count", 1),
+        ("rule", 1),
+        ("nickname", "b"),
+        ("count", 2),
+        ("when", 3),
+        ("rule", 2),
+    ]
+    with pytest.raises(ValueError, match="nickname"):
+        post_init(_Fields(name="a", nickname="bad", count=3, when=None))
+    with pytest.raises(ValueError, match="nickname"):
+        post_init(_Fields(name="a", nickname="bad", count=3, when=None))  # refused, not remembered

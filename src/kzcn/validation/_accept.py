@@ -91,26 +91,53 @@ def _all(checks: list[Check]) -> Check | None:
     return check
 
 
-#: Distinct accepted texts each check remembers: names, places and codes repeat from
+#: Distinct accepted values each check remembers: names, places and codes repeat from
 #: line to line; a field whose values never repeat costs a set lookup and this much room.
 REMEMBERED = 4096
 
 
-def _remembered(check: Check) -> Check:
-    """`check` over text, skipped for the first `REMEMBERED` distinct texts it accepted.
+class _Remembered:
+    """`check` over text (or a literal), skipped for the first `REMEMBERED` values it accepted.
 
     The models' validators of text are functions of the text alone (names,
     country codes, photo URIs), so a text accepted once is accepted again.
+    The struct's compiled `__post_init__` looks in `seen` itself and calls
+    `first` only for a value it has not seen: no call at all on a hit.
     """
-    accepted: set[str] = set()
 
-    def remembered(value: str) -> None:
-        if value not in accepted:
-            check(value)
-            if len(accepted) < REMEMBERED:
-                accepted.add(value)
+    __slots__ = ("check", "seen")
 
-    return remembered
+    def __init__(self, check: Check) -> None:
+        self.check = check
+        self.seen: set[Any] = set()
+
+    def first(self, value: Any) -> None:
+        """Check a value not seen yet; remember it when accepted (and there is room)."""
+        self.check(value)
+        if len(self.seen) < REMEMBERED:
+            self.seen.add(value)
+
+    def __call__(self, value: Any) -> None:
+        if value not in self.seen:
+            self.first(value)
+
+
+def _remembered(check: Check) -> _Remembered:
+    """`check` skipped for values it accepted before (see `_Remembered`)."""
+    return _Remembered(check)
+
+
+class _Optional:
+    """The check of an optional field: its value's check, skipped for None (as pydantic does)."""
+
+    __slots__ = ("check",)
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+
+    def __call__(self, value: Any) -> None:
+        if value is not None:
+            self.check(value)
 
 
 class _Mirror:
@@ -141,7 +168,9 @@ class _Mirror:
             raise UnmirroredError("a before validator on a value JSON does not hold as it is")
         typed = Annotated[kind, msgspec.Meta(**meta)] if meta else kind
         check = _all([*before, *([inner] if inner else []), *checks])
-        return typed, _remembered(check) if check is not None and kind is str else check
+        if check is not None and (kind is str or get_origin(kind) is Literal):
+            return typed, _remembered(check)
+        return typed, check
 
     def _flat(self, annotation: Any, metadata: Iterable[Any]) -> list[Any]:
         items = list(metadata)
@@ -190,14 +219,7 @@ class _Mirror:
         if len(present) != 1 or len(members) != 2:
             raise UnmirroredError("a union of several types")
         kind, check = self.translate(present[0], items)
-        if check is None:
-            return kind | None, None
-
-        def optional(value: Any) -> None:
-            if value is not None:
-                check(value)
-
-        return kind | None, optional
+        return kind | None, None if check is None else _Optional(check)
 
     def _sequence(self, origin: Any, args: tuple[Any, ...]) -> tuple[Any, Check | None]:
         if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
@@ -234,7 +256,8 @@ class _Mirror:
             if check is not None:
                 checks.append((name, check))
         rules = _after_validators(model)
-        namespace = {**_behaviour(model)}
+        namespace = _behaviour(model)
+        cached = any(isinstance(value, _Cached) for value in namespace.values())
         if self.rules and (checks or rules):  # a struct without rules skips the call
             namespace["__post_init__"] = _post_init(checks, rules)
         if tag is not None:
@@ -246,7 +269,11 @@ class _Mirror:
             kw_only=True,
             frozen=True,
             forbid_unknown_fields=True,
-            dict=True,  # room for the models' cached properties
+            # Room for the models' cached properties where there are some. A struct
+            # without is never in a reference cycle (decoded JSON is a tree, and
+            # its rules keep nothing): the garbage collector need not track it.
+            dict=cached,
+            gc=cached,
             tag_field="kind" if tag is not None else None,
             tag=tag,
         )
@@ -255,19 +282,43 @@ class _Mirror:
 def _post_init(
     checks: list[tuple[str, Check]], rules: list[Callable[[Any], Any]]
 ) -> Callable[[Any], Any]:
-    """The struct's `__post_init__` (msgspec): the field checks, then the model's rules."""
+    """The struct's `__post_init__` (msgspec): the field checks, then the model's rules.
+
+    Compiled once per model from generated source, so that each line pays for
+    exactly the checks of its model and nothing else: no loop over a list of
+    checks, no wrapper per check; a remembered value costs one set lookup in
+    this frame, an optional field that is None a comparison.
+    """
     if not checks and len(rules) == 1:
         # The model validator itself (one frame less on every struct): msgspec
         # ignores what it returns, and what it raises refuses the line.
         return rules[0]
+    namespace: dict[str, Any] = {}
+    body: list[str] = []
+    for index, (name, check) in enumerate(checks):
+        body.append(f"value = self.{name}")
+        body += _check_source(check, index, namespace)
+    for index, rule in enumerate(rules):
+        namespace[f"rule_{index}"] = rule
+        body.append(f"rule_{index}(self)")
+    source = "def __post_init__(self):\n" + "".join(f"    {line}\n" for line in body)
+    exec(compile(source, "<kzcn mirror>", "exec"), namespace)  # noqa: S102 - our own source
+    function: Callable[[Any], Any] = namespace["__post_init__"]
+    return function
 
-    def __post_init__(self: Any) -> None:  # noqa: N807 - msgspec's hook
-        for name, check in checks:
-            check(getattr(self, name))
-        for rule in rules:
-            rule(self)
 
-    return __post_init__
+def _check_source(check: Check, index: int, namespace: dict[str, Any]) -> list[str]:
+    """Source lines running `check` over `value`, its pieces bound in `namespace`."""
+    guard = ""
+    if isinstance(check, _Optional):
+        guard, check = "value is not None and ", check.check
+    if isinstance(check, _Remembered):
+        namespace[f"seen_{index}"], namespace[f"first_{index}"] = check.seen, check.first
+        return [f"if {guard}value not in seen_{index}:", f"    first_{index}(value)"]
+    namespace[f"check_{index}"] = check
+    if guard:
+        return ["if value is not None:", f"    check_{index}(value)"]
+    return [f"check_{index}(value)"]
 
 
 def _default(info: FieldInfo) -> Any:
