@@ -63,6 +63,10 @@ _LENGTHS = {at.MinLen: "min_length", at.MaxLen: "max_length"}
 _GENERAL = frozenset({"pattern", "strict"})
 
 
+#: A class attribute of the structs of the path that takes only messages giving every field.
+EVERY_FIELD = "_kzcn_every_field_given"
+
+
 class UnmirroredError(TypeError):
     """A construct of the models the mirror does not cover: the models alone decide."""
 
@@ -143,8 +147,9 @@ class _Optional:
 class _Mirror:
     """Structs for models, built once per model (and per tag for a union member)."""
 
-    def __init__(self, *, rules: bool = True) -> None:
+    def __init__(self, *, rules: bool = True, defaults: bool = True) -> None:
         self.rules = rules
+        self.defaults = defaults
         self._structs: dict[tuple[type[BaseModel], str | None], type[msgspec.Struct]] = {}
 
     # --- types ---------------------------------------------------------------------
@@ -252,7 +257,7 @@ class _Mirror:
             if tag is not None and name == "kind":
                 continue
             kind, check = self.translate(info.annotation, info.metadata)
-            fields.append((name, kind, _default(info)))
+            fields.append((name, kind, _default(info) if self.defaults else msgspec.NODEFAULT))
             if check is not None:
                 checks.append((name, check))
         rules = _after_validators(model)
@@ -262,6 +267,8 @@ class _Mirror:
             namespace["__post_init__"] = _post_init(checks, rules)
         if tag is not None:
             namespace["kind"] = tag
+        if not self.defaults:
+            namespace[EVERY_FIELD] = True
         return msgspec.defstruct(
             model.__name__,
             fields,
@@ -389,11 +396,14 @@ def _behaviour(model: type[BaseModel]) -> dict[str, Any]:
     return namespace
 
 
-def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> Any:
+def mirror(
+    union: Any, discriminator: str = "kind", *, rules: bool = True, defaults: bool = True
+) -> Any:
     """The msgspec union of the struct of each model of `union`, told apart by `discriminator`.
 
     Without `rules`, the structs decode types, lengths and patterns only: the
-    benchmark's peer (typed decoding), not a validator.
+    benchmark's peer (typed decoding), not a validator. Without `defaults`,
+    every field must be given, even one the model lets the input leave out.
     """
     if discriminator != "kind":
         raise UnmirroredError("a discriminator other than kind")
@@ -401,7 +411,7 @@ def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> An
     while len(members) == 1 or get_origin(union) is Annotated:
         union = members[0]
         members = get_args(union)
-    built = _Mirror(rules=rules)
+    built = _Mirror(rules=rules, defaults=defaults)
     structs = []
     for model in members:
         tags = get_args(model.model_fields["kind"].annotation)
@@ -412,17 +422,32 @@ def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> An
 
 
 @cache
-def accept_path() -> AcceptPath | None:
-    """Decode a message to a struct the models' every rule accepts; None: not mirrored."""
+def accept_path(*, complete: bool = False) -> AcceptPath | None:
+    """Decode a message to a struct the models' every rule accepts; None: not mirrored.
+
+    `complete`: the struct of a message that gives every field, even those
+    the models let it leave out (see `FastAccept.names_each_key_once`).
+    """
     from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
 
     if not HAVE_MSGSPEC:
         return None
     try:
-        decoder = msgspec.json.Decoder(mirror(Message))
+        decoder = msgspec.json.Decoder(mirror(Message, defaults=not complete))
     except UnmirroredError:
         return None
     return decoder.decode
+
+
+def _missing_field(error: Exception) -> bool:
+    """Whether a decoder refused a line for a field it does not give (and only for that).
+
+    msgspec stops at the first error: any other means the decoder with
+    defaults, which differs in nothing else, would refuse the line too.
+    """
+    return isinstance(error, msgspec.ValidationError) and str(error).startswith(
+        "Object missing required field"
+    )
 
 
 class FastAccept:
@@ -434,32 +459,67 @@ class FastAccept:
     path steps aside for the next 1, 2, 4, ... up to 64 lines (the models
     judge those), and the next line it accepts releases the brake. Which
     path judged a line never changes its result.
+
+    With `complete` (the path of messages that give every field), a line is
+    tried there first: the struct it makes tells cheaply whether the text
+    names a key twice (`names_each_key_once`). A line that leaves a field
+    out goes on to `decode`, and so do the next `MAX_PAUSE` lines: a file
+    that leaves fields out mostly does so on every line.
     """
 
     #: The longest the path steps aside after lines it did not accept.
     MAX_PAUSE = 64
 
-    def __init__(self, decode: AcceptPath) -> None:
+    def __init__(self, decode: AcceptPath, complete: AcceptPath | None = None) -> None:
         self._decode = decode
+        self._complete = complete
         self._pause = 0
         self._skip = 0
+        self._incomplete = 0  # lines left before `complete` is tried again
+        self._encode = msgspec.json.Encoder().encode if HAVE_MSGSPEC else None
 
     def __call__(self, text: bytes) -> Any:
         """The struct of `text` if every rule accepts it, else None."""
         if self._skip:
             self._skip -= 1
             return None
+        if self._complete is not None:
+            if self._incomplete:
+                self._incomplete -= 1
+            else:
+                try:
+                    return self._complete(text)
+                except Exception as error:  # noqa: BLE001 - not accepted: the models judge
+                    if not _missing_field(error):
+                        return self._refused()
+                self._incomplete = self.MAX_PAUSE
         try:
             message = self._decode(text)
         except Exception:  # noqa: BLE001 - whatever is not accepted, the models judge
-            self._pause = min(max(1, 2 * self._pause), self.MAX_PAUSE)
-            self._skip = self._pause
-            return None
+            return self._refused()
         self._pause = 0
         return message
+
+    def _refused(self) -> None:
+        self._pause = min(max(1, 2 * self._pause), self.MAX_PAUSE)
+        self._skip = self._pause
+
+    def names_each_key_once(self, text: bytes, message: Any) -> bool:
+        """Whether `text`, which this path accepted as `message`, certainly names no key twice.
+
+        False is not certain: the caller then asks the exact question. True
+        when the complete path took the text (every field of every object was
+        given), it holds no escape, and it has as many colons as `message`
+        written back: each key has one colon after it, a colon inside a
+        string is written back as it was read, and the written struct names
+        every field once; a key named twice would be a colon more.
+        """
+        if not getattr(message, EVERY_FIELD, False) or b"\\" in text or self._encode is None:
+            return False
+        return text.count(b":") == self._encode(message).count(b":")
 
 
 def fast_accept() -> FastAccept | None:
     """A fresh accept path for one engine; None when the models are not mirrored."""
     decode = accept_path()
-    return None if decode is None else FastAccept(decode)
+    return None if decode is None else FastAccept(decode, accept_path(complete=True))
