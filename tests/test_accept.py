@@ -25,6 +25,7 @@ import msgspec
 import orjson
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import EXAMPLES
@@ -518,3 +519,39 @@ def test_a_line_leaving_a_field_out_goes_on_to_the_path_with_defaults() -> None:
         *[("defaults", b"line%d" % number) for number in range(FastAccept.MAX_PAUSE)],
         ("complete", b"full again"),
     ]
+
+
+def _objects(node: Any) -> int:
+    """How many JSON objects `node` holds, itself included."""
+    if isinstance(node, dict):
+        return 1 + sum(_objects(value) for value in node.values())
+    if isinstance(node, list):
+        return sum(_objects(value) for value in node)
+    return 0
+
+
+def _with_first_key_twice(node: Any, countdown: list[int]) -> bytes:
+    """`node` as JSON; object number `countdown[0]` (depth first) names its first key twice."""
+    if isinstance(node, list):
+        return b"[" + b",".join(_with_first_key_twice(value, countdown) for value in node) + b"]"
+    if not isinstance(node, dict):
+        return orjson.dumps(node)
+    chosen = countdown[0] == 0
+    countdown[0] -= 1
+    pairs = [
+        orjson.dumps(key) + b":" + _with_first_key_twice(v, countdown) for key, v in node.items()
+    ]
+    if chosen and pairs:
+        pairs.insert(0, pairs[0])  # the same key and value once more: only the key is wrong
+    return b"{" + b",".join(pairs) + b"}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(kst.messages(), st.data())
+def test_a_key_named_twice_anywhere_is_reported(
+    message: dict[str, Any], data: st.DataObject
+) -> None:
+    which = data.draw(st.integers(0, _objects(message) - 1), label="object")
+    text = _with_first_key_twice(message, [which])
+    problems = [problem.code for problem in validate_records([text]).problems()]
+    assert "structure.duplicate_key" in problems
