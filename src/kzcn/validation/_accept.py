@@ -6,7 +6,13 @@ with the same fields, types, `Literal`s, lengths, bounds and patterns, and the
 same rules: the model's field validators, its `after` model validators and
 the methods they call (`problems()`, `kind_problems()`, ...) run unchanged
 with the struct as `self`. So nothing is restated: the mirror is read from the
-models when first used, and follows them as they change.
+models when first used, and follows them as they change. Each struct's checks
+are compiled into one `__post_init__` for its model (`_post_init`).
+
+The rules are then most of a line's time, and they are the models' own Python,
+which the bare pydantic loop runs too: this path saves pydantic's building of
+models, not the rules (about 7 of 40 us a line is msgspec decoding; see
+tests/benchmarks/bench_validate.py --model-only).
 
 The path only accepts. A line it does not accept (a decoding error, a rule's
 exception, anything at all) goes to the pydantic models, which report it as
