@@ -21,9 +21,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import EXAMPLES
@@ -35,11 +37,15 @@ from kzcn.synth.corruption import FAULTS, corrupt
 from kzcn.synth.generator import Generator
 from kzcn.validation import ModelEngine, validate_file, validate_records
 from kzcn.validation._accept import (
+    EVERY_FIELD,
     REMEMBERED,
     AcceptPath,
     FastAccept,
+    _Optional,
+    _post_init,
     _remembered,
     accept_path,
+    fast_accept,
 )
 
 _validate = MessageAdapter.validator.validate_json
@@ -52,11 +58,27 @@ def _path() -> AcceptPath:
     return path
 
 
+@cache
+def _complete_path() -> AcceptPath:
+    path = accept_path(complete=True)
+    assert path is not None
+    return path
+
+
 def _fast(text: bytes) -> Any:
+    """The path's struct, or None; the complete path takes no more than the path with defaults."""
     try:
-        return _path()(text)
+        complete = _complete_path()(text)
     except Exception:  # noqa: BLE001 - any failure is "not accepted"
+        complete = None
+    try:
+        struct = _path()(text)
+    except Exception:  # noqa: BLE001 - any failure is "not accepted"
+        assert complete is None, f"only the complete path accepts {text[:200]!r}"
         return None
+    if complete is not None:
+        assert msgspec.json.encode(complete) == msgspec.json.encode(struct)
+    return struct
 
 
 def _model(text: bytes) -> Any:
@@ -368,3 +390,168 @@ def test_a_name_refused_after_the_same_name_was_accepted_elsewhere() -> None:
     assert _assert_same_verdict(orjson.dumps(acquisition))
     acquisition["subject"]["surname"]["cyrillic"] = latin
     assert not _assert_same_verdict(orjson.dumps(acquisition))
+
+
+class _Fields:
+    def __init__(self, **values: Any) -> None:
+        vars(self).update(values)
+
+
+def test_a_compiled_post_init_runs_each_check_then_the_rules() -> None:
+    seen: list[tuple[str, Any]] = []
+
+    def check(label: str) -> Any:
+        def one(value: Any) -> None:
+            seen.append((label, value))
+            if value == "bad":
+                raise ValueError(label)
+
+        return one
+
+    post_init = _post_init(
+        [
+            ("name", _remembered(check("name"))),
+            ("nickname", _Optional(_remembered(check("nickname")))),
+            ("count", check("count")),
+            ("when", _Optional(check("when"))),
+        ],
+        [lambda fields: seen.append(("rule", fields.count))],
+    )
+    post_init(_Fields(name="a", nickname=None, count=1, when=None))
+    post_init(_Fields(name="a", nickname="b", count=2, when=3))
+    # A remembered value is not checked again; None skips an optional field's check.
+    assert seen == [
+        ("name", "a"),
+        ("count", 1),
+        ("rule", 1),
+        ("nickname", "b"),
+        ("count", 2),
+        ("when", 3),
+        ("rule", 2),
+    ]
+    with pytest.raises(ValueError, match="nickname"):
+        post_init(_Fields(name="a", nickname="bad", count=3, when=None))
+    with pytest.raises(ValueError, match="nickname"):
+        post_init(_Fields(name="a", nickname="bad", count=3, when=None))  # refused, not remembered
+
+
+def _every_field() -> bytes:
+    """A generated suspension notice: generated messages give every field, null or not."""
+    text = orjson.dumps(Generator(random.Random(4)).message("suspension_notice"))  # noqa: S311
+    assert getattr(_complete_path()(text), EVERY_FIELD)
+    return text
+
+
+def _repeat(text: bytes, key: bytes, value: bytes, colon: bytes = b":") -> bytes:
+    """`text` with `key` named once more, with `value`, just before its own first naming."""
+    return _edit(text, b'"' + key + b'":', b'"' + key + b'"' + colon + value + b',"' + key + b'":')
+
+
+def _left_out(text: bytes) -> bytes:
+    return _edit(text, b'"in_reply_to":null,', b"")
+
+
+# A key named twice in one object, where counting colons could be fooled. Each value is
+# one the models take (the last naming wins), so the key is all that is wrong.
+GROUNDS = b'"national_security"'
+DUPLICATES = {
+    "every field given": lambda text: _repeat(text, b"grounds", GROUNDS),
+    "in a nested object": lambda text: _repeat(text, b"state", b'"KAZ"'),
+    "and a field left out": lambda text: _repeat(_left_out(text), b"grounds", GROUNDS),
+    "and an escape": lambda text: _repeat(text, b"grounds", b'"national\\u005fsecurity"'),
+    "with a space before the colon": lambda text: _repeat(text, b"grounds", GROUNDS, b" :"),
+    "the kind": lambda text: _repeat(text, b"kind", b'"suspension_notice"'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DUPLICATES))
+def test_a_key_named_twice_is_reported_whichever_path_takes_the_line(case: str) -> None:
+    text = DUPLICATES[case](_every_field())
+    assert _fast(text) is not None  # the last naming wins: only the key test can refuse it
+    fast = _engine_results([text], fast=True)
+    assert fast == _engine_results([text], fast=False)
+    ((_, problems, valid, _),) = fast
+    assert not valid
+    assert "structure.duplicate_key" in [problem.code for problem in problems]
+
+
+def test_a_line_giving_every_field_once_is_known_to_name_each_key_once() -> None:
+    accept = fast_accept()
+    assert accept is not None
+    text = _every_field()
+    assert accept.names_each_key_once(text, accept(text))
+    left_out = _left_out(text)
+    assert not accept.names_each_key_once(left_out, accept(left_out))  # the exact test decides
+
+
+def _missing(text: bytes) -> None:
+    raise msgspec.ValidationError(f"Object missing required field `{text.decode()}`")
+
+
+def test_a_line_leaving_a_field_out_goes_on_to_the_path_with_defaults() -> None:
+    tried: list[tuple[str, bytes]] = []
+
+    def complete(text: bytes) -> bytes:
+        tried.append(("complete", text))
+        if text.startswith(b"short"):
+            _missing(text)
+        if text.startswith(b"bad"):
+            raise ValueError(text)
+        return text
+
+    def decode(text: bytes) -> bytes:
+        tried.append(("defaults", text))
+        return text
+
+    path = FastAccept(decode, complete)
+    assert path(b"full") == b"full"
+    assert path(b"bad") is None  # refused by a rule: the path with defaults would refuse it too
+    assert path(b"skipped") is None  # the brake
+    assert path(b"short") == b"short"
+    for number in range(FastAccept.MAX_PAUSE):  # a file that leaves fields out: defaults first
+        assert path(b"line%d" % number) == b"line%d" % number
+    assert path(b"full again") == b"full again"
+    assert tried == [
+        ("complete", b"full"),
+        ("complete", b"bad"),
+        ("complete", b"short"),
+        ("defaults", b"short"),
+        *[("defaults", b"line%d" % number) for number in range(FastAccept.MAX_PAUSE)],
+        ("complete", b"full again"),
+    ]
+
+
+def _objects(node: Any) -> int:
+    """How many JSON objects `node` holds, itself included."""
+    if isinstance(node, dict):
+        return 1 + sum(_objects(value) for value in node.values())
+    if isinstance(node, list):
+        return sum(_objects(value) for value in node)
+    return 0
+
+
+def _with_first_key_twice(node: Any, countdown: list[int]) -> bytes:
+    """`node` as JSON; object number `countdown[0]` (depth first) names its first key twice."""
+    if isinstance(node, list):
+        return b"[" + b",".join(_with_first_key_twice(value, countdown) for value in node) + b"]"
+    if not isinstance(node, dict):
+        return orjson.dumps(node)
+    chosen = countdown[0] == 0
+    countdown[0] -= 1
+    pairs = [
+        orjson.dumps(key) + b":" + _with_first_key_twice(v, countdown) for key, v in node.items()
+    ]
+    if chosen and pairs:
+        pairs.insert(0, pairs[0])  # the same key and value once more: only the key is wrong
+    return b"{" + b",".join(pairs) + b"}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(kst.messages(), st.data())
+def test_a_key_named_twice_anywhere_is_reported(
+    message: dict[str, Any], data: st.DataObject
+) -> None:
+    which = data.draw(st.integers(0, _objects(message) - 1), label="object")
+    text = _with_first_key_twice(message, [which])
+    problems = [problem.code for problem in validate_records([text]).problems()]
+    assert "structure.duplicate_key" in problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 __all__ = [
@@ -114,8 +114,23 @@ def number_out_of_era(state: str, document_type: str, number: str, issued: date)
     Only numbers of a dated format are judged: a number no era describes is
     the number-format rule's business, not this one's.
     """
-    eras = [e for e in _number_eras_of(state, document_type) if e.pattern.fullmatch(number)]
+    dated = _number_eras_of(state, document_type)
+    if not dated:  # most documents: no format of theirs is dated
+        return False
+    eras = [e for e in dated if e.pattern.fullmatch(number)]
     return bool(eras) and not any(e.covers(issued) for e in eras)
+
+
+@lru_cache(maxsize=4096)
+def _first_issue(state: str, document_type: str, printed: str) -> int | None:
+    """The first day (ordinal) `printed` issued that document, or None when not in the table.
+
+    Kept for the issuers last asked about: a file names a few issuers many times.
+    """
+    kinds = (document_type, ABROAD) if document_type == "passport" else (document_type,)
+    table = _issuer_starts()
+    starts = [table[key] for kind in kinds if (key := (state, kind, printed)) in table]
+    return min(starts) if starts else None
 
 
 def issuer_out_of_era(state: str, document_type: str, printed: str, issued: date) -> bool:
@@ -126,7 +141,5 @@ def issuer_out_of_era(state: str, document_type: str, printed: str, issued: date
     ends. An issuer the table does not know is not judged (issuers are free text
     as printed); a mission abroad issues passports whatever the date.
     """
-    kinds = (document_type, ABROAD) if document_type == "passport" else (document_type,)
-    table = _issuer_starts()
-    starts = [table[key] for kind in kinds if (key := (state, kind, printed)) in table]
-    return bool(starts) and issued.toordinal() < min(starts)
+    first = _first_issue(state, document_type, printed)
+    return first is not None and issued.toordinal() < first

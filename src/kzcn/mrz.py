@@ -175,7 +175,7 @@ def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
     line, text, check = fields.composite
     if check != icao_check_digit(text):
         found.append(((line,), "mrz.check_digit"))
-    return sorted(set(found))
+    return sorted(set(found)) if found else found
 
 
 def mrz_date(value: date | None) -> str:

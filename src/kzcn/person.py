@@ -142,7 +142,7 @@ class IdentityDocument(KzcnModel):
             self.number
         ):
             found.append((("number",), "document.number_format"))
-        elif (self.issuing_state, self.document_type) == ("CHN", "identity_card"):
+        elif self.document_type == "identity_card" and self.issuing_state == "CHN":
             found += [(("number",), c) for c in resident_id_problems(self.number, None, None)]
         if number_out_of_era(
             self.issuing_state, self.document_type, self.number, self.date_of_issue
@@ -300,7 +300,7 @@ class PersonRecord(KzcnModel):
         found: list[RuleBreach] = []
         if document.date_of_issue < self.date_of_birth:
             found.append((("date_of_issue",), "document.issued_before_birth"))
-        if (document.issuing_state, document.document_type) == ("CHN", "identity_card"):
+        if document.document_type == "identity_card" and document.issuing_state == "CHN":
             found += [
                 (("number",), code)
                 for code in resident_id_problems(document.number, self.date_of_birth, self.sex)

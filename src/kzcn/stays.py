@@ -153,10 +153,10 @@ def _visa_free_limit(entry: int, counted: _Days) -> tuple[int, Rule]:
         day = entry + offset
         return counted.count(day - WINDOW_DAYS + 1, entry - 1) + offset + 1 > WINDOW_LIMIT
 
-    first_over = bisect_left(range(SINGLE_STAY_DAYS), x=True, key=over)
-    if first_over < SINGLE_STAY_DAYS:
-        return entry + first_over - 1, "cumulative"
-    return entry + SINGLE_STAY_DAYS - 1, "single_stay"
+    last = SINGLE_STAY_DAYS - 1
+    if not over(last):  # most stays: no day of the 30 is over, one look says so
+        return entry + last, "single_stay"
+    return entry + bisect_left(range(last), x=True, key=over) - 1, "cumulative"
 
 
 def _most_used(entry: int, last: int, counted: _Days) -> int:

@@ -6,7 +6,13 @@ with the same fields, types, `Literal`s, lengths, bounds and patterns, and the
 same rules: the model's field validators, its `after` model validators and
 the methods they call (`problems()`, `kind_problems()`, ...) run unchanged
 with the struct as `self`. So nothing is restated: the mirror is read from the
-models when first used, and follows them as they change.
+models when first used, and follows them as they change. Each struct's checks
+are compiled into one `__post_init__` for its model (`_post_init`).
+
+The rules are then most of a line's time, and they are the models' own Python,
+which the bare pydantic loop runs too: this path saves pydantic's building of
+models, not the rules (about 7 of 40 us a line is msgspec decoding; see
+tests/benchmarks/bench_validate.py --model-only).
 
 The path only accepts. A line it does not accept (a decoding error, a rule's
 exception, anything at all) goes to the pydantic models, which report it as
@@ -63,6 +69,10 @@ _LENGTHS = {at.MinLen: "min_length", at.MaxLen: "max_length"}
 _GENERAL = frozenset({"pattern", "strict"})
 
 
+#: A class attribute of the structs of the path that takes only messages giving every field.
+EVERY_FIELD = "_kzcn_every_field_given"
+
+
 class UnmirroredError(TypeError):
     """A construct of the models the mirror does not cover: the models alone decide."""
 
@@ -91,33 +101,61 @@ def _all(checks: list[Check]) -> Check | None:
     return check
 
 
-#: Distinct accepted texts each check remembers: names, places and codes repeat from
+#: Distinct accepted values each check remembers: names, places and codes repeat from
 #: line to line; a field whose values never repeat costs a set lookup and this much room.
 REMEMBERED = 4096
 
 
-def _remembered(check: Check) -> Check:
-    """`check` over text, skipped for the first `REMEMBERED` distinct texts it accepted.
+class _Remembered:
+    """`check` over text (or a literal), skipped for the first `REMEMBERED` values it accepted.
 
     The models' validators of text are functions of the text alone (names,
     country codes, photo URIs), so a text accepted once is accepted again.
+    The struct's compiled `__post_init__` looks in `seen` itself and calls
+    `first` only for a value it has not seen: no call at all on a hit.
     """
-    accepted: set[str] = set()
 
-    def remembered(value: str) -> None:
-        if value not in accepted:
-            check(value)
-            if len(accepted) < REMEMBERED:
-                accepted.add(value)
+    __slots__ = ("check", "seen")
 
-    return remembered
+    def __init__(self, check: Check) -> None:
+        self.check = check
+        self.seen: set[Any] = set()
+
+    def first(self, value: Any) -> None:
+        """Check a value not seen yet; remember it when accepted (and there is room)."""
+        self.check(value)
+        if len(self.seen) < REMEMBERED:
+            self.seen.add(value)
+
+    def __call__(self, value: Any) -> None:
+        if value not in self.seen:
+            self.first(value)
+
+
+def _remembered(check: Check) -> _Remembered:
+    """`check` skipped for values it accepted before (see `_Remembered`)."""
+    return _Remembered(check)
+
+
+class _Optional:
+    """The check of an optional field: its value's check, skipped for None (as pydantic does)."""
+
+    __slots__ = ("check",)
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+
+    def __call__(self, value: Any) -> None:
+        if value is not None:
+            self.check(value)
 
 
 class _Mirror:
     """Structs for models, built once per model (and per tag for a union member)."""
 
-    def __init__(self, *, rules: bool = True) -> None:
+    def __init__(self, *, rules: bool = True, defaults: bool = True) -> None:
         self.rules = rules
+        self.defaults = defaults
         self._structs: dict[tuple[type[BaseModel], str | None], type[msgspec.Struct]] = {}
 
     # --- types ---------------------------------------------------------------------
@@ -141,7 +179,9 @@ class _Mirror:
             raise UnmirroredError("a before validator on a value JSON does not hold as it is")
         typed = Annotated[kind, msgspec.Meta(**meta)] if meta else kind
         check = _all([*before, *([inner] if inner else []), *checks])
-        return typed, _remembered(check) if check is not None and kind is str else check
+        if check is not None and (kind is str or get_origin(kind) is Literal):
+            return typed, _remembered(check)
+        return typed, check
 
     def _flat(self, annotation: Any, metadata: Iterable[Any]) -> list[Any]:
         items = list(metadata)
@@ -190,14 +230,7 @@ class _Mirror:
         if len(present) != 1 or len(members) != 2:
             raise UnmirroredError("a union of several types")
         kind, check = self.translate(present[0], items)
-        if check is None:
-            return kind | None, None
-
-        def optional(value: Any) -> None:
-            if value is not None:
-                check(value)
-
-        return kind | None, optional
+        return kind | None, None if check is None else _Optional(check)
 
     def _sequence(self, origin: Any, args: tuple[Any, ...]) -> tuple[Any, Check | None]:
         if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
@@ -230,15 +263,18 @@ class _Mirror:
             if tag is not None and name == "kind":
                 continue
             kind, check = self.translate(info.annotation, info.metadata)
-            fields.append((name, kind, _default(info)))
+            fields.append((name, kind, _default(info) if self.defaults else msgspec.NODEFAULT))
             if check is not None:
                 checks.append((name, check))
         rules = _after_validators(model)
-        namespace = {**_behaviour(model)}
+        namespace = _behaviour(model)
+        cached = any(isinstance(value, _Cached) for value in namespace.values())
         if self.rules and (checks or rules):  # a struct without rules skips the call
             namespace["__post_init__"] = _post_init(checks, rules)
         if tag is not None:
             namespace["kind"] = tag
+        if not self.defaults:
+            namespace[EVERY_FIELD] = True
         return msgspec.defstruct(
             model.__name__,
             fields,
@@ -246,7 +282,11 @@ class _Mirror:
             kw_only=True,
             frozen=True,
             forbid_unknown_fields=True,
-            dict=True,  # room for the models' cached properties
+            # Room for the models' cached properties where there are some. A struct
+            # without is never in a reference cycle (decoded JSON is a tree, and
+            # its rules keep nothing): the garbage collector need not track it.
+            dict=cached,
+            gc=cached,
             tag_field="kind" if tag is not None else None,
             tag=tag,
         )
@@ -255,19 +295,43 @@ class _Mirror:
 def _post_init(
     checks: list[tuple[str, Check]], rules: list[Callable[[Any], Any]]
 ) -> Callable[[Any], Any]:
-    """The struct's `__post_init__` (msgspec): the field checks, then the model's rules."""
+    """The struct's `__post_init__` (msgspec): the field checks, then the model's rules.
+
+    Compiled once per model from generated source, so that each line pays for
+    exactly the checks of its model and nothing else: no loop over a list of
+    checks, no wrapper per check; a remembered value costs one set lookup in
+    this frame, an optional field that is None a comparison.
+    """
     if not checks and len(rules) == 1:
         # The model validator itself (one frame less on every struct): msgspec
         # ignores what it returns, and what it raises refuses the line.
         return rules[0]
+    namespace: dict[str, Any] = {}
+    body: list[str] = []
+    for index, (name, check) in enumerate(checks):
+        body.append(f"value = self.{name}")
+        body += _check_source(check, index, namespace)
+    for index, rule in enumerate(rules):
+        namespace[f"rule_{index}"] = rule
+        body.append(f"rule_{index}(self)")
+    source = "def __post_init__(self):\n" + "".join(f"    {line}\n" for line in body)
+    exec(compile(source, "<kzcn mirror>", "exec"), namespace)  # noqa: S102 - our own source
+    function: Callable[[Any], Any] = namespace["__post_init__"]
+    return function
 
-    def __post_init__(self: Any) -> None:  # noqa: N807 - msgspec's hook
-        for name, check in checks:
-            check(getattr(self, name))
-        for rule in rules:
-            rule(self)
 
-    return __post_init__
+def _check_source(check: Check, index: int, namespace: dict[str, Any]) -> list[str]:
+    """Source lines running `check` over `value`, its pieces bound in `namespace`."""
+    guard = ""
+    if isinstance(check, _Optional):
+        guard, check = "value is not None and ", check.check
+    if isinstance(check, _Remembered):
+        namespace[f"seen_{index}"], namespace[f"first_{index}"] = check.seen, check.first
+        return [f"if {guard}value not in seen_{index}:", f"    first_{index}(value)"]
+    namespace[f"check_{index}"] = check
+    if guard:
+        return ["if value is not None:", f"    check_{index}(value)"]
+    return [f"check_{index}(value)"]
 
 
 def _default(info: FieldInfo) -> Any:
@@ -338,11 +402,14 @@ def _behaviour(model: type[BaseModel]) -> dict[str, Any]:
     return namespace
 
 
-def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> Any:
+def mirror(
+    union: Any, discriminator: str = "kind", *, rules: bool = True, defaults: bool = True
+) -> Any:
     """The msgspec union of the struct of each model of `union`, told apart by `discriminator`.
 
     Without `rules`, the structs decode types, lengths and patterns only: the
-    benchmark's peer (typed decoding), not a validator.
+    benchmark's peer (typed decoding), not a validator. Without `defaults`,
+    every field must be given, even one the model lets the input leave out.
     """
     if discriminator != "kind":
         raise UnmirroredError("a discriminator other than kind")
@@ -350,7 +417,7 @@ def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> An
     while len(members) == 1 or get_origin(union) is Annotated:
         union = members[0]
         members = get_args(union)
-    built = _Mirror(rules=rules)
+    built = _Mirror(rules=rules, defaults=defaults)
     structs = []
     for model in members:
         tags = get_args(model.model_fields["kind"].annotation)
@@ -361,17 +428,32 @@ def mirror(union: Any, discriminator: str = "kind", *, rules: bool = True) -> An
 
 
 @cache
-def accept_path() -> AcceptPath | None:
-    """Decode a message to a struct the models' every rule accepts; None: not mirrored."""
+def accept_path(*, complete: bool = False) -> AcceptPath | None:
+    """Decode a message to a struct the models' every rule accepts; None: not mirrored.
+
+    `complete`: the struct of a message that gives every field, even those
+    the models let it leave out (see `FastAccept.names_each_key_once`).
+    """
     from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
 
     if not HAVE_MSGSPEC:
         return None
     try:
-        decoder = msgspec.json.Decoder(mirror(Message))
+        decoder = msgspec.json.Decoder(mirror(Message, defaults=not complete))
     except UnmirroredError:
         return None
     return decoder.decode
+
+
+def _missing_field(error: Exception) -> bool:
+    """Whether a decoder refused a line for a field it does not give (and only for that).
+
+    msgspec stops at the first error: any other means the decoder with
+    defaults, which differs in nothing else, would refuse the line too.
+    """
+    return isinstance(error, msgspec.ValidationError) and str(error).startswith(
+        "Object missing required field"
+    )
 
 
 class FastAccept:
@@ -383,32 +465,67 @@ class FastAccept:
     path steps aside for the next 1, 2, 4, ... up to 64 lines (the models
     judge those), and the next line it accepts releases the brake. Which
     path judged a line never changes its result.
+
+    With `complete` (the path of messages that give every field), a line is
+    tried there first: the struct it makes tells cheaply whether the text
+    names a key twice (`names_each_key_once`). A line that leaves a field
+    out goes on to `decode`, and so do the next `MAX_PAUSE` lines: a file
+    that leaves fields out mostly does so on every line.
     """
 
     #: The longest the path steps aside after lines it did not accept.
     MAX_PAUSE = 64
 
-    def __init__(self, decode: AcceptPath) -> None:
+    def __init__(self, decode: AcceptPath, complete: AcceptPath | None = None) -> None:
         self._decode = decode
+        self._complete = complete
         self._pause = 0
         self._skip = 0
+        self._incomplete = 0  # lines left before `complete` is tried again
+        self._encode = msgspec.json.Encoder().encode if HAVE_MSGSPEC else None
 
     def __call__(self, text: bytes) -> Any:
         """The struct of `text` if every rule accepts it, else None."""
         if self._skip:
             self._skip -= 1
             return None
+        if self._complete is not None:
+            if self._incomplete:
+                self._incomplete -= 1
+            else:
+                try:
+                    return self._complete(text)
+                except Exception as error:  # noqa: BLE001 - not accepted: the models judge
+                    if not _missing_field(error):
+                        return self._refused()
+                self._incomplete = self.MAX_PAUSE
         try:
             message = self._decode(text)
         except Exception:  # noqa: BLE001 - whatever is not accepted, the models judge
-            self._pause = min(max(1, 2 * self._pause), self.MAX_PAUSE)
-            self._skip = self._pause
-            return None
+            return self._refused()
         self._pause = 0
         return message
+
+    def _refused(self) -> None:
+        self._pause = min(max(1, 2 * self._pause), self.MAX_PAUSE)
+        self._skip = self._pause
+
+    def names_each_key_once(self, text: bytes, message: Any) -> bool:
+        """Whether `text`, which this path accepted as `message`, certainly names no key twice.
+
+        False is not certain: the caller then asks the exact question. True
+        when the complete path took the text (every field of every object was
+        given), it holds no escape, and it has as many colons as `message`
+        written back: each key has one colon after it, a colon inside a
+        string is written back as it was read, and the written struct names
+        every field once; a key named twice would be a colon more.
+        """
+        if not getattr(message, EVERY_FIELD, False) or b"\\" in text or self._encode is None:
+            return False
+        return text.count(b":") == self._encode(message).count(b":")
 
 
 def fast_accept() -> FastAccept | None:
     """A fresh accept path for one engine; None when the models are not mirrored."""
     decode = accept_path()
-    return None if decode is None else FastAccept(decode)
+    return None if decode is None else FastAccept(decode, accept_path(complete=True))

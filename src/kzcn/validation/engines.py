@@ -262,8 +262,17 @@ class ModelEngine(Engine):
         `from_object`: `text` is orjson's writing of a parsed object, which
         names no key twice.
         """
-        message = self._accept(text) if self._accept is not None else None
-        if message is None or (not from_object and _may_repeat_keys(text)):
+        accept = self._accept
+        if accept is None:
+            return None
+        message = accept(text)
+        if message is None:
+            return None
+        # Known not to repeat a key: written by orjson, or told by the path itself;
+        # else the colon count of `may_repeat_keys`.
+        if not (from_object or accept.names_each_key_once(text, message)) and _may_repeat_keys(
+            text
+        ):
             return None
         late = self.warnings(message, file, unit.line)
         if unit.columns is not None:
