@@ -48,10 +48,12 @@ def _input(folder: Path, millions: float, fmt: str, jobs: int, seed: int) -> Pat
 
 def _run(path: Path, extra: list[str], out: Path) -> tuple[float, float]:
     """Peak RSS (GiB) and wall seconds of one `kzcn exposure` process writing `out`."""
+    # Run beside the input and name it alone: the report names its source as given,
+    # so reports of the same file in two folders compare byte for byte.
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M %e", sys.executable, "-m", "kzcn", "exposure", str(path),
-         "--format", "json", "--out", str(out), *extra],
-        capture_output=True, text=True, check=False,
+        ["/usr/bin/time", "-f", "%M %e", sys.executable, "-m", "kzcn", "exposure", path.name,
+         "--format", "json", "--out", str(out.resolve()), *extra],
+        capture_output=True, text=True, check=False, cwd=path.parent,
     )  # fmt: skip
     if done.returncode not in {0, 1}:
         raise SystemExit(done.stderr[-2000:])
