@@ -254,3 +254,15 @@ def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.M
     monkeypatch.setattr(engine.CodedColumns, "from_codes", refuse)
     monkeypatch.setattr(engine.CodedColumns, "build", refuse)
     assert _report(generated) == lean
+
+
+def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The components over shared documents are found there (`_indb.components`), not in numpy."""
+    lean = _report(generated)
+    assert orjson.loads(lean)["input"]["recurring_persons"] > 0
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the in-engine report linked people in Python")
+
+    monkeypatch.setattr(engine, "_components", refuse)
+    assert _report(generated) == lean
