@@ -278,3 +278,15 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
         for names in sets:
             in_engine, in_memory = table.tally(names), coded.tally(names)
             assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
+
+
+def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The components over shared documents are found there (`_indb.components`), not in numpy."""
+    lean = _report(generated)
+    assert orjson.loads(lean)["input"]["recurring_persons"] > 0
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the in-engine report linked people in Python")
+
+    monkeypatch.setattr(engine, "_components", refuse)
+    assert _report(generated) == lean

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, get_args
 
 import numpy as np
+import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_runner import invoke_command
@@ -27,6 +28,7 @@ from kzcn.exposure import (
     render_json,
     render_markdown,
 )
+from kzcn.exposure import _indb as indb
 from kzcn.exposure import _read as exposure_read
 from kzcn.exposure._analyse import MAX_QI, MAX_SUBSETS, subset_count
 from kzcn.exposure._duck import load_native
@@ -197,21 +199,43 @@ def _naive_components(pairs: list[tuple[int, int]]) -> dict[int, int]:
     return first
 
 
-@given(st.lists(st.tuples(st.integers(1, 30), st.integers(0, 15)), max_size=60))
-def test_components_match_the_naive_merge(pairs: list[tuple[int, int]]) -> None:
+def _in_duckdb(line: np.ndarray[Any, Any], document: np.ndarray[Any, Any]) -> tuple[Any, Any]:
+    """`_indb.components` over the same pairs, in `_components`' shape (lines in order)."""
+    with indb.connect(1, "256MB") as con:
+        con.register("pairs", pl.DataFrame({"occ": line, "h": document}))
+        con.execute("CREATE TABLE edges AS SELECT * FROM pairs")
+        indb.components(con, "edges", "link")
+        found = con.execute("SELECT occ, person FROM link ORDER BY occ").fetchnumpy()
+    return found["occ"], found["person"]
+
+
+_IMPLEMENTATIONS = pytest.mark.parametrize(
+    "components", [_components, _in_duckdb], ids=["numpy", "duckdb"]
+)
+
+
+@_IMPLEMENTATIONS
+@given(pairs=st.lists(st.tuples(st.integers(1, 30), st.integers(0, 15)), max_size=60))
+@settings(deadline=None)
+def test_components_match_the_naive_merge(
+    components: Callable[..., tuple[Any, Any]], pairs: list[tuple[int, int]]
+) -> None:
     line = np.array([p[0] for p in pairs], dtype=np.int64)
     document = np.array([p[1] for p in pairs], dtype=np.uint64)
-    lines, first = _components(line, document)
+    lines, first = components(line, document)
     assert dict(zip(lines.tolist(), first.tolist(), strict=True)) == _naive_components(pairs)
 
 
-def test_a_long_chain_is_linked_in_near_linear_time() -> None:
+@_IMPLEMENTATIONS
+def test_a_long_chain_is_linked_in_near_linear_time(
+    components: Callable[..., tuple[Any, Any]],
+) -> None:
     """200,000 lines, each sharing a document with the next: label propagation took ~n rounds."""
     n = 200_000
     line = np.repeat(np.arange(1, n + 1, dtype=np.int64), 2)
     document = np.stack([np.arange(n), np.arange(1, n + 1)], axis=1).ravel().astype(np.uint64)
     started = time.perf_counter()
-    lines, first = _components(line[::-1].copy(), document[::-1].copy())
+    lines, first = components(line[::-1].copy(), document[::-1].copy())
     assert time.perf_counter() - started < 10
     assert len(lines) == n
     assert set(first.tolist()) == {1}

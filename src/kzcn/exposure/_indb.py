@@ -9,8 +9,9 @@ spills to that directory past it), and every step is a query over them:
   expression the in-memory report uses (`_screen`, `_analyse`), evaluated once
   per *distinct* combination of the columns it reads (a few thousand rows) and
   joined back, so no rule is restated in SQL;
-- the people: DuckDB lists the documents seen on two rows (64-bit hashes), the
-  components are found in numpy (`_engine._components`) over that small set;
+- the people: DuckDB lists the documents seen on two rows (64-bit hashes) and
+  finds the components over them (`components`: `_engine._components`' rounds
+  as a loop of statements), so nothing per document reaches Python;
 - the key codes: DuckDB lists the distinct source values of each key group,
   polars codes them (`CodedColumns`'s own expressions), DuckDB joins the codes
   back into the table `keys` (one row per person);
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from kzcn.exposure._qi import ResolvedPath
     from kzcn.exposure._read import Extracted
 
-__all__ = ["Engine", "KeyTable", "connect", "ladder_sets", "load_frames"]
+__all__ = ["Engine", "KeyTable", "components", "connect", "ladder_sets", "load_frames"]
 
 
 def _q(name: str) -> str:
@@ -141,6 +142,62 @@ def _register_values(
     con.unregister("values_in")
 
 
+def components(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
+    """The table `into` (`occ`, `person`): each `occ` of `edges` and its component's first.
+
+    `edges` holds (`occ`, `h`) pairs: an occurrence and a document it carries;
+    two occurrences are linked when they share a document, transitively.
+    `_engine._components`' rounds, as SQL, so that nothing per edge reaches
+    Python: each round hooks every root onto the smallest root found across
+    its documents, then jumps pointers until every `occ` points at its root.
+    The components at least halve in number each round, so a chain of
+    thousands of occurrences takes a few dozen statements; generated data,
+    whose people appear two or three times, takes two rounds. Roots only
+    ever hook onto smaller ones, so a component's root is its smallest `occ`.
+    """
+    con.execute(f"CREATE TABLE cc_parent AS SELECT DISTINCT occ, occ AS p FROM {edges}")
+    while True:
+        con.execute(f"""
+            CREATE OR REPLACE TABLE cc_hook AS
+            WITH rooted AS (SELECT e.h, c.p FROM {edges} e JOIN cc_parent c USING (occ)),
+            low AS (SELECT h, min(p) AS low FROM rooted GROUP BY h HAVING min(p) < max(p))
+            SELECT r.p AS root, min(l.low) AS low FROM rooted r JOIN low l USING (h)
+            GROUP BY r.p HAVING min(l.low) < r.p
+        """)
+        if not _count(con, "cc_hook"):
+            break
+        con.execute("""
+            CREATE OR REPLACE TABLE cc_parent AS
+            SELECT occ, coalesce(low, p) AS p FROM cc_parent LEFT JOIN cc_hook ON occ = root
+        """)
+        moved = True
+        while moved:  # pointer jumping: every occ to its root
+            con.execute("""
+                CREATE OR REPLACE TABLE cc_parent AS
+                SELECT a.occ, b.p, a.p <> b.p AS moved
+                FROM cc_parent a JOIN cc_parent b ON a.p = b.occ
+            """)
+            moved = bool(_count(con, "cc_parent WHERE moved"))
+    con.execute(f"CREATE TABLE {into} AS SELECT occ, p AS person FROM cc_parent")
+    con.execute("DROP TABLE cc_parent")
+    con.execute("DROP TABLE cc_hook")
+
+
+def _drop(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop the tables or views `names` (which of the two the screen made)."""
+    for name in names:
+        found = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()
+        kind = "VIEW" if found == [("VIEW",)] else "TABLE"
+        con.execute(f"DROP {kind} IF EXISTS {_q(name)}")
+
+
+def _count(con: duckdb.DuckDBPyConnection, rows: str) -> int:
+    """How many rows `FROM rows` has."""
+    return int(con.execute(f"SELECT count(*) FROM {rows}").fetchall()[0][0])
+
+
 @dataclass(slots=True)
 class Engine:
     """The report's steps over the loaded tables (`msg`, `lst`, `doc`)."""
@@ -227,26 +284,21 @@ class Engine:
             SELECT l.ord * {stride} + l.slot, l.ord, k.kind, l.presence
             FROM kept_lst l JOIN kept k USING (ord)
         """)
-        # Documents seen on two persons' rows: the only ones that link anyone.
-        # Most documents are on one row: a group-by of the hashes alone leaves few rows
-        # for the exact test ("on two persons' rows", after dropping repeats on one row).
-        edges = con.execute(f"""
-            WITH r AS (SELECT h FROM kept_doc GROUP BY h HAVING count(*) > 1),
-            d AS (
-                SELECT DISTINCT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN r USING (h)
+        # Documents seen on two persons' rows (two occurrences, not one row twice): the
+        # only ones that link anyone. One group-by of the hashes finds them (most
+        # documents are on one row); the pairs are listed for those few alone.
+        con.execute(f"""
+            CREATE TABLE shared AS
+            WITH r AS (
+                SELECT h FROM kept_doc GROUP BY h
+                HAVING min(ord * {stride} + slot) < max(ord * {stride} + slot)
             )
-            SELECT occ, h FROM d
-            WHERE h IN (SELECT h FROM d GROUP BY h HAVING count(*) > 1)
-        """).fetchnumpy()
-        occs = np.asarray(edges["occ"], dtype=np.int64)
-        documents = np.asarray(edges["h"], dtype=np.uint64)
-        if occs.size:
-            lines, first = engine._components(occs, documents)  # noqa: SLF001
-        else:
-            lines = first = np.empty(0, dtype=np.int64)
-        con.register("link_in", pl.DataFrame({"occ": lines, "person": first}))
-        con.execute("CREATE TABLE link AS SELECT * FROM link_in")
-        con.unregister("link_in")
+            SELECT DISTINCT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN r USING (h)
+        """)
+        # The documents are not read again: their memory goes to the steps after.
+        _drop(con, "kept_doc", "doc")
+        components(con, "shared", "link")
+        con.execute("DROP TABLE shared")
         con.execute(
             "CREATE TABLE linked AS SELECT o.*, l.person FROM occ o JOIN link l USING (occ)"
         )
@@ -285,13 +337,18 @@ class Engine:
     def occurrences(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The persons seen once, as (`kind`, `presence`, `n`); the others' rows.
 
-        The others' rows are (`person`, `kind`, `presence`): few, grouped in polars.
+        The others' rows are (`person`, `kind`, `presence`), grouped in polars.
+        A field is carried by a kind and a presence bit, so a person's rows of
+        one kind come as one, their presence bits or-ed: the person carries
+        the same fields (a twentieth of the rows on generated data, where a
+        recurring person has some thirty messages).
         """
         once = _frame(
             self.con,
             "SELECT kind, presence, count(*) AS n FROM occ ANTI JOIN link USING (occ) GROUP BY ALL",
         )
-        return once, _frame(self.con, "SELECT person, kind, presence FROM linked")
+        several = "SELECT person, kind, bit_or(presence) AS presence FROM linked GROUP BY ALL"
+        return once, _frame(self.con, several)
 
     # --- key codes --------------------------------------------------------------
 

@@ -12,7 +12,8 @@ functions may need the engine's spelling).
 The persons are the report's: every subject and every person a
 prior-change list names, linked across messages by shared documents
 followed transitively (connected components, as a recursive query: each
-person reaches every person they share a document with, step by step), each
+appearance that shares a document reaches every appearance it is linked to,
+step by step; the appearances sharing none, most of them, take no part), each
 with the values of their first appearance. The one step left out is the
 report's screen of invalid records: on data `kzcn validate` accepts (or
 `--include-invalid`), the figures are the report's.
@@ -85,15 +86,20 @@ SELECT DISTINCT o.occ,
 FROM occurrences o, unnest(from_json(o.s -> '$.documents', '["json"]')) AS t(d)
 WHERE json_type(d -> '$.number') = 'VARCHAR';"""
 
-#: Each appearance's person: the first appearance it reaches through shared documents.
+#: The person of each appearance that shares a document: the first appearance it reaches.
+#: Each document links its appearances to its first one (a star, not every pair), and
+#: the recursion starts from those appearances alone: the others are people of their own.
 _LINKED = """CREATE OR REPLACE TEMP TABLE linked AS
-WITH RECURSIVE shared AS (
-    SELECT DISTINCT a.occ, b.occ AS other
-    FROM documents a JOIN documents b USING (document)
-    WHERE a.occ <> b.occ
+WITH RECURSIVE star AS (
+    SELECT occ, min(occ) OVER (PARTITION BY document) AS other FROM documents
+),
+shared AS (
+    SELECT occ, other FROM star WHERE occ <> other
+    UNION
+    SELECT other, occ FROM star WHERE occ <> other
 ),
 reach(occ, root) AS (
-    SELECT occ, occ FROM occurrences
+    SELECT occ, occ FROM shared
     UNION
     SELECT s.other, r.root FROM reach r JOIN shared s ON s.occ = r.occ
 )
@@ -174,8 +180,8 @@ def exposure_sql(
             f"    {columns}\n"
             "FROM (\n"
             "    SELECT o.s, o.s ->> '$.date_of_birth' AS dob, o.s -> '$.place_of_birth' AS pob\n"
-            "    FROM occurrences o JOIN linked l USING (occ)\n"
-            "    WHERE l.person = o.occ\n"
+            "    FROM occurrences o LEFT JOIN linked l USING (occ)\n"
+            "    WHERE coalesce(l.person, o.occ) = o.occ\n"
             ");"
         ),
         _sizes([r.path for r in resolved_qi], "risk: classes over the QIs"),
