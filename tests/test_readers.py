@@ -5,13 +5,16 @@ from __future__ import annotations
 import gzip
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES
-from kzcn.flat import column_order, flatten
+from kzcn.flat import column_order, flatten, normalise_column
 from kzcn.validation import EngineName, validate_file, validate_stream
 from kzcn.validation.columns import column_types, csv_layout
 from kzcn.validation.readers import BOM, diagnose_json, format_for_name, sniff_format
@@ -361,3 +364,69 @@ def test_an_object_with_one_filled_cell_at_either_end_is_built(
 ) -> None:
     layout = csv_layout(["kind", "subject.surname.cyrillic", "subject.surname.latin"])
     assert layout.build(cells) == expected
+
+
+#: Columns a property test draws headers from: lists with gaps, scalars in lists,
+#: typed cells, and one object with more cells than the builder tests one by one.
+_POOL = [
+    "kind",
+    "synthetic",
+    "rows.0.visas_issued",
+    "rows.1.visas_issued",
+    "rows.2.purpose",
+    "subject.names.0",
+    "subject.names.2",
+    "subject.surname.latin",
+    "subject.documents.0.number",
+    "subject.documents.1.number",
+    *(f"subject.documents.{index}.issued_by" for index in range(2, 12)),
+    "x.0",
+    "x.2",
+]
+
+
+def _reference_build(header: list[str], cells: list[str]) -> object:
+    """The object a row stands for, built the plain way: one cell at a time."""
+    types = column_types()
+    # What is not a number or boolean stays text.
+    converters: dict[str, Callable[[str], object]] = {
+        "integer": lambda cell: int(cell) if cell.isdigit() else cell,
+        "boolean": lambda cell: {"true": True, "false": False}.get(cell.lower(), cell),
+    }
+    root: dict[object, object] = {}
+    for column, cell in zip(header, cells, strict=True):
+        if not cell:
+            continue
+        *path, key = [int(part) if part.isdigit() else part for part in column.split(".")]
+        node = root
+        for part in path:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        convert = converters.get(types.get(normalise_column(column), "string"))
+        node[key] = convert(cell) if convert is not None else cell
+    return _lists(root)
+
+
+def _lists(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    items = {key: _lists(item) for key, item in value.items()}
+    keys = list(items)
+    if keys and all(isinstance(key, int) for key in keys):
+        if sorted(keys) == list(range(len(keys))):
+            return [items[key] for key in sorted(keys)]
+        return {str(key): item for key, item in items.items()}
+    return items
+
+
+@given(
+    header=st.permutations(_POOL).flatmap(
+        lambda columns: st.integers(1, len(columns)).map(lambda size: columns[:size])
+    ),
+    data=st.data(),
+)
+def test_the_compiled_builder_builds_what_the_plain_one_does(
+    header: list[str], data: st.DataObject
+) -> None:
+    cells = data.draw(st.lists(st.sampled_from(["", "", "1", "true"]), min_size=len(header),
+                               max_size=len(header)))  # fmt: skip
+    assert csv_layout(header).build(cells) == _reference_build(header, cells)
