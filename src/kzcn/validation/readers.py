@@ -14,7 +14,7 @@ import io
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -121,6 +121,84 @@ class Unit:
     at_eof: bool = False
     #: A CSV or xlsx header's known columns by name (`CsvLayout.columns`): problems name them.
     columns: Mapping[str, int] | None = None
+
+
+#: Line ends a CSV row of no cells consists of (`csv.reader` reads it as `[]`).
+_LINE_ENDS = frozenset({"\n", "\r\n", "\r"})
+_OBJ = Unit.__dict__["obj"]  # the slot a `TableRow` keeps its built record in
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """What a row of a table (CSV, xlsx) needs to become a record: its header's layout.
+
+    Pickled as its header and separator: a worker process compiles the layout
+    once (`_table`) and builds the rows it is sent itself.
+    """
+
+    layout: CsvLayout
+    delimiter: str = ","
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _table, (self.layout.header, self.delimiter)
+
+    def cells(self, text: str) -> list[str]:
+        """The cells of the text of one CSV row (as a `TableRow` keeps it)."""
+        if '"' in text or len(text) > csv.field_size_limit():
+            return next(csv.reader([text], strict=True, delimiter=self.delimiter))
+        return text.rstrip("\r\n").split(self.delimiter)
+
+
+@lru_cache(maxsize=8)
+def _table(header: tuple[str, ...], delimiter: str) -> Table:
+    return Table(csv_layout(header), delimiter)
+
+
+class TableRow(Unit):
+    """A well-formed row of a table, built into its record when `obj` is first read.
+
+    Reading a row is cheap and building it is not: with `--jobs`, a row goes
+    to a worker as it was read (a CSV row as its bytes, a sheet's row as its
+    cells), and is built there.
+    """
+
+    __slots__ = ("_row", "_table")
+
+    def __init__(
+        self, line: int, raw: bytes, table: Table, row: list[str] | str | None, lines: int
+    ) -> None:
+        super().__init__(line, raw, lines=lines, columns=table.layout.columns)
+        self._table: Table | None = table
+        #: The cells, or the text of a CSV row (split when built).
+        self._row: list[str] | str | None = row
+
+    @property
+    def obj(self) -> dict[str, Any] | None:
+        """The row's record, built on first use."""
+        if self._table is not None:
+            row = self._row if self._row is not None else self.raw.decode("utf-8")  # type: ignore[union-attr]
+            cells = self._table.cells(row) if type(row) is str else row
+            _OBJ.__set__(self, self._table.layout.build(cells))
+            self._table = self._row = None
+        built: dict[str, Any] | None = _OBJ.__get__(self, Unit)
+        return built
+
+    @obj.setter
+    def obj(self, value: dict[str, Any] | None) -> None:
+        _OBJ.__set__(self, value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._table is None:  # built already: sent as built
+            return _built_row, (self.line, self.raw, self.lines, self.columns, self.obj)
+        # A CSV row is sent as its bytes alone (the result takes them back anyway).
+        return TableRow, (self.line, self.raw, self._table, None if self.raw else self._row,
+                          self.lines)  # fmt: skip
+
+
+def _built_row(
+    line: int, raw: bytes, lines: int, columns: Mapping[str, int] | None, obj: dict[str, Any]
+) -> Unit:
+    return Unit(line, raw, obj=obj, lines=lines, columns=columns)
 
 
 def count_lines(data: bytes) -> int:
@@ -559,25 +637,30 @@ def csv_header_unit(
 
 
 def _csv_row_unit(
-    layout: CsvLayout,
-    row: list[str],
+    table: Table,
+    row: list[str] | str,
     read: tuple[bytes, int, bool],
     line: int,
     max_record_bytes: int,
 ) -> Unit:
+    """The unit of a CSV row: `row` its cells, or the text of a row with no quotes."""
     raw, count, bad = read
-    if not row:
+    if type(row) is str:
+        width = 0 if row in _LINE_ENDS else row.count(table.delimiter) + 1
+    else:
+        width = len(row)
+    if not width:
         return Unit(line, raw, found=(("input.blank_line", ()),), role="blank", lines=count)
     found: Found = ()
     if bad:
         found = (("input.not_utf8", ()),)
     elif len(raw) > max_record_bytes:
         found = (("input.too_large", ()),)
-    elif len(row) != len(layout.header):
+    elif width != len(table.layout.header):
         found = (("input.csv_row", ()),)
     else:
-        return Unit(line, raw, obj=layout.build(row), lines=count, columns=layout.columns)
-    return Unit(line, raw, found=found, lines=count, columns=layout.columns)
+        return TableRow(line, raw, table, row, count)
+    return Unit(line, raw, found=found, lines=count, columns=table.layout.columns)
 
 
 def _csv_error_unit(error: csv.Error, raw: bytes, start: tuple[int, int]) -> Unit:
@@ -591,32 +674,37 @@ def csv_units(
     """A header unit, then one unit per row, built into nested objects by dotted columns.
 
     The separator is `delimiter`, else sniffed from the header (`sniff_delimiter`).
+    A row is parsed by `csv.reader` only when it has a quote (which may carry it
+    over several lines): one without is a line split at the separator, when it
+    is built (`TableRow`).
     """
     lines = _RawLines(stream, max_record_bytes)
     source = lines.lines()
     first_line = next(source, None)
     chosen, hint = sniff_delimiter(first_line or "", delimiter)
-    head = [] if first_line is None else [first_line]
-    reader = csv.reader(itertools.chain(head, source), strict=True, delimiter=chosen)
-    layout: CsvLayout | None = None
+    field_limit = csv.field_size_limit()
+    table: Table | None = None
     records = 0
-    while True:
+    for line in source if first_line is None else itertools.chain((first_line,), source):
         first = lines.number + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            raw, count, _ = lines.take()
-            yield _csv_error_unit(error, raw, (first, count))
-            records += 1
-            continue
+        row: list[str] | str = line
+        if table is None or '"' in line or len(line) > field_limit:
+            # The reader takes the lines a quoted cell runs over from `source`.
+            reader = csv.reader(itertools.chain((line,), source), strict=True, delimiter=chosen)
+            try:
+                row = next(reader, [])
+            except csv.Error as error:
+                raw, count, _ = lines.take()
+                yield _csv_error_unit(error, raw, (first, count))
+                records += 1
+                continue
         read = lines.take()
-        if layout is None:
-            layout, header = csv_header_unit(row, read, hint)
+        if table is None:
+            layout, header = csv_header_unit(row, read, hint)  # type: ignore[arg-type]
+            table = Table(layout, chosen)
             yield header
             continue
-        unit = _csv_row_unit(layout, row, read, first, max_record_bytes)
+        unit = _csv_row_unit(table, row, read, first, max_record_bytes)
         records += unit.role == "record"
         yield unit
     yield from _csv_tail(lines, records)
