@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import IO, Any, cast
@@ -36,6 +36,9 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "InputFormat",
     "InputRefusedError",
+    "Packed",
+    "Table",
+    "TableRow",
     "Unit",
     "csv_header",
     "csv_header_unit",
@@ -46,12 +49,14 @@ __all__ = [
     "jsonl_units",
     "nesting_too_deep",
     "open_binary",
+    "pack_units",
     "parse_delimiter",
     "read_format",
     "record_units",
     "sniff_delimiter",
     "sniff_format",
     "units_for_stream",
+    "unpack_units",
 ]
 
 InputFormat = Format  # the name this package has always used
@@ -128,7 +133,25 @@ _LINE_ENDS = frozenset({"\n", "\r\n", "\r"})
 _OBJ = Unit.__dict__["obj"]  # the slot a `TableRow` keeps its built record in
 
 
-@dataclass(frozen=True, slots=True)
+class _Feed:
+    """The input of a `csv.reader` that is handed one row's text at a time."""
+
+    __slots__ = ("text",)
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        text, self.text = self.text, None
+        if text is None:
+            raise StopIteration
+        return text
+
+
+@dataclass(slots=True)
 class Table:
     """What a row of a table (CSV, xlsx) needs to become a record: its header's layout.
 
@@ -138,15 +161,20 @@ class Table:
 
     layout: CsvLayout
     delimiter: str = ","
+    _feed: _Feed = field(default_factory=_Feed, init=False, repr=False, compare=False)
+    _reader: Iterator[list[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _table, (self.layout.header, self.delimiter)
 
     def cells(self, text: str) -> list[str]:
-        """The cells of the text of one CSV row (as a `TableRow` keeps it)."""
-        if '"' in text or len(text) > csv.field_size_limit():
-            return next(csv.reader([text], strict=True, delimiter=self.delimiter))
-        return text.rstrip("\r\n").split(self.delimiter)
+        """The cells of the text of one whole CSV row (as a `TableRow` keeps it)."""
+        if '"' not in text and len(text) <= csv.field_size_limit():
+            return text.rstrip("\r\n").split(self.delimiter)
+        if self._reader is None:  # one reader for every row: making one costs a parse
+            self._reader = csv.reader(self._feed, strict=True, delimiter=self.delimiter)
+        self._feed.text = text
+        return next(self._reader)
 
 
 @lru_cache(maxsize=8)
@@ -199,6 +227,56 @@ def _built_row(
     line: int, raw: bytes, lines: int, columns: Mapping[str, int] | None, obj: dict[str, Any]
 ) -> Unit:
     return Unit(line, raw, obj=obj, lines=lines, columns=columns)
+
+
+#: Units as a worker is sent them (`pack_units`): plain values pickle several times faster.
+Packed = tuple[Table | None, dict[int, Unit], list[int], list[bytes], list[int], list[Any]]
+
+
+def pack_units(units: Sequence[Unit]) -> Packed:
+    """`units` for another process: the rows of one table, not yet built, as columns.
+
+    A CSV row is its line, bytes and line count; a sheet's row its cells too.
+    Any other unit goes as it is, at its position (`unpack_units`).
+    """
+    table: Table | None = None
+    others: dict[int, Unit] = {}
+    lines: list[int] = []
+    raws: list[bytes] = []
+    counts: list[int] = []
+    cells: list[Any] = []
+    for position, unit in enumerate(units):
+        if type(unit) is not TableRow or unit._table is None:  # noqa: SLF001 - its own module
+            others[position] = unit
+            continue
+        if table is None:
+            table = unit._table  # noqa: SLF001
+        elif unit._table is not table:  # noqa: SLF001
+            others[position] = unit
+            continue
+        lines.append(unit.line)
+        raws.append(unit.raw or b"")
+        counts.append(unit.lines)
+        if not unit.raw:
+            cells.append(unit._row)  # noqa: SLF001
+    return table, others, lines, raws, counts, cells
+
+
+def unpack_units(packed: Packed) -> Iterator[Unit]:
+    """The units `pack_units` packed, in their order, each made as it is asked for.
+
+    One at a time, so that a row's record goes once it is checked: a chunk of
+    records kept to its end would be walked by every garbage collection.
+    """
+    table, others, lines, raws, counts, cells = packed
+    rows = iter(zip(lines, raws, counts, strict=True))
+    sheet = iter(cells)
+    for position in range(len(lines) + len(others)):
+        unit = others.get(position)
+        if unit is None:
+            line, raw, count = next(rows)
+            unit = TableRow(line, raw, table, None if raw else next(sheet), count)  # type: ignore[arg-type]
+        yield unit
 
 
 def count_lines(data: bytes) -> int:
