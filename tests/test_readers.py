@@ -198,6 +198,18 @@ BAD_CSV: list[tuple[str, bytes, list[tuple[int, str]] | None]] = [
         [(2, "input.not_utf8")],
     ),
     ("count_as_text", _csv(["kind", "rows.0.visas_issued"], ["visa_free_statistics", "12x"]), None),
+    # Old Mac line ends: a lone carriage return ends a line, as in a text editor.
+    ("lone_cr", _suspension_csv().replace(b"\r\n", b"\r"), []),
+    (
+        "lone_cr_blank_row",
+        _suspension_csv().replace(b"\r\n", b"\r") + b"\r",
+        [(4, "input.blank_line")],
+    ),
+    (
+        "lone_cr_mid_row",
+        _suspension_csv().replace(b"public_health", b"public\rhealth", 1),
+        [(2, "input.csv_row"), (3, "input.csv_row")],
+    ),
 ]
 
 

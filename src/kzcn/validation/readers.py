@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -588,53 +589,57 @@ def _json_stream_units(stream: IO[bytes], max_record_bytes: int) -> Iterator[Uni
 # --- CSV ---------------------------------------------------------------------
 
 
-class _RawLines:
-    """Text lines for `csv.reader`, remembering the exact bytes of the row being read.
+#: Where a line that ends at a lone carriage return ends (as a text reader splits lines).
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 
-    Decoding with `surrogateescape` and no newline translation makes the
-    round trip exact: the text of a row encodes back to the very bytes read,
-    even when they are not UTF-8 (which the encoding then reveals).
+
+def _split_lone_cr(line: bytes) -> Iterable[bytes]:
+    r"""`line` (a line of bytes, so `\n` ends it if anything does) cut after each lone `\r`."""
+    first = line.find(b"\r")
+    if first == -1 or (first == len(line) - 2 and line.endswith(b"\n")):
+        return (line,)  # none, or only the one of a CRLF line end: the common cases
+    return [piece for piece in _LONE_CR.split(line) if piece]
+
+
+class _RawLines:
+    r"""Text lines for `csv.reader`, remembering the exact bytes of the row being read.
+
+    Lines are read as bytes and decoded one by one (a line end is ASCII, so no
+    character spans two lines), with `surrogateescape` for bytes that are not
+    UTF-8; a line ends at `\n`, `\r\n` or a lone `\r`, as a text reader with
+    no newline translation ends it.
     """
 
     def __init__(self, stream: IO[bytes], max_record_bytes: int) -> None:
         self._stream = stream
-        self._text = io.TextIOWrapper(
-            stream, encoding="utf-8", errors="surrogateescape", newline=""
-        )
         self._limit = max_record_bytes
-        self.pending: list[str] = []
+        self.pending: list[bytes] = []
+        self._bad = False
         self.damaged = False
         self.number = 0  # lines taken so far
 
     def lines(self) -> Iterator[str]:
         """The decoded lines, each remembered until `take()` (bounded as `_bounded_lines`)."""
-        pending, step, read = self.pending, self._limit + 1, self._text.readline
-        for line in iter(partial(read, step), ""):
-            if len(line) == step and not line.endswith(("\n", "\r")):
-                line = self._rest_of_line(line)  # noqa: PLW2901 - the same line, completed
-            pending.append(line)
-            yield line
+        pending = self.pending
+        for line in _bounded_lines(self._stream, self._limit):
+            for piece in _split_lone_cr(line) if b"\r" in line else (line,):
+                pending.append(piece)
+                try:
+                    text = piece.decode("utf-8")
+                except UnicodeDecodeError:
+                    self._bad = True
+                    text = piece.decode("utf-8", "surrogateescape")
+                yield text
         self.damaged = damaged(self._stream)
-
-    def _rest_of_line(self, piece: str) -> str:
-        parts, size = [piece], len(piece)
-        while not parts[-1].endswith(("\n", "\r")) and (more := self._text.readline(self._limit)):
-            parts.append(more)
-            size += len(more)
-            if size > self._limit * LINE_CAP_FACTOR:
-                raise _refuse_line(self.number + len(self.pending) + 1, self._limit)
-        return "".join(parts)
 
     def take(self) -> tuple[bytes, int, bool]:
         """The bytes of the row just read, its line count, and whether they were not UTF-8."""
         count = len(self.pending)
-        text = self.pending[0] if count == 1 else "".join(self.pending)
+        raw = self.pending[0] if count == 1 else b"".join(self.pending)
         self.pending.clear()
         self.number += count
-        try:
-            return text.encode("utf-8"), count, False
-        except UnicodeEncodeError:
-            return text.encode("utf-8", "surrogateescape"), count, True
+        bad, self._bad = self._bad, False
+        return raw, count, bad
 
 
 #: How a hint names a separator (a location token, see `kzcn.validation.problems`).
