@@ -10,7 +10,7 @@ import pytest
 
 from cli_runner import kzcn_process
 from kzcn.synth import write_dataset
-from kzcn.validation import TextReporter, _parallel, report, validate_file
+from kzcn.validation import TextReporter, _binary, _parallel, report, validate_file
 from kzcn.validation.readers import pack_units, units_for_stream, unpack_units
 
 #: Enough records for two chunks of `_parallel.CHUNK`, a tenth of them corrupted.
@@ -125,3 +125,26 @@ def test_a_mixed_csv_in_small_chunks_gives_the_report_of_one_job(
     assert "input.csv_row" in one[0]
     assert "input.not_utf8" in one[0]
     assert _summary(path, 2, None) == one
+
+
+def test_packed_sheet_rows_are_the_rows_read() -> None:
+    """A sheet's rows go to a worker as one string each, unless a cell holds its separator."""
+    header = ["kind", "subject.surname.latin", "rows.0.visas_issued"]
+    rows: list[list[object]] = [
+        ["suspension_notice", "", 12.0],
+        ["", "", ""],
+        ["x", "A\x1fB", "3"],
+        ["y", "", ""],
+    ]
+    units = list(_binary._sheet_units(iter([header, *rows])))
+    assert [unit.role for unit in units] == ["header", "record", "blank", "record", "record"]
+    sent = pickle.loads(pickle.dumps(pack_units(units)))  # noqa: S301 - our own bytes
+    assert [_as_checked(unit) for unit in unpack_units(sent)] == [
+        _as_checked(unit) for unit in units
+    ]
+    assert units[1].obj == {"kind": "suspension_notice", "rows": [{"visas_issued": 12}]}
+    assert units[3].obj == {
+        "kind": "x",
+        "subject": {"surname": {"latin": "A\x1fB"}},
+        "rows": [{"visas_issued": 3}],
+    }
