@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import random
@@ -17,7 +18,14 @@ from conftest import EXAMPLES
 from kzcn.flat import column_order, flatten, normalise_column
 from kzcn.validation import EngineName, validate_file, validate_stream
 from kzcn.validation.columns import column_types, csv_layout
-from kzcn.validation.readers import BOM, diagnose_json, format_for_name, sniff_format
+from kzcn.validation.readers import (
+    BOM,
+    _quoted_cells,
+    _width,
+    diagnose_json,
+    format_for_name,
+    sniff_format,
+)
 
 ENGINES: list[EngineName] = ["model", "schema"]
 
@@ -442,3 +450,23 @@ def test_the_compiled_builder_builds_what_the_plain_one_does(
     cells = data.draw(st.lists(st.sampled_from(["", "", "1", "true"]), min_size=len(header),
                                max_size=len(header)))  # fmt: skip
     assert csv_layout(header).build(cells) == _reference_build(header, cells)
+
+
+@given(
+    cells=st.lists(st.text(alphabet='a,;"\t ', max_size=6), min_size=1, max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    end=st.sampled_from(["\n", "\r\n", "\r", ""]),
+)
+def test_a_row_counted_without_csv_reader_is_the_row_it_reads(
+    cells: list[str], delimiter: str, end: str
+) -> None:
+    """Cells counted past quoted ones (`_width`) are the cells `csv.reader` reads, or None."""
+    line = delimiter.join(cells) + end
+    width = _width(line, delimiter, _quoted_cells(delimiter))
+    if width is None:
+        return
+    try:
+        rows = list(csv.reader([line], strict=True, delimiter=delimiter))
+    except csv.Error:
+        pytest.fail(f"{line!r} counted as {width} cells, but csv refuses it")
+    assert [len(row) for row in rows] == [width]

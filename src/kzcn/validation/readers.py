@@ -130,7 +130,7 @@ class Unit:
 
 
 #: Line ends a CSV row of no cells consists of (`csv.reader` reads it as `[]`).
-_LINE_ENDS = frozenset({"\n", "\r\n", "\r"})
+_LINE_ENDS = frozenset({"", "\n", "\r\n", "\r"})
 _OBJ = Unit.__dict__["obj"]  # the slot a `TableRow` keeps its built record in
 
 
@@ -735,19 +735,36 @@ def csv_header_unit(
     return layout, header
 
 
+def _quoted_cells(delimiter: str) -> re.Pattern[str]:
+    """A quoted cell as `csv.reader` reads it: from a cell's start to its end, quotes doubled."""
+    separator = re.escape(delimiter)
+    return re.compile(f'"(?<![^{separator}]")[^"]*(?:""[^"]*)*"(?![^{separator}\\r\\n])')
+
+
+def _width(line: str, delimiter: str, quoted: re.Pattern[str]) -> int | None:
+    """The cells of a one-line row as `csv.reader` reads them, or None: a row it must read.
+
+    That is a row with quotes other than around whole cells (it may run on over
+    the next lines, or be refused), or one longer than csv's limit on a cell.
+    """
+    if len(line) > csv.field_size_limit():
+        return None
+    if '"' not in line:
+        return 0 if line in _LINE_ENDS else line.count(delimiter) + 1
+    unquoted = quoted.sub("", line)
+    return None if '"' in unquoted else unquoted.count(delimiter) + 1
+
+
 def _csv_row_unit(
     table: Table,
-    row: list[str] | str,
+    row: tuple[list[str] | str, int],
     read: tuple[bytes, int, bool],
     line: int,
     max_record_bytes: int,
 ) -> Unit:
-    """The unit of a CSV row: `row` its cells, or the text of a row with no quotes."""
+    """The unit of a CSV row: `row` its cells (or the text of a one-line row) and their number."""
     raw, count, bad = read
-    if type(row) is str:
-        width = 0 if row in _LINE_ENDS else row.count(table.delimiter) + 1
-    else:
-        width = len(row)
+    cells, width = row
     if not width:
         return Unit(line, raw, found=(("input.blank_line", ()),), role="blank", lines=count)
     found: Found = ()
@@ -758,7 +775,7 @@ def _csv_row_unit(
     elif width != len(table.layout.header):
         found = (("input.csv_row", ()),)
     else:
-        return TableRow(line, raw, table, row, count)
+        return TableRow(line, raw, table, cells, count)
     return Unit(line, raw, found=found, lines=count, columns=table.layout.columns)
 
 
@@ -781,17 +798,19 @@ def csv_units(
     source = lines.lines()
     first_line = next(source, None)
     chosen, hint = sniff_delimiter(first_line or "", delimiter)
-    field_limit = csv.field_size_limit()
     table: Table | None = None
     records = 0
+    quoted = _quoted_cells(chosen)
     for line in source if first_line is None else itertools.chain((first_line,), source):
         first = lines.number + 1
+        width = None if table is None else _width(line, chosen, quoted)
         row: list[str] | str = line
-        if table is None or '"' in line or len(line) > field_limit:
+        if width is None:
             # The reader takes the lines a quoted cell runs over from `source`.
             reader = csv.reader(itertools.chain((line,), source), strict=True, delimiter=chosen)
             try:
                 row = next(reader, [])
+                width = len(row)
             except csv.Error as error:
                 raw, count, _ = lines.take()
                 yield _csv_error_unit(error, raw, (first, count))
@@ -803,7 +822,7 @@ def csv_units(
             table = Table(layout, chosen)
             yield header
             continue
-        unit = _csv_row_unit(table, row, read, first, max_record_bytes)
+        unit = _csv_row_unit(table, (row, width), read, first, max_record_bytes)
         records += unit.role == "record"
         yield unit
     yield from _csv_tail(lines, records)
