@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import itertools
 import pickle
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from cli_runner import kzcn_process
 from kzcn.synth import write_dataset
@@ -148,3 +151,21 @@ def test_packed_sheet_rows_are_the_rows_read() -> None:
         "subject": {"surname": {"latin": "A\x1fB"}},
         "rows": [{"visas_issued": 3}],
     }
+
+
+@pytest.mark.slow  # worker processes
+def test_an_xlsx_in_small_chunks_gives_the_report_of_one_job(
+    dataset: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_parallel, "CHUNK", 7)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    with dataset["csv"].open(encoding="utf-8", newline="") as handle:
+        for row in itertools.islice(csv.reader(handle), 60):
+            sheet.append([cell or None for cell in row])
+    path = tmp_path / "data.xlsx"
+    book.save(path)
+    one = _summary(path, 1, None)
+    assert "59 records" in one[0]
+    assert "structure" in one[0] or "name." in one[0]  # problems were reported
+    assert _summary(path, 2, None) == one
