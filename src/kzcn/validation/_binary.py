@@ -119,7 +119,8 @@ def _sheet_units(rows: Iterator[Sequence[Any]]) -> Iterator[Unit]:
     records = 0
     for number, row in enumerate(rows, start=2):
         cells = _texts(row[:width] if len(row) > width else row)
-        cells += [""] * (width - len(cells))
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
         if not any(cells):
             yield Unit(number, b"", found=(("input.blank_line", ()),), role="blank", lines=1)
             continue
@@ -130,14 +131,14 @@ def _sheet_units(rows: Iterator[Sequence[Any]]) -> Iterator[Unit]:
 
 
 def _texts(row: Sequence[Any]) -> list[str]:
-    """The cells of a sheet's row as text (`cell_text`)."""
+    """The cells of a sheet's row as text (`cell_text`): `row` itself when a list of text."""
     try:
         # Most cells are text (or empty, which calamine gives as ""): a row of
         # text alone joins, in C, and is kept as it is.
         "".join(row)
     except TypeError:
         return [cell if type(cell) is str else cell_text(cell) for cell in row]
-    return list(row)
+    return row if type(row) is list else list(row)
 
 
 # --- Parquet -----------------------------------------------------------------
