@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES
-from kzcn.flat import column_order, flatten
+from kzcn.flat import column_order, flatten, normalise_column
 from kzcn.validation import EngineName, validate_file, validate_stream
 from kzcn.validation.columns import column_types, csv_layout
-from kzcn.validation.readers import BOM, diagnose_json, format_for_name, sniff_format
+from kzcn.validation.readers import (
+    BOM,
+    _quoted_cells,
+    _width,
+    diagnose_json,
+    format_for_name,
+    sniff_format,
+)
 
 ENGINES: list[EngineName] = ["model", "schema"]
 
@@ -195,6 +206,18 @@ BAD_CSV: list[tuple[str, bytes, list[tuple[int, str]] | None]] = [
         [(2, "input.not_utf8")],
     ),
     ("count_as_text", _csv(["kind", "rows.0.visas_issued"], ["visa_free_statistics", "12x"]), None),
+    # Old Mac line ends: a lone carriage return ends a line, as in a text editor.
+    ("lone_cr", _suspension_csv().replace(b"\r\n", b"\r"), []),
+    (
+        "lone_cr_blank_row",
+        _suspension_csv().replace(b"\r\n", b"\r") + b"\r",
+        [(4, "input.blank_line")],
+    ),
+    (
+        "lone_cr_mid_row",
+        _suspension_csv().replace(b"public_health", b"public\rhealth", 1),
+        [(2, "input.csv_row"), (3, "input.csv_row")],
+    ),
 ]
 
 
@@ -361,3 +384,89 @@ def test_an_object_with_one_filled_cell_at_either_end_is_built(
 ) -> None:
     layout = csv_layout(["kind", "subject.surname.cyrillic", "subject.surname.latin"])
     assert layout.build(cells) == expected
+
+
+#: Columns a property test draws headers from: lists with gaps, scalars in lists,
+#: typed cells, and one object with more cells than the builder tests one by one.
+_POOL = [
+    "kind",
+    "synthetic",
+    "rows.0.visas_issued",
+    "rows.1.visas_issued",
+    "rows.2.purpose",
+    "subject.names.0",
+    "subject.names.2",
+    "subject.surname.latin",
+    "subject.documents.0.number",
+    "subject.documents.1.number",
+    *(f"subject.documents.{index}.issued_by" for index in range(2, 12)),
+    "x.0",
+    "x.2",
+]
+
+
+def _reference_build(header: list[str], cells: list[str]) -> object:
+    """The object a row stands for, built the plain way: one cell at a time."""
+    types = column_types()
+    # What is not a number or boolean stays text.
+    converters: dict[str, Callable[[str], object]] = {
+        "integer": lambda cell: int(cell) if cell.isdigit() else cell,
+        "boolean": lambda cell: {"true": True, "false": False}.get(cell.lower(), cell),
+    }
+    root: dict[object, object] = {}
+    for column, cell in zip(header, cells, strict=True):
+        if not cell:
+            continue
+        *path, key = [int(part) if part.isdigit() else part for part in column.split(".")]
+        node = root
+        for part in path:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        convert = converters.get(types.get(normalise_column(column), "string"))
+        node[key] = convert(cell) if convert is not None else cell
+    return _lists(root)
+
+
+def _lists(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    items = {key: _lists(item) for key, item in value.items()}
+    keys = list(items)
+    if keys and all(isinstance(key, int) for key in keys):
+        if sorted(keys) == list(range(len(keys))):
+            return [items[key] for key in sorted(keys)]
+        return {str(key): item for key, item in items.items()}
+    return items
+
+
+@given(
+    header=st.permutations(_POOL).flatmap(
+        lambda columns: st.integers(1, len(columns)).map(lambda size: columns[:size])
+    ),
+    data=st.data(),
+)
+def test_the_compiled_builder_builds_what_the_plain_one_does(
+    header: list[str], data: st.DataObject
+) -> None:
+    cells = data.draw(st.lists(st.sampled_from(["", "", "1", "true"]), min_size=len(header),
+                               max_size=len(header)))  # fmt: skip
+    assert csv_layout(header).build(cells) == _reference_build(header, cells)
+
+
+@given(
+    cells=st.lists(st.text(alphabet='a,;"\t ', max_size=6), min_size=1, max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    end=st.sampled_from(["\n", "\r\n", "\r", ""]),
+)
+def test_a_row_counted_without_csv_reader_is_the_row_it_reads(
+    cells: list[str], delimiter: str, end: str
+) -> None:
+    """Cells counted past quoted ones (`_width`) are the cells `csv.reader` reads, or None."""
+    line = delimiter.join(cells) + end
+    width = _width(line, delimiter, _quoted_cells(delimiter))
+    if width is None:
+        return
+    try:
+        rows = list(csv.reader([line], strict=True, delimiter=delimiter))
+    except csv.Error:
+        pytest.fail(f"{line!r} counted as {width} cells, but csv refuses it")
+    assert [len(row) for row in rows] == [width]

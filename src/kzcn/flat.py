@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from kzcn.schema import build_schema
@@ -246,51 +247,79 @@ def _as_list(out: dict[Any, Any]) -> Any:
     return {str(key): value for key, value in out.items()}
 
 
+def _as_int_list(out: dict[int, Any]) -> Any:
+    """`_as_list` of an object whose keys are all list indexes (as most lists' are)."""
+    # Distinct indexes from 0 whose largest is one less than their count are 0, 1, ... n-1.
+    if max(out) == len(out) - 1:
+        return list(map(out.__getitem__, range(len(out))))
+    return {str(key): value for key, value in out.items()}
+
+
+#: An object of at most this many cells is skipped when each tests empty (an `or`
+#: that stops at the first full one); a larger one by `any` over its cells, in C.
+_OR_CELLS = 8
+
+
 class _Emitter:
     """Writes the body of a row builder: straight-line code, one test per cell.
 
-    The code holds only cell indexes and indexes into constant tables (`K`
-    for keys, `F` for converters), never a column name or any other text
-    read from the input, so compiling it cannot run anything the input says.
+    Keys, converters and cell pickers are the builder's globals (`k0`, `f0`,
+    `g0`, ...), bound from tables: the code holds only numbers, never a column
+    name or any other text read from the input, so compiling it cannot run
+    anything the input says.
     """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.keys: list[Part] = []
-        self.converters: list[Converter] = []
+        self.names: dict[str, Any] = {}
         self._variables = 0
 
-    def _key(self, key: Part) -> int:
-        self.keys.append(key)
-        return len(self.keys) - 1
+    def _name(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
 
     def node(self, node: _Node, var: str, pad: str = " ") -> None:
         for key, index in node.text:
-            self.lines += [f"{pad}c = r[{index}]", f"{pad}if c: {var}[K[{self._key(key)}]] = c"]
+            self.lines.append(f"{pad}if r[{index}]: {var}[{self._name('k', key)}] = r[{index}]")
         for key, index, convert in node.typed:
-            self.converters.append(convert)
-            number = len(self.converters) - 1
-            self.lines += [
-                f"{pad}c = r[{index}]",
-                f"{pad}if c: {var}[K[{self._key(key)}]] = F[{number}](c)",
-            ]
+            self.lines.append(
+                f"{pad}if r[{index}]: "
+                f"{var}[{self._name('k', key)}] = {self._name('f', convert)}(r[{index}])"
+            )
         for key, child in node.children.items():
             self._child(key, child, var, pad)
 
+    def _any_full(self, cells: list[int]) -> str:
+        """An expression true when any of `cells` (sorted) is not empty."""
+        if len(cells) <= _OR_CELLS:
+            return " or ".join(f"r[{index}]" for index in cells)
+        if cells[-1] - cells[0] == len(cells) - 1:
+            # Side by side (as `kzcn generate` writes an object): one slice.
+            return f"any(r[{cells[0]}:{cells[-1] + 1}])"
+        return f"any({self._name('g', itemgetter(*cells))}(r))"
+
     def _child(self, key: Part, child: _Node, var: str, pad: str) -> None:
+        cells = sorted(set(_cells_under(child)))
+        if not cells:
+            return
         self._variables += 1
         inner = f"v{self._variables}"
-        cells = sorted(_cells_under(child))
-        if len(cells) > 1 and cells[-1] - cells[0] == len(cells) - 1:
-            # The object's cells sit side by side (as `kzcn generate` writes them): one
-            # test in C skips the lot when all are empty (another kind's fields, list
-            # items beyond this record's), as most are in a wide sheet.
-            self.lines.append(f"{pad}if any(r[{cells[0]}:{cells[-1] + 1}]):")
-            pad += " "
+        # Most objects of a wide sheet are empty (another kind's fields, list items
+        # beyond this record's): one test skips the lot.
+        self.lines.append(f"{pad}if {self._any_full(cells)}:")
+        pad += " "
         self.lines.append(f"{pad}{inner} = {{}}")
         self.node(child, inner, pad)
-        wrapped = f"L({inner})" if child.is_list else inner
-        self.lines.append(f"{pad}if {inner}: {var}[K[{self._key(key)}]] = {wrapped}")
+        wrapped = inner
+        if child.is_list:
+            wrapped = f"I({inner})" if _indexes_only(child) else f"L({inner})"
+        self.lines.append(f"{pad}if {inner}: {var}[{self._name('k', key)}] = {wrapped}")
+
+
+def _indexes_only(node: _Node) -> bool:
+    keys = [key for key, _ in node.text] + [key for key, _, _ in node.typed] + [*node.children]
+    return all(type(key) is int for key in keys)
 
 
 def _cells_under(node: _Node) -> list[int]:
@@ -305,11 +334,9 @@ def _compile(root: _Node) -> Callable[[Sequence[str]], dict[str, Any]]:
     emitter = _Emitter()
     emitter.node(root, "v0")
     source = "\n".join(["def build(r):", " v0 = {}", *emitter.lines, " return v0"])
-    scope: dict[str, Any] = {
-        "K": tuple(emitter.keys),
-        "F": tuple(emitter.converters),
-        "L": _as_list,
-    }
+    # Globals, not closure variables: a call copies every closure cell into its
+    # frame, which for a wide header cost more than building the row.
+    scope: dict[str, Any] = {**emitter.names, "L": _as_list, "I": _as_int_list}
     # Generated rather than interpreted: a row is then built at the speed of
     # plain Python statements, several times faster than walking the tree.
     exec(compile(source, "<kzcn csv layout>", "exec"), scope)  # noqa: S102 - see _Emitter

@@ -191,8 +191,9 @@ def _pure_python(lines: list[bytes]) -> None:
 
 
 def _csv_read(path: Path) -> int:
+    # A row is built into its record when `obj` is first read (`TableRow`): read it.
     with path.open("rb") as stream:
-        return sum(1 for unit in csv_units(stream) if unit.role == "record")
+        return sum(1 for unit in csv_units(stream) if unit.obj is not None)
 
 
 # --- memory ----------------------------------------------------------------------

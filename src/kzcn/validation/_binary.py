@@ -22,7 +22,14 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from kzcn.validation.readers import MAX_DOCUMENT_BYTES, InputRefusedError, Unit, csv_header_unit
+from kzcn.validation.readers import (
+    MAX_DOCUMENT_BYTES,
+    InputRefusedError,
+    Table,
+    TableRow,
+    Unit,
+    csv_header_unit,
+)
 
 __all__ = ["cell_text", "drop_nulls", "parquet_units", "units", "xlsx_units"]
 
@@ -108,18 +115,30 @@ def _sheet_units(rows: Iterator[Sequence[Any]]) -> Iterator[Unit]:
         names.pop()
     layout, unit = csv_header_unit(names, (b"", 1, False), None)
     yield unit
+    table, width = Table(layout), len(names)
     records = 0
     for number, row in enumerate(rows, start=2):
-        # Most cells are text (or empty, which calamine gives as ""): kept as they are.
-        cells = [cell if type(cell) is str else cell_text(cell) for cell in row[: len(names)]]
-        cells += [""] * (len(names) - len(cells))
+        cells = _texts(row[:width] if len(row) > width else row)
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
         if not any(cells):
             yield Unit(number, b"", found=(("input.blank_line", ()),), role="blank", lines=1)
             continue
         records += 1
-        yield Unit(number, b"", obj=layout.build(cells), columns=layout.columns)
+        yield TableRow(number, b"", table, cells, 1)
     if not records:
         yield Unit(1, b"", found=(("input.empty", ()),), lines=0)
+
+
+def _texts(row: Sequence[Any]) -> list[str]:
+    """The cells of a sheet's row as text (`cell_text`): `row` itself when a list of text."""
+    try:
+        # Most cells are text (or empty, which calamine gives as ""): a row of
+        # text alone joins, in C, and is kept as it is.
+        "".join(row)
+    except TypeError:
+        return [cell if type(cell) is str else cell_text(cell) for cell in row]
+    return row if type(row) is list else list(row)
 
 
 # --- Parquet -----------------------------------------------------------------

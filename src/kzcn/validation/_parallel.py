@@ -17,7 +17,7 @@ from multiprocessing.pool import AsyncResult
 
 from kzcn._workers import abandon, worker_pool
 from kzcn.validation.engines import Engine
-from kzcn.validation.readers import Unit
+from kzcn.validation.readers import Packed, Unit, pack_units, unpack_units
 from kzcn.validation.results import RecordResult, Validation
 
 __all__ = ["CHUNK", "ParallelValidation", "parallel_results"]
@@ -46,7 +46,7 @@ def parallel_results(
         pending: deque[AsyncResult[list[RecordResult]]] = deque()
         while chunk := tuple(islice(units, CHUNK)):
             in_flight.lines += sum(unit.lines for unit in chunk)
-            pending.append(pool.apply_async(_check_chunk, (chunk, file)))
+            pending.append(pool.apply_async(_check_chunk, (pack_units(chunk), file)))
             if len(pending) >= 2 * jobs:
                 yield from _handed_on(pending.popleft().get(), in_flight)
         while pending:
@@ -68,9 +68,9 @@ def _setup(kind: type[Engine], show_values: bool) -> None:
     _engine.append(kind(show_values=show_values))
 
 
-def _check_chunk(chunk: tuple[Unit, ...], file: str | None) -> list[RecordResult]:
+def _check_chunk(chunk: Packed, file: str | None) -> list[RecordResult]:
     check = _engine[0].check
-    return [check(unit, file) for unit in chunk]
+    return [check(unit, file) for unit in unpack_units(chunk)]
 
 
 class ParallelValidation(Validation):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from functools import partial
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -36,6 +37,9 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "InputFormat",
     "InputRefusedError",
+    "Packed",
+    "Table",
+    "TableRow",
     "Unit",
     "csv_header",
     "csv_header_unit",
@@ -46,12 +50,14 @@ __all__ = [
     "jsonl_units",
     "nesting_too_deep",
     "open_binary",
+    "pack_units",
     "parse_delimiter",
     "read_format",
     "record_units",
     "sniff_delimiter",
     "sniff_format",
     "units_for_stream",
+    "unpack_units",
 ]
 
 InputFormat = Format  # the name this package has always used
@@ -121,6 +127,173 @@ class Unit:
     at_eof: bool = False
     #: A CSV or xlsx header's known columns by name (`CsvLayout.columns`): problems name them.
     columns: Mapping[str, int] | None = None
+
+
+#: Line ends a CSV row of no cells consists of (`csv.reader` reads it as `[]`).
+_LINE_ENDS = frozenset({"", "\n", "\r\n", "\r"})
+_OBJ = Unit.__dict__["obj"]  # the slot a `TableRow` keeps its built record in
+
+
+class _Feed:
+    """The input of a `csv.reader` that is handed one row's text at a time."""
+
+    __slots__ = ("text",)
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        text, self.text = self.text, None
+        if text is None:
+            raise StopIteration
+        return text
+
+
+@dataclass(slots=True)
+class Table:
+    """What a row of a table (CSV, xlsx) needs to become a record: its header's layout.
+
+    Pickled as its header and separator: a worker process compiles the layout
+    once (`_table`) and builds the rows it is sent itself.
+    """
+
+    layout: CsvLayout
+    delimiter: str = ","
+    _feed: _Feed = field(default_factory=_Feed, init=False, repr=False, compare=False)
+    _reader: Iterator[list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _table, (self.layout.header, self.delimiter)
+
+    def cells(self, text: str) -> list[str]:
+        """The cells of the text of one whole CSV row (as a `TableRow` keeps it)."""
+        if '"' not in text and len(text) <= csv.field_size_limit():
+            return text.rstrip("\r\n").split(self.delimiter)
+        if self._reader is None:  # one reader for every row: making one costs a parse
+            self._reader = csv.reader(self._feed, strict=True, delimiter=self.delimiter)
+        self._feed.text = text
+        return next(self._reader)
+
+
+@lru_cache(maxsize=8)
+def _table(header: tuple[str, ...], delimiter: str) -> Table:
+    return Table(csv_layout(header), delimiter)
+
+
+class TableRow(Unit):
+    """A well-formed row of a table, built into its record when `obj` is first read.
+
+    Reading a row is cheap and building it is not: with `--jobs`, a row goes
+    to a worker as it was read (a CSV row as its bytes, a sheet's row as its
+    cells), and is built there.
+    """
+
+    __slots__ = ("_row", "_table")
+
+    def __init__(
+        self, line: int, raw: bytes, table: Table, row: list[str] | str | None, lines: int
+    ) -> None:
+        super().__init__(line, raw, lines=lines, columns=table.layout.columns)
+        self._table: Table | None = table
+        #: The cells, or the text of a CSV row (split when built).
+        self._row: list[str] | str | None = row
+
+    @property
+    def obj(self) -> dict[str, Any] | None:
+        """The row's record, built on first use."""
+        if self._table is not None:
+            row = self._row if self._row is not None else self.raw.decode("utf-8")  # type: ignore[union-attr]
+            cells = self._table.cells(row) if type(row) is str else row
+            _OBJ.__set__(self, self._table.layout.build(cells))
+            self._table = self._row = None
+        built: dict[str, Any] | None = _OBJ.__get__(self, Unit)
+        return built
+
+    @obj.setter
+    def obj(self, value: dict[str, Any] | None) -> None:
+        _OBJ.__set__(self, value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._table is None:  # built already: sent as built
+            return _built_row, (self.line, self.raw, self.lines, self.columns, self.obj)
+        # A CSV row is sent as its bytes alone (the result takes them back anyway).
+        return TableRow, (self.line, self.raw, self._table, None if self.raw else self._row,
+                          self.lines)  # fmt: skip
+
+
+def _built_row(
+    line: int, raw: bytes, lines: int, columns: Mapping[str, int] | None, obj: dict[str, Any]
+) -> Unit:
+    return Unit(line, raw, obj=obj, lines=lines, columns=columns)
+
+
+#: Units as a worker is sent them (`pack_units`): plain values pickle several times faster.
+Packed = tuple[Table | None, dict[int, Unit], list[int], list[bytes], list[int], list[Any]]
+
+
+def pack_units(units: Sequence[Unit]) -> Packed:
+    """`units` for another process: the rows of one table, not yet built, as columns.
+
+    A CSV row is its line, bytes and line count; a sheet's row its cells too.
+    Any other unit goes as it is, at its position (`unpack_units`).
+    """
+    table: Table | None = None
+    others: dict[int, Unit] = {}
+    lines: list[int] = []
+    raws: list[bytes] = []
+    counts: list[int] = []
+    cells: list[Any] = []
+    for position, unit in enumerate(units):
+        if type(unit) is not TableRow or unit._table is None:  # noqa: SLF001 - its own module
+            others[position] = unit
+            continue
+        if table is None:
+            table = unit._table  # noqa: SLF001
+        elif unit._table is not table:  # noqa: SLF001
+            others[position] = unit
+            continue
+        lines.append(unit.line)
+        raws.append(unit.raw or b"")
+        counts.append(unit.lines)
+        if not unit.raw:
+            cells.append(_joined(unit._row))  # type: ignore[arg-type]  # noqa: SLF001
+    return table, others, lines, raws, counts, cells
+
+
+#: Joins a sheet row's cells for a worker: one string pickles many times faster than
+#: hundreds of mostly empty ones.
+_UNIT_SEPARATOR = "\x1f"
+
+
+def _joined(cells: list[str]) -> str | list[str]:
+    """`cells` as one string, or as they are when a cell holds the separator."""
+    text = _UNIT_SEPARATOR.join(cells)
+    return text if text.count(_UNIT_SEPARATOR) == len(cells) - 1 else cells
+
+
+def _split(cells: str | list[str]) -> list[str]:
+    return cells.split(_UNIT_SEPARATOR) if type(cells) is str else cells  # type: ignore[return-value]
+
+
+def unpack_units(packed: Packed) -> Iterator[Unit]:
+    """The units `pack_units` packed, in their order, each made as it is asked for.
+
+    One at a time, so that a row's record goes once it is checked: a chunk of
+    records kept to its end would be walked by every garbage collection.
+    """
+    table, others, lines, raws, counts, cells = packed
+    rows = iter(zip(lines, raws, counts, strict=True))
+    sheet = iter(cells)
+    for position in range(len(lines) + len(others)):
+        unit = others.get(position)
+        if unit is None:
+            line, raw, count = next(rows)
+            row = None if raw else _split(next(sheet))
+            unit = TableRow(line, raw, table, row, count)  # type: ignore[arg-type]
+        yield unit
 
 
 def count_lines(data: bytes) -> int:
@@ -432,53 +605,57 @@ def _json_stream_units(stream: IO[bytes], max_record_bytes: int) -> Iterator[Uni
 # --- CSV ---------------------------------------------------------------------
 
 
-class _RawLines:
-    """Text lines for `csv.reader`, remembering the exact bytes of the row being read.
+#: Where a line that ends at a lone carriage return ends (as a text reader splits lines).
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 
-    Decoding with `surrogateescape` and no newline translation makes the
-    round trip exact: the text of a row encodes back to the very bytes read,
-    even when they are not UTF-8 (which the encoding then reveals).
+
+def _split_lone_cr(line: bytes) -> Iterable[bytes]:
+    r"""`line` (a line of bytes, so `\n` ends it if anything does) cut after each lone `\r`."""
+    first = line.find(b"\r")
+    if first == -1 or (first == len(line) - 2 and line.endswith(b"\n")):
+        return (line,)  # none, or only the one of a CRLF line end: the common cases
+    return [piece for piece in _LONE_CR.split(line) if piece]
+
+
+class _RawLines:
+    r"""Text lines for `csv.reader`, remembering the exact bytes of the row being read.
+
+    Lines are read as bytes and decoded one by one (a line end is ASCII, so no
+    character spans two lines), with `surrogateescape` for bytes that are not
+    UTF-8; a line ends at `\n`, `\r\n` or a lone `\r`, as a text reader with
+    no newline translation ends it.
     """
 
     def __init__(self, stream: IO[bytes], max_record_bytes: int) -> None:
         self._stream = stream
-        self._text = io.TextIOWrapper(
-            stream, encoding="utf-8", errors="surrogateescape", newline=""
-        )
         self._limit = max_record_bytes
-        self.pending: list[str] = []
+        self.pending: list[bytes] = []
+        self._bad = False
         self.damaged = False
         self.number = 0  # lines taken so far
 
     def lines(self) -> Iterator[str]:
         """The decoded lines, each remembered until `take()` (bounded as `_bounded_lines`)."""
-        pending, step, read = self.pending, self._limit + 1, self._text.readline
-        for line in iter(partial(read, step), ""):
-            if len(line) == step and not line.endswith(("\n", "\r")):
-                line = self._rest_of_line(line)  # noqa: PLW2901 - the same line, completed
-            pending.append(line)
-            yield line
+        pending = self.pending
+        for line in _bounded_lines(self._stream, self._limit):
+            for piece in _split_lone_cr(line) if b"\r" in line else (line,):
+                pending.append(piece)
+                try:
+                    text = piece.decode("utf-8")
+                except UnicodeDecodeError:
+                    self._bad = True
+                    text = piece.decode("utf-8", "surrogateescape")
+                yield text
         self.damaged = damaged(self._stream)
-
-    def _rest_of_line(self, piece: str) -> str:
-        parts, size = [piece], len(piece)
-        while not parts[-1].endswith(("\n", "\r")) and (more := self._text.readline(self._limit)):
-            parts.append(more)
-            size += len(more)
-            if size > self._limit * LINE_CAP_FACTOR:
-                raise _refuse_line(self.number + len(self.pending) + 1, self._limit)
-        return "".join(parts)
 
     def take(self) -> tuple[bytes, int, bool]:
         """The bytes of the row just read, its line count, and whether they were not UTF-8."""
         count = len(self.pending)
-        text = self.pending[0] if count == 1 else "".join(self.pending)
+        raw = self.pending[0] if count == 1 else b"".join(self.pending)
         self.pending.clear()
         self.number += count
-        try:
-            return text.encode("utf-8"), count, False
-        except UnicodeEncodeError:
-            return text.encode("utf-8", "surrogateescape"), count, True
+        bad, self._bad = self._bad, False
+        return raw, count, bad
 
 
 #: How a hint names a separator (a location token, see `kzcn.validation.problems`).
@@ -558,26 +735,48 @@ def csv_header_unit(
     return layout, header
 
 
+def _quoted_cells(delimiter: str) -> re.Pattern[str]:
+    """A quoted cell as `csv.reader` reads it: from a cell's start to its end, quotes doubled."""
+    separator = re.escape(delimiter)
+    return re.compile(f'"(?<![^{separator}]")[^"]*(?:""[^"]*)*"(?![^{separator}\\r\\n])')
+
+
+def _width(line: str, delimiter: str, quoted: re.Pattern[str]) -> int | None:
+    """The cells of a one-line row as `csv.reader` reads them, or None: a row it must read.
+
+    That is a row with quotes other than around whole cells (it may run on over
+    the next lines, or be refused), or one longer than csv's limit on a cell.
+    """
+    if len(line) > csv.field_size_limit():
+        return None
+    if '"' not in line:
+        return 0 if line in _LINE_ENDS else line.count(delimiter) + 1
+    unquoted = quoted.sub("", line)
+    return None if '"' in unquoted else unquoted.count(delimiter) + 1
+
+
 def _csv_row_unit(
-    layout: CsvLayout,
-    row: list[str],
+    table: Table,
+    row: tuple[list[str] | str, int],
     read: tuple[bytes, int, bool],
     line: int,
     max_record_bytes: int,
 ) -> Unit:
+    """The unit of a CSV row: `row` its cells (or the text of a one-line row) and their number."""
     raw, count, bad = read
-    if not row:
+    cells, width = row
+    if not width:
         return Unit(line, raw, found=(("input.blank_line", ()),), role="blank", lines=count)
     found: Found = ()
     if bad:
         found = (("input.not_utf8", ()),)
     elif len(raw) > max_record_bytes:
         found = (("input.too_large", ()),)
-    elif len(row) != len(layout.header):
+    elif width != len(table.layout.header):
         found = (("input.csv_row", ()),)
     else:
-        return Unit(line, raw, obj=layout.build(row), lines=count, columns=layout.columns)
-    return Unit(line, raw, found=found, lines=count, columns=layout.columns)
+        return TableRow(line, raw, table, cells, count)
+    return Unit(line, raw, found=found, lines=count, columns=table.layout.columns)
 
 
 def _csv_error_unit(error: csv.Error, raw: bytes, start: tuple[int, int]) -> Unit:
@@ -591,32 +790,39 @@ def csv_units(
     """A header unit, then one unit per row, built into nested objects by dotted columns.
 
     The separator is `delimiter`, else sniffed from the header (`sniff_delimiter`).
+    A row is parsed by `csv.reader` only when it has a quote (which may carry it
+    over several lines): one without is a line split at the separator, when it
+    is built (`TableRow`).
     """
     lines = _RawLines(stream, max_record_bytes)
     source = lines.lines()
     first_line = next(source, None)
     chosen, hint = sniff_delimiter(first_line or "", delimiter)
-    head = [] if first_line is None else [first_line]
-    reader = csv.reader(itertools.chain(head, source), strict=True, delimiter=chosen)
-    layout: CsvLayout | None = None
+    table: Table | None = None
     records = 0
-    while True:
+    quoted = _quoted_cells(chosen)
+    for line in source if first_line is None else itertools.chain((first_line,), source):
         first = lines.number + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            raw, count, _ = lines.take()
-            yield _csv_error_unit(error, raw, (first, count))
-            records += 1
-            continue
+        width = None if table is None else _width(line, chosen, quoted)
+        row: list[str] | str = line
+        if width is None:
+            # The reader takes the lines a quoted cell runs over from `source`.
+            reader = csv.reader(itertools.chain((line,), source), strict=True, delimiter=chosen)
+            try:
+                row = next(reader, [])
+                width = len(row)
+            except csv.Error as error:
+                raw, count, _ = lines.take()
+                yield _csv_error_unit(error, raw, (first, count))
+                records += 1
+                continue
         read = lines.take()
-        if layout is None:
-            layout, header = csv_header_unit(row, read, hint)
+        if table is None:
+            layout, header = csv_header_unit(row, read, hint)  # type: ignore[arg-type]
+            table = Table(layout, chosen)
             yield header
             continue
-        unit = _csv_row_unit(layout, row, read, first, max_record_bytes)
+        unit = _csv_row_unit(table, (row, width), read, first, max_record_bytes)
         records += unit.role == "record"
         yield unit
     yield from _csv_tail(lines, records)
