@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli_runner import invoke_command
-from kzcn._parquet import CHUNKS_PER_ROW_GROUP, arrow_schema, table_of
+from kzcn._parquet import CHUNKS_PER_ROW_GROUP, arrow_array, arrow_schema, chunk_table, table_of
 from kzcn.flat import csv_columns
+from kzcn.messages import MESSAGE_KINDS
 from kzcn.synth import write_dataset
+from kzcn.synth._view import Json, Record, Text
+from kzcn.synth.generator import Generator
 from kzcn.tableschema import data_package, descriptor_path, table_schema
 from kzcn.validation import validate_file
 from kzcn.validation._binary import drop_nulls
@@ -38,6 +45,47 @@ def parquet_bytes() -> bytes:
 def test_same_seed_same_bytes_for_any_jobs(parquet_bytes: bytes) -> None:
     assert _dataset("parquet", jobs=2) == parquet_bytes
     assert _dataset("parquet", seed=8) != parquet_bytes
+
+
+def test_the_columns_route_writes_what_the_json_route_writes(parquet_bytes: bytes) -> None:
+    # Asking for labels sends every chunk through its JSON text (`table_of`).
+    out = io.BytesIO()
+    write_dataset(out, COUNT, seed=7, fmt="parquet", labels=io.BytesIO())
+    assert out.getvalue() == parquet_bytes
+
+
+#: The kinds the generator views by field (`kzcn.synth._view`); the others go through JSON.
+VIEWED = {"citizenship_acquisition"}
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+@pytest.mark.parametrize("sender", ["KAZ", "CHN"])
+def test_each_kind_as_columns_is_its_json(kind: str, sender: str) -> None:
+    columns = Generator(random.Random(kind), population_seed=3).built(400, kind, sender)
+    ((rows, built),) = columns
+    assert (built.view is not None) == (kind in VIEWED)
+    lines = built.json()
+    assert chunk_table(columns, len(rows)).equals(table_of(b"\n".join([*lines, b""])))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32), size=st.integers(0, 120))
+def test_a_chunk_as_columns_is_its_json_in_order(seed: int, size: int) -> None:
+    generator = Generator(random.Random(seed), population_seed=seed)
+    columns = generator.built(120)
+    lines = Generator(random.Random(seed), population_seed=seed).lines(120)[:size]
+    assert chunk_table(columns, size).equals(table_of(b"\n".join([*lines, b""])))
+
+
+def test_a_view_naming_a_field_of_no_column_is_refused() -> None:
+    view = Record(1, {"kind": Json(b'"suspension_notice"'), "remarks": Text(b"x")})
+    with pytest.raises(ValueError, match=r"no Parquet column for \['remarks'\]"):
+        arrow_array(view, pa.struct(list(arrow_schema())))
+
+
+def test_a_quoted_text_loses_its_quotes_and_nulls_stay_null() -> None:
+    view = Text(np.array([b'"A1"', b"null"], dtype=object), np.array([True, False]), quoted=True)
+    assert arrow_array(view, pa.string(), 2).to_pylist() == ["A1", None]
 
 
 def test_chunks_gather_into_row_groups(parquet_bytes: bytes) -> None:

@@ -16,16 +16,22 @@ from collections.abc import Iterator
 from functools import cache
 from typing import IO, Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as pa_ipc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from kzcn.flat import column_types
+from kzcn.synth._view import Built, Coded, Items, Json, Number, Pick, Record, Text, View
 
 __all__ = [
     "CHUNKS_PER_ROW_GROUP",
+    "arrow_array",
     "arrow_schema",
+    "chunk_table",
     "ipc_of",
     "parquet_writer",
     "table_from_ipc",
@@ -96,9 +102,8 @@ def table_of(lines: bytes) -> pa.Table:
     return table.select(arrow_schema().names).cast(arrow_schema())
 
 
-def ipc_of(lines: bytes) -> bytes:
-    """JSON Lines of messages as an Arrow IPC stream (see `table_of`): what a worker hands over."""
-    table = table_of(lines)
+def ipc_of(table: pa.Table) -> bytes:
+    """A table as an Arrow IPC stream: what a worker hands over."""
     sink = pa.BufferOutputStream()
     with pa_ipc.new_stream(sink, table.schema) as stream:
         stream.write_table(table)
@@ -126,3 +131,124 @@ def records_of(table: pa.Table) -> Iterator[dict[str, Any]]:
     """The rows of a table as objects (nulls kept: see `kzcn.validation._binary`)."""
     for batch in table.to_batches(max_chunksize=4096):
         yield from batch.to_pylist()
+
+
+# --- from the generator's columns ---------------------------------------------
+
+
+def chunk_table(columns: list[tuple[npt.NDArray[np.int64], Built]], size: int) -> pa.Table:
+    """The first `size` messages of a chunk the generator drew (`Generator.built`), as a table.
+
+    Each kind's column comes from its typed view (`kzcn.synth._view`), without
+    JSON; a kind with no view yet from its JSON text (`table_of`). The rows
+    are put back in the order the kinds were drawn in.
+    """
+    tables, rows = [], []
+    for kind_rows, built in columns:
+        if built.view is None:
+            tables.append(table_of(b"\n".join([*built.json(), b""])))
+        else:
+            tables.append(view_table(built.view()))
+        rows.append(kind_rows)
+    if not tables:
+        return arrow_schema().empty_table()
+    drawn = np.concatenate(rows)
+    # Row `drawn[i]` of the chunk is row `i` of the tables one after another.
+    order = np.argsort(drawn, kind="stable")[:size]
+    return pa.concat_tables(tables).take(pa.array(order))
+
+
+def view_table(view: Record) -> pa.Table:
+    """Messages viewed by field (`Record` of every top-level field) as a table of `arrow_schema`."""
+    schema = arrow_schema()
+    return pa.Table.from_struct_array(arrow_array(view, pa.struct(list(schema))))
+
+
+def arrow_array(view: View, arrow_type: pa.DataType, size: int | None = None) -> pa.Array:
+    """The Arrow array of `view`, of `arrow_type` (`size` rows, for a constant).
+
+    Raises:
+        ValueError: the view names a field that has no column.
+    """
+    if isinstance(view, Record | Items | Pick):
+        return _nested(view, arrow_type)
+    if isinstance(view, Coded):
+        index = pa.array(view.index, pa.int64(), mask=_nulls(view.valid))
+        return _table(view.table, arrow_type, json=view.json).take(index)
+    if isinstance(view, Number):
+        return pa.array(view.values, arrow_type)
+    if size is None:
+        raise ValueError("a constant outside a record")
+    if isinstance(view, Json):
+        return _json_values(view.values, arrow_type, size)
+    return _text(view, arrow_type, size)
+
+
+def _nested(view: Record | Items | Pick, arrow_type: pa.DataType) -> pa.Array:
+    if isinstance(view, Record):
+        return _struct(view, arrow_type)
+    if isinstance(view, Items):
+        item = arrow_array(view.item, arrow_type.value_type, int(view.offsets[-1]))
+        return pa.ListArray.from_arrays(pa.array(view.offsets, pa.int32()), item, type=arrow_type)
+    parts = [arrow_array(part, arrow_type) for part in view.parts]
+    return pa.concat_arrays(parts).take(pa.array(view.index))
+
+
+def _nulls(valid: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.bool_] | None:
+    return None if valid is None else ~np.asarray(valid)
+
+
+def _struct(view: Record, arrow_type: pa.DataType) -> pa.Array:
+    names = [field.name for field in arrow_type]
+    unknown = view.fields.keys() - set(names)
+    if unknown:
+        raise ValueError(f"no Parquet column for {sorted(unknown)}")
+    children = [
+        arrow_array(view.fields[field.name], field.type, view.size)
+        if field.name in view.fields
+        else pa.nulls(view.size, field.type)
+        for field in arrow_type
+    ]
+    mask = None if view.valid is None else pa.array(~np.asarray(view.valid))
+    return pa.StructArray.from_arrays(children, fields=list(arrow_type), mask=mask)
+
+
+def _text(view: Text, arrow_type: pa.DataType, size: int) -> pa.Array:
+    values = [view.values] * size if isinstance(view.values, bytes) else view.values
+    text = pa.array(values, pa.binary(), mask=_nulls(view.valid))
+    if view.quoted:
+        text = pc.binary_slice(text, 1, -1)
+    return text.cast(arrow_type)
+
+
+def _json_values(values: bytes | npt.NDArray[Any], arrow_type: pa.DataType, size: int) -> pa.Array:
+    """JSON values of few distinct ones: each distinct value read once."""
+    if isinstance(values, bytes):
+        return _decoded((values,), arrow_type).take(pa.array(np.zeros(size, dtype=np.int64)))
+    encoded = pa.array(values, pa.binary()).dictionary_encode()
+    return _decoded(tuple(encoded.dictionary.to_pylist()), arrow_type).take(encoded.indices)
+
+
+#: Tables the generator indexes, converted once per process: (id, type, json) -> (table, array).
+_TABLES: dict[tuple[int, pa.DataType, bool], tuple[npt.NDArray[Any], pa.Array]] = {}
+
+
+def _table(table: npt.NDArray[Any], arrow_type: pa.DataType, *, json: bool) -> pa.Array:
+    key = (id(table), arrow_type, json)
+    if key not in _TABLES:  # (the table is kept, so its id is not reused)
+        array = (
+            _decoded(tuple(table), arrow_type)
+            if json
+            else pa.array(table, pa.binary()).cast(arrow_type)
+        )
+        _TABLES[key] = (table, array)
+    return _TABLES[key][1]
+
+
+def _decoded(values: tuple[bytes, ...], arrow_type: pa.DataType) -> pa.Array:
+    """JSON values as an array of `arrow_type` (a table of values, not messages)."""
+    lines = b"".join(b'{"v":' + value + b"}\n" for value in values)
+    options = pa_json.ParseOptions(explicit_schema=pa.schema([pa.field("v", arrow_type)]),
+                                   unexpected_field_behavior="error")  # fmt: skip
+    table = pa_json.read_json(io.BytesIO(lines), pa_json.ReadOptions(use_threads=False), options)
+    return table.column("v").combine_chunks().cast(arrow_type)

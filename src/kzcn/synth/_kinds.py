@@ -1,7 +1,9 @@
 """The nine kinds of message, each built for a whole column of messages at once.
 
-Each builder takes the random stream, a count and the sending state, and
-returns the messages as UTF-8 JSON; `BUILDERS` maps each kind to its builder.
+Each builder takes the random stream, a count and the sending state, draws
+the messages' columns and returns them as `Built`: rendered as UTF-8 JSON,
+or (for the kinds that have one so far) viewed by field for the Parquet
+writer (`kzcn.synth._view`); `BUILDERS` maps each kind to its builder.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from kzcn.synth._envelope import (
     channels,
     competent_route,
     cumulative_shares,
+    dates_view,
     diplomatic_route,
     envelopes,
     json_texts,
@@ -81,6 +84,7 @@ from kzcn.synth._recurring import (
 from kzcn.synth._regime import fields_of, in_draw_order, key, keys, opening, shares, values_of
 from kzcn.synth._stays import StayColumns, draw_stays
 from kzcn.synth._stream import Draws
+from kzcn.synth._view import Built, Coded, Items, Json, Pick, Record, Text, View, offsets
 from kzcn.synth.people import (
     POPULATION_CODE,
     STATE_CODE,
@@ -303,26 +307,38 @@ def _subjects_of_change(
     )
 
 
-def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pieces:
-    """The fields of a citizenship change after the subject."""
+#: A kind's fields by name, computed when the view is asked for (the JSON route skips it).
+LazyFields = Callable[[], dict[str, View]]
+
+
+def _change_fields(
+    draws: Draws, state: Party, decided: Ints, sent: Ints
+) -> tuple[Pieces, LazyFields]:
+    """The fields of a citizenship change after the subject: as JSON pieces, and by name."""
     n = len(decided)
     restoration_draw, status_draw, evidence_draw = draws.uniform((3, n))
     recipient = OTHER[state]
     status = np.searchsorted([0.42, 0.77, 0.92, 0.96, 0.98], status_draw, side="right")
     issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
     certified = (status == _CHANGE_TERMINATED) & (evidence_draw < 0.7)
-    certificate = join_rows(
-        _EVIDENCE[
-            "renunciation_certificate_chn" if recipient == "CHN" else "termination_certificate_kaz"
-        ],
-        _EVIDENCE_KEY["number"] + (b'"T' if recipient == "CHN" else b'"K'),
+    certificate_type = (
+        "renunciation_certificate_chn" if recipient == "CHN" else "termination_certificate_kaz"
+    )
+    certificate_number: Pieces = (
+        b"T" if recipient == "CHN" else b"K",
         year_texts(issued),
         NUMBERS[draws.below(1_000_000, n) // 100],
         DIGITS4[draws.below(100, n)],
+    )
+    certificate_issuer = authorities(recipient, issued)
+    certificate = join_rows(
+        _EVIDENCE[certificate_type],
+        _EVIDENCE_KEY["number"] + b'"' + certificate_number[0],
+        *certificate_number[1:],
         b'"' + _EVIDENCE_KEY["date"],
         quoted_dates(issued),
         _EVIDENCE_KEY["issuer"],
-        authorities(recipient, issued),
+        certificate_issuer,
         b"}",
     )
     # An application at the other state's mission after the decision; a passport cancelled
@@ -336,9 +352,10 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         _MISSION[recipient],
         b"}",
     )
+    passport_cancelled = evidence_draw < 0.6
     cancelled = join_rows(
         np.where(
-            evidence_draw < 0.6, _EVIDENCE["passport_cancelled"], _EVIDENCE["hukou_cancellation"]
+            passport_cancelled, _EVIDENCE["passport_cancelled"], _EVIDENCE["hukou_cancellation"]
         ).astype(object),
         _EVIDENCE_KEY["number"] + b"null" + _EVIDENCE_KEY["date"],
         quoted_dates(lodged),
@@ -346,42 +363,43 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         _MISSION[recipient],
         b"}",
     )
-    evidence = np.select(
+    which = np.select(
         [certified, (status == _CHANGE_REQUESTED) & (evidence_draw < 0.5), status == _CHANGE_LOST],
-        [certificate, application, cancelled],
-        b"",
+        [0, 1, 2],
+        -1,
+    )
+    evidence = np.select(
+        [which == 0, which == 1, which == 2], [certificate, application, cancelled], b""
     ).astype(object)
     ended_by = np.select(
         [certified, (status == _CHANGE_TERMINATED) | (status == _CHANGE_LOST)],
         [_RENOUNCED, _BY_LAW],
         b"null",
     ).astype(object)
+    # The decision's reference, without its JSON quotes.
+    reference: Pieces
     if state == "KAZ":
-        reference: Pieces = (
-            '"ПР-'.encode(),
-            year_texts(decided),
-            b"-",
-            DIGITS4[draws.between(1, 9999, n)],
-            b'"',
-        )
+        reference = ("ПР-".encode(), year_texts(decided), b"-", DIGITS4[draws.between(1, 9999, n)])
     else:
         reference = (
-            '"国移管〔'.encode(),
+            "国移管〔".encode(),
             year_texts(decided),
             "〕".encode(),
             NUMBERS[draws.between(1, 999, n)],
-            '号"'.encode(),
+            "号".encode(),
         )
-    return (
+    acquisition = np.where(
+        restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
+    )
+    pieces = (
         _CHANGE["acquisition"],
-        np.where(
-            restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
-        ),
+        acquisition,
         _CHANGE["decided_on"],
         quoted_dates(decided),
-        _CHANGE["decision_reference"],
+        _CHANGE["decision_reference"] + b'"',
         *reference,
-        _CHANGE["former_citizenship"]
+        b'"'
+        + _CHANGE["former_citizenship"]
         + opening(_FORMER["state"])
         + orjson.dumps(recipient)
         + _FORMER["status"]
@@ -394,23 +412,60 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         b"]}",
     )
 
+    def fields() -> dict[str, View]:
+        mission = Json(_MISSION[recipient])
+        kinds = (
+            Record(n, {
+                "type": Json(orjson.dumps(certificate_type)),
+                "number": Text(join_rows(*certificate_number)),
+                "date": dates_view(issued),
+                "issuer": Json(certificate_issuer),
+            }),
+            Record(n, {
+                "type": Json(b'"renunciation_application"'), "number": Json(b"null"),
+                "date": dates_view(lodged), "issuer": mission,
+            }),
+            Record(n, {
+                "type": Text(np.where(passport_cancelled, b"passport_cancelled",
+                                      b"hukou_cancellation")),
+                "number": Json(b"null"), "date": dates_view(lodged), "issuer": mission,
+            }),
+        )  # fmt: skip
+        held = which >= 0
+        evidence = Pick(kinds, (which * n + np.arange(n))[held])
+        former = Record(n, {
+            "state": Json(orjson.dumps(recipient)),
+            "status": Coded(_CHANGE_TEXT, status),
+            "ended_by": Json(ended_by),
+            "ended_on": Json(b"null"),
+            "evidence": Items(offsets(held.astype(np.int64)), evidence),
+        })  # fmt: skip
+        return {
+            "acquisition": Text(acquisition, quoted=True),
+            "decided_on": dates_view(decided),
+            "decision_reference": Text(join_rows(*reference)),
+            "former_citizenship": former,
+        }
+
+    return pieces, fields
+
 
 _CHANGE_TEXT = texts(_CHANGE_STATUS)
 
 
-def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
+def _acquisitions(draws: Draws, n: int, state: Party) -> Built:
     decided = draws.between(DATA_START, DATA_END - 120, n)
     sent = decided + draws.between(14, 120, n)
     channel_draw, sender_draw, population_draw = draws.uniform((3, n))
     route = _citizenship_parties(state, channel_draw, sender_draw)
     envelope = envelopes(draws, "citizenship_acquisition", route, sent)
     subject = _subjects_of_change(draws, state, sent, decided, population_draw)
-    return join_rows(
-        *envelope,
-        _CHANGE["subject"],
-        *subject.pieces,
-        *_change_fields(draws, state, decided, sent),
-        b"}",
+    change, change_fields = _change_fields(draws, state, decided, sent)
+    return Built(
+        lambda: join_rows(*envelope.pieces, _CHANGE["subject"], *subject.pieces, *change, b"}"),
+        lambda: Record(
+            n, {**envelope.fields(), "subject": subject.view, **change_fields()}
+        ),
     )
 
 
@@ -440,7 +495,7 @@ def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
     decided = np.where(again, listed_on, decided)
     fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
     subject = np.where(again, records, join_rows(*fresh.pieces))
-    return (_CHANGE["subject"], subject, *_change_fields(draws, state, decided, sent))
+    return (_CHANGE["subject"], subject, *_change_fields(draws, state, decided, sent)[0])
 
 
 def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
@@ -448,7 +503,7 @@ def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
     envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
     change = _prior_change(draws, state, sent)
     # A notice of its own: the list it belongs to, if any, is not known.
-    return join_rows(*envelope, _NO_LIST, *change, b"}")
+    return join_rows(*envelope.pieces, _NO_LIST, *change, b"}")
 
 
 #: Persons a historical list names: 1 to this many (kzcn's assumption; lists are by
@@ -468,7 +523,7 @@ def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
     joined = np.array(
         [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
     )
-    return join_rows(*envelope, *list_id, _ITEMS + b"[", joined, b"]}")
+    return join_rows(*envelope.pieces, *list_id, _ITEMS + b"[", joined, b"]}")
 
 
 def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
@@ -500,7 +555,7 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     listed_record = records[(draws.uniform(n) * len(records)).astype(np.int64)]
     record = np.where(status == _REPLY_NO_RECORD, listed_record, join_rows(*subject.pieces))
     return join_rows(
-        *envelope,
+        *envelope.pieces,
         _REPLY["subject"],
         record,
         _REPLY["list_id"] + f'"{other}-'.encode(),
@@ -676,7 +731,7 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
     )
     k = _VIOLATION_KEY
     return join_rows(
-        *envelope,
+        *envelope.pieces,
         k["subject"],
         subject,
         k["violation"],
@@ -732,7 +787,7 @@ def _statistics(draws: Draws, n: int, state: Party) -> Texts:
         for j in range(n)
     )
     return join_rows(
-        *envelope,
+        *envelope.pieces,
         _STATISTICS["citizens_of"] + orjson.dumps(OTHER[state]) + _STATISTICS["period_start"],
         quoted_dates(start),
         _STATISTICS["period_end"],
@@ -770,7 +825,7 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
     )
     k = _SUSPENSION
     return join_rows(
-        *envelope,
+        *envelope.pieces,
         k["action"] + b'"',
         np.where(cancelled, _CANCELLED, _ADOPTED).astype(object),
         b'"' + k["cancels"],
@@ -833,7 +888,7 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     again, _, passports = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
     purpose = category(purpose_draw, _PURPOSE_SHARES)
     return join_rows(
-        *envelope,
+        *envelope.pieces,
         _REQUEST["purpose"] + b'"',
         _PURPOSE_TEXT[purpose],
         b'"' + _REQUEST["legal_basis"] + b'"',
@@ -862,7 +917,7 @@ def _refusals(draws: Draws, n: int, state: Party) -> Texts:
     # Most refuse the whole request (no items); some only its first person.
     refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
     return join_rows(
-        *envelope,
+        *envelope.pieces,
         _REFUSAL["grounds"] + b'"',
         _REFUSAL_TEXT[grounds],
         b'"' + _REFUSAL["refused_items"],
@@ -871,15 +926,28 @@ def _refusals(draws: Draws, n: int, state: Party) -> Texts:
     )
 
 
-#: Each kind's builder: (stream, count, sending state) → the messages as JSON text.
-BUILDERS: dict[str, Callable[[Draws, int, Party], Texts]] = {
+def _text_only(
+    build: Callable[[Draws, int, Party], Texts],
+) -> Callable[[Draws, int, Party], Built]:
+    """A builder of JSON text as `Built`, with no view (the writer reads its JSON)."""
+
+    def built(draws: Draws, n: int, state: Party) -> Built:
+        json = build(draws, n, state)
+        return Built(lambda: json)
+
+    return built
+
+
+#: Each kind's builder: (stream, count, sending state) → the messages, drawn (`Built`):
+#: JSON text, and the typed view of the kinds that have one.
+BUILDERS: dict[str, Callable[[Draws, int, Party], Built]] = {
     "citizenship_acquisition": _acquisitions,
-    "prior_citizenship_change": _prior_changes,
-    "citizenship_status_reply": _status_replies,
-    "entry_stay_exit_violation": _violations,
-    "visa_free_statistics": _statistics,
-    "suspension_notice": _suspensions,
-    "prior_change_list": _prior_change_lists,
-    "information_request": _requests,
-    "request_refusal": _refusals,
+    "prior_citizenship_change": _text_only(_prior_changes),
+    "citizenship_status_reply": _text_only(_status_replies),
+    "entry_stay_exit_violation": _text_only(_violations),
+    "visa_free_statistics": _text_only(_statistics),
+    "suspension_notice": _text_only(_suspensions),
+    "prior_change_list": _text_only(_prior_change_lists),
+    "information_request": _text_only(_requests),
+    "request_refusal": _text_only(_refusals),
 }
