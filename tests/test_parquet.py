@@ -54,7 +54,10 @@ def test_the_columns_route_writes_what_the_json_route_writes(parquet_bytes: byte
 
 
 #: The kinds the generator views by field (`kzcn.synth._view`); the others go through JSON.
-VIEWED = {"citizenship_acquisition"}
+VIEWED = {
+    "citizenship_acquisition", "prior_citizenship_change", "prior_change_list",
+    "citizenship_status_reply", "entry_stay_exit_violation",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", MESSAGE_KINDS)

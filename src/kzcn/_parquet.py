@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import IO, Any
 
 import numpy as np
@@ -245,8 +245,12 @@ def _table(table: npt.NDArray[Any], arrow_type: pa.DataType, *, json: bool) -> p
     return _TABLES[key][1]
 
 
+@lru_cache(maxsize=4096)
 def _decoded(values: tuple[bytes, ...], arrow_type: pa.DataType) -> pa.Array:
-    """JSON values as an array of `arrow_type` (a table of values, not messages)."""
+    """JSON values as an array of `arrow_type` (a table of values, not messages).
+
+    Remembered: the same few values (parties, authorities, constants) recur in every chunk.
+    """
     lines = b"".join(b'{"v":' + value + b"}\n" for value in values)
     options = pa_json.ParseOptions(explicit_schema=pa.schema([pa.field("v", arrow_type)]),
                                    unexpected_field_behavior="error")  # fmt: skip

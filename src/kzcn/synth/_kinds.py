@@ -80,11 +80,12 @@ from kzcn.synth._recurring import (
     listed_records,
     recurring,
     recurring_stays,
+    subjects_view,
 )
 from kzcn.synth._regime import fields_of, in_draw_order, key, keys, opening, shares, values_of
 from kzcn.synth._stays import StayColumns, draw_stays
 from kzcn.synth._stream import Draws
-from kzcn.synth._view import Built, Coded, Items, Json, Pick, Record, Text, View, offsets
+from kzcn.synth._view import Built, Coded, Items, Json, Number, Pick, Record, Text, View, offsets
 from kzcn.synth.people import (
     POPULATION_CODE,
     STATE_CODE,
@@ -480,7 +481,9 @@ def _prior_sent(draws: Draws, n: int) -> Ints:
     )
 
 
-def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
+def _prior_change(
+    draws: Draws, state: Party, sent: Ints
+) -> tuple[Callable[[], Pieces], LazyFields]:
     """Subjects with their changes, decided before entry into force, told on `sent`.
 
     Either a notice of its own or the item of a list: the same people and changes.
@@ -489,44 +492,76 @@ def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
     decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
     population_draw = draws.uniform(n)
     # Half name someone of the run's listed people, with the day their change was decided.
-    again, records, listed_on = listed_again(
+    again, records, listed_on, sources = listed_again(
         draws, state, draws.uniform((2, n)), _subjects_of_change
     )
     decided = np.where(again, listed_on, decided)
     fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
-    subject = np.where(again, records, join_rows(*fresh.pieces))
-    return (_CHANGE["subject"], subject, *_change_fields(draws, state, decided, sent)[0])
+    change, change_fields = _change_fields(draws, state, decided, sent)
+
+    def pieces() -> Pieces:
+        subject = np.where(again, records, join_rows(*fresh.pieces))
+        return (_CHANGE["subject"], subject, *change)
+
+    def fields() -> dict[str, View]:
+        return {"subject": subjects_view(fresh.view, sources), **change_fields()}
+
+    return pieces, fields
 
 
-def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
+def _prior_changes(draws: Draws, n: int, state: Party) -> Built:
     sent = _prior_sent(draws, n)
     envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
-    change = _prior_change(draws, state, sent)
+    change, fields = _prior_change(draws, state, sent)
     # A notice of its own: the list it belongs to, if any, is not known.
-    return join_rows(*envelope.pieces, _NO_LIST, *change, b"}")
+    return Built(
+        lambda: join_rows(*envelope.pieces, _NO_LIST, *change(), b"}"),
+        lambda: Record(n, {**envelope.fields(), **_NO_LIST_FIELDS, **fields()}),
+    )
 
+
+_NO_LIST_FIELDS: dict[str, View] = {"list_id": Json(b"null"), "list_item": Json(b"null")}
 
 #: Persons a historical list names: 1 to this many (kzcn's assumption; lists are by
 #: definition of several people, and a workshop dataset needs them to stay readable).
 _MOST_LISTED = 6
 
 
-def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
+def _prior_change_lists(draws: Draws, n: int, state: Party) -> Built:
     sent = _prior_sent(draws, n)
     envelope = envelopes(draws, "prior_change_list", diplomatic_route(state), sent)
-    list_id = (_LIST_ID + f'"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
+    list_id = (f"{state}-2024-".encode(), DIGITS4[draws.between(1, 9999, n)])
     sizes = draws.between(1, _MOST_LISTED, n)
     first = np.cumsum(sizes) - sizes
     item_of = np.repeat(np.arange(n), sizes)
     number = np.arange(len(item_of)) - first[item_of] + 1
-    items = join_rows(_ITEM, NUMBERS[number], *_prior_change(draws, state, sent[item_of]), b"}")
-    joined = np.array(
-        [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
-    )
-    return join_rows(*envelope.pieces, *list_id, _ITEMS + b"[", joined, b"]}")
+    change, fields = _prior_change(draws, state, sent[item_of])
+
+    def json() -> Texts:
+        items = join_rows(_ITEM, NUMBERS[number], *change(), b"}")
+        joined = np.array(
+            [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
+        )
+        return join_rows(
+            *envelope.pieces, _LIST_ID + b'"' + list_id[0], list_id[1],
+            b'"' + _ITEMS + b"[", joined, b"]}",
+        )  # fmt: skip
+
+    def view() -> Record:
+        items = Record(len(item_of), {"item": Number(number), **fields()})
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "list_id": Text(join_rows(*list_id)),
+                "items": Items(offsets(sizes), items),
+            },
+        )
+
+    return Built(json, view)
 
 
-def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
+def _status_replies(draws: Draws, n: int, state: Party) -> Built:
     """`state` answers whether people on the other's list kept its citizenship."""
     received = draws.between(DATA_START + 10, DATA_END - 90, n)
     late_draw, channel_draw, status_draw = draws.uniform((3, n))
@@ -538,40 +573,60 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     # Retained, terminated, no record; then the limbo: pending, refused.
     status = np.searchsorted([0.38, 0.81, 0.95, 0.98], status_draw, side="right")
     terminated = status == _REPLY_TERMINATED
+    no_record = status == _REPLY_NO_RECORD
     # No record: nobody by that name in the answering state, the record is the
     # list's; otherwise the answering state's record of its (former) citizen.
     listed = "kandas_kazakh" if other == "KAZ" else "chn_kazakh"
     own = "chn_kazakh" if state == "CHN" else "kaz_kazakh"
     subject = person_columns(
         draws,
-        np.where(status == _REPLY_NO_RECORD, POPULATION_CODE[listed], POPULATION_CODE[own]),
+        np.where(no_record, POPULATION_CODE[listed], POPULATION_CODE[own]),
         sent,
         citizenship=np.where(terminated, STATE_CODE[other], 0),
         with_number=~terminated,
     )
-    terminated_on = null_or(terminated, quoted_dates(received - draws.between(30, 5 * YEAR, n)))
+    ended = received - draws.between(30, 5 * YEAR, n)
     # No record: the reply sends back the list's own record of a person the other listed.
-    records, _ = listed_records(draws.population_seed, other, _subjects_of_change)
-    listed_record = records[(draws.uniform(n) * len(records)).astype(np.int64)]
-    record = np.where(status == _REPLY_NO_RECORD, listed_record, join_rows(*subject.pieces))
-    return join_rows(
-        *envelope.pieces,
-        _REPLY["subject"],
-        record,
-        _REPLY["list_id"] + f'"{other}-'.encode(),
-        year_texts(received),
-        b"-",
-        DIGITS4[draws.between(1, 9999, n)],
-        b'"' + _REPLY["list_item"],
-        NUMBERS[draws.between(1, 9999, n)],
-        _REPLY["list_received_on"],
-        quoted_dates(received),
-        _REPLY["status"] + b'"',
-        _REPLY_TEXT[status],
-        b'"' + _REPLY["terminated_on"],
-        terminated_on,
-        b"}",
-    )
+    records, _, listed_view = listed_records(draws.population_seed, other, _subjects_of_change)
+    who = (draws.uniform(n) * len(records)).astype(np.int64)
+    list_id = (f"{other}-".encode(), year_texts(received), b"-", DIGITS4[draws.between(1, 9999, n)])
+    list_item = draws.between(1, 9999, n)
+
+    def json() -> Texts:
+        record = np.where(no_record, records[who], join_rows(*subject.pieces))
+        return join_rows(
+            *envelope.pieces,
+            _REPLY["subject"],
+            record,
+            _REPLY["list_id"] + b'"' + list_id[0],
+            *list_id[1:],
+            b'"' + _REPLY["list_item"],
+            NUMBERS[list_item],
+            _REPLY["list_received_on"],
+            quoted_dates(received),
+            _REPLY["status"] + b'"',
+            _REPLY_TEXT[status],
+            b'"' + _REPLY["terminated_on"],
+            null_or(terminated, quoted_dates(ended)),
+            b"}",
+        )
+
+    def view() -> Record:
+        rows = np.flatnonzero(no_record)
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "subject": subjects_view(subject.view, [(rows, listed_view, who[rows])]),
+                "list_id": Text(join_rows(*list_id)),
+                "list_item": Number(list_item),
+                "list_received_on": dates_view(received),
+                "status": Coded(_REPLY_TEXT, status),
+                "terminated_on": dates_view(ended, terminated),
+            },
+        )
+
+    return Built(json, view)
 
 
 _REPLY_TEXT = texts(_REPLY_STATUS)
@@ -688,7 +743,7 @@ def _crossings(v: _Violation, point: Texts, passport: Texts, sent: Ints) -> Piec
     )
 
 
-def _violations(draws: Draws, n: int, state: Party) -> Texts:
+def _violations(draws: Draws, n: int, state: Party) -> Built:
     """Citizens of the other state broke entry, stay or exit rules in `state`.
 
     Each is about a stay, drawn (a share long) or taken from a recurring
@@ -707,7 +762,7 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
     fresh = person_columns(draws, violators, entered, traveller=True)
     # A third are people reported before (`_recurring`): one stay of their one history.
     # Who entered illegally left no entry record to link: never one of them.
-    again, records, passports, pooled = recurring_stays(
+    again, records, passports, pooled, sources = recurring_stays(
         draws, violators, overstay, draws.uniform((2, n))
     )
     again &= drawn != _ILLEGAL_ENTRY
@@ -716,7 +771,6 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
         overstay & ~stay.breached, _NOT_OVERSTAY[category(redraw, _NOT_OVERSTAY_SHARES)], drawn
     )
     v = _violation_columns(draws, violation, stay, u[2:6])
-    subject = np.where(again, records, join_rows(*fresh.pieces))
     passport = np.where(again, passports, fresh.passport)
     # The report follows detection; some wait for the person to leave, and so does every
     # report on someone reported before (their history is whole: every stay has its exit).
@@ -725,33 +779,78 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
         3, 40, n
     )
     envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
-    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport, sent)
-    ban_until = null_or(
-        v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
-    )
+    point = category(point_draw, _POINT_SHARES)
+    banned = v.measures == _BANNED
+    ban_until = add_years(v.detected, draws.between(1, 5, n))
     k = _VIOLATION_KEY
-    return join_rows(
-        *envelope.pieces,
-        k["subject"],
-        subject,
-        k["violation"],
-        _VIOLATION_TEXT[v.violation],
-        k["occurred_on"],
-        quoted_dates(v.occurred),
-        k["detected_on"],
-        quoted_dates(v.detected),
-        k["crossings"] + b"[",
-        *crossings,
-        b"]" + k["permitted_stay_until"],
-        null_or(~_no_stay(v.violation), quoted_dates(stay.limit)),
-        k["measures"],
-        _MEASURE_TEXT[v.measures],
-        k["entry_ban_until"],
-        ban_until,
-        k["legal_provision"],
-        _PROVISION_TEXT[state][v.violation],
-        b"}",
-    )
+
+    def json() -> Texts:
+        return join_rows(
+            *envelope.pieces,
+            k["subject"],
+            np.where(again, records, join_rows(*fresh.pieces)),
+            k["violation"],
+            _VIOLATION_TEXT[v.violation],
+            k["occurred_on"],
+            quoted_dates(v.occurred),
+            k["detected_on"],
+            quoted_dates(v.detected),
+            k["crossings"] + b"[",
+            *_crossings(v, _POINT_TEXT[point], passport, sent),
+            b"]" + k["permitted_stay_until"],
+            null_or(~_no_stay(v.violation), quoted_dates(stay.limit)),
+            k["measures"],
+            _MEASURE_TEXT[v.measures],
+            k["entry_ban_until"],
+            null_or(banned, quoted_dates(ban_until)),
+            k["legal_provision"],
+            _PROVISION_TEXT[state][v.violation],
+            b"}",
+        )
+
+    def view() -> Record:
+        taken = [(rows[again[rows]], pool, who[again[rows]]) for rows, pool, who in sources]
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "subject": subjects_view(fresh.view, taken),
+                "violation": Coded(_VIOLATION_TEXT, v.violation, json=True),
+                "occurred_on": dates_view(v.occurred),
+                "detected_on": dates_view(v.detected),
+                "crossings": _crossings_view(v, point, passport, sent),
+                "permitted_stay_until": dates_view(stay.limit, ~_no_stay(v.violation)),
+                "measures": Coded(_MEASURE_TEXT, v.measures, json=True),
+                "entry_ban_until": dates_view(ban_until, banned),
+                "legal_provision": Coded(_PROVISION_TEXT[state], v.violation, json=True),
+            },
+        )
+
+    return Built(json, view)
+
+
+def _crossings_view(v: _Violation, point: Ints, passport: Texts, sent: Ints) -> Items:
+    """The crossings of `_crossings`, by field: the entry unless illegal, the exit if known."""
+    n = len(point)
+    common: dict[str, View] = {
+        "crossing_point": Coded(_POINT_TEXT, point, json=True), "document_number": Text(passport),
+    }  # fmt: skip
+    entry = Record(n, {
+        "direction": Json(b'"entry"'), "crossed_on": dates_view(v.stay.entered), **common,
+        "basis": Text(np.where(v.stay.on_visa, b"visa", b"visa_free")),
+        "visa_valid_until": dates_view(v.stay.visa_until, v.stay.on_visa),
+    })  # fmt: skip
+    leaving = Record(n, {
+        "direction": Json(b'"exit"'), "crossed_on": dates_view(v.stay.left), **common,
+        "basis": Json(b"null"), "visa_valid_until": Json(b"null"),
+    })  # fmt: skip
+    entries = np.flatnonzero(v.violation != _ILLEGAL_ENTRY)
+    exits = np.flatnonzero(v.stay.left <= sent)
+    # Each row's entry, then its exit.
+    order = np.argsort(np.concatenate([2 * entries, 2 * exits + 1]), kind="stable")
+    index = np.concatenate([entries, n + exits])[order]
+    sizes = np.bincount(np.concatenate([entries, exits]), minlength=n)
+    return Items(offsets(sizes), Pick((entry, leaving), index))
 
 
 def _statistics(draws: Draws, n: int, state: Party) -> Texts:
@@ -885,7 +984,7 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     asked = _violators(state, population_draw)
     person = person_columns(draws, asked, sent, traveller=True)
     # Half are people reported before: the run's population (`_recurring`).
-    again, _, passports = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
+    again, _, passports, _ = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
     purpose = category(purpose_draw, _PURPOSE_SHARES)
     return join_rows(
         *envelope.pieces,
@@ -942,12 +1041,12 @@ def _text_only(
 #: JSON text, and the typed view of the kinds that have one.
 BUILDERS: dict[str, Callable[[Draws, int, Party], Built]] = {
     "citizenship_acquisition": _acquisitions,
-    "prior_citizenship_change": _text_only(_prior_changes),
-    "citizenship_status_reply": _text_only(_status_replies),
-    "entry_stay_exit_violation": _text_only(_violations),
+    "prior_citizenship_change": _prior_changes,
+    "citizenship_status_reply": _status_replies,
+    "entry_stay_exit_violation": _violations,
     "visa_free_statistics": _text_only(_statistics),
     "suspension_notice": _text_only(_suspensions),
-    "prior_change_list": _text_only(_prior_change_lists),
+    "prior_change_list": _prior_change_lists,
     "information_request": _text_only(_requests),
     "request_refusal": _text_only(_refusals),
 }
