@@ -53,19 +53,11 @@ def test_the_columns_route_writes_what_the_json_route_writes(parquet_bytes: byte
     assert out.getvalue() == parquet_bytes
 
 
-#: The kinds the generator views by field (`kzcn.synth._view`); the others go through JSON.
-VIEWED = {
-    "citizenship_acquisition", "prior_citizenship_change", "prior_change_list",
-    "citizenship_status_reply", "entry_stay_exit_violation",
-}  # fmt: skip
-
-
 @pytest.mark.parametrize("kind", MESSAGE_KINDS)
 @pytest.mark.parametrize("sender", ["KAZ", "CHN"])
 def test_each_kind_as_columns_is_its_json(kind: str, sender: str) -> None:
     columns = Generator(chunk_rng(3, len(kind)), population_seed=3).built(400, kind, sender)
     ((rows, built),) = columns
-    assert (built.view is not None) == (kind in VIEWED)
     lines = built.json()
     assert chunk_table(columns, len(rows)).equals(table_of(b"\n".join([*lines, b""])))
 

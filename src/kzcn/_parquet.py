@@ -139,20 +139,13 @@ def records_of(table: pa.Table) -> Iterator[dict[str, Any]]:
 def chunk_table(columns: list[tuple[npt.NDArray[np.int64], Built]], size: int) -> pa.Table:
     """The first `size` messages of a chunk the generator drew (`Generator.built`), as a table.
 
-    Each kind's column comes from its typed view (`kzcn.synth._view`), without
-    JSON; a kind with no view yet from its JSON text (`table_of`). The rows
-    are put back in the order the kinds were drawn in.
+    Each kind's column comes from its typed view (`kzcn.synth._view`), with
+    no JSON between; the rows are put back in the order the kinds were drawn in.
     """
-    tables, rows = [], []
-    for kind_rows, built in columns:
-        if built.view is None:
-            tables.append(table_of(b"\n".join([*built.json(), b""])))
-        else:
-            tables.append(view_table(built.view()))
-        rows.append(kind_rows)
-    if not tables:
+    if not columns:
         return arrow_schema().empty_table()
-    drawn = np.concatenate(rows)
+    tables = [view_table(built.view()) for _, built in columns]
+    drawn = np.concatenate([rows for rows, _ in columns])
     # Row `drawn[i]` of the chunk is row `i` of the tables one after another.
     order = np.argsort(drawn, kind="stable")[:size]
     return pa.concat_tables(tables).take(pa.array(order))

@@ -2,8 +2,8 @@
 
 Each builder takes the random stream, a count and the sending state, draws
 the messages' columns and returns them as `Built`: rendered as UTF-8 JSON,
-or (for the kinds that have one so far) viewed by field for the Parquet
-writer (`kzcn.synth._view`); `BUILDERS` maps each kind to its builder.
+or viewed by field for the Parquet writer (`kzcn.synth._view`), from the
+same columns; `BUILDERS` maps each kind to its builder.
 """
 
 from __future__ import annotations
@@ -853,7 +853,7 @@ def _crossings_view(v: _Violation, point: Ints, passport: Texts, sent: Ints) -> 
     return Items(offsets(sizes), Pick((entry, leaving), index))
 
 
-def _statistics(draws: Draws, n: int, state: Party) -> Texts:
+def _statistics(draws: Draws, n: int, state: Party) -> Built:
     quarter = draws.between(0, 7, n)  # 2024 Q1 … 2025 Q4 (and the first weeks in force)
     year, month = 2024 + quarter // 4, 1 + 3 * (quarter % 4)
     start = month_starts(year, month)
@@ -873,28 +873,61 @@ def _statistics(draws: Draws, n: int, state: Party) -> Texts:
     exits = entries - (entries * draws.uniform(shape) * 0.1).astype(np.int64)
     visas = draws.below((entries // 50 + 1).ravel(), n * len(_PURPOSES)).reshape(shape)
     visa_only = draws.between(50, 4_000, n * len(_PURPOSES)).reshape(shape)
-    rows = texts(
-        orjson.dumps(
-            [
-                _statistics_row(
-                    p, int(entries[i, j]), int(exits[i, j]), int(visas[i, j]), int(visa_only[i, j])
-                )
-                for i, p in enumerate(_PURPOSES)
-                if kept[i, j]
-            ]
+    head = _STATISTICS["citizens_of"] + orjson.dumps(OTHER[state]) + _STATISTICS["period_start"]
+
+    def json() -> Texts:
+        rows = texts(
+            orjson.dumps(
+                [
+                    _statistics_row(
+                        p, int(entries[i, j]), int(exits[i, j]), int(visas[i, j]),
+                        int(visa_only[i, j]),
+                    )
+                    for i, p in enumerate(_PURPOSES)
+                    if kept[i, j]
+                ]
+            )
+            for j in range(n)
+        )  # fmt: skip
+        return join_rows(
+            *envelope.pieces,
+            head,
+            quoted_dates(start),
+            _STATISTICS["period_end"],
+            quoted_dates(end),
+            _STATISTICS["rows"],
+            rows,
+            b"}",
         )
-        for j in range(n)
-    )
-    return join_rows(
-        *envelope.pieces,
-        _STATISTICS["citizens_of"] + orjson.dumps(OTHER[state]) + _STATISTICS["period_start"],
-        quoted_dates(start),
-        _STATISTICS["period_end"],
-        quoted_dates(end),
-        _STATISTICS["rows"],
-        rows,
-        b"}",
-    )
+
+    def view() -> Record:
+        # Rows by message, then purpose, as `json` lists them; visa-only purposes count visas.
+        message, purpose = np.nonzero(kept.T)
+        visa_only_row = _VISA_ONLY_ROWS[purpose]
+        counts = {
+            name: Number(np.where(visa_only_row, other, column[purpose, message]))
+            for name, column, other in (
+                (_ROW_KEYS[1], entries, 0), (_ROW_KEYS[2], exits, 0),
+                (_ROW_KEYS[3], visas, visa_only[purpose, message]),
+            )
+        }  # fmt: skip
+        rows = Record(len(purpose), {_ROW_KEYS[0]: Coded(_PURPOSE_TEXTS, purpose), **counts})
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "citizens_of": Json(orjson.dumps(OTHER[state])),
+                "period_start": dates_view(start),
+                "period_end": dates_view(end),
+                "rows": Items(offsets(kept.sum(axis=0)), rows),
+            },
+        )
+
+    return Built(json, view)
+
+
+_PURPOSE_TEXTS = texts(_PURPOSES)
+_VISA_ONLY_ROWS = np.array([p in _VISA_ONLY for p in _PURPOSES])
 
 
 def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_only: int) -> JsonDict:
@@ -903,7 +936,7 @@ def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_onl
     return dict(zip(_ROW_KEYS, (purpose, entries, exits, visas), strict=True))
 
 
-def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
+def _suspensions(draws: Draws, n: int, state: Party) -> Built:
     decided = draws.between(DATA_START, DATA_END - 30, n)
     late_draw, grounds_draw, scope_draw, *area_draws = draws.uniform((3 + len(_AREAS), n))
     # Due within 72 hours; a few late notices (a warning, still valid).
@@ -913,36 +946,61 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
     cancelled = draws.uniform(n) < 0.2
     grounds = np.searchsorted([0.5, 0.8], grounds_draw, side="right")
     partial = scope_draw < 0.7
-    areas = texts(
-        orjson.dumps(
-            [a for a, draw in zip(_AREAS, area_draws, strict=True) if draw[j] < 0.4]
-            or ["visa_free_statistics"]
-            if partial[j]
-            else []
+    # A partial suspension names the areas drawn, or the statistics if none was.
+    named = (np.array(area_draws) < 0.4) & partial
+    named[_AREAS.index("visa_free_statistics")] |= partial & ~named.any(axis=0)
+    action = np.where(cancelled, _CANCELLED, _ADOPTED).astype(object)
+    scope = np.where(partial, PARTIAL, FULL).astype(object)
+    cancels = uuids(draws, n)
+    effective = decided + draws.between(0, 14, n)
+
+    def json() -> Texts:
+        areas = texts(
+            orjson.dumps([a for a, chosen in zip(_AREAS, named[:, j], strict=True) if chosen])
+            for j in range(n)
         )
-        for j in range(n)
-    )
-    k = _SUSPENSION
-    return join_rows(
-        *envelope.pieces,
-        k["action"] + b'"',
-        np.where(cancelled, _CANCELLED, _ADOPTED).astype(object),
-        b'"' + k["cancels"],
-        null_or(cancelled, uuids(draws, n)),
-        k["grounds"] + b'"',
-        _GROUNDS_TEXT[grounds],
-        b'"' + k["scope"] + b'"',
-        np.where(partial, PARTIAL, FULL).astype(object),
-        b'"' + k["suspended_areas"],
-        areas,
-        k["decided_on"],
-        quoted_dates(decided),
-        k["effective_from"],
-        quoted_dates(decided + draws.between(0, 14, n)),
-        b"}",
-    )
+        k = _SUSPENSION
+        return join_rows(
+            *envelope.pieces,
+            k["action"] + b'"',
+            action,
+            b'"' + k["cancels"],
+            null_or(cancelled, cancels),
+            k["grounds"] + b'"',
+            _GROUNDS_TEXT[grounds],
+            b'"' + k["scope"] + b'"',
+            scope,
+            b'"' + k["suspended_areas"],
+            areas,
+            k["decided_on"],
+            quoted_dates(decided),
+            k["effective_from"],
+            quoted_dates(effective),
+            b"}",
+        )
+
+    def view() -> Record:
+        message, area = np.nonzero(named.T)
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "action": Text(action),
+                "cancels": Text(cancels, cancelled, quoted=True),
+                "grounds": Coded(_GROUNDS_TEXT, grounds),
+                "scope": Text(scope),
+                "suspended_areas": Items(
+                    offsets(np.bincount(message, minlength=n)), Coded(_AREA_TEXTS, area)
+                ),
+                "decided_on": dates_view(decided),
+                "effective_from": dates_view(effective),
+            },
+        )
+
+    return Built(json, view)
 
 
+_AREA_TEXTS = texts(_AREAS)
 _GROUNDS_TEXT = texts(_GROUNDS)
 _ADOPTED, _CANCELLED = (
     v.encode() for v in in_draw_order(SuspensionAction, ("adopted", "cancelled"))
@@ -976,7 +1034,7 @@ _REFUSAL_TEXT = texts(g for g, _ in _REFUSAL_GROUNDS)
 _REFUSAL_SHARES = cumulative_shares(_REFUSAL_GROUNDS)
 
 
-def _requests(draws: Draws, n: int, state: Party) -> Texts:
+def _requests(draws: Draws, n: int, state: Party) -> Built:
     """`state` asks about a citizen of the other state, by passport number."""
     sent = draws.between(DATA_START, DATA_END, n)
     population_draw, purpose_draw = draws.uniform((2, n))
@@ -986,28 +1044,52 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     # Half are people reported before: the run's population (`_recurring`).
     again, _, passports, _ = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
     purpose = category(purpose_draw, _PURPOSE_SHARES)
-    return join_rows(
-        *envelope.pieces,
-        _REQUEST["purpose"] + b'"',
-        _PURPOSE_TEXT[purpose],
-        b'"' + _REQUEST["legal_basis"] + b'"',
-        _LEGAL_BASIS_TEXT[purpose],
-        b'"'
-        + _REQUEST["persons"]
-        + b"["
-        + _ONE_PERSON
-        + opening(_ASKED_DOCUMENT["issuing_state"])
-        + orjson.dumps(OTHER[state])
-        + _ASKED_DOCUMENT["document_type"]
-        + b'"passport"'
-        + _ASKED_DOCUMENT["number"]
-        + b'"',
-        np.where(again, passports, person.passport),
-        b'"}}]}',
+    passport = np.where(again, passports, person.passport)
+    return Built(
+        lambda: join_rows(
+            *envelope.pieces,
+            _REQUEST["purpose"] + b'"',
+            _PURPOSE_TEXT[purpose],
+            b'"' + _REQUEST["legal_basis"] + b'"',
+            _LEGAL_BASIS_TEXT[purpose],
+            b'"'
+            + _REQUEST["persons"]
+            + b"["
+            + _ONE_PERSON
+            + opening(_ASKED_DOCUMENT["issuing_state"])
+            + orjson.dumps(OTHER[state])
+            + _ASKED_DOCUMENT["document_type"]
+            + b'"passport"'
+            + _ASKED_DOCUMENT["number"]
+            + b'"',
+            passport,
+            b'"}}]}',
+        ),
+        lambda: Record(
+            n,
+            {
+                **envelope.fields(),
+                "purpose": Coded(_PURPOSE_TEXT, purpose),
+                "legal_basis": Coded(_LEGAL_BASIS_TEXT, purpose),
+                "persons": Items(np.arange(n + 1), _asked_persons(state, passport)),
+            },
+        ),
     )
 
 
-def _refusals(draws: Draws, n: int, state: Party) -> Texts:
+def _asked_persons(state: Party, passport: Texts) -> Record:
+    """The one person each request names (`_ONE_PERSON`), by field."""
+    n = len(passport)
+    document = Record(n, {
+        "issuing_state": Json(orjson.dumps(OTHER[state])), "document_type": Json(b'"passport"'),
+        "number": Text(passport),
+    })  # fmt: skip
+    return Record(
+        n, {"item": Json(b"1"), "personal_number": Json(b"null"), "document": document}
+    )
+
+
+def _refusals(draws: Draws, n: int, state: Party) -> Built:
     """`state` refuses a request of the other, citing it."""
     sent = draws.between(DATA_START + 30, DATA_END, n)
     envelope = envelopes(draws, "request_refusal", diplomatic_route(state), sent, uuids(draws, n))
@@ -1015,38 +1097,36 @@ def _refusals(draws: Draws, n: int, state: Party) -> Texts:
     grounds = category(grounds_draw, _REFUSAL_SHARES)
     # Most refuse the whole request (no items); some only its first person.
     refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
-    return join_rows(
-        *envelope.pieces,
-        _REFUSAL["grounds"] + b'"',
-        _REFUSAL_TEXT[grounds],
-        b'"' + _REFUSAL["refused_items"],
-        refused,
-        b"}",
+    return Built(
+        lambda: join_rows(
+            *envelope.pieces,
+            _REFUSAL["grounds"] + b'"',
+            _REFUSAL_TEXT[grounds],
+            b'"' + _REFUSAL["refused_items"],
+            refused,
+            b"}",
+        ),
+        lambda: Record(
+            n,
+            {
+                **envelope.fields(),
+                "grounds": Coded(_REFUSAL_TEXT, grounds),
+                "refused_items": Json(refused),
+            },
+        ),
     )
 
 
-def _text_only(
-    build: Callable[[Draws, int, Party], Texts],
-) -> Callable[[Draws, int, Party], Built]:
-    """A builder of JSON text as `Built`, with no view (the writer reads its JSON)."""
-
-    def built(draws: Draws, n: int, state: Party) -> Built:
-        json = build(draws, n, state)
-        return Built(lambda: json)
-
-    return built
-
-
 #: Each kind's builder: (stream, count, sending state) → the messages, drawn (`Built`):
-#: JSON text, and the typed view of the kinds that have one.
+#: rendered as JSON text, or viewed by field.
 BUILDERS: dict[str, Callable[[Draws, int, Party], Built]] = {
     "citizenship_acquisition": _acquisitions,
     "prior_citizenship_change": _prior_changes,
     "citizenship_status_reply": _status_replies,
     "entry_stay_exit_violation": _violations,
-    "visa_free_statistics": _text_only(_statistics),
-    "suspension_notice": _text_only(_suspensions),
+    "visa_free_statistics": _statistics,
+    "suspension_notice": _suspensions,
     "prior_change_list": _prior_change_lists,
-    "information_request": _text_only(_requests),
-    "request_refusal": _text_only(_refusals),
+    "information_request": _requests,
+    "request_refusal": _refusals,
 }

@@ -17,7 +17,7 @@ few distinct ones (`Json`, each distinct value read once).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -104,9 +104,8 @@ def offsets(sizes: Ints) -> Ints:
 class Built:
     """A column of messages of one kind, drawn: rendered as JSON, or viewed by field.
 
-    Rendering draws nothing, so either (or both) give the same messages.
-    `view` is None for a kind that has no view yet: the writer reads its JSON.
+    Neither draws anything, so either (or both) give the same messages.
     """
 
     json: Callable[[], Texts]
-    view: Callable[[], Record] | None = field(default=None)
+    view: Callable[[], Record]
