@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as pa_ipc
@@ -25,7 +26,19 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from kzcn.flat import column_types
-from kzcn.synth._view import Built, Coded, Items, Json, Number, Pick, Record, Text, View
+from kzcn.synth._view import (
+    Built,
+    Coded,
+    Items,
+    Json,
+    Number,
+    Pick,
+    Record,
+    Stack,
+    Text,
+    View,
+    stack_records,
+)
 
 __all__ = [
     "CHUNKS_PER_ROW_GROUP",
@@ -144,11 +157,12 @@ def chunk_table(columns: list[tuple[npt.NDArray[np.int64], Built]], size: int) -
     """
     if not columns:
         return arrow_schema().empty_table()
-    tables = [view_table(built.view()) for _, built in columns]
+    # The kinds' views stacked: each field converted once for the chunk.
+    view = stack_records([built.view() for _, built in columns], [len(r) for r, _ in columns])
     drawn = np.concatenate([rows for rows, _ in columns])
-    # Row `drawn[i]` of the chunk is row `i` of the tables one after another.
+    # Row `drawn[i]` of the chunk is row `i` of the stacked view.
     order = np.argsort(drawn, kind="stable")[:size]
-    return pa.concat_tables(tables).take(pa.array(order))
+    return view_table(view).take(pa.array(order))
 
 
 def view_table(view: Record) -> pa.Table:
@@ -163,13 +177,13 @@ def arrow_array(view: View, arrow_type: pa.DataType, size: int | None = None) ->
     Raises:
         ValueError: the view names a field that has no column.
     """
-    if isinstance(view, Record | Items | Pick):
-        return _nested(view, arrow_type)
+    if isinstance(view, Record | Items | Pick | Stack):
+        return _nested(view, arrow_type, size)
     if isinstance(view, Coded):
         index = pa.array(view.index, pa.int64(), mask=_nulls(view.valid))
         return _table(view.table, arrow_type, json=view.json).take(index)
     if isinstance(view, Number):
-        return pa.array(view.values, arrow_type)
+        return pa.array(view.values, arrow_type, mask=_nulls(view.valid))
     if size is None:
         raise ValueError("a constant outside a record")
     if isinstance(view, Json):
@@ -177,14 +191,24 @@ def arrow_array(view: View, arrow_type: pa.DataType, size: int | None = None) ->
     return _text(view, arrow_type, size)
 
 
-def _nested(view: Record | Items | Pick, arrow_type: pa.DataType) -> pa.Array:
+def _nested(
+    view: Record | Items | Pick | Stack, arrow_type: pa.DataType, size: int | None
+) -> pa.Array:
     if isinstance(view, Record):
         return _struct(view, arrow_type)
     if isinstance(view, Items):
         item = arrow_array(view.item, arrow_type.value_type, int(view.offsets[-1]))
-        return pa.ListArray.from_arrays(pa.array(view.offsets, pa.int32()), item, type=arrow_type)
-    parts = [arrow_array(part, arrow_type) for part in view.parts]
-    return pa.concat_arrays(parts).take(pa.array(view.index))
+        return pa.ListArray.from_arrays(
+            pa.array(view.offsets, pa.int32()), item, type=arrow_type,
+            mask=None if view.valid is None else pa.array(~np.asarray(view.valid)),
+        )  # fmt: skip
+    if isinstance(view, Stack):
+        parts = zip(view.parts, view.sizes, strict=True)
+        return pa.concat_arrays([arrow_array(part, arrow_type, rows) for part, rows in parts])
+    # The records picked from, stacked: converted once.
+    records = stack_records(view.parts, [part.size for part in view.parts])
+    index = pa.array(view.index, pa.int64(), mask=view.index < 0)
+    return arrow_array(records, arrow_type, size).take(index)
 
 
 def _nulls(valid: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.bool_] | None:
@@ -217,7 +241,9 @@ def _text(view: Text, arrow_type: pa.DataType, size: int) -> pa.Array:
 def _json_values(values: bytes | npt.NDArray[Any], arrow_type: pa.DataType, size: int) -> pa.Array:
     """JSON values of few distinct ones: each distinct value read once."""
     if isinstance(values, bytes):
-        return _decoded((values,), arrow_type).take(pa.array(np.zeros(size, dtype=np.int64)))
+        if values == b"null":
+            return pa.nulls(size, arrow_type)
+        return pa.repeat(_decoded((values,), arrow_type)[0], size)
     encoded = pa.array(values, pa.binary()).dictionary_encode()
     return _decoded(tuple(encoded.dictionary.to_pylist()), arrow_type).take(encoded.indices)
 
@@ -244,8 +270,4 @@ def _decoded(values: tuple[bytes, ...], arrow_type: pa.DataType) -> pa.Array:
 
     Remembered: the same few values (parties, authorities, constants) recur in every chunk.
     """
-    lines = b"".join(b'{"v":' + value + b"}\n" for value in values)
-    options = pa_json.ParseOptions(explicit_schema=pa.schema([pa.field("v", arrow_type)]),
-                                   unexpected_field_behavior="error")  # fmt: skip
-    table = pa_json.read_json(io.BytesIO(lines), pa_json.ReadOptions(use_threads=False), options)
-    return table.column("v").combine_chunks().cast(arrow_type)
+    return pa.array([orjson.loads(value) for value in values], arrow_type)

@@ -16,14 +16,17 @@ few distinct ones (`Json`, each distinct value read once).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from kzcn.synth._columns import Flags, Ints, Texts
 
-__all__ = ["Built", "Coded", "Items", "Json", "Number", "Pick", "Record", "Text", "View"]
+__all__ = [
+    "Built", "Coded", "Items", "Json", "Number", "Pick", "Record", "Stack", "Text", "View",
+    "offsets", "stack", "stack_records",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +65,10 @@ class Json:
 
 @dataclass(frozen=True, slots=True)
 class Number:
-    """Whole numbers per row."""
+    """Whole numbers per row; null where not `valid`."""
 
     values: Ints
+    valid: Flags | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +82,176 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class Items:
-    """Lists: row `i` holds items `offsets[i]` to `offsets[i + 1]` of `item`."""
+    """Lists: row `i` holds items `offsets[i]` to `offsets[i + 1]` of `item`, or null (`valid`)."""
 
     offsets: Ints
     item: View
+    valid: Flags | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Pick:
-    """Rows `index` of the records of `parts` one after another (`index` counts across them)."""
+    """Rows `index` of the records of `parts` one after another (`index` counts across them).
+
+    A row whose index is negative is null.
+    """
 
     parts: tuple[Record, ...]
     index: Ints
 
 
-View = Text | Coded | Json | Number | Record | Items | Pick
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """Views of different forms one after another (`stack`), each of `sizes` rows."""
+
+    parts: tuple[View, ...]
+    sizes: tuple[int, ...]
+
+
+View = Text | Coded | Json | Number | Record | Items | Pick | Stack
+_NULL = Json(b"null")
+#: The validity of a null's rows (broadcast to its size).
+_NONE = np.zeros(1, dtype=bool)
+
+
+def stack(views: Sequence[View], sizes: Sequence[int]) -> View:
+    """`views` (of `sizes` rows) one after another, as one view where their forms agree.
+
+    The messages of a chunk are drawn a kind at a time; stacked, the writer
+    converts each field once for the chunk, not once per kind. A field some
+    views lack (a null) is null in their rows; views of different forms stay
+    apart (`Stack`).
+    """
+    if len(views) == 1:
+        return views[0]
+    forms = {type(v) for v in views if not _is_null(v)}
+    if not forms:
+        return _NULL
+    if forms == {Record, Pick}:  # a record is a pick of all its rows
+        forms = {Pick}
+    stacked = _STACKERS[forms.pop()](views, sizes) if len(forms) == 1 else None
+    return Stack(tuple(views), tuple(sizes)) if stacked is None else stacked
+
+
+def _is_null(view: View) -> bool:
+    return isinstance(view, Json) and isinstance(view.values, bytes) and view.values == b"null"
+
+
+def stack_records(views: Sequence[View], sizes: Sequence[int]) -> Record:
+    """Records (or nulls) one after another as one record; see `stack`."""
+    records = [v if isinstance(v, Record) else Record(size, {}, _NONE)
+               for v, size in zip(views, sizes, strict=True)]  # fmt: skip
+    names = list(dict.fromkeys(name for r in records for name in r.fields))
+    return Record(
+        sum(sizes),
+        {name: stack([r.fields.get(name, _NULL) for r in records], sizes) for name in names},
+        _valid([r.valid for r in records], sizes),
+    )
+
+
+def _stack_picks(views: Sequence[View], sizes: Sequence[int]) -> Pick:
+    """Picks, records (all their rows) and nulls as one pick, of its records stacked."""
+    parts: list[Record] = []
+    indices = []
+    for view, size in zip(views, sizes, strict=True):
+        base = sum(part.size for part in parts)
+        if isinstance(view, Pick):
+            parts.extend(view.parts)
+            indices.append(np.where(view.index < 0, -1, view.index + base))
+        elif isinstance(view, Record):
+            parts.append(view)
+            indices.append(np.arange(base, base + size))
+        else:
+            indices.append(np.full(size, -1, dtype=np.int64))
+    return Pick((stack_records(parts, [part.size for part in parts]),), np.concatenate(indices))
+
+
+def _stack_items(views: Sequence[View], sizes: Sequence[int]) -> Items:
+    """Lists (or nulls, which hold no items) one after another."""
+    starts, items, counts, valid = [], [], [], []
+    total = 0
+    for view, size in zip(views, sizes, strict=True):
+        if isinstance(view, Items):
+            starts.append(view.offsets[:-1] + total)
+            count = int(view.offsets[-1])
+            items.append(view.item)
+            counts.append(count)
+            valid.append(view.valid)
+            total += count
+        else:
+            starts.append(np.full(size, total, dtype=np.int64))
+            valid.append(_NONE)
+    offsets = np.concatenate([*starts, np.array([total], dtype=np.int64)])
+    return Items(offsets, stack(items, counts), _valid(valid, sizes))
+
+
+def _stack_json(views: Sequence[View], sizes: Sequence[int]) -> Json:
+    return Json(_values([v.values for v in views if isinstance(v, Json)], sizes))
+
+
+# Null rows among texts, codes or numbers are rows of them that are not valid.
+
+
+def _stack_numbers(views: Sequence[View], sizes: Sequence[int]) -> Number:
+    return Number(
+        np.concatenate([v.values if isinstance(v, Number) else np.zeros(size, dtype=np.int64)
+                        for v, size in zip(views, sizes, strict=True)]),
+        _valid([v.valid if isinstance(v, Number) else _NONE for v in views], sizes),
+    )  # fmt: skip
+
+
+def _stack_texts(views: Sequence[View], sizes: Sequence[int]) -> Text | None:
+    texts = [v if isinstance(v, Text) else None for v in views]
+    if len({t.quoted for t in texts if t is not None}) > 1:
+        return None
+    return Text(
+        _values([b"" if t is None else t.values for t in texts], sizes),
+        _valid([_NONE if t is None else t.valid for t in texts], sizes),
+        quoted=next(t.quoted for t in texts if t is not None),
+    )
+
+
+def _stack_coded(views: Sequence[View], sizes: Sequence[int]) -> Coded | None:
+    coded = [v for v in views if isinstance(v, Coded)]
+    if len({(id(c.table), c.json) for c in coded}) > 1:
+        return None
+    return Coded(
+        coded[0].table,
+        np.concatenate([v.index if isinstance(v, Coded) else np.zeros(size, dtype=np.int64)
+                        for v, size in zip(views, sizes, strict=True)]),
+        _valid([v.valid if isinstance(v, Coded) else _NONE for v in views], sizes),
+        json=coded[0].json,
+    )  # fmt: skip
+
+
+_STACKERS: dict[type, Callable[[Sequence[View], Sequence[int]], View | None]] = {
+    Record: stack_records,
+    Pick: _stack_picks,
+    Items: _stack_items,
+    Json: _stack_json,
+    Number: _stack_numbers,
+    Text: _stack_texts,
+    Coded: _stack_coded,
+}
+
+
+def _values(values: Sequence[Texts | bytes], sizes: Sequence[int]) -> Texts | bytes:
+    """Columns (or constants, of their sizes) one after another; a constant if all are one."""
+    if all(isinstance(v, bytes) for v in values) and len(set(values)) == 1:
+        return values[0]
+    return np.concatenate(
+        [np.full(size, v, dtype=object) if isinstance(v, bytes) else np.asarray(v, dtype=object)
+         for v, size in zip(values, sizes, strict=True)]
+    )  # fmt: skip
+
+
+def _valid(valid: Sequence[Flags | None], sizes: Sequence[int]) -> Flags | None:
+    if all(v is None for v in valid):
+        return None
+    return np.concatenate(
+        [np.ones(size, dtype=bool) if v is None else np.broadcast_to(v, size)
+         for v, size in zip(valid, sizes, strict=True)]
+    )  # fmt: skip
 
 
 def offsets(sizes: Ints) -> Ints:
