@@ -248,10 +248,16 @@ def _values(values: Sequence[Texts | bytes], sizes: Sequence[int]) -> Texts | by
 def _valid(valid: Sequence[Flags | None], sizes: Sequence[int]) -> Flags | None:
     if all(v is None for v in valid):
         return None
-    return np.concatenate(
-        [np.ones(size, dtype=bool) if v is None else np.broadcast_to(v, size)
-         for v, size in zip(valid, sizes, strict=True)]
-    )  # fmt: skip
+    return np.concatenate([_flags(v, size) for v, size in zip(valid, sizes, strict=True)])
+
+
+def _flags(valid: Flags | None, size: int) -> Flags:
+    """`valid` as `size` flags (None: all valid; one flag: the same for all)."""
+    if valid is None:
+        return np.ones(size, dtype=bool)
+    if np.ndim(valid) == 0 or len(valid) != size:
+        return np.full(size, bool(np.asarray(valid).ravel()[0]))
+    return valid
 
 
 def offsets(sizes: Ints) -> Ints:
