@@ -162,7 +162,7 @@ def chunk_table(columns: list[tuple[npt.NDArray[np.int64], Built]], size: int) -
     drawn = np.concatenate([rows for rows, _ in columns])
     # Row `drawn[i]` of the chunk is row `i` of the stacked view.
     order = np.argsort(drawn, kind="stable")[:size]
-    return view_table(view).take(pa.array(order))
+    return view_table(view).take(_ints(order))
 
 
 def view_table(view: Record) -> pa.Table:
@@ -180,10 +180,10 @@ def arrow_array(view: View, arrow_type: pa.DataType, size: int | None = None) ->
     if isinstance(view, Record | Items | Pick | Stack):
         return _nested(view, arrow_type, size)
     if isinstance(view, Coded):
-        index = pa.array(view.index, pa.int64(), mask=_nulls(view.valid))
+        index = _ints(view.index, view.valid)
         return _table(view.table, arrow_type, json=view.json).take(index)
     if isinstance(view, Number):
-        return pa.array(view.values, arrow_type, mask=_nulls(view.valid))
+        return _ints(view.values, view.valid).cast(arrow_type)
     if size is None:
         raise ValueError("a constant outside a record")
     if isinstance(view, Json):
@@ -198,21 +198,16 @@ def _nested(
         return _struct(view, arrow_type)
     if isinstance(view, Items):
         item = arrow_array(view.item, arrow_type.value_type, int(view.offsets[-1]))
-        return pa.ListArray.from_arrays(
-            pa.array(view.offsets, pa.int32()), item, type=arrow_type,
-            mask=None if view.valid is None else pa.array(~np.asarray(view.valid)),
-        )  # fmt: skip
+        offsets = pa.py_buffer(np.ascontiguousarray(view.offsets, dtype=np.int32))
+        return pa.ListArray.from_buffers(
+            arrow_type, len(view.offsets) - 1, [_validity(view.valid), offsets], children=[item]
+        )
     if isinstance(view, Stack):
         parts = zip(view.parts, view.sizes, strict=True)
         return pa.concat_arrays([arrow_array(part, arrow_type, rows) for part, rows in parts])
     # The records picked from, stacked: converted once.
     records = stack_records(view.parts, [part.size for part in view.parts])
-    index = pa.array(view.index, pa.int64(), mask=view.index < 0)
-    return arrow_array(records, arrow_type, size).take(index)
-
-
-def _nulls(valid: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.bool_] | None:
-    return None if valid is None else ~np.asarray(valid)
+    return arrow_array(records, arrow_type, size).take(_ints(view.index, view.index >= 0))
 
 
 def _struct(view: Record, arrow_type: pa.DataType) -> pa.Array:
@@ -226,16 +221,16 @@ def _struct(view: Record, arrow_type: pa.DataType) -> pa.Array:
         else pa.nulls(view.size, field.type)
         for field in arrow_type
     ]
-    mask = None if view.valid is None else pa.array(~np.asarray(view.valid))
-    return pa.StructArray.from_arrays(children, fields=list(arrow_type), mask=mask)
+    return pa.StructArray.from_buffers(
+        arrow_type, view.size, [_validity(view.valid)], children=children
+    )
 
 
 def _text(view: Text, arrow_type: pa.DataType, size: int) -> pa.Array:
-    values = [view.values] * size if isinstance(view.values, bytes) else view.values
-    text = pa.array(values, pa.binary(), mask=_nulls(view.valid))
+    text = _binary(view.values, size, view.valid)
     if view.quoted:
         text = pc.binary_slice(text, 1, -1)
-    return text.cast(arrow_type)
+    return text.cast(arrow_type)  # (checks the UTF-8)
 
 
 def _json_values(values: bytes | npt.NDArray[Any], arrow_type: pa.DataType, size: int) -> pa.Array:
@@ -243,8 +238,8 @@ def _json_values(values: bytes | npt.NDArray[Any], arrow_type: pa.DataType, size
     if isinstance(values, bytes):
         if values == b"null":
             return pa.nulls(size, arrow_type)
-        return pa.repeat(_decoded((values,), arrow_type)[0], size)
-    encoded = pa.array(values, pa.binary()).dictionary_encode()
+        return _decoded((values,), arrow_type).take(_ints(np.zeros(size, dtype=np.int64)))
+    encoded = _binary(values, size).dictionary_encode()
     return _decoded(tuple(encoded.dictionary.to_pylist()), arrow_type).take(encoded.indices)
 
 
@@ -258,7 +253,7 @@ def _table(table: npt.NDArray[Any], arrow_type: pa.DataType, *, json: bool) -> p
         array = (
             _decoded(tuple(table), arrow_type)
             if json
-            else pa.array(table, pa.binary()).cast(arrow_type)
+            else _binary(table, len(table)).cast(arrow_type)
         )
         _TABLES[key] = (table, array)
     return _TABLES[key][1]
@@ -270,4 +265,69 @@ def _decoded(values: tuple[bytes, ...], arrow_type: pa.DataType) -> pa.Array:
 
     Remembered: the same few values (parties, authorities, constants) recur in every chunk.
     """
-    return pa.array([orjson.loads(value) for value in values], arrow_type)
+    return _from_python([orjson.loads(value) for value in values], arrow_type)
+
+
+# Arrays are built from their buffers here, not with `pa.array`: that imports pandas
+# when it is installed (0.4 s and 60 MB in every worker process), and is no faster.
+
+
+def _from_python(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    """Values read from JSON as an array of `arrow_type` (a field of no column is an error)."""
+    valid = np.array([value is not None for value in values], dtype=bool)
+    n = len(values)
+    if pa.types.is_struct(arrow_type):
+        names = {field.name for field in arrow_type}
+        if any(value is not None and value.keys() - names for value in values):
+            raise ValueError(f"a value does not fit {arrow_type}")
+        children = [
+            _from_python([None if v is None else v.get(field.name) for v in values], field.type)
+            for field in arrow_type
+        ]
+        return pa.StructArray.from_buffers(arrow_type, n, [_validity(valid)], children=children)
+    if pa.types.is_list(arrow_type):
+        lists = [value or [] for value in values]
+        offsets = np.cumsum([0, *map(len, lists)], dtype=np.int32)
+        item = _from_python([item for items in lists for item in items], arrow_type.value_type)
+        return pa.ListArray.from_buffers(
+            arrow_type, n, [_validity(valid), pa.py_buffer(offsets)], children=[item]
+        )
+    if pa.types.is_integer(arrow_type):
+        return _ints(np.array([v or 0 for v in values], dtype=np.int64), valid).cast(arrow_type)
+    if pa.types.is_boolean(arrow_type):
+        bits = np.packbits(np.array([bool(v) for v in values]), bitorder="little")
+        return pa.Array.from_buffers(arrow_type, n, [_validity(valid), pa.py_buffer(bits)])
+    texts = [b"" if v is None else v.encode() for v in values]
+    return _binary(np.array(texts, dtype=object), n, valid).cast(arrow_type)
+
+
+def _validity(valid: npt.NDArray[np.bool_] | None) -> pa.Buffer | None:
+    """The validity bitmap of `valid` (None: all valid)."""
+    if valid is None:
+        return None
+    return pa.py_buffer(np.packbits(np.asarray(valid, dtype=bool), bitorder="little"))
+
+
+def _ints(values: npt.NDArray[Any], valid: npt.NDArray[np.bool_] | None = None) -> pa.Array:
+    """Whole numbers as an int64 array, null where not `valid`."""
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [_validity(valid), pa.py_buffer(data)])
+
+
+def _binary(
+    values: bytes | npt.NDArray[Any], size: int, valid: npt.NDArray[np.bool_] | None = None
+) -> pa.Array:
+    """A column of bytes (or one for every row) as a binary array, null where not `valid`."""
+    if isinstance(values, bytes):
+        lengths = np.full(size, len(values), dtype=np.int64)
+        data = values * size
+    else:
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=size)
+        data = b"".join(values)
+    offsets = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    if valid is not None:
+        valid = np.broadcast_to(valid, size)
+    return pa.Array.from_buffers(
+        pa.binary(), size, [_validity(valid), pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
