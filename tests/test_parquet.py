@@ -20,7 +20,7 @@ from kzcn._parquet import CHUNKS_PER_ROW_GROUP, arrow_array, arrow_schema, chunk
 from kzcn.flat import csv_columns
 from kzcn.messages import MESSAGE_KINDS
 from kzcn.synth import write_dataset
-from kzcn.synth._view import Json, Record, Text
+from kzcn.synth._view import Coded, Items, Json, Number, Pick, Record, Text, View, stack, take
 from kzcn.synth.generator import Generator, chunk_rng
 from kzcn.tableschema import data_package, descriptor_path, table_schema
 from kzcn.validation import validate_file
@@ -74,6 +74,52 @@ def test_a_view_naming_a_field_of_no_column_is_refused() -> None:
     view = Record(1, {"kind": Json(b'"suspension_notice"'), "remarks": Text(b"x")})
     with pytest.raises(ValueError, match=r"no Parquet column for \['remarks'\]"):
         arrow_array(view, pa.struct(list(arrow_schema())))
+
+
+_TABLE = np.array([b"x", b"y"], dtype=object)
+_OTHER_TABLE = np.array([b"z"], dtype=object)
+_ONE_STRING = pa.struct([pa.field("a", pa.string())])
+
+
+@pytest.mark.parametrize(
+    ("views", "arrow_type", "expected"),
+    [
+        ([Text(b"a"), Json(b"null")], pa.string(), ["a", None]),
+        ([Text(b'"q"', quoted=True), Text(b"u")], pa.string(), ["q", "u"]),
+        ([Number(np.array([7])), Json(b"null")], pa.int64(), [7, None]),
+        ([Coded(_TABLE, np.array([1])), Coded(_OTHER_TABLE, np.array([0]))], pa.string(),
+         ["y", "z"]),
+        ([Items(np.array([0, 1]), Text(b"x")), Json(b"null"), Items(np.array([0, 0]), Text(b""))],
+         pa.list_(pa.string()), [["x"], None, []]),
+        ([Record(1, {"a": Text(b"x")}), Json(b"null")], _ONE_STRING, [{"a": "x"}, None]),
+        ([Pick((Record(2, {"a": Coded(_TABLE, np.array([0, 1]))}),), np.array([1])),
+          Record(1, {"a": Text(b"z")}), Json(b"null")],
+         _ONE_STRING, [{"a": "y"}, {"a": "z"}, None]),
+    ],
+    ids=["text and null", "quoted and not", "number and null", "two tables",
+         "lists, null and empty", "record and null", "pick, record and null"],
+)  # fmt: skip
+def test_views_stacked_convert_as_each_alone(
+    views: list[View], arrow_type: pa.DataType, expected: list[object]
+) -> None:
+    # A chunk's kinds are stacked before conversion: a field one kind lacks is null there.
+    stacked = stack(views, [1] * len(views))
+    assert arrow_array(stacked, arrow_type, len(views)).to_pylist() == expected
+    alone = [arrow_array(view, arrow_type, 1) for view in views]
+    assert pa.concat_arrays(alone).to_pylist() == expected
+
+
+@settings(max_examples=20, deadline=None)
+@given(rows=st.lists(st.integers(0, 59), max_size=80))
+def test_rows_taken_from_a_view_are_the_rows_of_its_array(rows: list[int]) -> None:
+    # Pooled people are taken from their pool's view (`_recurring.subjects_view`).
+    ((_, built),) = Generator(chunk_rng(5, 0)).built(60, "entry_stay_exit_violation", "KAZ")
+    record = built.view()
+    index = np.array(rows, dtype=np.int64)
+    arrow_type = pa.struct(list(arrow_schema()))
+    assert arrow_array(take(record, index), arrow_type).equals(
+        arrow_array(record, arrow_type).take(pa.array(index, pa.int64()))
+    )
 
 
 def test_a_quoted_text_loses_its_quotes_and_nulls_stay_null() -> None:

@@ -5,8 +5,16 @@ a list of structs), one leaf per entry of `kzcn.flat.column_types`, so a
 reader (DuckDB, polars, pandas, Spark) gets every kind's fields typed, a
 field a kind does not have being null. Written with pyarrow (an optional
 dependency, imported only here and by the readers): its writer takes a
-Python stream and writes the same bytes for the same rows, and its reader
-gives Python objects without a second pass.
+Python stream and writes the same bytes for the same rows, its arrays are
+built from numpy buffers without a copy per value, and its reader gives
+Python objects without a second pass (polars would bring a second Arrow
+implementation for the same file, and writes through its own engine).
+
+`kzcn generate --format parquet` builds its tables from the generator's
+columns (`chunk_table`: each kind's typed view, `kzcn.synth._view`, the
+kinds of a chunk stacked so each field is converted once), never writing or
+reading JSON; `table_of` reads JSON Lines (labelled runs, tests) into the
+same columns, and gives the same bytes.
 """
 
 from __future__ import annotations

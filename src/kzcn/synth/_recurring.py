@@ -47,7 +47,7 @@ from kzcn.synth._columns import Flags, Floats, Ints, Texts, join_rows
 from kzcn.synth._envelope import DATA_END, DATA_START, FIRST_PRIOR
 from kzcn.synth._stays import GAP_DAYS, LONG_SHARE, StayColumns, draw_stays, judge_histories
 from kzcn.synth._stream import Draws
-from kzcn.synth._view import Pick, Record
+from kzcn.synth._view import Pick, Record, take
 from kzcn.synth.people import PersonColumns, person_columns
 
 __all__ = [
@@ -89,9 +89,13 @@ def subjects_view(fresh: Record, sources: Sources) -> Pick:
     index = np.arange(fresh.size)
     parts, start = [fresh], fresh.size
     for rows, pool, taken in sources:
-        index[rows] = start + taken
-        parts.append(pool)
-        start += pool.size
+        # Only the pool's people taken here: the writer converts what it picks from.
+        people, picked = np.unique(taken, return_inverse=True)
+        index[rows] = start + picked
+        part = take(pool, people)
+        assert isinstance(part, Record)  # noqa: S101 - the rows of a record are a record
+        parts.append(part)
+        start += part.size
     return Pick(tuple(parts), index)
 
 

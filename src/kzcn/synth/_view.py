@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from kzcn.synth._columns import Flags, Ints, Texts
 
 __all__ = [
     "Built", "Coded", "Items", "Json", "Number", "Pick", "Record", "Stack", "Text", "View",
-    "offsets", "stack", "stack_records",
+    "offsets", "stack", "stack_records", "take",
 ]  # fmt: skip
 
 
@@ -258,6 +259,41 @@ def _flags(valid: Flags | None, size: int) -> Flags:
     if np.ndim(valid) == 0 or len(valid) != size:
         return np.full(size, bool(np.asarray(valid).ravel()[0]))
     return valid
+
+
+def take(view: View, rows: Ints) -> View:
+    """Rows `rows` of a view of `Record`s, `Items`, `Pick`s and leaves (not `Stack`s)."""
+    if isinstance(view, Record):
+        fields = {name: take(field, rows) for name, field in view.fields.items()}
+        return Record(len(rows), fields, _rows(view.valid, rows))
+    if isinstance(view, Items):
+        starts = view.offsets[rows]
+        sizes = view.offsets[rows + 1] - starts
+        cut = offsets(sizes)
+        items = np.repeat(starts - cut[:-1], sizes) + np.arange(cut[-1])
+        return Items(cut, take(view.item, items), _rows(view.valid, rows))
+    if isinstance(view, Pick):
+        return Pick(view.parts, view.index[rows])
+    return _take_leaf(view, rows)
+
+
+def _take_leaf(view: View, rows: Ints) -> View:
+    if isinstance(view, Coded):
+        return Coded(view.table, view.index[rows], _rows(view.valid, rows), json=view.json)
+    if isinstance(view, Number):
+        return Number(view.values[rows], _rows(view.valid, rows))
+    if isinstance(view, Json):
+        return Json(_rows(view.values, rows))
+    if isinstance(view, Text):
+        return Text(_rows(view.values, rows), _rows(view.valid, rows), quoted=view.quoted)
+    raise TypeError("a stack of views has no rows to take")
+
+
+def _rows(column: Any, rows: Ints) -> Any:
+    """Rows of a column; a constant (or None) for every row stays one."""
+    if column is None or isinstance(column, bytes) or np.ndim(column) == 0 or len(column) == 1:
+        return column
+    return column[rows]
 
 
 def offsets(sizes: Ints) -> Ints:
