@@ -238,8 +238,10 @@ _STACKERS: dict[type, Callable[[Sequence[View], Sequence[int]], View | None]] = 
 
 def _values(values: Sequence[Texts | bytes], sizes: Sequence[int]) -> Texts | bytes:
     """Columns (or constants, of their sizes) one after another; a constant if all are one."""
-    if all(isinstance(v, bytes) for v in values) and len(set(values)) == 1:
-        return values[0]
+    if all(isinstance(v, bytes) for v in values):
+        if len(set(values)) == 1:
+            return values[0]
+        return np.repeat(np.array(values, dtype=object), sizes)
     return np.concatenate(
         [np.full(size, v, dtype=object) if isinstance(v, bytes) else np.asarray(v, dtype=object)
          for v, size in zip(values, sizes, strict=True)]
@@ -249,6 +251,8 @@ def _values(values: Sequence[Texts | bytes], sizes: Sequence[int]) -> Texts | by
 def _valid(valid: Sequence[Flags | None], sizes: Sequence[int]) -> Flags | None:
     if all(v is None for v in valid):
         return None
+    if all(v is None or v is _NONE for v in valid):  # each view all valid or all null
+        return np.repeat(np.array([v is None for v in valid]), sizes)
     return np.concatenate([_flags(v, size) for v, size in zip(valid, sizes, strict=True)])
 
 
