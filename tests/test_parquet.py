@@ -148,11 +148,20 @@ def test_the_rows_are_the_jsonl_messages(parquet_bytes: bytes) -> None:
     assert table.schema == arrow_schema()
     assert isinstance(table.schema.field("subject").type, pa.StructType)
     lines = _dataset("jsonl").splitlines()
-    rows = table.slice(0, 300).to_pylist()
     # A null and an absent field are one in Parquet, as they are to the models.
-    assert [drop_nulls(row) for row in rows] == [
-        drop_nulls(orjson.loads(line)) for line in lines[:300]
+    assert [drop_nulls(row) for row in table.to_pylist()] == [
+        drop_nulls(orjson.loads(line)) for line in lines
     ]
+
+
+def test_duckdb_reads_the_jsonl_messages(tmp_path: Path, parquet_bytes: bytes) -> None:
+    path = tmp_path / "a.parquet"
+    path.write_bytes(parquet_bytes)
+    relation = duckdb.sql(f"select * from read_parquet('{path}')")  # noqa: S608 - a test's own path
+    assert relation is not None
+    rows = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+    lines = _dataset("jsonl").splitlines()
+    assert [drop_nulls(row) for row in rows] == [drop_nulls(orjson.loads(line)) for line in lines]
 
 
 @pytest.mark.slow  # commands as processes
