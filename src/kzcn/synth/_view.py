@@ -11,7 +11,9 @@ there, as a field a kind does not have is absent from its JSON.
 A leaf keeps what the builder holds: text per row (`Text`), an index into a
 table of texts or JSON values the builder looks values up in (`Coded`, so a
 table is converted once, not a row at a time), or a column of JSON values of
-few distinct ones (`Json`, each distinct value read once).
+few distinct ones (`Json`, each distinct value read once). The kinds of a
+chunk are stacked into one view (`stack`), and people taken from a pool are
+its rows (`take`), so the writer converts each field once per chunk.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ class Text:
 class Coded:
     """Entries `index` of `table`: texts, or JSON values when `json`; null where not `valid`.
 
-    The table is one the builder indexes (days, names, places, authorities):
-    the writer converts it once per process and takes rows from it.
+    The table is one the builder indexes (days, names, places, authorities),
+    which lives as long as the process (a module's or a cached one): the
+    writer converts it once per process, by identity, and takes rows from it.
     """
 
     table: Texts
