@@ -36,6 +36,7 @@ from kzcn.synth._person_tables import _Columns, authorities, missions
 from kzcn.synth._population import YEAR, JsonDict
 from kzcn.synth._regime import keys, opening
 from kzcn.synth._stream import Draws
+from kzcn.synth._view import Coded, Items, Json, Record, Text, View
 from kzcn.types import PhotoReference
 
 
@@ -112,6 +113,14 @@ _DOCUMENT = keys(
 _PHOTO = keys(PhotoReference, "sha256", "media_type", "uri")
 
 
+@dataclass(frozen=True, slots=True)
+class Documents:
+    """A column of documents of one kind: as JSON objects, and viewed by field."""
+
+    json: Texts
+    view: Record
+
+
 def _document(  # noqa: PLR0913 - the fields of one document column
     kind: str,
     state: str,
@@ -121,10 +130,10 @@ def _document(  # noqa: PLR0913 - the fields of one document column
     expiry: Texts,
     authority: Texts,
     mrz: Texts | bytes,
-) -> Texts:
-    """Documents as JSON objects."""
+) -> Documents:
+    """Documents as JSON objects (`expiry` quoted dates or null, `mrz` JSON lists or null)."""
     k = _DOCUMENT
-    return join_rows(
+    json = join_rows(
         opening(k["document_type"]) + orjson.dumps(kind) + k["issuing_state"]
         + orjson.dumps(state) + k["series"] + b"null" + k["number"] + b'"',
         number,
@@ -138,6 +147,41 @@ def _document(  # noqa: PLR0913 - the fields of one document column
         mrz,
         b"}",
     )  # fmt: skip
+    view = Record(
+        len(number),
+        {
+            "document_type": Json(orjson.dumps(kind)),
+            "issuing_state": Json(orjson.dumps(state)),
+            "series": Json(b"null"),
+            "number": Text(number),
+            "date_of_issue": Coded(days().iso, issued - FIRST),
+            "date_of_expiry": Text(expiry, np.not_equal(expiry, b"null"), quoted=True),
+            "issuing_authority": Json(authority),
+            "mrz": Json(mrz) if isinstance(mrz, bytes) else _mrz_view(mrz),
+        },
+    )
+    return Documents(json, view)
+
+
+#: The MRZ as a builder renders it: TD3 two lines of 44, TD1 three lines of 30.
+_MRZ_SHAPES = {2: 44, 3: 30}
+
+
+def _mrz_view(lines: Texts) -> Items:
+    """MRZ lines rendered as JSON lists (`["…","…"]`) as lists of texts, cut at their places.
+
+    The lines have a fixed width and nothing to escape, so each is at a known offset.
+    """
+    n = len(lines)
+    width = len(lines[0]) if n else 2 + 44 + 3 + 44 + 2
+    count = next(k for k, w in _MRZ_SHAPES.items() if width == k * (w + 3) + 1)
+    line = _MRZ_SHAPES[count]
+    chars = np.asarray(lines, dtype=f"S{width}").view("S1").reshape(n, width)
+    cut = [chars[:, 2 + i * (line + 3) : 2 + i * (line + 3) + line] for i in range(count)]
+    return Items(
+        np.arange(0, count * n + 1, count, dtype=np.int64),
+        Text(fixed(np.stack(cut, axis=1).reshape(count * n, line))),
+    )
 
 
 def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
@@ -148,7 +192,7 @@ def _passports(  # noqa: PLR0913 - holders, state, window, MRZ or not, draws
     *,
     mrz: bool,
     draw: Floats,
-) -> tuple[Texts, Texts]:
+) -> tuple[Documents, Texts]:
     """Passports of `state` valid on `as_of` (TD3 MRZ if `mrz`), and their numbers."""
     d = days()
     issued = _issued(earliest, as_of, 10, draw[0])
@@ -220,7 +264,7 @@ def _passport_authorities(state: str, issued: Ints, abroad: Floats | None) -> Te
     return np.where(abroad < 1, mission, at_home)
 
 
-def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:
+def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Documents:
     """Kazakh identity cards valid on `as_of`, with their TD1 MRZ."""
     d = days()
     issued = _issued(earliest, as_of, 10, draw[0])
@@ -256,7 +300,7 @@ def _kaz_cards(h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:
     )
 
 
-def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Texts:
+def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Floats) -> Documents:
     """Chinese resident identity cards valid on `as_of` (no MRZ)."""
     issued = _issued(earliest, as_of, 20, draw[0])
     # Terms by age at issue: 5, 10, 20 years, or long-term from 46.
@@ -276,6 +320,13 @@ def _chn_cards(c: _Columns, h: _Holders, earliest: Ints, as_of: Ints, draw: Floa
 
 def _photos(draws: Draws, roll: Floats, present: Flags | bool = True) -> Texts:
     """References to photographs (digest, media type, path or URN), or null."""
+    return photo_columns(draws, roll, present)[0]
+
+
+def photo_columns(
+    draws: Draws, roll: Floats, present: Flags | bool = True
+) -> tuple[Texts, Record]:
+    """References to photographs (digest, media type, path or URN), or null; and their view."""
     digits = hex_digits(draws.words(4 * len(roll)).reshape(len(roll), 4))  # 256 bits each
     media = (roll * 10).astype(np.int64)
     # Always a location: a reference that says where nothing is helps no one.
@@ -284,11 +335,12 @@ def _photos(draws: Draws, roll: Floats, present: Flags | bool = True) -> Texts:
         b"photos/" + fixed(digits[:, :16]) + b"." + _EXTENSIONS[media],
         b"urn:kzcn:photo:" + fixed(digits[:, :32]),
     )
-    return np.where(
+    digest = fixed(digits)
+    json = np.where(
         present,
         join_rows(
             opening(_PHOTO["sha256"]) + b'"',
-            fixed(digits),
+            digest,
             b'"' + _PHOTO["media_type"] + b'"',
             _MEDIA[media],
             b'"' + _PHOTO["uri"] + b'"',
@@ -297,6 +349,10 @@ def _photos(draws: Draws, roll: Floats, present: Flags | bool = True) -> Texts:
         ),
         b"null",
     )
+    fields: dict[str, View] = {
+        "sha256": Text(digest), "media_type": Coded(_MEDIA, media), "uri": Text(uri),
+    }  # fmt: skip
+    return json, Record(len(roll), fields, np.broadcast_to(present, len(roll)))
 
 
 def mrz_lines(record: JsonDict, document: JsonDict) -> list[str]:

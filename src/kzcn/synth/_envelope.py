@@ -1,8 +1,12 @@
-"""What every message shares: dates, parties, routes, identifier and envelope, as JSON text."""
+"""What every message shares: dates, parties, routes, identifier and envelope, as JSON text.
+
+An envelope is also viewed by field (`Envelopes.fields`, see `kzcn.synth._view`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,6 +28,7 @@ from kzcn.synth._columns import Flags, Floats, Ints, Pieces, Texts, fixed, hex_d
 from kzcn.synth._days import FIRST, days
 from kzcn.synth._regime import fields_of, in_draw_order, key, keys, opening, values_of
 from kzcn.synth._stream import Draws
+from kzcn.synth._view import Coded, Json, Text, View
 
 JsonDict = dict[str, Any]
 
@@ -132,29 +137,70 @@ _ENVELOPE_START = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Envelopes:
+    """Message envelopes: the kind, identifiers, route, sending days and replies, drawn."""
+
+    kind: str
+    ids: Texts  # quoted UUIDs
+    route: Route
+    sent: Ints
+    reply: Texts | bytes
+
+    @property
+    def pieces(self) -> Pieces:
+        """The envelopes as the start of JSON objects (the kind's fields follow)."""
+        sender, recipient, channel, carrier = self.route
+        k = _ENVELOPE
+        return (
+            _ENVELOPE_START,
+            self.ids,
+            _KIND + orjson.dumps(self.kind) + k["sender"],
+            sender,
+            k["recipient"],
+            recipient,
+            k["sent_on"],
+            quoted_dates(self.sent),
+            k["channel"] + b'"',
+            channel,
+            b'"' + k["carrier"],
+            carrier,
+            k["in_reply_to"],
+            self.reply,
+            k["synthetic"] + b"true",
+        )
+
+    def fields(self) -> dict[str, View]:
+        """The envelopes' fields by name (a kind's view adds its own)."""
+        sender, recipient, channel, carrier = self.route
+        return {
+            "schema_version": Json(_SCHEMA_VERSION),
+            "message_id": Text(self.ids, quoted=True),
+            "kind": Json(orjson.dumps(self.kind)),
+            "sender": Json(sender),
+            "recipient": Json(recipient),
+            "sent_on": dates_view(self.sent),
+            "channel": Text(channel),
+            "carrier": Json(carrier),
+            "in_reply_to": Json(self.reply) if isinstance(self.reply, bytes)
+            else Text(self.reply, quoted=True),
+            "synthetic": Json(b"true"),
+        }  # fmt: skip
+
+
+_SCHEMA_VERSION = orjson.dumps(SCHEMA_VERSION)
+
+
 def envelopes(
     draws: Draws, kind: str, route: Route, sent: Ints, reply: Texts | bytes = b"null"
-) -> Pieces:
-    """Message envelopes as the start of JSON objects (the kind's fields follow)."""
-    sender, recipient, channel, carrier = route
-    k = _ENVELOPE
-    return (
-        _ENVELOPE_START,
-        uuids(draws, len(sent)),
-        _KIND + orjson.dumps(kind) + k["sender"],
-        sender,
-        k["recipient"],
-        recipient,
-        k["sent_on"],
-        quoted_dates(sent),
-        k["channel"] + b'"',
-        channel,
-        b'"' + k["carrier"],
-        carrier,
-        k["in_reply_to"],
-        reply,
-        k["synthetic"] + b"true",
-    )
+) -> Envelopes:
+    """Message envelopes of `kind` sent on the days `sent` (a new identifier each)."""
+    return Envelopes(kind, uuids(draws, len(sent)), route, sent, reply)
+
+
+def dates_view(ordinals: Ints, valid: Flags | None = None) -> Coded:
+    """The days as ISO dates, for a view (null where not `valid`)."""
+    return Coded(days().iso, ordinals - FIRST, valid)
 
 
 def quoted_dates(ordinals: Ints) -> Texts:

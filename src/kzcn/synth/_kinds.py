@@ -1,7 +1,9 @@
 """The nine kinds of message, each built for a whole column of messages at once.
 
-Each builder takes the random stream, a count and the sending state, and
-returns the messages as UTF-8 JSON; `BUILDERS` maps each kind to its builder.
+Each builder takes the random stream, a count and the sending state, draws
+the messages' columns and returns them as `Built`: rendered as UTF-8 JSON,
+or viewed by field for the Parquet writer (`kzcn.synth._view`), from the
+same columns; `BUILDERS` maps each kind to its builder.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from kzcn.synth._envelope import (
     channels,
     competent_route,
     cumulative_shares,
+    dates_view,
     diplomatic_route,
     envelopes,
     json_texts,
@@ -77,10 +80,12 @@ from kzcn.synth._recurring import (
     listed_records,
     recurring,
     recurring_stays,
+    subjects_view,
 )
 from kzcn.synth._regime import fields_of, in_draw_order, key, keys, opening, shares, values_of
 from kzcn.synth._stays import StayColumns, draw_stays
 from kzcn.synth._stream import Draws
+from kzcn.synth._view import Built, Coded, Items, Json, Number, Pick, Record, Text, View, offsets
 from kzcn.synth.people import (
     POPULATION_CODE,
     STATE_CODE,
@@ -303,26 +308,38 @@ def _subjects_of_change(
     )
 
 
-def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pieces:
-    """The fields of a citizenship change after the subject."""
+#: A kind's fields by name, computed when the view is asked for (the JSON route skips it).
+LazyFields = Callable[[], dict[str, View]]
+
+
+def _change_fields(
+    draws: Draws, state: Party, decided: Ints, sent: Ints
+) -> tuple[Pieces, LazyFields]:
+    """The fields of a citizenship change after the subject: as JSON pieces, and by name."""
     n = len(decided)
     restoration_draw, status_draw, evidence_draw = draws.uniform((3, n))
     recipient = OTHER[state]
     status = np.searchsorted([0.42, 0.77, 0.92, 0.96, 0.98], status_draw, side="right")
     issued = np.minimum(sent - 1, decided - draws.between(0, 365, n))
     certified = (status == _CHANGE_TERMINATED) & (evidence_draw < 0.7)
-    certificate = join_rows(
-        _EVIDENCE[
-            "renunciation_certificate_chn" if recipient == "CHN" else "termination_certificate_kaz"
-        ],
-        _EVIDENCE_KEY["number"] + (b'"T' if recipient == "CHN" else b'"K'),
+    certificate_type = (
+        "renunciation_certificate_chn" if recipient == "CHN" else "termination_certificate_kaz"
+    )
+    certificate_number: Pieces = (
+        b"T" if recipient == "CHN" else b"K",
         year_texts(issued),
         NUMBERS[draws.below(1_000_000, n) // 100],
         DIGITS4[draws.below(100, n)],
+    )
+    certificate_issuer = authorities(recipient, issued)
+    certificate = join_rows(
+        _EVIDENCE[certificate_type],
+        _EVIDENCE_KEY["number"] + b'"' + certificate_number[0],
+        *certificate_number[1:],
         b'"' + _EVIDENCE_KEY["date"],
         quoted_dates(issued),
         _EVIDENCE_KEY["issuer"],
-        authorities(recipient, issued),
+        certificate_issuer,
         b"}",
     )
     # An application at the other state's mission after the decision; a passport cancelled
@@ -336,9 +353,10 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         _MISSION[recipient],
         b"}",
     )
+    passport_cancelled = evidence_draw < 0.6
     cancelled = join_rows(
         np.where(
-            evidence_draw < 0.6, _EVIDENCE["passport_cancelled"], _EVIDENCE["hukou_cancellation"]
+            passport_cancelled, _EVIDENCE["passport_cancelled"], _EVIDENCE["hukou_cancellation"]
         ).astype(object),
         _EVIDENCE_KEY["number"] + b"null" + _EVIDENCE_KEY["date"],
         quoted_dates(lodged),
@@ -346,42 +364,43 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         _MISSION[recipient],
         b"}",
     )
-    evidence = np.select(
+    which = np.select(
         [certified, (status == _CHANGE_REQUESTED) & (evidence_draw < 0.5), status == _CHANGE_LOST],
-        [certificate, application, cancelled],
-        b"",
+        [0, 1, 2],
+        -1,
+    )
+    evidence = np.select(
+        [which == 0, which == 1, which == 2], [certificate, application, cancelled], b""
     ).astype(object)
     ended_by = np.select(
         [certified, (status == _CHANGE_TERMINATED) | (status == _CHANGE_LOST)],
         [_RENOUNCED, _BY_LAW],
         b"null",
     ).astype(object)
+    # The decision's reference, without its JSON quotes.
+    reference: Pieces
     if state == "KAZ":
-        reference: Pieces = (
-            '"ПР-'.encode(),
-            year_texts(decided),
-            b"-",
-            DIGITS4[draws.between(1, 9999, n)],
-            b'"',
-        )
+        reference = ("ПР-".encode(), year_texts(decided), b"-", DIGITS4[draws.between(1, 9999, n)])
     else:
         reference = (
-            '"国移管〔'.encode(),
+            "国移管〔".encode(),
             year_texts(decided),
             "〕".encode(),
             NUMBERS[draws.between(1, 999, n)],
-            '号"'.encode(),
+            "号".encode(),
         )
-    return (
+    acquisition = np.where(
+        restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
+    )
+    pieces = (
         _CHANGE["acquisition"],
-        np.where(
-            restoration_draw < (0.05 if state == "KAZ" else 0.7), b'"restoration"', b'"admission"'
-        ),
+        acquisition,
         _CHANGE["decided_on"],
         quoted_dates(decided),
-        _CHANGE["decision_reference"],
+        _CHANGE["decision_reference"] + b'"',
         *reference,
-        _CHANGE["former_citizenship"]
+        b'"'
+        + _CHANGE["former_citizenship"]
         + opening(_FORMER["state"])
         + orjson.dumps(recipient)
         + _FORMER["status"]
@@ -394,23 +413,60 @@ def _change_fields(draws: Draws, state: Party, decided: Ints, sent: Ints) -> Pie
         b"]}",
     )
 
+    def fields() -> dict[str, View]:
+        mission = Json(_MISSION[recipient])
+        kinds = (
+            Record(n, {
+                "type": Json(orjson.dumps(certificate_type)),
+                "number": Text(join_rows(*certificate_number)),
+                "date": dates_view(issued),
+                "issuer": Json(certificate_issuer),
+            }),
+            Record(n, {
+                "type": Json(b'"renunciation_application"'), "number": Json(b"null"),
+                "date": dates_view(lodged), "issuer": mission,
+            }),
+            Record(n, {
+                "type": Text(np.where(passport_cancelled, b"passport_cancelled",
+                                      b"hukou_cancellation")),
+                "number": Json(b"null"), "date": dates_view(lodged), "issuer": mission,
+            }),
+        )  # fmt: skip
+        held = which >= 0
+        evidence = Pick(kinds, (which * n + np.arange(n))[held])
+        former = Record(n, {
+            "state": Json(orjson.dumps(recipient)),
+            "status": Coded(_CHANGE_TEXT, status),
+            "ended_by": Json(ended_by),
+            "ended_on": Json(b"null"),
+            "evidence": Items(offsets(held.astype(np.int64)), evidence),
+        })  # fmt: skip
+        return {
+            "acquisition": Text(acquisition, quoted=True),
+            "decided_on": dates_view(decided),
+            "decision_reference": Text(join_rows(*reference)),
+            "former_citizenship": former,
+        }
+
+    return pieces, fields
+
 
 _CHANGE_TEXT = texts(_CHANGE_STATUS)
 
 
-def _acquisitions(draws: Draws, n: int, state: Party) -> Texts:
+def _acquisitions(draws: Draws, n: int, state: Party) -> Built:
     decided = draws.between(DATA_START, DATA_END - 120, n)
     sent = decided + draws.between(14, 120, n)
     channel_draw, sender_draw, population_draw = draws.uniform((3, n))
     route = _citizenship_parties(state, channel_draw, sender_draw)
     envelope = envelopes(draws, "citizenship_acquisition", route, sent)
     subject = _subjects_of_change(draws, state, sent, decided, population_draw)
-    return join_rows(
-        *envelope,
-        _CHANGE["subject"],
-        *subject.pieces,
-        *_change_fields(draws, state, decided, sent),
-        b"}",
+    change, change_fields = _change_fields(draws, state, decided, sent)
+    return Built(
+        lambda: join_rows(*envelope.pieces, _CHANGE["subject"], *subject.pieces, *change, b"}"),
+        lambda: Record(
+            n, {**envelope.fields(), "subject": subject.view, **change_fields()}
+        ),
     )
 
 
@@ -425,7 +481,9 @@ def _prior_sent(draws: Draws, n: int) -> Ints:
     )
 
 
-def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
+def _prior_change(
+    draws: Draws, state: Party, sent: Ints
+) -> tuple[Callable[[], Pieces], LazyFields]:
     """Subjects with their changes, decided before entry into force, told on `sent`.
 
     Either a notice of its own or the item of a list: the same people and changes.
@@ -434,44 +492,76 @@ def _prior_change(draws: Draws, state: Party, sent: Ints) -> Pieces:
     decided = draws.between(FIRST_PRIOR, DATA_START - 1, n)
     population_draw = draws.uniform(n)
     # Half name someone of the run's listed people, with the day their change was decided.
-    again, records, listed_on = listed_again(
+    again, records, listed_on, sources = listed_again(
         draws, state, draws.uniform((2, n)), _subjects_of_change
     )
     decided = np.where(again, listed_on, decided)
     fresh = _subjects_of_change(draws, state, sent, decided, population_draw)
-    subject = np.where(again, records, join_rows(*fresh.pieces))
-    return (_CHANGE["subject"], subject, *_change_fields(draws, state, decided, sent))
+    change, change_fields = _change_fields(draws, state, decided, sent)
+
+    def pieces() -> Pieces:
+        subject = np.where(again, records, join_rows(*fresh.pieces))
+        return (_CHANGE["subject"], subject, *change)
+
+    def fields() -> dict[str, View]:
+        return {"subject": subjects_view(fresh.view, sources), **change_fields()}
+
+    return pieces, fields
 
 
-def _prior_changes(draws: Draws, n: int, state: Party) -> Texts:
+def _prior_changes(draws: Draws, n: int, state: Party) -> Built:
     sent = _prior_sent(draws, n)
     envelope = envelopes(draws, "prior_citizenship_change", diplomatic_route(state), sent)
-    change = _prior_change(draws, state, sent)
+    change, fields = _prior_change(draws, state, sent)
     # A notice of its own: the list it belongs to, if any, is not known.
-    return join_rows(*envelope, _NO_LIST, *change, b"}")
+    return Built(
+        lambda: join_rows(*envelope.pieces, _NO_LIST, *change(), b"}"),
+        lambda: Record(n, {**envelope.fields(), **_NO_LIST_FIELDS, **fields()}),
+    )
 
+
+_NO_LIST_FIELDS: dict[str, View] = {"list_id": Json(b"null"), "list_item": Json(b"null")}
 
 #: Persons a historical list names: 1 to this many (kzcn's assumption; lists are by
 #: definition of several people, and a workshop dataset needs them to stay readable).
 _MOST_LISTED = 6
 
 
-def _prior_change_lists(draws: Draws, n: int, state: Party) -> Texts:
+def _prior_change_lists(draws: Draws, n: int, state: Party) -> Built:
     sent = _prior_sent(draws, n)
     envelope = envelopes(draws, "prior_change_list", diplomatic_route(state), sent)
-    list_id = (_LIST_ID + f'"{state}-2024-'.encode(), DIGITS4[draws.between(1, 9999, n)], b'"')
+    list_id = (f"{state}-2024-".encode(), DIGITS4[draws.between(1, 9999, n)])
     sizes = draws.between(1, _MOST_LISTED, n)
     first = np.cumsum(sizes) - sizes
     item_of = np.repeat(np.arange(n), sizes)
     number = np.arange(len(item_of)) - first[item_of] + 1
-    items = join_rows(_ITEM, NUMBERS[number], *_prior_change(draws, state, sent[item_of]), b"}")
-    joined = np.array(
-        [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
-    )
-    return join_rows(*envelope, *list_id, _ITEMS + b"[", joined, b"]}")
+    change, fields = _prior_change(draws, state, sent[item_of])
+
+    def json() -> Texts:
+        items = join_rows(_ITEM, NUMBERS[number], *change(), b"}")
+        joined = np.array(
+            [b",".join(items[a : a + k]) for a, k in zip(first, sizes, strict=True)], dtype=object
+        )
+        return join_rows(
+            *envelope.pieces, _LIST_ID + b'"' + list_id[0], list_id[1],
+            b'"' + _ITEMS + b"[", joined, b"]}",
+        )  # fmt: skip
+
+    def view() -> Record:
+        items = Record(len(item_of), {"item": Number(number), **fields()})
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "list_id": Text(join_rows(*list_id)),
+                "items": Items(offsets(sizes), items),
+            },
+        )
+
+    return Built(json, view)
 
 
-def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
+def _status_replies(draws: Draws, n: int, state: Party) -> Built:
     """`state` answers whether people on the other's list kept its citizenship."""
     received = draws.between(DATA_START + 10, DATA_END - 90, n)
     late_draw, channel_draw, status_draw = draws.uniform((3, n))
@@ -483,40 +573,60 @@ def _status_replies(draws: Draws, n: int, state: Party) -> Texts:
     # Retained, terminated, no record; then the limbo: pending, refused.
     status = np.searchsorted([0.38, 0.81, 0.95, 0.98], status_draw, side="right")
     terminated = status == _REPLY_TERMINATED
+    no_record = status == _REPLY_NO_RECORD
     # No record: nobody by that name in the answering state, the record is the
     # list's; otherwise the answering state's record of its (former) citizen.
     listed = "kandas_kazakh" if other == "KAZ" else "chn_kazakh"
     own = "chn_kazakh" if state == "CHN" else "kaz_kazakh"
     subject = person_columns(
         draws,
-        np.where(status == _REPLY_NO_RECORD, POPULATION_CODE[listed], POPULATION_CODE[own]),
+        np.where(no_record, POPULATION_CODE[listed], POPULATION_CODE[own]),
         sent,
         citizenship=np.where(terminated, STATE_CODE[other], 0),
         with_number=~terminated,
     )
-    terminated_on = null_or(terminated, quoted_dates(received - draws.between(30, 5 * YEAR, n)))
+    ended = received - draws.between(30, 5 * YEAR, n)
     # No record: the reply sends back the list's own record of a person the other listed.
-    records, _ = listed_records(draws.population_seed, other, _subjects_of_change)
-    listed_record = records[(draws.uniform(n) * len(records)).astype(np.int64)]
-    record = np.where(status == _REPLY_NO_RECORD, listed_record, join_rows(*subject.pieces))
-    return join_rows(
-        *envelope,
-        _REPLY["subject"],
-        record,
-        _REPLY["list_id"] + f'"{other}-'.encode(),
-        year_texts(received),
-        b"-",
-        DIGITS4[draws.between(1, 9999, n)],
-        b'"' + _REPLY["list_item"],
-        NUMBERS[draws.between(1, 9999, n)],
-        _REPLY["list_received_on"],
-        quoted_dates(received),
-        _REPLY["status"] + b'"',
-        _REPLY_TEXT[status],
-        b'"' + _REPLY["terminated_on"],
-        terminated_on,
-        b"}",
-    )
+    records, _, listed_view = listed_records(draws.population_seed, other, _subjects_of_change)
+    who = (draws.uniform(n) * len(records)).astype(np.int64)
+    list_id = (f"{other}-".encode(), year_texts(received), b"-", DIGITS4[draws.between(1, 9999, n)])
+    list_item = draws.between(1, 9999, n)
+
+    def json() -> Texts:
+        record = np.where(no_record, records[who], join_rows(*subject.pieces))
+        return join_rows(
+            *envelope.pieces,
+            _REPLY["subject"],
+            record,
+            _REPLY["list_id"] + b'"' + list_id[0],
+            *list_id[1:],
+            b'"' + _REPLY["list_item"],
+            NUMBERS[list_item],
+            _REPLY["list_received_on"],
+            quoted_dates(received),
+            _REPLY["status"] + b'"',
+            _REPLY_TEXT[status],
+            b'"' + _REPLY["terminated_on"],
+            null_or(terminated, quoted_dates(ended)),
+            b"}",
+        )
+
+    def view() -> Record:
+        rows = np.flatnonzero(no_record)
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "subject": subjects_view(subject.view, [(rows, listed_view, who[rows])]),
+                "list_id": Text(join_rows(*list_id)),
+                "list_item": Number(list_item),
+                "list_received_on": dates_view(received),
+                "status": Coded(_REPLY_TEXT, status),
+                "terminated_on": dates_view(ended, terminated),
+            },
+        )
+
+    return Built(json, view)
 
 
 _REPLY_TEXT = texts(_REPLY_STATUS)
@@ -633,7 +743,7 @@ def _crossings(v: _Violation, point: Texts, passport: Texts, sent: Ints) -> Piec
     )
 
 
-def _violations(draws: Draws, n: int, state: Party) -> Texts:
+def _violations(draws: Draws, n: int, state: Party) -> Built:
     """Citizens of the other state broke entry, stay or exit rules in `state`.
 
     Each is about a stay, drawn (a share long) or taken from a recurring
@@ -652,7 +762,7 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
     fresh = person_columns(draws, violators, entered, traveller=True)
     # A third are people reported before (`_recurring`): one stay of their one history.
     # Who entered illegally left no entry record to link: never one of them.
-    again, records, passports, pooled = recurring_stays(
+    again, records, passports, pooled, sources = recurring_stays(
         draws, violators, overstay, draws.uniform((2, n))
     )
     again &= drawn != _ILLEGAL_ENTRY
@@ -661,7 +771,6 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
         overstay & ~stay.breached, _NOT_OVERSTAY[category(redraw, _NOT_OVERSTAY_SHARES)], drawn
     )
     v = _violation_columns(draws, violation, stay, u[2:6])
-    subject = np.where(again, records, join_rows(*fresh.pieces))
     passport = np.where(again, passports, fresh.passport)
     # The report follows detection; some wait for the person to leave, and so does every
     # report on someone reported before (their history is whole: every stay has its exit).
@@ -670,36 +779,81 @@ def _violations(draws: Draws, n: int, state: Party) -> Texts:
         3, 40, n
     )
     envelope = envelopes(draws, "entry_stay_exit_violation", competent_route(state), sent)
-    crossings = _crossings(v, _POINT_TEXT[category(point_draw, _POINT_SHARES)], passport, sent)
-    ban_until = null_or(
-        v.measures == _BANNED, quoted_dates(add_years(v.detected, draws.between(1, 5, n)))
-    )
+    point = category(point_draw, _POINT_SHARES)
+    banned = v.measures == _BANNED
+    ban_until = add_years(v.detected, draws.between(1, 5, n))
     k = _VIOLATION_KEY
-    return join_rows(
-        *envelope,
-        k["subject"],
-        subject,
-        k["violation"],
-        _VIOLATION_TEXT[v.violation],
-        k["occurred_on"],
-        quoted_dates(v.occurred),
-        k["detected_on"],
-        quoted_dates(v.detected),
-        k["crossings"] + b"[",
-        *crossings,
-        b"]" + k["permitted_stay_until"],
-        null_or(~_no_stay(v.violation), quoted_dates(stay.limit)),
-        k["measures"],
-        _MEASURE_TEXT[v.measures],
-        k["entry_ban_until"],
-        ban_until,
-        k["legal_provision"],
-        _PROVISION_TEXT[state][v.violation],
-        b"}",
-    )
+
+    def json() -> Texts:
+        return join_rows(
+            *envelope.pieces,
+            k["subject"],
+            np.where(again, records, join_rows(*fresh.pieces)),
+            k["violation"],
+            _VIOLATION_TEXT[v.violation],
+            k["occurred_on"],
+            quoted_dates(v.occurred),
+            k["detected_on"],
+            quoted_dates(v.detected),
+            k["crossings"] + b"[",
+            *_crossings(v, _POINT_TEXT[point], passport, sent),
+            b"]" + k["permitted_stay_until"],
+            null_or(~_no_stay(v.violation), quoted_dates(stay.limit)),
+            k["measures"],
+            _MEASURE_TEXT[v.measures],
+            k["entry_ban_until"],
+            null_or(banned, quoted_dates(ban_until)),
+            k["legal_provision"],
+            _PROVISION_TEXT[state][v.violation],
+            b"}",
+        )
+
+    def view() -> Record:
+        taken = [(rows[again[rows]], pool, who[again[rows]]) for rows, pool, who in sources]
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "subject": subjects_view(fresh.view, taken),
+                "violation": Coded(_VIOLATION_TEXT, v.violation, json=True),
+                "occurred_on": dates_view(v.occurred),
+                "detected_on": dates_view(v.detected),
+                "crossings": _crossings_view(v, point, passport, sent),
+                "permitted_stay_until": dates_view(stay.limit, ~_no_stay(v.violation)),
+                "measures": Coded(_MEASURE_TEXT, v.measures, json=True),
+                "entry_ban_until": dates_view(ban_until, banned),
+                "legal_provision": Coded(_PROVISION_TEXT[state], v.violation, json=True),
+            },
+        )
+
+    return Built(json, view)
 
 
-def _statistics(draws: Draws, n: int, state: Party) -> Texts:
+def _crossings_view(v: _Violation, point: Ints, passport: Texts, sent: Ints) -> Items:
+    """The crossings of `_crossings`, by field: the entry unless illegal, the exit if known."""
+    n = len(point)
+    common: dict[str, View] = {
+        "crossing_point": Coded(_POINT_TEXT, point, json=True), "document_number": Text(passport),
+    }  # fmt: skip
+    entry = Record(n, {
+        "direction": Json(b'"entry"'), "crossed_on": dates_view(v.stay.entered), **common,
+        "basis": Text(np.where(v.stay.on_visa, b"visa", b"visa_free")),
+        "visa_valid_until": dates_view(v.stay.visa_until, v.stay.on_visa),
+    })  # fmt: skip
+    leaving = Record(n, {
+        "direction": Json(b'"exit"'), "crossed_on": dates_view(v.stay.left), **common,
+        "basis": Json(b"null"), "visa_valid_until": Json(b"null"),
+    })  # fmt: skip
+    entries = np.flatnonzero(v.violation != _ILLEGAL_ENTRY)
+    exits = np.flatnonzero(v.stay.left <= sent)
+    # Each row's entry, then its exit.
+    order = np.argsort(np.concatenate([2 * entries, 2 * exits + 1]), kind="stable")
+    index = np.concatenate([entries, n + exits])[order]
+    sizes = np.bincount(np.concatenate([entries, exits]), minlength=n)
+    return Items(offsets(sizes), Pick((entry, leaving), index))
+
+
+def _statistics(draws: Draws, n: int, state: Party) -> Built:
     quarter = draws.between(0, 7, n)  # 2024 Q1 … 2025 Q4 (and the first weeks in force)
     year, month = 2024 + quarter // 4, 1 + 3 * (quarter % 4)
     start = month_starts(year, month)
@@ -719,28 +873,61 @@ def _statistics(draws: Draws, n: int, state: Party) -> Texts:
     exits = entries - (entries * draws.uniform(shape) * 0.1).astype(np.int64)
     visas = draws.below((entries // 50 + 1).ravel(), n * len(_PURPOSES)).reshape(shape)
     visa_only = draws.between(50, 4_000, n * len(_PURPOSES)).reshape(shape)
-    rows = texts(
-        orjson.dumps(
-            [
-                _statistics_row(
-                    p, int(entries[i, j]), int(exits[i, j]), int(visas[i, j]), int(visa_only[i, j])
-                )
-                for i, p in enumerate(_PURPOSES)
-                if kept[i, j]
-            ]
+    head = _STATISTICS["citizens_of"] + orjson.dumps(OTHER[state]) + _STATISTICS["period_start"]
+
+    def json() -> Texts:
+        rows = texts(
+            orjson.dumps(
+                [
+                    _statistics_row(
+                        p, int(entries[i, j]), int(exits[i, j]), int(visas[i, j]),
+                        int(visa_only[i, j]),
+                    )
+                    for i, p in enumerate(_PURPOSES)
+                    if kept[i, j]
+                ]
+            )
+            for j in range(n)
+        )  # fmt: skip
+        return join_rows(
+            *envelope.pieces,
+            head,
+            quoted_dates(start),
+            _STATISTICS["period_end"],
+            quoted_dates(end),
+            _STATISTICS["rows"],
+            rows,
+            b"}",
         )
-        for j in range(n)
-    )
-    return join_rows(
-        *envelope,
-        _STATISTICS["citizens_of"] + orjson.dumps(OTHER[state]) + _STATISTICS["period_start"],
-        quoted_dates(start),
-        _STATISTICS["period_end"],
-        quoted_dates(end),
-        _STATISTICS["rows"],
-        rows,
-        b"}",
-    )
+
+    def view() -> Record:
+        # Rows by message, then purpose, as `json` lists them; visa-only purposes count visas.
+        message, purpose = np.nonzero(kept.T)
+        visa_only_row = _VISA_ONLY_ROWS[purpose]
+        counts = {
+            name: Number(np.where(visa_only_row, other, column[purpose, message]))
+            for name, column, other in (
+                (_ROW_KEYS[1], entries, 0), (_ROW_KEYS[2], exits, 0),
+                (_ROW_KEYS[3], visas, visa_only[purpose, message]),
+            )
+        }  # fmt: skip
+        rows = Record(len(purpose), {_ROW_KEYS[0]: Coded(_PURPOSE_TEXTS, purpose), **counts})
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "citizens_of": Json(orjson.dumps(OTHER[state])),
+                "period_start": dates_view(start),
+                "period_end": dates_view(end),
+                "rows": Items(offsets(kept.sum(axis=0)), rows),
+            },
+        )
+
+    return Built(json, view)
+
+
+_PURPOSE_TEXTS = texts(_PURPOSES)
+_VISA_ONLY_ROWS = np.array([p in _VISA_ONLY for p in _PURPOSES])
 
 
 def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_only: int) -> JsonDict:
@@ -749,7 +936,7 @@ def _statistics_row(purpose: str, entries: int, exits: int, visas: int, visa_onl
     return dict(zip(_ROW_KEYS, (purpose, entries, exits, visas), strict=True))
 
 
-def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
+def _suspensions(draws: Draws, n: int, state: Party) -> Built:
     decided = draws.between(DATA_START, DATA_END - 30, n)
     late_draw, grounds_draw, scope_draw, *area_draws = draws.uniform((3 + len(_AREAS), n))
     # Due within 72 hours; a few late notices (a warning, still valid).
@@ -759,36 +946,61 @@ def _suspensions(draws: Draws, n: int, state: Party) -> Texts:
     cancelled = draws.uniform(n) < 0.2
     grounds = np.searchsorted([0.5, 0.8], grounds_draw, side="right")
     partial = scope_draw < 0.7
-    areas = texts(
-        orjson.dumps(
-            [a for a, draw in zip(_AREAS, area_draws, strict=True) if draw[j] < 0.4]
-            or ["visa_free_statistics"]
-            if partial[j]
-            else []
+    # A partial suspension names the areas drawn, or the statistics if none was.
+    named = (np.array(area_draws) < 0.4) & partial
+    named[_AREAS.index("visa_free_statistics")] |= partial & ~named.any(axis=0)
+    action = np.where(cancelled, _CANCELLED, _ADOPTED).astype(object)
+    scope = np.where(partial, PARTIAL, FULL).astype(object)
+    cancels = uuids(draws, n)
+    effective = decided + draws.between(0, 14, n)
+
+    def json() -> Texts:
+        areas = texts(
+            orjson.dumps([a for a, chosen in zip(_AREAS, named[:, j], strict=True) if chosen])
+            for j in range(n)
         )
-        for j in range(n)
-    )
-    k = _SUSPENSION
-    return join_rows(
-        *envelope,
-        k["action"] + b'"',
-        np.where(cancelled, _CANCELLED, _ADOPTED).astype(object),
-        b'"' + k["cancels"],
-        null_or(cancelled, uuids(draws, n)),
-        k["grounds"] + b'"',
-        _GROUNDS_TEXT[grounds],
-        b'"' + k["scope"] + b'"',
-        np.where(partial, PARTIAL, FULL).astype(object),
-        b'"' + k["suspended_areas"],
-        areas,
-        k["decided_on"],
-        quoted_dates(decided),
-        k["effective_from"],
-        quoted_dates(decided + draws.between(0, 14, n)),
-        b"}",
-    )
+        k = _SUSPENSION
+        return join_rows(
+            *envelope.pieces,
+            k["action"] + b'"',
+            action,
+            b'"' + k["cancels"],
+            null_or(cancelled, cancels),
+            k["grounds"] + b'"',
+            _GROUNDS_TEXT[grounds],
+            b'"' + k["scope"] + b'"',
+            scope,
+            b'"' + k["suspended_areas"],
+            areas,
+            k["decided_on"],
+            quoted_dates(decided),
+            k["effective_from"],
+            quoted_dates(effective),
+            b"}",
+        )
+
+    def view() -> Record:
+        message, area = np.nonzero(named.T)
+        return Record(
+            n,
+            {
+                **envelope.fields(),
+                "action": Text(action),
+                "cancels": Text(cancels, cancelled, quoted=True),
+                "grounds": Coded(_GROUNDS_TEXT, grounds),
+                "scope": Text(scope),
+                "suspended_areas": Items(
+                    offsets(np.bincount(message, minlength=n)), Coded(_AREA_TEXTS, area)
+                ),
+                "decided_on": dates_view(decided),
+                "effective_from": dates_view(effective),
+            },
+        )
+
+    return Built(json, view)
 
 
+_AREA_TEXTS = texts(_AREAS)
 _GROUNDS_TEXT = texts(_GROUNDS)
 _ADOPTED, _CANCELLED = (
     v.encode() for v in in_draw_order(SuspensionAction, ("adopted", "cancelled"))
@@ -822,7 +1034,7 @@ _REFUSAL_TEXT = texts(g for g, _ in _REFUSAL_GROUNDS)
 _REFUSAL_SHARES = cumulative_shares(_REFUSAL_GROUNDS)
 
 
-def _requests(draws: Draws, n: int, state: Party) -> Texts:
+def _requests(draws: Draws, n: int, state: Party) -> Built:
     """`state` asks about a citizen of the other state, by passport number."""
     sent = draws.between(DATA_START, DATA_END, n)
     population_draw, purpose_draw = draws.uniform((2, n))
@@ -830,30 +1042,54 @@ def _requests(draws: Draws, n: int, state: Party) -> Texts:
     asked = _violators(state, population_draw)
     person = person_columns(draws, asked, sent, traveller=True)
     # Half are people reported before: the run's population (`_recurring`).
-    again, _, passports = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
+    again, _, passports, _ = recurring(draws, asked, REQUEST_SHARE, draws.uniform((2, n)))
     purpose = category(purpose_draw, _PURPOSE_SHARES)
-    return join_rows(
-        *envelope,
-        _REQUEST["purpose"] + b'"',
-        _PURPOSE_TEXT[purpose],
-        b'"' + _REQUEST["legal_basis"] + b'"',
-        _LEGAL_BASIS_TEXT[purpose],
-        b'"'
-        + _REQUEST["persons"]
-        + b"["
-        + _ONE_PERSON
-        + opening(_ASKED_DOCUMENT["issuing_state"])
-        + orjson.dumps(OTHER[state])
-        + _ASKED_DOCUMENT["document_type"]
-        + b'"passport"'
-        + _ASKED_DOCUMENT["number"]
-        + b'"',
-        np.where(again, passports, person.passport),
-        b'"}}]}',
+    passport = np.where(again, passports, person.passport)
+    return Built(
+        lambda: join_rows(
+            *envelope.pieces,
+            _REQUEST["purpose"] + b'"',
+            _PURPOSE_TEXT[purpose],
+            b'"' + _REQUEST["legal_basis"] + b'"',
+            _LEGAL_BASIS_TEXT[purpose],
+            b'"'
+            + _REQUEST["persons"]
+            + b"["
+            + _ONE_PERSON
+            + opening(_ASKED_DOCUMENT["issuing_state"])
+            + orjson.dumps(OTHER[state])
+            + _ASKED_DOCUMENT["document_type"]
+            + b'"passport"'
+            + _ASKED_DOCUMENT["number"]
+            + b'"',
+            passport,
+            b'"}}]}',
+        ),
+        lambda: Record(
+            n,
+            {
+                **envelope.fields(),
+                "purpose": Coded(_PURPOSE_TEXT, purpose),
+                "legal_basis": Coded(_LEGAL_BASIS_TEXT, purpose),
+                "persons": Items(np.arange(n + 1), _asked_persons(state, passport)),
+            },
+        ),
     )
 
 
-def _refusals(draws: Draws, n: int, state: Party) -> Texts:
+def _asked_persons(state: Party, passport: Texts) -> Record:
+    """The one person each request names (`_ONE_PERSON`), by field."""
+    n = len(passport)
+    document = Record(n, {
+        "issuing_state": Json(orjson.dumps(OTHER[state])), "document_type": Json(b'"passport"'),
+        "number": Text(passport),
+    })  # fmt: skip
+    return Record(
+        n, {"item": Json(b"1"), "personal_number": Json(b"null"), "document": document}
+    )
+
+
+def _refusals(draws: Draws, n: int, state: Party) -> Built:
     """`state` refuses a request of the other, citing it."""
     sent = draws.between(DATA_START + 30, DATA_END, n)
     envelope = envelopes(draws, "request_refusal", diplomatic_route(state), sent, uuids(draws, n))
@@ -861,18 +1097,29 @@ def _refusals(draws: Draws, n: int, state: Party) -> Texts:
     grounds = category(grounds_draw, _REFUSAL_SHARES)
     # Most refuse the whole request (no items); some only its first person.
     refused = np.where(items_draw < 0.3, b"[1]", b"[]").astype(object)
-    return join_rows(
-        *envelope,
-        _REFUSAL["grounds"] + b'"',
-        _REFUSAL_TEXT[grounds],
-        b'"' + _REFUSAL["refused_items"],
-        refused,
-        b"}",
+    return Built(
+        lambda: join_rows(
+            *envelope.pieces,
+            _REFUSAL["grounds"] + b'"',
+            _REFUSAL_TEXT[grounds],
+            b'"' + _REFUSAL["refused_items"],
+            refused,
+            b"}",
+        ),
+        lambda: Record(
+            n,
+            {
+                **envelope.fields(),
+                "grounds": Coded(_REFUSAL_TEXT, grounds),
+                "refused_items": Json(refused),
+            },
+        ),
     )
 
 
-#: Each kind's builder: (stream, count, sending state) → the messages as JSON text.
-BUILDERS: dict[str, Callable[[Draws, int, Party], Texts]] = {
+#: Each kind's builder: (stream, count, sending state) → the messages, drawn (`Built`):
+#: rendered as JSON text, or viewed by field.
+BUILDERS: dict[str, Callable[[Draws, int, Party], Built]] = {
     "citizenship_acquisition": _acquisitions,
     "prior_citizenship_change": _prior_changes,
     "citizenship_status_reply": _status_replies,

@@ -47,6 +47,7 @@ from kzcn.synth._columns import Flags, Floats, Ints, Texts, join_rows
 from kzcn.synth._envelope import DATA_END, DATA_START, FIRST_PRIOR
 from kzcn.synth._stays import GAP_DAYS, LONG_SHARE, StayColumns, draw_stays, judge_histories
 from kzcn.synth._stream import Draws
+from kzcn.synth._view import Pick, Record, take
 from kzcn.synth.people import PersonColumns, person_columns
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "listed_records",
     "recurring",
     "recurring_stays",
+    "subjects_view",
 ]
 
 #: Travellers per population in a run's pool.
@@ -77,9 +79,29 @@ def _stream(seed: int, name: str) -> Draws:
     return Draws(int.from_bytes(digest[:16], "big"))
 
 
+#: Where rows of a column took their records from: (those rows, a pool's records viewed by
+#: field, the rows of the pool they took).
+Sources = list[tuple[Ints, Record, Ints]]
+
+
+def subjects_view(fresh: Record, sources: Sources) -> Pick:
+    """Each row's record: from a pool where `sources` says so, `fresh`'s row otherwise."""
+    index = np.arange(fresh.size)
+    parts, start = [fresh], fresh.size
+    for rows, pool, taken in sources:
+        # Only the pool's people taken here: the writer converts what it picks from.
+        people, picked = np.unique(taken, return_inverse=True)
+        index[rows] = start + picked
+        part = take(pool, people)
+        assert isinstance(part, Record)  # noqa: S101 - the rows of a record are a record
+        parts.append(part)
+        start += part.size
+    return Pick(tuple(parts), index)
+
+
 @cache
-def _pool(seed: int, population: int) -> tuple[Texts, Texts]:
-    """The pool of `population` for the run seeded `seed`: records and passport numbers."""
+def _pool(seed: int, population: int) -> tuple[Texts, Texts, Record]:
+    """The pool of `population` for the run seeded `seed`: records, passport numbers, view."""
     draws = _stream(seed, str(population))
     people = person_columns(
         draws,
@@ -87,28 +109,30 @@ def _pool(seed: int, population: int) -> tuple[Texts, Texts]:
         np.full(POOL_SIZE, DATA_START, dtype=np.int64),
         traveller=True,
     )
-    return join_rows(*people.pieces), people.passport
+    return join_rows(*people.pieces), people.passport, people.view
 
 
 def recurring(
     draws: Draws, population: Ints, share: float, u: Floats
-) -> tuple[Flags, Texts, Texts]:
+) -> tuple[Flags, Texts, Texts, Sources]:
     """Which rows take a person from the pool, and those rows' records and passports.
 
     `u` holds two uniform draws a row: whether the row recurs, and whom it takes.
-    Rows that do not recur hold b"" in the returned columns.
+    Rows that do not recur hold b"" in the returned columns; `Sources` says whom they took.
     """
     n = len(population)
     chosen = u[0] < share
     records = np.full(n, b"", dtype=object)
     passports = np.full(n, b"", dtype=object)
     who = (u[1] * POOL_SIZE).astype(np.int64)
+    sources: Sources = []
     for code in np.unique(population[chosen]):
         rows = np.flatnonzero(chosen & (population == code))
-        pool_records, pool_passports = _pool(draws.population_seed, int(code))
+        pool_records, pool_passports, pool = _pool(draws.population_seed, int(code))
         records[rows] = pool_records[who[rows]]
         passports[rows] = pool_passports[who[rows]]
-    return chosen, records, passports
+        sources.append((rows, pool, who[rows]))
+    return chosen, records, passports, sources
 
 
 #: Stays a pooled traveller's history holds at most, and the days before the end of the
@@ -158,21 +182,22 @@ def _timelines(seed: int, population: int) -> _Timelines:
 
 def recurring_stays(
     draws: Draws, population: Ints, overstay: Flags, u: Floats
-) -> tuple[Flags, Texts, Texts, StayColumns]:
+) -> tuple[Flags, Texts, Texts, StayColumns, Sources]:
     """Which violation rows take a traveller from the pool, with one stay of their history.
 
     `u` holds two uniform draws a row: whether the row recurs, and which stay
     it is about (an `overstay` row takes a stay in breach, any other a stay
-    that is not). Returns the rows taken, their records, passports and stays;
-    other rows hold b"" and zeros.
+    that is not). Returns the rows taken, their records, passports and stays
+    (other rows hold b"" and zeros), and whom they took.
     """
     n = len(population)
     chosen = u[0] < VIOLATION_SHARE
     records = np.full(n, b"", dtype=object)
     passports = np.full(n, b"", dtype=object)
     stays = StayColumns.zeros(n)
+    sources: Sources = []
     for code in np.unique(population[chosen]):
-        pool_records, pool_passports = _pool(draws.population_seed, int(code))
+        pool_records, pool_passports, pool = _pool(draws.population_seed, int(code))
         lines = _timelines(draws.population_seed, int(code))
         for wanted, index in ((True, lines.breached), (False, lines.clean)):
             rows = np.flatnonzero(chosen & (population == code) & (overstay == wanted))
@@ -180,17 +205,18 @@ def recurring_stays(
             records[rows] = pool_records[lines.person[picked]]
             passports[rows] = pool_passports[lines.person[picked]]
             stays.put(rows, lines.stays.take(picked))
-    return chosen, records, passports, stays
+            sources.append((rows, pool, lines.person[picked]))
+    return chosen, records, passports, stays, sources
 
 
-_LISTED: dict[tuple[int, Party], tuple[Texts, Ints]] = {}
+_LISTED: dict[tuple[int, Party], tuple[Texts, Ints, Record]] = {}
 
 
-def listed_records(seed: int, state: Party, build: ChangeBuilder) -> tuple[Texts, Ints]:
+def listed_records(seed: int, state: Party, build: ChangeBuilder) -> tuple[Texts, Ints, Record]:
     """The people `state`'s historical lists name in the run seeded `seed`, and their days.
 
-    Records (JSON text) and the days their citizenship changed, drawn once per
-    run and state with `build` (the kinds' `_subjects_of_change`).
+    Records (JSON text), the days their citizenship changed, and the records'
+    view, drawn once per run and state with `build` (the kinds' `_subjects_of_change`).
     """
     key = (seed, state)
     if key not in _LISTED:
@@ -198,17 +224,19 @@ def listed_records(seed: int, state: Party, build: ChangeBuilder) -> tuple[Texts
         decided = draws.between(FIRST_PRIOR, DATA_START - 1, POOL_SIZE)
         sent = np.full(POOL_SIZE, DATA_START, dtype=np.int64)
         people = build(draws, state, sent, decided, draws.uniform(POOL_SIZE))
-        _LISTED[key] = (join_rows(*people.pieces), decided)
+        _LISTED[key] = (join_rows(*people.pieces), decided, people.view)
     return _LISTED[key]
 
 
 def listed_again(
     draws: Draws, state: Party, u: Floats, build: ChangeBuilder
-) -> tuple[Flags, Texts, Ints]:
+) -> tuple[Flags, Texts, Ints, Sources]:
     """Which rows name one of `state`'s listed people, their records and decision days.
 
     `u` holds two uniform draws a row: whether the row recurs, and whom it names.
     """
-    records, decided = listed_records(draws.population_seed, state, build)
+    records, decided, view = listed_records(draws.population_seed, state, build)
     who = (u[1] * POOL_SIZE).astype(np.int64)
-    return u[0] < LISTED_SHARE, records[who], decided[who]
+    again = u[0] < LISTED_SHARE
+    rows = np.flatnonzero(again)
+    return again, records[who], decided[who], [(rows, view, who[rows])]

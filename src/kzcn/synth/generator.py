@@ -26,10 +26,11 @@ import numpy as np
 import orjson
 
 from kzcn.messages import MESSAGE_KINDS
-from kzcn.synth._columns import Texts
+from kzcn.synth._columns import Ints, Texts
 from kzcn.synth._envelope import DATA_END, DATA_START, SENDERS, JsonDict, category
 from kzcn.synth._kinds import BUILDERS
 from kzcn.synth._stream import Draws, RandomSource
+from kzcn.synth._view import Built
 from kzcn.synth.mix import DEFAULT_MIX, Mix, MixError
 from kzcn.synth.people import People
 
@@ -42,6 +43,7 @@ __all__ = [
     "Generator",
     "Mix",
     "MixError",
+    "chunk_built",
     "chunk_lines",
     "chunk_messages",
     "chunk_rng",
@@ -111,7 +113,7 @@ class Generator:
             raise MixError(f"unknown kind {kind!r}; choose from {', '.join(MESSAGE_KINDS)}")
         if sender is None:
             sender = self._default_sender(kind)
-        found: JsonDict = orjson.loads(BUILDERS[kind](self.draws, 1, SENDERS[sender])[0])
+        found: JsonDict = orjson.loads(BUILDERS[kind](self.draws, 1, SENDERS[sender]).json()[0])
         return found
 
     def lines(self, count: int, kind: str | None = None, sender: str | None = None) -> Texts:
@@ -120,6 +122,18 @@ class Generator:
         Kinds and senders are drawn from the mix; `kind` asks for that kind
         only (from `sender`, or both states as the default mix shares them).
         """
+        out = np.empty(count, dtype=object)
+        for rows, built in self.built(count, kind, sender):
+            out[rows] = built.json()
+        return out
+
+    def built(
+        self, count: int, kind: str | None = None, sender: str | None = None
+    ) -> list[tuple[Ints, Built]]:
+        """`count` messages drawn as `lines` draws them: each kind's rows and its column.
+
+        A column renders as JSON or gives its typed view (`kzcn.synth._view`).
+        """
         if kind is None:
             choices, cumulative = self._choices, self._cumulative
         else:
@@ -127,12 +141,12 @@ class Generator:
             choices = [(k, s) for k, s, _ in only.entries]
             cumulative = np.cumsum([w for _, _, w in only.entries])
         entry = category(self.draws.uniform(count), cumulative)
-        out = np.empty(count, dtype=object)
+        columns = []
         for index, (drawn, state) in enumerate(choices):
             rows = np.flatnonzero(entry == index)
             if len(rows):
-                out[rows] = BUILDERS[drawn](self.draws, len(rows), SENDERS[state])
-        return out
+                columns.append((rows, BUILDERS[drawn](self.draws, len(rows), SENDERS[state])))
+        return columns
 
     def _default_sender(self, kind: str) -> str:
         shares = [(s, w) for k, s, w in DEFAULT_MIX.entries if k == kind]
@@ -173,6 +187,16 @@ def chunk_lines(
     cut, so a shorter run's last chunk is the start of a longer run's.
     """
     return Generator(chunk_rng(seed, index), mix, population_seed=seed).lines(chunk or CHUNK)[:size]
+
+
+def chunk_built(
+    seed: int, index: int, mix: Mix = DEFAULT_MIX, chunk: int | None = None
+) -> list[tuple[Ints, Built]]:
+    """Chunk `index` of the run seeded with `seed`, whole, as `Generator.built` gives it.
+
+    Its first `size` rows are the messages of `chunk_lines(seed, index, size, ...)`.
+    """
+    return Generator(chunk_rng(seed, index), mix, population_seed=seed).built(chunk or CHUNK)
 
 
 def chunk_messages(seed: int, index: int, size: int, mix: Mix = DEFAULT_MIX) -> Iterator[JsonDict]:

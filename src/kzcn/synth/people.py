@@ -38,6 +38,7 @@ from kzcn.synth._columns import (
 )
 from kzcn.synth._days import FIRST, days
 from kzcn.synth._documents import (
+    Documents,
     _chn_cards,
     _Holders,
     _kaz_cards,
@@ -45,6 +46,7 @@ from kzcn.synth._documents import (
     _passports,
     _photos,
     mrz_lines,
+    photo_columns,
 )
 from kzcn.synth._names import _groups, _NameIds, _names
 from kzcn.synth._person_tables import (
@@ -68,6 +70,7 @@ from kzcn.synth._population import (
 )
 from kzcn.synth._regime import keys, opening
 from kzcn.synth._stream import Draws, RandomSource
+from kzcn.synth._view import Coded, Items, Pick, Record, Text, offsets
 
 __all__ = [
     "CHN",
@@ -99,6 +102,7 @@ class PersonColumns:
 
     pieces: Pieces
     passport: Texts  # b"" where the person has no passport of their current state
+    view: Record  # the records by field (`kzcn.synth._view`)
 
     def json(self) -> Texts:
         """The records as JSON objects."""
@@ -175,7 +179,7 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
     holders = _holders(c, birth - FIRST, male, place=place, names=names, u=u)
     state = _POP_STATE[population]
     naturalised = np.zeros(n, np.int64) if naturalised_on is None else naturalised_on
-    documents, passport = _documents(
+    documents, passport, documents_view = _documents(
         c,
         holders,
         state,
@@ -185,6 +189,8 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
         u=u,
     )
     number = np.where(state == KAZ, holders.iin, holders.resident_id)
+    current = np.where(np.asarray(citizenship) != 0, citizenship, state)
+    photo, photo_view = photo_columns(draws, u[_PHOTO], u[_HAS_PHOTO] < 0.85)
     k = _PERSON
     pieces = (
         opening(k["surname"]),
@@ -202,7 +208,7 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
         k["place_of_birth"],
         c.place_json[place],
         k["citizenship"] + b'"',
-        _STATE_TEXTS[np.where(np.asarray(citizenship) != 0, citizenship, state)],
+        _STATE_TEXTS[current],
         b'"' + k["ethnic_nationality"] + b'"',
         _ETHNIC[population],
         b'"' + k["personal_number"],
@@ -210,10 +216,29 @@ def person_columns(  # noqa: PLR0913 - the options are keyword-only and document
         k["documents"] + b"[",
         *documents,
         b"]" + k["photo"],
-        _photos(draws, u[_PHOTO], u[_HAS_PHOTO] < 0.85),
+        photo,
         b"}",
     )
-    return PersonColumns(pieces, passport)
+    view = Record(
+        n,
+        {
+            "surname": Coded(c.name_json, names.surname, json=True),
+            "given_names": Coded(c.name_json, names.given, json=True),
+            "patronymic": Coded(c.name_json, names.patronymic, json=True),
+            "name_national": Text(
+                names.national, np.not_equal(names.national, b"null"), quoted=True
+            ),
+            "sex": Text(holders.sex),
+            "date_of_birth": Coded(d.iso, holders.birth),
+            "place_of_birth": Coded(c.place_json, place, json=True),
+            "citizenship": Coded(_STATE_TEXTS, current),
+            "ethnic_nationality": Coded(_ETHNIC, population),
+            "personal_number": Text(number, np.broadcast_to(with_number, n)),
+            "documents": documents_view,
+            "photo": photo_view,
+        },
+    )
+    return PersonColumns(pieces, passport, view)
 
 
 def _holders(  # noqa: PLR0913 - the people's columns so far
@@ -267,6 +292,33 @@ class _Window:
     naturalised: Ints
 
 
+#: A person's documents in list order: the current passport, card, old card, old passport.
+_SLOTS = 4
+_CURRENT, _CARD_SLOT, _OLD_CARD_SLOT, _OLD_PASSPORT_SLOT = range(_SLOTS)
+
+
+class _Slots:
+    """Each person's documents, made a kind (and a subset of people) at a time."""
+
+    def __init__(self, n: int) -> None:
+        self.json = [np.full(n, b"", dtype=object) for _ in range(_SLOTS)]
+        self._parts: list[tuple[int, Ints, Record]] = []
+
+    def put(self, slot: int, rows: Ints, documents: Documents) -> None:
+        self.json[slot][rows] = documents.json
+        self._parts.append((slot, rows, documents.view))
+
+    def view(self, n: int) -> Items:
+        """Every person's documents as lists, in slot order."""
+        if not self._parts:
+            return Items(np.zeros(n + 1, dtype=np.int64), Record(0, {}))
+        person = np.concatenate([rows for _, rows, _ in self._parts])
+        slot = np.concatenate([np.full(len(rows), s) for s, rows, _ in self._parts])
+        order = np.argsort(person * _SLOTS + slot, kind="stable")
+        sizes = np.bincount(person, minlength=n)
+        return Items(offsets(sizes), Pick(tuple(view for _, _, view in self._parts), order))
+
+
 def _documents(  # noqa: PLR0913 - the people, their states and their draws
     c: _Columns,
     h: _Holders,
@@ -276,19 +328,19 @@ def _documents(  # noqa: PLR0913 - the people, their states and their draws
     former: Any,
     has_passport: Flags,
     u: Floats,
-) -> tuple[Pieces, Texts]:
-    """Each person's documents as the inside of a JSON list (pieces), and passport numbers."""
+) -> tuple[Pieces, Texts, Items]:
+    """Each person's documents as the inside of a JSON list (pieces), passport numbers, view."""
     n = len(state)
     # Documents of the current state are issued after naturalisation, if any.
     earliest = np.maximum(window.birth + 16 * YEAR, window.naturalised + 7)
     # The four kinds of document in list order, b"" where a person has none.
-    current, card, old_card, old_passport = (np.full(n, b"", dtype=object) for _ in range(4))
+    slots = _Slots(n)
     passport = np.full(n, b"", dtype=object)
     has_card = ~has_passport | (u[_HAS_CARD] < 0.9)
     for code, text in ((KAZ, "KAZ"), (CHN, "CHN")):
         rows = np.flatnonzero(has_passport & (state == code))
         if len(rows):
-            current[rows], passport[rows] = _passports(
+            documents, passport[rows] = _passports(
                 h.take(rows),
                 text,
                 earliest[rows],
@@ -296,15 +348,24 @@ def _documents(  # noqa: PLR0913 - the people, their states and their draws
                 mrz=True,
                 draw=u[_PASSPORT : _PASSPORT + 3, rows],
             )
+            slots.put(_CURRENT, rows, documents)
     rows = np.flatnonzero(has_card & (state == KAZ))
     if len(rows):
-        card[rows] = _kaz_cards(
-            h.take(rows), earliest[rows], window.as_of[rows], u[_CARD : _CARD + 2, rows]
+        slots.put(
+            _CARD_SLOT,
+            rows,
+            _kaz_cards(
+                h.take(rows), earliest[rows], window.as_of[rows], u[_CARD : _CARD + 2, rows]
+            ),
         )
     rows = np.flatnonzero(has_card & (state == CHN))
     if len(rows):
-        card[rows] = _chn_cards(
-            c, h.take(rows), earliest[rows], window.as_of[rows], u[_CARD : _CARD + 1, rows]
+        slots.put(
+            _CARD_SLOT,
+            rows,
+            _chn_cards(
+                c, h.take(rows), earliest[rows], window.as_of[rows], u[_CARD : _CARD + 1, rows]
+            ),
         )
     # Old documents carry the name as the former state wrote it, which may
     # differ from the record's: their MRZ is left out rather than contradict it.
@@ -313,30 +374,40 @@ def _documents(  # noqa: PLR0913 - the people, their states and their draws
     earliest = window.birth + 16 * YEAR
     rows = np.flatnonzero(old & (former == CHN))
     if len(rows):
-        old_card[rows] = _chn_cards(
-            c, h.take(rows), earliest[rows], before[rows], u[_OLD_CARD : _OLD_CARD + 1, rows]
+        slots.put(
+            _OLD_CARD_SLOT,
+            rows,
+            _chn_cards(
+                c, h.take(rows), earliest[rows], before[rows], u[_OLD_CARD : _OLD_CARD + 1, rows]
+            ),
         )
     for code, text in ((KAZ, "KAZ"), (CHN, "CHN")):
         rows = np.flatnonzero(old & (former == code) & ((code == KAZ) | (u[_OLD_PASSPORT] < 0.4)))
         if len(rows):
-            old_passport[rows] = _passports(
+            documents, _ = _passports(
                 h.take(rows),
                 text,
                 earliest[rows],
                 before[rows],
                 mrz=False,
                 draw=u[_OLD : _OLD + 3, rows],
-            )[0]
+            )
+            slots.put(_OLD_PASSPORT_SLOT, rows, documents)
+    current, card, old_card, old_passport = slots.json
     # A person has a current passport or card or both: commas go before the others.
     return (
-        current,
-        commas(has_passport & has_card),
-        card,
-        commas(old_card != b""),
-        old_card,
-        commas(old_passport != b""),
-        old_passport,
-    ), passport
+        (
+            current,
+            commas(has_passport & has_card),
+            card,
+            commas(old_card != b""),
+            old_card,
+            commas(old_passport != b""),
+            old_passport,
+        ),
+        passport,
+        slots.view(n),
+    )
 
 
 _STATE_TEXTS = texts(_STATE_TEXT)

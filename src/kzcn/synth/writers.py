@@ -39,7 +39,15 @@ from kzcn._workers import abandon, worker_pool
 from kzcn.flat import csv_columns, flatten
 from kzcn.synth._columns import Texts
 from kzcn.synth.corruption import corrupt
-from kzcn.synth.generator import CHUNK, DEFAULT_MIX, Mix, chunk_lines, chunk_rng, chunk_spans
+from kzcn.synth.generator import (
+    CHUNK,
+    DEFAULT_MIX,
+    Mix,
+    chunk_built,
+    chunk_lines,
+    chunk_rng,
+    chunk_spans,
+)
 
 __all__ = ["FORMATS", "Format", "Label", "Summary", "labelled_messages", "write_dataset"]
 
@@ -392,7 +400,10 @@ def _made_by_workers(
 
 def _make(plan: _Plan, index: int, span: range) -> _Chunk:
     """Chunk `index` of the run: generated, corrupted, labelled, serialised; spilled if asked."""
-    if not plan.invalid_rate and not plan.labelled:
+    if plan.fmt == "parquet" and not plan.labelled:
+        # Straight from the generator's columns to Arrow, with no JSON between.
+        chunk = _Chunk(_arrow(plan, index, span), b"", 0, span.stop)
+    elif not plan.invalid_rate and not plan.labelled:
         # The plain path: nothing per record but the message.
         chunk = _Chunk(_encoded(plan, index, _lines(plan, index, span)), b"", 0, span.stop)
     else:
@@ -411,14 +422,21 @@ def _make(plan: _Plan, index: int, span: range) -> _Chunk:
     return replace(chunk, data=b"", path=str(path))
 
 
+def _arrow(plan: _Plan, index: int, span: range) -> bytes:
+    """A chunk's messages as an Arrow IPC stream, built from the generator's typed columns."""
+    from kzcn._parquet import chunk_table, ipc_of  # noqa: PLC0415 - pyarrow is optional
+
+    # Converted to Arrow here, in the worker; the one Parquet writer takes it as it is.
+    return ipc_of(chunk_table(chunk_built(plan.seed, index, plan.mix, plan.chunk), len(span)))
+
+
 def _encoded(plan: _Plan, index: int, lines: Texts | list[bytes]) -> bytes:
     """A chunk's records as written: the text between chunks first, gzip if asked."""
     layout = _LAYOUTS[plan.fmt]
-    if plan.fmt == "parquet":
-        from kzcn._parquet import ipc_of  # noqa: PLC0415 - pyarrow is optional
+    if plan.fmt == "parquet":  # (with labels: the records' identifiers are read from the JSON)
+        from kzcn._parquet import ipc_of, table_of  # noqa: PLC0415 - pyarrow is optional
 
-        # Converted to Arrow here, in the worker; the one Parquet writer takes it as it is.
-        return ipc_of(_jsonl(lines))
+        return ipc_of(table_of(_jsonl(lines)))
     return _framed(plan, (layout.first if index == 0 else layout.between) + layout.encode(lines))
 
 
