@@ -323,9 +323,7 @@ def _photos(draws: Draws, roll: Floats, present: Flags | bool = True) -> Texts:
     return photo_columns(draws, roll, present)[0]
 
 
-def photo_columns(
-    draws: Draws, roll: Floats, present: Flags | bool = True
-) -> tuple[Texts, Record]:
+def photo_columns(draws: Draws, roll: Floats, present: Flags | bool = True) -> tuple[Texts, Record]:
     """References to photographs (digest, media type, path or URN), or null; and their view."""
     digits = hex_digits(draws.words(4 * len(roll)).reshape(len(roll), 4))  # 256 bits each
     media = (roll * 10).astype(np.int64)

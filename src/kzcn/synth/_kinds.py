@@ -464,9 +464,7 @@ def _acquisitions(draws: Draws, n: int, state: Party) -> Built:
     change, change_fields = _change_fields(draws, state, decided, sent)
     return Built(
         lambda: join_rows(*envelope.pieces, _CHANGE["subject"], *subject.pieces, *change, b"}"),
-        lambda: Record(
-            n, {**envelope.fields(), "subject": subject.view, **change_fields()}
-        ),
+        lambda: Record(n, {**envelope.fields(), "subject": subject.view, **change_fields()}),
     )
 
 
@@ -1084,9 +1082,7 @@ def _asked_persons(state: Party, passport: Texts) -> Record:
         "issuing_state": Json(orjson.dumps(OTHER[state])), "document_type": Json(b'"passport"'),
         "number": Text(passport),
     })  # fmt: skip
-    return Record(
-        n, {"item": Json(b"1"), "personal_number": Json(b"null"), "document": document}
-    )
+    return Record(n, {"item": Json(b"1"), "personal_number": Json(b"null"), "document": document})
 
 
 def _refusals(draws: Draws, n: int, state: Party) -> Built:

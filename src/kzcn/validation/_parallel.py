@@ -5,7 +5,8 @@ pool of worker processes, which validate them (the dear part) with an engine
 each builds once. Results come back chunk by chunk and are handed on in input
 order, so the report, the summary and the `--valid-out`/`--invalid-out` split
 are byte for byte those of one process. At most two chunks per worker are in
-flight: memory stays flat for any input length.
+flight: memory stays flat for any input length. A result comes back without the
+input bytes the parent holds in its chunk (`_sent`), so a line's bytes cross once.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from itertools import islice
 from multiprocessing.pool import AsyncResult
+from typing import Literal
 
 from kzcn._workers import abandon, worker_pool
+from kzcn.messages import Message
 from kzcn.validation.engines import Engine
+from kzcn.validation.problems import Problem
 from kzcn.validation.readers import Packed, Unit, pack_units, unpack_units
 from kzcn.validation.results import RecordResult, Validation
 
@@ -25,6 +29,10 @@ __all__ = ["CHUNK", "ParallelValidation", "parallel_results"]
 #: Units per chunk sent to a worker: large enough that passing it costs little
 #: beside validating it, small enough that few are held at a time.
 CHUNK = 2000
+
+#: A result as a worker sends it back (`_sent`): whole, or what the worker found.
+Sent = RecordResult | tuple[tuple[Problem, ...], Message | None, bytes | Literal[True] | None]
+Chunk = tuple[Unit, ...]
 
 #: The engine of this worker process, built once by `_setup`.
 _engine: list[Engine] = []
@@ -43,14 +51,14 @@ def parallel_results(
     """Each unit's result, in input order, validated by `jobs` worker processes."""
     pool = worker_pool(jobs, _setup, (type(engine), engine.show_values))
     try:
-        pending: deque[AsyncResult[list[RecordResult]]] = deque()
+        pending: deque[tuple[Chunk, AsyncResult[list[Sent]]]] = deque()
         while chunk := tuple(islice(units, CHUNK)):
             in_flight.lines += sum(unit.lines for unit in chunk)
-            pending.append(pool.apply_async(_check_chunk, (pack_units(chunk), file)))
+            pending.append((chunk, pool.apply_async(_check_chunk, (pack_units(chunk), file))))
             if len(pending) >= 2 * jobs:
-                yield from _handed_on(pending.popleft().get(), in_flight)
+                yield from _handed_on(*pending.popleft(), file, in_flight)
         while pending:
-            yield from _handed_on(pending.popleft().get(), in_flight)
+            yield from _handed_on(*pending.popleft(), file, in_flight)
     except BaseException:  # Ctrl-C, a refused input, the consumer gone: stop the workers now
         abandon(pool)
         raise
@@ -58,8 +66,11 @@ def parallel_results(
     pool.join()
 
 
-def _handed_on(results: list[RecordResult], in_flight: InFlight) -> Iterator[RecordResult]:
-    for result in results:
+def _handed_on(
+    chunk: Chunk, results: AsyncResult[list[Sent]], file: str | None, in_flight: InFlight
+) -> Iterator[RecordResult]:
+    for unit, sent in zip(chunk, results.get(), strict=True):
+        result = _rebuilt(sent, unit, file)
         in_flight.lines -= result.lines
         yield result
 
@@ -68,9 +79,39 @@ def _setup(kind: type[Engine], show_values: bool) -> None:
     _engine.append(kind(show_values=show_values))
 
 
-def _check_chunk(chunk: Packed, file: str | None) -> list[RecordResult]:
+def _check_chunk(chunk: Packed, file: str | None) -> list[Sent]:
     check = _engine[0].check
-    return [check(unit, file) for unit in unpack_units(chunk)]
+    return [_sent(check(unit, file), unit, file) for unit in unpack_units(chunk)]
+
+
+def _sent(result: RecordResult, unit: Unit, file: str | None) -> Sent:
+    """`result` less what the parent holds in `unit`: its bytes (2 kB a line) cross once.
+
+    When the result's input bytes, line, role and line count are its unit's,
+    only `(problems, model, accepted)` goes back, `accepted` True when it is
+    the unit's own text. Any other result goes whole.
+    """
+    if (
+        result.raw is not unit.raw
+        or result.line != unit.line
+        or result.role != unit.role
+        or result.lines != unit.lines
+        or result.file != file
+    ):
+        return result
+    accepted = result.accepted
+    own_text = accepted is not None and accepted is unit.text
+    # The model as it is: `message` would build one from `accepted`.
+    return result.problems, result._message, True if own_text else accepted  # noqa: SLF001
+
+
+def _rebuilt(sent: Sent, unit: Unit, file: str | None) -> RecordResult:
+    """The result `_sent` sent for `unit`, whole again."""
+    if isinstance(sent, RecordResult):
+        return sent
+    problems, message, accepted = sent
+    text = unit.text if accepted is True else accepted
+    return RecordResult(file, unit.line, problems, message, unit.raw, unit.role, unit.lines, text)
 
 
 class ParallelValidation(Validation):

@@ -12,6 +12,7 @@ from pydantic_core import ErrorDetails
 
 from kzcn.errors import CATALOGUE, Code, Severity, is_code
 from kzcn.messages import MESSAGE_KINDS
+from kzcn.validation._pickled import pickled_by_fields
 
 __all__ = [
     "Problem",
@@ -131,6 +132,7 @@ def json_path(loc: Sequence[str | int], document: object = None) -> str:
     return "".join(parts)
 
 
+@pickled_by_fields  # with --jobs, a result's problems cross back from a worker
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong (or late) in one record.

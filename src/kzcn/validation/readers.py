@@ -25,6 +25,7 @@ from kzcn._formats import FORMATS, Format, format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import Code
 from kzcn.flat import CsvLayout, column_types, csv_layout, normalise_column
+from kzcn.validation._pickled import pickled_by_fields
 from kzcn.validation.results import Role
 
 __all__ = [
@@ -101,6 +102,7 @@ def _refuse_line(number: int, max_record_bytes: int) -> InputRefusedError:
     )
 
 
+@pickled_by_fields  # with --jobs, units cross to the workers
 @dataclass(slots=True)
 class Unit:
     """One record's worth of input, not yet validated.

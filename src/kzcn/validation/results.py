@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kzcn.messages import Message, MessageAdapter
+from kzcn.validation._pickled import pickled_by_fields
 from kzcn.validation.problems import Problem
 
 __all__ = ["RecordResult", "Role", "Summary", "Validation"]
@@ -23,6 +24,7 @@ _build_model = MessageAdapter.validator.validate_json
 Role = Literal["record", "blank", "header"]
 
 
+@pickled_by_fields  # with --jobs, every result crosses back from a worker
 @dataclass(frozen=True, slots=True)
 class RecordResult:
     """The outcome for one record: where it came from, and its problems.

@@ -1,0 +1,180 @@
+"""What crosses to and from `--jobs` workers comes back whole: units, results, problems.
+
+Equality of a `RecordResult` skips `raw`, `accepted` and the model, so these
+tests compare every field by name: a pickle or a sent result that dropped
+one fails here.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from dataclasses import dataclass, fields
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import EXAMPLES
+from kzcn.errors import CATALOGUE
+from kzcn.validation import RecordResult
+from kzcn.validation._parallel import _rebuilt, _sent
+from kzcn.validation._pickled import pickled_by_fields
+from kzcn.validation.core import make_engine
+from kzcn.validation.problems import Problem
+from kzcn.validation.readers import Unit, csv_units, jsonl_units
+
+FILE = "in.jsonl"
+
+
+def _line(path: str) -> bytes:
+    return orjson.dumps(orjson.loads((EXAMPLES / path).read_bytes())) + b"\n"
+
+
+VALID = _line("valid/citizenship_acquisition.json")
+LATE = _line("warnings/suspension_late.json")
+INVALID = _line("invalid/authority_of_wrong_state.json")
+#: A line of each kind the engines tell apart; the last has no line end.
+LINES = {
+    "valid": VALID,
+    "valid, warnings": LATE,
+    "invalid": INVALID,
+    "repeated key": VALID.replace(b"{", b'{"kind": "x", ', 1),
+    "not json": b'{"kind": \n',
+    "blank": b"  \n",
+    "cut short": VALID[:40],
+}
+
+
+def every_field(item: object) -> tuple[Any, ...]:
+    """The values of every dataclass field, the ones `==` skips too."""
+    return tuple(getattr(item, name.name) for name in fields(item))  # type: ignore[arg-type]
+
+
+def _units() -> list[Unit]:
+    return list(jsonl_units(io.BytesIO(b"".join(LINES.values()))))
+
+
+def _checked(engine: str) -> list[tuple[Unit, RecordResult]]:
+    check = make_engine(engine).check  # type: ignore[arg-type]
+    return [(unit, check(unit, FILE)) for unit in _units()]
+
+
+def test_the_lines_cover_valid_warnings_and_errors() -> None:
+    """Else the tests below could pass over an empty case."""
+    results = [result for _, result in _checked("model")]
+    assert [r.valid for r in results[:3]] == [True, True, False]
+    assert [r.has_warnings for r in results[:3]] == [False, True, False]
+    assert results[0].accepted is not None  # the fast path's result, model not built
+    assert results[2].problems
+    assert [r.role for r in results].count("blank") == 1
+
+
+@pytest.mark.parametrize("engine", ["model", "schema"])
+@pytest.mark.parametrize("model_read", [False, True])
+def test_a_result_pickles_whole(engine: str, *, model_read: bool) -> None:
+    for _, result in _checked(engine):
+        if model_read:
+            _ = result.message  # the model built: it crosses too
+        copy = pickle.loads(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
+        assert every_field(copy) == every_field(result)
+        assert result.__reduce_ex__(pickle.HIGHEST_PROTOCOL)[0] is RecordResult  # the cheap route
+
+
+@pytest.mark.parametrize("engine", ["model", "schema"])
+def test_a_result_sent_back_is_rebuilt_whole(engine: str) -> None:
+    """As `_check_chunk` and `_handed_on` do, with the units pickled as they are."""
+    pairs = _checked(engine)
+    units = pickle.loads(pickle.dumps([unit for unit, _ in pairs]))  # noqa: S301 - as a worker gets them
+    check = make_engine(engine).check  # type: ignore[arg-type]
+    sent = pickle.loads(pickle.dumps([_sent(check(unit, FILE), unit, FILE) for unit in units]))  # noqa: S301
+    for (unit, result), back in zip(pairs, sent, strict=True):
+        assert every_field(_rebuilt(back, unit, FILE)) == every_field(result)
+    assert not any(isinstance(back, RecordResult) for back in sent)  # none needed to go whole
+
+
+def test_a_valid_line_crosses_back_without_its_bytes() -> None:
+    unit = _units()[0]
+    back = pickle.dumps(_sent(make_engine("model").check(unit, FILE), unit, FILE))
+    assert len(back) < 20 < len(VALID)
+
+
+def test_a_result_unlike_its_unit_goes_whole() -> None:
+    unit = _units()[0]
+    result = RecordResult(FILE, unit.line, (), None, None, "record", 0)  # a `.json` group's record
+    assert _sent(result, unit, FILE) is result
+    assert _rebuilt(result, unit, FILE) is result
+
+
+def test_csv_units_and_their_results_cross_whole() -> None:
+    """A row's unit holds its object and its header's columns; its accepted text is no input."""
+    data = b"kind,schema_version\ncitizenship_acquisition,2.0\n"
+    check = make_engine("model").check
+    for unit in csv_units(io.BytesIO(data)):
+        copy = pickle.loads(pickle.dumps(unit))  # noqa: S301 - our own bytes
+        assert every_field(copy) == every_field(unit)
+        result = check(copy, FILE)
+        back = pickle.loads(pickle.dumps(_sent(result, copy, FILE)))  # noqa: S301
+        assert every_field(_rebuilt(back, unit, FILE)) == every_field(result)
+
+
+problems = st.builds(
+    Problem,
+    st.sampled_from(sorted(CATALOGUE)),
+    st.text(max_size=5),
+    st.sampled_from(["error", "warning"]),
+    st.none() | st.just(FILE),
+    st.none() | st.integers(1),
+    st.none() | st.integers() | st.text(max_size=3),
+    st.none() | st.integers(1, 99),
+)
+
+
+@given(
+    st.builds(
+        RecordResult,
+        st.none() | st.text(max_size=5),
+        st.none() | st.integers(1),
+        st.lists(problems, max_size=3).map(tuple),
+        st.none(),
+        st.none() | st.binary(max_size=5),
+        st.sampled_from(["record", "blank", "header"]),
+        st.integers(0, 9),
+        st.none() | st.binary(max_size=5),
+    )
+)
+def test_any_result_pickles_whole(result: RecordResult) -> None:
+    copy = pickle.loads(pickle.dumps(result))  # noqa: S301 - our own bytes
+    assert every_field(copy) == every_field(result)
+    assert [every_field(p) for p in copy.problems] == [every_field(p) for p in result.problems]
+
+
+def test_only_a_class_of_two_or_more_init_fields_is_taken() -> None:
+    @dataclass
+    class One:
+        only: int
+
+    with pytest.raises(TypeError, match="two or more fields"):
+        pickled_by_fields(One)
+
+
+class Row(Unit):
+    """A subclass of `Unit` with a pickle of its own, as a table's row may have."""
+
+    __slots__ = ("extra",)
+
+    def __init__(self, line: int, extra: str) -> None:
+        super().__init__(line, b"row\n")
+        self.extra = extra
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Row, (self.line, self.extra)
+
+
+def test_a_subclass_keeps_its_own_pickle() -> None:
+    """A subclass is no `Unit` rebuilt: it pickles by its own route, type and all."""
+    copy = pickle.loads(pickle.dumps(Row(3, "x")))  # noqa: S301 - our own bytes
+    assert type(copy) is Row
+    assert (copy.line, copy.extra, copy.raw) == (3, "x", b"row\n")
