@@ -24,7 +24,7 @@ from kzcn.validation._parallel import _rebuilt, _sent
 from kzcn.validation._pickled import pickled_by_fields
 from kzcn.validation.core import make_engine
 from kzcn.validation.problems import Problem
-from kzcn.validation.readers import Unit, csv_units, jsonl_units
+from kzcn.validation.readers import Unit, csv_units, jsonl_units, pack_units, unpack_units
 
 FILE = "in.jsonl"
 
@@ -178,3 +178,18 @@ def test_a_subclass_keeps_its_own_pickle() -> None:
     copy = pickle.loads(pickle.dumps(Row(3, "x")))  # noqa: S301 - our own bytes
     assert type(copy) is Row
     assert (copy.line, copy.extra, copy.raw) == (3, "x", b"row\n")
+
+
+def test_units_cross_to_a_worker_whole() -> None:
+    """`pack_units`: a plain JSON line goes as its number and bytes, every other unit whole.
+
+    Each unit comes back with every field it had (the blank line, the line cut
+    short at the end and an over-long line are not plain), its text its bytes.
+    """
+    units = [*_units(), *jsonl_units(io.BytesIO(b'{"a": 1}\n'), max_record_bytes=4)]
+    packed = pickle.loads(pickle.dumps(pack_units(units)))  # noqa: S301 - our own bytes
+    plain = [sent for sent in packed[1].values() if isinstance(sent, tuple)]
+    assert len(plain) == 5  # the five complete records of `LINES`
+    crossed = list(unpack_units(packed))
+    assert [every_field(u) for u in crossed] == [every_field(u) for u in units]
+    assert all(u.text is u.raw for u, sent in zip(crossed, units, strict=True) if sent.text)
