@@ -215,3 +215,25 @@ def test_parquet_lists_nested_otherwise_are_read_by_duckdb_with_the_same_figures
     assert _figures(other) == standard
     assert pruned == [True, False]
     assert loaded == [True, True]
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+def test_parquet_lists_read_in_batches_give_the_same_figures(
+    datasets: dict[str, Path], monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """The pruned lists come in batches (bounded memory); a batch's rows keep their `ord`."""
+    from kzcn.exposure import _duck  # noqa: PLC0415
+
+    whole = _figures(datasets["parquet"])
+    batches: list[int] = []
+    original = _duck._listing_rows
+
+    def counted(*args: object) -> object:
+        for table in original(*args):  # type: ignore[arg-type]
+            batches.append(table.num_rows)
+            yield table
+
+    monkeypatch.setattr(_duck, "_LIST_BATCH", batch)
+    monkeypatch.setattr(_duck, "_listing_rows", counted)
+    assert _figures(datasets["parquet"]) == whole
+    assert len(batches) > 1  # read in several batches, not at once
