@@ -3,13 +3,14 @@
 The figures are the measured ones (`tests/benchmarks/bench_scale.py`, README "At
 scale"), not a model of the code: `kzcn generate`'s files take about 2,000 bytes
 a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed and 190 as
-Parquet; the default report peaked at 0.60 GiB for a million messages, 0.73 GiB
-for five and 0.87 GiB for twenty (DuckDB's limit 500MB; the people linked in
-DuckDB), about 0.62 GiB plus 0.013 GiB a million (a least-squares line, within
-7 % of each). The in-memory path (`--per-record`, an HTML page,
-`--linkage`) holds every person in Python: 0.96 GiB for a million and 3.73 GiB
-for five, about 0.27 GiB plus 0.69 GiB a million. Real files whose records are
-larger or smaller than generated ones move the estimate in proportion.
+Parquet; the default report peaked at 0.77 GiB for a million messages, 0.96 GiB
+for five and 1.19 GiB for twenty (DuckDB's limit 500MB; the people linked in
+DuckDB, Parquet's person lists read in batches), about 0.80 GiB plus 0.020 GiB a
+million (a least-squares line, within 7 % of each). The in-memory path
+(`--per-record`, an HTML page, `--linkage`) holds every person in Python: 0.96
+GiB for a million and 3.73 GiB for five, about 0.27 GiB plus 0.69 GiB a million.
+Real files whose records are larger or smaller than generated ones move the
+estimate in proportion.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _GIB = 1024**3
 #: Bytes a generated message takes, by how the file is stored.
 _BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "text": 2_000}
 #: (GiB at no messages, GiB per million messages), by path; see the module's note.
-_PEAK_LINE = {"in_engine": (0.62, 0.013), "in_memory": (0.27, 0.69)}
+_PEAK_LINE = {"in_engine": (0.80, 0.020), "in_memory": (0.27, 0.69)}
 _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
 
