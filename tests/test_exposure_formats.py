@@ -237,3 +237,17 @@ def test_parquet_lists_read_in_batches_give_the_same_figures(
     monkeypatch.setattr(_duck, "_listing_rows", counted)
     assert _figures(datasets["parquet"]) == whole
     assert len(batches) > 1  # read in several batches, not at once
+
+
+def test_an_empty_parquet_file_is_read_in_duckdb_as_no_messages(
+    datasets: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No rows, no batch of lists: the table of listed persons is still made, empty."""
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pq.read_table(datasets["parquet"]).slice(0, 0), empty)
+    taken = _loaded_natively(monkeypatch)
+    result = compute_exposure(empty)
+    assert taken == [True]
+    assert (result.input.messages, result.input.persons) == (0, 0)

@@ -789,7 +789,8 @@ def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> Iterator[pa.
 
     DuckDB reads every field of a list's items, not the few named (in a
     million generated messages, the listed persons' 40 fields took 1.4 s of
-    CPU, pyarrow's reader told the 11 leaves 0.1 s). `ord` numbers the rows
+    CPU, pyarrow's reader told the 11 leaves of their values and keys 0.1 s; a
+    field the item checks test adds one leaf under it). `ord` numbers the rows
     kept (from 1). The leaves are named as Parquet's standard lists nest them
     (`items.list.element.subject...`, what `kzcn generate` writes); a file
     nesting them otherwise gives None, and DuckDB reads the lists in the rows' query.
@@ -799,15 +800,13 @@ def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> Iterator[pa.
     """
     import pyarrow.parquet as pq  # noqa: PLC0415 - only for a Parquet input with person lists
 
-    # A standard list's items: `<list>.list.element`.
-    documents = (layout.SUBJECT, layout.DOCUMENTS, "list", "element")
     fields = [
-        *((layout.SUBJECT, *c.path) for c in layout.PERSON),
-        *((*documents, *c.path) for c in layout.DOCUMENT),
+        *((layout.ITEM_SUBJECT, *c.path) for c in layout.PERSON),
+        *((layout.ITEM_SUBJECT, layout.DOCUMENTS, "[]", *c.path) for c in layout.DOCUMENT),
     ]
     keys = _lists(plan)
     kind = ".".join(layout.KIND.path)
-    wanted = [kind, *(".".join((key, "list", "element", *f)) for key in keys for f in fields)]
+    wanted = [kind, *(_leaf((key, "[]", *f)) for key in keys for f in fields)]
     # The kinds as a dictionary: a million of them, not decoded into strings.
     file = pq.ParquetFile(path, read_dictionary=[kind])
     leaves = [file.schema.column(i).path for i in range(file.metadata.num_columns)]
@@ -815,7 +814,7 @@ def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> Iterator[pa.
         return None
     for key, path_ in _item_checks(fast):
         # One leaf under a checked field tells whether the field holds a value.
-        prefix = ".".join((key, "list", "element", *_standard(path_)))
+        prefix = _leaf((key, "[]", *path_))
         leaf = next((f for f in leaves if f == prefix or f.startswith(prefix + ".")), None)
         if leaf is None:
             return None
@@ -882,13 +881,9 @@ def _item_checks(fast: FastPlan) -> list[tuple[str, tuple[str, ...]]]:
     return sorted(found)
 
 
-def _standard(path: tuple[str, ...]) -> tuple[str, ...]:
-    """A checked path's Parquet leaf path: a list's items nest as `<list>.list.element`."""
-    return tuple(
-        part
-        for segment in path
-        for part in (("list", "element") if segment == "[]" else (segment,))
-    )
+def _leaf(path: tuple[str, ...]) -> str:
+    """A path (`[]` for a list's items) as Parquet names its column: `<list>.list.element`."""
+    return ".".join("list.element" if segment == "[]" else segment for segment in path)
 
 
 @contextmanager
