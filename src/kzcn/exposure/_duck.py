@@ -33,6 +33,7 @@ since DuckDB expands `x[1].jsonl` as a pattern.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -784,7 +785,7 @@ def load_native(
     return lines.empty, lines.count
 
 
-def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> Iterator[pa.Table] | None:
+def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> pa.RecordBatchReader | None:
     """Kind and person lists of the Parquet rows that list someone, with only the fields read.
 
     DuckDB reads every field of a list's items, not the few named (in a
@@ -794,9 +795,10 @@ def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> Iterator[pa.
     kept (from 1). The leaves are named as Parquet's standard lists nest them
     (`items.list.element.subject...`, what `kzcn generate` writes); a file
     nesting them otherwise gives None, and DuckDB reads the lists in the rows' query.
-    The rows come in batches (`_LIST_BATCH`), so that the lists of a national-scale
-    file never sit in Python's memory at once (read whole, a 5M-message file's took
-    1.2 GiB beside DuckDB's).
+    The rows come as a stream of batches (`_LIST_BATCH`), which one query of
+    DuckDB's takes as they come: the lists of a national-scale file never sit in
+    Python's memory at once (read whole, a 5M-message file's took 1.2 GiB beside
+    DuckDB's), and the query is planned once, not once a batch.
     """
     import pyarrow.parquet as pq  # noqa: PLC0415 - only for a Parquet input with person lists
 
@@ -820,17 +822,18 @@ def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> Iterator[pa.
             return None
         if leaf not in wanted:
             wanted.append(leaf)
-    return _listing_rows(file, wanted, keys)
+    return _stream(_listing_rows(file, wanted, keys), lambda: _listing_schema(file, wanted))
 
 
 #: Rows of a Parquet file read at a time for their person lists (`_pruned_lists`).
 _LIST_BATCH = 64 * 1024
 
 
-def _listing_rows(file: pq.ParquetFile, wanted: list[str], keys: list[str]) -> Iterator[pa.Table]:
+def _listing_rows(
+    file: pq.ParquetFile, wanted: list[str], keys: list[str]
+) -> Iterator[pa.RecordBatch]:
     """Each batch of the file's rows that list someone, `ord` their position from 1."""
-    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
-    import pyarrow.compute as pc  # noqa: PLC0415 - ditto
+    import pyarrow.compute as pc  # noqa: PLC0415 - see `_pruned_lists`
 
     start = 0
     for batch in file.iter_batches(batch_size=_LIST_BATCH, columns=wanted, use_threads=True):
@@ -838,15 +841,47 @@ def _listing_rows(file: pq.ParquetFile, wanted: list[str], keys: list[str]) -> I
         for key in keys[1:]:
             given = pc.or_(given, pc.is_valid(batch.column(key)))
         rows = pc.indices_nonzero(given)
-        table = pa.Table.from_batches([batch.take(rows)])
-        yield table.append_column("ord", pc.add(rows.cast("int64"), start + 1))
+        if len(rows):
+            yield _with_ord(batch.take(rows), rows, start)
         start += batch.num_rows
-    if not start:  # no rows, no batch: the table `listed` is still made, empty
-        yield file.read(columns=wanted).append_column("ord", pa.array([], pa.int64()))
+
+
+def _with_ord(batch: pa.RecordBatch, rows: pa.Array, start: int) -> pa.RecordBatch:
+    """`batch` (the rows `rows` of a batch from row `start` on) with `ord`, their positions.
+
+    The positions are numpy's over Arrow's buffer: making an Arrow value from
+    Python's (`pa.array`, `pa.scalar`, `pc.add(x, 1)`) imports pandas (0.17 s).
+    """
+    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
+
+    indices = np.frombuffer(rows.buffers()[1], np.uint64, len(rows), rows.offset * 8)
+    positions = indices.astype(np.int64) + (start + 1)
+    numbers = pa.Array.from_buffers(pa.int64(), len(positions), [None, pa.py_buffer(positions)])
+    return pa.RecordBatch.from_arrays([*batch.columns, numbers], [*batch.schema.names, "ord"])
+
+
+def _listing_schema(file: pq.ParquetFile, wanted: list[str]) -> pa.Schema:
+    """The schema of `_listing_rows`' batches, for a file that gives none (no row lists anyone)."""
+    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
+
+    schema = file.read_row_groups([], columns=wanted).schema
+    return schema.append(pa.field("ord", pa.int64()))
+
+
+def _stream(
+    batches: Iterator[pa.RecordBatch], no_batch: Callable[[], pa.Schema]
+) -> pa.RecordBatchReader:
+    """The batches as one stream; its schema is the first batch's, or `no_batch()`'s."""
+    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
+
+    first = next(batches, None)
+    if first is None:
+        return pa.RecordBatchReader.from_batches(no_batch(), iter(()))
+    return pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches))
 
 
 def _load_lists(
-    con: duckdb.DuckDBPyConnection, lists: Iterator[pa.Table], plan: ExtractPlan,
+    con: duckdb.DuckDBPyConnection, lists: pa.RecordBatchReader, plan: ExtractPlan,
     reading: _From, fast: FastPlan,
 ) -> None:  # fmt: skip
     """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column.
@@ -855,14 +890,11 @@ def _load_lists(
     row whose lists it reads itself.
     """
     listed = _listed(plan, reading, _as_hash, fast).removesuffix(", ")
-    select = f"SELECT ord, {listed} FROM lists_in"  # noqa: S608 - see `_query`
-    for number, batch in enumerate(lists):
-        con.register("lists_in", batch)
-        try:
-            into = "CREATE TABLE listed AS" if number == 0 else "INSERT INTO listed"
-            con.execute(f"{into} {select}")
-        finally:
-            con.unregister("lists_in")
+    con.register("lists_in", lists)
+    try:
+        con.execute(f"CREATE TABLE listed AS SELECT ord, {listed} FROM lists_in")  # noqa: S608 - see `_query`
+    finally:
+        con.unregister("lists_in")
     con.execute(f"""
         UPDATE raw SET presence = raw.presence | b.bits
         FROM (SELECT ord, {_ITEM_BITS} AS bits FROM listed) b
