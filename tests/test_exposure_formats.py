@@ -7,9 +7,13 @@ import gzip
 import io
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import orjson
 import pytest
 from openpyxl import Workbook
@@ -264,3 +268,64 @@ def test_a_parquet_report_does_not_import_pandas(datasets: dict[str, Path]) -> N
         "assert 'pandas' not in sys.modules, 'pandas was imported'"
     )
     subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+
+
+def test_a_failure_reading_the_lists_beside_the_rows_leaves_the_file_to_the_shared_reader(
+    datasets: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lists are read in a thread beside the rows (`_duck._beside`); its error declines."""
+    from kzcn.exposure import _duck  # noqa: PLC0415
+
+    whole = _figures(datasets["parquet"])
+
+    def failing(*_: object) -> None:
+        raise duckdb.IOException("the lists could not be read")
+
+    monkeypatch.setattr(_duck, "_load_lists", failing)
+    taken = _loaded_natively(monkeypatch)
+    assert _figures(datasets["parquet"]) == whole
+    assert taken == [False]
+
+
+def _beside_block(
+    work: Callable[[duckdb.DuckDBPyConnection], None], block: Callable[[], None]
+) -> None:
+    from kzcn.exposure._duck import _beside  # noqa: PLC0415
+
+    with duckdb.connect(":memory:") as con, _beside(con, work):
+        block()
+
+
+def test_work_beside_a_block_raises_its_error_after_the_block() -> None:
+    done: list[str] = []
+
+    def work(other: duckdb.DuckDBPyConnection) -> None:
+        other.execute("CREATE TABLE beside AS SELECT 1 AS x")
+        raise LookupError("from the work")
+
+    with pytest.raises(LookupError, match="from the work"):
+        _beside_block(work, lambda: done.append("block"))
+    assert done == ["block"]
+
+
+def test_a_failing_block_interrupts_the_work_beside_it() -> None:
+    """Ctrl-C (or any error) in the rows' query stops the lists' query too, not waiting for it."""
+    seen: list[type[BaseException]] = []
+    started = threading.Event()
+
+    def work(other: duckdb.DuckDBPyConnection) -> None:
+        started.set()
+        try:  # hours of work, unless interrupted
+            other.execute("SELECT count(*) FROM range(1000000000000) a")
+        except BaseException as error:
+            seen.append(type(error))
+            raise
+
+    def block() -> None:
+        started.wait()
+        time.sleep(0.2)  # the work's query under way
+        raise ValueError("the block")
+
+    with pytest.raises(ValueError, match="the block"):
+        _beside_block(work, block)
+    assert seen == [duckdb.InterruptException]

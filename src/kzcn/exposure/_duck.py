@@ -755,9 +755,14 @@ def load_native(
             )
             # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
             with _insertion_order(con, keep=not parquet):
-                con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
-                if lists is not None:
-                    _load_lists(con, lists, plan, reading, fast)
+                if lists is None:
+                    con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
+                else:
+                    # pyarrow's reading of the lists is mostly one thread's: it runs beside
+                    # DuckDB's reading of the rows, on a connection of its own.
+                    with _beside(con, lambda other: _load_lists(other, lists, plan, reading, fast)):
+                        con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
+                    _add_item_bits(con)
     except (duckdb.Error, OSError):
         if counter is not None:
             counter.join()
@@ -886,8 +891,8 @@ def _load_lists(
 ) -> None:  # fmt: skip
     """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column.
 
-    The rows' `presence` gains their items' bits here, as `_query` adds them to a
-    row whose lists it reads itself.
+    The rows' `presence` gains their items' bits after (`_add_item_bits`), as
+    `_query` adds them to a row whose lists it reads itself.
     """
     listed = _listed(plan, reading, _as_hash, fast).removesuffix(", ")
     con.register("lists_in", lists)
@@ -895,6 +900,10 @@ def _load_lists(
         con.execute(f"CREATE TABLE listed AS SELECT ord, {listed} FROM lists_in")  # noqa: S608 - see `_query`
     finally:
         con.unregister("lists_in")
+
+
+def _add_item_bits(con: duckdb.DuckDBPyConnection) -> None:
+    """The rows' `presence` gains the bits of their listed items' (`_load_lists`)."""
     con.execute(f"""
         UPDATE raw SET presence = raw.presence | b.bits
         FROM (SELECT ord, {_ITEM_BITS} AS bits FROM listed) b
@@ -929,6 +938,39 @@ def _insertion_order(con: duckdb.DuckDBPyConnection, *, keep: bool) -> Iterator[
         yield
     finally:
         con.execute("RESET preserve_insertion_order")
+
+
+@contextmanager
+def _beside(
+    con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], None]
+) -> Iterator[None]:
+    """Run `work` in a thread on a cursor of `con` (a connection of its own), beside the block.
+
+    DuckDB lets go of the GIL while it runs a query, so both run at once. The
+    work's error is raised once both are done; if the block fails, the work is
+    interrupted and the block's error is raised.
+    """
+    other = con.cursor()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(other)
+        except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+            failed.append(error)
+
+    thread = threading.Thread(target=run, name="kzcn-beside", daemon=True)
+    thread.start()
+    try:
+        yield
+    except BaseException:
+        other.interrupt()
+        raise
+    finally:
+        thread.join()
+        other.close()
+    if failed:
+        raise failed[0]
 
 
 def _split(
