@@ -22,6 +22,7 @@ Targets (issue 19): kzcn <= 1.5x the floor on JSONL; <= 2 s on Parquet at 1M.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,10 +58,19 @@ print(sum(s * n for s, n in rows), sum(n for s, n in rows))
 """ % _SUBJECT.replace("'", "''")  # noqa: S608, UP031 - a benchmark over its own files; the braces are the script's
 
 
-def _seconds(command: list[str]) -> float:
+def _seconds(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user and system, every thread) of a run of `command`.
+
+    The CPU seconds move less than the wall's on a shared machine: another's
+    load stretches a run's wall, hardly its work.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
 
 
 def _spread(values: list[float]) -> str:
@@ -83,12 +93,15 @@ def main() -> None:
         floor_command = [sys.executable, "-c", _FLOOR, str(path)]
         kzcn_command = [sys.executable, "-m", "kzcn", "exposure", str(path),
                         "--format", "json", "--out", "/dev/null"]  # fmt: skip
-        floor, kzcn = [], []
+        floor_runs, kzcn_runs = [], []
         for _ in range(args.runs):
-            floor.append(_seconds(floor_command))
-            kzcn.append(_seconds(kzcn_command))
+            floor_runs.append(_seconds(floor_command))
+            kzcn_runs.append(_seconds(kzcn_command))
+        floor, kzcn = [wall for wall, _ in floor_runs], [wall for wall, _ in kzcn_runs]
         ratio = statistics.median(kzcn) / statistics.median(floor)
         _say(f"{path.name} | {_spread(floor)} | {_spread(kzcn)} | {ratio:.2f}x")
+        floor_cpu, kzcn_cpu = [cpu for _, cpu in floor_runs], [cpu for _, cpu in kzcn_runs]
+        _say(f"  CPU s: floor {_spread(floor_cpu)} | kzcn {_spread(kzcn_cpu)}")
         if path.suffix == ".parquet":
             per_million = statistics.median(kzcn) / args.millions
             _say(f"  kzcn {per_million:.2f} s per million on Parquet "
