@@ -329,3 +329,38 @@ def test_a_failing_block_interrupts_the_work_beside_it() -> None:
     with pytest.raises(ValueError, match="the block"):
         _beside_block(work, block)
     assert seen == [duckdb.InterruptException]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("personal_number", "[]"),  # text that reads like an empty list: a value
+        ("name_national", "{}"),
+        ("patronymic", {}),  # an object without a field: a value
+    ],
+)
+def test_a_listed_persons_odd_value_counts_alike_in_parquet_and_json_lines(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    """An item's value counts as given the same way in DuckDB over Parquet and in JSON Lines.
+
+    Parquet's typed text `[]` is a value (DuckDB once took its text for an empty list).
+    """
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from kzcn._parquet import table_of  # noqa: PLC0415
+
+    messages = [orjson.loads(line) for line in _written("jsonl").splitlines()]
+    items = [
+        item
+        for message in messages
+        if message["kind"] == "prior_change_list"
+        for item in message["items"]
+        if item.get("subject")
+    ]
+    items[0]["subject"][field] = value
+    data = b"".join(orjson.dumps(message) + b"\n" for message in messages)
+    (tmp_path / "odd.jsonl").write_bytes(data)
+    pq.write_table(table_of(data), tmp_path / "odd.parquet")
+    by_lines = compute_exposure(tmp_path / "odd.jsonl").field_flows
+    assert compute_exposure(tmp_path / "odd.parquet").field_flows == by_lines

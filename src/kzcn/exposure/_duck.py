@@ -204,17 +204,31 @@ def _any_item(items: str, child: str) -> str:
     return f"coalesce(list_bool_or(list_transform({items}, {given})), false)"
 
 
-def _present_at(item: str, path: tuple[str, ...], depth: int = 0) -> str:
+def _typed_given(expression: str) -> str:
+    """`_non_empty` over a typed (Parquet) value: text `[]` is a value, as JSON's `"[]"` is.
+
+    Only a list is written `[]` when empty; `typeof` is the column's type, folded
+    when the query is planned, so no other value is cast to text.
+    """
+    return (
+        f"({expression} IS NOT NULL AND (NOT ends_with(typeof({expression}), '[]') "
+        f"OR {expression}::VARCHAR <> '[]'))"
+    )
+
+
+def _present_at(
+    item: str, path: tuple[str, ...], given: Callable[[str], str] = _non_empty, depth: int = 0
+) -> str:
     """SQL: a value sits at `path` in `item`, not null nor an empty list (`_fast.item_bits`).
 
-    `[]` fans out over a list's items.
+    `[]` fans out over a list's items; `given` tests a value (`_typed_given` for typed columns).
     """
     if "[]" not in path:
-        return _non_empty(_at(item, path))
+        return given(_at(item, path))
     at, inner = path.index("[]"), f"x{depth}"
     return (
         f"coalesce(list_bool_or(list_transform({_at(item, path[:at])}, "
-        f"lambda {inner}: {_present_at(inner, path[at + 1 :], depth + 1)})), false)"
+        f"lambda {inner}: {_present_at(inner, path[at + 1 :], given, depth + 1)})), false)"
     )
 
 
@@ -222,9 +236,12 @@ def _at(item: str, path: tuple[str, ...]) -> str:
     return item + "".join("." + _quote(segment) for segment in path)
 
 
-def _item_bits(item: str, checks: tuple[tuple[int, tuple[str, ...]], ...]) -> str:
+def _item_bits(
+    item: str, checks: tuple[tuple[int, tuple[str, ...]], ...],
+    given: Callable[[str], str] = _non_empty,
+) -> str:  # fmt: skip
     """An item's presence bits (`FastChecks.items`), as SQL over `item`."""
-    return _sum_of_bits([(bit, _present_at(item, path)) for bit, path in checks])
+    return _sum_of_bits([(bit, _present_at(item, path, given)) for bit, path in checks])
 
 
 def _sum_of_bits(terms: list[tuple[int, str]]) -> str:
@@ -389,13 +406,14 @@ def _listed(plan: ExtractPlan, reading: _From, key: Callable[[str], str], fast: 
     `presence` is the bits of the kind's checks on the item (`FastChecks.items`).
     """
     person = f"i.{_quote(layout.ITEM_SUBJECT)}"
+    given = _typed_given if reading.typed else _non_empty
 
     def items(kind: str, name: str) -> str:
         values = ", ".join(f"{column} := {person}.{path}" for column, path in _PERSON.items())
         checks = dict(fast.checks[kind].items).get(name, ()) if kind in fast.checks else ()
         return (
             f"list_transform({_quote(name)}, lambda i: struct_pack(listed := {person} IS NOT NULL, "
-            f"presence := CAST({_item_bits('i', checks)} AS BIGINT), "
+            f"presence := CAST({_item_bits('i', checks, given)} AS BIGINT), "
             f"{values}, documents := {reading.documents(person, key)}))"
         )
 
