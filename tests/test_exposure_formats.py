@@ -364,3 +364,5 @@ def test_a_listed_persons_odd_value_counts_alike_in_parquet_and_json_lines(
     pq.write_table(table_of(data), tmp_path / "odd.parquet")
     by_lines = compute_exposure(tmp_path / "odd.jsonl").field_flows
     assert compute_exposure(tmp_path / "odd.parquet").field_flows == by_lines
+    # Per record, the rows come to polars (`_duck.read_native_parquet`): DuckDB reads the lists.
+    assert compute_exposure(tmp_path / "odd.parquet", per_record=True).field_flows == by_lines
