@@ -154,8 +154,8 @@ class IdentityDocument(KzcnModel):
             found.append((("issuing_authority",), "document.issuer_era"))
         if self.date_of_expiry is not None and self.date_of_expiry <= self.date_of_issue:
             found.append((("date_of_expiry",), "document.expiry_before_issue"))
-        if self.mrz is not None:
-            found += [(("mrz", *loc), code) for loc, code in self._mrz_problems()]
+        if self.mrz is not None and (wrong := self._mrz_problems()):
+            found += [(("mrz", *loc), code) for loc, code in wrong]
         return found
 
     def _mrz_problems(self) -> list[RuleBreach]:
@@ -163,13 +163,12 @@ class IdentityDocument(KzcnModel):
         if fields is None or (self.document_type == "passport") != (fields.layout == "TD3"):
             return [((), "mrz.format")]
         found = check_digit_problems(fields)
-        mismatches = [
-            fields.issuing_state != self.issuing_state,
-            fields.number.rstrip("<") != self._mrz_number(fields.layout),
-            fields.expiry != mrz_date(self.date_of_expiry),
-            self.document_type == "passport" and fields.nationality != self.issuing_state,
-        ]
-        if any(mismatches):
+        if (
+            fields.issuing_state != self.issuing_state
+            or fields.number.rstrip("<") != self._mrz_number(fields.layout)
+            or fields.expiry != mrz_date(self.date_of_expiry)
+            or (self.document_type == "passport" and fields.nationality != self.issuing_state)
+        ):
             found.append(((fields.number_line,), "mrz.mismatch"))
         return found
 
@@ -279,7 +278,8 @@ class PersonRecord(KzcnModel):
             found.append((("date_of_birth",), "date.future"))
         found += self._personal_number_problems()
         for index, document in enumerate(self.documents):
-            found += [(("documents", index, *loc), code) for loc, code in self._holder(document)]
+            if wrong := self._holder(document):
+                found += [(("documents", index, *loc), code) for loc, code in wrong]
         return found
 
     def _personal_number_problems(self) -> list[RuleBreach]:
@@ -306,16 +306,16 @@ class PersonRecord(KzcnModel):
                 for code in resident_id_problems(document.number, self.date_of_birth, self.sex)
                 if code.endswith("_mismatch")
             ]
-        fields = document.mrz_fields
+        # Without an MRZ there are no fields: not asked for, nor kept (most documents).
+        fields = None if document.mrz is None else document.mrz_fields
         if fields is not None and self._mrz_disagrees(fields):
             found.append((("mrz", fields.birth_line), "mrz.mismatch"))
         return found
 
     def _mrz_disagrees(self, fields: MrzFields) -> bool:
-        width = len(fields.names)
-        expected = name_field(self.surname.latin, self.given_names.latin, width)
         return (
             fields.birth != mrz_date(self.date_of_birth)
             or fields.sex != self.sex
-            or fields.names != expected
+            or fields.names
+            != name_field(self.surname.latin, self.given_names.latin, len(fields.names))
         )
