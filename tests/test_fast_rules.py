@@ -19,11 +19,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kzcn import strategies as kst
+from kzcn.eras import number_eras, number_out_of_era
 from kzcn.identifiers import (
     _RID_WEIGHTS,
     RESIDENT_ID_PATTERN,
     _resident_id_number_problem,
     icao_check_digit,
+    iin_birth_date,
+    iin_check_digit,
+    iin_problems,
 )
 from kzcn.messages import EntryStayExitViolation, MessageAdapter
 from kzcn.mrz import MrzFields, card_number, check_digit_problems, name_field, parse_mrz
@@ -305,3 +309,77 @@ def test_violation_warnings_are_the_plain_ones(
     model = MessageAdapter.validate_json(text)
     assert isinstance(model, EntryStayExitViolation)
     assert model.warnings() == _plain_warnings(model)
+
+
+def _plain_iin_problems(iin: str, born: date, sex: str) -> list[str]:
+    if not re.fullmatch(r"[0-9]{12}", iin) or iin[6] not in "123456":
+        return ["iin.format"]
+    found = []
+    if iin_check_digit(iin[:11]) != int(iin[11]):
+        found.append("iin.checksum")
+    if iin_birth_date(iin) != born:
+        found.append("iin.birth_date_mismatch")
+    if (int(iin[6]) % 2 == 1) != (sex == "M"):
+        found.append("iin.sex_mismatch")
+    return found
+
+
+@st.composite
+def iins_and_births(draw: st.DrawFn) -> tuple[str, date]:
+    """An IIN and a date of birth: often the one it encodes, or a century or a day off."""
+    born = draw(st.dates(date(1800, 1, 1), date(2099, 12, 31)))
+    century = {18: "12", 19: "34", 20: "56"}[born.year // 100]
+    digit = draw(st.sampled_from(century + "0789"))
+    text = (
+        born.strftime("%Y%m%d")[2:] + digit + draw(st.text(string.digits, min_size=5, max_size=5))
+    )
+    text = draw(st.one_of(st.just(text), st.text(string.digits, min_size=12, max_size=12)))
+    shift = draw(st.sampled_from([0, 0, 0, 1, -1, 36524, 36525]))
+    return text, born + timedelta(days=shift)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(iins_and_births(), st.sampled_from("FM"))
+def test_iin_problems_are_the_plain_ones(case: tuple[str, date], sex: str) -> None:
+    iin, born = case
+    assert iin_problems(iin, born, sex) == _plain_iin_problems(iin, born, sex)
+
+
+def _plain_number_out_of_era(state: str, kind: str, number: str, issued: date) -> bool:
+    dated = [e for e in number_eras() if (e.state, e.document_type) == (state, kind)]
+    eras = [e for e in dated if e.pattern.fullmatch(number)]
+    return bool(eras) and not any(e.covers(issued) for e in eras)
+
+
+def _era_days() -> st.SearchStrategy[date]:
+    """Days on, just before and just after each era's start and end."""
+    bounds = [
+        date.fromordinal(day)
+        for era in number_eras()
+        for day in (era.start, era.end)
+        if 0 < day <= date.max.toordinal()
+    ]
+    near = st.tuples(st.sampled_from(bounds), st.integers(-2, 2)).map(
+        lambda pair: pair[0] + timedelta(days=pair[1])
+    )
+    return st.one_of(near, st.dates(date(1990, 1, 1), date(2030, 1, 1)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(
+        sorted({(e.state, e.document_type) for e in number_eras()} | {("KAZ", "passport")})
+    ),
+    st.one_of(
+        st.sampled_from(["G12345678", "E12345678", "EA1234567", "EI1234567", "N12345678", "X"]),
+        st.from_regex(r"[EG][A-Z0-9][0-9]{7}", fullmatch=True),
+    ),
+    _era_days(),
+)
+def test_number_out_of_era_is_the_plain_one(
+    key: tuple[str, str], number: str, issued: date
+) -> None:
+    state, kind = key
+    assert number_out_of_era(state, kind, number, issued) is _plain_number_out_of_era(
+        state, kind, number, issued
+    )

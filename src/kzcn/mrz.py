@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from kzcn.errors import RuleBreach
-from kzcn.identifiers import icao_check_digit
+from kzcn.identifiers import icao_check_digit, yymmdd
 
 __all__ = ["MrzFields", "card_number", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
 
@@ -157,12 +157,30 @@ def parse_mrz(lines: Sequence[str]) -> MrzFields | None:
     return None
 
 
+#: Check digits of six-character fields (the dates), which repeat from document to document.
+_DATE_DIGITS: dict[str, str] = {}
+#: How many `_DATE_DIGITS` keeps: a century of days, about 4 MB at most.
+DATE_DIGITS_KEPT = 1 << 15
+
+
+def _date_digit(text: str) -> str:
+    """`icao_check_digit` of a date field, kept (while there is room)."""
+    digit = icao_check_digit(text)
+    if len(_DATE_DIGITS) < DATE_DIGITS_KEPT:
+        _DATE_DIGITS[text] = digit
+    return digit
+
+
 def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
     """Every wrong check digit, located at its line."""
     found: list[RuleBreach] = []
     for line, text, check in fields.checks:
+        if len(text) == 6:  # a date: its digit is most likely known
+            digit = _DATE_DIGITS.get(text) or _date_digit(text)
+        else:
+            digit = icao_check_digit(text)
         # An empty optional field may carry `<` instead of a digit (ICAO 9303-4, 4.2.2.2).
-        if check != icao_check_digit(text) and (check != "<" or text.strip("<")):
+        if check != digit and (check != "<" or text.strip("<")):
             found.append(((line,), "mrz.check_digit"))
     line, text, check = fields.composite
     if check != icao_check_digit(text):
@@ -172,10 +190,7 @@ def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
 
 def mrz_date(value: date | None) -> str:
     """A date as the MRZ writes it (YYMMDD), or the filler for no date."""
-    if not value:
-        return "<<<<<<"
-    iso = value.isoformat()  # YYYY-MM-DD, the year zero-padded to four digits
-    return iso[2:4] + iso[5:7] + iso[8:10]
+    return yymmdd(value) if value else "<<<<<<"
 
 
 def encode_name(latin: str) -> str:

@@ -138,21 +138,21 @@ class IdentityDocument(KzcnModel):
     def problems(self) -> list[RuleBreach]:
         """Rule violations of the document alone (no holder data needed)."""
         found: list[RuleBreach] = []
-        if not document_number_pattern(self.issuing_state, self.document_type).fullmatch(
-            self.number
-        ):
+        state, kind, number, issued = (
+            self.issuing_state,
+            self.document_type,
+            self.number,
+            self.date_of_issue,
+        )
+        if not document_number_pattern(state, kind).fullmatch(number):
             found.append((("number",), "document.number_format"))
-        elif self.document_type == "identity_card" and self.issuing_state == "CHN":
-            found += [(("number",), c) for c in resident_id_problems(self.number, None, None)]
-        if number_out_of_era(
-            self.issuing_state, self.document_type, self.number, self.date_of_issue
-        ):
+        elif kind == "identity_card" and state == "CHN":
+            found += [(("number",), c) for c in resident_id_problems(number, None, None)]
+        if number_out_of_era(state, kind, number, issued):
             found.append((("number",), "document.number_era"))
-        if issuer_out_of_era(
-            self.issuing_state, self.document_type, self.issuing_authority, self.date_of_issue
-        ):
+        if issuer_out_of_era(state, kind, self.issuing_authority, issued):
             found.append((("issuing_authority",), "document.issuer_era"))
-        if self.date_of_expiry is not None and self.date_of_expiry <= self.date_of_issue:
+        if (expiry := self.date_of_expiry) is not None and expiry <= issued:
             found.append((("date_of_expiry",), "document.expiry_before_issue"))
         if self.mrz is not None and (wrong := self._mrz_problems()):
             found += [(("mrz", *loc), code) for loc, code in wrong]
