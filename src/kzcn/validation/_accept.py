@@ -482,7 +482,8 @@ class FastAccept:
         self._pause = 0
         self._skip = 0
         self._incomplete = 0  # lines left before `complete` is tried again
-        self._encode = msgspec.json.Encoder().encode if HAVE_MSGSPEC else None
+        self._encoder = msgspec.json.Encoder() if HAVE_MSGSPEC else None
+        self._written = bytearray()  # a struct written back, the same buffer each line
 
     def __call__(self, text: bytes) -> Any:
         """The struct of `text` if every rule accepts it, else None."""
@@ -520,9 +521,10 @@ class FastAccept:
         string is written back as it was read, and the written struct names
         every field once; a key named twice would be a colon more.
         """
-        if not getattr(message, EVERY_FIELD, False) or b"\\" in text or self._encode is None:
+        if not getattr(message, EVERY_FIELD, False) or b"\\" in text or self._encoder is None:
             return False
-        return text.count(b":") == self._encode(message).count(b":")
+        self._encoder.encode_into(message, self._written)
+        return text.count(b":") == self._written.count(b":")
 
 
 def fast_accept() -> FastAccept | None:
