@@ -201,9 +201,9 @@ def icao_check_digit(field: str) -> str:
     would silently drop the tail.
     """
     values = field.encode("ascii", "replace").translate(_MRZ_VALUES)
-    # Every third character has the same weight: three sums in C, not a loop in Python.
-    first, second, third = _ICAO_WEIGHTS
-    total = first * sum(values[0::3]) + second * sum(values[1::3]) + third * sum(values[2::3])
+    # Every third character has the same weight (`_ICAO_WEIGHTS`): three sums in C, not a
+    # loop in Python.
+    total = 7 * sum(values[0::3]) + 3 * sum(values[1::3]) + sum(values[2::3])
     return _DIGITS[total % 10]
 
 

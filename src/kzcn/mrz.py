@@ -15,7 +15,7 @@ digit, open the optional data. The reference vectors are ICAO's own specimens
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -27,8 +27,6 @@ from kzcn.identifiers import icao_check_digit, yymmdd
 __all__ = ["MrzFields", "card_number", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
 
 _LINE_RE = re.compile(r"[A-Z0-9<]+")
-#: Line lengths of the TD3, TD2 and TD1 layouts.
-_SHAPES = frozenset({(44, 44), (36, 36), (30, 30, 30)})
 
 
 class MrzFields(NamedTuple):
@@ -57,27 +55,40 @@ class MrzFields(NamedTuple):
     birth_line: int
 
 
+#: A named tuple made from a tuple of its fields without a call of its Python `__new__`.
+_new_fields = tuple.__new__
+
+
 def _td3(lines: tuple[str, ...]) -> MrzFields:
     one, two = lines
     number, birth, expiry, optional = two[0:9], two[13:19], two[21:27], two[28:42]
-    # Positional, in the order of `MrzFields`: keywords cost a named tuple a microsecond.
-    return MrzFields(
-        "TD3",  # layout
-        one[0:2],  # document_code
-        one[2:5],  # issuing_state
-        number,
-        two[10:13],  # nationality
-        birth,
-        two[20],  # sex
-        expiry,
-        optional,
-        one[5:44],  # names
-        lines,
-        ((1, number, two[9]), (1, birth, two[19]), (1, expiry, two[27]), (1, optional, two[42])),
-        (1, two[0:10] + two[13:20] + two[21:43], two[43]),  # composite
-        0,  # name_line
-        1,  # number_line
-        1,  # birth_line
+    # Positional, in the order of `MrzFields`, and straight into the tuple: keywords and
+    # the named tuple's own `__new__` (a Python call) cost about a microsecond a parse.
+    return _new_fields(
+        MrzFields,
+        (
+            "TD3",  # layout
+            one[0:2],  # document_code
+            one[2:5],  # issuing_state
+            number,
+            two[10:13],  # nationality
+            birth,
+            two[20],  # sex
+            expiry,
+            optional,
+            one[5:44],  # names
+            lines,
+            (
+                (1, number, two[9]),
+                (1, birth, two[19]),
+                (1, expiry, two[27]),
+                (1, optional, two[42]),
+            ),
+            (1, two[0:10] + two[13:20] + two[21:43], two[43]),  # composite
+            0,  # name_line
+            1,  # number_line
+            1,  # birth_line
+        ),
     )
 
 
@@ -98,23 +109,26 @@ def _td1(lines: tuple[str, ...]) -> MrzFields:
     one, two, three = lines
     number, check, optional = card_number(one[5:14], one[14], one[15:30])
     birth, expiry = two[0:6], two[8:14]
-    return MrzFields(  # positional, as in `_td3`
-        "TD1",  # layout
-        one[0:2],  # document_code
-        one[2:5],  # issuing_state
-        number,
-        two[15:18],  # nationality
-        birth,
-        two[7],  # sex
-        expiry,
-        optional,
-        three,  # names
-        lines,
-        ((0, number, check), (1, birth, two[6]), (1, expiry, two[14])),
-        (1, one[5:30] + two[0:7] + two[8:15] + two[18:29], two[29]),  # composite
-        2,  # name_line
-        0,  # number_line
-        1,  # birth_line
+    return _new_fields(
+        MrzFields,
+        (  # positional, as in `_td3`
+            "TD1",  # layout
+            one[0:2],  # document_code
+            one[2:5],  # issuing_state
+            number,
+            two[15:18],  # nationality
+            birth,
+            two[7],  # sex
+            expiry,
+            optional,
+            three,  # names
+            lines,
+            ((0, number, check), (1, birth, two[6]), (1, expiry, two[14])),
+            (1, one[5:30] + two[0:7] + two[8:15] + two[18:29], two[29]),  # composite
+            2,  # name_line
+            0,  # number_line
+            1,  # birth_line
+        ),
     )
 
 
@@ -122,39 +136,45 @@ def _td2(lines: tuple[str, ...]) -> MrzFields:
     one, two = lines
     number, check, optional = card_number(two[0:9], two[9], two[28:35])
     birth, expiry = two[13:19], two[21:27]
-    return MrzFields(  # positional, as in `_td3`
-        "TD2",  # layout
-        one[0:2],  # document_code
-        one[2:5],  # issuing_state
-        number,
-        two[10:13],  # nationality
-        birth,
-        two[20],  # sex
-        expiry,
-        optional,
-        one[5:36],  # names
-        lines,
-        ((1, number, check), (1, birth, two[19]), (1, expiry, two[27])),
-        (1, two[0:10] + two[13:20] + two[21:35], two[35]),  # composite
-        0,  # name_line
-        1,  # number_line
-        1,  # birth_line
+    return _new_fields(
+        MrzFields,
+        (  # positional, as in `_td3`
+            "TD2",  # layout
+            one[0:2],  # document_code
+            one[2:5],  # issuing_state
+            number,
+            two[10:13],  # nationality
+            birth,
+            two[20],  # sex
+            expiry,
+            optional,
+            one[5:36],  # names
+            lines,
+            ((1, number, check), (1, birth, two[19]), (1, expiry, two[27])),
+            (1, two[0:10] + two[13:20] + two[21:35], two[35]),  # composite
+            0,  # name_line
+            1,  # number_line
+            1,  # birth_line
+        ),
     )
+
+
+#: Each layout by its line lengths: how it is read, and the document codes it opens with.
+_LAYOUTS: dict[tuple[int, ...], tuple[Callable[[tuple[str, ...]], MrzFields], str]] = {
+    (44, 44): (_td3, "P"),
+    (36, 36): (_td2, "IAC"),
+    (30, 30, 30): (_td1, "IAC"),
+}
 
 
 def parse_mrz(lines: Sequence[str]) -> MrzFields | None:
     """Split MRZ lines into fields, or None when the layout is not TD3, TD2 or TD1."""
-    shape = tuple(map(len, lines))
-    # One match over the joined lines: each line's length is held to its layout below.
-    if shape not in _SHAPES or not _LINE_RE.fullmatch("".join(lines)):
+    layout = _LAYOUTS.get(tuple(map(len, lines)))
+    # One match over the joined lines: each line's length is its layout's.
+    if layout is None or not _LINE_RE.fullmatch("".join(lines)):
         return None
-    if shape == (44, 44) and lines[0][0] == "P":
-        return _td3(tuple(lines))
-    if shape == (36, 36) and lines[0][0] in "IAC":
-        return _td2(tuple(lines))
-    if shape == (30, 30, 30) and lines[0][0] in "IAC":
-        return _td1(tuple(lines))
-    return None
+    read, codes = layout
+    return read(tuple(lines)) if lines[0][0] in codes else None
 
 
 #: Check digits of six-character fields (the dates), which repeat from document to document.

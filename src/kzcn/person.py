@@ -300,12 +300,12 @@ class PersonRecord(KzcnModel):
         found: list[RuleBreach] = []
         if document.date_of_issue < self.date_of_birth:
             found.append((("date_of_issue",), "document.issued_before_birth"))
-        if document.document_type == "identity_card" and document.issuing_state == "CHN":
-            found += [
-                (("number",), code)
-                for code in resident_id_problems(document.number, self.date_of_birth, self.sex)
-                if code.endswith("_mismatch")
-            ]
+        if (
+            document.document_type == "identity_card"
+            and document.issuing_state == "CHN"
+            and (codes := resident_id_problems(document.number, self.date_of_birth, self.sex))
+        ):
+            found += [(("number",), code) for code in codes if code.endswith("_mismatch")]
         # Without an MRZ there are no fields: not asked for, nor kept (most documents).
         fields = None if document.mrz is None else document.mrz_fields
         if fields is not None and self._mrz_disagrees(fields):
