@@ -11,11 +11,11 @@ are compiled into one `__post_init__` for its model (`_post_init`).
 
 The rules are then most of a line's time, and they are the models' own Python,
 which the bare pydantic loop runs too: this path saves pydantic's building of
-models, not the rules (about 7 of 33 us a line is msgspec decoding; see
-tests/benchmarks/bench_validate.py --model-only). So a rule made cheaper makes
-both faster, and the ratio to the bare loop stays below pydantic's own cost
-over ours (about 36 against 21 us a line, rules aside): under 2x however
-cheap the rules.
+models, not the rules (decoding is about 95k of the path's 330k instructions
+a line; see tests/benchmarks/bench_validate.py --model-only). So a rule made
+cheaper makes both faster, and the ratio to the bare loop stays below
+pydantic's own cost over the engine's, rules aside (about 320k against 190k
+instructions a line): under 2x however cheap the rules.
 
 The path only accepts. A line it does not accept (a decoding error, a rule's
 exception, anything at all) goes to the pydantic models, which report it as
