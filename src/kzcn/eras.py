@@ -117,8 +117,13 @@ def number_out_of_era(state: str, document_type: str, number: str, issued: date)
     dated = _number_eras_of(state, document_type)
     if not dated:  # most documents: no format of theirs is dated
         return False
-    eras = [e for e in dated if e.pattern.fullmatch(number)]
-    return bool(eras) and not any(e.covers(issued) for e in eras)
+    day, matched = issued.toordinal(), False
+    for era in dated:
+        if era.pattern.fullmatch(number):
+            if era.start <= day < era.end:  # `era.covers(issued)`, the day counted once
+                return False
+            matched = True
+    return matched
 
 
 @lru_cache(maxsize=4096)

@@ -28,6 +28,7 @@ __all__ = [
     "resident_id_address_code",
     "resident_id_check_char",
     "resident_id_problems",
+    "yymmdd",
 ]
 
 # 0-9 count as themselves, A-Z as 10-35, the filler `<` as 0; any other
@@ -40,6 +41,17 @@ _IIN_W1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _IIN_W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 _IIN_CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
 _IIN_RE = re.compile(r"[0-9]{12}")
+
+
+@lru_cache(maxsize=4096)
+def yymmdd(day: date) -> str:
+    """A day as an IIN and an MRZ write it: YYMMDD.
+
+    Kept for the days last asked about: a person's date of birth is read for
+    the personal number, then again for each document's MRZ.
+    """
+    iso = day.isoformat()  # YYYY-MM-DD, the year zero-padded to four digits
+    return iso[2:4] + iso[5:7] + iso[8:10]
 
 
 def iin_check_digit(first11: str) -> int | None:
@@ -67,6 +79,16 @@ def iin_birth_date(iin: str) -> date | None:
         return None
 
 
+def _iin_encodes(iin: str, day: date) -> bool:
+    """Whether a well-formed IIN encodes `day` (`iin_birth_date(iin) == day`, in text).
+
+    Its YYMMDD is the day's, and its century digit the day's century: no date is
+    built, and a YYMMDD that is no real date is never a real day's.
+    """
+    year = day.year
+    return iin[:6] == yymmdd(day) and _IIN_CENTURY[iin[6]] == year - year % 100
+
+
 def iin_problems(iin: str, date_of_birth: date, sex: str) -> list[Code]:
     """Catalogue codes of what is wrong with `iin` for a person born then, of that sex."""
     if not _IIN_RE.fullmatch(iin) or iin[6] not in _IIN_CENTURY:
@@ -74,7 +96,7 @@ def iin_problems(iin: str, date_of_birth: date, sex: str) -> list[Code]:
     problems: list[Code] = []
     if iin_check_digit(iin[:11]) != int(iin[11]):
         problems.append("iin.checksum")
-    if iin_birth_date(iin) != date_of_birth:
+    if not _iin_encodes(iin, date_of_birth):
         problems.append("iin.birth_date_mismatch")
     if (int(iin[6]) % 2 == 1) != (sex == "M"):
         problems.append("iin.sex_mismatch")
@@ -96,7 +118,12 @@ def _yyyymmdd(day: date) -> str:
 
 
 def resident_id_check_char(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits.
+
+    The weights are 2**17 ... 2**1 mod 11, and 13 = 2 mod 11: over 17 digits
+    the sum is 2 * int(first17, 13) mod 11, one C call, as a number already
+    matched as a resident ID number is checked (`_resident_id_number_problem`).
+    """
     total: int = sum(map(mul, first17.encode("ascii").translate(_MRZ_VALUES), _RID_WEIGHTS))
     return _RID_CHECK[total % 11]
 
@@ -127,7 +154,7 @@ def _resident_id_number_problem(number: str) -> Code | None:
     """
     if not _RID_FULL_RE.fullmatch(number):
         return "resident_id.format"
-    if resident_id_check_char(number[:17]) != number[17]:
+    if _RID_CHECK[2 * int(number[:17], 13) % 11] != number[17]:  # the 17 are digits here
         return "resident_id.checksum"
     return None
 
@@ -174,9 +201,9 @@ def icao_check_digit(field: str) -> str:
     would silently drop the tail.
     """
     values = field.encode("ascii", "replace").translate(_MRZ_VALUES)
-    # Every third character has the same weight: three sums in C, not a loop in Python.
-    first, second, third = _ICAO_WEIGHTS
-    total = first * sum(values[0::3]) + second * sum(values[1::3]) + third * sum(values[2::3])
+    # Every third character has the same weight (`_ICAO_WEIGHTS`): three sums in C, not a
+    # loop in Python.
+    total = 7 * sum(values[0::3]) + 3 * sum(values[1::3]) + sum(values[2::3])
     return _DIGITS[total % 10]
 
 

@@ -22,7 +22,7 @@ from kzcn.errors import RuleBreach, kzcn_error, raise_errors
 from kzcn.identifiers import OTHER_DOCUMENT_NUMBER_PATTERN
 from kzcn.person import DocumentType, PersonRecord
 from kzcn.privacy import privacy
-from kzcn.stays import Crossing, StayReport, compute_stays
+from kzcn.stays import Crossing, StayReport, compute_stays, out_of_order
 from kzcn.types import CountryCode
 
 __all__ = [
@@ -775,7 +775,7 @@ class EntryStayExitViolation(_Envelope):
         if (self.entry_ban_until is not None) != ("entry_ban" in self.measures):
             found.append((("entry_ban_until",), "message.entry_ban"))
         found += self._crossing_problems()
-        if any(b.rule == "crossing_order" for b in self.stays(as_of=None).breaches):
+        if out_of_order((c.direction, c.crossed_on) for c in self.crossings):
             found.append((("crossings",), "stay.crossing_order"))
         return found + self._not_after_sending("detected_on")
 
@@ -790,7 +790,9 @@ class EntryStayExitViolation(_Envelope):
         violation and may leave out earlier stays, which can only add days used;
         so a missing overstay or a different limit may be the list's gaps.
         """
-        if not any(c.direction == "entry" for c in self.crossings):
+        # Nothing to hold the stays against (most violations): they are not computed.
+        claims = self.violation == "overstay" or self.permitted_stay_until is not None
+        if not claims or not any(c.direction == "entry" for c in self.crossings):
             return []
         report = self.stays(as_of=self.detected_on)
         found: list[RuleBreach] = []

@@ -15,19 +15,18 @@ digit, open the optional data. The reference vectors are ICAO's own specimens
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from kzcn.errors import RuleBreach
-from kzcn.identifiers import icao_check_digit
+from kzcn.identifiers import icao_check_digit, yymmdd
 
 __all__ = ["MrzFields", "card_number", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
 
 _LINE_RE = re.compile(r"[A-Z0-9<]+")
-#: Line lengths of the TD3, TD2 and TD1 layouts.
-_SHAPES = frozenset({(44, 44), (36, 36), (30, 30, 30)})
 
 
 class MrzFields(NamedTuple):
@@ -56,31 +55,40 @@ class MrzFields(NamedTuple):
     birth_line: int
 
 
+#: A named tuple made from a tuple of its fields without a call of its Python `__new__`.
+_new_fields = tuple.__new__
+
+
 def _td3(lines: tuple[str, ...]) -> MrzFields:
     one, two = lines
-    composite_text = two[0:10] + two[13:20] + two[21:43]
-    return MrzFields(
-        layout="TD3",
-        document_code=one[0:2],
-        issuing_state=one[2:5],
-        number=two[0:9],
-        nationality=two[10:13],
-        birth=two[13:19],
-        sex=two[20],
-        expiry=two[21:27],
-        optional=two[28:42],
-        names=one[5:44],
-        lines=lines,
-        checks=(
-            (1, two[0:9], two[9]),
-            (1, two[13:19], two[19]),
-            (1, two[21:27], two[27]),
-            (1, two[28:42], two[42]),
+    number, birth, expiry, optional = two[0:9], two[13:19], two[21:27], two[28:42]
+    # Positional, in the order of `MrzFields`, and straight into the tuple: keywords and
+    # the named tuple's own `__new__` (a Python call) cost about a microsecond a parse.
+    return _new_fields(
+        MrzFields,
+        (
+            "TD3",  # layout
+            one[0:2],  # document_code
+            one[2:5],  # issuing_state
+            number,
+            two[10:13],  # nationality
+            birth,
+            two[20],  # sex
+            expiry,
+            optional,
+            one[5:44],  # names
+            lines,
+            (
+                (1, number, two[9]),
+                (1, birth, two[19]),
+                (1, expiry, two[27]),
+                (1, optional, two[42]),
+            ),
+            (1, two[0:10] + two[13:20] + two[21:43], two[43]),  # composite
+            0,  # name_line
+            1,  # number_line
+            1,  # birth_line
         ),
-        composite=(1, composite_text, two[43]),
-        name_line=0,
-        number_line=1,
-        birth_line=1,
     )
 
 
@@ -99,79 +107,101 @@ def card_number(field: str, check: str, optional: str) -> tuple[str, str, str]:
 
 def _td1(lines: tuple[str, ...]) -> MrzFields:
     one, two, three = lines
-    composite_text = one[5:30] + two[0:7] + two[8:15] + two[18:29]
     number, check, optional = card_number(one[5:14], one[14], one[15:30])
-    return MrzFields(
-        layout="TD1",
-        document_code=one[0:2],
-        issuing_state=one[2:5],
-        number=number,
-        nationality=two[15:18],
-        birth=two[0:6],
-        sex=two[7],
-        expiry=two[8:14],
-        optional=optional,
-        names=three,
-        lines=lines,
-        checks=((0, number, check), (1, two[0:6], two[6]), (1, two[8:14], two[14])),
-        composite=(1, composite_text, two[29]),
-        name_line=2,
-        number_line=0,
-        birth_line=1,
+    birth, expiry = two[0:6], two[8:14]
+    return _new_fields(
+        MrzFields,
+        (  # positional, as in `_td3`
+            "TD1",  # layout
+            one[0:2],  # document_code
+            one[2:5],  # issuing_state
+            number,
+            two[15:18],  # nationality
+            birth,
+            two[7],  # sex
+            expiry,
+            optional,
+            three,  # names
+            lines,
+            ((0, number, check), (1, birth, two[6]), (1, expiry, two[14])),
+            (1, one[5:30] + two[0:7] + two[8:15] + two[18:29], two[29]),  # composite
+            2,  # name_line
+            0,  # number_line
+            1,  # birth_line
+        ),
     )
 
 
 def _td2(lines: tuple[str, ...]) -> MrzFields:
     one, two = lines
-    composite_text = two[0:10] + two[13:20] + two[21:35]
     number, check, optional = card_number(two[0:9], two[9], two[28:35])
-    return MrzFields(
-        layout="TD2",
-        document_code=one[0:2],
-        issuing_state=one[2:5],
-        number=number,
-        nationality=two[10:13],
-        birth=two[13:19],
-        sex=two[20],
-        expiry=two[21:27],
-        optional=optional,
-        names=one[5:36],
-        lines=lines,
-        checks=((1, number, check), (1, two[13:19], two[19]), (1, two[21:27], two[27])),
-        composite=(1, composite_text, two[35]),
-        name_line=0,
-        number_line=1,
-        birth_line=1,
+    birth, expiry = two[13:19], two[21:27]
+    return _new_fields(
+        MrzFields,
+        (  # positional, as in `_td3`
+            "TD2",  # layout
+            one[0:2],  # document_code
+            one[2:5],  # issuing_state
+            number,
+            two[10:13],  # nationality
+            birth,
+            two[20],  # sex
+            expiry,
+            optional,
+            one[5:36],  # names
+            lines,
+            ((1, number, check), (1, birth, two[19]), (1, expiry, two[27])),
+            (1, two[0:10] + two[13:20] + two[21:35], two[35]),  # composite
+            0,  # name_line
+            1,  # number_line
+            1,  # birth_line
+        ),
     )
+
+
+#: Each layout by its line lengths: how it is read, and the document codes it opens with.
+_LAYOUTS: dict[tuple[int, ...], tuple[Callable[[tuple[str, ...]], MrzFields], str]] = {
+    (44, 44): (_td3, "P"),
+    (36, 36): (_td2, "IAC"),
+    (30, 30, 30): (_td1, "IAC"),
+}
 
 
 def parse_mrz(lines: Sequence[str]) -> MrzFields | None:
     """Split MRZ lines into fields, or None when the layout is not TD3, TD2 or TD1."""
-    shape = tuple(map(len, lines))
-    # One match over the joined lines: each line's length is held to its layout below.
-    if shape not in _SHAPES or not _LINE_RE.fullmatch("".join(lines)):
+    layout = _LAYOUTS.get(tuple(map(len, lines)))
+    # One match over the joined lines: each line's length is its layout's.
+    if layout is None or not _LINE_RE.fullmatch("".join(lines)):
         return None
-    if shape == (44, 44) and lines[0][0] == "P":
-        return _td3(tuple(lines))
-    if shape == (36, 36) and lines[0][0] in "IAC":
-        return _td2(tuple(lines))
-    if shape == (30, 30, 30) and lines[0][0] in "IAC":
-        return _td1(tuple(lines))
-    return None
+    read, codes = layout
+    return read(tuple(lines)) if lines[0][0] in codes else None
 
 
-def _check_ok(text: str, check: str) -> bool:
-    # An empty optional field may carry `<` instead of a digit (ICAO 9303-4, 4.2.2.2).
-    return check == icao_check_digit(text) or (check == "<" and set(text) <= {"<"})
+#: Check digits of six-character fields (the dates), which repeat from document to document.
+_DATE_DIGITS: dict[str, str] = {}
+#: How many `_DATE_DIGITS` keeps: a century of days, about 4 MB at most.
+DATE_DIGITS_KEPT = 1 << 15
+
+
+def _date_digit(text: str) -> str:
+    """`icao_check_digit` of a date field, kept (while there is room)."""
+    digit = icao_check_digit(text)
+    if len(_DATE_DIGITS) < DATE_DIGITS_KEPT:
+        _DATE_DIGITS[text] = digit
+    return digit
 
 
 def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
     """Every wrong check digit, located at its line."""
-    found: list[RuleBreach] = [
-        ((line,), "mrz.check_digit")
-        for line, text, check in fields.checks
-        if not _check_ok(text, check)
-    ]
+    found: list[RuleBreach] = []
+    for line, text, check in fields.checks:
+        if len(text) == 6:  # a date: its digit is most likely known
+            digit = _DATE_DIGITS.get(text) or _date_digit(text)
+        else:
+            digit = icao_check_digit(text)
+        # An empty optional field may carry `<` instead of a digit (ICAO 9303-4, 4.2.2.2).
+        if check != digit and (check != "<" or text.strip("<")):
+            found.append(((line,), "mrz.check_digit"))
     line, text, check = fields.composite
     if check != icao_check_digit(text):
         found.append(((line,), "mrz.check_digit"))
@@ -180,10 +210,7 @@ def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
 
 def mrz_date(value: date | None) -> str:
     """A date as the MRZ writes it (YYMMDD), or the filler for no date."""
-    if not value:
-        return "<<<<<<"
-    iso = value.isoformat()  # YYYY-MM-DD, the year zero-padded to four digits
-    return iso[2:4] + iso[5:7] + iso[8:10]
+    return yymmdd(value) if value else "<<<<<<"
 
 
 def encode_name(latin: str) -> str:
@@ -191,8 +218,12 @@ def encode_name(latin: str) -> str:
     return latin.replace("'", "").replace(" ", "<").replace("-", "<")
 
 
+@lru_cache(maxsize=4096)
 def name_field(surname: str, given_names: str, width: int) -> str:
-    """The MRZ name field: SURNAME<<GIVEN<NAMES, cut or padded to `width`."""
+    """The MRZ name field: SURNAME<<GIVEN<NAMES, cut or padded to `width`.
+
+    Kept for the names last asked about: names repeat from record to record.
+    """
     text = encode_name(surname) + "<<" + encode_name(given_names)
     return text[:width].ljust(width, "<")
 

@@ -138,24 +138,24 @@ class IdentityDocument(KzcnModel):
     def problems(self) -> list[RuleBreach]:
         """Rule violations of the document alone (no holder data needed)."""
         found: list[RuleBreach] = []
-        if not document_number_pattern(self.issuing_state, self.document_type).fullmatch(
-            self.number
-        ):
+        state, kind, number, issued = (
+            self.issuing_state,
+            self.document_type,
+            self.number,
+            self.date_of_issue,
+        )
+        if not document_number_pattern(state, kind).fullmatch(number):
             found.append((("number",), "document.number_format"))
-        elif self.document_type == "identity_card" and self.issuing_state == "CHN":
-            found += [(("number",), c) for c in resident_id_problems(self.number, None, None)]
-        if number_out_of_era(
-            self.issuing_state, self.document_type, self.number, self.date_of_issue
-        ):
+        elif kind == "identity_card" and state == "CHN":
+            found += [(("number",), c) for c in resident_id_problems(number, None, None)]
+        if number_out_of_era(state, kind, number, issued):
             found.append((("number",), "document.number_era"))
-        if issuer_out_of_era(
-            self.issuing_state, self.document_type, self.issuing_authority, self.date_of_issue
-        ):
+        if issuer_out_of_era(state, kind, self.issuing_authority, issued):
             found.append((("issuing_authority",), "document.issuer_era"))
-        if self.date_of_expiry is not None and self.date_of_expiry <= self.date_of_issue:
+        if (expiry := self.date_of_expiry) is not None and expiry <= issued:
             found.append((("date_of_expiry",), "document.expiry_before_issue"))
-        if self.mrz is not None:
-            found += [(("mrz", *loc), code) for loc, code in self._mrz_problems()]
+        if self.mrz is not None and (wrong := self._mrz_problems()):
+            found += [(("mrz", *loc), code) for loc, code in wrong]
         return found
 
     def _mrz_problems(self) -> list[RuleBreach]:
@@ -163,13 +163,12 @@ class IdentityDocument(KzcnModel):
         if fields is None or (self.document_type == "passport") != (fields.layout == "TD3"):
             return [((), "mrz.format")]
         found = check_digit_problems(fields)
-        mismatches = [
-            fields.issuing_state != self.issuing_state,
-            fields.number.rstrip("<") != self._mrz_number(fields.layout),
-            fields.expiry != mrz_date(self.date_of_expiry),
-            self.document_type == "passport" and fields.nationality != self.issuing_state,
-        ]
-        if any(mismatches):
+        if (
+            fields.issuing_state != self.issuing_state
+            or fields.number.rstrip("<") != self._mrz_number(fields.layout)
+            or fields.expiry != mrz_date(self.date_of_expiry)
+            or (self.document_type == "passport" and fields.nationality != self.issuing_state)
+        ):
             found.append(((fields.number_line,), "mrz.mismatch"))
         return found
 
@@ -279,7 +278,8 @@ class PersonRecord(KzcnModel):
             found.append((("date_of_birth",), "date.future"))
         found += self._personal_number_problems()
         for index, document in enumerate(self.documents):
-            found += [(("documents", index, *loc), code) for loc, code in self._holder(document)]
+            if wrong := self._holder(document):
+                found += [(("documents", index, *loc), code) for loc, code in wrong]
         return found
 
     def _personal_number_problems(self) -> list[RuleBreach]:
@@ -300,22 +300,22 @@ class PersonRecord(KzcnModel):
         found: list[RuleBreach] = []
         if document.date_of_issue < self.date_of_birth:
             found.append((("date_of_issue",), "document.issued_before_birth"))
-        if document.document_type == "identity_card" and document.issuing_state == "CHN":
-            found += [
-                (("number",), code)
-                for code in resident_id_problems(document.number, self.date_of_birth, self.sex)
-                if code.endswith("_mismatch")
-            ]
-        fields = document.mrz_fields
+        if (
+            document.document_type == "identity_card"
+            and document.issuing_state == "CHN"
+            and (codes := resident_id_problems(document.number, self.date_of_birth, self.sex))
+        ):
+            found += [(("number",), code) for code in codes if code.endswith("_mismatch")]
+        # Without an MRZ there are no fields: not asked for, nor kept (most documents).
+        fields = None if document.mrz is None else document.mrz_fields
         if fields is not None and self._mrz_disagrees(fields):
             found.append((("mrz", fields.birth_line), "mrz.mismatch"))
         return found
 
     def _mrz_disagrees(self, fields: MrzFields) -> bool:
-        width = len(fields.names)
-        expected = name_field(self.surname.latin, self.given_names.latin, width)
         return (
             fields.birth != mrz_date(self.date_of_birth)
             or fields.sex != self.sex
-            or fields.names != expected
+            or fields.names
+            != name_field(self.surname.latin, self.given_names.latin, len(fields.names))
         )

@@ -36,6 +36,7 @@ __all__ = [
     "Stay",
     "StayReport",
     "compute_stays",
+    "out_of_order",
 ]
 
 #: A single visa-free stay: at most 30 days, the day of entry included.
@@ -178,6 +179,29 @@ def _order(crossings: Iterable[Crossing]) -> list[tuple[int, Crossing]]:
     indexed = list(enumerate(crossings))
     indexed.sort(key=lambda pair: (pair[1].on, pair[1].direction == "entry", pair[0]))
     return indexed
+
+
+def out_of_order(moves: Iterable[tuple[Direction, date]]) -> bool:
+    """Whether `compute_stays` finds a `crossing_order` breach in these (direction, day) moves.
+
+    Only the order, not the stays: a valid message's crossings are checked for
+    it, and its stays (their limits and days) are not needed for that. Ordered
+    as `compute_stays` orders them: by day, an exit before an entry on a day.
+    """
+    in_stay = seen_exit = False
+    for direction, _ in sorted(moves, key=lambda move: (move[1], move[0] == "entry")):
+        if direction == "entry":
+            if in_stay:  # a second entry without an exit
+                return True
+            in_stay = True
+        elif in_stay:
+            in_stay = False
+            seen_exit = True
+        elif seen_exit:  # a second exit without an entry (a first one ends an unknown stay)
+            return True
+        else:
+            seen_exit = True
+    return False
 
 
 def compute_stays(crossings: Iterable[Crossing], as_of: date | None = None) -> StayReport:
