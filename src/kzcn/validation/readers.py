@@ -26,6 +26,7 @@ from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import Code
 from kzcn.flat import CsvLayout, column_types, csv_layout, normalise_column
 from kzcn.validation._pickled import pickled_by_fields
+from kzcn.validation._rowtext import RowText
 from kzcn.validation.results import Role
 
 __all__ = [
@@ -166,9 +167,17 @@ class Table:
     delimiter: str = ","
     _feed: _Feed = field(default_factory=_Feed, init=False, repr=False, compare=False)
     _reader: Iterator[list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _text: RowText | None = field(default=None, init=False, repr=False, compare=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _table, (self.layout.header, self.delimiter)
+
+    @property
+    def text(self) -> RowText:
+        """What makes a row's JSON text from its cells, kept with the table (it learns shapes)."""
+        if self._text is None:
+            self._text = RowText(self.layout, self.delimiter)
+        return self._text
 
     def cells(self, text: str) -> list[str]:
         """The cells of the text of one whole CSV row (as a `TableRow` keeps it)."""
@@ -217,6 +226,20 @@ class TableRow(Unit):
     @obj.setter
     def obj(self, value: dict[str, Any] | None) -> None:
         _OBJ.__set__(self, value)
+
+    def record_text(self) -> bytes | None:
+        """The JSON text of the row's record, made from its cells without building it; or None.
+
+        None when the row is built already, or its cells cannot be written so
+        (see `kzcn.validation._rowtext`): then `obj` builds it. When not None,
+        it is `obj` written by orjson, byte for byte.
+        """
+        table, row = self._table, self._row
+        if table is None:
+            return None
+        if type(row) is list:
+            return table.text.of_cells(row)
+        return table.text.of_bytes(self.raw) if self.raw else None
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self._table is None:  # built already: sent as built
