@@ -213,16 +213,15 @@ class RowText:
         except orjson.JSONEncodeError:
             return None
         pieces = _MARKED.split(written.decode().replace("%", "%%"))
-        order = [int(index) for index in pieces[1::2]]
-        if len(set(order)) != len(order) or any(MARK in piece for piece in pieces[0::2]):
+        order = list(map(int, pieces[1::2]))
+        if len(set(order)) != len(order) or MARK in "".join(pieces[0::2]):
             return None  # a cell written twice, or a mark left: not this builder's record
         typed = self._layout.typed
-        slots = ["%s" if index in typed else '"%s"' for index in order]
-        text = "".join(piece + slot for piece, slot in zip(pieces[0::2], [*slots, ""], strict=True))
+        pieces[1::2] = ["%s" if index in typed else '"%s"' for index in order]
         converters = tuple(
             (position, typed[index]) for position, index in enumerate(order) if index in typed
         )
-        return _Template(text.encode(), _getter(order), converters)
+        return _Template("".join(pieces).encode(), _getter(order), converters)
 
 
 def _escapes(text: str) -> bool:
