@@ -102,6 +102,7 @@ class RowText:
         self._width = len(layout.header)
         self._indexes = tuple(range(self._width))  # existing ints: `range` would make each
         self._delimiter = delimiter.encode()
+        self._line_end = b"\r\n" + self._delimiter
         # A tab between cells is no tab to escape; one inside a quoted cell is.
         self._unsafe = _ESCAPED.replace(self._delimiter, b"")
         self._escaped_delimiter = self._delimiter in _ESCAPED
@@ -118,14 +119,16 @@ class RowText:
         Quotes are taken only around whole cells, with no quote inside: any
         other row is for `csv.reader`, and gives None.
         """
-        body = raw.rstrip(b"\r\n")
         # The empty cells a row ends with are most of a wide one's (the columns of
         # the kinds with long lists come last): they are counted, not cut apart.
-        filled = body.rstrip(self._delimiter)
-        if len(filled.translate(None, self._unsafe)) != len(filled) - filled.count(b'"'):
-            return None  # a character to escape (a line end inside a quoted cell too)
-        cells = filled.split(self._delimiter) if b'"' not in filled else self._unquoted(filled)
-        if cells is None or len(cells) + len(body) - len(filled) != self._width:
+        # (A line's only `\r` or `\n` are its end: the reader cuts lines there.)
+        filled = raw.rstrip(self._line_end)
+        escaped = len(filled) - len(filled.translate(None, self._unsafe))
+        if b'"' not in filled:
+            cells: list[bytes] | None = filled.split(self._delimiter) if not escaped else None
+        else:  # each quote is a cell's (checked by `_unquoted`), the rest must not be escaped
+            cells = self._unquoted(filled) if escaped == filled.count(b'"') else None
+        if cells is None or len(cells) + raw.count(self._delimiter, len(filled)) != self._width:
             return None
         template = self._template_of(cells)
         if template is None:
@@ -242,11 +245,12 @@ def _converted(
 ) -> tuple[Cell, ...] | None:
     """`values` with each typed cell as the JSON the builder's record holds, or None.
 
-    `known` keeps the JSON of cells met before (`true` on nearly every row).
+    `known` keeps the JSON of cells met before (`true` on nearly every row, which
+    is its own JSON: then `values` are as they were).
     """
-    converted = list(values)
+    converted: list[Cell] | None = None
     for position, convert in typed:
-        value = converted[position]
+        value = values[position]
         written = known.get((convert, value))
         if written is None:
             written = write(convert, value)
@@ -254,8 +258,11 @@ def _converted(
                 return None
             if len(known) < LEARNT:
                 known[convert, value] = written
-        converted[position] = written
-    return tuple(converted)
+        if written != value:
+            if converted is None:
+                converted = list(values)
+            converted[position] = written
+    return values if converted is None else tuple(converted)
 
 
 def _typed_bytes(convert: Converter, cell: bytes) -> bytes | None:
