@@ -38,6 +38,8 @@ __all__ = ["LEARNT", "MARK", "RowText"]
 #: Shapes a table keeps templates for (a few thousand in a file of 100,000 rows, each
 #: about 2 kB); a row of a shape beyond them is built as before.
 LEARNT = 4096
+#: Typed cells whose JSON is remembered (booleans: a few; numbers: counts, many).
+_KNOWN = 1024
 #: Shapes met once, remembered (by hash) so that the second meeting learns one;
 #: forgotten when there are more.
 _SEEN = 65536
@@ -256,7 +258,7 @@ def _converted(
             written = write(convert, value)
             if written is None:
                 return None
-            if len(known) < LEARNT:
+            if len(known) < _KNOWN:
                 known[convert, value] = written
         if written != value:
             if converted is None:
@@ -268,9 +270,11 @@ def _converted(
 def _typed_bytes(convert: Converter, cell: bytes) -> bytes | None:
     """The JSON of a typed cell read as bytes, as orjson writes its converted value; or None."""
     try:
-        return orjson.dumps(convert(cell.decode()))
+        written = orjson.dumps(convert(cell.decode()))
     except (orjson.JSONEncodeError, UnicodeDecodeError):  # an integer past 64 bits
         return None
+    # A copy of its size: orjson's bytes keep the room it wrote in (4 kB for `12`).
+    return bytes(memoryview(written))
 
 
 def _typed_text(convert: Converter, cell: str) -> str | None:
