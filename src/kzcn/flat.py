@@ -362,6 +362,8 @@ class CsvLayout:
     build: Callable[[Sequence[str]], dict[str, Any]]
     #: Each known column's number from 1, by its name: where a problem points.
     columns: Mapping[str, int] = field(default_factory=dict)
+    #: The converter of each cell `build` converts (a number or boolean column), by index.
+    typed: Mapping[int, Converter] = field(default_factory=dict)
 
 
 def _node_for(root: _Node, parts: tuple[Part, ...]) -> _Node:
@@ -384,6 +386,7 @@ def csv_layout(header: Sequence[str]) -> CsvLayout:
     unknown: list[str] = []
     known: dict[str, int] = {}
     seen: set[tuple[Part, ...]] = set()
+    typed: dict[int, Converter] = {}
     for index, column in enumerate(header):
         parts = _parts(column)
         json_type = types.get(normalise_column(column))
@@ -404,4 +407,5 @@ def csv_layout(header: Sequence[str]) -> CsvLayout:
             node.text.append((key, index))
         else:
             node.typed.append((key, index, convert))
-    return CsvLayout(tuple(header), tuple(unknown), _compile(root), known)
+            typed[index] = convert
+    return CsvLayout(tuple(header), tuple(unknown), _compile(root), known, typed)

@@ -5,6 +5,7 @@ Run from the repository root:
     python tests/benchmarks/bench_formats.py            # 100k validate, 1M exposure
     python tests/benchmarks/bench_formats.py --quick    # 20k validate, 200k exposure
     python tests/benchmarks/bench_formats.py --validate-only --data DIR  # reuse DIR's files
+    python tests/benchmarks/bench_formats.py --validate-only --formats jsonl csv  # no xlsx runs
 
 Targets, each a ratio of runs made here, the formats taking turns:
 - issue 16: `kzcn validate` on CSV and on xlsx: >= 0.7x the JSONL rate (messages a second),
@@ -80,15 +81,15 @@ def _measured(*args: str) -> tuple[float, float, int]:
 Runs = dict[tuple[str, int], list[tuple[float, float, int]]]
 
 
-def _data(folder: Path, count: int) -> dict[str, Path]:
+def _data(folder: Path, count: int, formats: tuple[str, ...]) -> dict[str, Path]:
     """The same messages as JSONL, CSV and xlsx, made once in `folder` (kept when given)."""
-    paths = {fmt: folder / f"v{count}.{fmt}" for fmt in ("jsonl", "csv", "xlsx")}
-    if not paths["jsonl"].exists():
+    paths = {fmt: folder / f"v{count}.{fmt}" for fmt in formats}
+    if "jsonl" in paths and not paths["jsonl"].exists():
         _kzcn("generate", "-n", str(count), "--seed", "3", "-q", "-o", str(paths["jsonl"]))
-    if not paths["csv"].exists():
+    if "csv" in paths and not paths["csv"].exists():
         _kzcn("generate", "-n", str(count), "--seed", "3", "-q", "--format", "csv",
               "-o", str(paths["csv"]))  # fmt: skip
-    if not paths["xlsx"].exists():
+    if "xlsx" in paths and not paths["xlsx"].exists():
         _xlsx_from_csv(paths["csv"], paths["xlsx"])
     return paths
 
@@ -121,23 +122,27 @@ def _spread(found: list[float], form: str = ",.0f") -> str:
 
 
 def _report_validate(runs: Runs, count: int, out: io.StringIO) -> None:
+    formats = [fmt for fmt in ("jsonl", "csv", "xlsx") if any(key[0] == fmt for key in runs)]
     for workers in sorted({workers for _, workers in runs}):
-        rates = {fmt: [count / wall for wall, _, _ in runs[fmt, workers]] for fmt, _ in runs}
-        cpu = {fmt: [seconds for _, seconds, _ in runs[fmt, workers]] for fmt, _ in runs}
-        for fmt in ("jsonl", "csv", "xlsx"):
+        rates = {fmt: [count / wall for wall, _, _ in runs[fmt, workers]] for fmt in formats}
+        cpu = {fmt: [seconds for _, seconds, _ in runs[fmt, workers]] for fmt in formats}
+        for fmt in formats:
             rss = max(peak for _, _, peak in runs[fmt, workers]) / 1024
             out.write(
                 f"validate {count:,} {fmt} --jobs {workers}: {_spread(rates[fmt])} msg/s "
                 f"(min/med/max), CPU {_spread(cpu[fmt], '.1f')} s, peak RSS {rss:,.0f} MiB\n"
             )
-        for fmt in ("csv", "xlsx"):
+        for fmt in formats[1:]:
             ratio = median(rates[fmt]) / median(rates["jsonl"])
             by_cpu = median(cpu["jsonl"]) / median(cpu[fmt])
+            # Each round's ratio: the formats of a round ran one after the other.
+            rounds = [mine / peer for mine, peer in zip(rates[fmt], rates["jsonl"], strict=True)]
             target = f">= {TARGETS[fmt]}x"
             if fmt == "csv":
                 target += f", issue 19 >= {CSV_ISSUE_19}x"
             out.write(
                 f"  {fmt}/JSONL --jobs {workers}: {ratio:.2f}x of the median rates, "
+                f"{_spread(rounds, '.2f')} by round (min/med/max), "
                 f"{by_cpu:.2f}x by CPU seconds (target {target})\n"
             )
 
@@ -149,12 +154,20 @@ def main() -> None:
     parser.add_argument("--validate-only", action="store_true", help="no exposure runs")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs to run")
     parser.add_argument("--data", type=Path, help="a folder to keep (and reuse) the files in")
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        default=["jsonl", "csv", "xlsx"],
+        choices=["jsonl", "csv", "xlsx"],
+        help="formats to validate (JSONL always)",
+    )
     options = parser.parse_args()
     validate_count, exposure_count = (20_000, 200_000) if options.quick else (100_000, 1_000_000)
     with tempfile.TemporaryDirectory(prefix="kzcn-bench-") as name:
         folder = options.data or Path(name)
         folder.mkdir(parents=True, exist_ok=True)
-        paths = _data(folder, validate_count)
+        formats = ("jsonl", *(fmt for fmt in options.formats if fmt != "jsonl"))
+        paths = _data(folder, validate_count, formats)
         runs = _validate(paths, options.repeats, tuple(options.jobs))
         seconds = {} if options.validate_only else _exposure(Path(name), exposure_count)
     out = io.StringIO()

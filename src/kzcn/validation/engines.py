@@ -32,7 +32,7 @@ from kzcn.validation.problems import (
     problem,
     problems_from_error,
 )
-from kzcn.validation.readers import BOM, Unit, diagnose_json, nesting_too_deep
+from kzcn.validation.readers import BOM, TableRow, Unit, diagnose_json, nesting_too_deep
 from kzcn.validation.results import RecordResult
 
 __all__ = ["Engine", "ModelEngine", "may_repeat_keys", "repeated_keys"]
@@ -120,6 +120,22 @@ def as_json(obj: dict[str, Any]) -> tuple[bytes, Code | None]:
         if nesting_too_deep(obj):
             return b"", "input.too_deep"
         return b"", "input.number_too_large" if "Integer" in str(error) else "input.not_json"
+
+
+def record_text(unit: Unit) -> bytes | None:
+    """The JSON text of a unit's parsed record (`as_json`), or None: none, or not JSON.
+
+    A table's row makes its text from its cells when it can (`TableRow.record_text`),
+    without building the record.
+    """
+    if type(unit) is TableRow:
+        text = unit.record_text()
+        if text is not None:
+            return text
+    if unit.obj is None:
+        return None
+    text, code = as_json(unit.obj)
+    return text if code is None else None
 
 
 def loaded(text: bytes) -> tuple[Any, Code | None]:
@@ -287,9 +303,9 @@ class ModelEngine(Engine):
         fast-accepted row's result holds its text, not a model: with `--jobs`,
         that is what crosses back from the workers.
         """
-        if unit.obj is not None and not unit.found and self._accept is not None:
-            text, code = as_json(unit.obj)
-            if code is None:
+        if not unit.found and self._accept is not None:
+            text = record_text(unit)
+            if text is not None:
                 accepted = self._fast_accept(text, file, unit, from_object=True)
                 if accepted is not None:
                     return accepted

@@ -26,6 +26,7 @@ from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import Code
 from kzcn.flat import CsvLayout, column_types, csv_layout, normalise_column
 from kzcn.validation._pickled import pickled_by_fields
+from kzcn.validation._rowtext import RowText
 from kzcn.validation.results import Role
 
 __all__ = [
@@ -132,7 +133,7 @@ class Unit:
 
 
 #: Line ends a CSV row of no cells consists of (`csv.reader` reads it as `[]`).
-_LINE_ENDS = frozenset({"", "\n", "\r\n", "\r"})
+_LINE_ENDS = frozenset({b"", b"\n", b"\r\n", b"\r"})
 _OBJ = Unit.__dict__["obj"]  # the slot a `TableRow` keeps its built record in
 
 
@@ -166,9 +167,17 @@ class Table:
     delimiter: str = ","
     _feed: _Feed = field(default_factory=_Feed, init=False, repr=False, compare=False)
     _reader: Iterator[list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _text: RowText | None = field(default=None, init=False, repr=False, compare=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _table, (self.layout.header, self.delimiter)
+
+    @property
+    def text(self) -> RowText:
+        """What makes a row's JSON text from its cells, kept with the table (it learns shapes)."""
+        if self._text is None:
+            self._text = RowText(self.layout, self.delimiter)
+        return self._text
 
     def cells(self, text: str) -> list[str]:
         """The cells of the text of one whole CSV row (as a `TableRow` keeps it)."""
@@ -217,6 +226,20 @@ class TableRow(Unit):
     @obj.setter
     def obj(self, value: dict[str, Any] | None) -> None:
         _OBJ.__set__(self, value)
+
+    def record_text(self) -> bytes | None:
+        """The JSON text of the row's record, made from its cells without building it; or None.
+
+        None when the row is built already, or its cells cannot be written so
+        (see `kzcn.validation._rowtext`): then `obj` builds it. When not None,
+        it is `obj` written by orjson, byte for byte.
+        """
+        table, row = self._table, self._row
+        if table is None:
+            return None
+        if type(row) is list:
+            return table.text.of_cells(row)
+        return table.text.of_bytes(self.raw) if self.raw else None
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self._table is None:  # built already: sent as built
@@ -642,12 +665,12 @@ def _split_lone_cr(line: bytes) -> Iterable[bytes]:
 
 
 class _RawLines:
-    r"""Text lines for `csv.reader`, remembering the exact bytes of the row being read.
+    r"""The input's lines as bytes, and as text for `csv.reader`, remembering a row's bytes.
 
-    Lines are read as bytes and decoded one by one (a line end is ASCII, so no
-    character spans two lines), with `surrogateescape` for bytes that are not
-    UTF-8; a line ends at `\n`, `\r\n` or a lone `\r`, as a text reader with
-    no newline translation ends it.
+    A line ends at `\n`, `\r\n` or a lone `\r`, as a text reader with no newline
+    translation ends it. Lines for `csv.reader` (`texts`) are decoded one by one
+    (a line end is ASCII, so no character spans two lines), with
+    `surrogateescape` for bytes that are not UTF-8, and kept until `take()`.
     """
 
     def __init__(self, stream: IO[bytes], max_record_bytes: int) -> None:
@@ -658,19 +681,26 @@ class _RawLines:
         self.damaged = False
         self.number = 0  # lines taken so far
 
-    def lines(self) -> Iterator[str]:
-        """The decoded lines, each remembered until `take()` (bounded as `_bounded_lines`)."""
-        pending = self.pending
+    def pieces(self) -> Iterator[bytes]:
+        """The lines as bytes (bounded as `_bounded_lines`); `damaged` is set at their end."""
         for line in _bounded_lines(self._stream, self._limit):
-            for piece in _split_lone_cr(line) if b"\r" in line else (line,):
-                pending.append(piece)
-                try:
-                    text = piece.decode("utf-8")
-                except UnicodeDecodeError:
-                    self._bad = True
-                    text = piece.decode("utf-8", "surrogateescape")
-                yield text
+            if b"\r" in line:
+                yield from _split_lone_cr(line)
+            else:
+                yield line
         self.damaged = damaged(self._stream)
+
+    def texts(self, pieces: Iterable[bytes]) -> Iterator[str]:
+        """`pieces` decoded, each remembered until `take()`."""
+        pending = self.pending
+        for piece in pieces:
+            pending.append(piece)
+            try:
+                text = piece.decode("utf-8")
+            except UnicodeDecodeError:
+                self._bad = True
+                text = piece.decode("utf-8", "surrogateescape")
+            yield text
 
     def take(self) -> tuple[bytes, int, bool]:
         """The bytes of the row just read, its line count, and whether they were not UTF-8."""
@@ -680,6 +710,19 @@ class _RawLines:
         self.number += count
         bad, self._bad = self._bad, False
         return raw, count, bad
+
+    def take_line(self, line: bytes) -> tuple[bytes, int, bool]:
+        """`take()` of a row of one line not read by `csv.reader` (so not decoded yet)."""
+        self.number += 1
+        return line, 1, _not_utf8(line)
+
+
+def _not_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 #: How a hint names a separator (a location token, see `kzcn.validation.problems`).
@@ -759,34 +802,38 @@ def csv_header_unit(
     return layout, header
 
 
-def _quoted_cells(delimiter: str) -> re.Pattern[str]:
-    """A quoted cell as `csv.reader` reads it: from a cell's start to its end, quotes doubled."""
+def _quoted_cells(delimiter: str) -> re.Pattern[bytes]:
+    """A quoted cell as `csv.reader` reads it: from a cell's start to its end, quotes doubled.
+
+    Over bytes: the quote and separators are ASCII, and no byte of a
+    character of several bytes is ASCII, so it matches where it would in text.
+    """
     separator = re.escape(delimiter)
-    return re.compile(f'"(?<![^{separator}]")[^"]*(?:""[^"]*)*"(?![^{separator}\\r\\n])')
+    return re.compile(f'"(?<![^{separator}]")[^"]*(?:""[^"]*)*"(?![^{separator}\\r\\n])'.encode())
 
 
-def _width(line: str, delimiter: str, quoted: re.Pattern[str]) -> int | None:
+def _width(line: bytes, delimiter: bytes, quoted: re.Pattern[bytes]) -> int | None:
     """The cells of a one-line row as `csv.reader` reads them, or None: a row it must read.
 
     That is a row with quotes other than around whole cells (it may run on over
     the next lines, or be refused), or one longer than csv's limit on a cell.
     """
-    if len(line) > csv.field_size_limit():
+    if len(line) > csv.field_size_limit():  # bytes: never fewer than the characters
         return None
-    if '"' not in line:
+    if b'"' not in line:
         return 0 if line in _LINE_ENDS else line.count(delimiter) + 1
-    unquoted = quoted.sub("", line)
-    return None if '"' in unquoted else unquoted.count(delimiter) + 1
+    unquoted = quoted.sub(b"", line)
+    return None if b'"' in unquoted else unquoted.count(delimiter) + 1
 
 
 def _csv_row_unit(
     table: Table,
-    row: tuple[list[str] | str, int],
+    row: tuple[list[str] | None, int],
     read: tuple[bytes, int, bool],
     line: int,
     max_record_bytes: int,
 ) -> Unit:
-    """The unit of a CSV row: `row` its cells (or the text of a one-line row) and their number."""
+    """The unit of a CSV row: `row` its cells (None: a line, split when built) and their number."""
     raw, count, bad = read
     cells, width = row
     if not width:
@@ -814,39 +861,44 @@ def csv_units(
     """A header unit, then one unit per row, built into nested objects by dotted columns.
 
     The separator is `delimiter`, else sniffed from the header (`sniff_delimiter`).
-    A row is parsed by `csv.reader` only when it has a quote (which may carry it
-    over several lines): one without is a line split at the separator, when it
-    is built (`TableRow`).
+    A row is parsed by `csv.reader` only when it has quotes other than around
+    whole cells (which may carry it over several lines): any other is a line
+    counted at the separator and kept as bytes, split when built (`TableRow`).
     """
     lines = _RawLines(stream, max_record_bytes)
-    source = lines.lines()
-    first_line = next(source, None)
-    chosen, hint = sniff_delimiter(first_line or "", delimiter)
+    pieces = lines.pieces()
+    first_piece = next(pieces, None)
+    first_line = b"" if first_piece is None else first_piece
+    chosen, hint = sniff_delimiter(first_line.decode("utf-8", "surrogateescape"), delimiter)
     table: Table | None = None
     records = 0
-    quoted = _quoted_cells(chosen)
-    for line in source if first_line is None else itertools.chain((first_line,), source):
+    separator, quoted = chosen.encode(), _quoted_cells(chosen)
+    for piece in pieces if first_piece is None else itertools.chain((first_piece,), pieces):
         first = lines.number + 1
-        width = None if table is None else _width(line, chosen, quoted)
-        row: list[str] | str = line
-        if width is None:
-            # The reader takes the lines a quoted cell runs over from `source`.
-            reader = csv.reader(itertools.chain((line,), source), strict=True, delimiter=chosen)
-            try:
-                row = next(reader, [])
-                width = len(row)
-            except csv.Error as error:
-                raw, count, _ = lines.take()
-                yield _csv_error_unit(error, raw, (first, count))
-                records += 1
-                continue
+        if table is not None and (width := _width(piece, separator, quoted)) is not None:
+            # Most rows: a line, neither decoded nor read by `csv.reader`.
+            read = lines.take_line(piece)
+            unit = _csv_row_unit(table, (None, width), read, first, max_record_bytes)
+            records += unit.role == "record"
+            yield unit
+            continue
+        # The reader takes the lines a quoted cell runs over from `pieces`.
+        source = lines.texts(itertools.chain((piece,), pieces))
+        reader = csv.reader(source, strict=True, delimiter=chosen)
+        try:
+            row = next(reader, [])
+        except csv.Error as error:
+            raw, count, _ = lines.take()
+            yield _csv_error_unit(error, raw, (first, count))
+            records += 1
+            continue
         read = lines.take()
         if table is None:
-            layout, header = csv_header_unit(row, read, hint)  # type: ignore[arg-type]
+            layout, header = csv_header_unit(row, read, hint)
             table = Table(layout, chosen)
             yield header
             continue
-        unit = _csv_row_unit(table, (row, width), read, first, max_record_bytes)
+        unit = _csv_row_unit(table, (row, len(row)), read, first, max_record_bytes)
         records += unit.role == "record"
         yield unit
     yield from _csv_tail(lines, records)

@@ -1,0 +1,285 @@
+"""The JSON text of a table's row made straight from its cells, without building the record.
+
+A row of a wide CSV (643 columns for every kind's fields) has about sixty
+cells filled. Its record was built as nested dicts by the layout's builder
+(`kzcn.flat.csv_layout`), then written as JSON text for the fast accept path:
+most of a row's time beyond a JSON line's. Here the text is made at once:
+
+- A row's *shape* is which of its cells are filled (one pass in C, `compress`).
+- For a shape, the builder is run once on marker cells and its record written
+  by orjson; the markers become slots of a `%` template. The text of the
+  record is then the template filled with the row's cells: a string's JSON is
+  its text between quotes when it holds no quote, backslash or control
+  character (orjson escapes only those), and a typed cell (number, boolean)
+  is converted and written by orjson as the builder's record would have it.
+- A row that cannot be filled so (a cell to escape, a quote inside a cell, a
+  number orjson refuses, a shape seen once only) gives None: its record is
+  built as before. The text is that of `orjson.dumps(layout.build(cells))` byte
+  for byte (tests/test_rowtext.py), so nothing downstream can tell the way.
+
+A shape is learnt the second time it is met: a file has a few thousand shapes
+per 100,000 rows, and most that occur once are not worth a template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from itertools import compress
+from operator import itemgetter
+from typing import Any, TypeVar
+
+import orjson
+
+from kzcn.flat import Converter, CsvLayout
+
+__all__ = ["LEARNT", "MARK", "RowText"]
+
+#: Shapes a table keeps templates for (a few thousand in a file of 100,000 rows, each
+#: about 2 kB); a row of a shape beyond them is built as before.
+LEARNT = 4096
+#: Typed cells whose JSON is remembered (booleans: a few; numbers: counts, many).
+_KNOWN = 1024
+#: Shapes met once, remembered (by hash) so that the second meeting learns one;
+#: forgotten when there are more.
+_SEEN = 65536
+#: Marks a cell in the record a template is made from (a private-use character:
+#: orjson writes it as it is). A header naming it makes no templates.
+MARK = "\ue000"
+_MARKED = re.compile(f'"{MARK}([0-9]+){MARK}"')
+#: Bytes a string cell's JSON text would escape (the delimiter aside, see `RowText`).
+_ESCAPED = bytes(range(0x20)) + b'\\"'
+_CONTROL = re.compile("[\x00-\x1f]")
+
+Getter = Callable[[Sequence[Any]], tuple[Any, ...]]
+Typed = tuple[tuple[int, Converter], ...]
+
+
+def _getter(order: list[int]) -> Getter:
+    """The cells at `order`, as a tuple even for none or one (an `itemgetter` is faster)."""
+    if len(order) > 1:
+        return itemgetter(*order)
+    if order:
+        index = order[0]
+        return lambda cells: (cells[index],)
+    return lambda _: ()
+
+
+class _Template:
+    """The text of a shape's records with a `%s` slot per cell, and which cells fill them.
+
+    Attributes:
+        data: The template as bytes, for rows read as bytes.
+        cells: The cells of the slots, in the slots' order.
+        typed: `(slot, converter)` of the slots of typed cells: their JSON is
+            the converted value's, not the text between quotes.
+    """
+
+    __slots__ = ("_text", "cells", "data", "typed")
+
+    def __init__(self, data: bytes, cells: Getter, typed: Typed) -> None:
+        self.data = data
+        self.cells = cells
+        self.typed = typed
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The template as text, for rows given as cells (made when first asked for)."""
+        if self._text is None:
+            self._text = self.data.decode()
+        return self._text
+
+
+class RowText:
+    """The JSON text of rows of one header (`layout`), each given as bytes or as cells.
+
+    Args:
+        layout: The header's layout, which builds a row's record.
+        delimiter: The separator of the rows given as bytes.
+    """
+
+    def __init__(self, layout: CsvLayout, delimiter: str = ",") -> None:
+        self._layout = layout
+        self._width = len(layout.header)
+        self._indexes = tuple(range(self._width))  # existing ints: `range` would make each
+        self._delimiter = delimiter.encode()
+        self._line_end = b"\r\n" + self._delimiter
+        # A tab between cells is no tab to escape; one inside a quoted cell is.
+        self._unsafe = _ESCAPED.replace(self._delimiter, b"")
+        self._escaped_delimiter = self._delimiter in _ESCAPED
+        self._learning = not any(MARK in column for column in layout.header)
+        self._templates: dict[tuple[int, ...], _Template | None] = {}
+        self._seen: set[int] = set()
+        #: The JSON of typed cells met before, by converter and cell (`true`, `12`).
+        self._typed_bytes: dict[tuple[Converter, bytes], bytes] = {}
+        self._typed_text: dict[tuple[Converter, str], str] = {}
+
+    def of_bytes(self, raw: bytes) -> bytes | None:
+        """The text of a one-line CSV row given as its bytes (line end included), or None.
+
+        Quotes are taken only around whole cells, with no quote inside: any
+        other row is for `csv.reader`, and gives None.
+        """
+        # The empty cells a row ends with are most of a wide one's (the columns of
+        # the kinds with long lists come last): they are counted, not cut apart.
+        # (A line's only `\r` or `\n` are its end: the reader cuts lines there.)
+        filled = raw.rstrip(self._line_end)
+        escaped = len(filled) - len(filled.translate(None, self._unsafe))
+        if b'"' not in filled:
+            cells: list[bytes] | None = filled.split(self._delimiter) if not escaped else None
+        else:  # each quote is a cell's (checked by `_unquoted`), the rest must not be escaped
+            cells = self._unquoted(filled) if escaped == filled.count(b'"') else None
+        if cells is None or len(cells) + raw.count(self._delimiter, len(filled)) != self._width:
+            return None
+        template = self._template_of(cells)
+        if template is None:
+            return None
+        values: tuple[bytes, ...] = template.cells(cells)
+        if template.typed:
+            converted = _converted(values, template.typed, self._typed_bytes, _typed_bytes)
+            if converted is None:
+                return None
+            values = converted
+        return template.data % values
+
+    def of_cells(self, cells: list[str]) -> bytes | None:
+        """The text of a row given as cells (a sheet's row, a row `csv.reader` read), or None."""
+        if len(cells) != self._width:
+            return None
+        template = self._template_of(cells)
+        if template is None:
+            return None
+        values: tuple[str, ...] = template.cells(cells)
+        if _escapes("".join(values)):
+            return None
+        if template.typed:
+            converted = _converted(values, template.typed, self._typed_text, _typed_text)
+            if converted is None:
+                return None
+            values = converted
+        try:
+            return (template.text % values).encode()
+        except UnicodeEncodeError:  # a lone surrogate: the record is no JSON either
+            return None
+
+    def _unquoted(self, body: bytes) -> list[bytes] | None:
+        """The cells of a row whose quotes are only around whole cells, or None.
+
+        Cut at the quotes: each piece between two is a quoted cell, which must
+        take up the whole of one: a separator (or the row's start) before its
+        opening quote, one (or the row's end) after its closing quote.
+        """
+        pieces = body.split(b'"')
+        if not len(pieces) % 2:
+            return None  # a quote not closed
+        delimiter = self._delimiter
+        cells = pieces[0].split(delimiter)
+        last = len(pieces) - 2
+        for position in range(1, len(pieces), 2):
+            after = pieces[position + 1].split(delimiter)
+            if cells[-1] or after[0]:
+                return None  # a quote inside a cell
+            if len(after) == 1 and position != last:
+                return None  # a quote just after a closing one: "" inside a quoted cell
+            if self._escaped_delimiter and delimiter in pieces[position]:
+                return None
+            cells[-1] = pieces[position]
+            cells += after[1:]
+        return cells
+
+    def _template_of(self, cells: Sequence[Any]) -> _Template | None:
+        # `compress` over `cells` (in C): the indexes of the filled ones, the row's shape.
+        shape = tuple(compress(self._indexes, cells))
+        template = self._templates.get(shape)
+        return template if template is not None else self._learn(shape)
+
+    def _learn(self, shape: tuple[int, ...]) -> _Template | None:
+        """The template of `shape` the second time it is met, else None (built as before)."""
+        if shape in self._templates or not self._learning or len(self._templates) >= LEARNT:
+            return None  # refused before, or no room
+        key = hash(shape)  # another shape of the same hash is learnt a row early: no matter
+        if key not in self._seen:
+            if len(self._seen) >= _SEEN:
+                self._seen.clear()
+            self._seen.add(key)
+            return None
+        template = self._template(shape)
+        self._templates[shape] = template
+        return template
+
+    def _template(self, shape: tuple[int, ...]) -> _Template | None:
+        """The template of the rows whose filled cells are `shape`, or None if it cannot be made."""
+        marked = [""] * self._width
+        for index in shape:
+            marked[index] = f"{MARK}{index}{MARK}"
+        try:
+            written = orjson.dumps(self._layout.build(marked), option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:
+            return None
+        pieces = _MARKED.split(written.decode().replace("%", "%%"))
+        order = list(map(int, pieces[1::2]))
+        if len(set(order)) != len(order) or MARK in "".join(pieces[0::2]):
+            return None  # a cell written twice, or a mark left: not this builder's record
+        typed = self._layout.typed
+        pieces[1::2] = ["%s" if index in typed else '"%s"' for index in order]
+        converters = tuple(
+            (position, typed[index]) for position, index in enumerate(order) if index in typed
+        )
+        return _Template("".join(pieces).encode(), _getter(order), converters)
+
+
+def _escapes(text: str) -> bool:
+    """Whether orjson would escape a character of `text` (a quote, a backslash, a control)."""
+    if '"' in text or "\\" in text:
+        return True
+    return not text.isprintable() and _CONTROL.search(text) is not None
+
+
+Cell = TypeVar("Cell", str, bytes)
+
+
+def _converted(
+    values: tuple[Cell, ...],
+    typed: Typed,
+    known: dict[tuple[Converter, Cell], Cell],
+    write: Callable[[Converter, Cell], Cell | None],
+) -> tuple[Cell, ...] | None:
+    """`values` with each typed cell as the JSON the builder's record holds, or None.
+
+    `known` keeps the JSON of cells met before (`true` on nearly every row, which
+    is its own JSON: then `values` are as they were).
+    """
+    converted: list[Cell] | None = None
+    for position, convert in typed:
+        value = values[position]
+        written = known.get((convert, value))
+        if written is None:
+            written = write(convert, value)
+            if written is None:
+                return None
+            if len(known) < _KNOWN:
+                known[convert, value] = written
+        if written != value:
+            if converted is None:
+                converted = list(values)
+            converted[position] = written
+    return values if converted is None else tuple(converted)
+
+
+def _typed_bytes(convert: Converter, cell: bytes) -> bytes | None:
+    """The JSON of a typed cell read as bytes, as orjson writes its converted value; or None."""
+    try:
+        written = orjson.dumps(convert(cell.decode()))
+    except (orjson.JSONEncodeError, UnicodeDecodeError):  # an integer past 64 bits
+        return None
+    # A copy of its size: orjson's bytes keep the room it wrote in (4 kB for `12`).
+    return bytes(memoryview(written))
+
+
+def _typed_text(convert: Converter, cell: str) -> str | None:
+    """`_typed_bytes` of a cell given as text."""
+    try:
+        return orjson.dumps(convert(cell)).decode()
+    except orjson.JSONEncodeError:  # past 64 bits, or a lone surrogate
+        return None
