@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -14,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from cli_runner import invoke_command
 from kzcn.validation import _xlsx, validate_file
-from kzcn.validation._binary import xlsx_units
+from kzcn.validation._binary import SheetRow, xlsx_units
 from kzcn.validation._xlsx import MAX_COLUMNS, cell_text, column_index, open_sheet
 from kzcn.validation.readers import InputRefusedError
 
@@ -341,3 +342,49 @@ def test_a_problem_after_a_gap_names_the_sheets_row_and_column(tmp_path: Path) -
     assert code == 1
     assert f"{path}:5:1: kind: " in out
     assert f"{path}:2: $: input.blank_line: " in out
+
+
+# --- rows read in the workers ----------------------------------------------------------
+
+_CELL_XML = st.sampled_from([
+    '<c r="{c}" t="inlineStr"><is><t>x</t></is></c>',
+    '<c r="{c}" t="inlineStr"><is><t></t></is></c>',
+    '<c r="{c}" t="inlineStr"><is><r><t>rich</t></r></is></c>',
+    '<c r="{c}" t="s"><v>0</v></c>',
+    '<c r="{c}" t="s"><v>3</v></c>',  # the empty shared string
+    '<c r="{c}" s="1"><v>29285</v></c>',
+    '<c r="{c}" t="b"><v>0</v></c>',
+    '<c r="{c}"><f>1+1</f><v>2</v></c>',
+    '<c r="{c}"><f>NOW()</f></c>',
+    '<c r="{c}" s="1"/>',
+    '<c r="{c}"><v></v></c>',
+    '<c r="{c}"><v>7</v></c>',
+])  # fmt: skip
+
+
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 5), _CELL_XML), max_size=5),
+    width=st.integers(0, 6),
+)
+def test_holds_value_answers_as_read(cells: list[tuple[int, str]], width: int) -> None:
+    columns = sorted(dict(cells).items())
+    xml = "".join(shape.format(c=f"{chr(65 + column)}1") for column, shape in columns)
+    data = _book_bytes(f'<row r="1">{xml}</row>', strings=_STRINGS, styles=_STYLES)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        reading = open_sheet(archive).cells
+    read, beyond = reading.read(xml, width)
+    filled, past = reading.holds_value(xml, width)
+    assert filled == (read is not None)
+    assert (filled or past) == (read is not None or beyond)
+
+
+def test_a_row_crosses_to_a_worker_as_its_xml(tmp_path: Path) -> None:
+    path = tmp_path / "inline.xlsx"
+    _typed_book(write_only=True).save(path)
+    with path.open("rb") as stream:
+        units = list(xlsx_units(stream))
+    rows = [unit for unit in units if isinstance(unit, SheetRow)]
+    assert [unit.line for unit in rows] == [2, 3, 4, 7]
+    sent = [pickle.loads(pickle.dumps(unit)) for unit in rows]  # noqa: S301 - our own bytes
+    assert [unit.obj for unit in sent] == [unit.obj for unit in rows]
+    assert "<row" not in pickle.dumps(rows[0]).decode("utf-8", "replace")  # the inner XML only

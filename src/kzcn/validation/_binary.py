@@ -25,9 +25,18 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import IO, Any
 
-from kzcn.validation._xlsx import ARCHIVE_ERRORS, MAX_COLUMNS, SheetError, cell_text, open_sheet
+from kzcn.flat import CsvLayout, csv_layout
+from kzcn.validation._xlsx import (
+    ARCHIVE_ERRORS,
+    MAX_COLUMNS,
+    Cells,
+    SheetError,
+    cell_text,
+    open_sheet,
+)
 from kzcn.validation.readers import (
     MAX_DOCUMENT_BYTES,
     InputRefusedError,
@@ -63,9 +72,43 @@ def units(fmt: str, stream: IO[bytes], *, sheet: str | None = None) -> Iterator[
 # --- xlsx --------------------------------------------------------------------
 
 #: A sheet's rows as `_table_units` takes them, for the rows with a value in any cell, in
-#: order: each row's number and its first cells (as many as the header has), None when
-#: those hold no value.
-Rows = Iterator[tuple[int, list[str] | None]]
+#: order: each row's number and its first cells (as many as the header has), or its XML
+#: (read when the row is built: `SheetTable`), or None when those cells hold no value.
+Rows = Iterator[tuple[int, list[str] | str | None]]
+
+
+class SheetTable(Table):
+    """The table of a sheet whose rows are their XML until built (in a worker, with `--jobs`).
+
+    The parent then only cuts the sheet into rows and looks for one value in
+    each (`holds_value`); the workers read the cells. A sheet of shared
+    strings is read in the parent: each worker would need the whole table.
+    """
+
+    __slots__ = ("_sheet",)
+
+    def __init__(self, layout: CsvLayout, sheet: Cells) -> None:
+        super().__init__(layout)
+        self._sheet = sheet
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _sheet_table, (self.layout.header, self._sheet)
+
+    def cells(self, text: str) -> list[str]:
+        """The cells of a row's XML."""
+        width = len(self.layout.header)
+        return self._sheet.read(text, width)[0] or [""] * width
+
+
+@lru_cache(maxsize=8)
+def _sheet_table(header: tuple[str, ...], sheet: Cells) -> SheetTable:
+    return SheetTable(csv_layout(header), sheet)
+
+
+class SheetRow(TableRow):
+    """A row of a `SheetTable`: goes to a worker as its XML (`TableRow` sends cells)."""
+
+    __slots__ = ()
 
 
 def xlsx_units(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Unit]:
@@ -84,7 +127,8 @@ def xlsx_units(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Unit]
 def _sheet_rows_units(archive: zipfile.ZipFile, sheet: str | None) -> Iterator[Unit]:
     chosen = open_sheet(archive, sheet)
     rows = chosen.rows()
-    read = chosen.cells.read
+    sheet_cells = chosen.cells
+    read = sheet_cells.read
     header: list[str] = []
     first = next(rows, None)
     if first is None:
@@ -101,7 +145,16 @@ def _sheet_rows_units(archive: zipfile.ZipFile, sheet: str | None) -> Iterator[U
             if cells is not None or beyond:
                 yield number, cells
 
-    yield from _table_units(header, valued())
+    def unread() -> Rows:
+        for number, xml in rows if first is None else _chained(first, rows):
+            filled, beyond = sheet_cells.holds_value(xml, width)
+            if filled or beyond:
+                yield number, xml if filled else None
+
+    if sheet_cells.strings:
+        yield from _table_units(header, valued())
+    else:
+        yield from _table_units(header, unread(), sheet_cells)
 
 
 def _chained(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
@@ -116,20 +169,27 @@ def _trimmed(names: list[str]) -> list[str]:
     return names
 
 
-def _table_units(header: list[str], rows: Rows) -> Iterator[Unit]:
-    """The units of a table: its header (row 1), then its rows, each gap a blank line."""
+def _table_units(header: list[str], rows: Rows, sheet: Cells | None = None) -> Iterator[Unit]:
+    """The units of a table: its header (row 1), then its rows, each gap a blank line.
+
+    A row given as its XML is read by `sheet`, when built.
+    """
     layout, unit = csv_header_unit(header, (b"", 1, False), None)
     yield unit
     table, records, previous = Table(layout), 0, 1
+    lazy = SheetTable(layout, sheet) if sheet is not None else None
     for number, cells in rows:
         for blank in range(previous + 1, number):
             yield _blank(blank)
         previous = number
-        if cells is not None:
-            records += 1
-            yield TableRow(number, b"", table, cells, 1)
-        else:
+        if cells is None:
             yield _blank(number)
+            continue
+        records += 1
+        if type(cells) is str:
+            yield SheetRow(number, b"", lazy, cells, 1)  # type: ignore[arg-type]
+        else:
+            yield TableRow(number, b"", table, cells, 1)
     if not records:
         yield _empty()
 

@@ -26,10 +26,10 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import IO, Final
+from typing import IO, Any, Final, NamedTuple
 from xml.etree import ElementTree as ET
 
-__all__ = ["Sheet", "SheetError", "cell_text", "column_index", "open_sheet"]
+__all__ = ["Cells", "Sheet", "SheetError", "cell_text", "column_index", "open_sheet"]
 
 #: One read of the inflated sheet: large enough that cutting rows costs little per row.
 BLOCK_CHARS: Final = 1 << 20
@@ -194,15 +194,25 @@ _TYPES = {"inlineStr": _INLINE, "s": _SHARED, "n": _NUMBER, "b": _BOOLEAN, "str"
 _CONVERT = {_NUMBER: _number, _BOOLEAN: _boolean, _ISO: _iso_date}
 
 
+class _Patterns(NamedTuple):
+    cell: re.Pattern[str]
+    runs: re.Pattern[str]
+    value: re.Pattern[str]
+    first: re.Pattern[str]
+
+
 @lru_cache(maxsize=4)
-def _patterns(prefix: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """The patterns of a cell, of the text runs in a string, of a value: `prefix` is `x:` or ``.
+def _patterns(prefix: str) -> _Patterns:
+    """The patterns of a sheet's XML written with `prefix` (`x:` or none).
+
+    The patterns of a cell, of the text runs in a string, of a value, and of
+    the first cell whose value is not empty (`Cells.holds_value`).
 
     A cell's reference comes first in every writer seen; when it does not,
-    the attributes hold it and `_Cells` reads them one by one. The two
+    the attributes hold it and `Cells` reads them one by one. The two
     shapes nearly every cell takes (a value, an inline string of one run)
     are groups of their own; anything else (a formula, rich text) is the
-    last group, read by `_Cells._other`.
+    last group, read by `Cells._other`.
     """
     p = re.escape(prefix)
     cell = re.compile(
@@ -214,14 +224,17 @@ def _patterns(prefix: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern
     # A string's text is its runs' `<t>`; a phonetic reading (`<rPh>`) is not shown.
     runs = re.compile(rf"<{p}rPh\b.*?</{p}rPh>|<{p}t(?:\s[^>]*)?>([^<]*)</{p}t>", re.DOTALL)
     value = re.compile(rf"<{p}v(?:\s[^>]*)?>([^<]*)</{p}v>")
-    return cell, runs, value
+    first = re.compile(
+        rf'<{p}c(?: r="([A-Z]{{1,3}})\d+")?([^>]*)>(?:<{p}v>([^<]+)</|<{p}is><{p}t>([^<]+)</)'
+    )
+    return _Patterns(cell, runs, value, first)
 
 
 def _runs_text(runs: re.Pattern[str], xml: str) -> str:
     return xml_text("".join(match.group(1) or "" for match in runs.finditer(xml)))
 
 
-class _Cells:
+class Cells:
     """Reads a row's XML into its cells' texts: the parsing of one sheet."""
 
     def __init__(
@@ -231,7 +244,8 @@ class _Cells:
         self.strings = strings
         self.dates, self.timedeltas = styles
         self.epoch = epoch
-        self.cell, self.runs, self.value = _patterns(prefix)
+        self.prefix = prefix
+        self.cell, self.runs, self.value, self._first = _patterns(prefix)
         #: Each cell's attributes (less its reference) as they were seen: their type.
         self._kinds: dict[str, int] = {}
 
@@ -266,6 +280,30 @@ class _Cells:
             return _runs_text(self.runs, content[start:]) if start != -1 else ""
         match = self.value.search(content)
         return self._value(kind, xml_text(match.group(1))) if match and match.group(1) else ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _cells, (tuple(self.strings), self.dates, self.timedeltas, self.epoch, self.prefix)
+
+    def holds_value(self, xml: str, width: int) -> tuple[bool, bool]:
+        """`read`'s answer without the cells, most often from the first cell with a value.
+
+        Whether one of the first `width` cells holds a value, and whether one
+        past them does. That first cell's text is not empty when its value is
+        not, but for a shared string (which may be empty): it is looked up.
+        """
+        match = self._first.search(xml)
+        if match is not None:
+            letters, attributes, raw, inline = match.groups()
+            if letters and _COLUMNS[letters] < width:
+                kind = self._kinds.get(attributes)
+                if kind is None:
+                    kind = self._kind(attributes)
+                if (kind == _INLINE and inline) or (
+                    raw and (kind != _INLINE) and (kind != _SHARED or self._value(kind, raw))
+                ):
+                    return True, False
+        cells, beyond = self.read(xml, width)
+        return cells is not None, beyond
 
     def read(self, xml: str, width: int) -> tuple[list[str] | None, bool]:
         """The first `width` cells of a row, and whether a cell past them holds a value.
@@ -317,6 +355,15 @@ class _Cells:
                 if letters:
                     return column_index(letters.group())
         return previous + 1
+
+
+@lru_cache(maxsize=8)
+def _cells(
+    strings: tuple[str, ...], dates: frozenset[str], timedeltas: frozenset[str],
+    epoch: dt.datetime, prefix: str,
+) -> Cells:  # fmt: skip
+    """A sheet's reading as a worker process is sent it: made once in each."""
+    return Cells(list(strings), (dates, timedeltas), epoch, prefix)
 
 
 # --- the workbook ----------------------------------------------------------------
@@ -401,7 +448,7 @@ def _shared_strings(archive: zipfile.ZipFile, name: str | None) -> list[str]:
         text = next(blocks, "")
         found = re.search(r"<(\w+:)?sst\b", text)
         p = re.escape(found.group(1) or "") if found else ""
-        _, runs, _ = _patterns(found.group(1) or "" if found else "")
+        runs = _patterns(found.group(1) or "" if found else "").runs
         item = re.compile(rf"<{p}si>(.*?)</{p}si>|<{p}si/>", re.DOTALL)
         # One run of text without entities, escapes or line ends: the text as it is.
         plain = re.compile(rf"<{p}t>([^<&_\r]*)</{p}t>\Z")
@@ -422,7 +469,7 @@ def _shared_strings(archive: zipfile.ZipFile, name: str | None) -> list[str]:
 class Sheet:
     """One sheet of an open workbook: its rows as they stream, and how to read a row's cells."""
 
-    def __init__(self, archive: zipfile.ZipFile, part: str, cells: _Cells, prefix: str) -> None:
+    def __init__(self, archive: zipfile.ZipFile, part: str, cells: Cells, prefix: str) -> None:
         self._archive = archive
         self._part = part
         self.cells = cells
@@ -528,7 +575,7 @@ def open_sheet(archive: zipfile.ZipFile, sheet: str | None = None) -> Sheet:
     properties = next((e for e in root if _local(e.tag) == "workbookPr"), None)
     mac = properties is not None and properties.get("date1904", "") in {"1", "true"}
     prefix = _sheet_prefix(archive, part)
-    cells = _Cells(strings, styles, _MAC_EPOCH if mac else _WINDOWS_EPOCH, prefix)
+    cells = Cells(strings, styles, _MAC_EPOCH if mac else _WINDOWS_EPOCH, prefix)
     return Sheet(archive, part, cells, prefix)
 
 
