@@ -9,14 +9,14 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cli_runner import invoke_command
 from kzcn.validation import _xlsx, validate_file
 from kzcn.validation._binary import SheetRow, xlsx_units
-from kzcn.validation._xlsx import MAX_COLUMNS, cell_text, column_index, open_sheet
+from kzcn.validation._xlsx import MAX_COLUMNS, Cells, cell_text, column_index, open_sheet
 from kzcn.validation.readers import InputRefusedError
 
 Rows = dict[int, list[str]]
@@ -348,6 +348,12 @@ def test_a_problem_after_a_gap_names_the_sheets_row_and_column(tmp_path: Path) -
 
 _CELL_XML = st.sampled_from([
     '<c r="{c}" t="inlineStr"><is><t>x</t></is></c>',
+    '<c r="{c}" t="inlineStr"><is><t>&lt;&lt;P_x0041_</t></is></c>',
+    '<c r="{c}" t="inlineStr"><is><t xml:space="preserve"> x </t></is></c>',
+    '<c r="{c}" t="inlineStr"><v>1</v></c>',
+    '<c r="{c}" t="str"><v>a &amp; b</v></c>',
+    '<c r="{c}" s="4"><v>1.25</v></c>',
+    '<c r="{c}" t="s"><v>4</v></c>',
     '<c r="{c}" t="inlineStr"><is><t></t></is></c>',
     '<c r="{c}" t="inlineStr"><is><r><t>rich</t></r></is></c>',
     '<c r="{c}" t="s"><v>0</v></c>',
@@ -367,15 +373,44 @@ _CELL_XML = st.sampled_from([
     width=st.integers(0, 6),
 )
 def test_holds_value_answers_as_read(cells: list[tuple[int, str]], width: int) -> None:
-    columns = sorted(dict(cells).items())
-    xml = "".join(shape.format(c=f"{chr(65 + column)}1") for column, shape in columns)
-    data = _book_bytes(f'<row r="1">{xml}</row>', strings=_STRINGS, styles=_STYLES)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        reading = open_sheet(archive).cells
+    reading, xml = _reading(cells)
     read, beyond = reading.read(xml, width)
     filled, past = reading.holds_value(xml, width)
     assert filled == (read is not None)
     assert (filled or past) == (read is not None or beyond)
+
+
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 30), _CELL_XML), max_size=5),
+    width=st.integers(0, 40),
+)
+@example(  # a row of inline strings, one with entities and an escape
+    cells=[(0, '<c r="{c}" t="inlineStr"><is><t>&lt;&lt;P_x0041_</t></is></c>'),
+           (28, '<c r="{c}" t="inlineStr"><is><t>x</t></is></c>')],
+    width=30,
+)  # fmt: skip
+@example(  # a row of values: an entity, a shared string with a line end, a duration
+    cells=[(0, '<c r="{c}" t="str"><v>a &amp; b</v></c>'), (1, '<c r="{c}" t="s"><v>4</v></c>'),
+           (2, '<c r="{c}" s="4"><v>1.25</v></c>')],
+    width=3,
+)  # fmt: skip
+def test_a_row_of_one_shape_reads_as_cell_by_cell(cells: list[tuple[int, str]], width: int) -> None:
+    # `read` takes a row of inline strings, or of values, in one pattern; `read_any` by cell.
+    reading, xml = _reading(cells, row=12)
+    assert reading.read(xml, width) == reading.read_any(xml, width)
+
+
+def _reading(cells: list[tuple[int, str]], row: int = 1) -> tuple[Cells, str]:
+    """The reading of the hand-written workbook's sheet, and the XML of a row of `cells`."""
+    columns = sorted(dict(cells).items())
+    xml = "".join(shape.format(c=f"{_letters(column)}{row}") for column, shape in columns)
+    data = _book_bytes(f'<row r="{row}">{xml}</row>', strings=_STRINGS, styles=_STYLES)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return open_sheet(archive).cells, xml
+
+
+def _letters(column: int) -> str:
+    return chr(65 + column) if column < 26 else chr(64 + column // 26) + chr(65 + column % 26)
 
 
 def test_a_row_crosses_to_a_worker_as_its_xml(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import posixpath
 import re
 import zipfile
@@ -39,6 +40,9 @@ MAX_PART_BYTES: Final = 64 << 20
 MAX_COLUMNS: Final = 16384
 #: A row's XML over this many characters is refused: no row of messages is that long.
 MAX_ROW_CHARS: Final = 16 << 20
+#: Excel's last row is 1,048,576: seven digits.
+_MAX_ROW_DIGITS = 7
+_INLINE_TYPE = 't="inlineStr"'
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -199,6 +203,14 @@ class _Patterns(NamedTuple):
     runs: re.Pattern[str]
     value: re.Pattern[str]
     first: re.Pattern[str]
+    inline_cells: re.Pattern[str]
+    value_cells: re.Pattern[str]
+
+
+#: The characters of an `inline_cells` and a `value_cells` match besides its groups and
+#: the row number in its reference (no prefix: `Cells` uses them only without one).
+_INLINE_FIXED = len('<c r="" t="inlineStr"><is><t></t></is></c>')
+_VALUE_FIXED = len('<c r=""><v></v></c>')
 
 
 @lru_cache(maxsize=4)
@@ -227,7 +239,10 @@ def _patterns(prefix: str) -> _Patterns:
     first = re.compile(
         rf'<{p}c(?: r="([A-Z]{{1,3}})\d+")?([^>]*)>(?:<{p}v>([^<]+)</|<{p}is><{p}t>([^<]+)</)'
     )
-    return _Patterns(cell, runs, value, first)
+    # The rows of one shape (nearly all that openpyxl writes, nearly all that Excel does).
+    inline_cells = re.compile(r'<c r="([A-Z]{1,3})\d+" t="inlineStr"><is><t>([^<]*)</t></is></c>')
+    value_cells = re.compile(r'<c r="([A-Z]{1,3})\d+"([^>]*)><v>([^<]*)</v></c>')
+    return _Patterns(cell, runs, value, first, inline_cells, value_cells)
 
 
 def _runs_text(runs: re.Pattern[str], xml: str) -> str:
@@ -245,7 +260,9 @@ class Cells:
         self.dates, self.timedeltas = styles
         self.epoch = epoch
         self.prefix = prefix
-        self.cell, self.runs, self.value, self._first = _patterns(prefix)
+        patterns = _patterns(prefix)
+        self.cell, self.runs, self.value, self._first = patterns[:4]
+        self._inline_cells, self._value_cells = patterns[4:]
         #: Each cell's attributes (less its reference) as they were seen: their type.
         self._kinds: dict[str, int] = {}
 
@@ -311,6 +328,16 @@ class Cells:
         `xml` is the row's XML between its tags; the cells are None when none
         of them holds a value.
         """
+        if not self.prefix:
+            shaped = (
+                self._inline_row(xml, width) if _INLINE_TYPE in xml else self._value_row(xml, width)
+            )
+            if shaped is not None:
+                return shaped
+        return self.read_any(xml, width)
+
+    def read_any(self, xml: str, width: int) -> tuple[list[str] | None, bool]:
+        """`read` of a row of cells of any shape, cell by cell."""
         cells = [""] * width
         filled = beyond = False
         column = -1
@@ -346,6 +373,58 @@ class Cells:
                 beyond = True
         return cells if filled else None, beyond
 
+    def _inline_row(self, xml: str, width: int) -> tuple[list[str] | None, bool] | None:
+        """`read` of a row of inline strings of one run alone (openpyxl's), else None."""
+        pairs = self._inline_cells.findall(xml)
+        if not _tiled(pairs, len(xml), _INLINE_FIXED):
+            return None
+        cells = [""] * width
+        filled = beyond = False
+        columns = _COLUMNS
+        special = "&" in xml or "_x" in xml or "\r" in xml
+        for letters, text in pairs:
+            if not text:
+                continue
+            column = columns[letters]
+            if column >= width:
+                beyond = True
+                continue
+            if special and ("&" in text or "_x" in text or "\r" in text):
+                text = xml_text(text)  # noqa: PLW2901 - the same text, as read
+            cells[column] = text
+            filled = True
+        return cells if filled else None, beyond
+
+    def _value_row(self, xml: str, width: int) -> tuple[list[str] | None, bool] | None:
+        """`read` of a row of cells that each hold a value alone (Excel's), else None."""
+        triples = self._value_cells.findall(xml)
+        if not _tiled(triples, len(xml), _VALUE_FIXED):
+            return None
+        cells = [""] * width
+        filled = beyond = False
+        kinds, columns, strings = self._kinds, _COLUMNS, self.strings
+        count = len(strings)
+        special = "&" in xml or "_x" in xml or "\r" in xml
+        for letters, attributes, raw in triples:
+            kind = kinds.get(attributes)
+            if kind is None:
+                kind = self._kind(attributes)
+            if not raw or kind == _INLINE:  # an inline string's `<v>` is not read
+                continue
+            if kind == _SHARED and raw.isdigit() and int(raw) < count:
+                text = strings[int(raw)]
+            else:
+                text = self._value(kind, xml_text(raw) if special else raw)
+            if not text:
+                continue
+            column = columns[letters]
+            if column < width:
+                cells[column] = text
+                filled = True
+            else:
+                beyond = True
+        return cells if filled else None, beyond
+
     @staticmethod
     def _column(attributes: str, previous: int) -> int:
         """The column of a cell whose reference is not its first attribute, or the next one."""
@@ -355,6 +434,19 @@ class Cells:
                 if letters:
                     return column_index(letters.group())
         return previous + 1
+
+
+def _tiled(found: list[Any], length: int, fixed: int) -> bool:
+    """Whether `findall`'s matches cover a row's `length` characters: each cell has their shape.
+
+    A match is `fixed` characters besides its groups and the row number in
+    its reference: what is left over must be that number, as long in each.
+    """
+    count = len(found)
+    if not count:
+        return False
+    rest = length - count * fixed - len("".join(itertools.chain.from_iterable(found)))
+    return rest > 0 and rest % count == 0 and rest // count <= _MAX_ROW_DIGITS
 
 
 @lru_cache(maxsize=8)
