@@ -25,7 +25,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import IO, Any, Final, NamedTuple
 from xml.etree import ElementTree as ET
@@ -400,6 +400,15 @@ class Cells:
         triples = self._value_cells.findall(xml)
         if not _tiled(triples, len(xml), _VALUE_FIXED):
             return None
+        letters, attributes, raws = zip(*triples, strict=True)
+        if all(self._kinds.get(kind) == _SHARED for kind in set(attributes)) and all(
+            map(str.isdigit, raws)
+        ):
+            # A row of shared strings alone (a sheet of text, as Excel saves it): looked up in C.
+            try:
+                return _placed(letters, list(map(self.strings.__getitem__, map(int, raws))), width)
+            except IndexError:
+                pass
         cells = [""] * width
         filled = beyond = False
         kinds, columns, strings = self._kinds, _COLUMNS, self.strings
@@ -434,6 +443,24 @@ class Cells:
                 if letters:
                     return column_index(letters.group())
         return previous + 1
+
+
+def _placed(
+    letters: Iterable[str], texts: Iterable[str], width: int
+) -> tuple[list[str] | None, bool]:
+    """`Cells.read`'s answer for cells named by their columns' `letters`, holding `texts`."""
+    cells = [""] * width
+    filled = beyond = False
+    columns = _COLUMNS
+    for name, text in zip(letters, texts, strict=True):
+        if text:
+            column = columns[name]
+            if column < width:
+                cells[column] = text
+                filled = True
+            else:
+                beyond = True
+    return cells if filled else None, beyond
 
 
 def _tiled(found: list[Any], length: int, fixed: int) -> bool:
@@ -539,20 +566,23 @@ def _shared_strings(archive: zipfile.ZipFile, name: str | None) -> list[str]:
         blocks = _inflated(member)
         text = next(blocks, "")
         found = re.search(r"<(\w+:)?sst\b", text)
-        p = re.escape(found.group(1) or "") if found else ""
-        runs = _patterns(found.group(1) or "" if found else "").runs
-        item = re.compile(rf"<{p}si>(.*?)</{p}si>|<{p}si/>", re.DOTALL)
-        # One run of text without entities, escapes or line ends: the text as it is.
-        plain = re.compile(rf"<{p}t>([^<&_\r]*)</{p}t>\Z")
+        prefix = found.group(1) or "" if found else ""
+        p = re.escape(prefix)
+        runs = _patterns(prefix).runs
+        # A string of one plain run, or of any other shape (rich, phonetic, spaces kept).
+        item = re.compile(rf"<{p}si>(?:<{p}t>([^<]*)</{p}t>|(.*?))</{p}si>|<{p}si/>", re.DOTALL)
+        ends = (f"</{prefix}si>", f"<{prefix}si/>")
         for block in blocks:
             text += block
-            end = 0
-            for match in item.finditer(text):
-                xml = match.group(1) or ""
-                simple = plain.match(xml)
-                strings.append(simple.group(1) if simple else _runs_text(runs, xml))
-                end = match.end()
-            text = text[end:]
+            cut = max(text.rfind(end) + len(end) if end in text else 0 for end in ends)
+            whole = text[:cut]
+            # Most blocks hold no entity, escape or line end: their plain runs are as written.
+            plain_text = xml_text if "&" in whole or "_x" in whole or "\r" in whole else str
+            strings += [
+                plain_text(plain) if not other else _runs_text(runs, other)
+                for plain, other in item.findall(whole)
+            ]
+            text = text[cut:]
             if len(text) > MAX_ROW_CHARS:
                 raise SheetError(f"a shared string over {MAX_ROW_CHARS:,} characters of XML")
     return strings
