@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import pickle
 import zipfile
 from datetime import date, datetime, time
@@ -432,3 +434,20 @@ def test_a_row_crosses_to_a_worker_as_its_xml(tmp_path: Path) -> None:
     sent = [pickle.loads(pickle.dumps(unit)) for unit in rows]  # noqa: S301 - our own bytes
     assert [unit.obj for unit in sent] == [unit.obj for unit in rows]
     assert "<row" not in pickle.dumps(rows[0]).decode("utf-8", "replace")  # the inner XML only
+
+
+@pytest.mark.parametrize("how", ["gzip file", "standard input"])
+def test_a_workbook_that_cannot_seek_is_read_the_same(tmp_path: Path, how: str) -> None:
+    # A pipe, a gzip stream: the archive is spooled (to a file past a size) and read as a file.
+    path = tmp_path / "x.xlsx"
+    _typed_book(write_only=False).save(path)
+    _, expected = invoke_command("validate", [str(path), "--format", "json"])
+    if how == "gzip file":
+        packed = tmp_path / "x.xlsx.gz"
+        packed.write_bytes(gzip.compress(path.read_bytes()))
+        _, out = invoke_command("validate", [str(packed), "--format", "json"])
+        out = out.replace(str(packed), str(path))
+    else:
+        _, out = invoke_command("validate", ["-", "--format", "json"], stdin=path.read_bytes())
+        out = out.replace('"-"', f'"{path}"')
+    assert json.loads(out) == json.loads(expected)
