@@ -134,19 +134,19 @@ def _sheet_rows_units(archive: zipfile.ZipFile, sheet: str | None) -> Iterator[U
     if first is None:
         yield _empty()
         return
-    if first[0] == 1:
+    if first[0] == 1:  # else the header, row 1, is empty, and `first` a row of data
         header = read(first[1], MAX_COLUMNS)[0] or []
-        first = None
     width = len(_trimmed(header))
+    data = rows if first[0] == 1 else _chained(first, rows)
 
     def valued() -> Rows:
-        for number, xml in rows if first is None else _chained(first, rows):
+        for number, xml in data:
             cells, beyond = read(xml, width)
             if cells is not None or beyond:
                 yield number, cells
 
     def unread() -> Rows:
-        for number, xml in rows if first is None else _chained(first, rows):
+        for number, xml in data:
             filled, beyond = sheet_cells.holds_value(xml, width)
             if filled or beyond:
                 yield number, xml if filled else None
