@@ -2,9 +2,10 @@
 
 A workbook is a zip archive of XML parts. The sheet's part is inflated a
 block at a time and cut into rows at `</row>`; a row's cells are read with
-one compiled pattern (`_CELL`), not an XML parser: a parser calls back into
-Python for every element, three or four a cell, where the pattern hands
-back one tuple a cell. Memory holds a block, the shared strings and the
+one compiled pattern (`_patterns`), not an XML parser: a parser calls back
+into Python for every element, three or four a cell, where the pattern hands
+back one tuple a cell (and a row whose cells share one shape is read by a
+pattern of that shape, `Cells.read`). Memory holds a block, the shared strings and the
 style table, never the sheet (a 100,000-row sheet of 643 columns was 64
 million cells, 2.5 GiB, read whole).
 
@@ -44,10 +45,7 @@ MAX_ROW_CHARS: Final = 16 << 20
 _MAX_ROW_DIGITS = 7
 _INLINE_TYPE = 't="inlineStr"'
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
 #: Built-in number formats that are dates or times (ECMA-376 18.8.30, and the
