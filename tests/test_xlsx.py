@@ -143,18 +143,35 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def _book_bytes(
-    rows: str, *, strings: str = "", styles: str = "", prefix: str = "", mac: bool = False
+_CHART_SHEET = '<sheet name="Chart" sheetId="2" r:id="rId7"/>'
+
+
+def _book_bytes(  # noqa: PLR0913 - keyword-only parts of a hand-made workbook
+    rows: str,
+    *,
+    strings: str = "",
+    styles: str = "",
+    prefix: str = "",
+    mac: bool = False,
+    chart: bool = False,
 ) -> bytes:
-    """A workbook of one sheet whose `<sheetData>` holds `rows` (written with `prefix`)."""
+    """A workbook of one sheet whose `<sheetData>` holds `rows` (written with `prefix`).
+
+    With `chart`, a chart sheet comes before it.
+    """
     p = prefix
     declared = f'xmlns:{p[:-1]}="{_MAIN}"' if p else f'xmlns="{_MAIN}"'
     calendar = ' date1904="1"' if mac else ""
     workbook = (
         f'<workbook xmlns="{_MAIN}" xmlns:r="{_R}"><workbookPr{calendar}/>'
-        '<sheets><sheet name="One &amp; only" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        f"<sheets>{_CHART_SHEET if chart else ''}"
+        '<sheet name="One &amp; only" sheetId="1" r:id="rId1"/></sheets></workbook>'
     )
     relations = [f'<Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>']
+    if chart:
+        relations.append(
+            f'<Relationship Id="rId7" Type="{_R}/chartsheet" Target="chartsheets/sheet1.xml"/>'
+        )
     if strings:
         relations.append(
             f'<Relationship Id="rId2" Type="{_R}/sharedStrings" Target="/xl/sharedStrings.xml"/>'
@@ -253,6 +270,13 @@ def test_a_namespace_prefix_and_the_1904_calendar() -> None:
     )
     data = _book_bytes(rows, strings=_STRINGS, styles=_STYLES, prefix="x:", mac=True)
     assert _read(data, 2) == {1: ["1904-01-02", "plain"]}
+
+
+def test_a_chart_sheet_is_passed_over() -> None:
+    data = _book_bytes('<row r="1"><c r="A1"><v>1</v></c></row>', chart=True)
+    assert _read(data, 1) == {1: ["1"]}
+    with pytest.raises(InputRefusedError, match="the sheet 'Chart' is a chart"):
+        _units(data, "Chart")
 
 
 def test_sheet_names_are_read_as_written() -> None:

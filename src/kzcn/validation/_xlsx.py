@@ -682,13 +682,21 @@ def open_sheet(archive: zipfile.ZipFile, sheet: str | None = None) -> Sheet:
     sheets = [(e.get("name", ""), _relation_id(e)) for e in root.iter() if _local(e.tag) == "sheet"]
     if not sheets:
         raise SheetError("not an .xlsx workbook")
-    chosen = sheets[0] if sheet is None else next((s for s in sheets if s[0] == sheet), None)
-    if chosen is None:
+    if sheet is not None and sheet not in {name for name, _ in sheets}:
         raise SheetError(f"the workbook has no sheet {sheet!r}")
     relations = _relationships(archive, book)
-    kind, part = relations.get(chosen[1], ("", ""))
-    if kind != "worksheet":
-        raise SheetError(f"the sheet {chosen[0]!r} is not a worksheet")
+    # The first worksheet, as openpyxl's `worksheets[0]`: a chart sheet is no table.
+    part = next(
+        (
+            relations[key][1]
+            for name, key in sheets
+            if (sheet is None or name == sheet) and relations.get(key, ("",))[0] == "worksheet"
+        ),
+        None,
+    )
+    if part is None:
+        raise SheetError("the workbook has no worksheet" if sheet is None else
+                         f"the sheet {sheet!r} is a chart, not a worksheet")  # fmt: skip
     by_kind = dict(relations.values())
     strings = _shared_strings(archive, by_kind.get("sharedStrings"))
     styles = _styles(_part(archive, by_kind["styles"]) if "styles" in by_kind else None)
