@@ -8,9 +8,9 @@ Their bytes cannot be cut into records, so every unit's `raw` is empty:
   cell becomes the text a CSV would hold, then goes through the same layout
   as CSV (`kzcn.flat.csv_layout`), so a row is typed by the schema's column
   types and numbered as the spreadsheet numbers it. The archive is spooled
-  to a temporary file (a pipe cannot seek) and its sheet read as it
-  streams (`kzcn.validation._xlsx`): memory holds a block of rows, not the
-  sheet. A row with no value is a blank line when a row after it has one;
+  (in memory up to 16 MiB, else to an unnamed temporary file) and its sheet
+  read as it streams (`kzcn.validation._xlsx`): memory holds a block of
+  rows, not the sheet. A row with no value is a blank line when a row after it has one;
   the empty rows after the last value are none (a formatted, empty row is
   no line of the table).
 - Parquet: read whole into memory, up to `MAX_DOCUMENT_BYTES`; the nested
