@@ -9,7 +9,7 @@ Run from the repository root:
 
 Targets, each a ratio of runs made here, the formats taking turns:
 - issue 16: `kzcn validate` on CSV and on xlsx: >= 0.7x the JSONL rate (messages a second),
-  with `--jobs 1` and `--jobs 2`; the peak RSS of each (xlsx is read whole by calamine).
+  with `--jobs 1` and `--jobs 2`; the peak RSS of each (xlsx streams: flat in its rows).
 - issue 19: `kzcn validate` on CSV: >= 0.8x the JSONL rate.
 - `kzcn exposure` on Parquet: >= 4x faster than on the same messages as JSONL.
 - `kzcn exposure` on 1M JSONL messages, with the default screen: under 15 s.

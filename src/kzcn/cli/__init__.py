@@ -65,7 +65,6 @@ _CLI_EXTRA = frozenset(
         "msgspec",
         "duckdb",
         "openpyxl",
-        "python_calamine",
         "pyarrow",
     }
 )

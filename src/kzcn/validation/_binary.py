@@ -1,27 +1,42 @@
-"""Units of the two binary formats: `.xlsx` (python-calamine) and Parquet (pyarrow).
+"""Units of the two binary formats: `.xlsx` (streamed, `_xlsx`) and Parquet (pyarrow).
 
-Both are read whole into memory (a zip archive and a Parquet footer need
-seeking, and a pipe cannot seek), up to `MAX_DOCUMENT_BYTES`. Their bytes
-cannot be cut into records, so every unit's `raw` is empty: `--valid-out`
-and `--invalid-out` refuse them.
+Both need seeking (a zip archive, a Parquet footer), and a pipe cannot seek.
+Their bytes cannot be cut into records, so every unit's `raw` is empty:
+`--valid-out` and `--invalid-out` refuse them.
 
 - xlsx: the first sheet (or the one named), its first row the header; each
   cell becomes the text a CSV would hold, then goes through the same layout
   as CSV (`kzcn.flat.csv_layout`), so a row is typed by the schema's column
-  types and numbered as the spreadsheet numbers it. Read with calamine (Rust):
-  openpyxl (the tests write their workbooks with it) read them about
-  twenty times slower than the rules that follow.
-- Parquet: the nested columns `kzcn generate --format parquet` writes; a
-  null is an absent field, and a record is numbered by its row from 1.
+  types and numbered as the spreadsheet numbers it. The archive is spooled
+  (in memory up to 16 MiB, else to an unnamed temporary file) and its sheet
+  read as it streams (`kzcn.validation._xlsx`): memory holds a block of
+  rows, not the sheet. A row with no value is a blank line when a row after it has one;
+  the empty rows after the last value are none (a formatted, empty row is
+  no line of the table).
+- Parquet: read whole into memory, up to `MAX_DOCUMENT_BYTES`; the nested
+  columns `kzcn generate --format parquet` writes; a null is an absent
+  field, and a record is numbered by its row from 1.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import IO, Any
 
+from kzcn.flat import CsvLayout, csv_layout
+from kzcn.validation._xlsx import (
+    ARCHIVE_ERRORS,
+    MAX_COLUMNS,
+    Cells,
+    SheetError,
+    cell_text,
+    open_sheet,
+)
 from kzcn.validation.readers import (
     MAX_DOCUMENT_BYTES,
     InputRefusedError,
@@ -36,6 +51,8 @@ __all__ = ["cell_text", "drop_nulls", "parquet_units", "units", "xlsx_units"]
 
 #: The light install (`pip install kzcn`) reads the text formats only.
 _MISSING = "reading {what} needs {package}: pip install 'kzcn[cli]'"
+#: An archive up to this size is spooled in memory, a larger one to a temporary file.
+_SPOOL_BYTES = 16 << 20
 
 
 def _whole(stream: IO[bytes], what: str) -> io.BytesIO:
@@ -54,91 +71,155 @@ def units(fmt: str, stream: IO[bytes], *, sheet: str | None = None) -> Iterator[
 
 # --- xlsx --------------------------------------------------------------------
 
+#: A sheet's rows as `_table_units` takes them, for the rows with a value in any cell, in
+#: order: each row's number and its first cells (as many as the header has), or its XML
+#: (read when the row is built: `SheetTable`), or None when those cells hold no value.
+Rows = Iterator[tuple[int, list[str] | str | None]]
 
-def cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a CSV cell would hold.
 
-    A whole number stored as a float (`1980.0`) is written without the
-    point, a boolean in JSON's spelling, a date or time in ISO form.
+class SheetTable(Table):
+    """The table of a sheet whose rows are their XML until built (in a worker, with `--jobs`).
+
+    The parent then only cuts the sheet into rows and looks for one value in
+    each (`holds_value`); the workers read the cells. A sheet of shared
+    strings is read in the parent: each worker would need the whole table.
     """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
+
+    __slots__ = ("_sheet",)
+
+    def __init__(self, layout: CsvLayout, sheet: Cells) -> None:
+        super().__init__(layout)
+        self._sheet = sheet
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _sheet_table, (self.layout.header, self._sheet)
+
+    def cells(self, text: str) -> list[str]:
+        """The cells of a row's XML."""
+        width = len(self.layout.header)
+        return self._sheet.read(text, width)[0] or [""] * width
+
+
+@lru_cache(maxsize=8)
+def _sheet_table(header: tuple[str, ...], sheet: Cells) -> SheetTable:
+    return SheetTable(csv_layout(header), sheet)
+
+
+class SheetRow(TableRow):
+    """A row of a `SheetTable`: goes to a worker as its XML (`TableRow` sends cells)."""
+
+    __slots__ = ()
 
 
 def xlsx_units(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Unit]:
     """A header unit, then one unit per row; line numbers are the sheet's row numbers."""
-    try:
-        from python_calamine import CalamineError, CalamineWorkbook  # noqa: PLC0415 - optional
-    except ImportError:
-        raise InputRefusedError(_MISSING.format(what=".xlsx", package="python-calamine")) from None
-
-    try:
-        book = CalamineWorkbook.from_filelike(_whole(stream, "xlsx"))
-    except (CalamineError, OSError, ValueError) as error:
-        raise InputRefusedError("not an .xlsx workbook") from error
-    try:
-        if sheet is not None and sheet not in book.sheet_names:
-            raise InputRefusedError(f"the workbook has no sheet {sheet!r}")
-        if not book.sheet_names:
-            raise InputRefusedError("not an .xlsx workbook")
+    with tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as spooled:
+        shutil.copyfileobj(stream, spooled, 1 << 20)
         try:
-            chosen = book.get_sheet_by_name(sheet if sheet is not None else book.sheet_names[0])
-            rows = chosen.iter_rows()
-            # calamine's rows start at the sheet's first row but at its first used
-            # column; padded, they are the rows openpyxl reads (from A1), so the
-            # numbers a problem gives are the sheet's own.
-            pad = [""] * chosen.start[1] if chosen.start else []
-        except (CalamineError, ValueError) as error:
+            with zipfile.ZipFile(spooled) as archive:
+                yield from _sheet_rows_units(archive, sheet)
+        except SheetError as error:
+            raise InputRefusedError(str(error)) from error
+        except ARCHIVE_ERRORS as error:
             raise InputRefusedError("not an .xlsx workbook") from error
-        yield from _sheet_units(pad + row for row in rows) if pad else _sheet_units(rows)
-    finally:
-        book.close()
+
+
+def _sheet_rows_units(archive: zipfile.ZipFile, sheet: str | None) -> Iterator[Unit]:
+    chosen = open_sheet(archive, sheet)
+    rows = chosen.rows()
+    sheet_cells = chosen.cells
+    read = sheet_cells.read
+    header: list[str] = []
+    first = next(rows, None)
+    if first is None:
+        yield _empty()
+        return
+    if first[0] == 1:  # else the header, row 1, is empty, and `first` a row of data
+        header = read(first[1], MAX_COLUMNS)[0] or []
+    width = len(_trimmed(header))
+    data = rows if first[0] == 1 else _chained(first, rows)
+
+    def valued() -> Rows:
+        for number, xml in data:
+            cells, beyond = read(xml, width)
+            if cells is not None or beyond:
+                yield number, cells
+
+    def unread() -> Rows:
+        for number, xml in data:
+            filled, beyond = sheet_cells.holds_value(xml, width)
+            if filled or beyond:
+                yield number, xml if filled else None
+
+    if sheet_cells.strings:
+        yield from _table_units(header, valued())
+    else:
+        yield from _table_units(header, unread(), sheet_cells)
+
+
+def _chained(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    yield first
+    yield from rest
+
+
+def _trimmed(names: list[str]) -> list[str]:
+    """A header's names less the empty cells at its end: the sheet's padding, not columns."""
+    while names and not names[-1]:
+        names.pop()
+    return names
+
+
+def _table_units(header: list[str], rows: Rows, sheet: Cells | None = None) -> Iterator[Unit]:
+    """The units of a table: its header (row 1), then its rows, each gap a blank line.
+
+    A row given as its XML is read by `sheet`, when built.
+    """
+    layout, unit = csv_header_unit(header, (b"", 1, False), None)
+    yield unit
+    table, records, previous = Table(layout), 0, 1
+    lazy = SheetTable(layout, sheet) if sheet is not None else None
+    for number, cells in rows:
+        for blank in range(previous + 1, number):
+            yield _blank(blank)
+        previous = number
+        if cells is None:
+            yield _blank(number)
+            continue
+        records += 1
+        if type(cells) is str:
+            yield SheetRow(number, b"", lazy, cells, 1)  # type: ignore[arg-type]
+        else:
+            yield TableRow(number, b"", table, cells, 1)
+    if not records:
+        yield _empty()
+
+
+def _empty() -> Unit:
+    return Unit(1, b"", found=(("input.empty", ()),), lines=0)
+
+
+def _blank(number: int) -> Unit:
+    return Unit(number, b"", found=(("input.blank_line", ()),), role="blank", lines=1)
 
 
 def _sheet_units(rows: Iterator[Sequence[Any]]) -> Iterator[Unit]:
-    header = next(rows, None)
-    if header is None:
-        yield Unit(1, b"", found=(("input.empty", ()),), lines=0)
+    """The units of a sheet's rows given as cell values (row 1 first, None for empty)."""
+    numbered = iter(enumerate(rows, start=1))
+    first = next(numbered, None)
+    if first is None:
+        yield _empty()
         return
-    # Trailing empty header cells are the sheet's padding, not columns.
-    names = [cell_text(cell) for cell in header]
-    while names and not names[-1]:
-        names.pop()
-    layout, unit = csv_header_unit(names, (b"", 1, False), None)
-    yield unit
-    table, width = Table(layout), len(names)
-    records = 0
-    for number, row in enumerate(rows, start=2):
-        cells = _texts(row[:width] if len(row) > width else row)
-        if len(cells) < width:
-            cells += [""] * (width - len(cells))
-        if not any(cells):
-            yield Unit(number, b"", found=(("input.blank_line", ()),), role="blank", lines=1)
-            continue
-        records += 1
-        yield TableRow(number, b"", table, cells, 1)
-    if not records:
-        yield Unit(1, b"", found=(("input.empty", ()),), lines=0)
+    header = _trimmed([cell_text(cell) for cell in first[1]])
+    width = len(header)
 
+    def valued() -> Rows:
+        for number, row in numbered:
+            texts = [cell_text(cell) for cell in row]
+            if any(texts):
+                cells = texts[:width]
+                yield number, cells + [""] * (width - len(cells)) if any(cells) else None
 
-def _texts(row: Sequence[Any]) -> list[str]:
-    """The cells of a sheet's row as text (`cell_text`): `row` itself when a list of text."""
-    try:
-        # Most cells are text (or empty, which calamine gives as ""): a row of
-        # text alone joins, in C, and is kept as it is.
-        "".join(row)
-    except TypeError:
-        return [cell if type(cell) is str else cell_text(cell) for cell in row]
-    return row if type(row) is list else list(row)
+    yield from _table_units(header, valued())
 
 
 # --- Parquet -----------------------------------------------------------------

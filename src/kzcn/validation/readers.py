@@ -469,7 +469,7 @@ def units_for_stream(  # noqa: PLR0913 - keyword-only options, passed through
         chosen_delimiter = delimiter or ("\t" if chosen == "tsv" else None)
         return csv_units(stream, max_record_bytes=max_record_bytes, delimiter=chosen_delimiter)
     if chosen in {"xlsx", "parquet"}:
-        from kzcn.validation import _binary  # noqa: PLC0415 - pulls python-calamine or pyarrow
+        from kzcn.validation import _binary  # noqa: PLC0415 - pulls pyarrow
 
         return _binary.units(chosen, stream, sheet=sheet)
     return jsonl_units(stream, max_record_bytes=max_record_bytes)
