@@ -232,6 +232,8 @@ class Engine:
     #: The kept messages counted by `_TALLIED` (`n`): one scan serves the screen's
     #: envelopes, the flows and the subjects' share of the field flows.
     tally: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: `_listed`'s frame, once counted.
+    listed: pl.DataFrame | None = None
 
     # --- the screen -----------------------------------------------------------
 
@@ -311,12 +313,13 @@ class Engine:
     # --- people ---------------------------------------------------------------
 
     def link(self) -> None:
-        """Link the persons the messages carry: the tables `link` and `persons`.
+        """Link the persons the messages carry: the tables `link` and `linked`.
 
         Each person a message carries is an occurrence `occ` (`ord` × stride
         + slot: input order); `link` holds the occurrences of persons seen more
-        than once, each with `person`, their first `occ`; `persons` the values
-        of every person's first occurrence.
+        than once, each with `person`, their first `occ`; the view `persons` the
+        values of every person's first occurrence, `every` those of every
+        occurrence (a person seen twice counts twice).
         """
         con = self.con
         row = con.execute("SELECT coalesce(max(slot), 0) + 1 FROM kept_lst").fetchall()[0]
@@ -347,7 +350,15 @@ class Engine:
         values = ", ".join(_q(c) for c in self.person)
         listed = ", ".join("l." + _q(c) for c in self.person)
         con.execute(f"""
-            CREATE TABLE persons AS
+            CREATE VIEW every AS
+            SELECT {values} FROM kept WHERE has_subject
+            UNION ALL
+            SELECT {listed} FROM kept_lst l SEMI JOIN kept USING (ord)
+        """)
+        # A view: read once, by the key table's statement (`codes`), whose persons'
+        # strings are not written out and read back (at 20M, past DuckDB's limit).
+        con.execute(f"""
+            CREATE VIEW persons AS
             WITH later AS (SELECT occ FROM link WHERE occ <> person)
             SELECT {values} FROM kept k ANTI JOIN later ON k.ord * {stride} = later.occ
             WHERE k.has_subject
@@ -359,7 +370,11 @@ class Engine:
     def summary(self) -> dict[str, int]:
         """Persons, messages with a person, recurring persons and their messages."""
         con = self.con
-        persons = int(con.execute("SELECT count(*) FROM persons").fetchall()[0][0])
+        # Every occurrence but those after a person's first: `persons` is not counted row
+        # by row (a view, it would be computed for that alone).
+        occurrences = int(self.tally.filter(pl.col("has_subject"))["n"].sum())
+        occurrences += int(self._listed()["n"].sum())
+        persons = occurrences - _count(con, "link WHERE occ <> person")
         carrying = int(
             con.execute(
                 "SELECT count(*) FROM kept WHERE has_subject OR ord IN (SELECT ord FROM kept_lst)"
@@ -376,6 +391,16 @@ class Engine:
             "recurring_messages": int(row[1]),
         }
 
+    def _listed(self) -> pl.DataFrame:
+        """The listed persons by (`kind`, `presence`): `n` of each."""
+        if self.listed is None:
+            self.listed = _frame(
+                self.con,
+                "SELECT k.kind, l.presence, count(*) AS n FROM kept_lst l JOIN kept k USING (ord) "
+                "GROUP BY ALL",
+            )
+        return self.listed
+
     def occurrences(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The persons seen once, as (`kind`, `presence`, `n`); the others' rows.
 
@@ -389,11 +414,7 @@ class Engine:
         # are in `tally` and the listed persons are a tenth of the rows, so the messages
         # are not scanned again for the few linked ones.
         subjects = self.tally.filter(pl.col("has_subject")).select("kind", "presence", "n")
-        listed = _frame(
-            self.con,
-            "SELECT k.kind, l.presence, count(*) AS n FROM kept_lst l JOIN kept k USING (ord) "
-            "GROUP BY ALL",
-        )
+        listed = self._listed()
         linked = _frame(self.con, "SELECT kind, presence, -count(*) AS n FROM linked GROUP BY ALL")
         once = (
             pl.concat([subjects, listed, linked], how="vertical_relaxed")
@@ -416,7 +437,9 @@ class Engine:
         selects, joins, same = [], [], {}
         for index, (source, group) in enumerate(engine._by_source(keys).items()):  # noqa: SLF001
             columns = list(source)
-            distinct = _frame(con, f"SELECT DISTINCT {', '.join(map(_q, columns))} FROM persons")
+            # Coded over every occurrence's values, a few more than the persons' first
+            # ones: the classes are the same (a code is a function of the value).
+            distinct = _frame(con, f"SELECT DISTINCT {', '.join(map(_q, columns))} FROM every")
             distinct = distinct.with_columns(pl.col(c).cast(pl.String) for c in columns)
             code = {name: f"k{index}_{j}" for j, name in enumerate(group)}
             coded = distinct.select(
