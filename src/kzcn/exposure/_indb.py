@@ -334,11 +334,12 @@ class Engine:
         # Documents seen on two rows: the only ones that can link anyone. One group-by
         # of the hashes alone finds them (most documents are on one row); the pairs are
         # listed for those few. A document one person carries twice links them to
-        # themselves: harmless, and rarer than the cost of telling it apart here.
+        # themselves, a pair listed twice links nothing new: harmless both, and rarer
+        # than the cost of telling them apart here (`components` takes any edges).
         con.execute(f"""
             CREATE TABLE shared AS
             WITH r AS (SELECT h FROM kept_doc GROUP BY h HAVING count(*) > 1)
-            SELECT DISTINCT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN r USING (h)
+            SELECT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN r USING (h)
         """)
         # The documents are not read again: their memory goes to the steps after.
         _drop(con, "kept_doc", "doc")
