@@ -331,3 +331,17 @@ def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(engine, "_components", refuse)
     assert _report(generated) == lean
+
+
+@pytest.mark.parametrize(
+    ("codes", "stored"),
+    [
+        ([], "UTINYINT"),
+        ([0, 255], "UTINYINT"),
+        ([256], "USMALLINT"),
+        ([65_535], "USMALLINT"),
+        ([65_536], "UINTEGER"),
+    ],
+)
+def test_key_codes_take_the_narrowest_type(codes: list[int], stored: str) -> None:
+    assert indb._narrow(pl.Series(codes, dtype=pl.Int64)) == stored
