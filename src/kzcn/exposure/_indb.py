@@ -234,13 +234,16 @@ class Engine:
     tally: pl.DataFrame = field(default_factory=pl.DataFrame)
     #: `_listed`'s frame, once counted.
     listed: pl.DataFrame | None = None
+    #: Distinct values of sets of person columns (`_distinct`), from the screen's scan.
+    values: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict)
 
     # --- the screen -----------------------------------------------------------
 
-    def screen(self, include_invalid: bool) -> int:
+    def screen(self, include_invalid: bool, sources: Iterable[Sequence[str]] = ()) -> int:
         """Flag the invalid messages (`_screen`'s expressions); keep them only if asked.
 
-        Leaves the table `kept` (and `tally`); returns how many were invalid.
+        Leaves the table `kept` (and `tally`, and `values` of `sources`: the key
+        groups' columns, listed in the same scan); returns how many were invalid.
         """
         con = self.con
         self.tally = self._tally("msg")
@@ -252,12 +255,8 @@ class Engine:
             .with_columns(screen.envelope_ok().alias("ok"))
         )
         born = ["date_of_birth", "sex"]
-        people = _frame(
-            con,
-            f"SELECT DISTINCT {', '.join(born)} FROM "
-            f"(SELECT {', '.join(born)} FROM msg WHERE has_subject "
-            f"UNION ALL SELECT {', '.join(born)} FROM lst)",
-        )
+        self.values = self._distinct([born, *sources])
+        people = self.values[tuple(born)]
         born_flags = people.with_columns(
             pl.col(born).cast(pl.String), pl.lit(value=True).alias("has_subject")
         ).with_columns(screen.person_ok().alias("ok"))
@@ -275,6 +274,32 @@ class Engine:
             con.execute("CREATE TABLE kept_doc AS SELECT * FROM doc ANTI JOIN bad USING (ord)")
             self.tally = self._tally("kept")
         return invalid
+
+    def _distinct(self, sets: Iterable[Sequence[str]]) -> dict[tuple[str, ...], pl.DataFrame]:
+        """The distinct values of each set of person columns, over every person: one scan.
+
+        Every person's row, subjects and listed, before the screen: the key codes
+        taken from these values (`codes`) class the kept persons as their own would
+        (a code is a function of the value), and one scan replaces one per set.
+        """
+        wanted = list(dict.fromkeys(tuple(names) for names in sets))
+        columns = sorted({c for names in wanted for c in names})
+        listed = ", ".join(map(_q, columns))
+        grouping = ", ".join(f"({', '.join(map(_q, names))})" for names in wanted)
+        found = _frame(
+            self.con,
+            f"SELECT {listed}, GROUPING({listed}) AS grouping_id FROM "
+            f"(SELECT {listed} FROM msg WHERE has_subject UNION ALL SELECT {listed} FROM lst) "
+            f"GROUP BY GROUPING SETS ({grouping})",
+        )
+        # GROUPING sets the bit of each column a set does not group by, the first the highest.
+        bit = {c: 1 << (len(columns) - 1 - i) for i, c in enumerate(columns)}
+        return {
+            names: found.filter(
+                pl.col("grouping_id") == sum(bit[c] for c in columns if c not in names)
+            ).select(names)
+            for names in wanted
+        }
 
     def _tally(self, table: str) -> pl.DataFrame:
         names = ", ".join(map(_q, _TALLIED))
@@ -318,8 +343,7 @@ class Engine:
         Each person a message carries is an occurrence `occ` (`ord` × stride
         + slot: input order); `link` holds the occurrences of persons seen more
         than once, each with `person`, their first `occ`; the view `persons` the
-        values of every person's first occurrence, `every` those of every
-        occurrence (a person seen twice counts twice).
+        values of every person's first occurrence.
         """
         con = self.con
         row = con.execute("SELECT coalesce(max(slot), 0) + 1 FROM kept_lst").fetchall()[0]
@@ -350,12 +374,6 @@ class Engine:
         )
         values = ", ".join(_q(c) for c in self.person)
         listed = ", ".join("l." + _q(c) for c in self.person)
-        con.execute(f"""
-            CREATE VIEW every AS
-            SELECT {values} FROM kept WHERE has_subject
-            UNION ALL
-            SELECT {listed} FROM kept_lst l SEMI JOIN kept USING (ord)
-        """)
         # A view: read once, by the key table's statement (`codes`), whose persons'
         # strings are not written out and read back (at 20M, past DuckDB's limit).
         con.execute(f"""
@@ -438,9 +456,12 @@ class Engine:
         selects, joins, same = [], [], {}
         for index, (source, group) in enumerate(engine._by_source(keys).items()):  # noqa: SLF001
             columns = list(source)
-            # Coded over every occurrence's values, a few more than the persons' first
-            # ones: the classes are the same (a code is a function of the value).
-            distinct = _frame(con, f"SELECT DISTINCT {', '.join(map(_q, columns))} FROM every")
+            # Coded over every person's values (the screen's scan), a few more than the
+            # persons' first ones: the classes are the same (a code is a function of
+            # the value).
+            distinct = self.values.get(source)
+            if distinct is None:
+                distinct = self._distinct([columns])[source]
             distinct = distinct.with_columns(pl.col(c).cast(pl.String) for c in columns)
             code = {name: f"k{index}_{j}" for j, name in enumerate(group)}
             coded = distinct.select(
