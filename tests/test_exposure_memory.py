@@ -28,7 +28,7 @@ from kzcn.exposure import _indb as indb
 from kzcn.exposure import _read, compute_exposure, render_json
 from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
 from kzcn.exposure._estimate import estimate_peak, size_in_bytes
-from kzcn.synth import generate
+from kzcn.synth import generate, write_dataset
 
 
 @pytest.fixture(scope="module")
@@ -345,3 +345,24 @@ def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.Monkey
 )
 def test_key_codes_take_the_narrowest_type(codes: list[int], stored: str) -> None:
     assert indb._narrow(pl.Series(codes, dtype=pl.Int64)) == stored
+
+
+def test_what_pyarrow_kept_of_the_read_is_given_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet's lists come through pyarrow, whose allocator keeps freed memory for reuse."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    path = tmp_path / "messages.parquet"
+    with path.open("wb") as out:
+        write_dataset(out, 300, seed=11, fmt="parquet")
+    pool, released = pa.default_memory_pool(), []
+
+    class Spy:
+        def release_unused(self) -> None:
+            released.append(pool.bytes_allocated())
+            pool.release_unused()
+
+    monkeypatch.setattr(pa, "default_memory_pool", Spy)
+    compute_exposure(path)
+    assert released == [0]  # once, after the read, with nothing of it still held
