@@ -28,7 +28,7 @@ from kzcn.exposure import _indb as indb
 from kzcn.exposure import _read, compute_exposure, render_json
 from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
 from kzcn.exposure._estimate import estimate_peak, size_in_bytes
-from kzcn.synth import generate
+from kzcn.synth import generate, write_dataset
 
 
 @pytest.fixture(scope="module")
@@ -257,27 +257,68 @@ def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize("packed", [True, False], ids=["packed", "listed"])
+@pytest.mark.parametrize("share", [indb._PARENT_SHARE, 0], ids=["keys", "parents"])
 @given(rows=_CODES)
 @settings(max_examples=20, deadline=None)
 def test_tallies_asked_at_once_are_the_coded_columns_tallies(
-    rows: list[tuple[int, int, int]], packed: bool
+    rows: list[tuple[int, int, int]], packed: bool, share: int
 ) -> None:
-    """`KeyTable.prefetch`: one query, each key set grouped by its packed codes (or listed)."""
+    """`KeyTable.prefetch`: one query, each key set grouped by its packed codes (or listed).
+
+    With `share` 0 every key set that holds two others is first grouped into a
+    table of classes, and those are grouped over it; `d` is stored as `a` (`same`).
+    """
     columns: dict[str, engine.KeyCodes] = {
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
     }
-    coded = engine.CodedColumns.from_codes(columns, len(rows))
-    sets = [["a"], ["b", "a"], ["a", "b", "c"], ["c", "b"], ["a"]]
+    coded = engine.CodedColumns.from_codes({**columns, "d": columns["a"]}, len(rows))
+    sets = [["a"], ["b", "a"], ["a", "b", "c"], ["c", "b"], ["a"], ["d", "c"], ["b", "d", "a"]]
     with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
         patch.setattr(indb, "_PACKED", indb._PACKED if packed else 1)
+        patch.setattr(indb, "_PARENT_SHARE", share)
         con.register("keys_in", pl.DataFrame(columns))
         con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
-        table = indb.KeyTable(con, len(rows))
+        table = indb.KeyTable(con, len(rows), {"d": "a"})
         table.prefetch(sets)
         con.execute("DROP TABLE keys")  # every tally is answered from the one query
         for names in sets:
             in_engine, in_memory = table.tally(names), coded.tally(names)
             assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
+
+
+def test_small_key_sets_are_grouped_over_their_classes() -> None:
+    """Two sets within ("a", "b") (8 classes at most, for 80 people): one table of classes."""
+    codes = np.arange(80, dtype=np.int32)
+    columns = {"a": codes % 4, "b": codes % 2, "c": codes}
+    with indb.connect(1, "64MB") as con:
+        con.register("keys_in", pl.DataFrame(columns))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        table = indb.KeyTable(con, 80)
+        cardinality = {"a": 4, "b": 2, "c": 80}
+        wanted = [("a", "b"), ("a",), ("b",), ("a", "c"), ("c",)]
+        made = table._parents(wanted, cardinality)
+        assert list(made.values()) == [("a", "b")]  # ("a", "c") holds two, but 320 classes
+        classes = con.table(next(iter(made))).aggregate('sum("class size"), count(*)')
+        assert classes.fetchall() == [(80, 4)]
+
+
+def test_keys_with_the_same_codes_are_stored_once(generated: Path) -> None:
+    """`date:full` is `date_of_birth` and the ladder's `place:locality` the QI's locality."""
+    seen: list[indb.KeyTable] = []
+    codes = indb.Engine.codes
+
+    def spy(self: indb.Engine, keys: dict[str, pl.Expr]) -> indb.KeyTable:
+        seen.append(codes(self, keys))
+        return seen[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indb.Engine, "codes", spy)
+        lean = _report(generated)
+    assert seen[0].same == {
+        "date:full": "date_of_birth",
+        "place:locality": "place_of_birth.locality",
+    }
+    assert lean == _report(generated, per_record=True)
 
 
 def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -290,3 +331,38 @@ def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(engine, "_components", refuse)
     assert _report(generated) == lean
+
+
+@pytest.mark.parametrize(
+    ("codes", "stored"),
+    [
+        ([], "UTINYINT"),
+        ([0, 255], "UTINYINT"),
+        ([256], "USMALLINT"),
+        ([65_535], "USMALLINT"),
+        ([65_536], "UINTEGER"),
+    ],
+)
+def test_key_codes_take_the_narrowest_type(codes: list[int], stored: str) -> None:
+    assert indb._narrow(pl.Series(codes, dtype=pl.Int64)) == stored
+
+
+def test_what_pyarrow_kept_of_the_read_is_given_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet's lists come through pyarrow, whose allocator keeps freed memory for reuse."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    path = tmp_path / "messages.parquet"
+    with path.open("wb") as out:
+        write_dataset(out, 300, seed=11, fmt="parquet")
+    pool, released = pa.default_memory_pool(), []
+
+    class Spy:
+        def release_unused(self) -> None:
+            released.append(pool.bytes_allocated())
+            pool.release_unused()
+
+    monkeypatch.setattr(pa, "default_memory_pool", Spy)
+    compute_exposure(path)
+    assert released == [0]  # once, after the read, with nothing of it still held

@@ -6,6 +6,8 @@ Run from the repository root (inputs are generated once into --dir, seed 1):
     python tests/benchmarks/bench_scale.py --scale 1 --format parquet
     python tests/benchmarks/bench_scale.py --scale 20 --runs 1 --dir /big/disk   # manual
     python tests/benchmarks/bench_scale.py --scale 1 --expect before.json  # same report?
+    python tests/benchmarks/bench_scale.py --runs 1 \
+        --input 1=/data/m1.parquet --input 20=/data/m20.parquet     # files already made
 
 Each run is a whole `kzcn exposure --format json` process under `/usr/bin/time`,
 so the peak is the process's maximum RSS. Printed per size: peak RSS and
@@ -84,15 +86,23 @@ def main() -> None:
     parser.add_argument(
         "--expect", type=Path, help="The first size's JSON report must be this file's bytes."
     )
+    parser.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="MILLIONS=PATH",
+        help="Measure this file as that many million messages (repeat; replaces --scale).",
+    )
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     extra = ["--memory-limit", args.memory_limit] if args.memory_limit else []
     peaks: dict[float, float] = {}
     rates: dict[float, float] = {}
     _say("size | peak RSS GiB min / median / max | s per million min / median / max")
-    sizes = [float(s) for s in args.scale.split(",")]
+    given = {float(size): Path(path) for size, _, path in (i.partition("=") for i in args.input)}
+    sizes = list(given) or [float(s) for s in args.scale.split(",")]
     for millions in sizes:
-        path = _input(args.dir, millions, args.format, args.jobs, args.seed)
+        path = given.get(millions) or _input(args.dir, millions, args.format, args.jobs, args.seed)
         report = args.dir / f"report-{millions:g}M.{args.format}.json"
         runs = [_run(path, extra, report) for _ in range(args.runs)]
         if args.expect and millions == sizes[0]:
