@@ -53,6 +53,8 @@ _CONTROL = re.compile("[\x00-\x1f]")
 
 Getter = Callable[[Sequence[Any]], tuple[Any, ...]]
 Typed = tuple[tuple[int, Converter], ...]
+#: A group's `"key":value` template, the cells of its slots, and its typed slots.
+_Piece = tuple[bytes, list[int], Typed]
 
 
 def _getter(order: list[int]) -> Getter:
@@ -111,6 +113,9 @@ class RowText:
         self._learning = not any(MARK in column for column in layout.header)
         self._templates: dict[tuple[int, ...], _Template | None] = {}
         self._seen: set[int] = set()
+        #: Each column's group (`_groups`), and each group's pieces by its filled cells.
+        self._groups = _groups(layout) if self._learning else None
+        self._pieces: dict[tuple[int, ...], _Piece | None] = {}
         #: The JSON of typed cells met before, by converter and cell (`true`, `12`).
         self._typed_bytes: dict[tuple[Converter, bytes], bytes] = {}
         self._typed_text: dict[tuple[Converter, str], str] = {}
@@ -195,21 +200,66 @@ class RowText:
         return template if template is not None else self._learn(shape)
 
     def _learn(self, shape: tuple[int, ...]) -> _Template | None:
-        """The template of `shape` the second time it is met, else None (built as before)."""
-        if shape in self._templates or not self._learning or len(self._templates) >= LEARNT:
-            return None  # refused before, or no room
-        key = hash(shape)  # another shape of the same hash is learnt a row early: no matter
-        if key not in self._seen:
-            if len(self._seen) >= _SEEN:
-                self._seen.clear()
-            self._seen.add(key)
+        """The template of `shape`, made of its groups' pieces; else learnt the second time."""
+        if shape in self._templates or not self._learning:
+            return None  # refused before
+        room = len(self._templates) < LEARNT
+        if self._groups is not None:
+            template = self._composed(shape)
+        elif not room:
             return None
-        template = self._template(shape)
-        self._templates[shape] = template
+        else:
+            key = hash(shape)  # another shape of the same hash is learnt a row early: no matter
+            if key not in self._seen:
+                if len(self._seen) >= _SEEN:
+                    self._seen.clear()
+                self._seen.add(key)
+                return None
+            template = self._template(shape)
+        if room:  # beyond it, a row's template is made again (from pieces: cheap)
+            self._templates[shape] = template
         return template
+
+    def _composed(self, shape: tuple[int, ...]) -> _Template | None:
+        """The template of `shape` as the record's: its groups' pieces between braces."""
+        groups = self._groups
+        assert groups is not None  # noqa: S101 - only called with groups
+        by_group: dict[int, list[int]] = {}
+        for index in shape:
+            group = groups[index]
+            if group >= 0:
+                by_group.setdefault(group, []).append(index)
+        pieces: list[bytes] = []
+        order: list[int] = []
+        typed: list[tuple[int, Converter]] = []
+        for group in sorted(by_group):
+            piece = self._piece(tuple(by_group[group]))
+            if piece is None:
+                return None
+            text, cells, converters = piece
+            if text:
+                typed += [(len(order) + position, convert) for position, convert in converters]
+                order += cells
+                pieces.append(text)
+        return _Template(b"{" + b",".join(pieces) + b"}", _getter(order), tuple(typed))
+
+    def _piece(self, cells: tuple[int, ...]) -> _Piece | None:
+        """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots."""
+        if cells in self._pieces:
+            return self._pieces[cells]
+        made = self._slots(cells)
+        piece = None if made is None else (made[0][1:-1], made[1], made[2])
+        if len(self._pieces) < LEARNT:
+            self._pieces[cells] = piece
+        return piece
 
     def _template(self, shape: tuple[int, ...]) -> _Template | None:
         """The template of the rows whose filled cells are `shape`, or None if it cannot be made."""
+        made = self._slots(shape)
+        return None if made is None else _Template(made[0], _getter(made[1]), made[2])
+
+    def _slots(self, shape: tuple[int, ...]) -> tuple[bytes, list[int], Typed] | None:
+        """The record of `shape`'s marked cells as a template, the cells of its slots, the typed."""
         marked = [""] * self._width
         for index in shape:
             marked[index] = f"{MARK}{index}{MARK}"
@@ -226,7 +276,33 @@ class RowText:
         converters = tuple(
             (position, typed[index]) for position, index in enumerate(order) if index in typed
         )
-        return _Template("".join(pieces).encode(), _getter(order), converters)
+        return "".join(pieces).encode(), order, converters
+
+
+def _groups(layout: CsvLayout) -> list[int] | None:
+    """Each column's group: the rank of its record's top-level key (-1: none); None if unsure.
+
+    A record's text is then its groups' texts in that order, each made by the
+    builder from that group's cells alone: so a shape's template is made of
+    pieces learnt once for all the shapes that share them (the subject of one
+    row, the documents of another). That holds when each top-level key is set
+    by one column or one object of columns: a key named by two (`kind` twice,
+    or `x` beside `x.0`) could land at either's place, and the header has none.
+    """
+    keys = [column.split(".", 1)[0] for column in layout.header]
+    setters = {key for key, column in zip(keys, layout.header, strict=True) if key != column}
+    seen: set[str] = set()
+    for key, column in zip(keys, layout.header, strict=True):
+        if key == column:
+            if key in seen or key in setters:
+                return None
+            seen.add(key)
+    try:
+        record = layout.build([f"{MARK}{MARK}"] * len(layout.header))
+    except Exception:  # noqa: BLE001 - any failure: no groups, rows are learnt whole
+        return None
+    rank = {key: position for position, key in enumerate(record)}
+    return [rank.get(key, -1) for key in keys]
 
 
 def _escapes(text: str) -> bool:
