@@ -13,18 +13,23 @@ most of a row's time beyond a JSON line's. Here the text is made at once:
   character (orjson escapes only those), and a typed cell (number, boolean)
   is converted and written by orjson as the builder's record would have it.
 - A row that cannot be filled so (a cell to escape, a quote inside a cell, a
-  number orjson refuses, a shape seen once only) gives None: its record is
+  number orjson refuses) gives None: its record is
   built as before. The text is that of `orjson.dumps(layout.build(cells))` byte
   for byte (tests/test_rowtext.py), so nothing downstream can tell the way.
 
-A shape is learnt the second time it is met: a file has a few thousand shapes
-per 100,000 rows, and most that occur once are not worth a template.
+A file has a few thousand shapes per 100,000 rows, most met once. A shape's
+template is made at first sight from pieces: a record's text is its top-level
+keys' texts in a fixed order, each built from its own cells (a list's, from
+each element's), and a piece serves every shape that shares it (`_groups`).
+A header naming a top-level key twice cannot be so cut: its shapes are learnt
+whole, the second time they are met.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -116,6 +121,8 @@ class RowText:
         #: Each column's group (`_groups`), and each group's pieces by its filled cells.
         self._groups = _groups(layout) if self._learning else None
         self._pieces: dict[tuple[int, ...], _Piece | None] = {}
+        #: A list's elements' pieces by their filled cells (not the same text as a group's).
+        self._elements: dict[tuple[int, ...], _Piece | None] = {}
         #: The JSON of typed cells met before, by converter and cell (`true`, `12`).
         self._typed_bytes: dict[tuple[Converter, bytes], bytes] = {}
         self._typed_text: dict[tuple[Converter, str], str] = {}
@@ -226,22 +233,56 @@ class RowText:
         assert groups is not None  # noqa: S101 - only called with groups
         by_group: dict[int, list[int]] = {}
         for index in shape:
-            group = groups[index]
+            group = groups.rank[index]
             if group >= 0:
                 by_group.setdefault(group, []).append(index)
-        pieces: list[bytes] = []
-        order: list[int] = []
-        typed: list[tuple[int, Converter]] = []
+        pieces: list[_Piece] = []
         for group in sorted(by_group):
-            piece = self._piece(tuple(by_group[group]))
+            cells = by_group[group]
+            piece = self._list(group, cells) if groups.element[cells[0]] >= 0 else None
+            piece = piece or self._piece(tuple(cells))
             if piece is None:
                 return None
-            text, cells, converters = piece
-            if text:
-                typed += [(len(order) + position, convert) for position, convert in converters]
-                order += cells
-                pieces.append(text)
-        return _Template(b"{" + b",".join(pieces) + b"}", _getter(order), tuple(typed))
+            if piece[0]:
+                pieces.append(piece)
+        text, order, typed = _joined(pieces, b"{", b"}")
+        return _Template(text, _getter(order), typed)
+
+    def _list(self, group: int, cells: list[int]) -> _Piece | None:
+        """The `"key":[...]` text of a list's filled `cells`, each element's piece learnt alone.
+
+        None when its elements are not 0, 1, ... n-1 (the builder writes an
+        object then): the group is learnt whole.
+        """
+        groups = self._groups
+        assert groups is not None  # noqa: S101 - only called with groups
+        by_element: dict[int, list[int]] = {}
+        for index in cells:
+            by_element.setdefault(groups.element[index], []).append(index)
+        if max(by_element) != len(by_element) - 1:
+            return None
+        key = groups.keys[group]
+        pieces: list[_Piece] = []
+        for element in range(len(by_element)):
+            piece = self._element(key, element, tuple(by_element[element]))
+            if piece is None:
+                return None
+            pieces.append(piece)
+        return _joined(pieces, key + b":[", b"]")
+
+    def _element(self, key: bytes, element: int, cells: tuple[int, ...]) -> _Piece | None:
+        """The text of element `element` of the list at top-level `key`, its `cells` filled."""
+        if cells in self._elements:
+            return self._elements[cells]
+        piece = None
+        items = self._marked(cells).get(orjson.loads(key.replace(b"%%", b"%")))
+        if type(items) is list and len(items) == 1 and element == 0:
+            piece = self._slotted(items[0])
+        elif type(items) is dict and len(items) == 1 and str(element) in items:
+            piece = self._slotted(items[str(element)])
+        if len(self._elements) < LEARNT:
+            self._elements[cells] = piece
+        return piece
 
     def _piece(self, cells: tuple[int, ...]) -> _Piece | None:
         """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots."""
@@ -258,13 +299,21 @@ class RowText:
         made = self._slots(shape)
         return None if made is None else _Template(made[0], _getter(made[1]), made[2])
 
-    def _slots(self, shape: tuple[int, ...]) -> tuple[bytes, list[int], Typed] | None:
-        """The record of `shape`'s marked cells as a template, the cells of its slots, the typed."""
+    def _marked(self, shape: tuple[int, ...]) -> dict[str, Any]:
+        """The record of a row whose `shape` cells are marked with their indexes, others empty."""
         marked = [""] * self._width
         for index in shape:
             marked[index] = f"{MARK}{index}{MARK}"
+        return self._layout.build(marked)
+
+    def _slots(self, shape: tuple[int, ...]) -> _Piece | None:
+        """The record of `shape`'s marked cells as a template, the cells of its slots, the typed."""
+        return self._slotted(self._marked(shape))
+
+    def _slotted(self, value: Any) -> _Piece | None:
+        """A marked record's `value` as a template, the cells of its slots, its typed slots."""
         try:
-            written = orjson.dumps(self._layout.build(marked), option=orjson.OPT_NON_STR_KEYS)
+            written = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
         except orjson.JSONEncodeError:
             return None
         pieces = _MARKED.split(written.decode().replace("%", "%%"))
@@ -279,8 +328,33 @@ class RowText:
         return "".join(pieces).encode(), order, converters
 
 
-def _groups(layout: CsvLayout) -> list[int] | None:
-    """Each column's group: the rank of its record's top-level key (-1: none); None if unsure.
+def _joined(pieces: list[_Piece], start: bytes, end: bytes) -> _Piece:
+    """`pieces` one after another, between `start` and `end`, separated by commas."""
+    order: list[int] = []
+    typed: list[tuple[int, Converter]] = []
+    for _, cells, converters in pieces:
+        typed += [(len(order) + position, convert) for position, convert in converters]
+        order += cells
+    return start + b",".join(piece[0] for piece in pieces) + end, order, tuple(typed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """Where each column's cells go in the record's text (`_groups`).
+
+    Attributes:
+        rank: Each column's group: the place of its top-level key (-1: none).
+        element: Each column's list element, when its group is a list (-1: not).
+        keys: Each group's key as JSON text (a `%` doubled, as in a template).
+    """
+
+    rank: list[int]
+    element: list[int]
+    keys: dict[int, bytes]
+
+
+def _groups(layout: CsvLayout) -> _Groups | None:
+    """Each column's group and list element, or None if a record cannot be made of pieces.
 
     A record's text is then its groups' texts in that order, each made by the
     builder from that group's cells alone: so a shape's template is made of
@@ -288,21 +362,31 @@ def _groups(layout: CsvLayout) -> list[int] | None:
     row, the documents of another). That holds when each top-level key is set
     by one column or one object of columns: a key named by two (`kind` twice,
     or `x` beside `x.0`) could land at either's place, and the header has none.
+    A group whose every column goes on with an index (`items.0...`, `items.1...`)
+    is a list: of elements learnt one by one, when they are 0, 1, ... n-1.
     """
-    keys = [column.split(".", 1)[0] for column in layout.header]
-    setters = {key for key, column in zip(keys, layout.header, strict=True) if key != column}
-    seen: set[str] = set()
-    for key, column in zip(keys, layout.header, strict=True):
-        if key == column:
-            if key in seen or key in setters:
-                return None
-            seen.add(key)
+    parts = [column.split(".", 2) for column in layout.header]
+    dotted = {part[0] for part in parts if len(part) > 1}
+    roots = [part[0] for part in parts if len(part) == 1]
+    if len(set(roots)) != len(roots) or dotted.intersection(roots):
+        return None
     try:
         record = layout.build([f"{MARK}{MARK}"] * len(layout.header))
     except Exception:  # noqa: BLE001 - any failure: no groups, rows are learnt whole
         return None
     rank = {key: position for position, key in enumerate(record)}
-    return [rank.get(key, -1) for key in keys]
+    lists = {part[0] for part in parts if len(part) > 1 and _index(part[1]) is not None}
+    lists -= {part[0] for part in parts if len(part) == 1 or _index(part[1]) is None}
+    return _Groups(
+        [rank.get(part[0], -1) for part in parts],
+        [_index(part[1]) if part[0] in lists else -1 for part in parts],  # type: ignore[misc]
+        {position: orjson.dumps(key).replace(b"%", b"%%") for key, position in rank.items()},
+    )
+
+
+def _index(part: str) -> int | None:
+    """A list index as a column names one (`0`, `12`; not `01`), or None."""
+    return int(part) if part.isdigit() and part.isascii() and str(int(part)) == part else None
 
 
 def _escapes(text: str) -> bool:
