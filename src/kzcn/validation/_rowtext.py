@@ -207,25 +207,35 @@ class RowText:
         return template if template is not None else self._learn(shape)
 
     def _learn(self, shape: tuple[int, ...]) -> _Template | None:
-        """The template of `shape`, made of its groups' pieces; else learnt the second time."""
+        """The template of `shape`, made of its groups' pieces; kept from its second meeting.
+
+        A shape met once is most of a file's: its template is made and used,
+        not kept. Without groups, a shape's template is made the second time.
+        """
         if shape in self._templates or not self._learning:
             return None  # refused before
+        met = self._met(shape)
         room = len(self._templates) < LEARNT
         if self._groups is not None:
             template = self._composed(shape)
-        elif not room:
+        elif not (met and room):
             return None
         else:
-            key = hash(shape)  # another shape of the same hash is learnt a row early: no matter
-            if key not in self._seen:
-                if len(self._seen) >= _SEEN:
-                    self._seen.clear()
-                self._seen.add(key)
-                return None
             template = self._template(shape)
-        if room:  # beyond it, a row's template is made again (from pieces: cheap)
+        if met and room:  # beyond it, a row's template is made again (from pieces: cheap)
             self._templates[shape] = template
         return template
+
+    def _met(self, shape: tuple[int, ...]) -> bool:
+        """Whether `shape` was met before (then it is forgotten), else remembered."""
+        key = hash(shape)  # another shape of the same hash is kept a row early: no matter
+        if key in self._seen:
+            self._seen.discard(key)
+            return True
+        if len(self._seen) >= _SEEN:
+            self._seen.clear()
+        self._seen.add(key)
+        return False
 
     def _composed(self, shape: tuple[int, ...]) -> _Template | None:
         """The template of `shape` as the record's: its groups' pieces between braces."""
