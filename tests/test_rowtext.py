@@ -226,6 +226,15 @@ def test_a_row_of_another_width_is_not_filled() -> None:
     assert text.of_bytes(b"x,true\n") == b'{"kind":"x","synthetic":true}'
 
 
+def test_a_header_not_utf8_makes_no_pieces() -> None:
+    """A key read with its bytes as surrogates is no JSON: the row is built, and refused later."""
+    text = RowText(csv_layout(["kind", "\udcc0.x"]))
+    for _ in range(2):
+        assert text.of_bytes(b"x,y\n") is None
+    assert text.of_bytes(b"x,\n") is None  # no groups: learnt the second time
+    assert text.of_bytes(b"x,\n") == b'{"kind":"x"}'
+
+
 def test_a_header_naming_a_key_twice_learns_a_shape_the_second_time() -> None:
     """`kind` twice: the key's place depends on which is filled, so shapes are learnt whole."""
     text = RowText(csv_layout(["kind", "synthetic", "kind"]))

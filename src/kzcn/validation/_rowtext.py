@@ -385,12 +385,16 @@ def _groups(layout: CsvLayout) -> _Groups | None:
     except Exception:  # noqa: BLE001 - any failure: no groups, rows are learnt whole
         return None
     rank = {key: position for position, key in enumerate(record)}
+    try:
+        keys = {position: orjson.dumps(key).replace(b"%", b"%%") for key, position in rank.items()}
+    except orjson.JSONEncodeError:  # a header not UTF-8, read with its bytes as surrogates
+        return None
     lists = {part[0] for part in parts if len(part) > 1 and _index(part[1]) is not None}
     lists -= {part[0] for part in parts if len(part) == 1 or _index(part[1]) is None}
     return _Groups(
         [rank.get(part[0], -1) for part in parts],
         [_index(part[1]) if part[0] in lists else -1 for part in parts],  # type: ignore[misc]
-        {position: orjson.dumps(key).replace(b"%", b"%%") for key, position in rank.items()},
+        keys,
     )
 
 
