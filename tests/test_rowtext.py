@@ -226,6 +226,13 @@ def test_a_row_of_another_width_is_not_filled() -> None:
     assert text.of_bytes(b"x,true\n") == b'{"kind":"x","synthetic":true}'
 
 
+def test_a_carriage_return_ending_the_last_filled_cell_is_the_cells() -> None:
+    text = RowText(csv_layout(["kind", "synthetic"]))
+    for _ in range(2):
+        assert text.of_bytes(b"cr\r,\n") is None  # escaped in JSON: built
+        assert text.of_bytes(b"cr,\r\n") == b'{"kind":"cr"}'
+
+
 def test_a_header_not_utf8_makes_no_pieces() -> None:
     """A key read with its bytes as surrogates is no JSON: the row is built, and refused later."""
     text = RowText(csv_layout(["kind", "\udcc0.x"]))

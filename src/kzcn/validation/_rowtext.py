@@ -111,7 +111,6 @@ class RowText:
         self._width = len(layout.header)
         self._indexes = tuple(range(self._width))  # existing ints: `range` would make each
         self._delimiter = delimiter.encode()
-        self._line_end = b"\r\n" + self._delimiter
         # A tab between cells is no tab to escape; one inside a quoted cell is.
         self._unsafe = _ESCAPED.replace(self._delimiter, b"")
         self._escaped_delimiter = self._delimiter in _ESCAPED
@@ -135,8 +134,9 @@ class RowText:
         """
         # The empty cells a row ends with are most of a wide one's (the columns of
         # the kinds with long lists come last): they are counted, not cut apart.
-        # (A line's only `\r` or `\n` are its end: the reader cuts lines there.)
-        filled = raw.rstrip(self._line_end)
+        # The line end first: a `\r` a last filled cell ends with is the cell's (the
+        # reader cuts a line at a lone `\r`, but a row given otherwise may hold one).
+        filled = raw.rstrip(b"\r\n").rstrip(self._delimiter)
         escaped = len(filled) - len(filled.translate(None, self._unsafe))
         if b'"' not in filled:
             cells: list[bytes] | None = filled.split(self._delimiter) if not escaped else None
