@@ -13,18 +13,23 @@ most of a row's time beyond a JSON line's. Here the text is made at once:
   character (orjson escapes only those), and a typed cell (number, boolean)
   is converted and written by orjson as the builder's record would have it.
 - A row that cannot be filled so (a cell to escape, a quote inside a cell, a
-  number orjson refuses, a shape seen once only) gives None: its record is
+  number orjson refuses) gives None: its record is
   built as before. The text is that of `orjson.dumps(layout.build(cells))` byte
   for byte (tests/test_rowtext.py), so nothing downstream can tell the way.
 
-A shape is learnt the second time it is met: a file has a few thousand shapes
-per 100,000 rows, and most that occur once are not worth a template.
+A file has a few thousand shapes per 100,000 rows, most met once. A shape's
+template is made at first sight from pieces: a record's text is its top-level
+keys' texts in a fixed order, each built from its own cells (a list's, from
+each element's), and a piece serves every shape that shares it (`_groups`).
+A header naming a top-level key twice cannot be so cut: its shapes are learnt
+whole, the second time they are met.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -53,6 +58,8 @@ _CONTROL = re.compile("[\x00-\x1f]")
 
 Getter = Callable[[Sequence[Any]], tuple[Any, ...]]
 Typed = tuple[tuple[int, Converter], ...]
+#: A group's `"key":value` template, the cells of its slots, and its typed slots.
+_Piece = tuple[bytes, list[int], Typed]
 
 
 def _getter(order: list[int]) -> Getter:
@@ -104,13 +111,17 @@ class RowText:
         self._width = len(layout.header)
         self._indexes = tuple(range(self._width))  # existing ints: `range` would make each
         self._delimiter = delimiter.encode()
-        self._line_end = b"\r\n" + self._delimiter
         # A tab between cells is no tab to escape; one inside a quoted cell is.
         self._unsafe = _ESCAPED.replace(self._delimiter, b"")
         self._escaped_delimiter = self._delimiter in _ESCAPED
         self._learning = not any(MARK in column for column in layout.header)
         self._templates: dict[tuple[int, ...], _Template | None] = {}
         self._seen: set[int] = set()
+        #: Each column's group (`_groups`), and each group's pieces by its filled cells.
+        self._groups = _groups(layout) if self._learning else None
+        self._pieces: dict[tuple[int, ...], _Piece | None] = {}
+        #: A list's elements' pieces by their filled cells (not the same text as a group's).
+        self._elements: dict[tuple[int, ...], _Piece | None] = {}
         #: The JSON of typed cells met before, by converter and cell (`true`, `12`).
         self._typed_bytes: dict[tuple[Converter, bytes], bytes] = {}
         self._typed_text: dict[tuple[Converter, str], str] = {}
@@ -123,8 +134,9 @@ class RowText:
         """
         # The empty cells a row ends with are most of a wide one's (the columns of
         # the kinds with long lists come last): they are counted, not cut apart.
-        # (A line's only `\r` or `\n` are its end: the reader cuts lines there.)
-        filled = raw.rstrip(self._line_end)
+        # The line end first: a `\r` a last filled cell ends with is the cell's (the
+        # reader cuts a line at a lone `\r`, but a row given otherwise may hold one).
+        filled = raw.rstrip(b"\r\n").rstrip(self._delimiter)
         escaped = len(filled) - len(filled.translate(None, self._unsafe))
         if b'"' not in filled:
             cells: list[bytes] | None = filled.split(self._delimiter) if not escaped else None
@@ -195,26 +207,123 @@ class RowText:
         return template if template is not None else self._learn(shape)
 
     def _learn(self, shape: tuple[int, ...]) -> _Template | None:
-        """The template of `shape` the second time it is met, else None (built as before)."""
-        if shape in self._templates or not self._learning or len(self._templates) >= LEARNT:
-            return None  # refused before, or no room
-        key = hash(shape)  # another shape of the same hash is learnt a row early: no matter
-        if key not in self._seen:
-            if len(self._seen) >= _SEEN:
-                self._seen.clear()
-            self._seen.add(key)
+        """The template of `shape`, made of its groups' pieces; kept from its second meeting.
+
+        A shape met once is most of a file's: its template is made and used,
+        not kept. Without groups, a shape's template is made the second time.
+        """
+        if shape in self._templates or not self._learning:
+            return None  # refused before
+        met = self._met(shape)
+        room = len(self._templates) < LEARNT
+        if self._groups is not None:
+            template = self._composed(shape)
+        elif not (met and room):
             return None
-        template = self._template(shape)
-        self._templates[shape] = template
+        else:
+            template = self._template(shape)
+        if met and room:  # beyond it, a row's template is made again (from pieces: cheap)
+            self._templates[shape] = template
         return template
+
+    def _met(self, shape: tuple[int, ...]) -> bool:
+        """Whether `shape` was met before (then it is forgotten), else remembered."""
+        key = hash(shape)  # another shape of the same hash is kept a row early: no matter
+        if key in self._seen:
+            self._seen.discard(key)
+            return True
+        if len(self._seen) >= _SEEN:
+            self._seen.clear()
+        self._seen.add(key)
+        return False
+
+    def _composed(self, shape: tuple[int, ...]) -> _Template | None:
+        """The template of `shape` as the record's: its groups' pieces between braces."""
+        groups = self._groups
+        assert groups is not None  # noqa: S101 - only called with groups
+        by_group: dict[int, list[int]] = {}
+        for index in shape:
+            group = groups.rank[index]
+            if group >= 0:
+                by_group.setdefault(group, []).append(index)
+        pieces: list[_Piece] = []
+        for group in sorted(by_group):
+            cells = by_group[group]
+            piece = self._list(group, cells) if groups.element[cells[0]] >= 0 else None
+            piece = piece or self._piece(tuple(cells))
+            if piece is None:
+                return None
+            if piece[0]:
+                pieces.append(piece)
+        text, order, typed = _joined(pieces, b"{", b"}")
+        return _Template(text, _getter(order), typed)
+
+    def _list(self, group: int, cells: list[int]) -> _Piece | None:
+        """The `"key":[...]` text of a list's filled `cells`, each element's piece learnt alone.
+
+        None when its elements are not 0, 1, ... n-1 (the builder writes an
+        object then): the group is learnt whole.
+        """
+        groups = self._groups
+        assert groups is not None  # noqa: S101 - only called with groups
+        by_element: dict[int, list[int]] = {}
+        for index in cells:
+            by_element.setdefault(groups.element[index], []).append(index)
+        if max(by_element) != len(by_element) - 1:
+            return None
+        key = groups.keys[group]
+        pieces: list[_Piece] = []
+        for element in range(len(by_element)):
+            piece = self._element(key, element, tuple(by_element[element]))
+            if piece is None:
+                return None
+            pieces.append(piece)
+        return _joined(pieces, key + b":[", b"]")
+
+    def _element(self, key: bytes, element: int, cells: tuple[int, ...]) -> _Piece | None:
+        """The text of element `element` of the list at top-level `key`, its `cells` filled."""
+        if cells in self._elements:
+            return self._elements[cells]
+        piece = None
+        items = self._marked(cells).get(orjson.loads(key.replace(b"%%", b"%")))
+        if type(items) is list and len(items) == 1 and element == 0:
+            piece = self._slotted(items[0])
+        elif type(items) is dict and len(items) == 1 and str(element) in items:
+            piece = self._slotted(items[str(element)])
+        if len(self._elements) < LEARNT:
+            self._elements[cells] = piece
+        return piece
+
+    def _piece(self, cells: tuple[int, ...]) -> _Piece | None:
+        """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots."""
+        if cells in self._pieces:
+            return self._pieces[cells]
+        made = self._slots(cells)
+        piece = None if made is None else (made[0][1:-1], made[1], made[2])
+        if len(self._pieces) < LEARNT:
+            self._pieces[cells] = piece
+        return piece
 
     def _template(self, shape: tuple[int, ...]) -> _Template | None:
         """The template of the rows whose filled cells are `shape`, or None if it cannot be made."""
+        made = self._slots(shape)
+        return None if made is None else _Template(made[0], _getter(made[1]), made[2])
+
+    def _marked(self, shape: tuple[int, ...]) -> dict[str, Any]:
+        """The record of a row whose `shape` cells are marked with their indexes, others empty."""
         marked = [""] * self._width
         for index in shape:
             marked[index] = f"{MARK}{index}{MARK}"
+        return self._layout.build(marked)
+
+    def _slots(self, shape: tuple[int, ...]) -> _Piece | None:
+        """The record of `shape`'s marked cells as a template, the cells of its slots, the typed."""
+        return self._slotted(self._marked(shape))
+
+    def _slotted(self, value: Any) -> _Piece | None:
+        """A marked record's `value` as a template, the cells of its slots, its typed slots."""
         try:
-            written = orjson.dumps(self._layout.build(marked), option=orjson.OPT_NON_STR_KEYS)
+            written = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
         except orjson.JSONEncodeError:
             return None
         pieces = _MARKED.split(written.decode().replace("%", "%%"))
@@ -226,7 +335,72 @@ class RowText:
         converters = tuple(
             (position, typed[index]) for position, index in enumerate(order) if index in typed
         )
-        return _Template("".join(pieces).encode(), _getter(order), converters)
+        return "".join(pieces).encode(), order, converters
+
+
+def _joined(pieces: list[_Piece], start: bytes, end: bytes) -> _Piece:
+    """`pieces` one after another, between `start` and `end`, separated by commas."""
+    order: list[int] = []
+    typed: list[tuple[int, Converter]] = []
+    for _, cells, converters in pieces:
+        typed += [(len(order) + position, convert) for position, convert in converters]
+        order += cells
+    return start + b",".join(piece[0] for piece in pieces) + end, order, tuple(typed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """Where each column's cells go in the record's text (`_groups`).
+
+    Attributes:
+        rank: Each column's group: the place of its top-level key (-1: none).
+        element: Each column's list element, when its group is a list (-1: not).
+        keys: Each group's key as JSON text (a `%` doubled, as in a template).
+    """
+
+    rank: list[int]
+    element: list[int]
+    keys: dict[int, bytes]
+
+
+def _groups(layout: CsvLayout) -> _Groups | None:
+    """Each column's group and list element, or None if a record cannot be made of pieces.
+
+    A record's text is then its groups' texts in that order, each made by the
+    builder from that group's cells alone: so a shape's template is made of
+    pieces learnt once for all the shapes that share them (the subject of one
+    row, the documents of another). That holds when each top-level key is set
+    by one column or one object of columns: a key named by two (`kind` twice,
+    or `x` beside `x.0`) could land at either's place, and the header has none.
+    A group whose every column goes on with an index (`items.0...`, `items.1...`)
+    is a list: of elements learnt one by one, when they are 0, 1, ... n-1.
+    """
+    parts = [column.split(".", 2) for column in layout.header]
+    dotted = {part[0] for part in parts if len(part) > 1}
+    roots = [part[0] for part in parts if len(part) == 1]
+    if len(set(roots)) != len(roots) or dotted.intersection(roots):
+        return None
+    try:
+        record = layout.build([f"{MARK}{MARK}"] * len(layout.header))
+    except Exception:  # noqa: BLE001 - any failure: no groups, rows are learnt whole
+        return None
+    rank = {key: position for position, key in enumerate(record)}
+    try:
+        keys = {position: orjson.dumps(key).replace(b"%", b"%%") for key, position in rank.items()}
+    except orjson.JSONEncodeError:  # a header not UTF-8, read with its bytes as surrogates
+        return None
+    lists = {part[0] for part in parts if len(part) > 1 and _index(part[1]) is not None}
+    lists -= {part[0] for part in parts if len(part) == 1 or _index(part[1]) is None}
+    return _Groups(
+        [rank.get(part[0], -1) for part in parts],
+        [_index(part[1]) if part[0] in lists else -1 for part in parts],  # type: ignore[misc]
+        keys,
+    )
+
+
+def _index(part: str) -> int | None:
+    """A list index as a column names one (`0`, `12`; not `01`), or None."""
+    return int(part) if part.isdigit() and part.isascii() and str(int(part)) == part else None
 
 
 def _escapes(text: str) -> bool:
