@@ -103,7 +103,9 @@ def main() -> None:
     sizes = list(given) or [float(s) for s in args.scale.split(",")]
     for millions in sizes:
         path = given.get(millions) or _input(args.dir, millions, args.format, args.jobs, args.seed)
-        report = args.dir / f"report-{millions:g}M.{args.format}.json"
+        # A file given with --input is named by its own format, not by --format's default.
+        fmt = path.suffix.lstrip(".") if millions in given else args.format
+        report = args.dir / f"report-{millions:g}M.{fmt}.json"
         runs = [_run(path, extra, report) for _ in range(args.runs)]
         if args.expect and millions == sizes[0]:
             same = report.read_bytes() == args.expect.read_bytes()
@@ -113,7 +115,7 @@ def main() -> None:
         peak = [p for p, _ in runs]
         rate = [s / millions for _, s in runs]
         peaks[millions], rates[millions] = statistics.median(peak), statistics.median(rate)
-        _say(f"{millions:g}M {args.format} | {_spread(peak)} | {_spread(rate)}")
+        _say(f"{millions:g}M {fmt} | {_spread(peak)} | {_spread(rate)}")
     flat = max(peaks.values()) / min(peaks.values())
     linear = max(rates.values()) / min(rates.values())
     _say(f"peak RSS: largest {max(peaks.values()):.2f} GiB (target <= {TARGET_PEAK_GIB}), "
