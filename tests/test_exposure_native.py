@@ -8,6 +8,8 @@ frames compared; where DuckDB cannot give the same rows it must decline
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -261,3 +263,44 @@ def test_threads_do_not_change_the_rows(tmp_path: Path, good_lines: list[bytes])
     assert all(a.equals(b) for a, b in zip(one[:2], two[:2], strict=True))
     assert one[0]["line"].to_list() == list(range(1, len(good_lines) * 20 + 1))
     assert isinstance(one[0], pl.DataFrame)
+
+
+#: In a fresh process (pytest's own turns DuckDB's bar off): DuckDB's default, then ours.
+_BARS = """
+import sys, tempfile, duckdb
+from kzcn.exposure import _duck
+ours = _duck.open_database(tempfile.mkdtemp(), None, None)
+for con in (duckdb.connect(":memory:"), ours, ours.cursor()):
+    print(con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0])
+"""
+
+
+def test_duckdb_prints_no_progress_bar() -> None:
+    """A library writes nothing to standard output: DuckDB's bar is on unless told otherwise."""
+    shown = subprocess.run(
+        [sys.executable, "-c", _BARS], capture_output=True, text=True, check=True
+    ).stdout.split()
+    if shown[0] != "True":
+        pytest.skip("DuckDB shows no progress bar by default here: nothing to turn off")
+    assert shown[1:] == ["False", "False"]
+
+
+def test_every_database_of_the_report_is_opened_one_way(
+    tmp_path: Path, good_lines: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's database and the rows reader's are both `open_database`'s (no bar)."""
+    from kzcn.exposure import _indb  # noqa: PLC0415 - the report's database, beside `_duck`'s
+
+    calls: list[object] = []
+    opened = _duck.open_database
+
+    def watched(*args: Any, **kwargs: Any) -> object:
+        calls.append(args)
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(_duck, "open_database", watched)
+    with _indb.connect(None, None):
+        assert len(calls) == 1
+    plan = _plan()
+    assert read_native(_write(tmp_path / "m.jsonl", good_lines), plan, _fast_plan_of(plan))
+    assert len(calls) == 2

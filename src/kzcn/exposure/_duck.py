@@ -275,7 +275,7 @@ def _parquet_lists(rows: str, fast: FastPlan) -> frozenset[tuple[str, str | None
     (`kzcn._parquet`) would take pyarrow and the JSON Schema to build (0.2 s).
     A field the file lacks is DuckDB's error, so the caller declines the file.
     """
-    import duckdb  # noqa: PLC0415 - see `_rows`
+    import duckdb  # noqa: PLC0415 - see `open_database`
 
     fields = sorted({(k, c) for checks in fast.checks.values() for _, k, c in checks.message},
                     key=lambda f: (f[0], f[1] or ""))  # fmt: skip
@@ -548,18 +548,32 @@ def _counted_in_background(path: Path) -> tuple[threading.Thread, _Lines]:
     return thread, lines
 
 
-def _rows(query: str, threads: int | None) -> pl.DataFrame:
-    import duckdb  # noqa: PLC0415 - only this reader needs it (and its start-up time)
+def open_database(
+    folder: str, threads: int | None, memory_limit: str | None, **options: str | bool
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB database for the report's work, with `options` besides.
 
+    What DuckDB spills goes to `folder`, not to `.tmp` in the working directory;
+    and it prints no progress bar: a library writes nothing to standard output
+    (DuckDB's bar is on by default, and would land in a caller's own output).
+    """
+    import duckdb  # noqa: PLC0415 - only the readers that run DuckDB need it (and its start-up time)
+
+    config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": folder, **options}
+    if threads is not None:
+        config["threads"] = max(1, threads)
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    connection = duckdb.connect(":memory:", config=config)
+    # A setting of the connection, not of the database: `connect`'s config refuses it.
+    connection.execute("SET enable_progress_bar = false")
+    return connection
+
+
+def _rows(query: str, threads: int | None) -> pl.DataFrame:
     with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
         target = Path(folder) / "rows.parquet"
-        # Anything DuckDB might spill goes there too, not to `.tmp` in the working directory.
-        config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": folder}
-        if threads is not None:
-            config["threads"] = max(1, threads)
-        if (limit := _MEMORY_LIMIT.get()) is not None:
-            config["memory_limit"] = limit
-        with duckdb.connect(":memory:", config=config) as connection:
+        with open_database(folder, threads, _MEMORY_LIMIT.get()) as connection:
             connection.execute(
                 f"COPY ({query}) TO {_literal(str(target))} "
                 "(FORMAT parquet, COMPRESSION uncompressed)"
@@ -665,7 +679,7 @@ def read_native(
     """
     if fast is None or fast.extra:
         return None
-    import duckdb  # noqa: PLC0415 - see `_rows`
+    import duckdb  # noqa: PLC0415 - see `open_database`
 
     counter, lines = _counted_in_background(path)
     try:
@@ -704,7 +718,7 @@ def read_native_parquet(
     """
     if fast is None or fast.extra:
         return None
-    import duckdb  # noqa: PLC0415 - see `_rows`
+    import duckdb  # noqa: PLC0415 - see `open_database`
 
     try:
         with _plain_name(path) as plain:
@@ -759,7 +773,7 @@ def load_native(
     """
     if fast is None or fast.extra:
         return None
-    import duckdb  # noqa: PLC0415 - see `_rows`
+    import duckdb  # noqa: PLC0415 - see `open_database`
 
     counter, lines = (None, _Lines()) if parquet else _counted_in_background(path)
     source = _parquet_source if parquet else _json_source

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from kzcn.exposure import _duck as duck
 from kzcn.exposure import _engine as engine
 from kzcn.exposure import _screen as screen
 from kzcn.exposure.result import Diversity
@@ -65,16 +66,10 @@ def connect(threads: int | None, memory_limit: str | None) -> Iterator[duckdb.Du
     import duckdb  # noqa: PLC0415 - the in-engine report alone needs it here
 
     with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
-        config: dict[str, str | bool | int | float | list[str]] = {
-            "temp_directory": folder,
-            # Row order is input order: `rowid` numbers the messages as read.
-            "preserve_insertion_order": True,
-        }
-        if threads is not None:
-            config["threads"] = max(1, threads)
-        if memory_limit is not None:
-            config["memory_limit"] = memory_limit
-        connection = duckdb.connect(":memory:", config=config)
+        # Row order is input order: `rowid` numbers the messages as read.
+        connection = duck.open_database(
+            folder, threads, memory_limit, preserve_insertion_order=True
+        )
         try:
             yield connection
         except duckdb.OutOfMemoryException:
