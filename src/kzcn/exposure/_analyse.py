@@ -600,7 +600,7 @@ def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
     # its insertion order (each table it makes is filled in parallel, unordered).
     con.execute("SET preserve_insertion_order = false")
     run = indb.Engine(con, person_columns(plan))
-    invalid = run.screen(include_invalid, engine._by_source(keys))  # noqa: SLF001
+    invalid = run.screen(include_invalid, engine.by_source(keys))
     kind_flows = _kind_flows(run.counts(["kind", *_ENVELOPE_ENUMS]))
     flow_fields = _flow_fields()
     in_messages = _weighted_sums(

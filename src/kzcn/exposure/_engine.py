@@ -35,6 +35,7 @@ __all__ = [
     "Classes",
     "CodedColumns",
     "Tally",
+    "by_source",
     "diversity",
     "ladder",
     "minimal_unique_subsets",
@@ -227,7 +228,7 @@ class CodedColumns:
         distinct rows hold the same set of values.
         """
         columns: dict[str, pl.Series] = {}
-        for source, group in _by_source(keys).items():
+        for source, group in by_source(keys).items():
             if len(group) == 1:
                 ((name, expr),) = group.items()
                 columns[name] = persons.select(_code(expr).alias(name)).to_series()
@@ -324,7 +325,7 @@ def _code(expr: pl.Expr) -> pl.Expr:
     return expr.hash().rank("dense").cast(pl.Int64) - 1
 
 
-def _by_source(keys: dict[str, pl.Expr]) -> dict[tuple[str, ...], dict[str, pl.Expr]]:
+def by_source(keys: dict[str, pl.Expr]) -> dict[tuple[str, ...], dict[str, pl.Expr]]:
     """The keys grouped by the columns they read (groups sharing a column merged)."""
     groups: list[tuple[set[str], dict[str, pl.Expr]]] = []
     for name, expr in keys.items():

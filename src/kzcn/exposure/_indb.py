@@ -449,7 +449,7 @@ class Engine:
         """
         con = self.con
         selects, joins, same = [], [], {}
-        for index, (source, group) in enumerate(engine._by_source(keys).items()):  # noqa: SLF001
+        for index, (source, group) in enumerate(engine.by_source(keys).items()):
             columns = list(source)
             # Coded over every person's values (the screen's scan), a few more than the
             # persons' first ones: the classes are the same (a code is a function of
