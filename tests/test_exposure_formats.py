@@ -185,15 +185,13 @@ def test_parquet_by_duckdb_and_by_the_shared_reader_agree(
     assert _figures(datasets["parquet"]) == by_duckdb
 
 
-def test_parquet_lists_nested_otherwise_are_read_by_duckdb_with_the_same_figures(
-    datasets: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The listed persons come from pyarrow's pruned read (`_duck._pruned_lists`) when
-    the file nests its lists as the standard says; otherwise DuckDB reads them."""
+def _write_lists_as_list_item(source: Path, target: Path) -> None:
+    """`source`'s rows with each list's leaves under `list.item`, not `list.element`.
+
+    As pyarrow wrote lists before its version 13: not the standard's nesting.
+    """
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.parquet as pq  # noqa: PLC0415
-
-    from kzcn.exposure import _duck  # noqa: PLC0415
 
     def as_item(kind: pa.DataType) -> pa.DataType:
         if pa.types.is_list(kind):
@@ -202,25 +200,58 @@ def test_parquet_lists_nested_otherwise_are_read_by_duckdb_with_the_same_figures
             return pa.struct([pa.field(f.name, as_item(f.type)) for f in kind])
         return kind
 
-    table = pq.read_table(datasets["parquet"])
-    other = tmp_path / "items-as-list-item.parquet"
-    # `list.item`, not `list.element`: as pyarrow wrote lists before its version 13.
+    table = pq.read_table(source)
     schema = pa.schema([pa.field(f.name, as_item(f.type)) for f in table.schema])
-    pq.write_table(table.cast(schema), other, use_compliant_nested_type=False)
+    pq.write_table(table.cast(schema), target, use_compliant_nested_type=False)
+
+
+def test_parquet_lists_nested_otherwise_are_read_by_duckdb_with_the_same_figures(
+    datasets: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listed persons come from pyarrow's pruned read (`_duck._pruned_lists`) when
+    the file nests its lists as the standard says (`_duck._list_columns`); otherwise
+    DuckDB reads them."""
+
+    from kzcn.exposure import _duck  # noqa: PLC0415
+
+    other = tmp_path / "items-as-list-item.parquet"
+    _write_lists_as_list_item(datasets["parquet"], other)
     pruned: list[bool] = []
-    original = _duck._pruned_lists
+    original = _duck._list_columns
 
     def recorded(*args: object) -> object:
-        table = original(*args)  # type: ignore[arg-type]
-        pruned.append(table is not None)
-        return table
+        wanted = original(*args)  # type: ignore[arg-type]
+        pruned.append(wanted is not None)
+        return wanted
 
-    monkeypatch.setattr(_duck, "_pruned_lists", recorded)
+    monkeypatch.setattr(_duck, "_list_columns", recorded)
     loaded = _loaded_natively(monkeypatch)
     standard = _figures(datasets["parquet"])
     assert _figures(other) == standard
     assert pruned == [True, False]
     assert loaded == [True, True]
+
+
+@pytest.mark.parametrize("compliant", [True, False])
+def test_the_leaves_duckdb_lists_are_pyarrows_column_paths(
+    datasets: dict[str, Path], tmp_path: Path, compliant: bool
+) -> None:
+    """`_duck._leaves` names each leaf as pyarrow does, whatever a list's inner name."""
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from kzcn.exposure import _duck  # noqa: PLC0415
+
+    path = tmp_path / "rows.parquet"
+    if compliant:
+        pq.write_table(pq.read_table(datasets["parquet"]), path)
+    else:
+        _write_lists_as_list_item(datasets["parquet"], path)
+    file = pq.ParquetFile(path)
+    expected = [file.schema.column(i).path for i in range(file.metadata.num_columns)]
+    with duckdb.connect(":memory:") as con:
+        leaves = _duck._leaves(con, path)
+    assert leaves == expected
+    assert ("items.list.element.subject.sex" in leaves) is compliant
 
 
 @pytest.mark.parametrize("batch", [1, 7])

@@ -780,19 +780,24 @@ def load_native(
     listing = bool(_lists(plan))
     try:
         with _plain_name(path) as plain:
-            lists = _pruned_lists(plain, plan, fast) if parquet and listing else None
+            wanted = _list_columns(_leaves(con, plain), plan, fast) if parquet and listing else None
             reading = source(plain, plan, fast)
             query = _query(
-                plain, plan, fast, lambda *_: reading, in_engine=True, listing=lists is None
+                plain, plan, fast, lambda *_: reading, in_engine=True, listing=wanted is None
             )
             # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
             with _insertion_order(con, keep=not parquet):
-                if lists is None:
+                if wanted is None:
                     con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
                 else:
                     # pyarrow's reading of the lists is mostly one thread's: it runs beside
-                    # DuckDB's reading of the rows, on a connection of its own.
-                    with _beside(con, lambda other: _load_lists(other, lists, plan, reading, fast)):
+                    # DuckDB's reading of the rows, on a connection of its own, from its
+                    # import on (0.2 s before DuckDB's first row, when it ran before).
+                    def lists(other: duckdb.DuckDBPyConnection) -> None:
+                        stream = _pruned_lists(plain, wanted, _lists(plan))
+                        _load_lists(other, stream, plan, reading, fast)
+
+                    with _beside(con, lists):
                         con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
                     _add_item_bits(con)
     except (duckdb.Error, OSError):
@@ -818,37 +823,56 @@ def load_native(
         con.execute("DROP TABLE raw")
         con.execute("DROP TABLE IF EXISTS listed")
         return None
-    _split(con, listing, numbered=parquet, hashed=parquet, apart=lists is not None)
+    _split(con, listing, numbered=parquet, hashed=parquet, apart=wanted is not None)
     return lines.empty, lines.count
 
 
-def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> pa.RecordBatchReader | None:
-    """Kind and person lists of the Parquet rows that list someone, with only the fields read.
+def _leaves(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """The Parquet file's leaf columns, named as Parquet does (`items.list.element.subject.sex`).
+
+    From DuckDB's `parquet_schema` (the footer's schema elements, depth first,
+    each with its number of children): pyarrow's own listing would need its
+    import (0.15 s) before DuckDB starts reading the rows.
+    """
+    rows = con.execute(
+        f"SELECT name, coalesce(num_children, 0) FROM parquet_schema({_literal(str(path))})"  # noqa: S608
+    ).fetchall()
+    leaves: list[str] = []
+    # The open groups: each one's path and how many of its children are still to come.
+    groups: list[tuple[str, int]] = []
+    for index, (name, children) in enumerate(rows):
+        while groups and groups[-1][1] == 0:
+            groups.pop()
+        if groups:
+            parent, left = groups.pop()
+            groups.append((parent, left - 1))
+            here = f"{parent}.{name}" if parent else str(name)
+        else:  # the root: its name is not part of any path
+            here = "" if index == 0 else str(name)
+        if children:
+            groups.append((here, int(children)))
+        else:
+            leaves.append(here)
+    return leaves
+
+
+def _list_columns(leaves: list[str], plan: ExtractPlan, fast: FastPlan) -> list[str] | None:
+    """The leaves pyarrow reads for the person lists (`_pruned_lists`), or None.
 
     DuckDB reads every field of a list's items, not the few named (in a
     million generated messages, the listed persons' 40 fields took 1.4 s of
     CPU, pyarrow's reader told the 11 leaves of their values and keys 0.1 s; a
-    field the item checks test adds one leaf under it). `ord` numbers the rows
-    kept (from 1). The leaves are named as Parquet's standard lists nest them
-    (`items.list.element.subject...`, what `kzcn generate` writes); a file
-    nesting them otherwise gives None, and DuckDB reads the lists in the rows' query.
-    The rows come as a stream of batches (`_LIST_BATCH`), which one query of
-    DuckDB's takes as they come: the lists of a national-scale file never sit in
-    Python's memory at once (read whole, a 5M-message file's took 1.2 GiB beside
-    DuckDB's), and the query is planned once, not once a batch.
+    field the item checks test adds one leaf under it). The leaves are named
+    as Parquet's standard lists nest them (`items.list.element.subject...`,
+    what `kzcn generate` writes); a file nesting them otherwise gives None,
+    and DuckDB reads the lists in the rows' query. `leaves` are the file's (`_leaves`).
     """
-    import pyarrow.parquet as pq  # noqa: PLC0415 - only for a Parquet input with person lists
-
     fields = [
         *((layout.ITEM_SUBJECT, *c.path) for c in layout.PERSON),
         *((layout.ITEM_SUBJECT, layout.DOCUMENTS, "[]", *c.path) for c in layout.DOCUMENT),
     ]
-    keys = _lists(plan)
     kind = ".".join(layout.KIND.path)
-    wanted = [kind, *(_leaf((key, "[]", *f)) for key in keys for f in fields)]
-    # The kinds as a dictionary: a million of them, not decoded into strings.
-    file = pq.ParquetFile(path, read_dictionary=[kind])
-    leaves = [file.schema.column(i).path for i in range(file.metadata.num_columns)]
+    wanted = [kind, *(_leaf((key, "[]", *f)) for key in _lists(plan) for f in fields)]
     if not set(leaves).issuperset(wanted):
         return None
     for key, path_ in _item_checks(fast):
@@ -859,6 +883,22 @@ def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> pa.RecordBat
             return None
         if leaf not in wanted:
             wanted.append(leaf)
+    return wanted
+
+
+def _pruned_lists(path: Path, wanted: list[str], keys: list[str]) -> pa.RecordBatchReader:
+    """Kind and person lists (`keys`) of the Parquet rows that list someone: the leaves `wanted`.
+
+    `wanted` are `_list_columns`' (the kind first); `ord` numbers the rows kept (from 1).
+    The rows come as a stream of batches (`_LIST_BATCH`), which one query of
+    DuckDB's takes as they come: the lists of a national-scale file never sit in
+    Python's memory at once (read whole, a 5M-message file's took 1.2 GiB beside
+    DuckDB's), and the query is planned once, not once a batch.
+    """
+    import pyarrow.parquet as pq  # noqa: PLC0415 - only for a Parquet input with person lists
+
+    # The kinds as a dictionary: a million of them, not decoded into strings.
+    file = pq.ParquetFile(path, read_dictionary=[wanted[0]])
     return _stream(_listing_rows(file, wanted, keys), lambda: _listing_schema(file, wanted))
 
 
