@@ -782,8 +782,10 @@ def load_native(
 
     counter, lines = (None, _Lines()) if parquet else _counted_in_background(path)
     listing = bool(_lists(plan))
+    on_parquet = "true" if parquet else None
     try:
-        with _plain_name(path) as plain:
+        # A Parquet footer (0.4 MB at a million rows) is read once, not once a query.
+        with _plain_name(path) as plain, _setting(con, "parquet_metadata_cache", on_parquet):
             wanted = _list_columns(_leaves(con, plain), plan, fast) if parquet and listing else None
             reading = (
                 _parquet_source(plain, plan, fast, con) if parquet
@@ -793,7 +795,7 @@ def load_native(
                 plain, plan, fast, lambda *_: reading, in_engine=True, listing=wanted is None
             )
             # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
-            with _insertion_order(con, keep=not parquet):
+            with _setting(con, "preserve_insertion_order", "false" if parquet else None):
                 if wanted is None:
                     con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
                 else:
@@ -1007,16 +1009,16 @@ def _leaf(path: tuple[str, ...]) -> str:
 
 
 @contextmanager
-def _insertion_order(con: duckdb.DuckDBPyConnection, *, keep: bool) -> Iterator[None]:
-    """DuckDB's `preserve_insertion_order` as `keep` says, inside; as it was, after."""
-    if keep:
+def _setting(con: duckdb.DuckDBPyConnection, name: str, value: str | None) -> Iterator[None]:
+    """DuckDB's setting `name` as `value` inside (None: left as it is); reset after."""
+    if value is None:
         yield
         return
-    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET {name} = {value}")
     try:
         yield
     finally:
-        con.execute("RESET preserve_insertion_order")
+        con.execute(f"RESET {name}")
 
 
 @contextmanager
