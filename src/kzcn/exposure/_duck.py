@@ -801,7 +801,8 @@ def load_native(
                 else:
                     # pyarrow's reading of the lists is mostly one thread's: it runs beside
                     # DuckDB's reading of the rows, on a connection of its own, from its
-                    # import on (0.2 s before DuckDB's first row, when it ran before).
+                    # import on (run here, the import and the first batch held DuckDB's
+                    # first row back by 0.2 s).
                     def lists(other: duckdb.DuckDBPyConnection) -> None:
                         stream = _pruned_lists(plain, wanted, _lists(plan))
                         _load_lists(other, stream, plan, reading, fast)
