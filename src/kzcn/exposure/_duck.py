@@ -846,8 +846,11 @@ def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> pa.RecordBat
     keys = _lists(plan)
     kind = ".".join(layout.KIND.path)
     wanted = [kind, *(_leaf((key, "[]", *f)) for key in keys for f in fields)]
-    # The kinds as a dictionary: a million of them, not decoded into strings.
-    file = pq.ParquetFile(path, read_dictionary=[kind])
+    # The kinds as a dictionary: a million of them, not decoded into strings. No pre-buffering
+    # (h-mem, issue 20): pyarrow's pre-buffered column chunks stayed allocated as the batches
+    # went by (0.08 GiB at 5M messages, 0.23 at 20M, growing with the file); read row group
+    # by row group, the stream holds about one (25 MiB), in the same time.
+    file = pq.ParquetFile(path, read_dictionary=[kind], pre_buffer=False)
     leaves = [file.schema.column(i).path for i in range(file.metadata.num_columns)]
     if not set(leaves).issuperset(wanted):
         return None
