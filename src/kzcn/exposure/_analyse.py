@@ -611,8 +611,7 @@ def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
     people = run.summary()
     once, several = run.occurrences()
     persons_carrying = _weighted_sums(_carrying(once, flow_fields, "n"), flow_fields)
-    grouped = _carrying(several, flow_fields, "person").group_by("person").agg(pl.all().any())
-    more = _sums(grouped.drop("person"))
+    more = run.carried_per_person(_carrying(several, flow_fields, "kind", "presence"))
     persons_carrying = {path: count + more[path] for path, count in persons_carrying.items()}
     field_flows = tuple(
         FieldFlow(
