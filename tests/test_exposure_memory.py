@@ -111,11 +111,11 @@ def test_a_size_that_is_no_size_is_refused(size: str) -> None:
 
 
 def test_the_peak_estimate_follows_the_measured_figures() -> None:
-    """0.77 GiB at 1M, 0.96 at 5M, 1.19 at 20M (README, "At scale"), within 10 %."""
-    for millions, measured in ((1, 0.77), (5, 0.96), (20, 1.19)):
+    """0.60 GiB at 1M, 0.67 at 5M, 0.80 at 20M (README, "At scale"), within 5 %."""
+    for millions, measured in ((1, 0.60), (5, 0.67), (20, 0.80)):
         parquet = estimate_peak(millions * 190_000_000, [".parquet"], in_engine=True)
         assert parquet.messages == millions * 1_000_000
-        assert abs(parquet.peak_bytes / 1024**3 - measured) <= 0.1 * measured
+        assert abs(parquet.peak_bytes / 1024**3 - measured) <= 0.05 * measured
     text = estimate_peak(2_000_000_000, [".jsonl"], in_engine=True)
     gzip = estimate_peak(410_000_000, [".jsonl", ".gz"], in_engine=True)
     assert text.messages == gzip.messages == 1_000_000
@@ -146,7 +146,7 @@ def test_an_input_over_the_limit_is_told_its_peak_and_a_limit_too_low_is_one_lin
     assert "is larger than the memory limit (1MB): about " in told
     about = int(told.split("about ", 1)[1].split(" messages", 1)[0].replace(",", ""))
     assert 3_600 <= about <= 4_400  # 4,000 messages, estimated from the file's size
-    assert "expected peak memory about 0.8 GiB" in told
+    assert "expected peak memory about 0.6 GiB" in told
     assert (
         error
         == "kzcn: error: the memory limit 1MB is too small for this input: raise --memory-limit"
@@ -366,3 +366,72 @@ def test_what_pyarrow_kept_of_the_read_is_given_back(
     monkeypatch.setattr(pa, "default_memory_pool", Spy)
     compute_exposure(path)
     assert released == [0]  # once, after the read, with nothing of it still held
+
+
+def _list_stream_growth(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Bytes pyarrow gained from the first batch of the person lists' stream to its largest."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    from kzcn.exposure import _duck  # noqa: PLC0415
+
+    allocated: list[int] = []
+    original = _duck._listing_rows
+
+    def recorded(*args: Any) -> Any:
+        for batch in original(*args):
+            allocated.append(pa.total_allocated_bytes())
+            yield batch
+
+    monkeypatch.setattr(_duck, "_listing_rows", recorded)
+    compute_exposure(path)
+    return max(allocated) - allocated[0]
+
+
+def test_the_parquet_lists_stream_holds_no_more_for_a_longer_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyarrow reads the lists row group by row group: nothing is read ahead and kept.
+
+    Pre-buffered (pyarrow's default), each row group's chunks stayed allocated as
+    the batches went by: 0.23 GiB at 20M messages, in the read's peak.
+    """
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from kzcn.exposure import _duck  # noqa: PLC0415
+
+    generated = tmp_path / "generated.parquet"
+    with generated.open("wb") as out:
+        write_dataset(out, 4_000, seed=11, fmt="parquet")
+    table = pq.read_table(generated)
+    monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", 0)
+    monkeypatch.setattr(_duck, "_LIST_BATCH", 100)  # a batch a row group
+    growth = {}
+    for rows in (400, 4_000):
+        path = tmp_path / f"{rows}.parquet"
+        pq.write_table(table.slice(0, rows), path, row_group_size=100)
+        growth[rows] = _list_stream_growth(path, monkeypatch)
+    # Read ahead, 40 row groups held about six times what 4 did (0.77 MB, 0.13 MB).
+    assert growth[4_000] <= 2 * growth[400] + 64 * 1024
+
+
+def test_a_person_carries_what_any_of_their_messages_carries() -> None:
+    """A recurring person's rows of one kind are or-ed before what they carry is asked.
+
+    Two messages about one person (the same documents), one without a photo, the
+    other without the national name: the person carries both, in DuckDB as in Python.
+    """
+    from kzcn.synth import generate  # noqa: PLC0415
+
+    message = next(m for m in generate(60, seed=3) if m.get("subject"))
+    without_photo, without_name = (orjson.loads(orjson.dumps(message)) for _ in range(2))
+    without_photo["subject"]["photo"] = None
+    without_name["subject"]["name_national"] = None
+    messages = [without_photo, without_name]
+    lean = compute_exposure(messages)
+    people = {flow.path: flow.people for flow in lean.field_flows}
+    carried = {flow.path: flow.messages for flow in lean.field_flows}
+    assert lean.input.persons == 1
+    assert (people["subject.photo"], people["subject.name_national"]) == (1, 1)
+    assert (carried["subject.photo"], carried["subject.name_national"]) == (1, 1)
+    full = compute_exposure(messages, per_record=True)
+    assert render_json(replace(full, per_record=None)) == render_json(lean)

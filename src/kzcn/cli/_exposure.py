@@ -233,7 +233,7 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         typer.Option(
             "--memory-limit",
             help="Memory DuckDB may use for the report's rows (e.g. 2GB, 512MiB); past "
-            "it, it spills to a temporary directory. Default: 500MB (80% of the machine's "
+            "it, it spills to a temporary directory. Default: 320MB (80% of the machine's "
             "memory with --per-record or an HTML page).",
             show_default=False,
         ),

@@ -74,8 +74,11 @@ MAX_SUBSETS = 1500
 #: past it DuckDB spills to a temporary directory, so the report's peak stays near a
 #: fixed working set. With the metrics in DuckDB too, Parquet, busy machine: 1GB
 #: gives 0.69 GiB at 1M and 1.29 GiB at 5M (the limit fills up), 500MB 0.65 and
-#: 0.86 GiB, about 15 % slower at 5M (35 s against 31 s, one run each).
-DEFAULT_MEMORY_LIMIT = "500MB"
+#: 0.86 GiB, about 15 % slower at 5M (35 s against 31 s, one run each). 320MB: a million
+#: messages need about that much at their peak (0.30 GiB), so 1M does not spill more, and the
+#: report's peak from 1M to 20M stays within 1.3x of the 1M figure (issue 20; 500MB: 0.66 /
+#: 0.89 GiB at 1M / 5M, 320MB: 0.63 / 0.70, busy machine, one run each; as fast).
+DEFAULT_MEMORY_LIMIT = "320MB"
 #: Standard input this large is spooled to a file (see `_read_stdin`).
 STDIN_SPOOL_BYTES = NATIVE_MIN_BYTES
 _SPOOL_STEP = 1024 * 1024
@@ -611,8 +614,7 @@ def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
     people = run.summary()
     once, several = run.occurrences()
     persons_carrying = _weighted_sums(_carrying(once, flow_fields, "n"), flow_fields)
-    grouped = _carrying(several, flow_fields, "person").group_by("person").agg(pl.all().any())
-    more = _sums(grouped.drop("person"))
+    more = run.carried_per_person(_carrying(several, flow_fields, "kind", "presence"))
     persons_carrying = {path: count + more[path] for path, count in persons_carrying.items()}
     field_flows = tuple(
         FieldFlow(

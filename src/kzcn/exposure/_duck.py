@@ -907,8 +907,11 @@ def _pruned_lists(path: Path, wanted: list[str], keys: list[str]) -> pa.RecordBa
     """
     import pyarrow.parquet as pq  # noqa: PLC0415 - only for a Parquet input with person lists
 
-    # The kinds as a dictionary: a million of them, not decoded into strings.
-    file = pq.ParquetFile(path, read_dictionary=[wanted[0]])
+    # The kinds as a dictionary: a million of them, not decoded into strings. No
+    # pre-buffering (issue 20): pyarrow's pre-buffered column chunks stayed allocated as
+    # the batches went by (0.08 GiB at 5M messages, 0.23 at 20M, growing with the file);
+    # read row group by row group, the stream holds about one (25 MiB), in the same time.
+    file = pq.ParquetFile(path, read_dictionary=[wanted[0]], pre_buffer=False)
     return _stream(_listing_rows(file, wanted, keys), lambda: _listing_schema(file, wanted))
 
 

@@ -3,10 +3,11 @@
 The figures are the measured ones (`tests/benchmarks/bench_scale.py`, README "At
 scale"), not a model of the code: `kzcn generate`'s files take about 2,000 bytes
 a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed and 190 as
-Parquet; the default report peaked at 0.77 GiB for a million messages, 0.96 GiB
-for five and 1.19 GiB for twenty (DuckDB's limit 500MB; the people linked in
-DuckDB, Parquet's person lists read in batches), about 0.80 GiB plus 0.020 GiB a
-million (a least-squares line, within 7 % of each). The in-memory path
+Parquet; the default report peaked at 0.60 GiB for a million messages, 0.67 GiB
+for five and 0.80 GiB for twenty (DuckDB's limit 320MB, Parquet's person lists
+read without pre-buffering, the recurring persons' fields counted in DuckDB; one
+run each on a busy machine), about 0.60 GiB plus 0.010 GiB a million (a
+least-squares line, within 3 % of each). The in-memory path
 (`--per-record`, an HTML page, `--linkage`) holds every person in Python: 0.96
 GiB for a million and 3.73 GiB for five, about 0.27 GiB plus 0.69 GiB a million.
 Real files whose records are larger or smaller than generated ones move the
@@ -24,7 +25,7 @@ _GIB = 1024**3
 #: Bytes a generated message takes, by how the file is stored.
 _BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "text": 2_000}
 #: (GiB at no messages, GiB per million messages), by path; see the module's note.
-_PEAK_LINE = {"in_engine": (0.80, 0.020), "in_memory": (0.27, 0.69)}
+_PEAK_LINE = {"in_engine": (0.60, 0.010), "in_memory": (0.27, 0.69)}
 _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
 
@@ -38,7 +39,7 @@ class PeakEstimate:
 
 
 def size_in_bytes(size: str) -> int:
-    """`500MB`, `2GB`, `512MiB` (DuckDB's units: KB = 1000 bytes, KiB = 1024) in bytes."""
+    """`320MB`, `2GB`, `512MiB` (DuckDB's units: KB = 1000 bytes, KiB = 1024) in bytes."""
     match = _SIZE.fullmatch(size.strip())
     if match is None:
         raise ValueError(f"memory limit must be a size such as 2GB or 512MiB, not {size!r}")

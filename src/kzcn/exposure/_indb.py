@@ -416,13 +416,12 @@ class Engine:
         return self.listed
 
     def occurrences(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The persons seen once, as (`kind`, `presence`, `n`); the others' rows.
+        """The persons seen once, as (`kind`, `presence`, `n`); the others' (`kind`, `presence`).
 
-        The others' rows are (`person`, `kind`, `presence`), grouped in polars.
-        A field is carried by a kind and a presence bit, so a person's rows of
-        one kind come as one, their presence bits or-ed: the person carries
-        the same fields (a twentieth of the rows on generated data, where a
-        recurring person has some thirty messages).
+        The others' rows come as their distinct pairs only: what each pair carries is
+        polars' to say (`_analyse._carrying`), and `carried_per_person` counts the persons
+        by it in DuckDB. (One row a person and kind in Python grew with the recurring
+        persons: half a million at 20M messages, 0.14 GiB at the report's peak.)
         """
         # Every occurrence less the linked ones, by (kind, presence): the subjects' counts
         # are in `tally` and the listed persons are a tenth of the rows, so the messages
@@ -436,8 +435,34 @@ class Engine:
             .agg(pl.col("n").sum())
             .filter(pl.col("n") > 0)
         )
-        several = "SELECT person, kind, bit_or(presence) AS presence FROM linked GROUP BY ALL"
-        return once, _frame(self.con, several)
+        # The table `several` is `carried_per_person`'s.
+        self.con.execute(
+            "CREATE TABLE several AS "
+            "SELECT person, kind, bit_or(presence) AS presence FROM linked GROUP BY ALL"
+        )
+        return once, _frame(self.con, "SELECT DISTINCT kind, presence FROM several")
+
+    def carried_per_person(self, flags: pl.DataFrame) -> dict[str, int]:
+        """Per flag: the linked persons any of whose rows carry it.
+
+        `flags` has a row per (`kind`, `presence`) of `occurrences`' others, and a
+        boolean column per flag. A person's rows of one kind come as one, their
+        presence bits or-ed (the table `several`): the person carries the same fields.
+        """
+        names = [c for c in flags.columns if c not in {"kind", "presence"}]
+        _register_values(self.con, "carried", flags, {})
+        per_person = ", ".join(f"bool_or(c.{_q(n)}) AS {_q(n)}" for n in names)
+        counted = ", ".join(f"count(*) FILTER (WHERE {_q(n)})" for n in names)
+        row = self.con.execute(f"""
+            SELECT {counted} FROM (
+                SELECT person, {per_person}
+                FROM several s JOIN carried c ON {_same(["kind", "presence"], "s", "c")}
+                GROUP BY person
+            )
+        """).fetchall()[0]
+        self.con.execute("DROP TABLE carried")
+        self.con.execute("DROP TABLE several")
+        return dict(zip(names, map(int, row), strict=True))
 
     # --- key codes --------------------------------------------------------------
 
