@@ -301,6 +301,22 @@ class _Envelope(KzcnModel):
             found.append((("carrier",), "message.carrier"))
         return found + self.kind_problems()
 
+    def _accepts(self) -> bool:
+        """Whether `problems()` finds nothing, without saying what: the fast accept path's rule.
+
+        Held to `problems()` by tests/test_fast_rules.py.
+        """
+        return (
+            self.sender.state != self.recipient.state
+            and self.sent_on >= ENTRY_INTO_FORCE
+            and not self._carrier_wrong()
+            and self._kind_accepts()
+        )
+
+    def _kind_accepts(self) -> bool:
+        """Whether `kind_problems()` finds nothing; a kind whose rules cost much says it cheaper."""
+        return not self.kind_problems()
+
     def _carrier_wrong(self) -> bool:
         if self.channel != "diplomatic":
             return self.carrier is not None
@@ -391,6 +407,12 @@ class FormerCitizenship(KzcnModel):
             found.append((("evidence",), "message.termination_evidence"))
         return found
 
+    def fine_until(self, day: date) -> bool:
+        """Whether `problems()` and `dates_after(day)` find nothing (the fast accept path's)."""
+        if self.ended_on is not None and (self.ended_by is None or self.ended_on > day):
+            return False
+        return all(item.date <= day for item in self.evidence) and not self.problems()
+
     def dates_after(self, day: date) -> list[RuleBreach]:
         """Evidence, or the end, dated after `day` (the sending date)."""
         found: list[RuleBreach] = [
@@ -435,6 +457,16 @@ class _CitizenshipChange(KzcnModel):
         "it: whether and how it ended, and the evidence."
     )
 
+    def change_fine(self, sender: str, recipient: str, sent_on: date) -> bool:
+        """Whether `change_problems(...)` finds nothing (the fast accept path's question)."""
+        former = self.former_citizenship
+        return (
+            self.subject.citizenship == sender
+            and former.state == recipient
+            and self.decided_on <= sent_on
+            and former.fine_until(sent_on)
+        )
+
     def change_problems(self, sender: str, recipient: str, sent_on: date) -> list[RuleBreach]:
         """Whose citizen, which former citizenship, which dates, for a change sent by `sender`."""
         found: list[RuleBreach] = []
@@ -454,6 +486,12 @@ class _CitizenshipChange(KzcnModel):
 
 class _ChangeNotice(_CitizenshipChange, _Envelope):
     """A change of citizenship in a message of its own."""
+
+    def _kind_accepts(self) -> bool:
+        return (
+            self.change_fine(self.sender.state, self.recipient.state, self.sent_on)
+            and not self._decision_date_problems()
+        )
 
     def kind_problems(self) -> list[RuleBreach]:
         """The change's rules, then the kind's rules on its decision date."""

@@ -140,6 +140,34 @@ def _remembered(check: Check) -> _Remembered:
     return _Remembered(check)
 
 
+#: The attribute of a validator of text that takes exactly a set of values (and raises
+#: for any other): the struct's field is then that `Literal`, checked by the decoder.
+ACCEPTED_VALUES = "accepted_values"
+
+
+class _OneOf:
+    """The check of a validator that takes exactly `values`; as a `Literal` where it may be."""
+
+    __slots__ = ("check", "values")
+
+    def __init__(self, check: Check, values: frozenset[str]) -> None:
+        self.check = check
+        self.values = values
+
+    def __call__(self, value: Any) -> None:
+        self.check(value)
+
+
+def _one_of(check: Check) -> tuple[Any, list[Check]]:
+    """A text field whose only check is `check`: its type and checks, the set as a `Literal`.
+
+    The decoder then checks the set in C (`ACCEPTED_VALUES`); any other check stays.
+    """
+    if not isinstance(check, _OneOf):
+        return str, [check]
+    return Literal[tuple(sorted(check.values))], []
+
+
 class _Optional:
     """The check of an optional field: its value's check, skipped for None (as pydantic does)."""
 
@@ -178,6 +206,8 @@ class _Mirror:
         for item in items:
             self._constraint(item, meta, checks, before)
         kind, inner = self._base(base)
+        if kind is str and not meta and not before and len(checks) == 1:
+            kind, checks = _one_of(checks[0])
         if before and kind not in (str, int, bool) and get_origin(kind) is not Literal:
             raise UnmirroredError("a before validator on a value JSON does not hold as it is")
         typed = Annotated[kind, msgspec.Meta(**meta)] if meta else kind
@@ -204,7 +234,9 @@ class _Mirror:
         elif type(item) in _LENGTHS:
             meta[_LENGTHS[type(item)]] = getattr(item, _LENGTHS[type(item)])
         elif isinstance(item, AfterValidator):
-            checks.append(_same_value(item.func))  # type: ignore[arg-type]
+            accepted = getattr(item.func, ACCEPTED_VALUES, None)
+            check = _same_value(item.func)  # type: ignore[arg-type]
+            checks.append(check if accepted is None else _OneOf(check, accepted))
         elif isinstance(item, BeforeValidator):
             before.append(_same_value(item.func))  # type: ignore[arg-type]
         elif type(item).__name__ == "_PydanticGeneralMetadata":
@@ -305,7 +337,7 @@ def _post_init(
     checks, no wrapper per check; a remembered value costs one set lookup in
     this frame, an optional field that is None a comparison.
     """
-    if not checks and len(rules) == 1:
+    if not checks and len(rules) == 1 and not isinstance(rules[0], _Fast):
         # The model validator itself (one frame less on every struct): msgspec
         # ignores what it returns, and what it raises refuses the line.
         return rules[0]
@@ -315,8 +347,12 @@ def _post_init(
         body.append(f"value = self.{name}")
         body += _check_source(check, index, namespace)
     for index, rule in enumerate(rules):
-        namespace[f"rule_{index}"] = rule
-        body.append(f"rule_{index}(self)")
+        if isinstance(rule, _Fast):
+            namespace[f"rule_{index}"], namespace["Refused"] = rule.function, _RefusedError
+            body += [f"if not rule_{index}(self):", "    raise Refused"]
+        else:
+            namespace[f"rule_{index}"] = rule
+            body.append(f"rule_{index}(self)")
     source = "def __post_init__(self):\n" + "".join(f"    {line}\n" for line in body)
     exec(compile(source, "<kzcn mirror>", "exec"), namespace)  # noqa: S102 - our own source
     function: Callable[[Any], Any] = namespace["__post_init__"]
@@ -355,7 +391,47 @@ def _refuse_unmirrored_hooks(model: type[BaseModel]) -> None:
         raise UnmirroredError(f"{model.__name__}: private attributes")
 
 
+#: The method a model may define to answer its `after` validators' question cheaply.
+FAST_RULE = "_accepts"
+
+
+class _RefusedError(ValueError):
+    """A model's fast rule said no: the models judge the line (and say what is wrong)."""
+
+
+class _Fast:
+    """A model's `FAST_RULE`: True exactly when its `after` validators raise nothing.
+
+    The accept path needs only a yes or a no, not what is wrong and where: a
+    model whose rules cost much (documents and their MRZ, persons) answers
+    that question in a cheaper method, which the struct runs in place of the
+    validators. tests/test_fast_rules.py holds each to the validators.
+    """
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], bool]) -> None:
+        self.function = function
+
+    def __call__(self, struct: Any) -> None:
+        """The rule as a validator: raise when it says no (`_post_init` inlines this)."""
+        if not self.function(struct):
+            raise _RefusedError
+
+
+def _fast_rule(model: type[BaseModel]) -> _Fast | None:
+    """The model's own fast rule, if it defines one (not one a base defines for itself)."""
+    for cls in model.__mro__:
+        if FAST_RULE in vars(cls):
+            function = vars(cls)[FAST_RULE]
+            return _Fast(function) if isinstance(function, types.FunctionType) else None
+    return None
+
+
 def _after_validators(model: type[BaseModel]) -> list[Callable[[Any], Any]]:
+    fast = _fast_rule(model)
+    if fast is not None and model.__pydantic_decorators__.model_validators:
+        return [fast]
     rules = []
     for decorator in model.__pydantic_decorators__.model_validators.values():
         function = decorator.func
