@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
-from kzcn.eras import issuer_out_of_era, number_out_of_era
+from kzcn.eras import dated_document_kinds, issuer_out_of_era, number_out_of_era
 from kzcn.errors import RuleBreach, raise_errors
 from kzcn.identifiers import (
     DOCUMENT_NUMBER_PATTERNS,
@@ -69,6 +69,10 @@ EthnicNationality = Literal[
 _STARTED_ON = date.today()  # noqa: DTZ011 - a calendar date
 
 _OTHER_NUMBER = re.compile(OTHER_DOCUMENT_NUMBER_PATTERN)
+#: A Chinese identity card: its number is a resident ID number, checked as one.
+_RESIDENT_ID_CARD = ("CHN", "identity_card")
+#: The documents whose number format is dated (`number_out_of_era` judges no other).
+_DATED = dated_document_kinds()
 
 _MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{36}$|^[A-Z0-9<]{44}$")]
 
@@ -202,11 +206,13 @@ class IdentityDocument(KzcnModel):
             self.number,
             self.date_of_issue,
         )
-        if not document_number_pattern(state, kind).fullmatch(number) or (
-            kind == "identity_card" and state == "CHN" and resident_id_problems(number, None, None)
-        ):
+        key = (state, kind)
+        if key == _RESIDENT_ID_CARD:  # the number pattern is the resident ID's own format
+            if resident_id_problems(number, None, None):
+                return False
+        elif not document_number_pattern(state, kind).fullmatch(number):
             return False
-        if number_out_of_era(state, kind, number, issued) or issuer_out_of_era(
+        if (key in _DATED and number_out_of_era(state, kind, number, issued)) or issuer_out_of_era(
             state, kind, self.issuing_authority, issued
         ):
             return False
