@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from operator import mul
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -38,7 +39,15 @@ from kzcn.identifiers import (
     resident_id_fine,
     resident_id_problems,
 )
-from kzcn.messages import MESSAGE_KINDS, EntryStayExitViolation, Message, MessageAdapter
+from kzcn.messages import (
+    MESSAGE_KINDS,
+    STATUS_REPLY_MONTHS,
+    CitizenshipStatusReply,
+    EntryStayExitViolation,
+    Message,
+    MessageAdapter,
+    add_months,
+)
 from kzcn.mrz import (
     MrzFields,
     MrzInput,
@@ -706,3 +715,13 @@ def test_fast_rules_agree_on_every_corruption_fault(fault: str) -> None:
 )
 def test_fast_rules_agree_on_every_example(path: Path) -> None:
     _fast_rules_agree(orjson.dumps(json.loads(path.read_text("utf-8"))))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.dates(date(1999, 1, 1), date(2100, 12, 31)), st.integers(-5, 70))
+def test_a_status_reply_is_late_as_the_plain_sum_says(received: date, days: int) -> None:
+    # Replies within 59 days skip the sum of months (two months hold at least 59 days).
+    reply = SimpleNamespace(list_received_on=received, sent_on=received + timedelta(days=days))
+    late = reply.sent_on > add_months(received, STATUS_REPLY_MONTHS)
+    expected = [(("sent_on",), "deadline.status_reply")] if late else []
+    assert CitizenshipStatusReply.warnings(reply) == expected  # type: ignore[arg-type]
