@@ -5,17 +5,20 @@ them building models nobody reads. Here each model becomes a msgspec `Struct`
 with the same fields, types, `Literal`s, lengths, bounds and patterns, and the
 same rules: the model's field validators, its `after` model validators and
 the methods they call (`problems()`, `kind_problems()`, ...) run unchanged
-with the struct as `self`. So nothing is restated: the mirror is read from the
-models when first used, and follows them as they change. Each struct's checks
+with the struct as `self` (or the model's cheaper yes or no of them, below).
+The mirror is read from the models when first used, and follows them as they
+change. Each struct's checks
 are compiled into one `__post_init__` for its model (`_post_init`).
 
-The rules are then most of a line's time, and they are the models' own Python,
-which the bare pydantic loop runs too: this path saves pydantic's building of
-models, not the rules (decoding is about 95k of the path's 330k instructions
-a line; see tests/benchmarks/bench_validate.py --model-only). So a rule made
-cheaper makes both faster, and the ratio to the bare loop stays below
-pydantic's own cost over the engine's, rules aside (about 320k against 190k
-instructions a line): under 2x however cheap the rules.
+The rules are then most of a line's time. The bare pydantic loop runs them
+too, so a rule made cheaper in its model speeds both; what only this path
+gains is that it needs a yes or a no, not what is wrong and where. So a model
+whose rules cost much defines `_accepts()` (`FAST_RULE`): True exactly when
+its `after` validators raise nothing, answered cheaper (documents and their
+MRZ, persons, the envelope and its kind); the struct runs that instead, and
+tests/test_fast_rules.py holds each to the validators over generated, mutated
+and corrupted messages. A validator of text that takes exactly a set of values
+(`ACCEPTED_VALUES`: country codes) becomes a `Literal` the decoder checks in C.
 
 The path only accepts. A line it does not accept (a decoding error, a rule's
 exception, anything at all) goes to the pydantic models, which report it as
@@ -420,12 +423,19 @@ class _Fast:
 
 
 def _fast_rule(model: type[BaseModel]) -> _Fast | None:
-    """The model's own fast rule, if it defines one (not one a base defines for itself)."""
-    for cls in model.__mro__:
-        if FAST_RULE in vars(cls):
-            function = vars(cls)[FAST_RULE]
-            return _Fast(function) if isinstance(function, types.FunctionType) else None
-    return None
+    """The model's fast rule, if the class defining it (or a base) defines every validator.
+
+    A subclass that adds a validator of its own is judged by its validators:
+    the fast rule it inherits does not know the new one.
+    """
+    owner = next((cls for cls in model.__mro__ if FAST_RULE in vars(cls)), None)
+    if owner is None or not isinstance(vars(owner)[FAST_RULE], types.FunctionType):
+        return None
+    known = {cls.__qualname__ for cls in owner.__mro__}
+    validators = model.__pydantic_decorators__.model_validators.values()
+    if any(v.func.__qualname__.rpartition(".")[0] not in known for v in validators):
+        return None
+    return _Fast(vars(owner)[FAST_RULE])
 
 
 def _after_validators(model: type[BaseModel]) -> list[Callable[[Any], Any]]:
