@@ -37,6 +37,7 @@ from kzcn.identifiers import (
     iin_fine,
     iin_problems,
     resident_id_fine,
+    resident_id_matches,
     resident_id_problems,
 )
 from kzcn.messages import (
@@ -725,3 +726,19 @@ def test_a_status_reply_is_late_as_the_plain_sum_says(received: date, days: int)
     late = reply.sent_on > add_months(received, STATUS_REPLY_MONTHS)
     expected = [(("sent_on",), "deadline.status_reply")] if late else []
     assert CitizenshipStatusReply.warnings(reply) == expected  # type: ignore[arg-type]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.from_regex(RESIDENT_ID_PATTERN, fullmatch=True),
+    st.dates(date(1800, 1, 1), date(2099, 12, 31)),
+    st.sampled_from("FM"),
+    st.booleans(),
+)
+def test_resident_id_matches_is_no_mismatch(
+    number: str, born: date, sex: str, own_birth: bool
+) -> None:
+    if own_birth:
+        number = number[:6] + born.strftime("%Y%m%d") + number[14:]
+    mismatches = [c for c in resident_id_problems(number, born, sex) if c.endswith("_mismatch")]
+    assert resident_id_matches(number, born, sex) is (not mismatches)

@@ -29,6 +29,7 @@ __all__ = [
     "resident_id_address_code",
     "resident_id_check_char",
     "resident_id_fine",
+    "resident_id_matches",
     "resident_id_problems",
     "yymmdd",
 ]
@@ -165,8 +166,18 @@ RESIDENT_ID_PATTERN = (
 _RID_FULL_RE = re.compile(RESIDENT_ID_PATTERN.strip("^$"))
 
 
+#: Days already written as YYYYMMDD (as `_YYMMDD`): a Chinese person's date of birth is
+#: read for the personal number and for the identity card's.
+_YYYYMMDD: dict[date, str] = {}
+
+
 def _yyyymmdd(day: date) -> str:
-    return day.isoformat().replace("-", "")  # the year is zero-padded to four digits
+    text = _YYYYMMDD.get(day)
+    if text is None:
+        text = day.isoformat().replace("-", "")  # the year is zero-padded to four digits
+        if len(_YYYYMMDD) < DAYS_KEPT:
+            _YYYYMMDD[day] = text
+    return text
 
 
 def resident_id_check_char(first17: str) -> str:
@@ -199,10 +210,19 @@ def resident_id_problems(number: str, date_of_birth: date | None, sex: str | Non
 
 def resident_id_fine(number: str, date_of_birth: date, sex: str) -> bool:
     """Whether `resident_id_problems(number, date_of_birth, sex)` is empty (see `iin_fine`)."""
-    return (
-        number[6:14] == _yyyymmdd(date_of_birth)
-        and (number[14:17].isdigit() and int(number[14:17]) % 2 == 1) == (sex == "M")
-        and _resident_id_number_problem(number) is None
+    return _resident_id_number_problem(number) is None and resident_id_matches(
+        number, date_of_birth, sex
+    )
+
+
+def resident_id_matches(number: str, date_of_birth: date, sex: str) -> bool:
+    """Whether a well-formed resident ID number gives that birth date and sex.
+
+    `resident_id_problems` finds neither mismatch; the number's own format is
+    not judged (the caller knows it is right).
+    """
+    return number[6:14] == _yyyymmdd(date_of_birth) and (int(number[14:17]) % 2 == 1) == (
+        sex == "M"
     )
 
 

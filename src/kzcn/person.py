@@ -20,6 +20,7 @@ from kzcn.identifiers import (
     iin_fine,
     iin_problems,
     resident_id_fine,
+    resident_id_matches,
     resident_id_problems,
 )
 from kzcn.mrz import (
@@ -396,7 +397,7 @@ class PersonRecord(KzcnModel):
                 document.document_type == "identity_card"
                 and document.issuing_state == "CHN"
                 # `resident_id_problems`' two mismatches: the number's own rules passed.
-                and not resident_id_fine(document.number, born, sex)
+                and not resident_id_matches(document.number, born, sex)
             ):
                 return False
             if (lines := document.mrz) is not None:
