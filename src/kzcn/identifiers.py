@@ -50,7 +50,7 @@ _IIN_RE = re.compile(r"[0-9]{12}")
 #: a date of birth is read for the personal number and each document's MRZ, an expiry
 #: date for its MRZ, and files hold the same days many times.
 _YYMMDD: dict[date, str] = {}
-DAYS_KEPT = 1 << 16
+DAYS_KEPT = 1 << 15
 
 
 def yymmdd(day: date) -> str:
