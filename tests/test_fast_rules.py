@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from operator import mul
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 import orjson
@@ -44,7 +44,11 @@ from kzcn.messages import (
     MESSAGE_KINDS,
     STATUS_REPLY_MONTHS,
     CitizenshipStatusReply,
+    EndedBy,
     EntryStayExitViolation,
+    EvidenceItem,
+    FormerCitizenship,
+    FormerCitizenshipStatus,
     Message,
     MessageAdapter,
     add_months,
@@ -742,3 +746,39 @@ def test_resident_id_matches_is_no_mismatch(
         number = number[:6] + born.strftime("%Y%m%d") + number[14:]
     mismatches = [c for c in resident_id_problems(number, born, sex) if c.endswith("_mismatch")]
     assert resident_id_matches(number, born, sex) is (not mismatches)
+
+
+_SENT = date(2025, 6, 1)
+
+
+@pytest.mark.parametrize("status", get_args(FormerCitizenshipStatus))
+@pytest.mark.parametrize("ended_by", [None, *get_args(EndedBy)])
+@pytest.mark.parametrize("ended_on", [None, _SENT, _SENT + timedelta(days=1)])
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        (),
+        (("renunciation_application", _SENT),),
+        (("passport_cancelled", _SENT), ("termination_certificate_kaz", _SENT)),
+        (("renunciation_certificate_chn", _SENT + timedelta(days=1)),),
+        (("hukou_cancellation", _SENT + timedelta(days=1)),),
+    ],
+)
+def test_a_former_citizenship_is_fine_as_its_plain_rules_say(
+    status: FormerCitizenshipStatus,
+    ended_by: EndedBy | None,
+    ended_on: date | None,
+    evidence: tuple[Any, ...],
+) -> None:
+    former = FormerCitizenship.model_construct(
+        state="KAZ",
+        status=status,
+        ended_by=ended_by,
+        ended_on=ended_on,
+        evidence=tuple(
+            EvidenceItem.model_construct(type=kind, date=day, number=None, issuer=None)
+            for kind, day in evidence
+        ),
+    )
+    plain = former.problems() + former.dates_after(_SENT)
+    assert former.fine_until(_SENT) is (not plain)

@@ -397,7 +397,7 @@ class FormerCitizenship(KzcnModel):
     def problems(self) -> list[RuleBreach]:
         """How it ended fits the status, and certificates only prove a termination."""
         found: list[RuleBreach] = []
-        ends = self.status in {"terminated", "lost_by_law_unconfirmed"}
+        ends = self.status in _ENDING
         if ends != (self.ended_by is not None) or (
             self.status == "lost_by_law_unconfirmed" and self.ended_by != "automatic_by_law"
         ):
@@ -410,10 +410,22 @@ class FormerCitizenship(KzcnModel):
         return found
 
     def fine_until(self, day: date) -> bool:
-        """Whether `problems()` and `dates_after(day)` find nothing (the fast accept path's)."""
-        if self.ended_on is not None and (self.ended_by is None or self.ended_on > day):
+        """Whether `problems()` and `dates_after(day)` find nothing (the fast accept path's).
+
+        The same conditions in one pass over the evidence, and no list.
+        """
+        status, ended_by = self.status, self.ended_by
+        if (status in _ENDING) != (ended_by is not None) or (
+            status == "lost_by_law_unconfirmed" and ended_by != "automatic_by_law"
+        ):
             return False
-        return all(item.date <= day for item in self.evidence) and not self.problems()
+        if self.ended_on is not None and (ended_by is None or self.ended_on > day):
+            return False
+        terminated = status == "terminated"
+        return all(
+            item.date <= day and (terminated or item.type not in _CERTIFICATES)
+            for item in self.evidence
+        )
 
     def dates_after(self, day: date) -> list[RuleBreach]:
         """Evidence, or the end, dated after `day` (the sending date)."""
@@ -428,6 +440,8 @@ class FormerCitizenship(KzcnModel):
 
 
 _CERTIFICATES = frozenset({"renunciation_certificate_chn", "termination_certificate_kaz"})
+#: The statuses of a citizenship that ended (or is claimed to have): they say how.
+_ENDING = frozenset({"terminated", "lost_by_law_unconfirmed"})
 
 
 class _CitizenshipChange(KzcnModel):
