@@ -782,3 +782,20 @@ def test_a_former_citizenship_is_fine_as_its_plain_rules_say(
     )
     plain = former.problems() + former.dates_after(_SENT)
     assert former.fine_until(_SENT) is (not plain)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (),
+        ("P<" + "<" * 42,),
+        ("I<" + "<" * 28,) * 4,
+        ("I<" + "<" * 28,) * 2,
+        ("P<" + "<" * 42,) * 3,
+    ],
+    ids=["none", "one line", "four lines", "TD1 short a line", "TD3 a line more"],
+)
+def test_lines_of_no_layout_are_read_as_parse_mrz_reads_them(lines: tuple[str, ...]) -> None:
+    assert parse_mrz(lines) is None
+    assert verified_part(lines) is None
+    assert holder_agrees(lines, "000000", "F", "")  # no fields: nothing disagrees

@@ -356,6 +356,8 @@ _CODES = {44: "P", 36: "IAC", 30: "IAC"}
 
 def _layout_width(lines: Sequence[str]) -> int:
     """The width of the lines of a layout `parse_mrz` reads (44, 36 or 30), else 0."""
+    if len(lines) < 2:  # every layout has two lines or three
+        return 0
     one, two = lines[0], lines[1]
     width = len(one)
     if len(two) != width or width not in _CODES or one[0] not in _CODES[width]:
