@@ -26,7 +26,7 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, model_validator
 
 from conftest import EXAMPLES
 from kzcn import strategies as kst
@@ -41,6 +41,9 @@ from kzcn.validation._accept import (
     REMEMBERED,
     AcceptPath,
     FastAccept,
+    _after_validators,
+    _Fast,
+    _Mirror,
     _Optional,
     _post_init,
     _remembered,
@@ -555,3 +558,39 @@ def test_a_key_named_twice_anywhere_is_reported(
     text = _with_first_key_twice(message, [which])
     problems = [problem.code for problem in validate_records([text]).problems()]
     assert "structure.duplicate_key" in problems
+
+
+class _Ruled(BaseModel):
+    value: int
+
+    @model_validator(mode="after")
+    def _positive(self) -> _Ruled:
+        if self.value < 1:
+            raise ValueError(self.value)
+        return self
+
+    def _accepts(self) -> bool:
+        return self.value >= 1
+
+
+class _MoreRuled(_Ruled):
+    @model_validator(mode="after")
+    def _small(self) -> _MoreRuled:
+        if self.value > 9:
+            raise ValueError(self.value)
+        return self
+
+
+@pytest.mark.parametrize(("model", "fast"), [(_Ruled, True), (_MoreRuled, False)])
+def test_a_fast_rule_stands_for_the_validators_it_knows(model: type[BaseModel], fast: bool) -> None:
+    # A subclass adding a validator is judged by its validators, not the inherited fast rule.
+    struct = _Mirror().struct(model)
+    decode = msgspec.json.Decoder(struct).decode
+    accepted: Any = decode(b'{"value":5}')
+    assert accepted.value == 5
+    with pytest.raises(ValueError):  # noqa: PT011 - a rule's refusal, whatever its words
+        decode(b'{"value":0}')
+    if not fast:
+        with pytest.raises(ValueError):  # noqa: PT011
+            decode(b'{"value":10}')
+    assert any(isinstance(rule, _Fast) for rule in _after_validators(model)) is fast

@@ -7,17 +7,24 @@ over drawn input, valid and not.
 
 from __future__ import annotations
 
+import json
+import random
 import re
 import string
+from dataclasses import replace
 from datetime import date, timedelta
 from operator import mul
-from typing import Any
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, get_args
 
+import msgspec
 import orjson
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import EXAMPLES
 from kzcn import strategies as kst
 from kzcn.eras import number_eras, number_out_of_era
 from kzcn.identifiers import (
@@ -27,11 +34,45 @@ from kzcn.identifiers import (
     icao_check_digit,
     iin_birth_date,
     iin_check_digit,
+    iin_fine,
     iin_problems,
+    resident_id_fine,
+    resident_id_matches,
+    resident_id_problems,
 )
-from kzcn.messages import EntryStayExitViolation, MessageAdapter
-from kzcn.mrz import MrzFields, card_number, check_digit_problems, name_field, parse_mrz
+from kzcn.messages import (
+    MESSAGE_KINDS,
+    STATUS_REPLY_MONTHS,
+    CitizenshipStatusReply,
+    EndedBy,
+    EntryStayExitViolation,
+    EvidenceItem,
+    FormerCitizenship,
+    FormerCitizenshipStatus,
+    Message,
+    MessageAdapter,
+    add_months,
+)
+from kzcn.mrz import (
+    MrzFields,
+    MrzInput,
+    card_number,
+    check_digit_problems,
+    encode_name,
+    holder_agrees,
+    mrz_date,
+    name_field,
+    parse_mrz,
+    td1_lines,
+    td3_lines,
+    verified_part,
+)
+from kzcn.rules import model_named
 from kzcn.stays import Crossing, compute_stays, out_of_order
+from kzcn.synth.corruption import FAULTS, corrupt
+from kzcn.synth.generator import Generator
+from kzcn.validation._accept import FAST_RULE, mirror
+from test_identifiers import ICAO_SPECIMENS
 
 # --- plain forms ---------------------------------------------------------------------
 
@@ -383,3 +424,378 @@ def test_number_out_of_era_is_the_plain_one(
     assert number_out_of_era(state, kind, number, issued) is _plain_number_out_of_era(
         state, kind, number, issued
     )
+
+
+# --- the accept path's yes/no rules (`_accepts`, `verified_part`, ...) -----------------
+
+
+_MRZ_CHARS = string.ascii_uppercase + string.digits + "<"
+
+
+def _parsed_part(lines: tuple[str, ...]) -> Any:
+    """What `verified_part` must give: the parse's document fields, None on any fault."""
+    fields = parse_mrz(lines)
+    if fields is None or check_digit_problems(fields):
+        return None
+    return (fields.layout, fields.issuing_state, fields.number, fields.nationality, fields.expiry)
+
+
+def _td2_lines(data: MrzInput) -> tuple[str, str]:
+    """Two TD2 lines, every digit right (the writer has TD1 and TD3 only)."""
+    one = (data.document_code + "<")[:2] + data.issuing_state
+    one += name_field(data.surname, data.given_names, 31)
+    number = _card_digits(data.number, data.optional, 7)
+    birth, expiry = mrz_date(data.birth), mrz_date(data.expiry)
+    two = number[:10] + data.nationality + birth + icao_check_digit(birth) + data.sex
+    two += expiry + icao_check_digit(expiry) + number[10:]
+    return one, two + icao_check_digit(two[0:10] + two[13:20] + two[21:35])
+
+
+def _card_digits(number: str, optional: str, width: int) -> str:
+    if len(number) <= 9:
+        field = number.ljust(9, "<")
+        return field + icao_check_digit(field) + optional[:width].ljust(width, "<")
+    rest = number[9:] + icao_check_digit(number)
+    return number[:9] + "<" + (rest + optional)[:width].ljust(width, "<")
+
+
+@st.composite
+def mrz_inputs(draw: st.DrawFn) -> MrzInput:
+    """What an MRZ is written from: short and long numbers, optional data or none."""
+    name = st.text(st.sampled_from("ABZ -'"), min_size=1, max_size=20)
+    return MrzInput(
+        document_code=draw(st.sampled_from(["P", "PO", "I", "ID", "AC", "C"])),
+        issuing_state=draw(st.sampled_from(["KAZ", "CHN", "UTO"])),
+        number=draw(st.text(st.sampled_from(string.digits + "EGN"), min_size=5, max_size=14)),
+        nationality=draw(st.sampled_from(["KAZ", "CHN"])),
+        birth=draw(st.dates(date(1920, 1, 1), date(2030, 12, 31))),
+        sex=draw(st.sampled_from("FM<")),
+        expiry=draw(st.none() | st.dates(date(2000, 1, 1), date(2060, 12, 31))),
+        optional=draw(st.sampled_from(["", "", "123456789012", "A<1"])),
+        surname=draw(name),
+        given_names=draw(name),
+    )
+
+
+@st.composite
+def written_mrz(draw: st.DrawFn) -> tuple[tuple[str, ...], MrzInput]:
+    """A right MRZ of each layout, then (mostly) one or two characters changed."""
+    data = draw(mrz_inputs())
+    layout = draw(st.sampled_from(["TD1", "TD2", "TD3"]))
+    if layout == "TD3":
+        data = replace(data, document_code="P" + data.document_code[1:], optional=data.optional)
+        lines = list(td3_lines(replace(data, number=data.number[:9])))
+    elif layout == "TD2":
+        lines = list(_td2_lines(replace(data, document_code="I" + data.document_code[1:])))
+    else:
+        lines = td1_lines(replace(data, document_code="I" + data.document_code[1:]))
+    for _ in range(draw(st.integers(0, 2))):
+        row = draw(st.integers(0, len(lines) - 1))
+        at = draw(st.integers(0, len(lines[row]) - 1))
+        lines[row] = lines[row][:at] + draw(st.sampled_from(_MRZ_CHARS)) + lines[row][at + 1 :]
+    return tuple(lines), data
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(written_mrz().map(lambda pair: pair[0]), mrz_lines()))
+def test_verified_part_is_the_parse_and_its_check_digits(lines: tuple[str, ...]) -> None:
+    assert verified_part(lines) == _parsed_part(lines)
+
+
+@pytest.mark.parametrize(
+    "lines", [tuple(lines) for lines, _, _ in ICAO_SPECIMENS], ids=[n for _, _, n in ICAO_SPECIMENS]
+)
+def test_verified_part_of_the_specimens(lines: tuple[str, ...]) -> None:
+    # ICAO's specimens (long numbers too), then each with one digit off.
+    assert verified_part(lines) is not None
+    assert verified_part(lines) == _parsed_part(lines)
+    for row, line in enumerate(lines):
+        for at, char in enumerate(line):
+            if char.isdigit():
+                changed = list(lines)
+                changed[row] = line[:at] + str((int(char) + 1) % 10) + line[at + 1 :]
+                assert verified_part(tuple(changed)) == _parsed_part(tuple(changed))
+
+
+def _plain_agrees(lines: tuple[str, ...], born: date, sex: str, surname: str, given: str) -> bool:
+    fields = parse_mrz(lines)
+    return fields is None or (
+        fields.birth == mrz_date(born)
+        and fields.sex == sex
+        and fields.names == name_field(surname, given, len(fields.names))
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(written_mrz(), st.data())
+def test_holder_agrees_is_the_parse_compared(
+    case: tuple[tuple[str, ...], MrzInput], data: st.DataObject
+) -> None:
+    lines, written = case
+    # The holder the MRZ was written for, or one differing in a field.
+    born = written.birth + timedelta(days=data.draw(st.sampled_from([0, 0, 1, -366])))
+    sex = data.draw(st.sampled_from([written.sex, "F", "M"]))
+    surname = data.draw(st.sampled_from([written.surname, written.surname + "A", "Z"]))
+    names = encode_name(surname) + "<<" + encode_name(written.given_names)
+    assert holder_agrees(lines, mrz_date(born), sex, names) is _plain_agrees(
+        lines, born, sex, surname, written.given_names
+    )
+
+
+@settings(max_examples=1000, deadline=None)
+@given(iins_and_births(), st.sampled_from("FM"), st.booleans())
+def test_iin_fine_is_no_iin_problem(case: tuple[str, date], sex: str, fix: bool) -> None:
+    iin, born = case
+    if fix and (digit := iin_check_digit(iin[:11])) is not None:  # a right check digit
+        iin = iin[:11] + str(digit)
+    assert iin_fine(iin, born, sex) is (not iin_problems(iin, born, sex))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.one_of(st.from_regex(RESIDENT_ID_PATTERN, fullmatch=True), _resident_id_like()),
+    st.dates(date(1800, 1, 1), date(2099, 12, 31)),
+    st.sampled_from("FM"),
+    st.booleans(),
+)
+def test_resident_id_fine_is_no_resident_id_problem(
+    number: str, born: date, sex: str, own_birth: bool
+) -> None:
+    if own_birth:  # the number's own date, as a valid record has it
+        number = number[:6] + born.strftime("%Y%m%d") + number[14:]
+    assert resident_id_fine(number, born, sex) is (not resident_id_problems(number, born, sex))
+
+
+# The structs the accept path decodes, without their rules: each model's fast rule is then
+# held to the model's own validators over the same struct.
+_UNCHECKED = msgspec.json.Decoder(mirror(Message, rules=False))
+
+
+def _structs(node: Any) -> Any:
+    """Every struct of a decoded message, depth first, innermost first."""
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _structs(item)
+    elif isinstance(node, msgspec.Struct):
+        for field in node.__struct_fields__:
+            yield from _structs(getattr(node, field))
+        yield node
+
+
+def _plain_accepts(struct: Any) -> bool:
+    model = model_named(type(struct).__name__)
+    assert model is not None
+    try:
+        for validator in model.__pydantic_decorators__.model_validators.values():
+            validator.func(struct)
+    except ValueError:  # a rule's error (pydantic's errors are ValueErrors)
+        return False
+    return True
+
+
+def _fast_rules_agree(text: bytes) -> int:
+    """Each fast rule of a decoded message says what its model's validators say; how many ran."""
+    try:
+        message = _UNCHECKED.decode(text)
+    except msgspec.ValidationError:  # refused by the decoder: no rule runs
+        return 0
+    compared = 0
+    for struct in _structs(message):
+        if FAST_RULE not in dir(struct):
+            continue
+        if type(struct).__name__ == "PersonRecord" and not all(
+            _plain_accepts(document) for document in struct.documents
+        ):
+            continue  # a person's rule runs only over accepted documents
+        assert getattr(struct, FAST_RULE)() is _plain_accepts(struct), (type(struct), text[:300])
+        compared += 1
+    return compared
+
+
+_DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Any:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+    elif isinstance(node, str | int) and path and path[-1] != "kind":
+        yield path, node
+
+
+def _changed(value: Any, pick: random.Random) -> Any:
+    """A value like `value`, a little off: a day moved, a character changed, a number moved."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + pick.choice([-1, 1])
+    if _DAY_TEXT.fullmatch(value):
+        day = date.fromisoformat(value) + timedelta(days=pick.choice([-1, 1, -366, 3650]))
+        return day.isoformat()
+    if not value:
+        return "A"
+    at = pick.randrange(len(value))
+    return value[:at] + pick.choice(_MRZ_CHARS + "FM") + value[at + 1 :]
+
+
+def _mutated(message: dict[str, Any], pick: random.Random) -> dict[str, Any]:
+    message = orjson.loads(orjson.dumps(message))
+    leaves = list(_leaves(message))
+    for _ in range(pick.choice([1, 1, 2])):
+        path, value = pick.choice(leaves)
+        node = message
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = _changed(value, pick)
+    return message
+
+
+@pytest.mark.parametrize("kind", MESSAGE_KINDS)
+def test_fast_rules_agree_on_generated_and_mutated_messages(kind: str) -> None:
+    generator = Generator(random.Random(11))  # noqa: S311 - test data
+    pick = random.Random(kind)  # noqa: S311 - test data
+    compared = 0
+    for _ in range(40):
+        message = generator.message(kind)
+        compared += _fast_rules_agree(orjson.dumps(message))
+        for _ in range(12):
+            compared += _fast_rules_agree(orjson.dumps(_mutated(message, pick)))
+    assert compared > 40
+
+
+def _with_mrz_changed(message: dict[str, Any]) -> Any:
+    """The message with one character of an MRZ changed, for each character of each MRZ."""
+    text = orjson.dumps(message)
+    for document in [d for s in _subjects(message) for d in s["documents"] if d.get("mrz")]:
+        lines = document["mrz"]
+        for row, line in enumerate(lines):
+            for at, char in enumerate(line):
+                other = _MRZ_CHARS[(_MRZ_CHARS.index(char) + 1) % len(_MRZ_CHARS)]
+                changed = [*lines[:row], line[:at] + other + line[at + 1 :], *lines[row + 1 :]]
+                yield text.replace(orjson.dumps(lines), orjson.dumps(changed), 1)
+
+
+def _subjects(message: dict[str, Any]) -> list[dict[str, Any]]:
+    items = message.get("items", [])
+    return [m["subject"] for m in [message, *items] if "subject" in m]
+
+
+@pytest.mark.parametrize("kind", ["citizenship_acquisition", "prior_change_list"])
+def test_fast_rules_agree_with_any_mrz_character_changed(kind: str) -> None:
+    # Characters outside every check digit (a state, a nationality, the names, the sex)
+    # leave the digits right: only the document's and the holder's rules can refuse them.
+    generator = Generator(random.Random(17))  # noqa: S311 - test data
+    compared = 0
+    for _ in range(6):
+        for text in _with_mrz_changed(generator.message(kind)):
+            compared += _fast_rules_agree(text)
+    assert compared > 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(kst.messages(), st.randoms(use_true_random=False))
+def test_fast_rules_agree_on_drawn_mutations(message: dict[str, Any], pick: random.Random) -> None:
+    _fast_rules_agree(orjson.dumps(message))
+    _fast_rules_agree(orjson.dumps(_mutated(message, pick)))
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fast_rules_agree_on_every_corruption_fault(fault: str) -> None:
+    generator = Generator(random.Random(13))  # noqa: S311 - test data
+    for seed in range(60):
+        try:
+            broken = corrupt(generator.message(), random.Random(seed), [fault])  # noqa: S311
+        except ValueError:  # the fault does not fit this message
+            continue
+        _fast_rules_agree(orjson.dumps(broken.message))
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in EXAMPLES.glob("*/*.json") if not p.name.endswith(".expected.json")),
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
+def test_fast_rules_agree_on_every_example(path: Path) -> None:
+    _fast_rules_agree(orjson.dumps(json.loads(path.read_text("utf-8"))))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.dates(date(1999, 1, 1), date(2100, 12, 31)), st.integers(-5, 70))
+def test_a_status_reply_is_late_as_the_plain_sum_says(received: date, days: int) -> None:
+    # Replies within 59 days skip the sum of months (two months hold at least 59 days).
+    reply = SimpleNamespace(list_received_on=received, sent_on=received + timedelta(days=days))
+    late = reply.sent_on > add_months(received, STATUS_REPLY_MONTHS)
+    expected = [(("sent_on",), "deadline.status_reply")] if late else []
+    assert CitizenshipStatusReply.warnings(reply) == expected  # type: ignore[arg-type]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.from_regex(RESIDENT_ID_PATTERN, fullmatch=True),
+    st.dates(date(1800, 1, 1), date(2099, 12, 31)),
+    st.sampled_from("FM"),
+    st.booleans(),
+)
+def test_resident_id_matches_is_no_mismatch(
+    number: str, born: date, sex: str, own_birth: bool
+) -> None:
+    if own_birth:
+        number = number[:6] + born.strftime("%Y%m%d") + number[14:]
+    mismatches = [c for c in resident_id_problems(number, born, sex) if c.endswith("_mismatch")]
+    assert resident_id_matches(number, born, sex) is (not mismatches)
+
+
+_SENT = date(2025, 6, 1)
+
+
+@pytest.mark.parametrize("status", get_args(FormerCitizenshipStatus))
+@pytest.mark.parametrize("ended_by", [None, *get_args(EndedBy)])
+@pytest.mark.parametrize("ended_on", [None, _SENT, _SENT + timedelta(days=1)])
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        (),
+        (("renunciation_application", _SENT),),
+        (("passport_cancelled", _SENT), ("termination_certificate_kaz", _SENT)),
+        (("renunciation_certificate_chn", _SENT + timedelta(days=1)),),
+        (("hukou_cancellation", _SENT + timedelta(days=1)),),
+    ],
+)
+def test_a_former_citizenship_is_fine_as_its_plain_rules_say(
+    status: FormerCitizenshipStatus,
+    ended_by: EndedBy | None,
+    ended_on: date | None,
+    evidence: tuple[Any, ...],
+) -> None:
+    former = FormerCitizenship.model_construct(
+        state="KAZ",
+        status=status,
+        ended_by=ended_by,
+        ended_on=ended_on,
+        evidence=tuple(
+            EvidenceItem.model_construct(type=kind, date=day, number=None, issuer=None)
+            for kind, day in evidence
+        ),
+    )
+    plain = former.problems() + former.dates_after(_SENT)
+    assert former.fine_until(_SENT) is (not plain)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (),
+        ("P<" + "<" * 42,),
+        ("I<" + "<" * 28,) * 4,
+        ("I<" + "<" * 28,) * 2,
+        ("P<" + "<" * 42,) * 3,
+    ],
+    ids=["none", "one line", "four lines", "TD1 short a line", "TD3 a line more"],
+)
+def test_lines_of_no_layout_are_read_as_parse_mrz_reads_them(lines: tuple[str, ...]) -> None:
+    assert parse_mrz(lines) is None
+    assert verified_part(lines) is None
+    assert holder_agrees(lines, "000000", "F", "")  # no fields: nothing disagrees

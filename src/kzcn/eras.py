@@ -19,6 +19,7 @@ __all__ = [
     "AuthorityEra",
     "NumberEra",
     "authority_eras",
+    "dated_document_kinds",
     "issuer_out_of_era",
     "number_eras",
     "number_out_of_era",
@@ -96,6 +97,12 @@ def authority_eras() -> tuple[AuthorityEra, ...]:
 def _number_eras_of(state: str, document_type: str) -> tuple[NumberEra, ...]:
     """The dated number formats of one state's document type (a few of the table's rows)."""
     return tuple(e for e in number_eras() if (e.state, e.document_type) == (state, document_type))
+
+
+@cache
+def dated_document_kinds() -> frozenset[tuple[str, str]]:
+    """The (state, document type) pairs with a dated number format; no other is out of era."""
+    return frozenset((era.state, era.document_type) for era in number_eras())
 
 
 @cache

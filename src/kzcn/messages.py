@@ -59,6 +59,8 @@ ENTRY_INTO_FORCE = date(2023, 11, 10)
 PRIOR_CHANGES_DUE = date(2024, 5, 10)
 #: A status reply is due within 2 months of receiving the list.
 STATUS_REPLY_MONTHS = 2
+#: Days within which a reply is in time whatever the months (two months hold at least 59).
+_SURELY_IN_TIME = 59
 #: A suspension is notified no later than 72 hours after the decision.
 SUSPENSION_NOTICE_DAYS = 3
 
@@ -301,6 +303,22 @@ class _Envelope(KzcnModel):
             found.append((("carrier",), "message.carrier"))
         return found + self.kind_problems()
 
+    def _accepts(self) -> bool:
+        """Whether `problems()` finds nothing, without saying what: the fast accept path's rule.
+
+        Held to `problems()` by tests/test_fast_rules.py.
+        """
+        return (
+            self.sender.state != self.recipient.state
+            and self.sent_on >= ENTRY_INTO_FORCE
+            and not self._carrier_wrong()
+            and self._kind_accepts()
+        )
+
+    def _kind_accepts(self) -> bool:
+        """Whether `kind_problems()` finds nothing; a kind whose rules cost much says it cheaper."""
+        return not self.kind_problems()
+
     def _carrier_wrong(self) -> bool:
         if self.channel != "diplomatic":
             return self.carrier is not None
@@ -379,7 +397,7 @@ class FormerCitizenship(KzcnModel):
     def problems(self) -> list[RuleBreach]:
         """How it ended fits the status, and certificates only prove a termination."""
         found: list[RuleBreach] = []
-        ends = self.status in {"terminated", "lost_by_law_unconfirmed"}
+        ends = self.status in _ENDING
         if ends != (self.ended_by is not None) or (
             self.status == "lost_by_law_unconfirmed" and self.ended_by != "automatic_by_law"
         ):
@@ -390,6 +408,24 @@ class FormerCitizenship(KzcnModel):
         if certified and self.status != "terminated":
             found.append((("evidence",), "message.termination_evidence"))
         return found
+
+    def fine_until(self, day: date) -> bool:
+        """Whether `problems()` and `dates_after(day)` find nothing (the fast accept path's).
+
+        The same conditions in one pass over the evidence, and no list.
+        """
+        status, ended_by = self.status, self.ended_by
+        if (status in _ENDING) != (ended_by is not None) or (
+            status == "lost_by_law_unconfirmed" and ended_by != "automatic_by_law"
+        ):
+            return False
+        if self.ended_on is not None and (ended_by is None or self.ended_on > day):
+            return False
+        terminated = status == "terminated"
+        return all(
+            item.date <= day and (terminated or item.type not in _CERTIFICATES)
+            for item in self.evidence
+        )
 
     def dates_after(self, day: date) -> list[RuleBreach]:
         """Evidence, or the end, dated after `day` (the sending date)."""
@@ -404,6 +440,8 @@ class FormerCitizenship(KzcnModel):
 
 
 _CERTIFICATES = frozenset({"renunciation_certificate_chn", "termination_certificate_kaz"})
+#: The statuses of a citizenship that ended (or is claimed to have): they say how.
+_ENDING = frozenset({"terminated", "lost_by_law_unconfirmed"})
 
 
 class _CitizenshipChange(KzcnModel):
@@ -435,6 +473,16 @@ class _CitizenshipChange(KzcnModel):
         "it: whether and how it ended, and the evidence."
     )
 
+    def change_fine(self, sender: str, recipient: str, sent_on: date) -> bool:
+        """Whether `change_problems(...)` finds nothing (the fast accept path's question)."""
+        former = self.former_citizenship
+        return (
+            self.subject.citizenship == sender
+            and former.state == recipient
+            and self.decided_on <= sent_on
+            and former.fine_until(sent_on)
+        )
+
     def change_problems(self, sender: str, recipient: str, sent_on: date) -> list[RuleBreach]:
         """Whose citizen, which former citizenship, which dates, for a change sent by `sender`."""
         found: list[RuleBreach] = []
@@ -454,6 +502,12 @@ class _CitizenshipChange(KzcnModel):
 
 class _ChangeNotice(_CitizenshipChange, _Envelope):
     """A change of citizenship in a message of its own."""
+
+    def _kind_accepts(self) -> bool:
+        return (
+            self.change_fine(self.sender.state, self.recipient.state, self.sent_on)
+            and not self._decision_date_problems()
+        )
 
     def kind_problems(self) -> list[RuleBreach]:
         """The change's rules, then the kind's rules on its decision date."""
@@ -547,6 +601,8 @@ class CitizenshipStatusReply(_Envelope):
 
     def warnings(self) -> list[RuleBreach]:
         """Due within 2 months of receiving the list."""
+        if (self.sent_on - self.list_received_on).days <= _SURELY_IN_TIME:  # most: no sum
+            return []
         due = add_months(self.list_received_on, STATUS_REPLY_MONTHS)
         return [(("sent_on",), "deadline.status_reply")] if self.sent_on > due else []
 

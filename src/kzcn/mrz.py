@@ -22,9 +22,18 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from kzcn.errors import RuleBreach
-from kzcn.identifiers import icao_check_digit, yymmdd
+from kzcn.identifiers import _MRZ_VALUES, icao_check_digit, yymmdd
 
-__all__ = ["MrzFields", "card_number", "encode_name", "parse_mrz", "td1_lines", "td3_lines"]
+__all__ = [
+    "MrzFields",
+    "card_number",
+    "encode_name",
+    "holder_agrees",
+    "parse_mrz",
+    "td1_lines",
+    "td3_lines",
+    "verified_part",
+]
 
 _LINE_RE = re.compile(r"[A-Z0-9<]+")
 
@@ -206,6 +215,202 @@ def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
     if check != icao_check_digit(text):
         found.append(((line,), "mrz.check_digit"))
     return sorted(set(found)) if found else found
+
+
+# --- the accept path's questions (issue 19) ----------------------------------------
+#
+# A line the fast accept path takes needs only a yes: these answer "is every check digit
+# right?" and "what does the MRZ say of the document and the holder?" without building
+# `MrzFields`. tests/test_fast_rules.py holds them to `parse_mrz` and `check_digit_problems`.
+
+
+#: The check digit's weights from a field's first character, and as they fall on a field
+#: that starts 1 or 2 characters into a composite: a composite is summed by its fields.
+_ROTATIONS = ((7, 3, 1), (3, 1, 7), (1, 7, 3))
+
+
+def _values(text: str) -> bytes:
+    """The check-digit value of each character of MRZ text."""
+    return text.encode("ascii").translate(_MRZ_VALUES)
+
+
+def _weighted(values: bytes, rotation: int = 0) -> int:
+    """The weighted sum (mod 10) of character values, the weights turned by `rotation`."""
+    first, second, third = _ROTATIONS[rotation]
+    return (first * sum(values[0::3]) + second * sum(values[1::3]) + third * sum(values[2::3])) % 10
+
+
+#: A date field and its check digit (7 characters) with a right digit: its share of a
+#: composite check digit at each rotation. Dates repeat from document to document.
+_DATE_SHARES: tuple[dict[str, int], ...] = ({}, {}, {})
+
+
+def _date_share(text: str, rotation: int) -> int | None:
+    """The share of a date field and its digit in a composite; None when the digit is wrong."""
+    shares = _DATE_SHARES[rotation]
+    share = shares.get(text)
+    if share is None:
+        if not _digit_fine(text[:6], text[6]):
+            return None
+        share = _weighted(_values(text), rotation)
+        if len(shares) < DATE_DIGITS_KEPT:
+            shares[text] = share
+    return share
+
+
+def _digit_fine(text: str, check: str) -> bool:
+    """Whether `check` is right for `text`, as `check_digit_problems` judges one field."""
+    # An empty optional field may carry `<` instead of a digit (ICAO 9303-4, 4.2.2.2).
+    return check == icao_check_digit(text) or (check == "<" and not text.strip("<"))
+
+
+def _nine(values: bytes, at: int) -> int:
+    """The weighted sum (mod 10) of the nine values from `at`: a document number field."""
+    return (
+        7 * (values[at] + values[at + 3] + values[at + 6])
+        + 3 * (values[at + 1] + values[at + 4] + values[at + 7])
+        + values[at + 2]
+        + values[at + 5]
+        + values[at + 8]
+    ) % 10
+
+
+def _head_share(values: bytes, field: str, check: str, optional: str) -> tuple[str, int] | None:
+    """A number and the share of its field and digit (10 values) at a composite's head.
+
+    When the digit is right, the field's sum is the digit (mod 10), and the
+    digit weighs 7: the share is 8 times the digit. A card's long number
+    (`card_number`) is checked whole, its field summed as it stands. None:
+    a wrong digit.
+    """
+    if check != "<":
+        digit = values[9]  # a letter's value (10 and more) is no digit
+        return (field, 8 * digit) if _nine(values, 0) == digit else None
+    number, digit_text, _ = card_number(field, check, optional)
+    return (number, _weighted(values)) if _digit_fine(number, digit_text) else None
+
+
+def _rest_share(values: bytes, text: str, rotation: int) -> int:
+    """The share in a composite of data without a check digit of its own (optional data)."""
+    return _weighted(values, rotation) if text.strip("<") else 0
+
+
+#: What `verified_part` gives: layout, issuing state, document number, nationality, expiry.
+DocumentPart = tuple[str, str, str, str, str]
+_DIGITS = "0123456789"
+
+
+def _td3_verified(one: str, two: str) -> DocumentPart | None:
+    # The composite is two[0:10] + two[13:20] + two[21:43], summed by its fields.
+    values = _values(two)
+    head = _head_share(values[0:10], two[0:9], two[9], "")
+    birth = _date_share(two[13:20], 1)
+    expiry = _date_share(two[21:28], 2)
+    if head is None or birth is None or expiry is None:
+        return None
+    share = head[1] + birth + expiry
+    if two[28:43].strip("<"):  # optional data, and its digit weighing 1 in the composite
+        if not _digit_fine(two[28:42], two[42]):
+            return None
+        share += _weighted(values[28:43])
+    if two[43] != _DIGITS[share % 10]:
+        return None
+    return "TD3", one[2:5], two[0:9], two[10:13], two[21:27]
+
+
+def _td2_verified(one: str, two: str) -> DocumentPart | None:
+    # The composite is two[0:10] + two[13:20] + two[21:35].
+    values = _values(two)
+    head = _head_share(values[0:10], two[0:9], two[9], two[28:35])
+    birth = _date_share(two[13:20], 1)
+    expiry = _date_share(two[21:28], 2)
+    if head is None or birth is None or expiry is None:
+        return None
+    number, share = head
+    share += birth + expiry + _rest_share(values[28:35], two[28:35], 0)
+    if two[35] != _DIGITS[share % 10]:
+        return None
+    return "TD2", one[2:5], number, two[10:13], two[21:27]
+
+
+def _td1_verified(one: str, two: str, three: str) -> DocumentPart | None:  # noqa: ARG001 - names
+    # The composite is one[5:30] + two[0:7] + two[8:15] + two[18:29].
+    first = _values(one)
+    head = _head_share(first[5:15], one[5:14], one[14], one[15:30])
+    birth = _date_share(two[0:7], 1)
+    expiry = _date_share(two[8:15], 2)
+    if head is None or birth is None or expiry is None:
+        return None
+    number, share = head
+    share += birth + expiry + _rest_share(first[15:30], one[15:30], 1)
+    if two[18:29].strip("<"):
+        share += _weighted(_values(two[18:29]))
+    if two[29] != _DIGITS[share % 10]:
+        return None
+    return "TD1", one[2:5], number, two[15:18], two[8:14]
+
+
+#: The document codes each layout opens with, by the width of its lines.
+_CODES = {44: "P", 36: "IAC", 30: "IAC"}
+
+
+def _layout_width(lines: Sequence[str]) -> int:
+    """The width of the lines of a layout `parse_mrz` reads (44, 36 or 30), else 0."""
+    if len(lines) < 2:  # every layout has two lines or three
+        return 0
+    one, two = lines[0], lines[1]
+    width = len(one)
+    if len(two) != width or width not in _CODES or one[0] not in _CODES[width]:
+        return 0
+    if width == 30:  # TD1, three lines
+        return width if len(lines) == 3 and len(lines[2]) == width else 0
+    return width if len(lines) == 2 else 0
+
+
+def verified_part(lines: Sequence[str]) -> DocumentPart | None:
+    """What the MRZ says of its document, or None when it is malformed or a check digit is wrong.
+
+    The same verdict as `parse_mrz` then `check_digit_problems` (None exactly when
+    either finds fault), for two or three lines of MRZ characters (the models'
+    pattern and lengths), without building `MrzFields`: the fast accept path's
+    question. The composite digit is summed by its fields, the dates' shares kept.
+    """
+    width = _layout_width(lines)
+    if width == 44:
+        return _td3_verified(lines[0], lines[1])
+    if width == 36:
+        return _td2_verified(lines[0], lines[1])
+    if width == 30:
+        return _td1_verified(lines[0], lines[1], lines[2])
+    return None
+
+
+#: Where each layout (by width) keeps the holder's birth date, sex and names.
+_HOLDER: dict[int, tuple[tuple[int, int, int], int, tuple[int, int, int]]] = {
+    44: ((1, 13, 19), 20, (0, 5, 44)),
+    36: ((1, 13, 19), 20, (0, 5, 36)),
+    30: ((1, 0, 6), 7, (2, 0, 30)),
+}
+
+
+def holder_agrees(lines: Sequence[str], birth: str, sex: str, names: str) -> bool:
+    """Whether the MRZ gives the holder's birth date, sex and names (not yet cut or padded).
+
+    As `PersonRecord._mrz_disagrees` compares them with `parse_mrz`'s fields,
+    without the parse; lines that `parse_mrz` does not read (None) have no
+    fields to disagree with: True.
+    """
+    width = _layout_width(lines)
+    if not width:
+        return True
+    (birth_line, start, end), at, (name_line, first, last) = _HOLDER[width]
+    line = lines[birth_line]
+    size = last - first
+    return (
+        line[start:end] == birth
+        and line[at] == sex
+        and lines[name_line][first:last] == names[:size].ljust(size, "<")
+    )
 
 
 def mrz_date(value: date | None) -> str:

@@ -34,11 +34,24 @@ def assigned_country_codes() -> frozenset[str]:
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
-def _check_country(value: str) -> str:
-    if value not in assigned_country_codes():
-        raise kzcn_error("country.unknown")
-    return value
+class _OneOf:
+    """A validator of text: exactly `accepted_values` are taken, any other raises `code`.
 
+    A class, not a function, so that the set can be read: the fast accept path
+    (`kzcn.validation._accept`) has its decoder check it, in C.
+    """
+
+    def __init__(self, accepted_values: frozenset[str], code: Code) -> None:
+        self.accepted_values = accepted_values
+        self.code = code
+
+    def __call__(self, value: str) -> str:
+        if value not in self.accepted_values:
+            raise kzcn_error(self.code)
+        return value
+
+
+_check_country = _OneOf(assigned_country_codes(), "country.unknown")
 
 CountryCode = Annotated[
     str,

@@ -5,17 +5,20 @@ them building models nobody reads. Here each model becomes a msgspec `Struct`
 with the same fields, types, `Literal`s, lengths, bounds and patterns, and the
 same rules: the model's field validators, its `after` model validators and
 the methods they call (`problems()`, `kind_problems()`, ...) run unchanged
-with the struct as `self`. So nothing is restated: the mirror is read from the
-models when first used, and follows them as they change. Each struct's checks
+with the struct as `self` (or the model's cheaper yes or no of them, below).
+The mirror is read from the models when first used, and follows them as they
+change. Each struct's checks
 are compiled into one `__post_init__` for its model (`_post_init`).
 
-The rules are then most of a line's time, and they are the models' own Python,
-which the bare pydantic loop runs too: this path saves pydantic's building of
-models, not the rules (decoding is about 95k of the path's 330k instructions
-a line; see tests/benchmarks/bench_validate.py --model-only). So a rule made
-cheaper makes both faster, and the ratio to the bare loop stays below
-pydantic's own cost over the engine's, rules aside (about 320k against 190k
-instructions a line): under 2x however cheap the rules.
+The rules are then most of a line's time. The bare pydantic loop runs them
+too, so a rule made cheaper in its model speeds both; what only this path
+gains is that it needs a yes or a no, not what is wrong and where. So a model
+whose rules cost much defines `_accepts()` (`FAST_RULE`): True exactly when
+its `after` validators raise nothing, answered cheaper (documents and their
+MRZ, persons, the envelope and its kind); the struct runs that instead, and
+tests/test_fast_rules.py holds each to the validators over generated, mutated
+and corrupted messages. A validator of text that takes exactly a set of values
+(`ACCEPTED_VALUES`: country codes) becomes a `Literal` the decoder checks in C.
 
 The path only accepts. A line it does not accept (a decoding error, a rule's
 exception, anything at all) goes to the pydantic models, which report it as
@@ -140,6 +143,34 @@ def _remembered(check: Check) -> _Remembered:
     return _Remembered(check)
 
 
+#: The attribute of a validator of text that takes exactly a set of values (and raises
+#: for any other): the struct's field is then that `Literal`, checked by the decoder.
+ACCEPTED_VALUES = "accepted_values"
+
+
+class _OneOf:
+    """The check of a validator that takes exactly `values`; as a `Literal` where it may be."""
+
+    __slots__ = ("check", "values")
+
+    def __init__(self, check: Check, values: frozenset[str]) -> None:
+        self.check = check
+        self.values = values
+
+    def __call__(self, value: Any) -> None:
+        self.check(value)
+
+
+def _one_of(check: Check) -> tuple[Any, list[Check]]:
+    """A text field whose only check is `check`: its type and checks, the set as a `Literal`.
+
+    The decoder then checks the set in C (`ACCEPTED_VALUES`); any other check stays.
+    """
+    if not isinstance(check, _OneOf):
+        return str, [check]
+    return Literal[tuple(sorted(check.values))], []
+
+
 class _Optional:
     """The check of an optional field: its value's check, skipped for None (as pydantic does)."""
 
@@ -178,6 +209,8 @@ class _Mirror:
         for item in items:
             self._constraint(item, meta, checks, before)
         kind, inner = self._base(base)
+        if kind is str and not meta and not before and len(checks) == 1:
+            kind, checks = _one_of(checks[0])
         if before and kind not in (str, int, bool) and get_origin(kind) is not Literal:
             raise UnmirroredError("a before validator on a value JSON does not hold as it is")
         typed = Annotated[kind, msgspec.Meta(**meta)] if meta else kind
@@ -204,7 +237,9 @@ class _Mirror:
         elif type(item) in _LENGTHS:
             meta[_LENGTHS[type(item)]] = getattr(item, _LENGTHS[type(item)])
         elif isinstance(item, AfterValidator):
-            checks.append(_same_value(item.func))  # type: ignore[arg-type]
+            accepted = getattr(item.func, ACCEPTED_VALUES, None)
+            check = _same_value(item.func)  # type: ignore[arg-type]
+            checks.append(check if accepted is None else _OneOf(check, accepted))
         elif isinstance(item, BeforeValidator):
             before.append(_same_value(item.func))  # type: ignore[arg-type]
         elif type(item).__name__ == "_PydanticGeneralMetadata":
@@ -305,7 +340,7 @@ def _post_init(
     checks, no wrapper per check; a remembered value costs one set lookup in
     this frame, an optional field that is None a comparison.
     """
-    if not checks and len(rules) == 1:
+    if not checks and len(rules) == 1 and not isinstance(rules[0], _Fast):
         # The model validator itself (one frame less on every struct): msgspec
         # ignores what it returns, and what it raises refuses the line.
         return rules[0]
@@ -315,8 +350,12 @@ def _post_init(
         body.append(f"value = self.{name}")
         body += _check_source(check, index, namespace)
     for index, rule in enumerate(rules):
-        namespace[f"rule_{index}"] = rule
-        body.append(f"rule_{index}(self)")
+        if isinstance(rule, _Fast):
+            namespace[f"rule_{index}"], namespace["Refused"] = rule.function, _RefusedError
+            body += [f"if not rule_{index}(self):", "    raise Refused"]
+        else:
+            namespace[f"rule_{index}"] = rule
+            body.append(f"rule_{index}(self)")
     source = "def __post_init__(self):\n" + "".join(f"    {line}\n" for line in body)
     exec(compile(source, "<kzcn mirror>", "exec"), namespace)  # noqa: S102 - our own source
     function: Callable[[Any], Any] = namespace["__post_init__"]
@@ -355,7 +394,54 @@ def _refuse_unmirrored_hooks(model: type[BaseModel]) -> None:
         raise UnmirroredError(f"{model.__name__}: private attributes")
 
 
+#: The method a model may define to answer its `after` validators' question cheaply.
+FAST_RULE = "_accepts"
+
+
+class _RefusedError(ValueError):
+    """A model's fast rule said no: the models judge the line (and say what is wrong)."""
+
+
+class _Fast:
+    """A model's `FAST_RULE`: True exactly when its `after` validators raise nothing.
+
+    The accept path needs only a yes or a no, not what is wrong and where: a
+    model whose rules cost much (documents and their MRZ, persons) answers
+    that question in a cheaper method, which the struct runs in place of the
+    validators. tests/test_fast_rules.py holds each to the validators.
+    """
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], bool]) -> None:
+        self.function = function
+
+    def __call__(self, struct: Any) -> None:
+        """The rule as a validator: raise when it says no (`_post_init` inlines this)."""
+        if not self.function(struct):
+            raise _RefusedError
+
+
+def _fast_rule(model: type[BaseModel]) -> _Fast | None:
+    """The model's fast rule, if the class defining it (or a base) defines every validator.
+
+    A subclass that adds a validator of its own is judged by its validators:
+    the fast rule it inherits does not know the new one.
+    """
+    owner = next((cls for cls in model.__mro__ if FAST_RULE in vars(cls)), None)
+    if owner is None or not isinstance(vars(owner)[FAST_RULE], types.FunctionType):
+        return None
+    known = {cls.__qualname__ for cls in owner.__mro__}
+    validators = model.__pydantic_decorators__.model_validators.values()
+    if any(v.func.__qualname__.rpartition(".")[0] not in known for v in validators):
+        return None
+    return _Fast(vars(owner)[FAST_RULE])
+
+
 def _after_validators(model: type[BaseModel]) -> list[Callable[[Any], Any]]:
+    fast = _fast_rule(model)
+    if fast is not None and model.__pydantic_decorators__.model_validators:
+        return [fast]
     rules = []
     for decorator in model.__pydantic_decorators__.model_validators.values():
         function = decorator.func
@@ -519,14 +605,21 @@ class FastAccept:
 
         False is not certain: the caller then asks the exact question. True
         when the complete path took the text (every field of every object was
-        given), it holds no escape, and it has as many colons as `message`
-        written back: each key has one colon after it, a colon inside a
-        string is written back as it was read, and the written struct names
-        every field once; a key named twice would be a colon more.
+        given), it holds no escape, and it is as long as `message` written back
+        (compact text: see below), or has as many colons: each key has one
+        colon after it, a colon inside a string is written back as it was
+        read, and the written struct names every field once; a key named twice
+        would be a colon more.
         """
         if not getattr(message, EVERY_FIELD, False) or b"\\" in text or self._encoder is None:
             return False
         self._encoder.encode_into(message, self._written)
+        if len(text) == len(self._written):
+            # Most lines (compact, as a program writes them). Each key and value is
+            # written back no longer than it was read (the text has no escape; strings
+            # and dates are written as read, a number as short as it can be: "-0" as
+            # "0"): a key named twice, or a space, would leave the text longer.
+            return True
         return text.count(b":") == self._written.count(b":")
 
 
