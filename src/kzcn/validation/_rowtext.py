@@ -57,6 +57,7 @@ _ESCAPED = bytes(range(0x20)) + b'\\"'
 _CONTROL = re.compile("[\x00-\x1f]")
 
 Getter = Callable[[Sequence[Any]], tuple[Any, ...]]
+Cell = TypeVar("Cell", str, bytes)
 Typed = tuple[tuple[int, Converter], ...]
 #: A group's `"key":value` template, the cells of its slots, and its typed slots.
 _Piece = tuple[bytes, list[int], Typed]
@@ -82,13 +83,36 @@ class _Template:
             the converted value's, not the text between quotes.
     """
 
-    __slots__ = ("_text", "cells", "data", "typed")
+    __slots__ = ("_plain", "_text", "_typed_cells", "cells", "data", "typed")
 
     def __init__(self, data: bytes, cells: Getter, typed: Typed) -> None:
         self.data = data
         self.cells = cells
         self.typed = typed
         self._text: str | None = None
+        #: The typed slots' cells, and those met that are their own JSON (`true`, `12`).
+        self._typed_cells = itemgetter(*(slot for slot, _ in typed)) if typed else None
+        self._plain: set[object] = set()
+
+    def converted(
+        self,
+        values: tuple[Cell, ...],
+        known: dict[tuple[Converter, Cell], Cell],
+        write: Callable[[Converter, Cell], Cell | None],
+    ) -> tuple[Cell, ...] | None:
+        """`values` with each typed cell as its JSON (`_converted`), or None.
+
+        Most rows' typed cells are their own JSON (`synthetic` is `true` on
+        nearly every row): met once, such cells are known at one lookup.
+        """
+        assert self._typed_cells is not None  # noqa: S101 - only called with typed slots
+        cells = self._typed_cells(values)
+        if cells in self._plain:
+            return values
+        converted = _converted(values, self.typed, known, write)
+        if converted is values and len(self._plain) < _KNOWN:
+            self._plain.add(cells)
+        return converted
 
     @property
     def text(self) -> str:
@@ -103,7 +127,7 @@ class RowText:
 
     Args:
         layout: The header's layout, which builds a row's record.
-        delimiter: The separator of the rows given as bytes.
+        delimiter: The separator of the rows given as bytes: one ASCII character.
     """
 
     def __init__(self, layout: CsvLayout, delimiter: str = ",") -> None:
@@ -111,8 +135,13 @@ class RowText:
         self._width = len(layout.header)
         self._indexes = tuple(range(self._width))  # existing ints: `range` would make each
         self._delimiter = delimiter.encode()
+        if len(self._delimiter) != 1:
+            raise ValueError(f"a separator is one ASCII character, not {delimiter!r}")
         # A tab between cells is no tab to escape; one inside a quoted cell is.
-        self._unsafe = _ESCAPED.replace(self._delimiter, b"")
+        unsafe = _ESCAPED.replace(self._delimiter, b"")
+        self._flagged = bytes.maketrans(unsafe, b'"' * len(unsafe))  # a quote for a quote
+        #: The empty cells most rows of a wide table end with (half its width).
+        self._empty_end = self._delimiter * (self._width // 2)
         self._escaped_delimiter = self._delimiter in _ESCAPED
         self._learning = not any(MARK in column for column in layout.header)
         self._templates: dict[tuple[int, ...], _Template | None] = {}
@@ -136,20 +165,34 @@ class RowText:
         # the kinds with long lists come last): they are counted, not cut apart.
         # The line end first: a `\r` a last filled cell ends with is the cell's (the
         # reader cuts a line at a lone `\r`, but a row given otherwise may hold one).
-        filled = raw.rstrip(b"\r\n").rstrip(self._delimiter)
-        escaped = len(filled) - len(filled.translate(None, self._unsafe))
+        line = raw.rstrip(b"\r\n")
+        delimiter = self._delimiter
+        # Byte by byte, `rstrip` is most of the cost; past the empty cells every row
+        # ends with, it is a compare and a copy.
+        if line.endswith(self._empty_end):
+            filled = line[: len(line) - len(self._empty_end)].rstrip(delimiter)
+        else:
+            filled = line.rstrip(delimiter)
+        # Each byte to escape but a quote is one after `_flagged` (one pass in C):
+        # a row without is left as it is (the very object).
+        if filled.translate(self._flagged) != filled:
+            return None
         if b'"' not in filled:
-            cells: list[bytes] | None = filled.split(self._delimiter) if not escaped else None
-        else:  # each quote is a cell's (checked by `_unquoted`), the rest must not be escaped
-            cells = self._unquoted(filled) if escaped == filled.count(b'"') else None
-        if cells is None or len(cells) + raw.count(self._delimiter, len(filled)) != self._width:
+            cells = filled.split(delimiter)
+        else:  # each quote must be a cell's
+            unquoted = self._unquoted(filled)
+            if unquoted is None:
+                return None
+            cells = unquoted
+        # The separator is one byte: the empty cells cut off are the bytes cut off.
+        if len(cells) + len(line) - len(filled) != self._width:
             return None
         template = self._template_of(cells)
         if template is None:
             return None
         values: tuple[bytes, ...] = template.cells(cells)
         if template.typed:
-            converted = _converted(values, template.typed, self._typed_bytes, _typed_bytes)
+            converted = template.converted(values, self._typed_bytes, _typed_bytes)
             if converted is None:
                 return None
             values = converted
@@ -166,7 +209,7 @@ class RowText:
         if _escapes("".join(values)):
             return None
         if template.typed:
-            converted = _converted(values, template.typed, self._typed_text, _typed_text)
+            converted = template.converted(values, self._typed_text, _typed_text)
             if converted is None:
                 return None
             values = converted
@@ -408,9 +451,6 @@ def _escapes(text: str) -> bool:
     if '"' in text or "\\" in text:
         return True
     return not text.isprintable() and _CONTROL.search(text) is not None
-
-
-Cell = TypeVar("Cell", str, bytes)
 
 
 def _converted(
