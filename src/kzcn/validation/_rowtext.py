@@ -177,7 +177,7 @@ class RowText:
         # a row without is left as it is (the very object).
         if filled.translate(self._flagged) != filled:
             return None
-        if b'"' not in filled:
+        if filled.find(b'"') < 0:  # `in` on bytes raises and clears a TypeError first
             cells = filled.split(delimiter)
         else:  # each quote must be a cell's
             unquoted = self._unquoted(filled)
@@ -187,7 +187,9 @@ class RowText:
         # The separator is one byte: the empty cells cut off are the bytes cut off.
         if len(cells) + len(line) - len(filled) != self._width:
             return None
-        template = self._template_of(cells)
+        # `compress` over `cells` (in C): the indexes of the filled ones, the row's shape.
+        shape = tuple(compress(self._indexes, cells))
+        template = self._templates.get(shape) or self._learn(shape)
         if template is None:
             return None
         values: tuple[bytes, ...] = template.cells(cells)
@@ -202,7 +204,8 @@ class RowText:
         """The text of a row given as cells (a sheet's row, a row `csv.reader` read), or None."""
         if len(cells) != self._width:
             return None
-        template = self._template_of(cells)
+        shape = tuple(compress(self._indexes, cells))
+        template = self._templates.get(shape) or self._learn(shape)
         if template is None:
             return None
         values: tuple[str, ...] = template.cells(cells)
@@ -242,12 +245,6 @@ class RowText:
             cells[-1] = pieces[position]
             cells += after[1:]
         return cells
-
-    def _template_of(self, cells: Sequence[Any]) -> _Template | None:
-        # `compress` over `cells` (in C): the indexes of the filled ones, the row's shape.
-        shape = tuple(compress(self._indexes, cells))
-        template = self._templates.get(shape)
-        return template if template is not None else self._learn(shape)
 
     def _learn(self, shape: tuple[int, ...]) -> _Template | None:
         """The template of `shape`, made of its groups' pieces; kept from its second meeting.
