@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -281,16 +281,14 @@ class RowText:
         """The template of `shape` as the record's: its groups' pieces between braces."""
         groups = self._groups
         assert groups is not None  # noqa: S101 - only called with groups
-        by_group: dict[int, list[int]] = {}
-        for index in shape:
-            group = groups.rank[index]
-            if group >= 0:
-                by_group.setdefault(group, []).append(index)
+        rank = groups.rank.__getitem__
         pieces: list[_Piece] = []
-        for group in sorted(by_group):
-            cells = by_group[group]
-            piece = self._list(group, cells) if groups.element[cells[0]] >= 0 else None
-            piece = piece or self._piece(tuple(cells))
+        # The cells by group in the record's order, each group's in the shape's (a stable
+        # sort): in C, as most of a file's shapes are met once.
+        for group, members in groupby(sorted(shape, key=rank), key=rank):
+            if group < 0:
+                continue
+            piece = self._group(tuple(members))
             if piece is None:
                 return None
             if piece[0]:
@@ -298,7 +296,24 @@ class RowText:
         text, order, typed = _joined(pieces, b"{", b"}")
         return _Template(text, _getter(order), typed)
 
-    def _list(self, group: int, cells: list[int]) -> _Piece | None:
+    def _group(self, cells: tuple[int, ...]) -> _Piece | None:
+        """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots.
+
+        A list's is made of its elements' pieces (`_list`), any other group's whole.
+        """
+        if cells in self._pieces:
+            return self._pieces[cells]
+        groups = self._groups
+        assert groups is not None  # noqa: S101 - only called with groups
+        piece = self._list(cells) if groups.element[cells[0]] >= 0 else None
+        if piece is None:
+            made = self._slots(cells)
+            piece = None if made is None else (made[0][1:-1], made[1], made[2])
+        if len(self._pieces) < LEARNT:
+            self._pieces[cells] = piece
+        return piece
+
+    def _list(self, cells: tuple[int, ...]) -> _Piece | None:
         """The `"key":[...]` text of a list's filled `cells`, each element's piece learnt alone.
 
         None when its elements are not 0, 1, ... n-1 (the builder writes an
@@ -306,15 +321,12 @@ class RowText:
         """
         groups = self._groups
         assert groups is not None  # noqa: S101 - only called with groups
-        by_element: dict[int, list[int]] = {}
-        for index in cells:
-            by_element.setdefault(groups.element[index], []).append(index)
-        if max(by_element) != len(by_element) - 1:
-            return None
-        key = groups.keys[group]
+        element = groups.element.__getitem__
+        elements = groupby(sorted(cells, key=element), key=element)
+        key = groups.keys[groups.rank[cells[0]]]
         pieces: list[_Piece] = []
-        for element in range(len(by_element)):
-            piece = self._element(key, element, tuple(by_element[element]))
+        for expected, (number, members) in enumerate(elements):
+            piece = self._element(key, number, tuple(members)) if number == expected else None
             if piece is None:
                 return None
             pieces.append(piece)
@@ -332,16 +344,6 @@ class RowText:
             piece = self._slotted(items[str(element)])
         if len(self._elements) < LEARNT:
             self._elements[cells] = piece
-        return piece
-
-    def _piece(self, cells: tuple[int, ...]) -> _Piece | None:
-        """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots."""
-        if cells in self._pieces:
-            return self._pieces[cells]
-        made = self._slots(cells)
-        piece = None if made is None else (made[0][1:-1], made[1], made[2])
-        if len(self._pieces) < LEARNT:
-            self._pieces[cells] = piece
         return piece
 
     def _template(self, shape: tuple[int, ...]) -> _Template | None:
@@ -383,9 +385,10 @@ def _joined(pieces: list[_Piece], start: bytes, end: bytes) -> _Piece:
     order: list[int] = []
     typed: list[tuple[int, Converter]] = []
     for _, cells, converters in pieces:
-        typed += [(len(order) + position, convert) for position, convert in converters]
+        if converters:  # few pieces have typed slots
+            typed += [(len(order) + position, convert) for position, convert in converters]
         order += cells
-    return start + b",".join(piece[0] for piece in pieces) + end, order, tuple(typed)
+    return start + b",".join([piece[0] for piece in pieces]) + end, order, tuple(typed)
 
 
 @dataclass(frozen=True, slots=True)
