@@ -149,6 +149,8 @@ class RowText:
         #: Each column's group (`_groups`), and each group's pieces by its filled cells.
         self._groups = _groups(layout) if self._learning else None
         self._pieces: dict[tuple[int, ...], _Piece | None] = {}
+        #: A list's pieces by their filled cells, made of its elements' pieces (below).
+        self._lists: dict[tuple[int, ...], _Piece | None] = {}
         #: A list's elements' pieces by their filled cells (not the same text as a group's).
         self._elements: dict[tuple[int, ...], _Piece | None] = {}
         #: The JSON of typed cells met before, by converter and cell (`true`, `12`).
@@ -301,16 +303,20 @@ class RowText:
 
         A list's is made of its elements' pieces (`_list`), any other group's whole.
         """
-        if cells in self._pieces:
-            return self._pieces[cells]
         groups = self._groups
         assert groups is not None  # noqa: S101 - only called with groups
-        piece = self._list(cells) if groups.element[cells[0]] >= 0 else None
+        is_list = groups.element[cells[0]] >= 0
+        # A list's pieces (thousands: its elements' every mix) have their own room,
+        # so that they never crowd out the other groups' (a hundred or so).
+        kept = self._lists if is_list else self._pieces
+        if cells in kept:
+            return kept[cells]
+        piece = self._list(cells) if is_list else None
         if piece is None:
             made = self._slots(cells)
             piece = None if made is None else (made[0][1:-1], made[1], made[2])
-        if len(self._pieces) < LEARNT:
-            self._pieces[cells] = piece
+        if len(kept) < LEARNT:
+            kept[cells] = piece
         return piece
 
     def _list(self, cells: tuple[int, ...]) -> _Piece | None:
