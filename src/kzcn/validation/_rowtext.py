@@ -175,8 +175,8 @@ class RowText:
             filled = line[: len(line) - len(self._empty_end)].rstrip(delimiter)
         else:
             filled = line.rstrip(delimiter)
-        # Each byte to escape but a quote is one after `_flagged` (one pass in C):
-        # a row without is left as it is (the very object).
+        # `_flagged` turns each byte to escape into a quote (one pass in C): a row with
+        # none but quotes comes back as it was, the very object.
         if filled.translate(self._flagged) != filled:
             return None
         if filled.find(b'"') < 0:  # `in` on bytes raises and clears a TypeError first

@@ -827,7 +827,7 @@ def _width(line: bytes, delimiter: bytes, quoted: re.Pattern[bytes]) -> int | No
         # Hashing a row of kilobytes to look it up among line ends is not free.
         return 0 if len(line) <= 2 and line in _LINE_ENDS else line.count(delimiter) + 1
     unquoted = quoted.sub(b"", line)
-    return None if b'"' in unquoted else unquoted.count(delimiter) + 1
+    return None if unquoted.find(b'"') >= 0 else unquoted.count(delimiter) + 1
 
 
 def _csv_row_unit(
