@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import random
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import orjson
@@ -20,8 +22,12 @@ from kzcn.validation import EngineName, validate_file, validate_stream
 from kzcn.validation.columns import column_types, csv_layout
 from kzcn.validation.readers import (
     BOM,
+    Table,
+    TableRow,
+    Unit,
     _quoted_cells,
     _width,
+    csv_units,
     diagnose_json,
     format_for_name,
     sniff_format,
@@ -470,3 +476,33 @@ def test_a_row_counted_without_csv_reader_is_the_row_it_reads(
     except csv.Error:
         pytest.fail(f"{line!r} counted as {width} cells, but csv refuses it")
     assert [len(row) for row in rows] == [width]
+
+
+def test_a_table_row_holds_the_fields_of_a_unit_of_its_line() -> None:
+    """`TableRow` sets `Unit`'s fields by position: a field added or moved fails here."""
+    table = Table(csv_layout(["kind", "synthetic"]))
+    row = TableRow(3, b"x,true\n", table, None, 2)
+    plain = Unit(3, b"x,true\n", lines=2, columns=table.layout.columns)
+    slots = [Unit.__dict__[field.name] for field in fields(Unit)]  # `obj` unbuilt, as stored
+    assert [slot.__get__(row) for slot in slots] == [slot.__get__(plain) for slot in slots]
+
+
+@pytest.mark.parametrize(
+    ("body", "row", "codes"),
+    [
+        (b"x,true\n", TableRow, []),
+        (b"x,true", TableRow, []),  # no line end
+        (b"x,true,\n", Unit, ["input.csv_row"]),  # a cell too many
+        (b"x\n", Unit, ["input.csv_row"]),
+        (b"x,\xff\n", Unit, ["input.not_utf8"]),
+        (b"x," + b"y" * 70 + b"\n", Unit, ["input.too_large"]),
+        (b'"a,b",true\r\n', TableRow, []),
+        (b'"a\nb",true\n', TableRow, []),  # over two lines: read by csv.reader
+    ],
+)
+def test_which_rows_are_table_rows(body: bytes, row: type, codes: list[str]) -> None:
+    """A row of the header's width, UTF-8 and within the limit is a `TableRow`; others are found."""
+    units = list(csv_units(io.BytesIO(b"kind,synthetic\n" + body), max_record_bytes=64))
+    assert [(type(unit), [code for code, _ in unit.found]) for unit in units[1:]] == [(row, codes)]
+    assert units[1].role == "record"
+    assert units[1].line == 2

@@ -161,6 +161,35 @@ def test_rows_of_new_shapes_are_made_of_known_pieces(
             assert row.record_text() == _written(row)
 
 
+@settings(max_examples=200)
+@given(
+    header=st.lists(st.sampled_from(_POOL), min_size=1, max_size=16),
+    data=st.data(),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+def test_rows_through_one_table_are_each_their_built_records(
+    header: list[str], data: st.DataObject, delimiter: str
+) -> None:
+    """Many rows through one table: shapes met again, long runs of empty cells, typed cells
+    changing from row to row (`TRUE` after `true`, `007` after `7`), quotes between."""
+    pool = ["", "", "", "", "x", "true", "TRUE", "7", "007", "a,b", "a;b", '"', "\\"]
+    cell = st.sampled_from(pool)
+    width = len(header)
+    rows = data.draw(st.lists(
+        st.lists(cell, min_size=width, max_size=width).map(
+            lambda cells: cells[: len(cells) // 3] + [""] * (len(cells) - len(cells) // 3)
+        ) | st.lists(cell, min_size=width, max_size=width),
+        min_size=1, max_size=20,
+    ))  # fmt: skip
+    table = Table(csv_layout(header), delimiter)
+    for again, cells in enumerate(rows * 2, start=1 - len(rows)):
+        row = TableRow(2, _line(cells, delimiter, "minimal", "\n"), table, None, 1)
+        text = row.record_text()
+        assert text is None or text == _written(row)
+        if again > 0 and not any('"' in cell or "\\" in cell for cell in cells):
+            assert text is not None, "a shape met before, nothing to escape: filled"
+
+
 def _flat_examples(folders: str = "*") -> list[dict[str, str]]:
     """Every example message in `folders` (valid, invalid, warnings), flattened."""
     paths = [p for p in sorted(EXAMPLES.glob(f"{folders}/*.json")) if ".expected" not in p.name]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -57,6 +57,7 @@ _ESCAPED = bytes(range(0x20)) + b'\\"'
 _CONTROL = re.compile("[\x00-\x1f]")
 
 Getter = Callable[[Sequence[Any]], tuple[Any, ...]]
+Cell = TypeVar("Cell", str, bytes)
 Typed = tuple[tuple[int, Converter], ...]
 #: A group's `"key":value` template, the cells of its slots, and its typed slots.
 _Piece = tuple[bytes, list[int], Typed]
@@ -82,13 +83,36 @@ class _Template:
             the converted value's, not the text between quotes.
     """
 
-    __slots__ = ("_text", "cells", "data", "typed")
+    __slots__ = ("_plain", "_text", "_typed_cells", "cells", "data", "typed")
 
     def __init__(self, data: bytes, cells: Getter, typed: Typed) -> None:
         self.data = data
         self.cells = cells
         self.typed = typed
         self._text: str | None = None
+        #: The typed slots' cells, and those met that are their own JSON (`true`, `12`).
+        self._typed_cells = itemgetter(*(slot for slot, _ in typed)) if typed else None
+        self._plain: set[object] = set()
+
+    def converted(
+        self,
+        values: tuple[Cell, ...],
+        known: dict[tuple[Converter, Cell], Cell],
+        write: Callable[[Converter, Cell], Cell | None],
+    ) -> tuple[Cell, ...] | None:
+        """`values` with each typed cell as its JSON (`_converted`), or None.
+
+        Most rows' typed cells are their own JSON (`synthetic` is `true` on
+        nearly every row): met once, such cells are known at one lookup.
+        """
+        assert self._typed_cells is not None  # noqa: S101 - only called with typed slots
+        cells = self._typed_cells(values)
+        if cells in self._plain:
+            return values
+        converted = _converted(values, self.typed, known, write)
+        if converted is values and len(self._plain) < _KNOWN:
+            self._plain.add(cells)
+        return converted
 
     @property
     def text(self) -> str:
@@ -103,7 +127,7 @@ class RowText:
 
     Args:
         layout: The header's layout, which builds a row's record.
-        delimiter: The separator of the rows given as bytes.
+        delimiter: The separator of the rows given as bytes: one ASCII character.
     """
 
     def __init__(self, layout: CsvLayout, delimiter: str = ",") -> None:
@@ -111,8 +135,13 @@ class RowText:
         self._width = len(layout.header)
         self._indexes = tuple(range(self._width))  # existing ints: `range` would make each
         self._delimiter = delimiter.encode()
+        if len(self._delimiter) != 1:
+            raise ValueError(f"a separator is one ASCII character, not {delimiter!r}")
         # A tab between cells is no tab to escape; one inside a quoted cell is.
-        self._unsafe = _ESCAPED.replace(self._delimiter, b"")
+        unsafe = _ESCAPED.replace(self._delimiter, b"")
+        self._flagged = bytes.maketrans(unsafe, b'"' * len(unsafe))  # a quote for a quote
+        #: The empty cells most rows of a wide table end with (half its width).
+        self._empty_end = self._delimiter * (self._width // 2)
         self._escaped_delimiter = self._delimiter in _ESCAPED
         self._learning = not any(MARK in column for column in layout.header)
         self._templates: dict[tuple[int, ...], _Template | None] = {}
@@ -120,6 +149,8 @@ class RowText:
         #: Each column's group (`_groups`), and each group's pieces by its filled cells.
         self._groups = _groups(layout) if self._learning else None
         self._pieces: dict[tuple[int, ...], _Piece | None] = {}
+        #: A list's pieces by their filled cells, made of its elements' pieces (below).
+        self._lists: dict[tuple[int, ...], _Piece | None] = {}
         #: A list's elements' pieces by their filled cells (not the same text as a group's).
         self._elements: dict[tuple[int, ...], _Piece | None] = {}
         #: The JSON of typed cells met before, by converter and cell (`true`, `12`).
@@ -136,20 +167,36 @@ class RowText:
         # the kinds with long lists come last): they are counted, not cut apart.
         # The line end first: a `\r` a last filled cell ends with is the cell's (the
         # reader cuts a line at a lone `\r`, but a row given otherwise may hold one).
-        filled = raw.rstrip(b"\r\n").rstrip(self._delimiter)
-        escaped = len(filled) - len(filled.translate(None, self._unsafe))
-        if b'"' not in filled:
-            cells: list[bytes] | None = filled.split(self._delimiter) if not escaped else None
-        else:  # each quote is a cell's (checked by `_unquoted`), the rest must not be escaped
-            cells = self._unquoted(filled) if escaped == filled.count(b'"') else None
-        if cells is None or len(cells) + raw.count(self._delimiter, len(filled)) != self._width:
+        line = raw.rstrip(b"\r\n")
+        delimiter = self._delimiter
+        # Byte by byte, `rstrip` is most of the cost; past the empty cells every row
+        # ends with, it is a compare and a copy.
+        if line.endswith(self._empty_end):
+            filled = line[: len(line) - len(self._empty_end)].rstrip(delimiter)
+        else:
+            filled = line.rstrip(delimiter)
+        # `_flagged` turns each byte to escape into a quote (one pass in C): a row with
+        # none but quotes comes back as it was, the very object.
+        if filled.translate(self._flagged) != filled:
             return None
-        template = self._template_of(cells)
+        if filled.find(b'"') < 0:  # `in` on bytes raises and clears a TypeError first
+            cells = filled.split(delimiter)
+        else:  # each quote must be a cell's
+            unquoted = self._unquoted(filled)
+            if unquoted is None:
+                return None
+            cells = unquoted
+        # The separator is one byte: the empty cells cut off are the bytes cut off.
+        if len(cells) + len(line) - len(filled) != self._width:
+            return None
+        # `compress` over `cells` (in C): the indexes of the filled ones, the row's shape.
+        shape = tuple(compress(self._indexes, cells))
+        template = self._templates.get(shape) or self._learn(shape)
         if template is None:
             return None
         values: tuple[bytes, ...] = template.cells(cells)
         if template.typed:
-            converted = _converted(values, template.typed, self._typed_bytes, _typed_bytes)
+            converted = template.converted(values, self._typed_bytes, _typed_bytes)
             if converted is None:
                 return None
             values = converted
@@ -159,14 +206,15 @@ class RowText:
         """The text of a row given as cells (a sheet's row, a row `csv.reader` read), or None."""
         if len(cells) != self._width:
             return None
-        template = self._template_of(cells)
+        shape = tuple(compress(self._indexes, cells))
+        template = self._templates.get(shape) or self._learn(shape)
         if template is None:
             return None
         values: tuple[str, ...] = template.cells(cells)
         if _escapes("".join(values)):
             return None
         if template.typed:
-            converted = _converted(values, template.typed, self._typed_text, _typed_text)
+            converted = template.converted(values, self._typed_text, _typed_text)
             if converted is None:
                 return None
             values = converted
@@ -199,12 +247,6 @@ class RowText:
             cells[-1] = pieces[position]
             cells += after[1:]
         return cells
-
-    def _template_of(self, cells: Sequence[Any]) -> _Template | None:
-        # `compress` over `cells` (in C): the indexes of the filled ones, the row's shape.
-        shape = tuple(compress(self._indexes, cells))
-        template = self._templates.get(shape)
-        return template if template is not None else self._learn(shape)
 
     def _learn(self, shape: tuple[int, ...]) -> _Template | None:
         """The template of `shape`, made of its groups' pieces; kept from its second meeting.
@@ -241,16 +283,14 @@ class RowText:
         """The template of `shape` as the record's: its groups' pieces between braces."""
         groups = self._groups
         assert groups is not None  # noqa: S101 - only called with groups
-        by_group: dict[int, list[int]] = {}
-        for index in shape:
-            group = groups.rank[index]
-            if group >= 0:
-                by_group.setdefault(group, []).append(index)
+        rank = groups.rank.__getitem__
         pieces: list[_Piece] = []
-        for group in sorted(by_group):
-            cells = by_group[group]
-            piece = self._list(group, cells) if groups.element[cells[0]] >= 0 else None
-            piece = piece or self._piece(tuple(cells))
+        # The cells by group in the record's order, each group's in the shape's (a stable
+        # sort): in C, as most of a file's shapes are met once.
+        for group, members in groupby(sorted(shape, key=rank), key=rank):
+            if group < 0:
+                continue
+            piece = self._group(tuple(members))
             if piece is None:
                 return None
             if piece[0]:
@@ -258,7 +298,28 @@ class RowText:
         text, order, typed = _joined(pieces, b"{", b"}")
         return _Template(text, _getter(order), typed)
 
-    def _list(self, group: int, cells: list[int]) -> _Piece | None:
+    def _group(self, cells: tuple[int, ...]) -> _Piece | None:
+        """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots.
+
+        A list's is made of its elements' pieces (`_list`), any other group's whole.
+        """
+        groups = self._groups
+        assert groups is not None  # noqa: S101 - only called with groups
+        is_list = groups.element[cells[0]] >= 0
+        # A list's pieces (thousands: its elements' every mix) have their own room,
+        # so that they never crowd out the other groups' (a hundred or so).
+        kept = self._lists if is_list else self._pieces
+        if cells in kept:
+            return kept[cells]
+        piece = self._list(cells) if is_list else None
+        if piece is None:
+            made = self._slots(cells)
+            piece = None if made is None else (made[0][1:-1], made[1], made[2])
+        if len(kept) < LEARNT:
+            kept[cells] = piece
+        return piece
+
+    def _list(self, cells: tuple[int, ...]) -> _Piece | None:
         """The `"key":[...]` text of a list's filled `cells`, each element's piece learnt alone.
 
         None when its elements are not 0, 1, ... n-1 (the builder writes an
@@ -266,15 +327,12 @@ class RowText:
         """
         groups = self._groups
         assert groups is not None  # noqa: S101 - only called with groups
-        by_element: dict[int, list[int]] = {}
-        for index in cells:
-            by_element.setdefault(groups.element[index], []).append(index)
-        if max(by_element) != len(by_element) - 1:
-            return None
-        key = groups.keys[group]
+        element = groups.element.__getitem__
+        elements = groupby(sorted(cells, key=element), key=element)
+        key = groups.keys[groups.rank[cells[0]]]
         pieces: list[_Piece] = []
-        for element in range(len(by_element)):
-            piece = self._element(key, element, tuple(by_element[element]))
+        for expected, (number, members) in enumerate(elements):
+            piece = self._element(key, number, tuple(members)) if number == expected else None
             if piece is None:
                 return None
             pieces.append(piece)
@@ -292,16 +350,6 @@ class RowText:
             piece = self._slotted(items[str(element)])
         if len(self._elements) < LEARNT:
             self._elements[cells] = piece
-        return piece
-
-    def _piece(self, cells: tuple[int, ...]) -> _Piece | None:
-        """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots."""
-        if cells in self._pieces:
-            return self._pieces[cells]
-        made = self._slots(cells)
-        piece = None if made is None else (made[0][1:-1], made[1], made[2])
-        if len(self._pieces) < LEARNT:
-            self._pieces[cells] = piece
         return piece
 
     def _template(self, shape: tuple[int, ...]) -> _Template | None:
@@ -343,9 +391,10 @@ def _joined(pieces: list[_Piece], start: bytes, end: bytes) -> _Piece:
     order: list[int] = []
     typed: list[tuple[int, Converter]] = []
     for _, cells, converters in pieces:
-        typed += [(len(order) + position, convert) for position, convert in converters]
+        if converters:  # few pieces have typed slots
+            typed += [(len(order) + position, convert) for position, convert in converters]
         order += cells
-    return start + b",".join(piece[0] for piece in pieces) + end, order, tuple(typed)
+    return start + b",".join([piece[0] for piece in pieces]) + end, order, tuple(typed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,9 +457,6 @@ def _escapes(text: str) -> bool:
     if '"' in text or "\\" in text:
         return True
     return not text.isprintable() and _CONTROL.search(text) is not None
-
-
-Cell = TypeVar("Cell", str, bytes)
 
 
 def _converted(

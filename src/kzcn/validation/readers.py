@@ -135,6 +135,7 @@ class Unit:
 #: Line ends a CSV row of no cells consists of (`csv.reader` reads it as `[]`).
 _LINE_ENDS = frozenset({b"", b"\n", b"\r\n", b"\r"})
 _OBJ = Unit.__dict__["obj"]  # the slot a `TableRow` keeps its built record in
+_UNIT_INIT = Unit.__init__
 
 
 class _Feed:
@@ -207,7 +208,9 @@ class TableRow(Unit):
     def __init__(
         self, line: int, raw: bytes, table: Table, row: list[str] | str | None, lines: int
     ) -> None:
-        super().__init__(line, raw, lines=lines, columns=table.layout.columns)
+        # `Unit`'s fields in order, by position: a row is made per line, and keywords
+        # cost a third of the call (tests/test_readers.py holds the order).
+        _UNIT_INIT(self, line, raw, None, None, (), "record", lines, False, table.layout.columns)  # noqa: FBT003
         self._table: Table | None = table
         #: The cells, or the text of a CSV row (split when built).
         self._row: list[str] | str | None = row
@@ -684,7 +687,7 @@ class _RawLines:
     def pieces(self) -> Iterator[bytes]:
         """The lines as bytes (bounded as `_bounded_lines`); `damaged` is set at their end."""
         for line in _bounded_lines(self._stream, self._limit):
-            if b"\r" in line:
+            if line.find(b"\r") >= 0:  # `in` on bytes raises and clears a TypeError first
                 yield from _split_lone_cr(line)
             else:
                 yield line
@@ -820,10 +823,11 @@ def _width(line: bytes, delimiter: bytes, quoted: re.Pattern[bytes]) -> int | No
     """
     if len(line) > csv.field_size_limit():  # bytes: never fewer than the characters
         return None
-    if b'"' not in line:
-        return 0 if line in _LINE_ENDS else line.count(delimiter) + 1
+    if line.find(b'"') < 0:  # `in` on bytes raises and clears a TypeError first
+        # Hashing a row of kilobytes to look it up among line ends is not free.
+        return 0 if len(line) <= 2 and line in _LINE_ENDS else line.count(delimiter) + 1
     unquoted = quoted.sub(b"", line)
-    return None if b'"' in unquoted else unquoted.count(delimiter) + 1
+    return None if unquoted.find(b'"') >= 0 else unquoted.count(delimiter) + 1
 
 
 def _csv_row_unit(
@@ -871,12 +875,19 @@ def csv_units(
     first_line = b"" if first_piece is None else first_piece
     chosen, hint = sniff_delimiter(first_line.decode("utf-8", "surrogateescape"), delimiter)
     table: Table | None = None
-    records = 0
+    columns = records = 0
     separator, quoted = chosen.encode(), _quoted_cells(chosen)
     for piece in pieces if first_piece is None else itertools.chain((first_piece,), pieces):
         first = lines.number + 1
         if table is not None and (width := _width(piece, separator, quoted)) is not None:
-            # Most rows: a line, neither decoded nor read by `csv.reader`.
+            # Most rows: a line, neither decoded nor read by `csv.reader`; the
+            # well-formed ones in short (`_csv_row_unit` says the same of them).
+            well_formed = width and width == columns and len(piece) <= max_record_bytes
+            if well_formed and not _not_utf8(piece):
+                lines.number = first
+                records += 1
+                yield TableRow(first, piece, table, None, 1)
+                continue
             read = lines.take_line(piece)
             unit = _csv_row_unit(table, (None, width), read, first, max_record_bytes)
             records += unit.role == "record"
@@ -896,6 +907,7 @@ def csv_units(
         if table is None:
             layout, header = csv_header_unit(row, read, hint)
             table = Table(layout, chosen)
+            columns = len(layout.header)
             yield header
             continue
         unit = _csv_row_unit(table, (row, len(row)), read, first, max_record_bytes)
