@@ -374,11 +374,16 @@ def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     return _From(
         f"read_json({_literal(str(path))}, format = 'newline_delimited', "
         f"records = true, columns = {spec})",
-        lambda person, key: (
-            f"list_transform({person}.{_DOCUMENTS}, lambda d: "
-            f"CASE WHEN starts_with({_NUMBER}, '\"') THEN {key(_JSON_KEY)} END)"
-        ),
+        _json_documents,
         f"{_SUBJECT} IS NULL",
+    )
+
+
+def _json_documents(person: str, key: Callable[[str], str]) -> str:
+    """SQL: the document keys of `person` as `read_json` gives it (see `_json_source`)."""
+    return (
+        f"list_transform({person}.{_DOCUMENTS}, lambda d: "
+        f"CASE WHEN starts_with({_NUMBER}, '\"') THEN {key(_JSON_KEY)} END)"
     )
 
 
@@ -416,17 +421,9 @@ def _listed(plan: ExtractPlan, reading: _From, key: Callable[[str], str], fast: 
     position in the list is its slot, as the Python reader numbers them; its
     `presence` is the bits of the kind's checks on the item (`FastChecks.items`).
     """
-    person = f"i.{_quote(layout.ITEM_SUBJECT)}"
-    given = _typed_given if reading.typed else _non_empty
 
     def items(kind: str, name: str) -> str:
-        values = ", ".join(f"{column} := {person}.{path}" for column, path in _PERSON.items())
-        checks = dict(fast.checks[kind].items).get(name, ()) if kind in fast.checks else ()
-        return (
-            f"list_transform({_quote(name)}, lambda i: struct_pack(listed := {person} IS NOT NULL, "
-            f"presence := CAST({_item_bits('i', checks, given)} AS BIGINT), "
-            f"{values}, documents := {reading.documents(person, key)}))"
-        )
+        return f"list_transform({_quote(name)}, lambda i: {_item(reading, key, fast, kind, name)})"
 
     cases = " ".join(
         f"WHEN {_literal(kind)} THEN "
@@ -441,20 +438,83 @@ def _listed(plan: ExtractPlan, reading: _From, key: Callable[[str], str], fast: 
     return f"CASE kind {cases} END AS listed, " if cases else ""
 
 
+def _item(reading: _From, key: Callable[[str], str], fast: FastPlan, kind: str, name: str) -> str:
+    """SQL: the listed person of `i`, an item of the list `name` of a message of `kind`."""
+    person = f"i.{_quote(layout.ITEM_SUBJECT)}"
+    given = _typed_given if reading.typed else _non_empty
+    values = ", ".join(f"{column} := {person}.{path}" for column, path in _PERSON.items())
+    checks = dict(fast.checks[kind].items).get(name, ()) if kind in fast.checks else ()
+    return (
+        f"struct_pack(listed := {person} IS NOT NULL, "
+        f"presence := CAST({_item_bits('i', checks, given)} AS BIGINT), "
+        f"{values}, documents := {reading.documents(person, key)})"
+    )
+
+
+#: The column of `raw` holding a list of persons as read (`_query`'s `raw_lists`).
+def _raw_list(position: int) -> str:
+    return f"list_{position}"
+
+
+def _unnest_lists(con: duckdb.DuckDBPyConnection, plan: ExtractPlan, fast: FastPlan) -> None:
+    """The table `lraw` (`ord`, `slot`, `p`) of `raw`'s listed persons, and their bits in `raw`.
+
+    `raw` holds each list as read (`_query`'s `raw_lists`); its items are
+    unnested and each made a struct (`_item`) by plain SQL over rows: made
+    inside `list_transform` (`_listed`), the same structs cost DuckDB three
+    times as much per item (a sixth of the whole load of generated messages,
+    of which 3 % list persons), as it sets the lambda's state up again and
+    again. An item's slot is its position in its kind's lists, one after the
+    other. Every item's bits go to its message's `presence`; `lraw` keeps the
+    items that list someone.
+    """
+    keys = _lists(plan)
+    every = " UNION ALL ".join(
+        _unnested(plan, fast, kind, names, at)
+        for kind, names in sorted(plan.person_lists.items())
+        for at in range(len(names))
+    )
+    con.execute(f"CREATE TABLE lall AS SELECT * FROM ({every}) ORDER BY ord, slot")  # noqa: S608 - see `_query`
+    con.execute("""
+        UPDATE raw SET presence = raw.presence | b.bits
+        FROM (SELECT ord, bit_or(p.presence) AS bits FROM lall GROUP BY ord) b
+        WHERE raw.rowid + 1 = b.ord AND b.bits <> 0
+    """)
+    con.execute("CREATE TABLE lraw AS SELECT * FROM lall WHERE p.listed")
+    con.execute("DROP TABLE lall")
+    for position in range(len(keys)):
+        con.execute(f"ALTER TABLE raw DROP COLUMN {_raw_list(position)}")
+
+
+def _unnested(plan: ExtractPlan, fast: FastPlan, kind: str, names: tuple[str, ...], at: int) -> str:
+    """SQL: `ord`, `slot`, `p` of the items of the list `names[at]` of the messages of `kind`."""
+    keys = _lists(plan)
+    column = _raw_list(keys.index(names[at]))
+    before = "".join(f" + coalesce(len({_raw_list(keys.index(n))}), 0)" for n in names[:at])
+    reading = _From("", _json_documents, "")
+    return (
+        f"SELECT ord, slot{before} AS slot, {_item(reading, str, fast, kind, names[at])} AS p "  # noqa: S608 - see `_query`
+        f"FROM (SELECT rowid + 1 AS ord, {', '.join(map(_raw_list, range(len(keys))))}, "
+        f"unnest({column}) AS i, generate_subscripts({column}, 1) AS slot "
+        f"FROM raw WHERE kind = {_literal(kind)} AND {column} IS NOT NULL)"
+    )
+
+
 #: SQL: a message's bits of the checks on its items, any item's (`_listed`'s `presence`).
 _ITEM_BITS = "coalesce(list_aggregate(list_transform(listed, lambda p: p.presence), 'bit_or'), 0)"
 
 
 def _query(  # noqa: PLR0913 - the reading's parts, and two switches
     path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source,
-    *, in_engine: bool = False, listing: bool = True,
+    *, in_engine: bool = False, listing: bool = True, raw_lists: bool = False,
 ) -> str:  # fmt: skip
     """The rows' query, as SQL.
 
     `in_engine` (`load_native`): with `ord` where the source numbers its rows
     (they may then come in any order), and a typed source's document keys as
     their hashes (only equality matters in the engine; the text is not kept).
-    Without `listing`, the listed persons are left out (`_pruned_lists` reads them).
+    Without `listing`, the listed persons are left out (`_pruned_lists` reads them);
+    with `raw_lists` too, each list of persons is a column as read (`_unnest_lists`).
     """
     kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
@@ -472,9 +532,11 @@ def _query(  # noqa: PLR0913 - the reading's parts, and two switches
         for name, path in _PERSON.items()
     ]
     listed = _listed(plan, reading, key, fast) if listing else ""
+    if raw_lists:
+        listed = "".join(f"{_quote(k)} AS {_raw_list(n)}, " for n, k in enumerate(_lists(plan)))
     # A message's bits of the checks on items are any item's (`listed` is defined first);
     # without `listing`, `_split` adds them from the table `listed`.
-    items = f" | {_ITEM_BITS}" if listed else ""
+    items = f" | {_ITEM_BITS}" if listed and not raw_lists else ""
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
     SELECT
@@ -759,17 +821,24 @@ def _bracketed_documents(documents: str) -> str:
     )
 
 
+def _bracketed_person(person: str) -> str:
+    """SQL: a value of the listed person `person` (a struct, `_item`) is bracketed."""
+    values = [_brackets(f"{person}.{_quote(c)}") for c in _PERSON]
+    return " OR ".join([*values, _bracketed_documents(f"{person}.documents")])
+
+
+def _any_of(terms: list[str]) -> str:
+    return "coalesce(bool_or(" + " OR ".join(f"coalesce({t}, false)" for t in terms) + "), false)"
+
+
 def _containers_sql(listing: bool) -> str:
     """SQL for `_maybe_containers` over the table `raw`: any bracketed value, listed too."""
     texts = [_brackets(_quote(c)) for c in [*_ENVELOPE, *_PERSON]]
     terms = [*texts, _bracketed_documents("documents")]
     if listing:
-        person = " OR ".join(
-            [*(_brackets(f"p.{_quote(c)}") for c in _PERSON), _bracketed_documents("p.documents")]
-        )
-        each = f"list_transform(listed, lambda p: p.listed AND ({person}))"
+        each = f"list_transform(listed, lambda p: p.listed AND ({_bracketed_person('p')}))"
         terms.append(f"coalesce(list_bool_or({each}), false)")
-    return "coalesce(bool_or(" + " OR ".join(f"coalesce({t}, false)" for t in terms) + "), false)"
+    return _any_of(terms)
 
 
 def load_native(
@@ -789,13 +858,16 @@ def load_native(
     counter, lines = (None, _Lines()) if parquet else _counted_in_background(path)
     source = _parquet_source if parquet else _json_source
     listing = bool(_lists(plan))
+    # JSON's lists of persons are read as they are, and unnested after (`_unnest_lists`).
+    unnested = listing and not parquet
     try:
         with _plain_name(path) as plain:
             lists = _pruned_lists(plain, plan, fast) if parquet and listing else None
             reading = source(plain, plan, fast)
             query = _query(
-                plain, plan, fast, lambda *_: reading, in_engine=True, listing=lists is None
-            )
+                plain, plan, fast, lambda *_: reading, in_engine=True,
+                listing=lists is None and not unnested, raw_lists=unnested,
+            )  # fmt: skip
             # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
             with _insertion_order(con, keep=not parquet):
                 if lists is None:
@@ -806,16 +878,19 @@ def load_native(
                     with _beside(con, lambda other: _load_lists(other, lists, plan, reading, fast)):
                         con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
                     _add_item_bits(con)
+            if unnested:
+                _unnest_lists(con, plan, fast)
     except (duckdb.Error, OSError):
         if counter is not None:
             counter.join()
-        con.execute("DROP TABLE IF EXISTS raw")
-        con.execute("DROP TABLE IF EXISTS listed")
+        _drop_loaded(con)
         return None
     if counter is not None:
         counter.join()
     known = ", ".join(_literal(k) for k in sorted(fast.checks))
-    containers = "false" if parquet else _containers_sql(listing)
+    containers = "false" if parquet else _containers_sql(listing and not unnested)
+    if unnested:
+        containers += f" OR (SELECT {_any_of([_bracketed_person('p')])} FROM lraw)"  # noqa: S608
     row = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE kind IS NULL OR kind NOT IN ({known})), "  # noqa: S608
         f"coalesce(bool_or(no_subject), false), {containers} FROM raw"
@@ -826,11 +901,17 @@ def load_native(
     elif rows < lines.count:
         _find_empty_lines(path, lines)
     if rows != lines.count - len(lines.empty) or unknown or no_subject or bracketed:
-        con.execute("DROP TABLE raw")
-        con.execute("DROP TABLE IF EXISTS listed")
+        _drop_loaded(con)
         return None
-    _split(con, listing, numbered=parquet, hashed=parquet, apart=lists is not None)
+    _split(con, listing, numbered=parquet, hashed=parquet, apart=lists is not None or unnested,
+           unnested=unnested)  # fmt: skip
     return lines.empty, lines.count
+
+
+def _drop_loaded(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what a declined load left: nothing of it is read."""
+    for table in ("raw", "listed", "lall", "lraw"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _pruned_lists(path: Path, plan: ExtractPlan, fast: FastPlan) -> pa.RecordBatchReader | None:
@@ -1016,20 +1097,22 @@ def _beside(
         raise failed[0]
 
 
-def _split(
+def _split(  # noqa: PLR0913 - where the rows and the listed persons are, as switches
     con: duckdb.DuckDBPyConnection, listing: bool, *, numbered: bool, hashed: bool, apart: bool,
+    unnested: bool = False,
 ) -> None:  # fmt: skip
     """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1).
 
     `msg` is `raw` itself with the list columns dropped (a copy would double the peak).
     `numbered`: `raw` has `ord` (else it is `rowid + 1`: the rows are in input order);
     `hashed`: the document keys are their hashes already; `apart`: the listed
-    persons are in the table `listed` (`_load_lists`), not a column of `raw`.
+    persons are in the table `listed` (`_load_lists`), not a column of `raw`;
+    `unnested`: they are in the table `lraw` already (`_unnest_lists`).
     """
     ord_ = "ord" if numbered else "rowid + 1 AS ord"
     key = "d" if hashed else "hash(d)"
     people = ", ".join(f"p.{_quote(c)} AS {_quote(c)}" for c in _PERSON)
-    if listing:
+    if listing and not unnested:
         con.execute(f"""
             CREATE TABLE lraw AS
             SELECT ord, slot, p FROM (
@@ -1038,6 +1121,7 @@ def _split(
                 FROM {"listed" if apart else "raw"} WHERE listed IS NOT NULL
             ) WHERE p.listed
         """)  # noqa: S608
+    if listing:
         con.execute(
             "CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, p.presence AS presence, "  # noqa: S608
             f"{people} FROM lraw"
