@@ -18,9 +18,11 @@ import duckdb
 import orjson
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exposure_fixtures import EXAMPLES, build_messages
-from kzcn.exposure._duck import load_native
+from kzcn.exposure._duck import _brackets, load_native
 from kzcn.exposure._read import ExtractPlan, _fast_plan_of, read_source
 from test_exposure_fast import _plan
 from test_exposure_listed import _bent_items
@@ -100,6 +102,23 @@ def test_a_bracketed_value_of_a_listed_person_declines(tmp_path: Path) -> None:
     assert _tables(_write(tmp_path / "bent.jsonl", [listing, bent]), _plan()) is None
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(("subject", "sex"), {"code": "F"}), (("sender", "state"), ["KAZ"]),
+     (("subject", "documents", 0, "issuing_state"), {"s": 1}), (("subject", "sex"), "[F]")],
+)  # fmt: skip
+def test_a_bracketed_value_of_a_message_declines(
+    tmp_path: Path, path: tuple[Any, ...], value: object
+) -> None:
+    """An object or list DuckDB gives as JSON text, or text that may be one: Python's to read."""
+    person = copy.deepcopy(next(m for m in build_messages(40, seed=3) if "subject" in m))
+    node = person
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    assert _tables(_write(tmp_path / "bent.jsonl", [person]), _plan()) is None
+
+
 def test_two_lists_of_persons_number_their_items_one_after_the_other(tmp_path: Path) -> None:
     """A kind listing persons in two lists: the second's slots follow the first's."""
     plan = _plan()
@@ -130,3 +149,14 @@ def test_only_a_string_number_names_a_document(tmp_path: Path, number: object) -
     person = copy.deepcopy(person)
     person["subject"]["documents"][0]["number"] = number
     _assert_loaded_as_python_reads(_write(tmp_path / "n.jsonl", [listing, person]), _plan())
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), min_size=1, max_size=20))
+def test_a_bracketed_text_is_told_as_python_tells_it(values: list[str | None]) -> None:
+    """`_brackets`' ranges of the binary order say what `startswith` says, null for null."""
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t (i INTEGER, x VARCHAR)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+        found = con.sql(f"SELECT {_brackets('x')} FROM t ORDER BY i").fetchall()  # noqa: S608 - the test's own SQL
+    expected = [None if v is None else v.startswith(("[", "{")) for v in values]
+    assert [row[0] for row in found] == expected
