@@ -474,16 +474,16 @@ def _unnest_lists(con: duckdb.DuckDBPyConnection, plan: ExtractPlan, fast: FastP
         for kind, names in sorted(plan.person_lists.items())
         for at in range(len(names))
     )
-    con.execute(f"CREATE TABLE lall AS SELECT * FROM ({every}) ORDER BY ord, slot")  # noqa: S608 - see `_query`
-    con.execute("""
-        UPDATE raw SET presence = raw.presence | b.bits
-        FROM (SELECT ord, bit_or(p.presence) AS bits FROM lall GROUP BY ord) b
-        WHERE raw.rowid + 1 = b.ord AND b.bits <> 0
-    """)
-    con.execute("CREATE TABLE lraw AS SELECT * FROM lall WHERE p.listed")
-    con.execute("DROP TABLE lall")
+    con.execute(f"CREATE TABLE lraw AS SELECT * FROM ({every}) ORDER BY ord, slot")  # noqa: S608 - see `_query`
     for position in range(len(keys)):
         con.execute(f"ALTER TABLE raw DROP COLUMN {_raw_list(position)}")
+    con.execute("""
+        UPDATE raw SET presence = raw.presence | b.bits
+        FROM (SELECT ord, bit_or(p.presence) AS bits FROM lraw GROUP BY ord) b
+        WHERE raw.rowid + 1 = b.ord AND b.bits <> 0
+    """)
+    # In place, not copied: few items list nobody.
+    con.execute("DELETE FROM lraw WHERE NOT p.listed")
 
 
 def _unnested(plan: ExtractPlan, fast: FastPlan, kind: str, names: tuple[str, ...], at: int) -> str:
@@ -916,7 +916,7 @@ def load_native(
 
 def _drop_loaded(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what a declined load left: nothing of it is read."""
-    for table in ("raw", "listed", "lall", "lraw"):
+    for table in ("raw", "listed", "lraw"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
