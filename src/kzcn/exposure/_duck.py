@@ -112,7 +112,7 @@ def _declared(shape: layout.Tree) -> dict[str, str]:
     }  # fmt: skip
 
 
-#: DuckDB's type of a field only tested for a value (`IS NOT NULL`: `_any_item`, the
+#: DuckDB's type of a field only tested for a value (`IS NOT NULL`: `_items_bits`, the
 #: subject's checks), by the models' coarse type (`kzcn.dictionary`): an object as a
 #: struct of one field, a list as a list of text, anything else as text. Each tells a
 #: value from null exactly as JSON does, without writing an object or list back as JSON
@@ -197,11 +197,6 @@ _SHAPES = (layout.tree(layout.MESSAGE), layout.tree(layout.PERSON), layout.tree(
 def _non_empty(expression: str) -> str:
     # JSON null arrives as SQL NULL, and DuckDB writes an empty list as `[]`.
     return f"({expression} IS NOT NULL AND {expression}::VARCHAR <> '[]')"
-
-
-def _any_item(items: str, child: str) -> str:
-    given = f"lambda x: x.{_quote(child)} IS NOT NULL"
-    return f"coalesce(list_bool_or(list_transform({items}, {given})), false)"
 
 
 def _typed_given(expression: str) -> str:
@@ -451,8 +446,8 @@ def _item(reading: _From, key: Callable[[str], str], fast: FastPlan, kind: str, 
     )
 
 
-#: The column of `raw` holding a list of persons as read (`_query`'s `raw_lists`).
 def _raw_list(position: int) -> str:
+    """The column of `raw` holding a list of persons as read (`_query`'s `raw_lists`)."""
     return f"list_{position}"
 
 
@@ -504,7 +499,7 @@ def _unnested(plan: ExtractPlan, fast: FastPlan, kind: str, names: tuple[str, ..
 _ITEM_BITS = "coalesce(list_aggregate(list_transform(listed, lambda p: p.presence), 'bit_or'), 0)"
 
 
-def _query(  # noqa: PLR0913 - the reading's parts, and two switches
+def _query(  # noqa: PLR0913 - the reading's parts, and three switches
     path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source,
     *, in_engine: bool = False, listing: bool = True, raw_lists: bool = False,
 ) -> str:  # fmt: skip
@@ -535,7 +530,7 @@ def _query(  # noqa: PLR0913 - the reading's parts, and two switches
     if raw_lists:
         listed = "".join(f"{_quote(k)} AS {_raw_list(n)}, " for n, k in enumerate(_lists(plan)))
     # A message's bits of the checks on items are any item's (`listed` is defined first);
-    # without `listing`, `_split` adds them from the table `listed`.
+    # without `listing`, `_split` (or `_unnest_lists`) adds them from the table `listed`.
     items = f" | {_ITEM_BITS}" if listed and not raw_lists else ""
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
