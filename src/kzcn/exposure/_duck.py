@@ -112,7 +112,7 @@ def _declared(shape: layout.Tree) -> dict[str, str]:
     }  # fmt: skip
 
 
-#: DuckDB's type of a field only tested for a value (`IS NOT NULL`: `_any_item`, the
+#: DuckDB's type of a field only tested for a value (`IS NOT NULL`: `_items_bits`, the
 #: subject's checks), by the models' coarse type (`kzcn.dictionary`): an object as a
 #: struct of one field, a list as a list of text, anything else as text. Each tells a
 #: value from null exactly as JSON does, without writing an object or list back as JSON
@@ -197,11 +197,6 @@ _SHAPES = (layout.tree(layout.MESSAGE), layout.tree(layout.PERSON), layout.tree(
 def _non_empty(expression: str) -> str:
     # JSON null arrives as SQL NULL, and DuckDB writes an empty list as `[]`.
     return f"({expression} IS NOT NULL AND {expression}::VARCHAR <> '[]')"
-
-
-def _any_item(items: str, child: str) -> str:
-    given = f"lambda x: x.{_quote(child)} IS NOT NULL"
-    return f"coalesce(list_bool_or(list_transform({items}, {given})), false)"
 
 
 def _typed_given(expression: str) -> str:
@@ -297,18 +292,27 @@ def _json_non_empty(key: str, child: str | None) -> str:
     return _non_empty(_field(key, child))
 
 
+def _items_bits(items: str, group: tuple[tuple[int, str], ...]) -> str:
+    """The bits of the fields (bit, field) any item of the list `items` gives a value.
+
+    One lambda per list, whatever the number of fields: DuckDB's cost of a
+    lambda is mostly per call (six lambdas over a list cost six times one).
+    """
+    per_item = _sum_of_bits([(bit, f"x.{_quote(child)} IS NOT NULL") for bit, child in group])
+    return f"coalesce(list_bit_or(list_transform({items}, lambda x: {per_item})), 0)"
+
+
 def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _json_non_empty) -> str:
     """One kind's presence bits as a sum of SQL terms (the bits are distinct powers of 2)."""
     terms: list[tuple[int, str]] = []
     for bit, key, child in checks.message:
         terms.append((bit, non_empty(key, child)))
-    for key, group in checks.lists:
-        terms.extend((bit, _any_item(_quote(key), child)) for bit, child in group)
     terms.extend((bit, f"{_SUBJECT}.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
-    documents = f"{_SUBJECT}.{_DOCUMENTS}"
-    terms.extend((bit, _any_item(documents, key)) for bit, key in checks.documents)
+    lists = [(_quote(key), group) for key, group in checks.lists]
+    if checks.documents:
+        lists.append((f"{_SUBJECT}.{_DOCUMENTS}", checks.documents))
     # The checks on list items are the listed persons' (`_listed`), or-ed by `_query`.
-    return _sum_of_bits(terms)
+    return " + ".join([_sum_of_bits(terms), *(_items_bits(items, group) for items, group in lists)])
 
 
 #: A document's key but its number (`_layout.DOCUMENT`): `STATE|TYPE`, None as `None`.
@@ -358,19 +362,26 @@ def _lists(plan: ExtractPlan) -> list[str]:
 def _json_source(path: Path, plan: ExtractPlan, fast: FastPlan) -> _From:
     """`read_json` of a JSONL file with the declared shape.
 
-    Only a string number names a document, as in the Python reader.
+    Only a string number names a document, as in the Python reader: the JSON
+    text of a string, and of nothing else, starts with a quote. A document
+    without one becomes a null key, which the caller drops (`list_filter`
+    took twice the time of the keys themselves).
     """
     columns = _columns([fast.checks[k] for k in sorted(fast.checks)], _lists(plan))
     spec = "{" + ", ".join(f"{_literal(k)}: {_literal(t)}" for k, t in columns.items()) + "}"
     return _From(
         f"read_json({_literal(str(path))}, format = 'newline_delimited', "
         f"records = true, columns = {spec})",
-        lambda person, key: (
-            f"list_transform(list_filter({person}.{_DOCUMENTS}, "
-            f"lambda d: json_type({_NUMBER}) = 'VARCHAR'), "
-            f"lambda d: {key(_JSON_KEY)})"
-        ),
+        _json_documents,
         f"{_SUBJECT} IS NULL",
+    )
+
+
+def _json_documents(person: str, key: Callable[[str], str]) -> str:
+    """SQL: the document keys of `person` as `read_json` gives it (see `_json_source`)."""
+    return (
+        f"list_transform({person}.{_DOCUMENTS}, lambda d: "
+        f"CASE WHEN starts_with({_NUMBER}, '\"') THEN {key(_JSON_KEY)} END)"
     )
 
 
@@ -410,17 +421,9 @@ def _listed(plan: ExtractPlan, reading: _From, key: Callable[[str], str], fast: 
     position in the list is its slot, as the Python reader numbers them; its
     `presence` is the bits of the kind's checks on the item (`FastChecks.items`).
     """
-    person = f"i.{_quote(layout.ITEM_SUBJECT)}"
-    given = _typed_given if reading.typed else _non_empty
 
     def items(kind: str, name: str) -> str:
-        values = ", ".join(f"{column} := {person}.{path}" for column, path in _PERSON.items())
-        checks = dict(fast.checks[kind].items).get(name, ()) if kind in fast.checks else ()
-        return (
-            f"list_transform({_quote(name)}, lambda i: struct_pack(listed := {person} IS NOT NULL, "
-            f"presence := CAST({_item_bits('i', checks, given)} AS BIGINT), "
-            f"{values}, documents := {reading.documents(person, key)}))"
-        )
+        return f"list_transform({_quote(name)}, lambda i: {_item(reading, key, fast, kind, name)})"
 
     cases = " ".join(
         f"WHEN {_literal(kind)} THEN "
@@ -435,20 +438,83 @@ def _listed(plan: ExtractPlan, reading: _From, key: Callable[[str], str], fast: 
     return f"CASE kind {cases} END AS listed, " if cases else ""
 
 
+def _item(reading: _From, key: Callable[[str], str], fast: FastPlan, kind: str, name: str) -> str:
+    """SQL: the listed person of `i`, an item of the list `name` of a message of `kind`."""
+    person = f"i.{_quote(layout.ITEM_SUBJECT)}"
+    given = _typed_given if reading.typed else _non_empty
+    values = ", ".join(f"{column} := {person}.{path}" for column, path in _PERSON.items())
+    checks = dict(fast.checks[kind].items).get(name, ()) if kind in fast.checks else ()
+    return (
+        f"struct_pack(listed := {person} IS NOT NULL, "
+        f"presence := CAST({_item_bits('i', checks, given)} AS BIGINT), "
+        f"{values}, documents := {reading.documents(person, key)})"
+    )
+
+
+def _raw_list(position: int) -> str:
+    """The column of `raw` holding a list of persons as read (`_query`'s `raw_lists`)."""
+    return f"list_{position}"
+
+
+def _unnest_lists(con: duckdb.DuckDBPyConnection, plan: ExtractPlan, fast: FastPlan) -> None:
+    """The table `lraw` (`ord`, `slot`, `p`) of `raw`'s listed persons, and their bits in `raw`.
+
+    `raw` holds each list as read (`_query`'s `raw_lists`); its items are
+    unnested and each made a struct (`_item`) by plain SQL over rows: made
+    inside `list_transform` (`_listed`), the same structs cost DuckDB three
+    times as much per item (a sixth of the whole load of generated messages,
+    of which 3 % list persons), as it sets the lambda's state up again and
+    again. An item's slot is its position in its kind's lists, one after the
+    other. Every item's bits go to its message's `presence`; `lraw` keeps the
+    items that list someone.
+    """
+    keys = _lists(plan)
+    every = " UNION ALL ".join(
+        _unnested(plan, fast, kind, names, at)
+        for kind, names in sorted(plan.person_lists.items())
+        for at in range(len(names))
+    )
+    con.execute(f"CREATE TABLE lraw AS SELECT * FROM ({every}) ORDER BY ord, slot")  # noqa: S608 - see `_query`
+    for position in range(len(keys)):
+        con.execute(f"ALTER TABLE raw DROP COLUMN {_raw_list(position)}")
+    con.execute("""
+        UPDATE raw SET presence = raw.presence | b.bits
+        FROM (SELECT ord, bit_or(p.presence) AS bits FROM lraw GROUP BY ord) b
+        WHERE raw.rowid + 1 = b.ord AND b.bits <> 0
+    """)
+    # In place, not copied: few items list nobody.
+    con.execute("DELETE FROM lraw WHERE NOT p.listed")
+
+
+def _unnested(plan: ExtractPlan, fast: FastPlan, kind: str, names: tuple[str, ...], at: int) -> str:
+    """SQL: `ord`, `slot`, `p` of the items of the list `names[at]` of the messages of `kind`."""
+    keys = _lists(plan)
+    column = _raw_list(keys.index(names[at]))
+    before = "".join(f" + coalesce(len({_raw_list(keys.index(n))}), 0)" for n in names[:at])
+    reading = _From("", _json_documents, "")
+    return (
+        f"SELECT ord, slot{before} AS slot, {_item(reading, str, fast, kind, names[at])} AS p "  # noqa: S608 - see `_query`
+        f"FROM (SELECT rowid + 1 AS ord, {', '.join(map(_raw_list, range(len(keys))))}, "
+        f"unnest({column}) AS i, generate_subscripts({column}, 1) AS slot "
+        f"FROM raw WHERE kind = {_literal(kind)} AND {column} IS NOT NULL)"
+    )
+
+
 #: SQL: a message's bits of the checks on its items, any item's (`_listed`'s `presence`).
 _ITEM_BITS = "coalesce(list_aggregate(list_transform(listed, lambda p: p.presence), 'bit_or'), 0)"
 
 
-def _query(  # noqa: PLR0913 - the reading's parts, and two switches
+def _query(  # noqa: PLR0913 - the reading's parts, and three switches
     path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source,
-    *, in_engine: bool = False, listing: bool = True,
+    *, in_engine: bool = False, listing: bool = True, raw_lists: bool = False,
 ) -> str:  # fmt: skip
     """The rows' query, as SQL.
 
     `in_engine` (`load_native`): with `ord` where the source numbers its rows
     (they may then come in any order), and a typed source's document keys as
     their hashes (only equality matters in the engine; the text is not kept).
-    Without `listing`, the listed persons are left out (`_pruned_lists` reads them).
+    Without `listing`, the listed persons are left out (`_pruned_lists` reads them);
+    with `raw_lists` too, each list of persons is a column as read (`_unnest_lists`).
     """
     kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
@@ -466,9 +532,11 @@ def _query(  # noqa: PLR0913 - the reading's parts, and two switches
         for name, path in _PERSON.items()
     ]
     listed = _listed(plan, reading, key, fast) if listing else ""
+    if raw_lists:
+        listed = "".join(f"{_quote(k)} AS {_raw_list(n)}, " for n, k in enumerate(_lists(plan)))
     # A message's bits of the checks on items are any item's (`listed` is defined first);
-    # without `listing`, `_split` adds them from the table `listed`.
-    items = f" | {_ITEM_BITS}" if listed else ""
+    # without `listing`, `_split` (or `_unnest_lists`) adds them from the table `listed`.
+    items = f" | {_ITEM_BITS}" if listed and not raw_lists else ""
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
     SELECT
@@ -743,7 +811,13 @@ def read_native_parquet(
 
 
 def _brackets(column: str) -> str:
-    return f"(starts_with({column}, '{{') OR starts_with({column}, '['))"
+    """SQL: the text `column` starts with `{` or `[` (null for null).
+
+    As ranges of the text's binary order (what starts with `[` sorts from `[`
+    up to, not with, the character after it): a third of the time of
+    `starts_with` over a million rows' dozen columns.
+    """
+    return f"(({column} >= '[' AND {column} < '\\') OR ({column} >= '{{' AND {column} < '|'))"
 
 
 def _bracketed_documents(documents: str) -> str:
@@ -753,17 +827,24 @@ def _bracketed_documents(documents: str) -> str:
     )
 
 
+def _bracketed_person(person: str) -> str:
+    """SQL: a value of the listed person `person` (a struct, `_item`) is bracketed."""
+    values = [_brackets(f"{person}.{_quote(c)}") for c in _PERSON]
+    return " OR ".join([*values, _bracketed_documents(f"{person}.documents")])
+
+
+def _any_of(terms: list[str]) -> str:
+    return "coalesce(bool_or(" + " OR ".join(f"coalesce({t}, false)" for t in terms) + "), false)"
+
+
 def _containers_sql(listing: bool) -> str:
     """SQL for `_maybe_containers` over the table `raw`: any bracketed value, listed too."""
     texts = [_brackets(_quote(c)) for c in [*_ENVELOPE, *_PERSON]]
     terms = [*texts, _bracketed_documents("documents")]
     if listing:
-        person = " OR ".join(
-            [*(_brackets(f"p.{_quote(c)}") for c in _PERSON), _bracketed_documents("p.documents")]
-        )
-        each = f"list_transform(listed, lambda p: p.listed AND ({person}))"
+        each = f"list_transform(listed, lambda p: p.listed AND ({_bracketed_person('p')}))"
         terms.append(f"coalesce(list_bool_or({each}), false)")
-    return "coalesce(bool_or(" + " OR ".join(f"coalesce({t}, false)" for t in terms) + "), false)"
+    return _any_of(terms)
 
 
 def load_native(
@@ -783,6 +864,8 @@ def load_native(
     counter, lines = (None, _Lines()) if parquet else _counted_in_background(path)
     listing = bool(_lists(plan))
     on_parquet = "true" if parquet else None
+    # JSON's lists of persons are read as they are, and unnested after (`_unnest_lists`).
+    unnested = listing and not parquet
     try:
         # A Parquet footer (0.4 MB at a million rows) is read once, not once a query.
         with _plain_name(path) as plain, _setting(con, "parquet_metadata_cache", on_parquet):
@@ -792,8 +875,9 @@ def load_native(
                 else _json_source(plain, plan, fast)
             )  # fmt: skip
             query = _query(
-                plain, plan, fast, lambda *_: reading, in_engine=True, listing=wanted is None
-            )
+                plain, plan, fast, lambda *_: reading, in_engine=True,
+                listing=wanted is None and not unnested, raw_lists=unnested,
+            )  # fmt: skip
             # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
             with _setting(con, "preserve_insertion_order", "false" if parquet else None):
                 if wanted is None:
@@ -810,16 +894,19 @@ def load_native(
                     with _beside(con, lists):
                         con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
                     _add_item_bits(con)
+            if unnested:
+                _unnest_lists(con, plan, fast)
     except (duckdb.Error, OSError):
         if counter is not None:
             counter.join()
-        con.execute("DROP TABLE IF EXISTS raw")
-        con.execute("DROP TABLE IF EXISTS listed")
+        _drop_loaded(con)
         return None
     if counter is not None:
         counter.join()
     known = ", ".join(_literal(k) for k in sorted(fast.checks))
-    containers = "false" if parquet else _containers_sql(listing)
+    containers = "false" if parquet else _containers_sql(listing and not unnested)
+    if unnested:
+        containers += f" OR (SELECT {_any_of([_bracketed_person('p')])} FROM lraw)"  # noqa: S608
     row = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE kind IS NULL OR kind NOT IN ({known})), "  # noqa: S608
         f"coalesce(bool_or(no_subject), false), {containers} FROM raw"
@@ -830,11 +917,17 @@ def load_native(
     elif rows < lines.count:
         _find_empty_lines(path, lines)
     if rows != lines.count - len(lines.empty) or unknown or no_subject or bracketed:
-        con.execute("DROP TABLE raw")
-        con.execute("DROP TABLE IF EXISTS listed")
+        _drop_loaded(con)
         return None
-    _split(con, listing, numbered=parquet, hashed=parquet, apart=wanted is not None)
+    _split(con, listing, numbered=parquet, hashed=parquet, apart=wanted is not None or unnested,
+           unnested=unnested)  # fmt: skip
     return lines.empty, lines.count
+
+
+def _drop_loaded(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what a declined load left: nothing of it is read."""
+    for table in ("raw", "listed", "lraw"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _leaves(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -1058,20 +1151,22 @@ def _beside(
         raise failed[0]
 
 
-def _split(
+def _split(  # noqa: PLR0913 - where the rows and the listed persons are, as switches
     con: duckdb.DuckDBPyConnection, listing: bool, *, numbered: bool, hashed: bool, apart: bool,
+    unnested: bool = False,
 ) -> None:  # fmt: skip
     """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1).
 
     `msg` is `raw` itself with the list columns dropped (a copy would double the peak).
     `numbered`: `raw` has `ord` (else it is `rowid + 1`: the rows are in input order);
     `hashed`: the document keys are their hashes already; `apart`: the listed
-    persons are in the table `listed` (`_load_lists`), not a column of `raw`.
+    persons are in the table `listed` (`_load_lists`), not a column of `raw`;
+    `unnested`: they are in the table `lraw` already (`_unnest_lists`).
     """
     ord_ = "ord" if numbered else "rowid + 1 AS ord"
     key = "d" if hashed else "hash(d)"
     people = ", ".join(f"p.{_quote(c)} AS {_quote(c)}" for c in _PERSON)
-    if listing:
+    if listing and not unnested:
         con.execute(f"""
             CREATE TABLE lraw AS
             SELECT ord, slot, p FROM (
@@ -1080,6 +1175,7 @@ def _split(
                 FROM {"listed" if apart else "raw"} WHERE listed IS NOT NULL
             ) WHERE p.listed
         """)  # noqa: S608
+    if listing:
         con.execute(
             "CREATE TABLE lst AS SELECT ord, CAST(slot AS BIGINT) AS slot, p.presence AS presence, "  # noqa: S608
             f"{people} FROM lraw"
