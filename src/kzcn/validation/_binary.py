@@ -74,7 +74,7 @@ def units(fmt: str, stream: IO[bytes], *, sheet: str | None = None) -> Iterator[
 #: A sheet's rows as `_table_units` takes them, for the rows with a value in any cell, in
 #: order: each row's number and its first cells (as many as the header has), or its XML
 #: (read when the row is built: `SheetTable`), or None when those cells hold no value.
-Rows = Iterator[tuple[int, list[str] | str | None]]
+Rows = Iterator[tuple[int, list[str] | bytes | None]]
 
 
 class SheetTable(Table):
@@ -95,9 +95,20 @@ class SheetTable(Table):
         return _sheet_table, (self.layout.header, self._sheet)
 
     def cells(self, text: str) -> list[str]:
-        """The cells of a row's XML."""
+        """The cells of a row's XML, as text (as `Table.cells` is given a row)."""
+        return self.sheet_cells(text.encode())
+
+    def sheet_cells(self, xml: bytes) -> list[str]:
+        """The cells of a row's XML.
+
+        Raises:
+            InputRefusedError: The row is not UTF-8: no workbook (in a worker, too).
+        """
         width = len(self.layout.header)
-        return self._sheet.read(text, width)[0] or [""] * width
+        try:
+            return self._sheet.read(xml, width)[0] or [""] * width
+        except UnicodeDecodeError as error:
+            raise InputRefusedError("not an .xlsx workbook") from error
 
 
 @lru_cache(maxsize=8)
@@ -106,9 +117,39 @@ def _sheet_table(header: tuple[str, ...], sheet: Cells) -> SheetTable:
 
 
 class SheetRow(TableRow):
-    """A row of a `SheetTable`: goes to a worker as its XML (`TableRow` sends cells)."""
+    """A row of a `SheetTable`: goes to a worker as its XML (`TableRow` sends cells).
 
-    __slots__ = ()
+    Its XML is read into cells when its record is first asked for, in the
+    process that checks it.
+    """
+
+    __slots__ = ("_xml",)
+
+    def __init__(self, line: int, table: SheetTable, xml: bytes) -> None:
+        super().__init__(line, b"", table, None, 1)
+        #: The row's XML, until it is read into its cells.
+        self._xml: bytes | None = xml
+
+    @property
+    def obj(self) -> dict[str, Any] | None:
+        """The row's record, built on first use."""
+        xml, table = self._xml, self._table
+        if xml is not None and isinstance(table, SheetTable):
+            self._xml = None
+            self._row = table.sheet_cells(xml)
+        return super().obj
+
+    @obj.setter
+    def obj(self, value: dict[str, Any] | None) -> None:
+        _TABLE_ROW_OBJ.__set__(self, value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._xml is None or self._table is None:
+            return super().__reduce__()
+        return SheetRow, (self.line, self._table, self._xml)
+
+
+_TABLE_ROW_OBJ = TableRow.__dict__["obj"]
 
 
 def xlsx_units(stream: IO[bytes], *, sheet: str | None = None) -> Iterator[Unit]:
@@ -157,7 +198,9 @@ def _sheet_rows_units(archive: zipfile.ZipFile, sheet: str | None) -> Iterator[U
         yield from _table_units(header, unread(), sheet_cells)
 
 
-def _chained(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def _chained(
+    first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]
+) -> Iterator[tuple[int, bytes]]:
     yield first
     yield from rest
 
@@ -186,8 +229,8 @@ def _table_units(header: list[str], rows: Rows, sheet: Cells | None = None) -> I
             yield _blank(number)
             continue
         records += 1
-        if type(cells) is str:
-            yield SheetRow(number, b"", lazy, cells, 1)  # type: ignore[arg-type]
+        if isinstance(cells, bytes):
+            yield SheetRow(number, lazy, cells)  # type: ignore[arg-type]
         else:
             yield TableRow(number, b"", table, cells, 1)
     if not records:
