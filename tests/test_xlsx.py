@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cli_runner import invoke_command
-from kzcn.validation import _xlsx, validate_file
+from kzcn.validation import _binary, _xlsx, validate_file
 from kzcn.validation._binary import SheetRow, xlsx_units
 from kzcn.validation._xlsx import MAX_COLUMNS, Cells, cell_text, column_index, open_sheet
+from kzcn.validation.engines import as_json, record_text
 from kzcn.validation.readers import InputRefusedError
 
 Rows = dict[int, list[str]]
@@ -583,3 +584,75 @@ def test_a_text_not_utf8_refuses_the_workbook_in_a_worker_too(tmp_path: Path, jo
     path.write_bytes(_with_sheet_bytes(_book_bytes(rows), b"v30", b"\xff"))
     with pytest.raises(InputRefusedError, match=r"not an \.xlsx workbook"):
         list(validate_file(path, jobs=jobs))
+
+
+# --- rows written a batch at a time ---------------------------------------------------------
+
+
+def _sheet_rows(data: bytes) -> list[SheetRow]:
+    return [unit for unit in xlsx_units(io.BytesIO(data)) if isinstance(unit, SheetRow)]
+
+
+def _many_rows(count: int) -> bytes:
+    header = _inline_xml([(0, "kind"), (1, "subject.sex"), (2, "note")], 1)
+    rows = "".join(
+        f'<row r="{n}">{_inline_xml([(0, f"k{n}"), (1, "F" if n % 2 else "M"), (2, "a&amp;b")], n)}'
+        "</row>"
+        for n in range(2, count + 2)
+    )
+    return _book_bytes(f'<row r="1">{header}</row>{rows}')
+
+
+def _spied_reading(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The XML of each row read into cells from now on, in order."""
+    read: list[bytes] = []
+    cells = _binary.SheetTable.sheet_cells
+
+    def spied(table: _binary.SheetTable, xml: bytes) -> list[str]:
+        read.append(xml)
+        return cells(table, xml)
+
+    monkeypatch.setattr(_binary.SheetTable, "sheet_cells", spied)
+    return read
+
+
+def _built_text(row: SheetRow) -> bytes:
+    record = row.obj
+    assert record is not None
+    return as_json(record)[0]
+
+
+def test_a_batch_of_rows_is_written_when_its_first_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = _sheet_rows(_many_rows(_binary.BATCH + 10))
+    built = [_built_text(row) for row in _sheet_rows(_many_rows(_binary.BATCH + 10))]
+    read = _spied_reading(monkeypatch)
+    texts = [record_text(rows[0])]
+    assert len(read) == _binary.BATCH  # the whole batch, at once
+    texts += [record_text(row) for row in rows[1:]]
+    assert len(read) == len(rows)  # each row once
+    assert texts == built  # byte for byte the built record's text
+
+
+def test_rows_sent_to_a_worker_are_written_a_batch_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = _sheet_rows(_many_rows(20))
+    sent = pickle.loads(pickle.dumps(rows))  # noqa: S301 - our own bytes
+    read = _spied_reading(monkeypatch)
+    texts = [record_text(sent[0])]
+    first = len(read)  # the rows that arrived before, from another test, may be in it too
+    texts += [record_text(row) for row in sent[1:]]
+    assert len(read) == first >= len(rows)  # all of them when the first was asked for
+    assert texts == [_built_text(row) for row in rows]
+
+
+def test_a_row_not_utf8_refuses_the_input_where_it_stands(tmp_path: Path) -> None:
+    data = _with_sheet_bytes(_many_rows(40), b"k30", b"\xff")
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(data)
+    checked: list[int | None] = []
+    with pytest.raises(InputRefusedError, match=r"not an \.xlsx workbook"):
+        checked.extend(result.line for result in validate_file(path))
+    assert checked == list(range(1, 30))  # the header and rows before it, in its batch

@@ -1,13 +1,15 @@
 """An `.xlsx` sheet read as it streams: each row's cells as the text a CSV would hold.
 
 A workbook is a zip archive of XML parts. The sheet's part is inflated a
-block at a time and cut into rows at `</row>`; a row's cells are read with
-one compiled pattern (`_patterns`), not an XML parser: a parser calls back
-into Python for every element, three or four a cell, where the pattern hands
-back one tuple a cell (and a row whose cells share one shape is read by a
-pattern of that shape, `Cells.read`). Memory holds a block, the shared strings and the
-style table, never the sheet (a 100,000-row sheet of 643 columns was 64
-million cells, 2.5 GiB, read whole).
+block at a time and cut into rows at `</row>`, as bytes: a row is decoded
+only where its cells are read (with `--jobs`, in a worker). A row's cells
+are read with one compiled pattern (`_patterns`), not an XML parser: a parser
+calls back into Python for every element, three or four a cell, where the
+pattern hands back one tuple a cell (and a row whose cells share one shape is
+read by a pattern of that shape, `Cells.read`; openpyxl's rows of inline
+strings from their bytes, the texts decoded together). Memory holds a block,
+the shared strings and the style table, never the sheet (a 100,000-row sheet
+of 643 columns was 64 million cells, 2.5 GiB, read whole).
 
 The cell values are the ones openpyxl reads (the tests compare them), as
 text: a shared or inline string as it is, a number as `cell_text` writes
