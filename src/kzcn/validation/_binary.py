@@ -204,6 +204,9 @@ class SheetRow(TableRow):
     def __reduce__(self) -> tuple[Any, ...]:
         if self._xml is None or self._table is None:
             return super().__reduce__()
+        # Written where it is sent; and the batch (which holds this row) no longer held by
+        # it: a row sent and handed on goes at once, not at the next collection of cycles.
+        self._batch = None
         return _arrived, (self.line, self._table, self._xml)
 
 
