@@ -6,9 +6,11 @@ import gzip
 import io
 import json
 import pickle
+import re
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from hypothesis import example, given, settings
@@ -16,9 +18,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cli_runner import invoke_command
-from kzcn.validation import _xlsx, validate_file
+from kzcn.validation import _binary, _xlsx, validate_file
 from kzcn.validation._binary import SheetRow, xlsx_units
 from kzcn.validation._xlsx import MAX_COLUMNS, Cells, cell_text, column_index, open_sheet
+from kzcn.validation.engines import as_json, record_text
 from kzcn.validation.readers import InputRefusedError
 
 Rows = dict[int, list[str]]
@@ -330,15 +333,15 @@ def test_what_is_no_workbook_is_refused(data: bytes, message: str) -> None:
 
 
 def test_a_row_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_xlsx, "MAX_ROW_CHARS", 1000)
-    monkeypatch.setattr(_xlsx, "BLOCK_CHARS", 100)
+    monkeypatch.setattr(_xlsx, "MAX_ROW_BYTES", 1000)
+    monkeypatch.setattr(_xlsx, "BLOCK_BYTES", 100)
     cells = "".join(f'<c r="A{n}"><v>{n}</v></c>' for n in range(200))
-    with pytest.raises(InputRefusedError, match="a row over 1,000 characters"):
+    with pytest.raises(InputRefusedError, match="a row over 1,000 bytes"):
         _units(_book_bytes(f'<row r="1">{cells}</row>'))
 
 
 def test_rows_cut_across_blocks_are_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_xlsx, "BLOCK_CHARS", 7)
+    monkeypatch.setattr(_xlsx, "BLOCK_BYTES", 7)
     rows = "".join(
         f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>v{n}</t></is></c>'
         f'<c r="B{n}" t="s"><v>{n % 5}</v></c></row>'
@@ -431,17 +434,17 @@ def test_holds_value_answers_as_read(cells: list[tuple[int, str]], width: int) -
 def test_a_row_of_one_shape_reads_as_cell_by_cell(cells: list[tuple[int, str]], width: int) -> None:
     # `read` takes a row of inline strings, or of values, in one pattern; `read_any` by cell.
     reading, xml = _reading(cells, row=12)
-    expected = reading.read_any(xml, width)  # first: it learns each cell's type
+    expected = reading.read_any(xml.decode(), width)  # first: it learns each cell's type
     assert reading.read(xml, width) == expected
 
 
-def _reading(cells: list[tuple[int, str]], row: int = 1) -> tuple[Cells, str]:
+def _reading(cells: list[tuple[int, str]], row: int = 1) -> tuple[Cells, bytes]:
     """The reading of the hand-written workbook's sheet, and the XML of a row of `cells`."""
     columns = sorted(dict(cells).items())
     xml = "".join(shape.format(c=f"{_letters(column)}{row}") for column, shape in columns)
     data = _book_bytes(f'<row r="{row}">{xml}</row>', strings=_STRINGS, styles=_STYLES)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return open_sheet(archive).cells, xml
+        return open_sheet(archive).cells, xml.encode()
 
 
 def _letters(column: int) -> str:
@@ -475,3 +478,181 @@ def test_a_workbook_that_cannot_seek_is_read_the_same(tmp_path: Path, how: str) 
         _, out = invoke_command("validate", ["-", "--format", "json"], stdin=path.read_bytes())
         out = out.replace('"-"', f'"{path}"')
     assert json.loads(out) == json.loads(expected)
+
+
+# --- a row of inline strings read from its bytes ---------------------------------------
+
+#: Pieces of a cell's XML text: entities, references and escapes (some of them standing for
+#: the separator `_texts` joins the texts with), line ends, quotes, other scripts.
+_PIECES = st.sampled_from([
+    "plain", "Ақмарал", "漢字", "P&lt;KAZ&lt;&lt;", "&amp;lt;", "&gt;", "&quot;", "&apos;",
+    "&amp;", "&#9;", "&#x41;", "_x001F_", "_x0041_", "\r\n", "\r", '"', "'", " ", "_",
+])  # fmt: skip
+_INLINE = '<c r="{c}" t="inlineStr"><is><t>{t}</t></is></c>'
+_SPACES_KEPT = '<c r="B12" t="inlineStr"><is><t xml:space="preserve"> y</t></is></c>'
+
+
+def _inline_xml(cells: list[tuple[int, str]], row: int) -> str:
+    return "".join(_INLINE.format(c=f"{_letters(column)}{row}", t=text) for column, text in cells)
+
+
+def _element_tree_cells(xml: str, width: int) -> list[str] | None:
+    """The cells of a row of inline strings as an XML parser reads them (and Excel's escapes)."""
+    cells = [""] * width
+    filled = False
+    for cell in ET.fromstring(f"<row>{xml}</row>"):  # noqa: S314 - our own text
+        parsed = cell.findtext("is/t") or ""
+        text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), parsed)
+        column = column_index(cell.get("r", "").rstrip("0123456789"))
+        if text and column < width:
+            cells[column], filled = text, True
+    return cells if filled else None
+
+
+@given(
+    # Columns out of order and twice over, empty texts, cells past the width.
+    cells=st.lists(
+        st.tuples(st.integers(0, 30), st.lists(_PIECES, max_size=3).map("".join)), max_size=8
+    ),
+    width=st.integers(0, 32),
+    row=st.integers(1, 1_048_576),
+)
+@example(cells=[(0, "P&lt;KAZ&lt;&lt;"), (2, "Ақмарал"), (3, "&amp;lt;")], width=4, row=2)
+@example(cells=[(0, "a_x001F_b_x001F_c"), (1, "&#9;")], width=2, row=9)  # separators made
+@example(cells=[(1, "x"), (1, "")], width=2, row=3)  # an empty cell after a full one
+def test_a_row_of_inline_strings_reads_from_its_bytes_as_parsed(
+    cells: list[tuple[int, str]], width: int, row: int
+) -> None:
+    reading, _ = _reading([])
+    xml = _inline_xml(cells, row)
+    read, beyond = reading.read(xml.encode(), width)
+    assert (read, beyond) == reading.read_any(xml, width)  # read cell by cell
+    assert read == _element_tree_cells(xml, width)
+    past = [text for column, text in cells if column >= width and _element_tree_cells(
+        _INLINE.format(c=f"A{row}", t=text), 1)]  # fmt: skip
+    assert beyond == bool(past)
+
+
+def test_a_separator_byte_in_a_text_is_read_cell_by_cell() -> None:
+    # No XML text holds the control character the texts are joined with; read as bytes are.
+    reading, _ = _reading([])
+    xml = _inline_xml([(0, "a\x1fb"), (1, "c")], 4)
+    assert reading.read(xml.encode(), 2) == (["a\x1fb", "c"], False)
+
+
+@pytest.mark.parametrize(
+    ("xml", "fast"),
+    [
+        (_inline_xml([(0, "P&lt;KAZ"), (3, "Ақмарал"), (4, "")], 12), True),
+        (_inline_xml([(0, "x")], 12) + _SPACES_KEPT, False),
+        (_inline_xml([(0, "x")], 12) + '<c r="B12"><v>1</v></c>', False),
+        (_inline_xml([(0, "x")], 12) + " ", False),  # anything between cells
+    ],
+    ids=["openpyxl's row", "spaces kept", "a number", "text between"],
+)
+def test_only_a_row_of_one_shape_is_read_from_its_bytes(
+    xml: str, *, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reading, _ = _reading([])
+    expected = reading.read_any(xml, 8)
+    by_cell: list[str] = []
+
+    def read_any(text: str, width: int) -> tuple[list[str] | None, bool]:
+        by_cell.append(text)
+        assert width == 8
+        return expected
+
+    monkeypatch.setattr(reading, "read_any", read_any)
+    assert reading.read(xml.encode(), 8) == expected
+    assert by_cell == ([] if fast else [xml])
+
+
+def _with_sheet_bytes(data: bytes, old: bytes, new: bytes) -> bytes:
+    """A workbook's bytes with `old` replaced by `new` in its sheet's XML."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            target.writestr(info, body.replace(old, new) if "worksheets" in info.filename else body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_text_not_utf8_refuses_the_workbook_in_a_worker_too(tmp_path: Path, jobs: int) -> None:
+    rows = "".join(f'<row r="{n}">{_inline_xml([(0, f"v{n}")], n)}</row>' for n in range(1, 60))
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(_with_sheet_bytes(_book_bytes(rows), b"v30", b"\xff"))
+    with pytest.raises(InputRefusedError, match=r"not an \.xlsx workbook"):
+        list(validate_file(path, jobs=jobs))
+
+
+# --- rows written a batch at a time ---------------------------------------------------------
+
+
+def _sheet_rows(data: bytes) -> list[SheetRow]:
+    return [unit for unit in xlsx_units(io.BytesIO(data)) if isinstance(unit, SheetRow)]
+
+
+def _many_rows(count: int) -> bytes:
+    header = _inline_xml([(0, "kind"), (1, "subject.sex"), (2, "note")], 1)
+    rows = "".join(
+        f'<row r="{n}">{_inline_xml([(0, f"k{n}"), (1, "F" if n % 2 else "M"), (2, "a&amp;b")], n)}'
+        "</row>"
+        for n in range(2, count + 2)
+    )
+    return _book_bytes(f'<row r="1">{header}</row>{rows}')
+
+
+def _spied_reading(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The XML of each row read into cells from now on, in order."""
+    read: list[bytes] = []
+    cells = _binary.SheetTable.sheet_cells
+
+    def spied(table: _binary.SheetTable, xml: bytes) -> list[str]:
+        read.append(xml)
+        return cells(table, xml)
+
+    monkeypatch.setattr(_binary.SheetTable, "sheet_cells", spied)
+    return read
+
+
+def _built_text(row: SheetRow) -> bytes:
+    record = row.obj
+    assert record is not None
+    return as_json(record)[0]
+
+
+def test_a_batch_of_rows_is_written_when_its_first_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = _sheet_rows(_many_rows(_binary.BATCH + 10))
+    built = [_built_text(row) for row in _sheet_rows(_many_rows(_binary.BATCH + 10))]
+    read = _spied_reading(monkeypatch)
+    texts = [record_text(rows[0])]
+    assert len(read) == _binary.BATCH  # the whole batch, at once
+    texts += [record_text(row) for row in rows[1:]]
+    assert len(read) == len(rows)  # each row once
+    assert texts == built  # byte for byte the built record's text
+
+
+def test_rows_sent_to_a_worker_are_written_a_batch_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = _sheet_rows(_many_rows(20))
+    sent = pickle.loads(pickle.dumps(rows))  # noqa: S301 - our own bytes
+    read = _spied_reading(monkeypatch)
+    texts = [record_text(sent[0])]
+    first = len(read)  # the rows that arrived before, from another test, may be in it too
+    texts += [record_text(row) for row in sent[1:]]
+    assert len(read) == first >= len(rows)  # all of them when the first was asked for
+    assert texts == [_built_text(row) for row in rows]
+
+
+def test_a_row_not_utf8_refuses_the_input_where_it_stands(tmp_path: Path) -> None:
+    data = _with_sheet_bytes(_many_rows(40), b"k30", b"\xff")
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(data)
+    checked: list[int | None] = []
+    with pytest.raises(InputRefusedError, match=r"not an \.xlsx workbook"):
+        checked.extend(result.line for result in validate_file(path))
+    assert checked == list(range(1, 30))  # the header and rows before it, in its batch

@@ -1,13 +1,15 @@
 """An `.xlsx` sheet read as it streams: each row's cells as the text a CSV would hold.
 
 A workbook is a zip archive of XML parts. The sheet's part is inflated a
-block at a time and cut into rows at `</row>`; a row's cells are read with
-one compiled pattern (`_patterns`), not an XML parser: a parser calls back
-into Python for every element, three or four a cell, where the pattern hands
-back one tuple a cell (and a row whose cells share one shape is read by a
-pattern of that shape, `Cells.read`). Memory holds a block, the shared strings and the
-style table, never the sheet (a 100,000-row sheet of 643 columns was 64
-million cells, 2.5 GiB, read whole).
+block at a time and cut into rows at `</row>`, as bytes: a row is decoded
+only where its cells are read (with `--jobs`, in a worker). A row's cells
+are read with one compiled pattern (`_patterns`), not an XML parser: a parser
+calls back into Python for every element, three or four a cell, where the
+pattern hands back one tuple a cell (and a row whose cells share one shape is
+read by a pattern of that shape, `Cells.read`; openpyxl's rows of inline
+strings from their bytes, the texts decoded together). Memory holds a block,
+the shared strings and the style table, never the sheet (a 100,000-row sheet
+of 643 columns was 64 million cells, 2.5 GiB, read whole).
 
 The cell values are the ones openpyxl reads (the tests compare them), as
 text: a shared or inline string as it is, a number as `cell_text` writes
@@ -26,24 +28,29 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import IO, Any, Final, NamedTuple
+from typing import IO, Any, AnyStr, Final, NamedTuple
 from xml.etree import ElementTree as ET
 
 __all__ = ["Cells", "Sheet", "SheetError", "cell_text", "column_index", "open_sheet"]
 
 #: One read of the inflated sheet: large enough that cutting rows costs little per row.
-BLOCK_CHARS: Final = 1 << 20
+BLOCK_BYTES: Final = 1 << 20
 #: A part read whole (workbook, relationships, styles) over this is no workbook of messages.
 MAX_PART_BYTES: Final = 64 << 20
 #: Excel's last column is XFD, its 16,384th.
 MAX_COLUMNS: Final = 16384
-#: A row's XML over this many characters is refused: no row of messages is that long.
-MAX_ROW_CHARS: Final = 16 << 20
+#: A row's XML (or a shared string's) over this many bytes is refused: no row of messages
+#: is that long.
+MAX_ROW_BYTES: Final = 16 << 20
 #: Excel's last row is 1,048,576: seven digits.
 _MAX_ROW_DIGITS = 7
-_INLINE_TYPE = 't="inlineStr"'
+_INLINE_TYPE = b't="inlineStr"'
+#: Joins a row's texts to be decoded at once: a control character no XML text holds.
+_SEPARATOR = b"\x1f"
+_SLASH = ord("/")
+_TEXT_SEPARATOR = _SEPARATOR.decode()
 
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -63,6 +70,10 @@ _MAC_EPOCH = dt.datetime(1904, 1, 1)  # noqa: DTZ001
 
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+#: The five named entities and their characters, `&amp;` last (`&amp;lt;` is the text
+#: `&lt;`): as text, and as bytes.
+_NAMED_TEXT = tuple((f"&{name};", _NAMED[name]) for name in ("lt", "gt", "quot", "apos", "amp"))
+_NAMED_BYTES = tuple((entity.encode(), char.encode()) for entity, char in _NAMED_TEXT)
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _ATTRIBUTE = re.compile(r"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _LETTERS = re.compile(r"[A-Za-z]+")
@@ -101,6 +112,14 @@ def _entity(match: re.Match[str]) -> str:
     return chr(int(decimal) if decimal else int(hexadecimal, 16))
 
 
+def _named(text: AnyStr, entities: tuple[tuple[AnyStr, AnyStr], ...]) -> AnyStr:
+    """`text` with each of the named `entities` replaced by its character, in turn."""
+    for entity, char in entities:
+        if entity in text:
+            text = text.replace(entity, char)
+    return text
+
+
 def xml_text(raw: str) -> str:
     """The text an XML parser gives for `raw`, then Excel's `_xHHHH_` escapes undone.
 
@@ -110,9 +129,8 @@ def xml_text(raw: str) -> str:
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if "&#" in raw:
         raw = _ENTITY.sub(_entity, raw)
-    elif "&" in raw:  # the five names alone, `&amp;` last: one replace each, in C
-        raw = raw.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-        raw = raw.replace("&apos;", "'").replace("&amp;", "&")
+    elif "&" in raw:  # the five names alone: one replace each, in C
+        raw = _named(raw, _NAMED_TEXT)
     if "_x" in raw:
         raw = _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), raw)
     return raw
@@ -135,6 +153,7 @@ def _column_letters() -> dict[str, int]:
 
 
 _COLUMNS = _column_letters()
+_COLUMN_BYTES = {letters.encode(): index for letters, index in _COLUMNS.items()}
 
 
 def _number(raw: str) -> str:
@@ -200,14 +219,13 @@ class _Patterns(NamedTuple):
     cell: re.Pattern[str]
     runs: re.Pattern[str]
     value: re.Pattern[str]
-    first: re.Pattern[str]
-    inline_cells: re.Pattern[str]
+    first: re.Pattern[bytes]
+    inline_cells: re.Pattern[bytes]
     value_cells: re.Pattern[str]
 
 
-#: The characters of an `inline_cells` and a `value_cells` match besides its groups and
-#: the row number in its reference (no prefix: `Cells` uses them only without one).
-_INLINE_FIXED = len('<c r="" t="inlineStr"><is><t></t></is></c>')
+#: The characters of a `value_cells` match besides its groups and the row number in its
+#: reference (no prefix: `Cells` uses it only without one).
 _VALUE_FIXED = len('<c r=""><v></v></c>')
 
 
@@ -216,7 +234,10 @@ def _patterns(prefix: str) -> _Patterns:
     """The patterns of a sheet's XML written with `prefix` (`x:` or none).
 
     The patterns of a cell, of the text runs in a string, of a value, and of
-    the first cell whose value is not empty (`Cells.holds_value`).
+    the first cell whose value is not empty (`Cells.holds_value`). The
+    patterns a row's bytes are read with first (`first`, `inline_cells`) are
+    of bytes: a row whose cells they read is never decoded whole, only its
+    cells' texts.
 
     A cell's reference comes first in every writer seen; when it does not,
     the attributes hold it and `Cells` reads them one by one. The two
@@ -234,11 +255,13 @@ def _patterns(prefix: str) -> _Patterns:
     # A string's text is its runs' `<t>`; a phonetic reading (`<rPh>`) is not shown.
     runs = re.compile(rf"<{p}rPh\b.*?</{p}rPh>|<{p}t(?:\s[^>]*)?>([^<]*)</{p}t>", re.DOTALL)
     value = re.compile(rf"<{p}v(?:\s[^>]*)?>([^<]*)</{p}v>")
+    b = p.encode()
     first = re.compile(
-        rf'<{p}c(?: r="([A-Z]{{1,3}})\d+")?([^>]*)>(?:<{p}v>([^<]+)</|<{p}is><{p}t>([^<]+)</)'
+        rb'<%bc(?: r="([A-Z]{1,3})\d+")?([^>]*)>(?:<%bv>([^<]+)</|<%bis><%bt>([^<]+)</)'
+        % (b, b, b, b)
     )
     # The rows of one shape (nearly all that openpyxl writes, nearly all that Excel does).
-    inline_cells = re.compile(r'<c r="([A-Z]{1,3})\d+" t="inlineStr"><is><t>([^<]*)</t></is></c>')
+    inline_cells = re.compile(rb'<c r="([A-Z]{1,3})\d+" t="inlineStr"><is><t>([^<]*)</t></is></c>')
     value_cells = re.compile(r'<c r="([A-Z]{1,3})\d+"([^>]*)><v>([^<]*)</v></c>')
     return _Patterns(cell, runs, value, first, inline_cells, value_cells)
 
@@ -299,40 +322,46 @@ class Cells:
     def __reduce__(self) -> tuple[Any, ...]:
         return _cells, (tuple(self.strings), self.dates, self.timedeltas, self.epoch, self.prefix)
 
-    def holds_value(self, xml: str, width: int) -> tuple[bool, bool]:
+    def holds_value(self, xml: bytes, width: int) -> tuple[bool, bool]:
         """`read`'s answer without the cells, most often from the first cell with a value.
 
         Whether one of the first `width` cells holds a value, and whether one
         past them does. That first cell's text is not empty when its value is
         not, but for a shared string (which may be empty): it is looked up.
+        The row is not decoded: its bytes go to a worker as they are.
         """
         match = self._first.search(xml)
         if match is not None:
             letters, attributes, raw, inline = match.groups()
-            if letters and _COLUMNS[letters] < width:
-                kind = self._kinds.get(attributes)
-                if kind is None:
-                    kind = self._kind(attributes)
+            if letters and _COLUMN_BYTES[letters] < width:
+                kind = self._kind(attributes.decode())
                 if (kind == _INLINE and inline) or (
-                    raw and (kind != _INLINE) and (kind != _SHARED or self._value(kind, raw))
+                    raw
+                    and (kind != _INLINE)
+                    and (kind != _SHARED or self._value(kind, raw.decode()))
                 ):
                     return True, False
         cells, beyond = self.read(xml, width)
         return cells is not None, beyond
 
-    def read(self, xml: str, width: int) -> tuple[list[str] | None, bool]:
+    def read(self, xml: bytes, width: int) -> tuple[list[str] | None, bool]:
         """The first `width` cells of a row, and whether a cell past them holds a value.
 
-        `xml` is the row's XML between its tags; the cells are None when none
-        of them holds a value.
+        `xml` is the row's XML between its tags, as the sheet's bytes; the
+        cells are None when none of them holds a value. A row of inline
+        strings is read from its bytes, any other decoded first.
         """
-        if not self.prefix:
-            shaped = (
-                self._inline_row(xml, width) if _INLINE_TYPE in xml else self._value_row(xml, width)
-            )
+        inline = _INLINE_TYPE in xml
+        if inline and not self.prefix:
+            shaped = self._inline_row(xml, width)
             if shaped is not None:
                 return shaped
-        return self.read_any(xml, width)
+        text = xml.decode()
+        if not inline and not self.prefix:
+            shaped = self._value_row(text, width)
+            if shaped is not None:
+                return shaped
+        return self.read_any(text, width)
 
     def read_any(self, xml: str, width: int) -> tuple[list[str] | None, bool]:
         """`read` of a row of cells of any shape, cell by cell."""
@@ -371,27 +400,19 @@ class Cells:
                 beyond = True
         return cells if filled else None, beyond
 
-    def _inline_row(self, xml: str, width: int) -> tuple[list[str] | None, bool] | None:
-        """`read` of a row of inline strings of one run alone (openpyxl's), else None."""
-        pairs = self._inline_cells.findall(xml)
-        if not _tiled(pairs, len(xml), _INLINE_FIXED):
+    def _inline_row(self, xml: bytes, width: int) -> tuple[list[str] | None, bool] | None:
+        """`read` of a row of inline strings of one run alone (openpyxl's), else None.
+
+        The row is cut by the pattern of such a cell (`re.split`: what lies
+        between the cells, each cell's column letters and text, in turn): it
+        has that shape when nothing lies between. The texts are read together
+        (`_texts`).
+        """
+        parts = self._inline_cells.split(xml)
+        if len(parts) == 1 or any(parts[::3]):
             return None
-        cells = [""] * width
-        filled = beyond = False
-        columns = _COLUMNS
-        special = "&" in xml or "_x" in xml or "\r" in xml
-        for letters, text in pairs:
-            if not text:
-                continue
-            column = columns[letters]
-            if column >= width:
-                beyond = True
-                continue
-            if special and ("&" in text or "_x" in text or "\r" in text):
-                text = xml_text(text)  # noqa: PLW2901 - the same text, as read
-            cells[column] = text
-            filled = True
-        return cells if filled else None, beyond
+        texts = _texts(parts[2::3])
+        return _placed(map(_COLUMN_BYTES.__getitem__, parts[1::3]), texts, width)
 
     def _value_row(self, xml: str, width: int) -> tuple[list[str] | None, bool] | None:
         """`read` of a row of cells that each hold a value alone (Excel's), else None."""
@@ -404,7 +425,8 @@ class Cells:
         ):
             # A row of shared strings alone (a sheet of text, as Excel saves it): looked up in C.
             try:
-                return _placed(letters, list(map(self.strings.__getitem__, map(int, raws))), width)
+                texts = list(map(self.strings.__getitem__, map(int, raws)))
+                return _placed(map(_COLUMNS.__getitem__, letters), texts, width)
             except IndexError:
                 pass
         cells = [""] * width
@@ -443,16 +465,33 @@ class Cells:
         return previous + 1
 
 
+def _texts(raws: list[bytes]) -> list[str]:
+    """The texts of cells whose XML text is `raws`, decoded together.
+
+    Joined by a separator no XML text holds, the named entities replaced in
+    the bytes (the `&lt;` of a machine-readable zone is in most rows), then
+    decoded and cut apart: a few calls in C a row, not several a cell. A
+    character reference or an escape, which may stand for the separator, is
+    read cell by cell.
+    """
+    joined = _SEPARATOR.join(raws)
+    if b"&#" in joined or b"_x" in joined or b"\r" in joined:
+        return [xml_text(raw.decode()) for raw in raws]
+    if b"&" in joined:
+        joined = _named(joined, _NAMED_BYTES)
+    texts = joined.decode().split(_TEXT_SEPARATOR)
+    # A separator in a text (no XML character, but bytes are bytes): cell by cell.
+    return texts if len(texts) == len(raws) else [xml_text(raw.decode()) for raw in raws]
+
+
 def _placed(
-    letters: Iterable[str], texts: Iterable[str], width: int
+    columns: Iterable[int], texts: Sequence[str], width: int
 ) -> tuple[list[str] | None, bool]:
-    """`Cells.read`'s answer for cells named by their columns' `letters`, holding `texts`."""
+    """`Cells.read`'s answer for cells in `columns` (from 0) holding `texts`."""
     cells = [""] * width
     filled = beyond = False
-    columns = _COLUMNS
-    for name, text in zip(letters, texts, strict=True):
-        if text:
-            column = columns[name]
+    for column, text in zip(columns, texts, strict=True):
+        if text:  # an empty cell leaves one before it in its column as it was
             if column < width:
                 cells[column] = text
                 filled = True
@@ -547,10 +586,16 @@ def _styles(data: bytes | None) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(dates), frozenset(timedeltas)
 
 
-def _inflated(member: IO[bytes]) -> Iterator[str]:
+def _inflated(member: IO[bytes]) -> Iterator[bytes]:
+    """A part's bytes, a block at a time."""
+    while block := member.read(BLOCK_BYTES):
+        yield block
+
+
+def _decoded(member: IO[bytes]) -> Iterator[str]:
     """A part's text, a block at a time."""
     decode = codecs.getincrementaldecoder("utf-8")().decode
-    while block := member.read(BLOCK_CHARS):
+    for block in _inflated(member):
         yield decode(block)
     yield decode(b"", final=True)
 
@@ -561,7 +606,7 @@ def _shared_strings(archive: zipfile.ZipFile, name: str | None) -> list[str]:
         return []
     strings: list[str] = []
     with archive.open(name) as member:
-        blocks = _inflated(member)
+        blocks = _decoded(member)
         text = next(blocks, "")
         found = re.search(r"<(\w+:)?sst\b", text)
         prefix = found.group(1) or "" if found else ""
@@ -581,8 +626,8 @@ def _shared_strings(archive: zipfile.ZipFile, name: str | None) -> list[str]:
                 for plain, other in item.findall(whole)
             ]
             text = text[cut:]
-            if len(text) > MAX_ROW_CHARS:
-                raise SheetError(f"a shared string over {MAX_ROW_CHARS:,} characters of XML")
+            if len(text) > MAX_ROW_BYTES:  # characters here: as many bytes at least
+                raise SheetError(f"a shared string over {MAX_ROW_BYTES:,} characters of XML")
     return strings
 
 
@@ -595,8 +640,8 @@ class Sheet:
         self.cells = cells
         self._prefix = prefix
 
-    def rows(self) -> Iterator[tuple[int, str]]:
-        """Each row's number (as the sheet shows it) and its XML, in order.
+    def rows(self) -> Iterator[tuple[int, bytes]]:
+        """Each row's number (as the sheet shows it) and its XML (undecoded), in order.
 
         A row out of order (numbered at or below one before it) is left out,
         as openpyxl leaves it.
@@ -609,12 +654,17 @@ class Sheet:
             previous = number
             yield number, xml
 
-    def _row_elements(self) -> Iterator[tuple[str, str]]:
-        """Each `<row>` element's attributes and inner XML, cut from the inflated blocks."""
-        opening, closing = f"<{self._prefix}row", f"</{self._prefix}row>"
-        end_of_data = f"</{self._prefix}sheetData>"
+    def _row_elements(self) -> Iterator[tuple[bytes, bytes]]:
+        """Each `<row>` element's attributes and inner XML, cut from the inflated blocks.
+
+        The bytes are cut, not decoded: UTF-8 never holds the bytes of a tag
+        inside a character, and the cells' texts are decoded where read.
+        """
+        prefix = self._prefix.encode()
+        opening, closing = b"<%brow" % prefix, b"</%brow>" % prefix
+        end_of_data = b"</%bsheetData>" % prefix
         with self._archive.open(self._part) as member:
-            text = ""
+            text = b""
             for block in _inflated(member):
                 text += block
                 position = 0
@@ -623,14 +673,14 @@ class Sheet:
                     after = start + len(opening)
                     if start == -1 or after >= len(text):
                         break
-                    if text[after] not in " \t\r\n/>":  # another element (`<rowBreaks>`)
+                    if text[after] not in b" \t\r\n/>":  # another element (`<rowBreaks>`)
                         position = after
                         continue
-                    close = text.find(">", after)
+                    close = text.find(b">", after)
                     if close == -1:
                         break
-                    if text[close - 1] == "/":  # a row of no cells
-                        yield text[after : close - 1], ""
+                    if text[close - 1] == _SLASH:  # a row of no cells
+                        yield text[after : close - 1], b""
                         position = close + 1
                         continue
                     end = text.find(closing, close)
@@ -642,17 +692,17 @@ class Sheet:
                     return
                 # Kept: the row begun and not ended, or what may begin one.
                 text = text[start:] if start != -1 else text[max(position, len(text) - 16) :]
-                if len(text) > MAX_ROW_CHARS:
-                    raise SheetError(f"a row over {MAX_ROW_CHARS:,} characters of XML")
+                if len(text) > MAX_ROW_BYTES:
+                    raise SheetError(f"a row over {MAX_ROW_BYTES:,} bytes of XML")
 
 
-def _row_number(attributes: str, previous: int) -> int:
-    if attributes.startswith(' r="'):
-        end = attributes.find('"', 4)
+def _row_number(attributes: bytes, previous: int) -> int:
+    if attributes.startswith(b' r="'):
+        end = attributes.find(b'"', 4)
         number = attributes[4:end]
         if number.isdigit():
             return int(number)
-    for match in _ATTRIBUTE.finditer(attributes):
+    for match in _ATTRIBUTE.finditer(attributes.decode()):
         if match.group(1) == "r":
             try:
                 return int(float(match.group(2) or match.group(3) or ""))

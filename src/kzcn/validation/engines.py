@@ -128,7 +128,7 @@ def record_text(unit: Unit) -> bytes | None:
     A table's row makes its text from its cells when it can (`TableRow.record_text`),
     without building the record.
     """
-    if type(unit) is TableRow:
+    if isinstance(unit, TableRow):  # a sheet's row (`SheetRow`) too
         text = unit.record_text()
         if text is not None:
             return text
