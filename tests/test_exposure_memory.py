@@ -410,8 +410,11 @@ def test_the_parquet_lists_stream_holds_no_more_for_a_longer_file(
         path = tmp_path / f"{rows}.parquet"
         pq.write_table(table.slice(0, rows), path, row_group_size=100)
         growth[rows] = _list_stream_growth(path, monkeypatch)
-    # Read ahead, 40 row groups held about six times what 4 did (0.77 MB, 0.13 MB).
-    assert growth[4_000] <= 2 * growth[400] + 64 * 1024
+    # Read ahead, 40 row groups held about six times what 4 did (0.77 MB, 0.13 MB). Read
+    # row group by row group, 40 take 0.09 to 0.13 MB and 4 take 0.025 to 0.04 MB, as the
+    # thread that reads and the query that takes the batches happen to interleave: the
+    # slack (192 KiB) holds that and still fails read-ahead by a wide margin.
+    assert growth[4_000] <= 2 * growth[400] + 192 * 1024
 
 
 def test_a_person_carries_what_any_of_their_messages_carries() -> None:
