@@ -26,6 +26,7 @@ __all__ = [
     "iin_check_digit",
     "iin_fine",
     "iin_problems",
+    "mrz_values",
     "resident_id_address_code",
     "resident_id_check_char",
     "resident_id_fine",
@@ -37,6 +38,12 @@ __all__ = [
 # 0-9 count as themselves, A-Z as 10-35, the filler `<` as 0; any other
 # character is not an MRZ character and counts as 0 too (it fails the layout).
 _MRZ_VALUES = bytes(b - 48 if 48 <= b <= 57 else b - 55 if 65 <= b <= 90 else 0 for b in range(256))
+
+
+def mrz_values(text: str) -> bytes:
+    """The check-digit value of each character of MRZ text (ICAO 9303-3, 4.9)."""
+    return text.encode("ascii").translate(_MRZ_VALUES)
+
 
 # --- Kazakhstan IIN ----------------------------------------------------------
 
@@ -70,7 +77,7 @@ def iin_check_digit(first11: str) -> int | None:
     Sum of digit x weight mod 11 with weights 1..11; if that is 10, again with
     3..11,1,2; if still 10 the serial cannot be used.
     """
-    digits = first11.encode("ascii").translate(_MRZ_VALUES)
+    digits = mrz_values(first11)
     for weights in (_IIN_W1, _IIN_W2):
         check: int = sum(map(mul, digits, weights)) % 11
         if check != 10:
@@ -187,7 +194,7 @@ def resident_id_check_char(first17: str) -> str:
     the sum is 2 * int(first17, 13) mod 11, one C call, as a number already
     matched as a resident ID number is checked (`_resident_id_number_problem`).
     """
-    total: int = sum(map(mul, first17.encode("ascii").translate(_MRZ_VALUES), _RID_WEIGHTS))
+    total: int = sum(map(mul, mrz_values(first17), _RID_WEIGHTS))
     return _RID_CHECK[total % 11]
 
 

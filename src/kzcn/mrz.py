@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from kzcn.errors import RuleBreach
-from kzcn.identifiers import _MRZ_VALUES, icao_check_digit, yymmdd
+from kzcn.identifiers import icao_check_digit, mrz_values, yymmdd
 
 __all__ = [
     "MrzFields",
@@ -229,11 +229,6 @@ def check_digit_problems(fields: MrzFields) -> list[RuleBreach]:
 _ROTATIONS = ((7, 3, 1), (3, 1, 7), (1, 7, 3))
 
 
-def _values(text: str) -> bytes:
-    """The check-digit value of each character of MRZ text."""
-    return text.encode("ascii").translate(_MRZ_VALUES)
-
-
 def _weighted(values: bytes, rotation: int = 0) -> int:
     """The weighted sum (mod 10) of character values, the weights turned by `rotation`."""
     first, second, third = _ROTATIONS[rotation]
@@ -252,7 +247,7 @@ def _date_share(text: str, rotation: int) -> int | None:
     if share is None:
         if not _digit_fine(text[:6], text[6]):
             return None
-        share = _weighted(_values(text), rotation)
+        share = _weighted(mrz_values(text), rotation)
         if len(shares) < DATE_DIGITS_KEPT:
             shares[text] = share
     return share
@@ -302,7 +297,7 @@ _DIGITS = "0123456789"
 
 def _td3_verified(one: str, two: str) -> DocumentPart | None:
     # The composite is two[0:10] + two[13:20] + two[21:43], summed by its fields.
-    values = _values(two)
+    values = mrz_values(two)
     head = _head_share(values[0:10], two[0:9], two[9], "")
     birth = _date_share(two[13:20], 1)
     expiry = _date_share(two[21:28], 2)
@@ -320,7 +315,7 @@ def _td3_verified(one: str, two: str) -> DocumentPart | None:
 
 def _td2_verified(one: str, two: str) -> DocumentPart | None:
     # The composite is two[0:10] + two[13:20] + two[21:35].
-    values = _values(two)
+    values = mrz_values(two)
     head = _head_share(values[0:10], two[0:9], two[9], two[28:35])
     birth = _date_share(two[13:20], 1)
     expiry = _date_share(two[21:28], 2)
@@ -335,7 +330,7 @@ def _td2_verified(one: str, two: str) -> DocumentPart | None:
 
 def _td1_verified(one: str, two: str, three: str) -> DocumentPart | None:  # noqa: ARG001 - names
     # The composite is one[5:30] + two[0:7] + two[8:15] + two[18:29].
-    first = _values(one)
+    first = mrz_values(one)
     head = _head_share(first[5:15], one[5:14], one[14], one[15:30])
     birth = _date_share(two[0:7], 1)
     expiry = _date_share(two[8:15], 2)
@@ -344,7 +339,7 @@ def _td1_verified(one: str, two: str, three: str) -> DocumentPart | None:  # noq
     number, share = head
     share += birth + expiry + _rest_share(first[15:30], one[15:30], 1)
     if two[18:29].strip("<"):
-        share += _weighted(_values(two[18:29]))
+        share += _weighted(mrz_values(two[18:29]))
     if two[29] != _DIGITS[share % 10]:
         return None
     return "TD1", one[2:5], number, two[15:18], two[8:14]

@@ -148,7 +148,7 @@ def _remembered(check: Check) -> _Remembered:
 ACCEPTED_VALUES = "accepted_values"
 
 
-class _OneOf:
+class _SetCheck:
     """The check of a validator that takes exactly `values`; as a `Literal` where it may be."""
 
     __slots__ = ("check", "values")
@@ -166,7 +166,7 @@ def _one_of(check: Check) -> tuple[Any, list[Check]]:
 
     The decoder then checks the set in C (`ACCEPTED_VALUES`); any other check stays.
     """
-    if not isinstance(check, _OneOf):
+    if not isinstance(check, _SetCheck):
         return str, [check]
     return Literal[tuple(sorted(check.values))], []
 
@@ -239,7 +239,7 @@ class _Mirror:
         elif isinstance(item, AfterValidator):
             accepted = getattr(item.func, ACCEPTED_VALUES, None)
             check = _same_value(item.func)  # type: ignore[arg-type]
-            checks.append(check if accepted is None else _OneOf(check, accepted))
+            checks.append(check if accepted is None else _SetCheck(check, accepted))
         elif isinstance(item, BeforeValidator):
             before.append(_same_value(item.func))  # type: ignore[arg-type]
         elif type(item).__name__ == "_PydanticGeneralMetadata":
