@@ -248,9 +248,14 @@ class ModelEngine(Engine):
         text = unit.text
         if text is None or unit.found:
             return self._check_row(unit, file)
-        accepted = self._fast_accept(text, file, unit)
-        if accepted is not None:
-            return accepted
+        # The fast path, inline: a valid line (most lines) pays for no call more than it must.
+        accept = self._accept
+        if accept is not None:
+            message = accept(text)
+            if message is not None and (
+                accept.names_each_key_once(text, message) or not _may_repeat_keys(text)
+            ):
+                return self._accepted(message, text, file, unit)
         try:
             message = self._validate_json(text)
         except ValidationError as error:
@@ -290,10 +295,16 @@ class ModelEngine(Engine):
             text
         ):
             return None
-        late = self.warnings(message, file, unit.line)
-        if unit.columns is not None:
-            late = [at_column(item, unit.columns) for item in late]
-        problems = tuple(late)
+        return self._accepted(message, text, file, unit)
+
+    def _accepted(self, message: Any, text: bytes, file: str | None, unit: Unit) -> RecordResult:
+        """The result of `text`, which the fast path accepted as `message` (a struct)."""
+        problems: tuple[Problem, ...] = ()
+        if message.warnings():  # most messages: none, and nothing to build
+            late = self.warnings(message, file, unit.line)
+            if unit.columns is not None:
+                late = [at_column(item, unit.columns) for item in late]
+            problems = tuple(late)
         return RecordResult(file, unit.line, problems, None, unit.raw, "record", unit.lines, text)
 
     def _check_row(self, unit: Unit, file: str | None) -> RecordResult:
