@@ -30,7 +30,6 @@ from kzcn.eras import number_eras, number_out_of_era
 from kzcn.identifiers import (
     _RID_WEIGHTS,
     RESIDENT_ID_PATTERN,
-    _resident_id_number_problem,
     icao_check_digit,
     iin_birth_date,
     iin_check_digit,
@@ -38,6 +37,7 @@ from kzcn.identifiers import (
     iin_problems,
     resident_id_fine,
     resident_id_matches,
+    resident_id_number_problem,
     resident_id_problems,
 )
 from kzcn.messages import (
@@ -225,7 +225,7 @@ def test_the_resident_id_checksum_in_one_call_is_the_weighted_sum(number: str) -
         expected = "resident_id.checksum"
     else:
         expected = None
-    assert _resident_id_number_problem.__wrapped__(number) == expected
+    assert resident_id_number_problem.__wrapped__(number) == expected
 
 
 @settings(max_examples=300, deadline=None)

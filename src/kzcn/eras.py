@@ -20,6 +20,7 @@ __all__ = [
     "NumberEra",
     "authority_eras",
     "dated_document_kinds",
+    "first_issue_day",
     "issuer_out_of_era",
     "number_eras",
     "number_out_of_era",
@@ -134,7 +135,7 @@ def number_out_of_era(state: str, document_type: str, number: str, issued: date)
 
 
 @lru_cache(maxsize=4096)
-def _first_issue(state: str, document_type: str, printed: str) -> int | None:
+def first_issue_day(state: str, document_type: str, printed: str) -> int | None:
     """The first day (ordinal) `printed` issued that document, or None when not in the table.
 
     Kept for the issuers last asked about: a file names a few issuers many times.
@@ -153,5 +154,5 @@ def issuer_out_of_era(state: str, document_type: str, printed: str, issued: date
     ends. An issuer the table does not know is not judged (issuers are free text
     as printed); a mission abroad issues passports whatever the date.
     """
-    first = _first_issue(state, document_type, printed)
+    first = first_issue_day(state, document_type, printed)
     return first is not None and issued.toordinal() < first

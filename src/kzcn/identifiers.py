@@ -31,6 +31,7 @@ __all__ = [
     "resident_id_check_char",
     "resident_id_fine",
     "resident_id_matches",
+    "resident_id_number_problem",
     "resident_id_problems",
     "yymmdd",
 ]
@@ -192,7 +193,7 @@ def resident_id_check_char(first17: str) -> str:
 
     The weights are 2**17 ... 2**1 mod 11, and 13 = 2 mod 11: over 17 digits
     the sum is 2 * int(first17, 13) mod 11, one C call, as a number already
-    matched as a resident ID number is checked (`_resident_id_number_problem`).
+    matched as a resident ID number is checked (`resident_id_number_problem`).
     """
     total: int = sum(map(mul, mrz_values(first17), _RID_WEIGHTS))
     return _RID_CHECK[total % 11]
@@ -204,7 +205,7 @@ def resident_id_problems(number: str, date_of_birth: date | None, sex: str | Non
     `date_of_birth` and `sex` are None when only the number itself is checked
     (a document number outside a person record).
     """
-    own = _resident_id_number_problem(number)
+    own = resident_id_number_problem(number)
     if own == "resident_id.format":
         return [own]
     problems: list[Code] = [] if own is None else [own]
@@ -217,7 +218,7 @@ def resident_id_problems(number: str, date_of_birth: date | None, sex: str | Non
 
 def resident_id_fine(number: str, date_of_birth: date, sex: str) -> bool:
     """Whether `resident_id_problems(number, date_of_birth, sex)` is empty (see `iin_fine`)."""
-    return _resident_id_number_problem(number) is None and resident_id_matches(
+    return resident_id_number_problem(number) is None and resident_id_matches(
         number, date_of_birth, sex
     )
 
@@ -234,7 +235,7 @@ def resident_id_matches(number: str, date_of_birth: date, sex: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _resident_id_number_problem(number: str) -> Code | None:
+def resident_id_number_problem(number: str) -> Code | None:
     """The format or checksum problem of a number alone, or None.
 
     Kept for the numbers last asked about: a Chinese person's number is checked

@@ -259,17 +259,6 @@ def _digit_fine(text: str, check: str) -> bool:
     return check == icao_check_digit(text) or (check == "<" and not text.strip("<"))
 
 
-def _nine(values: bytes, at: int) -> int:
-    """The weighted sum (mod 10) of the nine values from `at`: a document number field."""
-    return (
-        7 * (values[at] + values[at + 3] + values[at + 6])
-        + 3 * (values[at + 1] + values[at + 4] + values[at + 7])
-        + values[at + 2]
-        + values[at + 5]
-        + values[at + 8]
-    ) % 10
-
-
 def _head_share(values: bytes, field: str, check: str, optional: str) -> tuple[str, int] | None:
     """A number and the share of its field and digit (10 values) at a composite's head.
 
@@ -280,27 +269,32 @@ def _head_share(values: bytes, field: str, check: str, optional: str) -> tuple[s
     """
     if check != "<":
         digit = values[9]  # a letter's value (10 and more) is no digit
-        return (field, 8 * digit) if _nine(values, 0) == digit else None
+        total = (
+            7 * (values[0] + values[3] + values[6])
+            + 3 * (values[1] + values[4] + values[7])
+            + values[2]
+            + values[5]
+            + values[8]
+        )
+        return (field, 8 * digit) if total % 10 == digit else None
     number, digit_text, _ = card_number(field, check, optional)
     return (number, _weighted(values)) if _digit_fine(number, digit_text) else None
-
-
-def _rest_share(values: bytes, text: str, rotation: int) -> int:
-    """The share in a composite of data without a check digit of its own (optional data)."""
-    return _weighted(values, rotation) if text.strip("<") else 0
 
 
 #: What `verified_part` gives: layout, issuing state, document number, nationality, expiry.
 DocumentPart = tuple[str, str, str, str, str]
 _DIGITS = "0123456789"
+#: The kept shares of a date at the two places dates sit in every composite.
+_BIRTH_SHARES, _EXPIRY_SHARES = _DATE_SHARES[1], _DATE_SHARES[2]
 
 
 def _td3_verified(one: str, two: str) -> DocumentPart | None:
-    # The composite is two[0:10] + two[13:20] + two[21:43], summed by its fields.
+    # The composite is two[0:10] + two[13:20] + two[21:43], summed by its fields; a date's
+    # share is most likely kept (`_date_share` computes and keeps it otherwise).
     values = mrz_values(two)
     head = _head_share(values[0:10], two[0:9], two[9], "")
-    birth = _date_share(two[13:20], 1)
-    expiry = _date_share(two[21:28], 2)
+    birth = _BIRTH_SHARES.get(two[13:20]) or _date_share(two[13:20], 1)
+    expiry = _EXPIRY_SHARES.get(two[21:28]) or _date_share(two[21:28], 2)
     if head is None or birth is None or expiry is None:
         return None
     share = head[1] + birth + expiry
@@ -317,27 +311,31 @@ def _td2_verified(one: str, two: str) -> DocumentPart | None:
     # The composite is two[0:10] + two[13:20] + two[21:35].
     values = mrz_values(two)
     head = _head_share(values[0:10], two[0:9], two[9], two[28:35])
-    birth = _date_share(two[13:20], 1)
-    expiry = _date_share(two[21:28], 2)
+    birth = _BIRTH_SHARES.get(two[13:20]) or _date_share(two[13:20], 1)
+    expiry = _EXPIRY_SHARES.get(two[21:28]) or _date_share(two[21:28], 2)
     if head is None or birth is None or expiry is None:
         return None
     number, share = head
-    share += birth + expiry + _rest_share(values[28:35], two[28:35], 0)
+    share += birth + expiry
+    if two[28:35].strip("<"):
+        share += _weighted(values[28:35])
     if two[35] != _DIGITS[share % 10]:
         return None
     return "TD2", one[2:5], number, two[10:13], two[21:27]
 
 
-def _td1_verified(one: str, two: str, three: str) -> DocumentPart | None:  # noqa: ARG001 - names
+def _td1_verified(one: str, two: str) -> DocumentPart | None:
     # The composite is one[5:30] + two[0:7] + two[8:15] + two[18:29].
     first = mrz_values(one)
     head = _head_share(first[5:15], one[5:14], one[14], one[15:30])
-    birth = _date_share(two[0:7], 1)
-    expiry = _date_share(two[8:15], 2)
+    birth = _BIRTH_SHARES.get(two[0:7]) or _date_share(two[0:7], 1)
+    expiry = _EXPIRY_SHARES.get(two[8:15]) or _date_share(two[8:15], 2)
     if head is None or birth is None or expiry is None:
         return None
     number, share = head
-    share += birth + expiry + _rest_share(first[15:30], one[15:30], 1)
+    share += birth + expiry
+    if one[15:30].strip("<"):
+        share += _weighted(first[15:30], 1)
     if two[18:29].strip("<"):
         share += _weighted(mrz_values(two[18:29]))
     if two[29] != _DIGITS[share % 10]:
@@ -345,21 +343,20 @@ def _td1_verified(one: str, two: str, three: str) -> DocumentPart | None:  # noq
     return "TD1", one[2:5], number, two[15:18], two[8:14]
 
 
-#: The document codes each layout opens with, by the width of its lines.
-_CODES = {44: "P", 36: "IAC", 30: "IAC"}
-
-
 def _layout_width(lines: Sequence[str]) -> int:
     """The width of the lines of a layout `parse_mrz` reads (44, 36 or 30), else 0."""
-    if len(lines) < 2:  # every layout has two lines or three
-        return 0
-    one, two = lines[0], lines[1]
-    width = len(one)
-    if len(two) != width or width not in _CODES or one[0] not in _CODES[width]:
-        return 0
-    if width == 30:  # TD1, three lines
-        return width if len(lines) == 3 and len(lines[2]) == width else 0
-    return width if len(lines) == 2 else 0
+    if len(lines) == 2:
+        one, two = lines
+        width = len(one)
+        if len(two) == width and (
+            (width == 44 and one[0] == "P") or (width == 36 and one[0] in "IAC")
+        ):
+            return width
+    elif len(lines) == 3:
+        one, two, three = lines
+        if len(one) == len(two) == len(three) == 30 and one[0] in "IAC":
+            return 30
+    return 0
 
 
 def verified_part(lines: Sequence[str]) -> DocumentPart | None:
@@ -371,12 +368,12 @@ def verified_part(lines: Sequence[str]) -> DocumentPart | None:
     question. The composite digit is summed by its fields, the dates' shares kept.
     """
     width = _layout_width(lines)
+    if width == 30:
+        return _td1_verified(lines[0], lines[1])
     if width == 44:
         return _td3_verified(lines[0], lines[1])
-    if width == 36:
+    if width:
         return _td2_verified(lines[0], lines[1])
-    if width == 30:
-        return _td1_verified(lines[0], lines[1], lines[2])
     return None
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
-from kzcn.eras import dated_document_kinds, issuer_out_of_era, number_out_of_era
+from kzcn.eras import dated_document_kinds, first_issue_day, issuer_out_of_era, number_out_of_era
 from kzcn.errors import RuleBreach, raise_errors
 from kzcn.identifiers import (
     DOCUMENT_NUMBER_PATTERNS,
@@ -21,6 +21,7 @@ from kzcn.identifiers import (
     iin_problems,
     resident_id_fine,
     resident_id_matches,
+    resident_id_number_problem,
     resident_id_problems,
 )
 from kzcn.mrz import (
@@ -74,6 +75,9 @@ _OTHER_NUMBER = re.compile(OTHER_DOCUMENT_NUMBER_PATTERN)
 _RESIDENT_ID_CARD = ("CHN", "identity_card")
 #: The documents whose number format is dated (`number_out_of_era` judges no other).
 _DATED = dated_document_kinds()
+#: `document_number_pattern(state, kind).fullmatch` by (state, kind), and for any other.
+_NUMBER_MATCHES = {key: document_number_pattern(*key).fullmatch for key in DOCUMENT_NUMBER_PATTERNS}
+_OTHER_MATCHES = _OTHER_NUMBER.fullmatch
 
 _MRZ_LINE = Annotated[str, Field(pattern=r"^[A-Z0-9<]{30}$|^[A-Z0-9<]{36}$|^[A-Z0-9<]{44}$")]
 
@@ -209,13 +213,15 @@ class IdentityDocument(KzcnModel):
         )
         key = (state, kind)
         if key == _RESIDENT_ID_CARD:  # the number pattern is the resident ID's own format
-            if resident_id_problems(number, None, None):
+            if resident_id_number_problem(number) is not None:
                 return False
-        elif not document_number_pattern(state, kind).fullmatch(number):
+        elif not _NUMBER_MATCHES.get(key, _OTHER_MATCHES)(number):
             return False
-        if (key in _DATED and number_out_of_era(state, kind, number, issued)) or issuer_out_of_era(
-            state, kind, self.issuing_authority, issued
-        ):
+        if key in _DATED and number_out_of_era(state, kind, number, issued):
+            return False
+        # `issuer_out_of_era`, its kept table asked here (one call less on every document).
+        first = first_issue_day(state, kind, self.issuing_authority)
+        if first is not None and issued.toordinal() < first:
             return False
         if (expiry := self.date_of_expiry) is not None and expiry <= issued:
             return False
@@ -227,14 +233,12 @@ class IdentityDocument(KzcnModel):
         if part is None:
             return False
         layout, state, number, nationality, expiry = part
-        passport = self.document_type == "passport"
-        return (
-            passport == (layout == "TD3")
-            and state == self.issuing_state
-            and number.rstrip("<") == self._mrz_number(layout)
-            and expiry == mrz_date(self.date_of_expiry)
-            and (not passport or nationality == state)
-        )
+        if self.document_type == "passport":  # a passport's MRZ is TD3, a card's is not
+            if layout != "TD3" or nationality != state or number.rstrip("<") != self.number[:9]:
+                return False
+        elif layout == "TD3" or number.rstrip("<") != self.number:
+            return False
+        return state == self.issuing_state and expiry == mrz_date(self.date_of_expiry)
 
     def _mrz_number(self, layout: str) -> str:
         # A passport cuts a long number at 9; a card carries it whole (9303-5, note j).
