@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import pickle
 from pathlib import Path
 
 import orjson
@@ -22,10 +24,17 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES
 from kzcn.flat import column_order, csv_columns, csv_layout, flatten
-from kzcn.validation import validate_file
+from kzcn.validation import readers, validate_file
 from kzcn.validation._rowtext import MARK, RowText
 from kzcn.validation.engines import as_json
-from kzcn.validation.readers import Table, TableRow
+from kzcn.validation.readers import (
+    InputRefusedError,
+    Table,
+    TableRow,
+    csv_units,
+    pack_units,
+    unpack_units,
+)
 
 #: Columns headers are drawn from: every type, lists with gaps, scalars in lists,
 #: unknown columns, names with `%` and the mark, a column named twice.
@@ -303,3 +312,44 @@ def test_validating_gives_the_same_results_with_the_templates_as_without(tmp_pat
     accepted = [r.accepted for r in fast if r.accepted is not None]
     assert accepted, "some rows took the fast path"
     assert orjson.loads(accepted[0])  # the text the model is built from, when asked for
+
+
+def _batched_texts(body: bytes) -> list[bytes | None]:
+    """Each row's text as the reader's batches write it, and as a worker's do."""
+    units = list(csv_units(io.BytesIO(body)))
+    crossed = list(unpack_units(pickle.loads(pickle.dumps(pack_units(units)))))  # noqa: S301
+    assert [type(unit) for unit in crossed] == [type(unit) for unit in units]
+    texts = [unit.record_text() for unit in units if isinstance(unit, TableRow)]
+    assert [unit.record_text() for unit in crossed if isinstance(unit, TableRow)] == texts
+    return texts
+
+
+def test_rows_written_in_batches_are_written_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 3 rows (`_Batch`), over a quoted row, a blank line and a row too short."""
+    monkeypatch.setattr(readers, "BATCH", 3)
+    header, rows = _example_rows()
+    lines = [_line(cells, ",", "minimal", "\n") for cells in rows]
+    lines[2:2] = [b"\n", b"x,y\n", b'"a\nb"' + b"," * (len(header) - 1) + b"\n"]
+    body = _line(header, ",", "minimal", "\n") + b"".join(lines)
+    table = Table(csv_layout(header))
+    one_by_one = [TableRow(2, line, table, None, 1).record_text() for line in lines]
+    texts = _batched_texts(body)
+    assert texts == [one_by_one[0], one_by_one[1], None, *one_by_one[5:]]
+    assert sum(text is not None for text in texts) > len(rows) // 2
+
+
+def test_a_batch_writes_a_row_added_after_it_was_written() -> None:
+    table = Table(csv_layout(["kind", "synthetic"]))
+    batches = readers._Batches()
+    first = batches.row(2, b"x,true\n", table)
+    assert first.record_text() == b'{"kind":"x","synthetic":true}'
+    assert batches.row(3, b"y,false\n", table).record_text() == b'{"kind":"y","synthetic":false}'
+    assert first.record_text() == b'{"kind":"x","synthetic":true}'  # no longer the batch's
+
+
+def test_rows_read_before_a_refused_line_are_handed_on_first() -> None:
+    body = b"kind,synthetic\nx,true\ny,true\n" + b"z" * 2000
+    units = csv_units(io.BytesIO(body), max_record_bytes=100)
+    assert [unit.line for unit in itertools.islice(units, 3)] == [1, 2, 3]
+    with pytest.raises(InputRefusedError, match="line 4 is longer"):
+        next(units)
