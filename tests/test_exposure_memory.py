@@ -368,47 +368,29 @@ def test_what_pyarrow_kept_of_the_read_is_given_back(
     assert released == [0]  # once, after the read, with nothing of it still held
 
 
-#: pyarrow's two streams beside DuckDB's read of the rows (`_duck._read_beside`): the
-#: function making each one's batches, and the choice that, giving None, leaves the other
-#: to DuckDB (both at once, the other's batches land in the one's measure).
-STREAMS = {
-    "lists": ("_listing_rows", "_document_columns"),
-    "documents": ("_document_rows", "_list_columns"),
-}
-
-
-def _stream_growth(path: Path, monkeypatch: pytest.MonkeyPatch, stream: str) -> int:
-    """Bytes pyarrow gained from the first batch of `stream` (`STREAMS`) to its largest."""
+def _list_stream_growth(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Bytes pyarrow gained from the first batch of the person lists' stream to its largest."""
     import pyarrow as pa  # noqa: PLC0415
 
     from kzcn.exposure import _duck  # noqa: PLC0415
 
-    made, other = STREAMS[stream]
     allocated: list[int] = []
-    original = getattr(_duck, made)
+    original = _duck._listing_rows
 
-    def noted(batch: Any) -> Any:
-        allocated.append(pa.total_allocated_bytes())
-        return batch
+    def recorded(*args: Any) -> Any:
+        for batch in original(*args):
+            allocated.append(pa.total_allocated_bytes())
+            yield batch
 
-    def each(*args: Any) -> Any:  # `_listing_rows`: the batches
-        return map(noted, original(*args))
-
-    def one(*args: Any) -> Any:  # `_document_rows`: a batch
-        return noted(original(*args))
-
-    with monkeypatch.context() as patch:
-        patch.setattr(_duck, made, each if stream == "lists" else one)
-        patch.setattr(_duck, other, lambda *_: None)
-        compute_exposure(path)
+    monkeypatch.setattr(_duck, "_listing_rows", recorded)
+    compute_exposure(path)
     return max(allocated) - allocated[0]
 
 
-@pytest.mark.parametrize("stream", sorted(STREAMS))
-def test_a_parquet_stream_beside_the_rows_holds_no_more_for_a_longer_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: str
+def test_the_parquet_lists_stream_holds_no_more_for_a_longer_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """pyarrow reads row group by row group: nothing is read ahead and kept.
+    """pyarrow reads the lists row group by row group: nothing is read ahead and kept.
 
     Pre-buffered (pyarrow's default), each row group's chunks stayed allocated as
     the batches went by: 0.23 GiB at 20M messages, in the read's peak.
@@ -427,7 +409,7 @@ def test_a_parquet_stream_beside_the_rows_holds_no_more_for_a_longer_file(
     for rows in (400, 4_000):
         path = tmp_path / f"{rows}.parquet"
         pq.write_table(table.slice(0, rows), path, row_group_size=100)
-        growth[rows] = _stream_growth(path, monkeypatch, stream)
+        growth[rows] = _list_stream_growth(path, monkeypatch)
     # Read ahead, 40 row groups held about six times what 4 did (0.77 MB, 0.13 MB). Read
     # row group by row group, 40 take 0.09 to 0.13 MB and 4 take 0.025 to 0.04 MB, as the
     # thread that reads and the query that takes the batches happen to interleave: the

@@ -298,49 +298,33 @@ def _items_bits(items: str, group: tuple[tuple[int, str], ...]) -> str:
     One lambda per list, whatever the number of fields: DuckDB's cost of a
     lambda is mostly per call (six lambdas over a list cost six times one).
     """
-    return (
-        f"coalesce(list_bit_or(list_transform({items}, lambda x: {_fields_bits('x', group)})), 0)"
-    )
+    per_item = _sum_of_bits([(bit, f"x.{_quote(child)} IS NOT NULL") for bit, child in group])
+    return f"coalesce(list_bit_or(list_transform({items}, lambda x: {per_item})), 0)"
 
 
-def _fields_bits(item: str, group: tuple[tuple[int, str], ...]) -> str:
-    """The bits of the fields (bit, field) the struct `item` gives a value."""
-    return _sum_of_bits([(bit, f"{item}.{_quote(child)} IS NOT NULL") for bit, child in group])
-
-
-def _bits(
-    checks: FastChecks, non_empty: Callable[[str, str | None], str] = _json_non_empty,
-    *, documents: bool = True,
-) -> str:  # fmt: skip
-    """One kind's presence bits as a sum of SQL terms (the bits are distinct powers of 2).
-
-    Without `documents`, the bits of the subject's documents are left out
-    (`_load_documents` adds them).
-    """
+def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _json_non_empty) -> str:
+    """One kind's presence bits as a sum of SQL terms (the bits are distinct powers of 2)."""
     terms: list[tuple[int, str]] = []
     for bit, key, child in checks.message:
         terms.append((bit, non_empty(key, child)))
     terms.extend((bit, f"{_SUBJECT}.{_quote(key)} IS NOT NULL") for bit, key in checks.subject)
     lists = [(_quote(key), group) for key, group in checks.lists]
-    if checks.documents and documents:
+    if checks.documents:
         lists.append((f"{_SUBJECT}.{_DOCUMENTS}", checks.documents))
     # The checks on list items are the listed persons' (`_listed`), or-ed by `_query`.
     return " + ".join([_sum_of_bits(terms), *(_items_bits(items, group) for items, group in lists)])
 
 
 #: A document's key but its number (`_layout.DOCUMENT`): `STATE|TYPE`, None as `None`.
-_PARTS = [
+_DOCUMENT = " || '|' || ".join(
     f"coalesce(d.{_quote(c.path[-1])}, 'None')"
     for c in layout.DOCUMENT
     if c is not layout.DOCUMENT_KEY
-]
-_DOCUMENT = " || '|' || ".join(_PARTS)
+)
 _NUMBER = f"d.{_quote(layout.DOCUMENT_KEY.path[-1])}"
 #: A document's key, `STATE|TYPE|NUMBER`, where its number is JSON (`_json_source`) or text.
 _JSON_KEY = f"{_DOCUMENT} || '|' || ({_NUMBER} ->> '$')"
-#: The same text made at once (`concat`, a tenth of the documents' query less than `||`'s
-#: pairs), so only where the number is given (`_typed_key`): `concat` takes null as empty.
-_TEXT_KEY = "concat(" + ", '|', ".join([*_PARTS, _NUMBER]) + ")"
+_TEXT_KEY = f"{_DOCUMENT} || '|' || {_NUMBER}"
 #: The message's person record, and its documents, as SQL (`_layout`).
 _SUBJECT = _quote(layout.SUBJECT)
 _DOCUMENTS = _quote(layout.DOCUMENTS)
@@ -416,17 +400,15 @@ def _parquet_source(
     rows = f"read_parquet({_literal(str(path))}, file_row_number = true)"
     return _From(
         rows,
-        lambda person, key: f"list_transform({person}.{_DOCUMENTS}, lambda d: {_typed_key(key)})",
+        lambda person, key: (
+            f"list_transform({person}.{_DOCUMENTS}, lambda d: "
+            f"CASE WHEN {_NUMBER} IS NOT NULL THEN {key(_TEXT_KEY)} END)"
+        ),
         f"{_SUBJECT}.{_PERSON['sex']} IS NULL AND {_SUBJECT}.{_PERSON['date_of_birth']} IS NULL",
         _typed_non_empty(_parquet_lists(rows, fast, con)),
         "file_row_number + 1",
         typed=True,
     )
-
-
-def _typed_key(key: Callable[[str], str]) -> str:
-    """SQL: the key of the typed (Parquet) document `d` through `key`; null without a number."""
-    return f"CASE WHEN {_NUMBER} IS NOT NULL THEN {key(_TEXT_KEY)} END"
 
 
 Source = Callable[[Path, "ExtractPlan", FastPlan], _From]
@@ -522,17 +504,9 @@ def _unnested(plan: ExtractPlan, fast: FastPlan, kind: str, names: tuple[str, ..
 _ITEM_BITS = "coalesce(list_aggregate(list_transform(listed, lambda p: p.presence), 'bit_or'), 0)"
 
 
-def _has_subject(plan: ExtractPlan) -> str:
-    """SQL: the row's `kind` is one whose message has a subject."""
-    # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
-    person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
-    return f"CASE kind {person} ELSE false END"
-
-
-def _query(  # noqa: PLR0913 - the reading's parts, and four switches
+def _query(  # noqa: PLR0913 - the reading's parts, and three switches
     path: Path, plan: ExtractPlan, fast: FastPlan, source: Source = _json_source,
     *, in_engine: bool = False, listing: bool = True, raw_lists: bool = False,
-    documents: bool = True,
 ) -> str:  # fmt: skip
     """The rows' query, as SQL.
 
@@ -541,15 +515,14 @@ def _query(  # noqa: PLR0913 - the reading's parts, and four switches
     their hashes (only equality matters in the engine; the text is not kept).
     Without `listing`, the listed persons are left out (`_pruned_lists` reads them);
     with `raw_lists` too, each list of persons is a column as read (`_unnest_lists`).
-    Without `documents`, the subject's documents are left out, their keys and
-    their bits (`_pruned_documents` reads them).
     """
     kinds = sorted(fast.checks)
+    # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
+    person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
     reading = source(path, plan, fast)
     key = _as_hash if in_engine and reading.typed else str
     bits = " ".join(
-        f"WHEN {_literal(k)} THEN {_bits(fast.checks[k], reading.non_empty, documents=documents)}"
-        for k in kinds
+        f"WHEN {_literal(k)} THEN {_bits(fast.checks[k], reading.non_empty)}" for k in kinds
     )
     envelope = [f"{path} AS {name}" for name, path in _ENVELOPE.items()]
     if in_engine and reading.ord is not None:
@@ -564,19 +537,16 @@ def _query(  # noqa: PLR0913 - the reading's parts, and four switches
     # A message's bits of the checks on items are any item's (`listed` is defined first);
     # without `listing`, `_split` (or `_unnest_lists`) adds them from the table `listed`.
     items = f" | {_ITEM_BITS}" if listed and not raw_lists else ""
-    held = (
-        f"CASE WHEN has_subject THEN {reading.documents(_SUBJECT, key)} END AS documents,"
-        if documents else ""
-    )  # fmt: skip
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
     SELECT
         kind, {", ".join(envelope)}, has_subject, {listed}
         CAST(CASE kind {bits} ELSE 0 END AS BIGINT){items} AS presence,
-        {", ".join(values)}, {held}
+        {", ".join(values)},
+        CASE WHEN has_subject THEN {reading.documents(_SUBJECT, key)} END AS documents,
         has_subject AND {reading.no_subject} AS no_subject
     FROM (
-        SELECT *, {_has_subject(plan)} AS has_subject
+        SELECT *, CASE kind {person} ELSE false END AS has_subject
         FROM {reading.rows}
     )
     """  # noqa: S608
@@ -899,9 +869,7 @@ def load_native(
     try:
         # A Parquet footer (0.4 MB at a million rows) is read once, not once a query.
         with _plain_name(path) as plain, _setting(con, "parquet_metadata_cache", on_parquet):
-            leaves = _leaves(con, plain) if parquet else []
-            wanted = _list_columns(leaves, plan, fast) if parquet and listing else None
-            held = _document_columns(leaves, fast) if parquet else None
+            wanted = _list_columns(_leaves(con, plain), plan, fast) if parquet and listing else None
             reading = (
                 _parquet_source(plain, plan, fast, con) if parquet
                 else _json_source(plain, plan, fast)
@@ -909,14 +877,23 @@ def load_native(
             query = _query(
                 plain, plan, fast, lambda *_: reading, in_engine=True,
                 listing=wanted is None and not unnested, raw_lists=unnested,
-                documents=held is None,
             )  # fmt: skip
             # Parquet's rows carry their number (`ord`): DuckDB may store them in any order.
             with _setting(con, "preserve_insertion_order", "false" if parquet else None):
-                works = _read_beside(plain, plan, fast, reading, lists=wanted, documents=held)
-                with _beside(con, *works):
+                if wanted is None:
                     con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
-                _add_bits(con, [t for t, w in (("listed", wanted), ("held", held)) if w])
+                else:
+                    # pyarrow's reading of the lists is mostly one thread's: it runs beside
+                    # DuckDB's reading of the rows, on a connection of its own, from its
+                    # import on (run here, the import and the first batch held DuckDB's
+                    # first row back by 0.2 s).
+                    def lists(other: duckdb.DuckDBPyConnection) -> None:
+                        stream = _pruned_lists(plain, wanted, _lists(plan))
+                        _load_lists(other, stream, plan, reading, fast)
+
+                    with _beside(con, lists):
+                        con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
+                    _add_item_bits(con)
             if unnested:
                 _unnest_lists(con, plan, fast)
     except (duckdb.Error, OSError):
@@ -943,40 +920,13 @@ def load_native(
         _drop_loaded(con)
         return None
     _split(con, listing, numbered=parquet, hashed=parquet, apart=wanted is not None or unnested,
-           unnested=unnested, held=held is not None)  # fmt: skip
+           unnested=unnested)  # fmt: skip
     return lines.empty, lines.count
-
-
-def _read_beside(  # noqa: PLR0913 - the reading's parts, and what pyarrow reads
-    path: Path, plan: ExtractPlan, fast: FastPlan, reading: _From,
-    *, lists: list[str] | None, documents: list[str] | None,
-) -> list[Callable[[duckdb.DuckDBPyConnection], None]]:  # fmt: skip
-    """What pyarrow reads beside DuckDB's reading of the rows, as works for `_beside`.
-
-    The leaves of the person lists (`_pruned_lists`) and of the subjects'
-    documents (`_pruned_documents`). pyarrow's reading is mostly one thread's:
-    each runs beside DuckDB's reading of the rows, on a connection of its own,
-    from its import on (run before, the import and the first batch held
-    DuckDB's first row back by 0.2 s).
-    """
-    works: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
-    if lists:
-        persons = _lists(plan)
-        works.append(
-            lambda other: _load_lists(
-                other, _pruned_lists(path, lists, persons), plan, reading, fast
-            )
-        )
-    if documents:
-        works.append(
-            lambda other: _load_documents(other, _pruned_documents(path, documents), plan, fast)
-        )
-    return works
 
 
 def _drop_loaded(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what a declined load left: nothing of it is read."""
-    for table in ("raw", "listed", "lraw", "held"):
+    for table in ("raw", "listed", "lraw"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -1028,121 +978,15 @@ def _list_columns(leaves: list[str], plan: ExtractPlan, fast: FastPlan) -> list[
     wanted = [kind, *(_leaf((key, "[]", *f)) for key in _lists(plan) for f in fields)]
     if not set(leaves).issuperset(wanted):
         return None
-    return _with_checked(wanted, leaves, [(key, "[]", *path) for key, path in _item_checks(fast)])
-
-
-def _with_checked(
-    wanted: list[str], leaves: list[str], checked: list[tuple[str, ...]]
-) -> list[str] | None:
-    """`wanted` and a leaf under each checked field (a path), or None where the file has none.
-
-    One leaf under a field tells whether the field holds a value: pyarrow makes
-    a struct's nulls, and a list's lengths, from the levels of any leaf under it.
-    """
-    for path in checked:
-        prefix = _leaf(path)
+    for key, path_ in _item_checks(fast):
+        # One leaf under a checked field tells whether the field holds a value.
+        prefix = _leaf((key, "[]", *path_))
         leaf = next((f for f in leaves if f == prefix or f.startswith(prefix + ".")), None)
         if leaf is None:
             return None
         if leaf not in wanted:
             wanted.append(leaf)
     return wanted
-
-
-def _document_columns(leaves: list[str], fast: FastPlan) -> list[str] | None:
-    """The leaves pyarrow reads for the subjects' documents (`_pruned_documents`), or None.
-
-    DuckDB reads every field of a list's items (`_list_columns`): the subjects'
-    documents took half of its read of a million generated messages (their
-    machine-readable zones alone are 0.1 GB), and read by pyarrow, only the
-    key's leaves and one under each checked field, a third of that. `leaves`
-    are the file's (`_leaves`); None where a leaf is missing (DuckDB reads them).
-    """
-    held = (layout.SUBJECT, layout.DOCUMENTS, "[]")
-    kind = ".".join(layout.KIND.path)
-    wanted = [kind, *(_leaf((*held, *c.path)) for c in layout.DOCUMENT)]
-    if not set(leaves).issuperset(wanted):
-        return None
-    checked = {child for checks in fast.checks.values() for _, child in checks.documents}
-    return _with_checked(wanted, leaves, [(*held, child) for child in sorted(checked)])
-
-
-#: Rows of a Parquet file read at a time for their subjects' documents (`_pruned_documents`):
-#: fewer than `_LIST_BATCH`, as most rows have documents (a quarter of pyarrow's memory).
-_DOCUMENT_BATCH = 16 * 1024
-
-
-def _pruned_documents(path: Path, wanted: list[str]) -> pa.RecordBatchReader:
-    """Each subject's document of the Parquet rows, a row each: `ord`, `kind`, `d`.
-
-    `d` holds the leaves `wanted` (`_document_columns`) of the document, `ord`
-    numbers its message (from 1). A stream, as `_pruned_lists`' rows are.
-    """
-    import pyarrow.parquet as pq  # noqa: PLC0415 - see `_pruned_lists`
-
-    file = pq.ParquetFile(path, read_dictionary=[wanted[0]], pre_buffer=False)
-    batches = file.iter_batches(batch_size=_DOCUMENT_BATCH, columns=wanted, use_threads=True)
-
-    def rows() -> Iterator[pa.RecordBatch]:
-        start = 0
-        for batch in batches:
-            yield _document_rows(batch, start)
-            start += batch.num_rows
-
-    return _stream(rows(), lambda: _document_schema(file, wanted))
-
-
-def _document_rows(batch: pa.RecordBatch, start: int) -> pa.RecordBatch:
-    """The documents of `batch` (its rows from row `start` on), a row each (`_pruned_documents`)."""
-    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    documents = batch.column(layout.SUBJECT).field(layout.DOCUMENTS)
-    messages = pc.list_parent_indices(documents)
-    kinds = batch.column(".".join(layout.KIND.path)).take(messages)
-    rows = pa.RecordBatch.from_arrays([kinds, _only_keys(documents.flatten())], ["kind", "d"])
-    return _with_ord(rows, messages, start)
-
-
-#: The fields of a document's key (`_layout.DOCUMENT`): the only values `_load_documents` reads.
-_KEY_FIELDS = frozenset(c.path[-1] for c in layout.DOCUMENT)
-
-
-def _only_keys(documents: pa.StructArray) -> pa.StructArray:
-    """`documents` with the values of any field but the key's left out: only their nulls kept.
-
-    DuckDB's test of a checked field reads only whether it holds a value
-    (`_fields_bits`); taking the values in (a machine-readable zone's lines,
-    a date) cost it as much as the rest of the documents' query.
-    """
-    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    names = [field.name for field in documents.type]
-    children = [
-        documents.field(name) if name in _KEY_FIELDS else _nulls_of(documents.field(name))
-        for name in names
-    ]
-    mask = pc.invert(documents.is_valid()) if documents.null_count else None
-    return pa.StructArray.from_arrays(children, names, mask=mask)
-
-
-def _nulls_of(values: pa.Array) -> pa.Array:
-    """Booleans, null where `values` is: what `IS NOT NULL` reads of them."""
-    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
-
-    ones = np.full((values.offset + len(values) + 7) // 8, 0xFF, np.uint8)
-    buffers = [values.buffers()[0], pa.py_buffer(ones)]
-    return pa.Array.from_buffers(pa.bool_(), len(values), buffers, values.null_count, values.offset)
-
-
-def _document_schema(file: pq.ParquetFile, wanted: list[str]) -> pa.Schema:
-    """The schema of `_document_rows`' batches, for a file that gives none (it has no rows)."""
-    import pyarrow as pa  # noqa: PLC0415 - see `_pruned_lists`
-
-    read = file.read_row_groups([], columns=wanted)
-    columns = [column.combine_chunks() for column in read.columns]
-    return _document_rows(pa.RecordBatch.from_arrays(columns, schema=read.schema), 0).schema
 
 
 def _pruned_lists(path: Path, wanted: list[str], keys: list[str]) -> pa.RecordBatchReader:
@@ -1225,7 +1069,7 @@ def _load_lists(
 ) -> None:  # fmt: skip
     """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column.
 
-    The rows' `presence` gains their items' bits after (`_add_bits`), as
+    The rows' `presence` gains their items' bits after (`_add_item_bits`), as
     `_query` adds them to a row whose lists it reads itself.
     """
     listed = _listed(plan, reading, _as_hash, fast).removesuffix(", ")
@@ -1236,51 +1080,11 @@ def _load_lists(
         con.unregister("lists_in")
 
 
-def _load_documents(
-    con: duckdb.DuckDBPyConnection, documents: pa.RecordBatchReader, plan: ExtractPlan,
-    fast: FastPlan,
-) -> None:  # fmt: skip
-    """The table `held` (`ord`, `bits`, `h`) of `_pruned_documents`: a row a document.
-
-    What `_query` makes of the subject's documents when it reads them itself: `bits`,
-    those of its kind's checks on a document (`_bits`), `h` its key's hash where
-    the message has a subject (its `documents`). A document giving neither is left out.
-    """
-    checked = [(kind, checks.documents) for kind, checks in sorted(fast.checks.items())]
-    cases = " ".join(f"WHEN {_literal(k)} THEN {_fields_bits('d', g)}" for k, g in checked if g)
-    bits = f"CASE kind {cases} ELSE 0 END" if cases else "0"
-    con.register("documents_in", documents)
-    try:
-        con.execute(f"""
-            CREATE TABLE held AS SELECT * FROM (
-                SELECT ord, CAST({bits} AS BIGINT) AS bits,
-                       CASE WHEN {_has_subject(plan)} THEN {_typed_key(_as_hash)} END AS h
-                FROM documents_in
-            ) WHERE bits <> 0 OR h IS NOT NULL
-        """)  # noqa: S608 - see `_query`
-    finally:
-        con.unregister("documents_in")
-
-
-#: What the tables read beside the rows add to the rows' `presence` (`ord`, `bits`), as SQL.
-_BESIDE_BITS = {
-    "listed": f"SELECT ord, {_ITEM_BITS} AS bits FROM listed",  # noqa: S608 - constant SQL
-    "held": "SELECT ord, bits FROM held WHERE bits <> 0",
-}
-
-
-def _add_bits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-    """The rows' `presence` gains the bits of `tables` read beside them (`_BESIDE_BITS`).
-
-    As `_query` adds them to a row whose lists and documents it reads itself;
-    one update for every table (an update costs a pass over the rows).
-    """
-    if not tables:
-        return
-    bits = " UNION ALL ".join(_BESIDE_BITS[table] for table in tables)
+def _add_item_bits(con: duckdb.DuckDBPyConnection) -> None:
+    """The rows' `presence` gains the bits of their listed items' (`_load_lists`)."""
     con.execute(f"""
         UPDATE raw SET presence = raw.presence | b.bits
-        FROM (SELECT ord, bit_or(bits) AS bits FROM ({bits}) GROUP BY ord) b
+        FROM (SELECT ord, {_ITEM_BITS} AS bits FROM listed) b
         WHERE raw.ord = b.ord AND b.bits <> 0
     """)  # noqa: S608
 
@@ -1316,48 +1120,40 @@ def _setting(con: duckdb.DuckDBPyConnection, name: str, value: str | None) -> It
 
 @contextmanager
 def _beside(
-    con: duckdb.DuckDBPyConnection, *works: Callable[[duckdb.DuckDBPyConnection], None]
+    con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], None]
 ) -> Iterator[None]:
-    """Run each of `works` in a thread on a cursor of `con` (its own connection), beside the block.
+    """Run `work` in a thread on a cursor of `con` (a connection of its own), beside the block.
 
-    DuckDB lets go of the GIL while it runs a query, so all run at once. A
-    work's error is raised once all are done; if the block fails, the works are
+    DuckDB lets go of the GIL while it runs a query, so both run at once. The
+    work's error is raised once both are done; if the block fails, the work is
     interrupted and the block's error is raised.
     """
-    cursors = [con.cursor() for _ in works]
+    other = con.cursor()
     failed: list[BaseException] = []
 
-    def run(
-        work: Callable[[duckdb.DuckDBPyConnection], None], other: duckdb.DuckDBPyConnection
-    ) -> None:
+    def run() -> None:
         try:
             work(other)
         except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
             failed.append(error)
 
-    threads = [
-        threading.Thread(target=run, args=(work, other), name="kzcn-beside", daemon=True)
-        for work, other in zip(works, cursors, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
+    thread = threading.Thread(target=run, name="kzcn-beside", daemon=True)
+    thread.start()
     try:
         yield
     except BaseException:
-        for other in cursors:
-            other.interrupt()
+        other.interrupt()
         raise
     finally:
-        for thread, other in zip(threads, cursors, strict=True):
-            thread.join()
-            other.close()
+        thread.join()
+        other.close()
     if failed:
         raise failed[0]
 
 
 def _split(  # noqa: PLR0913 - where the rows and the listed persons are, as switches
     con: duckdb.DuckDBPyConnection, listing: bool, *, numbered: bool, hashed: bool, apart: bool,
-    unnested: bool = False, held: bool = False,
+    unnested: bool = False,
 ) -> None:  # fmt: skip
     """`raw` into `msg`, `lst` and `doc`, numbered by `ord` (the row's position, from 1).
 
@@ -1365,8 +1161,7 @@ def _split(  # noqa: PLR0913 - where the rows and the listed persons are, as swi
     `numbered`: `raw` has `ord` (else it is `rowid + 1`: the rows are in input order);
     `hashed`: the document keys are their hashes already; `apart`: the listed
     persons are in the table `listed` (`_load_lists`), not a column of `raw`;
-    `unnested`: they are in the table `lraw` already (`_unnest_lists`); `held`: the
-    subjects' document keys are in the table `held` (`_load_documents`), hashed.
+    `unnested`: they are in the table `lraw` already (`_unnest_lists`).
     """
     ord_ = "ord" if numbered else "rowid + 1 AS ord"
     key = "d" if hashed else "hash(d)"
@@ -1398,21 +1193,16 @@ def _split(  # noqa: PLR0913 - where the rows and the listed persons are, as swi
             f"CAST(0 AS BIGINT) AS presence, {columns} WHERE false"
         )
         listed_documents = ""
-    subjects = (
-        "SELECT ord, h AS d FROM held" if held
-        else f"SELECT {ord_}, unnest(documents) AS d FROM raw"  # noqa: S608 - see `_query`
-    )  # fmt: skip
     con.execute(f"""
         CREATE TABLE doc AS
-        SELECT ord, CAST(0 AS BIGINT) AS slot, {"d" if held else key} AS h FROM (
-            {subjects}
+        SELECT ord, CAST(0 AS BIGINT) AS slot, {key} AS h FROM (
+            SELECT {ord_}, unnest(documents) AS d FROM raw
         ) WHERE d IS NOT NULL
         {listed_documents}
     """)  # noqa: S608
-    for table in ("lraw", "listed", "held"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    dropped = [*([] if held else ["documents"]), *(["listed"] if listing and not apart else [])]
-    for column in ("no_subject", *dropped):
+    con.execute("DROP TABLE IF EXISTS lraw")
+    con.execute("DROP TABLE IF EXISTS listed")
+    for column in ("documents", "no_subject", *(["listed"] if listing and not apart else [])):
         con.execute(f"ALTER TABLE raw DROP COLUMN {column}")
     rest = "* EXCLUDE (ord)" if numbered else "*"
     con.execute(f"CREATE VIEW msg AS SELECT {ord_}, {rest} FROM raw")  # noqa: S608
