@@ -316,15 +316,18 @@ def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _jso
 
 
 #: A document's key but its number (`_layout.DOCUMENT`): `STATE|TYPE`, None as `None`.
-_DOCUMENT = " || '|' || ".join(
+_PARTS = [
     f"coalesce(d.{_quote(c.path[-1])}, 'None')"
     for c in layout.DOCUMENT
     if c is not layout.DOCUMENT_KEY
-)
+]
+_DOCUMENT = " || '|' || ".join(_PARTS)
 _NUMBER = f"d.{_quote(layout.DOCUMENT_KEY.path[-1])}"
 #: A document's key, `STATE|TYPE|NUMBER`, where its number is JSON (`_json_source`) or text.
 _JSON_KEY = f"{_DOCUMENT} || '|' || ({_NUMBER} ->> '$')"
-_TEXT_KEY = f"{_DOCUMENT} || '|' || {_NUMBER}"
+#: The text key made at once (`concat`, one string where `||` makes one a pair), so only
+#: where the number is given (`_parquet_source`): `concat` takes a null as empty text.
+_TEXT_KEY = "concat(" + ", '|', ".join([*_PARTS, _NUMBER]) + ")"
 #: The message's person record, and its documents, as SQL (`_layout`).
 _SUBJECT = _quote(layout.SUBJECT)
 _DOCUMENTS = _quote(layout.DOCUMENTS)
@@ -1025,7 +1028,9 @@ def _listing_rows(
             given = pc.or_(given, pc.is_valid(batch.column(key)))
         rows = pc.indices_nonzero(given)
         if len(rows):
-            yield _with_ord(batch.take(rows), rows, start)
+            # `filter`, not `take(rows)`: the same rows, in less time (a tenth of the
+            # stream's) over the nested lists.
+            yield _with_ord(batch.filter(given), rows, start)
         start += batch.num_rows
 
 
