@@ -38,11 +38,11 @@ from kzcn.validation._xlsx import (
     ARCHIVE_ERRORS,
     MAX_COLUMNS,
     Cells,
+    Entities,
     SheetError,
     cell_text,
     column_index,
     open_sheet,
-    xml_entities,
 )
 from kzcn.validation.readers import (
     MAX_DOCUMENT_BYTES,
@@ -120,7 +120,7 @@ class SheetTable(Table):
             if self._shapes is None:
                 self._shapes = SheetText(self.layout)
             letters, texts, entities = found
-            text = self._shapes.of(letters, texts, entities=entities)
+            text = self._shapes.of(letters, texts, entities)
             if text is not None:
                 return text
         record = self.layout.build(self.sheet_cells(xml))
@@ -184,12 +184,12 @@ class SheetText:
         #: Shapes met once, not learnt (forgotten when there are more).
         self._seen: set[bytes] = set()
 
-    def of(self, letters: list[bytes], texts: list[bytes], *, entities: bool) -> bytes | None:
+    def of(self, letters: list[bytes], texts: list[bytes], entities: Entities) -> bytes | None:
         """The text of the row whose cells are in columns `letters` and hold `texts`, or None.
 
-        The texts are XML's (`Cells.inline_texts`): when they hold entities,
-        those are replaced in the row's text at once (its template holds no
-        `&`, and a typed cell none either).
+        The texts are XML's (`Cells.inline_texts`): their `entities` are
+        replaced in the row's text at once (its template holds no `&`, and a
+        typed cell none either).
         """
         shape = b",".join(letters)
         template = self._templates.get(shape, _UNSEEN)
@@ -203,7 +203,7 @@ class SheetText:
             if converted is None:
                 return None
             values = converted
-        return xml_entities(template.text % values) if entities else template.text % values
+        return entities.replaced(template.text % values)
 
     def _learn(self, shape: bytes, letters: list[bytes]) -> _Template | None:
         """The template of `shape` met a second time, kept (None when it cannot be made).

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import enum
 import itertools
 import posixpath
 import re
@@ -34,8 +35,8 @@ from typing import IO, Any, AnyStr, Final, NamedTuple
 from xml.etree import ElementTree as ET
 
 __all__ = [
-    "Cells", "Sheet", "SheetError", "cell_text", "column_index", "json_texts", "open_sheet",
-    "xml_entities",
+    "Cells", "Entities", "Sheet", "SheetError", "cell_text", "column_index", "json_texts",
+    "open_sheet",
 ]  # fmt: skip
 
 #: One read of the inflated sheet: large enough that cutting rows costs little per row.
@@ -349,10 +350,10 @@ class Cells:
         cells, beyond = self.read(xml, width)
         return cells is not None, beyond
 
-    def inline_texts(self, xml: bytes) -> tuple[list[bytes], list[bytes], bool] | None:
+    def inline_texts(self, xml: bytes) -> tuple[list[bytes], list[bytes], Entities] | None:
         """A row of openpyxl's inline strings as its cells' column letters and XML texts, or None.
 
-        And whether the texts hold entities. Each text is as a JSON string
+        And which entities the texts hold. Each text is as a JSON string
         holds it between its quotes once its named entities are replaced
         (`json_texts`); None for any other row, or a text that is not so (an
         empty one, a quote, a line end, a reference or an escape): its cells
@@ -517,10 +518,10 @@ def _texts(raws: list[bytes]) -> list[str]:
     return texts if len(texts) == len(raws) else [xml_text(raw.decode()) for raw in raws]
 
 
-def json_texts(raws: list[bytes]) -> bool | None:
-    """Whether the XML texts `raws` hold entities, or None: they are no JSON strings' texts.
+def json_texts(raws: list[bytes]) -> Entities | None:
+    """Which entities the XML texts `raws` hold, or None: they are no JSON strings' texts.
 
-    They are when, their named entities replaced (`xml_entities`), they hold
+    They are when, their named entities replaced (`Entities.replaced`), they hold
     no character a JSON string escapes (a quote, a backslash, a control
     character, as orjson writes them) and are UTF-8: then those bytes are
     what a JSON string holds between its quotes. (Of the entities, `&quot;`
@@ -534,10 +535,16 @@ def json_texts(raws: list[bytes]) -> bool | None:
     joined = _SEPARATOR.join(raws)
     if b"x" in joined and b"_x" in joined:
         return None
-    entities = b"&" in joined
+    entities = joined.count(b"&")
+    if not entities:
+        kind = Entities.NONE
+    elif joined.count(b"&lt;") == entities:  # a machine-readable zone's `<` alone
+        kind = Entities.LT
     # A named entity stands for a byte to escape in `&quot;` alone.
-    if entities and (b"&#" in joined or b"&quot;" in joined):
+    elif b"&#" in joined or b"&quot;" in joined:
         return None
+    else:
+        kind = Entities.NAMED
     # One pass in C for the bytes to escape (the separator is in no XML text).
     if len(joined.translate(None, _JSON_ESCAPED)) != len(joined) - len(raws) + 1:
         return None
@@ -545,14 +552,23 @@ def json_texts(raws: list[bytes]) -> bool | None:
         joined.decode()
     except UnicodeDecodeError:  # refused where the row's cells are read
         return None
-    return entities
+    return kind
 
 
-def xml_entities(text: bytes) -> bytes:
-    """`text` with its named entities replaced (a machine-readable zone's `&lt;` alone, at once)."""
-    if text.count(b"&") == text.count(b"&lt;"):
-        return text.replace(b"&lt;", b"<")
-    return _named(text, _NAMED_BYTES)
+class Entities(enum.Enum):
+    """The named entities texts hold (`json_texts`): none, `&lt;` alone, or any."""
+
+    NONE = enum.auto()
+    LT = enum.auto()
+    NAMED = enum.auto()
+
+    def replaced(self, text: bytes) -> bytes:
+        """`text` (that holds no `&` besides its texts' entities) with them replaced."""
+        if self is Entities.NONE:
+            return text
+        if self is Entities.LT:
+            return text.replace(b"&lt;", b"<")
+        return _named(text, _NAMED_BYTES)
 
 
 def _placed(
