@@ -167,12 +167,15 @@ class _Template(NamedTuple):
 class SheetText:
     """The JSON text of a sheet's rows of inline strings, from a template per shape.
 
-    A row's shape is its cells' column letters, in order: the rows of a
-    sheet have a few thousand, most met many times. A shape's template is
-    made once, from the record the layout builds of marked cells (as
-    `kzcn.validation._rowtext` makes a CSV row's): a row's text is then its
-    texts, as their bytes (`Cells.inline_texts`), put in the slots. It is
-    byte for byte the text of the record built of its cells.
+    A row's shape is its cells' column letters, in order: 100,000 rows of
+    messages have about 3,500, a thousand of them met again (98% of the
+    rows). A shape's template is made once, from the record the layout
+    builds of marked cells (as `kzcn.validation._rowtext` makes a CSV row's):
+    a row's text is then its texts, as their bytes (`Cells.inline_texts`),
+    put in the slots. It is byte for byte the text of the record built of
+    its cells. `RowText` itself takes a row as all its cells (643, as text)
+    or as a CSV line: a sheet's row made into either cost as much as
+    building its record; here no cell is decoded, placed or looked at again.
     """
 
     def __init__(self, layout: CsvLayout) -> None:
