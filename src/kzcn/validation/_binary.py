@@ -269,8 +269,8 @@ class SheetText:
                     written = orjson.dumps(convert(value.decode()))
                 except orjson.JSONEncodeError:  # an integer past 64 bits
                     return None
-                if len(known) < _KNOWN:
-                    known[convert, value] = written
+                if len(known) < _KNOWN:  # a copy of its size: orjson's keeps the room it wrote in
+                    known[convert, value] = written = bytes(memoryview(written))
             converted[slot] = written
         return tuple(converted)
 
