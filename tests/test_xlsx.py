@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cli_runner import invoke_command
+from kzcn.flat import csv_layout
 from kzcn.validation import _binary, _xlsx, validate_file
 from kzcn.validation._binary import SheetRow, xlsx_units
 from kzcn.validation._xlsx import MAX_COLUMNS, Cells, cell_text, column_index, open_sheet
@@ -604,15 +605,15 @@ def _many_rows(count: int) -> bytes:
 
 
 def _spied_reading(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """The XML of each row read into cells from now on, in order."""
+    """The XML of each row whose text is written from now on, in order."""
     read: list[bytes] = []
-    cells = _binary.SheetTable.sheet_cells
+    row_text = _binary.SheetTable.row_text
 
-    def spied(table: _binary.SheetTable, xml: bytes) -> list[str]:
+    def spied(table: _binary.SheetTable, xml: bytes) -> bytes | None:
         read.append(xml)
-        return cells(table, xml)
+        return row_text(table, xml)
 
-    monkeypatch.setattr(_binary.SheetTable, "sheet_cells", spied)
+    monkeypatch.setattr(_binary.SheetTable, "row_text", spied)
     return read
 
 
@@ -656,3 +657,74 @@ def test_a_row_not_utf8_refuses_the_input_where_it_stands(tmp_path: Path) -> Non
     with pytest.raises(InputRefusedError, match=r"not an \.xlsx workbook"):
         checked.extend(result.line for result in validate_file(path))
     assert checked == list(range(1, 30))  # the header and rows before it, in its batch
+
+
+# --- a row's text from its shape's template ------------------------------------------
+
+#: A header of every sort of column: text, typed (a boolean, integers), nested, a list's
+#: elements, one no field (unknown), and one named twice.
+_SHAPE_HEADER = (
+    "kind", "synthetic", "subject.sex", "subject.surname.latin", "rows.0.visas_issued",
+    "rows.0.visa_free_exits", "rows.1.visas_issued", "documents.0.number",
+    "documents.1.number", "no_such_field", "kind",
+)  # fmt: skip
+_TYPED_PIECES = st.sampled_from(["true", "FALSE", "12", "007", "-3", "1e3", "x", "9" * 30])
+
+
+def _written(table: _binary.SheetTable, xml: bytes) -> bytes | None:
+    """The text of the record built of a row's cells, as it was written before templates."""
+    try:
+        return as_json(table.layout.build(table.sheet_cells(xml)))[0] or None
+    except InputRefusedError:
+        return None
+
+
+@settings(max_examples=300)
+@given(
+    rows=st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(0, len(_SHAPE_HEADER)),  # the last: past the header
+                st.one_of(st.lists(_PIECES, max_size=3).map("".join), _TYPED_PIECES),
+            ),
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+@example(rows=[[(0, "P&lt;KAZ"), (1, "true"), (4, "12"), (7, "N1")]] * 3)
+@example(rows=[[(0, "a&quot;b"), (2, "F")]] * 3)  # an entity standing for a quote
+@example(rows=[[(1, "12&amp;"), (4, "1")]] * 3)  # an entity in a typed cell
+def test_a_row_of_inline_strings_is_written_as_its_built_record(
+    rows: list[list[tuple[int, str]]],
+) -> None:
+    # Each row thrice: its shape is learnt the second time, its template used the third.
+    reading, _ = _reading([])
+    table = _binary.SheetTable(csv_layout(_SHAPE_HEADER), reading)
+    for number, cells in enumerate(rows * 3, start=2):
+        xml = _inline_xml(sorted(dict(cells).items()), number).encode()
+        assert table.row_text(xml) == _written(table, xml), xml
+
+
+def test_a_shape_met_again_is_written_from_its_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    reading, _ = _reading([])
+    table = _binary.SheetTable(csv_layout(_SHAPE_HEADER), reading)
+    built: list[bytes] = []
+    cells = _binary.SheetTable.sheet_cells
+
+    def spied(self: _binary.SheetTable, xml: bytes) -> list[str]:
+        built.append(xml)
+        return cells(self, xml)
+
+    monkeypatch.setattr(_binary.SheetTable, "sheet_cells", spied)
+    shape = [(0, "x"), (1, "true"), (7, "N&lt;1")]
+    for number in range(2, 6):
+        xml = _inline_xml(shape, number).encode()
+        assert json.loads(table.row_text(xml) or b"") == {
+            "kind": "x", "synthetic": True, "documents": [{"number": "N<1"}]
+        }  # fmt: skip
+    assert len(built) == 1  # the first row; the second learns the shape, the rest use it
+    quoted = _inline_xml([(0, "&quot;"), (1, "true"), (7, "N")], 6).encode()
+    assert table.row_text(quoted) == b'{"kind":"\\"","synthetic":true,"documents":[{"number":"N"}]}'
+    assert len(built) == 2  # a text to escape: built

@@ -21,22 +21,27 @@ Their bytes cannot be cut into records, so every unit's `raw` is empty:
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import IO, Any
+from operator import itemgetter
+from typing import IO, Any, NamedTuple
 
 import orjson
 
-from kzcn.flat import CsvLayout, csv_layout
+from kzcn.flat import Converter, CsvLayout, csv_layout
+from kzcn.validation._rowtext import MARK
 from kzcn.validation._xlsx import (
     ARCHIVE_ERRORS,
     MAX_COLUMNS,
     Cells,
+    Entities,
     SheetError,
     cell_text,
+    column_index,
     open_sheet,
 )
 from kzcn.validation.readers import (
@@ -87,11 +92,12 @@ class SheetTable(Table):
     strings is read in the parent: each worker would need the whole table.
     """
 
-    __slots__ = ("_sheet",)
+    __slots__ = ("_shapes", "_sheet")
 
     def __init__(self, layout: CsvLayout, sheet: Cells) -> None:
         super().__init__(layout)
         self._sheet = sheet
+        self._shapes: SheetText | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _sheet_table, (self.layout.header, self._sheet)
@@ -99,6 +105,29 @@ class SheetTable(Table):
     def cells(self, text: str) -> list[str]:
         """The cells of a row's XML, as text (as `Table.cells` is given a row)."""
         return self.sheet_cells(text.encode())
+
+    def row_text(self, xml: bytes) -> bytes | None:
+        """The JSON text of a row's record (None when orjson refuses it).
+
+        A row of openpyxl's inline strings is written from its shape's
+        template (`SheetText`), any other built from its cells.
+
+        Raises:
+            InputRefusedError: The row is not UTF-8: no workbook (in a worker, too).
+        """
+        found = self._sheet.inline_texts(xml)
+        if found is not None:
+            if self._shapes is None:
+                self._shapes = SheetText(self.layout)
+            letters, texts, entities = found
+            text = self._shapes.of(letters, texts, entities)
+            if text is not None:
+                return text
+        record = self.layout.build(self.sheet_cells(xml))
+        try:
+            return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:  # the record says why, when built
+            return None
 
     def sheet_cells(self, xml: bytes) -> list[str]:
         """The cells of a row's XML.
@@ -111,6 +140,152 @@ class SheetTable(Table):
             return self._sheet.read(xml, width)[0] or [""] * width
         except UnicodeDecodeError as error:
             raise InputRefusedError("not an .xlsx workbook") from error
+
+
+#: Shapes (columns filled) of a sheet's rows whose templates are kept: a file of 100,000
+#: messages has a few thousand, the most frequent met first; each template is about 2 kB.
+SHAPES = 2048
+_MARK_BYTES = MARK.encode()
+_MARKED = re.compile(b'"%s([0-9]+)%s"' % (_MARK_BYTES, _MARK_BYTES))
+#: Typed cells (a number, a boolean) whose JSON is kept: `true` on nearly every row.
+_KNOWN = 1024
+#: Shapes met once, remembered so that the second meeting learns one.
+_SEEN = 16384
+
+
+class _Template(NamedTuple):
+    """A shape's record as text with a `%s` slot per cell, the texts in the slots' order, the typed.
+
+    `typed`: `(slot, converter)` of each typed cell, whose JSON is its converted value's.
+    """
+
+    text: bytes
+    cells: Callable[[Sequence[bytes]], tuple[bytes, ...]]
+    typed: tuple[tuple[int, Converter], ...]
+
+
+class SheetText:
+    """The JSON text of a sheet's rows of inline strings, from a template per shape.
+
+    A row's shape is its cells' column letters, in order: 100,000 rows of
+    messages have about 3,500, a thousand of them met again (98% of the
+    rows). A shape's template is made once, from the record the layout
+    builds of marked cells (as `kzcn.validation._rowtext` makes a CSV row's):
+    a row's text is then its texts, as their bytes (`Cells.inline_texts`),
+    put in the slots. It is byte for byte the text of the record built of
+    its cells. `RowText` itself takes a row as all its cells (643, as text)
+    or as a CSV line: a sheet's row made into either cost as much as
+    building its record; here no cell is decoded, placed or looked at again.
+    """
+
+    def __init__(self, layout: CsvLayout) -> None:
+        self._layout = layout
+        self._width = len(layout.header)
+        self._learning = not any(MARK in column for column in layout.header)
+        self._templates: dict[bytes, _Template | None] = {}
+        self._known: dict[tuple[Converter, bytes], bytes] = {}
+        #: Shapes met once, not learnt (forgotten when there are more).
+        self._seen: set[bytes] = set()
+
+    def of(self, letters: list[bytes], texts: list[bytes], entities: Entities) -> bytes | None:
+        """The text of the row whose cells are in columns `letters` and hold `texts`, or None.
+
+        The texts are XML's (`Cells.inline_texts`): their `entities` are
+        replaced in the row's text at once (its template holds no `&`, and a
+        typed cell none either).
+        """
+        shape = b",".join(letters)
+        template = self._templates.get(shape, _UNSEEN)
+        if template is _UNSEEN:
+            template = self._learn(shape, letters)
+        if template is None:
+            return None
+        values = template.cells(texts)
+        if template.typed:
+            converted = self._converted(values, template.typed)
+            if converted is None:
+                return None
+            values = converted
+        return entities.replaced(template.text % values)
+
+    def _learn(self, shape: bytes, letters: list[bytes]) -> _Template | None:
+        """The template of `shape` met a second time, kept (None when it cannot be made).
+
+        A template costs about two rows built: a shape met once (a quarter of
+        them) is built, and remembered; one met again is learnt, while there
+        is room (a row of a shape beyond it is built).
+        """
+        if not self._learning or len(self._templates) >= SHAPES:
+            return None
+        if shape not in self._seen:
+            if len(self._seen) >= _SEEN:
+                self._seen.clear()
+            self._seen.add(shape)
+            return None
+        self._seen.discard(shape)
+        columns = [column_index(name.decode()) for name in letters]
+        template = None
+        if len(set(columns)) == len(columns) and max(columns) < self._width:
+            template = self._template(columns)
+        self._templates[shape] = template
+        return template
+
+    def _template(self, columns: list[int]) -> _Template | None:
+        """The template of the rows whose cells are in `columns`, in order (each once)."""
+        marked = [""] * self._width
+        for position, column in enumerate(columns):
+            marked[column] = f"{MARK}{position}{MARK}"
+        try:
+            written = orjson.dumps(self._layout.build(marked), option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:
+            return None
+        pieces = _MARKED.split(written)
+        order = list(map(int, pieces[1::2]))
+        fixed = b"".join(pieces[0::2])
+        if len(set(order)) != len(order) or _MARK_BYTES in fixed or b"&" in fixed:
+            # A cell written twice, or a mark left: not a record of cells. Or an `&` in
+            # a key, which the row's entities are not to be looked for beside.
+            return None
+        typed = self._layout.typed
+        pieces[0::2] = [piece.replace(b"%", b"%%") for piece in pieces[0::2]]
+        pieces[1::2] = [b"%s" if columns[cell] in typed else b'"%s"' for cell in order]
+        slots = [(slot, columns[cell]) for slot, cell in enumerate(order)]
+        converters = tuple((slot, typed[column]) for slot, column in slots if column in typed)
+        return _Template(b"".join(pieces), _getter(order), converters)
+
+    def _converted(
+        self, values: tuple[bytes, ...], typed: tuple[tuple[int, Converter], ...]
+    ) -> tuple[bytes, ...] | None:
+        """`values` with each typed cell as the JSON of its converted value, or None."""
+        converted = list(values)
+        known = self._known
+        for slot, convert in typed:
+            value = values[slot]
+            written = known.get((convert, value))
+            if written is None:
+                if b"&" in value:  # its entities first: rare in a number or boolean
+                    return None
+                try:
+                    written = orjson.dumps(convert(value.decode()))
+                except orjson.JSONEncodeError:  # an integer past 64 bits
+                    return None
+                if len(known) < _KNOWN:  # a copy of its size: orjson's keeps the room it wrote in
+                    known[convert, value] = written = bytes(memoryview(written))
+            converted[slot] = written
+        return tuple(converted)
+
+
+_UNSEEN: Any = object()
+
+
+def _getter(order: list[int]) -> Callable[[Sequence[bytes]], tuple[bytes, ...]]:
+    """The texts at `order`, as a tuple even for none or one."""
+    if len(order) > 1:
+        return itemgetter(*order)
+    if order:
+        index = order[0]
+        return lambda texts: (texts[index],)
+    return lambda _: ()
 
 
 @lru_cache(maxsize=8)
@@ -174,11 +349,7 @@ class SheetRow(TableRow):
         xml, table = self._xml, self._table
         if xml is None or not isinstance(table, SheetTable):
             return
-        record = table.layout.build(table.sheet_cells(xml))
-        try:
-            self._text = orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
-        except orjson.JSONEncodeError:  # the record says why, when built
-            self._text = None
+        self._text = table.row_text(xml)
 
     def record_text(self) -> bytes | None:
         """The JSON text of the row's record, written with its batch's; or None: build it."""

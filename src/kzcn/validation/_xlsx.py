@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import enum
 import itertools
 import posixpath
 import re
@@ -33,7 +34,10 @@ from functools import lru_cache
 from typing import IO, Any, AnyStr, Final, NamedTuple
 from xml.etree import ElementTree as ET
 
-__all__ = ["Cells", "Sheet", "SheetError", "cell_text", "column_index", "open_sheet"]
+__all__ = [
+    "Cells", "Entities", "Sheet", "SheetError", "cell_text", "column_index", "json_texts",
+    "open_sheet",
+]  # fmt: skip
 
 #: One read of the inflated sheet: large enough that cutting rows costs little per row.
 BLOCK_BYTES: Final = 1 << 20
@@ -51,6 +55,8 @@ _INLINE_TYPE = b't="inlineStr"'
 _SEPARATOR = b"\x1f"
 _SLASH = ord("/")
 _TEXT_SEPARATOR = _SEPARATOR.decode()
+#: The bytes a JSON string escapes (orjson's): a quote, a backslash, a control character.
+_JSON_ESCAPED = bytes(range(0x20)) + b'"\\'
 
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -344,6 +350,24 @@ class Cells:
         cells, beyond = self.read(xml, width)
         return cells is not None, beyond
 
+    def inline_texts(self, xml: bytes) -> tuple[list[bytes], list[bytes], Entities] | None:
+        """A row of openpyxl's inline strings as its cells' column letters and XML texts, or None.
+
+        And which entities the texts hold. Each text is as a JSON string
+        holds it between its quotes once its named entities are replaced
+        (`json_texts`); None for any other row, or a text that is not so (an
+        empty one, a quote, a line end, a reference or an escape): its cells
+        are read (`read`).
+        """
+        if self.prefix or _INLINE_TYPE not in xml:
+            return None
+        parts = self._inline_cells.split(xml)
+        if len(parts) == 1 or any(parts[::3]):
+            return None
+        texts = parts[2::3]
+        entities = json_texts(texts)
+        return None if entities is None else (parts[1::3], texts, entities)
+
     def read(self, xml: bytes, width: int) -> tuple[list[str] | None, bool]:
         """The first `width` cells of a row, and whether a cell past them holds a value.
 
@@ -473,15 +497,78 @@ def _texts(raws: list[bytes]) -> list[str]:
     decoded and cut apart: a few calls in C a row, not several a cell. A
     character reference or an escape, which may stand for the separator, is
     read cell by cell.
+
+    Looking for a byte is a `memchr`, for two a scan several times slower
+    (over a row's texts, a microsecond each): the rare ones are looked for
+    only past a byte they hold, and the one entity of most rows is counted.
     """
     joined = _SEPARATOR.join(raws)
-    if b"&#" in joined or b"_x" in joined or b"\r" in joined:
+    if b"\r" in joined or (b"x" in joined and b"_x" in joined):
         return [xml_text(raw.decode()) for raw in raws]
-    if b"&" in joined:
-        joined = _named(joined, _NAMED_BYTES)
+    entities = joined.count(b"&")
+    if entities:
+        if joined.count(b"&lt;") == entities:  # a machine-readable zone's `<` alone
+            joined = joined.replace(b"&lt;", b"<")
+        elif b"&#" in joined:
+            return [xml_text(raw.decode()) for raw in raws]
+        else:
+            joined = _named(joined, _NAMED_BYTES)
     texts = joined.decode().split(_TEXT_SEPARATOR)
     # A separator in a text (no XML character, but bytes are bytes): cell by cell.
     return texts if len(texts) == len(raws) else [xml_text(raw.decode()) for raw in raws]
+
+
+def json_texts(raws: list[bytes]) -> Entities | None:
+    """Which entities the XML texts `raws` hold, or None: they are no JSON strings' texts.
+
+    They are when, their named entities replaced (`Entities.replaced`), they hold
+    no character a JSON string escapes (a quote, a backslash, a control
+    character, as orjson writes them) and are UTF-8: then those bytes are
+    what a JSON string holds between its quotes. (Of the entities, `&quot;`
+    alone stands for such a character: the bytes are looked at as they are.)
+    An empty text (no cell, in a record), a reference or an escape is not
+    (`_texts` reads those). The
+    texts are neither decoded nor cut apart again: each costs an object.
+    """
+    if not all(raws):
+        return None
+    joined = _SEPARATOR.join(raws)
+    if b"x" in joined and b"_x" in joined:
+        return None
+    entities = joined.count(b"&")
+    if not entities:
+        kind = Entities.NONE
+    elif joined.count(b"&lt;") == entities:  # a machine-readable zone's `<` alone
+        kind = Entities.LT
+    # A named entity stands for a byte to escape in `&quot;` alone.
+    elif b"&#" in joined or b"&quot;" in joined:
+        return None
+    else:
+        kind = Entities.NAMED
+    # One pass in C for the bytes to escape (the separator is in no XML text).
+    if len(joined.translate(None, _JSON_ESCAPED)) != len(joined) - len(raws) + 1:
+        return None
+    try:
+        joined.decode()
+    except UnicodeDecodeError:  # refused where the row's cells are read
+        return None
+    return kind
+
+
+class Entities(enum.Enum):
+    """The named entities texts hold (`json_texts`): none, `&lt;` alone, or any."""
+
+    NONE = enum.auto()
+    LT = enum.auto()
+    NAMED = enum.auto()
+
+    def replaced(self, text: bytes) -> bytes:
+        """`text` (that holds no `&` besides its texts' entities) with them replaced."""
+        if self is Entities.NONE:
+            return text
+        if self is Entities.LT:
+            return text.replace(b"&lt;", b"<")
+        return _named(text, _NAMED_BYTES)
 
 
 def _placed(
