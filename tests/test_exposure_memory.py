@@ -224,17 +224,30 @@ def test_the_phases_are_announced_in_order(generated: Path) -> None:
 _CODES = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 4)), max_size=60)
 
 
+#: How `KeyTable` tallies: `_PARTITION_ROWS` and `_SUMMED`. In numpy, all people at once;
+#: in numpy by partitions of 16 people, sets of more than 4 possible classes by the pivot;
+#: in DuckDB alone.
+_ROUTES = pytest.mark.parametrize(
+    ("partition_rows", "summed"),
+    [(indb._PARTITION_ROWS, indb._SUMMED), (16, 4), (0, indb._SUMMED)],
+    ids=["numpy", "partitions", "duckdb"],
+)
+
+
+@_ROUTES
 @given(rows=_CODES, names=st.sampled_from([[], ["a"], ["b"], ["a", "b"]]))
 @settings(max_examples=40, deadline=None)
 def test_the_key_table_counts_classes_as_the_coded_columns_do(
-    rows: list[tuple[int, int, int]], names: list[str]
+    rows: list[tuple[int, int, int]], names: list[str], partition_rows: int, summed: int
 ) -> None:
     # `c` is the sensitive attribute: never a QI, as the report checks.
     columns: dict[str, engine.KeyCodes] = {
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
     }
     coded = engine.CodedColumns.from_codes(columns, len(rows))
-    with indb.connect(1, "64MB") as con:
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_PARTITION_ROWS", partition_rows)
+        patch.setattr(indb, "_SUMMED", summed)
         con.register("keys_in", pl.DataFrame(columns))
         con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
         table = indb.KeyTable(con, len(rows))
@@ -258,15 +271,17 @@ def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.M
 
 @pytest.mark.parametrize("packed", [True, False], ids=["packed", "listed"])
 @pytest.mark.parametrize("share", [indb._PARENT_SHARE, 0], ids=["keys", "parents"])
+@_ROUTES
 @given(rows=_CODES)
 @settings(max_examples=20, deadline=None)
 def test_tallies_asked_at_once_are_the_coded_columns_tallies(
-    rows: list[tuple[int, int, int]], packed: bool, share: int
+    rows: list[tuple[int, int, int]], packed: bool, share: int, partition_rows: int, summed: int
 ) -> None:
-    """`KeyTable.prefetch`: one query, each key set grouped by its packed codes (or listed).
+    """`KeyTable.prefetch`: numpy counts, then one query, each key set grouped by its packed codes.
 
     With `share` 0 every key set that holds two others is first grouped into a
     table of classes, and those are grouped over it; `d` is stored as `a` (`same`).
+    Unpacked (`packed` False), no set is counted in numpy and DuckDB lists the codes.
     """
     columns: dict[str, engine.KeyCodes] = {
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
@@ -276,6 +291,8 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
     with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
         patch.setattr(indb, "_PACKED", indb._PACKED if packed else 1)
         patch.setattr(indb, "_PARENT_SHARE", share)
+        patch.setattr(indb, "_PARTITION_ROWS", partition_rows)
+        patch.setattr(indb, "_SUMMED", summed)
         con.register("keys_in", pl.DataFrame(columns))
         con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
         table = indb.KeyTable(con, len(rows), {"d": "a"})
@@ -284,6 +301,51 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
         for names in sets:
             in_engine, in_memory = table.tally(names), coded.tally(names)
             assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
+
+
+_CARDINALITY = {"a": 4, "b": 2, "c": 80, "d": 1000}
+
+
+@pytest.mark.parametrize(
+    ("parts", "pivot", "counted"),
+    [
+        # One partition: every set whose codes pack into one integer.
+        (1, None, [("a", "b"), ("a", "c"), ("c", "d"), ("a", "b", "c")]),
+        # Several: `c` is in most of the large sets (over 16 classes); ("a", "b") is small
+        # enough to be summed over the partitions; ("d",) is neither.
+        (3, "c", [("a", "b"), ("a", "c"), ("c", "d"), ("a", "b", "c")]),
+    ],
+)
+def test_the_partitions_split_the_people_by_the_key_most_large_sets_hold(
+    parts: int, pivot: str | None, counted: list[tuple[str, ...]]
+) -> None:
+    wanted = [("a", "b"), ("a", "c"), ("c", "d"), ("a", "b", "c")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indb, "_SUMMED", 16)
+        assert indb._partition_plan(wanted, _CARDINALITY, parts) == (pivot, counted)
+        assert indb._partition_plan([*wanted, ("d",)], _CARDINALITY, parts)[1] == (
+            [*counted, ("d",)] if parts == 1 else counted
+        )
+        patch.setattr(indb, "_PACKED", 100)  # 4 x 80 x 1000 does not pack: DuckDB lists them
+        assert ("c", "d") not in indb._partition_plan(wanted, _CARDINALITY, 1)[1]
+
+
+def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
+    """Partitions by a key one value of which most people have would not bound the memory."""
+    codes = np.arange(80, dtype=np.int32)
+    columns = {"a": np.where(codes < 60, 0, codes), "b": codes % 2}
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_PARTITION_ROWS", 20)
+        patch.setattr(indb, "_SUMMED", 2)
+        con.register("keys_in", pl.DataFrame(columns))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        table = indb.KeyTable(con, 80)
+        cardinality = {"a": 80, "b": 2}
+        assert table._counted([("a", "b"), ("b",)], cardinality) == []
+        table.prefetch([("a", "b"), ("b",)])
+        assert [a.tolist() for a in table.tally(["a", "b"])] == [[1, 30], [20, 2]]
+        patch.setattr(indb, "_PARTITION_ROWS", 40)  # 70 in the larger partition: at most twice 40
+        assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
 
 
 def test_small_key_sets_are_grouped_over_their_classes() -> None:

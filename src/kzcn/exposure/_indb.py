@@ -15,11 +15,13 @@ spills to that directory past it), and every step is a query over them:
 - the key codes: DuckDB lists the distinct source values of each key group,
   polars codes them (`CodedColumns`'s own expressions), DuckDB joins the codes
   back into the table `keys` (one row per person);
-- the metrics: class sizes, l-diversity, subsets and ladder are group-bys over
-  `keys` (`KeyTable`), out of core; what reaches Python is a tally of class
-  sizes per key set (size, classes: a few hundred rows), so Python's memory
-  does not grow with the people (with one code per person and key held in
-  Python, the peak grew by about 0.2 GiB per million messages).
+- the metrics: class sizes, l-diversity, subsets and ladder are counted over
+  `keys` (`KeyTable`), out of core: the class sizes in numpy over a partition
+  of the people at a time (about a million: their codes take a few bytes per
+  key), so Python's memory does not grow with the people (with one code per
+  person and key held in Python, the peak grew by about 0.2 GiB per million
+  messages); l-diversity, and the key sets numpy cannot count, are DuckDB
+  group-bys whose tallies (size, classes: a few hundred rows) reach Python.
 
 Tables: `msg` (one row per readable message, `ord` its input order), `lst`
 (listed persons: `ord`, `slot`, `presence`: their item's bits), `doc` (`ord`,
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from kzcn.exposure import _duck as duck
@@ -546,6 +549,76 @@ def _same_codes(coded: pl.DataFrame, code: Mapping[str, str]) -> dict[str, str]:
 _PACKED = 1 << 62
 
 
+#: People whose key codes are counted in numpy at once (`KeyTable._counted`): a few
+#: bytes each per key, and an 8-byte key per set at a time (about 20 MB at this size).
+#: 0: none, DuckDB groups every key set (`KeyTable._grouped`).
+_PARTITION_ROWS = 1 << 20
+#: Key spaces up to this size are counted densely (`numpy.bincount`, 32 MiB at most);
+#: larger ones by a sort of their keys.
+_DENSE = 1 << 22
+#: Key spaces up to this size may be counted densely across the partitions: the counts
+#: of every such set are held until the last partition (8 MiB each at most).
+_SUMMED = 1 << 20
+
+Codes = engine.Codes
+
+
+def _partition_plan(
+    wanted: Sequence[tuple[str, ...]], cardinality: Mapping[str, int], parts: int
+) -> tuple[str | None, list[tuple[str, ...]]]:
+    """The pivot key of the partitions, and the key sets counted in numpy over them.
+
+    With one partition, every set whose codes pack into one integer. With more, the
+    pivot is the key most of the large sets hold (the larger cardinality first: it
+    splits the people more evenly); a set is counted when it holds the pivot or its
+    key space is small enough to sum over the partitions (`_SUMMED`).
+    """
+    packable = [names for names in wanted if _estimate(names, cardinality) <= _PACKED]
+    if parts == 1:
+        return None, packable
+    large = [names for names in packable if _estimate(names, cardinality) > _SUMMED]
+    held = {c for names in large for c in names}
+    if not held:
+        return None, []
+    pivot = max(sorted(held), key=lambda c: (sum(c in names for names in large), cardinality[c]))
+    return pivot, [
+        names for names in packable if pivot in names or _estimate(names, cardinality) <= _SUMMED
+    ]
+
+
+def _key(
+    codes: Mapping[str, npt.NDArray[Any]], names: Sequence[str], cardinality: Mapping[str, int]
+) -> Codes:
+    """Each person's codes over `names` as one integer (their mixed-radix number)."""
+    first = next(iter(codes.values()))
+    key = np.zeros(len(first), dtype=np.int64)
+    for name in names:
+        key *= cardinality[name]
+        key += codes[name]
+    return key
+
+
+def _sizes(key: Codes) -> Codes:
+    """The size of every class of `key` (each distinct value a class)."""
+    if key.size and int(key.max()) < _DENSE:
+        counts = np.bincount(key)
+        return counts[counts > 0]
+    key.sort()
+    starts = np.flatnonzero(np.diff(key)) + 1
+    return np.diff(np.concatenate(([0], starts, [key.size]))).astype(np.int64)
+
+
+def _added(total: Codes | None, more: Codes) -> Codes:
+    """Two histograms added, the shorter padded with zeros."""
+    if total is None:
+        return more
+    if total.size < more.size:
+        total, more = more, total
+    total = total.copy()
+    total[: more.size] += more
+    return total
+
+
 #: A key set is grouped once into a table of its classes (`_parents`) when at most this
 #: share of the people's rows could be its classes (the product of its cardinalities) and
 #: two or more other key sets are its subsets: they are then grouped over those classes,
@@ -561,12 +634,12 @@ _SIZE = '"class size"'
 class KeyTable:
     """The persons' key codes as the DuckDB table `keys`: every metric a group-by there.
 
-    Out of core (under DuckDB's memory limit, spilling past it), and what comes
-    back is a tally of class sizes (`engine.Tally`, a few hundred rows) or
-    l-diversity's few figures: Python's memory does not grow with the people.
-    The report's forty-odd tallies can be asked for at once (`prefetch`): one
-    query, each key set grouped by one integer its codes pack into, the small
-    ones over a few tables of classes (`_parents`) rather than every person.
+    Out of core (under DuckDB's memory limit, spilling past it), and what Python
+    holds is a partition of the people's codes at a time (`_PARTITION_ROWS`), a
+    tally of class sizes (`engine.Tally`, a few hundred rows) or l-diversity's few
+    figures: Python's memory does not grow with the people. The report's
+    forty-odd tallies can be asked for at once (`prefetch`): counted in numpy
+    (`_counted`), the rest in one query (`_grouped`).
     `same` names the keys not stored, each with the key whose codes they are.
     """
 
@@ -589,7 +662,11 @@ class KeyTable:
         return self._tallies[stored]
 
     def prefetch(self, sets: Iterable[Sequence[str]]) -> None:
-        """Tally every key set of `sets` in one query; `tally` then answers from memory."""
+        """Tally every key set of `sets` at once; `tally` then answers from memory.
+
+        In numpy where it can (`_counted`: a partition of the people at a time), the
+        rest in one DuckDB query (`_grouped`).
+        """
         stored = (self._stored(names) for names in sets)
         wanted = [s for s in dict.fromkeys(stored) if s and s not in self._tallies]
         if not wanted:
@@ -599,6 +676,70 @@ class KeyTable:
             f"SELECT {', '.join(f'coalesce(max({_q(c)}), 0) + 1' for c in columns)} FROM keys"
         ).fetchall()[0]
         cardinality = dict(zip(columns, (int(n) for n in row), strict=True))
+        counted = self._counted(wanted, cardinality)
+        self._grouped([names for names in wanted if names not in counted], cardinality)
+
+    def _counted(
+        self, wanted: Sequence[tuple[str, ...]], cardinality: Mapping[str, int]
+    ) -> list[tuple[str, ...]]:
+        """Tally in numpy the key sets it can; returns them.
+
+        The people's codes come a partition at a time (`_PARTITION_ROWS`), so Python's
+        memory does not grow with them: the partitions split the people by the codes of
+        one key, the pivot, so a set that holds it has each class within one partition
+        (its classes are counted there, and their sizes added up); a set without it is
+        counted densely over its whole key space, summed over the partitions. On a
+        million people, counting (a dense count, or a sort where the key space is
+        large) is about three times faster than DuckDB's group-by of the same sets.
+        """
+        if not _PARTITION_ROWS:  # DuckDB groups every set
+            return []
+        parts = -(-self.height // _PARTITION_ROWS)
+        pivot, local = _partition_plan(wanted, cardinality, parts)
+        if not local:
+            return []
+        if parts > 1 and (pivot is None or not self._balanced(pivot, parts)):
+            # One pivot value holds too many people for a partition: DuckDB groups them.
+            return []
+        columns = sorted({c for names in local for c in names})
+        listed = ", ".join(map(_q, columns))
+        histograms: dict[tuple[str, ...], Codes] = {}
+        dense: dict[tuple[str, ...], Codes] = {}
+        for part in range(parts):
+            where = f" WHERE {_q(pivot)} % {parts} = {part}" if pivot else ""
+            found = self.con.execute(f"SELECT {listed} FROM keys{where}").fetchnumpy()
+            codes = {name: np.asarray(found[name]) for name in columns}
+            del found
+            for names in local:
+                key = _key(codes, names, cardinality)
+                if parts > 1 and pivot not in names:
+                    counts = np.bincount(key, minlength=_estimate(names, cardinality))
+                    dense[names] = counts if names not in dense else dense[names] + counts
+                else:
+                    histograms[names] = _added(histograms.get(names), np.bincount(_sizes(key)))
+        for names, counts in dense.items():
+            histograms[names] = np.bincount(counts[counts > 0])
+        for names, histogram in histograms.items():
+            sizes = np.flatnonzero(histogram).astype(np.int64)
+            self._tallies[names] = (sizes, histogram[sizes].astype(np.int64))
+        return local
+
+    def _balanced(self, pivot: str, parts: int) -> bool:
+        """Whether no partition by `pivot` holds more than twice `_PARTITION_ROWS` people."""
+        row = self.con.execute(
+            f"SELECT coalesce(max(n), 0) FROM "
+            f"(SELECT count(*) AS n FROM keys GROUP BY {_q(pivot)} % {parts})"
+        ).fetchall()[0]
+        return int(row[0]) <= 2 * _PARTITION_ROWS
+
+    def _grouped(self, wanted: Sequence[tuple[str, ...]], cardinality: Mapping[str, int]) -> None:
+        """Tally every key set of `wanted` in one DuckDB query.
+
+        Each key set grouped by one integer its codes pack into, the small ones
+        over a few tables of classes (`_parents`) rather than every person.
+        """
+        if not wanted:
+            return
         tables = self._parents(wanted, cardinality)
         parts = []
         for index, names in enumerate(wanted):
