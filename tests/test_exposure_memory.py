@@ -7,6 +7,7 @@ must give the same JSON report, byte for byte, read by DuckDB or by Python.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -253,9 +254,14 @@ def test_the_key_table_counts_classes_as_the_coded_columns_do(
         table = indb.KeyTable(con, len(rows))
         in_engine, in_memory = table.tally(names), coded.tally(names)
         assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
-        ours, theirs = table.diversity(names, "c", "c"), coded.diversity(names, "c", "c")
-    assert replace(ours, entropy_l=None) == replace(theirs, entropy_l=None)
-    assert ours.entropy_l == pytest.approx(theirs.entropy_l)
+        in_sql = table.diversity(names, "c", "c")
+        # Asked with the tallies: counted in numpy where the partitions allow.
+        table.prefetch([names], (names, "c"))
+        counted = table.diversity(names, "c", "c")
+        theirs = coded.diversity(names, "c", "c")
+    for ours in (in_sql, counted):
+        assert replace(ours, entropy_l=None) == replace(theirs, entropy_l=None)
+        assert ours.entropy_l == pytest.approx(theirs.entropy_l)
 
 
 def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -346,6 +352,25 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
         assert [a.tolist() for a in table.tally(["a", "b"])] == [[1, 30], [20, 2]]
         patch.setattr(indb, "_PARTITION_ROWS", 40)  # 70 in the larger partition: at most twice 40
         assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # Two classes (a = 0, 1) of 4: b = 0,0,1,1 and 0,0,0,0; H = ln 2 and 0.
+        ([(0, 0), (0, 0), (0, 1), (0, 1), (1, 0), (1, 0), (1, 0), (1, 0)], (1, 0.0, 1, 4)),
+        # One class of 3 values, 1 each: H = ln 3.
+        ([(0, 0), (0, 1), (0, 2)], (3, math.log(3), 0, 0)),
+    ],
+)
+def test_l_diversity_counted_in_numpy(
+    values: list[tuple[int, int]], expected: tuple[int, float, int, int]
+) -> None:
+    key = np.array([a * 3 + b for a, b in values], dtype=np.int64)
+    found = indb._spread_of(key, 3)
+    distinct, entropy, homogeneous, records = expected
+    assert replace(found, entropy=entropy) == indb._Spread(distinct, entropy, homogeneous, records)
+    assert found.entropy == pytest.approx(entropy, abs=1e-15)
 
 
 def test_small_key_sets_are_grouped_over_their_classes() -> None:

@@ -611,6 +611,13 @@ def _sizes(key: Codes) -> Codes:
     return np.diff(starts, prepend=0, append=key.size)
 
 
+def _sum_into(sums: dict[tuple[str, ...], Codes], names: tuple[str, ...], counts: Codes) -> None:
+    if names in sums:
+        sums[names] += counts
+    else:
+        sums[names] = counts
+
+
 def _added(total: Codes | None, more: Codes) -> Codes:
     """Two histograms added, the shorter padded with zeros."""
     if total is None:
@@ -620,6 +627,83 @@ def _added(total: Codes | None, more: Codes) -> Codes:
     total = total.copy()
     total[: more.size] += more
     return total
+
+
+def _spread_columns(spread: tuple[tuple[str, ...], str] | None) -> set[str]:
+    return set() if spread is None else {*spread[0], spread[1]}
+
+
+def _spread_counted(
+    spread: tuple[tuple[str, ...], str],
+    cardinality: Mapping[str, int],
+    pivot: str | None,
+    parts: int,
+) -> bool:
+    """Whether l-diversity is counted in numpy: its classes within a partition, packed."""
+    within = parts == 1 or pivot in spread[0]
+    return within and _estimate([*spread[0], spread[1]], cardinality) <= _PACKED
+
+
+@dataclass(frozen=True, slots=True)
+class _Spread:
+    """l-diversity's figures over some of the classes (`KeyTable.diversity`, as its SQL).
+
+    `entropy` is the smallest H = ln s - Σ c ln c / s over the classes (exp(H) is
+    the entropy l: exp rises, so its smallest is at the smallest H).
+    """
+
+    distinct: int
+    entropy: float
+    homogeneous: int
+    records: int
+
+    @staticmethod
+    def merged(parts: Sequence[_Spread]) -> _Spread:
+        """The figures over every class of `parts` (classes of different partitions)."""
+        return _Spread(
+            min(p.distinct for p in parts),
+            min(p.entropy for p in parts),
+            sum(p.homogeneous for p in parts),
+            sum(p.records for p in parts),
+        )
+
+    def diversity(self, name: str) -> Diversity:
+        # exp(0) of a pure class can come out as 0.9999999999999998; 1 is exact.
+        entropy = max(1.0, math.exp(self.entropy))
+        return Diversity(name, self.distinct, entropy, self.homogeneous, self.records)
+
+
+def _spread_of(key: Codes, values: int) -> _Spread:
+    """l-diversity's figures over the classes of `key`: the QIs' codes, then the sensitive one's.
+
+    The sensitive code is the last digit of `key` (`values` of them), so once sorted
+    each class is a run, and each of its values a run within it.
+    """
+    key.sort()
+    first = np.flatnonzero(np.diff(key, prepend=key[0] - 1))  # each (class, value)
+    counts = np.diff(first, append=key.size)
+    of_class = key[first] // values
+    starts = np.flatnonzero(np.diff(of_class, prepend=of_class[0] - 1))
+    distinct = np.diff(starts, append=of_class.size)
+    total = np.add.reduceat(counts, starts)
+    c_log_c = np.add.reduceat(counts * _ln(counts), starts)
+    entropy = _ln(total) - c_log_c / total
+    pure = distinct == 1
+    return _Spread(
+        int(distinct.min()), float(entropy.min()), int(pure.sum()), int(total[pure].sum())
+    )
+
+
+def _ln(counts: Codes) -> npt.NDArray[np.float64]:
+    """The natural logarithm of each count, as the C library's (DuckDB's `ln`) gives it.
+
+    Taken once per distinct count (a few hundred), not by numpy's own vectorised
+    logarithm, which may differ in the last bit.
+    """
+    present = np.flatnonzero(np.bincount(counts))
+    table = np.zeros(int(present[-1]) + 1 if present.size else 1)
+    table[present] = [math.log(value) for value in present.tolist()]
+    return table[counts]
 
 
 #: A key set is grouped once into a table of its classes (`_parents`) when at most this
@@ -650,6 +734,8 @@ class KeyTable:
     height: int
     same: Mapping[str, str] = field(default_factory=dict)
     _tallies: dict[tuple[str, ...], engine.Tally] = field(default_factory=dict)
+    #: l-diversity's figures counted with the tallies (`_Spread`), by (QIs, sensitive key).
+    _spreads: dict[tuple[tuple[str, ...], str], _Spread] = field(default_factory=dict)
 
     def _stored(self, names: Sequence[str]) -> tuple[str, ...]:
         """`names` as the stored keys (`same`), each once, in a fixed order."""
@@ -664,28 +750,37 @@ class KeyTable:
             self.prefetch([stored])
         return self._tallies[stored]
 
-    def prefetch(self, sets: Iterable[Sequence[str]]) -> None:
+    def prefetch(
+        self, sets: Iterable[Sequence[str]], diversity: tuple[Sequence[str], str] | None = None
+    ) -> None:
         """Tally every key set of `sets` at once; `tally` then answers from memory.
 
         In numpy where it can (`_counted`: a partition of the people at a time), the
-        rest in one DuckDB query (`_grouped`).
+        rest in one DuckDB query (`_grouped`). With `diversity` (QIs, sensitive), its
+        figures are counted in the same pass where they can (`diversity` answers).
         """
         stored = (self._stored(names) for names in sets)
         wanted = [s for s in dict.fromkeys(stored) if s and s not in self._tallies]
-        if not wanted:
+        spread = None
+        if diversity is not None and diversity[0] and self.height:
+            spread = (self._stored(diversity[0]), self.same.get(diversity[1], diversity[1]))
+        if not wanted and spread is None:
             return
-        columns = sorted({c for names in wanted for c in names})
+        columns = sorted({c for names in wanted for c in names} | _spread_columns(spread))
         row = self.con.execute(
             f"SELECT {', '.join(f'coalesce(max({_q(c)}), 0) + 1' for c in columns)} FROM keys"
         ).fetchall()[0]
         cardinality = dict(zip(columns, (int(n) for n in row), strict=True))
-        counted = self._counted(wanted, cardinality)
+        counted = self._counted(wanted, cardinality, spread)
         self._grouped([names for names in wanted if names not in counted], cardinality)
 
     def _counted(
-        self, wanted: Sequence[tuple[str, ...]], cardinality: Mapping[str, int]
+        self,
+        wanted: Sequence[tuple[str, ...]],
+        cardinality: Mapping[str, int],
+        spread: tuple[tuple[str, ...], str] | None = None,
     ) -> list[tuple[str, ...]]:
-        """Tally in numpy the key sets it can; returns them.
+        """Tally in numpy the key sets it can; returns them (and l-diversity's figures).
 
         The people's codes come a partition at a time (`_PARTITION_ROWS`), so Python's
         memory does not grow with them: the partitions split the people by the codes of
@@ -699,15 +794,18 @@ class KeyTable:
             return []
         parts = -(-self.height // _PARTITION_ROWS)
         pivot, local = _partition_plan(wanted, cardinality, parts)
-        if not local:
+        if spread is not None and not _spread_counted(spread, cardinality, pivot, parts):
+            spread = None  # its classes may cross the partitions: DuckDB's
+        if not local and spread is None:
             return []
         if parts > 1 and (pivot is None or not self._balanced(pivot, parts)):
             # One pivot value holds too many people for a partition: DuckDB groups them.
             return []
-        columns = sorted({c for names in local for c in names})
+        columns = sorted({c for names in local for c in names} | _spread_columns(spread))
         listed = ", ".join(map(_q, columns))
         histograms: dict[tuple[str, ...], Codes] = {}
         dense: dict[tuple[str, ...], Codes] = {}
+        spreads: list[_Spread] = []
         for part in range(parts):
             where = f" WHERE {_q(pivot)} % {parts} = {part}" if pivot else ""
             found = self.con.execute(f"SELECT {listed} FROM keys{where}").fetchnumpy()
@@ -716,13 +814,16 @@ class KeyTable:
             for names in local:
                 key = _key(codes, names, cardinality)
                 if parts > 1 and pivot not in names:
-                    counts = np.bincount(key, minlength=_estimate(names, cardinality))
-                    if names in dense:
-                        dense[names] += counts
-                    else:
-                        dense[names] = counts
+                    _sum_into(
+                        dense, names, np.bincount(key, minlength=_estimate(names, cardinality))
+                    )
                 else:
                     histograms[names] = _added(histograms.get(names), np.bincount(_sizes(key)))
+            if spread is not None and len(codes[spread[1]]):
+                key = _key(codes, [*spread[0], spread[1]], cardinality)
+                spreads.append(_spread_of(key, cardinality[spread[1]]))
+        if spread is not None:
+            self._spreads[spread] = _Spread.merged(spreads)
         for names, counts in dense.items():
             histograms[names] = np.bincount(counts[counts > 0])
         for names, histogram in histograms.items():
@@ -813,6 +914,9 @@ class KeyTable:
         """l-diversity of `sensitive` within the classes over `qi` (as `engine.diversity`)."""
         if self.height == 0:
             return Diversity(name, None, None, 0, 0)
+        counted = self._spreads.get((self._stored(qi), self.same.get(sensitive, sensitive)))
+        if counted is not None:
+            return counted.diversity(name)
         classes = "".join(_q(c) + ", " for c in self._stored(qi))
         held = _q(self.same.get(sensitive, sensitive))
         by_class = f"GROUP BY {classes.removesuffix(', ')}" if qi else ""
