@@ -354,6 +354,21 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
         assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
 
 
+@pytest.mark.parametrize("hash_rows", [indb._HASH_ROWS, 3], ids=["at-once", "partitions"])
+@given(hashes=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), max_size=40))
+@settings(max_examples=30, deadline=None)
+def test_the_documents_seen_twice_are_found_by_their_hashes(
+    hashes: list[int], hash_rows: int
+) -> None:
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_HASH_ROWS", hash_rows)
+        con.register("doc_in", pl.DataFrame({"h": hashes}, schema={"h": pl.UInt64}))
+        con.execute("CREATE TABLE doc AS SELECT * FROM doc_in")
+        indb._repeated(con, "doc", "repeated")
+        found = sorted(h for (h,) in con.execute("SELECT h FROM repeated").fetchall())
+    assert found == sorted(h for h in set(hashes) if hashes.count(h) > 1)
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
