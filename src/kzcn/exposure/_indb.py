@@ -9,19 +9,21 @@ spills to that directory past it), and every step is a query over them:
   expression the in-memory report uses (`_screen`, `_analyse`), evaluated once
   per *distinct* combination of the columns it reads (a few thousand rows) and
   joined back, so no rule is restated in SQL;
-- the people: DuckDB lists the documents seen on two rows (64-bit hashes) and
-  finds the components over them (`components`: `_engine._components`' rounds
-  as a loop of statements), so nothing per document reaches Python;
+- the people: numpy finds the documents seen on two rows by sorting their
+  64-bit hashes (`_repeated`, two million at a time), and DuckDB finds the
+  components over them (`components`: `_engine._components`' rounds as a loop
+  of statements), so nothing per edge reaches Python;
 - the key codes: DuckDB lists the distinct source values of each key group,
   polars codes them (`CodedColumns`'s own expressions), DuckDB joins the codes
   back into the table `keys` (one row per person);
 - the metrics: class sizes, l-diversity, subsets and ladder are counted over
   `keys` (`KeyTable`), out of core: the class sizes in numpy over a partition
-  of the people at a time (about a million: their codes take a few bytes per
+  of the people at a time (half a million: their codes take a few bytes per
   key), so Python's memory does not grow with the people (with one code per
   person and key held in Python, the peak grew by about 0.2 GiB per million
-  messages); l-diversity, and the key sets numpy cannot count, are DuckDB
-  group-bys whose tallies (size, classes: a few hundred rows) reach Python.
+  messages), and l-diversity in the same pass; what numpy cannot count there
+  (a key set too large to pack, classes that cross the partitions) is a DuckDB
+  group-by whose tally (size, classes: a few hundred rows) reaches Python.
 
 Tables: `msg` (one row per readable message, `ord` its input order), `lst`
 (listed persons: `ord`, `slot`, `presence`: their item's bits), `doc` (`ord`,
@@ -743,7 +745,7 @@ _SIZE = '"class size"'
 
 @dataclass(frozen=True, slots=True)
 class KeyTable:
-    """The persons' key codes as the DuckDB table `keys`: every metric a group-by there.
+    """The persons' key codes as the DuckDB table `keys`: every metric counted over it.
 
     Out of core (under DuckDB's memory limit, spilling past it), and what Python
     holds is a partition of the people's codes at a time (`_PARTITION_ROWS`), a
