@@ -102,6 +102,15 @@ def load_frames(con: duckdb.DuckDBPyConnection, extracted: Extracted) -> None:
         con.unregister(name)
 
 
+def _outermost(
+    names: tuple[str, ...], within: Mapping[tuple[str, ...], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The set `names` lies within, and that one within, ..., up to one within none."""
+    while names in within:
+        names = within[names]
+    return names
+
+
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
     """A small query result as a polars frame."""
     frame: pl.DataFrame = con.sql(query).pl()
@@ -305,7 +314,15 @@ class Engine:
         taken from these values (`codes`) class the kept persons as their own would
         (a code is a function of the value), and one scan replaces one per set.
         """
-        wanted = list(dict.fromkeys(tuple(names) for names in sets))
+        asked = list(dict.fromkeys(tuple(names) for names in sets))
+        # A set within another is that one's values, made distinct in polars (the date of
+        # birth's within the screen's date of birth and sex): one hash table less per row.
+        within = {
+            names: next(other for other in asked if set(names) < set(other))
+            for names in asked
+            if any(set(names) < set(other) for other in asked)
+        }
+        wanted = [names for names in asked if names not in within]
         columns = sorted({c for names in wanted for c in names})
         listed = ", ".join(map(_q, columns))
         grouping = ", ".join(f"({', '.join(map(_q, names))})" for names in wanted)
@@ -317,12 +334,15 @@ class Engine:
         )
         # GROUPING sets the bit of each column a set does not group by, the first the highest.
         bit = {c: 1 << (len(columns) - 1 - i) for i, c in enumerate(columns)}
-        return {
+        values = {
             names: found.filter(
                 pl.col("grouping_id") == sum(bit[c] for c in columns if c not in names)
             ).select(names)
             for names in wanted
         }
+        for names, other in within.items():
+            values[names] = values[_outermost(other, within)].select(names).unique()
+        return {names: values[names] for names in asked}
 
     def _tally(self, table: str) -> pl.DataFrame:
         names = ", ".join(map(_q, _TALLIED))
