@@ -354,6 +354,33 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
         assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
 
 
+def test_the_values_of_a_key_group_within_another_are_that_ones() -> None:
+    """`Engine._distinct`: ("a",) and ("b",) lie within ("a", "b"); ("c",) is grouped itself."""
+    messages = pl.DataFrame(
+        {
+            "has_subject": [True, True, True, False],
+            "a": ["x", "x", None, "z"],
+            "b": ["1", "2", "1", "9"],
+            "c": ["p", None, "p", "q"],
+        }
+    )
+    listed = pl.DataFrame(
+        {"a": ["y"], "b": [None], "c": ["r"]}, schema=dict.fromkeys("abc", pl.String)
+    )
+    sets = [("a", "b"), ("a",), ("b",), ("c",)]
+    with indb.connect(1, "64MB") as con:
+        con.register("msg", messages)
+        con.register("lst", listed)
+        found = indb.Engine(con, ["a", "b", "c"])._distinct(sets)
+        for names in sets:
+            columns = ", ".join(names)
+            expected = con.execute(  # the test's own column names
+                f"SELECT DISTINCT {columns} FROM (SELECT {columns} FROM msg WHERE has_subject "  # noqa: S608
+                f"UNION ALL SELECT {columns} FROM lst)"
+            ).fetchall()
+            assert sorted(found[names].rows(), key=str) == sorted(expected, key=str)
+
+
 @pytest.mark.parametrize("hash_rows", [indb._HASH_ROWS, 3], ids=["at-once", "partitions"])
 @given(hashes=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), max_size=40))
 @settings(max_examples=30, deadline=None)
