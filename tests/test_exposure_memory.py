@@ -450,6 +450,28 @@ def test_keys_with_the_same_codes_are_stored_once(generated: Path) -> None:
     assert lean == _report(generated, per_record=True)
 
 
+def test_the_key_table_knows_each_keys_cardinality(generated: Path) -> None:
+    """`codes` hands its cardinalities on (no scan of `keys` for them): above every code."""
+    highest: dict[str, int] = {}
+    cardinality: dict[str, int] = {}
+    codes = indb.Engine.codes
+
+    def spy(self: indb.Engine, keys: dict[str, pl.Expr]) -> indb.KeyTable:
+        table = codes(self, keys)
+        cardinality.update(table.cardinality)
+        for name in table.cardinality:
+            (top,) = self.con.execute(f'SELECT max("{name}") FROM keys').fetchall()[0]  # noqa: S608
+            highest[name] = top
+        return table
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indb.Engine, "codes", spy)
+        _report(generated)
+    assert "date_of_birth" in cardinality
+    assert "date:full" not in cardinality  # stored as `date_of_birth`
+    assert all(highest[name] < cardinality[name] for name in cardinality)
+
+
 def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The components over shared documents are found there (`_indb.components`), not in numpy."""
     lean = _report(generated)

@@ -523,6 +523,7 @@ class Engine:
         """
         con = self.con
         selects, joins, same = [], [], {}
+        cardinality: dict[str, int] = {}
         for index, (source, group) in enumerate(engine.by_source(keys).items()):
             columns = list(source)
             # Coded over every person's values (the screen's scan), a few more than the
@@ -547,6 +548,9 @@ class Engine:
                 for name in group
                 if name not in found
             ]
+            cardinality.update(
+                (name, _top(coded[code[name]]) + 1) for name in group if name not in found
+            )
         if not selects:
             selects = ["1 AS one"]
         con.execute(
@@ -560,7 +564,7 @@ class Engine:
         ).fetchall()
         for (table,) in rows:
             con.execute(f"DROP TABLE {_q(table)}")
-        return KeyTable(con, height, same)
+        return KeyTable(con, height, same, cardinality)
 
 
 def _narrow(codes: pl.Series) -> str:
@@ -570,8 +574,13 @@ def _narrow(codes: pl.Series) -> str:
     keys as INTEGER took 640 MB, past DuckDB's limit, so each group-by read it back
     from the spill; most keys have a few hundred values at most (one byte each).
     """
-    top = int(codes.to_numpy().max(initial=0))
+    top = _top(codes)
     return "UTINYINT" if top < 1 << 8 else "USMALLINT" if top < 1 << 16 else "UINTEGER"
+
+
+def _top(codes: pl.Series) -> int:
+    """The largest of `codes` (0 where there are none)."""
+    return int(codes.to_numpy().max(initial=0))
 
 
 def _same_codes(coded: pl.DataFrame, code: Mapping[str, str]) -> dict[str, str]:
@@ -779,6 +788,9 @@ class KeyTable:
     con: duckdb.DuckDBPyConnection
     height: int
     same: Mapping[str, str] = field(default_factory=dict)
+    #: Each stored key's codes are below this (`codes` knows it from the values it coded);
+    #: a key not here is asked of `keys`.
+    cardinality: Mapping[str, int] = field(default_factory=dict)
     _tallies: dict[tuple[str, ...], engine.Tally] = field(default_factory=dict)
     #: l-diversity's figures counted with the tallies (`_Spread`), by (QIs, sensitive key).
     _spreads: dict[tuple[tuple[str, ...], str], _Spread] = field(default_factory=dict)
@@ -813,10 +825,12 @@ class KeyTable:
         if not wanted and spread is None:
             return
         columns = sorted({c for names in wanted for c in names} | _spread_columns(spread))
-        row = self.con.execute(
-            f"SELECT {', '.join(f'coalesce(max({_q(c)}), 0) + 1' for c in columns)} FROM keys"
-        ).fetchall()[0]
-        cardinality = dict(zip(columns, (int(n) for n in row), strict=True))
+        cardinality = {c: self.cardinality[c] for c in columns if c in self.cardinality}
+        if missing := [c for c in columns if c not in cardinality]:
+            row = self.con.execute(
+                f"SELECT {', '.join(f'coalesce(max({_q(c)}), 0) + 1' for c in missing)} FROM keys"
+            ).fetchall()[0]
+            cardinality.update(zip(missing, (int(n) for n in row), strict=True))
         counted = self._counted(wanted, cardinality, spread)
         self._grouped([names for names in wanted if names not in counted], cardinality)
 
