@@ -381,7 +381,7 @@ def test_the_values_of_a_key_group_within_another_are_that_ones() -> None:
             assert sorted(found[names].rows(), key=str) == sorted(expected, key=str)
 
 
-@pytest.mark.parametrize("hash_rows", [indb._HASH_ROWS, 3], ids=["at-once", "partitions"])
+@pytest.mark.parametrize("hash_rows", [indb._HASH_ROWS, 3], ids=["numpy", "duckdb"])
 @given(hashes=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), max_size=40))
 @settings(max_examples=30, deadline=None)
 def test_the_documents_seen_twice_are_found_by_their_hashes(

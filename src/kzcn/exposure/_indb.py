@@ -10,7 +10,7 @@ spills to that directory past it), and every step is a query over them:
   per *distinct* combination of the columns it reads (a few thousand rows) and
   joined back, so no rule is restated in SQL;
 - the people: numpy finds the documents seen on two rows by sorting their
-  64-bit hashes (`_repeated`, two million at a time), and DuckDB finds the
+  64-bit hashes (`_repeated`, DuckDB past four million), and DuckDB finds the
   components over them (`components`: `_engine._components`' rounds as a loop
   of statements), so nothing per edge reaches Python;
 - the key codes: DuckDB lists the distinct source values of each key group,
@@ -210,27 +210,29 @@ def _jump(con: duckdb.DuckDBPyConnection) -> None:
         moved = bool(_count(con, "cc_parent WHERE moved"))
 
 
-#: Document hashes sorted in numpy at once (`_repeated`): 8 bytes each.
-_HASH_ROWS = 1 << 21
+#: Most document hashes sorted in numpy (`_repeated`): 8 bytes each, 32 MiB.
+_HASH_ROWS = 1 << 22
 
 
 def _repeated(con: duckdb.DuckDBPyConnection, documents: str, into: str) -> None:
     """The table `into` (`h`): the hashes `h` that `documents` holds more than once.
 
-    Sorted in numpy, a partition of the hashes (by their value) at a time, so that
-    Python's memory does not grow with the documents: at 1M messages (2.5M documents,
+    Up to `_HASH_ROWS` documents, sorted in numpy: at 1M messages (2.5M documents,
     2M of them distinct), about 2.5 times faster than DuckDB's group-by, whose hash
-    table holds every distinct document.
+    table holds every distinct document. More are DuckDB's group-by, out of core:
+    split into parts, each would be a scan of the documents, which at 20M messages
+    (50M documents, past DuckDB's memory limit) are read back from the spill.
     """
-    parts = max(1, -(-_count(con, documents) // _HASH_ROWS))
-    found = []
-    for part in range(parts):
-        where = f" WHERE h % {parts} = {part}" if parts > 1 else ""
-        hashes = np.asarray(con.execute(f"SELECT h FROM {documents}{where}").fetchnumpy()["h"])
-        hashes.sort()
-        found.append(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
-        del hashes
-    _register_values(con, into, pl.DataFrame({"h": np.concatenate(found)}), {})
+    if _count(con, documents) > _HASH_ROWS:
+        con.execute(
+            f"CREATE TABLE {into} AS SELECT h FROM {documents} GROUP BY h HAVING count(*) > 1"
+        )
+        return
+    hashes = np.asarray(con.execute(f"SELECT h FROM {documents}").fetchnumpy()["h"])
+    hashes.sort()
+    found = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    del hashes
+    _register_values(con, into, pl.DataFrame({"h": found}), {})
 
 
 def _drop(con: duckdb.DuckDBPyConnection, *names: str) -> None:
