@@ -354,6 +354,24 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
         assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
 
 
+def test_an_empty_partition_adds_no_class() -> None:
+    """Every pivot code even, two partitions: the odd one holds nobody."""
+    codes = np.arange(40, dtype=np.int32)
+    columns = {"a": 2 * (codes % 10), "b": codes % 2}
+    coded = engine.CodedColumns.from_codes(columns, 40)
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_PARTITION_ROWS", 20)
+        patch.setattr(indb, "_SUMMED", 2)
+        con.register("keys_in", pl.DataFrame(columns))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        table = indb.KeyTable(con, 40)
+        assert table._counted([("a", "b"), ("a",)], {"a": 19, "b": 2}) == [("a", "b"), ("a",)]
+        for names in (["a", "b"], ["a"]):
+            assert [a.tolist() for a in table.tally(names)] == [
+                a.tolist() for a in coded.tally(names)
+            ]
+
+
 def test_the_values_of_a_key_group_within_another_are_that_ones() -> None:
     """`Engine._distinct`: ("a",) and ("b",) lie within ("a", "b"); ("c",) is grouped itself."""
     messages = pl.DataFrame(

@@ -662,10 +662,7 @@ def _sizes(key: Codes) -> Codes:
         counts = np.bincount(key)
         return counts[counts > 0]
     key.sort()
-    # Where each class after the first starts: a byte per person, not a difference each.
-    starts = np.flatnonzero(key[1:] != key[:-1])
-    starts += 1
-    return np.diff(starts, prepend=0, append=key.size)
+    return np.diff(_run_starts(key), append=key.size)
 
 
 def _sum_into(sums: dict[tuple[str, ...], Codes], names: tuple[str, ...], counts: Codes) -> None:
@@ -737,11 +734,12 @@ def _spread_of(key: Codes, values: int) -> _Spread:
     each class is a run, and each of its values a run within it.
     """
     key.sort()
-    first = np.flatnonzero(np.diff(key, prepend=key[0] - 1))  # each (class, value)
+    first = _run_starts(key)  # each (class, value)
     counts = np.diff(first, append=key.size)
     of_class = key[first] // values
-    starts = np.flatnonzero(np.diff(of_class, prepend=of_class[0] - 1))
+    starts = _run_starts(of_class)
     distinct = np.diff(starts, append=of_class.size)
+    del of_class
     total = np.add.reduceat(counts, starts)
     c_log_c = np.add.reduceat(counts * _ln(counts), starts)
     entropy = _ln(total) - c_log_c / total
@@ -749,6 +747,13 @@ def _spread_of(key: Codes, values: int) -> _Spread:
     return _Spread(
         int(distinct.min()), float(entropy.min()), int(pure.sum()), int(total[pure].sum())
     )
+
+
+def _run_starts(ordered: Codes) -> Codes:
+    """Where each run of equal values of `ordered` starts (a byte per value, no differences)."""
+    starts = np.flatnonzero(ordered[1:] != ordered[:-1])
+    starts += 1
+    return np.concatenate(([0], starts)) if ordered.size else starts
 
 
 def _ln(counts: Codes) -> npt.NDArray[np.float64]:
