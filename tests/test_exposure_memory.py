@@ -357,7 +357,7 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
 def test_an_empty_partition_adds_no_class() -> None:
     """Every pivot code even, two partitions: the odd one holds nobody."""
     codes = np.arange(40, dtype=np.int32)
-    columns = {"a": 2 * (codes % 10), "b": codes % 2}
+    columns: dict[str, engine.KeyCodes] = {"a": 2 * (codes % 10), "b": codes % 2}
     coded = engine.CodedColumns.from_codes(columns, 40)
     with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
         patch.setattr(indb, "_PARTITION_ROWS", 20)
