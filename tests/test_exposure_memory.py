@@ -409,8 +409,7 @@ def test_the_documents_seen_twice_are_found_by_their_hashes(
         patch.setattr(indb, "_HASH_ROWS", hash_rows)
         con.register("doc_in", pl.DataFrame({"h": hashes}, schema={"h": pl.UInt64}))
         con.execute("CREATE TABLE doc AS SELECT * FROM doc_in")
-        indb._repeated(con, "doc", "repeated")
-        found = sorted(h for (h,) in con.execute("SELECT h FROM repeated").fetchall())
+        found = sorted(h for (h,) in con.execute(indb._repeated(con, "doc")).fetchall())
     assert found == sorted(h for h in set(hashes) if hashes.count(h) > 1)
 
 

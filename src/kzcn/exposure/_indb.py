@@ -214,25 +214,24 @@ def _jump(con: duckdb.DuckDBPyConnection) -> None:
 _HASH_ROWS = 1 << 22
 
 
-def _repeated(con: duckdb.DuckDBPyConnection, documents: str, into: str) -> None:
-    """The table `into` (`h`): the hashes `h` that `documents` holds more than once.
+def _repeated(con: duckdb.DuckDBPyConnection, documents: str) -> str:
+    """A query of the hashes `h` that `documents` holds more than once.
 
-    Up to `_HASH_ROWS` documents, sorted in numpy: at 1M messages (2.5M documents,
-    2M of them distinct), about 2.5 times faster than DuckDB's group-by, whose hash
-    table holds every distinct document. More are DuckDB's group-by, out of core:
-    split into parts, each would be a scan of the documents, which at 20M messages
-    (50M documents, past DuckDB's memory limit) are read back from the spill.
+    Up to `_HASH_ROWS` documents, sorted in numpy into the table `repeated`: at 1M
+    messages (2.5M documents, 2M of them distinct), about 2.5 times faster than
+    DuckDB's group-by, whose hash table holds every distinct document. More are
+    DuckDB's group-by, out of core: split into parts, each part would be a scan of
+    the documents, which at 20M messages (50M documents, past DuckDB's memory
+    limit) are read back from the spill.
     """
     if _count(con, documents) > _HASH_ROWS:
-        con.execute(
-            f"CREATE TABLE {into} AS SELECT h FROM {documents} GROUP BY h HAVING count(*) > 1"
-        )
-        return
+        return f"SELECT h FROM {documents} GROUP BY h HAVING count(*) > 1"
     hashes = np.asarray(con.execute(f"SELECT h FROM {documents}").fetchnumpy()["h"])
     hashes.sort()
     found = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
     del hashes
-    _register_values(con, into, pl.DataFrame({"h": found}), {})
+    _register_values(con, "repeated", pl.DataFrame({"h": found}), {})
+    return "SELECT h FROM repeated"
 
 
 def _drop(con: duckdb.DuckDBPyConnection, *names: str) -> None:
@@ -405,12 +404,12 @@ class Engine:
         # listed for those few. A document one person carries twice links them to
         # themselves, a pair listed twice links nothing new: harmless both, and rarer
         # than the cost of telling them apart here (`components` takes any edges).
-        _repeated(con, "kept_doc", "repeated")
         con.execute(f"""
             CREATE TABLE shared AS
-            SELECT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN repeated USING (h)
+            WITH r AS ({_repeated(con, "kept_doc")})
+            SELECT ord * {stride} + slot AS occ, h FROM kept_doc SEMI JOIN r USING (h)
         """)
-        con.execute("DROP TABLE repeated")
+        con.execute("DROP TABLE IF EXISTS repeated")
         # The documents are not read again: their memory goes to the steps after.
         _drop(con, "kept_doc", "doc")
         components(con, "shared", "link")
