@@ -888,6 +888,8 @@ class KeyTable:
             if spread is not None and len(codes[spread[1]]):
                 key = _key(codes, [*spread[0], spread[1]], cardinality)
                 spreads.append(_spread_of(key, cardinality[spread[1]]))
+            # Freed before the next partition is fetched, not while it is.
+            del codes
         if spread is not None:
             self._spreads[spread] = _Spread.merged(spreads)
         for names, counts in dense.items():
