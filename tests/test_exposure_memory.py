@@ -7,6 +7,7 @@ must give the same JSON report, byte for byte, read by DuckDB or by Python.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -224,25 +225,43 @@ def test_the_phases_are_announced_in_order(generated: Path) -> None:
 _CODES = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 4)), max_size=60)
 
 
+#: How `KeyTable` tallies: `_PARTITION_ROWS` and `_SUMMED`. In numpy, all people at once;
+#: in numpy by partitions of 16 people, sets of more than 4 possible classes by the pivot;
+#: in DuckDB alone.
+_ROUTES = pytest.mark.parametrize(
+    ("partition_rows", "summed"),
+    [(indb._PARTITION_ROWS, indb._SUMMED), (16, 4), (0, indb._SUMMED)],
+    ids=["numpy", "partitions", "duckdb"],
+)
+
+
+@_ROUTES
 @given(rows=_CODES, names=st.sampled_from([[], ["a"], ["b"], ["a", "b"]]))
 @settings(max_examples=40, deadline=None)
 def test_the_key_table_counts_classes_as_the_coded_columns_do(
-    rows: list[tuple[int, int, int]], names: list[str]
+    rows: list[tuple[int, int, int]], names: list[str], partition_rows: int, summed: int
 ) -> None:
     # `c` is the sensitive attribute: never a QI, as the report checks.
     columns: dict[str, engine.KeyCodes] = {
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
     }
     coded = engine.CodedColumns.from_codes(columns, len(rows))
-    with indb.connect(1, "64MB") as con:
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_PARTITION_ROWS", partition_rows)
+        patch.setattr(indb, "_SUMMED", summed)
         con.register("keys_in", pl.DataFrame(columns))
         con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
         table = indb.KeyTable(con, len(rows))
         in_engine, in_memory = table.tally(names), coded.tally(names)
         assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
-        ours, theirs = table.diversity(names, "c", "c"), coded.diversity(names, "c", "c")
-    assert replace(ours, entropy_l=None) == replace(theirs, entropy_l=None)
-    assert ours.entropy_l == pytest.approx(theirs.entropy_l)
+        in_sql = table.diversity(names, "c", "c")
+        # Asked with the tallies: counted in numpy where the partitions allow.
+        table.prefetch([names], (names, "c"))
+        counted = table.diversity(names, "c", "c")
+        theirs = coded.diversity(names, "c", "c")
+    for ours in (in_sql, counted):
+        assert replace(ours, entropy_l=None) == replace(theirs, entropy_l=None)
+        assert ours.entropy_l == pytest.approx(theirs.entropy_l)
 
 
 def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,15 +277,17 @@ def test_no_per_person_codes_reach_python(generated: Path, monkeypatch: pytest.M
 
 @pytest.mark.parametrize("packed", [True, False], ids=["packed", "listed"])
 @pytest.mark.parametrize("share", [indb._PARENT_SHARE, 0], ids=["keys", "parents"])
+@_ROUTES
 @given(rows=_CODES)
 @settings(max_examples=20, deadline=None)
 def test_tallies_asked_at_once_are_the_coded_columns_tallies(
-    rows: list[tuple[int, int, int]], packed: bool, share: int
+    rows: list[tuple[int, int, int]], packed: bool, share: int, partition_rows: int, summed: int
 ) -> None:
-    """`KeyTable.prefetch`: one query, each key set grouped by its packed codes (or listed).
+    """`KeyTable.prefetch`: numpy counts, then one query, each key set grouped by its packed codes.
 
     With `share` 0 every key set that holds two others is first grouped into a
     table of classes, and those are grouped over it; `d` is stored as `a` (`same`).
+    Unpacked (`packed` False), no set is counted in numpy and DuckDB lists the codes.
     """
     columns: dict[str, engine.KeyCodes] = {
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
@@ -276,6 +297,8 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
     with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
         patch.setattr(indb, "_PACKED", indb._PACKED if packed else 1)
         patch.setattr(indb, "_PARENT_SHARE", share)
+        patch.setattr(indb, "_PARTITION_ROWS", partition_rows)
+        patch.setattr(indb, "_SUMMED", summed)
         con.register("keys_in", pl.DataFrame(columns))
         con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
         table = indb.KeyTable(con, len(rows), {"d": "a"})
@@ -284,6 +307,129 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
         for names in sets:
             in_engine, in_memory = table.tally(names), coded.tally(names)
             assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
+
+
+_CARDINALITY = {"a": 4, "b": 2, "c": 80, "d": 1000}
+
+
+@pytest.mark.parametrize(
+    ("parts", "pivot", "counted"),
+    [
+        # One partition: every set whose codes pack into one integer.
+        (1, None, [("a", "b"), ("a", "c"), ("c", "d"), ("a", "b", "c")]),
+        # Several: `c` is in most of the large sets (over 16 classes); ("a", "b") is small
+        # enough to be summed over the partitions; ("d",) is neither.
+        (3, "c", [("a", "b"), ("a", "c"), ("c", "d"), ("a", "b", "c")]),
+    ],
+)
+def test_the_partitions_split_the_people_by_the_key_most_large_sets_hold(
+    parts: int, pivot: str | None, counted: list[tuple[str, ...]]
+) -> None:
+    wanted = [("a", "b"), ("a", "c"), ("c", "d"), ("a", "b", "c")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indb, "_SUMMED", 16)
+        assert indb._partition_plan(wanted, _CARDINALITY, parts) == (pivot, counted)
+        assert indb._partition_plan([*wanted, ("d",)], _CARDINALITY, parts)[1] == (
+            [*counted, ("d",)] if parts == 1 else counted
+        )
+        patch.setattr(indb, "_PACKED", 100)  # 4 x 80 x 1000 does not pack: DuckDB lists them
+        assert ("c", "d") not in indb._partition_plan(wanted, _CARDINALITY, 1)[1]
+
+
+def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
+    """Partitions by a key one value of which most people have would not bound the memory."""
+    codes = np.arange(80, dtype=np.int32)
+    columns = {"a": np.where(codes < 60, 0, codes), "b": codes % 2}
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_PARTITION_ROWS", 20)
+        patch.setattr(indb, "_SUMMED", 2)
+        con.register("keys_in", pl.DataFrame(columns))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        table = indb.KeyTable(con, 80)
+        cardinality = {"a": 80, "b": 2}
+        assert table._counted([("a", "b"), ("b",)], cardinality) == []
+        table.prefetch([("a", "b"), ("b",)])
+        assert [a.tolist() for a in table.tally(["a", "b"])] == [[1, 30], [20, 2]]
+        patch.setattr(indb, "_PARTITION_ROWS", 40)  # 70 in the larger partition: at most twice 40
+        assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
+
+
+def test_an_empty_partition_adds_no_class() -> None:
+    """Every pivot code even, two partitions: the odd one holds nobody."""
+    codes = np.arange(40, dtype=np.int32)
+    columns: dict[str, engine.KeyCodes] = {"a": 2 * (codes % 10), "b": codes % 2}
+    coded = engine.CodedColumns.from_codes(columns, 40)
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_PARTITION_ROWS", 20)
+        patch.setattr(indb, "_SUMMED", 2)
+        con.register("keys_in", pl.DataFrame(columns))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        table = indb.KeyTable(con, 40)
+        assert table._counted([("a", "b"), ("a",)], {"a": 19, "b": 2}) == [("a", "b"), ("a",)]
+        for names in (["a", "b"], ["a"]):
+            assert [a.tolist() for a in table.tally(names)] == [
+                a.tolist() for a in coded.tally(names)
+            ]
+
+
+def test_the_values_of_a_key_group_within_another_are_that_ones() -> None:
+    """`Engine._distinct`: ("a",) and ("b",) lie within ("a", "b"); ("c",) is grouped itself."""
+    messages = pl.DataFrame(
+        {
+            "has_subject": [True, True, True, False],
+            "a": ["x", "x", None, "z"],
+            "b": ["1", "2", "1", "9"],
+            "c": ["p", None, "p", "q"],
+        }
+    )
+    listed = pl.DataFrame(
+        {"a": ["y"], "b": [None], "c": ["r"]}, schema=dict.fromkeys("abc", pl.String)
+    )
+    sets = [("a", "b"), ("a",), ("b",), ("c",)]
+    with indb.connect(1, "64MB") as con:
+        con.register("msg", messages)
+        con.register("lst", listed)
+        found = indb.Engine(con, ["a", "b", "c"])._distinct(sets)
+        for names in sets:
+            columns = ", ".join(names)
+            expected = con.execute(  # the test's own column names
+                f"SELECT DISTINCT {columns} FROM (SELECT {columns} FROM msg WHERE has_subject "  # noqa: S608
+                f"UNION ALL SELECT {columns} FROM lst)"
+            ).fetchall()
+            assert sorted(found[names].rows(), key=str) == sorted(expected, key=str)
+
+
+@pytest.mark.parametrize("hash_rows", [indb._HASH_ROWS, 3], ids=["numpy", "duckdb"])
+@given(hashes=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), max_size=40))
+@settings(max_examples=30, deadline=None)
+def test_the_documents_seen_twice_are_found_by_their_hashes(
+    hashes: list[int], hash_rows: int
+) -> None:
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_HASH_ROWS", hash_rows)
+        con.register("doc_in", pl.DataFrame({"h": hashes}, schema={"h": pl.UInt64}))
+        con.execute("CREATE TABLE doc AS SELECT * FROM doc_in")
+        found = sorted(h for (h,) in con.execute(indb._repeated(con, "doc")).fetchall())
+    assert found == sorted(h for h in set(hashes) if hashes.count(h) > 1)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # Two classes (a = 0, 1) of 4: b = 0,0,1,1 and 0,0,0,0; H = ln 2 and 0.
+        ([(0, 0), (0, 0), (0, 1), (0, 1), (1, 0), (1, 0), (1, 0), (1, 0)], (1, 0.0, 1, 4)),
+        # One class of 3 values, 1 each: H = ln 3.
+        ([(0, 0), (0, 1), (0, 2)], (3, math.log(3), 0, 0)),
+    ],
+)
+def test_l_diversity_counted_in_numpy(
+    values: list[tuple[int, int]], expected: tuple[int, float, int, int]
+) -> None:
+    key = np.array([a * 3 + b for a, b in values], dtype=np.int64)
+    found = indb._spread_of(key, 3)
+    distinct, entropy, homogeneous, records = expected
+    assert replace(found, entropy=entropy) == indb._Spread(distinct, entropy, homogeneous, records)
+    assert found.entropy == pytest.approx(entropy, abs=1e-15)
 
 
 def test_small_key_sets_are_grouped_over_their_classes() -> None:
@@ -319,6 +465,28 @@ def test_keys_with_the_same_codes_are_stored_once(generated: Path) -> None:
         "place:locality": "place_of_birth.locality",
     }
     assert lean == _report(generated, per_record=True)
+
+
+def test_the_key_table_knows_each_keys_cardinality(generated: Path) -> None:
+    """`codes` hands its cardinalities on (no scan of `keys` for them): above every code."""
+    highest: dict[str, int] = {}
+    cardinality: dict[str, int] = {}
+    codes = indb.Engine.codes
+
+    def spy(self: indb.Engine, keys: dict[str, pl.Expr]) -> indb.KeyTable:
+        table = codes(self, keys)
+        cardinality.update(table.cardinality)
+        for name in table.cardinality:
+            (top,) = self.con.execute(f'SELECT max("{name}") FROM keys').fetchall()[0]  # noqa: S608
+            highest[name] = top
+        return table
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indb.Engine, "codes", spy)
+        _report(generated)
+    assert "date_of_birth" in cardinality
+    assert "date:full" not in cardinality  # stored as `date_of_birth`
+    assert all(highest[name] < cardinality[name] for name in cardinality)
 
 
 def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:

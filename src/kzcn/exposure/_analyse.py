@@ -575,8 +575,10 @@ def _metrics(
     qi = list(settings.qi)
     subsets = engine.candidate_subsets(settings.candidates, settings.max_subset)
     resolved = [resolve(path) for path in settings.qi]
-    if isinstance(coded, indb.KeyTable):  # every tally in one query
-        coded.prefetch([qi, *subsets, *indb.ladder_sets(resolved, threshold)])
+    if isinstance(coded, indb.KeyTable):  # every tally, and l-diversity, in one pass
+        coded.prefetch(
+            [qi, *subsets, *indb.ladder_sets(resolved, threshold)], (qi, settings.sensitive)
+        )
     risk = engine.risk_metrics(coded.tally(qi), threshold)
     diversity = coded.diversity(qi, settings.sensitive, settings.sensitive)
     phase(PHASES[3])
