@@ -72,6 +72,23 @@ def test_the_memory_limit_reaches_duckdb(generated: Path, monkeypatch: pytest.Mo
     assert [c.get("memory_limit") for c in seen] == ["300MiB", DEFAULT_MEMORY_LIMIT, None]
 
 
+def _no_python_reader(*_: object) -> None:
+    raise AssertionError("DuckDB's running out of memory handed the file to the Python reader")
+
+
+@pytest.mark.parametrize("in_engine", [True, False], ids=["into-the-report", "rows-to-python"])
+def test_duckdb_out_of_memory_is_the_limit_and_no_fallback(
+    generated: Path, in_engine: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shared reader would hold the whole input in memory: no answer to a limit.
+    # Per record, the rows come to Python (`_duck.read_native`) under the same limit.
+    monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", 0)
+    monkeypatch.setattr(_read, "_from_lines", _no_python_reader)
+    monkeypatch.setattr(_read, "_parallel", _no_python_reader)
+    with pytest.raises(MemoryError, match=r"^the memory limit 1MB is too small for this input"):
+        compute_exposure(generated, memory_limit="1MB", per_record=not in_engine)
+
+
 @pytest.mark.parametrize("limit", ["3XB", "", "GB", "-1GB", "2 GB of RAM"])
 def test_a_memory_limit_that_is_no_size_is_refused(generated: Path, limit: str) -> None:
     with pytest.raises(ValueError, match="memory limit must be a size"):

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
     from kzcn.exposure._read import ExtractPlan
 
-__all__ = ["load_native", "memory_limit", "read_native", "read_native_parquet"]
+__all__ = ["load_native", "memory_limit", "read_native", "read_native_parquet", "too_small"]
 
 #: DuckDB's type of each of the layout's value types (`_layout.ValueType`).
 _TYPES = {"text": "VARCHAR"}
@@ -647,14 +647,27 @@ def open_database(
 
 
 def _rows(query: str, threads: int | None) -> pl.DataFrame:
+    import duckdb  # noqa: PLC0415 - see `open_database`
+
     with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
         target = Path(folder) / "rows.parquet"
-        with open_database(folder, threads, _MEMORY_LIMIT.get()) as connection:
-            connection.execute(
-                f"COPY ({query}) TO {_literal(str(target))} "
-                "(FORMAT parquet, COMPRESSION uncompressed)"
-            )
+        limit = _MEMORY_LIMIT.get()
+        with open_database(folder, threads, limit) as connection:
+            try:
+                connection.execute(
+                    f"COPY ({query}) TO {_literal(str(target))} "
+                    "(FORMAT parquet, COMPRESSION uncompressed)"
+                )
+            except duckdb.OutOfMemoryException:
+                # Not a file DuckDB cannot read (which the shared reader takes over):
+                # that reader would hold even more of it in memory.
+                raise MemoryError(too_small(limit)) from None
         return pl.read_parquet(target)
+
+
+def too_small(limit: str | None) -> str:
+    """What to tell a user whose memory limit DuckDB ran out of."""
+    return f"the memory limit {limit} is too small for this input: raise --memory-limit"
 
 
 def _maybe_containers(rows: pl.DataFrame, texts: list[str]) -> bool:
@@ -899,13 +912,13 @@ def load_native(
                     _add_item_bits(con)
             if unnested:
                 _unnest_lists(con, plan, fast)
-    except (duckdb.Error, OSError):
-        if counter is not None:
-            counter.join()
+    except (duckdb.Error, OSError) as error:
+        _join(counter)
+        if isinstance(error, duckdb.OutOfMemoryException):
+            raise  # the limit is too low (`_indb.connect` says so), not the file unreadable
         _drop_loaded(con)
         return None
-    if counter is not None:
-        counter.join()
+    _join(counter)
     known = ", ".join(_literal(k) for k in sorted(fast.checks))
     containers = "false" if parquet else _containers_sql(listing and not unnested)
     if unnested:
@@ -925,6 +938,11 @@ def load_native(
     _split(con, listing, numbered=parquet, hashed=parquet, apart=wanted is not None or unnested,
            unnested=unnested)  # fmt: skip
     return lines.empty, lines.count
+
+
+def _join(counter: threading.Thread | None) -> None:
+    if counter is not None:
+        counter.join()
 
 
 def _drop_loaded(con: duckdb.DuckDBPyConnection) -> None:

@@ -80,9 +80,7 @@ def connect(threads: int | None, memory_limit: str | None) -> Iterator[duckdb.Du
         except duckdb.OutOfMemoryException:
             # What is left in memory past the limit (the working set of a
             # group-by, a hash table) cannot spill: the user's limit is too low.
-            raise MemoryError(
-                f"the memory limit {memory_limit} is too small for this input: raise --memory-limit"
-            ) from None
+            raise MemoryError(duck.too_small(memory_limit)) from None
         finally:
             connection.close()
 

@@ -65,7 +65,7 @@ _SPOOL_BYTES = 16 << 20
 def _whole(stream: IO[bytes], what: str) -> io.BytesIO:
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise InputRefusedError(f"an {what} file over {MAX_DOCUMENT_BYTES:,} bytes")
+        raise InputRefusedError(f"a {what} file over {MAX_DOCUMENT_BYTES:,} bytes")
     return io.BytesIO(data)
 
 
