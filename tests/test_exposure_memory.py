@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import orjson
 import polars as pl
 import pytest
@@ -252,6 +255,22 @@ _ROUTES = pytest.mark.parametrize(
 )
 
 
+@contextmanager
+def _key_table(
+    columns: Mapping[str, npt.NDArray[np.integer[Any]]],
+    same: dict[str, str] | None = None,
+    **knobs: int,
+) -> Iterator[tuple[indb.KeyTable, duckdb.DuckDBPyConnection]]:
+    """A key table over `columns` (one person a row), with `_indb`'s `knobs` set meanwhile."""
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        for name, value in knobs.items():
+            patch.setattr(indb, name, value)
+        con.register("keys_in", pl.DataFrame(dict(columns)))
+        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
+        people = len(next(iter(columns.values())))
+        yield indb.KeyTable(con, people, same or {}), con
+
+
 @_ROUTES
 @given(rows=_CODES, names=st.sampled_from([[], ["a"], ["b"], ["a", "b"]]))
 @settings(max_examples=40, deadline=None)
@@ -263,12 +282,7 @@ def test_the_key_table_counts_classes_as_the_coded_columns_do(
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abc")
     }
     coded = engine.CodedColumns.from_codes(columns, len(rows))
-    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
-        patch.setattr(indb, "_PARTITION_ROWS", partition_rows)
-        patch.setattr(indb, "_SUMMED", summed)
-        con.register("keys_in", pl.DataFrame(columns))
-        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
-        table = indb.KeyTable(con, len(rows))
+    with _key_table(columns, _PARTITION_ROWS=partition_rows, _SUMMED=summed) as (table, _):
         in_engine, in_memory = table.tally(names), coded.tally(names)
         assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
         in_sql = table.diversity(names, "c", "c")
@@ -311,14 +325,11 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
     }
     coded = engine.CodedColumns.from_codes({**columns, "d": columns["a"]}, len(rows))
     sets = [["a"], ["b", "a"], ["a", "b", "c"], ["c", "b"], ["a"], ["d", "c"], ["b", "d", "a"]]
-    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
-        patch.setattr(indb, "_PACKED", indb._PACKED if packed else 1)
-        patch.setattr(indb, "_PARENT_SHARE", share)
-        patch.setattr(indb, "_PARTITION_ROWS", partition_rows)
-        patch.setattr(indb, "_SUMMED", summed)
-        con.register("keys_in", pl.DataFrame(columns))
-        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
-        table = indb.KeyTable(con, len(rows), {"d": "a"})
+    knobs = {"_PARENT_SHARE": share, "_PARTITION_ROWS": partition_rows, "_SUMMED": summed}
+    with _key_table(columns, {"d": "a"}, _PACKED=indb._PACKED if packed else 1, **knobs) as (
+        table,
+        con,
+    ):
         table.prefetch(sets)
         con.execute("DROP TABLE keys")  # every tally is answered from the one query
         for names in sets:
@@ -357,18 +368,16 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
     """Partitions by a key one value of which most people have would not bound the memory."""
     codes = np.arange(80, dtype=np.int32)
     columns = {"a": np.where(codes < 60, 0, codes), "b": codes % 2}
-    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
-        patch.setattr(indb, "_PARTITION_ROWS", 20)
-        patch.setattr(indb, "_SUMMED", 2)
-        con.register("keys_in", pl.DataFrame(columns))
-        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
-        table = indb.KeyTable(con, 80)
+    with _key_table(columns, _PARTITION_ROWS=20, _SUMMED=2) as (table, _):
         cardinality = {"a": 80, "b": 2}
         assert table._counted([("a", "b"), ("b",)], cardinality) == []
         table.prefetch([("a", "b"), ("b",)])
         assert [a.tolist() for a in table.tally(["a", "b"])] == [[1, 30], [20, 2]]
-        patch.setattr(indb, "_PARTITION_ROWS", 40)  # 70 in the larger partition: at most twice 40
-        assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(
+                indb, "_PARTITION_ROWS", 40
+            )  # 70 in the larger partition: at most twice 40
+            assert table._counted([("a", "b"), ("b",)], cardinality) == [("a", "b"), ("b",)]
 
 
 def test_an_empty_partition_adds_no_class() -> None:
@@ -376,12 +385,7 @@ def test_an_empty_partition_adds_no_class() -> None:
     codes = np.arange(40, dtype=np.int32)
     columns: dict[str, engine.KeyCodes] = {"a": 2 * (codes % 10), "b": codes % 2}
     coded = engine.CodedColumns.from_codes(columns, 40)
-    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
-        patch.setattr(indb, "_PARTITION_ROWS", 20)
-        patch.setattr(indb, "_SUMMED", 2)
-        con.register("keys_in", pl.DataFrame(columns))
-        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
-        table = indb.KeyTable(con, 40)
+    with _key_table(columns, _PARTITION_ROWS=20, _SUMMED=2) as (table, _):
         assert table._counted([("a", "b"), ("a",)], {"a": 19, "b": 2}) == [("a", "b"), ("a",)]
         for names in (["a", "b"], ["a"]):
             assert [a.tolist() for a in table.tally(names)] == [
@@ -453,10 +457,7 @@ def test_small_key_sets_are_grouped_over_their_classes() -> None:
     """Two sets within ("a", "b") (8 classes at most, for 80 people): one table of classes."""
     codes = np.arange(80, dtype=np.int32)
     columns = {"a": codes % 4, "b": codes % 2, "c": codes}
-    with indb.connect(1, "64MB") as con:
-        con.register("keys_in", pl.DataFrame(columns))
-        con.execute("CREATE TABLE keys AS SELECT * FROM keys_in")
-        table = indb.KeyTable(con, 80)
+    with _key_table(columns) as (table, con):
         cardinality = {"a": 4, "b": 2, "c": 80}
         wanted = [("a", "b"), ("a",), ("b",), ("a", "c"), ("c",)]
         made = table._parents(wanted, cardinality)

@@ -27,13 +27,12 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
 import orjson
 
 from kzcn.flat import Converter, CsvLayout, csv_layout
-from kzcn.validation._rowtext import MARK
+from kzcn.validation._rowtext import MARK, picker
 from kzcn.validation._xlsx import (
     ARCHIVE_ERRORS,
     MAX_COLUMNS,
@@ -251,7 +250,7 @@ class SheetText:
         pieces[1::2] = [b"%s" if columns[cell] in typed else b'"%s"' for cell in order]
         slots = [(slot, columns[cell]) for slot, cell in enumerate(order)]
         converters = tuple((slot, typed[column]) for slot, column in slots if column in typed)
-        return _Template(b"".join(pieces), _getter(order), converters)
+        return _Template(b"".join(pieces), picker(order), converters)
 
     def _converted(
         self, values: tuple[bytes, ...], typed: tuple[tuple[int, Converter], ...]
@@ -276,16 +275,6 @@ class SheetText:
 
 
 _UNSEEN: Any = object()
-
-
-def _getter(order: list[int]) -> Callable[[Sequence[bytes]], tuple[bytes, ...]]:
-    """The texts at `order`, as a tuple even for none or one."""
-    if len(order) > 1:
-        return itemgetter(*order)
-    if order:
-        index = order[0]
-        return lambda texts: (texts[index],)
-    return lambda _: ()
 
 
 @lru_cache(maxsize=8)

@@ -38,7 +38,7 @@ import orjson
 
 from kzcn.flat import Converter, CsvLayout
 
-__all__ = ["LEARNT", "MARK", "RowText"]
+__all__ = ["LEARNT", "MARK", "RowText", "picker"]
 
 #: Shapes a table keeps templates for (a few thousand in a file of 100,000 rows, each
 #: about 2 kB); a row of a shape beyond them is built as before.
@@ -63,7 +63,7 @@ Typed = tuple[tuple[int, Converter], ...]
 _Piece = tuple[bytes, list[int], Typed]
 
 
-def _getter(order: list[int]) -> Getter:
+def picker(order: list[int]) -> Getter:
     """The cells at `order`, as a tuple even for none or one (an `itemgetter` is faster)."""
     if len(order) > 1:
         return itemgetter(*order)
@@ -296,7 +296,7 @@ class RowText:
             if piece[0]:
                 pieces.append(piece)
         text, order, typed = _joined(pieces, b"{", b"}")
-        return _Template(text, _getter(order), typed)
+        return _Template(text, picker(order), typed)
 
     def _group(self, cells: tuple[int, ...]) -> _Piece | None:
         """The `"key":value` text of one group's filled `cells` (b"" if none), with its slots.
@@ -355,7 +355,7 @@ class RowText:
     def _template(self, shape: tuple[int, ...]) -> _Template | None:
         """The template of the rows whose filled cells are `shape`, or None if it cannot be made."""
         made = self._slots(shape)
-        return None if made is None else _Template(made[0], _getter(made[1]), made[2])
+        return None if made is None else _Template(made[0], picker(made[1]), made[2])
 
     def _marked(self, shape: tuple[int, ...]) -> dict[str, Any]:
         """The record of a row whose `shape` cells are marked with their indexes, others empty."""
