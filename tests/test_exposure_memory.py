@@ -27,7 +27,7 @@ from kzcn.exposure import _engine as engine
 from kzcn.exposure import _indb as indb
 from kzcn.exposure import _read, compute_exposure, render_json
 from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
-from kzcn.exposure._estimate import estimate_peak, size_in_bytes
+from kzcn.exposure._estimate import default_limit, estimate_peak, footer_bytes, size_in_bytes
 from kzcn.synth import generate, write_dataset
 
 
@@ -121,6 +121,69 @@ def test_the_peak_estimate_follows_the_measured_figures() -> None:
     assert text.messages == gzip.messages == 1_000_000
     in_memory = estimate_peak(2_000_000_000, [".jsonl"], in_engine=False)
     assert in_memory.peak_bytes > text.peak_bytes
+
+
+@pytest.fixture(scope="module")
+def parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("memory") / "generated.parquet"
+    with path.open("wb") as out:
+        write_dataset(out, 300, seed=11, fmt="parquet")
+    return path
+
+
+def test_a_parquet_footers_length_is_read_from_the_files_end(
+    parquet: Path, generated: Path, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    assert footer_bytes(parquet) == pq.ParquetFile(parquet).metadata.serialized_size > 0
+    short = tmp_path / "short.parquet"
+    short.write_bytes(b"PAR1")
+    for other in (generated, short, tmp_path / "missing.parquet", tmp_path):
+        assert footer_bytes(other) == 0
+
+
+@pytest.mark.parametrize(
+    ("footer", "limit"),
+    [
+        (None, "320MB"),  # not Parquet: as it is
+        (1_000, "319MB"),
+        (400_000, "314MB"),  # a million messages
+        (7_660_000, "213MB"),  # twenty million: 2/3 of the limit, just above 212MB
+        (20_000_000, "213MB"),  # never below 2/3
+    ],
+)
+def test_the_default_limit_leaves_room_for_a_parquet_footer(
+    tmp_path: Path, footer: int | None, limit: str
+) -> None:
+    path = tmp_path / "file.parquet"
+    ending = b"" if footer is None else footer.to_bytes(4, "little") + b"PAR1"
+    path.write_bytes(b"PAR1" + b"\0" * 100 + ending)
+    assert default_limit(path, "320MB") == default_limit(str(path), "320MB") == limit
+
+
+@pytest.mark.parametrize("source", [b"PAR1", [], "-"], ids=["bytes", "messages", "stdin"])
+def test_a_source_that_is_no_file_keeps_the_default_limit(source: object) -> None:
+    assert default_limit(source, "320MB") == "320MB"
+
+
+def test_a_parquet_reports_default_limit_spares_its_footer(
+    parquet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", 0)
+    seen: list[str | None] = []
+    connect = duckdb.connect
+
+    def spy(database: str, **options: Any) -> duckdb.DuckDBPyConnection:
+        seen.append(options.get("config", {}).get("memory_limit"))
+        return connect(database, **options)
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    compute_exposure(parquet)
+    compute_exposure(parquet, memory_limit="300MB")  # a limit given is DuckDB's as it is
+    spared = size_in_bytes(DEFAULT_MEMORY_LIMIT) - 14 * footer_bytes(parquet)
+    assert seen == [f"{spared // 1000**2}MB", "300MB"]
+    assert seen[0] != DEFAULT_MEMORY_LIMIT
 
 
 def _exposure_process(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
