@@ -30,13 +30,18 @@ _BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "text": 2_000}
 _PEAK_LINE = {"in_engine": (0.60, 0.010), "in_memory": (0.27, 0.69)}
 _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
-#: Memory a Parquet footer takes, per byte of it in the file. The load parses it
-#: twice (DuckDB for the rows, pyarrow for the person lists), each copy about 7
-#: times its size: the 20M file's 7.7 MB footer took 54 MB in DuckDB (its metadata
-#: cache) and 55 MB in pyarrow, and the C heap keeps both to the end (pyarrow's
-#: freed, but among the small objects DuckDB made meanwhile: `malloc_trim` gave back
-#: 5 MB of it).
-_FOOTER_FACTOR = 14
+#: Memory a Parquet footer holds beside DuckDB's, per byte of it in the file. The
+#: load parses it twice (DuckDB for the rows, pyarrow for the person lists), each
+#: copy about 7 times its size: the 20M file's 7.7 MB footer took 54 MB in DuckDB
+#: and 55 MB in pyarrow. DuckDB keeps its copy to the end (its metadata cache, which
+#: its limit counts as 8 MB); pyarrow's is freed after the load, but among the small
+#: objects DuckDB made meanwhile, so the C heap keeps it too (`malloc_trim` gave back
+#: 5 MB). Only DuckDB's copy is spared: sparing both (213MB at 20M) left too little
+#: for the linking of people, which ran out of memory.
+_FOOTER_FACTOR = 7
+#: The default limit is lowered to this share of it at most: what the 20M file's
+#: report was measured to run in (266MB).
+_LOWEST_SHARE = 5 / 6
 #: A Parquet file ends in its footer's length (4 bytes, little-endian) and this.
 _PARQUET_MAGIC = b"PAR1"
 
@@ -90,15 +95,14 @@ def footer_bytes(path: Path) -> int:
 def default_limit(source: object, default: str) -> str:
     """DuckDB's memory limit for `source` when none is given: `default`, less a Parquet footer.
 
-    For a Parquet file, less what its footer takes once parsed (`_FOOTER_FACTOR`),
-    down to 2/3 of `default`. The footer sits in the C heap beside DuckDB's memory
-    and grows with the file (0.11 GiB at 20M messages, 6 MB at a million): taken out
-    of DuckDB's share, the report's peak stays near a small file's (issue 20). Down
-    to 2/3 of 320MB, the 20M file's load still fits (at 213MB; less is not measured).
+    For a Parquet file, less what its footer holds beside DuckDB (`_FOOTER_FACTOR`),
+    down to `_LOWEST_SHARE` of `default`. The footer grows with the file (54 MB at
+    20M messages, 3 MB at a million): taken out of DuckDB's share, the report's peak
+    grows less with the file (issue 20).
     """
     footer = footer_bytes(Path(source)) if isinstance(source, str | Path) else 0
     if not footer:
         return default
     total = size_in_bytes(default)
-    spared = max(total * 2 // 3, total - _FOOTER_FACTOR * footer)
+    spared = max(int(total * _LOWEST_SHARE), total - _FOOTER_FACTOR * footer)
     return f"{spared // _UNITS['MB']}MB"
