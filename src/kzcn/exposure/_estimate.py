@@ -3,11 +3,11 @@
 The figures are the measured ones (`tests/benchmarks/bench_scale.py`, README "At
 scale"), not a model of the code: `kzcn generate`'s files take about 2,000 bytes
 a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed and 190 as
-Parquet; the default report peaked at 0.60 GiB for a million messages, 0.67 GiB
-for five and 0.80 GiB for twenty (DuckDB's limit 320MB, Parquet's person lists
-read without pre-buffering, the recurring persons' fields counted in DuckDB; one
-run each on a busy machine), about 0.60 GiB plus 0.010 GiB a million (a
-least-squares line, within 3 % of each). The in-memory path
+Parquet; the default report peaked at 0.62 GiB for a million messages, 0.66 GiB
+for five and 0.77 GiB for twenty (DuckDB's limit 320MB less what the footer takes,
+`default_limit`, and large blocks mapped apart from glibc's heap; medians of 3 on a
+busy machine), about 0.62 GiB plus 0.008 GiB a million (a least-squares line,
+within 2 % of each). The in-memory path
 (`--per-record`, an HTML page, `--linkage`) holds every person in Python: 0.96
 GiB for a million and 3.73 GiB for five, about 0.27 GiB plus 0.69 GiB a million.
 Real files whose records are larger or smaller than generated ones move the
@@ -16,18 +16,34 @@ estimate in proportion.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["PeakEstimate", "estimate_peak", "size_in_bytes"]
+__all__ = ["PeakEstimate", "default_limit", "estimate_peak", "footer_bytes", "size_in_bytes"]
 
 _GIB = 1024**3
 #: Bytes a generated message takes, by how the file is stored.
 _BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "text": 2_000}
 #: (GiB at no messages, GiB per million messages), by path; see the module's note.
-_PEAK_LINE = {"in_engine": (0.60, 0.010), "in_memory": (0.27, 0.69)}
+_PEAK_LINE = {"in_engine": (0.62, 0.008), "in_memory": (0.27, 0.69)}
 _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
+#: Memory a Parquet footer holds beside DuckDB's, per byte of it in the file. The
+#: load parses it twice (DuckDB for the rows, pyarrow for the person lists), each
+#: copy about 7 times its size: the 20M file's 7.7 MB footer took 54 MB in DuckDB
+#: and 55 MB in pyarrow. DuckDB keeps its copy to the end (its metadata cache, which
+#: its limit counts as 8 MB); pyarrow's is freed after the load, but among the small
+#: objects DuckDB made meanwhile, so the C heap keeps it too (`malloc_trim` gave back
+#: 5 MB). Only DuckDB's copy is spared: sparing both (213MB at 20M) left too little
+#: for the linking of people, which ran out of memory.
+_FOOTER_FACTOR = 7
+#: The default limit is lowered to this share of it at most: what the 20M file's
+#: report was measured to run in (266MB).
+_LOWEST_SHARE = 5 / 6
+#: A Parquet file ends in its footer's length (4 bytes, little-endian) and this.
+_PARQUET_MAGIC = b"PAR1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +73,36 @@ def estimate_peak(file_bytes: int, suffixes: list[str], *, in_engine: bool) -> P
     base, per_million = _PEAK_LINE["in_engine" if in_engine else "in_memory"]
     peak = (base + per_million * messages / 1_000_000) * _GIB
     return PeakEstimate(messages=messages, peak_bytes=int(peak))
+
+
+def footer_bytes(path: Path) -> int:
+    """The length of a Parquet file's footer (its metadata); 0 for any other file.
+
+    From the file's last 8 bytes: the footer's length, then `PAR1`. It grows with
+    row groups times columns (0.4 MB at a million generated messages, 7.7 MB at 20M).
+    """
+    try:
+        with path.open("rb") as handle:
+            handle.seek(-len(_PARQUET_MAGIC) - 4, os.SEEK_END)
+            tail = handle.read()
+    except OSError:  # no such file, a pipe, shorter than 8 bytes
+        return 0
+    if tail[4:] != _PARQUET_MAGIC:
+        return 0
+    return int.from_bytes(tail[:4], "little")
+
+
+def default_limit(source: object, default: str) -> str:
+    """DuckDB's memory limit for `source` when none is given: `default`, less a Parquet footer.
+
+    For a Parquet file, less what its footer holds beside DuckDB (`_FOOTER_FACTOR`),
+    down to `_LOWEST_SHARE` of `default`. The footer grows with the file (54 MB at
+    20M messages, 3 MB at a million): taken out of DuckDB's share, the report's peak
+    grows less with the file (issue 20).
+    """
+    footer = footer_bytes(Path(source)) if isinstance(source, str | Path) else 0
+    if not footer:
+        return default
+    total = size_in_bytes(default)
+    spared = max(int(total * _LOWEST_SHARE), total - _FOOTER_FACTOR * footer)
+    return f"{spared // _UNITS['MB']}MB"
