@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from cli_runner import invoke_command
 from exposure_fixtures import build_messages
+from kzcn import _heap
+from kzcn.cli import _exposure as cli_exposure
 from kzcn.exposure import _engine as engine
 from kzcn.exposure import _indb as indb
 from kzcn.exposure import _read, compute_exposure, render_json
@@ -210,9 +212,9 @@ def test_a_parquet_reports_default_limit_spares_its_footer(
 
 _MAPPED_BYTES = """
 import ctypes, sys
-from kzcn.exposure import _duck
+from kzcn import _heap
 if sys.argv[1] == "apart":
-    _duck._large_blocks_apart()
+    assert _heap.map_large_blocks_apart()
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p
 class Info(ctypes.Structure):
@@ -236,6 +238,24 @@ def test_blocks_from_64_kib_are_mapped_apart_from_the_heap() -> None:
         for how in ("apart", "heap")
     }  # fmt: skip
     assert mapped["apart"] >= 100 * 100 * 1024 > mapped["heap"]
+
+
+def test_the_command_maps_large_blocks_apart_and_the_library_does_not(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process-wide allocator setting: `kzcn exposure`'s to make, not an importer's."""
+    calls: list[str] = []
+
+    def spy() -> bool:
+        calls.append("set")
+        return True
+
+    monkeypatch.setattr(cli_exposure, "map_large_blocks_apart", spy)
+    monkeypatch.setattr(_heap, "map_large_blocks_apart", spy)
+    compute_exposure(generated)
+    assert calls == []
+    status, _ = invoke_command("exposure", [str(generated), "--format", "json"])
+    assert (status, calls) == (0, ["set"])
 
 
 def _exposure_process(path: Path, *options: str) -> subprocess.CompletedProcess[str]:

@@ -33,10 +33,7 @@ since DuckDB expands `x[1].jsonl` as a pattern.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import itertools
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -643,36 +640,10 @@ def open_database(
         config["threads"] = max(1, threads)
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
-    _large_blocks_apart()
     connection = duckdb.connect(":memory:", config=config)
     # A setting of the connection, not of the database: `connect`'s config refuses it.
     connection.execute("SET enable_progress_bar = false")
     return connection
-
-
-#: glibc's `mallopt` parameter: the size from which a block is mapped on its own.
-_M_MMAP_THRESHOLD = -3
-#: Blocks this large or larger are mapped apart (glibc's default: 128 KiB, rising to
-#: 32 MiB as such blocks are freed).
-_MAPPED_APART = 64 * 1024
-
-
-@functools.cache
-def _large_blocks_apart() -> None:
-    """Have glibc map every block of `_MAPPED_APART` or more on its own (once a process).
-
-    A Parquet footer, parsed by DuckDB and by pyarrow, is mostly a vector of column
-    chunks a row group (about 130 KiB each at 132 columns); in the heap, among the
-    small objects DuckDB makes as it loads, the freed copies were not given back
-    (`malloc_trim` found 5 MB of 0.1 GiB at 20M messages). Mapped apart, each
-    goes back to the system when freed. DuckDB's and pyarrow's own data have
-    allocators of their own; elsewhere than glibc, nothing changes.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, _MAPPED_APART)
 
 
 def _rows(query: str, threads: int | None) -> pl.DataFrame:
