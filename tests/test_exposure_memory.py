@@ -210,6 +210,15 @@ def test_a_parquet_reports_default_limit_spares_its_footer(
     assert seen[0] != DEFAULT_MEMORY_LIMIT
 
 
+def test_the_peak_note_names_the_limit_the_report_runs_under(
+    parquet: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli_exposure, "size_in_bytes", lambda _: 0)  # every file is over it
+    cli_exposure._tell_peak(str(parquet), None, in_engine=True)
+    spared = size_in_bytes(DEFAULT_MEMORY_LIMIT) - 7 * footer_bytes(parquet)
+    assert f"larger than the memory limit ({spared // 1000**2}MB): " in capsys.readouterr().err
+
+
 _MAPPED_BYTES = """
 import ctypes, sys
 from kzcn import _heap

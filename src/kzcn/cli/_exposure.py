@@ -41,7 +41,7 @@ from kzcn.exposure import (
     write_per_record,
 )
 from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
-from kzcn.exposure._estimate import estimate_peak, size_in_bytes
+from kzcn.exposure._estimate import default_limit, estimate_peak, size_in_bytes
 from kzcn.exposure._format import Cell, headline, sections, words
 from kzcn.exposure._read import spool as spool_pipe
 from kzcn.exposure._screen import SCREENED
@@ -311,16 +311,17 @@ def _tell_peak(file: str, memory_limit: str | None, *, in_engine: bool) -> None:
     One line on stderr: about how many messages it holds and the peak memory
     (`kzcn.exposure._estimate`, from the measured figures).
     """
+    named = memory_limit or default_limit(file, DEFAULT_MEMORY_LIMIT)  # as the report's
     try:
         info = Path(file).stat()
-        limit = size_in_bytes(memory_limit or DEFAULT_MEMORY_LIMIT)
+        limit = size_in_bytes(named)
     except (OSError, ValueError):  # standard input, no such file, a bad limit: said later
         return
     if not stat.S_ISREG(info.st_mode) or info.st_size <= limit:
         return
     estimate = estimate_peak(info.st_size, Path(file).suffixes, in_engine=in_engine)
     sys.stderr.write(
-        f"kzcn: {file} is larger than the memory limit ({memory_limit or DEFAULT_MEMORY_LIMIT}):"
+        f"kzcn: {file} is larger than the memory limit ({named}):"
         f" about {estimate.messages:,} messages, expected peak memory about"
         f" {estimate.peak_bytes / 1024**3:.1f} GiB (DuckDB spills past its limit to a"
         " temporary directory)\n"
