@@ -248,14 +248,9 @@ class ModelEngine(Engine):
         text = unit.text
         if text is None or unit.found:
             return self._check_row(unit, file)
-        # The fast path, inline: a valid line (most lines) pays for no call more than it must.
-        accept = self._accept
-        if accept is not None:
-            message = accept(text)
-            if message is not None and (
-                accept.names_each_key_once(text, message) or not _may_repeat_keys(text)
-            ):
-                return self._accepted(message, text, file, unit)
+        accepted = self._fast_accept(text, file, unit)
+        if accepted is not None:
+            return accepted
         try:
             message = self._validate_json(text)
         except ValidationError as error:
