@@ -8,8 +8,10 @@ must give the same JSON report, byte for byte, read by DuckDB or by Python.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -208,6 +210,18 @@ def test_a_parquet_reports_default_limit_spares_its_footer(
     spared = size_in_bytes(DEFAULT_MEMORY_LIMIT) - 7 * footer_bytes(parquet)
     assert seen == [f"{spared // 1000**2}MB", "300MB"]
     assert seen[0] != DEFAULT_MEMORY_LIMIT
+
+
+def test_a_named_pipe_has_no_footer_and_keeps_its_writer(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    found: list[int] = []
+    # Were it opened, it would wait for a writer: the thread would still be waiting.
+    asking = threading.Thread(target=lambda: found.append(footer_bytes(pipe)), daemon=True)
+    asking.start()
+    asking.join(10)
+    assert found == [0]
+    assert default_limit(str(pipe), DEFAULT_MEMORY_LIMIT) == DEFAULT_MEMORY_LIMIT
 
 
 def test_the_peak_note_names_the_limit_the_report_runs_under(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,10 +83,13 @@ def footer_bytes(path: Path) -> int:
     row groups times columns (0.4 MB at a million generated messages, 7.7 MB at 20M).
     """
     try:
+        # Only a regular file: opening a named pipe would wait for (and take) its writer.
+        if not stat.S_ISREG(path.stat().st_mode):
+            return 0
         with path.open("rb") as handle:
             handle.seek(-len(_PARQUET_MAGIC) - 4, os.SEEK_END)
             tail = handle.read()
-    except OSError:  # no such file, a pipe, shorter than 8 bytes
+    except OSError:  # no such file, shorter than 8 bytes
         return 0
     if tail[4:] != _PARQUET_MAGIC:
         return 0
