@@ -288,16 +288,30 @@ _DIGITS = "0123456789"
 _BIRTH_SHARES, _EXPIRY_SHARES = _DATE_SHARES[1], _DATE_SHARES[2]
 
 
+def _dates_share(birth: str, expiry: str) -> int | None:
+    """The share in a composite of the birth and expiry fields (each with its digit).
+
+    None when a digit is wrong. Most dates' shares are kept: two lookups here, and
+    `_date_share` only for a date not seen before.
+    """
+    first = _BIRTH_SHARES.get(birth)
+    if first is None:
+        first = _date_share(birth, 1)
+    second = _EXPIRY_SHARES.get(expiry)
+    if second is None:
+        second = _date_share(expiry, 2)
+    return None if first is None or second is None else first + second
+
+
 def _td3_verified(one: str, two: str) -> DocumentPart | None:
     # The composite is two[0:10] + two[13:20] + two[21:43], summed by its fields; a date's
     # share is most likely kept (`_date_share` computes and keeps it otherwise).
     values = mrz_values(two)
     head = _head_share(values[0:10], two[0:9], two[9], "")
-    birth = _BIRTH_SHARES.get(two[13:20]) or _date_share(two[13:20], 1)
-    expiry = _EXPIRY_SHARES.get(two[21:28]) or _date_share(two[21:28], 2)
-    if head is None or birth is None or expiry is None:
+    dates = _dates_share(two[13:20], two[21:28])
+    if head is None or dates is None:
         return None
-    share = head[1] + birth + expiry
+    share = head[1] + dates
     if two[28:43].strip("<"):  # optional data, and its digit weighing 1 in the composite
         if not _digit_fine(two[28:42], two[42]):
             return None
@@ -311,12 +325,11 @@ def _td2_verified(one: str, two: str) -> DocumentPart | None:
     # The composite is two[0:10] + two[13:20] + two[21:35].
     values = mrz_values(two)
     head = _head_share(values[0:10], two[0:9], two[9], two[28:35])
-    birth = _BIRTH_SHARES.get(two[13:20]) or _date_share(two[13:20], 1)
-    expiry = _EXPIRY_SHARES.get(two[21:28]) or _date_share(two[21:28], 2)
-    if head is None or birth is None or expiry is None:
+    dates = _dates_share(two[13:20], two[21:28])
+    if head is None or dates is None:
         return None
     number, share = head
-    share += birth + expiry
+    share += dates
     if two[28:35].strip("<"):
         share += _weighted(values[28:35])
     if two[35] != _DIGITS[share % 10]:
@@ -328,12 +341,11 @@ def _td1_verified(one: str, two: str) -> DocumentPart | None:
     # The composite is one[5:30] + two[0:7] + two[8:15] + two[18:29].
     first = mrz_values(one)
     head = _head_share(first[5:15], one[5:14], one[14], one[15:30])
-    birth = _BIRTH_SHARES.get(two[0:7]) or _date_share(two[0:7], 1)
-    expiry = _EXPIRY_SHARES.get(two[8:15]) or _date_share(two[8:15], 2)
-    if head is None or birth is None or expiry is None:
+    dates = _dates_share(two[0:7], two[8:15])
+    if head is None or dates is None:
         return None
     number, share = head
-    share += birth + expiry
+    share += dates
     if one[15:30].strip("<"):
         share += _weighted(first[15:30], 1)
     if two[18:29].strip("<"):
