@@ -459,47 +459,85 @@ def _raw_list(position: int) -> str:
     return f"list_{position}"
 
 
+@dataclass(frozen=True, slots=True)
+class _ListsAt:
+    """Where the rows' lists of persons are, as read, and how an item's person is read.
+
+    `table` has each row's `kind`, its number (`ord`, as SQL over `table`) and each
+    list under `column(list)`; `reading` and `key` make an item's person (`_item`).
+    """
+
+    table: str
+    ord: str
+    column: Callable[[str], str]
+    reading: _From
+    key: Callable[[str], str] = str
+
+
+def _raw_lists(plan: ExtractPlan) -> _ListsAt:
+    """The lists in `raw`, as `_query`'s `raw_lists` puts them there (JSON)."""
+    keys = _lists(plan)
+    return _ListsAt("raw", "rowid + 1", lambda k: _raw_list(keys.index(k)),
+                    _From("", _json_documents, ""))  # fmt: skip
+
+
 def _unnest_lists(con: duckdb.DuckDBPyConnection, plan: ExtractPlan, fast: FastPlan) -> None:
     """The table `lraw` (`ord`, `slot`, `p`) of `raw`'s listed persons, and their bits in `raw`.
 
-    `raw` holds each list as read (`_query`'s `raw_lists`); its items are
-    unnested and each made a struct (`_item`) by plain SQL over rows: made
-    inside `list_transform` (`_listed`), the same structs cost DuckDB three
-    times as much per item (a sixth of the whole load of generated messages,
-    of which 3 % list persons), as it sets the lambda's state up again and
-    again. An item's slot is its position in its kind's lists, one after the
-    other. Every item's bits go to its message's `presence`; `lraw` keeps the
-    items that list someone.
+    `raw` holds each list as read (`_query`'s `raw_lists`); see `_unnest_persons`.
     """
-    keys = _lists(plan)
+    _unnest_persons(con, plan, fast, _raw_lists(plan))
+    for position in range(len(_lists(plan))):
+        con.execute(f"ALTER TABLE raw DROP COLUMN {_raw_list(position)}")
+    _items_into_presence(con, "raw.rowid + 1")
+
+
+def _unnest_persons(
+    con: duckdb.DuckDBPyConnection, plan: ExtractPlan, fast: FastPlan, lists: _ListsAt
+) -> None:  # fmt: skip
+    """The table `lraw` (`ord`, `slot`, `p`) of every item of the `lists`, in order.
+
+    The items are unnested and each made a struct (`_item`) by plain SQL over
+    rows: made inside `list_transform` (`_listed`), the same structs cost
+    DuckDB three times as much per item (a sixth of the whole load of generated
+    messages, of which 3 % list persons), as it sets the lambda's state up
+    again and again. An item's slot is its position in its kind's lists, one
+    after the other. Every item is kept, for `_items_into_presence`.
+    """
     every = " UNION ALL ".join(
-        _unnested(plan, fast, kind, names, at)
+        _unnested(fast, kind, names, at, lists)
         for kind, names in sorted(plan.person_lists.items())
         for at in range(len(names))
     )
     con.execute(f"CREATE TABLE lraw AS SELECT * FROM ({every}) ORDER BY ord, slot")  # noqa: S608 - see `_query`
-    for position in range(len(keys)):
-        con.execute(f"ALTER TABLE raw DROP COLUMN {_raw_list(position)}")
-    con.execute("""
+
+
+def _items_into_presence(con: duckdb.DuckDBPyConnection, raw_ord: str) -> None:
+    """Every item's bits go to its message's `presence` (`raw_ord`: a row's number in `raw`).
+
+    Then `lraw` keeps only the items that list someone.
+    """
+    con.execute(f"""
         UPDATE raw SET presence = raw.presence | b.bits
         FROM (SELECT ord, bit_or(p.presence) AS bits FROM lraw GROUP BY ord) b
-        WHERE raw.rowid + 1 = b.ord AND b.bits <> 0
-    """)
+        WHERE {raw_ord} = b.ord AND b.bits <> 0
+    """)  # noqa: S608
     # In place, not copied: few items list nobody.
     con.execute("DELETE FROM lraw WHERE NOT p.listed")
 
 
-def _unnested(plan: ExtractPlan, fast: FastPlan, kind: str, names: tuple[str, ...], at: int) -> str:
+def _unnested(
+    fast: FastPlan, kind: str, names: tuple[str, ...], at: int, lists: _ListsAt
+) -> str:  # fmt: skip
     """SQL: `ord`, `slot`, `p` of the items of the list `names[at]` of the messages of `kind`."""
-    keys = _lists(plan)
-    column = _raw_list(keys.index(names[at]))
-    before = "".join(f" + coalesce(len({_raw_list(keys.index(n))}), 0)" for n in names[:at])
-    reading = _From("", _json_documents, "")
+    column = lists.column(names[at])
+    before = "".join(f" + coalesce(len({lists.column(n)}), 0)" for n in names[:at])
+    item = _item(lists.reading, lists.key, fast, kind, names[at])
     return (
-        f"SELECT ord, slot{before} AS slot, {_item(reading, str, fast, kind, names[at])} AS p "  # noqa: S608 - see `_query`
-        f"FROM (SELECT rowid + 1 AS ord, {', '.join(map(_raw_list, range(len(keys))))}, "
+        f"SELECT ord, slot{before} AS slot, {item} AS p "  # noqa: S608 - see `_query`
+        f"FROM (SELECT {lists.ord} AS ord, {', '.join(lists.column(n) for n in names)}, "
         f"unnest({column}) AS i, generate_subscripts({column}, 1) AS slot "
-        f"FROM raw WHERE kind = {_literal(kind)} AND {column} IS NOT NULL)"
+        f"FROM {lists.table} WHERE kind = {_literal(kind)} AND {column} IS NOT NULL)"
     )
 
 
@@ -538,7 +576,7 @@ def _query(  # noqa: PLR0913 - the reading's parts, and three switches
     if raw_lists:
         listed = "".join(f"{_quote(k)} AS {_raw_list(n)}, " for n, k in enumerate(_lists(plan)))
     # A message's bits of the checks on items are any item's (`listed` is defined first);
-    # without `listing`, `_split` (or `_unnest_lists`) adds them from the table `listed`.
+    # without `listing`, `_items_into_presence` adds them from the table `lraw`.
     items = f" | {_ITEM_BITS}" if listed and not raw_lists else ""
     # Not an injection: names and kinds are the models' own, and every literal is quoted.
     return f"""
@@ -909,7 +947,7 @@ def load_native(
 
                     with _beside(con, lists):
                         con.execute(f"CREATE OR REPLACE TABLE raw AS {query}")
-                    _add_item_bits(con)
+                    _items_into_presence(con, "raw.ord")
             if unnested:
                 _unnest_lists(con, plan, fast)
     except (duckdb.Error, OSError) as error:
@@ -935,8 +973,8 @@ def load_native(
     if rows != lines.count - len(lines.empty) or unknown or no_subject or bracketed:
         _drop_loaded(con)
         return None
-    _split(con, listing, numbered=parquet, hashed=parquet, apart=wanted is not None or unnested,
-           unnested=unnested)  # fmt: skip
+    apart = wanted is not None or unnested
+    _split(con, listing, numbered=parquet, hashed=parquet, apart=apart, unnested=apart)
     return lines.empty, lines.count
 
 
@@ -1090,26 +1128,22 @@ def _load_lists(
     con: duckdb.DuckDBPyConnection, lists: pa.RecordBatchReader, plan: ExtractPlan,
     reading: _From, fast: FastPlan,
 ) -> None:  # fmt: skip
-    """The table `listed` (`ord`, `listed`) of `_pruned_lists`: the rows' query's column.
+    """The table `lraw` of `_pruned_lists`' items (`_unnest_persons`), as the rows are read.
 
-    The rows' `presence` gains their items' bits after (`_add_item_bits`), as
-    `_query` adds them to a row whose lists it reads itself.
+    Their bits go to the rows' `presence` after (`_items_into_presence`), once
+    `raw` is loaded. A stream is read once: where a kind lists persons in more
+    than one list, each unnested by a query of its own, it is a table first.
     """
-    listed = _listed(plan, reading, _as_hash, fast).removesuffix(", ")
     con.register("lists_in", lists)
+    table = "lists_in"
     try:
-        con.execute(f"CREATE TABLE listed AS SELECT ord, {listed} FROM lists_in")  # noqa: S608 - see `_query`
+        if sum(map(len, plan.person_lists.values())) > 1:
+            con.execute("CREATE TABLE lists_all AS SELECT * FROM lists_in")
+            table = "lists_all"
+        _unnest_persons(con, plan, fast, _ListsAt(table, "ord", _quote, reading, _as_hash))
     finally:
         con.unregister("lists_in")
-
-
-def _add_item_bits(con: duckdb.DuckDBPyConnection) -> None:
-    """The rows' `presence` gains the bits of their listed items' (`_load_lists`)."""
-    con.execute(f"""
-        UPDATE raw SET presence = raw.presence | b.bits
-        FROM (SELECT ord, {_ITEM_BITS} AS bits FROM listed) b
-        WHERE raw.ord = b.ord AND b.bits <> 0
-    """)  # noqa: S608
+        con.execute("DROP TABLE IF EXISTS lists_all")
 
 
 def _item_checks(fast: FastPlan) -> list[tuple[str, tuple[str, ...]]]:
