@@ -38,10 +38,11 @@ from kzcn.validation._xlsx import (
     MAX_COLUMNS,
     Cells,
     Entities,
+    Inline,
     SheetError,
     cell_text,
-    column_index,
     open_sheet,
+    shape_columns,
 )
 from kzcn.validation.readers import (
     MAX_DOCUMENT_BYTES,
@@ -109,20 +110,27 @@ class SheetTable(Table):
         """The JSON text of a row's record (None when orjson refuses it).
 
         A row of openpyxl's inline strings is written from its shape's
-        template (`SheetText`), any other built from its cells.
+        template (`SheetText`), or built from the cells found in it (a shape
+        not learnt); any other row is built from its cells as read.
 
         Raises:
             InputRefusedError: The row is not UTF-8: no workbook (in a worker, too).
         """
         found = self._sheet.inline_texts(xml)
-        if found is not None:
-            if self._shapes is None:
-                self._shapes = SheetText(self.layout)
-            letters, texts, entities = found
-            text = self._shapes.of(letters, texts, entities)
-            if text is not None:
-                return text
-        record = self.layout.build(self.sheet_cells(xml))
+        if found is None:
+            return self._built(self.sheet_cells(xml))
+        if self._shapes is None:
+            self._shapes = SheetText(self.layout)
+        inline, entities = found
+        text = self._shapes.of(inline, entities)
+        if text is not None:
+            return text
+        # The texts are UTF-8 (`json_texts`): no error to refuse the input with.
+        return self._built(self._sheet.placed(inline, len(self.layout.header))[0])
+
+    def _built(self, cells: list[str] | None) -> bytes | None:
+        """The JSON text of the record built of a row's `cells` (None: none hold a value)."""
+        record = self.layout.build(cells or [""] * len(self.layout.header))
         try:
             return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
         except orjson.JSONEncodeError:  # the record says why, when built
@@ -186,20 +194,19 @@ class SheetText:
         #: Shapes met once, not learnt (forgotten when there are more).
         self._seen: set[bytes] = set()
 
-    def of(self, letters: list[bytes], texts: list[bytes], entities: Entities) -> bytes | None:
-        """The text of the row whose cells are in columns `letters` and hold `texts`, or None.
+    def of(self, row: Inline, entities: Entities) -> bytes | None:
+        """The text of `row`, or None: its shape has no template (yet).
 
         The texts are XML's (`Cells.inline_texts`): their `entities` are
         replaced in the row's text at once (its template holds no `&`, and a
         typed cell none either).
         """
-        shape = b",".join(letters)
-        template = self._templates.get(shape, _UNSEEN)
+        template = self._templates.get(row.shape, _UNSEEN)
         if template is _UNSEEN:
-            template = self._learn(shape, letters)
+            template = self._learn(row.shape)
         if template is None:
             return None
-        values = template.cells(texts)
+        values = template.cells(row.texts)
         if template.typed:
             converted = self._converted(values, template.typed)
             if converted is None:
@@ -207,7 +214,7 @@ class SheetText:
             values = converted
         return entities.replaced(template.text % values)
 
-    def _learn(self, shape: bytes, letters: list[bytes]) -> _Template | None:
+    def _learn(self, shape: bytes) -> _Template | None:
         """The template of `shape` met a second time, kept (None when it cannot be made).
 
         A template costs about two rows built: a shape met once (a quarter of
@@ -222,7 +229,7 @@ class SheetText:
             self._seen.add(shape)
             return None
         self._seen.discard(shape)
-        columns = [column_index(name.decode()) for name in letters]
+        columns = shape_columns(shape)
         template = None
         if len(set(columns)) == len(columns) and max(columns) < self._width:
             template = self._template(columns)

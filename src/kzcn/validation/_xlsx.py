@@ -35,8 +35,8 @@ from typing import IO, Any, AnyStr, Final, NamedTuple
 from xml.etree import ElementTree as ET
 
 __all__ = [
-    "Cells", "Entities", "Sheet", "SheetError", "cell_text", "column_index", "json_texts",
-    "open_sheet",
+    "Cells", "Entities", "Inline", "Sheet", "SheetError", "cell_text", "column_index",
+    "json_texts", "open_sheet", "shape_columns",
 ]  # fmt: skip
 
 #: One read of the inflated sheet: large enough that cutting rows costs little per row.
@@ -162,6 +162,11 @@ _COLUMNS = _column_letters()
 _COLUMN_BYTES = {letters.encode(): index for letters, index in _COLUMNS.items()}
 
 
+def shape_columns(shape: bytes) -> list[int]:
+    """The columns (from 0) of a row's cells by its shape (`Inline.shape`), in order."""
+    return list(map(_COLUMN_BYTES.__getitem__, shape.split(b",")))
+
+
 def _number(raw: str) -> str:
     """A number cell's text: what `cell_text` writes of the int or float openpyxl reads."""
     if raw.isdigit() and (raw[0] != "0" or len(raw) == 1):
@@ -276,6 +281,18 @@ def _runs_text(runs: re.Pattern[str], xml: str) -> str:
     return xml_text("".join(match.group(1) or "" for match in runs.finditer(xml)))
 
 
+class Inline(NamedTuple):
+    """A row of openpyxl's inline strings (`Cells.inline`), its cells as their bytes are.
+
+    `shape`: the cells' column letters, joined by commas; `texts`: their XML
+    texts; `joined`: the texts joined by `_SEPARATOR` (read together).
+    """
+
+    shape: bytes
+    texts: list[bytes]
+    joined: bytes
+
+
 class Cells:
     """Reads a row's XML into its cells' texts: the parsing of one sheet."""
 
@@ -350,14 +367,12 @@ class Cells:
         cells, beyond = self.read(xml, width)
         return cells is not None, beyond
 
-    def inline_texts(self, xml: bytes) -> tuple[list[bytes], list[bytes], Entities] | None:
-        """A row of openpyxl's inline strings as its cells' column letters and XML texts, or None.
+    def inline(self, xml: bytes) -> Inline | None:
+        """A row of inline strings of one run alone (openpyxl's), or None: any other row.
 
-        And which entities the texts hold. Each text is as a JSON string
-        holds it between its quotes once its named entities are replaced
-        (`json_texts`); None for any other row, or a text that is not so (an
-        empty one, a quote, a line end, a reference or an escape): its cells
-        are read (`read`).
+        The row is cut by the pattern of such a cell (`re.split`: what lies
+        between the cells, each cell's column letters and text, in turn): it
+        has that shape when nothing lies between.
         """
         if self.prefix or _INLINE_TYPE not in xml:
             return None
@@ -365,8 +380,31 @@ class Cells:
         if len(parts) == 1 or any(parts[::3]):
             return None
         texts = parts[2::3]
-        entities = json_texts(texts)
-        return None if entities is None else (parts[1::3], texts, entities)
+        return Inline(b",".join(parts[1::3]), texts, _SEPARATOR.join(texts))
+
+    def inline_texts(self, xml: bytes) -> tuple[Inline, Entities] | None:
+        """A row of openpyxl's inline strings (`inline`) whose texts are JSON's, or None.
+
+        And which entities the texts hold. Each text is as a JSON string
+        holds it between its quotes once its named entities are replaced
+        (`json_texts`); None for any other row, or a text that is not so (an
+        empty one, a quote, a line end, a reference or an escape): its cells
+        are read (`read`).
+        """
+        found = self.inline(xml)
+        if found is None:
+            return None
+        entities = json_texts(found.texts, found.joined)
+        return None if entities is None else (found, entities)
+
+    @staticmethod
+    def placed(found: Inline, width: int) -> tuple[list[str] | None, bool]:
+        """`read`'s answer for a row of inline strings (`inline`): its texts decoded together.
+
+        Raises:
+            UnicodeDecodeError: A text is not UTF-8.
+        """
+        return _placed(shape_columns(found.shape), _texts(found.texts, found.joined), width)
 
     def read(self, xml: bytes, width: int) -> tuple[list[str] | None, bool]:
         """The first `width` cells of a row, and whether a cell past them holds a value.
@@ -425,18 +463,9 @@ class Cells:
         return cells if filled else None, beyond
 
     def _inline_row(self, xml: bytes, width: int) -> tuple[list[str] | None, bool] | None:
-        """`read` of a row of inline strings of one run alone (openpyxl's), else None.
-
-        The row is cut by the pattern of such a cell (`re.split`: what lies
-        between the cells, each cell's column letters and text, in turn): it
-        has that shape when nothing lies between. The texts are read together
-        (`_texts`).
-        """
-        parts = self._inline_cells.split(xml)
-        if len(parts) == 1 or any(parts[::3]):
-            return None
-        texts = _texts(parts[2::3])
-        return _placed(map(_COLUMN_BYTES.__getitem__, parts[1::3]), texts, width)
+        """`read` of a row of inline strings of one run alone (openpyxl's), else None."""
+        found = self.inline(xml)
+        return None if found is None else self.placed(found, width)
 
     def _value_row(self, xml: str, width: int) -> tuple[list[str] | None, bool] | None:
         """`read` of a row of cells that each hold a value alone (Excel's), else None."""
@@ -489,8 +518,8 @@ class Cells:
         return previous + 1
 
 
-def _texts(raws: list[bytes]) -> list[str]:
-    """The texts of cells whose XML text is `raws`, decoded together.
+def _texts(raws: Sequence[bytes], joined: bytes) -> list[str]:
+    """The texts of cells whose XML text is `raws` (`joined` by `_SEPARATOR`), decoded together.
 
     Joined by a separator no XML text holds, the named entities replaced in
     the bytes (the `&lt;` of a machine-readable zone is in most rows), then
@@ -502,7 +531,6 @@ def _texts(raws: list[bytes]) -> list[str]:
     (over a row's texts, a microsecond each): the rare ones are looked for
     only past a byte they hold, and the one entity of most rows is counted.
     """
-    joined = _SEPARATOR.join(raws)
     if b"\r" in joined or (b"x" in joined and b"_x" in joined):
         return [xml_text(raw.decode()) for raw in raws]
     entities = joined.count(b"&")
@@ -518,8 +546,10 @@ def _texts(raws: list[bytes]) -> list[str]:
     return texts if len(texts) == len(raws) else [xml_text(raw.decode()) for raw in raws]
 
 
-def json_texts(raws: list[bytes]) -> Entities | None:
-    """Which entities the XML texts `raws` hold, or None: they are no JSON strings' texts.
+def json_texts(raws: Sequence[bytes], joined: bytes) -> Entities | None:
+    """Which entities the XML texts `raws` (`joined` by `_SEPARATOR`) hold, or None.
+
+    None: they are no JSON strings' texts.
 
     They are when, their named entities replaced (`Entities.replaced`), they hold
     no character a JSON string escapes (a quote, a backslash, a control
@@ -532,7 +562,6 @@ def json_texts(raws: list[bytes]) -> Entities | None:
     """
     if not all(raws):
         return None
-    joined = _SEPARATOR.join(raws)
     if b"x" in joined and b"_x" in joined:
         return None
     entities = joined.count(b"&")
