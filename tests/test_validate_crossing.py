@@ -11,11 +11,11 @@ import csv
 import io
 import pickle
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES
@@ -197,13 +197,40 @@ def test_units_cross_to_a_worker_whole() -> None:
     assert all(u.text is u.raw for u, sent in zip(crossed, units, strict=True) if sent.text)
 
 
-def _csv_of(*lines: bytes) -> bytes:
+def _csv_of(
+    *lines: bytes, delimiter: str = ",", end: str = "\n", quoting: Literal[0, 1] = 0
+) -> bytes:
     rows = [flatten(orjson.loads(line)) for line in lines]
     header = list(dict.fromkeys(column for row in rows for column in row))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=end, quoting=quoting)
     writer.writerows([header, *([row.get(column, "") for column in header] for row in rows)])
     return out.getvalue().encode()
+
+
+#: Every valid example and one with warnings, as JSON lines.
+_ACCEPTED = [_line(f"valid/{path.name}") for path in sorted((EXAMPLES / "valid").glob("*.json"))]
+_ENGINE = make_engine("model")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    picked=st.lists(st.sampled_from([*_ACCEPTED, LATE, INVALID]), min_size=1, max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    end=st.sampled_from(["\n", "\r\n"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+)
+def test_a_csv_rows_text_made_again_is_the_workers(
+    picked: list[bytes], delimiter: str, end: str, quoting: Literal[0, 1]
+) -> None:
+    """Rows packed and checked as a worker does, rebuilt beside the parent's own rows."""
+    data = _csv_of(*picked, delimiter=delimiter, end=end, quoting=quoting)
+    parent = list(csv_units(io.BytesIO(data)))
+    packed = pickle.loads(pickle.dumps(pack_units(list(csv_units(io.BytesIO(data))))))  # noqa: S301
+    for held, unit in zip(parent, unpack_units(packed), strict=True):
+        result = _ENGINE.check(unit, FILE)
+        back = _rebuilt(pickle.loads(pickle.dumps(_sent(result, unit, FILE))), held, FILE)  # noqa: S301
+        assert every_field(back) == every_field(result)
 
 
 def test_a_csv_rows_accepted_text_stays_in_the_worker() -> None:
