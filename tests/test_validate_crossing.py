@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import pickle
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 import orjson
@@ -265,3 +265,15 @@ def test_a_csv_rows_model_is_built_from_the_text_made_again() -> None:
     back = _rebuilt(pickle.loads(pickle.dumps(_sent(result, units[1], FILE))), units[1], FILE)  # noqa: S301
     assert back.message == result.message
     assert back.message is not None
+
+
+def test_a_csv_rows_result_is_replaced_as_a_record_result() -> None:
+    check = make_engine("model").check
+    units = list(csv_units(io.BytesIO(_csv_of(VALID))))
+    result = check(units[1], FILE)
+    back = _rebuilt(pickle.loads(pickle.dumps(_sent(result, units[1], FILE))), units[1], FILE)  # noqa: S301
+    assert type(back) is _RowResult
+    other = replace(back, line=7)
+    assert other.line == 7
+    assert other.accepted == result.accepted
+    assert every_field(replace(other, line=result.line)) == every_field(result)

@@ -115,7 +115,9 @@ def _rebuilt(sent: Sent, unit: Unit, file: str | None) -> RecordResult:
         return sent
     problems, message, accepted = sent
     if accepted is True and unit.text is None:  # a CSV row's: made again if asked for
-        return _RowResult(file, unit, problems, message)
+        result = _RowResult(file, unit.line, problems, message, unit.raw, unit.role, unit.lines)
+        object.__setattr__(result, "_row", unit)
+        return result
     text = unit.text if accepted is True else accepted
     return RecordResult(file, unit.line, problems, message, unit.raw, unit.role, unit.lines, text)
 
@@ -141,27 +143,18 @@ class _RowResult(RecordResult):
     parent's row makes again, byte for byte, when `accepted` (or `message`)
     is first read: `kzcn validate` never reads it, so it never crosses. In
     all else a `RecordResult`: equal to one of the same fields, and pickled
-    as one.
+    as one. Its row is set after `__init__` (`_rebuilt`), which is
+    `RecordResult`'s, so that `dataclasses.replace` makes one too.
     """
 
     __slots__ = ("_row",)
     _row: Unit | None
 
-    def __init__(
-        self,
-        file: str | None,
-        row: Unit,
-        problems: tuple[Problem, ...],
-        message: Message | None,
-    ) -> None:
-        super().__init__(file, row.line, problems, message, row.raw, row.role, row.lines)
-        object.__setattr__(self, "_row", row)
-
     @property
     def accepted(self) -> bytes | None:
         """The row's record text, made on first use."""
         text: bytes | None = _ACCEPTED.__get__(self, RecordResult)
-        row: Unit | None = self._row
+        row: Unit | None = getattr(self, "_row", None)
         if text is None and row is not None:
             text = record_text(row)
             _ACCEPTED.__set__(self, text)
