@@ -468,7 +468,8 @@ def test_a_row_counted_without_csv_reader_is_the_row_it_reads(
 ) -> None:
     """Cells counted past quoted ones (`_width`) are the cells `csv.reader` reads, or None."""
     line = delimiter.join(cells) + end
-    width = _width(line.encode(), delimiter.encode(), _quoted_cells(delimiter))
+    limit = csv.field_size_limit()
+    width = _width(line.encode(), delimiter.encode(), _quoted_cells(delimiter), limit)
     if width is None:
         return
     try:

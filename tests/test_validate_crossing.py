@@ -7,20 +7,22 @@ one fails here.
 
 from __future__ import annotations
 
+import csv
 import io
 import pickle
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES
 from kzcn.errors import CATALOGUE
+from kzcn.flat import flatten
 from kzcn.validation import RecordResult
-from kzcn.validation._parallel import _rebuilt, _sent
+from kzcn.validation._parallel import _rebuilt, _RowResult, _sent
 from kzcn.validation._pickled import pickled_by_fields
 from kzcn.validation.core import make_engine
 from kzcn.validation.problems import Problem
@@ -193,3 +195,85 @@ def test_units_cross_to_a_worker_whole() -> None:
     crossed = list(unpack_units(packed))
     assert [every_field(u) for u in crossed] == [every_field(u) for u in units]
     assert all(u.text is u.raw for u, sent in zip(crossed, units, strict=True) if sent.text)
+
+
+def _csv_of(
+    *lines: bytes, delimiter: str = ",", end: str = "\n", quoting: Literal[0, 1] = 0
+) -> bytes:
+    rows = [flatten(orjson.loads(line)) for line in lines]
+    header = list(dict.fromkeys(column for row in rows for column in row))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=end, quoting=quoting)
+    writer.writerows([header, *([row.get(column, "") for column in header] for row in rows)])
+    return out.getvalue().encode()
+
+
+#: Every valid example and one with warnings, as JSON lines.
+_ACCEPTED = [_line(f"valid/{path.name}") for path in sorted((EXAMPLES / "valid").glob("*.json"))]
+_ENGINE = make_engine("model")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    picked=st.lists(st.sampled_from([*_ACCEPTED, LATE, INVALID]), min_size=1, max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    end=st.sampled_from(["\n", "\r\n"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+)
+def test_a_csv_rows_text_made_again_is_the_workers(
+    picked: list[bytes], delimiter: str, end: str, quoting: Literal[0, 1]
+) -> None:
+    """Rows packed and checked as a worker does, rebuilt beside the parent's own rows."""
+    data = _csv_of(*picked, delimiter=delimiter, end=end, quoting=quoting)
+    parent = list(csv_units(io.BytesIO(data)))
+    packed = pickle.loads(pickle.dumps(pack_units(list(csv_units(io.BytesIO(data))))))  # noqa: S301
+    for held, unit in zip(parent, unpack_units(packed), strict=True):
+        result = _ENGINE.check(unit, FILE)
+        back = _rebuilt(pickle.loads(pickle.dumps(_sent(result, unit, FILE))), held, FILE)  # noqa: S301
+        assert every_field(back) == every_field(result)
+
+
+def test_a_csv_rows_accepted_text_stays_in_the_worker() -> None:
+    """It is made again from the row the parent holds when read, byte for byte (2 kB a row)."""
+    check = make_engine("model").check
+    units = list(csv_units(io.BytesIO(_csv_of(VALID, LATE, INVALID))))
+    kept = list(csv_units(io.BytesIO(_csv_of(VALID, LATE, INVALID))))  # the parent's, untouched
+    remade = 0
+    for unit, held in zip(units, kept, strict=True):
+        copy = pickle.loads(pickle.dumps(unit))  # noqa: S301 - our own bytes
+        result = check(copy, FILE)
+        sent = pickle.dumps(_sent(result, copy, FILE))
+        back = _rebuilt(pickle.loads(sent), held, FILE)  # noqa: S301
+        if result.accepted is not None:
+            remade += 1
+            assert type(back) is _RowResult
+            assert len(sent) < 200 < len(result.accepted)
+        assert back == result
+        assert result == back
+        assert hash(back) == hash(result)
+        assert every_field(back) == every_field(result)  # `accepted` made here
+        copied = pickle.loads(pickle.dumps(back))  # noqa: S301
+        assert type(copied) is RecordResult
+        assert every_field(copied) == every_field(result)
+    assert remade == 2, "the valid rows took the fast path"
+
+
+def test_a_csv_rows_model_is_built_from_the_text_made_again() -> None:
+    check = make_engine("model").check
+    units = list(csv_units(io.BytesIO(_csv_of(VALID))))
+    result = check(units[1], FILE)
+    back = _rebuilt(pickle.loads(pickle.dumps(_sent(result, units[1], FILE))), units[1], FILE)  # noqa: S301
+    assert back.message == result.message
+    assert back.message is not None
+
+
+def test_a_csv_rows_result_is_replaced_as_a_record_result() -> None:
+    check = make_engine("model").check
+    units = list(csv_units(io.BytesIO(_csv_of(VALID))))
+    result = check(units[1], FILE)
+    back = _rebuilt(pickle.loads(pickle.dumps(_sent(result, units[1], FILE))), units[1], FILE)  # noqa: S301
+    assert type(back) is _RowResult
+    other = replace(back, line=7)
+    assert other.line == 7
+    assert other.accepted == result.accepted
+    assert every_field(replace(other, line=result.line)) == every_field(result)

@@ -6,22 +6,25 @@ each builds once. Results come back chunk by chunk and are handed on in input
 order, so the report, the summary and the `--valid-out`/`--invalid-out` split
 are byte for byte those of one process. At most two chunks per worker are in
 flight: memory stays flat for any input length. A result comes back without the
-input bytes the parent holds in its chunk (`_sent`), so a line's bytes cross once.
+input bytes the parent holds in its chunk (`_sent`), so a line's bytes cross once;
+nor, for a CSV row, the JSON text the worker made of it (`_RowResult`).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import fields
 from itertools import islice
 from multiprocessing.pool import AsyncResult
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal
 
 from kzcn._workers import abandon, worker_pool
 from kzcn.messages import Message
-from kzcn.validation.engines import Engine
+from kzcn.validation.engines import Engine, record_text
 from kzcn.validation.problems import Problem
-from kzcn.validation.readers import Packed, Unit, pack_units, unpack_units
+from kzcn.validation.readers import Packed, TableRow, Unit, pack_units, unpack_units
 from kzcn.validation.results import RecordResult, Validation
 
 __all__ = ["CHUNK", "ParallelValidation", "parallel_results"]
@@ -89,7 +92,8 @@ def _sent(result: RecordResult, unit: Unit, file: str | None) -> Sent:
 
     When the result's input bytes, line, role and line count are its unit's,
     only `(problems, model, accepted)` goes back, `accepted` True when it is
-    the unit's own text. Any other result goes whole.
+    the unit's own text: a JSON line's, or the text a CSV row's cells make
+    (`record_text`, the only text a row is checked as). Any other result goes whole.
     """
     if (
         result.raw is not unit.raw
@@ -100,7 +104,7 @@ def _sent(result: RecordResult, unit: Unit, file: str | None) -> Sent:
     ):
         return result
     accepted = result.accepted
-    own_text = accepted is not None and accepted is unit.text
+    own_text = accepted is not None and (accepted is unit.text or _remade(unit))
     # The model as it is: `message` would build one from `accepted`.
     return result.problems, result._message, True if own_text else accepted  # noqa: SLF001
 
@@ -110,8 +114,66 @@ def _rebuilt(sent: Sent, unit: Unit, file: str | None) -> RecordResult:
     if isinstance(sent, RecordResult):
         return sent
     problems, message, accepted = sent
+    if accepted is True and unit.text is None:  # a CSV row's: made again if asked for
+        result = _RowResult(file, unit.line, problems, message, unit.raw, unit.role, unit.lines)
+        object.__setattr__(result, "_row", unit)
+        return result
     text = unit.text if accepted is True else accepted
     return RecordResult(file, unit.line, problems, message, unit.raw, unit.role, unit.lines, text)
+
+
+def _remade(unit: Unit) -> bool:
+    """Whether the parent makes `unit`'s record text again as the worker did: a CSV row's.
+
+    A sheet's row (a `TableRow` subclass) is not: its cells may be gone.
+    """
+    return type(unit) is TableRow and unit.text is None and bool(unit.raw)
+
+
+#: The slot `RecordResult.accepted` keeps its text in, and every field (`_RowResult`).
+_ACCEPTED = RecordResult.__dict__["accepted"]
+_FIELDS = attrgetter(*(item.name for item in fields(RecordResult)))
+_COMPARED = attrgetter(*(item.name for item in fields(RecordResult) if item.compare))
+
+
+class _RowResult(RecordResult):
+    """The result of a CSV row the fast path accepted, its text left in the worker.
+
+    The text (2 kB a row) is its row's record text (`record_text`), which the
+    parent's row makes again, byte for byte, when `accepted` (or `message`)
+    is first read: `kzcn validate` never reads it, so it never crosses. In
+    all else a `RecordResult`: equal to one of the same fields, and pickled
+    as one. Its row is set after `__init__` (`_rebuilt`), which is
+    `RecordResult`'s, so that `dataclasses.replace` makes one too.
+    """
+
+    __slots__ = ("_row",)
+    _row: Unit | None
+
+    @property
+    def accepted(self) -> bytes | None:
+        """The row's record text, made on first use."""
+        text: bytes | None = _ACCEPTED.__get__(self, RecordResult)
+        row: Unit | None = getattr(self, "_row", None)
+        if text is None and row is not None:
+            text = record_text(row)
+            _ACCEPTED.__set__(self, text)
+            object.__setattr__(self, "_row", None)
+        return text
+
+    @accepted.setter
+    def accepted(self, value: bytes | None) -> None:  # the dataclass's `__init__` sets it
+        _ACCEPTED.__set__(self, value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordResult):
+            return bool(_COMPARED(self) == _COMPARED(other))
+        return NotImplemented
+
+    __hash__ = RecordResult.__hash__
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return RecordResult, _FIELDS(self)
 
 
 class ParallelValidation(Validation):

@@ -865,13 +865,13 @@ def _quoted_cells(delimiter: str) -> re.Pattern[bytes]:
     return re.compile(f'"(?<![^{separator}]")[^"]*(?:""[^"]*)*"(?![^{separator}\\r\\n])'.encode())
 
 
-def _width(line: bytes, delimiter: bytes, quoted: re.Pattern[bytes]) -> int | None:
+def _width(line: bytes, delimiter: bytes, quoted: re.Pattern[bytes], limit: int) -> int | None:
     """The cells of a one-line row as `csv.reader` reads them, or None: a row it must read.
 
     That is a row with quotes other than around whole cells (it may run on over
-    the next lines, or be refused), or one longer than csv's limit on a cell.
+    the next lines, or be refused), or one longer than `limit`, csv's limit on a cell.
     """
-    if len(line) > csv.field_size_limit():  # bytes: never fewer than the characters
+    if len(line) > limit:  # bytes: never fewer than the characters
         return None
     if line.find(b'"') < 0:  # `in` on bytes raises and clears a TypeError first
         # Hashing a row of kilobytes to look it up among line ends is not free.
@@ -918,24 +918,43 @@ def csv_units(
     A row is parsed by `csv.reader` only when it has quotes other than around
     whole cells (which may carry it over several lines): any other is a line
     counted at the separator and kept as bytes, split when built (`TableRow`).
-    The units are handed on a `_Batch` of such rows at a time.
+    The units are handed on a `_Batch` of such rows at a time, and the rows
+    read before a line beyond every limit before its error.
     """
-    batches = _Batches()
-    units = _csv_units(stream, max_record_bytes, delimiter, batches)
+    lines = _RawLines(stream, max_record_bytes)
+    pieces = lines.pieces()
     ahead: list[Unit] = []
-    while True:
-        try:
-            unit = next(units, None)
-        except Exception:  # a line beyond every limit: the rows before it first
-            yield from ahead
-            raise
-        if unit is None:
-            break
-        ahead.append(unit)
-        if batches.full:
-            batches.full = False
-            yield from ahead
-            ahead = []
+    try:
+        first_piece = next(pieces, None)
+        first_line = b"" if first_piece is None else first_piece
+        chosen, hint = sniff_delimiter(first_line.decode("utf-8", "surrogateescape"), delimiter)
+        read = _CsvRows(lines, chosen, hint, max_record_bytes)
+        separator, quoted, limit = chosen.encode(), _quoted_cells(chosen), csv.field_size_limit()
+        batches = _Batches()
+        for piece in pieces if first_piece is None else itertools.chain((first_piece,), pieces):
+            width = _width(piece, separator, quoted, limit) if read.table is not None else None
+            # Most rows: a line, neither decoded nor read by `csv.reader`; the well-formed
+            # ones in short, in line (`_csv_row_unit` says the same of them). Their units
+            # wait here for their batch to fill (a generator more costs a tenth of reading).
+            if width and width == read.columns and len(piece) <= max_record_bytes:
+                try:
+                    piece.decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+                else:
+                    lines.number += 1
+                    read.records += 1
+                    ahead.append(batches.row(lines.number, piece, read.table))  # type: ignore[arg-type]
+                    if batches.full:
+                        batches.full = False
+                        yield from ahead
+                        ahead = []
+                    continue
+            ahead.append(read.other(piece, width, pieces))
+        ahead += _csv_tail(lines, read.records)
+    except Exception:  # a line beyond every limit: the rows before it first
+        yield from ahead
+        raise
     yield from ahead
 
 
@@ -957,54 +976,50 @@ class _Batches:
         return row
 
 
-def _csv_units(
-    stream: IO[bytes], max_record_bytes: int, delimiter: str | None, batches: _Batches
-) -> Iterator[Unit]:
-    lines = _RawLines(stream, max_record_bytes)
-    pieces = lines.pieces()
-    first_piece = next(pieces, None)
-    first_line = b"" if first_piece is None else first_piece
-    chosen, hint = sniff_delimiter(first_line.decode("utf-8", "surrogateescape"), delimiter)
-    table: Table | None = None
-    columns = records = 0
-    separator, quoted = chosen.encode(), _quoted_cells(chosen)
-    for piece in pieces if first_piece is None else itertools.chain((first_piece,), pieces):
-        first = lines.number + 1
-        if table is not None and (width := _width(piece, separator, quoted)) is not None:
-            # Most rows: a line, neither decoded nor read by `csv.reader`; the
-            # well-formed ones in short (`_csv_row_unit` says the same of them).
-            well_formed = width and width == columns and len(piece) <= max_record_bytes
-            if well_formed and not _not_utf8(piece):
-                lines.number = first
-                records += 1
-                yield batches.row(first, piece, table)
-                continue
+class _CsvRows:
+    """What a CSV's rows are read with: its header's table, once read, and the rows met.
+
+    `csv_units` reads most rows itself; `other` reads the rest.
+    """
+
+    def __init__(self, lines: _RawLines, chosen: str, hint: str | None, limit: int) -> None:
+        self.lines = lines
+        self.chosen = chosen
+        self.hint = hint
+        self.limit = limit  # the record limit
+        self.table: Table | None = None
+        self.columns = 0
+        self.records = 0
+
+    def other(self, piece: bytes, width: int | None, pieces: Iterator[bytes]) -> Unit:
+        """The unit of the row starting with line `piece`: the header, or not a well-formed row.
+
+        `width` is its cells as a line (None: one for `csv.reader`, which takes
+        the lines a quoted cell runs over from `pieces`).
+        """
+        lines, first = self.lines, self.lines.number + 1
+        if self.table is not None and width is not None:
             read = lines.take_line(piece)
-            unit = _csv_row_unit(table, (None, width), read, first, max_record_bytes)
-            records += unit.role == "record"
-            yield unit
-            continue
-        # The reader takes the lines a quoted cell runs over from `pieces`.
+            unit = _csv_row_unit(self.table, (None, width), read, first, self.limit)
+            self.records += unit.role == "record"
+            return unit
         source = lines.texts(itertools.chain((piece,), pieces))
-        reader = csv.reader(source, strict=True, delimiter=chosen)
+        reader = csv.reader(source, strict=True, delimiter=self.chosen)
         try:
             row = next(reader, [])
         except csv.Error as error:
             raw, count, _ = lines.take()
-            yield _csv_error_unit(error, raw, (first, count))
-            records += 1
-            continue
+            self.records += 1
+            return _csv_error_unit(error, raw, (first, count))
         read = lines.take()
-        if table is None:
-            layout, header = csv_header_unit(row, read, hint)
-            table = Table(layout, chosen)
-            columns = len(layout.header)
-            yield header
-            continue
-        unit = _csv_row_unit(table, (row, len(row)), read, first, max_record_bytes)
-        records += unit.role == "record"
-        yield unit
-    yield from _csv_tail(lines, records)
+        if self.table is None:
+            layout, header = csv_header_unit(row, read, self.hint)
+            self.table = Table(layout, self.chosen)
+            self.columns = len(layout.header)
+            return header
+        unit = _csv_row_unit(self.table, (row, len(row)), read, first, self.limit)
+        self.records += unit.role == "record"
+        return unit
 
 
 def _csv_tail(lines: _RawLines, records: int) -> Iterator[Unit]:
