@@ -474,6 +474,65 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
             assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
 
 
+_SETS = st.lists(
+    st.lists(st.sampled_from("abcd"), min_size=1, max_size=4, unique=True).map(tuple),
+    min_size=1,
+    max_size=12,
+)
+
+
+@pytest.mark.parametrize("held", [indb._HELD, 6, 0], ids=["all", "some", "none"])
+@_ROUTES
+@given(
+    rows=st.lists(st.tuples(*(st.integers(0, top) for top in (3, 1, 4, 0))), max_size=60),
+    sets=_SETS,
+)
+@settings(max_examples=25, deadline=None)
+def test_subsets_summed_from_a_larger_sets_counts_are_its_own_tallies(
+    rows: list[tuple[int, ...]],
+    sets: list[tuple[str, ...]],
+    held: int,
+    partition_rows: int,
+    summed: int,
+) -> None:
+    """`_marginal_plan`: a set's counts summed from those of a set that holds it.
+
+    `d` has one value (a superset with it has its subset's key space); `held` bounds
+    how many counts are held (`_HELD`: some sets then pass over the people).
+    """
+    columns: dict[str, engine.KeyCodes] = {
+        name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abcd")
+    }
+    coded = engine.CodedColumns.from_codes(columns, len(rows))
+    knobs = {"_HELD": held, "_PARTITION_ROWS": partition_rows, "_SUMMED": summed}
+    with _key_table(columns, **knobs) as (table, _):
+        table.prefetch(sets)
+        for names in sets:
+            in_engine, in_memory = table.tally(names), coded.tally(names)
+            assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
+
+
+def test_the_sets_that_serve_the_most_others_are_held_for_them() -> None:
+    cardinality = {"a": 4, "b": 2, "c": 80, "d": 1000}
+    sets = [("a", "b", "c"), ("a", "b"), ("a",), ("b", "c"), ("c", "d"), ("d",)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indb, "_MARGINAL", 1000)  # ("c", "d") is too large to hold
+        # ("a",) from the smallest held set that holds it, itself summed from the largest.
+        assert indb._marginal_plan(sets, cardinality) == {
+            ("a", "b"): ("a", "b", "c"),
+            ("a",): ("a", "b"),
+            ("b", "c"): ("a", "b", "c"),
+        }
+        patch.setattr(indb, "_HELD", 640)  # room for ("a", "b", "c") alone
+        assert indb._marginal_plan(sets, cardinality) == {
+            ("a", "b"): ("a", "b", "c"),
+            ("a",): ("a", "b", "c"),
+            ("b", "c"): ("a", "b", "c"),
+        }
+        patch.setattr(indb, "_MARGINAL", 0)
+        assert indb._marginal_plan(sets, cardinality) == {}
+
+
 _CARDINALITY = {"a": 4, "b": 2, "c": 80, "d": 1000}
 
 
