@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -504,8 +504,10 @@ def test_subsets_summed_from_a_larger_sets_counts_are_its_own_tallies(
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abcd")
     }
     coded = engine.CodedColumns.from_codes(columns, len(rows))
-    knobs = {"_HELD": held, "_PARTITION_ROWS": partition_rows, "_SUMMED": summed}
-    with _key_table(columns, **knobs) as (table, _):
+    with _key_table(columns, _HELD=held, _PARTITION_ROWS=partition_rows, _SUMMED=summed) as (
+        table,
+        _,
+    ):
         table.prefetch(sets)
         for names in sets:
             in_engine, in_memory = table.tally(names), coded.tally(names)
@@ -703,16 +705,80 @@ def test_the_key_table_knows_each_keys_cardinality(generated: Path) -> None:
     assert all(highest[name] < cardinality[name] for name in cardinality)
 
 
-def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The components over shared documents are found there (`_indb.components`), not in numpy."""
+def test_people_are_linked_in_duckdb_past_the_edges_numpy_takes(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The components over shared documents: numpy's (`_EDGE_ROWS`), then DuckDB's alone."""
+    found: list[int] = []
+    original = engine._components
+
+    def spy(*edges: npt.NDArray[Any]) -> tuple[engine.Codes, engine.Codes]:
+        found.append(len(edges[0]))
+        return original(*edges)
+
+    monkeypatch.setattr(engine, "_components", spy)
     lean = _report(generated)
     assert orjson.loads(lean)["input"]["recurring_persons"] > 0
+    assert found
+    assert found[0] > 0
 
     def refuse(*_: object) -> None:
         raise AssertionError("the in-engine report linked people in Python")
 
     monkeypatch.setattr(engine, "_components", refuse)
+    monkeypatch.setattr(indb, "_EDGE_ROWS", 0)
     assert _report(generated) == lean
+
+
+@pytest.mark.parametrize("edge_rows", [indb._EDGE_ROWS, 0], ids=["numpy", "duckdb"])
+@given(
+    edges=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 12) | st.integers(2**63, 2**64 - 1))
+    ),
+    chain=st.integers(0, 40),
+)
+@settings(max_examples=30, deadline=None)
+def test_occurrences_sharing_documents_are_one_person_on_either_route(
+    edges: list[tuple[int, int]], chain: int, edge_rows: int
+) -> None:
+    """`_indb.components`: each occurrence's person is the first of those linked to it.
+
+    A chain (occurrence i shares a document with i + 1) links its whole length.
+    """
+    edges = [
+        *edges,
+        *((100 + i, 1000 + i) for i in range(chain)),
+        *((101 + i, 1000 + i) for i in range(chain)),
+    ]
+    expected = _first_linked(edges)
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_EDGE_ROWS", edge_rows)
+        con.register(
+            "edges_in",
+            pl.DataFrame(edges, schema={"occ": pl.Int64, "h": pl.UInt64}, orient="row"),
+        )
+        con.execute("CREATE TABLE edges AS SELECT * FROM edges_in")
+        indb.components(con, "edges", "linked")
+        found = dict(con.execute("SELECT occ, person FROM linked").fetchall())
+    assert found == expected
+
+
+def _first_linked(edges: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Each occurrence of `edges` and the smallest one linked to it, by a search from each."""
+    by_document: dict[int, set[int]] = {}
+    for occ, document in edges:
+        by_document.setdefault(document, set()).add(occ)
+    first = {}
+    for start, _ in edges:
+        seen, todo = {start}, [start]
+        while todo:
+            occ = todo.pop()
+            for occs in by_document.values():
+                if occ in occs and not occs <= seen:
+                    todo += occs - seen
+                    seen |= occs
+        first[start] = min(seen)
+    return first
 
 
 @pytest.mark.parametrize(
