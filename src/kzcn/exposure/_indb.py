@@ -440,13 +440,15 @@ class Engine:
         listed = ", ".join("l." + _q(c) for c in self.person)
         # A view: read once, by the key table's statement (`codes`), whose persons'
         # strings are not written out and read back (at 20M, past DuckDB's limit).
+        # Every listed person's message is kept (the screen drops a message's listed
+        # persons with it): no join with `kept`, which was a scan of every message.
         con.execute(f"""
             CREATE VIEW persons AS
             WITH later AS (SELECT occ FROM link WHERE occ <> person)
             SELECT {values} FROM kept k ANTI JOIN later ON k.ord * {stride} = later.occ
             WHERE k.has_subject
             UNION ALL
-            SELECT {listed} FROM kept_lst l SEMI JOIN kept USING (ord)
+            SELECT {listed} FROM kept_lst l
             ANTI JOIN later ON l.ord * {stride} + l.slot = later.occ
         """)
 
