@@ -665,11 +665,22 @@ def _partition_plan(
 
 
 def _key(
-    codes: Mapping[str, npt.NDArray[Any]], names: Sequence[str], cardinality: Mapping[str, int]
+    codes: Mapping[str, npt.NDArray[Any]],
+    names: Sequence[str],
+    cardinality: Mapping[str, int],
+    out: Codes | None = None,
 ) -> Codes:
-    """Each person's codes over `names` as one integer (their mixed-radix number)."""
-    first = next(iter(codes.values()))
-    key = np.zeros(len(first), dtype=np.int64)
+    """Each person's codes over `names` as one integer (their mixed-radix number).
+
+    Written into `out` if given (a partition's buffer, `_Held`): the command maps
+    every block from 64 KiB apart (`kzcn._heap`), so each new key of a partition
+    was a fresh mapping whose pages all faulted in.
+    """
+    if out is None:
+        key = np.zeros(len(next(iter(codes.values()))), dtype=np.int64)
+    else:
+        key = out
+        key.fill(0)
     for name in names:
         key *= cardinality[name]
         key += codes[name]
@@ -734,6 +745,8 @@ class _Held:
     """The counts of one partition held for the sets summed from them (`_marginal_plan`)."""
 
     within: Mapping[tuple[str, ...], tuple[str, ...]]
+    #: Each set's keys are written here in turn (`_key`): one array a partition.
+    buffer: Codes
     held: dict[tuple[str, ...], Codes] = field(default_factory=dict)
     #: How many sets are still to be summed from each held set's counts.
     left: dict[tuple[str, ...], int] = field(default_factory=dict)
@@ -763,10 +776,10 @@ class _Held:
             if not self.left[parent]:
                 del self.held[parent]  # its last subset is counted
         elif dense or names in self.left:
-            key = _key(codes, names, cardinality)
+            key = _key(codes, names, cardinality, self.buffer)
             counts = np.bincount(key, minlength=_estimate(names, cardinality))
         else:
-            return _sizes(_key(codes, names, cardinality))
+            return _sizes(_key(codes, names, cardinality, self.buffer))
         if self.left.get(names):
             self.held[names] = counts
         return counts
@@ -1013,7 +1026,7 @@ class KeyTable:
             found = self.con.execute(f"SELECT {listed} FROM keys{where}").fetchnumpy()
             codes = {name: np.asarray(found[name]) for name in columns}
             del found
-            held = _Held(within)
+            held = _Held(within, np.empty(len(codes[columns[0]]), dtype=np.int64))
             for names in local:
                 summed = parts > 1 and pivot not in names
                 counts = held.count(codes, names, cardinality, dense=summed)
@@ -1022,10 +1035,10 @@ class KeyTable:
                 else:
                     histograms[names] = _added(histograms.get(names), _histogram(counts))
             if spread is not None and len(codes[spread[1]]):
-                key = _key(codes, [*spread[0], spread[1]], cardinality)
+                key = _key(codes, [*spread[0], spread[1]], cardinality, held.buffer)
                 spreads.append(_spread_of(key, cardinality[spread[1]]))
             # Freed before the next partition is fetched, not while it is.
-            del codes
+            del codes, held
         if spread is not None:
             self._spreads[spread] = _Spread.merged(spreads)
         for names, counts in dense.items():
