@@ -481,7 +481,15 @@ _SETS = st.lists(
 )
 
 
-@pytest.mark.parametrize("held", [indb._HELD, 6, 0], ids=["all", "some", "none"])
+#: `_DENSE` and `_HELD`: counted, every set that serves others held, some, none; sorted.
+_COUNTING = pytest.mark.parametrize(
+    "counting",
+    [(indb._DENSE, indb._HELD), (indb._DENSE, 6), (indb._DENSE, 0), (2, indb._HELD)],
+    ids=["all-held", "some-held", "none-held", "sorted"],
+)
+
+
+@_COUNTING
 @_ROUTES
 @given(
     rows=st.lists(st.tuples(*(st.integers(0, top) for top in (3, 1, 4, 0))), max_size=60),
@@ -491,20 +499,23 @@ _SETS = st.lists(
 def test_subsets_summed_from_a_larger_sets_counts_are_its_own_tallies(
     rows: list[tuple[int, ...]],
     sets: list[tuple[str, ...]],
-    held: int,
+    counting: tuple[int, int],
     partition_rows: int,
     summed: int,
 ) -> None:
     """`_marginal_plan`: a set's counts summed from those of a set that holds it.
 
     `d` has one value (a superset with it has its subset's key space); `held` bounds
-    how many counts are held (`_HELD`: some sets then pass over the people).
+    how many counts are held (`_HELD`: some sets then pass over the people); past
+    `_DENSE` possible keys, the others are sorted (`_run_lengths`), not counted.
     """
+    dense, held = counting
     columns: dict[str, engine.KeyCodes] = {
         name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abcd")
     }
     coded = engine.CodedColumns.from_codes(columns, len(rows))
-    with _key_table(columns, _HELD=held, _PARTITION_ROWS=partition_rows, _SUMMED=summed) as (
+    knobs = {"_DENSE": dense, "_HELD": held, "_PARTITION_ROWS": partition_rows, "_SUMMED": summed}
+    with _key_table(columns, None, **knobs) as (
         table,
         _,
     ):

@@ -687,16 +687,39 @@ def _key(
     return key
 
 
-def _sizes(key: Codes) -> Codes:
+def _sizes(key: Codes, scratch: Codes | None = None) -> Codes:
     """The size of every class of `key` (each distinct value a class), maybe with zeros.
 
     Counted densely where the keys are small (`_DENSE`): a zero for each key below
-    the largest that no one has (`_histogram` leaves them out).
+    the largest that no one has (`_histogram` leaves them out). Into `scratch` if it
+    is long enough (the counts are then a view of it, valid until it is used again):
+    a new count array of each set was a fresh mapping of up to 16 MiB (`_key`).
     """
-    if key.size and int(key.max()) < _DENSE:
-        return np.bincount(key)
+    top = int(key.max()) + 1 if key.size else 0
+    if key.size and top <= _DENSE:
+        if scratch is None or scratch.size < top:
+            return np.bincount(key)
+        counts = scratch[:top]
+        counts.fill(0)
+        np.add.at(counts, key, 1)
+        return counts
     key.sort()
-    return np.diff(_run_starts(key), append=key.size)
+    return _run_lengths(key)
+
+
+def _run_lengths(ordered: Codes) -> Codes:
+    """The length of each run of equal values of `ordered` (one array made, not three)."""
+    if not ordered.size:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.flatnonzero(ordered[1:] != ordered[:-1])  # each run's last, but the last run's
+    lengths = np.empty(ends.size + 1, dtype=np.int64)
+    if not ends.size:
+        lengths[0] = ordered.size
+        return lengths
+    lengths[0] = ends[0] + 1
+    np.subtract(ends[1:], ends[:-1], out=lengths[1:-1])
+    lengths[-1] = ordered.size - 1 - ends[-1]
+    return lengths
 
 
 #: Key spaces up to this size have their counts held while a partition is counted, when
@@ -747,6 +770,8 @@ class _Held:
     within: Mapping[tuple[str, ...], tuple[str, ...]]
     #: Each set's keys are written here in turn (`_key`): one array a partition.
     buffer: Codes
+    #: The class sizes of the sets neither held nor summed are counted here (`_sizes`).
+    scratch: Codes
     held: dict[tuple[str, ...], Codes] = field(default_factory=dict)
     #: How many sets are still to be summed from each held set's counts.
     left: dict[tuple[str, ...], int] = field(default_factory=dict)
@@ -779,7 +804,7 @@ class _Held:
             key = _key(codes, names, cardinality, self.buffer)
             counts = np.bincount(key, minlength=_estimate(names, cardinality))
         else:
-            return _sizes(_key(codes, names, cardinality, self.buffer))
+            return _sizes(_key(codes, names, cardinality, self.buffer), self.scratch)
         if self.left.get(names):
             self.held[names] = counts
         return counts
@@ -1021,12 +1046,14 @@ class KeyTable:
         # The larger sets first (a strict superset of equal space before its subset): the
         # counts of a set are held before its subsets are summed from them.
         local = sorted(local, key=lambda names: (-_estimate(names, cardinality), -len(names)))
+        largest = max((_estimate(names, cardinality) for names in local), default=0)
+        scratch = np.empty(min(_DENSE, largest), dtype=np.int64)
         for part in range(parts):
             where = f" WHERE {_q(pivot)} % {parts} = {part}" if pivot else ""
             found = self.con.execute(f"SELECT {listed} FROM keys{where}").fetchnumpy()
             codes = {name: np.asarray(found[name]) for name in columns}
             del found
-            held = _Held(within, np.empty(len(codes[columns[0]]), dtype=np.int64))
+            held = _Held(within, np.empty(len(codes[columns[0]]), dtype=np.int64), scratch)
             for names in local:
                 summed = parts > 1 and pivot not in names
                 counts = held.count(codes, names, cardinality, dense=summed)
