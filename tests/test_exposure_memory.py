@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -474,6 +474,78 @@ def test_tallies_asked_at_once_are_the_coded_columns_tallies(
             assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
 
 
+_SETS = st.lists(
+    st.lists(st.sampled_from("abcd"), min_size=1, max_size=4, unique=True).map(tuple),
+    min_size=1,
+    max_size=12,
+)
+
+
+#: `_DENSE` and `_HELD`: counted, every set that serves others held, some, none; sorted.
+_COUNTING = pytest.mark.parametrize(
+    "counting",
+    [(indb._DENSE, indb._HELD), (indb._DENSE, 6), (indb._DENSE, 0), (2, indb._HELD)],
+    ids=["all-held", "some-held", "none-held", "sorted"],
+)
+
+
+@_COUNTING
+@_ROUTES
+@given(
+    rows=st.lists(st.tuples(*(st.integers(0, top) for top in (3, 1, 4, 0))), max_size=60),
+    sets=_SETS,
+)
+@settings(max_examples=25, deadline=None)
+def test_subsets_summed_from_a_larger_sets_counts_are_its_own_tallies(
+    rows: list[tuple[int, ...]],
+    sets: list[tuple[str, ...]],
+    counting: tuple[int, int],
+    partition_rows: int,
+    summed: int,
+) -> None:
+    """`_marginal_plan`: a set's counts summed from those of a set that holds it.
+
+    `d` has one value (a superset with it has its subset's key space); `held` bounds
+    how many counts are held (`_HELD`: some sets then pass over the people); past
+    `_DENSE` possible keys, the others are sorted (`_run_lengths`), not counted.
+    """
+    dense, held = counting
+    columns: dict[str, engine.KeyCodes] = {
+        name: np.array([row[i] for row in rows], dtype=np.int32) for i, name in enumerate("abcd")
+    }
+    coded = engine.CodedColumns.from_codes(columns, len(rows))
+    knobs = {"_DENSE": dense, "_HELD": held, "_PARTITION_ROWS": partition_rows, "_SUMMED": summed}
+    with _key_table(columns, None, **knobs) as (
+        table,
+        _,
+    ):
+        table.prefetch(sets)
+        for names in sets:
+            in_engine, in_memory = table.tally(names), coded.tally(names)
+            assert [a.tolist() for a in in_engine] == [a.tolist() for a in in_memory]
+
+
+def test_the_sets_that_serve_the_most_others_are_held_for_them() -> None:
+    cardinality = {"a": 4, "b": 2, "c": 80, "d": 1000}
+    sets = [("a", "b", "c"), ("a", "b"), ("a",), ("b", "c"), ("c", "d"), ("d",)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indb, "_MARGINAL", 1000)  # ("c", "d") is too large to hold
+        # ("a",) from the smallest held set that holds it, itself summed from the largest.
+        assert indb._marginal_plan(sets, cardinality) == {
+            ("a", "b"): ("a", "b", "c"),
+            ("a",): ("a", "b"),
+            ("b", "c"): ("a", "b", "c"),
+        }
+        patch.setattr(indb, "_HELD", 640)  # room for ("a", "b", "c") alone
+        assert indb._marginal_plan(sets, cardinality) == {
+            ("a", "b"): ("a", "b", "c"),
+            ("a",): ("a", "b", "c"),
+            ("b", "c"): ("a", "b", "c"),
+        }
+        patch.setattr(indb, "_MARGINAL", 0)
+        assert indb._marginal_plan(sets, cardinality) == {}
+
+
 _CARDINALITY = {"a": 4, "b": 2, "c": 80, "d": 1000}
 
 
@@ -644,16 +716,80 @@ def test_the_key_table_knows_each_keys_cardinality(generated: Path) -> None:
     assert all(highest[name] < cardinality[name] for name in cardinality)
 
 
-def test_people_are_linked_in_duckdb(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The components over shared documents are found there (`_indb.components`), not in numpy."""
+def test_people_are_linked_in_duckdb_past_the_edges_numpy_takes(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The components over shared documents: numpy's (`_EDGE_ROWS`), then DuckDB's alone."""
+    found: list[int] = []
+    original = engine._components
+
+    def spy(*edges: npt.NDArray[Any]) -> tuple[engine.Codes, engine.Codes]:
+        found.append(len(edges[0]))
+        return original(*edges)
+
+    monkeypatch.setattr(engine, "_components", spy)
     lean = _report(generated)
     assert orjson.loads(lean)["input"]["recurring_persons"] > 0
+    assert found
+    assert found[0] > 0
 
     def refuse(*_: object) -> None:
         raise AssertionError("the in-engine report linked people in Python")
 
     monkeypatch.setattr(engine, "_components", refuse)
+    monkeypatch.setattr(indb, "_EDGE_ROWS", 0)
     assert _report(generated) == lean
+
+
+@pytest.mark.parametrize("edge_rows", [indb._EDGE_ROWS, 0], ids=["numpy", "duckdb"])
+@given(
+    edges=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 12) | st.integers(2**63, 2**64 - 1))
+    ),
+    chain=st.integers(0, 40),
+)
+@settings(max_examples=30, deadline=None)
+def test_occurrences_sharing_documents_are_one_person_on_either_route(
+    edges: list[tuple[int, int]], chain: int, edge_rows: int
+) -> None:
+    """`_indb.components`: each occurrence's person is the first of those linked to it.
+
+    A chain (occurrence i shares a document with i + 1) links its whole length.
+    """
+    edges = [
+        *edges,
+        *((100 + i, 1000 + i) for i in range(chain)),
+        *((101 + i, 1000 + i) for i in range(chain)),
+    ]
+    expected = _first_linked(edges)
+    with pytest.MonkeyPatch.context() as patch, indb.connect(1, "64MB") as con:
+        patch.setattr(indb, "_EDGE_ROWS", edge_rows)
+        con.register(
+            "edges_in",
+            pl.DataFrame(edges, schema={"occ": pl.Int64, "h": pl.UInt64}, orient="row"),
+        )
+        con.execute("CREATE TABLE edges AS SELECT * FROM edges_in")
+        indb.components(con, "edges", "linked")
+        found = dict(con.execute("SELECT occ, person FROM linked").fetchall())
+    assert found == expected
+
+
+def _first_linked(edges: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Each occurrence of `edges` and the smallest one linked to it, by a search from each."""
+    by_document: dict[int, set[int]] = {}
+    for occ, document in edges:
+        by_document.setdefault(document, set()).add(occ)
+    first = {}
+    for start, _ in edges:
+        seen, todo = {start}, [start]
+        while todo:
+            occ = todo.pop()
+            for occs in by_document.values():
+                if occ in occs and not occs <= seen:
+                    todo += occs - seen
+                    seen |= occs
+        first[start] = min(seen)
+    return first
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,10 @@ spills to that directory past it), and every step is a query over them:
   per *distinct* combination of the columns it reads (a few thousand rows) and
   joined back, so no rule is restated in SQL;
 - the people: numpy finds the documents seen on two rows by sorting their
-  64-bit hashes (`_repeated`, DuckDB past four million), and DuckDB finds the
-  components over them (`components`: `_engine._components`' rounds as a loop
-  of statements), so nothing per edge reaches Python;
+  64-bit hashes (`_repeated`, DuckDB past four million), and the components
+  over them (`components`: `_engine._components`, DuckDB past two million
+  edges, its rounds as a loop of statements, so that nothing per edge
+  reaches Python);
 - the key codes: DuckDB lists the distinct source values of each key group,
   polars codes them (`CodedColumns`'s own expressions), DuckDB joins the codes
   back into the table `keys` (one row per person);
@@ -155,14 +156,34 @@ def _register_values(
     con.unregister("values_in")
 
 
+#: Most edges whose components numpy finds (`_engine._components`): 16 bytes each fetched
+#: (32 MiB), and a few times that while they are found. At 1M messages, 480,000 edges: 0.05 s
+#: of CPU against 0.19 s in DuckDB's statements. Past it, at 5M messages and more, DuckDB's.
+_EDGE_ROWS = 1 << 21
+
+
 def components(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
     """The table `into` (`occ`, `person`): each `occ` of `edges` and its component's first.
 
     `edges` holds (`occ`, `h`) pairs: an occurrence and a document it carries;
-    two occurrences are linked when they share a document, transitively.
-    `_engine._components`' rounds, as SQL, so that nothing per edge reaches
-    Python: each round hooks every root onto the smallest root found across
-    its documents, then jumps pointers until every `occ` points at its root.
+    two occurrences are linked when they share a document, transitively. Found
+    in numpy up to `_EDGE_ROWS` edges, else in DuckDB (`_components_in_sql`).
+    """
+    if _count(con, edges) > _EDGE_ROWS:
+        _components_in_sql(con, edges, into)
+        return
+    found = con.execute(f"SELECT occ, h FROM {edges}").fetchnumpy()
+    occ, first = engine._components(np.asarray(found["occ"]), np.asarray(found["h"]))  # noqa: SLF001
+    del found
+    _register_values(con, into, pl.DataFrame({"occ": occ, "person": first}), {})
+
+
+def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
+    """`components` in DuckDB: nothing per edge reaches Python.
+
+    `_engine._components`' rounds, as SQL: each round hooks every root onto the
+    smallest root found across its documents, then jumps pointers until every
+    `occ` points at its root.
     The components at least halve in number each round, so a chain of
     thousands of occurrences takes a few dozen statements; generated data,
     whose people appear two or three times, takes two rounds. Roots only
@@ -419,13 +440,15 @@ class Engine:
         listed = ", ".join("l." + _q(c) for c in self.person)
         # A view: read once, by the key table's statement (`codes`), whose persons'
         # strings are not written out and read back (at 20M, past DuckDB's limit).
+        # Every listed person's message is kept (the screen drops a message's listed
+        # persons with it): no join with `kept`, which was a scan of every message.
         con.execute(f"""
             CREATE VIEW persons AS
             WITH later AS (SELECT occ FROM link WHERE occ <> person)
             SELECT {values} FROM kept k ANTI JOIN later ON k.ord * {stride} = later.occ
             WHERE k.has_subject
             UNION ALL
-            SELECT {listed} FROM kept_lst l SEMI JOIN kept USING (ord)
+            SELECT {listed} FROM kept_lst l
             ANTI JOIN later ON l.ord * {stride} + l.slot = later.occ
         """)
 
@@ -642,24 +665,173 @@ def _partition_plan(
 
 
 def _key(
-    codes: Mapping[str, npt.NDArray[Any]], names: Sequence[str], cardinality: Mapping[str, int]
+    codes: Mapping[str, npt.NDArray[Any]],
+    names: Sequence[str],
+    cardinality: Mapping[str, int],
+    out: Codes | None = None,
 ) -> Codes:
-    """Each person's codes over `names` as one integer (their mixed-radix number)."""
-    first = next(iter(codes.values()))
-    key = np.zeros(len(first), dtype=np.int64)
+    """Each person's codes over `names` as one integer (their mixed-radix number).
+
+    Written into `out` if given (a partition's buffer, `_Held`): the command maps
+    every block from 64 KiB apart (`kzcn._heap`), so each new key of a partition
+    was a fresh mapping whose pages all faulted in.
+    """
+    if out is None:
+        key = np.zeros(len(next(iter(codes.values()))), dtype=np.int64)
+    else:
+        key = out
+        key.fill(0)
     for name in names:
         key *= cardinality[name]
         key += codes[name]
     return key
 
 
-def _sizes(key: Codes) -> Codes:
-    """The size of every class of `key` (each distinct value a class)."""
-    if key.size and int(key.max()) < _DENSE:
-        counts = np.bincount(key)
-        return counts[counts > 0]
+def _sizes(key: Codes, scratch: Codes | None = None) -> Codes:
+    """The size of every class of `key` (each distinct value a class), maybe with zeros.
+
+    Counted densely where the keys are small (`_DENSE`): a zero for each key below
+    the largest that no one has (`_histogram` leaves them out). Into `scratch` if it
+    is long enough (the counts are then a view of it, valid until it is used again):
+    a new count array of each set was a fresh mapping of up to 16 MiB (`_key`).
+    """
+    top = int(key.max()) + 1 if key.size else 0
+    if key.size and top <= _DENSE:
+        if scratch is None or scratch.size < top:
+            return np.bincount(key)
+        counts = scratch[:top]
+        counts.fill(0)
+        np.add.at(counts, key, 1)
+        return counts
     key.sort()
-    return np.diff(_run_starts(key), append=key.size)
+    return _run_lengths(key)
+
+
+def _run_lengths(ordered: Codes) -> Codes:
+    """The length of each run of equal values of `ordered` (one array made, not three)."""
+    if not ordered.size:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.flatnonzero(ordered[1:] != ordered[:-1])  # each run's last, but the last run's
+    lengths = np.empty(ends.size + 1, dtype=np.int64)
+    if not ends.size:
+        lengths[0] = ordered.size
+        return lengths
+    lengths[0] = ends[0] + 1
+    np.subtract(ends[1:], ends[:-1], out=lengths[1:-1])
+    lengths[-1] = ordered.size - 1 - ends[-1]
+    return lengths
+
+
+#: Key spaces up to this size have their counts held while a partition is counted, when
+#: other sets are their subsets: those sets' counts are sums over them (`_marginal`), not
+#: another pass over the people. On the default report, (citizenship, ethnic nationality,
+#: locality, sex), 960 classes, serves 14 sets and (citizenship, date of birth, ethnic
+#: nationality, sex) 7, so 20 of the 41 sets pass over the people. 8 MiB each at most,
+#: and `_HELD` in all. 0: every set passes over the people.
+_MARGINAL = 1 << 20
+#: The most counts (8 bytes each) held at once for `_MARGINAL`: 32 MiB.
+_HELD = 1 << 22
+
+
+def _marginal_plan(
+    sets: Sequence[tuple[str, ...]], cardinality: Mapping[str, int]
+) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Each set whose counts are summed from another's: set -> that set.
+
+    The sets that serve the most others are held first (the smaller first among
+    equals), while `_HELD` allows; each set served by the smallest held set
+    that holds it.
+    """
+    keys = {names: frozenset(names) for names in sets}
+    space = {names: _estimate(names, cardinality) for names in sets}
+    served = {
+        names: sum(keys[other] < keys[names] for other in sets)
+        for names in sets
+        if space[names] <= _MARGINAL
+    }
+    held: list[tuple[str, ...]] = []
+    budget = _HELD
+    for names in sorted(served, key=lambda names: (-served[names], space[names])):
+        if served[names] and space[names] <= budget:
+            held.append(names)
+            budget -= space[names]
+    within = {}
+    for names in sets:
+        parents = [h for h in held if keys[names] < keys[h]]
+        if parents:
+            within[names] = min(parents, key=space.__getitem__)
+    return within
+
+
+@dataclass(slots=True)
+class _Held:
+    """The counts of one partition held for the sets summed from them (`_marginal_plan`)."""
+
+    within: Mapping[tuple[str, ...], tuple[str, ...]]
+    #: Each set's keys are written here in turn (`_key`): one array a partition.
+    buffer: Codes
+    #: The class sizes of the sets neither held nor summed are counted here (`_sizes`).
+    scratch: Codes
+    held: dict[tuple[str, ...], Codes] = field(default_factory=dict)
+    #: How many sets are still to be summed from each held set's counts.
+    left: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for parent in self.within.values():
+            self.left[parent] = self.left.get(parent, 0) + 1
+
+    def count(
+        self,
+        codes: Mapping[str, npt.NDArray[Any]],
+        names: tuple[str, ...],
+        cardinality: Mapping[str, int],
+        *,
+        dense: bool,
+    ) -> Codes:
+        """The classes over `names` of the partition's `codes`: their sizes, maybe with zeros.
+
+        Dense counts (every key of the space, zeros too) where `dense` asks, where
+        other sets are summed from them, or where they are summed from a held
+        set's; else the sizes of the classes alone (`_sizes`).
+        """
+        parent = self.within.get(names)
+        if parent is not None:
+            counts = _marginal(self.held[parent], parent, names, cardinality)
+            self.left[parent] -= 1
+            if not self.left[parent]:
+                del self.held[parent]  # its last subset is counted
+        elif dense or names in self.left:
+            key = _key(codes, names, cardinality, self.buffer)
+            counts = np.bincount(key, minlength=_estimate(names, cardinality))
+        else:
+            return _sizes(_key(codes, names, cardinality, self.buffer), self.scratch)
+        if self.left.get(names):
+            self.held[names] = counts
+        return counts
+
+
+def _marginal(
+    counts: Codes, of: Sequence[str], names: Sequence[str], cardinality: Mapping[str, int]
+) -> Codes:
+    """The dense counts over `names` from those over `of`, a set that holds them.
+
+    A dense count's index is its key's mixed-radix number (`_key`): as an array of
+    one axis per key of `of`, the counts over `names` are its sums along the
+    other axes, in the order of `names`.
+    """
+    shaped = counts.reshape([cardinality[name] for name in of])
+    kept = [name for name in of if name in names]
+    summed = shaped.sum(axis=tuple(i for i, name in enumerate(of) if name not in names))
+    summed = np.transpose(summed, [kept.index(name) for name in names])
+    return np.ascontiguousarray(summed).reshape(-1)
+
+
+def _histogram(counts: Codes) -> Codes:
+    """How many classes have each size, from their sizes (zeros, keys no one has, left out)."""
+    histogram = np.bincount(counts)
+    if histogram.size:
+        histogram[0] = 0
+    return histogram
 
 
 def _sum_into(sums: dict[tuple[str, ...], Codes], names: tuple[str, ...], counts: Codes) -> None:
@@ -870,28 +1042,34 @@ class KeyTable:
         histograms: dict[tuple[str, ...], Codes] = {}
         dense: dict[tuple[str, ...], Codes] = {}
         spreads: list[_Spread] = []
+        within = _marginal_plan(local, cardinality)
+        # The larger sets first (a strict superset of equal space before its subset): the
+        # counts of a set are held before its subsets are summed from them.
+        local = sorted(local, key=lambda names: (-_estimate(names, cardinality), -len(names)))
+        largest = max((_estimate(names, cardinality) for names in local), default=0)
+        scratch = np.empty(min(_DENSE, largest), dtype=np.int64)
         for part in range(parts):
             where = f" WHERE {_q(pivot)} % {parts} = {part}" if pivot else ""
             found = self.con.execute(f"SELECT {listed} FROM keys{where}").fetchnumpy()
             codes = {name: np.asarray(found[name]) for name in columns}
             del found
+            held = _Held(within, np.empty(len(codes[columns[0]]), dtype=np.int64), scratch)
             for names in local:
-                key = _key(codes, names, cardinality)
-                if parts > 1 and pivot not in names:
-                    _sum_into(
-                        dense, names, np.bincount(key, minlength=_estimate(names, cardinality))
-                    )
+                summed = parts > 1 and pivot not in names
+                counts = held.count(codes, names, cardinality, dense=summed)
+                if summed:
+                    _sum_into(dense, names, counts)
                 else:
-                    histograms[names] = _added(histograms.get(names), np.bincount(_sizes(key)))
+                    histograms[names] = _added(histograms.get(names), _histogram(counts))
             if spread is not None and len(codes[spread[1]]):
-                key = _key(codes, [*spread[0], spread[1]], cardinality)
+                key = _key(codes, [*spread[0], spread[1]], cardinality, held.buffer)
                 spreads.append(_spread_of(key, cardinality[spread[1]]))
             # Freed before the next partition is fetched, not while it is.
-            del codes
+            del codes, held
         if spread is not None:
             self._spreads[spread] = _Spread.merged(spreads)
         for names, counts in dense.items():
-            histograms[names] = np.bincount(counts[counts > 0])
+            histograms[names] = _histogram(counts)
         for names, histogram in histograms.items():
             sizes = np.flatnonzero(histogram).astype(np.int64)
             self._tallies[names] = (sizes, histogram[sizes].astype(np.int64))
