@@ -22,7 +22,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kzcn._heap import map_large_blocks_apart
 from kzcn._pipes import widen_pipe
 from kzcn.authorities import Language
 from kzcn.cli._common import DelimiterOption, SheetOption, delimiter_option, fail, require_choice
@@ -264,7 +263,6 @@ def exposure(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     )  # fmt: skip
     in_memory = per_record is not None or fmt == "html" or linkage is not None
     _tell_peak(file, memory_limit, in_engine=not in_memory)
-    map_large_blocks_apart()  # this process's own: peak memory flatter with the input's size
     try:
         with _readable(file) as source, _phases() as on_phase:
             result = compute_exposure(

@@ -5,9 +5,8 @@ scale"), not a model of the code: `kzcn generate`'s files take about 2,000 bytes
 a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed and 190 as
 Parquet; the default report peaked at 0.62 GiB for a million messages, 0.66 GiB
 for five and 0.77 GiB for twenty (DuckDB's limit 320MB less what the footer takes,
-`default_limit`, and large blocks mapped apart from glibc's heap; medians of 3 on a
-busy machine), about 0.62 GiB plus 0.008 GiB a million (a least-squares line,
-within 2 % of each). The in-memory path
+`default_limit`; medians of 3 on a busy machine), about 0.62 GiB plus 0.008 GiB a
+million (a least-squares line, within 2 % of each). The in-memory path
 (`--per-record`, an HTML page, `--linkage`) holds every person in Python: 0.96
 GiB for a million and 3.73 GiB for five, about 0.27 GiB plus 0.69 GiB a million.
 Real files whose records are larger or smaller than generated ones move the
@@ -35,10 +34,10 @@ _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
 #: load parses it twice (DuckDB for the rows, pyarrow for the person lists), each
 #: copy about 7 times its size: the 20M file's 7.7 MB footer took 54 MB in DuckDB
 #: and 55 MB in pyarrow. DuckDB keeps its copy to the end (its metadata cache, which
-#: its limit counts as 8 MB); pyarrow's is freed after the load, but among the small
-#: objects DuckDB made meanwhile, so the C heap keeps it too (`malloc_trim` gave back
-#: 5 MB). Only DuckDB's copy is spared: sparing both (213MB at 20M) left too little
-#: for the linking of people, which ran out of memory.
+#: its limit counts as 8 MB); pyarrow's is freed after the load. Only DuckDB's copy
+#: is spared: sparing both (213MB at 20M) left too little for the linking of people,
+#: which ran out of memory. (Mapping pyarrow's blocks apart from glibc's heap, so
+#: that they went back when freed, peaked no lower at 20M and cost 9 % more CPU.)
 _FOOTER_FACTOR = 7
 #: The default limit is lowered to this share of it at most: what the 20M file's
 #: report was measured to run in (266MB).
