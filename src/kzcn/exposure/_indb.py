@@ -672,9 +672,10 @@ def _key(
 ) -> Codes:
     """Each person's codes over `names` as one integer (their mixed-radix number).
 
-    Written into `out` if given (a partition's buffer, `_Held`): the command maps
-    every block from 64 KiB apart (`kzcn._heap`), so each new key of a partition
-    was a fresh mapping whose pages all faulted in.
+    Written into `out` if given (a partition's buffer, `_Held`): one buffer a
+    partition, not a fresh array a key set, whose pages fault in again wherever
+    the allocator maps it anew (as glibc does for large blocks until its
+    threshold has risen past them).
     """
     if out is None:
         key = np.zeros(len(next(iter(codes.values()))), dtype=np.int64)
