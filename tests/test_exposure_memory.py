@@ -31,10 +31,16 @@ from cli_runner import invoke_command
 from exposure_fixtures import build_messages
 from kzcn.cli import _exposure as cli_exposure
 from kzcn.exposure import _engine as engine
+from kzcn.exposure import _estimate, _read, compute_exposure, render_json
 from kzcn.exposure import _indb as indb
-from kzcn.exposure import _read, compute_exposure, render_json
 from kzcn.exposure._analyse import DEFAULT_MEMORY_LIMIT, PHASES
-from kzcn.exposure._estimate import default_limit, estimate_peak, footer_bytes, size_in_bytes
+from kzcn.exposure._estimate import (
+    default_limit,
+    estimate_peak,
+    footer_bytes,
+    size_in_bytes,
+    tables_on_disk,
+)
 from kzcn.synth import generate, write_dataset
 
 
@@ -145,6 +151,64 @@ def test_the_peak_estimate_follows_the_measured_figures() -> None:
     assert text.messages == gzip.messages == 1_000_000
     in_memory = estimate_peak(2_000_000_000, [".jsonl"], in_engine=False)
     assert in_memory.peak_bytes > text.peak_bytes
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "limit", "on_disk"),
+    [
+        ("m1.parquet", 190_000_000, "317MB", False),  # a million: tables 1.1 times the limit
+        ("m1.jsonl", 2_000_000_000, "320MB", False),
+        ("m1.jsonl.gz", 410_000_000, "320MB", False),
+        ("m2.parquet", 380_000_000, "317MB", True),  # two million: 2.2 times
+        ("m5.parquet", 950_000_000, "306MB", True),
+        ("m5.parquet", 950_000_000, "1GB", False),  # a limit given is the measure
+        ("m20.jsonl", 40_000_000_000, "266MB", True),
+    ],
+)
+def test_tables_twice_the_limit_go_to_a_database_file(
+    tmp_path: Path, name: str, size: int, limit: str, on_disk: bool
+) -> None:
+    path = tmp_path / name
+    with path.open("wb") as sparse:
+        sparse.truncate(size)
+    assert tables_on_disk(path, limit) is tables_on_disk(str(path), limit) is on_disk
+
+
+@pytest.mark.parametrize(
+    "source", [b"PAR1", [], "-", "missing.parquet"], ids=["bytes", "messages", "stdin", "missing"]
+)
+def test_a_source_that_is_no_file_keeps_its_tables_in_memory(source: object) -> None:
+    assert tables_on_disk(source, "1KB") is False
+
+
+def test_a_pipe_or_a_limit_that_is_no_size_keeps_the_tables_in_memory(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.jsonl"
+    os.mkfifo(pipe)
+    large = tmp_path / "large.parquet"
+    with large.open("wb") as sparse:
+        sparse.truncate(10**9)
+    assert tables_on_disk(pipe, "1KB") is False
+    assert tables_on_disk(large, "lots") is False
+    assert tables_on_disk(large, "1KB") is True
+
+
+def test_tables_in_a_database_file_give_the_same_report(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", 0)
+    databases: list[str] = []
+    connect = duckdb.connect
+
+    def spy(database: str, **options: Any) -> duckdb.DuckDBPyConnection:
+        databases.append(database)
+        return connect(database, **options)
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    in_memory = _report(generated)
+    monkeypatch.setattr(_estimate, "_TABLE_BYTES_PER_MESSAGE", 10**9)  # past any limit
+    on_disk = _report(generated)
+    assert on_disk == in_memory
+    assert [Path(d).name for d in databases] == [":memory:", "report.duckdb"]
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from kzcn.exposure import _engine as engine
 from kzcn.exposure import _indb as indb
 from kzcn.exposure import _layout as layout
 from kzcn.exposure import _screen as screen
-from kzcn.exposure._estimate import default_limit
+from kzcn.exposure._estimate import default_limit, tables_on_disk
 from kzcn.exposure._qi import QuasiIdentifierError, ResolvedPath, resolve
 from kzcn.exposure._read import (
     NATIVE_MIN_BYTES,
@@ -495,7 +495,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         limit = (
             memory_limit.strip() if memory_limit else default_limit(source, DEFAULT_MEMORY_LIMIT)
         )
-        with indb.connect(workers, limit) as con:
+        with indb.connect(workers, limit, on_disk=tables_on_disk(source, limit)) as con:
             summary, kind_flows, field_flows, table = _in_engine(
                 con, source, plan, workers, Reading(delimiter, sheet), include_invalid, keys,
                 phase,

@@ -67,14 +67,19 @@ def _q(name: str) -> str:
 
 
 @contextmanager
-def connect(threads: int | None, memory_limit: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB database in a temporary directory, which also takes what DuckDB spills."""
+def connect(
+    threads: int | None, memory_limit: str | None, *, on_disk: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB database with a temporary directory, which also takes what DuckDB spills.
+
+    `on_disk`, the database is a file in that directory (`duck.open_database`).
+    """
     import duckdb  # noqa: PLC0415 - the in-engine report alone needs it here
 
     with tempfile.TemporaryDirectory(prefix="kzcn-") as folder:
         # Row order is input order: `rowid` numbers the messages as read.
         connection = duck.open_database(
-            folder, threads, memory_limit, preserve_insertion_order=True
+            folder, threads, memory_limit, on_disk=on_disk, preserve_insertion_order=True
         )
         try:
             yield connection
