@@ -3,10 +3,11 @@
 The figures are the measured ones (`tests/benchmarks/bench_scale.py`, README "At
 scale"), not a model of the code: `kzcn generate`'s files take about 2,000 bytes
 a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed and 190 as
-Parquet; the default report peaked at 0.62 GiB for a million messages, 0.66 GiB
-for five and 0.77 GiB for twenty (DuckDB's limit 320MB less what the footer takes,
-`default_limit`; medians of 3 on a busy machine), about 0.62 GiB plus 0.008 GiB a
-million (a least-squares line, within 2 % of each). The in-memory path
+Parquet; the default report peaked at 0.64 GiB for a million messages, 0.63 GiB
+for five and 0.70 GiB for twenty (DuckDB's limit 320MB less what the footer takes,
+`default_limit`, its tables in a file past twice that, `tables_on_disk`; medians
+of 3 on a quiet machine), about 0.63 GiB plus 0.0036 GiB a million (a
+least-squares line, within 3 % of each). The in-memory path
 (`--per-record`, an HTML page, `--linkage`) holds every person in Python: 0.96
 GiB for a million and 3.73 GiB for five, about 0.27 GiB plus 0.69 GiB a million.
 Real files whose records are larger or smaller than generated ones move the
@@ -34,7 +35,7 @@ _GIB = 1024**3
 #: Bytes a generated message takes, by how the file is stored.
 _BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "text": 2_000}
 #: (GiB at no messages, GiB per million messages), by path; see the module's note.
-_PEAK_LINE = {"in_engine": (0.62, 0.008), "in_memory": (0.27, 0.69)}
+_PEAK_LINE = {"in_engine": (0.63, 0.0036), "in_memory": (0.27, 0.69)}
 _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
 #: Memory a Parquet footer holds beside DuckDB's, per byte of it in the file. The
