@@ -148,7 +148,8 @@ def test_the_peak_estimate_follows_the_measured_figures() -> None:
         assert abs(parquet.peak_bytes / 1024**3 - measured) <= 0.05 * measured
     text = estimate_peak(2_000_000_000, [".jsonl"], in_engine=True)
     gzip = estimate_peak(410_000_000, [".jsonl", ".gz"], in_engine=True)
-    assert text.messages == gzip.messages == 1_000_000
+    sheet = estimate_peak(520_000_000, [".xlsx"], in_engine=True)
+    assert text.messages == gzip.messages == sheet.messages == 1_000_000
     in_memory = estimate_peak(2_000_000_000, [".jsonl"], in_engine=False)
     assert in_memory.peak_bytes > text.peak_bytes
 
@@ -163,6 +164,8 @@ def test_the_peak_estimate_follows_the_measured_figures() -> None:
         ("m5.parquet", 950_000_000, "306MB", True),
         ("m5.parquet", 950_000_000, "1GB", False),  # a limit given is the measure
         ("m20.jsonl", 40_000_000_000, "266MB", True),
+        ("m1.xlsx", 520_000_000, "320MB", False),  # a zip of XML: 520 bytes a message
+        ("m2.xlsx", 1_040_000_000, "320MB", True),
     ],
 )
 def test_tables_twice_the_limit_go_to_a_database_file(

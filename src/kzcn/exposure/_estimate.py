@@ -2,12 +2,12 @@
 
 The figures are the measured ones (`tests/benchmarks/bench_scale.py`, README "At
 scale"), not a model of the code: `kzcn generate`'s files take about 2,000 bytes
-a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed and 190 as
-Parquet; the default report peaked at 0.64 GiB for a million messages, 0.63 GiB
-for five and 0.70 GiB for twenty (DuckDB's limit 320MB less what the footer takes,
-`default_limit`, its tables in a file past twice that, `tables_on_disk`; medians
-of 3 on a quiet machine), about 0.63 GiB plus 0.0036 GiB a million (a
-least-squares line, within 3 % of each). The in-memory path
+a message as JSON text (JSONL, JSON, CSV), 410 gzip-compressed, 520 as xlsx
+(a zip of XML) and 190 as Parquet; the default report peaked at 0.64 GiB for a
+million messages, 0.63 GiB for five and 0.70 GiB for twenty (DuckDB's limit 320MB
+less what the footer takes, `default_limit`, its tables in a file past twice
+that, `tables_on_disk`; medians of 3 on a quiet machine), about 0.63 GiB plus
+0.0036 GiB a million (a least-squares line, within 3 % of each). The in-memory path
 (`--per-record`, an HTML page, `--linkage`) holds every person in Python: 0.96
 GiB for a million and 3.73 GiB for five, about 0.27 GiB plus 0.69 GiB a million.
 Real files whose records are larger or smaller than generated ones move the
@@ -33,7 +33,7 @@ __all__ = [
 
 _GIB = 1024**3
 #: Bytes a generated message takes, by how the file is stored.
-_BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "text": 2_000}
+_BYTES_PER_MESSAGE = {"parquet": 190, "gzip": 410, "xlsx": 520, "text": 2_000}
 #: (GiB at no messages, GiB per million messages), by path; see the module's note.
 _PEAK_LINE = {"in_engine": (0.63, 0.0036), "in_memory": (0.27, 0.69)}
 _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
@@ -83,11 +83,20 @@ def size_in_bytes(size: str) -> int:
 def estimate_peak(file_bytes: int, suffixes: list[str], *, in_engine: bool) -> PeakEstimate:
     """The estimate for a file of `file_bytes` whose name ends in `suffixes` (`Path.suffixes`)."""
     lowered = [s.lower() for s in suffixes]
-    stored = "parquet" if ".parquet" in lowered else "gzip" if ".gz" in lowered[-1:] else "text"
+    stored = _stored(lowered)
     messages = file_bytes // _BYTES_PER_MESSAGE[stored]
     base, per_million = _PEAK_LINE["in_engine" if in_engine else "in_memory"]
     peak = (base + per_million * messages / 1_000_000) * _GIB
     return PeakEstimate(messages=messages, peak_bytes=int(peak))
+
+
+def _stored(suffixes: list[str]) -> str:
+    """How a file whose lowered `suffixes` these are stores its messages (`_BYTES_PER_MESSAGE`)."""
+    if ".parquet" in suffixes:
+        return "parquet"
+    if ".xlsx" in suffixes:  # a zip already, compressed or not
+        return "xlsx"
+    return "gzip" if ".gz" in suffixes[-1:] else "text"
 
 
 def footer_bytes(path: Path) -> int:
