@@ -936,20 +936,16 @@ def csv_units(
             # Most rows: a line, neither decoded nor read by `csv.reader`; the well-formed
             # ones in short, in line (`_csv_row_unit` says the same of them). Their units
             # wait here for their batch to fill (a generator more costs a tenth of reading).
-            if width and width == read.columns and len(piece) <= max_record_bytes:
-                try:
-                    piece.decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
-                else:
-                    lines.number += 1
-                    read.records += 1
-                    ahead.append(batches.row(lines.number, piece, read.table))  # type: ignore[arg-type]
-                    if batches.full:
-                        batches.full = False
-                        yield from ahead
-                        ahead = []
-                    continue
+            well_formed = width and width == read.columns and len(piece) <= max_record_bytes
+            if well_formed and not _not_utf8(piece):
+                lines.number += 1
+                read.records += 1
+                ahead.append(batches.row(lines.number, piece, read.table))  # type: ignore[arg-type]
+                if batches.full:
+                    batches.full = False
+                    yield from ahead
+                    ahead = []
+                continue
             ahead.append(read.other(piece, width, pieces))
         ahead += _csv_tail(lines, read.records)
     except Exception:  # a line beyond every limit: the rows before it first
