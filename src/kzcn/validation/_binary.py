@@ -26,12 +26,11 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
 from typing import IO, Any, NamedTuple
 
 import orjson
 
-from kzcn.flat import Converter, CsvLayout, csv_layout
+from kzcn.flat import Converter, CsvLayout
 from kzcn.validation._rowtext import MARK, picker
 from kzcn.validation._xlsx import (
     ARCHIVE_ERRORS,
@@ -100,7 +99,7 @@ class SheetTable(Table):
         self._shapes: SheetText | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _sheet_table, (self.layout.header, self._sheet)
+        return _sheet_table, (self.layout, self._sheet)
 
     def cells(self, text: str) -> list[str]:
         """The cells of a row's XML, as text (as `Table.cells` is given a row)."""
@@ -284,9 +283,20 @@ class SheetText:
 _UNSEEN: Any = object()
 
 
-@lru_cache(maxsize=8)
-def _sheet_table(header: tuple[str, ...], sheet: Cells) -> SheetTable:
-    return SheetTable(csv_layout(header), sheet)
+#: The sheet tables a worker process was sent, by header and sheet (`_cells` makes one
+#: per sheet): one each, which keeps the shapes it learnt from chunk to chunk.
+_SHEET_TABLES: dict[tuple[tuple[str, ...], Cells], SheetTable] = {}
+_KEPT_TABLES = 8
+
+
+def _sheet_table(layout: CsvLayout, sheet: Cells) -> SheetTable:
+    key = (layout.header, sheet)
+    table = _SHEET_TABLES.get(key)
+    if table is None:
+        if len(_SHEET_TABLES) >= _KEPT_TABLES:
+            _SHEET_TABLES.clear()
+        table = _SHEET_TABLES[key] = SheetTable(layout, sheet)
+    return table
 
 
 #: Rows of a sheet whose records' texts are written together, when the first is asked
