@@ -31,7 +31,7 @@ from typing import IO, Any, NamedTuple
 import orjson
 
 from kzcn.flat import Converter, CsvLayout
-from kzcn.validation._rowtext import MARK, picker
+from kzcn.validation._rowtext import MARK, picker, typed_bytes, typed_values
 from kzcn.validation._xlsx import (
     ARCHIVE_ERRORS,
     MAX_COLUMNS,
@@ -153,8 +153,6 @@ class SheetTable(Table):
 SHAPES = 2048
 _MARK_BYTES = MARK.encode()
 _MARKED = re.compile(b'"%s([0-9]+)%s"' % (_MARK_BYTES, _MARK_BYTES))
-#: Typed cells (a number, a boolean) whose JSON is kept: `true` on nearly every row.
-_KNOWN = 1024
 #: Shapes met once, remembered so that the second meeting learns one.
 _SEEN = 16384
 
@@ -207,7 +205,8 @@ class SheetText:
             return None
         values = template.cells(row.texts)
         if template.typed:
-            converted = self._converted(values, template.typed)
+            # Most rows' typed cells are their own JSON (`true`): the values stay as they are.
+            converted = typed_values(values, template.typed, self._known, _typed_cell)
             if converted is None:
                 return None
             values = converted
@@ -258,26 +257,13 @@ class SheetText:
         converters = tuple((slot, typed[column]) for slot, column in slots if column in typed)
         return _Template(b"".join(pieces), picker(order), converters)
 
-    def _converted(
-        self, values: tuple[bytes, ...], typed: tuple[tuple[int, Converter], ...]
-    ) -> tuple[bytes, ...] | None:
-        """`values` with each typed cell as the JSON of its converted value, or None."""
-        converted = list(values)
-        known = self._known
-        for slot, convert in typed:
-            value = values[slot]
-            written = known.get((convert, value))
-            if written is None:
-                if b"&" in value:  # its entities first: rare in a number or boolean
-                    return None
-                try:
-                    written = orjson.dumps(convert(value.decode()))
-                except orjson.JSONEncodeError:  # an integer past 64 bits
-                    return None
-                if len(known) < _KNOWN:  # a copy of its size: orjson's keeps the room it wrote in
-                    known[convert, value] = written = bytes(memoryview(written))
-            converted[slot] = written
-        return tuple(converted)
+
+def _typed_cell(convert: Converter, cell: bytes) -> bytes | None:
+    """The JSON of a typed cell's XML text (`_rowtext.typed_bytes`); None with an entity.
+
+    An entity is rare in a number or boolean: such a row is built.
+    """
+    return None if b"&" in cell else typed_bytes(convert, cell)
 
 
 _UNSEEN: Any = object()
