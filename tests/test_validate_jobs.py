@@ -12,8 +12,10 @@ import pytest
 from openpyxl import Workbook
 
 from cli_runner import kzcn_process
+from kzcn import flat
+from kzcn.flat import csv_layout
 from kzcn.synth import write_dataset
-from kzcn.validation import TextReporter, _binary, _parallel, report, validate_file
+from kzcn.validation import TextReporter, _binary, _parallel, readers, report, validate_file
 from kzcn.validation.readers import pack_units, units_for_stream, unpack_units
 
 #: Enough records for two chunks of `_parallel.CHUNK`, a tenth of them corrupted.
@@ -169,3 +171,36 @@ def test_an_xlsx_in_small_chunks_gives_the_report_of_one_job(
     assert "59 records" in one[0]
     assert "structure" in one[0] or "name." in one[0]  # problems were reported
     assert _summary(path, 2, None) == one
+
+
+def test_a_table_reaches_a_worker_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table is pickled with its layout's recipe: remade without the schema walk, once."""
+    header = ["kind", "synthetic", "subject.surname.latin", "rows.0.visas_issued", "nonsense"]
+    table = readers.Table(csv_layout(header), ";")
+    sent = pickle.dumps(table)
+    monkeypatch.setattr(flat, "_SHIPPED", {})
+    monkeypatch.setattr(readers, "_TABLES", {})
+
+    def refused(*_: object) -> None:
+        raise AssertionError("remade from the schema")
+
+    monkeypatch.setattr(flat, "column_types", refused)
+    monkeypatch.setattr(flat, "_compile", refused)
+    arrived = pickle.loads(sent)  # noqa: S301 - our own bytes
+    assert arrived is not table
+    assert pickle.loads(sent) is arrived  # noqa: S301 - one table a worker: its shapes kept
+    assert arrived.delimiter == ";"
+    kept = ("header", "unknown", "columns", "typed", "recipe")
+    assert [getattr(arrived.layout, name) for name in kept] == [
+        getattr(table.layout, name) for name in kept
+    ]
+    row = ["suspension_notice", "TRUE", "IVANOV", "12", "x"]
+    expected = {
+        "kind": "suspension_notice",
+        "synthetic": True,
+        "subject": {"surname": {"latin": "IVANOV"}},
+        "rows": [{"visas_issued": 12}],
+        "nonsense": "x",  # reported as an unknown column, and built as read
+    }
+    assert arrived.layout.build(row) == expected
+    assert table.layout.build(row) == expected

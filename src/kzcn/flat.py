@@ -16,6 +16,7 @@ JSON scalars as text: strings as they are, numbers and booleans in JSON form.
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -330,16 +331,28 @@ def _cells_under(node: _Node) -> list[int]:
     return cells
 
 
-def _compile(root: _Node) -> Callable[[Sequence[str]], dict[str, Any]]:
+#: A compiled builder as another process remakes it: its code (marshalled) and its globals.
+Recipe = tuple[bytes, Mapping[str, Any]]
+
+
+def _compile(root: _Node) -> Recipe:
     emitter = _Emitter()
     emitter.node(root, "v0")
     source = "\n".join(["def build(r):", " v0 = {}", *emitter.lines, " return v0"])
-    # Globals, not closure variables: a call copies every closure cell into its
-    # frame, which for a wide header cost more than building the row.
-    scope: dict[str, Any] = {**emitter.names, "L": _as_list, "I": _as_int_list}
     # Generated rather than interpreted: a row is then built at the speed of
     # plain Python statements, several times faster than walking the tree.
-    exec(compile(source, "<kzcn csv layout>", "exec"), scope)  # noqa: S102 - see _Emitter
+    code = compile(source, "<kzcn csv layout>", "exec")
+    return marshal.dumps(code), emitter.names
+
+
+def _builder(recipe: Recipe) -> Callable[[Sequence[str]], dict[str, Any]]:
+    """The row builder of a `recipe` (`_compile`'s)."""
+    code, names = recipe
+    # Globals, not closure variables: a call copies every closure cell into its
+    # frame, which for a wide header cost more than building the row.
+    scope: dict[str, Any] = {**names, "L": _as_list, "I": _as_int_list}
+    # The code is our own (`_compile`), marshalled by this interpreter: never input.
+    exec(marshal.loads(code), scope)  # noqa: S102, S302 - see _Emitter
     builder: Callable[[Sequence[str]], dict[str, Any]] = scope["build"]
     return builder
 
@@ -364,6 +377,43 @@ class CsvLayout:
     columns: Mapping[str, int] = field(default_factory=dict)
     #: The converter of each cell `build` converts (a number or boolean column), by index.
     typed: Mapping[int, Converter] = field(default_factory=dict)
+    #: How `build` was made (`_compile`): what a worker process is sent.
+    recipe: Recipe = field(default=(b"", {}), compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its recipe: a worker remakes the builder without the schema walk.
+
+        Walking the schema for the column types and compiling the builder cost
+        a worker process about 0.05 CPU-s per header; loading the marshalled
+        code, a fraction of a millisecond.
+        """
+        if not self.recipe[0]:
+            raise TypeError("a CsvLayout made without its recipe cannot be pickled")
+        fields = (self.header, self.unknown, dict(self.columns), dict(self.typed))
+        return _shipped_layout, (*fields, self.recipe)
+
+
+#: The layouts a process was sent (`CsvLayout.__reduce__`), by header: a header's
+#: layout is made once in each.
+_SHIPPED: dict[tuple[str, ...], CsvLayout] = {}
+_SHIPPED_HEADERS = 8
+
+
+def _shipped_layout(
+    header: tuple[str, ...],
+    unknown: tuple[str, ...],
+    columns: dict[str, int],
+    typed: dict[int, Converter],
+    recipe: Recipe,
+) -> CsvLayout:
+    """A layout as it was pickled: the one already made of `header` here, else remade."""
+    layout = _SHIPPED.get(header)
+    if layout is None:
+        if len(_SHIPPED) >= _SHIPPED_HEADERS:
+            _SHIPPED.clear()
+        built = _builder(recipe)
+        layout = _SHIPPED[header] = CsvLayout(header, unknown, built, columns, typed, recipe)
+    return layout
 
 
 def _node_for(root: _Node, parts: tuple[Part, ...]) -> _Node:
@@ -408,4 +458,5 @@ def csv_layout(header: Sequence[str]) -> CsvLayout:
         else:
             node.typed.append((key, index, convert))
             typed[index] = convert
-    return CsvLayout(tuple(header), tuple(unknown), _compile(root), known, typed)
+    recipe = _compile(root)
+    return CsvLayout(tuple(header), tuple(unknown), _builder(recipe), known, typed, recipe)

@@ -26,13 +26,12 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
 from typing import IO, Any, NamedTuple
 
 import orjson
 
-from kzcn.flat import Converter, CsvLayout, csv_layout
-from kzcn.validation._rowtext import MARK, picker
+from kzcn.flat import Converter, CsvLayout
+from kzcn.validation._rowtext import MARK, picker, typed_bytes, typed_values
 from kzcn.validation._xlsx import (
     ARCHIVE_ERRORS,
     MAX_COLUMNS,
@@ -100,7 +99,7 @@ class SheetTable(Table):
         self._shapes: SheetText | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _sheet_table, (self.layout.header, self._sheet)
+        return _sheet_table, (self.layout, self._sheet)
 
     def cells(self, text: str) -> list[str]:
         """The cells of a row's XML, as text (as `Table.cells` is given a row)."""
@@ -154,8 +153,6 @@ class SheetTable(Table):
 SHAPES = 2048
 _MARK_BYTES = MARK.encode()
 _MARKED = re.compile(b'"%s([0-9]+)%s"' % (_MARK_BYTES, _MARK_BYTES))
-#: Typed cells (a number, a boolean) whose JSON is kept: `true` on nearly every row.
-_KNOWN = 1024
 #: Shapes met once, remembered so that the second meeting learns one.
 _SEEN = 16384
 
@@ -208,7 +205,8 @@ class SheetText:
             return None
         values = template.cells(row.texts)
         if template.typed:
-            converted = self._converted(values, template.typed)
+            # Most rows' typed cells are their own JSON (`true`): the values stay as they are.
+            converted = typed_values(values, template.typed, self._known, _typed_cell)
             if converted is None:
                 return None
             values = converted
@@ -259,34 +257,32 @@ class SheetText:
         converters = tuple((slot, typed[column]) for slot, column in slots if column in typed)
         return _Template(b"".join(pieces), picker(order), converters)
 
-    def _converted(
-        self, values: tuple[bytes, ...], typed: tuple[tuple[int, Converter], ...]
-    ) -> tuple[bytes, ...] | None:
-        """`values` with each typed cell as the JSON of its converted value, or None."""
-        converted = list(values)
-        known = self._known
-        for slot, convert in typed:
-            value = values[slot]
-            written = known.get((convert, value))
-            if written is None:
-                if b"&" in value:  # its entities first: rare in a number or boolean
-                    return None
-                try:
-                    written = orjson.dumps(convert(value.decode()))
-                except orjson.JSONEncodeError:  # an integer past 64 bits
-                    return None
-                if len(known) < _KNOWN:  # a copy of its size: orjson's keeps the room it wrote in
-                    known[convert, value] = written = bytes(memoryview(written))
-            converted[slot] = written
-        return tuple(converted)
+
+def _typed_cell(convert: Converter, cell: bytes) -> bytes | None:
+    """The JSON of a typed cell's XML text (`_rowtext.typed_bytes`); None with an entity.
+
+    An entity is rare in a number or boolean: such a row is built.
+    """
+    return None if b"&" in cell else typed_bytes(convert, cell)
 
 
 _UNSEEN: Any = object()
 
 
-@lru_cache(maxsize=8)
-def _sheet_table(header: tuple[str, ...], sheet: Cells) -> SheetTable:
-    return SheetTable(csv_layout(header), sheet)
+#: The sheet tables a worker process was sent, by header and sheet (`_cells` makes one
+#: per sheet): one each, which keeps the shapes it learnt from chunk to chunk.
+_SHEET_TABLES: dict[tuple[tuple[str, ...], Cells], SheetTable] = {}
+_KEPT_TABLES = 8
+
+
+def _sheet_table(layout: CsvLayout, sheet: Cells) -> SheetTable:
+    key = (layout.header, sheet)
+    table = _SHEET_TABLES.get(key)
+    if table is None:
+        if len(_SHEET_TABLES) >= _KEPT_TABLES:
+            _SHEET_TABLES.clear()
+        table = _SHEET_TABLES[key] = SheetTable(layout, sheet)
+    return table
 
 
 #: Rows of a sheet whose records' texts are written together, when the first is asked

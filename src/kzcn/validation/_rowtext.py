@@ -38,7 +38,7 @@ import orjson
 
 from kzcn.flat import Converter, CsvLayout
 
-__all__ = ["LEARNT", "MARK", "RowText", "picker"]
+__all__ = ["LEARNT", "MARK", "RowText", "picker", "typed_bytes", "typed_values"]
 
 #: Shapes a table keeps templates for (a few thousand in a file of 100,000 rows, each
 #: about 2 kB); a row of a shape beyond them is built as before.
@@ -100,7 +100,7 @@ class _Template:
         known: dict[tuple[Converter, Cell], Cell],
         write: Callable[[Converter, Cell], Cell | None],
     ) -> tuple[Cell, ...] | None:
-        """`values` with each typed cell as its JSON (`_converted`), or None.
+        """`values` with each typed cell as its JSON (`typed_values`), or None.
 
         Most rows' typed cells are their own JSON (`synthetic` is `true` on
         nearly every row): met once, such cells are known at one lookup.
@@ -109,7 +109,7 @@ class _Template:
         cells = self._typed_cells(values)
         if cells in self._plain:
             return values
-        converted = _converted(values, self.typed, known, write)
+        converted = typed_values(values, self.typed, known, write)
         if converted is values and len(self._plain) < _KNOWN:
             self._plain.add(cells)
         return converted
@@ -196,7 +196,7 @@ class RowText:
             return None
         values: tuple[bytes, ...] = template.cells(cells)
         if template.typed:
-            converted = template.converted(values, self._typed_bytes, _typed_bytes)
+            converted = template.converted(values, self._typed_bytes, typed_bytes)
             if converted is None:
                 return None
             values = converted
@@ -459,7 +459,7 @@ def _escapes(text: str) -> bool:
     return not text.isprintable() and _CONTROL.search(text) is not None
 
 
-def _converted(
+def typed_values(
     values: tuple[Cell, ...],
     typed: Typed,
     known: dict[tuple[Converter, Cell], Cell],
@@ -487,7 +487,7 @@ def _converted(
     return values if converted is None else tuple(converted)
 
 
-def _typed_bytes(convert: Converter, cell: bytes) -> bytes | None:
+def typed_bytes(convert: Converter, cell: bytes) -> bytes | None:
     """The JSON of a typed cell read as bytes, as orjson writes its converted value; or None."""
     try:
         written = orjson.dumps(convert(cell.decode()))
@@ -498,7 +498,7 @@ def _typed_bytes(convert: Converter, cell: bytes) -> bytes | None:
 
 
 def _typed_text(convert: Converter, cell: str) -> str | None:
-    """`_typed_bytes` of a cell given as text."""
+    """`typed_bytes` of a cell given as text."""
     try:
         return orjson.dumps(convert(cell)).decode()
     except orjson.JSONEncodeError:  # past 64 bits, or a lone surrogate

@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -160,8 +160,9 @@ class _Feed:
 class Table:
     """What a row of a table (CSV, xlsx) needs to become a record: its header's layout.
 
-    Pickled as its header and separator: a worker process compiles the layout
-    once (`_table`) and builds the rows it is sent itself.
+    Pickled as its layout (as its recipe: `CsvLayout.__reduce__`) and separator:
+    a worker process remakes the layout once (`_table`) and builds the rows it
+    is sent itself.
     """
 
     layout: CsvLayout
@@ -171,7 +172,7 @@ class Table:
     _text: RowText | None = field(default=None, init=False, repr=False, compare=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _table, (self.layout.header, self.delimiter)
+        return _table, (self.layout, self.delimiter)
 
     @property
     def text(self) -> RowText:
@@ -190,9 +191,20 @@ class Table:
         return next(self._reader)
 
 
-@lru_cache(maxsize=8)
-def _table(header: tuple[str, ...], delimiter: str) -> Table:
-    return Table(csv_layout(header), delimiter)
+#: The tables a worker process was sent, by header and separator: one each, which
+#: keeps the shapes it learnt (`RowText`) from chunk to chunk.
+_TABLES: dict[tuple[tuple[str, ...], str], Table] = {}
+_KEPT_TABLES = 8
+
+
+def _table(layout: CsvLayout, delimiter: str) -> Table:
+    key = (layout.header, delimiter)
+    table = _TABLES.get(key)
+    if table is None:
+        if len(_TABLES) >= _KEPT_TABLES:
+            _TABLES.clear()
+        table = _TABLES[key] = Table(layout, delimiter)
+    return table
 
 
 #: CSV rows whose records' texts are written together (`_Batch`): 256 took 2-3% more
