@@ -26,7 +26,13 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES
 from kzcn import strategies as kst
-from kzcn.eras import number_eras, number_out_of_era
+from kzcn.eras import (
+    authority_eras,
+    first_issue_day,
+    first_issue_days,
+    number_eras,
+    number_out_of_era,
+)
 from kzcn.identifiers import (
     _RID_WEIGHTS,
     RESIDENT_ID_PATTERN,
@@ -35,6 +41,7 @@ from kzcn.identifiers import (
     iin_check_digit,
     iin_fine,
     iin_problems,
+    resident_id_check_char,
     resident_id_fine,
     resident_id_matches,
     resident_id_number_problem,
@@ -60,6 +67,7 @@ from kzcn.mrz import (
     check_digit_problems,
     encode_name,
     holder_agrees,
+    holder_names,
     mrz_date,
     name_field,
     parse_mrz,
@@ -282,6 +290,24 @@ def test_an_empty_optional_field_may_carry_a_filler(text: str, check: str, wrong
 def test_the_remembered_name_field_is_the_plain_one(surname: str, given: str, width: int) -> None:
     assert name_field(surname, given, width) == _plain_name_field(surname, given, width)
     assert name_field(surname, given, width) == _plain_name_field(surname, given, width)
+    # The holder's names the person's rule compares: the field before it is cut or padded.
+    for _ in range(2):  # built, then remembered
+        assert holder_names(surname, given) == encode_name(surname) + "<<" + encode_name(given)
+
+
+_PRINTED = sorted({era.printed for era in authority_eras()})
+
+
+@given(
+    st.sampled_from(sorted({era.state for era in authority_eras()} | {"RUS"})),
+    st.sampled_from(sorted({era.document_type for era in authority_eras()} | {"passport"})),
+    st.one_of(st.sampled_from(_PRINTED), st.text(max_size=5)),
+)
+def test_the_first_issue_days_table_is_the_function(state: str, kind: str, printed: str) -> None:
+    # The document's rule looks the day up in the table; any key it lacks has no day.
+    expected = first_issue_day(state, kind, printed)
+    assert first_issue_days().get((state, kind, printed)) == expected
+    assert (expected is None) == ((state, kind, printed) not in first_issue_days())
 
 
 _DAY = date(2024, 1, 1)
@@ -799,3 +825,73 @@ def test_lines_of_no_layout_are_read_as_parse_mrz_reads_them(lines: tuple[str, .
     assert parse_mrz(lines) is None
     assert verified_part(lines) is None
     assert holder_agrees(lines, "000000", "F", "")  # no fields: nothing disagrees
+
+
+def _violation_edits() -> list[tuple[str, Any]]:
+    """Edits of a violation that its kind's rules judge, each alone (`_kind_accepts`)."""
+    return [
+        ("measures", ["fine", "fine"]),
+        ("measures", ["entry_ban"]),
+        ("entry_ban_until", "2031-01-01"),
+        ("violation", "overstay"),
+        ("permitted_stay_until", None),
+        ("detected_on", "2099-01-01"),
+        ("occurred_on", "2099-01-01"),
+        ("crossings", "no number"),
+        ("crossings", "late"),
+        ("crossings", "two entries"),
+        ("crossings", []),
+    ]
+
+
+def _edited(message: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    message = orjson.loads(orjson.dumps(message))
+    crossings = message.get("crossings") or []
+    if field == "crossings" and isinstance(value, str) and crossings:
+        first = crossings[0]
+        if value == "no number":
+            first["document_number"] = "X" + first["document_number"]
+        elif value == "late":
+            first["crossed_on"] = "2099-01-01"
+        else:
+            crossings.append({**first})
+        return message
+    message[field] = value
+    return message
+
+
+@pytest.mark.parametrize(("field", "value"), _violation_edits(), ids=repr)
+def test_a_violations_fast_rule_agrees_on_each_of_its_rules(field: str, value: Any) -> None:
+    generator = Generator(random.Random(19))  # noqa: S311 - test data
+    compared = 0
+    for _ in range(30):
+        message = generator.message("entry_stay_exit_violation")
+        compared += _fast_rules_agree(orjson.dumps(_edited(message, field, value)))
+    assert compared > 30
+
+
+@pytest.mark.parametrize("which", ["personal_number", "card", "both"])
+def test_a_chinese_card_of_the_personal_number_is_matched_once_and_rightly(which: str) -> None:
+    # The person's rule matches a Chinese citizen's card only when its number is not the
+    # personal number (matched already). A number of the other sex, its own check right:
+    # refused wherever it stands, and taken where it stands for both.
+    generator = Generator(random.Random(23))  # noqa: S311 - test data
+    compared = 0
+    for _ in range(200):
+        message = generator.message("citizenship_acquisition")
+        subject = message["subject"]
+        cards = [d for d in subject["documents"] if d["document_type"] == "identity_card"]
+        number = subject["personal_number"]
+        if subject["citizenship"] != "CHN" or not cards or cards[0]["number"] != number:
+            continue
+        serial = f"{(int(number[14:17]) + 1) % 1000:03d}"
+        other = number[:14] + serial
+        other += resident_id_check_char(other)
+        if which in {"personal_number", "both"}:
+            subject["personal_number"] = other
+        if which in {"card", "both"}:
+            cards[0]["number"] = other
+        if which == "both":
+            subject["sex"] = "F" if subject["sex"] == "M" else "M"
+        compared += _fast_rules_agree(orjson.dumps(message))
+    assert compared > 20

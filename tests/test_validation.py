@@ -14,6 +14,7 @@ import pytest
 from conftest import EXAMPLES
 from kzcn._patterns import python_end_anchors
 from kzcn.messages import MESSAGE_MODELS
+from kzcn.schema import build_schema
 from kzcn.validation import (
     ModelEngine,
     Problem,
@@ -23,6 +24,7 @@ from kzcn.validation import (
     validate_message,
     validate_records,
 )
+from kzcn.validation.problems import known_keys
 from kzcn.validation.schema_faults import _models_along
 
 DELETE = object()
@@ -347,3 +349,23 @@ def test_schema_faults_ask_the_nearest_model(
     models = _models_along(MESSAGE_MODELS["citizenship_acquisition"], loc)
     depth, model = models[-1]
     assert (depth, model.__name__) == nearest
+
+
+def _schema_property_names(node: object) -> Iterator[str]:
+    """Every name under a `properties` of a JSON Schema, however deep (the plain form)."""
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            yield from properties
+        for value in node.values():
+            yield from _schema_property_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schema_property_names(value)
+
+
+def test_the_keys_a_path_may_show_are_the_schemas_property_names() -> None:
+    # `known_keys` reads the models' fields rather than building the schema (the first
+    # warning of a run paid that): the same names, kinds' and rules' included.
+    assert known_keys() == frozenset(_schema_property_names(build_schema("message")))
+    assert {"issuing_authority", "visa_valid_until", "list_received_on"} <= known_keys()

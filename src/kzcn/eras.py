@@ -21,6 +21,7 @@ __all__ = [
     "authority_eras",
     "dated_document_kinds",
     "first_issue_day",
+    "first_issue_days",
     "issuer_out_of_era",
     "number_eras",
     "number_out_of_era",
@@ -144,6 +145,22 @@ def first_issue_day(state: str, document_type: str, printed: str) -> int | None:
     table = _issuer_starts()
     starts = [table[key] for kind in kinds if (key := (state, kind, printed)) in table]
     return min(starts) if starts else None
+
+
+@cache
+def first_issue_days() -> dict[tuple[str, str, str], int]:
+    """`first_issue_day` of each (state, document type, issuer as printed) it knows.
+
+    Any other key's day is None: one dict lookup for a document, where the
+    kept function builds its key and keeps its order of use.
+    """
+    days: dict[tuple[str, str, str], int] = {}
+    for state, kind, printed in _issuer_starts():
+        for asked in {kind, "passport" if kind == ABROAD else kind}:
+            first = first_issue_day(state, asked, printed)
+            if first is not None:
+                days[state, asked, printed] = first
+    return days
 
 
 def issuer_out_of_era(state: str, document_type: str, printed: str, issued: date) -> bool:

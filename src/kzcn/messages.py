@@ -835,6 +835,27 @@ class EntryStayExitViolation(_Envelope):
             found.append((("crossings",), "stay.crossing_order"))
         return found + self._not_after_sending("detected_on")
 
+    def _kind_accepts(self) -> bool:
+        """Whether `kind_problems()` finds nothing: its conditions, no list built."""
+        measures, sent_on, detected = self.measures, self.sent_on, self.detected_on
+        until = self.permitted_stay_until
+        if (
+            self.subject.citizenship != self.recipient.state
+            or detected < self.occurred_on
+            or detected > sent_on  # `_not_after_sending("detected_on")`
+            or (self.violation == "overstay" and (until is None or until >= detected))
+            or len(set(measures)) != len(measures)
+            or (self.entry_ban_until is not None) != ("entry_ban" in measures)
+        ):
+            return False
+        crossings = self.crossings
+        if not crossings:
+            return True
+        numbers = {document.number for document in self.subject.documents}
+        if any(c.document_number not in numbers or c.crossed_on > sent_on for c in crossings):
+            return False
+        return not out_of_order((c.direction, c.crossed_on) for c in crossings)
+
     def stays(self, as_of: date | None) -> StayReport:
         """The stays the crossings show, read on `as_of` (all of them when None)."""
         return compute_stays((c.as_stay_crossing() for c in self.crossings), as_of)

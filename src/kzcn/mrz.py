@@ -29,6 +29,7 @@ __all__ = [
     "card_number",
     "encode_name",
     "holder_agrees",
+    "holder_names",
     "parse_mrz",
     "td1_lines",
     "td3_lines",
@@ -427,14 +428,33 @@ def encode_name(latin: str) -> str:
     return latin.replace("'", "").replace(" ", "<").replace("-", "<")
 
 
+#: Holders' names as the MRZ spells them, not yet cut or padded (`holder_names`).
+_HOLDER_NAMES: dict[tuple[str, str], str] = {}
+#: How many `_HOLDER_NAMES` keeps: names repeat from record to record.
+NAMES_KEPT = 1 << 14
+
+
+def holder_names(surname: str, given_names: str) -> str:
+    """SURNAME<<GIVEN<NAMES as the MRZ spells them, not yet cut or padded (`holder_agrees`).
+
+    Kept while there is room: one lookup instead of six replacements a holder.
+    """
+    key = (surname, given_names)
+    names = _HOLDER_NAMES.get(key)
+    if names is None:
+        names = encode_name(surname) + "<<" + encode_name(given_names)
+        if len(_HOLDER_NAMES) < NAMES_KEPT:
+            _HOLDER_NAMES[key] = names
+    return names
+
+
 @lru_cache(maxsize=4096)
 def name_field(surname: str, given_names: str, width: int) -> str:
     """The MRZ name field: SURNAME<<GIVEN<NAMES, cut or padded to `width`.
 
     Kept for the names last asked about: names repeat from record to record.
     """
-    text = encode_name(surname) + "<<" + encode_name(given_names)
-    return text[:width].ljust(width, "<")
+    return holder_names(surname, given_names)[:width].ljust(width, "<")
 
 
 def _field(text: str, width: int) -> str:

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, JsonValue, model_validator
 
 from kzcn._base import KzcnModel
-from kzcn.eras import dated_document_kinds, first_issue_day, issuer_out_of_era, number_out_of_era
+from kzcn.eras import dated_document_kinds, first_issue_days, issuer_out_of_era, number_out_of_era
 from kzcn.errors import RuleBreach, raise_errors
 from kzcn.identifiers import (
     DOCUMENT_NUMBER_PATTERNS,
@@ -23,12 +23,13 @@ from kzcn.identifiers import (
     resident_id_matches,
     resident_id_number_problem,
     resident_id_problems,
+    yymmdd,
 )
 from kzcn.mrz import (
     MrzFields,
     check_digit_problems,
-    encode_name,
     holder_agrees,
+    holder_names,
     mrz_date,
     name_field,
     parse_mrz,
@@ -75,6 +76,8 @@ _OTHER_NUMBER = re.compile(OTHER_DOCUMENT_NUMBER_PATTERN)
 _RESIDENT_ID_CARD = ("CHN", "identity_card")
 #: The documents whose number format is dated (`number_out_of_era` judges no other).
 _DATED = dated_document_kinds()
+#: `first_issue_day` by (state, document type, issuer as printed); None for any other.
+_FIRST_ISSUE = first_issue_days()
 #: `document_number_pattern(state, kind).fullmatch` by (state, kind), and for any other.
 _NUMBER_MATCHES = {key: document_number_pattern(*key).fullmatch for key in DOCUMENT_NUMBER_PATTERNS}
 _OTHER_MATCHES = _OTHER_NUMBER.fullmatch
@@ -219,8 +222,8 @@ class IdentityDocument(KzcnModel):
             return False
         if key in _DATED and number_out_of_era(state, kind, number, issued):
             return False
-        # `issuer_out_of_era`, its kept table asked here (one call less on every document).
-        first = first_issue_day(state, kind, self.issuing_authority)
+        # `issuer_out_of_era`, its table asked here (no call at all on every document).
+        first = _FIRST_ISSUE.get((state, kind, self.issuing_authority))
         if first is not None and issued.toordinal() < first:
             return False
         if (expiry := self.date_of_expiry) is not None and expiry <= issued:
@@ -391,8 +394,12 @@ class PersonRecord(KzcnModel):
         # A day before the day the process started is not in the future: most births.
         if born > _STARTED_ON and born > date.today():  # noqa: DTZ011 - a calendar date
             return False
-        if self.personal_number is not None and not self._personal_number_fine():
+        number = self.personal_number
+        if number is not None and not self._personal_number_fine():
             return False
+        # A Chinese citizen's number was just matched with the birth date and sex: their
+        # identity card of the same number (most) need not be matched again.
+        matched = number if self.citizenship == "CHN" else None
         holder: tuple[str, str, str] | None = None
         for document in self.documents:
             if document.date_of_issue < born:
@@ -400,14 +407,15 @@ class PersonRecord(KzcnModel):
             if (
                 document.document_type == "identity_card"
                 and document.issuing_state == "CHN"
+                and document.number != matched
                 # `resident_id_problems`' two mismatches: the number's own rules passed.
                 and not resident_id_matches(document.number, born, sex)
             ):
                 return False
             if (lines := document.mrz) is not None:
                 if holder is None:
-                    names = encode_name(self.surname.latin) + "<<"
-                    holder = mrz_date(born), sex, names + encode_name(self.given_names.latin)
+                    names = holder_names(self.surname.latin, self.given_names.latin)
+                    holder = yymmdd(born), sex, names  # `mrz_date` of a date that is there
                 if not holder_agrees(lines, *holder):
                     return False
         return True
