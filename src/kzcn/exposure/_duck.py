@@ -368,13 +368,22 @@ _PARTS = [
     for c in layout.DOCUMENT
     if c is not layout.DOCUMENT_KEY
 ]
-_DOCUMENT = " || '|' || ".join(_PARTS)
 _NUMBER = f"d.{_quote(layout.DOCUMENT_KEY.path[-1])}"
-#: A document's key, `STATE|TYPE|NUMBER`, where its number is JSON (`_json_source`) or text.
-_JSON_KEY = f"{_DOCUMENT} || '|' || ({_NUMBER} ->> '$')"
-#: The text key made at once (`concat`, one string where `||` makes one a pair), so only
-#: where the number is given (`_parquet_source`): `concat` takes a null as empty text.
-_TEXT_KEY = "concat(" + ", '|', ".join([*_PARTS, _NUMBER]) + ")"
+
+
+def _key(number: str) -> str:
+    """SQL: a document's key, `STATE|TYPE|NUMBER`, with the number's text as `number`.
+
+    Made at once (`concat`, one string where each `||` makes one, a sixth of
+    the keys' time), so only where the number is given: `concat` takes a null
+    as empty text.
+    """
+    return "concat(" + ", '|', ".join([*_PARTS, number]) + ")"
+
+
+#: A document's key where its number is JSON (`_json_source`: only a string's is taken) or text.
+_JSON_KEY = _key(f"{_NUMBER} ->> '$'")
+_TEXT_KEY = _key(_NUMBER)
 #: The message's person record, and its documents, as SQL (`_layout`).
 _SUBJECT = _quote(layout.SUBJECT)
 _DOCUMENTS = _quote(layout.DOCUMENTS)
