@@ -295,7 +295,7 @@ def test_a_field_only_other_kinds_check_sets_no_bit(
     assert read_native(path, plan, _fast_plan_of(plan)) is not None
     ours, theirs = _both(path)
     _assert_same(ours, theirs)
-    assert ours.messages["presence"].max() > 0  # the checks found values
+    assert (ours.messages["presence"] > 0).any()  # the checks found values
 
 
 #: In a fresh process (pytest's own turns DuckDB's bar off): DuckDB's default, then ours.
