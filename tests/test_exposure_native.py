@@ -265,6 +265,39 @@ def test_threads_do_not_change_the_rows(tmp_path: Path, good_lines: list[bytes])
     assert isinstance(one[0], pl.DataFrame)
 
 
+#: Fields that some kinds check for a value (`FastChecks`), to give a message of any kind.
+_CHECKED_ELSEWHERE: dict[str, object] = {
+    "terminated_on": "2020-01-02",
+    "permitted_stay_until": "2020-01-02",
+    "measures": ["deportation"],
+    "entry_ban_until": "2021-01-02",
+    "former_citizenship": {"ended_by": "automatic_by_law", "ended_on": "2019-01-02",
+                           "evidence": ["decree"]},
+    "crossings": [{"direction": "entry", "crossed_on": "2020-01-02", "basis": "visa"}],
+    "persons": [{"personal_number": "123456789012", "document": {"number": "N1"}}],
+}  # fmt: skip
+
+
+def test_a_field_only_other_kinds_check_sets_no_bit(
+    tmp_path: Path, good_lines: list[bytes]
+) -> None:
+    """A message's presence bits are its kind's checks' alone, as Python reads them.
+
+    Every check is made on every row and the kind's mask keeps its own bits
+    (`_duck._presence`): a field another kind checks, here given to every
+    message, and a subject given to kinds without one, set no bit of theirs.
+    """
+    messages = [orjson.loads(line) for line in good_lines]
+    subject = next(m["subject"] for m in messages if m.get("subject"))
+    bent = [orjson.dumps({"subject": subject, **_CHECKED_ELSEWHERE, **m}) for m in messages]
+    path = _write(tmp_path / "m.jsonl", bent)
+    plan = _plan()
+    assert read_native(path, plan, _fast_plan_of(plan)) is not None
+    ours, theirs = _both(path)
+    _assert_same(ours, theirs)
+    assert (ours.messages["presence"] > 0).any()  # the checks found values
+
+
 #: In a fresh process (pytest's own turns DuckDB's bar off): DuckDB's default, then ours.
 _BARS = """
 import sys, tempfile, duckdb

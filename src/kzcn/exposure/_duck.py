@@ -33,7 +33,9 @@ since DuckDB expands `x[1].jsonl` as a pattern.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -315,19 +317,74 @@ def _bits(checks: FastChecks, non_empty: Callable[[str, str | None], str] = _jso
     return " + ".join([_sum_of_bits(terms), *(_items_bits(items, group) for items, group in lists)])
 
 
+def _every(checks: list[FastChecks]) -> FastChecks:
+    """The checks of all kinds as one: each check once, a list's item checks merged."""
+    lists: dict[str, dict[tuple[int, str], None]] = {}
+    for kind_checks in checks:
+        for key, group in kind_checks.lists:
+            lists.setdefault(key, {}).update(dict.fromkeys(group))
+    return FastChecks(
+        subject=tuple(dict.fromkeys(c for k in checks for c in k.subject)),
+        subject_values=(),
+        documents=tuple(dict.fromkeys(c for k in checks for c in k.documents)),
+        message=tuple(dict.fromkeys(c for k in checks for c in k.message)),
+        lists=tuple((key, tuple(group)) for key, group in lists.items()),
+    )
+
+
+def _mask(checks: FastChecks) -> int:
+    """The bits a kind's checks can set (`_bits` of them)."""
+    bits = [
+        *(bit for bit, *_ in checks.message), *(bit for bit, _ in checks.subject),
+        *(bit for bit, _ in checks.documents),
+        *(bit for _, group in checks.lists for bit, _ in group),
+    ]  # fmt: skip
+    return functools.reduce(operator.or_, bits, 0)
+
+
+def _presence(fast: FastPlan, non_empty: Callable[[str, str | None], str]) -> str:
+    """SQL: each row's presence bits (`_bits` of its kind's checks), as one expression.
+
+    The kinds' checks are parts of one plan's (`FastChecks.only`), so a bit is
+    one check's whichever kinds make it: every check is made on every row and
+    the kind's mask keeps its own. A CASE per kind ran each list's lambda once
+    per kind checking it (the documents' four times per batch of rows), in a
+    query a third longer: over 200k messages in memory the bits took 0.067
+    CPU-s, now 0.061 (one thread, medians of 7).
+    """
+    masks = " ".join(
+        f"WHEN {_literal(kind)} THEN {mask}"
+        for kind in sorted(fast.checks)
+        if (mask := _mask(fast.checks[kind]))
+    )
+    if not masks:
+        return "CAST(0 AS BIGINT)"
+    every = _bits(_every([fast.checks[kind] for kind in sorted(fast.checks)]), non_empty)
+    return f"CAST(({every}) & (CASE kind {masks} ELSE 0 END) AS BIGINT)"
+
+
 #: A document's key but its number (`_layout.DOCUMENT`): `STATE|TYPE`, None as `None`.
 _PARTS = [
     f"coalesce(d.{_quote(c.path[-1])}, 'None')"
     for c in layout.DOCUMENT
     if c is not layout.DOCUMENT_KEY
 ]
-_DOCUMENT = " || '|' || ".join(_PARTS)
 _NUMBER = f"d.{_quote(layout.DOCUMENT_KEY.path[-1])}"
-#: A document's key, `STATE|TYPE|NUMBER`, where its number is JSON (`_json_source`) or text.
-_JSON_KEY = f"{_DOCUMENT} || '|' || ({_NUMBER} ->> '$')"
-#: The text key made at once (`concat`, one string where `||` makes one a pair), so only
-#: where the number is given (`_parquet_source`): `concat` takes a null as empty text.
-_TEXT_KEY = "concat(" + ", '|', ".join([*_PARTS, _NUMBER]) + ")"
+
+
+def _key(number: str) -> str:
+    """SQL: a document's key, `STATE|TYPE|NUMBER`, with the number's text as `number`.
+
+    Made at once (`concat`, one string where each `||` makes one, a sixth of
+    the keys' time), so only where the number is given: `concat` takes a null
+    as empty text.
+    """
+    return "concat(" + ", '|', ".join([*_PARTS, number]) + ")"
+
+
+#: A document's key where its number is JSON (`_json_source`: only a string's is taken) or text.
+_JSON_KEY = _key(f"{_NUMBER} ->> '$'")
+_TEXT_KEY = _key(_NUMBER)
 #: The message's person record, and its documents, as SQL (`_layout`).
 _SUBJECT = _quote(layout.SUBJECT)
 _DOCUMENTS = _quote(layout.DOCUMENTS)
@@ -557,14 +614,10 @@ def _query(  # noqa: PLR0913 - the reading's parts, and three switches
     Without `listing`, the listed persons are left out (`_pruned_lists` reads them);
     with `raw_lists` too, each list of persons is a column as read (`_unnest_lists`).
     """
-    kinds = sorted(fast.checks)
     # CASE, not IN: DuckDB may turn a long IN list into a join, which loses the rows' order.
     person = " ".join(f"WHEN {_literal(k)} THEN true" for k in sorted(plan.person_kinds))
     reading = source(path, plan, fast)
     key = _as_hash if in_engine and reading.typed else str
-    bits = " ".join(
-        f"WHEN {_literal(k)} THEN {_bits(fast.checks[k], reading.non_empty)}" for k in kinds
-    )
     envelope = [f"{path} AS {name}" for name, path in _ENVELOPE.items()]
     if in_engine and reading.ord is not None:
         envelope.insert(0, f"{reading.ord} AS ord")
@@ -582,7 +635,7 @@ def _query(  # noqa: PLR0913 - the reading's parts, and three switches
     return f"""
     SELECT
         kind, {", ".join(envelope)}, has_subject, {listed}
-        CAST(CASE kind {bits} ELSE 0 END AS BIGINT){items} AS presence,
+        {_presence(fast, reading.non_empty)}{items} AS presence,
         {", ".join(values)},
         CASE WHEN has_subject THEN {reading.documents(_SUBJECT, key)} END AS documents,
         has_subject AND {reading.no_subject} AS no_subject
