@@ -278,6 +278,59 @@ def test_a_parquet_reports_default_limit_spares_its_footer(
     assert seen[0] != DEFAULT_MEMORY_LIMIT
 
 
+def _as_duckdb_reads(limit: str) -> str:
+    """`limit` as DuckDB's `current_setting` spells it (`305.1 MiB` for 320MB)."""
+    with duckdb.connect(config={"memory_limit": limit}) as con:
+        return str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+
+def test_people_are_linked_in_the_whole_default_limit(
+    parquet: Path, generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The footer's share is spared for the load only: the linking's joins take the whole
+    # default, and the steps after it the spared limit again. A limit given holds throughout.
+    monkeypatch.setattr(_read, "NATIVE_MIN_BYTES", 0)
+    seen: list[tuple[str, str]] = []
+
+    def spy(name: str) -> Any:
+        method = getattr(indb.Engine, name)
+
+        def recorded(self: indb.Engine, *args: Any) -> Any:
+            row = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
+            seen.append((name, str(row[0])))
+            return method(self, *args)
+
+        return recorded
+
+    for name in ("screen", "link", "codes"):
+        monkeypatch.setattr(indb.Engine, name, spy(name))
+    steps = ("screen", "link", "codes")
+    spared = default_limit(parquet, DEFAULT_MEMORY_LIMIT)
+    assert spared != DEFAULT_MEMORY_LIMIT
+    for source, option, limits in [
+        (parquet, None, (spared, DEFAULT_MEMORY_LIMIT, spared)),
+        (parquet, "300MB", ("300MB",) * 3),
+        (generated, None, (DEFAULT_MEMORY_LIMIT,) * 3),  # no footer: the default throughout
+    ]:
+        seen.clear()
+        compute_exposure(source, memory_limit=option)
+        expected = [(s, _as_duckdb_reads(limit)) for s, limit in zip(steps, limits, strict=True)]
+        assert seen == expected
+
+
+def test_a_raised_limit_is_reset_when_a_statement_fails() -> None:
+    def setting(con: duckdb.DuckDBPyConnection) -> str:
+        return str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    with duckdb.connect(config={"memory_limit": "200MB"}) as con:
+        seen: list[str] = []
+        with pytest.raises(duckdb.CatalogException), indb.raised_limit(con, "200MB", "1GB"):  # noqa: PT012 - the limit inside, then the failure
+            seen.append(setting(con))
+            con.execute("SELECT * FROM no_such_table")
+        assert seen == [_as_duckdb_reads("1GB")]
+        assert setting(con) == _as_duckdb_reads("200MB")
+
+
 def test_a_named_pipe_has_no_footer_and_keeps_its_writer(tmp_path: Path) -> None:
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)

@@ -59,7 +59,15 @@ if TYPE_CHECKING:
     from kzcn.exposure._qi import ResolvedPath
     from kzcn.exposure._read import Extracted
 
-__all__ = ["Engine", "KeyTable", "components", "connect", "ladder_sets", "load_frames"]
+__all__ = [
+    "Engine",
+    "KeyTable",
+    "components",
+    "connect",
+    "ladder_sets",
+    "load_frames",
+    "raised_limit",
+]
 
 
 def _q(name: str) -> str:
@@ -89,6 +97,22 @@ def connect(
             raise MemoryError(duck.too_small(memory_limit)) from None
         finally:
             connection.close()
+
+
+@contextmanager
+def raised_limit(con: duckdb.DuckDBPyConnection, limit: str, raised: str | None) -> Iterator[None]:
+    """DuckDB's memory limit `raised` for the statements inside, then `limit` again.
+
+    None: `limit` throughout.
+    """
+    if raised is None:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{raised}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{limit}'")
 
 
 def load_frames(con: duckdb.DuckDBPyConnection, extracted: Extracted) -> None:
@@ -187,8 +211,8 @@ def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) ->
     """`components` in DuckDB: nothing per edge reaches Python.
 
     `_engine._components`' rounds, as SQL: each round hooks every root onto the
-    smallest root found across its documents, then jumps pointers until every
-    `occ` points at its root.
+    smallest root found across its documents, settles the hooks among the roots
+    (`_settle_hooks`), and points every `occ` at its root's new root.
     The components at least halve in number each round, so a chain of
     thousands of occurrences takes a few dozen statements; generated data,
     whose people appear two or three times, takes two rounds. Roots only
@@ -196,15 +220,18 @@ def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) ->
     """
     # The first round from every occurrence alone, in one statement: each takes the
     # smallest occurrence found across its documents (then the loop's pointer jumping).
+    # TEMP tables: each round's table is read once and replaced, so it is not written to
+    # the database file (`tables_on_disk`) and compressed there (at 5M messages, the
+    # pointer jumps took 0.08 CPU-s against 0.14).
     con.execute(f"""
-        CREATE TABLE cc_parent AS
+        CREATE TEMP TABLE cc_parent AS
         WITH low AS (SELECT h, min(occ) AS low FROM {edges} GROUP BY h)
         SELECT occ, min(low) AS p FROM {edges} JOIN low USING (h) GROUP BY occ
     """)
     _jump(con)
     while True:
         con.execute(f"""
-            CREATE OR REPLACE TABLE cc_hook AS
+            CREATE OR REPLACE TEMP TABLE cc_hook AS
             WITH rooted AS (SELECT e.h, c.p FROM {edges} e JOIN cc_parent c USING (occ)),
             low AS (SELECT h, min(p) AS low FROM rooted GROUP BY h HAVING min(p) < max(p))
             SELECT r.p AS root, min(l.low) AS low FROM rooted r JOIN low l USING (h)
@@ -212,14 +239,33 @@ def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) ->
         """)
         if not _count(con, "cc_hook"):
             break
+        _settle_hooks(con)
+        # Every `p` is a root: one pass takes each to the root its root hooked onto,
+        # rather than pointer jumps over every occurrence (three statements a round at
+        # 20M messages, each as costly as this one).
         con.execute("""
-            CREATE OR REPLACE TABLE cc_parent AS
-            SELECT occ, coalesce(low, p) AS p FROM cc_parent LEFT JOIN cc_hook ON occ = root
+            CREATE OR REPLACE TEMP TABLE cc_parent AS
+            SELECT occ, coalesce(low, p) AS p FROM cc_parent LEFT JOIN cc_hook ON p = root
         """)
-        _jump(con)
     con.execute(f"CREATE TABLE {into} AS SELECT occ, p AS person FROM cc_parent")
     con.execute("DROP TABLE cc_parent")
     con.execute("DROP TABLE cc_hook")
+
+
+def _settle_hooks(con: duckdb.DuckDBPyConnection) -> None:
+    """Pointer jumping in `cc_hook`: every hooked `root` to the `low` it ends at.
+
+    A `low` may itself be hooked onto a smaller root; the hooked roots are few (a
+    few hundred thousand at 20M messages) against the occurrences.
+    """
+    moved = True
+    while moved:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE cc_hook AS
+            SELECT a.root, coalesce(b.low, a.low) AS low, b.low IS NOT NULL AS moved
+            FROM cc_hook a LEFT JOIN cc_hook b ON a.low = b.root
+        """)
+        moved = bool(_count(con, "cc_hook WHERE moved"))
 
 
 def _jump(con: duckdb.DuckDBPyConnection) -> None:
@@ -227,7 +273,7 @@ def _jump(con: duckdb.DuckDBPyConnection) -> None:
     moved = True
     while moved:
         con.execute("""
-            CREATE OR REPLACE TABLE cc_parent AS
+            CREATE OR REPLACE TEMP TABLE cc_parent AS
             SELECT a.occ, b.p, a.p <> b.p AS moved
             FROM cc_parent a JOIN cc_parent b ON a.p = b.occ
         """)
@@ -416,13 +462,6 @@ class Engine:
         con = self.con
         row = con.execute("SELECT coalesce(max(slot), 0) + 1 FROM kept_lst").fetchall()[0]
         stride = int(row[0])
-        con.execute(f"""
-            CREATE VIEW occ AS
-            SELECT ord * {stride} AS occ, ord, kind, presence FROM kept WHERE has_subject
-            UNION ALL
-            SELECT l.ord * {stride} + l.slot, l.ord, k.kind, l.presence
-            FROM kept_lst l JOIN kept k USING (ord)
-        """)
         # Documents seen on two rows: the only ones that can link anyone. The hashes
         # alone find them (`_repeated`: most documents are on one row); the pairs are
         # listed for those few. A document one person carries twice links them to
@@ -438,9 +477,18 @@ class Engine:
         _drop(con, "kept_doc", "doc")
         components(con, "shared", "link")
         con.execute("DROP TABLE shared")
-        con.execute(
-            "CREATE TABLE linked AS SELECT o.*, l.person FROM occ o JOIN link l USING (occ)"
-        )
+        # From the linked occurrences to their rows (`occ` holds `ord` and `slot`), without
+        # a view of every occurrence. Its hash join still spills at 20M in 266MB (5.0 CPU-s,
+        # the view's 4.6-6.1): the linking runs in the whole default (`raised_limit`), 2.2.
+        con.execute(f"""
+            CREATE TABLE linked AS
+            WITH l AS (SELECT occ, person, occ // {stride} AS ord, occ % {stride} AS slot FROM link)
+            SELECT l.occ, l.ord, k.kind, k.presence, l.person
+            FROM l JOIN kept k USING (ord) WHERE l.slot = 0 AND k.has_subject
+            UNION ALL
+            SELECT l.occ, l.ord, k.kind, s.presence, l.person
+            FROM l JOIN kept_lst s USING (ord, slot) JOIN kept k USING (ord) WHERE l.slot <> 0
+        """)
         values = ", ".join(_q(c) for c in self.person)
         listed = ", ".join("l." + _q(c) for c in self.person)
         # A view: read once, by the key table's statement (`codes`), whose persons'
