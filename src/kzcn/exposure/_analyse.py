@@ -498,7 +498,7 @@ def compute_exposure(  # noqa: PLR0913 - every option is a documented knob of th
         with indb.connect(workers, limit, on_disk=tables_on_disk(source, limit)) as con:
             summary, kind_flows, field_flows, table = _in_engine(
                 con, source, plan, workers, Reading(delimiter, sheet), include_invalid, keys,
-                phase, (limit, _linking_limit(limit, given=bool(memory_limit))),
+                phase,
             )  # fmt: skip
             # The metrics are group-bys over the key table in DuckDB, out of core.
             metrics = _metrics(table, settings, threshold, phase)
@@ -596,26 +596,11 @@ def _metrics(
     }
 
 
-def _linking_limit(limit: str, *, given: bool) -> str | None:
-    """The memory limit for the linking of people, when not `limit` itself.
-
-    The default less a Parquet footer's share (`_estimate.default_limit`) spares
-    the load's two copies of the footer; pyarrow's is freed after it, and the
-    linking's hash joins over every document take the whole default instead of
-    spilling (at 20M messages). A limit the user gave holds throughout.
-    """
-    return None if given or limit == DEFAULT_MEMORY_LIMIT else DEFAULT_MEMORY_LIMIT
-
-
 def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
     con: Any, source: Source, plan: ExtractPlan, workers: int | None, reading: Reading,
     include_invalid: bool, keys: dict[str, pl.Expr], phase: Callable[[str], None],
-    limits: tuple[str, str | None],
 ) -> tuple[InputSummary, tuple[KindFlow, ...], tuple[FieldFlow, ...], indb.KeyTable]:  # fmt: skip
-    """The report's figures with its rows in DuckDB (`_indb`): summary, flows and key codes.
-
-    `limits`: DuckDB's memory limit, and a higher one for the linking of people (or None).
-    """
+    """The report's figures with its rows in DuckDB (`_indb`): summary, flows and key codes."""
     extracted, source_name = _read(source, plan, workers, reading, into=con)
     _release_arrow()
     if not extracted.in_engine:
@@ -631,12 +616,11 @@ def _in_engine(  # noqa: PLR0913, PLR0917 - the report's settings, passed on
         _carrying(run.counts(["kind", "presence"]), flow_fields, "n"), flow_fields
     )
     phase(PHASES[1])
-    with indb.raised_limit(con, *limits):
-        run.link()
-        people = run.summary()
-        once, several = run.occurrences()
-        persons_carrying = _weighted_sums(_carrying(once, flow_fields, "n"), flow_fields)
-        more = run.carried_per_person(_carrying(several, flow_fields, "kind", "presence"))
+    run.link()
+    people = run.summary()
+    once, several = run.occurrences()
+    persons_carrying = _weighted_sums(_carrying(once, flow_fields, "n"), flow_fields)
+    more = run.carried_per_person(_carrying(several, flow_fields, "kind", "presence"))
     persons_carrying = {path: count + more[path] for path, count in persons_carrying.items()}
     field_flows = tuple(
         FieldFlow(

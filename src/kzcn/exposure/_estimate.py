@@ -44,10 +44,10 @@ _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", re.IGNORECASE)
 #: and 55 MB in pyarrow. DuckDB keeps its copy to the end (its metadata cache, which
 #: its limit counts as 8 MB); pyarrow's is freed after the load. Only DuckDB's copy
 #: is spared: sparing both (213MB at 20M) left too little for the linking of people,
-#: which ran out of memory. Past the load, pyarrow's copy freed, the linking runs in
-#: the whole default (`_analyse._linking_limit`): at 266MB its joins spilled at 20M
-#: (linking 24.2 CPU-s against 20.4 in 320MB; peak 0.73 against 0.78 GiB, one run each
-#: under load, side by side). (Mapping pyarrow's blocks apart from glibc's heap, so
+#: which ran out of memory. The spared limit holds after the load too: the linking's
+#: joins spill at 20M in 266MB, but running them in the whole 320MB (24.2 against 20.4
+#: CPU-s for the linking) raised the peak from 0.73 to 0.78-0.81 GiB, too near 1.3x the
+#: 1M peak (issue 20's flatness). (Mapping pyarrow's blocks apart from glibc's heap, so
 #: that they went back when freed, peaked no lower at 20M and cost 9 % more CPU.)
 _FOOTER_FACTOR = 7
 #: The default limit is lowered to this share of it at most: what the 20M file's
