@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from kzcn.schema import build_schema
 
@@ -393,10 +393,28 @@ class CsvLayout:
         return _shipped_layout, (*fields, self.recipe)
 
 
-#: The layouts a process was sent (`CsvLayout.__reduce__`), by header: a header's
-#: layout is made once in each.
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+#: How many things a process keeps of those it was sent (`made_once`): a run reads one table.
+_KEPT = 8
+
+
+def made_once(store: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
+    """`store[key]`, made by `make()` on first use; `store` starts again past `_KEPT`.
+
+    For what a worker process is sent pickled, chunk after chunk (a layout, a
+    table): made once in each, so it keeps what it learnt between chunks.
+    """
+    found = store.get(key)
+    if found is None:
+        if len(store) >= _KEPT:
+            store.clear()
+        found = store[key] = make()
+    return found
+
+
+#: The layouts a process was sent (`CsvLayout.__reduce__`), by header.
 _SHIPPED: dict[tuple[str, ...], CsvLayout] = {}
-_SHIPPED_HEADERS = 8
 
 
 def _shipped_layout(
@@ -407,13 +425,11 @@ def _shipped_layout(
     recipe: Recipe,
 ) -> CsvLayout:
     """A layout as it was pickled: the one already made of `header` here, else remade."""
-    layout = _SHIPPED.get(header)
-    if layout is None:
-        if len(_SHIPPED) >= _SHIPPED_HEADERS:
-            _SHIPPED.clear()
-        built = _builder(recipe)
-        layout = _SHIPPED[header] = CsvLayout(header, unknown, built, columns, typed, recipe)
-    return layout
+
+    def remade() -> CsvLayout:
+        return CsvLayout(header, unknown, _builder(recipe), columns, typed, recipe)
+
+    return made_once(_SHIPPED, header, remade)
 
 
 def _node_for(root: _Node, parts: tuple[Part, ...]) -> _Node:

@@ -59,14 +59,7 @@ if TYPE_CHECKING:
     from kzcn.exposure._qi import ResolvedPath
     from kzcn.exposure._read import Extracted
 
-__all__ = [
-    "Engine",
-    "KeyTable",
-    "components",
-    "connect",
-    "ladder_sets",
-    "load_frames",
-]
+__all__ = ["Engine", "KeyTable", "components", "connect", "ladder_sets", "load_frames"]
 
 
 def _q(name: str) -> str:

@@ -26,11 +26,12 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import IO, Any, NamedTuple
 
 import orjson
 
-from kzcn.flat import Converter, CsvLayout
+from kzcn.flat import Converter, CsvLayout, made_once
 from kzcn.validation._rowtext import MARK, picker, typed_bytes, typed_values
 from kzcn.validation._xlsx import (
     ARCHIVE_ERRORS,
@@ -272,17 +273,10 @@ _UNSEEN: Any = object()
 #: The sheet tables a worker process was sent, by header and sheet (`_cells` makes one
 #: per sheet): one each, which keeps the shapes it learnt from chunk to chunk.
 _SHEET_TABLES: dict[tuple[tuple[str, ...], Cells], SheetTable] = {}
-_KEPT_TABLES = 8
 
 
 def _sheet_table(layout: CsvLayout, sheet: Cells) -> SheetTable:
-    key = (layout.header, sheet)
-    table = _SHEET_TABLES.get(key)
-    if table is None:
-        if len(_SHEET_TABLES) >= _KEPT_TABLES:
-            _SHEET_TABLES.clear()
-        table = _SHEET_TABLES[key] = SheetTable(layout, sheet)
-    return table
+    return made_once(_SHEET_TABLES, (layout.header, sheet), partial(SheetTable, layout, sheet))
 
 
 #: Rows of a sheet whose records' texts are written together, when the first is asked

@@ -24,7 +24,7 @@ import orjson
 from kzcn._formats import FORMATS, Format, format_for_name
 from kzcn._pipes import GZIP_MAGIC, Gunzip, array_separators
 from kzcn.errors import Code
-from kzcn.flat import CsvLayout, column_types, csv_layout, normalise_column
+from kzcn.flat import CsvLayout, column_types, csv_layout, made_once, normalise_column
 from kzcn.validation._pickled import pickled_by_fields
 from kzcn.validation._rowtext import RowText
 from kzcn.validation.results import Role
@@ -194,17 +194,10 @@ class Table:
 #: The tables a worker process was sent, by header and separator: one each, which
 #: keeps the shapes it learnt (`RowText`) from chunk to chunk.
 _TABLES: dict[tuple[tuple[str, ...], str], Table] = {}
-_KEPT_TABLES = 8
 
 
 def _table(layout: CsvLayout, delimiter: str) -> Table:
-    key = (layout.header, delimiter)
-    table = _TABLES.get(key)
-    if table is None:
-        if len(_TABLES) >= _KEPT_TABLES:
-            _TABLES.clear()
-        table = _TABLES[key] = Table(layout, delimiter)
-    return table
+    return made_once(_TABLES, (layout.header, delimiter), partial(Table, layout, delimiter))
 
 
 #: CSV rows whose records' texts are written together (`_Batch`): 256 took 2-3% more
