@@ -118,11 +118,12 @@ def _object_model(key: str) -> Any:
     """The model of the person record's object field `key`, or None (a value, a list)."""
     from kzcn.person import PersonRecord  # noqa: PLC0415 - the models, for these tests only
 
-    annotation = PersonRecord.model_fields[key].annotation
-    if isinstance(annotation, types.UnionType):  # `X | None`
+    annotation: Any = PersonRecord.model_fields[key].annotation
+    if typing.get_origin(annotation) is types.UnionType:  # `X | None`
         (annotation,) = (a for a in typing.get_args(annotation) if a is not type(None))
-    model = annotation
-    return model if isinstance(model, type) and hasattr(model, "model_fields") else None
+    return (
+        annotation if isinstance(annotation, type) and hasattr(annotation, "model_fields") else None
+    )
 
 
 def _person_fields() -> list[str]:

@@ -231,7 +231,7 @@ def required_leaf(key: str) -> str | None:
     if model is None:
         return None
     fields = model.model_fields.items()
-    required = [(name, f.annotation) for name, f in fields if f.is_required()]
+    required: list[tuple[str, Any]] = [(n, f.annotation) for n, f in fields if f.is_required()]
     for wanted in (_is_enumeration, _is_text):
         found = next((name for name, annotation in required if wanted(annotation)), None)
         if found is not None:
