@@ -12,6 +12,8 @@ import json
 import subprocess
 import sys
 import tempfile
+import types
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -110,6 +112,48 @@ def test_every_declared_path_is_a_path_of_the_models() -> None:
 
 def test_the_fields_that_hold_records_are_the_models() -> None:
     layout.check_records()  # raises when SUBJECT, DOCUMENTS or ITEM_SUBJECT is not the models'
+
+
+def _object_model(key: str) -> Any:
+    """The model of the person record's object field `key`, or None (a value, a list)."""
+    from kzcn.person import PersonRecord  # noqa: PLC0415 - the models, for these tests only
+
+    annotation: Any = PersonRecord.model_fields[key].annotation
+    if typing.get_origin(annotation) is types.UnionType:  # `X | None`
+        (annotation,) = (a for a in typing.get_args(annotation) if a is not type(None))
+    return (
+        annotation if isinstance(annotation, type) and hasattr(annotation, "model_fields") else None
+    )
+
+
+def _person_fields() -> list[str]:
+    from kzcn.person import PersonRecord  # noqa: PLC0415 - see `_object_model`
+
+    return list(PersonRecord.model_fields)
+
+
+@pytest.mark.parametrize("key", _person_fields())
+def test_an_objects_required_leaf_is_one_the_models_require(key: str) -> None:
+    """Parquet's presence check of an object reads one field every valid object holds."""
+    leaf = layout.required_leaf(key)
+    model = _object_model(key)
+    if model is None:  # a value or a list: tested for null as it is
+        assert leaf is None
+        assert _duck._leaf_given(key) == _duck._subject_given(key)
+        return
+    assert leaf is not None
+    assert model.model_fields[leaf].is_required()
+    assert _duck._leaf_given(key) == _duck._subject_given(key, leaf)
+
+
+def test_an_enumeration_is_the_leaf_chosen_before_a_text() -> None:
+    """The photo requires its digest (64 characters) and its media type (three values)."""
+    leaf = layout.required_leaf("photo")
+    model = _object_model("photo")
+    assert leaf is not None
+    assert typing.get_origin(model.model_fields[leaf].annotation) is typing.Literal
+    texts = [n for n, f in model.model_fields.items() if f.is_required() and f.annotation is str]
+    assert texts  # a text was there to choose
 
 
 @pytest.mark.parametrize(
