@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 
 from kzcn.errors import CATALOGUE, Code
 from kzcn.messages import Message, MessageAdapter
+from kzcn.validation import _chunks
 from kzcn.validation._accept import fast_accept
 from kzcn.validation.problems import (
     Problem,
@@ -38,6 +40,8 @@ from kzcn.validation.results import RecordResult
 __all__ = ["Engine", "ModelEngine", "may_repeat_keys", "repeated_keys"]
 
 Checked = tuple[list[Problem], Message | None]
+#: Chunks judged line by line after one the chunk path mostly refused.
+_REFUSED_PAUSE = 4
 Loc = tuple[str | int, ...]
 
 
@@ -169,6 +173,11 @@ class Engine:
     def __init__(self, *, show_values: bool = False) -> None:
         self.show_values = show_values
 
+    def check_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult]:
+        """Validate units in input order: each result is `check`'s of its unit."""
+        check = self.check
+        return [check(unit, file) for unit in units]
+
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit of input."""
         problems = [problem(code, loc, file=file, line=unit.line) for code, loc in unit.found]
@@ -242,6 +251,78 @@ class ModelEngine(Engine):
         # Bound once: the attribute lookups add up over millions of lines.
         self._validate_json = MessageAdapter.validator.validate_json
         self._accept = fast_accept()
+        self._chunk_refused = 0  # chunks left to judge line by line (see `check_chunk`)
+
+    def check_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult]:
+        """Validate units in input order; most valid records accepted column-wise, at once.
+
+        The chunk path (`kzcn.validation._chunks`, with numpy) takes the
+        records the fast accept path would take, and answers the MRZ
+        questions of all of them at once; every other unit is `check`'s, as
+        always. A chunk it mostly refuses (a file of invalid records) has the
+        next ones judged line by line: those lines would be decoded twice.
+        """
+        chunked = self._chunked(units)
+        if chunked is None:
+            return super().check_chunk(units, file)
+        chunk, places, texts, rows = chunked
+        accept = self._accept
+        accepted = self._accepted
+
+        def finish(index: int, text: bytes, struct: Any) -> RecordResult | None:
+            # As `_fast_accept`: a row's text is orjson's and names no key twice.
+            place = places[index]
+            if not (
+                place in rows
+                or accept.names_each_key_once(text, struct)  # type: ignore[union-attr]
+                or not _may_repeat_keys(text)
+            ):
+                return None
+            return accepted(struct, text, file, units[place])
+
+        found = chunk(texts, finish)
+        results: list[RecordResult | None] = [None] * len(units)
+        for place, result in zip(places, found, strict=True):
+            results[place] = result
+        if found.count(None) > len(texts) // 2:
+            self._chunk_refused = _REFUSED_PAUSE
+        check = self.check
+        return [
+            check(unit, file) if result is None else result
+            for unit, result in zip(units, results, strict=True)
+        ]
+
+    def _chunked(
+        self, units: Sequence[Unit]
+    ) -> tuple[_chunks.ChunkAccept, list[int], list[bytes], set[int]] | None:
+        """The chunk path, where its records are, their texts, which are table rows; or None.
+
+        None: judged line by line (too few, no chunk path, or a pause after a
+        chunk mostly refused).
+        """
+        if len(units) < _chunks.MIN_LINES or self._accept is None:
+            return None
+        if self._chunk_refused:
+            self._chunk_refused -= 1
+            return None
+        chunk = _chunks.chunk_accept()
+        if chunk is None:
+            return None
+        places: list[int] = []
+        texts: list[bytes] = []
+        rows: set[int] = set()
+        for place, unit in enumerate(units):
+            if unit.found or unit.role != "record":
+                continue
+            text = unit.text
+            if text is None:  # a table's row, as its JSON text (`_check_row`)
+                text = record_text(unit)
+                if text is None:
+                    continue
+                rows.add(place)
+            places.append(place)
+            texts.append(text)
+        return chunk, places, texts, rows
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit; a plain JSON line takes the short path, a valid one the shortest."""
