@@ -30,7 +30,7 @@ from conftest import EXAMPLES
 from kzcn import strategies as kst
 from kzcn.identifiers import yymmdd
 from kzcn.messages import MESSAGE_KINDS
-from kzcn.mrz import holder_agrees, holder_names
+from kzcn.mrz import MrzInput, holder_agrees, holder_names
 from kzcn.person import IdentityDocument
 from kzcn.synth.corruption import FAULTS, corrupt
 from kzcn.synth.generator import Generator
@@ -39,7 +39,7 @@ from kzcn.validation import _chunks as chunks
 from kzcn.validation.engines import _REFUSED_PAUSE
 from kzcn.validation.readers import Unit
 from kzcn.validation.results import RecordResult
-from test_fast_rules import MrzInput, _with_mrz_changed, mrz_lines, written_mrz
+from test_fast_rules import _with_mrz_changed, mrz_lines, written_mrz
 
 pytest.importorskip("numpy")
 
