@@ -219,8 +219,8 @@ class _Spy:
         self.noted = self.refused = 0
         verdicts = chunks.document_verdicts
 
-        def spied(documents: list[Any]) -> Any:
-            found = verdicts(documents)
+        def spied(documents: list[Any], fields: Any = None) -> Any:
+            found = verdicts(documents, fields)
             self.noted += len(found)
             self.refused += int((~found).sum())
             return found

@@ -34,10 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
-from itertools import chain
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kzcn.mrz import holder_agrees, mrz_date
@@ -69,28 +66,61 @@ _R = TypeVar("_R")
 Holder = tuple[Sequence[str], str, str, str]
 
 
-class _Noted:
-    """What the chunk's structs noted as they decoded, in order."""
+#: What the MRZ rule reads of a document: its MRZ lines joined, type, number, state, expiry.
+DocumentFields = tuple[str, str, str, str, Any]
 
-    __slots__ = ("documents", "holders")
+
+class _Noted:
+    """What the chunk's structs noted as they decoded, in order.
+
+    What the column-wise answers read is taken as noted, while the struct is
+    at hand: read again after the chunk's decoding, the structs' memory is
+    no longer in the cache (that cost as much as the answers themselves).
+    """
+
+    __slots__ = ("document_fields", "documents", "holder_zones", "holders")
 
     def __init__(self) -> None:
         self.documents: list[Any] = []
+        self.document_fields: list[DocumentFields] = []
         self.holders: list[Holder] = []
+        self.holder_zones: list[str] = []
+
+    def clear(self) -> None:
+        """Forget every note."""
+        self.cut(0, 0)
+
+    def cut(self, documents: int, holders: int) -> None:
+        """Keep the first notes only (those of the lines before a line refused part way)."""
+        del self.documents[documents:], self.document_fields[documents:]
+        del self.holders[holders:], self.holder_zones[holders:]
 
 
 _NOTED = _Noted()
+_JOIN = "".join
+
+
+def _fields(document: Any) -> DocumentFields:
+    return (
+        _JOIN(document.mrz),
+        document.document_type,
+        document.number,
+        document.issuing_state,
+        document.date_of_expiry,
+    )
 
 
 def _note_document(document: Any) -> bool:
     """`IdentityDocument._mrz_accepts` deferred: noted, answered for the chunk."""
     _NOTED.documents.append(document)
+    _NOTED.document_fields.append(_fields(document))
     return True
 
 
 def _note_holder(lines: Sequence[str], birth: str, sex: str, names: str) -> bool:
     """`holder_agrees` deferred: noted, answered for the chunk."""
     _NOTED.holders.append((lines, birth, sex, names))
+    _NOTED.holder_zones.append(_JOIN(lines))
     return True
 
 
@@ -208,13 +238,14 @@ def _checked(layout: _Layout) -> tuple[list[tuple[int, int]], Any]:
 
 
 @cache
-def _checks(size: int) -> tuple[list[tuple[int, int]], Any, Any]:
-    """`_checked` of the layout of `size`, and where each check digit stands."""
+def _checks(size: int) -> tuple[list[tuple[int, int]], Any, Any, Any]:
+    """`_checked` of the layout of `size`, on the columns any check covers; each digit's place."""
     np = _np()
     layout = _tables()[1][size]
     fields, weights = _checked(layout)
+    columns = np.flatnonzero(weights.any(axis=1))
     digits = np.array([end for _, end in fields] + [layout.composite[-1][1]], np.intp)
-    return fields, weights, digits
+    return fields, columns, weights[columns], digits
 
 
 def _verified(chars: Any, layout: _Layout) -> Any:
@@ -225,12 +256,12 @@ def _verified(chars: Any, layout: _Layout) -> Any:
     composite's must be digits), and the layout is one `_layout_width` reads.
     """
     np = _np()
-    fields, weights, at = _checks(layout.size)
-    sums = (_tables()[0][chars] @ weights) % 10
+    fields, columns, weights, at = _checks(layout.size)
+    sums = (_tables()[0][chars[:, columns]] @ weights) % 10
     found = chars[:, at]
     digits = np.where((found >= 48) & (found <= 57), found.astype(np.int32) - 48, -1)
     right = digits == sums
-    verified = np.isin(chars[:, 0], np.frombuffer(layout.firsts, np.uint8))
+    verified = _layout_read(chars, layout)
     verified &= right[:, 0] & right[:, -1]
     for column, (start, end) in enumerate(fields[1:], start=1):
         empty = (found[:, column] == _LT) & (chars[:, start:end] == _LT).all(axis=1)
@@ -242,7 +273,7 @@ def _same(chars: Any, start: int, codes: Any) -> Any:
     return (chars[:, start : start + codes.shape[1]] == codes).all(axis=1)
 
 
-def _fixed(texts: list[str], width: int) -> Any:
+def _fixed(texts: Sequence[str], width: int) -> Any:
     """Texts of `width` ASCII characters each as rows of bytes; None if any is not."""
     np = _np()
     joined = "".join(texts)
@@ -251,46 +282,32 @@ def _fixed(texts: list[str], width: int) -> Any:
     return np.frombuffer(joined.encode("ascii"), np.uint8).reshape(len(texts), width)
 
 
-def _yymmdd(days: list[Any]) -> Any:
-    """Dates as the MRZ writes them (`mrz_date`), rows of 6 bytes; None if any is None."""
+def _yymmdd(days: Sequence[Any]) -> Any:
+    """Dates as the MRZ writes them (`mrz_date`, which keeps the days it wrote), rows of 6 bytes."""
+    return _fixed(list(map(mrz_date, days)), 6)
+
+
+def _layouts(zones: list[str]) -> Iterator[tuple[_Layout, Any, Any]]:
+    """For each layout numpy reads: its layout, its rows among `zones`, their bytes."""
     np = _np()
-    if None in days:
-        return _fixed([mrz_date(day) for day in days], 6)
-    ordinals = np.fromiter(map(date.toordinal, days), np.int64, len(days))
-    stamps = (ordinals - _EPOCH).astype("datetime64[D]")
-    months = stamps.astype("datetime64[M]")
-    year = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (stamps - months).astype(np.int64) + 1
-    parts = np.stack([year % 100, month, day], axis=1)
-    return (np.stack([parts // 10, parts % 10], axis=2).reshape(len(days), 6) + 48).astype(np.uint8)
-
-
-_EPOCH = date(1970, 1, 1).toordinal()
-
-
-def _zones(lines: list[Sequence[str]]) -> tuple[Any, Any, Any]:
-    """Every zone's lines as one array of bytes, where each zone starts, and its length."""
-    np = _np()
-    flat = "".join(chain.from_iterable(lines)).encode("ascii")  # the pattern: ASCII only
-    widths = np.fromiter(map(len, chain.from_iterable(lines)), np.int64)
-    counts = np.fromiter(map(len, lines), np.int64, len(lines))
-    ends = np.cumsum(widths)[np.cumsum(counts) - 1] if len(lines) else np.zeros(0, np.int64)
-    sizes = np.diff(ends, prepend=0)
-    return np.frombuffer(flat, np.uint8), ends - sizes, sizes
-
-
-def _layouts(lines: list[Sequence[str]]) -> Iterator[tuple[_Layout, Any, Any]]:
-    """For each layout numpy reads: its layout, its rows among `lines`, their bytes."""
-    np = _np()
-    flat, starts, sizes = _zones(lines)
+    sizes = np.fromiter(map(len, zones), np.int64, len(zones))
     for size, layout in _tables()[1].items():
         rows = np.flatnonzero(sizes == size)
         if len(rows):
-            yield layout, rows, flat[starts[rows][:, None] + np.arange(size)]
+            joined = _JOIN(map(zones.__getitem__, rows.tolist())).encode("ascii")  # the pattern
+            yield layout, rows, np.frombuffer(joined, np.uint8).reshape(len(rows), size)
 
 
-def _padded_numbers(numbers: list[str]) -> tuple[Any, Any]:
+def _layout_read(chars: Any, layout: _Layout) -> Any:
+    """Whether each zone opens with a document code `_layout_width` reads the layout by."""
+    first = chars[:, 0]
+    read = first == layout.firsts[0]
+    for code in layout.firsts[1:]:
+        read |= first == code
+    return read
+
+
+def _padded_numbers(numbers: Sequence[str]) -> tuple[Any, Any]:
     """Document numbers as the MRZ's number field (9, padded with `<`), and which are sure.
 
     Sure: 9 characters or fewer, no NUL (numpy's padding), not ending in `<`
@@ -307,53 +324,47 @@ def _padded_numbers(numbers: list[str]) -> tuple[Any, Any]:
     return codes, sure
 
 
-def _documents_sure(chosen: list[Any], chars: Any, layout: _Layout) -> Any:
+def _documents_sure(chosen: list[DocumentFields], chars: Any, layout: _Layout) -> Any:
     """Which of the layout's documents `_mrz_accepts` surely accepts."""
     np = _np()
+    _, types, numbers, states, expiries = zip(*chosen, strict=True)
     passport = layout.width == 44  # a passport's MRZ is TD3, a card's is not
-    types = np.fromiter((kind == "passport" for kind in map(_TYPE, chosen)), bool, len(chosen))
-    sure = _verified(chars, layout) & (types if passport else ~types)
+    kinds = np.fromiter(map("passport".__eq__, types), bool, len(chosen))
+    sure = _verified(chars, layout) & (kinds if passport else ~kinds)
     # A passport cuts a long number at 9; a card's number is the field whole (a long
     # number, whose digit is `<`, is not verified here: Python asks).
-    numbers = list(map(_NUMBER, chosen))
-    if passport:
-        numbers = [number[:9] for number in numbers]
-    codes, fine = _padded_numbers(numbers)
+    codes, fine = _padded_numbers([number[:9] for number in numbers] if passport else numbers)
     sure &= fine & _same(chars, layout.number, codes)
-    states = _fixed(list(map(_STATE, chosen)), 3)
-    if states is None:
+    written = _fixed(states, 3)
+    expiry = _yymmdd(expiries)
+    if written is None or expiry is None:
         return np.zeros(len(chosen), bool)
-    sure &= _same(chars, 2, states)
+    sure &= _same(chars, 2, written) & _same(chars, layout.dates[1], expiry)
     if passport:  # the nationality is the issuing state
-        sure &= _same(chars, layout.number + 10, states)
-    expiries = _yymmdd(list(map(_EXPIRY, chosen)))
-    if expiries is None:
-        return np.zeros(len(chosen), bool)
-    return sure & _same(chars, layout.dates[1], expiries)
-
-
-_TYPE = attrgetter("document_type")
-_NUMBER = attrgetter("number")
-_STATE = attrgetter("issuing_state")
-_EXPIRY = attrgetter("date_of_expiry")
-_MRZ = attrgetter("mrz")
-
-
-def documents_sure(documents: list[Any]) -> Bools:
-    """Which documents (each with an MRZ) numpy finds `_mrz_accepts` accepts; False: ask Python."""
-    np = _np()
-    sure: Bools = np.zeros(len(documents), bool)
-    for layout, rows, chars in _layouts(list(map(_MRZ, documents))):
-        sure[rows] = _documents_sure([documents[row] for row in rows], chars, layout)
+        sure &= _same(chars, layout.number + 10, written)
     return sure
 
 
-def document_verdicts(documents: list[Any]) -> Bools:
+def documents_sure(documents: list[Any], fields: list[DocumentFields] | None = None) -> Bools:
+    """Which documents (each with an MRZ) numpy finds `_mrz_accepts` accepts; False: ask Python.
+
+    `fields`: what the rule reads of each document (`_fields`), if taken already.
+    """
+    np = _np()
+    sure: Bools = np.zeros(len(documents), bool)
+    if fields is None:
+        fields = list(map(_fields, documents))
+    for layout, rows, chars in _layouts([field[0] for field in fields]):
+        sure[rows] = _documents_sure(list(map(fields.__getitem__, rows.tolist())), chars, layout)
+    return sure
+
+
+def document_verdicts(documents: list[Any], fields: list[DocumentFields] | None = None) -> Bools:
     """`IdentityDocument._mrz_accepts` of each document (each has an MRZ), column-wise."""
     from kzcn.person import IdentityDocument  # noqa: PLC0415 - the model's own rule
 
     np = _np()
-    verdicts = documents_sure(documents)
+    verdicts = documents_sure(documents, fields)
     accepts = IdentityDocument._mrz_accepts  # noqa: SLF001 - the rule numpy stands in for
     for row in np.flatnonzero(~verdicts).tolist():
         verdicts[row] = accepts(documents[row])
@@ -364,15 +375,15 @@ def _holders_sure(chosen: list[Holder], chars: Any, layout: _Layout) -> Any:
     """Which of the layout's holders `holder_agrees` surely finds given by their MRZ."""
     np = _np()
     birth, sex, start, end = layout.holder
-    births = _fixed([holder[1] for holder in chosen], 6)
-    sexes = _fixed([holder[2] for holder in chosen], 1)
-    if births is None or sexes is None:
+    _, born, sexes, names = zip(*chosen, strict=True)
+    births = _fixed(born, 6)
+    written = _fixed(sexes, 1)
+    if births is None or written is None:
         return np.zeros(len(chosen), bool)
-    sure = np.isin(chars[:, 0], np.frombuffer(layout.firsts, np.uint8))
-    sure &= _same(chars, birth, births) & _same(chars, sex, sexes)
+    sure = _layout_read(chars, layout)
+    sure &= _same(chars, birth, births) & _same(chars, sex, written)
     # The names cut or padded with `<` to the field: numpy cuts, and pads with NUL.
     width = end - start
-    names = [holder[3] for holder in chosen]
     codes = np.array(names, dtype=f"<U{width}").view(np.uint32).reshape(len(chosen), width)
     lengths = np.minimum(np.fromiter(map(len, names), np.int64, len(names)), width)
     inside = np.arange(width) < lengths[:, None]
@@ -380,19 +391,21 @@ def _holders_sure(chosen: list[Holder], chars: Any, layout: _Layout) -> Any:
     return sure & _same(chars, start, np.where(inside, codes, _LT))
 
 
-def holders_sure(holders: list[Holder]) -> Bools:
+def holders_sure(holders: list[Holder], zones: list[str] | None = None) -> Bools:
     """Which noted holders numpy finds `holder_agrees` agrees with; False: ask Python."""
     np = _np()
     sure: Bools = np.zeros(len(holders), bool)
-    for layout, rows, chars in _layouts([holder[0] for holder in holders]):
-        sure[rows] = _holders_sure([holders[row] for row in rows], chars, layout)
+    if zones is None:
+        zones = [_JOIN(holder[0]) for holder in holders]
+    for layout, rows, chars in _layouts(zones):
+        sure[rows] = _holders_sure(list(map(holders.__getitem__, rows.tolist())), chars, layout)
     return sure
 
 
-def holder_verdicts(holders: list[Holder]) -> Bools:
+def holder_verdicts(holders: list[Holder], zones: list[str] | None = None) -> Bools:
     """`holder_agrees` of each noted holder, column-wise."""
     np = _np()
-    verdicts = holders_sure(holders)
+    verdicts = holders_sure(holders, zones)
     for row in np.flatnonzero(~verdicts).tolist():
         verdicts[row] = holder_agrees(*holders[row])
     return verdicts
@@ -455,9 +468,9 @@ class ChunkAccept:
         than the chunk saves); it returns None to refuse the line. A line whose
         MRZ then does not verify is None too: the line path judges it.
         """
-        documents, holders = _NOTED.documents, _NOTED.holders
-        documents.clear()
-        holders.clear()
+        noted = _NOTED
+        noted.clear()
+        documents, holders = noted.documents, noted.holders
         results: list[_R | None] = []
         kept: list[int] = []
         document_ends: list[int] = []
@@ -469,20 +482,22 @@ class ChunkAccept:
             result = None if struct is None else finish(index, text, struct)
             results.append(result)
             if result is None:  # refused, maybe part way: its notes are no one's
-                del documents[noted_documents:]
-                del holders[noted_holders:]
+                noted.cut(noted_documents, noted_holders)
                 continue
             kept.append(index)
             document_ends.append(len(documents))
             holder_ends.append(len(holders))
         if kept:
-            failed = _failed_lines(document_verdicts(documents), document_ends)
-            holders_failed = _failed_lines(holder_verdicts(holders), holder_ends)
+            failed = _failed_lines(
+                document_verdicts(documents, noted.document_fields), document_ends
+            )
+            holders_failed = _failed_lines(
+                holder_verdicts(holders, noted.holder_zones), holder_ends
+            )
             for index, no, also in zip(kept, failed, holders_failed, strict=True):
                 if no or also:
                     results[index] = None
-        documents.clear()
-        holders.clear()
+        noted.clear()
         return results
 
 

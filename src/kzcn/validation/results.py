@@ -20,7 +20,7 @@ __all__ = ["CHUNK", "RecordResult", "Role", "Summary", "Validation"]
 
 #: Units read and judged at once by a `Validation` given a `check_chunk`: enough that a
 #: chunk's fixed costs (numpy's, in the model engine) are small beside its lines.
-CHUNK = 2048
+CHUNK = 1024
 
 _build_model = MessageAdapter.validator.validate_json
 
