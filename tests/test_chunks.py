@@ -299,6 +299,21 @@ def test_a_chunk_mostly_refused_has_the_next_judged_line_by_line() -> None:
     assert engine._chunked(broken) is not None  # tried again after the pause
 
 
+def test_a_short_input_does_not_import_numpy() -> None:
+    script = (
+        "import sys\n"
+        "from kzcn.validation import validate_file\n"
+        "run = validate_file(sys.argv[1])\n"
+        "print(sum(result.valid for result in run), 'numpy' in sys.modules)\n"
+    )
+    generator = Generator(random.Random(43))  # noqa: S311 - test data
+    path = _write([orjson.dumps(generator.message()) for _ in range(200)])
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, check=True
+    )
+    assert done.stdout.split() == [b"200", b"False"]
+
+
 def test_held_results_count_as_skipped() -> None:
     generator = Generator(random.Random(31))  # noqa: S311 - test data
     lines = [orjson.dumps(generator.message()) for _ in range(100)]
@@ -335,15 +350,21 @@ def test_results_and_summary_of_a_file_are_those_of_its_records() -> None:
 # --- the command, with and without numpy ----------------------------------------------
 
 _NO_NUMPY = "import sys; sys.modules['numpy'] = None\n"
+#: numpy loaded first: the chunk path from the first chunk, not after `WARM_UP` lines.
+_NUMPY = "import numpy\n"
 _RUN = (
     "import runpy, sys\n"
+    "from kzcn.validation._chunks import chunk_accept\n"
     "sys.argv = ['kzcn', *sys.argv[1:]]\n"
-    "runpy.run_module('kzcn', run_name='__main__')\n"
+    "try:\n"
+    "    runpy.run_module('kzcn', run_name='__main__')\n"
+    "finally:\n"
+    "    print('chunk path built:', chunk_accept.cache_info().currsize, file=sys.stderr)\n"
 )
 
 
 def _validate(path: Path, out: Path, *, numpy: bool) -> tuple[bytes, bytes, bytes]:
-    script = ("" if numpy else _NO_NUMPY) + _RUN
+    script = (_NUMPY if numpy else _NO_NUMPY) + _RUN
     valid, invalid = out / f"valid-{numpy}.jsonl", out / f"invalid-{numpy}.jsonl"
     done = subprocess.run(
         [
@@ -365,6 +386,7 @@ def _validate(path: Path, out: Path, *, numpy: bool) -> tuple[bytes, bytes, byte
         check=False,
     )
     assert done.returncode == 1, done.stderr
+    assert b"chunk path built: 1" in done.stderr  # asked for: numpy's answer, or its absence
     return done.stdout, valid.read_bytes(), invalid.read_bytes()
 
 

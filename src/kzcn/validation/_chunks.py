@@ -27,7 +27,8 @@ here exactly when the line path accepts it; a line not accepted here goes to
 the line path, which judges it as always.
 
 numpy is not in the light install: without it `chunk_accept()` is None and
-every line takes the line path.
+every line takes the line path. Nor is it imported for a short input
+(`WARM_UP`): its import costs more than the chunk path saves there.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFERRED",
     "MIN_LINES",
+    "WARM_UP",
     "ChunkAccept",
     "chunk_accept",
     "document_verdicts",
@@ -56,9 +58,12 @@ __all__ = [
     "holders_sure",
 ]
 
-#: Fewer lines than this are judged line by line: numpy's fixed cost a chunk (and its
-#: import, for a short file) is worth paying only over many documents.
+#: Fewer lines than this are judged line by line: numpy's fixed cost a chunk is worth
+#: paying only over many documents.
 MIN_LINES = 64
+#: Lines a run judges line by line before it imports numpy, unless something else has:
+#: the import (about 80 ms of CPU) pays back only over tens of thousands of lines.
+WARM_UP = 16_384
 
 _R = TypeVar("_R")
 

@@ -15,6 +15,7 @@ the validator, and only a failure pays for finding out what went wrong.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -252,6 +253,7 @@ class ModelEngine(Engine):
         self._validate_json = MessageAdapter.validator.validate_json
         self._accept = fast_accept()
         self._chunk_refused = 0  # chunks left to judge line by line (see `check_chunk`)
+        self._lines_seen = 0  # units given to `check_chunk`, for `_chunks.WARM_UP`
 
     def check_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult]:
         """Validate units in input order; most valid records accepted column-wise, at once.
@@ -297,11 +299,14 @@ class ModelEngine(Engine):
     ) -> tuple[_chunks.ChunkAccept, list[int], list[bytes], set[int]] | None:
         """The chunk path, where its records are, their texts, which are table rows; or None.
 
-        None: judged line by line (too few, no chunk path, or a pause after a
-        chunk mostly refused).
+        None: judged line by line (too few, a short input so far and numpy not
+        loaded, no chunk path, or a pause after a chunk mostly refused).
         """
         if len(units) < _chunks.MIN_LINES or self._accept is None:
             return None
+        self._lines_seen += len(units)
+        if self._lines_seen <= _chunks.WARM_UP and "numpy" not in sys.modules:
+            return None  # a short input, so far: numpy's import would not pay
         if self._chunk_refused:
             self._chunk_refused -= 1
             return None
