@@ -34,10 +34,10 @@ from kzcn.mrz import MrzInput, holder_agrees, holder_names
 from kzcn.person import IdentityDocument
 from kzcn.synth.corruption import FAULTS, corrupt
 from kzcn.synth.generator import Generator
-from kzcn.validation import ModelEngine, validate_file, validate_records
+from kzcn.validation import ModelEngine, validate_file, validate_records, validate_stream
 from kzcn.validation import _chunks as chunks
 from kzcn.validation.engines import _REFUSED_PAUSE
-from kzcn.validation.readers import Unit
+from kzcn.validation.readers import InputRefusedError, Unit
 from kzcn.validation.results import RecordResult
 from test_fast_rules import _with_mrz_changed, mrz_lines, written_mrz
 
@@ -207,7 +207,11 @@ def _both(lines: list[bytes]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ..
     """The chunk path's results and the line path's, of the same lines."""
     units = [_unit(number, text) for number, text in enumerate(lines, start=1)]
     engine = ModelEngine()
-    chunked = engine.check_chunk(units, "f.jsonl")
+    accepted = engine.accept_chunk(units, "f.jsonl")
+    chunked = [
+        engine.check(unit, "f.jsonl") if result is None else result
+        for unit, result in zip(units, accepted, strict=True)
+    ]
     lined = [ModelEngine().check(unit, "f.jsonl") for unit in units]
     return _outcomes(chunked), _outcomes(lined)
 
@@ -292,8 +296,7 @@ def test_a_chunk_mostly_refused_has_the_next_judged_line_by_line() -> None:
     engine = ModelEngine()
     broken = [_unit(n, b'{"kind":"x"}\n') for n in range(1, 101)]
     assert engine._chunked(broken) is not None
-    results = engine.check_chunk(broken, None)
-    assert not any(result.valid for result in results)
+    assert engine.accept_chunk(broken, None) == [None] * len(broken)
     for _ in range(_REFUSED_PAUSE):
         assert engine._chunked(broken) is None  # paused: judged line by line
     assert engine._chunked(broken) is not None  # tried again after the pause
@@ -333,6 +336,23 @@ def _write(lines: list[bytes]) -> Path:
     path = folder / "lines.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     return path
+
+
+def test_input_refused_in_a_chunk_comes_after_the_results_before_it() -> None:
+    generator = Generator(random.Random(47))  # noqa: S311 - test data
+    lines = [orjson.dumps(generator.message()) for _ in range(100)]
+    lines[70] = b'{"note":"' + b"x" * (16 * 4096 + 10) + b'"}'  # past 16 x the record limit
+    path = _write(lines)
+    seen: list[list[int | None]] = []
+    for run in (
+        validate_file(path, max_record_bytes=4096),  # chunked
+        validate_stream(path.open("rb"), max_record_bytes=4096),  # line by line
+    ):
+        found: list[int | None] = []
+        with pytest.raises(InputRefusedError, match="line 71"):
+            found.extend(result.line for result in run)
+        seen.append(found)
+    assert seen[0] == seen[1] == list(range(1, 71))
 
 
 def test_results_and_summary_of_a_file_are_those_of_its_records() -> None:

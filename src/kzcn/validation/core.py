@@ -74,10 +74,10 @@ def _validation(
     def check(unit: Unit) -> RecordResult:
         return engine.check(unit, name)
 
-    def check_chunk(chunk: Sequence[Unit]) -> list[RecordResult]:
-        return engine.check_chunk(chunk, name)
+    def accept_chunk(chunk: Sequence[Unit]) -> list[RecordResult | None]:
+        return engine.accept_chunk(chunk, name)
 
-    return Validation(name, units, check, _unit_lines, check_chunk if chunked else None)
+    return Validation(name, units, check, _unit_lines, accept_chunk if chunked else None)
 
 
 def validate_message(

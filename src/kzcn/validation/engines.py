@@ -174,10 +174,18 @@ class Engine:
     def __init__(self, *, show_values: bool = False) -> None:
         self.show_values = show_values
 
-    def check_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult]:
-        """Validate units in input order: each result is `check`'s of its unit."""
-        check = self.check
-        return [check(unit, file) for unit in units]
+    def accept_chunk(
+        self,
+        units: Sequence[Unit],
+        file: str | None,  # noqa: ARG002 - every engine's signature
+    ) -> list[RecordResult | None]:
+        """The results of the units accepted at once, each `check`'s; None: `check` it alone.
+
+        Never raises: a unit that may (a row whose text cannot be made) is left
+        to `check`, in input order, so that the results before it are handed
+        on first. Here none is accepted at once.
+        """
+        return [None] * len(units)
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit of input."""
@@ -252,35 +260,32 @@ class ModelEngine(Engine):
         # Bound once: the attribute lookups add up over millions of lines.
         self._validate_json = MessageAdapter.validator.validate_json
         self._accept = fast_accept()
-        self._chunk_refused = 0  # chunks left to judge line by line (see `check_chunk`)
-        self._lines_seen = 0  # units given to `check_chunk`, for `_chunks.WARM_UP`
+        self._chunk_refused = 0  # chunks left to judge line by line (see `accept_chunk`)
+        self._lines_seen = 0  # units given to `accept_chunk`, for `_chunks.WARM_UP`
 
-    def check_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult]:
-        """Validate units in input order; most valid records accepted column-wise, at once.
+    def accept_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult | None]:
+        """The results of the valid JSON lines accepted at once (see `Engine.accept_chunk`).
 
-        The chunk path (`kzcn.validation._chunks`, with numpy) takes the
-        records the fast accept path would take, and answers the MRZ
-        questions of all of them at once; every other unit is `check`'s, as
-        always. A chunk it mostly refuses (a file of invalid records) has the
-        next ones judged line by line: those lines would be decoded twice.
+        The chunk path (`kzcn.validation._chunks`, with numpy) takes the lines
+        the fast accept path would take, and answers the MRZ questions of all
+        of them at once. Every other unit (a line refused, a table's row, a
+        unit a reader judged) is None: `check` judges it, as always. A chunk
+        mostly refused (a file of invalid records) has the next ones judged
+        line by line: those lines would be decoded twice.
         """
         chunked = self._chunked(units)
         if chunked is None:
-            return super().check_chunk(units, file)
-        chunk, places, texts, rows = chunked
+            return [None] * len(units)
+        chunk, places, texts = chunked
         accept = self._accept
         accepted = self._accepted
 
         def finish(index: int, text: bytes, struct: Any) -> RecordResult | None:
-            # As `_fast_accept`: a row's text is orjson's and names no key twice.
-            place = places[index]
-            if not (
-                place in rows
-                or accept.names_each_key_once(text, struct)  # type: ignore[union-attr]
-                or not _may_repeat_keys(text)
-            ):
-                return None
-            return accepted(struct, text, file, units[place])
+            # As `_fast_accept`: known to name each key once, or the colon count says so.
+            once = accept.names_each_key_once(text, struct)  # type: ignore[union-attr]
+            if once or not _may_repeat_keys(text):
+                return accepted(struct, text, file, units[places[index]])
+            return None
 
         found = chunk(texts, finish)
         results: list[RecordResult | None] = [None] * len(units)
@@ -288,19 +293,17 @@ class ModelEngine(Engine):
             results[place] = result
         if found.count(None) > len(texts) // 2:
             self._chunk_refused = _REFUSED_PAUSE
-        check = self.check
-        return [
-            check(unit, file) if result is None else result
-            for unit, result in zip(units, results, strict=True)
-        ]
+        return results
 
     def _chunked(
         self, units: Sequence[Unit]
-    ) -> tuple[_chunks.ChunkAccept, list[int], list[bytes], set[int]] | None:
-        """The chunk path, where its records are, their texts, which are table rows; or None.
+    ) -> tuple[_chunks.ChunkAccept, list[int], list[bytes]] | None:
+        """The chunk path, where its lines are among `units`, and their texts; or None.
 
         None: judged line by line (too few, a short input so far and numpy not
-        loaded, no chunk path, or a pause after a chunk mostly refused).
+        loaded, no chunk path, or a pause after a chunk mostly refused). A
+        table's row is not taken: making its text may refuse the input, which
+        `check` must meet in its place.
         """
         if len(units) < _chunks.MIN_LINES or self._accept is None:
             return None
@@ -315,19 +318,12 @@ class ModelEngine(Engine):
             return None
         places: list[int] = []
         texts: list[bytes] = []
-        rows: set[int] = set()
         for place, unit in enumerate(units):
-            if unit.found or unit.role != "record":
-                continue
             text = unit.text
-            if text is None:  # a table's row, as its JSON text (`_check_row`)
-                text = record_text(unit)
-                if text is None:
-                    continue
-                rows.add(place)
-            places.append(place)
-            texts.append(text)
-        return chunk, places, texts, rows
+            if text is not None and not unit.found and unit.role == "record":
+                places.append(place)
+                texts.append(text)
+        return chunk, places, texts
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit; a plain JSON line takes the short path, a valid one the shortest."""

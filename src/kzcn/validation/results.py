@@ -18,7 +18,7 @@ from kzcn.validation.problems import Problem
 
 __all__ = ["CHUNK", "RecordResult", "Role", "Summary", "Validation"]
 
-#: Units read and judged at once by a `Validation` given a `check_chunk`: enough that a
+#: Units read and judged at once by a `Validation` given an `accept_chunk`: enough that a
 #: chunk's fixed costs (numpy's, in the model engine) are small beside its lines.
 CHUNK = 1024
 
@@ -184,14 +184,14 @@ class Validation:
         units: Iterator[Any],
         check: Callable[[Any], RecordResult],
         count: Callable[[Any], int],
-        check_chunk: Callable[[Sequence[Any]], list[RecordResult]] | None = None,
+        accept_chunk: Callable[[Sequence[Any]], list[RecordResult | None]] | None = None,
     ) -> None:
         self.name = name
         self.summary = Summary(files=1)
         self._units = units
         self._check = check
         self._count = count
-        self._check_chunk = check_chunk
+        self._accept_chunk = accept_chunk
         #: The chunk whose results are being handed on, and how many have been (see `skip`).
         self._held: list[Any] = []
         self._handed = 0
@@ -203,19 +203,22 @@ class Validation:
 
     def _results(self) -> Iterator[RecordResult]:
         """Each unit's result, in input order (in worker processes: `ParallelValidation`)."""
-        if self._check_chunk is None:
+        if self._accept_chunk is None:
             return map(self._check, self._units)
-        return self._chunked(self._check_chunk)
+        return self._chunked(self._accept_chunk)
 
     def _chunked(
-        self, check_chunk: Callable[[Sequence[Any]], list[RecordResult]]
+        self, accept_chunk: Callable[[Sequence[Any]], list[RecordResult | None]]
     ) -> Iterator[RecordResult]:
-        """Each unit's result, in input order, the units read and judged `CHUNK` at a time.
+        """Each unit's result, in input order, the units read `CHUNK` at a time.
 
-        Input refused part way through a chunk (a line too long to read) is
-        raised after the results of the units read before it, as line by line.
+        The engine accepts what it can of a chunk at once; each other unit is
+        checked alone, in its place. Input refused part way through a chunk (a
+        line too long to read, a row whose text cannot be made) is raised
+        after the results of the units before it, as line by line.
         """
         units = self._units
+        check = self._check
         while True:
             chunk: list[Any] = []
             try:
@@ -224,15 +227,14 @@ class Validation:
                     if len(chunk) == CHUNK:
                         break
             except Exception:
-                yield from map(self._check, chunk)
+                yield from map(check, chunk)
                 raise
             if not chunk:
                 return
-            results = check_chunk(chunk)
             self._held, self._handed = chunk, 0
-            for result in results:
+            for unit, result in zip(chunk, accept_chunk(chunk), strict=True):
                 self._handed += 1
-                yield result
+                yield check(unit) if result is None else result
             self._held = []
 
     def skip(self) -> int:
