@@ -316,9 +316,27 @@ def test_the_brake_steps_aside_after_lines_it_did_not_accept() -> None:
     bad = [b"bad%d" % n for n in range(10)]
     good = [b"ok%d" % n for n in range(5)]
     verdicts = [path(line) for line in bad + good]
-    # Tried, then 1, 2 and 4 lines skipped; the first good line releases the brake.
-    assert tried == [b"bad0", b"bad2", b"bad5", *good]
-    assert verdicts == [None] * 10 + good
+    # Two tried, then 1, 2 and 4 lines skipped (the last an ok line, which the models
+    # judge); the first good line tried releases the brake.
+    assert tried == [b"bad0", b"bad1", b"bad3", b"bad6", *good[1:]]
+    assert verdicts == [None] * 11 + good[1:]
+
+
+def test_a_line_refused_alone_does_not_make_the_path_step_aside() -> None:
+    tried: list[bytes] = []
+
+    def decode(text: bytes) -> bytes:
+        tried.append(text)
+        if text.startswith(b"bad"):
+            raise ValueError(text)
+        return text
+
+    path = FastAccept(decode)
+    lines = [b"ok0", b"bad0", b"ok1", b"bad1", b"ok2", b"bad2", b"bad3", b"ok3", b"ok4"]
+    verdicts = [path(line) for line in lines]
+    # Each line tried but the one after two refused in a row.
+    assert tried == [line for line in lines if line != b"ok3"]
+    assert verdicts == [b"ok0", None, b"ok1", None, b"ok2", None, None, None, b"ok4"]
 
 
 def test_the_pause_is_bounded() -> None:
@@ -509,7 +527,8 @@ def test_a_line_leaving_a_field_out_goes_on_to_the_path_with_defaults() -> None:
     path = FastAccept(decode, complete)
     assert path(b"full") == b"full"
     assert path(b"bad") is None  # refused by a rule: the path with defaults would refuse it too
-    assert path(b"skipped") is None  # the brake
+    assert path(b"bad again") is None
+    assert path(b"skipped") is None  # the brake, after two refused in a row
     assert path(b"short") == b"short"
     for number in range(FastAccept.MAX_PAUSE):  # a file that leaves fields out: defaults first
         assert path(b"line%d" % number) == b"line%d" % number
@@ -517,6 +536,7 @@ def test_a_line_leaving_a_field_out_goes_on_to_the_path_with_defaults() -> None:
     assert tried == [
         ("complete", b"full"),
         ("complete", b"bad"),
+        ("complete", b"bad again"),
         ("complete", b"short"),
         ("defaults", b"short"),
         *[("defaults", b"line%d" % number) for number in range(FastAccept.MAX_PAUSE)],

@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache, cached_property
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -187,9 +187,16 @@ class _Optional:
 class _Mirror:
     """Structs for models, built once per model (and per tag for a union member)."""
 
-    def __init__(self, *, rules: bool = True, defaults: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        rules: bool = True,
+        defaults: bool = True,
+        defer: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
         self.rules = rules
         self.defaults = defaults
+        self.defer = defer or {}
         self._structs: dict[tuple[type[BaseModel], str | None], type[msgspec.Struct]] = {}
 
     # --- types ---------------------------------------------------------------------
@@ -304,8 +311,11 @@ class _Mirror:
             fields.append((name, kind, _default(info) if self.defaults else msgspec.NODEFAULT))
             if check is not None:
                 checks.append((name, check))
-        rules = _after_validators(model)
-        namespace = _behaviour(model)
+        rules = [_deferring(rule, self.defer) for rule in _after_validators(model)]
+        namespace = {
+            name: self.defer.get(name, _deferring(value, self.defer))
+            for name, value in _behaviour(model).items()
+        }
         if self.rules and (checks or rules):  # a struct without rules skips the call
             namespace["__post_init__"] = _post_init(checks, rules)
         if tag is not None:
@@ -326,6 +336,30 @@ class _Mirror:
             tag_field="kind" if tag is not None else None,
             tag=tag,
         )
+
+
+def _deferring(rule: Any, defer: Mapping[str, Callable[..., Any]]) -> Any:
+    """`rule` (a function, or a `_Fast` of one) calling `defer`'s functions by their global names.
+
+    The chunk path's mirror (`kzcn.validation._chunks`) runs the models' own
+    rules with the questions it answers for a chunk at once deferred: a rule
+    that calls one of them by its module's global name gets a copy of its
+    module's globals with that name bound to the deferring function.
+    """
+    if isinstance(rule, _Fast):
+        return _Fast(_deferring(rule.function, defer))
+    if not defer or not isinstance(rule, types.FunctionType):
+        return rule
+    names = [name for name in rule.__code__.co_names if name in defer and name in rule.__globals__]
+    if not names:
+        return rule
+    bound = {**rule.__globals__, **{name: defer[name] for name in names}}
+    copy = types.FunctionType(
+        rule.__code__, bound, rule.__name__, rule.__defaults__, rule.__closure__
+    )
+    copy.__kwdefaults__ = rule.__kwdefaults__
+    copy.__qualname__ = rule.__qualname__
+    return copy
 
 
 def _post_init(
@@ -477,13 +511,20 @@ def _behaviour(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def mirror(
-    union: Any, discriminator: str = "kind", *, rules: bool = True, defaults: bool = True
+    union: Any,
+    discriminator: str = "kind",
+    *,
+    rules: bool = True,
+    defaults: bool = True,
+    defer: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Any:
     """The msgspec union of the struct of each model of `union`, told apart by `discriminator`.
 
     Without `rules`, the structs decode types, lengths and patterns only: the
     benchmark's peer (typed decoding), not a validator. Without `defaults`,
     every field must be given, even one the model lets the input leave out.
+    `defer`: methods (by name) and functions the rules call (by their global
+    name) replaced in the structs, for the chunk path (`_chunks.DEFERRED`).
     """
     if discriminator != "kind":
         raise UnmirroredError("a discriminator other than kind")
@@ -491,7 +532,7 @@ def mirror(
     while len(members) == 1 or get_origin(union) is Annotated:
         union = members[0]
         members = get_args(union)
-    built = _Mirror(rules=rules, defaults=defaults)
+    built = _Mirror(rules=rules, defaults=defaults, defer=defer)
     structs = []
     for model in members:
         tags = get_args(model.model_fields["kind"].annotation)
@@ -519,6 +560,25 @@ def accept_path(*, complete: bool = False) -> AcceptPath | None:
     return decoder.decode
 
 
+@cache
+def deferring_path(*, complete: bool = False) -> AcceptPath | None:
+    """`accept_path` of structs that defer the chunk path's questions (`_chunks.DEFERRED`).
+
+    It accepts more than the models (the deferred questions answer yes): only
+    `kzcn.validation._chunks` uses it, and answers them.
+    """
+    from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
+    from kzcn.validation._chunks import DEFERRED  # noqa: PLC0415
+
+    if not HAVE_MSGSPEC:
+        return None
+    try:
+        decoder = msgspec.json.Decoder(mirror(Message, defaults=not complete, defer=DEFERRED))
+    except UnmirroredError:
+        return None
+    return decoder.decode
+
+
 def _missing_field(error: Exception) -> bool:
     """Whether a decoder refused a line for a field it does not give (and only for that).
 
@@ -535,10 +595,12 @@ class FastAccept:
 
     A line the path does not accept is decoded twice (here, then by the
     models): in a run of invalid lines that costs more than it saves (about
-    1.4x on a file of nothing else). So after a line it does not accept, the
-    path steps aside for the next 1, 2, 4, ... up to 64 lines (the models
-    judge those), and the next line it accepts releases the brake. Which
-    path judged a line never changes its result.
+    1.4x on a file of nothing else). So after two lines in a row it does not
+    accept, the path steps aside for the next 1, 2, 4, ... up to 64 lines (the
+    models judge those), and the next line it accepts releases the brake. A
+    line refused alone among valid ones (most invalid lines of a real file)
+    does not: the valid line after it would cost pydantic's time (about twice
+    the path's) for nothing. Which path judged a line never changes its result.
 
     With `complete` (the path of messages that give every field), a line is
     tried there first: the struct it makes tells cheaply whether the text
@@ -555,6 +617,7 @@ class FastAccept:
         self._complete = complete
         self._pause = 0
         self._skip = 0
+        self._refused_last = False  # the last line tried was refused
         self._incomplete = 0  # lines left before `complete` is tried again
         self._encoder = msgspec.json.Encoder() if HAVE_MSGSPEC else None
         self._written = bytearray()  # a struct written back, the same buffer each line
@@ -579,9 +642,13 @@ class FastAccept:
         except Exception:  # noqa: BLE001 - whatever is not accepted, the models judge
             return self._refused()
         self._pause = 0
+        self._refused_last = False
         return message
 
     def _refused(self) -> None:
+        if not self._refused_last:  # one refused line alone: the next is tried
+            self._refused_last = True
+            return
         self._pause = min(max(1, 2 * self._pause), self.MAX_PAUSE)
         self._skip = self._pause
 

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -57,7 +57,14 @@ def _unit_lines(unit: Unit) -> int:
     return unit.lines
 
 
-def _validation(name: str, units: Iterator[Unit], engine: Engine, jobs: int = 1) -> Validation:
+def _validation(
+    name: str, units: Iterator[Unit], engine: Engine, jobs: int = 1, *, chunked: bool = False
+) -> Validation:
+    """The validation of `units`; `chunked`: read and judged `CHUNK` units at a time.
+
+    Not for a stream that may be a slow pipe (standard input): its first
+    results would wait for a chunk's lines.
+    """
     if jobs > 1:
         # Imported here: a one-process run never starts (or imports) a pool.
         from kzcn.validation._parallel import ParallelValidation  # noqa: PLC0415
@@ -67,7 +74,10 @@ def _validation(name: str, units: Iterator[Unit], engine: Engine, jobs: int = 1)
     def check(unit: Unit) -> RecordResult:
         return engine.check(unit, name)
 
-    return Validation(name, units, check, _unit_lines)
+    def accept_chunk(chunk: Sequence[Unit]) -> list[RecordResult | None]:
+        return engine.accept_chunk(chunk, name)
+
+    return Validation(name, units, check, _unit_lines, accept_chunk if chunked else None)
 
 
 def validate_message(
@@ -148,6 +158,7 @@ def validate_stream(  # noqa: PLR0913 - keyword-only options of a public functio
     _check_jobs(jobs)
     reading = {"max_record_bytes": max_record_bytes, "delimiter": delimiter, "sheet": sheet}
     units = _stream_units(source, name, input_format, reading)
+    # Not chunked: a stream may be a pipe whose lines come slowly.
     return _validation(name, units, make_engine(engine, show_values=show_values), jobs)
 
 
@@ -190,17 +201,10 @@ def validate_file(  # noqa: PLR0913 - keyword-only options of a public function
     if path.is_dir():
         raise IsADirectoryError(f"{path}: is a directory")
     source = path.open("rb")
-    return validate_stream(
-        source,
-        name=str(path),
-        input_format=input_format,
-        engine=engine,
-        show_values=show_values,
-        max_record_bytes=max_record_bytes,
-        delimiter=delimiter,
-        sheet=sheet,
-        jobs=jobs,
-    )
+    reading = {"max_record_bytes": max_record_bytes, "delimiter": delimiter, "sheet": sheet}
+    units = _stream_units(source, str(path), input_format, reading)
+    checker = make_engine(engine, show_values=show_values)
+    return _validation(str(path), units, checker, jobs, chunked=True)
 
 
 def validate_records(
@@ -222,4 +226,6 @@ def validate_records(
     Returns:
         A `Validation`: iterate it for one `RecordResult` per record.
     """
-    return _validation(name, record_units(records), make_engine(engine, show_values=show_values))
+    # Not chunked: the records may come one at a time from a generator (lazily).
+    checker = make_engine(engine, show_values=show_values)
+    return _validation(name, record_units(records), checker)

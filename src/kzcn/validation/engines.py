@@ -15,7 +15,9 @@ the validator, and only a failure pays for finding out what went wrong.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -23,6 +25,7 @@ from pydantic import ValidationError
 
 from kzcn.errors import CATALOGUE, Code
 from kzcn.messages import Message, MessageAdapter
+from kzcn.validation import _chunks
 from kzcn.validation._accept import fast_accept
 from kzcn.validation.problems import (
     Problem,
@@ -38,6 +41,8 @@ from kzcn.validation.results import RecordResult
 __all__ = ["Engine", "ModelEngine", "may_repeat_keys", "repeated_keys"]
 
 Checked = tuple[list[Problem], Message | None]
+#: Chunks judged line by line after one the chunk path mostly refused.
+_REFUSED_PAUSE = 4
 Loc = tuple[str | int, ...]
 
 
@@ -169,6 +174,19 @@ class Engine:
     def __init__(self, *, show_values: bool = False) -> None:
         self.show_values = show_values
 
+    def accept_chunk(
+        self,
+        units: Sequence[Unit],
+        file: str | None,  # noqa: ARG002 - every engine's signature
+    ) -> list[RecordResult | None]:
+        """The results of the units accepted at once, each `check`'s; None: `check` it alone.
+
+        Never raises: a unit that may (a row whose text cannot be made) is left
+        to `check`, in input order, so that the results before it are handed
+        on first. Here none is accepted at once.
+        """
+        return [None] * len(units)
+
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit of input."""
         problems = [problem(code, loc, file=file, line=unit.line) for code, loc in unit.found]
@@ -242,6 +260,70 @@ class ModelEngine(Engine):
         # Bound once: the attribute lookups add up over millions of lines.
         self._validate_json = MessageAdapter.validator.validate_json
         self._accept = fast_accept()
+        self._chunk_refused = 0  # chunks left to judge line by line (see `accept_chunk`)
+        self._lines_seen = 0  # units given to `accept_chunk`, for `_chunks.WARM_UP`
+
+    def accept_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult | None]:
+        """The results of the valid JSON lines accepted at once (see `Engine.accept_chunk`).
+
+        The chunk path (`kzcn.validation._chunks`, with numpy) takes the lines
+        the fast accept path would take, and answers the MRZ questions of all
+        of them at once. Every other unit (a line refused, a table's row, a
+        unit a reader judged) is None: `check` judges it, as always. A chunk
+        mostly refused (a file of invalid records) has the next ones judged
+        line by line: those lines would be decoded twice.
+        """
+        chunked = self._chunked(units)
+        if chunked is None:
+            return [None] * len(units)
+        chunk, places, texts = chunked
+        accept = self._accept
+        accepted = self._accepted
+
+        def finish(index: int, text: bytes, struct: Any) -> RecordResult | None:
+            # As `_fast_accept`: known to name each key once, or the colon count says so.
+            once = accept.names_each_key_once(text, struct)  # type: ignore[union-attr]
+            if once or not _may_repeat_keys(text):
+                return accepted(struct, text, file, units[places[index]])
+            return None
+
+        found = chunk(texts, finish)
+        results: list[RecordResult | None] = [None] * len(units)
+        for place, result in zip(places, found, strict=True):
+            results[place] = result
+        if found.count(None) > len(texts) // 2:
+            self._chunk_refused = _REFUSED_PAUSE
+        return results
+
+    def _chunked(
+        self, units: Sequence[Unit]
+    ) -> tuple[_chunks.ChunkAccept, list[int], list[bytes]] | None:
+        """The chunk path, where its lines are among `units`, and their texts; or None.
+
+        None: judged line by line (too few, a short input so far and numpy not
+        loaded, no chunk path, or a pause after a chunk mostly refused). A
+        table's row is not taken: making its text may refuse the input, which
+        `check` must meet in its place.
+        """
+        if len(units) < _chunks.MIN_LINES or self._accept is None:
+            return None
+        self._lines_seen += len(units)
+        if self._lines_seen <= _chunks.WARM_UP and "numpy" not in sys.modules:
+            return None  # a short input, so far: numpy's import would not pay
+        if self._chunk_refused:
+            self._chunk_refused -= 1
+            return None
+        chunk = _chunks.chunk_accept()
+        if chunk is None:
+            return None
+        places: list[int] = []
+        texts: list[bytes] = []
+        for place, unit in enumerate(units):
+            text = unit.text
+            if text is not None and not unit.found and unit.role == "record":
+                places.append(place)
+                texts.append(text)
+        return chunk, places, texts
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit; a plain JSON line takes the short path, a valid one the shortest."""

@@ -8,7 +8,7 @@ file of any length takes the same memory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,7 +16,11 @@ from kzcn.messages import Message, MessageAdapter
 from kzcn.validation._pickled import pickled_by_fields
 from kzcn.validation.problems import Problem
 
-__all__ = ["RecordResult", "Role", "Summary", "Validation"]
+__all__ = ["CHUNK", "RecordResult", "Role", "Summary", "Validation"]
+
+#: Units read and judged at once by a `Validation` given an `accept_chunk`: enough that a
+#: chunk's fixed costs (numpy's, in the model engine) are small beside its lines.
+CHUNK = 1024
 
 _build_model = MessageAdapter.validator.validate_json
 
@@ -180,12 +184,17 @@ class Validation:
         units: Iterator[Any],
         check: Callable[[Any], RecordResult],
         count: Callable[[Any], int],
+        accept_chunk: Callable[[Sequence[Any]], list[RecordResult | None]] | None = None,
     ) -> None:
         self.name = name
         self.summary = Summary(files=1)
         self._units = units
         self._check = check
         self._count = count
+        self._accept_chunk = accept_chunk
+        #: The chunk whose results are being handed on, and how many have been (see `skip`).
+        self._held: list[Any] = []
+        self._handed = 0
 
     def __iter__(self) -> Iterator[RecordResult]:
         for result in self._results():
@@ -194,11 +203,48 @@ class Validation:
 
     def _results(self) -> Iterator[RecordResult]:
         """Each unit's result, in input order (in worker processes: `ParallelValidation`)."""
-        return map(self._check, self._units)
+        if self._accept_chunk is None:
+            return map(self._check, self._units)
+        return self._chunked(self._accept_chunk)
+
+    def _chunked(
+        self, accept_chunk: Callable[[Sequence[Any]], list[RecordResult | None]]
+    ) -> Iterator[RecordResult]:
+        """Each unit's result, in input order, the units read `CHUNK` at a time.
+
+        The engine accepts what it can of a chunk at once; each other unit is
+        checked alone, in its place. Input refused part way through a chunk (a
+        line too long to read, a row whose text cannot be made) is raised
+        after the results of the units before it, as line by line.
+        """
+        units = self._units
+        check = self._check
+        while True:
+            chunk: list[Any] = []
+            try:
+                for unit in units:
+                    chunk.append(unit)
+                    if len(chunk) == CHUNK:
+                        break
+            except Exception:
+                yield from map(check, chunk)
+                raise
+            if not chunk:
+                return
+            self._held, self._handed = chunk, 0
+            for unit, result in zip(chunk, accept_chunk(chunk), strict=True):
+                self._handed += 1
+                yield check(unit) if result is None else result
+            self._held = []
 
     def skip(self) -> int:
-        """Read the rest of the input without validating it; return the lines skipped."""
-        skipped = sum(self._count(unit) for unit in self._units)
+        """Read the rest of the input without validating it; return the lines skipped.
+
+        The units of a chunk judged but not handed on count as skipped too.
+        """
+        held, self._held = self._held[self._handed :], []
+        skipped = sum(self._count(unit) for unit in held)
+        skipped += sum(self._count(unit) for unit in self._units)
         self.summary.unchecked_lines += skipped
         self.summary.lines += skipped
         return skipped
