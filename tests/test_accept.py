@@ -339,6 +339,27 @@ def test_a_line_refused_alone_does_not_make_the_path_step_aside() -> None:
     assert verdicts == [b"ok0", None, b"ok1", None, b"ok2", None, None, None, b"ok4"]
 
 
+def test_a_line_the_complete_path_accepts_releases_the_brake() -> None:
+    tried: list[bytes] = []
+
+    def complete(text: bytes) -> bytes:
+        tried.append(text)
+        if text.startswith(b"bad"):
+            raise ValueError(text)
+        return text
+
+    def decode(text: bytes) -> bytes:  # pragma: no cover - every line here is complete
+        raise AssertionError(text)
+
+    path = FastAccept(decode, complete)
+    lines = [b"ok0", b"bad0", b"bad1", b"skipped", b"ok1"]
+    lines += [line for n in range(2, 12) for line in (b"ok%d" % n, b"bad%d" % n)]
+    verdicts = [path(line) for line in lines]
+    # After `ok1` released it, every refused line is alone: each line is tried.
+    assert tried == [line for line in lines if line != b"skipped"]
+    assert verdicts == [line if line.startswith(b"ok") else None for line in lines]
+
+
 def test_the_pause_is_bounded() -> None:
     def refuse(text: bytes) -> None:
         raise ValueError(text)

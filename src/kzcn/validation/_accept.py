@@ -632,7 +632,7 @@ class FastAccept:
                 self._incomplete -= 1
             else:
                 try:
-                    return self._complete(text)
+                    return self._released(self._complete(text))
                 except Exception as error:  # noqa: BLE001 - not accepted: the models judge
                     if not _missing_field(error):
                         return self._refused()
@@ -641,6 +641,16 @@ class FastAccept:
             message = self._decode(text)
         except Exception:  # noqa: BLE001 - whatever is not accepted, the models judge
             return self._refused()
+        return self._released(message)
+
+    def _released(self, message: Any) -> Any:
+        """`message`, accepted by either path: the brake lets go.
+
+        Both paths must: when only the path with defaults did, a file of complete
+        messages kept the brake of its first refused line, and each refused line
+        after it doubled the pause (at one line in ten, three lines in four went to
+        pydantic, and `--jobs 2` cost three times `--jobs 1`).
+        """
         self._pause = 0
         self._refused_last = False
         return message
