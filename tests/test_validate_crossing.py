@@ -17,11 +17,13 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from conftest import EXAMPLES
 from kzcn.errors import CATALOGUE
 from kzcn.flat import flatten
 from kzcn.validation import RecordResult
+from kzcn.validation._binary import SheetRow, xlsx_units
 from kzcn.validation._parallel import _rebuilt, _RowResult, _sent
 from kzcn.validation._pickled import pickled_by_fields
 from kzcn.validation.core import make_engine
@@ -255,6 +257,38 @@ def test_a_csv_rows_accepted_text_stays_in_the_worker() -> None:
         copied = pickle.loads(pickle.dumps(back))  # noqa: S301
         assert type(copied) is RecordResult
         assert every_field(copied) == every_field(result)
+    assert remade == 2, "the valid rows took the fast path"
+
+
+def _xlsx_of(*lines: bytes) -> bytes:
+    """A workbook of inline strings (openpyxl's write-only sheet) of the CSV of `lines`."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    text = _csv_of(*lines).decode()
+    for row in csv.reader(io.StringIO(text, newline="")):
+        sheet.append([cell or None for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_sheet_rows_accepted_text_stays_in_the_worker() -> None:
+    """A sheet's row sent as its XML makes its text again from it in the parent, when read."""
+    check = make_engine("model").check
+    data = _xlsx_of(VALID, LATE, INVALID)
+    units = list(xlsx_units(io.BytesIO(data)))
+    assert sum(isinstance(unit, SheetRow) for unit in units) == 3
+    packed = pickle.dumps(pack_units(units))  # as the parent sends them: each row its XML
+    remade = 0
+    for held, unit in zip(units, unpack_units(pickle.loads(packed)), strict=True):  # noqa: S301
+        result = check(unit, FILE)
+        sent = pickle.dumps(_sent(result, unit, FILE))
+        back = _rebuilt(pickle.loads(sent), held, FILE)  # noqa: S301
+        if result.accepted is not None:
+            remade += 1
+            assert type(back) is _RowResult
+            assert len(sent) < 200 < len(result.accepted)
+        assert every_field(back) == every_field(result)  # `accepted` made here
     assert remade == 2, "the valid rows took the fast path"
 
 

@@ -492,6 +492,8 @@ _PIECES = st.sampled_from([
 ])  # fmt: skip
 _INLINE = '<c r="{c}" t="inlineStr"><is><t>{t}</t></is></c>'
 _SPACES_KEPT = '<c r="B12" t="inlineStr"><is><t xml:space="preserve"> y</t></is></c>'
+_NUMBER = '<c r="B12"><v>1</v></c>'
+_RICH = '<c r="B12" t="inlineStr"><is><r><t>y</t></r></is></c>'
 
 
 def _inline_xml(cells: list[tuple[int, str]], row: int) -> str:
@@ -547,10 +549,23 @@ def test_a_separator_byte_in_a_text_is_read_cell_by_cell() -> None:
     [
         (_inline_xml([(0, "P&lt;KAZ"), (3, "Ақмарал"), (4, "")], 12), True),
         (_inline_xml([(0, "x")], 12) + _SPACES_KEPT, False),
-        (_inline_xml([(0, "x")], 12) + '<c r="B12"><v>1</v></c>', False),
+        (_inline_xml([(0, "x")], 12) + _NUMBER, False),
         (_inline_xml([(0, "x")], 12) + " ", False),  # anything between cells
+        (" " + _inline_xml([(0, "x")], 12), False),
+        (_inline_xml([(0, "x")], 12) + _NUMBER + _inline_xml([(2, "y")], 12), False),
+        (_inline_xml([(0, "x")], 12) + _RICH, False),
+        (_inline_xml([(0, "x"), (1, "y")], 12) + "<x/>", False),
     ],
-    ids=["openpyxl's row", "spaces kept", "a number", "text between"],
+    ids=[
+        "openpyxl's row",
+        "spaces kept",
+        "a number",
+        "text between",
+        "text before",
+        "a number between",
+        "rich text last",
+        "an element after",
+    ],
 )
 def test_only_a_row_of_one_shape_is_read_from_its_bytes(
     xml: str, *, fast: bool, monkeypatch: pytest.MonkeyPatch

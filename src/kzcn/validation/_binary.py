@@ -358,6 +358,10 @@ class SheetRow(TableRow):
     def obj(self, value: dict[str, Any] | None) -> None:
         _TABLE_ROW_OBJ.__set__(self, value)
 
+    def remakes_text(self) -> bool:
+        """Whether the row makes again the text a worker made of it: from its XML, while held."""
+        return self._xml is not None and self._table is not None
+
     def __reduce__(self) -> tuple[Any, ...]:
         if self._xml is None or self._table is None:
             return super().__reduce__()

@@ -7,7 +7,7 @@ order, so the report, the summary and the `--valid-out`/`--invalid-out` split
 are byte for byte those of one process. At most two chunks per worker are in
 flight: memory stays flat for any input length. A result comes back without the
 input bytes the parent holds in its chunk (`_sent`), so a line's bytes cross once;
-nor, for a CSV row, the JSON text the worker made of it (`_RowResult`).
+nor, for a CSV or sheet row, the JSON text the worker made of it (`_RowResult`).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _rebuilt(sent: Sent, unit: Unit, file: str | None) -> RecordResult:
     if isinstance(sent, RecordResult):
         return sent
     problems, message, accepted = sent
-    if accepted is True and unit.text is None:  # a CSV row's: made again if asked for
+    if accepted is True and unit.text is None:  # a table row's: made again if asked for
         result = _RowResult(file, unit.line, problems, message, unit.raw, unit.role, unit.lines)
         object.__setattr__(result, "_row", unit)
         return result
@@ -123,11 +123,12 @@ def _rebuilt(sent: Sent, unit: Unit, file: str | None) -> RecordResult:
 
 
 def _remade(unit: Unit) -> bool:
-    """Whether the parent makes `unit`'s record text again as the worker did: a CSV row's.
+    """Whether the parent makes `unit`'s record text again as the worker did.
 
-    A sheet's row (a `TableRow` subclass) is not: its cells may be gone.
+    A CSV row's, from its bytes; a sheet's row's, from its XML (`SheetRow`);
+    not a row sent as its cells.
     """
-    return type(unit) is TableRow and unit.text is None and bool(unit.raw)
+    return isinstance(unit, TableRow) and unit.remakes_text()
 
 
 #: The slot `RecordResult.accepted` keeps its text in, and every field (`_RowResult`).
@@ -137,7 +138,7 @@ _COMPARED = attrgetter(*(item.name for item in fields(RecordResult) if item.comp
 
 
 class _RowResult(RecordResult):
-    """The result of a CSV row the fast path accepted, its text left in the worker.
+    """The result of a CSV or sheet row the fast path accepted, its text left in the worker.
 
     The text (2 kB a row) is its row's record text (`record_text`), which the
     parent's row makes again, byte for byte, when `accepted` (or `message`)

@@ -51,6 +51,9 @@ MAX_ROW_BYTES: Final = 16 << 20
 #: Excel's last row is 1,048,576: seven digits.
 _MAX_ROW_DIGITS = 7
 _INLINE_TYPE = b't="inlineStr"'
+#: What ends a cell of an inline string of one run (`Cells.inline`).
+_INLINE_END = b"</t></is></c>"
+_INLINE_END_LENGTH = len(_INLINE_END)
 #: Joins a row's texts to be decoded at once: a control character no XML text holds.
 _SEPARATOR = b"\x1f"
 _SLASH = ord("/")
@@ -231,6 +234,7 @@ class _Patterns(NamedTuple):
     runs: re.Pattern[str]
     value: re.Pattern[str]
     first: re.Pattern[bytes]
+    inline_head: re.Pattern[bytes]
     inline_cells: re.Pattern[bytes]
     value_cells: re.Pattern[str]
 
@@ -272,9 +276,10 @@ def _patterns(prefix: str) -> _Patterns:
         % (b, b, b, b)
     )
     # The rows of one shape (nearly all that openpyxl writes, nearly all that Excel does).
-    inline_cells = re.compile(rb'<c r="([A-Z]{1,3})\d+" t="inlineStr"><is><t>([^<]*)</t></is></c>')
+    inline_head = re.compile(rb'<c r="([A-Z]{1,3})\d+" t="inlineStr"><is><t>')
+    inline_cells = re.compile(b"%b%b" % (re.escape(_INLINE_END), inline_head.pattern))
     value_cells = re.compile(r'<c r="([A-Z]{1,3})\d+"([^>]*)><v>([^<]*)</v></c>')
-    return _Patterns(cell, runs, value, first, inline_cells, value_cells)
+    return _Patterns(cell, runs, value, first, inline_head, inline_cells, value_cells)
 
 
 def _runs_text(runs: re.Pattern[str], xml: str) -> str:
@@ -306,7 +311,7 @@ class Cells:
         self.prefix = prefix
         patterns = _patterns(prefix)
         self.cell, self.runs, self.value, self._first = patterns[:4]
-        self._inline_cells, self._value_cells = patterns[4:]
+        self._inline_head, self._inline_cells, self._value_cells = patterns[4:]
         #: Each cell's attributes (less its reference) as they were seen: their type.
         self._kinds: dict[str, int] = {}
 
@@ -370,17 +375,31 @@ class Cells:
     def inline(self, xml: bytes) -> Inline | None:
         """A row of inline strings of one run alone (openpyxl's), or None: any other row.
 
-        The row is cut by the pattern of such a cell (`re.split`: what lies
-        between the cells, each cell's column letters and text, in turn): it
-        has that shape when nothing lies between.
+        The row is cut between its cells (`re.split` at a cell's end tags and
+        the next one's head: the first cell's head and text, then each next
+        cell's column letters and text, the last's end tags after it): the
+        pieces between the cuts are the texts, one object a cell (the
+        letters of most columns are one byte, a shared object). It has that
+        shape when the first piece begins with a cell's head, the last ends
+        with the end tags, and no text holds a `<` (no other element hides
+        in one).
         """
         if self.prefix or _INLINE_TYPE not in xml:
             return None
         parts = self._inline_cells.split(xml)
-        if len(parts) == 1 or any(parts[::3]):
+        last = parts[-1]
+        if not last.endswith(_INLINE_END):
             return None
-        texts = parts[2::3]
-        return Inline(b",".join(parts[1::3]), texts, _SEPARATOR.join(texts))
+        parts[-1] = last[: len(last) - len(_INLINE_END)]
+        head = self._inline_head.match(parts[0])
+        if head is None:
+            return None
+        parts[0] = parts[0][head.end() :]
+        texts = parts[0::2]
+        joined = _SEPARATOR.join(texts)
+        if joined.find(b"<") >= 0:  # `in` on bytes raises and clears a TypeError first
+            return None
+        return Inline(b",".join([head.group(1), *parts[1::2]]), texts, joined)
 
     def inline_texts(self, xml: bytes) -> tuple[Inline, Entities] | None:
         """A row of openpyxl's inline strings (`inline`) whose texts are JSON's, or None.

@@ -293,6 +293,14 @@ class TableRow(Unit):
             return batch.text(self._at, table.text)
         return table.text.of_bytes(self.raw) if self.raw else None
 
+    def remakes_text(self) -> bool:
+        """Whether this row, held by the parent, makes again the text a worker made of it.
+
+        A CSV row does, from its bytes (`record_text`, else its record built);
+        a row sent as cells does not.
+        """
+        return self.text is None and bool(self.raw)
+
     def __reduce__(self) -> tuple[Any, ...]:
         if self._table is None:  # built already: sent as built
             return _built_row, (self.line, self.raw, self.lines, self.columns, self.obj)
