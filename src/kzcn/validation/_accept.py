@@ -56,6 +56,7 @@ except ImportError:  # pragma: no cover - exercised by a test in a fresh process
 __all__ = [
     "AcceptPath",
     "FastAccept",
+    "Paths",
     "UnmirroredError",
     "accept_path",
     "fast_accept",
@@ -590,6 +591,36 @@ def _missing_field(error: Exception) -> bool:
     )
 
 
+class Paths:
+    """The complete path first, then the path with defaults: the struct of a line.
+
+    The complete path (of messages that give every field) makes a struct that
+    tells cheaply whether its text names a key twice. A line that leaves a
+    field out goes on to `decode`, and so do the next `FastAccept.MAX_PAUSE`
+    lines: a file that leaves fields out mostly does so on every line. Used
+    by the line path (`FastAccept`) and the chunk path (`_chunks.ChunkAccept`).
+    """
+
+    def __init__(self, decode: AcceptPath, complete: AcceptPath | None = None) -> None:
+        self._decode = decode
+        self._complete = complete
+        self._incomplete = 0  # lines left before `complete` is tried again
+
+    def __call__(self, text: bytes) -> Any:
+        """The struct of `text`; raises what refused it when a rule does."""
+        if self._complete is not None:
+            if self._incomplete:
+                self._incomplete -= 1
+            else:
+                try:
+                    return self._complete(text)
+                except Exception as error:
+                    if not _missing_field(error):
+                        raise
+                self._incomplete = FastAccept.MAX_PAUSE
+        return self._decode(text)
+
+
 class FastAccept:
     """The accept path with a brake, for one engine: the struct of an accepted line, or None.
 
@@ -602,23 +633,18 @@ class FastAccept:
     does not: the valid line after it would cost pydantic's time (about twice
     the path's) for nothing. Which path judged a line never changes its result.
 
-    With `complete` (the path of messages that give every field), a line is
-    tried there first: the struct it makes tells cheaply whether the text
-    names a key twice (`names_each_key_once`). A line that leaves a field
-    out goes on to `decode`, and so do the next `MAX_PAUSE` lines: a file
-    that leaves fields out mostly does so on every line.
+    With `complete`, a line is tried there first (`Paths`): the struct it
+    makes tells cheaply whether the text names a key twice (`names_each_key_once`).
     """
 
     #: The longest the path steps aside after lines it did not accept.
     MAX_PAUSE = 64
 
     def __init__(self, decode: AcceptPath, complete: AcceptPath | None = None) -> None:
-        self._decode = decode
-        self._complete = complete
+        self._paths = Paths(decode, complete)
         self._pause = 0
         self._skip = 0
         self._refused_last = False  # the last line tried was refused
-        self._incomplete = 0  # lines left before `complete` is tried again
         self._encoder = msgspec.json.Encoder() if HAVE_MSGSPEC else None
         self._written = bytearray()  # a struct written back, the same buffer each line
 
@@ -627,30 +653,14 @@ class FastAccept:
         if self._skip:
             self._skip -= 1
             return None
-        if self._complete is not None:
-            if self._incomplete:
-                self._incomplete -= 1
-            else:
-                try:
-                    return self._released(self._complete(text))
-                except Exception as error:  # noqa: BLE001 - not accepted: the models judge
-                    if not _missing_field(error):
-                        return self._refused()
-                self._incomplete = self.MAX_PAUSE
         try:
-            message = self._decode(text)
+            message = self._paths(text)
         except Exception:  # noqa: BLE001 - whatever is not accepted, the models judge
             return self._refused()
-        return self._released(message)
-
-    def _released(self, message: Any) -> Any:
-        """`message`, accepted by either path: the brake lets go.
-
-        Both paths must: when only the path with defaults did, a file of complete
-        messages kept the brake of its first refused line, and each refused line
-        after it doubled the pause (at one line in ten, three lines in four went to
-        pydantic, and `--jobs 2` cost three times `--jobs 1`).
-        """
+        # Whichever of the paths took it: when only the path with defaults let go of
+        # the brake, a file of complete messages kept the brake of its first refused
+        # line, and each refused line after it doubled the pause (at one line in ten,
+        # three lines in four went to pydantic, and `--jobs 2` cost three times `--jobs 1`).
         self._pause = 0
         self._refused_last = False
         return message

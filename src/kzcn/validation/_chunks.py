@@ -39,6 +39,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kzcn.mrz import holder_agrees, mrz_date
+from kzcn.validation._accept import Paths
 
 if TYPE_CHECKING:
     import numpy as np
@@ -419,12 +420,6 @@ def holder_verdicts(holders: list[Holder], zones: list[str] | None = None) -> Bo
 # --- a chunk of lines ----------------------------------------------------------------
 
 
-def _missing_field(error: Exception) -> bool:
-    from kzcn.validation._accept import _missing_field as missing  # noqa: PLC0415
-
-    return missing(error)
-
-
 def _failed_lines(verdicts: Bools, ends: list[int]) -> list[bool]:
     """Which lines (each ending at its index in `ends`) have a verdict that is no."""
     np = _np()
@@ -438,28 +433,15 @@ def _failed_lines(verdicts: Bools, ends: list[int]) -> list[bool]:
 class ChunkAccept:
     """Decode lines with the deferring mirror; the result of each line accepted, else None.
 
-    `complete` first, as `FastAccept` does (a struct that tells whether its text
-    names a key twice); a line that leaves a field out goes to `decode`, and so
-    do the next `FastAccept.MAX_PAUSE` lines.
+    `complete` first, as the line path does (`_accept.Paths`).
     """
 
     def __init__(self, decode: Callable[[bytes], Any], complete: Callable[[bytes], Any]) -> None:
-        self._decode = decode
-        self._complete = complete
-        self._incomplete = 0
+        self._paths = Paths(decode, complete)
 
     def _one(self, text: bytes) -> Any:
-        if self._incomplete:
-            self._incomplete -= 1
-        else:
-            try:
-                return self._complete(text)
-            except Exception as error:  # noqa: BLE001 - not accepted: the line path judges
-                if not _missing_field(error):
-                    return None
-            self._incomplete = 64
         try:
-            return self._decode(text)
+            return self._paths(text)
         except Exception:  # noqa: BLE001 - not accepted: the line path judges
             return None
 
