@@ -692,16 +692,48 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
 
 
 def test_an_empty_partition_adds_no_class() -> None:
-    """Every pivot code even, two partitions: the odd one holds nobody."""
+    """Two partitions: the first reaches its share of the people at code 1, the last holds nobody.
+
+    Codes no kept person has (2 to 4 here) are kept by the key's cardinality: the
+    codes are made before the screen.
+    """
     codes = np.arange(40, dtype=np.int32)
-    columns: dict[str, engine.KeyCodes] = {"a": 2 * (codes % 10), "b": codes % 2}
+    columns: dict[str, engine.KeyCodes] = {"a": np.where(codes < 10, 0, 1), "b": codes % 2}
     coded = engine.CodedColumns.from_codes(columns, 40)
     with _key_table(columns, _PARTITION_ROWS=20, _SUMMED=2) as (table, _):
-        assert table._counted([("a", "b"), ("a",)], {"a": 19, "b": 2}) == [("a", "b"), ("a",)]
+        assert table._ranges("a", {"a": 5}, 2) == [' WHERE "a" < 2', ' WHERE "a" >= 2']
+        assert table._counted([("a", "b"), ("a",)], {"a": 5, "b": 2}) == [("a", "b"), ("a",)]
         for names in (["a", "b"], ["a"]):
             assert [a.tolist() for a in table.tally(names)] == [
                 a.tolist() for a in coded.tally(names)
             ]
+
+
+@pytest.mark.parametrize(
+    ("people", "parts", "expected"),
+    [
+        # 65 people, four shares of 16.25: each range ends with the code that reaches its
+        # share (20 at code 3, 40 at 4, 50 at 6).
+        ([5, 5, 5, 5, 20, 5, 5, 5, 5, 5], 4, [(0, 4), (4, 5), (5, 7), (7, 10)]),
+        # A code that reaches three shares ends one range: two partitions, not four.
+        ([5, 50, 5, 5], 4, [(0, 2), (2, 4)]),
+        ([3, 0, 0, 3], 2, [(0, 1), (1, 4)]),
+    ],
+)
+def test_the_partitions_are_ranges_of_the_pivots_codes(
+    people: list[int], parts: int, expected: list[tuple[int, int]]
+) -> None:
+    """`KeyTable._ranges`: about a share of the people each, every code in one range."""
+    pivot = np.repeat(np.arange(len(people), dtype=np.int32), people)
+    rng = np.random.default_rng(0)
+    with _key_table({"a": rng.permutation(pivot)}, _PARTITION_ROWS=50) as (table, con):
+        ranges = table._ranges("a", {"a": len(people)}, parts)
+        assert ranges is not None
+        held = [
+            sorted({int(v) for v in con.sql("SELECT a FROM keys" + where).fetchnumpy()["a"]})  # noqa: S608 - a WHERE of codes
+            for where in ranges
+        ]
+    assert held == [[c for c in range(low, high) if people[c]] for low, high in expected]
 
 
 def test_the_values_of_a_key_group_within_another_are_that_ones() -> None:

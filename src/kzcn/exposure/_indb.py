@@ -37,6 +37,7 @@ Tables: `msg` (one row per readable message, `ord` its input order), `lst`
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -603,10 +604,17 @@ class Engine:
             cardinality.update(
                 (name, _top(coded[code[name]]) + 1) for name in group if name not in found
             )
+        # In the order of the widest key's codes, the pivot of the tallies' partitions
+        # (`KeyTable._ranges`): each partition's scan reads its own row groups alone.
+        order = ""
+        if cardinality:
+            widest = max(cardinality, key=cardinality.__getitem__)
+            order = f" ORDER BY {list(cardinality).index(widest) + 1}"
         if not selects:
             selects = ["1 AS one"]
         con.execute(
             f"CREATE TABLE keys AS SELECT {', '.join(selects)} FROM persons {' '.join(joins)}"
+            f"{order}"
         )
         height = int(con.execute("SELECT count(*) FROM keys").fetchall()[0][0])
         # Only `keys` is read from here on: the rows' tables give their memory (and
@@ -669,6 +677,14 @@ _DENSE = 1 << 21
 _SUMMED = 1 << 20
 
 Codes = engine.Codes
+
+
+def _within(key: str, low: int, high: int, values: int) -> str:
+    """A `WHERE` of the people whose `key` code is from `low` to below `high` (of `values`)."""
+    terms = ([f"{_q(key)} >= {low}"] if low else []) + (
+        [f"{_q(key)} < {high}"] if high < values else []
+    )
+    return " WHERE " + " AND ".join(terms) if terms else ""
 
 
 def _partition_plan(
@@ -1065,7 +1081,8 @@ class KeyTable:
             spread = None  # its classes may cross the partitions: DuckDB's
         if not local and spread is None:
             return []
-        if parts > 1 and (pivot is None or not self._balanced(pivot, parts)):
+        where = [""] if parts == 1 else self._ranges(pivot, cardinality, parts)
+        if where is None:
             # One pivot value holds too many people for a partition: DuckDB groups them.
             return []
         columns = sorted({c for names in local for c in names} | _spread_columns(spread))
@@ -1079,9 +1096,8 @@ class KeyTable:
         local = sorted(local, key=lambda names: (-_estimate(names, cardinality), -len(names)))
         largest = max((_estimate(names, cardinality) for names in local), default=0)
         scratch = np.empty(min(_DENSE, largest), dtype=np.int64)
-        for part in range(parts):
-            where = f" WHERE {_q(pivot)} % {parts} = {part}" if pivot else ""
-            found = self.con.execute(f"SELECT {listed} FROM keys{where}").fetchnumpy()
+        for part in where:
+            found = self.con.execute(f"SELECT {listed} FROM keys{part}").fetchnumpy()
             codes = {name: np.asarray(found[name]) for name in columns}
             del found
             held = _Held(within, np.empty(len(codes[columns[0]]), dtype=np.int64), scratch)
@@ -1106,13 +1122,36 @@ class KeyTable:
             self._tallies[names] = (sizes, histogram[sizes].astype(np.int64))
         return local
 
-    def _balanced(self, pivot: str, parts: int) -> bool:
-        """Whether no partition by `pivot` holds more than twice `_PARTITION_ROWS` people."""
-        row = self.con.execute(
-            f"SELECT coalesce(max(n), 0) FROM "
-            f"(SELECT count(*) AS n FROM keys GROUP BY {_q(pivot)} % {parts})"
-        ).fetchall()[0]
-        return int(row[0]) <= 2 * _PARTITION_ROWS
+    def _ranges(
+        self, pivot: str | None, cardinality: Mapping[str, int], parts: int
+    ) -> list[str] | None:
+        """The partitions as ranges of `pivot`'s codes, about as many people each (`WHERE`s).
+
+        None where one holds more than twice `_PARTITION_ROWS` people (a pivot value
+        too many people share). `keys` is stored in the order of its widest key's
+        codes (`Engine.codes`), the pivot on the default report: a range of them is
+        a few of its row groups, which a scan reads alone. A partition by `pivot %
+        parts` read the whole table: at 16M people (20M messages), 32 partitions
+        took 4.9 of the tallies' 6.3 s; 2.5 s in all by ranges.
+        """
+        if pivot is None:
+            return None
+        values = cardinality[pivot]
+        found = self.con.execute(
+            f"SELECT {_q(pivot)} AS v, count(*) AS n FROM keys GROUP BY v"
+        ).fetchnumpy()
+        counts = np.zeros(values, dtype=np.int64)
+        counts[np.asarray(found["v"], dtype=np.int64)] = np.asarray(found["n"])
+        cumulative = np.cumsum(counts)
+        # Each range ends with the code whose people reach its share of them.
+        shares = np.arange(1, parts) * (self.height / parts)
+        ends = np.unique(np.searchsorted(cumulative, shares) + 1)
+        ends = ends[(ends > 0) & (ends < values)]
+        sizes = np.diff(cumulative[np.concatenate((ends - 1, [values - 1]))], prepend=0)
+        if int(sizes.max()) > 2 * _PARTITION_ROWS:
+            return None
+        bounds = [0, *ends.tolist(), values]
+        return [_within(pivot, low, high, values) for low, high in itertools.pairwise(bounds)]
 
     def _grouped(self, wanted: Sequence[tuple[str, ...]], cardinality: Mapping[str, int]) -> None:
         """Tally every key set of `wanted` in one DuckDB query.
