@@ -185,18 +185,20 @@ def components(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
 
 
 def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
-    """`components` in DuckDB: nothing per edge reaches Python.
+    """`components` in DuckDB, but for the few documents its first round leaves across people.
 
-    `_engine._components`' rounds, as SQL: each round hooks every root onto the
-    smallest root found across its documents, settles the hooks among the roots
-    (`_settle_hooks`), and points every `occ` at its root's new root.
-    The components at least halve in number each round, so a chain of
-    thousands of occurrences takes a few dozen statements; generated data,
-    whose people appear two or three times, takes two rounds. Roots only
-    ever hook onto smaller ones, so a component's root is its smallest `occ`.
+    The first round points every `occ` at `p`, the smallest occurrence across its
+    documents (that document's first). Two occurrences of a document have the same
+    `p` or are joined through it: the pairs (`h`, `p`) of the documents with more
+    than one `p` (`cc_cross`: a few hundred thousand at 20M messages, against 5M
+    edges) are a graph whose components over the `p`s are those of the people,
+    each's smallest `p` its first occurrence. Up to `_EDGE_ROWS` of them, numpy
+    finds those (`_engine._components`) and one join gives every `occ` its
+    person; at 20M messages, that took the place of three pointer jumps and three
+    rounds of hooks over every edge (each a pass over `edges` joined with every
+    `occ`). More of them (long chains of shared documents), DuckDB's rounds go on
+    (`_rounds_in_sql`).
     """
-    # The first round from every occurrence alone, in one statement: each takes the
-    # smallest occurrence found across its documents (then the loop's pointer jumping).
     # TEMP tables: each round's table is read once and replaced, so it is not written to
     # the database file (`tables_on_disk`) and compressed there (at 5M messages, the
     # pointer jumps took 0.08 CPU-s against 0.14).
@@ -205,6 +207,43 @@ def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) ->
         WITH low AS (SELECT h, min(occ) AS low FROM {edges} GROUP BY h)
         SELECT occ, min(low) AS p FROM {edges} JOIN low USING (h) GROUP BY occ
     """)
+    con.execute(f"""
+        CREATE TEMP TABLE cc_cross AS
+        WITH rooted AS (SELECT e.h, c.p FROM {edges} e JOIN cc_parent c USING (occ))
+        SELECT h, unnest(ps) AS p FROM (
+            SELECT h, list(DISTINCT p) AS ps FROM rooted GROUP BY h HAVING min(p) < max(p)
+        )
+    """)
+    crossing = _count(con, "cc_cross")
+    if crossing > _EDGE_ROWS:
+        con.execute("DROP TABLE cc_cross")
+        _rounds_in_sql(con, edges, into)
+        return
+    if crossing:
+        found = con.execute("SELECT p, h FROM cc_cross").fetchnumpy()
+        p, first = engine._components(np.asarray(found["p"]), np.asarray(found["h"]))  # noqa: SLF001
+        del found
+        _register_values(con, "cc_first", pl.DataFrame({"p": p, "person": first}), {})
+    else:
+        con.execute("CREATE TABLE cc_first (p BIGINT, person BIGINT)")
+    con.execute(f"""
+        CREATE TABLE {into} AS
+        SELECT occ, coalesce(f.person, c.p) AS person FROM cc_parent c LEFT JOIN cc_first f USING (p)
+    """)
+    for table in ("cc_parent", "cc_cross", "cc_first"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _rounds_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
+    """`components`' rounds as SQL, from `cc_parent` (each `occ`'s `p`): nothing per edge in Python.
+
+    `_engine._components`' rounds, as SQL: each round hooks every root onto the
+    smallest root found across its documents, settles the hooks among the roots
+    (`_settle_hooks`), and points every `occ` at its root's new root.
+    The components at least halve in number each round, so a chain of
+    thousands of occurrences takes a few dozen statements. Roots only
+    ever hook onto smaller ones, so a component's root is its smallest `occ`.
+    """
     _jump(con)
     while True:
         con.execute(f"""
