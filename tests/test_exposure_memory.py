@@ -1036,3 +1036,47 @@ def test_a_person_carries_what_any_of_their_messages_carries() -> None:
     assert (carried["subject.photo"], carried["subject.name_national"]) == (1, 1)
     full = compute_exposure(messages, per_record=True)
     assert render_json(replace(full, per_record=None)) == render_json(lean)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(["a", "b"]), st.integers(0, 3)), max_size=30
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=25, deadline=None)
+def test_the_persons_carrying_each_flag_are_counted_from_packed_flags(
+    rows: list[tuple[int, str, int]], seed: int
+) -> None:
+    """`Engine.carried_per_person`: 130 flags (three integers of `_FLAG_BITS`), some null."""
+    rng = np.random.default_rng(seed)
+    pairs = [(kind, presence) for kind in ("a", "b") for presence in range(4)]
+    names = [f"flag {i}" for i in range(130)]
+    drawn = rng.integers(0, 3, size=(len(pairs), len(names)))
+    flags = pl.DataFrame(
+        {
+            "kind": [kind for kind, _ in pairs],
+            "presence": [presence for _, presence in pairs],
+            **{name: [[False, True, None][v] for v in drawn[:, i]] for i, name in enumerate(names)},
+        }
+    )
+    carries = {
+        (pair, name): drawn[p, i] == 1
+        for p, pair in enumerate(pairs)
+        for i, name in enumerate(names)
+    }
+    expected = {
+        name: len({person for person, kind, presence in rows if carries[(kind, presence), name]})
+        for name in names
+    }
+    with indb.connect(1, "64MB") as con:
+        con.register(
+            "several_in",
+            pl.DataFrame(
+                rows,
+                schema={"person": pl.Int64, "kind": pl.String, "presence": pl.Int64},
+                orient="row",
+            ),
+        )
+        con.execute("CREATE TABLE several AS SELECT * FROM several_in")
+        assert indb.Engine(con, []).carried_per_person(flags) == expected

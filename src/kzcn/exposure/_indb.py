@@ -336,6 +336,8 @@ def _count(con: duckdb.DuckDBPyConnection, rows: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {rows}").fetchall()[0][0])
 
 
+#: Flags packed into one BIGINT (`Engine.carried_per_person`), its sign bit left alone.
+_FLAG_BITS = 62
 #: The envelope's columns: what the screen checks of every message.
 _ENVELOPE = ("sender_state", "sender_authority", "recipient_state", "recipient_authority")
 #: What one scan of the messages tallies (`Engine.tally`): the screen's envelopes and
@@ -596,21 +598,46 @@ class Engine:
         `flags` has a row per (`kind`, `presence`) of `occurrences`' others, and a
         boolean column per flag. A person's rows of one kind come as one, their
         presence bits or-ed (the table `several`): the person carries the same fields.
+        The flags are bits of a few integers (`_FLAG_BITS` each), or-ed per person and
+        the persons counted by those (a few hundred combinations), rather than a
+        `bool_or` per flag and person (71 on the default report: 0.65 s at 20M messages).
         """
         names = [c for c in flags.columns if c not in {"kind", "presence"}]
-        _register_values(self.con, "carried", flags, {})
-        per_person = ", ".join(f"bool_or(c.{_q(n)}) AS {_q(n)}" for n in names)
-        counted = ", ".join(f"count(*) FILTER (WHERE {_q(n)})" for n in names)
-        row = self.con.execute(f"""
-            SELECT {counted} FROM (
-                SELECT person, {per_person}
-                FROM several s JOIN carried c ON {_same(["kind", "presence"], "s", "c")}
-                GROUP BY person
-            )
-        """).fetchall()[0]
+        chunks = [names[i : i + _FLAG_BITS] for i in range(0, len(names), _FLAG_BITS)]
+        masks = [f"m{k}" for k in range(len(chunks))]
+        packed = flags.select(
+            "kind",
+            "presence",
+            *(
+                pl.sum_horizontal(
+                    pl.when(pl.col(name)).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(0)
+                    for bit, name in enumerate(chunk)
+                ).alias(mask)
+                for mask, chunk in zip(masks, chunks, strict=True)
+            ),
+        )
+        _register_values(self.con, "carried", packed, {})
+        per_person = ", ".join(f"bit_or(c.{m}) AS {m}" for m in masks)
+        found = (
+            self.con.execute(f"""
+                SELECT {", ".join(masks)}, count(*) FROM (
+                    SELECT person, {per_person}
+                    FROM several s JOIN carried c ON {_same(["kind", "presence"], "s", "c")}
+                    GROUP BY person
+                ) GROUP BY ALL
+            """).fetchall()
+            if masks
+            else []
+        )
         self.con.execute("DROP TABLE carried")
         self.con.execute("DROP TABLE several")
-        return dict(zip(names, map(int, row), strict=True))
+        counts = dict.fromkeys(names, 0)
+        for *bits, persons in found:
+            for mask, chunk in zip(bits, chunks, strict=True):
+                for bit, name in enumerate(chunk):
+                    if mask >> bit & 1:
+                        counts[name] += persons
+        return counts
 
     # --- key codes --------------------------------------------------------------
 
