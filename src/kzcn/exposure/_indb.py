@@ -544,9 +544,12 @@ class Engine:
                 "SELECT count(*) FROM kept WHERE has_subject OR ord IN (SELECT ord FROM kept_lst)"
             ).fetchall()[0][0]
         )
+        # The distinct (person, message) pairs first: a `count(DISTINCT ord)` per person
+        # took 0.45-0.54 CPU-s against 0.36 over 4M linked occurrences (20M messages).
         row = con.execute("""
             SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0)
-            FROM (SELECT person, count(DISTINCT ord) AS n FROM linked GROUP BY person)
+            FROM (SELECT person, count(*) AS n FROM (SELECT DISTINCT person, ord FROM linked)
+                  GROUP BY person)
         """).fetchall()[0]
         return {
             "persons": persons,
