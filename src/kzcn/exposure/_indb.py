@@ -613,7 +613,9 @@ class Engine:
             "presence",
             *(
                 pl.sum_horizontal(
-                    pl.when(pl.col(name)).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(0)
+                    pl.when(pl.col(name).cast(pl.Boolean))
+                    .then(pl.lit(1 << bit, dtype=pl.Int64))
+                    .otherwise(0)
                     for bit, name in enumerate(chunk)
                 ).alias(mask)
                 for mask, chunk in zip(masks, chunks, strict=True)
