@@ -692,16 +692,48 @@ def test_a_pivot_value_too_many_people_share_goes_to_duckdb() -> None:
 
 
 def test_an_empty_partition_adds_no_class() -> None:
-    """Every pivot code even, two partitions: the odd one holds nobody."""
+    """Two partitions: the first reaches its share of the people at code 1, the last holds nobody.
+
+    Codes no kept person has (2 to 4 here) are kept by the key's cardinality: the
+    codes are made before the screen.
+    """
     codes = np.arange(40, dtype=np.int32)
-    columns: dict[str, engine.KeyCodes] = {"a": 2 * (codes % 10), "b": codes % 2}
+    columns: dict[str, engine.KeyCodes] = {"a": np.where(codes < 10, 0, 1), "b": codes % 2}
     coded = engine.CodedColumns.from_codes(columns, 40)
     with _key_table(columns, _PARTITION_ROWS=20, _SUMMED=2) as (table, _):
-        assert table._counted([("a", "b"), ("a",)], {"a": 19, "b": 2}) == [("a", "b"), ("a",)]
+        assert table._ranges("a", {"a": 5}, 2) == [' WHERE "a" < 2', ' WHERE "a" >= 2']
+        assert table._counted([("a", "b"), ("a",)], {"a": 5, "b": 2}) == [("a", "b"), ("a",)]
         for names in (["a", "b"], ["a"]):
             assert [a.tolist() for a in table.tally(names)] == [
                 a.tolist() for a in coded.tally(names)
             ]
+
+
+@pytest.mark.parametrize(
+    ("people", "parts", "expected"),
+    [
+        # 65 people, four shares of 16.25: each range ends with the code that reaches its
+        # share (20 at code 3, 40 at 4, 50 at 6).
+        ([5, 5, 5, 5, 20, 5, 5, 5, 5, 5], 4, [(0, 4), (4, 5), (5, 7), (7, 10)]),
+        # A code that reaches three shares ends one range: two partitions, not four.
+        ([5, 50, 5, 5], 4, [(0, 2), (2, 4)]),
+        ([3, 0, 0, 3], 2, [(0, 1), (1, 4)]),
+    ],
+)
+def test_the_partitions_are_ranges_of_the_pivots_codes(
+    people: list[int], parts: int, expected: list[tuple[int, int]]
+) -> None:
+    """`KeyTable._ranges`: about a share of the people each, every code in one range."""
+    pivot = np.repeat(np.arange(len(people), dtype=np.int32), people)
+    rng = np.random.default_rng(0)
+    with _key_table({"a": rng.permutation(pivot)}, _PARTITION_ROWS=50) as (table, con):
+        ranges = table._ranges("a", {"a": len(people)}, parts)
+        assert ranges is not None
+        held = [
+            sorted({int(v) for v in con.sql("SELECT a FROM keys" + where).fetchnumpy()["a"]})  # noqa: S608 - a WHERE of codes
+            for where in ranges
+        ]
+    assert held == [[c for c in range(low, high) if people[c]] for low, high in expected]
 
 
 def test_the_values_of_a_key_group_within_another_are_that_ones() -> None:
@@ -843,7 +875,12 @@ def test_people_are_linked_in_duckdb_past_the_edges_numpy_takes(
     assert _report(generated) == lean
 
 
-@pytest.mark.parametrize("edge_rows", [indb._EDGE_ROWS, 0], ids=["numpy", "duckdb"])
+#: `_EDGE_ROWS`: every edge in numpy; past 4, DuckDB's first round and the pairs of the
+#: documents it leaves across people in numpy (or DuckDB's rounds past 4 of them too);
+#: DuckDB's rounds alone.
+@pytest.mark.parametrize(
+    "edge_rows", [indb._EDGE_ROWS, 4, 0], ids=["numpy", "first-round", "duckdb"]
+)
 @given(
     edges=st.lists(
         st.tuples(st.integers(0, 30), st.integers(0, 12) | st.integers(2**63, 2**64 - 1))
@@ -999,3 +1036,48 @@ def test_a_person_carries_what_any_of_their_messages_carries() -> None:
     assert (carried["subject.photo"], carried["subject.name_national"]) == (1, 1)
     full = compute_exposure(messages, per_record=True)
     assert render_json(replace(full, per_record=None)) == render_json(lean)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(["a", "b"]), st.integers(0, 3)), max_size=30
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=25, deadline=None)
+def test_the_persons_carrying_each_flag_are_counted_from_packed_flags(
+    rows: list[tuple[int, str, int]], seed: int
+) -> None:
+    """`Engine.carried_per_person`: 130 flags (three integers of `_FLAG_BITS`), some null."""
+    rng = np.random.default_rng(seed)
+    pairs = [(kind, presence) for kind in ("a", "b") for presence in range(4)]
+    names = [f"flag {i}" for i in range(130)]
+    drawn = rng.integers(0, 3, size=(len(pairs), len(names)))
+    drawn[:, 0] = 2  # a flag no pair has: a column of nulls alone
+    flags = pl.DataFrame(
+        {
+            "kind": [kind for kind, _ in pairs],
+            "presence": [presence for _, presence in pairs],
+            **{name: [[False, True, None][v] for v in drawn[:, i]] for i, name in enumerate(names)},
+        }
+    )
+    carries = {
+        (pair, name): drawn[p, i] == 1
+        for p, pair in enumerate(pairs)
+        for i, name in enumerate(names)
+    }
+    expected = {
+        name: len({person for person, kind, presence in rows if carries[(kind, presence), name]})
+        for name in names
+    }
+    with indb.connect(1, "64MB") as con:
+        con.register(
+            "several_in",
+            pl.DataFrame(
+                rows,
+                schema={"person": pl.Int64, "kind": pl.String, "presence": pl.Int64},
+                orient="row",
+            ),
+        )
+        con.execute("CREATE TABLE several AS SELECT * FROM several_in")
+        assert indb.Engine(con, []).carried_per_person(flags) == expected

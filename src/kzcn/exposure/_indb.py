@@ -37,6 +37,7 @@ Tables: `msg` (one row per readable message, `ord` its input order), `lst`
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -184,18 +185,20 @@ def components(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
 
 
 def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
-    """`components` in DuckDB: nothing per edge reaches Python.
+    """`components` in DuckDB, but for the few documents its first round leaves across people.
 
-    `_engine._components`' rounds, as SQL: each round hooks every root onto the
-    smallest root found across its documents, settles the hooks among the roots
-    (`_settle_hooks`), and points every `occ` at its root's new root.
-    The components at least halve in number each round, so a chain of
-    thousands of occurrences takes a few dozen statements; generated data,
-    whose people appear two or three times, takes two rounds. Roots only
-    ever hook onto smaller ones, so a component's root is its smallest `occ`.
+    The first round points every `occ` at `p`, the smallest occurrence across its
+    documents (that document's first). Two occurrences of a document have the same
+    `p` or are joined through it: the pairs (`h`, `p`) of the documents with more
+    than one `p` (`cc_cross`: a few hundred thousand at 20M messages, against 5M
+    edges) are a graph whose components over the `p`s are those of the people,
+    each's smallest `p` its first occurrence. Up to `_EDGE_ROWS` of them, numpy
+    finds those (`_engine._components`) and one join gives every `occ` its
+    person; at 20M messages, that took the place of three pointer jumps and three
+    rounds of hooks over every edge (each a pass over `edges` joined with every
+    `occ`). More of them (long chains of shared documents), DuckDB's rounds go on
+    (`_rounds_in_sql`).
     """
-    # The first round from every occurrence alone, in one statement: each takes the
-    # smallest occurrence found across its documents (then the loop's pointer jumping).
     # TEMP tables: each round's table is read once and replaced, so it is not written to
     # the database file (`tables_on_disk`) and compressed there (at 5M messages, the
     # pointer jumps took 0.08 CPU-s against 0.14).
@@ -204,6 +207,44 @@ def _components_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) ->
         WITH low AS (SELECT h, min(occ) AS low FROM {edges} GROUP BY h)
         SELECT occ, min(low) AS p FROM {edges} JOIN low USING (h) GROUP BY occ
     """)
+    con.execute(f"""
+        CREATE TEMP TABLE cc_cross AS
+        WITH rooted AS (SELECT e.h, c.p FROM {edges} e JOIN cc_parent c USING (occ))
+        SELECT h, unnest(ps) AS p FROM (
+            SELECT h, list(DISTINCT p) AS ps FROM rooted GROUP BY h HAVING min(p) < max(p)
+        )
+    """)
+    crossing = _count(con, "cc_cross")
+    if crossing > _EDGE_ROWS:
+        con.execute("DROP TABLE cc_cross")
+        _rounds_in_sql(con, edges, into)
+        return
+    if crossing:
+        found = con.execute("SELECT p, h FROM cc_cross").fetchnumpy()
+        p, first = engine._components(np.asarray(found["p"]), np.asarray(found["h"]))  # noqa: SLF001
+        del found
+        _register_values(con, "cc_first", pl.DataFrame({"p": p, "person": first}), {})
+    else:
+        con.execute("CREATE TABLE cc_first (p BIGINT, person BIGINT)")
+    con.execute(f"""
+        CREATE TABLE {into} AS
+        SELECT occ, coalesce(f.person, c.p) AS person
+        FROM cc_parent c LEFT JOIN cc_first f USING (p)
+    """)
+    for table in ("cc_parent", "cc_cross", "cc_first"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _rounds_in_sql(con: duckdb.DuckDBPyConnection, edges: str, into: str) -> None:
+    """`components`' rounds as SQL, from `cc_parent` (each `occ`'s `p`): nothing per edge in Python.
+
+    `_engine._components`' rounds, as SQL: each round hooks every root onto the
+    smallest root found across its documents, settles the hooks among the roots
+    (`_settle_hooks`), and points every `occ` at its root's new root.
+    The components at least halve in number each round, so a chain of
+    thousands of occurrences takes a few dozen statements. Roots only
+    ever hook onto smaller ones, so a component's root is its smallest `occ`.
+    """
     _jump(con)
     while True:
         con.execute(f"""
@@ -295,6 +336,8 @@ def _count(con: duckdb.DuckDBPyConnection, rows: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {rows}").fetchall()[0][0])
 
 
+#: Flags packed into one BIGINT (`Engine.carried_per_person`), its sign bit left alone.
+_FLAG_BITS = 62
 #: The envelope's columns: what the screen checks of every message.
 _ENVELOPE = ("sender_state", "sender_authority", "recipient_state", "recipient_authority")
 #: What one scan of the messages tallies (`Engine.tally`): the screen's envelopes and
@@ -456,15 +499,21 @@ class Engine:
         # From the linked occurrences to their rows (`occ` holds `ord` and `slot`), without
         # a view of every occurrence. Its hash join still spills at 20M in 266MB (5.0 CPU-s,
         # the view's 4.6-6.1; 2.2 in 320MB, but that raised the 20M peak to 0.78-0.81 GiB,
-        # 1.26x the 1M peak against issue 20's 1.3x: the limit holds throughout).
+        # 1.26x the 1M peak against issue 20's 1.3x: the limit holds throughout). Each
+        # side's hash table holds its own occurrences and no `occ` (no step reads it):
+        # 1.4 against 1.8 CPU-s over 4M linked occurrences of 20M messages.
         con.execute(f"""
             CREATE TABLE linked AS
-            WITH l AS (SELECT occ, person, occ // {stride} AS ord, occ % {stride} AS slot FROM link)
-            SELECT l.occ, l.ord, k.kind, k.presence, l.person
-            FROM l JOIN kept k USING (ord) WHERE l.slot = 0 AND k.has_subject
+            SELECT ord, k.kind, k.presence, l.person
+            FROM (SELECT occ // {stride} AS ord, person FROM link WHERE occ % {stride} = 0) l
+            JOIN kept k USING (ord) WHERE k.has_subject
             UNION ALL
-            SELECT l.occ, l.ord, k.kind, s.presence, l.person
-            FROM l JOIN kept_lst s USING (ord, slot) JOIN kept k USING (ord) WHERE l.slot <> 0
+            SELECT ord, k.kind, s.presence, l.person
+            FROM (
+                SELECT occ // {stride} AS ord, occ % {stride} AS slot, person
+                FROM link WHERE occ % {stride} <> 0
+            ) l
+            JOIN kept_lst s USING (ord, slot) JOIN kept k USING (ord)
         """)
         values = ", ".join(_q(c) for c in self.person)
         listed = ", ".join("l." + _q(c) for c in self.person)
@@ -495,9 +544,12 @@ class Engine:
                 "SELECT count(*) FROM kept WHERE has_subject OR ord IN (SELECT ord FROM kept_lst)"
             ).fetchall()[0][0]
         )
+        # The distinct (person, message) pairs first: a `count(DISTINCT ord)` per person
+        # took 0.45-0.54 CPU-s against 0.36 over 4M linked occurrences (20M messages).
         row = con.execute("""
             SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0)
-            FROM (SELECT person, count(DISTINCT ord) AS n FROM linked GROUP BY person)
+            FROM (SELECT person, count(*) AS n FROM (SELECT DISTINCT person, ord FROM linked)
+                  GROUP BY person)
         """).fetchall()[0]
         return {
             "persons": persons,
@@ -549,21 +601,48 @@ class Engine:
         `flags` has a row per (`kind`, `presence`) of `occurrences`' others, and a
         boolean column per flag. A person's rows of one kind come as one, their
         presence bits or-ed (the table `several`): the person carries the same fields.
+        The flags are bits of a few integers (`_FLAG_BITS` each), or-ed per person and
+        the persons counted by those (a few hundred combinations), rather than a
+        `bool_or` per flag and person (71 on the default report: 0.65 s at 20M messages).
         """
         names = [c for c in flags.columns if c not in {"kind", "presence"}]
-        _register_values(self.con, "carried", flags, {})
-        per_person = ", ".join(f"bool_or(c.{_q(n)}) AS {_q(n)}" for n in names)
-        counted = ", ".join(f"count(*) FILTER (WHERE {_q(n)})" for n in names)
-        row = self.con.execute(f"""
-            SELECT {counted} FROM (
-                SELECT person, {per_person}
-                FROM several s JOIN carried c ON {_same(["kind", "presence"], "s", "c")}
-                GROUP BY person
-            )
-        """).fetchall()[0]
+        chunks = [names[i : i + _FLAG_BITS] for i in range(0, len(names), _FLAG_BITS)]
+        masks = [f"m{k}" for k in range(len(chunks))]
+        packed = flags.select(
+            "kind",
+            "presence",
+            *(
+                pl.sum_horizontal(
+                    pl.when(pl.col(name).cast(pl.Boolean))
+                    .then(pl.lit(1 << bit, dtype=pl.Int64))
+                    .otherwise(0)
+                    for bit, name in enumerate(chunk)
+                ).alias(mask)
+                for mask, chunk in zip(masks, chunks, strict=True)
+            ),
+        )
+        _register_values(self.con, "carried", packed, {})
+        per_person = ", ".join(f"bit_or(c.{m}) AS {m}" for m in masks)
+        found = (
+            self.con.execute(f"""
+                SELECT {", ".join(masks)}, count(*) FROM (
+                    SELECT person, {per_person}
+                    FROM several s JOIN carried c ON {_same(["kind", "presence"], "s", "c")}
+                    GROUP BY person
+                ) GROUP BY ALL
+            """).fetchall()
+            if masks
+            else []
+        )
         self.con.execute("DROP TABLE carried")
         self.con.execute("DROP TABLE several")
-        return dict(zip(names, map(int, row), strict=True))
+        counts = dict.fromkeys(names, 0)
+        for *bits, persons in found:
+            for mask, chunk in zip(bits, chunks, strict=True):
+                for bit, name in enumerate(chunk):
+                    if mask >> bit & 1:
+                        counts[name] += persons
+        return counts
 
     # --- key codes --------------------------------------------------------------
 
@@ -603,10 +682,20 @@ class Engine:
             cardinality.update(
                 (name, _top(coded[code[name]]) + 1) for name in group if name not in found
             )
+        # In the order of the widest key's codes, the pivot of the tallies' partitions
+        # (`KeyTable._ranges`): each partition's scan reads its own row groups alone.
+        order = ""
+        if cardinality:
+            widest = max(cardinality, key=cardinality.__getitem__)
+            order = f" ORDER BY {list(cardinality).index(widest) + 1}"
         if not selects:
             selects = ["1 AS one"]
+        # Not TEMP: uncompressed, in DuckDB's memory and with its sort's, it raised the peak
+        # at 20M messages by about 0.1 GiB (0.75 GiB, 1.2x the 1M peak), for 1.8 against
+        # 2.3 CPU-s of the classes at 5M.
         con.execute(
             f"CREATE TABLE keys AS SELECT {', '.join(selects)} FROM persons {' '.join(joins)}"
+            f"{order}"
         )
         height = int(con.execute("SELECT count(*) FROM keys").fetchall()[0][0])
         # Only `keys` is read from here on: the rows' tables give their memory (and
@@ -669,6 +758,14 @@ _DENSE = 1 << 21
 _SUMMED = 1 << 20
 
 Codes = engine.Codes
+
+
+def _within(key: str, low: int, high: int, values: int) -> str:
+    """A `WHERE` of the people whose `key` code is from `low` to below `high` (of `values`)."""
+    terms = ([f"{_q(key)} >= {low}"] if low else []) + (
+        [f"{_q(key)} < {high}"] if high < values else []
+    )
+    return " WHERE " + " AND ".join(terms) if terms else ""
 
 
 def _partition_plan(
@@ -1065,7 +1162,8 @@ class KeyTable:
             spread = None  # its classes may cross the partitions: DuckDB's
         if not local and spread is None:
             return []
-        if parts > 1 and (pivot is None or not self._balanced(pivot, parts)):
+        where = [""] if parts == 1 else self._ranges(pivot, cardinality, parts)
+        if where is None:
             # One pivot value holds too many people for a partition: DuckDB groups them.
             return []
         columns = sorted({c for names in local for c in names} | _spread_columns(spread))
@@ -1079,9 +1177,8 @@ class KeyTable:
         local = sorted(local, key=lambda names: (-_estimate(names, cardinality), -len(names)))
         largest = max((_estimate(names, cardinality) for names in local), default=0)
         scratch = np.empty(min(_DENSE, largest), dtype=np.int64)
-        for part in range(parts):
-            where = f" WHERE {_q(pivot)} % {parts} = {part}" if pivot else ""
-            found = self.con.execute(f"SELECT {listed} FROM keys{where}").fetchnumpy()
+        for part in where:
+            found = self.con.execute(f"SELECT {listed} FROM keys{part}").fetchnumpy()
             codes = {name: np.asarray(found[name]) for name in columns}
             del found
             held = _Held(within, np.empty(len(codes[columns[0]]), dtype=np.int64), scratch)
@@ -1106,13 +1203,36 @@ class KeyTable:
             self._tallies[names] = (sizes, histogram[sizes].astype(np.int64))
         return local
 
-    def _balanced(self, pivot: str, parts: int) -> bool:
-        """Whether no partition by `pivot` holds more than twice `_PARTITION_ROWS` people."""
-        row = self.con.execute(
-            f"SELECT coalesce(max(n), 0) FROM "
-            f"(SELECT count(*) AS n FROM keys GROUP BY {_q(pivot)} % {parts})"
-        ).fetchall()[0]
-        return int(row[0]) <= 2 * _PARTITION_ROWS
+    def _ranges(
+        self, pivot: str | None, cardinality: Mapping[str, int], parts: int
+    ) -> list[str] | None:
+        """The partitions as ranges of `pivot`'s codes, about as many people each (`WHERE`s).
+
+        None where one holds more than twice `_PARTITION_ROWS` people (a pivot value
+        too many people share). `keys` is stored in the order of its widest key's
+        codes (`Engine.codes`), the pivot on the default report: a range of them is
+        a few of its row groups, which a scan reads alone. A partition by `pivot %
+        parts` read the whole table: at 16M people (20M messages), 32 partitions
+        took 4.9 of the tallies' 6.3 s; 2.5 s in all by ranges.
+        """
+        if pivot is None:
+            return None
+        values = cardinality[pivot]
+        found = self.con.execute(
+            f"SELECT {_q(pivot)} AS v, count(*) AS n FROM keys GROUP BY v"
+        ).fetchnumpy()
+        counts = np.zeros(values, dtype=np.int64)
+        counts[np.asarray(found["v"], dtype=np.int64)] = np.asarray(found["n"])
+        cumulative = np.cumsum(counts)
+        # Each range ends with the code whose people reach its share of them.
+        shares = np.arange(1, parts) * (self.height / parts)
+        ends = np.unique(np.searchsorted(cumulative, shares) + 1)
+        ends = ends[(ends > 0) & (ends < values)]
+        sizes = np.diff(cumulative[np.concatenate((ends - 1, [values - 1]))], prepend=0)
+        if int(sizes.max()) > 2 * _PARTITION_ROWS:
+            return None
+        bounds = [0, *ends.tolist(), values]
+        return [_within(pivot, low, high, values) for low, high in itertools.pairwise(bounds)]
 
     def _grouped(self, wanted: Sequence[tuple[str, ...]], cardinality: Mapping[str, int]) -> None:
         """Tally every key set of `wanted` in one DuckDB query.
