@@ -11,6 +11,7 @@ and `kzcn validate`'s output and split bytes are the same without numpy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import subprocess
@@ -429,3 +430,90 @@ def test_without_numpy_there_is_no_chunk_path() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
     assert done.stdout.split() == [b"True"]
+
+
+# --- tables' rows ----------------------------------------------------------------------
+
+
+def _table_messages() -> list[dict[str, Any]]:
+    """Generated messages, one of each fault, and the examples (warnings among them)."""
+    generator = Generator(random.Random(53))  # noqa: S311 - test data
+    messages = [generator.message() for _ in range(120)]
+    for seed, fault in enumerate(sorted(FAULTS)):
+        with contextlib.suppress(ValueError):  # a fault that cannot break this message
+            messages.append(corrupt(generator.message(), random.Random(seed), [fault]).message)  # noqa: S311
+    paths = [path for folder in ("valid", "warnings", "invalid") for path in _examples(folder)]
+    messages += [json.loads(path.read_text("utf-8")) for path in paths]
+    return messages
+
+
+def _table(messages: list[dict[str, Any]], path: Path) -> Path:
+    """`messages` as a CSV file or a workbook's sheet (by `path`'s suffix), a row each."""
+    import csv  # noqa: PLC0415
+
+    from kzcn.flat import column_order, flatten  # noqa: PLC0415
+
+    rows = [flatten(message) for message in messages]
+    header = column_order(rows)
+    cells = [[row.get(column, "") for column in header] for row in rows]
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            writer.writerows(cells)
+        return path
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in cells:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _judged(run: Any) -> list[tuple[Any, ...]]:
+    # Not `accepted`: after two refused rows in a row, the line path's brake leaves rows to
+    # pydantic, whose results hold a model, not a text (the same judgement).
+    return [(r.line, r.problems, r.valid, r.role, r.raw) for r in run]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_tables_rows_through_the_chunk_path_are_judged_as_line_by_line(
+    suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _Spy(monkeypatch)
+    path = _table(_table_messages(), tmp_path / f"messages{suffix}")
+    chunked = validate_file(path)  # numpy is loaded here: the chunk path from the first chunk
+    judged = _judged(chunked)
+    assert spy.noted > 40, "the rows took the chunk path"
+    line_by_line = validate_stream(path.open("rb"), name=str(path), input_format=suffix[1:])  # type: ignore[arg-type]
+    assert judged == _judged(line_by_line)
+    assert chunked.summary == line_by_line.summary
+    assert any(problem.column for _, problems, *_ in judged for problem in problems)
+    assert sum(valid for _, _, valid, *_ in judged) > 100
+
+
+def test_a_row_refused_in_a_chunk_comes_after_the_results_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kzcn.validation.readers import TableRow  # noqa: PLC0415
+
+    path = _table(_table_messages()[:100], tmp_path / "messages.csv")
+    made = TableRow.record_text
+
+    def refusing(row: TableRow) -> bytes | None:
+        if row.line == 71:
+            raise InputRefusedError("line 71: refused")
+        return made(row)
+
+    monkeypatch.setattr(TableRow, "record_text", refusing)
+    seen: list[list[int | None]] = []
+    for run in (validate_file(path), validate_stream(path.open("rb"), input_format="csv")):
+        found: list[int | None] = []
+        with pytest.raises(InputRefusedError, match="line 71"):
+            found.extend(result.line for result in run)
+        seen.append(found)
+    assert seen[0] == seen[1] == list(range(1, 71))  # the header, then the rows before it

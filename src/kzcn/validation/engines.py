@@ -143,6 +143,35 @@ def record_text(unit: Unit) -> bytes | None:
     return text if code is None else None
 
 
+def _chunk_texts(units: Sequence[Unit]) -> tuple[list[int], list[bytes], list[bool]]:
+    """The records among `units` the chunk path takes: places, JSON texts, and which were made.
+
+    A JSON line's text is its own; a table's row (or another parsed record) has
+    its text made (`record_text`, as `ModelEngine.check` makes it), which names
+    each key once. Making one may refuse the input (a sheet's cell that is not
+    UTF-8): that row and those after it are left to `check`, which meets the
+    refusal in its place, after the results before it.
+    """
+    places: list[int] = []
+    texts: list[bytes] = []
+    made: list[bool] = []
+    for place, unit in enumerate(units):
+        if unit.found or unit.role != "record":
+            continue
+        text = unit.text
+        if text is None:
+            try:
+                text = record_text(unit)
+            except Exception:  # noqa: BLE001 - refused: `check` raises it in its place
+                break
+            if text is None:
+                continue
+        places.append(place)
+        texts.append(text)
+        made.append(unit.text is None)
+    return places, texts, made
+
+
 def loaded(text: bytes) -> tuple[Any, Code | None]:
     """The JSON document of `text` (None when it does not parse), and an input code.
 
@@ -264,11 +293,11 @@ class ModelEngine(Engine):
         self._lines_seen = 0  # units given to `accept_chunk`, for `_chunks.WARM_UP`
 
     def accept_chunk(self, units: Sequence[Unit], file: str | None) -> list[RecordResult | None]:
-        """The results of the valid JSON lines accepted at once (see `Engine.accept_chunk`).
+        """The results of the valid records accepted at once (see `Engine.accept_chunk`).
 
-        The chunk path (`kzcn.validation._chunks`, with numpy) takes the lines
-        the fast accept path would take, and answers the MRZ questions of all
-        of them at once. Every other unit (a line refused, a table's row, a
+        The chunk path (`kzcn.validation._chunks`, with numpy) takes the JSON
+        lines and tables' rows the fast accept path would take, and answers the
+        MRZ questions of all of them at once. Every other unit (one refused, a
         unit a reader judged) is None: `check` judges it, as always. A chunk
         mostly refused (a file of invalid records) has the next ones judged
         line by line: those lines would be decoded twice.
@@ -276,14 +305,18 @@ class ModelEngine(Engine):
         chunked = self._chunked(units)
         if chunked is None:
             return [None] * len(units)
-        chunk, places, texts = chunked
+        chunk, places, texts, made = chunked
         accept = self._accept
         accepted = self._accepted
 
         def finish(index: int, text: bytes, struct: Any) -> RecordResult | None:
-            # As `_fast_accept`: known to name each key once, or the colon count says so.
-            once = accept.names_each_key_once(text, struct)  # type: ignore[union-attr]
-            if once or not _may_repeat_keys(text):
+            # As `_fast_accept`: a record's text made by us (`record_text`), known to name
+            # each key once, or the colon count says so.
+            if (
+                made[index]
+                or accept.names_each_key_once(text, struct)  # type: ignore[union-attr]
+                or not _may_repeat_keys(text)
+            ):
                 return accepted(struct, text, file, units[places[index]])
             return None
 
@@ -297,13 +330,11 @@ class ModelEngine(Engine):
 
     def _chunked(
         self, units: Sequence[Unit]
-    ) -> tuple[_chunks.ChunkAccept, list[int], list[bytes]] | None:
-        """The chunk path, where its lines are among `units`, and their texts; or None.
+    ) -> tuple[_chunks.ChunkAccept, list[int], list[bytes], list[bool]] | None:
+        """The chunk path and where its records are among `units` (`_chunk_texts`); or None.
 
         None: judged line by line (too few, a short input so far and numpy not
-        loaded, no chunk path, or a pause after a chunk mostly refused). A
-        table's row is not taken: making its text may refuse the input, which
-        `check` must meet in its place.
+        loaded, no chunk path, or a pause after a chunk mostly refused).
         """
         if len(units) < _chunks.MIN_LINES or self._accept is None:
             return None
@@ -316,14 +347,7 @@ class ModelEngine(Engine):
         chunk = _chunks.chunk_accept()
         if chunk is None:
             return None
-        places: list[int] = []
-        texts: list[bytes] = []
-        for place, unit in enumerate(units):
-            text = unit.text
-            if text is not None and not unit.found and unit.role == "record":
-                places.append(place)
-                texts.append(text)
-        return chunk, places, texts
+        return (chunk, *_chunk_texts(units))
 
     def check(self, unit: Unit, file: str | None) -> RecordResult:
         """Validate one unit; a plain JSON line takes the short path, a valid one the shortest."""
