@@ -16,7 +16,7 @@ import pickle
 import random
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -303,8 +303,8 @@ def test_a_fast_accepted_result_builds_its_model_on_first_use() -> None:
     assert result.message is result.message  # built once
 
 
-def test_the_brake_steps_aside_after_lines_it_did_not_accept() -> None:
-    tried: list[bytes] = []
+def _refusing_bad(tried: list[bytes]) -> Callable[[bytes], bytes]:
+    """A path that notes each text it is given in `tried` and refuses those starting `bad`."""
 
     def decode(text: bytes) -> bytes:
         tried.append(text)
@@ -312,6 +312,12 @@ def test_the_brake_steps_aside_after_lines_it_did_not_accept() -> None:
             raise ValueError(text)
         return text
 
+    return decode
+
+
+def test_the_brake_steps_aside_after_lines_it_did_not_accept() -> None:
+    tried: list[bytes] = []
+    decode = _refusing_bad(tried)
     path = FastAccept(decode)
     bad = [b"bad%d" % n for n in range(10)]
     good = [b"ok%d" % n for n in range(5)]
@@ -324,13 +330,7 @@ def test_the_brake_steps_aside_after_lines_it_did_not_accept() -> None:
 
 def test_a_line_refused_alone_does_not_make_the_path_step_aside() -> None:
     tried: list[bytes] = []
-
-    def decode(text: bytes) -> bytes:
-        tried.append(text)
-        if text.startswith(b"bad"):
-            raise ValueError(text)
-        return text
-
+    decode = _refusing_bad(tried)
     path = FastAccept(decode)
     lines = [b"ok0", b"bad0", b"ok1", b"bad1", b"ok2", b"bad2", b"bad3", b"ok3", b"ok4"]
     verdicts = [path(line) for line in lines]
@@ -341,12 +341,7 @@ def test_a_line_refused_alone_does_not_make_the_path_step_aside() -> None:
 
 def test_a_line_the_complete_path_accepts_releases_the_brake() -> None:
     tried: list[bytes] = []
-
-    def complete(text: bytes) -> bytes:
-        tried.append(text)
-        if text.startswith(b"bad"):
-            raise ValueError(text)
-        return text
+    complete = _refusing_bad(tried)
 
     def decode(text: bytes) -> bytes:  # pragma: no cover - every line here is complete
         raise AssertionError(text)
