@@ -550,15 +550,7 @@ def accept_path(*, complete: bool = False) -> AcceptPath | None:
     `complete`: the struct of a message that gives every field, even those
     the models let it leave out (see `FastAccept.names_each_key_once`).
     """
-    from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
-
-    if not HAVE_MSGSPEC:
-        return None
-    try:
-        decoder = msgspec.json.Decoder(mirror(Message, defaults=not complete))
-    except UnmirroredError:
-        return None
-    return decoder.decode
+    return _decode_with(complete=complete)
 
 
 @cache
@@ -568,13 +560,21 @@ def deferring_path(*, complete: bool = False) -> AcceptPath | None:
     It accepts more than the models (the deferred questions answer yes): only
     `kzcn.validation._chunks` uses it, and answers them.
     """
-    from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
     from kzcn.validation._chunks import DEFERRED  # noqa: PLC0415
+
+    return _decode_with(complete=complete, defer=DEFERRED)
+
+
+def _decode_with(
+    *, complete: bool, defer: Mapping[str, Callable[..., Any]] | None = None
+) -> AcceptPath | None:
+    """The decoder of the models' mirror (`mirror`); None without msgspec or a mirror."""
+    from kzcn.messages import Message  # noqa: PLC0415 - the models load with the engine
 
     if not HAVE_MSGSPEC:
         return None
     try:
-        decoder = msgspec.json.Decoder(mirror(Message, defaults=not complete, defer=DEFERRED))
+        decoder = msgspec.json.Decoder(mirror(Message, defaults=not complete, defer=defer))
     except UnmirroredError:
         return None
     return decoder.decode

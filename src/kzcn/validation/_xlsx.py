@@ -53,7 +53,6 @@ _MAX_ROW_DIGITS = 7
 _INLINE_TYPE = b't="inlineStr"'
 #: What ends a cell of an inline string of one run (`Cells.inline`).
 _INLINE_END = b"</t></is></c>"
-_INLINE_END_LENGTH = len(_INLINE_END)
 #: Joins a row's texts to be decoded at once: a control character no XML text holds.
 _SEPARATOR = b"\x1f"
 _SLASH = ord("/")
